@@ -1,0 +1,326 @@
+"""The action vocabulary: one list shared by the TUI, actions files, network seats and the journal.
+
+Each action is a small frozen model selected by its ``action`` field. ``at`` is only used where an
+action is scheduled ahead (actions files, reference solutions); live actions take the current time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, TypeAdapter
+
+from scenarios.durations import Duration
+from scenarios.language.base import Model, Name
+
+Severity = Literal["SEV1", "SEV2", "SEV3"]
+"""SEV1: service down, page now; SEV2: degraded; SEV3: minor, ticket."""
+
+
+class ActionBase(Model):
+    """Fields common to every action."""
+
+    at: Duration | None = None
+    """Simulated time to apply it (actions files and solutions only)."""
+
+
+# --- incident process ---------------------------------------------------------------------------
+
+
+class Ack(ActionBase):
+    """Acknowledge a page (all open pages when ``page`` is omitted)."""
+
+    action: Literal["ack"]
+    page: int | None = None
+    """Page number to acknowledge."""
+
+
+class SetSeverity(ActionBase):
+    """Declare the incident's severity."""
+
+    action: Literal["set_severity"]
+    severity: Severity
+    """SEV1, SEV2 or SEV3."""
+
+
+class Escalate(ActionBase):
+    """Bring in more help: the secondary, the service owner or an incident commander."""
+
+    action: Literal["escalate"]
+    to: str = "secondary"
+    """Who is paged: secondary, owner, incident-commander, or a team handle."""
+
+
+class AssignRole(ActionBase):
+    """Give a named person an incident role."""
+
+    action: Literal["assign_role"]
+    role: Literal["imoc", "tloc", "comms", "scribe"]
+    """Incident role."""
+    person: str
+    """Who takes it."""
+
+
+class StatusUpdate(ActionBase):
+    """Post an update to the status page / stakeholders."""
+
+    action: Literal["status_update"]
+    text: str = Field(min_length=1)
+    """What stakeholders are told."""
+
+
+class Note(ActionBase):
+    """Write a note in the incident channel."""
+
+    action: Literal["note"]
+    text: str = Field(min_length=1)
+    """The note."""
+
+
+class Hypothesis(ActionBase):
+    """Add a hypothesis, or confirm or reject one by its number."""
+
+    action: Literal["hypothesis"]
+    op: Literal["add", "confirm", "reject"] = "add"
+    """add a new one, or confirm / reject hypothesis ``id``."""
+    text: str = ""
+    """The hypothesis (for add)."""
+    id: int | None = None
+    """Hypothesis number (for confirm and reject)."""
+    evidence: list[str] = Field(default_factory=list)
+    """References to what supports it: log lines, trace ids, metrics."""
+
+
+class Resolve(ActionBase):
+    """Declare the incident resolved; judged against the simulated system, it reopens if premature."""
+
+    action: Literal["resolve"]
+    summary: str = ""
+    """What fixed it, in the trainee's words."""
+
+
+class Handoff(ActionBase):
+    """Hand the incident over to someone else."""
+
+    action: Literal["handoff"]
+    to: str
+    """Who takes over."""
+
+
+# --- mitigation ---------------------------------------------------------------------------------
+
+
+class RollbackDeploy(ActionBase):
+    """Roll a service back to its previous version, instance by instance."""
+
+    action: Literal["rollback_deploy"]
+    service: Name
+    """Service to roll back."""
+    to: str | None = None
+    """Version to go back to (default: the one before the last deploy)."""
+
+
+class RollbackConfig(ActionBase):
+    """Revert a service's configuration to the previous revision."""
+
+    action: Literal["rollback_config"]
+    service: Name
+    """Service whose config is reverted."""
+    to: str | None = None
+    """Revision to go back to (default: the one before the last push)."""
+
+
+class Restart(ActionBase):
+    """Restart one instance, or a whole service rolling (one at a time) or all at once."""
+
+    action: Literal["restart"]
+    service: Name
+    """Service to restart."""
+    instance: str | None = None
+    """One instance only."""
+    mode: Literal["rolling", "all"] = "rolling"
+    """rolling keeps capacity; all takes every instance down together."""
+
+
+class Scale(ActionBase):
+    """Set a service's replica count (new instances go to undrained zones)."""
+
+    action: Literal["scale"]
+    service: Name
+    """Service to scale."""
+    replicas: int = Field(ge=0, le=500)
+    """Desired number of instances."""
+
+
+class DrainZone(ActionBase):
+    """Stop sending traffic to a zone (all services, or one)."""
+
+    action: Literal["drain_zone"]
+    zone: Name
+    """Zone to drain."""
+    service: Name | None = None
+    """Only this service's instances in the zone."""
+
+
+class UndrainZone(ActionBase):
+    """Send traffic to a drained zone again."""
+
+    action: Literal["undrain_zone"]
+    zone: Name
+    """Zone to undrain."""
+    service: Name | None = None
+    """Only this service."""
+
+
+class RateLimit(ActionBase):
+    """Cap the requests a service admits per second; the excess gets 429."""
+
+    action: Literal["rate_limit"]
+    service: Name
+    """Service to protect (usually the edge)."""
+    rps: float | None = Field(default=None, gt=0)
+    """Admitted requests per second; omit to remove the limit."""
+
+
+class FeatureFlagAction(ActionBase):
+    """Switch a feature flag on or off."""
+
+    action: Literal["feature_flag"]
+    flag: Name
+    """Flag name."""
+    enabled: bool
+    """New state."""
+
+
+class Failover(ActionBase):
+    """Promote a replica of a database in another zone to primary."""
+
+    action: Literal["failover"]
+    service: Name
+    """Database service."""
+
+
+class Fallback(ActionBase):
+    """Switch a caller to its fallback for one dependency (degraded answer instead of a call)."""
+
+    action: Literal["fallback"]
+    service: Name
+    """Caller."""
+    dependency: Name
+    """Dependency to stop calling."""
+    enabled: bool = True
+    """Turn the fallback on (or off again)."""
+
+
+class SetMemoryLimit(ActionBase):
+    """Change a service's memory limit (a rolling restart applies it)."""
+
+    action: Literal["set_memory_limit"]
+    service: Name
+    """Service."""
+    limit_mb: float = Field(gt=0)
+    """New limit in MB."""
+
+
+class ShedLoad(ActionBase):
+    """Reject a share of non-critical requests at a service to protect what remains."""
+
+    action: Literal["shed_load"]
+    service: Name
+    """Service shedding."""
+    percent: float = Field(ge=0, le=100)
+    """Share of requests rejected (0 stops shedding)."""
+
+
+class FlushCache(ActionBase):
+    """Empty a cache service."""
+
+    action: Literal["flush_cache"]
+    service: Name
+    """Cache service."""
+
+
+class TruncateLogs(ActionBase):
+    """Truncate or compress old log files on a service's instances."""
+
+    action: Literal["truncate_logs"]
+    service: Name
+    """Service."""
+    instance: str | None = None
+    """One instance only."""
+
+
+class RenewCert(ActionBase):
+    """Deploy a renewed TLS certificate to a service and reload it."""
+
+    action: Literal["renew_cert"]
+    service: Name
+    """Service presenting the certificate."""
+
+
+Action = Annotated[
+    Ack
+    | SetSeverity
+    | Escalate
+    | AssignRole
+    | StatusUpdate
+    | Note
+    | Hypothesis
+    | Resolve
+    | Handoff
+    | RollbackDeploy
+    | RollbackConfig
+    | Restart
+    | Scale
+    | DrainZone
+    | UndrainZone
+    | RateLimit
+    | FeatureFlagAction
+    | Failover
+    | Fallback
+    | SetMemoryLimit
+    | ShedLoad
+    | FlushCache
+    | TruncateLogs
+    | RenewCert,
+    Field(discriminator="action"),
+]
+"""Any action of the vocabulary, selected by its ``action`` field."""
+
+ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+"""Validates a mapping into an Action (used by loaders, the journal and network seats)."""
+
+ACTION_LIST_ADAPTER: TypeAdapter[list[Action]] = TypeAdapter(list[Action])
+"""Validates a list of actions (an actions file)."""
+
+PROCESS_ACTIONS = frozenset(
+    {"ack", "set_severity", "escalate", "assign_role", "status_update", "note", "hypothesis", "resolve", "handoff"}
+)
+"""Actions of the incident process (communication and coordination)."""
+
+MITIGATION_ACTIONS = frozenset(
+    {
+        "rollback_deploy",
+        "rollback_config",
+        "restart",
+        "scale",
+        "drain_zone",
+        "undrain_zone",
+        "rate_limit",
+        "feature_flag",
+        "failover",
+        "fallback",
+        "set_memory_limit",
+        "shed_load",
+        "flush_cache",
+        "truncate_logs",
+        "renew_cert",
+    }
+)
+"""Hands-on actions that change the system."""
+
+DESTRUCTIVE_ACTIONS = frozenset({"restart", "scale", "drain_zone", "flush_cache", "truncate_logs", "failover"})
+"""Actions a UI should confirm before sending."""
+
+ACTION_NAMES = tuple(sorted(PROCESS_ACTIONS)) + tuple(sorted(MITIGATION_ACTIONS))
+"""Every action name, process actions first."""

@@ -1,0 +1,109 @@
+"""The simulated system: zones, services, replicas, resources and the call graph."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from scenarios.durations import Duration
+from scenarios.language.base import Model, Name
+
+
+class Memory(Model):
+    """Memory of one instance of a service."""
+
+    base: float = Field(default=256.0, gt=0)
+    """Working set in MB of a freshly started instance."""
+    limit: float = Field(default=1024.0, gt=0)
+    """Container memory limit in MB; an instance above it is OOM-killed (exit 137)."""
+
+    @model_validator(mode="after")
+    def _base_below_limit(self) -> Memory:
+        if self.base >= self.limit:
+            raise ValueError(f"base ({self.base} MB) must be below limit ({self.limit} MB)")
+        return self
+
+
+class Service(Model):
+    """One service of the system, run as identical replicas spread across the zones."""
+
+    name: Name
+    """Service name, unique in the topology (kebab-case)."""
+    kind: Literal["service", "database", "cache", "queue", "edge"] = "service"
+    """What the service is; shapes its log messages and span names."""
+    replicas: int = Field(default=3, ge=1, le=500)
+    """Number of instances at t=0, placed round-robin across the zones."""
+    version: str = "v1.0.0"
+    """Version every instance runs at t=0."""
+    config: str = "rev-1"
+    """Configuration revision every instance has at t=0."""
+    capacity_rps: float = Field(default=200.0, gt=0)
+    """Requests per second one instance serves before it saturates and sheds load."""
+    latency_ms: float = Field(default=20.0, gt=0)
+    """Median time the service spends on a request itself, excluding its dependencies."""
+    latency_spread: float = Field(default=0.8, gt=0, le=3)
+    """Log-normal sigma of its own latency (0.8 gives p99 about 6x p50)."""
+    error_rate: float = Field(default=0.0005, ge=0, le=1)
+    """Baseline share of requests that fail on a healthy instance."""
+    memory: Memory = Memory()
+    """Memory base and limit of one instance."""
+    pool_size: int = Field(default=64, ge=1)
+    """Connections (or worker threads) one instance has for calls to its dependencies."""
+    timeout: Duration = Field(default=2.0, gt=0)
+    """How long it waits for a dependency (or a pool connection) before failing the call."""
+    startup: Duration = Field(default=20.0, ge=0)
+    """Time from start to passing its readiness check."""
+    routes: list[str] = Field(default_factory=list)
+    """HTTP routes it serves, used for span names and log attributes (defaults by kind)."""
+    calls: dict[Name, float] = Field(default_factory=dict)
+    """Call graph edges: dependency name -> calls per request (fan-out; 0.2 means one request in five)."""
+    retries: int = Field(default=0, ge=0, le=5)
+    """Retries per failed dependency call (each retry multiplies load on the dependency)."""
+    owner: str = "@team"
+    """Owning team or person, shown in dashboards and runbooks."""
+
+    @model_validator(mode="after")
+    def _no_self_call(self) -> Service:
+        if self.name in self.calls:
+            raise ValueError(f"service {self.name!r} calls itself")
+        return self
+
+
+class FeatureFlag(Model):
+    """A runtime feature flag, flipped without a deploy (its changes go to the flag audit log)."""
+
+    name: Name
+    """Flag name."""
+    enabled: bool = False
+    """State at t=0."""
+    service: Name | None = None
+    """Service that reads the flag (optional, for display)."""
+
+
+class Topology(Model):
+    """Zones, services and their call graph."""
+
+    zones: list[Name] = Field(min_length=1)
+    """Availability zones, e.g. [eu-west-1a, eu-west-1b, eu-west-1c]."""
+    services: list[Service] = Field(min_length=1)
+    """Services, in any order; the call graph must be acyclic."""
+    flags: list[FeatureFlag] = Field(default_factory=list)
+    """Feature flags the trainee may flip."""
+
+
+class Traffic(Model):
+    """User traffic entering the system."""
+
+    entry: Name | None = None
+    """Service that receives user traffic (default: the SLO service)."""
+    base_rps: float = Field(default=500.0, gt=0)
+    """Mean requests per second at t=0 before the diurnal curve."""
+    diurnal: bool = True
+    """Follow a daily curve (peak early evening, trough at night)."""
+    diurnal_amplitude: float = Field(default=0.3, ge=0, lt=1)
+    """Relative swing of the daily curve."""
+    start_hour: float = Field(default=14.0, ge=0, lt=24)
+    """Local hour of day at t=0, positions the diurnal curve."""
+    noise: float = Field(default=0.05, ge=0, le=0.5)
+    """Relative size of seeded random fluctuation (slowly varying)."""
