@@ -1,0 +1,405 @@
+"""Load scenario and actions files: safe YAML, source positions, every problem at once.
+
+Every problem reads ``file:line:col: path.to.field: message``. The YAML is parsed with a
+``yaml.SafeLoader`` subclass; positions of every mapping key, value and sequence item are kept beside
+the plain data (the idea of dagster's ``source_position``), so pydantic errors and cross-check
+problems map back to the place in the file an author has to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
+from scenarios.language.checks import cross_check
+from scenarios.language.scenario import Scenario
+
+Loc = tuple[str | int, ...]
+Pos = tuple[int, int]
+
+EXCERPTS = 3
+"""How many problems of an error message show their source line with a caret."""
+
+_ACTIONS_EXAMPLE = "- {at: 9m, action: rollback_deploy, service: checkout}"
+_TAG_NOUNS = {"type": "fault type", "action": "action"}
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """One problem of a file; ``line`` and ``col`` are 1-based, 0 when it concerns the whole file."""
+
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+        return ": ".join(part for part in (where, self.path, self.message) if part)
+
+
+class ScenarioError(Exception):
+    """A scenario or actions file that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: Iterable[SourceProblem], sources: Mapping[str, str] | None = None):
+        self.problems: list[SourceProblem] = sorted(problems, key=lambda p: (p.line, p.col))
+        self.sources: dict[str, str] = dict(sources or {})
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines: list[str] = []
+        for n, problem in enumerate(self.problems):
+            lines.append(str(problem))
+            if n < EXCERPTS:
+                lines.extend(_excerpt(self.sources.get(problem.file), problem.line, problem.col))
+        return "\n".join(lines)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise ScenarioError listing every problem."""
+    return load_scenario_text(_read_text(path), str(path))
+
+
+def load_scenario_text(text: str, filename: str) -> Scenario:
+    """Validate scenario YAML text; ``filename`` only names the source in messages."""
+    data, positions, problems = _parse(text, filename)
+    if not isinstance(data, dict):
+        found = _kind_of(data)
+        raise _error(
+            filename, text, 1, 1, f"the top level must be a mapping of scenario fields (id, title, ...), not {found}"
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems += _validation_problems(exc, Scenario, positions, filename)
+        raise ScenarioError(problems, {filename: text}) from None
+    for loc, message in cross_check(scenario):
+        line, col = positions.find(loc, at_key=_names_key(Scenario, loc, message))
+        problems.append(SourceProblem(filename, line, col, format_path(loc), message))
+    if problems:
+        raise ScenarioError(problems, {filename: text})
+    return scenario
+
+
+def load_actions(path: str | Path) -> list[Action]:
+    """Read an actions file (a YAML list of timed actions); raise ScenarioError listing every problem."""
+    return load_actions_text(_read_text(path), str(path))
+
+
+def load_actions_text(text: str, filename: str) -> list[Action]:
+    """Validate actions YAML text such as ``- {at: 9m, action: rollback_deploy, service: checkout}``."""
+    data, positions, problems = _parse(text, filename)
+    if not isinstance(data, list):
+        found = _kind_of(data)
+        raise _error(filename, text, 1, 1, f"an actions file is a YAML list like '{_ACTIONS_EXAMPLE}', not {found}")
+    try:
+        actions = ACTION_LIST_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        problems += _validation_problems(exc, list[Action], positions, filename)
+        raise ScenarioError(problems, {filename: text}) from None
+    for i, act in enumerate(actions):
+        message = None
+        if act.at is None:
+            message = "every action in an actions file needs an 'at' time"
+        elif act.at < 0:
+            message = "an action cannot happen before the incident starts (at must be 0 or later)"
+        if message:
+            line, col = positions.find((i, "at"))
+            problems.append(SourceProblem(filename, line, col, format_path((i, "at")), message))
+    if problems:
+        raise ScenarioError(problems, {filename: text})
+    return actions
+
+
+def format_path(loc: Loc) -> str:
+    """``("topology", "services", 1, "calls", "payments")`` -> ``topology.services[1].calls.payments``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", str(part)):
+            out += f".{part}" if out else str(part)
+        else:
+            out += f"[{str(part)!r}]"
+    return out
+
+
+# --- reading and parsing -----------------------------------------------------------------------
+
+
+def _read_text(path: str | Path) -> str:
+    name, file = str(path), Path(path)
+    if not file.exists():
+        raise _error(name, None, 0, 0, "no such file")
+    if file.is_dir():
+        raise _error(name, None, 0, 0, "is a directory, not a YAML file")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise _error(name, None, 0, 0, f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded); save the file as UTF-8"
+        raise _error(name, None, line, col, message) from None
+
+
+@dataclass
+class SourceMap:
+    """Where each part of the parsed data came from: paths of keys, values and items -> (line, col)."""
+
+    values: dict[Loc, Pos] = field(default_factory=dict)
+    keys: dict[Loc, Pos] = field(default_factory=dict)
+
+    def find(self, loc: Loc, at_key: bool = False) -> Pos:
+        """Position of ``loc``, or of its nearest ancestor present in the file (defaults have none)."""
+        if at_key and loc in self.keys:
+            return self.keys[loc]
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.values:
+                return self.values[loc[:end]]
+        return (1, 1)
+
+
+class _PositionLoader(yaml.SafeLoader):
+    """SafeLoader that also reports duplicate keys, which plain PyYAML silently lets the last one win."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.duplicates: list[tuple[yaml.Node, str]] = []
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # Checked before merge keys (<<) are flattened in: overriding a merged key is not a duplicate.
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                ident = (key_node.tag, key_node.value)
+                if ident in seen:
+                    self.duplicates.append((key_node, key_node.value))
+                seen.add(ident)
+        super().flatten_mapping(node)
+
+
+def _parse(text: str, filename: str) -> tuple[Any, SourceMap, list[SourceProblem]]:
+    """Plain data, its source map and the problems that do not stop validation (duplicate keys)."""
+    loader = _PositionLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise _error(filename, text, 0, 0, "the file is empty")
+        data = loader.construct_document(node)
+        positions = SourceMap()
+        _record(loader, node, (), positions, set())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise _error(filename, text, line, col, _yaml_message(exc)) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise _error(filename, text, line, col, f"character {exc.character!r} is not allowed in YAML") from None
+    finally:
+        loader.dispose()
+    problems = [
+        SourceProblem(filename, key.start_mark.line + 1, key.start_mark.column + 1, "", f"duplicate key {name!r}")
+        for key, name in loader.duplicates
+    ]
+    return data, positions, problems
+
+
+def _record(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, positions: SourceMap, seen: set[int]) -> None:
+    positions.values.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if id(node) in seen:  # an alias: its content is recorded where the anchor is; also stops cycles
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _record(loader, item, (*loc, i), positions, seen)
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            child = (*loc, key)
+            positions.keys.setdefault(child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+            _record(loader, value_node, child, positions, seen)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem:
+        return "tab character in indentation; YAML is indented with spaces only"
+    constructor = re.match(r"could not determine a constructor for the tag '(.*)'", problem)
+    if constructor:
+        tag = constructor.group(1).replace("tag:yaml.org,2002:", "!!")
+        return f"YAML tag '{tag}' is not allowed: scenario files hold plain data (mappings, lists, text, numbers)"
+    if exc.context and exc.context_mark:
+        where = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+        return f"{problem} ({exc.context} at {where})"
+    return problem
+
+
+def _kind_of(data: Any) -> str:
+    if isinstance(data, dict):
+        return "a mapping"
+    if isinstance(data, list):
+        return "a list"
+    return f"a single value ({data!r})"
+
+
+def _error(filename: str, text: str | None, line: int, col: int, message: str) -> ScenarioError:
+    return ScenarioError([SourceProblem(filename, line, col, "", message)], {filename: text} if text else None)
+
+
+def _excerpt(text: str | None, line: int, col: int) -> list[str]:
+    if not text or line < 1:
+        return []
+    source = text.splitlines()
+    if line > len(source):
+        return []
+    shown = source[line - 1].replace("\t", " ")  # YAML counts a tab as one column
+    gutter = f"{line:>5} | "
+    return [gutter + shown, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^"]
+
+
+# --- pydantic errors -> source problems --------------------------------------------------------
+
+
+def _validation_problems(exc: ValidationError, root: Any, positions: SourceMap, filename: str) -> list[SourceProblem]:
+    return [_problem(error, root, positions, filename) for error in exc.errors(include_url=False)]
+
+
+def _problem(error: Any, root: Any, positions: SourceMap, filename: str) -> SourceProblem:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    loc, at_key, target = _data_path(root, error["loc"])
+    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "extra_forbidden":
+        at_key = True
+        message = _unknown(f"field {loc[-1]!r}", str(loc[-1]), _field_names(_data_path(root, error["loc"][:-1])[2]))
+    elif kind == "missing":
+        message = f"missing required field {loc[-1]!r}"
+        loc = loc[:-1]
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        disc = str(ctx.get("discriminator", "")).strip("'")
+        noun = _TAG_NOUNS.get(disc, disc)
+        tags = _tags(target, disc)
+        if kind == "union_tag_invalid":
+            message = _unknown(f"{noun} {ctx.get('tag')!r}", str(ctx.get("tag")), tags)
+            loc = (*loc, disc)
+        else:
+            message = f"missing {disc!r}: the {noun}, one of {', '.join(tags)}"
+    elif kind == "string_type" and isinstance(error["input"], bool | int | float):
+        message += "; put the value in quotes so YAML does not read it as a number or a boolean"
+    line, col = positions.find(loc, at_key=at_key)
+    return SourceProblem(filename, line, col, format_path(loc), message)
+
+
+def _unknown(what: str, given: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(given, valid, n=1)
+    if close:
+        return f"unknown {what}; did you mean {close[0]!r}?"
+    return f"unknown {what}; valid: {', '.join(valid)}" if valid else f"unknown {what}"
+
+
+def _names_key(root: Any, loc: Loc, message: str) -> bool:
+    """A cross-check message about a key of a free-form mapping (``calls: {payments: 1}``) points at the key."""
+    if not loc or not isinstance(loc[-1], str) or repr(loc[-1]) not in message:
+        return False
+    return get_origin(_unwrap(_data_path(root, loc[:-1])[2])) is dict
+
+
+def _data_path(root: Any, loc: Iterable[str | int]) -> tuple[Loc, bool, Any]:
+    """Pydantic's ``loc`` walked through the types: (path in the data, names a key?, type found there).
+
+    Discriminated unions add their tag to ``loc`` (``faults.0.memory_leak.service``); the tag is not in
+    the data, so it is dropped. Dict keys add ``[key]``.
+    """
+    tp, path, at_key = root, [], False
+    for part in loc:
+        if part == "[key]":
+            at_key = True
+            continue
+        tp = _unwrap(tp)
+        if _is_union(tp):
+            member = _tagged_member(tp, part)
+            if member is not None:
+                tp = member
+                continue
+        path.append(part)
+        tp = _child_type(tp, part)
+    return tuple(path), at_key, tp
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+        elif _is_union(tp) and type(None) in get_args(tp):
+            rest = [a for a in get_args(tp) if a is not type(None)]
+            if len(rest) != 1:
+                return typing.Union[tuple(rest)]  # noqa: UP007 - built from a runtime tuple
+            tp = rest[0]
+        else:
+            return tp
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _tagged_member(union: Any, tag: str | int) -> Any:
+    for member in get_args(union):
+        if _is_model(member) and any(tag in _literals(f.annotation) for f in member.model_fields.values()):
+            return member
+    return None
+
+
+def _literals(tp: Any) -> tuple[Any, ...]:
+    return get_args(tp) if get_origin(tp) is Literal else ()
+
+
+def _tags(union: Any, disc: str) -> list[str]:
+    union = _unwrap(union)
+    members = get_args(union) if _is_union(union) else ()
+    return [
+        str(tag)
+        for m in members
+        if _is_model(m) and disc in m.model_fields
+        for tag in _literals(m.model_fields[disc].annotation)
+    ]
+
+
+def _child_type(tp: Any, part: str | int) -> Any:
+    origin = get_origin(tp)
+    if _is_model(tp):
+        for name, info in tp.model_fields.items():
+            if part in (name, info.alias):
+                return info.annotation
+        return Any
+    if origin in (list, tuple) and get_args(tp):
+        return get_args(tp)[0]
+    if origin is dict and get_args(tp):
+        return get_args(tp)[1]
+    return Any
+
+
+def _field_names(tp: Any) -> list[str]:
+    tp = _unwrap(tp)
+    if not _is_model(tp):
+        return []
+    return [info.alias or name for name, info in tp.model_fields.items()]
