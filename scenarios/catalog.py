@@ -66,7 +66,7 @@ def list_scenarios() -> list[CatalogEntry]:
     entries: list[CatalogEntry] = []
     taken: dict[str, CatalogEntry] = {}
     for source, directory in (("shipped", library_dir()), ("user", user_scenarios_dir())):
-        group = [_entry(path, source) for path in _yaml_files(directory)]
+        group = [_entry(path, source) for path in scenario_files(directory)]
         for entry in sorted(group, key=lambda e: e.id):
             first = taken.get(entry.id) if entry.error is None else None
             if first is not None:
@@ -109,7 +109,8 @@ def _looks_like_path(ref: str) -> bool:
     return "/" in ref or os.sep in ref or ref.endswith((".yaml", ".yml"))
 
 
-def _yaml_files(directory: Path) -> list[Path]:
+def scenario_files(directory: Path) -> list[Path]:
+    """The *.yaml and *.yml files directly inside ``directory`` (none if it does not exist), sorted."""
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -119,7 +120,7 @@ def _entry(path: Path, source: Source) -> CatalogEntry:
     try:
         sc = load_scenario(path)
     except ScenarioError as err:
-        return _failed(path, source, str(err))
+        return _failed(path, source, "\n".join(str(problem) for problem in err.problems))
     return CatalogEntry(sc.id, sc.title, sc.difficulty, tuple(sc.tags), path, source)
 
 

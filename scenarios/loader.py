@@ -244,7 +244,9 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if constructor:
         tag = constructor.group(1).replace("tag:yaml.org,2002:", "!!")
         return f"YAML tag '{tag}' is not allowed: scenario files hold plain data (mappings, lists, text, numbers)"
-    if exc.context and exc.context_mark:
+    if problem == "but found another document":
+        return "found a second YAML document (after ---); a file holds exactly one"
+    if exc.context and exc.context_mark and exc.context_mark.line != getattr(exc.problem_mark, "line", None):
         where = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
         return f"{problem} ({exc.context} at {where})"
     return problem
@@ -295,21 +297,29 @@ def _problem(error: Any, root: Any, positions: SourceMap, filename: str) -> Sour
         noun = _TAG_NOUNS.get(disc, disc)
         tags = _tags(target, disc)
         if kind == "union_tag_invalid":
-            message = _unknown(f"{noun} {ctx.get('tag')!r}", str(ctx.get("tag")), tags)
+            message = _unknown(f"{noun} {ctx.get('tag')!r}", str(ctx.get("tag")), tags, list_valid=True)
             loc = (*loc, disc)
         else:
             message = f"missing {disc!r}: the {noun}, one of {', '.join(tags)}"
+    elif kind in ("model_attributes_type", "model_type", "dict_type"):
+        message = f"expected a mapping of fields (key: value), not {_kind_of(error['input'])}"
     elif kind == "string_type" and isinstance(error["input"], bool | int | float):
         message += "; put the value in quotes so YAML does not read it as a number or a boolean"
     line, col = positions.find(loc, at_key=at_key)
     return SourceProblem(filename, line, col, format_path(loc), message)
 
 
-def _unknown(what: str, given: str, valid: list[str]) -> str:
+def _unknown(what: str, given: str, valid: list[str], list_valid: bool = False) -> str:
+    """``unknown field 'replica'; did you mean 'replicas'?``, listing the valid names when none is close."""
+    message = f"unknown {what}"
     close = difflib.get_close_matches(given, valid, n=1)
     if close:
-        return f"unknown {what}; did you mean {close[0]!r}?"
-    return f"unknown {what}; valid: {', '.join(valid)}" if valid else f"unknown {what}"
+        message += f"; did you mean {close[0]!r}?"
+    if valid and close and list_valid:
+        message += f" (valid: {', '.join(valid)})"
+    elif valid and not close:
+        message += f"; valid: {', '.join(valid)}"
+    return message
 
 
 def _names_key(root: Any, loc: Loc, message: str) -> bool:

@@ -1,0 +1,46 @@
+"""The ``misfortune`` command line: argparse, one subparser per command (see tui.commands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from scenarios.loader import ScenarioError
+from tui.commands import COMMAND_MODULES
+
+EXIT_INVALID = 2
+"""Exit code for a file the user must fix (same as argparse's usage errors)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, every registered command included."""
+    parser = argparse.ArgumentParser(
+        prog="misfortune",
+        description="Wheel-of-Misfortune incident simulator: practise on-call on a simulated system.",
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 2 invalid input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return handler(args)
+    except ScenarioError as err:
+        print(err, file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Subcommands of the ``misfortune`` command line.
+
+Each module in COMMAND_MODULES has ``register(subparsers)``, which adds its subparser(s) and sets
+``handler`` (a function ``(args) -> int`` returning the exit code) with ``set_defaults``. To add a
+command, write a module and append it here.
+"""
+
+from tui.commands import scenario_commands
+
+COMMAND_MODULES = [
+    scenario_commands,
+]
