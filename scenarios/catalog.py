@@ -95,7 +95,10 @@ def resolve_scenario(ref: str) -> Path:
     close = difflib.get_close_matches(ref, ids, n=1)
     if close:
         message += f"; did you mean {close[0]!r}?"
-    message += f"; known scenarios: {', '.join(ids)}" if ids else "; no scenarios are installed"
+    if ids:
+        message += f" (known: {', '.join(ids)})"
+    else:
+        message += f"; no scenarios found (yours go in {user_scenarios_dir()})"
     raise UnknownScenario([SourceProblem("", 0, 0, "", message)])
 
 

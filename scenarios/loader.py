@@ -195,8 +195,9 @@ class _PositionLoader(yaml.SafeLoader):
 
 def _parse(text: str, filename: str) -> tuple[Any, SourceMap, list[SourceProblem]]:
     """Plain data, its source map and the problems that do not stop validation (duplicate keys)."""
-    loader = _PositionLoader(text)
+    loader = None
     try:
+        loader = _PositionLoader(text)  # the reader rejects control characters right here
         node = loader.get_single_node()
         if node is None:
             raise _error(filename, text, 0, 0, "the file is empty")
@@ -210,9 +211,12 @@ def _parse(text: str, filename: str) -> tuple[Any, SourceMap, list[SourceProblem
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise _error(filename, text, line, col, f"character {exc.character!r} is not allowed in YAML") from None
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"control character U+{code:04X} is not allowed in YAML; remove it"
+        raise _error(filename, text, line, col, message) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems = [
         SourceProblem(filename, key.start_mark.line + 1, key.start_mark.column + 1, "", f"duplicate key {name!r}")
         for key, name in loader.duplicates
@@ -285,27 +289,32 @@ def _validation_problems(exc: ValidationError, root: Any, positions: SourceMap, 
 def _problem(error: Any, root: Any, positions: SourceMap, filename: str) -> SourceProblem:
     kind, ctx = error["type"], error.get("ctx") or {}
     loc, at_key, target = _data_path(root, error["loc"])
+    point = loc  # where the caret goes; ``loc`` is the path shown
     message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "extra_forbidden":
         at_key = True
         message = _unknown(f"field {loc[-1]!r}", str(loc[-1]), _field_names(_data_path(root, error["loc"][:-1])[2]))
     elif kind == "missing":
         message = f"missing required field {loc[-1]!r}"
-        loc = loc[:-1]
+        loc = point = loc[:-1]
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(ctx.get("discriminator", "")).strip("'")
         noun = _TAG_NOUNS.get(disc, disc)
         tags = _tags(target, disc)
         if kind == "union_tag_invalid":
             message = _unknown(f"{noun} {ctx.get('tag')!r}", str(ctx.get("tag")), tags, list_valid=True)
-            loc = (*loc, disc)
+            loc = point = (*loc, disc)
         else:
             message = f"missing {disc!r}: the {noun}, one of {', '.join(tags)}"
+    elif kind == "invalid_key":  # loc ends with the key itself, e.g. True for an unquoted `on:`
+        noun = "a boolean" if isinstance(error["input"], bool) else "a number"
+        message = f"key {error['input']!r} is read by YAML as {noun}, not text; put it in quotes"
+        at_key, loc = True, loc[:-1]
     elif kind in ("model_attributes_type", "model_type", "dict_type"):
         message = f"expected a mapping of fields (key: value), not {_kind_of(error['input'])}"
     elif kind == "string_type" and isinstance(error["input"], bool | int | float):
         message += "; put the value in quotes so YAML does not read it as a number or a boolean"
-    line, col = positions.find(loc, at_key=at_key)
+    line, col = positions.find(point, at_key=at_key)
     return SourceProblem(filename, line, col, format_path(loc), message)
 
 

@@ -162,6 +162,18 @@ BROKEN = [
         "t.yaml:15:16: topology.services[1].version: Input should be a valid string; put the value in quotes",
     ),
     ("duplicate key", "difficulty: 1\n", "difficulty: 1\ndifficulty: 2\n", "t.yaml:4:1: duplicate key 'difficulty'"),
+    (
+        "key read as a boolean",
+        "difficulty: 1\n",
+        "difficulty: 1\non: 1\n",
+        "t.yaml:4:1: key True is read by YAML as a boolean, not text; put it in quotes",
+    ),
+    (
+        "control character",
+        "title: Mini leak",
+        "title: Mini\x07leak",
+        "t.yaml:2:12: control character U+0007 is not allowed in YAML; remove it",
+    ),
 ]
 
 
