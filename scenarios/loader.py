@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
-import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Any, get_origin
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
 from scenarios.language.checks import cross_check
 from scenarios.language.scenario import Scenario
+from scenarios.type_paths import Loc, data_path, discriminator_tags, field_names, unwrap
 
-Loc = tuple[str | int, ...]
 Pos = tuple[int, int]
 
 EXCERPTS = 3
@@ -288,19 +286,19 @@ def _validation_problems(exc: ValidationError, root: Any, positions: SourceMap, 
 
 def _problem(error: Any, root: Any, positions: SourceMap, filename: str) -> SourceProblem:
     kind, ctx = error["type"], error.get("ctx") or {}
-    loc, at_key, target = _data_path(root, error["loc"])
+    loc, at_key, target = data_path(root, error["loc"])
     point = loc  # where the caret goes; ``loc`` is the path shown
     message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "extra_forbidden":
         at_key = True
-        message = _unknown(f"field {loc[-1]!r}", str(loc[-1]), _field_names(_data_path(root, error["loc"][:-1])[2]))
+        message = _unknown(f"field {loc[-1]!r}", str(loc[-1]), field_names(data_path(root, error["loc"][:-1])[2]))
     elif kind == "missing":
         message = f"missing required field {loc[-1]!r}"
         loc = point = loc[:-1]
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(ctx.get("discriminator", "")).strip("'")
         noun = _TAG_NOUNS.get(disc, disc)
-        tags = _tags(target, disc)
+        tags = discriminator_tags(target, disc)
         if kind == "union_tag_invalid":
             message = _unknown(f"{noun} {ctx.get('tag')!r}", str(ctx.get("tag")), tags, list_valid=True)
             loc = point = (*loc, disc)
@@ -335,90 +333,4 @@ def _names_key(root: Any, loc: Loc, message: str) -> bool:
     """A cross-check message about a key of a free-form mapping (``calls: {payments: 1}``) points at the key."""
     if not loc or not isinstance(loc[-1], str) or repr(loc[-1]) not in message:
         return False
-    return get_origin(_unwrap(_data_path(root, loc[:-1])[2])) is dict
-
-
-def _data_path(root: Any, loc: Iterable[str | int]) -> tuple[Loc, bool, Any]:
-    """Pydantic's ``loc`` walked through the types: (path in the data, names a key?, type found there).
-
-    Discriminated unions add their tag to ``loc`` (``faults.0.memory_leak.service``); the tag is not in
-    the data, so it is dropped. Dict keys add ``[key]``.
-    """
-    tp, path, at_key = root, [], False
-    for part in loc:
-        if part == "[key]":
-            at_key = True
-            continue
-        tp = _unwrap(tp)
-        if _is_union(tp):
-            member = _tagged_member(tp, part)
-            if member is not None:
-                tp = member
-                continue
-        path.append(part)
-        tp = _child_type(tp, part)
-    return tuple(path), at_key, tp
-
-
-def _unwrap(tp: Any) -> Any:
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-        elif _is_union(tp) and type(None) in get_args(tp):
-            rest = [a for a in get_args(tp) if a is not type(None)]
-            if len(rest) != 1:
-                return typing.Union[tuple(rest)]  # noqa: UP007 - built from a runtime tuple
-            tp = rest[0]
-        else:
-            return tp
-
-
-def _is_union(tp: Any) -> bool:
-    return get_origin(tp) in (typing.Union, types.UnionType)
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
-def _tagged_member(union: Any, tag: str | int) -> Any:
-    for member in get_args(union):
-        if _is_model(member) and any(tag in _literals(f.annotation) for f in member.model_fields.values()):
-            return member
-    return None
-
-
-def _literals(tp: Any) -> tuple[Any, ...]:
-    return get_args(tp) if get_origin(tp) is Literal else ()
-
-
-def _tags(union: Any, disc: str) -> list[str]:
-    union = _unwrap(union)
-    members = get_args(union) if _is_union(union) else ()
-    return [
-        str(tag)
-        for m in members
-        if _is_model(m) and disc in m.model_fields
-        for tag in _literals(m.model_fields[disc].annotation)
-    ]
-
-
-def _child_type(tp: Any, part: str | int) -> Any:
-    origin = get_origin(tp)
-    if _is_model(tp):
-        for name, info in tp.model_fields.items():
-            if part in (name, info.alias):
-                return info.annotation
-        return Any
-    if origin in (list, tuple) and get_args(tp):
-        return get_args(tp)[0]
-    if origin is dict and get_args(tp):
-        return get_args(tp)[1]
-    return Any
-
-
-def _field_names(tp: Any) -> list[str]:
-    tp = _unwrap(tp)
-    if not _is_model(tp):
-        return []
-    return [info.alias or name for name, info in tp.model_fields.items()]
+    return get_origin(unwrap(data_path(root, loc[:-1])[2])) is dict
