@@ -1,7 +1,10 @@
 """misfortune list / validate / schema, called through tui.cli.main."""
 
 import json
+from types import SimpleNamespace
 
+import tui.cli
+from scenarios.loader import ScenarioError, SourceProblem
 from tui.cli import main
 
 
@@ -85,3 +88,15 @@ def test_list_table_fits_80_columns(user_scenarios, minimal_text, capsys):
     out = capsys.readouterr().out
     assert "mini-leak" in out and "Mini leak" in out and "broken" in out
     assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_command_modules_plug_in_and_scenario_errors_exit_2(monkeypatch, capsys):
+    def fail(args):
+        raise ScenarioError([SourceProblem("x.yaml", 3, 4, "faults[0].at", "bad time")])
+
+    def register(subparsers):
+        subparsers.add_parser("boom").set_defaults(handler=fail)
+
+    monkeypatch.setattr(tui.cli, "COMMAND_MODULES", [*tui.cli.COMMAND_MODULES, SimpleNamespace(register=register)])
+    assert main(["boom"]) == 2
+    assert capsys.readouterr().err == "x.yaml:3:4: faults[0].at: bad time\n"

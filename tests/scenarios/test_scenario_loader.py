@@ -1,5 +1,8 @@
 """The loader: safe YAML, every problem at once, each as file:line:col: path: message."""
 
+import subprocess
+import sys
+
 import pytest
 
 from scenarios.loader import ScenarioError, SourceProblem, load_actions, load_scenario, load_scenario_text
@@ -351,3 +354,8 @@ def test_actions_file_must_be_a_list(tmp_path):
         load_actions(path)
     assert str(caught.value.problems[0]).startswith(f"{path}:1:1: an actions file is a YAML list like")
     assert str(caught.value.problems[0]).endswith("not a mapping")
+
+
+def test_scenarios_package_imports_neither_simulator_nor_textual():
+    code = "import sys, scenarios; assert not {'simulator', 'textual'} & set(sys.modules), sorted(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
