@@ -9,7 +9,14 @@ from scenarios.catalog import (
     user_data_dir,
 )
 from scenarios.language.scenario import Scenario
-from scenarios.loader import ScenarioError, SourceProblem, load_actions, load_scenario, load_scenario_text
+from scenarios.loader import (
+    ScenarioError,
+    SourceProblem,
+    load_actions,
+    load_actions_text,
+    load_scenario,
+    load_scenario_text,
+)
 
 __all__ = [
     "CatalogEntry",
@@ -19,6 +26,7 @@ __all__ = [
     "UnknownScenario",
     "list_scenarios",
     "load_actions",
+    "load_actions_text",
     "load_by_ref",
     "load_scenario",
     "load_scenario_text",
