@@ -152,6 +152,8 @@ class MemoryLeak(FaultBase):
     """Only instances running this version leak (default: every version)."""
     mb_per_min: float = Field(default=6.0, gt=0)
     """Leak rate per instance (each instance varies by +-25 %, seeded)."""
+    since: Duration | None = None
+    """When the leak really began (e.g. the deploy at -50m): instances running then start with what they leaked."""
 
 
 class BadDeploy(FaultBase):
@@ -168,7 +170,7 @@ class BadDeploy(FaultBase):
     """Extra share of failed requests on instances of the bad version."""
     latency_factor: float = Field(default=1.0, ge=1)
     """Multiplier of the service's own latency on instances of the bad version."""
-    error_message: str = "java.lang.NullPointerException: Cannot invoke \"Cart.items()\" because \"cart\" is null"
+    error_message: str = 'java.lang.NullPointerException: Cannot invoke "Cart.items()" because "cart" is null'
     """Log message of the failures."""
 
 

@@ -33,7 +33,9 @@ class AlertRule(Model):
     """Alert name shown in the pager."""
     service: Name
     """Service the metric belongs to."""
-    metric: Literal["error_ratio", "p99_ms", "p50_ms", "rate", "cpu", "memory_ratio", "restarts", "ready_ratio", "pool_ratio"]
+    metric: Literal[
+        "error_ratio", "p99_ms", "p50_ms", "rate", "cpu", "memory_ratio", "restarts", "ready_ratio", "pool_ratio"
+    ]
     """Metric compared against the threshold."""
     op: Literal[">", "<"] = ">"
     """Comparison."""

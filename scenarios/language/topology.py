@@ -44,7 +44,7 @@ class Service(Model):
     """Median time the service spends on a request itself, excluding its dependencies."""
     latency_spread: float = Field(default=0.8, gt=0, le=3)
     """Log-normal sigma of its own latency (0.8 gives p99 about 6x p50)."""
-    error_rate: float = Field(default=0.0005, ge=0, le=1)
+    error_rate: float = Field(default=0.0001, ge=0, le=1)
     """Baseline share of requests that fail on a healthy instance."""
     memory: Memory = Memory()
     """Memory base and limit of one instance."""

@@ -1,0 +1,419 @@
+"""Applying the action vocabulary to the world.
+
+Every action is validated against the world first: an unknown target is rejected with a reason and
+changes nothing. Accepted mitigations take simulated time (rollouts go instance by instance, drains
+wait for connections, edge config propagates) and have only the effects the model gives them, so a
+wrong action can make things worse. Harm is judged from the world at the time (capacity taken away
+under load, a dead zone put back in rotation) and from the scenario's traps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from scenarios.language.actions import MITIGATION_ACTIONS, Action
+from simulator.cluster import DRAIN_DELAY
+from simulator.views import ActionResult
+from simulator.world import ServiceState
+
+if TYPE_CHECKING:
+    from simulator.simulation import Simulation
+
+EDGE_PROPAGATION = 5.0  # rate limits and shedding rules reach the edge proxies
+FLAG_PROPAGATION = 10.0  # clients poll the flag service
+SEVERITIES = ("SEV1", "SEV2", "SEV3")
+
+
+class Rejected(Exception):
+    """An action the world refuses; the message says why and what would work."""
+
+
+class ActionDispatcher:
+    """Routes each action to its handler; records timeline, harm and results."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.env = sim.env
+        self.world = sim.world
+        self.cluster = sim.cluster
+        self.incident = sim.incident
+        self._handlers: dict[str, Callable[[Any, str], str]] = {
+            name: getattr(self, f"_do_{name}") for name in _ALL_ACTIONS
+        }
+
+    def apply(self, action: Action, seat: str) -> ActionResult:
+        """Validate and apply; rejected actions change nothing."""
+        now = self.env.now
+        if self.incident.state == "resolved":
+            return ActionResult(False, "the incident is already resolved", action.action, now)
+        if now >= self.sim.scenario.duration:
+            return ActionResult(False, "the exercise is over: time ran out", action.action, now)
+        handler = self._handlers[action.action]
+        harm = self._harm(action)  # judged on the world before the action changes it
+        try:
+            message = handler(action, seat)
+        except Rejected as exc:
+            return ActionResult(False, str(exc), action.action, now)
+        self.incident.log(now, seat, action.action, message)
+        if harm:
+            self.incident.harmful.append((now, action.action, harm))
+        return ActionResult(True, message, action.action, now, harm)
+
+    # --- validation helpers ------------------------------------------------------------------
+
+    def _service(self, name: str) -> ServiceState:
+        s = self.world.services.get(name)
+        if s is None:
+            known = ", ".join(self.world.order)
+            raise Rejected(f"unknown service {name!r}; services: {known}")
+        return s
+
+    def _zone(self, name: str) -> str:
+        if name not in self.world.zones:
+            raise Rejected(f"unknown zone {name!r}; zones: {', '.join(self.world.zones)}")
+        return name
+
+    def _later(self, delay: float, effect: Callable[[], None]) -> None:
+        def run() -> Generator:
+            yield self.env.timeout(delay)
+            effect()
+
+        self.env.process(run())
+
+    # --- harm --------------------------------------------------------------------------------
+
+    def _harm(self, action: Action) -> str | None:
+        body = action.model_dump(exclude_none=True)
+        for trap in self.sim.scenario.traps:
+            if all(body.get(k) == v for k, v in trap.match.items()):
+                return trap.why
+        if action.action not in MITIGATION_ACTIONS:
+            return None
+        return _model_harm(self, action)
+
+    # --- incident process --------------------------------------------------------------------
+
+    def _do_ack(self, a, seat: str) -> str:
+        acked = self.sim.alerts.ack(a.page, self.env.now)
+        if not acked:
+            if a.page is not None:
+                raise Rejected(f"no open page #{a.page}; open pages: {self._open_pages() or 'none'}")
+            raise Rejected("no open page to acknowledge")
+        return "acknowledged " + ", ".join(f"page #{p.number} ({p.alert})" for p in acked)
+
+    def _open_pages(self) -> str:
+        return ", ".join(f"#{p.number}" for p in self.sim.alerts.pages if p.acked_at is None)
+
+    def _do_set_severity(self, a, seat: str) -> str:
+        before = self.incident.severity
+        self.incident.severity = a.severity
+        self.incident.severity_set_at = self.env.now
+        return f"severity {before or 'unset'} -> {a.severity}"
+
+    def _do_escalate(self, a, seat: str) -> str:
+        self.incident.escalations.append((self.env.now, a.to))
+        return f"escalated to {a.to}"
+
+    def _do_assign_role(self, a, seat: str) -> str:
+        self.incident.roles[a.role] = a.person
+        return f"{a.person} is {a.role.upper()}"
+
+    def _do_status_update(self, a, seat: str) -> str:
+        self.incident.status_updates.append((self.env.now, a.text))
+        return f"status update posted: {a.text}"
+
+    def _do_note(self, a, seat: str) -> str:
+        self.incident.notes.append((self.env.now, seat, a.text))
+        return f"note: {a.text}"
+
+    def _do_hypothesis(self, a, seat: str) -> str:
+        from simulator.incident import HypothesisState
+
+        hyps = self.incident.hypotheses
+        if a.op == "add":
+            if not a.text.strip():
+                raise Rejected("a new hypothesis needs text")
+            h = HypothesisState(len(hyps) + 1, self.env.now, a.text, evidence=list(a.evidence))
+            hyps.append(h)
+            return f"hypothesis #{h.id}: {a.text}"
+        match = [h for h in hyps if h.id == a.id]
+        if not match:
+            raise Rejected(f"no hypothesis #{a.id}; there are {len(hyps)}")
+        h = match[0]
+        h.status = "confirmed" if a.op == "confirm" else "rejected"
+        h.decided_at = self.env.now
+        h.evidence.extend(a.evidence)
+        return f"hypothesis #{h.id} {h.status}: {h.text}"
+
+    def _do_resolve(self, a, seat: str) -> str:
+        unmet = self.sim.judge.unmet()
+        now = self.env.now
+        if unmet:
+            self.incident.premature_resolves.append(now)
+            self.incident.harmful.append((now, "resolve", "declared resolved while " + "; ".join(unmet)))
+            self.incident.log(now, "system", "reopened", "incident reopened: " + "; ".join(unmet))
+            return "resolve declared, but the incident is reopened: " + "; ".join(unmet)
+        self.incident.state = "resolved"
+        self.incident.resolved_at = now
+        self.sim.end("resolved")
+        return "incident resolved" + (f": {a.summary}" if a.summary else "")
+
+    def _do_handoff(self, a, seat: str) -> str:
+        self.incident.roles["imoc"] = a.to
+        return f"incident handed off to {a.to}"
+
+    # --- mitigation --------------------------------------------------------------------------
+
+    def _do_rollback_deploy(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        if a.to is not None:
+            if a.to not in s.version_history and a.to != s.version:
+                known = ", ".join(s.version_history) or "none"
+                raise Rejected(f"{s.name} never ran {a.to!r}; earlier versions: {known}")
+            target = a.to
+        elif s.version_history:
+            target = s.version_history[-1]
+        else:
+            raise Rejected(f"{s.name} has no earlier version to roll back to (it runs {s.version})")
+        if target == s.version and all(i.version == target for i in s.instances):
+            raise Rejected(f"{s.name} already runs {target} everywhere")
+        before = s.version
+        if target in s.version_history:
+            s.version_history = s.version_history[: s.version_history.index(target)]
+        self.cluster.record_change("rollback", s.name, f"rollback {s.name} {before} -> {target}", "you", before, target)
+        s.version = target  # set first, so the rollout does not push the bad version onto the history
+        op = self.cluster.rollout(s, target, "rollback", "you", summary=f"rollback {s.name} {before} -> {target}")
+        return f"rolling back {s.name} {before} -> {target}: {op['total']} instances, one at a time"
+
+    def _do_rollback_config(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        if a.to is not None:
+            if a.to not in s.config_history:
+                raise Rejected(
+                    f"{s.name} never had config {a.to!r}; earlier revisions: {', '.join(s.config_history) or 'none'}"
+                )
+            target = a.to
+        elif s.config_history:
+            target = s.config_history[-1]
+        else:
+            raise Rejected(f"{s.name} has no earlier config revision (it has {s.config})")
+        before = s.config
+        self.cluster.push_config(s, target, "you", f"revert config {before} -> {target}", 20.0, kind="config_rollback")
+        # Reverting is not a new revision: drop the reverted one and everything after the target.
+        s.config_history = s.config_history[: s.config_history.index(target)]
+        return f"reverting {s.name} config {before} -> {target}; propagates within 20s"
+
+    def _do_restart(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        if a.instance is not None:
+            inst = next((i for i in s.instances if i.id == a.instance), None)
+            if inst is None:
+                ids = ", ".join(i.id for i in s.instances)
+                raise Rejected(f"no instance {a.instance!r} in {s.name}; instances: {ids}")
+            self.cluster.record_change("restart", s.name, f"restart pod {inst.id}", "you")
+            self.cluster.restart_instance(inst)
+            return f"restarting {inst.id}"
+        if not s.instances:
+            raise Rejected(f"{s.name} has no instances to restart; scale it up first")
+        if a.mode == "all":
+            self.cluster.record_change(
+                "restart", s.name, f"restart all {len(s.instances)} instances of {s.name} at once", "you"
+            )
+            self.cluster.restart_all(s)
+            return f"restarting all {len(s.instances)} instances of {s.name} at once"
+        self.cluster.record_change("restart", s.name, f"rolling restart of {s.name}", "you")
+        op = self.cluster.rollout(s, s.version, "restart", "you")
+        return f"rolling restart of {s.name}: {op['total']} instances, one at a time"
+
+    def _do_scale(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        before = len(s.instances)
+        if a.replicas == before:
+            raise Rejected(f"{s.name} already has {before} instances")
+        self.cluster.record_change(
+            "scale", s.name, f"scale {s.name} {before} -> {a.replicas}", "you", str(before), str(a.replicas)
+        )
+        self.cluster.scale(s, a.replicas)
+        return f"scaling {s.name} {before} -> {a.replicas} (new instances ready in about {s.spec.startup:.0f}s)"
+
+    def _targets(self, service: str | None) -> list[ServiceState]:
+        return [self._service(service)] if service else list(self.world.services.values())
+
+    def _do_drain_zone(self, a, seat: str) -> str:
+        zone = self._zone(a.zone)
+        targets = [s for s in self._targets(a.service) if zone not in s.drained_zones]
+        if not targets:
+            raise Rejected(f"{zone} is already drained" + (f" for {a.service}" if a.service else ""))
+        scope = a.service or "all services"
+        self.cluster.record_change("drain", a.service or "", f"drain {zone} ({scope})", "you")
+
+        def drain() -> None:
+            for s in targets:
+                s.drained_zones.add(zone)
+            self.incident.log(self.env.now, "system", "operation", f"{zone} drained ({scope})")
+
+        self._later(DRAIN_DELAY, drain)
+        return f"draining {zone} for {scope}; connections drain for {DRAIN_DELAY:.0f}s"
+
+    def _do_undrain_zone(self, a, seat: str) -> str:
+        zone = self._zone(a.zone)
+        targets = [s for s in self._targets(a.service) if zone in s.drained_zones]
+        if not targets:
+            raise Rejected(f"{zone} is not drained" + (f" for {a.service}" if a.service else ""))
+        scope = a.service or "all services"
+        self.cluster.record_change("undrain", a.service or "", f"undrain {zone} ({scope})", "you")
+        for s in targets:
+            s.drained_zones.discard(zone)
+        return f"{zone} back in rotation for {scope}"
+
+    def _do_rate_limit(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        self.cluster.record_change(
+            "rate_limit",
+            s.name,
+            f"rate limit {s.name}: {a.rps:g} rps" if a.rps else f"remove rate limit on {s.name}",
+            "you",
+        )
+
+        def set_limit() -> None:
+            s.rate_limit = a.rps
+
+        self._later(EDGE_PROPAGATION, set_limit)
+        return f"rate limit on {s.name} {'set to %g rps' % a.rps if a.rps else 'removed'} (edge config propagates in {EDGE_PROPAGATION:.0f}s)"
+
+    def _do_feature_flag(self, a, seat: str) -> str:
+        if a.flag not in self.world.flags:
+            raise Rejected(f"unknown flag {a.flag!r}; flags: {', '.join(self.world.flags) or 'none'}")
+        if self.world.flags[a.flag] == a.enabled:
+            raise Rejected(f"flag {a.flag} is already {'on' if a.enabled else 'off'}")
+        self.cluster.record_change(
+            "flag", "", f"flag {a.flag} -> {'on' if a.enabled else 'off'}", "you", "", str(a.enabled).lower()
+        )
+
+        def flip() -> None:
+            self.world.flags[a.flag] = a.enabled
+
+        self._later(FLAG_PROPAGATION, flip)
+        return f"flag {a.flag} -> {'on' if a.enabled else 'off'} (clients pick it up within {FLAG_PROPAGATION:.0f}s)"
+
+    def _do_fallback(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        self._service(a.dependency)
+        if a.dependency not in s.spec.calls:
+            raise Rejected(f"{s.name} does not call {a.dependency}; it calls: {', '.join(s.spec.calls) or 'nothing'}")
+        self.cluster.record_change(
+            "fallback", s.name, f"{s.name} fallback for {a.dependency} {'on' if a.enabled else 'off'}", "you"
+        )
+
+        def switch() -> None:
+            if a.enabled:
+                s.fallbacks.add(a.dependency)
+            else:
+                s.fallbacks.discard(a.dependency)
+
+        self._later(FLAG_PROPAGATION, switch)
+        return f"{s.name} {'switches to its fallback for' if a.enabled else 'calls again'} {a.dependency}"
+
+    def _do_set_memory_limit(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        before = s.memory_limit
+        if a.limit_mb <= s.spec.memory.base:
+            raise Rejected(
+                f"{a.limit_mb:g} MB is below {s.name}'s base working set ({s.spec.memory.base:g} MB): it would never start"
+            )
+        self.cluster.record_change(
+            "memory_limit", s.name, f"memory limit {s.name} {before:.0f} -> {a.limit_mb:.0f} MB", "you"
+        )
+        op = self.cluster.rollout(s, s.version, "memory_limit", "you", memory_limit=a.limit_mb)
+        return (
+            f"memory limit of {s.name} {before:.0f} -> {a.limit_mb:.0f} MB: rolling restart of {op['total']} instances"
+        )
+
+    def _do_shed_load(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        self.cluster.record_change("shed_load", s.name, f"shed {a.percent:g}% of {s.name} requests", "you")
+
+        def shed() -> None:
+            s.shed = a.percent / 100.0
+
+        self._later(EDGE_PROPAGATION, shed)
+        return f"{s.name} sheds {a.percent:g}% of requests from now on" if a.percent else f"{s.name} stops shedding"
+
+    def _do_failover(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        raise Rejected(f"{s.name} has no standby to promote in this system")
+
+    def _do_flush_cache(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        raise Rejected(f"{s.name} is not a cache in this system")
+
+    def _do_truncate_logs(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        raise Rejected(f"{s.name}'s disks are not filling in this system: nothing to truncate")
+
+    def _do_renew_cert(self, a, seat: str) -> str:
+        s = self._service(a.service)
+        raise Rejected(f"{s.name}'s certificate is valid for another 212 days: nothing to renew")
+
+
+_ALL_ACTIONS = (
+    "ack",
+    "set_severity",
+    "escalate",
+    "assign_role",
+    "status_update",
+    "note",
+    "hypothesis",
+    "resolve",
+    "handoff",
+    "rollback_deploy",
+    "rollback_config",
+    "restart",
+    "scale",
+    "drain_zone",
+    "undrain_zone",
+    "rate_limit",
+    "feature_flag",
+    "failover",
+    "fallback",
+    "set_memory_limit",
+    "shed_load",
+    "flush_cache",
+    "truncate_logs",
+    "renew_cert",
+)
+
+
+def _model_harm(d: ActionDispatcher, action: Action) -> str | None:
+    """Harm visible in the world itself: capacity removed under load, a dead zone readmitted."""
+    world = d.world
+    name = action.action
+    service = getattr(action, "service", None)
+    s = world.services.get(service) if service else None
+    if name == "restart" and s is not None and action.instance is None and action.mode == "all":
+        serving = sum(1 for i in s.instances if i.ready and not i.ejected)
+        if serving > 1 and s.rate > 0:
+            return f"took all {serving} serving instances of {s.name} down at once: no capacity until they start"
+    if name == "scale" and s is not None and action.replicas < len(s.instances):
+        capacity = action.replicas * s.spec.capacity_rps
+        if capacity < s.rate * 1.1:
+            return (
+                f"scaled {s.name} to {action.replicas} instances ({capacity:.0f} rps) below its load ({s.rate:.0f} rps)"
+            )
+    if name == "undrain_zone" and action.zone in world.down_zones:
+        return f"put {action.zone} back in rotation while it is still down"
+    if name == "drain_zone":
+        for svc in d._targets(service) if (service is None or service in world.services) else []:
+            left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
+            if svc.rate > 0 and not left:
+                return f"drained the last zone serving {svc.name}"
+    if name == "rate_limit" and s is not None and action.rps is not None:
+        normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
+        if action.rps < 0.5 * normal:
+            return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"
+    if name == "set_memory_limit" and s is not None:
+        peak = max((i.memory for i in s.instances), default=0.0)
+        if action.limit_mb < s.memory_limit and action.limit_mb < peak:
+            return f"lowered {s.name}'s memory limit below its working set ({peak:.0f} MB)"
+    return None

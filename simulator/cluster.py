@@ -1,0 +1,343 @@
+"""The orchestrator: instance lifecycle, crash back-off, health-check ejection, rollouts, config pushes.
+
+Everything here happens *at a time*, so each is a SimPy process: an instance becomes ready after its
+start-up time, a crashed container restarts after a back-off that doubles from 10 s to 5 min, a dead
+target leaves the load balancer only after its health checks fail, and a rollout replaces instances
+one at a time (surge one, wait ready, terminate one old).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
+
+import simpy
+
+from simulator.logs import LogGenerator
+from simulator.views import ChangeRecord
+from simulator.world import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
+
+if TYPE_CHECKING:
+    from simulator.faults import FaultBook
+    from simulator.rng import RandomStreams
+
+BACKOFF_START = 10.0
+BACKOFF_MAX = 300.0
+BACKOFF_RESET_AFTER = 600.0  # a container that ran this long starts its back-off afresh
+CRASH_EJECT_DELAY = 5.0  # a crashed container refuses connections until its endpoint is removed
+REINSTATE_AFTER = 20.0  # passing health checks needed before a target gets traffic again
+DRAIN_DELAY = 15.0  # connection draining when a zone is drained
+
+
+class OperationTracker:
+    """In-flight operations (rollouts, pushes, drains) with progress, for the console and reports."""
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+
+    def start(self, t: float, kind: str, service: str, summary: str, total: int) -> dict:
+        """Register an operation; returns the mutable record its process updates."""
+        op = {
+            "id": len(self.items) + 1,
+            "kind": kind,
+            "service": service,
+            "summary": summary,
+            "started": t,
+            "done": 0,
+            "total": total,
+            "finished_at": None,
+        }
+        self.items.append(op)
+        return op
+
+
+class Cluster:
+    """Creates, restarts, ejects and replaces instances; records changes in the change log."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        world: World,
+        logs: LogGenerator,
+        rng: RandomStreams,
+        changes: list[ChangeRecord],
+        operations: OperationTracker,
+        timeline: Callable[[float, str, str], None],
+    ) -> None:
+        self.env = env
+        self.world = world
+        self.logs = logs
+        self.rng = rng["cluster"]
+        self.changes = changes
+        self.operations = operations
+        self.timeline = timeline
+        self.faults: FaultBook | None = None
+        self._rollout_token: dict[str, int] = {}
+
+    # --- instances ---------------------------------------------------------------------------
+
+    def new_instance(self, s: ServiceState, zone: str, ready_now: bool = False) -> Instance:
+        """Create an instance of the service's current version and config in ``zone`` and start it."""
+        self.world.instance_seq += 1
+        inst = Instance(
+            id=f"{s.name}-{pod_hash(s.name, s.version)}-{pod_suffix(self.rng)}",
+            service=s.name,
+            zone=zone,
+            version=s.version,
+            config=s.config,
+            memory_limit=s.memory_limit,
+        )
+        s.instances.append(inst)
+        self._boot(inst, s, ready_now)
+        return inst
+
+    def _boot(self, inst: Instance, s: ServiceState, ready_now: bool) -> None:
+        inst.generation += 1
+        inst.state = STARTING
+        inst.ready = False
+        inst.ejected = False
+        inst.broken_since = None
+        inst.started_at = self.env.now
+        inst.memory = s.spec.memory.base * (0.95 + 0.1 * self.rng.random())
+        inst.pid = self.rng.randint(7, 4000)
+        if self.faults is not None:
+            self.faults.refresh(inst)
+        if ready_now:
+            inst.state = RUNNING
+            inst.ready = True
+            return
+        self.env.process(self._become_ready(inst, inst.generation, s.spec.startup))
+
+    def _become_ready(self, inst: Instance, generation: int, startup: float) -> Generator:
+        yield self.env.timeout(startup * (0.9 + 0.2 * self.rng.random()))
+        if inst.generation != generation or inst.state != STARTING:
+            return
+        if inst.zone in self.world.down_zones:
+            return  # a dead zone never passes readiness
+        inst.state = RUNNING
+        inst.ready = True
+        self.logs.emit(
+            self.env.now,
+            "INFO",
+            inst,
+            f"Started {inst.service} {inst.version} in {self.env.now - inst.started_at:.1f}s (config {inst.config})",
+        )
+
+    def crash(self, inst: Instance, reason: str, exit_code: int) -> None:
+        """Kill a container: it fails requests until ejected, then restarts after its back-off."""
+        if inst.state in (CRASHED, TERMINATING):
+            return
+        now = self.env.now
+        s = self.world.services[inst.service]
+        inst.state = CRASHED
+        inst.broken_since = now
+        inst.restarts += 1
+        s.restarts_total += 1
+        inst.last_exit = f"{reason} (exit code {exit_code})"
+        if now - inst.started_at > BACKOFF_RESET_AFTER:
+            inst.backoff = BACKOFF_START
+        delay = inst.backoff
+        inst.backoff = min(inst.backoff * 2.0, BACKOFF_MAX)
+        if inst.restarts > 1:
+            self.logs.emit(
+                now,
+                "WARN",
+                inst,
+                f"Back-off restarting failed container {inst.service} in pod {inst.id} (back-off {delay:.0f}s)",
+            )
+        self.env.process(self._eject_later(inst, inst.generation, CRASH_EJECT_DELAY))
+        self.env.process(self._restart_after(inst, inst.generation, delay))
+
+    def _restart_after(self, inst: Instance, generation: int, delay: float) -> Generator:
+        yield self.env.timeout(delay)
+        if inst.generation != generation or inst.state != CRASHED:
+            return
+        s = self.world.services[inst.service]
+        if inst not in s.instances:
+            return
+        inst.memory_limit = s.memory_limit
+        self._boot(inst, s, ready_now=False)
+
+    def _eject_later(self, inst: Instance, generation: int, delay: float) -> Generator:
+        yield self.env.timeout(delay)
+        if inst.generation == generation and inst.broken_since is not None and not inst.ejected:
+            inst.ejected = True
+            inst.ready = inst.state == RUNNING and inst.ready
+            self.logs.store.add(
+                self.env.now,
+                "WARN",
+                inst.service,
+                inst.version,
+                inst.zone,
+                f"{inst.service}-lb",
+                f"health check failed 3 times: removing target {inst.id} from rotation",
+            )
+
+    def break_instance(self, inst: Instance, eject_after: float) -> None:
+        """An instance stops answering (its zone died): it stays in rotation until health checks eject it."""
+        if inst.broken_since is None:
+            inst.broken_since = self.env.now
+            self.env.process(self._eject_later(inst, inst.generation, eject_after))
+
+    def heal_instance(self, inst: Instance) -> None:
+        """A broken instance answers again: it is reinstated after passing health checks."""
+        if inst.broken_since is None or inst.state == CRASHED:
+            return
+        inst.broken_since = None
+        if inst.state == STARTING:
+            self.env.process(self._become_ready(inst, inst.generation, 5.0))
+            return
+        if inst.ejected:
+            self.env.process(self._reinstate(inst, inst.generation))
+
+    def _reinstate(self, inst: Instance, generation: int) -> Generator:
+        yield self.env.timeout(REINSTATE_AFTER)
+        if inst.generation == generation and inst.broken_since is None:
+            inst.ejected = False
+            inst.ready = True
+
+    def terminate(self, inst: Instance) -> None:
+        """Remove an instance (graceful: it stops getting traffic at once)."""
+        s = self.world.services[inst.service]
+        inst.generation += 1
+        inst.state = TERMINATING
+        inst.ready = False
+        if inst in s.instances:
+            s.instances.remove(inst)
+
+    # --- placement ---------------------------------------------------------------------------
+
+    def placement_zone(self, s: ServiceState, preferred: str | None = None) -> str:
+        """Zone for a new instance: the preferred one if usable, else the least filled usable zone."""
+        usable = [z for z in self.world.zones if z not in s.drained_zones and z not in self.world.down_zones]
+        if not usable:
+            usable = list(self.world.zones)
+        if preferred in usable:
+            return preferred
+        counts = {z: 0 for z in usable}
+        for i in s.instances:
+            if i.zone in counts:
+                counts[i.zone] += 1
+        return min(usable, key=lambda z: (counts[z], usable.index(z)))
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def record_change(self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = "") -> None:
+        """Add an entry to the change log at the current time."""
+        self.changes.append(ChangeRecord(self.env.now, kind, service, summary, by, before, after))
+
+    def rollout(
+        self,
+        s: ServiceState,
+        version: str,
+        kind: str,
+        by: str,
+        memory_limit: float | None = None,
+        summary: str | None = None,
+    ) -> dict:
+        """Replace every instance with one of ``version``, one at a time; supersedes a running rollout."""
+        before = s.version
+        if version != s.version:
+            s.version_history.append(s.version)
+            s.version = version
+        if memory_limit is not None:
+            s.memory_limit = memory_limit
+        token = self._rollout_token.get(s.name, 0) + 1
+        self._rollout_token[s.name] = token
+        summary = (
+            summary
+            or {
+                "deploy": f"deploy {s.name} {before} -> {version}",
+                "rollback": f"rollback {s.name} {before} -> {version}",
+                "restart": f"rolling restart of {s.name}",
+                "memory_limit": f"memory limit of {s.name} -> {s.memory_limit:.0f} MB",
+            }[kind]
+        )
+        op = self.operations.start(self.env.now, kind, s.name, summary, len(s.instances))
+        self.env.process(self._rollout(s, token, op, memory_limit is not None or kind == "restart"))
+        return op
+
+    def _rollout(self, s: ServiceState, token: int, op: dict, replace_all: bool) -> Generator:
+        pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
+        op["total"] = len(pending)
+        for old in pending:
+            if self._rollout_token.get(s.name) != token:
+                return
+            if old not in s.instances:
+                op["done"] += 1
+                continue
+            new = self.new_instance(s, self.placement_zone(s, old.zone))
+            waited = 0.0
+            while not new.ready and waited < s.spec.startup * 3 + 30:
+                yield self.env.timeout(2.0)
+                waited += 2.0
+                if self._rollout_token.get(s.name) != token:
+                    return
+            self.logs.emit(self.env.now, "INFO", old, "Received SIGTERM, shutting down gracefully")
+            self.terminate(old)
+            op["done"] += 1
+        op["finished_at"] = self.env.now
+        self.timeline(self.env.now, "operation", f"{op['summary']}: complete ({op['done']}/{op['total']})")
+
+    def restart_all(self, s: ServiceState) -> None:
+        """Replace every instance at once: no capacity until the new ones are ready."""
+        self._rollout_token[s.name] = self._rollout_token.get(s.name, 0) + 1
+        for old in list(s.instances):
+            zone = old.zone
+            self.terminate(old)
+            self.new_instance(s, self.placement_zone(s, zone))
+
+    def restart_instance(self, inst: Instance) -> None:
+        """Delete one pod; its replacement starts in the same zone."""
+        s = self.world.services[inst.service]
+        zone = inst.zone
+        self.terminate(inst)
+        self.new_instance(s, self.placement_zone(s, zone))
+
+    def scale(self, s: ServiceState, replicas: int) -> None:
+        """Add instances in usable zones, or remove the newest ones."""
+        s.desired = replicas
+        while len(s.instances) < replicas:
+            self.new_instance(s, self.placement_zone(s))
+        while len(s.instances) > replicas:
+            self.terminate(s.instances[-1])
+
+    def push_config(
+        self, s: ServiceState, revision: str, by: str, summary: str, propagation: float, kind: str = "config"
+    ) -> dict:
+        """Push a config revision; each instance picks it up at a random moment within ``propagation``."""
+        before = s.config
+        s.config_history.append(s.config)
+        s.config = revision
+        self.record_change("config", s.name, summary or f"config {before} -> {revision}", by, before, revision)
+        token = self._rollout_token.get("cfg:" + s.name, 0) + 1
+        self._rollout_token["cfg:" + s.name] = token
+        op = self.operations.start(
+            self.env.now, kind, s.name, f"config push {s.name} {before} -> {revision}", len(s.instances)
+        )
+        self.env.process(self._propagate(s, revision, propagation, token, op))
+        return op
+
+    def _propagate(self, s: ServiceState, revision: str, propagation: float, token: int, op: dict) -> Generator:
+        targets = sorted(((self.rng.random() * propagation, i) for i in list(s.instances)), key=lambda p: p[0])
+        op["total"] = len(targets)
+        elapsed = 0.0
+        for delay, inst in targets:
+            if delay > elapsed:
+                yield self.env.timeout(delay - elapsed)
+                elapsed = delay
+            if self._rollout_token.get("cfg:" + s.name) != token:
+                return
+            if inst in s.instances and inst.config != revision:
+                inst.config = revision
+                if self.faults is not None:
+                    self.faults.refresh(inst)
+                self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
+            op["done"] += 1
+        op["finished_at"] = self.env.now
+
+
+def pod_hash(service: str, version: str) -> str:
+    """The ReplicaSet-style hash in pod names: stable per (service, version)."""
+    return hashlib.sha256(f"{service}:{version}".encode()).hexdigest()[:9]

@@ -1,0 +1,114 @@
+"""The incident's process state: severity, roles, comms, hypotheses, the timeline and the SLI tracker."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from scenarios.language.scenario import Scenario
+from simulator.series import SeriesStore
+from simulator.views import HypothesisView, IncidentView, TimelineEvent
+
+
+@dataclass
+class HypothesisState:
+    """A hypothesis, mutable inside the engine."""
+
+    id: int
+    t: float
+    text: str
+    status: str = "open"
+    evidence: list[str] = field(default_factory=list)
+    decided_at: float | None = None
+
+    def view(self) -> HypothesisView:
+        """Immutable copy."""
+        return HypothesisView(self.id, self.t, self.text, self.status, tuple(self.evidence), self.decided_at)
+
+
+@dataclass
+class IncidentState:
+    """What the responders did and declared."""
+
+    state: str = "open"
+    severity: str | None = None
+    severity_set_at: float | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    status_updates: list[tuple[float, str]] = field(default_factory=list)
+    notes: list[tuple[float, str, str]] = field(default_factory=list)
+    hypotheses: list[HypothesisState] = field(default_factory=list)
+    escalations: list[tuple[float, str]] = field(default_factory=list)
+    resolved_at: float | None = None
+    premature_resolves: list[float] = field(default_factory=list)
+    hints: list[tuple[float, str]] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    harmful: list[tuple[float, str, str]] = field(default_factory=list)
+    """(time, action, why)."""
+
+    def log(self, t: float, source: str, kind: str, text: str) -> None:
+        """Add a timeline event."""
+        self.timeline.append(TimelineEvent(t, source, kind, text))
+
+    def view(self) -> IncidentView:
+        """Immutable copy."""
+        return IncidentView(
+            self.state,
+            self.severity,
+            dict(self.roles),
+            tuple(self.status_updates),
+            tuple(self.notes),
+            tuple(h.view() for h in self.hypotheses),
+            self.resolved_at,
+            tuple(self.escalations),
+            tuple(self.hints),
+        )
+
+
+class SliTracker:
+    """Follows the user-facing SLI every tick: impact start, healthy streaks, mitigation."""
+
+    def __init__(self, scenario: Scenario, series: SeriesStore) -> None:
+        slo = scenario.slo
+        self.series = series
+        self.objective = slo.availability / 100.0
+        self.latency_ms = slo.latency_p99_ms
+        self.window = slo.sli_window
+        self.healthy_for = scenario.resolution.healthy_for
+        self.req = f"{slo.service}.req_total"
+        self.err = f"{slo.service}.err_total"
+        self.p99 = f"{slo.service}.p99_ms"
+        self.impact_start: float | None = None
+        self.good_since: float | None = 0.0
+        self.mitigated_at: float | None = None
+        """Start of the first healthy window of ``healthy_for`` after impact."""
+        self.breaching = False
+        self.availability = 1.0
+
+    def update(self, t: float) -> None:
+        """Judge the SLI at the end of the tick at time ``t``."""
+        start = t - self.window
+        r0 = self.series.value_at(self.req, start)
+        e0 = self.series.value_at(self.err, start)
+        if math.isnan(r0):
+            r0 = e0 = 0.0
+        r1, e1 = self.series.latest(self.req), self.series.latest(self.err)
+        total = r1 - r0
+        availability = 1.0 - (e1 - e0) / total if total > 0 else 1.0
+        self.availability = availability
+        breach = availability < self.objective
+        if self.latency_ms is not None and self.series.latest(self.p99) > self.latency_ms:
+            breach = True
+        self.breaching = breach
+        if breach:
+            if self.impact_start is None:
+                self.impact_start = t
+            self.good_since = None
+        else:
+            if self.good_since is None:
+                self.good_since = t
+            if self.impact_start is not None and self.mitigated_at is None and t - self.good_since >= self.healthy_for:
+                self.mitigated_at = self.good_since
+
+    def healthy_streak(self, t: float) -> float:
+        """How long the SLI has been within objective (0 while breaching)."""
+        return 0.0 if self.good_since is None else t - self.good_since

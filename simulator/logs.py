@@ -1,0 +1,351 @@
+"""Structured logs generated from the same state as the metrics.
+
+Lines are kept as compact tuples in a bounded deque and turned into :class:`LogRecord` on query. Volume
+follows the model: access lines are a small sample of requests, error lines follow each error cause
+(capped, as real log pipelines rate-limit), events (OOM kills, back-off, rollouts) are logged when they
+happen, and every service has its own background chatter.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterable
+
+from simulator.views import LogRecord
+from simulator.world import Instance, ServiceState, World
+
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+_LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}
+
+# Error lines per second per (service, cause) at most: beyond that the pipeline samples.
+_ERROR_LINES_CAP = 4.0
+# Share of requests that get an access-log line, and the cap per service.
+_ACCESS_SAMPLE = 0.004
+_ACCESS_CAP = 0.5
+
+_BACKGROUND = {
+    "service": [
+        ("INFO", "GC pause (G1 Young Generation) {ms}ms"),
+        ("INFO", "refreshed service discovery: {n} endpoints"),
+        ("WARN", "slow request: {ms}ms exceeded 500ms budget"),
+        ("INFO", "metrics flushed to collector"),
+        ("WARN", "retrying request to token service (attempt 2)"),
+    ],
+    "edge": [
+        ("INFO", "config reloaded: 0 changes"),
+        ("WARN", "client sent invalid Host header; rejected"),
+        ("INFO", "TLS session cache hit ratio {pct}%"),
+    ],
+    "database": [
+        ("INFO", "checkpoint complete: wrote {n} buffers"),
+        ("WARN", "duration: {ms} ms  statement: SELECT * FROM orders WHERE customer_id = $1"),
+        ("INFO", 'automatic vacuum of table "orders": index scans: 1'),
+    ],
+    "cache": [
+        ("INFO", "evicted {n} keys (maxmemory-policy allkeys-lru)"),
+        ("INFO", "background saving terminated with success"),
+    ],
+    "queue": [
+        ("INFO", "consumer group rebalanced: {n} partitions"),
+        ("WARN", "consumer lag {n} messages on partition 3"),
+    ],
+}
+
+
+def trace_id(rng: random.Random) -> str:
+    """A W3C trace id: 32 hex digits."""
+    return f"{rng.getrandbits(128):032x}"
+
+
+def span_id(rng: random.Random) -> str:
+    """A W3C span id: 16 hex digits."""
+    return f"{rng.getrandbits(64):016x}"
+
+
+class LogStore:
+    """Bounded store of log lines, oldest dropped first."""
+
+    def __init__(self, capacity: int = 400_000) -> None:
+        self.lines: deque[tuple] = deque(maxlen=capacity)
+        self.total = 0
+
+    def add(
+        self,
+        t: float,
+        level: str,
+        service: str,
+        version: str,
+        zone: str,
+        instance: str,
+        message: str,
+        trace: str = "",
+        span: str = "",
+        attributes: dict | None = None,
+    ) -> None:
+        """Append one line."""
+        self.lines.append((t, level, service, version, zone, instance, message, trace, span, attributes))
+        self.total += 1
+
+    def query(
+        self,
+        service: str | None = None,
+        level: str | None = None,
+        text: str | None = None,
+        trace_id: str | None = None,
+        instance: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int | None = None,
+    ) -> list[LogRecord]:
+        """Lines matching every given filter, oldest first; ``limit`` keeps the newest ones.
+
+        ``level`` is a minimum (WARN gives WARN, ERROR and FATAL); ``text`` is a case-insensitive
+        substring of the message.
+        """
+        min_rank = _LEVEL_RANK.get(level.upper(), 0) if level else 0
+        needle = text.lower() if text else None
+        out: list[tuple] = []
+        for line in reversed(self.lines):
+            t = line[0]
+            if until is not None and t > until:
+                continue
+            if since is not None and t < since:
+                break
+            if service and line[2] != service:
+                continue
+            if min_rank and _LEVEL_RANK[line[1]] < min_rank:
+                continue
+            if trace_id and line[7] != trace_id:
+                continue
+            if instance and line[5] != instance:
+                continue
+            if needle and needle not in line[6].lower():
+                continue
+            out.append(line)
+            if limit is not None and len(out) >= limit:
+                break
+        out.reverse()
+        return [_record(line) for line in out]
+
+    def since_index(self, index: int) -> tuple[list[LogRecord], int]:
+        """Lines appended after the ``index``-th line ever written, and the new index (for live tails)."""
+        new = self.total - index
+        if new <= 0:
+            return [], self.total
+        new = min(new, len(self.lines))
+        start = len(self.lines) - new
+        return [_record(self.lines[i]) for i in range(start, len(self.lines))], self.total
+
+
+def _record(line: tuple) -> LogRecord:
+    t, level, service, version, zone, instance, message, trace, span, attrs = line
+    return LogRecord(t, level, service, version, zone, instance, message, trace, span, attrs or {})
+
+
+class LogGenerator:
+    """Writes the lines one tick of the model implies."""
+
+    def __init__(self, world: World, store: LogStore, rng: random.Random) -> None:
+        self.world = world
+        self.store = store
+        self.rng = rng
+        self._debt: dict[tuple[str, str], float] = {}
+
+    def tick(self, t: float, dt: float) -> None:
+        """Access samples, error lines by cause, and background chatter for every service."""
+        rng = self.rng
+        debt = self._debt
+        for s in self.world.services.values():
+            if s.rate <= 0.0 and not s.instances:
+                continue
+            key = (s.name, "access")
+            owed = debt.get(key, 0.0) + min(s.rate * _ACCESS_SAMPLE, _ACCESS_CAP) * dt
+            while owed >= 1.0:
+                owed -= 1.0
+                self._access_line(t, s)
+            debt[key] = owed
+            for cause, rate in s.causes.items():
+                key = (s.name, cause)
+                owed = debt.get(key, 0.0) + min(rate, _ERROR_LINES_CAP) * dt
+                while owed >= 1.0:
+                    owed -= 1.0
+                    self.error_line(t, s, cause, trace_id(rng), span_id(rng))
+                debt[key] = owed
+            if rng.random() < dt / 45.0:
+                self._background(t, s)
+
+    def _pick(self, s: ServiceState, want_fault: bool = False) -> Instance | None:
+        """A random live instance in rotation (with a fault effect, if asked)."""
+        rotation = s.rotation
+        if not rotation:
+            return None
+        inst = rotation[int(self.rng.random() * len(rotation))]
+        if inst.broken_since is None and (inst.fx_err > 0 or not want_fault):
+            return inst
+        pool = [i for i in rotation if i.broken_since is None and (i.fx_err > 0 or not want_fault)]
+        return pool[int(self.rng.random() * len(pool))] if pool else None
+
+    def _access_line(self, t: float, s: ServiceState) -> None:
+        inst = self._pick(s)
+        if inst is None:
+            return
+        routes = routes_of(s)
+        route = routes[int(self.rng.random() * len(routes))]
+        ms = round(s.p50 * (0.5 + self.rng.random()), 1)
+        self.emit(
+            t,
+            "INFO",
+            inst,
+            f"{route} 200 {ms}ms",
+            attributes={"http.route": route, "http.response.status_code": 200, "duration_ms": ms},
+        )
+
+    def _background(self, t: float, s: ServiceState) -> None:
+        inst = self._pick(s)
+        if inst is None:
+            return
+        level, template = self.rng.choice(_BACKGROUND.get(s.spec.kind, _BACKGROUND["service"]))
+        message = template.format(
+            ms=self.rng.randint(12, 900), n=self.rng.randint(3, 4000), pct=self.rng.randint(80, 99)
+        )
+        self.emit(t, level, inst, message)
+
+    def error_line(
+        self, t: float, s: ServiceState, cause: str, trace: str, span: str, route: str | None = None
+    ) -> None:
+        """One line for a failed request of ``cause`` at service ``s`` (also used for sampled traces)."""
+        route = route or routes_of(s)[0]
+        inst = self._pick(s, want_fault=(cause == "fault"))
+        timeout_ms = int(s.spec.timeout * 1000)
+        if cause in ("dead_target", "no_healthy_upstream", "rate_limited", "shed"):
+            message, status, level = _edge_message(self.world, s, cause, timeout_ms, self.rng)
+            zone = inst.zone if inst else "-"
+            self.store.add(
+                t,
+                level,
+                s.name,
+                s.version,
+                zone,
+                f"{s.name}-lb",
+                message,
+                trace,
+                span,
+                {"http.route": route, "http.response.status_code": status, "error.type": cause},
+            )
+            return
+        if inst is None:
+            return
+        if cause == "fault":
+            message, status, etype = inst.fx_msg or "internal error", 500, "fault"
+        elif cause == "overload":
+            message, status, etype = (
+                "503 Service Unavailable: overloaded, shedding request (queue full)",
+                503,
+                "overload",
+            )
+        elif cause == "pool_exhausted":
+            message = f"HikariPool-1 - Connection is not available, request timed out after {timeout_ms}ms."
+            status, etype = 500, "java.sql.SQLTransientConnectionException"
+        elif cause == "dependency":
+            message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
+        else:
+            message, status, etype = self.rng.choice(_BASELINE_ERRORS)
+        self.emit(
+            t,
+            "ERROR",
+            inst,
+            message,
+            trace,
+            span,
+            {"http.route": route, "http.response.status_code": status, "error.type": etype},
+        )
+
+    def emit(
+        self,
+        t: float,
+        level: str,
+        inst: Instance,
+        message: str,
+        trace: str = "",
+        span: str = "",
+        attributes: dict | None = None,
+    ) -> None:
+        """Write one line from an instance."""
+        self.store.add(t, level, inst.service, inst.version, inst.zone, inst.id, message, trace, span, attributes)
+
+    def emit_many(self, t: float, level: str, insts: Iterable[Instance], message: str) -> None:
+        """The same line from several instances."""
+        for inst in insts:
+            self.emit(t, level, inst, message)
+
+
+_BASELINE_ERRORS = [
+    ("client disconnected before response was written", 499, "context.Canceled"),
+    ("request failed: context canceled", 499, "context.Canceled"),
+    ("validation failed: field 'email' is not a valid address", 400, "ValidationError"),
+]
+
+
+def routes_of(s: ServiceState) -> list[str]:
+    """HTTP routes (span and log names) of a service: its declared routes or defaults by kind."""
+    if s.spec.routes:
+        return s.spec.routes
+    name = s.name
+    if s.spec.kind == "database":
+        return [f"SELECT {name}", f"UPDATE {name}"]
+    if s.spec.kind == "cache":
+        return [f"GET {name}"]
+    if s.spec.kind == "queue":
+        return [f"publish {name}"]
+    return [f"GET /api/{name}", f"POST /api/{name}"]
+
+
+def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: random.Random) -> tuple[str, int, str]:
+    """The error a caller logs for its worst failing dependency."""
+    if not s.dep_causes:
+        return "upstream request failed", 502, "dependency"
+    deps = list(s.dep_causes)
+    dep = rng.choices(deps, weights=[s.dep_causes[d] for d in deps])[0]
+    d = world.services[dep]
+    if d.p99 >= timeout_ms * 0.9 or "dead_target" in d.causes:
+        return (
+            f"context deadline exceeded (Client.Timeout exceeded while awaiting headers) calling {dep} after {timeout_ms}ms",
+            504,
+            "timeout",
+        )
+    if d.spec.kind == "database":
+        return (f"org.postgresql.util.PSQLException: I/O error communicating with {dep}", 500, "PSQLException")
+    if "no_healthy_upstream" in d.causes:
+        return (
+            f"upstream connect error or disconnect/reset before headers. reset reason: connection failure ({dep})",
+            503,
+            "upstream",
+        )
+    return (f"call to {dep} failed: 500 Internal Server Error", 502, "upstream")
+
+
+def _edge_message(
+    world: World, s: ServiceState, cause: str, timeout_ms: int, rng: random.Random
+) -> tuple[str, int, str]:
+    if cause == "dead_target":
+        dead = [i for i in s.instances if i.broken_since is not None and not i.ejected]
+        target = rng.choice(dead) if dead else None
+        if target is not None and target.zone in world.down_zones:
+            hang = int(world.zone_hang.get(target.zone, 3.0) * 1000)
+            return (
+                f"upstream request timeout: target {target.id} ({target.zone}) did not answer within {hang}ms",
+                504,
+                "WARN",
+            )
+        name = target.id if target else s.name
+        return (
+            f"upstream connect error or disconnect/reset before headers. reset reason: connection refused ({name})",
+            502,
+            "WARN",
+        )
+    if cause == "no_healthy_upstream":
+        return "no healthy upstream", 503, "ERROR"
+    if cause == "rate_limited":
+        return "429 Too Many Requests: rate limit exceeded", 429, "WARN"
+    return "503 Service Unavailable: load shedding active, non-critical request dropped", 503, "WARN"

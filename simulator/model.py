@@ -1,0 +1,331 @@
+"""The per-tick world model: load, saturation, latency and errors along the call graph.
+
+One call of :func:`step` recomputes the whole system for one tick:
+
+1. Top-down (callers first): offered load per service = user traffic at the entry, plus every caller's
+   passed-on requests x fan-out x retry amplification (retries use last tick's failure rates, which is
+   what lets a retry storm feed on itself).
+2. Bottom-up (callees first): each service's own latency from a queueing approximation on its
+   instances, plus what its dependencies add at each percentile; errors from its own faults, overload
+   shedding, pool exhaustion, dead targets and failed dependency calls (callee errors and timeouts).
+
+Latency of one instance is log-normal (median and sigma), so percentiles come from formulas, never by
+sorting samples; a service's percentiles are a mixture estimate over its instances.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from statistics import NormalDist
+
+from simulator.world import RUNNING, World
+
+_NORMAL = NormalDist()
+Z50, Z95, Z99 = 0.0, _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
+QUANTILES = (0.5, 0.95, 0.99)
+_SQRT2 = math.sqrt(2.0)
+
+
+@lru_cache(maxsize=4096)
+def z_of(level: float) -> float:
+    """Standard normal quantile, cached (levels are rounded by callers)."""
+    return _NORMAL.inv_cdf(min(max(level, 1e-6), 1 - 1e-6))
+
+
+def lognormal_tail(median: float, sigma: float, x: float) -> float:
+    """P(X > x) for a log-normal with this median and sigma."""
+    if median <= 0 or x <= 0:
+        return 0.0
+    return 0.5 * math.erfc((math.log(x) - math.log(median)) / (sigma * _SQRT2))
+
+
+def queue_factor(rho: float) -> float:
+    """Latency multiplier of a many-worker queue at utilisation rho (flat, then steep near 1)."""
+    r = min(rho, 0.98)
+    return 1.0 + r**4 / (1.0 - r)
+
+
+def dependency_quantile(fanout: float, z_adj: float | None, median: float, sigma: float, timeout_ms: float) -> float:
+    """Latency a dependency adds at one percentile of its caller's requests.
+
+    With fan-out f < 1 only a share f of requests call it: they dominate the caller's tail at level q
+    when f > 1 - q, where they sit at the callee's level 1 - (1 - q) / f (``z_adj``, precomputed).
+    With f >= 1 the calls are sequential: one at the percentile and the rest near the median.
+    """
+    if z_adj is None:
+        return 0.0
+    value = min(median * math.exp(sigma * z_adj), timeout_ms)
+    if fanout > 1.0:
+        value += (fanout - 1.0) * min(median, timeout_ms)
+    return value
+
+
+def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None]:
+    """Adjusted normal quantiles of a callee at the caller's p50, p95, p99 (None: no contribution)."""
+    out: list[float | None] = []
+    for q in QUANTILES:
+        if fanout >= 1.0:
+            out.append(z_of(q))
+        elif fanout > 1.0 - q:
+            out.append(z_of(round(1.0 - (1.0 - q) / fanout, 5)))
+        else:
+            out.append(None)
+    return out[0], out[1], out[2]
+
+
+class TickModel:
+    """Precomputed per-topology constants and the :meth:`step` that advances the world one tick."""
+
+    def __init__(self, world: World, entry: str) -> None:
+        self.world = world
+        self.entry = entry
+        self.edges = {
+            name: [(dep, f, edge_levels(f)) for dep, f in svc.spec.calls.items()]
+            for name, svc in world.services.items()
+        }
+        self.reverse_order = list(reversed(world.order))
+        self.oom: list = []
+        """Instances that crossed their memory limit during the last step (the caller kills them)."""
+
+    def step(self, dt: float, entry_rate: float) -> None:
+        """Recompute every service for one tick of ``dt`` seconds with ``entry_rate`` user req/s."""
+        world = self.world
+        services = world.services
+        offered = dict.fromkeys(services, 0.0)
+        offered[self.entry] = entry_rate
+
+        # 1. Offered load, callers first.
+        for name in world.order:
+            s = services[name]
+            off = offered[name]
+            s.offered = off
+            admitted = off if s.rate_limit is None else min(off, s.rate_limit)
+            admitted *= 1.0 - s.shed
+            s.admitted = admitted
+            passing = admitted * s.pass_ratio
+            retries = s.spec.retries
+            for dep, fanout, _ in self.edges[name]:
+                if dep in s.fallbacks:
+                    continue
+                p = s.call_error.get(dep, 0.0)
+                amplification = 1.0
+                if retries:
+                    term = 1.0
+                    for _ in range(retries):
+                        term *= p
+                        amplification += term
+                offered[dep] += passing * fanout * amplification
+
+        # 2. Latency and errors, callees first.
+        hang = world.zone_hang
+        oom = self.oom
+        oom.clear()
+        for name in self.reverse_order:
+            s = services[name]
+            spec = s.spec
+            timeout_ms = spec.timeout * 1000.0
+            dep_fail = 0.0
+            d50 = d95 = d99 = 0.0
+            conn_ms = 0.0
+            call_error = s.call_error
+            call_error.clear()
+            retries = spec.retries
+            dep_causes = s.dep_causes
+            dep_causes.clear()
+            for dep, fanout, (z50, z95, z99) in self.edges[name]:
+                if dep in s.fallbacks:
+                    continue
+                d = services[dep]
+                median, sigma = d.p50, d.sigma
+                p_timeout = lognormal_tail(median, sigma, timeout_ms)
+                p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
+                call_error[dep] = p_attempt
+                p_call = p_attempt ** (retries + 1)
+                fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
+                if fail > 0.0:
+                    dep_causes[dep] = fail
+                dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
+                mean_ms = min(median * math.exp(sigma * sigma / 2.0), timeout_ms) * (1.0 + p_attempt * retries)
+                conn_ms += fanout * mean_ms
+                d50 += dependency_quantile(fanout, z50, median, sigma, timeout_ms)
+                d95 += dependency_quantile(fanout, z95, median, sigma, timeout_ms)
+                d99 += dependency_quantile(fanout, z99, median, sigma, timeout_ms)
+
+            self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+
+    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> None:
+        """Spread a service's admitted load over its instances in rotation and aggregate the result."""
+        spec = s.spec
+        world = self.world
+        drained = s.drained_zones
+        down = world.down_zones
+        rotation = []
+        mem_max = 0.0
+        # Instances in the same state give the same figures: group them into cohorts, compute each once.
+        # Zone does not change a live instance's figures; the zone split counts zones per cohort.
+        cohorts: dict[tuple, list] = {}
+        for inst in s.instances:
+            inst.rate = inst.errors = 0.0
+            alive = inst.state == RUNNING and inst.broken_since is None
+            pressure = 1.0
+            if alive:
+                if inst.leak_per_s:
+                    inst.memory += inst.leak_per_s * dt
+                    if inst.memory >= inst.memory_limit:
+                        oom.append(inst)
+                mem_ratio = inst.memory / inst.memory_limit
+                if mem_ratio > mem_max:
+                    mem_max = mem_ratio
+                if mem_ratio > 0.8:
+                    pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 2)
+                inst.cpu = 0.03
+            else:
+                inst.cpu = 0.0
+            if inst.ready and not inst.ejected and inst.zone not in drained:
+                rotation.append(inst)
+                if inst.broken_since is not None:
+                    key = (inst.zone, inst.version, -1.0, 0.0, 0.0, 0.0)
+                else:
+                    key = ("", inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, pressure)
+                members = cohorts.get(key)
+                if members is None:
+                    cohorts[key] = [inst]
+                else:
+                    members.append(inst)
+        s.rotation = rotation
+
+        admitted = s.admitted
+        limited = s.offered - admitted
+        causes = s.causes
+        causes.clear()
+        if limited > 0.0:
+            causes["rate_limited" if s.rate_limit is not None else "shed"] = limited
+        by_zone = s.by_zone
+        by_version = s.by_version
+        by_zone.clear()
+        by_version.clear()
+        n = len(rotation)
+        sigma = spec.latency_spread
+        if n == 0:
+            errors = s.offered
+            causes["no_healthy_upstream"] = admitted
+            s.pass_ratio = 0.0
+            s.set_figures(s.offered, errors, 1.0, 1.0, 1.0, sigma, 0.0, mem_max, 0.0)
+            return
+
+        share = admitted / n
+        w = 1.0 / n
+        z95w = z_of(round(1.0 - 0.05 / w, 5)) if w > 0.05 else None
+        z99w = z_of(round(1.0 - 0.01 / w, 5)) if w > 0.01 else None
+        err_sum = 0.0
+        p50_sum = p95_sum = p99_sum = 0.0
+        tail95 = tail99 = 0.0
+        cpu_sum = pool_max = 0.0
+        passed = 0.0
+        capacity = spec.capacity_rps
+        base_latency = spec.latency_ms
+        base_err = spec.error_rate
+        pool_size = spec.pool_size
+        hold_s = conn_ms / 1000.0
+        for (zone, version, fx_err, fx_lat, fx_cpu, pressure), members in cohorts.items():
+            k = len(members)
+            rate_k = share * k
+            if fx_err < 0.0:
+                # Dead targets still in the load balancer: requests hang or are refused.
+                lat = max(hang.get(zone, 0.0) * 1000.0 if zone in down else 1.0, 1.0)
+                for inst in members:
+                    inst.rate = inst.errors = share
+                causes["dead_target"] = causes.get("dead_target", 0.0) + rate_k
+                err_sum += rate_k
+                p50_sum += lat * k
+                p95_sum += lat * k
+                p99_sum += lat * k
+                if z95w is not None and lat > tail95:
+                    tail95 = lat
+                if z99w is not None and lat > tail99:
+                    tail99 = lat
+                _acc(by_zone, zone, rate_k, rate_k, lat, k)
+                _acc(by_version, version, rate_k, rate_k, lat, k)
+                continue
+            rho = share * fx_cpu / capacity
+            shed = 1.0 - 1.0 / rho if rho > 1.0 else 0.0
+            served = share * (1.0 - shed)
+            median = base_latency * queue_factor(rho) * fx_lat * pressure
+            pool_ratio = served * hold_s / pool_size
+            pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
+            own_err = base_err + fx_err
+            if own_err > 1.0:
+                own_err = 1.0
+            ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
+            errors = share * shed + served * (1.0 - ok)
+            cpu = 0.04 + 0.9 * min(rho, 1.0)
+            if pressure > 1.0:
+                cpu += 0.1 * (pressure - 1.0)  # garbage collection
+            cpu = min(cpu, 1.0)
+            lat_factor = median / base_latency
+            zone_counts: dict[str, int] = {}
+            for inst in members:
+                inst.rate = share
+                inst.errors = errors
+                inst.pool_ratio = pool_ratio
+                inst.cpu = cpu
+                inst.lat_factor = lat_factor
+                zone_counts[inst.zone] = zone_counts.get(inst.zone, 0) + 1
+            cpu_sum += cpu * k
+            if pool_ratio > pool_max:
+                pool_max = pool_ratio
+            passed += served * (1.0 - own_err) * k
+            err_sum += errors * k
+            if shed:
+                causes["overload"] = causes.get("overload", 0.0) + share * shed * k
+            if own_err:
+                key = "fault" if fx_err else "baseline"
+                causes[key] = causes.get(key, 0.0) + served * own_err * k
+            if pool_fail:
+                causes["pool_exhausted"] = causes.get("pool_exhausted", 0.0) + served * (1.0 - own_err) * pool_fail * k
+            if dep_fail:
+                causes["dependency"] = (
+                    causes.get("dependency", 0.0) + served * (1.0 - own_err) * (1.0 - pool_fail) * dep_fail * k
+                )
+            l50 = median + d50
+            l95 = median * math.exp(sigma * Z95) + d95
+            l99 = median * math.exp(sigma * Z99) + d99
+            if pool_ratio > 1.0:
+                # Waiting for a pool connection: the tail sits flat at the pool timeout.
+                l99 = timeout_ms
+                if pool_fail > 0.05:
+                    l95 = timeout_ms
+                if pool_fail > 0.5:
+                    l50 = timeout_ms
+            p50_sum += l50 * k
+            p95_sum += l95 * k
+            p99_sum += l99 * k
+            if z95w is not None:
+                tail95 = max(tail95, median * math.exp(sigma * z95w) + d95)
+            if z99w is not None:
+                tail99 = max(tail99, median * math.exp(sigma * z99w) + d99)
+            for z, zk in zone_counts.items():
+                _acc(by_zone, z, share * zk, errors * zk, l99, zk)
+            _acc(by_version, version, rate_k, errors * k, l99, k)
+
+        p50 = p50_sum / n
+        p95 = max(p95_sum / n, tail95)
+        p99 = max(p99_sum / n, tail99, p95)
+        eff_sigma = max(math.log(max(p99, 1e-3) / max(p50, 1e-3)) / Z99, 0.05)
+        errors = (s.offered - admitted) + err_sum
+        s.pass_ratio = passed / admitted if admitted > 0 else 1.0
+        healthy = n - len([i for i in rotation if i.broken_since is not None]) or 1
+        s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / healthy, mem_max, pool_max)
+
+
+def _acc(groups: dict, key: str, rate: float, errors: float, p99: float, count: int) -> None:
+    """Add a cohort's figures to a zone or version split: [rate, errors, p99 x rate, instances]."""
+    g = groups.get(key)
+    if g is None:
+        groups[key] = [rate, errors, p99 * rate, count]
+    else:
+        g[0] += rate
+        g[1] += errors
+        g[2] += p99 * rate
+        g[3] += count

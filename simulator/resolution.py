@@ -1,0 +1,84 @@
+"""Judging the resolution condition on the simulated state (never on the trainee's claim)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scenarios.language.events import BadConfig, BadDeploy, MemoryLeak, ZoneOutage
+from scenarios.language.incident import (
+    ConfigNot,
+    MemoryHeadroom,
+    NotRunning,
+    Requirement,
+    ZoneNoTraffic,
+)
+
+if TYPE_CHECKING:
+    from simulator.simulation import Simulation
+
+
+def default_requirements(faults) -> list[Requirement]:
+    """What each fault implies when the scenario gives no ``resolution.require``."""
+    out: list[Requirement] = []
+    for f in faults:
+        if isinstance(f, MemoryLeak):
+            if f.version:
+                out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
+            else:
+                out.append(Requirement(memory_headroom=MemoryHeadroom(service=f.service)))
+        elif isinstance(f, BadDeploy):
+            out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
+        elif isinstance(f, BadConfig):
+            out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
+        elif isinstance(f, ZoneOutage):
+            out.append(Requirement(zone_no_traffic=ZoneNoTraffic(zone=f.zone)))
+    return out
+
+
+class ResolutionJudge:
+    """Checks a scenario's resolution condition against the live world."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        res = sim.scenario.resolution
+        self.require = list(res.require) or default_requirements(sim.scenario.faults)
+        self.any_of = list(res.any_of)
+        self.healthy_for = res.healthy_for
+
+    def holds(self, req: Requirement) -> bool:
+        """Whether one requirement holds now."""
+        world = self.sim.world
+        if req.not_running:
+            s = world.services[req.not_running.service]
+            return all(i.version != req.not_running.version for i in s.instances)
+        if req.config_not:
+            s = world.services[req.config_not.service]
+            return all(i.config != req.config_not.revision for i in s.instances)
+        if req.zone_no_traffic:
+            zone = req.zone_no_traffic.zone
+            if zone not in world.down_zones:
+                return True
+            return all(
+                zone in s.drained_zones or not any(i.zone == zone for i in s.instances) for s in world.services.values()
+            )
+        if req.memory_headroom:
+            s = world.services[req.memory_headroom.service]
+            below = req.memory_headroom.below
+            return all(i.memory < below * i.memory_limit for i in s.instances)
+        if req.flag:
+            return world.flags.get(req.flag.flag) == req.flag.enabled
+        raise AssertionError("Requirement validates exactly one field")
+
+    def unmet(self) -> list[str]:
+        """Human-readable reasons the incident is not resolved yet (empty when it is)."""
+        reasons = []
+        if not all(self.holds(r) for r in self.require):
+            reasons.append("the cause is still present in the system")
+        if self.any_of and not any(self.holds(r) for r in self.any_of):
+            reasons.append("the cause is still present in the system")
+        streak = self.sim.sli.healthy_streak(self.sim.now)
+        if streak < self.healthy_for:
+            reasons.append(
+                f"the user-facing SLI has been healthy for {streak:.0f}s, not the {self.healthy_for:.0f}s required"
+            )
+        return sorted(set(reasons), key=reasons.index)

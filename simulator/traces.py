@@ -1,0 +1,222 @@
+"""Sampled traces: span trees along the call graph, drawn from the tick's model state.
+
+Head sampling keeps one trace every few seconds; tail sampling keeps a share of failed requests, whose
+failure is placed where the model says the errors come from (own fault, overload, pool, a dependency),
+so a trace's culprit span agrees with the metrics and with the error log line carrying its trace id.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+
+from simulator.logs import LogGenerator, routes_of, span_id, trace_id
+from simulator.views import Span, Trace
+from simulator.world import ServiceState, World
+
+_HEAD_EVERY = 3.0  # seconds between head-sampled traces
+_ERROR_SAMPLE = 0.02  # share of failed entry requests kept (at most one a tick)
+_MAX_SPANS = 120
+
+_STATUS = {
+    "fault": (500, "fault"),
+    "baseline": (500, "internal"),
+    "overload": (503, "overload"),
+    "pool_exhausted": (500, "SQLTransientConnectionException"),
+    "dead_target": (504, "timeout"),
+    "no_healthy_upstream": (503, "no_healthy_upstream"),
+    "rate_limited": (429, "rate_limited"),
+    "shed": (503, "shed"),
+}
+
+
+class TraceStore:
+    """Bounded store of sampled traces, newest last."""
+
+    def __init__(self, capacity: int = 5000) -> None:
+        self.traces: deque[Trace] = deque(maxlen=capacity)
+        self._by_id: dict[str, Trace] = {}
+
+    def add(self, trace: Trace) -> None:
+        """Keep a trace (dropping the oldest beyond capacity)."""
+        if len(self.traces) == self.traces.maxlen:
+            self._by_id.pop(self.traces[0].trace_id, None)
+        self.traces.append(trace)
+        self._by_id[trace.trace_id] = trace
+
+    def get(self, trace_id: str) -> Trace | None:
+        """The trace with this id, if retained."""
+        return self._by_id.get(trace_id)
+
+    def query(
+        self,
+        service: str | None = None,
+        errors_only: bool = False,
+        min_duration_ms: float | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 50,
+    ) -> list[Trace]:
+        """Newest traces first that match every filter (``service``: any span of that service)."""
+        out: list[Trace] = []
+        for tr in reversed(self.traces):
+            if until is not None and tr.t > until:
+                continue
+            if since is not None and tr.t < since:
+                break
+            if errors_only and not tr.error:
+                continue
+            if min_duration_ms is not None and tr.duration_ms < min_duration_ms:
+                continue
+            if service and not any(sp.service == service for sp in tr.spans):
+                continue
+            out.append(tr)
+            if len(out) >= limit:
+                break
+        return out
+
+
+class TraceGenerator:
+    """Samples traces each tick and writes the error log lines that go with failed ones."""
+
+    def __init__(self, world: World, entry: str, store: TraceStore, logs: LogGenerator, rng: random.Random) -> None:
+        self.world = world
+        self.entry = entry
+        self.store = store
+        self.logs = logs
+        self.rng = rng
+        self._head_debt = 0.0
+        self._error_debt = 0.0
+
+    def tick(self, t: float, dt: float) -> None:
+        """Keep the traces sampling calls for in this tick."""
+        entry = self.world.services[self.entry]
+        self._head_debt += dt / _HEAD_EVERY
+        if self._head_debt >= 1.0:
+            self._head_debt -= 1.0
+            self.sample(t, force_error=False)
+        self._error_debt = min(self._error_debt + entry.errors * dt * _ERROR_SAMPLE, 1.0)
+        if self._error_debt >= 1.0 and entry.errors > 0:
+            self._error_debt -= 1.0
+            self.sample(t, force_error=True)
+
+    def sample(self, t: float, force_error: bool) -> Trace:
+        """Draw one trace through the system as it is now."""
+        rng = self.rng
+        tid = trace_id(rng)
+        spans: list[Span] = []
+        start = rng.random() * 1000.0
+        duration, _, _ = self._server(self.entry, "", 0.0, force_error, tid, t, spans)
+        root = spans[0]
+        trace = Trace(tid, t + start / 1000.0, self.entry, root.name, duration, root.status, tuple(spans))
+        self.store.add(trace)
+        return trace
+
+    def _server(self, name: str, parent: str, start: float, force_error: bool, tid: str, t: float, spans: list[Span]):
+        """Append the SERVER span of ``name`` and its subtree; returns (duration, status code, culprit)."""
+        rng = self.rng
+        s = self.world.services[name]
+        sid = span_id(rng)
+        index = len(spans)
+        routes = routes_of(s)
+        route = routes[int(rng.random() * len(routes))]
+        spans.append(None)  # placeholder keeps the parent before its children
+        rotation = [i for i in s.instances if i.ready and not i.ejected and i.zone not in s.drained_zones]
+
+        cause = self._choose_cause(s, force_error) if force_error else self._natural_cause(s)
+        if not rotation or cause in ("no_healthy_upstream", "rate_limited", "shed"):
+            code, etype = _STATUS.get(cause or "no_healthy_upstream", (503, "no_healthy_upstream"))
+            spans[index] = Span(
+                sid, parent, name, f"{name}-lb", route, "SERVER", start, 0.8, "ERROR", code, etype, True
+            )
+            self._log(t, s, cause or "no_healthy_upstream", tid, sid, route)
+            return 0.8, code, True
+        inst = rotation[int(rng.random() * len(rotation))]
+        if cause == "dead_target" or inst.broken_since is not None:
+            hang = max(
+                self.world.zone_hang.get(inst.zone, 0.0) * 1000.0 if inst.zone in self.world.down_zones else 1.0, 1.0
+            )
+            spans[index] = Span(sid, parent, name, inst.id, route, "SERVER", start, hang, "ERROR", 504, "timeout", True)
+            self._log(t, s, "dead_target", tid, sid, route)
+            return hang, 504, True
+
+        own = s.spec.latency_ms * inst.lat_factor * math.exp(s.spec.latency_spread * rng.gauss(0.0, 1.0) * 0.6)
+        cursor = start + own * 0.3
+        failed_child = None
+        forced_dep = cause if cause and cause.startswith("dep:") else None
+        timeout_ms = s.spec.timeout * 1000.0
+        for dep, fanout in s.spec.calls.items():
+            if dep in s.fallbacks or len(spans) > _MAX_SPANS:
+                continue
+            calls = int(fanout) + (1 if rng.random() < fanout - int(fanout) else 0)
+            if forced_dep == "dep:" + dep:
+                calls = max(calls, 1)
+            for k in range(calls):
+                force_child = forced_dep == "dep:" + dep and k == calls - 1
+                cid = span_id(rng)
+                client_index = len(spans)
+                spans.append(None)
+                child_d, child_code, _ = self._server(dep, cid, cursor + 0.2, force_child, tid, t, spans)
+                d = self.world.services[dep]
+                timed_out = child_d >= timeout_ms
+                client_d = min(child_d + 0.4, timeout_ms)
+                error = child_code >= 500 or timed_out
+                spans[client_index] = Span(
+                    cid,
+                    sid,
+                    name,
+                    inst.id,
+                    f"{d.spec.kind == 'database' and 'query' or 'call'} {dep}",
+                    "CLIENT",
+                    cursor,
+                    client_d,
+                    "ERROR" if error else "OK",
+                    504 if timed_out else child_code,
+                    "timeout" if timed_out else ("upstream" if error else ""),
+                    timed_out,
+                )
+                cursor += client_d
+                if error:
+                    failed_child = (dep, timed_out)
+        duration = cursor - start + own * 0.7
+        code, etype, culprit = 200, "", False
+        if cause in ("fault", "baseline", "overload", "pool_exhausted"):
+            code, etype = _STATUS[cause]
+            culprit = True
+            if cause == "pool_exhausted":
+                duration = max(duration, timeout_ms)
+            self._log(t, s, cause, tid, sid, route)
+        elif failed_child is not None:
+            code, etype = (504, "timeout") if failed_child[1] else (502, "upstream")
+        duration = round(duration, 2)
+        status = "ERROR" if code >= 500 else "OK"
+        spans[index] = Span(sid, parent, name, inst.id, route, "SERVER", start, duration, status, code, etype, culprit)
+        return duration, code, culprit
+
+    def _natural_cause(self, s: ServiceState) -> str | None:
+        """For a head-sampled request: fail at this hop with the model's own-error probability."""
+        r = self.rng.random() * (s.rate or 1.0)
+        for cause, rate in s.causes.items():
+            if cause == "dependency":
+                continue
+            r -= rate
+            if r < 0:
+                return cause
+        return None
+
+    def _choose_cause(self, s: ServiceState, force_error: bool) -> str | None:
+        """For a failed request: where it failed, weighted as the model's error causes are."""
+        weights: dict[str, float] = {c: v for c, v in s.causes.items() if c != "dependency" and v > 0}
+        dep_total = s.causes.get("dependency", 0.0)
+        if dep_total > 0 and s.dep_causes:
+            share = sum(s.dep_causes.values())
+            for dep, fail in s.dep_causes.items():
+                weights["dep:" + dep] = dep_total * fail / share
+        if not weights:
+            return None
+        keys = list(weights)
+        return self.rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+    def _log(self, t: float, s: ServiceState, cause: str, tid: str, sid: str, route: str) -> None:
+        self.logs.error_line(t, s, cause, tid, sid, route)

@@ -1,0 +1,201 @@
+"""Mutable world state: instances, services, zones, flags. Owned by one Simulation."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from scenarios.language.topology import Service as ServiceSpec
+
+# Instance lifecycle states.
+STARTING = "starting"
+RUNNING = "running"
+CRASHED = "crashed"  # dead, waiting out its restart back-off
+TERMINATING = "terminating"
+
+
+class Instance:
+    """One replica (a pod): placement, version, config, lifecycle and last-tick figures."""
+
+    __slots__ = (
+        "id",
+        "service",
+        "zone",
+        "version",
+        "config",
+        "state",
+        "ready",
+        "ejected",
+        "broken_since",
+        "memory",
+        "memory_limit",
+        "leak_per_s",
+        "restarts",
+        "backoff",
+        "last_exit",
+        "started_at",
+        "pid",
+        "generation",
+        "fx_err",
+        "fx_lat",
+        "fx_cpu",
+        "fx_msg",
+        "rate",
+        "errors",
+        "cpu",
+        "pool_ratio",
+        "lat_factor",
+    )
+
+    def __init__(self, id: str, service: str, zone: str, version: str, config: str, memory_limit: float) -> None:
+        self.id = id
+        self.service = service
+        self.zone = zone
+        self.version = version
+        self.config = config
+        self.state = STARTING
+        self.ready = False
+        self.ejected = False
+        self.broken_since: float | None = None
+        self.memory = 0.0
+        self.memory_limit = memory_limit
+        self.leak_per_s = 0.0
+        self.restarts = 0
+        self.backoff = 10.0
+        self.last_exit: str | None = None
+        self.started_at = 0.0
+        self.pid = 1
+        self.generation = 0  # bumped on every (re)start so stale processes can tell they are stale
+        self.fx_err = 0.0
+        self.fx_lat = 1.0
+        self.fx_cpu = 1.0
+        self.fx_msg = ""
+        self.rate = 0.0
+        self.errors = 0.0
+        self.cpu = 0.0
+        self.pool_ratio = 0.0
+        self.lat_factor = 1.0
+
+
+@dataclass
+class ServiceState:
+    """A service's desired state, its instances and its last-tick aggregate figures."""
+
+    spec: ServiceSpec
+    version: str
+    config: str
+    memory_limit: float
+    desired: int
+    instances: list[Instance] = field(default_factory=list)
+    version_history: list[str] = field(default_factory=list)
+    """Versions deployed before the current one, oldest first."""
+    config_history: list[str] = field(default_factory=list)
+    """Config revisions before the current one, oldest first."""
+    rate_limit: float | None = None
+    shed: float = 0.0
+    fallbacks: set[str] = field(default_factory=set)
+    drained_zones: set[str] = field(default_factory=set)
+    pod_hash: str = "0000000000"
+    # Last tick's aggregate figures.
+    offered: float = 0.0
+    admitted: float = 0.0
+    pass_ratio: float = 1.0
+    """Share of admitted requests that got far enough to call dependencies (feeds the next tick)."""
+    rate: float = 0.0
+    errors: float = 0.0
+    error_ratio: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    sigma: float = 0.8
+    cpu: float = 0.0
+    memory_ratio: float = 0.0
+    pool_ratio: float = 0.0
+    restarts_total: int = 0
+    req_total: float = 0.0
+    err_total: float = 0.0
+    # Error causes of the last tick (requests per second by cause), for logs and traces.
+    causes: dict[str, float] = field(default_factory=dict)
+    call_error: dict[str, float] = field(default_factory=dict)
+    """Per dependency: share of call attempts that failed (errors or timeouts) as this service saw them."""
+    dep_causes: dict[str, float] = field(default_factory=dict)
+    """Per dependency: share of this service's requests failed by that dependency."""
+    rotation: list[Instance] = field(default_factory=list)
+    """Instances the load balancer sent traffic to in the last tick."""
+    by_zone: dict[str, list[float]] = field(default_factory=dict)
+    """Per zone: [rate, errors, p99 x rate, instances] of the last tick."""
+    by_version: dict[str, list[float]] = field(default_factory=dict)
+    """Per version: [rate, errors, p99 x rate, instances] of the last tick."""
+
+    def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
+        """Store one tick's aggregate figures."""
+        self.rate = rate
+        self.errors = errors
+        self.error_ratio = errors / rate if rate > 0 else 0.0
+        self.p50, self.p95, self.p99, self.sigma = p50, p95, p99, sigma
+        self.cpu = cpu
+        self.memory_ratio = memory_ratio
+        self.pool_ratio = pool_ratio
+
+    @property
+    def name(self) -> str:
+        """Service name."""
+        return self.spec.name
+
+
+@dataclass
+class World:
+    """Everything that changes during a run."""
+
+    zones: list[str]
+    services: dict[str, ServiceState]
+    order: list[str]
+    """Services in topological order, callers before callees."""
+    flags: dict[str, bool]
+    down_zones: set[str] = field(default_factory=set)
+    zone_hang: dict[str, float] = field(default_factory=dict)
+    """Seconds a request to a dead target in that zone hangs."""
+    traffic_factor: float = 1.0
+    """Product of active traffic spikes."""
+    instance_seq: int = 0
+
+    def instance(self, instance_id: str) -> Instance | None:
+        """The live instance with this id, if any."""
+        for svc in self.services.values():
+            for inst in svc.instances:
+                if inst.id == instance_id:
+                    return inst
+        return None
+
+    def all_instances(self) -> list[Instance]:
+        """Every live instance of every service."""
+        return [i for s in self.services.values() for i in s.instances]
+
+
+_ALNUM = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def pod_suffix(rng: random.Random, n: int = 5) -> str:
+    """A Kubernetes-style random suffix such as ``x7k2p``."""
+    return "".join(rng.choice(_ALNUM) for _ in range(n))
+
+
+def topological_order(services: list[ServiceSpec]) -> list[str]:
+    """Service names with every caller before its callees (the graph is checked acyclic)."""
+    names = [s.name for s in services]
+    calls = {s.name: [d for d in s.calls if d in names] for s in services}
+    indegree = {n: 0 for n in names}
+    for deps in calls.values():
+        for d in deps:
+            indegree[d] += 1
+    ready = [n for n in names if indegree[n] == 0]
+    order: list[str] = []
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for d in calls[n]:
+            indegree[d] -= 1
+            if indegree[d] == 0:
+                ready.append(d)
+    assert len(order) == len(names), "call graph must be acyclic (the loader checks this)"
+    return order
