@@ -1,0 +1,125 @@
+"""The narrow interface every view of a running incident goes through.
+
+The single-player TUI implements it over an in-process Simulation (:class:`tui.session.LocalSession`);
+a game-day seat implements it over the network. Screens and widgets only ever call these methods, so
+they work the same in both. Nothing here exposes the hidden truth before the session has ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from scenarios.language.actions import Action
+from simulator.scoring import Report
+from simulator.series import Series
+from simulator.views import (
+    ActionResult,
+    AlertView,
+    ChangeRecord,
+    IncidentView,
+    InstanceView,
+    LogRecord,
+    Operation,
+    PageView,
+    ServiceView,
+    TimelineEvent,
+    Trace,
+)
+
+SPEEDS = (0.0, 1.0, 2.0, 5.0, 10.0, 60.0)
+"""Clock speeds: paused, 1x (default: real time pressure), 2x, 5x, 10x, 60x."""
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What a trainee may know at the start: never the answer."""
+
+    scenario_id: str
+    title: str
+    difficulty: int
+    tags: tuple[str, ...]
+    briefing: str
+    duration_s: float
+    slo_service: str
+    slo_availability: float
+    slo_latency_p99_ms: float | None
+    primary: str
+    secondary: str
+    zones: tuple[str, ...]
+    services: tuple[str, ...]
+    flags: tuple[str, ...]
+    seed: int
+    ack_timeout_s: float
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """Everything revealed once the session has ended."""
+
+    report: Report
+    root_cause: dict[str, Any]
+    faults: list[dict[str, Any]]
+    solution: list[dict[str, Any]]
+    traps: list[dict[str, Any]]
+    timeline: list[TimelineEvent]
+    postmortem: dict[str, Any]
+    journal_path: str | None
+
+
+class SessionPort(Protocol):
+    """A running incident as a seat sees it."""
+
+    journal_path: str | None
+
+    # clock
+    @property
+    def now(self) -> float: ...
+    @property
+    def finished(self) -> bool: ...
+    @property
+    def speed(self) -> float: ...
+    def set_speed(self, speed: float) -> None: ...
+    def pump(self, wall_seconds: float) -> None:
+        """Advance simulated time by ``speed x wall_seconds`` (a remote seat syncs instead)."""
+
+    # what the trainee may know
+    def briefing(self) -> Briefing: ...
+    def services(self) -> list[ServiceView]: ...
+    def instances(self, service: str | None = None) -> list[InstanceView]: ...
+    def metric(
+        self,
+        service: str,
+        metric: str,
+        zone: str | None = None,
+        version: str | None = None,
+        instance: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Series: ...
+    def split_values(self, service: str, dimension: str) -> list[str]: ...
+    def logs(self, **filters: Any) -> list[LogRecord]: ...
+    def log_tail(self, index: int) -> tuple[list[LogRecord], int]:
+        """Lines written after ``index`` (0 at first), and the index to ask from next time."""
+    def traces(self, **filters: Any) -> list[Trace]: ...
+    def trace(self, trace_id: str) -> Trace | None: ...
+    def change_log(self) -> list[ChangeRecord]: ...
+    def alert_list(self, include_resolved: bool = True) -> list[AlertView]: ...
+    def pages(self) -> list[PageView]: ...
+    def operation_list(self) -> list[Operation]: ...
+    def timeline(self) -> list[TimelineEvent]:
+        """Responder actions and visible system events (alerts, pages, operations, hints)."""
+    def incident_view(self) -> IncidentView: ...
+    def sli_status(self) -> dict[str, Any]: ...
+    def flags(self) -> dict[str, bool]: ...
+
+    # doing things
+    def apply(self, action: Action) -> ActionResult: ...
+    def look(self, what: str, **detail: Any) -> None:
+        """Journal what the seat looked at (investigation path)."""
+    def quit(self) -> None:
+        """Leave mid-incident: the journal is kept for resume."""
+
+    # after the end
+    def debrief(self) -> Debrief:
+        """Report and hidden truth; only valid once ``finished``."""

@@ -1,0 +1,249 @@
+"""The single-player session: an in-process Simulation behind the SessionPort, journalled as it goes.
+
+Journals live in ``<user data dir>/journals/``. ``LocalSession.resume(path)`` rebuilds a killed session
+by replaying its journal (the simulation is deterministic) and keeps appending to the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scenarios import load_by_ref, load_scenario, user_data_dir
+from scenarios.language.actions import Action
+from scenarios.language.scenario import Scenario
+from simulator.journal import Journal, JournalError, read_journal
+from simulator.scoring import Report
+from simulator.series import Series
+from simulator.simulation import TOOL_VERSION, Simulation
+from simulator.views import ActionResult, TimelineEvent
+from tui.port import SPEEDS, Briefing, Debrief
+
+
+def journals_dir() -> Path:
+    """Where sessions write their journals."""
+    return user_data_dir() / "journals"
+
+
+def latest_journal() -> Path | None:
+    """The most recently written journal, if any."""
+    folder = journals_dir()
+    if not folder.is_dir():
+        return None
+    files = sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+    return files[-1] if files else None
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (ties a journal to the exact scenario file)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class LocalSession:
+    """A Simulation in this process, driven by the TUI's clock."""
+
+    def __init__(self, sim: Simulation, scenario_path: Path | None, journal: Journal | None) -> None:
+        self.sim = sim
+        self.scenario_path = scenario_path
+        self._journal = journal
+        self.journal_path = str(journal.path) if journal else None
+        self._speed = 1.0
+        self.seat = "trainee"
+
+    # --- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, ref: str, seed: int, journal: bool = True, directory: Path | None = None) -> LocalSession:
+        """A new session of scenario ``ref`` (id or path) with a fresh journal."""
+        scenario, path = load_by_ref(ref)
+        return cls.start_scenario(scenario, path, seed, journal, directory)
+
+    @classmethod
+    def start_scenario(
+        cls, scenario: Scenario, path: Path | None, seed: int, journal: bool = True, directory: Path | None = None
+    ) -> LocalSession:
+        """A new session of a loaded scenario."""
+        handle = None
+        if journal:
+            now = datetime.now(UTC)
+            folder = directory or journals_dir()
+            name = f"{now:%Y%m%d-%H%M%S}-{scenario.id}-seed{seed}.jsonl"
+            header = {
+                "scenario": scenario.id,
+                "scenario_path": str(path) if path else None,
+                "scenario_sha256": file_sha256(path) if path else None,
+                "seed": seed,
+                "tool_version": TOOL_VERSION,
+                "started_wall": now.isoformat(timespec="seconds"),
+            }
+            handle = Journal(folder / name, header)
+        sim = Simulation(scenario, seed, journal=handle)
+        return cls(sim, path, handle)
+
+    @classmethod
+    def resume(cls, journal_path: str | Path) -> LocalSession:
+        """Rebuild a session from its journal and continue appending to it."""
+        data = read_journal(journal_path)
+        header = data.header
+        if data.end is not None:
+            raise JournalError(f"{journal_path}: this session already ended ({data.end.get('reason')}); use `misfortune replay`")
+        path = Path(header["scenario_path"]) if header.get("scenario_path") else None
+        if path is not None and path.is_file() and file_sha256(path) == header.get("scenario_sha256"):
+            scenario = load_scenario(path)
+        else:
+            scenario, path = load_by_ref(str(header["scenario"]))
+            if header.get("scenario_sha256") and file_sha256(path) != header["scenario_sha256"]:
+                raise JournalError(
+                    f"{journal_path}: the scenario {header['scenario']!r} changed since this session started "
+                    f"({path} no longer matches the journal's hash); it cannot be resumed exactly"
+                )
+        sim = Simulation(scenario, int(header["seed"]), journal=None)
+        last = 0.0
+        for t, seat, action in data.actions:
+            sim.run_until(t)
+            sim.dispatcher.apply(action, seat)
+            last = t
+        resumed_at = max([last] + [float(look.get("t", 0.0)) for look in data.looks])
+        sim.run_until(resumed_at)
+        handle = Journal(journal_path, {}, append=True)
+        sim.journal = handle
+        session = cls(sim, path, handle)
+        session._speed = 0.0  # come back paused: the trainee decides when the clock runs again
+        return session
+
+    # --- clock -------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds."""
+        return self.sim.now
+
+    @property
+    def finished(self) -> bool:
+        """Resolved or out of time."""
+        return self.sim.finished
+
+    @property
+    def speed(self) -> float:
+        """Current clock speed (0 = paused)."""
+        return self._speed
+
+    def set_speed(self, speed: float) -> None:
+        """Set the clock speed to one of SPEEDS."""
+        if speed not in SPEEDS:
+            raise ValueError(f"speed must be one of {SPEEDS}")
+        if speed != self._speed:
+            self._speed = speed
+            self.look("clock", speed=speed)
+
+    def pump(self, wall_seconds: float) -> None:
+        """Advance the simulation by speed x wall time; ends the session when it finishes."""
+        if self._speed and not self.sim.finished:
+            self.sim.advance(self._speed * wall_seconds)
+        if self.sim.finished and self.sim.ended_at is None:
+            self.sim.end("resolved" if self.sim.incident.state == "resolved" else "time_up")
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def briefing(self) -> Briefing:
+        """The trainee's starting knowledge."""
+        sc = self.sim.scenario
+        return Briefing(
+            sc.id, sc.title, sc.difficulty, tuple(sc.tags), sc.briefing, sc.duration, sc.slo.service,
+            sc.slo.availability, sc.slo.latency_p99_ms, sc.primary, sc.secondary, tuple(sc.topology.zones),
+            tuple(self.sim.service_names()), tuple(f.name for f in sc.topology.flags), self.sim.seed,
+            sc.alerting.ack_timeout,
+        )
+
+    def services(self):
+        return self.sim.services()
+
+    def instances(self, service: str | None = None):
+        return self.sim.instances(service)
+
+    def metric(self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None) -> Series:
+        return self.sim.metric(service, metric, zone, version, instance, start, end)
+
+    def split_values(self, service: str, dimension: str) -> list[str]:
+        return self.sim.split_values(service, dimension)
+
+    def logs(self, **filters: Any):
+        return self.sim.logs(**filters)
+
+    def log_tail(self, index: int):
+        return self.sim.log_store.since_index(index)
+
+    def traces(self, **filters: Any):
+        return self.sim.traces(**filters)
+
+    def trace(self, trace_id: str):
+        return self.sim.trace(trace_id)
+
+    def change_log(self):
+        return self.sim.change_log()
+
+    def alert_list(self, include_resolved: bool = True):
+        return self.sim.alert_list(include_resolved)
+
+    def pages(self):
+        return self.sim.pages()
+
+    def operation_list(self):
+        return self.sim.operation_list()
+
+    def timeline(self) -> list[TimelineEvent]:
+        return self.sim.timeline()
+
+    def incident_view(self):
+        return self.sim.incident_view()
+
+    def sli_status(self) -> dict[str, Any]:
+        return self.sim.sli_status()
+
+    def flags(self) -> dict[str, bool]:
+        return self.sim.flags()
+
+    # --- doing -------------------------------------------------------------------------------
+
+    def apply(self, action: Action) -> ActionResult:
+        """Apply an action as this seat; ends the session if it resolved the incident."""
+        result = self.sim.apply(action, self.seat)
+        if self.sim.finished and self.sim.ended_at is None:
+            self.sim.end("resolved" if self.sim.incident.state == "resolved" else "time_up")
+        return result
+
+    def look(self, what: str, **detail: Any) -> None:
+        """Journal what the trainee looked at."""
+        self.sim.look(what, self.seat, **detail)
+
+    def quit(self) -> None:
+        """Leave without ending: the journal stays resumable."""
+        if self._journal is not None:
+            self._journal.close()
+
+    def score(self) -> Report:
+        """The report as of now."""
+        return self.sim.score()
+
+    def debrief(self) -> Debrief:
+        """Report and hidden truth (only once finished)."""
+        if not self.sim.finished and self.sim.ended_at is None:
+            raise RuntimeError("the debrief is only available once the session has ended")
+        truth = self.sim.hidden_truth()
+        sc = self.sim.scenario
+        return Debrief(
+            report=self.sim.score(),
+            root_cause=truth["root_cause"],
+            faults=truth["faults"],
+            solution=truth["solution"],
+            traps=truth["traps"],
+            timeline=self.sim.timeline(),
+            postmortem=sc.postmortem.model_dump(mode="json"),
+            journal_path=self.journal_path,
+        )
+
+    def end_now(self, reason: str = "gave_up") -> None:
+        """End the session early (the trainee asked for the debrief)."""
+        self.sim.end(reason)
