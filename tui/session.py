@@ -22,6 +22,10 @@ from simulator.views import ActionResult, TimelineEvent
 from tui.port import SPEEDS, Briefing, Debrief
 
 
+CHECKPOINT_EVERY = 5.0
+"""Simulated seconds between clock checkpoints in the journal."""
+
+
 def journals_dir() -> Path:
     """Where sessions write their journals."""
     return user_data_dir() / "journals"
@@ -51,6 +55,7 @@ class LocalSession:
         self.journal_path = str(journal.path) if journal else None
         self._speed = 1.0
         self.seat = "trainee"
+        self._checkpoint = sim.now
 
     # --- construction ------------------------------------------------------------------------
 
@@ -142,6 +147,10 @@ class LocalSession:
         """Advance the simulation by speed x wall time; ends the session when it finishes."""
         if self._speed and not self.sim.finished:
             self.sim.advance(self._speed * wall_seconds)
+            if self.sim.now - self._checkpoint >= CHECKPOINT_EVERY:
+                # Lets `resume` bring a killed session back to (nearly) the moment it died.
+                self._checkpoint = self.sim.now
+                self.sim.look("checkpoint", self.seat)
         if self.sim.finished and self.sim.ended_at is None:
             self.sim.end("resolved" if self.sim.incident.state == "resolved" else "time_up")
 
