@@ -178,7 +178,8 @@ class Cluster:
         """An instance stops answering (its zone died): it stays in rotation until health checks eject it."""
         if inst.broken_since is None:
             inst.broken_since = self.env.now
-            self.env.process(self._eject_later(inst, inst.generation, eject_after))
+            if self.world.services[inst.service].spec.health_check:
+                self.env.process(self._eject_later(inst, inst.generation, eject_after))
 
     def heal_instance(self, inst: Instance) -> None:
         """A broken instance answers again: it is reinstated after passing health checks."""

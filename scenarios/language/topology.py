@@ -52,6 +52,9 @@ class Service(Model):
     """Connections (or worker threads) one instance has for calls to its dependencies."""
     timeout: Duration = Field(default=2.0, gt=0)
     """How long it waits for a dependency (or a pool connection) before failing the call."""
+    health_check: bool = True
+    """Its load balancer ejects targets that fail health checks; false for client-side balancing that
+    keeps sending to dead instances until they are drained."""
     startup: Duration = Field(default=20.0, ge=0)
     """Time from start to passing its readiness check."""
     routes: list[str] = Field(default_factory=list)
