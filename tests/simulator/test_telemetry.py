@@ -1,0 +1,162 @@
+"""Telemetry consistency: traces agree with logs, spans form trees, queries filter, stores stay bounded."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from simkit import chain_spec, sim_of
+
+from simulator.logs import LogStore
+from simulator.series import SeriesStore
+
+
+@pytest.fixture(scope="module")
+def db_fault():
+    spec = chain_spec(capacity_rps=1000)
+    spec["faults"] = [{"type": "bad_deploy", "at": "30s", "service": "db", "version": "15.5", "error_rate": 0.3}]
+    sim = sim_of(spec, seed=4)
+    sim.run_until(600)
+    return sim
+
+
+def test_every_error_trace_id_appears_in_an_error_log_line(db_fault):
+    errors = db_fault.traces(errors_only=True, limit=1000)
+    assert len(errors) >= 5
+    for trace in errors:
+        lines = db_fault.log_store.query(trace_id=trace.trace_id)
+        assert any(line.level == "ERROR" for line in lines), trace.trace_id
+        span_ids = {s.span_id for s in trace.spans}
+        assert all(line.span_id in span_ids for line in lines)
+
+
+def test_spans_form_a_tree_and_the_culprit_is_marked(db_fault):
+    traces = db_fault.traces(limit=1000)
+    assert any(not t.error for t in traces) and any(t.error for t in traces)
+    for trace in traces:
+        ids = [s.span_id for s in trace.spans]
+        assert len(ids) == len(set(ids))
+        roots = [s for s in trace.spans if not s.parent_id]
+        assert len(roots) == 1 and roots[0].service == "web" and roots[0].kind == "SERVER"
+        assert set(s.parent_id for s in trace.spans if s.parent_id) <= set(ids)
+        by_id = {s.span_id: s for s in trace.spans}
+        for s in trace.spans:
+            if s.parent_id:
+                parent = by_id[s.parent_id]
+                assert (parent.kind, s.kind) in {("SERVER", "CLIENT"), ("CLIENT", "SERVER")}
+                assert s.start_ms >= parent.start_ms - 1e-9
+            assert s.duration_ms >= 0
+            assert (s.status == "ERROR") == (s.status_code >= 500)
+        assert trace.status == roots[0].status
+        if trace.error:
+            culprits = [s for s in trace.spans if s.culprit]
+            assert len(culprits) == 1 and culprits[0].service == "db" and culprits[0].status == "ERROR"
+            assert culprits[0].error_type == "fault"
+
+
+def test_span_names_follow_the_call_graph(db_fault):
+    trace = db_fault.traces(limit=1)[0]
+    services = [s.service for s in trace.spans if s.kind == "SERVER"]
+    assert services[:3] == ["web", "api", "db"]
+    assert all(s.name.split(" ", 1)[0] in ("GET", "POST", "SELECT", "UPDATE", "call", "query") for s in trace.spans)
+
+
+def test_log_query_filters(db_fault):
+    store = db_fault.log_store
+    everything = store.query()
+    assert everything and [r.t for r in everything] == sorted(r.t for r in everything)
+    assert {r.service for r in store.query(service="api")} == {"api"}
+    warn_up = store.query(level="warn")
+    assert warn_up and {r.level for r in warn_up} <= {"WARN", "ERROR", "FATAL"}
+    assert len(warn_up) == sum(r.level in ("WARN", "ERROR", "FATAL") for r in everything)
+    hits = store.query(text="NULLPOINTEREXCEPTION")
+    assert hits and all("nullpointerexception" in r.message.lower() for r in hits)
+    tid = next(r.trace_id for r in everything if r.trace_id)
+    assert {r.trace_id for r in store.query(trace_id=tid)} == {tid}
+    window = store.query(since=100, until=200)
+    assert window and all(100 <= r.t <= 200 for r in window)
+    newest = store.query(limit=5)
+    assert newest == everything[-5:]
+    both = store.query(service="db", level="ERROR", text="cart")
+    assert both and all(r.service == "db" and r.level == "ERROR" for r in both)
+
+
+@pytest.mark.xfail(
+    reason="BUG: Simulation.__init__ assigns self.logs = LogGenerator(...), shadowing the logs() query method",
+    strict=True,
+)
+def test_simulation_logs_query_method_is_callable(db_fault):
+    assert db_fault.logs(service="db", level="ERROR")
+
+
+def test_log_lines_have_otel_fields(db_fault):
+    for r in db_fault.log_store.query(level="ERROR", service="web")[:50]:
+        assert r.trace_id and len(r.trace_id) == 32 and len(r.span_id) == 16
+        assert {"http.route", "http.response.status_code", "error.type"} <= set(r.attributes)
+        assert r.zone in ("zone-a", "zone-b", "zone-c") and r.instance.startswith("web-")
+
+
+def test_log_store_is_bounded():
+    store = LogStore(capacity=10)
+    for k in range(25):
+        store.add(float(k), "INFO", "s", "v", "z", "i", f"line {k}")
+    assert len(store.query()) == 10 and store.total == 25
+    assert [r.message for r in store.query()][0] == "line 15"
+    lines, index = store.since_index(20)
+    assert [r.message for r in lines] == [f"line {k}" for k in range(20, 25)] and index == 25
+    lines, _ = store.since_index(0)
+    assert len(lines) == 10, "a tail that fell behind gets what is retained"
+
+
+# --- series ---------------------------------------------------------------------------------------
+
+
+def fill(store: SeriesStore, n: int, t0: float = 0.0) -> None:
+    for k in range(n):
+        idx = store.begin_step(t0 + k * store.interval)
+        store.writer("a")[idx] = float(k)
+
+
+def test_series_store_before_wrap():
+    store = SeriesStore(2.0, 5)
+    assert store.latest("a") != store.latest("a")  # NaN before any sample
+    fill(store, 3, t0=10.0)
+    w = store.window("a")
+    assert w.times == (10.0, 12.0, 14.0) and w.values == (0.0, 1.0, 2.0)
+    assert store.latest("a") == 2.0 and store.value_at("a", 13.0) == 1.0
+    assert math.isnan(store.value_at("a", 9.0)) and math.isnan(store.value_at("a", 100.0))
+    assert store.window("a", 11.0, 14.0).values == (1.0, 2.0)
+    assert store.window("missing").values == ()
+
+
+def test_series_store_wraps_around_and_stays_bounded():
+    store = SeriesStore(1.0, 4)
+    fill(store, 11)
+    w = store.window("a")
+    assert w.times == (7.0, 8.0, 9.0, 10.0) and w.values == (7.0, 8.0, 9.0, 10.0)
+    assert len(store.writer("a")) == 4
+    assert math.isnan(store.value_at("a", 6.0)), "overwritten samples are gone, not stale"
+    assert store.value_at("a", 8.5) == 8.0 and store.latest("a") == 10.0
+    assert store.window("a", 0.0, 8.0).values == (7.0, 8.0)
+    assert w.last() == 10.0
+
+
+def test_series_created_late_reads_nan_before_creation():
+    store = SeriesStore(1.0, 4)
+    fill(store, 2)
+    idx = store.begin_step(2.0)
+    store.writer("a")[idx] = 2.0
+    store.writer("b")[idx] = 5.0
+    assert [v == v for v in store.window("b").values] == [False, False, True]
+
+
+def test_simulation_series_are_bounded_by_duration():
+    spec = chain_spec()
+    spec["duration"] = "10m"
+    sim = sim_of(spec)
+    sim.run_until(10_000)
+    assert sim.now == 600
+    capacity = sim.series.capacity
+    assert capacity <= 600 + 2
+    assert len(sim.metric("web", "rate").values) <= capacity
+    assert all(len(sim.series.writer(n)) == capacity for n in sim.series.names())
