@@ -1,0 +1,216 @@
+"""The incident console: status bar, one panel at a time (plus a pager column when wide), footer.
+
+The app owns the clock (it calls ``session.pump``); this screen re-reads the session on its own ~1 s
+timer, refreshing only the visible panel, and asks the app for the debrief once the session ends.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from scenarios.language.actions import ACTION_ADAPTER
+from tui.port import SPEEDS, SessionPort
+from tui.registry import PANELS, ConsoleCommands, bindings
+from tui.widgets.actions import ActionsPanel, ConfirmAction, needs_confirmation, validation_message
+from tui.widgets.changes import ChangesPanel
+from tui.widgets.common import ActionRequest, Panel
+from tui.widgets.comms import CommsPanel
+from tui.widgets.dashboards import DashboardsPanel
+from tui.widgets.hypotheses import HypothesesPanel
+from tui.widgets.log_view import LogView
+from tui.widgets.logs import LogsPanel
+from tui.widgets.pager import PagerPanel, SideSummary
+from tui.widgets.service_map import ServiceMapPanel
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.traces import TracesPanel
+
+REFRESH_SECONDS = 1.0
+WIDE_COLUMNS = 140
+"""From this width on, the pager column stays visible beside the panels."""
+
+PANEL_CLASSES: dict[str, type[Panel]] = {
+    "pager": PagerPanel,
+    "dashboards": DashboardsPanel,
+    "logs": LogsPanel,
+    "traces": TracesPanel,
+    "changes": ChangesPanel,
+    "map": ServiceMapPanel,
+    "hypotheses": HypothesesPanel,
+    "actions": ActionsPanel,
+    "comms": CommsPanel,
+}
+
+
+class ConsoleScreen(Screen):
+    """Keyboard-first incident console over a :class:`SessionPort`."""
+
+    CSS_PATH = Path(__file__).parent.parent / "console.tcss"
+    BINDINGS = bindings()
+    COMMANDS = {ConsoleCommands}
+
+    def __init__(self, session: SessionPort) -> None:
+        super().__init__()
+        self.session = session
+        self._resume_speed = session.speed or 1.0
+        self._hints_seen = 0
+        self._ended = False
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="console-body"):
+            yield SideSummary(id="side")
+            with TabbedContent(id="panels", initial="pager"):
+                for pid, key, title in PANELS:
+                    with TabPane(f"{title} [{key}]", id=pid):
+                        yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._hints_seen = len(self.session.incident_view().hints)
+        self.refresh_panels()
+        self._timer = self.set_interval(REFRESH_SECONDS, self.refresh_panels)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+
+    # --- panels ------------------------------------------------------------------------------
+
+    def panel(self, pid: str) -> Any:
+        return self.query_one(f"#panel-{pid}", PANEL_CLASSES[pid])
+
+    @property
+    def active_panel(self) -> str:
+        return self.query_one("#panels", TabbedContent).active
+
+    def refresh_panels(self) -> None:
+        """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
+        session = self.session
+        self.query_one(StatusBar).show(session)
+        self.panel("logs").ingest()
+        if self.has_class("-wide"):
+            self.query_one(SideSummary).show(session)
+        active = self.active_panel
+        if active:
+            self.panel(active).refresh_from_session()
+        self._check_hints()
+        if session.finished and not self._ended:
+            self._ended = True
+            if self._timer is not None:
+                self._timer.stop()
+            if hasattr(self.app, "show_debrief"):
+                self.app.show_debrief()
+
+    def _check_hints(self) -> None:
+        hints = self.session.incident_view().hints
+        for _, text in hints[self._hints_seen :]:
+            self.notify(text, title="Hint", timeout=15)
+        self._hints_seen = len(hints)
+
+    @on(TabbedContent.TabActivated, "#panels")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pid = event.pane.id or ""
+        if pid in PANEL_CLASSES:
+            self.session.look("panel", name=pid)
+            self.panel(pid).refresh_from_session()
+
+    # --- actions (bound through tui.registry) --------------------------------------------------
+
+    def action_show_panel(self, pid: str) -> None:
+        self.query_one("#panels", TabbedContent).active = pid
+        focus = self.panel(pid).query("DataTable, LogView, OptionList, Input").first()
+        if pid == "logs":
+            focus = self.query_one(LogView)
+        focus.focus()
+
+    def action_ack(self) -> None:
+        self.request_action({"action": "ack"})
+
+    def action_toggle_pause(self) -> None:
+        if self.session.speed == 0:
+            self.session.set_speed(self._resume_speed)
+        else:
+            self._resume_speed = self.session.speed
+            self.session.set_speed(0.0)
+        self.query_one(StatusBar).show(self.session)
+
+    def action_speed(self, speed: float) -> None:
+        assert speed in SPEEDS
+        self.session.set_speed(speed)
+        self._resume_speed = speed
+        self.query_one(StatusBar).show(self.session)
+
+    def action_attach_evidence(self) -> None:
+        reference = self.panel("hypotheses").attach()
+        if reference:
+            self.notify(f"Evidence attached: {reference}", timeout=3)
+
+    def action_show_hints(self) -> None:
+        hints = self.session.incident_view().hints
+        self.notify("\n".join(text for _, text in hints) or "No hints yet.", title="Hints", timeout=10)
+
+    # --- messages from panels --------------------------------------------------------------------
+
+    @on(LogView.LineSelected)
+    def _log_line(self, event: LogView.LineSelected) -> None:
+        reference = f"log:{event.trace_id}" if event.trace_id else f"log:{event.text[:120]}"
+        self.panel("hypotheses").set_candidate(reference)
+        if event.trace_id:
+            if self.panel("traces").open_trace(event.trace_id):
+                self.action_show_panel("traces")
+
+    @on(TracesPanel.TraceOpened)
+    def _trace_opened(self, event: TracesPanel.TraceOpened) -> None:
+        self.panel("hypotheses").set_candidate(f"trace:{event.trace_id}")
+
+    @on(DashboardsPanel.MetricViewed)
+    def _metric_viewed(self, event: DashboardsPanel.MetricViewed) -> None:
+        self.panel("hypotheses").set_candidate(event.reference)
+
+    @on(CommsPanel.Send)
+    def _comms(self, event: CommsPanel.Send) -> None:
+        self.request_action({"action": event.action, "text": event.text})
+
+    @on(ActionRequest)
+    def _action_request(self, event: ActionRequest) -> None:
+        event.stop()
+        self.request_action(event.payload)
+
+    def request_action(self, payload: dict[str, Any]) -> None:
+        """Validate, confirm when destructive, apply; report the engine's answer."""
+        try:
+            action = ACTION_ADAPTER.validate_python(payload)
+        except ValidationError as err:
+            self.notify(validation_message(err), title="Not sent", severity="error")
+            return
+        if needs_confirmation(action):
+            summary = ", ".join(f"{k}={v}" for k, v in payload.items() if k != "action")
+            question = f"Really {action.action} ({summary})?\nThis can make the incident worse."
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._apply(action)
+                else:
+                    self.panel("actions").show_message("Cancelled.", "$text-muted")
+
+            self.app.push_screen(ConfirmAction(question), answered)
+            return
+        self._apply(action)
+
+    def _apply(self, action: Any) -> None:
+        result = self.session.apply(action)
+        self.panel("actions").show_result(result)
+        if result.accepted:
+            self.notify(result.message, title=action.action, timeout=4)
+        else:
+            self.notify(result.message, title=f"{action.action} rejected", severity="error", timeout=8)
+        self.refresh_panels()

@@ -1,0 +1,1 @@
+"""Widgets of the incident console, one module per panel."""

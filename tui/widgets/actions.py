@@ -1,0 +1,249 @@
+"""Actions: every action of the vocabulary with a form built from its pydantic model's fields."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, Switch
+from textual.widgets.option_list import Option
+
+from scenarios.language.actions import (
+    ACTION_ADAPTER,
+    DESTRUCTIVE_ACTIONS,
+    MITIGATION_ACTIONS,
+    PROCESS_ACTIONS,
+    Action,
+)
+from simulator.views import ActionResult
+from tui.widgets.common import ActionRequest, Panel
+
+SKIPPED_FIELDS = ("action", "at")
+"""Fields the form never shows: the discriminator and the schedule (live actions take the current time)."""
+
+
+def action_models() -> dict[str, type]:
+    """Action name -> pydantic model, read from the Action union."""
+    union = typing.get_args(Action)[0]
+    return {typing.get_args(m.model_fields["action"].annotation)[0]: m for m in typing.get_args(union)}
+
+
+MODELS = action_models()
+ORDER = tuple(sorted(PROCESS_ACTIONS)) + tuple(sorted(MITIGATION_ACTIONS))
+
+
+def needs_confirmation(action: Any) -> bool:
+    """Destructive actions, and a restart of every instance at once."""
+    return action.action in DESTRUCTIVE_ACTIONS or (action.action == "restart" and action.mode == "all")
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(the type without None, whether None is allowed)."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0], True
+    return annotation, False
+
+
+def validation_message(error: ValidationError) -> str:
+    """Pydantic errors as `field: message` lines, without the union's noise."""
+    lines = []
+    for err in error.errors():
+        loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+        field = loc[-1] if loc else "action"
+        lines.append(f"{field}: {err['msg']}")
+    return "; ".join(dict.fromkeys(lines))
+
+
+class ConfirmAction(ModalScreen[bool]):
+    """Asks before a destructive action is sent."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(self.question, id="confirm-question", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Yes, do it (y)", id="confirm-yes", variant="error")
+                yield Button("Cancel (n)", id="confirm-no")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class ActionsPanel(Panel):
+    """Pick an action on the left; its form on the right; ctrl+s (or the button) sends it."""
+
+    BINDINGS = [Binding("ctrl+s", "submit", "Apply action", id="actions.apply", priority=True)]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            options = []
+            for name in ORDER:
+                kind = "process" if name in PROCESS_ACTIONS else "mitigation"
+                mark = " !" if name in DESTRUCTIVE_ACTIONS else ""
+                options.append(Option(f"{name}{mark}", id=name))
+                if name == ORDER[len(PROCESS_ACTIONS) - 1]:
+                    options.append(None)
+                del kind
+            yield OptionList(*options, id="action-list")
+            with VerticalScroll(id="action-form"):
+                yield Static("", id="action-doc")
+                yield Vertical(id="action-fields")
+                yield Button("Apply (ctrl+s)", id="action-apply", variant="primary")
+                yield Static("", id="action-result")
+
+    def on_mount(self) -> None:
+        self.selected = ""
+        self.select_action("ack")
+
+    @on(OptionList.OptionHighlighted, "#action-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id != self.selected:
+            self.select_action(event.option.id)
+
+    def _choices(self, field: str) -> list[str] | None:
+        s = self.session
+        if field in ("service", "dependency"):
+            return [sv.name for sv in s.services()]
+        if field == "zone":
+            return list(s.briefing().zones)
+        if field == "instance":
+            return [i.id for i in s.instances()]
+        if field == "flag":
+            return sorted(s.flags())
+        return None
+
+    def select_action(self, name: str) -> None:
+        """Build the form of action ``name`` from its model's fields."""
+        self.selected = name
+        model = MODELS[name]
+        doc = (model.__doc__ or "").strip()
+        warn = "  (destructive: asks for confirmation)" if name in DESTRUCTIVE_ACTIONS else ""
+        self.query_one("#action-doc", Static).update(
+            Content.assemble(Content.styled(name, "bold $accent"), f"  {doc}", Content.styled(warn, "$warning"))
+        )
+        fields = self.query_one("#action-fields", Vertical)
+        fields.remove_children()
+        rows = [
+            self._field_row(fname, info) for fname, info in model.model_fields.items() if fname not in SKIPPED_FIELDS
+        ]
+        fields.mount_all(rows)
+        self.query_one("#action-result", Static).update("")
+        option_list = self.query_one("#action-list", OptionList)
+        index = option_list.get_option_index(name)
+        if option_list.highlighted != index:
+            option_list.highlighted = index
+
+    def _field_row(self, fname: str, info: Any) -> Horizontal:
+        base, optional = _unwrap(info.annotation)
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        optional = optional or not info.is_required()
+        wid = f"field-{fname}"
+        choices = self._choices(fname)
+        widget: Any
+        if typing.get_origin(base) is Literal:
+            values = [str(v) for v in typing.get_args(base)]
+            widget = Select(
+                [(v, v) for v in values], id=wid, value=default if default in values else values[0], allow_blank=False
+            )
+        elif base is bool:
+            widget = Switch(value=bool(default), id=wid)
+        elif choices is not None and choices:
+            widget = Select(
+                [(c, c) for c in choices],
+                id=wid,
+                allow_blank=optional,
+                prompt="(none)" if optional else "choose",
+                value=choices[0] if not optional else Select.NULL,
+            )
+        elif base in (int, float):
+            widget = Input(
+                value="" if default is None else str(default),
+                id=wid,
+                type="integer" if base is int else "number",
+                placeholder=base.__name__,
+            )
+        elif typing.get_origin(base) is list:
+            widget = Input(id=wid, placeholder="comma-separated")
+        else:
+            widget = Input(
+                value=default if isinstance(default, str) else "",
+                id=wid,
+                placeholder="optional" if optional else "required",
+            )
+        label = Label(fname + ("" if optional else " *"), classes="field-label")
+        help_text = Label(info.description or "", classes="field-help", markup=False)
+        return Horizontal(label, widget, help_text, classes="field-row")
+
+    def form_payload(self) -> dict[str, Any]:
+        """The form's values as a dict for ACTION_ADAPTER (blank optional fields left out)."""
+        payload: dict[str, Any] = {"action": self.selected}
+        for fname, info in MODELS[self.selected].model_fields.items():
+            if fname in SKIPPED_FIELDS:
+                continue
+            widget = self.query_one(f"#field-{fname}")
+            if isinstance(widget, Switch):
+                payload[fname] = widget.value
+            elif isinstance(widget, Select):
+                if widget.value is not Select.NULL:
+                    payload[fname] = widget.value
+            elif isinstance(widget, Input):
+                text = widget.value.strip()
+                if not text:
+                    continue
+                base, _ = _unwrap(info.annotation)
+                payload[fname] = (
+                    [p.strip() for p in text.split(",") if p.strip()] if typing.get_origin(base) is list else text
+                )
+        return payload
+
+    def set_field(self, fname: str, value: Any) -> None:
+        """Fill one field of the current form (used by tests and by the console)."""
+        widget = self.query_one(f"#field-{fname}")
+        if isinstance(widget, Input):
+            widget.value = str(value)
+        else:
+            widget.value = value  # type: ignore[union-attr]
+
+    def action_submit(self) -> None:
+        payload = self.form_payload()
+        try:
+            ACTION_ADAPTER.validate_python(payload)
+        except ValidationError as err:
+            self.show_message(f"Not sent: {validation_message(err)}", "$error")
+            return
+        self.post_message(ActionRequest(payload))
+
+    @on(Button.Pressed, "#action-apply")
+    def _apply_pressed(self) -> None:
+        self.action_submit()
+
+    def show_result(self, result: ActionResult) -> None:
+        if result.accepted:
+            self.show_message(f"Accepted: {result.message}", "$success")
+        else:
+            self.show_message(f"Rejected by the system: {result.message}", "$error bold")
+
+    def show_message(self, text: str, style: str) -> None:
+        self.query_one("#action-result", Static).update(Content.styled(text, style))

@@ -1,0 +1,52 @@
+"""Changes: the change log (history before t=0 included) and operations in flight."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import DataTable, Label
+
+from scenarios.durations import format_clock
+from tui.widgets.common import Panel, set_rows
+
+
+class ChangesPanel(Panel):
+    """Deploys, config pushes, flag flips, scaling, drains; rollouts with their progress."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("In flight", classes="panel-title")
+        yield DataTable(id="operations", cursor_type="row")
+        yield Label("Change log (newest first; negative times are before the incident began)", classes="panel-title")
+        yield DataTable(id="change-log", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#operations", DataTable).add_columns("started", "operation", "progress", "state")
+        self.query_one("#change-log", DataTable).add_columns("time", "kind", "service", "change", "by")
+
+    def refresh_from_session(self) -> None:
+        ops = []
+        for op in sorted(self.session.operation_list(), key=lambda o: -o.started):
+            done = op.finished_at is not None
+            ops.append(
+                (
+                    format_clock(op.started),
+                    f"{op.kind} {op.service}: {op.summary}",
+                    f"{op.kind} {op.service} {op.done}/{op.total}",
+                    Content.styled("done " + format_clock(op.finished_at), "$success")
+                    if done
+                    else Content.styled("in progress", "$warning bold"),
+                )
+            )
+        set_rows(self.query_one("#operations", DataTable), ops)
+        rows = []
+        for ch in reversed(self.session.change_log()):
+            rows.append(
+                (
+                    Content.styled(format_clock(ch.t), "$text-muted" if ch.t < 0 else ""),
+                    ch.kind,
+                    ch.service,
+                    ch.summary,
+                    ch.by,
+                )
+            )
+        set_rows(self.query_one("#change-log", DataTable), rows)

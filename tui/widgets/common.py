@@ -1,0 +1,92 @@
+"""Small helpers shared by the console panels: text sparklines, number formats, cheap table updates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tui.port import SessionPort
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], width: int) -> str:
+    """A one-line block sparkline of the last ``width`` samples (NaN drawn as a gap)."""
+    if width <= 0:
+        return ""
+    data = list(values)
+    if len(data) > width:
+        step = len(data) / width
+        data = [
+            max((v for v in data[int(i * step) : int((i + 1) * step)] if not math.isnan(v)), default=math.nan)
+            for i in range(width)
+        ]
+    finite = [v for v in data if not math.isnan(v)]
+    if not finite:
+        return " " * width
+    lo, hi = min(finite), max(finite)
+    span = hi - lo or 1.0
+    chars = [" " if math.isnan(v) else BLOCKS[1 + int((v - lo) / span * 7.999)] for v in data]
+    return "".join(chars).rjust(width)
+
+
+def fmt_rate(v: float) -> str:
+    return "-" if math.isnan(v) else f"{v:,.0f}/s"
+
+
+def fmt_pct(ratio: float, digits: int = 2) -> str:
+    return "-" if math.isnan(ratio) else f"{ratio * 100:.{digits}f}%"
+
+
+def fmt_ms(v: float) -> str:
+    if math.isnan(v):
+        return "-"
+    return f"{v / 1000:.1f}s" if v >= 10_000 else f"{v:.0f}ms"
+
+
+def fmt_age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def set_rows(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> bool:
+    """Replace a table's rows only when they changed (keeps the cursor); returns True if redrawn."""
+    signature = (rows, keys)
+    if getattr(table, "_misfortune_rows", None) == signature:
+        return False
+    table._misfortune_rows = signature  # type: ignore[attr-defined]
+    cursor = table.cursor_row
+    table.clear()
+    for n, row in enumerate(rows):
+        table.add_row(*row, key=keys[n] if keys else None)
+    if rows:
+        table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+    return True
+
+
+class Panel(Vertical):
+    """A console panel: it reads the session when the console refreshes it (only while visible)."""
+
+    def __init__(self, session: SessionPort, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+
+    def refresh_from_session(self) -> None:
+        """Re-read what this panel shows from the session."""
+
+
+class ActionRequest(Message):
+    """A panel asks the console to validate, confirm if needed, and apply an action."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__()
+        self.payload = payload

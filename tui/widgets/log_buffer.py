@@ -1,0 +1,167 @@
+"""The log view's own store: up to a million rendered lines, filtered fast; imports nothing from Textual.
+
+Lines are kept as rendered text with parallel compact columns (level rank, service code) and an index
+of trace ids. A lowercased blob per full chunk lets a text query skip chunks that cannot match, so a
+rare needle over 1,000,000 lines costs a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scenarios.durations import format_clock
+from simulator.views import LogRecord
+
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+CHUNK = 4000
+"""Lines per search chunk."""
+CAPACITY = 1_000_000
+"""Lines the view keeps; the oldest chunk is dropped beyond it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    """What the trainee filters by; empty fields match everything."""
+
+    service: str = ""
+    level: str = ""
+    """A minimum: WARN shows WARN, ERROR and FATAL."""
+    text: str = ""
+    """Case-insensitive substring of the rendered line."""
+    trace_id: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.service or self.level or self.text or self.trace_id)
+
+
+def render_record(rec: LogRecord) -> str:
+    """One display line: clock, level, service, instance, message, trace id."""
+    trace = f" trace={rec.trace_id}" if rec.trace_id else ""
+    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {rec.message}{trace}"
+
+
+class LogBuffer:
+    """Append-only (bounded) store of log lines with fast filtering.
+
+    Indices are absolute line numbers since the buffer was created (``base`` is the first retained
+    one), so a filter result stays valid while lines keep arriving.
+    """
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        assert capacity % CHUNK == 0
+        self.capacity = capacity
+        self.base = 0
+        self.lines: list[str] = []
+        self.levels = bytearray()
+        self.services = array("H")
+        self.trace_ids: list[str] = []
+        self._service_codes: dict[str, int] = {}
+        self._by_trace: dict[str, list[int]] = {}
+        self._blobs: list[str] = []  # lowercased text of each full chunk
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def end(self) -> int:
+        """Absolute index after the last line."""
+        return self.base + len(self.lines)
+
+    def line(self, index: int) -> str:
+        return self.lines[index - self.base]
+
+    def level(self, index: int) -> int:
+        return self.levels[index - self.base]
+
+    def trace_id(self, index: int) -> str:
+        return self.trace_ids[index - self.base]
+
+    def extend(self, records: Iterable[LogRecord]) -> int:
+        """Append records; returns how many were added."""
+        added = 0
+        codes = self._service_codes
+        for rec in records:
+            code = codes.get(rec.service)
+            if code is None:
+                code = codes[rec.service] = len(codes)
+            idx = self.base + len(self.lines)
+            self.lines.append(render_record(rec))
+            self.levels.append(LEVEL_RANK.get(rec.level, 1))
+            self.services.append(code)
+            self.trace_ids.append(rec.trace_id)
+            if rec.trace_id:
+                self._by_trace.setdefault(rec.trace_id, []).append(idx)
+            added += 1
+            if len(self.lines) % CHUNK == 0:
+                start = len(self.lines) - CHUNK
+                self._blobs.append("\n".join(self.lines[start:]).lower())
+                if len(self.lines) > self.capacity:
+                    self._drop_chunk()
+        return added
+
+    def _drop_chunk(self) -> None:
+        dropped = self.trace_ids[:CHUNK]
+        del self.lines[:CHUNK], self.levels[:CHUNK], self.services[:CHUNK], self.trace_ids[:CHUNK]
+        del self._blobs[0]
+        self.base += CHUNK
+        for tid in set(dropped):
+            if tid:
+                kept = [i for i in self._by_trace.get(tid, ()) if i >= self.base]
+                if kept:
+                    self._by_trace[tid] = kept
+                else:
+                    self._by_trace.pop(tid, None)
+
+    def filter(self, query: LogQuery, start: int | None = None, end: int | None = None) -> list[int]:
+        """Absolute indices of lines in [start, end) matching ``query``, oldest first."""
+        lo = max(self.base if start is None else start, self.base)
+        hi = min(self.end if end is None else end, self.end)
+        if hi <= lo:
+            return []
+        base = self.base
+        if query.trace_id:
+            candidates: Iterable[int] | None = [i for i in self._by_trace.get(query.trace_id, ()) if lo <= i < hi]
+        else:
+            candidates = None
+        if query.text:
+            candidates = self._text_matches(query.text.lower(), lo, hi, candidates)
+        if query.service:
+            code = self._service_codes.get(query.service)
+            if code is None:
+                return []
+            svc = self.services
+            if candidates is None:
+                candidates = [i + base for i, c in enumerate(svc[lo - base : hi - base], lo - base) if c == code]
+            else:
+                candidates = [i for i in candidates if svc[i - base] == code]
+        if query.level:
+            rank = LEVEL_RANK.get(query.level.upper(), 0)
+            levels = self.levels
+            if candidates is None:
+                candidates = [i + base for i, r in enumerate(levels[lo - base : hi - base], lo - base) if r >= rank]
+            else:
+                candidates = [i for i in candidates if levels[i - base] >= rank]
+        if candidates is None:
+            return list(range(lo, hi))
+        return list(candidates)
+
+    def _text_matches(self, needle: str, lo: int, hi: int, candidates: Iterable[int] | None) -> list[int]:
+        base = self.base
+        lines = self.lines
+        if candidates is not None:
+            return [i for i in candidates if needle in lines[i - base].lower()]
+        out: list[int] = []
+        first_chunk = (lo - base) // CHUNK
+        last_chunk = (hi - 1 - base) // CHUNK
+        blobs = self._blobs
+        for chunk in range(first_chunk, last_chunk + 1):
+            if chunk < len(blobs) and needle not in blobs[chunk]:
+                continue
+            a = max(chunk * CHUNK, lo - base)
+            b = min((chunk + 1) * CHUNK, hi - base)
+            out.extend(i + base for i in range(a, b) if needle in lines[i].lower())
+        return out

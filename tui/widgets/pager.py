@@ -1,0 +1,88 @@
+"""Pager: pages with severity, age, acknowledgement and escalation; firing and pending alerts."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import DataTable, Label, Static
+
+from scenarios.durations import format_clock
+from tui.widgets.common import Panel, fmt_age, set_rows
+
+
+class PagerPanel(Panel):
+    """Pages (newest first) and alerts; `a` on the console acknowledges every open page."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("Pages  [a] acknowledge", classes="panel-title")
+        yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
+        yield Label("Alerts", classes="panel-title")
+        yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#pages", DataTable).add_columns("#", "alert", "sev", "sent", "age", "state", "to")
+        self.query_one("#alerts", DataTable).add_columns("alert", "service", "sev", "state", "since", "summary")
+
+    def refresh_from_session(self) -> None:
+        now = self.session.now
+        rows = []
+        for p in sorted(self.session.pages(), key=lambda p: -p.number):
+            if p.acked_at is not None:
+                state = Content.styled(f"acked {fmt_age(p.acked_at - p.t)}", "$success")
+            elif p.escalated_at is not None:
+                state = Content.styled("ESCALATED to secondary", "$error bold")
+            else:
+                state = Content.styled("OPEN", "$warning bold")
+            rows.append((str(p.number), p.alert, p.severity, format_clock(p.t), fmt_age(now - p.t), state, p.to))
+        set_rows(self.query_one("#pages", DataTable), rows)
+        alerts = []
+        for a in self.session.alert_list(include_resolved=True):
+            style = {"firing": "$error bold", "pending": "$warning"}.get(a.state, "$text-muted")
+            alerts.append(
+                (a.name, a.service, a.severity, Content.styled(a.state, style), fmt_age(now - a.since), a.summary)
+            )
+        set_rows(self.query_one("#alerts", DataTable), alerts)
+
+
+class SideSummary(Static):
+    """The wide layout's always-visible column: open pages, firing alerts, operations, hints."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._last: Content | None = None
+
+    def show(self, session) -> None:
+        now = session.now
+        parts: list = [Content.styled("PAGER\n", "bold $accent")]
+        pages = sorted(session.pages(), key=lambda p: -p.number)
+        for p in pages[:6]:
+            if p.acked_at is not None:
+                parts.append(Content.styled(f"#{p.number} acked  {p.alert}\n", "$text-muted"))
+            else:
+                style = "$error bold" if p.escalated_at is not None else "$warning bold"
+                tag = "ESCALATED" if p.escalated_at is not None else "OPEN"
+                parts.append(Content.styled(f"#{p.number} {tag} {fmt_age(now - p.t)} {p.alert}\n", style))
+        if not pages:
+            parts.append(Content.styled("no pages\n", "$text-muted"))
+        parts.append(Content.styled("\nALERTS\n", "bold $accent"))
+        firing = [a for a in session.alert_list(include_resolved=False) if a.state in ("firing", "pending")]
+        for a in firing[:6]:
+            style = "$error" if a.state == "firing" else "$warning"
+            parts.append(Content.styled(f"{a.state:<7} {a.name}\n", style))
+        if not firing:
+            parts.append(Content.styled("none firing\n", "$text-muted"))
+        ops = [o for o in session.operation_list() if o.finished_at is None]
+        parts.append(Content.styled("\nIN FLIGHT\n", "bold $accent"))
+        for o in ops[:5]:
+            parts.append(f"{o.kind} {o.service} {o.done}/{o.total}\n")
+        if not ops:
+            parts.append(Content.styled("nothing\n", "$text-muted"))
+        hints = session.incident_view().hints
+        if hints:
+            parts.append(Content.styled("\nHINTS\n", "bold $warning"))
+            for _, text in hints[-3:]:
+                parts.append(f"{text}\n")
+        content = Content.assemble(*parts)
+        if content != self._last:
+            self._last = content
+            self.update(content)

@@ -1,0 +1,54 @@
+"""The console's status line: clock, speed, incident state, severity, SLI and budget, pages, hints."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from scenarios.durations import format_clock
+from tui.port import SessionPort
+
+
+class StatusBar(Static):
+    """One line that summarises the incident; redrawn only when its text changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._last: tuple | None = None
+
+    def show(self, session: SessionPort) -> None:
+        sli = session.sli_status()
+        incident = session.incident_view()
+        open_pages = sum(1 for p in session.pages() if p.acked_at is None)
+        speed = session.speed
+        hints = len(incident.hints)
+        state = (
+            format_clock(session.now),
+            speed,
+            incident.state,
+            incident.severity,
+            round(sli["availability"] * 100, 3),
+            round(sli["objective"] * 100, 3),
+            bool(sli["breaching"]),
+            round(sli["budget_burned_pct"], 1),
+            open_pages,
+            hints,
+            session.finished,
+        )
+        if state == self._last:
+            return
+        self._last = state
+        clock, _, inc_state, severity, avail, objective, breaching, burned, pages, hints, finished = state
+        speed_text = "PAUSED" if speed == 0 else f"{speed:g}x"
+        parts: list[tuple[str, str] | str] = [
+            (f" {clock} ", "bold"),
+            (f" {speed_text} ", "$warning bold" if speed == 0 else "$accent"),
+            f" {inc_state.upper() if not finished else 'ENDED'} ",
+            (f" {severity or 'sev ?'} ", "$error bold" if severity == "SEV1" else "$text-muted"),
+            (f" SLI {avail:.3f}%", "$error bold" if breaching else "$success"),
+            f"/{objective:g}% ",
+            (f" budget {burned:.1f}% ", "$error" if burned >= 50 else "$text"),
+            (f" pages {pages} ", "$error bold reverse" if pages else "$text-muted"),
+            (f" hints {hints} ", "$warning" if hints else "$text-muted"),
+        ]
+        self.update(Content.assemble(*parts))
