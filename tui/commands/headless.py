@@ -1,0 +1,320 @@
+"""Headless commands: ``misfortune run``, ``misfortune replay`` and ``misfortune verify``.
+
+The sessions themselves are played by simulator.runner and simulator.verify; this module parses the
+arguments, turns bad input into one line per problem on stderr (exit 2) and prints the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scenarios.catalog import list_scenarios, load_by_ref
+from scenarios.durations import format_clock, format_duration, parse_duration
+from scenarios.language.actions import Action
+from scenarios.language.scenario import Scenario
+from scenarios.loader import ScenarioError, load_actions
+from simulator.journal import JournalError
+from simulator.runner import SessionError, replay_journal, run_session
+from simulator.scoring import Report
+from simulator.simulation import Simulation
+from simulator.verify import Check, verify_scenarios
+from simulator.views import ActionResult
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+DEFAULT_SEED = 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add run, replay and verify."""
+    cmd = subparsers.add_parser(
+        "run",
+        help="play a scenario headless with timed actions and print the report",
+        description="Play SCENARIO (an id or a file) without the TUI: apply the actions file's timed actions, "
+        "stop when the incident is resolved or time is up, and print the report.",
+    )
+    cmd.add_argument("scenario", metavar="SCENARIO", help="scenario id (see misfortune list) or path to a file")
+    cmd.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, metavar="N", help=f"random seed (default {DEFAULT_SEED})"
+    )
+    cmd.add_argument(
+        "--actions", type=Path, metavar="FILE", help="YAML list of timed actions, e.g. - {at: 9m, action: ack}"
+    )
+    cmd.add_argument("--until", metavar="DURATION", help="stop at this simulated time, e.g. 30m (default: the end)")
+    cmd.add_argument("--journal", type=Path, metavar="FILE", help="write the session journal (JSONL) to FILE")
+    cmd.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    cmd.add_argument("-v", "--verbose", action="store_true", help="also print the timeline of events")
+    cmd.set_defaults(handler=run_command)
+
+    cmd = subparsers.add_parser(
+        "replay",
+        help="re-simulate a saved session journal and print its report",
+        description="Re-simulate a journal: same scenario file, seed and timed actions give the same report.",
+    )
+    cmd.add_argument("journal", type=Path, metavar="JOURNAL", help="a session journal (.jsonl)")
+    cmd.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    cmd.add_argument("-v", "--verbose", action="store_true", help="also print the timeline of events")
+    cmd.set_defaults(handler=replay_command)
+
+    cmd = subparsers.add_parser(
+        "verify",
+        help="check that scenarios are winnable (reference solution) and not by doing nothing",
+        description="For each scenario and seed: the reference solution must resolve within twice par TTR, "
+        "doing nothing must end unresolved, and each trap must not resolve or must grade worse. "
+        "Exit 0 when every check passes, 1 otherwise, 2 for bad input.",
+    )
+    cmd.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario ids or files")
+    cmd.add_argument("--all", action="store_true", help="every shipped and user scenario")
+    cmd.add_argument("--seeds", type=int, default=3, metavar="N", help="play seeds 1..N (default 3)")
+    cmd.set_defaults(handler=verify_command)
+
+
+# --- run and replay ----------------------------------------------------------------------------
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Play a scenario headless and print its report."""
+    problems: list[str] = []
+    until = None
+    if args.until is not None:
+        try:
+            until = parse_duration(args.until)
+        except ValueError as exc:
+            problems.append(f"--until: {exc}")
+        else:
+            if until <= 0:
+                problems.append(f"--until: {args.until!r} must be a positive duration such as 30m")
+    scenario: Scenario | None = None
+    path: Path | None = None
+    try:
+        scenario, path = load_by_ref(args.scenario)
+    except ScenarioError as err:
+        problems.append(str(err))
+    actions: list[Action] = []
+    if args.actions is not None:
+        try:
+            actions = load_actions(args.actions)
+        except ScenarioError as err:
+            problems.append(str(err))
+    if problems or scenario is None:
+        return _invalid(problems)
+    rejected: list[tuple[Action, ActionResult]] = []
+
+    def note_rejection(action: Action, result: ActionResult) -> None:
+        if not result.accepted:
+            rejected.append((action, result))
+
+    try:
+        sim, report = run_session(scenario, args.seed, actions, until, args.journal, path, note_rejection)
+    except SessionError as err:
+        return _invalid([f"{args.actions}: {problem}" for problem in err.problems])
+    except OSError as exc:
+        return _invalid([f"{args.journal}: cannot write the journal: {exc.strerror or exc}"])
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return EXIT_OK
+    console = Console(highlight=False)
+    print_report(console, report, sim)
+    for action, result in rejected:
+        console.print(Text(f"rejected at {format_duration(result.t)}: {action.action}: {result.message}", style="red"))
+    if args.journal is not None:
+        console.print(Text(f"journal: {args.journal}  (misfortune replay {args.journal})"))
+    if args.verbose:
+        print_timeline(console, sim)
+    return EXIT_OK
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """Re-simulate a journal and print its report."""
+    try:
+        sim, report = replay_journal(args.journal)
+    except JournalError as err:
+        return _invalid([str(err)])
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return EXIT_OK
+    console = Console(highlight=False)
+    print_report(console, report, sim)
+    if args.verbose:
+        print_timeline(console, sim)
+    return EXIT_OK
+
+
+def print_report(console: Console, report: Report, sim: Simulation) -> None:
+    """The human report: outcome and grade, the four durations against par, impact, process, penalties."""
+    style = {"resolved": "bold green", "mitigated": "bold yellow"}.get(report.outcome, "bold red")
+    head = Text()
+    head.append(f"{sim.scenario.title} ({report.scenario}, seed {report.seed})\n", style="bold")
+    head.append("outcome ")
+    head.append(report.outcome.upper(), style=style)
+    head.append(f"   grade {report.grade}   ended at {format_duration(report.ended_at_s)}")
+    head.append(f" ({sim.end_reason})" if sim.end_reason else "")
+    console.print(head)
+
+    times = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    times.add_column("")
+    times.add_column("YOU", justify="right")
+    times.add_column("PAR", justify="right")
+    times.add_column("")
+    rows = [
+        ("time to detect (TTD)", report.ttd_s, None),
+        ("time to acknowledge (TTA)", report.tta_s, report.par.get("tta_s")),
+        ("time to mitigate (TTM)", report.ttm_s, report.par.get("ttm_s")),
+        ("time to recover (TTR)", report.ttr_s, report.par.get("ttr_s")),
+    ]
+    for label, value, par in rows:
+        times.add_row(label, format_duration(value), format_duration(par), _versus_par(value, par))
+    console.print(times)
+
+    facts = Table(box=None, show_header=False, pad_edge=False)
+    facts.add_column(style="dim")
+    facts.add_column()
+    impact = "none" if report.impact_start_s is None else f"at {format_duration(report.impact_start_s)}"
+    facts.add_row("impact start", impact)
+    facts.add_row("error budget burned", f"{report.error_budget_burned_pct:.3g} % of the SLO window's budget")
+    facts.add_row("failed requests", f"{report.failed_requests:,}")
+    expected = report.severity_expected
+    facts.add_row("severity", f"{report.severity_declared or 'not declared'} (expected {expected})")
+    facts.add_row(
+        "process",
+        f"{_count(report.pages, 'page')}, {_count(report.status_updates, 'status update')}, "
+        f"{_count(report.hypotheses, 'hypothesis')}, {_count(report.escalations, 'escalation')}, "
+        f"{_count(report.premature_resolves, 'premature resolve')}",
+    )
+    facts.add_row("harmful actions", str(report.harmful_actions) if report.harmful_actions else "none")
+    console.print(facts)
+    for harm in report.harmful:
+        console.print(Text(f"  at {format_duration(harm['t'])}: {harm['action']}: {harm['why']}", style="red"))
+    if report.penalties:
+        console.print(Text("penalties", style="dim"))
+        for penalty in report.penalties:
+            console.print(Text(f"  - {penalty}", style="yellow"))
+
+
+def _versus_par(value: float | None, par: float | None) -> str:
+    if value is None or not par:
+        return ""
+    return f"{value / par:.1f}x par"
+
+
+def print_timeline(console: Console, sim: Simulation) -> None:
+    """System and responder events in time order."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title="timeline", title_justify="left")
+    table.add_column("TIME", no_wrap=True)
+    table.add_column("WHO", no_wrap=True)
+    table.add_column("WHAT", no_wrap=True)
+    table.add_column("", ratio=1)
+    for event in sim.timeline():
+        table.add_row(format_clock(event.t), event.source, event.kind, Text(event.text))
+    console.print(table)
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Verify scenarios; exit 0 if every check passes, 1 if one fails, 2 for bad input."""
+    problems: list[str] = []
+    if args.seeds < 1:
+        problems.append(f"--seeds: {args.seeds} must be 1 or more")
+    if args.all and args.scenarios:
+        problems.append("name scenarios or use --all, not both")
+    refs = list(args.scenarios)
+    if args.all:
+        entries = list_scenarios()
+        refs = [str(e.path) for e in entries]
+        if not refs:
+            problems.append("no scenarios found")
+    elif not refs:
+        problems.append("name the scenarios to verify, or use --all")
+    scenarios: list[Scenario] = []
+    for ref in refs:
+        try:
+            scenarios.append(load_by_ref(ref)[0])
+        except ScenarioError as err:
+            problems.append(str(err))
+    if problems:
+        return _invalid(problems)
+    seeds = list(range(1, args.seeds + 1))
+    checks = verify_scenarios(scenarios, seeds)
+    console = Console(highlight=False)
+    for scenario in scenarios:
+        console.print(verify_table(scenario, [c for c in checks if c.scenario == scenario.id]))
+    failed = [c for c in checks if not c.passed]
+    for check in failed:
+        console.print(Text(f"FAIL {check.scenario} seed {check.seed} {check.baseline}: {check.problem}", style="red"))
+    passed = len(checks) - len(failed)
+    seed_label = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+    console.print(
+        f"{_count(len(scenarios), 'scenario')} x {seed_label}: {_count(len(checks), 'check')}, "
+        f"{passed} passed, {len(failed)} failed"
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def verify_table(scenario: Scenario, checks: list[Check]) -> Table:
+    """One row per baseline: outcome, grade and TTR per seed, and the verdict."""
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        title=Text(f"{scenario.id}: {scenario.title}", style="bold"),
+        title_justify="left",
+    )
+    table.add_column("BASELINE", no_wrap=True)
+    table.add_column("EXPECTED")
+    table.add_column("OUTCOME")
+    table.add_column("GRADES", no_wrap=True)
+    table.add_column("TTR")
+    table.add_column("CHECK", no_wrap=True)
+    rows: dict[str, list[Check]] = {}
+    for check in checks:
+        rows.setdefault(check.baseline, []).append(check)
+    for baseline, group in rows.items():
+        failed = sum(not c.passed for c in group)
+        verdict = Text("ok", style="green") if not failed else Text(f"FAIL {failed}/{len(group)}", style="bold red")
+        table.add_row(
+            baseline,
+            group[0].expected,
+            _outcomes(group),
+            " ".join(c.grade or "-" for c in group),
+            _ttr_range(group),
+            verdict,
+        )
+    return table
+
+
+def _count(n: int, noun: str) -> str:
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-2]}es" if noun.endswith("is") else f"{n} {noun}s"
+
+
+def _outcomes(group: list[Check]) -> str:
+    outcomes = [c.outcome or "error" for c in group]
+    if len(set(outcomes)) == 1:
+        return outcomes[0] if len(outcomes) == 1 else f"{outcomes[0]} x{len(outcomes)}"
+    return " ".join(o[:3] for o in outcomes)
+
+
+def _ttr_range(group: list[Check]) -> str:
+    ttrs = [c.ttr_s for c in group if c.ttr_s is not None]
+    if not ttrs:
+        return "-"
+    low, high = format_duration(min(ttrs)), format_duration(max(ttrs))
+    return low if low == high else f"{low}-{high}"
+
+
+def _invalid(problems: list[str]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_INVALID
