@@ -251,6 +251,7 @@ class ActionDispatcher:
         def drain() -> None:
             for s in targets:
                 s.drained_zones.add(zone)
+                s.dirty = True
             self.incident.log(self.env.now, "system", "operation", f"{zone} drained ({scope})")
 
         self._later(DRAIN_DELAY, drain)
@@ -265,6 +266,7 @@ class ActionDispatcher:
         self.cluster.record_change("undrain", a.service or "", f"undrain {zone} ({scope})", "you")
         for s in targets:
             s.drained_zones.discard(zone)
+            s.dirty = True
         return f"{zone} back in rotation for {scope}"
 
     def _do_rate_limit(self, a, seat: str) -> str:

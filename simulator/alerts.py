@@ -167,7 +167,7 @@ class AlertEngine:
         name = f"{service}.{metric}"
 
         def check(now: float) -> tuple[bool, float]:
-            values = [v for v in self.series.window(name, now - window, now).values if not math.isnan(v)]
+            values = self.series.values(name, now - window, now)
             if not values:
                 return False, 0.0
             # Counters (restarts) alert on their increase over the window, gauges on their mean.

@@ -88,7 +88,9 @@ class Cluster:
             config=s.config,
             memory_limit=s.memory_limit,
         )
+        inst.owner = s
         s.instances.append(inst)
+        s.dirty = True
         self._boot(inst, s, ready_now)
         return inst
 
@@ -206,6 +208,7 @@ class Cluster:
         inst.ready = False
         if inst in s.instances:
             s.instances.remove(inst)
+            s.dirty = True
 
     # --- placement ---------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from simulator.world import Instance, ServiceState, World
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 _LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}
 
-# Error lines per second per (service, cause) at most: beyond that the pipeline samples.
-_ERROR_LINES_CAP = 4.0
+# Error lines per second per service at most: beyond that the pipeline samples.
+_ERROR_LINES_CAP = 2.0
 # Share of requests that get an access-log line, and the cap per service.
 _ACCESS_SAMPLE = 0.004
 _ACCESS_CAP = 0.5
@@ -165,13 +165,18 @@ class LogGenerator:
                 owed -= 1.0
                 self._access_line(t, s)
             debt[key] = owed
-            for cause, rate in s.causes.items():
-                key = (s.name, cause)
-                owed = debt.get(key, 0.0) + min(rate, _ERROR_LINES_CAP) * dt
-                while owed >= 1.0:
-                    owed -= 1.0
-                    self.error_line(t, s, cause, trace_id(rng), span_id(rng))
-                debt[key] = owed
+            causes = s.causes
+            if causes:
+                # At most _ERROR_LINES_CAP lines a second per service, shared by cause in proportion.
+                total = s.errors
+                scale = min(1.0, _ERROR_LINES_CAP / total) if total > 0 else 0.0
+                for cause, rate in causes.items():
+                    key = (s.name, cause)
+                    owed = debt.get(key, 0.0) + rate * scale * dt
+                    while owed >= 1.0:
+                        owed -= 1.0
+                        self.error_line(t, s, cause, trace_id(rng), span_id(rng))
+                    debt[key] = owed
             if rng.random() < dt / 45.0:
                 self._background(t, s)
 

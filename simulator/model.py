@@ -81,11 +81,21 @@ class TickModel:
     def __init__(self, world: World, entry: str) -> None:
         self.world = world
         self.entry = entry
-        self.edges = {
-            name: [(dep, f, edge_levels(f)) for dep, f in svc.spec.calls.items()]
-            for name, svc in world.services.items()
+        services = world.services
+        edges = {
+            name: [(services[dep], f, *edge_levels(f)) for dep, f in svc.spec.calls.items()]
+            for name, svc in services.items()
         }
-        self.reverse_order = list(reversed(world.order))
+        self.top_down = [(services[name], edges[name]) for name in world.order]
+        self.bottom_up = [
+            (
+                services[name],
+                edges[name],
+                services[name].spec.timeout * 1000.0,
+                math.log(services[name].spec.timeout * 1000.0),
+            )
+            for name in reversed(world.order)
+        ]
         self.oom: list = []
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
 
@@ -93,65 +103,79 @@ class TickModel:
         """Recompute every service for one tick of ``dt`` seconds with ``entry_rate`` user req/s."""
         world = self.world
         services = world.services
-        offered = dict.fromkeys(services, 0.0)
-        offered[self.entry] = entry_rate
+        for s in services.values():
+            s.offered = 0.0
+        services[self.entry].offered = entry_rate
 
         # 1. Offered load, callers first.
-        for name in world.order:
-            s = services[name]
-            off = offered[name]
-            s.offered = off
+        for s, edges in self.top_down:
+            off = s.offered
             admitted = off if s.rate_limit is None else min(off, s.rate_limit)
-            admitted *= 1.0 - s.shed
+            if s.shed:
+                admitted *= 1.0 - s.shed
             s.admitted = admitted
             passing = admitted * s.pass_ratio
             retries = s.spec.retries
-            for dep, fanout, _ in self.edges[name]:
-                if dep in s.fallbacks:
+            fallbacks = s.fallbacks
+            for d, fanout, _, _, _ in edges:
+                if fallbacks and d.name in fallbacks:
                     continue
-                p = s.call_error.get(dep, 0.0)
                 amplification = 1.0
                 if retries:
+                    p = s.call_error.get(d.name, 0.0)
                     term = 1.0
                     for _ in range(retries):
                         term *= p
                         amplification += term
-                offered[dep] += passing * fanout * amplification
+                d.offered += passing * fanout * amplification
 
         # 2. Latency and errors, callees first.
         hang = world.zone_hang
         oom = self.oom
         oom.clear()
-        for name in self.reverse_order:
-            s = services[name]
-            spec = s.spec
-            timeout_ms = spec.timeout * 1000.0
+        exp = math.exp
+        log = math.log
+        erfc = math.erfc
+        for s, edges, timeout_ms, log_timeout in self.bottom_up:
             dep_fail = 0.0
             d50 = d95 = d99 = 0.0
             conn_ms = 0.0
             call_error = s.call_error
-            call_error.clear()
-            retries = spec.retries
             dep_causes = s.dep_causes
-            dep_causes.clear()
-            for dep, fanout, (z50, z95, z99) in self.edges[name]:
-                if dep in s.fallbacks:
+            if edges:
+                call_error.clear()
+                dep_causes.clear()
+            retries = s.spec.retries
+            fallbacks = s.fallbacks
+            for d, fanout, z50, z95, z99 in edges:
+                if fallbacks and d.name in fallbacks:
                     continue
-                d = services[dep]
                 median, sigma = d.p50, d.sigma
-                p_timeout = lognormal_tail(median, sigma, timeout_ms)
+                # P(callee latency > timeout) for a log-normal with this median and sigma.
+                p_timeout = 0.5 * erfc((log_timeout - log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
                 p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
-                call_error[dep] = p_attempt
-                p_call = p_attempt ** (retries + 1)
+                call_error[d.name] = p_attempt
+                p_call = p_attempt ** (retries + 1) if retries else p_attempt
                 fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
                 if fail > 0.0:
-                    dep_causes[dep] = fail
-                dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
-                mean_ms = min(median * math.exp(sigma * sigma / 2.0), timeout_ms) * (1.0 + p_attempt * retries)
+                    dep_causes[d.name] = fail
+                    dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
+                capped = median if median < timeout_ms else timeout_ms
+                mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms)
+                if retries:
+                    mean_ms *= 1.0 + p_attempt * retries
                 conn_ms += fanout * mean_ms
-                d50 += dependency_quantile(fanout, z50, median, sigma, timeout_ms)
-                d95 += dependency_quantile(fanout, z95, median, sigma, timeout_ms)
-                d99 += dependency_quantile(fanout, z99, median, sigma, timeout_ms)
+                extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
+                # What the dependency adds at each percentile (see dependency_quantile).
+                if z50 is not None:
+                    v = median * exp(sigma * z50)
+                    d50 += (v if v < timeout_ms else timeout_ms) + extra
+                if z95 is not None:
+                    v = median * exp(sigma * z95)
+                    d95 += (v if v < timeout_ms else timeout_ms) + extra
+                if z99 is not None:
+                    v = median * exp(sigma * z99)
+                    d99 += (v if v < timeout_ms else timeout_ms) + extra
 
             self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
 
@@ -159,42 +183,24 @@ class TickModel:
         """Spread a service's admitted load over its instances in rotation and aggregate the result."""
         spec = s.spec
         world = self.world
-        drained = s.drained_zones
         down = world.down_zones
-        rotation = []
-        mem_max = 0.0
-        # Instances in the same state give the same figures: group them into cohorts, compute each once.
-        # Zone does not change a live instance's figures; the zone split counts zones per cohort.
-        cohorts: dict[tuple, list] = {}
-        for inst in s.instances:
-            inst.rate = inst.errors = 0.0
-            alive = inst.state == RUNNING and inst.broken_since is None
-            pressure = 1.0
-            if alive:
-                if inst.leak_per_s:
-                    inst.memory += inst.leak_per_s * dt
-                    if inst.memory >= inst.memory_limit:
-                        oom.append(inst)
-                mem_ratio = inst.memory / inst.memory_limit
-                if mem_ratio > mem_max:
-                    mem_max = mem_ratio
-                if mem_ratio > 0.8:
-                    pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 2)
-                inst.cpu = 0.03
-            else:
-                inst.cpu = 0.0
-            if inst.ready and not inst.ejected and inst.zone not in drained:
-                rotation.append(inst)
-                if inst.broken_since is not None:
-                    key = (inst.zone, inst.version, -1.0, 0.0, 0.0, 0.0)
-                else:
-                    key = ("", inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, pressure)
-                members = cohorts.get(key)
-                if members is None:
-                    cohorts[key] = [inst]
-                else:
-                    members.append(inst)
-        s.rotation = rotation
+
+        # Only leaking instances change every tick; a new pressure bucket moves them to another cohort.
+        mem_max = s.steady_memory_ratio
+        for inst in s.leaking:
+            memory = inst.memory + inst.leak_per_s * dt
+            inst.memory = memory
+            if memory >= inst.memory_limit:
+                oom.append(inst)
+            mem_ratio = memory / inst.memory_limit
+            if mem_ratio > mem_max:
+                mem_max = mem_ratio
+            pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+            if pressure != inst.pressure:
+                object.__setattr__(inst, "pressure", pressure)
+                s.dirty = True
+        if s.dirty:
+            regroup(s)
 
         admitted = s.admitted
         limited = s.offered - admitted
@@ -206,13 +212,12 @@ class TickModel:
         by_version = s.by_version
         by_zone.clear()
         by_version.clear()
-        n = len(rotation)
+        n = len(s.rotation)
         sigma = spec.latency_spread
         if n == 0:
-            errors = s.offered
             causes["no_healthy_upstream"] = admitted
             s.pass_ratio = 0.0
-            s.set_figures(s.offered, errors, 1.0, 1.0, 1.0, sigma, 0.0, mem_max, 0.0)
+            s.set_figures(s.offered, s.offered, 1.0, 1.0, 1.0, sigma, 0.0, mem_max, 0.0)
             return
 
         share = admitted / n
@@ -224,19 +229,25 @@ class TickModel:
         tail95 = tail99 = 0.0
         cpu_sum = pool_max = 0.0
         passed = 0.0
+        dead = 0
         capacity = spec.capacity_rps
         base_latency = spec.latency_ms
         base_err = spec.error_rate
         pool_size = spec.pool_size
         hold_s = conn_ms / 1000.0
-        for (zone, version, fx_err, fx_lat, fx_cpu, pressure), members in cohorts.items():
-            k = len(members)
+        e95 = math.exp(sigma * Z95)
+        e99 = math.exp(sigma * Z99)
+        for cohort in s.cohorts:
+            k = len(cohort.members)
             rate_k = share * k
-            if fx_err < 0.0:
+            cohort.rate = share
+            if cohort.dead_zone is not None:
                 # Dead targets still in the load balancer: requests hang or are refused.
+                zone = cohort.dead_zone
                 lat = max(hang.get(zone, 0.0) * 1000.0 if zone in down else 1.0, 1.0)
-                for inst in members:
-                    inst.rate = inst.errors = share
+                cohort.errors = share
+                cohort.cpu = cohort.pool_ratio = 0.0
+                dead += k
                 causes["dead_target"] = causes.get("dead_target", 0.0) + rate_k
                 err_sum += rate_k
                 p50_sum += lat * k
@@ -247,8 +258,9 @@ class TickModel:
                 if z99w is not None and lat > tail99:
                     tail99 = lat
                 _acc(by_zone, zone, rate_k, rate_k, lat, k)
-                _acc(by_version, version, rate_k, rate_k, lat, k)
+                _acc(by_version, cohort.key[0], rate_k, rate_k, lat, k)
                 continue
+            version, fx_err, fx_lat, fx_cpu, pressure = cohort.key
             rho = share * fx_cpu / capacity
             shed = 1.0 - 1.0 / rho if rho > 1.0 else 0.0
             served = share * (1.0 - shed)
@@ -260,19 +272,14 @@ class TickModel:
                 own_err = 1.0
             ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
             errors = share * shed + served * (1.0 - ok)
-            cpu = 0.04 + 0.9 * min(rho, 1.0)
+            cpu = 0.04 + 0.9 * (rho if rho < 1.0 else 1.0)
             if pressure > 1.0:
                 cpu += 0.1 * (pressure - 1.0)  # garbage collection
-            cpu = min(cpu, 1.0)
-            lat_factor = median / base_latency
-            zone_counts: dict[str, int] = {}
-            for inst in members:
-                inst.rate = share
-                inst.errors = errors
-                inst.pool_ratio = pool_ratio
-                inst.cpu = cpu
-                inst.lat_factor = lat_factor
-                zone_counts[inst.zone] = zone_counts.get(inst.zone, 0) + 1
+            cpu = cpu if cpu < 1.0 else 1.0
+            cohort.errors = errors
+            cohort.cpu = cpu
+            cohort.pool_ratio = pool_ratio
+            cohort.lat_factor = median / base_latency
             cpu_sum += cpu * k
             if pool_ratio > pool_max:
                 pool_max = pool_ratio
@@ -290,8 +297,8 @@ class TickModel:
                     causes.get("dependency", 0.0) + served * (1.0 - own_err) * (1.0 - pool_fail) * dep_fail * k
                 )
             l50 = median + d50
-            l95 = median * math.exp(sigma * Z95) + d95
-            l99 = median * math.exp(sigma * Z99) + d99
+            l95 = median * e95 + d95
+            l99 = median * e99 + d99
             if pool_ratio > 1.0:
                 # Waiting for a pool connection: the tail sits flat at the pool timeout.
                 l99 = timeout_ms
@@ -303,21 +310,68 @@ class TickModel:
             p95_sum += l95 * k
             p99_sum += l99 * k
             if z95w is not None:
-                tail95 = max(tail95, median * math.exp(sigma * z95w) + d95)
+                t95 = median * math.exp(sigma * z95w) + d95
+                if t95 > tail95:
+                    tail95 = t95
             if z99w is not None:
-                tail99 = max(tail99, median * math.exp(sigma * z99w) + d99)
-            for z, zk in zone_counts.items():
-                _acc(by_zone, z, share * zk, errors * zk, l99, zk)
+                t99 = median * math.exp(sigma * z99w) + d99
+                if t99 > tail99:
+                    tail99 = t99
+            errors_per_instance = errors
+            for zone, zk in cohort.zones.items():
+                _acc(by_zone, zone, share * zk, errors_per_instance * zk, l99, zk)
             _acc(by_version, version, rate_k, errors * k, l99, k)
 
         p50 = p50_sum / n
         p95 = max(p95_sum / n, tail95)
         p99 = max(p99_sum / n, tail99, p95)
         eff_sigma = max(math.log(max(p99, 1e-3) / max(p50, 1e-3)) / Z99, 0.05)
-        errors = (s.offered - admitted) + err_sum
+        errors = limited + err_sum
         s.pass_ratio = passed / admitted if admitted > 0 else 1.0
-        healthy = n - len([i for i in rotation if i.broken_since is not None]) or 1
-        s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / healthy, mem_max, pool_max)
+        s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / max(n - dead, 1), mem_max, pool_max)
+
+
+def regroup(s) -> None:
+    """Rebuild a service's rotation, cohorts and leak list after an instance changed state."""
+    from simulator.world import Cohort
+
+    drained = s.drained_zones
+    groups: dict[tuple, Cohort] = {}
+    rotation = []
+    leaking = []
+    steady = 0.0
+    for inst in s.instances:
+        inst.cohort = None
+        alive = inst.state == RUNNING and inst.broken_since is None
+        if alive:
+            if inst.leak_per_s:
+                leaking.append(inst)
+                mem_ratio = inst.memory / inst.memory_limit
+                pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+                object.__setattr__(inst, "pressure", pressure)
+            else:
+                steady = max(steady, inst.memory / inst.memory_limit)
+                object.__setattr__(inst, "pressure", 1.0)
+        if not (inst.ready and not inst.ejected and inst.zone not in drained):
+            continue
+        rotation.append(inst)
+        if inst.broken_since is not None:
+            key = ("dead", inst.zone, inst.version)
+            dead_zone = inst.zone
+        else:
+            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure)
+            dead_zone = None
+        cohort = groups.get(key)
+        if cohort is None:
+            cohort = groups[key] = Cohort(key if dead_zone is None else (inst.version,), dead_zone)
+        cohort.members.append(inst)
+        cohort.zones[inst.zone] = cohort.zones.get(inst.zone, 0) + 1
+        inst.cohort = cohort
+    s.rotation = rotation
+    s.cohorts = list(groups.values())
+    s.leaking = leaking
+    s.steady_memory_ratio = steady
+    s.dirty = False
 
 
 def _acc(groups: dict, key: str, rate: float, errors: float, p99: float, count: int) -> None:

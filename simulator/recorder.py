@@ -1,8 +1,8 @@
 """Writes each tick's model figures into ring-buffer series (RED, USE, splits by zone and version).
 
-Series names: ``{service}.{metric}``, ``{service}@zone={zone}.{metric}``,
-``{service}@version={version}.{metric}``; per-instance series live in a second, coarser store as
-``{instance}.{metric}``.
+Series names: ``{service}.{metric}`` every tick; a second, coarser store (every ``INSTANCE_EVERY``
+ticks) holds the splits ``{service}@zone={zone}.{metric}`` and ``{service}@version={version}.{metric}``
+and the per-instance series ``{instance}.{metric}``.
 """
 
 from __future__ import annotations
@@ -51,39 +51,44 @@ class MetricsRecorder:
         self._service_buffers = {
             name: [self.series.writer(f"{name}.{m}") for m in SERVICE_METRICS] for name in world.services
         }
+        self._instance_writers: dict[str, list] = {}
+        self._gone: dict[str, int] = {}
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
 
     def record(self, t: float) -> None:
         """Write one sample of every series."""
         idx = self.series.begin_step(t)
         for name, s in self.world.services.items():
-            bufs = self._service_buffers[name]
+            b = self._service_buffers[name]
             ready = 0
-            for i in s.instances:
-                if i.ready and not i.ejected and i.broken_since is None:
+            for i in s.rotation:
+                if i.broken_since is None:
                     ready += 1
-            values = (
-                s.rate,
-                s.errors,
-                s.error_ratio,
-                s.p50,
-                s.p95,
-                s.p99,
-                s.cpu,
-                s.memory_ratio,
-                s.pool_ratio,
-                float(ready),
-                float(s.restarts_total),
-                s.req_total,
-                s.err_total,
-            )
-            for buf, v in zip(bufs, values, strict=True):
-                buf[idx] = v
-            self._record_splits(idx, name, "zone", s.by_zone)
-            self._record_splits(idx, name, "version", s.by_version)
+            b[0][idx] = s.rate
+            b[1][idx] = s.errors
+            b[2][idx] = s.error_ratio
+            b[3][idx] = s.p50
+            b[4][idx] = s.p95
+            b[5][idx] = s.p99
+            b[6][idx] = s.cpu
+            b[7][idx] = s.memory_ratio
+            b[8][idx] = s.pool_ratio
+            b[9][idx] = ready
+            b[10][idx] = s.restarts_total
+            b[11][idx] = s.req_total
+            b[12][idx] = s.err_total
         self._count += 1
         if self._count % INSTANCE_EVERY == 1 or INSTANCE_EVERY == 1:
-            self._record_instances(t)
+            self._record_coarse(t)
+
+    def _record_coarse(self, t: float) -> None:
+        """Zone and version splits and per-instance series, every INSTANCE_EVERY ticks."""
+        store = self.instance_series
+        idx = store.begin_step(t)
+        for name, s in self.world.services.items():
+            self._record_splits(idx, name, "zone", s.by_zone)
+            self._record_splits(idx, name, "version", s.by_version)
+        self._record_instances(idx)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
         known = self._splits.get((service, dimension))
@@ -91,7 +96,9 @@ class MetricsRecorder:
             known = self._splits[(service, dimension)] = {}
         for value in groups:
             if value not in known:
-                known[value] = [self.series.writer(split_name(service, dimension, value, m)) for m in SPLIT_METRICS]
+                known[value] = [
+                    self.instance_series.writer(split_name(service, dimension, value, m)) for m in SPLIT_METRICS
+                ]
         for value, bufs in known.items():
             g = groups.get(value)
             if g is None:
@@ -104,12 +111,29 @@ class MetricsRecorder:
                 bufs[1][idx] = g[1] / rate if rate > 0 else 0.0
                 bufs[2][idx] = g[2] / rate if rate > 0 else math.nan
 
-    def _record_instances(self, t: float) -> None:
+    def _record_instances(self, idx: int) -> None:
         store = self.instance_series
-        idx = store.begin_step(t)
-        for inst in self.world.all_instances():
-            alive = inst.state == RUNNING and inst.broken_since is None
-            store.writer(f"{inst.id}.memory_mb")[idx] = inst.memory if alive else 0.0
-            store.writer(f"{inst.id}.cpu")[idx] = inst.cpu
-            store.writer(f"{inst.id}.rate")[idx] = inst.rate
-            store.writer(f"{inst.id}.error_ratio")[idx] = inst.errors / inst.rate if inst.rate > 0 else 0.0
+        writers = self._instance_writers
+        seen = set()
+        for s in self.world.services.values():
+            for inst in s.instances:
+                seen.add(inst.id)
+                bufs = writers.get(inst.id)
+                if bufs is None:
+                    bufs = writers[inst.id] = [store.writer(f"{inst.id}.{m}") for m in INSTANCE_METRICS]
+                alive = inst.state == RUNNING and inst.broken_since is None
+                rate = inst.rate
+                bufs[0][idx] = inst.memory if alive else 0.0
+                bufs[1][idx] = inst.cpu
+                bufs[2][idx] = rate
+                bufs[3][idx] = inst.errors / rate if rate > 0 else 0.0
+        if len(seen) == len(writers):
+            return
+        for gone in [i for i in writers if i not in seen]:
+            # Instances that are gone read NaN from now on (so a wrapped ring never shows stale data)
+            # until a whole ring has passed and their slots are all NaN.
+            for buf in writers[gone]:
+                buf[idx] = math.nan
+            gone_at = self._gone.setdefault(gone, store.steps)
+            if store.steps - gone_at > store.capacity:
+                del writers[gone], self._gone[gone]

@@ -86,6 +86,20 @@ class SeriesStore:
         values = tuple(buf[k % cap] for k in range(lo, hi + 1))
         return Series(name, times, values)
 
+    def values(self, name: str, start: float, end: float) -> list[float]:
+        """Values (NaN dropped) of ``name`` with start <= time <= end, without building times."""
+        buf = self._series.get(name)
+        if buf is None or self.t0 is None:
+            return []
+        lo = max(max(0, self.steps - self.capacity), math.ceil((start - self.t0) / self.interval - 1e-9))
+        hi = min(self.steps - 1, math.floor((end - self.t0) / self.interval + 1e-9))
+        if hi < lo:
+            return []
+        cap = self.capacity
+        a, b = lo % cap, hi % cap
+        chunk = buf[a : b + 1] if a <= b else buf[a:] + buf[: b + 1]
+        return [v for v in chunk if v == v]  # v == v is False only for NaN
+
     def latest(self, name: str) -> float:
         """Newest sample of ``name`` (NaN when absent)."""
         series = self._series.get(name)

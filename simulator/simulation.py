@@ -73,13 +73,13 @@ class Simulation:
         self.recorder = MetricsRecorder(self.world, self.tick, capacity, capacity // 5 + 2)
         self.series = self.recorder.series
         self.log_store = LogStore()
-        self.logs = LogGenerator(self.world, self.log_store, self.rng["logs"])
+        self.log_gen = LogGenerator(self.world, self.log_store, self.rng["logs"])
         self.trace_store = TraceStore()
         self.traces_gen = TraceGenerator(
-            self.world, scenario.entry_service, self.trace_store, self.logs, self.rng["traces"]
+            self.world, scenario.entry_service, self.trace_store, self.log_gen, self.rng["traces"]
         )
         self.cluster = Cluster(
-            self.env, self.world, self.logs, self.rng, self.changes, self.operations, self._system_event
+            self.env, self.world, self.log_gen, self.rng, self.changes, self.operations, self._system_event
         )
         self.model = TickModel(self.world, scenario.entry_service)
         self.traffic = TrafficModel(scenario.traffic, self.rng["traffic"])
@@ -237,7 +237,7 @@ class Simulation:
             while True:
                 running = [i for i in s.instances if i.state == RUNNING]
                 if running:
-                    self.logs.emit(
+                    self.log_gen.emit(
                         self.env.now, item.log.level, running[int(rng.random() * len(running))], item.log.message
                     )
                 yield self.env.timeout(rng.expovariate(1.0 / item.log.every))
@@ -275,7 +275,7 @@ class Simulation:
             s.req_total += s.rate * dt
             s.err_total += s.errors * dt
         self.recorder.record(t)
-        self.logs.tick(t, dt)
+        self.log_gen.tick(t, dt)
         self.traces_gen.tick(t, dt)
         self.sli.update(t)
 
@@ -422,9 +422,9 @@ class Simulation:
         if instance is not None:
             return self.recorder.instance_series.window(f"{instance}.{metric}", start, end)
         if zone is not None:
-            return self.series.window(split_name(service, "zone", zone, metric), start, end)
+            return self.recorder.instance_series.window(split_name(service, "zone", zone, metric), start, end)
         if version is not None:
-            return self.series.window(split_name(service, "version", version, metric), start, end)
+            return self.recorder.instance_series.window(split_name(service, "version", version, metric), start, end)
         return self.series.window(f"{service}.{metric}", start, end)
 
     def split_values(self, service: str, dimension: str) -> list[str]:

@@ -16,7 +16,8 @@ from simulator.views import Span, Trace
 from simulator.world import ServiceState, World
 
 _HEAD_EVERY = 3.0  # seconds between head-sampled traces
-_ERROR_SAMPLE = 0.02  # share of failed entry requests kept (at most one a tick)
+_ERROR_SAMPLE = 0.02  # share of failed entry requests kept...
+_ERROR_MAX_PER_S = 0.5  # ...but no more than one every two seconds
 _MAX_SPANS = 120
 
 _STATUS = {
@@ -95,21 +96,23 @@ class TraceGenerator:
         self._head_debt += dt / _HEAD_EVERY
         if self._head_debt >= 1.0:
             self._head_debt -= 1.0
-            self.sample(t, force_error=False)
-        self._error_debt = min(self._error_debt + entry.errors * dt * _ERROR_SAMPLE, 1.0)
+            self.sample(t, force_error=False, dt=dt)
+        self._error_debt = min(self._error_debt + min(entry.errors * _ERROR_SAMPLE, _ERROR_MAX_PER_S) * dt, 1.0)
         if self._error_debt >= 1.0 and entry.errors > 0:
             self._error_debt -= 1.0
-            self.sample(t, force_error=True)
+            self.sample(t, force_error=True, dt=dt)
 
-    def sample(self, t: float, force_error: bool) -> Trace:
-        """Draw one trace through the system as it is now."""
+    def sample(self, t: float, force_error: bool, dt: float = 1.0) -> Trace:
+        """Draw one trace of a request that finished during the tick ending at ``t``."""
         rng = self.rng
         tid = trace_id(rng)
         spans: list[Span] = []
-        start = rng.random() * 1000.0
         duration, _, _ = self._server(self.entry, "", 0.0, force_error, tid, t, spans)
         root = spans[0]
-        trace = Trace(tid, t + start / 1000.0, self.entry, root.name, duration, root.status, tuple(spans))
+        # The request completed within the tick that just ended, so its log lines (stamped at the
+        # tick's end, keeping the log in time order) come after the spans they report.
+        begin = t - duration / 1000.0 - dt * rng.random()
+        trace = Trace(tid, begin, self.entry, root.name, duration, root.status, tuple(spans))
         self.store.add(trace)
         return trace
 
@@ -122,7 +125,7 @@ class TraceGenerator:
         routes = routes_of(s)
         route = routes[int(rng.random() * len(routes))]
         spans.append(None)  # placeholder keeps the parent before its children
-        rotation = [i for i in s.instances if i.ready and not i.ejected and i.zone not in s.drained_zones]
+        rotation = s.rotation
 
         cause = self._choose_cause(s, force_error) if force_error else self._natural_cause(s)
         if not rotation or cause in ("no_healthy_upstream", "rate_limited", "shed"):

@@ -14,10 +14,51 @@ CRASHED = "crashed"  # dead, waiting out its restart back-off
 TERMINATING = "terminating"
 
 
+_WATCHED = frozenset(
+    {
+        "state",
+        "ready",
+        "ejected",
+        "broken_since",
+        "version",
+        "config",
+        "fx_err",
+        "fx_lat",
+        "fx_cpu",
+        "zone",
+        "leak_per_s",
+        "memory_limit",
+    }
+)
+"""Instance fields that change which cohort it belongs to (or whether it is in rotation)."""
+
+
+class Cohort:
+    """Instances of one service in the same state: the tick model computes their figures once."""
+
+    __slots__ = ("key", "members", "zones", "dead_zone", "rate", "errors", "cpu", "pool_ratio", "lat_factor")
+
+    def __init__(self, key: tuple, dead_zone: str | None) -> None:
+        self.key = key
+        self.dead_zone = dead_zone
+        self.members: list[Instance] = []
+        self.zones: dict[str, int] = {}
+        self.rate = 0.0
+        self.errors = 0.0
+        self.cpu = 0.0
+        self.pool_ratio = 0.0
+        self.lat_factor = 1.0
+
+
 class Instance:
-    """One replica (a pod): placement, version, config, lifecycle and last-tick figures."""
+    """One replica (a pod): placement, version, config, lifecycle; its figures come from its cohort.
+
+    Setting a field that changes its cohort marks its service dirty, so the tick model regroups only
+    when something really changed.
+    """
 
     __slots__ = (
+        "owner",
         "id",
         "service",
         "zone",
@@ -40,14 +81,12 @@ class Instance:
         "fx_lat",
         "fx_cpu",
         "fx_msg",
-        "rate",
-        "errors",
-        "cpu",
-        "pool_ratio",
-        "lat_factor",
+        "cohort",
+        "pressure",
     )
 
     def __init__(self, id: str, service: str, zone: str, version: str, config: str, memory_limit: float) -> None:
+        self.owner: ServiceState | None = None
         self.id = id
         self.service = service
         self.zone = zone
@@ -70,11 +109,42 @@ class Instance:
         self.fx_lat = 1.0
         self.fx_cpu = 1.0
         self.fx_msg = ""
-        self.rate = 0.0
-        self.errors = 0.0
-        self.cpu = 0.0
-        self.pool_ratio = 0.0
-        self.lat_factor = 1.0
+        self.cohort: Cohort | None = None
+        self.pressure = 1.0
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if name in _WATCHED:
+            owner = self.owner
+            if owner is not None:
+                owner.dirty = True
+
+    @property
+    def rate(self) -> float:
+        """Requests per second it received in the last tick."""
+        return self.cohort.rate if self.cohort is not None else 0.0
+
+    @property
+    def errors(self) -> float:
+        """Failed requests per second in the last tick."""
+        return self.cohort.errors if self.cohort is not None else 0.0
+
+    @property
+    def cpu(self) -> float:
+        """CPU use, 0-1."""
+        if self.cohort is not None:
+            return self.cohort.cpu
+        return 0.03 if self.state == RUNNING and self.broken_since is None else 0.0
+
+    @property
+    def pool_ratio(self) -> float:
+        """Connection pool use / size."""
+        return self.cohort.pool_ratio if self.cohort is not None else 0.0
+
+    @property
+    def lat_factor(self) -> float:
+        """Its median latency relative to the service's nominal latency."""
+        return self.cohort.lat_factor if self.cohort is not None else 1.0
 
 
 @dataclass
@@ -121,7 +191,15 @@ class ServiceState:
     dep_causes: dict[str, float] = field(default_factory=dict)
     """Per dependency: share of this service's requests failed by that dependency."""
     rotation: list[Instance] = field(default_factory=list)
-    """Instances the load balancer sent traffic to in the last tick."""
+    """Instances the load balancer sends traffic to."""
+    cohorts: list[Cohort] = field(default_factory=list)
+    """Rotation grouped by state."""
+    leaking: list[Instance] = field(default_factory=list)
+    """Running instances whose memory grows."""
+    steady_memory_ratio: float = 0.0
+    """Highest memory / limit among running instances that do not leak."""
+    dirty: bool = True
+    """Set when an instance changed state: the tick model regroups the cohorts."""
     by_zone: dict[str, list[float]] = field(default_factory=dict)
     """Per zone: [rate, errors, p99 x rate, instances] of the last tick."""
     by_version: dict[str, list[float]] = field(default_factory=dict)

@@ -81,10 +81,6 @@ def test_log_query_filters(db_fault):
     assert both and all(r.service == "db" and r.level == "ERROR" for r in both)
 
 
-@pytest.mark.xfail(
-    reason="BUG: Simulation.__init__ assigns self.logs = LogGenerator(...), shadowing the logs() query method",
-    strict=True,
-)
 def test_simulation_logs_query_method_is_callable(db_fault):
     assert db_fault.logs(service="db", level="ERROR")
 
@@ -162,11 +158,6 @@ def test_simulation_series_are_bounded_by_duration():
     assert all(len(sim.series.writer(n)) == capacity for n in sim.series.names())
 
 
-@pytest.mark.xfail(
-    reason="BUG: traces.py TraceGenerator.sample stamps a trace at t + U(0, 1 s) while its error log lines "
-    "are stamped t, so every error log line precedes the request it reports",
-    strict=True,
-)
 def test_error_log_line_falls_within_its_trace(db_fault):
     checked = 0
     for trace in db_fault.traces(errors_only=True, limit=1000):
