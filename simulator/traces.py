@@ -109,9 +109,13 @@ class TraceGenerator:
         spans: list[Span] = []
         duration, _, _ = self._server(self.entry, "", 0.0, force_error, tid, t, spans)
         root = spans[0]
-        # The request completed within the tick that just ended, so its log lines (stamped at the
-        # tick's end, keeping the log in time order) come after the spans they report.
-        begin = t - duration / 1000.0 - dt * rng.random()
+        # Log lines are stamped at the tick's end (keeping the log in time order); place the request so
+        # that its failing span ends at that moment, or so that a healthy one finished within the tick.
+        culprit_ends = [sp.start_ms + sp.duration_ms for sp in spans if sp.culprit]
+        if culprit_ends:
+            begin = t - max(culprit_ends) / 1000.0
+        else:
+            begin = t - duration / 1000.0 - dt * rng.random()
         trace = Trace(tid, begin, self.entry, root.name, duration, root.status, tuple(spans))
         self.store.add(trace)
         return trace
