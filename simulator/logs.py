@@ -150,34 +150,38 @@ class LogGenerator:
         self.world = world
         self.store = store
         self.rng = rng
-        self._debt: dict[tuple[str, str], float] = {}
+        self._debt: dict[str, dict[str, float]] = {}
 
     def tick(self, t: float, dt: float) -> None:
         """Access samples, error lines by cause, and background chatter for every service."""
         rng = self.rng
-        debt = self._debt
+        background = dt / 45.0
         for s in self.world.services.values():
-            if s.rate <= 0.0 and not s.instances:
+            rate = s.rate
+            if rate <= 0.0:
                 continue
-            key = (s.name, "access")
-            owed = debt.get(key, 0.0) + min(s.rate * _ACCESS_SAMPLE, _ACCESS_CAP) * dt
+            debt = self._debt.get(s.name)
+            if debt is None:
+                debt = self._debt[s.name] = {}
+            owed = (
+                debt.get("", 0.0) + (rate * _ACCESS_SAMPLE if rate * _ACCESS_SAMPLE < _ACCESS_CAP else _ACCESS_CAP) * dt
+            )
             while owed >= 1.0:
                 owed -= 1.0
                 self._access_line(t, s)
-            debt[key] = owed
+            debt[""] = owed
             causes = s.causes
-            if causes:
+            total = s.errors
+            if causes and total > 0:
                 # At most _ERROR_LINES_CAP lines a second per service, shared by cause in proportion.
-                total = s.errors
-                scale = min(1.0, _ERROR_LINES_CAP / total) if total > 0 else 0.0
-                for cause, rate in causes.items():
-                    key = (s.name, cause)
-                    owed = debt.get(key, 0.0) + rate * scale * dt
+                scale = _ERROR_LINES_CAP / total if total > _ERROR_LINES_CAP else 1.0
+                for cause, cause_rate in causes.items():
+                    owed = debt.get(cause, 0.0) + cause_rate * scale * dt
                     while owed >= 1.0:
                         owed -= 1.0
                         self.error_line(t, s, cause, trace_id(rng), span_id(rng))
-                    debt[key] = owed
-            if rng.random() < dt / 45.0:
+                    debt[cause] = owed
+            if rng.random() < background:
                 self._background(t, s)
 
     def _pick(self, s: ServiceState, want_fault: bool = False) -> Instance | None:
@@ -310,8 +314,7 @@ def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: ran
     """The error a caller logs for its worst failing dependency."""
     if not s.dep_causes:
         return "upstream request failed", 502, "dependency"
-    deps = list(s.dep_causes)
-    dep = rng.choices(deps, weights=[s.dep_causes[d] for d in deps])[0]
+    dep = _weighted(s.dep_causes, rng)
     d = world.services[dep]
     if d.p99 >= timeout_ms * 0.9 or "dead_target" in d.causes:
         return (
@@ -328,6 +331,16 @@ def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: ran
             "upstream",
         )
     return (f"call to {dep} failed: 500 Internal Server Error", 502, "upstream")
+
+
+def _weighted(weights: dict[str, float], rng: random.Random) -> str:
+    """A key drawn with probability proportional to its weight."""
+    r = rng.random() * sum(weights.values())
+    for key, w in weights.items():
+        r -= w
+        if r < 0:
+            return key
+    return key
 
 
 def _edge_message(

@@ -208,10 +208,6 @@ class TickModel:
         causes.clear()
         if limited > 0.0:
             causes["rate_limited" if s.rate_limit is not None else "shed"] = limited
-        by_zone = s.by_zone
-        by_version = s.by_version
-        by_zone.clear()
-        by_version.clear()
         n = len(s.rotation)
         sigma = spec.latency_spread
         if n == 0:
@@ -221,9 +217,11 @@ class TickModel:
             return
 
         share = admitted / n
-        w = 1.0 / n
-        z95w = z_of(round(1.0 - 0.05 / w, 5)) if w > 0.05 else None
-        z99w = z_of(round(1.0 - 0.01 / w, 5)) if w > 0.01 else None
+        cohorts = s.cohorts
+        # With one cohort the mixture is the cohort itself; the tail terms matter only for several.
+        z95w, z99w = tail_levels(n) if len(cohorts) > 1 else (None, None)
+        e95w = math.exp(sigma * z95w) if z95w is not None else 0.0
+        e99w = math.exp(sigma * z99w) if z99w is not None else 0.0
         err_sum = 0.0
         p50_sum = p95_sum = p99_sum = 0.0
         tail95 = tail99 = 0.0
@@ -237,7 +235,7 @@ class TickModel:
         hold_s = conn_ms / 1000.0
         e95 = math.exp(sigma * Z95)
         e99 = math.exp(sigma * Z99)
-        for cohort in s.cohorts:
+        for cohort in cohorts:
             k = len(cohort.members)
             rate_k = share * k
             cohort.rate = share
@@ -257,14 +255,14 @@ class TickModel:
                     tail95 = lat
                 if z99w is not None and lat > tail99:
                     tail99 = lat
-                _acc(by_zone, zone, rate_k, rate_k, lat, k)
-                _acc(by_version, cohort.key[0], rate_k, rate_k, lat, k)
+                cohort.p99 = lat
                 continue
             version, fx_err, fx_lat, fx_cpu, pressure = cohort.key
             rho = share * fx_cpu / capacity
             shed = 1.0 - 1.0 / rho if rho > 1.0 else 0.0
             served = share * (1.0 - shed)
-            median = base_latency * queue_factor(rho) * fx_lat * pressure
+            r = rho if rho < 0.98 else 0.98
+            median = base_latency * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure  # queue_factor(rho)
             pool_ratio = served * hold_s / pool_size
             pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
             own_err = base_err + fx_err
@@ -310,22 +308,27 @@ class TickModel:
             p95_sum += l95 * k
             p99_sum += l99 * k
             if z95w is not None:
-                t95 = median * math.exp(sigma * z95w) + d95
+                t95 = median * e95w + d95
                 if t95 > tail95:
                     tail95 = t95
             if z99w is not None:
-                t99 = median * math.exp(sigma * z99w) + d99
+                t99 = median * e99w + d99
                 if t99 > tail99:
                     tail99 = t99
-            errors_per_instance = errors
-            for zone, zk in cohort.zones.items():
-                _acc(by_zone, zone, share * zk, errors_per_instance * zk, l99, zk)
-            _acc(by_version, version, rate_k, errors * k, l99, k)
+            cohort.p99 = l99
 
         p50 = p50_sum / n
-        p95 = max(p95_sum / n, tail95)
-        p99 = max(p99_sum / n, tail99, p95)
-        eff_sigma = max(math.log(max(p99, 1e-3) / max(p50, 1e-3)) / Z99, 0.05)
+        p95 = p95_sum / n
+        if tail95 > p95:
+            p95 = tail95
+        p99 = p99_sum / n
+        if tail99 > p99:
+            p99 = tail99
+        if p95 > p99:
+            p99 = p95
+        eff_sigma = math.log(p99 / p50) / Z99 if p50 > 1e-3 and p99 > p50 else 0.05
+        if eff_sigma < 0.05:
+            eff_sigma = 0.05
         errors = limited + err_sum
         s.pass_ratio = passed / admitted if admitted > 0 else 1.0
         s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / max(n - dead, 1), mem_max, pool_max)
@@ -374,13 +377,36 @@ def regroup(s) -> None:
     s.dirty = False
 
 
-def _acc(groups: dict, key: str, rate: float, errors: float, p99: float, count: int) -> None:
-    """Add a cohort's figures to a zone or version split: [rate, errors, p99 x rate, instances]."""
-    g = groups.get(key)
-    if g is None:
-        groups[key] = [rate, errors, p99 * rate, count]
-    else:
-        g[0] += rate
-        g[1] += errors
-        g[2] += p99 * rate
-        g[3] += count
+@lru_cache(maxsize=1024)
+def tail_levels(n: int) -> tuple[float | None, float | None]:
+    """Normal quantiles at which one of ``n`` equally loaded instances sets a service's p95 and p99.
+
+    An instance with traffic share w dominates the mixture's level q when w > 1 - q; it then sits at
+    its own level 1 - (1 - q) / w.
+    """
+    w = 1.0 / n
+    z95 = z_of(round(1.0 - 0.05 / w, 5)) if w > 0.05 else None
+    z99 = z_of(round(1.0 - 0.01 / w, 5)) if w > 0.01 else None
+    return z95, z99
+
+
+def splits(s, dimension: str) -> dict[str, list[float]]:
+    """A service's last-tick figures split by ``zone`` or ``version``: value -> [rate, errors, p99]."""
+    groups: dict[str, list[float]] = {}
+    for cohort in s.cohorts:
+        rate, errors, p99 = cohort.rate, cohort.errors, cohort.p99
+        if dimension == "zone":
+            items = cohort.zones.items()
+        else:
+            items = ((cohort.key[0], len(cohort.members)),)
+        for value, k in items:
+            g = groups.get(value)
+            if g is None:
+                groups[value] = [rate * k, errors * k, p99 * rate * k]
+            else:
+                g[0] += rate * k
+                g[1] += errors * k
+                g[2] += p99 * rate * k
+    for g in groups.values():
+        g[2] = g[2] / g[0] if g[0] > 0 else math.nan
+    return groups

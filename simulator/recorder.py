@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from simulator.model import splits
 from simulator.series import SeriesStore
 from simulator.world import RUNNING, World
 
@@ -86,8 +87,8 @@ class MetricsRecorder:
         store = self.instance_series
         idx = store.begin_step(t)
         for name, s in self.world.services.items():
-            self._record_splits(idx, name, "zone", s.by_zone)
-            self._record_splits(idx, name, "version", s.by_version)
+            self._record_splits(idx, name, "zone", splits(s, "zone"))
+            self._record_splits(idx, name, "version", splits(s, "version"))
         self._record_instances(idx)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
@@ -109,7 +110,7 @@ class MetricsRecorder:
                 rate = g[0]
                 bufs[0][idx] = rate
                 bufs[1][idx] = g[1] / rate if rate > 0 else 0.0
-                bufs[2][idx] = g[2] / rate if rate > 0 else math.nan
+                bufs[2][idx] = g[2]
 
     def _record_instances(self, idx: int) -> None:
         store = self.instance_series

@@ -36,7 +36,7 @@ _WATCHED = frozenset(
 class Cohort:
     """Instances of one service in the same state: the tick model computes their figures once."""
 
-    __slots__ = ("key", "members", "zones", "dead_zone", "rate", "errors", "cpu", "pool_ratio", "lat_factor")
+    __slots__ = ("key", "members", "zones", "dead_zone", "rate", "errors", "cpu", "pool_ratio", "lat_factor", "p99")
 
     def __init__(self, key: tuple, dead_zone: str | None) -> None:
         self.key = key
@@ -48,6 +48,7 @@ class Cohort:
         self.cpu = 0.0
         self.pool_ratio = 0.0
         self.lat_factor = 1.0
+        self.p99 = 0.0
 
 
 class Instance:
@@ -200,10 +201,6 @@ class ServiceState:
     """Highest memory / limit among running instances that do not leak."""
     dirty: bool = True
     """Set when an instance changed state: the tick model regroups the cohorts."""
-    by_zone: dict[str, list[float]] = field(default_factory=dict)
-    """Per zone: [rate, errors, p99 x rate, instances] of the last tick."""
-    by_version: dict[str, list[float]] = field(default_factory=dict)
-    """Per version: [rate, errors, p99 x rate, instances] of the last tick."""
 
     def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
         """Store one tick's aggregate figures."""
