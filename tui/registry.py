@@ -31,7 +31,7 @@ PANELS: tuple[tuple[str, str, str], ...] = (
     ("logs", "l", "Logs"),
     ("traces", "t", "Traces"),
     ("changes", "c", "Changes"),
-    ("map", "m", "Service map"),
+    ("map", "m", "Map"),
     ("hypotheses", "y", "Hypotheses"),
     ("actions", "x", "Actions"),
     ("comms", "o", "Comms"),
@@ -53,6 +53,7 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
         for key, speed in SPEED_KEYS
     ),
     ConsoleCommand("console.evidence", "ctrl+e", "attach_evidence", "Attach selection as evidence", show=False),
+    ConsoleCommand("console.focus_panel", "escape", "leave_field", "Leave the field", show=False),
     ConsoleCommand("console.hint", "ctrl+h", "show_hints", "Show released hints", show=False),
     ConsoleCommand("console.palette", "ctrl+p", "app.command_palette", "Commands", show=False),
 )

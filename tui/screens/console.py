@@ -71,7 +71,7 @@ class ConsoleScreen(Screen):
             yield SideSummary(id="side")
             with TabbedContent(id="panels", initial="pager"):
                 for pid, key, title in PANELS:
-                    with TabPane(f"{title} [{key}]", id=pid):
+                    with TabPane(title, id=pid):
                         yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
         yield Footer()
 
@@ -127,10 +127,20 @@ class ConsoleScreen(Screen):
 
     def action_show_panel(self, pid: str) -> None:
         self.query_one("#panels", TabbedContent).active = pid
-        focus = self.panel(pid).query("DataTable, LogView, OptionList, Input").first()
-        if pid == "logs":
-            focus = self.query_one(LogView)
-        focus.focus()
+        self.action_focus_panel()
+
+    def action_leave_field(self) -> None:
+        """Move focus to the tab strip, so letter keys switch panels again."""
+        self.query_one("#panels Tabs").focus()
+
+    def action_focus_panel(self) -> None:
+        """Focus the active panel's main widget."""
+        panel = self.panel(self.active_panel)
+        for selector in ("LogView", "#action-list", "DataTable", "Input"):
+            found = panel.query(selector)
+            if found:
+                found.first().focus()
+                return
 
     def action_ack(self) -> None:
         self.request_action({"action": "ack"})

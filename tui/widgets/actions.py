@@ -141,7 +141,9 @@ class ActionsPanel(Panel):
         doc = (model.__doc__ or "").strip()
         warn = "  (destructive: asks for confirmation)" if name in DESTRUCTIVE_ACTIONS else ""
         self.query_one("#action-doc", Static).update(
-            Content.assemble(Content.styled(name, "bold $accent"), f"  {doc}", Content.styled(warn, "$warning"))
+            Content.assemble(
+                Content.styled(name, "bold $text-accent"), f"  {doc}", Content.styled(warn, "$text-warning")
+            )
         )
         fields = self.query_one("#action-fields", Vertical)
         fields.remove_children()
@@ -231,7 +233,7 @@ class ActionsPanel(Panel):
         try:
             ACTION_ADAPTER.validate_python(payload)
         except ValidationError as err:
-            self.show_message(f"Not sent: {validation_message(err)}", "$error")
+            self.show_message(f"Not sent: {validation_message(err)}", "$text-error")
             return
         self.post_message(ActionRequest(payload))
 
@@ -241,9 +243,9 @@ class ActionsPanel(Panel):
 
     def show_result(self, result: ActionResult) -> None:
         if result.accepted:
-            self.show_message(f"Accepted: {result.message}", "$success")
+            self.show_message(f"Accepted: {result.message}", "$text-success")
         else:
-            self.show_message(f"Rejected by the system: {result.message}", "$error bold")
+            self.show_message(f"Rejected by the system: {result.message}", "$text-error bold")
 
     def show_message(self, text: str, style: str) -> None:
         self.query_one("#action-result", Static).update(Content.styled(text, style))

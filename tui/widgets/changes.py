@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.widgets import DataTable, Label
 
 from scenarios.durations import format_clock
@@ -14,9 +13,13 @@ class ChangesPanel(Panel):
     """Deploys, config pushes, flag flips, scaling, drains; rollouts with their progress."""
 
     def compose(self) -> ComposeResult:
-        yield Label("In flight", classes="panel-title")
+        yield Label("In flight", classes="panel-title", markup=False)
         yield DataTable(id="operations", cursor_type="row")
-        yield Label("Change log (newest first; negative times are before the incident began)", classes="panel-title")
+        yield Label(
+            "Change log (newest first; negative times are before the incident began)",
+            classes="panel-title",
+            markup=False,
+        )
         yield DataTable(id="change-log", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -32,9 +35,9 @@ class ChangesPanel(Panel):
                     format_clock(op.started),
                     f"{op.kind} {op.service}: {op.summary}",
                     f"{op.kind} {op.service} {op.done}/{op.total}",
-                    Content.styled("done " + format_clock(op.finished_at), "$success")
+                    self.tone("done " + format_clock(op.finished_at), "$text-success")
                     if done
-                    else Content.styled("in progress", "$warning bold"),
+                    else self.tone("in progress", "$text-warning bold"),
                 )
             )
         set_rows(self.query_one("#operations", DataTable), ops)
@@ -42,7 +45,7 @@ class ChangesPanel(Panel):
         for ch in reversed(self.session.change_log()):
             rows.append(
                 (
-                    Content.styled(format_clock(ch.t), "$text-muted" if ch.t < 0 else ""),
+                    self.tone(format_clock(ch.t), "$text-muted" if ch.t < 0 else ""),
                     ch.kind,
                     ch.service,
                     ch.summary,

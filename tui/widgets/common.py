@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable
@@ -15,8 +16,12 @@ from tui.port import SessionPort
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: Sequence[float], width: int) -> str:
-    """A one-line block sparkline of the last ``width`` samples (NaN drawn as a gap)."""
+def sparkline(values: Sequence[float], width: int, floor: float | None = None, top: float = 0.0) -> str:
+    """A one-line block sparkline of the last ``width`` samples (NaN drawn as a gap).
+
+    ``floor`` pins the bottom of the scale (0 for ratios) and ``top`` is the least the top may be,
+    so noise around a tiny value does not look like spikes.
+    """
     if width <= 0:
         return ""
     data = list(values)
@@ -29,7 +34,9 @@ def sparkline(values: Sequence[float], width: int) -> str:
     finite = [v for v in data if not math.isnan(v)]
     if not finite:
         return " " * width
-    lo, hi = min(finite), max(finite)
+    lo, hi = min(finite), max(max(finite), top)
+    if floor is not None:
+        lo = min(lo, floor)
     span = hi - lo or 1.0
     chars = [" " if math.isnan(v) else BLOCKS[1 + int((v - lo) / span * 7.999)] for v in data]
     return "".join(chars).rjust(width)
@@ -82,6 +89,22 @@ class Panel(Vertical):
 
     def refresh_from_session(self) -> None:
         """Re-read what this panel shows from the session."""
+
+    def tone(self, text: str, style: str) -> Text:
+        """Table cell text styled with theme tokens (DataTable cells take Rich text, not Textual styles)."""
+        theme = self.app.theme
+        if _TOKENS.get("theme") != theme:
+            variables = self.app.get_css_variables()
+            _TOKENS.clear()
+            _TOKENS.update({f"${k}": v for k, v in variables.items() if v.startswith("#")})
+            _TOKENS["$text-muted"] = "dim"
+            _TOKENS["$text"] = ""
+            _TOKENS["theme"] = theme
+        return Text(text, style=" ".join(_TOKENS.get(word, word) for word in style.split()))
+
+
+_TOKENS: dict[str, str] = {}
+"""Theme variables resolved for Rich styles, refreshed when the theme changes."""
 
 
 class ActionRequest(Message):

@@ -29,9 +29,9 @@ class CommsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="comms-due")
-        yield Label("Status-page update (enter to post)", classes="panel-title")
+        yield Label("Status-page update (enter to post)", classes="panel-title", markup=False)
         yield Input(placeholder="What stakeholders are told", id="status-text")
-        yield Label("Note to the incident channel (enter to post)", classes="panel-title")
+        yield Label("Note to the incident channel (enter to post)", classes="panel-title", markup=False)
         yield Input(placeholder="A note", id="note-text")
         yield Static("", id="comms-log")
 
@@ -57,13 +57,13 @@ class CommsPanel(Panel):
             since = now - first_page if first_page is not None else 0.0
             text = "No status update yet" + (f" ({fmt_age(since)} since the first page)" if pages else "")
         overdue = (updates or pages) and since >= UPDATE_DUE
-        style = "$error bold" if overdue else "$text-muted"
+        style = "$text-error bold" if overdue else "$text-muted"
         self.query_one("#comms-due", Static).update(
             Content.styled(text + (" · an update is due" if overdue else ""), style)
         )
         lines: list = []
         for t, body in reversed(updates):
-            lines.append(Content.styled(f"{format_clock(t)} STATUS ", "$accent bold"))
+            lines.append(Content.styled(f"{format_clock(t)} STATUS ", "$text-accent bold"))
             lines.append(body + "\n")
         for t, seat, body in reversed(incident.notes):
             lines.append(Content.styled(f"{format_clock(t)} note ({seat}) ", "$text-muted"))

@@ -49,10 +49,6 @@ def _fmt(metric: str, v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
 
 
-def spark(values: tuple[float, ...], width: int, style: str) -> Content:
-    return Content.styled(sparkline(values, width), style)
-
-
 class MetricChart(Static):
     """A block chart of one series with change markers underneath (height set in CSS)."""
 
@@ -104,7 +100,7 @@ class MetricChart(Static):
                 else:
                     cells.append(" ")
             lines.append(Content.styled(f"{label:>9} ", "$text-muted"))
-            lines.append(Content.styled("".join(cells) + "\n", "$accent"))
+            lines.append(Content.styled("".join(cells) + "\n", "$text-accent"))
         marks = [" "] * len(cols)
         labels = []
         if col_times:
@@ -114,11 +110,11 @@ class MetricChart(Static):
                     pos = min(len(cols) - 1, int((ch.t - t0) / ((t1 - t0) or 1) * (len(cols) - 1)))
                     marks[pos] = "▲"
                     labels.append(f"▲{format_clock(ch.t)} {ch.summary}")
-        lines.append(Content.styled(" " * 10 + "".join(marks) + "\n", "$warning bold"))
+        lines.append(Content.styled(" " * 10 + "".join(marks) + "\n", "$text-warning bold"))
         start = format_clock(col_times[0]) if col_times else ""
         end = format_clock(col_times[-1]) if col_times else ""
         lines.append(Content.styled(f"{'':>10}{start}{end:>{max(1, len(cols) - len(start))}}\n", "$text-muted"))
-        lines.append(Content.styled("  ".join(labels) or "no changes in this window", "$warning"))
+        lines.append(Content.styled("  ".join(labels) or "no changes in this window", "$text-warning"))
         self.update(Content.assemble(*lines))
 
 
@@ -142,11 +138,13 @@ class DashboardsPanel(Panel):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dash-scroll"):
             yield Label(
-                "RED per service (sparklines: last 2 min)  [enter] chart  [n] metric  [w] window", classes="panel-title"
+                "RED per service (sparklines: last 2 min)  [enter] chart  [n] metric  [w] window",
+                classes="panel-title",
+                markup=False,
             )
             yield DataTable(id="red", cursor_type="row", zebra_stripes=True)
             yield Static("", id="annotations")
-            yield Label("Detail", classes="panel-title")
+            yield Label("Detail", classes="panel-title", markup=False)
             with Horizontal(id="detail-controls"):
                 services = [sv.name for sv in self.session.services()]
                 yield Select([(n, n) for n in services], id="detail-service", value=services[0], allow_blank=False)
@@ -154,9 +152,9 @@ class DashboardsPanel(Panel):
                 yield Select([], id="detail-split", prompt="all", allow_blank=True)
                 yield Select([(w, w) for w, _ in WINDOWS], id="detail-window", value="15m", allow_blank=False)
             yield MetricChart(id="chart")
-            yield Label("Splits by zone and version", classes="panel-title")
+            yield Label("Splits by zone and version", classes="panel-title", markup=False)
             yield DataTable(id="splits", cursor_type="row", zebra_stripes=True)
-            yield Label("Resources per instance", classes="panel-title")
+            yield Label("Resources per instance", classes="panel-title", markup=False)
             yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -191,13 +189,13 @@ class DashboardsPanel(Panel):
                 (
                     sv.name,
                     fmt_rate(sv.rate),
-                    Content.styled(fmt_pct(sv.error_ratio), "$error bold" if bad else ""),
+                    self.tone(fmt_pct(sv.error_ratio), "$text-error bold" if bad else ""),
                     fmt_ms(sv.p50_ms),
                     fmt_ms(sv.p95_ms),
                     fmt_ms(sv.p99_ms),
-                    Content.styled(f"{sv.ready}/{sv.desired}", "$warning" if sv.ready < sv.desired else ""),
-                    spark(err, SPARK_WIDTH, "$error" if bad else "$accent"),
-                    spark(p99, SPARK_WIDTH, "$accent"),
+                    self.tone(f"{sv.ready}/{sv.desired}", "$text-warning" if sv.ready < sv.desired else ""),
+                    self.tone(sparkline(err, SPARK_WIDTH, 0.0, 0.02), "$text-error" if bad else "$text-accent"),
+                    self.tone(sparkline(p99, SPARK_WIDTH), "$text-accent"),
                 )
             )
             keys.append(sv.name)
@@ -205,7 +203,9 @@ class DashboardsPanel(Panel):
         changes = s.change_log()
         recent = [c for c in changes if c.t >= now - 3600]
         note = "  ".join(f"▲ {format_clock(c.t)} {c.summary} ({c.by})" for c in recent[-4:])
-        self.query_one("#annotations", Static).update(Content.styled(note or "no changes in the last hour", "$warning"))
+        self.query_one("#annotations", Static).update(
+            Content.styled(note or "no changes in the last hour", "$text-warning")
+        )
         splits = []
         for sv in s.services():
             for dim in ("zone", "version"):
@@ -221,28 +221,31 @@ class DashboardsPanel(Panel):
                             sv.name,
                             f"{dim}={value}",
                             fmt_rate(rate.last()),
-                            Content.styled(fmt_pct(e), "$error bold" if bad else ""),
+                            self.tone(fmt_pct(e), "$text-error bold" if bad else ""),
                             fmt_ms(p99.last()),
-                            spark(err.values, SPARK_WIDTH, "$error" if bad else "$accent"),
+                            self.tone(
+                                sparkline(err.values, SPARK_WIDTH, 0.0, 0.02), "$text-error" if bad else "$text-accent"
+                            ),
                         )
                     )
         set_rows(self.query_one("#splits", DataTable), splits)
         resources = []
         for inst in s.instances():
             mem = inst.memory_mb / inst.memory_limit_mb if inst.memory_limit_mb else 0.0
-            state_style = "" if inst.state == "running" and inst.ready else "$warning bold"
+            state_style = "" if inst.state == "running" and inst.ready else "$text-warning bold"
             resources.append(
                 (
                     inst.id,
                     inst.zone,
                     inst.version,
-                    Content.styled(inst.state + ("" if inst.ready else " (not ready)"), state_style),
+                    self.tone(inst.state + ("" if inst.ready else " (not ready)"), state_style),
                     fmt_pct(inst.cpu, 0),
-                    Content.styled(
-                        f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB", "$error bold" if mem >= 0.9 else ""
+                    self.tone(
+                        f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
+                        "$text-error bold" if mem >= 0.9 else "",
                     ),
                     fmt_pct(inst.pool_ratio, 0),
-                    Content.styled(str(inst.restarts), "$warning bold" if inst.restarts else ""),
+                    self.tone(str(inst.restarts), "$text-warning bold" if inst.restarts else ""),
                     inst.last_exit or "",
                 )
             )

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from scenarios.durations import format_clock
 from tui.widgets.common import ActionRequest, Panel, set_rows
 
-STATUS_STYLE = {"open": "$warning", "confirmed": "$success bold", "rejected": "$text-muted strike"}
+STATUS_STYLE = {"open": "$text-warning", "confirmed": "$text-success bold", "rejected": "$text-muted strike"}
 
 
 class HypothesesPanel(Panel):
@@ -29,10 +29,10 @@ class HypothesesPanel(Panel):
         self.evidence: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Label("New hypothesis (enter to add)", classes="panel-title")
+        yield Label("New hypothesis (enter to add)", classes="panel-title", markup=False)
         yield Input(placeholder="e.g. checkout v2.5.0 leaks memory and pods are OOM-killed", id="hypothesis-text")
         yield Static("", id="evidence")
-        yield Label("Hypotheses  [c] confirm  [r] reject (selected row)", classes="panel-title")
+        yield Label("Hypotheses  [c] confirm  [r] reject (selected row)", classes="panel-title", markup=False)
         yield DataTable(id="hypothesis-list", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -98,7 +98,7 @@ class HypothesesPanel(Panel):
                 (
                     str(h.id),
                     format_clock(h.t),
-                    Content.styled(h.status, STATUS_STYLE.get(h.status, "")),
+                    self.tone(h.status, STATUS_STYLE.get(h.status, "")),
                     h.text,
                     "; ".join(h.evidence) or "-",
                 )

@@ -19,7 +19,7 @@ LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
 CHUNK = 4000
 """Lines per search chunk."""
 CAPACITY = 1_000_000
-"""Lines the view keeps; the oldest chunk is dropped beyond it."""
+"""Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ class LogBuffer:
             if len(self.lines) % CHUNK == 0:
                 start = len(self.lines) - CHUNK
                 self._blobs.append("\n".join(self.lines[start:]).lower())
-                if len(self.lines) > self.capacity:
+                if len(self.lines) >= self.capacity + CHUNK:
                     self._drop_chunk()
         return added
 

@@ -21,7 +21,7 @@ class LogsPanel(Panel):
             yield Select([(lv, lv) for lv in LEVELS[1:]], id="log-level", prompt="any level")
             yield Input(placeholder="text", id="log-text")
             yield Input(placeholder="trace id", id="log-trace")
-        yield Label("", id="log-status")
+        yield Label("", id="log-status", markup=False)
         yield LogView(id="log-view")
 
     def on_mount(self) -> None:

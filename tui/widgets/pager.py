@@ -14,9 +14,9 @@ class PagerPanel(Panel):
     """Pages (newest first) and alerts; `a` on the console acknowledges every open page."""
 
     def compose(self) -> ComposeResult:
-        yield Label("Pages  [a] acknowledge", classes="panel-title")
+        yield Label("Pages  [a] acknowledge", classes="panel-title", markup=False)
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
-        yield Label("Alerts", classes="panel-title")
+        yield Label("Alerts", classes="panel-title", markup=False)
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -28,19 +28,17 @@ class PagerPanel(Panel):
         rows = []
         for p in sorted(self.session.pages(), key=lambda p: -p.number):
             if p.acked_at is not None:
-                state = Content.styled(f"acked {fmt_age(p.acked_at - p.t)}", "$success")
+                state = self.tone(f"acked {fmt_age(p.acked_at - p.t)}", "$text-success")
             elif p.escalated_at is not None:
-                state = Content.styled("ESCALATED to secondary", "$error bold")
+                state = self.tone("ESCALATED to secondary", "$text-error bold")
             else:
-                state = Content.styled("OPEN", "$warning bold")
+                state = self.tone("OPEN", "$text-warning bold")
             rows.append((str(p.number), p.alert, p.severity, format_clock(p.t), fmt_age(now - p.t), state, p.to))
         set_rows(self.query_one("#pages", DataTable), rows)
         alerts = []
         for a in self.session.alert_list(include_resolved=True):
-            style = {"firing": "$error bold", "pending": "$warning"}.get(a.state, "$text-muted")
-            alerts.append(
-                (a.name, a.service, a.severity, Content.styled(a.state, style), fmt_age(now - a.since), a.summary)
-            )
+            style = {"firing": "$text-error bold", "pending": "$text-warning"}.get(a.state, "$text-muted")
+            alerts.append((a.name, a.service, a.severity, self.tone(a.state, style), fmt_age(now - a.since), a.summary))
         set_rows(self.query_one("#alerts", DataTable), alerts)
 
 
@@ -53,33 +51,33 @@ class SideSummary(Static):
 
     def show(self, session) -> None:
         now = session.now
-        parts: list = [Content.styled("PAGER\n", "bold $accent")]
+        parts: list = [Content.styled("PAGER\n", "bold $text-accent")]
         pages = sorted(session.pages(), key=lambda p: -p.number)
         for p in pages[:6]:
             if p.acked_at is not None:
                 parts.append(Content.styled(f"#{p.number} acked  {p.alert}\n", "$text-muted"))
             else:
-                style = "$error bold" if p.escalated_at is not None else "$warning bold"
+                style = "$text-error bold" if p.escalated_at is not None else "$text-warning bold"
                 tag = "ESCALATED" if p.escalated_at is not None else "OPEN"
                 parts.append(Content.styled(f"#{p.number} {tag} {fmt_age(now - p.t)} {p.alert}\n", style))
         if not pages:
             parts.append(Content.styled("no pages\n", "$text-muted"))
-        parts.append(Content.styled("\nALERTS\n", "bold $accent"))
+        parts.append(Content.styled("\nALERTS\n", "bold $text-accent"))
         firing = [a for a in session.alert_list(include_resolved=False) if a.state in ("firing", "pending")]
         for a in firing[:6]:
-            style = "$error" if a.state == "firing" else "$warning"
+            style = "$text-error" if a.state == "firing" else "$text-warning"
             parts.append(Content.styled(f"{a.state:<7} {a.name}\n", style))
         if not firing:
             parts.append(Content.styled("none firing\n", "$text-muted"))
         ops = [o for o in session.operation_list() if o.finished_at is None]
-        parts.append(Content.styled("\nIN FLIGHT\n", "bold $accent"))
+        parts.append(Content.styled("\nIN FLIGHT\n", "bold $text-accent"))
         for o in ops[:5]:
             parts.append(f"{o.kind} {o.service} {o.done}/{o.total}\n")
         if not ops:
             parts.append(Content.styled("nothing\n", "$text-muted"))
         hints = session.incident_view().hints
         if hints:
-            parts.append(Content.styled("\nHINTS\n", "bold $warning"))
+            parts.append(Content.styled("\nHINTS\n", "bold $text-warning"))
             for _, text in hints[-3:]:
                 parts.append(f"{text}\n")
         content = Content.assemble(*parts)

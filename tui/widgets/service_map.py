@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.widgets import DataTable, Label
 
 from tui.widgets.common import Panel, fmt_pct, set_rows
@@ -20,20 +19,25 @@ def cell_health(ready: int, total: int, error_ratio: float) -> str:
     return "healthy"
 
 
-STYLE = {"healthy": "$success", "degraded": "$warning bold", "down": "$error bold reverse", "empty": "$text-muted"}
+STYLE = {
+    "healthy": "$text-success",
+    "degraded": "$text-warning bold",
+    "down": "$text-error bold reverse",
+    "empty": "$text-muted",
+}
 
 
 class ServiceMapPanel(Panel):
     """Rows are services, columns zones; a cell reads `ready/total err%`."""
 
     def compose(self) -> ComposeResult:
-        yield Label("Service x zone health (ready/total, error ratio)", classes="panel-title")
-        yield DataTable(id="map", cursor_type="cell", zebra_stripes=False)
+        yield Label("Service x zone health (ready/total, error ratio)", classes="panel-title", markup=False)
+        yield DataTable(id="map-grid", cursor_type="cell", zebra_stripes=False)
         yield Label("healthy · degraded (not all ready or >1% errors) · down (none ready or >20%)", id="map-legend")
 
     def on_mount(self) -> None:
         self._zones = list(self.session.briefing().zones)
-        self.query_one("#map", DataTable).add_columns("service", *self._zones)
+        self.query_one("#map-grid", DataTable).add_columns("service", *self._zones)
 
     def refresh_from_session(self) -> None:
         cells: dict[tuple[str, str], list] = {}
@@ -54,6 +58,6 @@ class ServiceMapPanel(Panel):
                 ratio = errors / rate if rate > 0 else 0.0
                 health = cell_health(ready, total, ratio)
                 text = f"{ready}/{total} {fmt_pct(ratio, 1)}" if total else "-"
-                row.append(Content.styled(f" {text} ", STYLE[health]))
+                row.append(self.tone(f" {text} ", STYLE[health]))
             rows.append(tuple(row))
-        set_rows(self.query_one("#map", DataTable), rows)
+        set_rows(self.query_one("#map-grid", DataTable), rows)

@@ -42,13 +42,13 @@ class StatusBar(Static):
         speed_text = "PAUSED" if speed == 0 else f"{speed:g}x"
         parts: list[tuple[str, str] | str] = [
             (f" {clock} ", "bold"),
-            (f" {speed_text} ", "$warning bold" if speed == 0 else "$accent"),
+            (f" {speed_text} ", "$text-warning bold" if speed == 0 else "$text-accent"),
             f" {inc_state.upper() if not finished else 'ENDED'} ",
-            (f" {severity or 'sev ?'} ", "$error bold" if severity == "SEV1" else "$text-muted"),
-            (f" SLI {avail:.3f}%", "$error bold" if breaching else "$success"),
+            (f" {severity or 'sev ?'} ", "$text-error bold" if severity == "SEV1" else "$text-muted"),
+            (f" SLI {avail:.3f}%", "$text-error bold" if breaching else "$text-success"),
             f"/{objective:g}% ",
-            (f" budget {burned:.1f}% ", "$error" if burned >= 50 else "$text"),
-            (f" pages {pages} ", "$error bold reverse" if pages else "$text-muted"),
-            (f" hints {hints} ", "$warning" if hints else "$text-muted"),
+            (f" budget {burned:.1f}% ", "$text-error" if burned >= 50 else "$text"),
+            (f" pages {pages} ", "$text-error bold reverse" if pages else "$text-muted"),
+            (f" hints {hints} ", "$text-warning" if hints else "$text-muted"),
         ]
         self.update(Content.assemble(*parts))

@@ -63,19 +63,19 @@ class Waterfall(Static):
             Content.styled(
                 f"{trace.name}  {fmt_ms(trace.duration_ms)}  {trace.status}  at {format_clock(trace.t)}  "
                 f"trace={trace.trace_id}\n",
-                "bold $error" if trace.error else "bold",
+                "bold $text-error" if trace.error else "bold",
             )
         ]
         for depth, sp in span_order(trace):
             slow = sp.duration_ms >= SLOW_SHARE * total and sp.duration_ms >= 50 and depth > 0
             if sp.culprit:
-                style = "$error bold reverse" if sp.status == "ERROR" else "$warning bold reverse"
+                style = "$text-error bold reverse" if sp.status == "ERROR" else "$text-warning bold reverse"
             elif sp.status == "ERROR":
-                style = "$error"
+                style = "$text-error"
             elif slow:
-                style = "$warning"
+                style = "$text-warning"
             else:
-                style = "$accent"
+                style = "$text-accent"
             label = f"{'  ' * depth}{sp.service}: {sp.name}"[: label_w - 1].ljust(label_w)
             start = int(sp.start_ms / total * bar_w)
             length = max(1, int(round(sp.duration_ms / total * bar_w)))
@@ -83,7 +83,7 @@ class Waterfall(Static):
             length = min(length, bar_w - start)
             mark = " ◀ culprit" if sp.culprit else ""
             code = f" {sp.status_code}" if sp.status == "ERROR" else ""
-            parts.append(Content.styled(label, "$error" if sp.status == "ERROR" else ""))
+            parts.append(Content.styled(label, "$text-error" if sp.status == "ERROR" else ""))
             parts.append(" " * start)
             parts.append(Content.styled("█" * length, style))
             parts.append(" " * (bar_w - start - length))
@@ -132,7 +132,7 @@ class TracesPanel(Panel):
                     format_clock(tr.t),
                     tr.name,
                     fmt_ms(tr.duration_ms),
-                    Content.styled(tr.status, "$error bold" if tr.error else "$success"),
+                    self.tone(tr.status, "$text-error bold" if tr.error else "$text-success"),
                     str(len(tr.spans)),
                     tr.trace_id,
                 )

@@ -1,0 +1,346 @@
+"""Pilot tests of the incident console's main flows, driven through a tiny host app.
+
+The simulated clock is advanced by the test (``sim.run_until``) and the console is told to re-read the
+session (``refresh_panels``), so nothing sleeps. Key presses are used where the key path itself is
+what is tested; the rest goes through the widgets' API (each press costs ~40 ms).
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, Input, Select, Static
+
+from simulator.views import LogRecord
+from tui.screens.console import ConsoleScreen
+from tui.session import LocalSession
+from tui.widgets.actions import ActionsPanel, ConfirmAction
+from tui.widgets.hypotheses import HypothesesPanel
+from tui.widgets.log_buffer import LogBuffer, LogQuery
+from tui.widgets.log_view import LogView
+from tui.widgets.logs import LogsPanel
+from tui.widgets.traces import TracesPanel, Waterfall
+
+SIZE = (120, 40)
+
+
+class ConsoleHost(App):
+    """Pushes the console; records show_debrief calls instead of showing a debrief."""
+
+    def __init__(self, session: LocalSession) -> None:
+        super().__init__()
+        self.session = session
+        self.debriefs = 0
+
+    def on_mount(self) -> None:
+        self.push_screen(ConsoleScreen(self.session))
+
+    def show_debrief(self) -> None:
+        self.debriefs += 1
+
+
+@pytest.fixture
+def session() -> LocalSession:
+    s = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    s.set_speed(0.0)
+    s.sim.run_until(600)
+    return s
+
+
+async def test_acknowledge_page_with_a_key(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any(p.acked_at is None for p in session.pages())
+        await pilot.press("a")
+        await pilot.pause()
+        assert session.pages() and all(p.acked_at is not None for p in session.pages())
+        table = app.screen.query_one("#pages", DataTable)
+        assert "acked" in str(table.get_row_at(0)[5])
+
+
+async def test_clock_keys_change_speed(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        assert session.speed == 5.0
+        await pilot.press("space")
+        assert session.speed == 0.0
+        await pilot.press("space")
+        assert session.speed == 5.0
+        await pilot.press("5")
+        assert session.speed == 60.0
+        await pilot.press("1")
+        assert session.speed == 1.0
+
+
+async def test_panel_keys_switch_and_journal(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.active_panel == "changes"
+        rows = screen.query_one("#change-log", DataTable)
+        times = [str(rows.get_row_at(i)[0]) for i in range(rows.row_count)]
+        assert any(t.startswith("-") for t in times), "history before t=0 is listed"
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.active_panel == "map"
+        assert screen.query_one("#map-grid", DataTable).row_count == len(session.services())
+
+
+async def test_log_query_by_text_and_trace_id(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("logs")
+        panel = screen.query_one(LogsPanel)
+        view = panel.view
+        assert len(view.buffer) == session.log_tail(0)[1]
+        panel.run_query(LogQuery(text="context canceled"))
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        expected = [r for r in session.logs() if "context canceled" in r.message.lower()]
+        assert expected and view.visible_count == len(expected)
+        trace_id = next(r.trace_id for r in session.logs() if r.trace_id)
+        panel.run_query(LogQuery(trace_id=trace_id))
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert view.visible_count == len(session.logs(trace_id=trace_id))
+        assert all(trace_id in view.buffer.line(view._absolute(i)) for i in range(view.visible_count))
+
+
+async def test_typing_a_log_query(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("l")
+        app.screen.query_one("#log-text", Input).focus()
+        await pilot.press(*"oom", "enter")
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.screen.query_one(LogView)
+        assert view.query_state.text == "oom"
+        assert view.visible_count == len([r for r in session.logs() if "oom" in r.message.lower()])
+
+
+async def test_selecting_a_log_line_opens_its_trace(session):
+    trace = session.traces(errors_only=True)[0]
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("logs")
+        screen.query_one(LogsPanel).run_query(LogQuery(trace_id=trace.trace_id))
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.active_panel == "traces"
+        waterfall = screen.query_one(Waterfall)
+        assert waterfall.trace is not None and waterfall.trace.trace_id == trace.trace_id
+
+
+async def test_trace_waterfall_highlights_the_culprit(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("traces")
+        await pilot.pause()
+        screen.query_one("#trace-errors").value = True
+        await pilot.pause()
+        table = screen.query_one("#trace-list", DataTable)
+        assert table.row_count > 0
+        assert all("ERROR" in str(table.get_row_at(i)[3]) for i in range(table.row_count))
+        await pilot.press("enter")
+        await pilot.pause()
+        waterfall = screen.query_one(Waterfall)
+        assert waterfall.trace is not None and waterfall.trace.error
+        text = str(waterfall.visual)
+        assert "culprit" in text and "█" in text
+
+
+async def test_hypothesis_with_evidence_then_confirmed(session):
+    trace = session.traces(errors_only=True)[0]
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one(TracesPanel).open_trace(trace.trace_id)
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        screen.action_show_panel("hypotheses")
+        panel = screen.query_one(HypothesesPanel)
+        assert panel.evidence == [f"trace:{trace.trace_id}"]
+        field = screen.query_one("#hypothesis-text", Input)
+        field.value = "checkout v2.5.0 leaks memory"
+        await field.action_submit()
+        await pilot.pause()
+        hyp = session.incident_view().hypotheses
+        assert len(hyp) == 1 and hyp[0].evidence == (f"trace:{trace.trace_id}",)
+        screen.query_one("#hypothesis-list", DataTable).focus()
+        await pilot.press("c")
+        await pilot.pause()
+        assert session.incident_view().hypotheses[0].status == "confirmed"
+
+
+async def test_rollback_through_the_form_then_resolve_reaches_debrief(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("actions")
+        actions = screen.query_one(ActionsPanel)
+        actions.select_action("rollback_deploy")
+        await pilot.pause()
+        actions.set_field("service", "checkout")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Accepted" in str(screen.query_one("#action-result", Static).visual)
+        assert any(op.kind for op in session.operation_list() if op.service == "checkout")
+        session.sim.run_until(session.now + 900)
+        actions.select_action("resolve")
+        await pilot.pause()
+        actions.action_submit()
+        await pilot.pause()
+        assert session.finished
+        assert app.debriefs == 1
+
+
+async def test_destructive_action_asks_first(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("actions")
+        actions = screen.query_one(ActionsPanel)
+        actions.select_action("restart")
+        await pilot.pause()
+        actions.set_field("service", "checkout")
+        actions.set_field("mode", "all")
+        actions.action_submit()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert not [e for e in session.timeline() if e.source != "system" and "restart" in e.text]
+        actions.action_submit()
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Accepted" in str(screen.query_one("#action-result", Static).visual)
+        assert [e for e in session.timeline() if e.source != "system" and "restart" in e.text]
+
+
+async def test_rejection_reason_for_a_bad_target(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("actions")
+        actions = screen.query_one(ActionsPanel)
+        actions.select_action("rollback_deploy")
+        await pilot.pause()
+        actions.query_one("#field-service", Select).value = "payments"
+        actions.action_submit()
+        await pilot.pause()
+        result = str(screen.query_one("#action-result", Static).visual)
+        assert "Rejected" in result and "no earlier version" in result
+
+
+async def test_form_validation_message_before_sending(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        actions = screen.query_one(ActionsPanel)
+        actions.select_action("scale")
+        await pilot.pause()
+        actions.set_field("replicas", "")
+        actions.action_submit()
+        await pilot.pause()
+        assert "replicas" in str(screen.query_one("#action-result", Static).visual)
+
+
+def test_every_action_has_a_form():
+    from scenarios.language.actions import ACTION_NAMES
+    from tui.widgets.actions import MODELS
+
+    assert set(MODELS) == set(ACTION_NAMES)
+
+
+async def test_comms_status_update_and_note(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.action_show_panel("comms")
+        status = screen.query_one("#status-text", Input)
+        status.value = "Investigating checkout errors"
+        await status.action_submit()
+        note = screen.query_one("#note-text", Input)
+        note.value = "rolling back checkout"
+        await note.action_submit()
+        await pilot.pause()
+        view = session.incident_view()
+        assert view.status_updates[-1][1] == "Investigating checkout errors"
+        assert view.notes[-1][2] == "rolling back checkout"
+        assert "Last status update" in str(screen.query_one("#comms-due", Static).visual)
+
+
+async def test_every_panel_renders_at_80x24_and_160x48(session):
+    for size in ((80, 24), (160, 48)):
+        app = ConsoleHost(session)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            for pid in ("pager", "dashboards", "logs", "traces", "changes", "map", "hypotheses", "actions", "comms"):
+                app.screen.action_show_panel(pid)
+                await pilot.pause()
+            assert app.screen.has_class("-wide") == (size[0] >= 140)
+
+
+def _record(i: int) -> LogRecord:
+    level = ("INFO", "WARN", "ERROR")[i % 3]
+    service = ("frontend", "checkout", "payments", "catalog")[i % 4]
+    trace = f"{i % 5000:032x}" if i % 7 == 0 else ""
+    message = "OOMKilled container checkout" if i % 1000 == 0 else f"GET /api/products/{i} 200 12.5ms"
+    return LogRecord(float(i) / 100, level, service, "v1", "eu-west-1a", f"{service}-abc-{i % 6}", message, trace)
+
+
+def test_log_buffer_holds_a_million_lines_and_filters_them_right():
+    buffer = LogBuffer()
+    buffer.extend(_record(i) for i in range(1_000_000))
+    assert len(buffer) == 1_000_000
+    assert len(buffer.filter(LogQuery(text="oomkilled"))) == 1000
+    assert len(buffer.filter(LogQuery(service="checkout", level="ERROR"))) == len(
+        [i for i in range(1_000_000) if i % 4 == 1 and i % 3 == 2]
+    )
+    tid = f"{7 * 3:032x}"
+    hits = buffer.filter(LogQuery(trace_id=tid))
+    assert hits == [i for i in range(1_000_000) if i % 7 == 0 and i % 5000 == 21]
+    both = buffer.filter(LogQuery(text="oomkilled", service="frontend"))
+    assert both == [i for i in range(0, 1_000_000, 1000) if i % 4 == 0]
+    buffer.extend(_record(i) for i in range(1_000_000, 1_004_000))
+    assert len(buffer) == 1_000_000 and buffer.base == 4000
+    assert len(buffer.filter(LogQuery(text="oomkilled"))) == 1000
+
+
+async def test_log_view_keeps_a_million_lines(session):
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(LogView)
+        view.append([_record(i) for i in range(1_000_000)])
+        view.set_query(LogQuery(text="oomkilled"))
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(view.buffer) >= 1_000_000
+        expected = sum(1 for line in view.buffer.lines if "oomkilled" in line.lower())
+        assert expected >= 1000 and view.visible_count == expected
