@@ -31,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
-        parser.print_help()
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from tui.commands.tui_commands import home_command
+
+            return home_command(args)
+        parser.print_help()  # not a terminal (a pipe, a test): the TUI cannot run, say what can
         return 0
     try:
         return handler(args)

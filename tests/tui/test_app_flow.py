@@ -1,0 +1,225 @@
+"""Pilot tests of the main flows: wheel -> briefing -> console -> debrief, quitting, resuming, help.
+
+The clock is driven by the test (``app.advance_clock`` / the simulation's ``run_until``), never by sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import SCENARIO, StubConsole, play_reference_solution
+from textual.widgets import DataTable, Input, Label
+
+from scenarios.catalog import list_scenarios
+from tui.app import MisfortuneApp
+from tui.screens.briefing import BriefingScreen
+from tui.screens.console import ConsoleScreen
+from tui.screens.debrief import DebriefScreen
+from tui.screens.dialogs import ConfirmDialog
+from tui.screens.help import HelpScreen
+from tui.screens.home import HomeScreen
+from tui.session import LocalSession, journals_dir
+
+SIZE = (120, 40)
+
+
+def records(path: str | Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+
+
+async def test_home_lists_the_shipped_scenarios(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one("#scenarios", DataTable)
+        titles = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert titles == [e.title for e in list_scenarios()]
+        assert "Checkout pods keep dying" in titles
+        assert all(str(table.get_row_at(i)[2]) == "new" for i in range(table.row_count))
+
+
+async def test_spin_picks_a_scenario_and_shows_its_seed(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        result = home.action_spin(animate=False)
+        await pilot.pause()
+        assert home.query_one("#scenarios", DataTable).cursor_row == result.index
+        assert home.query_one("#seed", Input).value == str(result.seed)
+        assert home.picked.id == list_scenarios()[result.index].id
+
+
+async def test_spin_animation_is_skippable_by_key(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        await pilot.press("s")
+        assert home.spinning
+        await pilot.press("escape")
+        assert not home.spinning
+        assert home.query_one("#scenarios", DataTable).cursor_row == home.last_spin.index
+
+
+async def test_typed_seed_is_used(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        home.query_one("#seed", Input).value = "1234"
+        await pilot.pause()
+        assert home.seed == 1234
+        home.query_one("#scenarios", DataTable).move_cursor(row=_row_of(SCENARIO))
+        home.action_start()
+        await pilot.pause()
+        assert app.session.briefing().seed == 1234
+
+
+def _row_of(scenario_id: str) -> int:
+    return [e.id for e in list_scenarios()].index(scenario_id)
+
+
+async def test_wheel_to_debrief_with_the_real_console(make_app):
+    """Enter -> briefing -> Enter -> console with the clock running -> solve -> debrief, grade A."""
+    app = make_app(console=None)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#scenarios", DataTable).move_cursor(row=_row_of(SCENARIO))
+        app.screen.seed = 1  # the reference solution earns an A with this seed
+        await pilot.press("enter")
+        assert isinstance(app.screen, BriefingScreen)
+        assert (app.session.briefing().scenario_id, app.session.briefing().seed) == (SCENARIO, 1)
+        app.advance_clock(30.0)  # the briefing holds the clock
+        assert app.session.now == 0.0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConsoleScreen)
+        assert app.clock_running and app.session.speed == 1.0
+        app.advance_clock(0.5)
+        app.advance_clock(0.5)
+        assert app.session.now == 1.0
+        play_reference_solution(app.session)
+        app.advance_clock(0.1)
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        report = app.screen.report
+        assert (report.outcome, report.grade) == ("resolved", "A")
+        assert "Resolved" in str(app.screen.query_one("#outcome", Label).render())
+        kinds = [r["type"] for r in records(app.session.journal_path)]
+        assert "end" in kinds
+
+
+async def test_briefing_speed_keys_set_the_clock(make_app):
+    session = LocalSession.start(SCENARIO, 3)
+    app = make_app(session, "briefing")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus", "plus")
+        await pilot.press("enter")
+        assert isinstance(app.screen, StubConsole)
+        assert session.speed == 5.0
+        app.advance_clock(2.0)
+        assert session.now == 10.0
+
+
+async def test_briefing_escape_goes_home_and_is_not_an_attempt(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.action_start()
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.session is None
+        assert app.screen.history == {}
+        assert len(list(journals_dir().glob("*.jsonl"))) == 1
+
+
+async def test_time_running_out_opens_the_debrief(make_app):
+    session = LocalSession.start(SCENARIO, 2, journal=False)
+    app = make_app(session, "console")
+    async with app.run_test(size=SIZE) as pilot:
+        session.sim.run_until(session.sim.scenario.duration)
+        app.advance_clock(0.1)
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert app.screen.report.outcome in ("unresolved", "mitigated")
+
+
+async def test_giving_up_asks_then_debriefs(make_app):
+    session = LocalSession.start(SCENARIO, 2)
+    app = make_app(session, "console")
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance_clock(1.0)
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert records(session.journal_path)[-1] == {"type": "end", "t": 1.0, "reason": "gave_up"}
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.history[SCENARIO].best == "gave_up"
+
+
+async def test_quitting_mid_incident_asks_and_keeps_the_journal(make_app):
+    session = LocalSession.start(SCENARIO, 4)
+    app = make_app(session, "console")
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance_clock(1.0)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmDialog)
+        app.advance_clock(5.0)  # the question holds the clock
+        assert session.now == 1.0
+        await pilot.press("n")
+        assert isinstance(app.screen, StubConsole)
+        assert app.clock_running
+        await pilot.press("ctrl+q")
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.resume_hint == f"misfortune resume {session.journal_path}"
+    assert all(r["type"] != "end" for r in records(session.journal_path))
+
+
+async def test_quit_on_home_and_debrief_does_not_ask(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.resume_hint is None
+    assert not app.is_running
+
+
+async def test_resume_reopens_the_console_paused(make_app):
+    session = LocalSession.start(SCENARIO, 5)
+    session.sim.run_until(120.0)
+    from scenarios.language.actions import ACTION_ADAPTER
+
+    session.apply(ACTION_ADAPTER.validate_python({"action": "ack"}))
+    session.sim.run_until(130.0)
+    session.look("checkpoint")
+    session.quit()
+    app = MisfortuneApp.resume(session.journal_path, console=StubConsole, clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StubConsole)
+        assert app.session.now == 130.0
+        assert app.session.speed == 0.0
+        assert app.session.pages()[0].acked_at == 120.0
+        app.advance_clock(1.0)  # paused: nothing moves
+        assert app.session.now == 130.0
+
+
+async def test_help_lists_the_bindings_of_the_screen(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = {row.description: row for row in app.screen.rows}
+        assert rows["Spin the wheel"].keys == "s" and rows["Spin the wheel"].binding_id == "home.spin"
+        assert rows["Quit"].where in ("this screen", "everywhere")
+        assert "Keys" in rows
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == len(app.screen.rows)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)

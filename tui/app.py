@@ -1,0 +1,270 @@
+"""The misfortune Textual app: one clock, and the flow home -> briefing -> console -> debrief.
+
+The app owns the simulation clock: one timer every ``TICK`` wall seconds pumps the session by the wall
+time that really passed (monotonic), so a slow frame never loses simulated time and a pause never
+gains it. The clock only runs while the incident console is the screen underneath; the briefing and
+the quit confirmation hold it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from pathlib import Path
+from time import monotonic
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.port import SessionPort
+from tui.screens.briefing import BriefingScreen
+from tui.screens.debrief import DebriefScreen
+from tui.screens.dialogs import ConfirmDialog
+from tui.screens.help import HelpScreen
+from tui.screens.home import HomeScreen
+from tui.session import LocalSession
+
+TICK = 0.1
+"""Wall seconds between clock pumps."""
+MAX_STEP = 1.0
+"""Longest wall step pumped at once: a suspended laptop does not fast-forward the incident."""
+THEME_ENV = "MISFORTUNE_THEME"
+"""Environment variable naming a Textual theme (e.g. textual-light for light terminals)."""
+
+ConsoleFactory = Callable[[SessionPort], Screen]
+
+
+def _console_screen(session: SessionPort) -> Screen:
+    # Imported here: the console is the heaviest screen, and the home screen should draw without it.
+    from tui.screens.console import ConsoleScreen
+
+    return ConsoleScreen(session)
+
+
+class MisfortuneApp(App[None]):
+    """The trainee's terminal.
+
+    Open it on the wheel (``MisfortuneApp()``), on a new session's briefing (:meth:`play`) or on a
+    resumed session's console (:meth:`resume`). ``spin_seed`` fixes the wheel (tests, snapshots);
+    ``console`` replaces the console screen (tests); ``clock=False`` leaves pumping to the caller.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "misfortune"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("ctrl+g", "give_up", "End now, see the debrief", id="app.give_up", show=False),
+    ]
+
+    def __init__(
+        self,
+        session: SessionPort | None = None,
+        opening: str = "home",
+        speed: float = 1.0,
+        spin_seed: int | None = None,
+        console: ConsoleFactory | None = None,
+        clock: bool = True,
+    ) -> None:
+        super().__init__()
+        if opening not in ("home", "briefing", "console"):
+            raise ValueError(f"unknown opening screen {opening!r}")
+        if opening != "home" and session is None:
+            raise ValueError(f"opening on the {opening} needs a session")
+        self.session: SessionPort | None = session
+        self.opening = opening
+        self.speed = speed
+        self.rng = random.Random(spin_seed)
+        self.console_factory = console or _console_screen
+        self.clock_enabled = clock
+        self.clock_running = False
+        """True while the incident console is up: the timer pumps the session."""
+        self.ended = False
+        """The current session has ended and its debrief has been shown."""
+        self.resume_hint: str | None = None
+        """Printed by the command line after exit when a session was left mid-incident."""
+        self._last_tick = monotonic()
+        theme = os.environ.get(THEME_ENV)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    # --- ways in ----------------------------------------------------------------------------
+
+    @classmethod
+    def play(cls, ref: str, seed: int, speed: float = 1.0, **kwargs) -> MisfortuneApp:
+        """Straight to the briefing of a new session (raises ScenarioError for a bad ``ref``)."""
+        return cls(LocalSession.start(ref, seed), "briefing", speed, **kwargs)
+
+    @classmethod
+    def resume(cls, journal: str | Path, **kwargs) -> MisfortuneApp:
+        """Back into the console of an interrupted session, paused (raises JournalError, ScenarioError)."""
+        return cls(LocalSession.resume(journal), "console", **kwargs)
+
+    def on_mount(self) -> None:
+        if self.opening == "home":
+            self.push_screen(HomeScreen(self.rng))
+        elif self.opening == "briefing":
+            self.push_screen(BriefingScreen(self.session, self.speed))
+        else:
+            self._open_console()
+        if self.clock_enabled:
+            self._last_tick = monotonic()
+            self.set_interval(TICK, self.tick, name="clock")
+
+    # --- the clock --------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Pump the session by the wall time since the last tick; open the debrief once it ends."""
+        now = monotonic()
+        wall, self._last_tick = min(now - self._last_tick, MAX_STEP), now
+        self.advance_clock(wall)
+
+    def advance_clock(self, wall_seconds: float) -> None:
+        """Pump ``wall_seconds`` of wall time into a running session (tests call this directly)."""
+        if self.session is None or not self.clock_running or self.ended:
+            return
+        self.session.pump(wall_seconds)
+        if self.session.finished:
+            self.show_debrief()
+
+    # --- the flow ---------------------------------------------------------------------------
+
+    def _show(self, screen: Screen) -> None:
+        """Make ``screen`` the one main screen, closing any dialogs over the old one."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def start_session(self, ref: str, seed: int, speed: float | None = None) -> SessionPort | None:
+        """Start a new journalled session of ``ref`` and show its briefing (clock held)."""
+        from scenarios.loader import ScenarioError
+
+        if self.session is not None and not self.ended:
+            self.session.quit()
+        try:
+            session = LocalSession.start(ref, seed)
+        except ScenarioError as err:
+            self.notify(str(err), title="Cannot start", severity="error", timeout=10)
+            return None
+        self.session = session
+        self.ended = False
+        self.clock_running = False
+        self.speed = self.speed if speed is None else speed
+        self._show(BriefingScreen(session, self.speed))
+        return session
+
+    def begin_incident(self, speed: float) -> None:
+        """Leave the briefing: the console opens with the clock at ``speed``."""
+        assert self.session is not None
+        self.speed = speed
+        self.session.set_speed(speed)
+        self.session.look("console")
+        self._open_console()
+
+    def _open_console(self) -> None:
+        assert self.session is not None
+        self._last_tick = monotonic()
+        self.clock_running = True
+        self._show(self.console_factory(self.session))
+
+    def abandon_briefing(self) -> None:
+        """Back out before the clock started: the (empty) journal is closed, the wheel comes back."""
+        if self.session is not None:
+            self.session.quit()
+        self.session = None
+        self.clock_running = False
+        self.action_go_home()
+
+    def show_debrief(self) -> None:
+        """End the session if it is still running (the trainee gave up) and show the debrief."""
+        if self.session is None or self.ended:
+            return
+        self.clock_running = False
+        if not self.session.finished:
+            self.session.end_now()
+        self.ended = True
+        debrief = self.session.debrief()
+        self.session.quit()
+        self._show(DebriefScreen(debrief))
+
+    def action_go_home(self) -> None:
+        """Back to the wheel (after a debrief, or from a briefing)."""
+        if self.session is not None and not self.ended:
+            return
+        self.session = None
+        self._show(HomeScreen(self.rng))
+
+    # --- quitting and help ------------------------------------------------------------------
+
+    @property
+    def in_incident(self) -> bool:
+        """A session is open and has not ended: leaving must keep its journal."""
+        return self.session is not None and not self.ended
+
+    async def action_quit(self) -> None:
+        """Quit; mid-incident, ask first and keep the journal for ``misfortune resume``."""
+        if not self.in_incident:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmDialog):
+            return
+        held, self.clock_running = self.clock_running, False
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.leave_incident()
+            else:
+                self._last_tick = monotonic()
+                self.clock_running = held
+
+        journal = self.session.journal_path
+        self.push_screen(
+            ConfirmDialog(
+                "Leave the incident?",
+                f"The clock stops and the journal is kept: misfortune resume {journal}" if journal else "",
+                yes="Leave",
+                no="Stay",
+            ),
+            answered,
+        )
+
+    def leave_incident(self) -> None:
+        """Close the session's journal (resumable) and exit, leaving the resume command to print."""
+        assert self.session is not None
+        self.clock_running = False
+        self.session.quit()
+        if self.session.journal_path:
+            self.resume_hint = f"misfortune resume {self.session.journal_path}"
+        self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "give_up":
+            return self.in_incident and self.clock_running
+        return True
+
+    def action_give_up(self) -> None:
+        """End the incident early (asks first) and open the debrief."""
+        held, self.clock_running = self.clock_running, False
+
+        def answered(end: bool | None) -> None:
+            if end:
+                self.show_debrief()
+            else:
+                self._last_tick = monotonic()
+                self.clock_running = held
+
+        self.push_screen(
+            ConfirmDialog("End the incident now?", "It is scored as it stands.", yes="End it", no="Keep going"),
+            answered,
+        )
+
+    def action_help(self) -> None:
+        """Keys of the current screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))

@@ -1,0 +1,130 @@
+"""The briefing: the on-call situation as a trainee would get it, and the rules. Never the answer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from scenarios.durations import format_duration
+from tui.port import SPEEDS, Briefing, SessionPort
+
+RUN_SPEEDS = tuple(s for s in SPEEDS if s)
+"""Speeds a trainee can start the clock at (paused is not a start)."""
+
+
+def stars(difficulty: int | None, out_of: int = 5) -> str:
+    """Difficulty as filled and empty stars."""
+    n = max(0, min(out_of, difficulty or 0))
+    return "★" * n + "☆" * (out_of - n)
+
+
+def speed_label(speed: float) -> str:
+    """``1x``, ``60x``, or ``paused``."""
+    return f"{speed:g}x" if speed else "paused"
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph so the terminal wraps them to its width."""
+    return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
+
+
+def situation_markup(b: Briefing) -> str:
+    """Who is on call, for what, and against which objective."""
+    slo = f"{b.slo_availability:g} % of {escape(b.slo_service)} requests succeed"
+    if b.slo_latency_p99_ms is not None:
+        slo += f", p99 under {b.slo_latency_p99_ms:g} ms"
+    rows = [
+        ("Primary", b.primary),
+        ("Secondary", b.secondary),
+        ("Service", f"{b.slo_service} (user-facing); also {', '.join(s for s in b.services if s != b.slo_service)}"),
+        ("SLO", slo),
+        ("Zones", ", ".join(b.zones)),
+        ("Exercise", f"{format_duration(b.duration_s)} of simulated time"),
+        ("Ack SLA", f"acknowledge a page within {format_duration(b.ack_timeout_s)} or it escalates"),
+    ]
+    if b.flags:
+        rows.append(("Flags", ", ".join(b.flags)))
+    return "\n".join(f"[b $primary]{name:<10}[/] {escape(value)}" for name, value in rows)
+
+
+RULES = """\
+• The clock runs in [b]real time at 1x[/]: the pressure is the point. The console's clock keys pause it \
+or run it at 2x, 5x, 10x and 60x ([b]?[/] lists every key).
+• You are scored on [b]TTD[/] (impact to page), [b]TTA[/] (page to ack), [b]TTM[/] (impact to a stable \
+SLI) and [b]TTR[/] (impact to a real, declared fix), against an expert's par.
+• Process counts too: acknowledge, set the severity, write a hypothesis before you act, post status \
+updates, escalate when stuck. [$error]Harmful actions[/] cost a grade.
+• [b]Resolve only when it is fixed[/]: the simulated system judges it, and a premature resolve reopens \
+the incident.
+• Every action and what you looked at is journalled; quitting keeps the journal for \
+[b]misfortune resume[/]."""
+
+
+class BriefingScreen(Screen):
+    """Shown before the clock starts; Enter opens the incident console."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    BINDINGS = [
+        Binding("enter", "begin", "Start the incident", id="briefing.begin"),
+        Binding("plus,equals_sign", "faster", "Faster clock", id="briefing.faster"),
+        Binding("minus", "slower", "Slower clock", id="briefing.slower"),
+        Binding("escape", "back", "Back to the wheel", id="briefing.back"),
+    ]
+
+    speed: reactive[float] = reactive(1.0)
+
+    def __init__(self, session: SessionPort, speed: float = 1.0) -> None:
+        super().__init__()
+        self.session = session
+        self.info = session.briefing()
+        self.set_reactive(BriefingScreen.speed, speed if speed in RUN_SPEEDS else 1.0)
+        self.title = f"Briefing: {self.info.title}"
+
+    def compose(self) -> ComposeResult:
+        b = self.info
+        with VerticalScroll(id="briefing"):
+            tags = escape(" · ".join(b.tags))
+            yield Label(
+                f"[b]{escape(b.title)}[/]  [$warning]{stars(b.difficulty)}[/]  [$text-muted]{tags}[/]",
+                id="briefing-title",
+            )
+            yield Static(escape(reflow(b.briefing)), id="briefing-text", classes="card")
+            with Horizontal(id="briefing-columns"):
+                with Vertical(classes="card", id="situation"):
+                    yield Label("The situation", classes="card-title")
+                    yield Static(situation_markup(b))
+                with Vertical(classes="card", id="rules"):
+                    yield Label("Rules of the exercise", classes="card-title")
+                    yield Static(RULES)
+            yield Static(id="briefing-start")
+        yield Footer()
+
+    def watch_speed(self) -> None:
+        self.query_one("#briefing-start", Static).update(
+            f"Seed [b]{self.info.seed}[/] · clock [b]{speed_label(self.speed)}[/] (+/- to change) · "
+            "[b $success]Enter[/] starts the clock, [b]Esc[/] goes back"
+        )
+
+    def action_begin(self) -> None:
+        """Open the console with the clock running."""
+        self.app.begin_incident(self.speed)
+
+    def action_faster(self) -> None:
+        """Next faster start speed."""
+        i = RUN_SPEEDS.index(self.speed)
+        self.speed = RUN_SPEEDS[min(i + 1, len(RUN_SPEEDS) - 1)]
+
+    def action_slower(self) -> None:
+        """Next slower start speed."""
+        i = RUN_SPEEDS.index(self.speed)
+        self.speed = RUN_SPEEDS[max(i - 1, 0)]
+
+    def action_back(self) -> None:
+        """Abandon before starting: back to the wheel."""
+        self.app.abandon_briefing()

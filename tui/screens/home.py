@@ -1,0 +1,239 @@
+"""Home: the scenario list, the wheel that picks one, and the seed it will be played with."""
+
+from __future__ import annotations
+
+import random
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from scenarios.catalog import CatalogEntry, list_scenarios
+from tui.screens.briefing import stars
+from tui.session import journals_dir
+from tui.wheel import PastResults, Spin, new_seed, scan_journals, spin
+
+ABOUT = """\
+[b $primary]How the wheel works[/]
+A spin lands on a scenario at random, but one you have never played comes up twice as often as one \
+played once, three times as often as one played twice, and so on.
+
+The seed fixes the noise, the traffic and every random event: share it, and a colleague gets the \
+very same incident. Type one to replay a session.
+
+[b $primary]What happens next[/]
+The briefing tells you what an on-call engineer would know. The clock starts when you press Enter \
+there, in real time. You are scored against an expert's par and on how you ran the incident."""
+
+
+class HomeScreen(Screen):
+    """The wheel of misfortune. ``rng`` decides spins and seeds (fixed in tests and snapshots)."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    BINDINGS = [
+        Binding("s", "spin", "Spin the wheel", id="home.spin"),
+        Binding("enter", "start", "Start the picked scenario", id="home.start"),
+        Binding("e", "edit_seed", "Type a seed", id="home.seed"),
+        Binding("escape", "skip", "Skip the spin", id="home.skip", show=False),
+        Binding("q", "app.quit", "Quit", id="home.quit", show=False),
+    ]
+
+    seed: reactive[int] = reactive(0)
+    spinning: reactive[bool] = reactive(False)
+
+    def __init__(self, rng: random.Random, history: dict[str, PastResults] | None = None) -> None:
+        super().__init__()
+        self.rng = rng
+        self.entries: list[CatalogEntry] = list_scenarios()
+        self.history = scan_journals(journals_dir()) if history is None else history
+        self.last_spin: Spin | None = None
+        self._spin_step = 0
+        self._spin_timer: Timer | None = None
+        self.set_reactive(HomeScreen.seed, new_seed(rng))
+        self.title = "misfortune"
+
+    def compose(self) -> ComposeResult:
+        played = sum(1 for e in self.entries if e.id in self.history)
+        with Horizontal(id="home-title"):
+            yield Label("[b $primary]misfortune[/]  [b]the Wheel of Misfortune[/]", id="brand")
+            yield Label(f"[$text-muted]{len(self.entries)} scenarios · {played} played[/]", id="home-count")
+        with Horizontal(id="home-body"):
+            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="wheel", classes="card"):
+                yield Label("The pick", classes="card-title")
+                yield Static(id="pick")
+                with Horizontal(id="seed-row"):
+                    yield Label("Seed ", id="seed-label")
+                    yield Input(str(self.seed), type="integer", max_length=9, id="seed", compact=True)
+                yield Static(id="wheel-hint")
+                yield Static(ABOUT, id="wheel-about")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#scenarios", DataTable)
+        table.add_column("Scenario", key="title")
+        table.add_column("Difficulty", key="difficulty")
+        table.add_column("Your record", key="record")
+        table.add_column("Tags", key="tags")
+        self._fill_table()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
+        table.focus()
+        self._show_pick()
+
+    def _fill_table(self) -> None:
+        """One row per scenario, coloured from the current theme (DataTable cells are Rich text)."""
+        colours = self.app.theme_variables
+        table = self.query_one("#scenarios", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for entry in self.entries:
+            if entry.error:
+                table.add_row(entry.id, "", Text("does not load", style=colours["error"]), "", key=entry.id)
+                continue
+            record = self.history.get(entry.id, PastResults()).label()
+            table.add_row(
+                Text(entry.title, style="bold"),
+                Text(stars(entry.difficulty), style=colours["warning"]),
+                Text(record, style=colours["success"] if record == "new" else ""),
+                Text(", ".join(entry.tags)),
+                key=entry.id,
+            )
+        if self.entries:
+            table.move_cursor(row=min(row, len(self.entries) - 1), animate=False)
+
+    # --- the pick --------------------------------------------------------------------------
+
+    @property
+    def picked(self) -> CatalogEntry | None:
+        """The scenario under the highlight."""
+        table = self.query_one("#scenarios", DataTable)
+        if not self.entries:
+            return None
+        return self.entries[min(table.cursor_row, len(self.entries) - 1)]
+
+    def _show_pick(self) -> None:
+        entry = self.picked
+        pick = self.query_one("#pick", Static)
+        if entry is None:
+            pick.update("No scenarios found. Add YAML files to your scenarios directory (misfortune list).")
+        elif entry.error:
+            pick.update(f"[b]{escape(entry.id)}[/]\n[$error]{escape(entry.error)}[/]")
+        else:
+            past = self.history.get(entry.id, PastResults())
+            pick.update(
+                f"[b]{escape(entry.title)}[/]  [$warning]{stars(entry.difficulty)}[/]\n"
+                f"[$text-muted]{escape(entry.id)} · {escape(', '.join(entry.tags))} · {escape(past.label())}[/]"
+            )
+        if self.spinning:
+            hint = "[$warning]The wheel is spinning…[/] Esc or Enter stops it"
+        else:
+            hint = "[b]s[/] spin · [b]Enter[/] start · [b]e[/] type a seed · [b]?[/] keys"
+        self.query_one("#wheel-hint", Static).update(hint)
+
+    @on(DataTable.RowHighlighted, "#scenarios")
+    def _row_highlighted(self) -> None:
+        self._show_pick()
+
+    def watch_spinning(self) -> None:
+        if self.is_mounted:
+            self._show_pick()
+
+    def watch_seed(self, seed: int) -> None:
+        if not self.is_mounted:
+            return
+        box = self.query_one("#seed", Input)
+        if box.value != str(seed):
+            box.value = str(seed)
+
+    @on(Input.Changed, "#seed")
+    def _seed_typed(self, event: Input.Changed) -> None:
+        if event.value.strip().lstrip("-").isdigit():
+            self.seed = abs(int(event.value))
+
+    @on(Input.Submitted, "#seed")
+    def _seed_submitted(self) -> None:
+        self.query_one("#scenarios", DataTable).focus()
+        self.action_start()
+
+    # --- the wheel -------------------------------------------------------------------------
+
+    def action_spin(self, animate: bool = True) -> Spin | None:
+        """Spin: pick a scenario (unplayed ones favoured) and a fresh seed; animate the highlight."""
+        if not any(e.error is None for e in self.entries):
+            self.notify("No playable scenario to spin.", severity="error")
+            return None
+        self._stop_timer()
+        table = self.query_one("#scenarios", DataTable)
+        result = spin(self.entries, self.history, self.rng, start=table.cursor_row)
+        self.last_spin = result
+        self.seed = result.seed
+        if animate:
+            self.spinning = True
+            self._spin_step = 0
+            self._spin_timer = self.set_timer(result.delays[0], self._advance_spin)
+        else:
+            self._land()
+        return result
+
+    def _advance_spin(self) -> None:
+        spun = self.last_spin
+        assert spun is not None
+        self.query_one("#scenarios", DataTable).move_cursor(row=spun.path[self._spin_step], animate=False)
+        self._spin_step += 1
+        if self._spin_step >= len(spun.path):
+            self._land()
+        else:
+            self._spin_timer = self.set_timer(spun.delays[self._spin_step], self._advance_spin)
+
+    def _land(self) -> None:
+        self._stop_timer()
+        spun = self.last_spin
+        assert spun is not None
+        self.query_one("#scenarios", DataTable).move_cursor(row=spun.index, animate=False)
+        self.spinning = False
+        self._show_pick()
+
+    def _stop_timer(self) -> None:
+        if self._spin_timer is not None:
+            self._spin_timer.stop()
+            self._spin_timer = None
+
+    def action_skip(self) -> None:
+        """Stop the wheel where it will land (or leave the seed box)."""
+        if self.spinning:
+            self._land()
+        else:
+            self.query_one("#scenarios", DataTable).focus()
+
+    # --- starting --------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#scenarios")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_start()
+
+    def action_edit_seed(self) -> None:
+        """Focus the seed box."""
+        if not self.spinning:
+            self.query_one("#seed", Input).focus()
+
+    def action_start(self) -> None:
+        """Start the highlighted scenario with the seed shown (Enter during a spin only stops it)."""
+        if self.spinning:
+            self._land()
+            return
+        entry = self.picked
+        if entry is None:
+            return
+        if entry.error:
+            self.notify(f"{entry.id} does not load: misfortune validate {entry.path}", severity="error")
+            return
+        self.app.start_session(entry.id, self.seed)
