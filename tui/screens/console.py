@@ -70,7 +70,7 @@ class ConsoleScreen(Screen):
         with Horizontal(id="console-body"):
             yield SideSummary(id="side")
             with TabbedContent(id="panels", initial="pager"):
-                for pid, key, title in PANELS:
+                for pid, _key, title in PANELS:
                     with TabPane(title, id=pid):
                         yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
         yield Footer()

@@ -8,6 +8,8 @@ rare needle over 1,000,000 lines costs a few tens of milliseconds.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
+from itertools import accumulate
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
 CHUNK = 4000
 """Lines per search chunk."""
+RARE_HITS = 64
+"""Up to this many hits in a chunk, matches are located in its blob; beyond, its lines are scanned."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 
@@ -62,6 +66,7 @@ class LogBuffer:
         self._service_codes: dict[str, int] = {}
         self._by_trace: dict[str, list[int]] = {}
         self._blobs: list[str] = []  # lowercased text of each full chunk
+        self._starts: list[array] = []  # offset of each line in its chunk's blob
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -98,7 +103,9 @@ class LogBuffer:
             added += 1
             if len(self.lines) % CHUNK == 0:
                 start = len(self.lines) - CHUNK
-                self._blobs.append("\n".join(self.lines[start:]).lower())
+                chunk_lines = [x.lower() for x in self.lines[start:]]  # lowering may change a length
+                self._blobs.append("\n".join(chunk_lines))
+                self._starts.append(array("I", accumulate((len(x) + 1 for x in chunk_lines[:-1]), initial=0)))
                 if len(self.lines) >= self.capacity + CHUNK:
                     self._drop_chunk()
         return added
@@ -106,7 +113,7 @@ class LogBuffer:
     def _drop_chunk(self) -> None:
         dropped = self.trace_ids[:CHUNK]
         del self.lines[:CHUNK], self.levels[:CHUNK], self.services[:CHUNK], self.trace_ids[:CHUNK]
-        del self._blobs[0]
+        del self._blobs[0], self._starts[0]
         self.base += CHUNK
         for tid in set(dropped):
             if tid:
@@ -159,9 +166,27 @@ class LogBuffer:
         last_chunk = (hi - 1 - base) // CHUNK
         blobs = self._blobs
         for chunk in range(first_chunk, last_chunk + 1):
-            if chunk < len(blobs) and needle not in blobs[chunk]:
-                continue
             a = max(chunk * CHUNK, lo - base)
             b = min((chunk + 1) * CHUNK, hi - base)
-            out.extend(i + base for i in range(a, b) if needle in lines[i].lower())
+            if chunk >= len(blobs):  # the chunk still filling has no blob yet
+                out.extend(i + base for i in range(a, b) if needle in lines[i].lower())
+                continue
+            blob = blobs[chunk]
+            hits = blob.count(needle)
+            if hits == 0:
+                continue
+            first = chunk * CHUNK
+            if hits <= RARE_HITS:
+                starts = self._starts[chunk]
+                found: list[int] = []
+                pos = blob.find(needle)
+                while pos >= 0:
+                    row = bisect_right(starts, pos) - 1
+                    if not found or found[-1] != row:
+                        found.append(row)
+                    pos = blob.find(needle, starts[row + 1] if row + 1 < len(starts) else len(blob))
+                out.extend(first + r + base for r in found if a <= first + r < b)
+            else:
+                lowered = blob.split("\n")
+                out.extend(first + r + base for r, text in enumerate(lowered) if needle in text and a <= first + r < b)
         return out
