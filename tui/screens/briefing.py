@@ -105,6 +105,9 @@ class BriefingScreen(Screen):
             yield Static(id="briefing-start")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.watch_speed()
+
     def watch_speed(self) -> None:
         self.query_one("#briefing-start", Static).update(
             f"Seed [b]{self.info.seed}[/] · clock [b]{speed_label(self.speed)}[/] (+/- to change) · "
