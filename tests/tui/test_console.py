@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Static
 
 from simulator.views import LogRecord
 from tui.screens.console import ConsoleScreen
@@ -248,7 +248,7 @@ async def test_rejection_reason_for_a_bad_target(session):
         actions = screen.query_one(ActionsPanel)
         actions.select_action("rollback_deploy")
         await pilot.pause()
-        actions.query_one("#field-service", Select).value = "payments"
+        actions.set_field("service", "payments")
         actions.action_submit()
         await pilot.pause()
         result = str(screen.query_one("#action-result", Static).visual)

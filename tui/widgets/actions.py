@@ -109,7 +109,6 @@ class ActionsPanel(Panel):
             yield OptionList(*options, id="action-list")
             with VerticalScroll(id="action-form"):
                 yield Static("", id="action-doc")
-                yield Vertical(id="action-fields")
                 yield Button("Apply (ctrl+s)", id="action-apply", variant="primary")
                 yield Static("", id="action-result")
 
@@ -145,12 +144,15 @@ class ActionsPanel(Panel):
                 Content.styled(name, "bold $text-accent"), f"  {doc}", Content.styled(warn, "$text-warning")
             )
         )
-        fields = self.query_one("#action-fields", Vertical)
-        fields.remove_children()
+        # A fresh container per selection: removal is asynchronous, so quick arrow presses never see
+        # two generations of the same field ids side by side.
+        for old in self.query(".action-fields"):
+            old.remove()
         rows = [
             self._field_row(fname, info) for fname, info in model.model_fields.items() if fname not in SKIPPED_FIELDS
         ]
-        fields.mount_all(rows)
+        self._form = Vertical(*rows, classes="action-fields")
+        self.query_one("#action-form").mount(self._form, before="#action-apply")
         self.query_one("#action-result", Static).update("")
         option_list = self.query_one("#action-list", OptionList)
         index = option_list.get_option_index(name)
@@ -204,7 +206,7 @@ class ActionsPanel(Panel):
         for fname, info in MODELS[self.selected].model_fields.items():
             if fname in SKIPPED_FIELDS:
                 continue
-            widget = self.query_one(f"#field-{fname}")
+            widget = self._form.query_one(f"#field-{fname}")
             if isinstance(widget, Switch):
                 payload[fname] = widget.value
             elif isinstance(widget, Select):
@@ -222,7 +224,7 @@ class ActionsPanel(Panel):
 
     def set_field(self, fname: str, value: Any) -> None:
         """Fill one field of the current form (used by tests and by the console)."""
-        widget = self.query_one(f"#field-{fname}")
+        widget = self._form.query_one(f"#field-{fname}")
         if isinstance(widget, Input):
             widget.value = str(value)
         else:

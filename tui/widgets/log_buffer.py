@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from itertools import accumulate
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from scenarios.durations import format_clock
 from simulator.views import LogRecord
