@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from simulator.simulation import Simulation
 
 EDGE_PROPAGATION = 5.0  # rate limits and shedding rules reach the edge proxies
-FLAG_PROPAGATION = 10.0  # clients poll the flag service
+FLAG_PROPAGATION = 10.0  # services poll the flag service
+TRUNCATE_DELAY = 20.0
+CERT_RENEWAL = 120.0  # issue, deploy, reload
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
 
 
@@ -156,7 +158,6 @@ class ActionDispatcher:
             return "resolve declared, but the incident is reopened: " + "; ".join(unmet)
         self.incident.state = "resolved"
         self.incident.resolved_at = now
-        self.sim.end("resolved")
         return "incident resolved" + (f": {a.summary}" if a.summary else "")
 
     def _do_handoff(self, a, seat: str) -> str:
@@ -271,18 +272,32 @@ class ActionDispatcher:
 
     def _do_rate_limit(self, a, seat: str) -> str:
         s = self._service(a.service)
-        self.cluster.record_change(
-            "rate_limit",
-            s.name,
-            f"rate limit {s.name}: {a.rps:g} rps" if a.rps else f"remove rate limit on {s.name}",
-            "you",
-        )
+        if a.client is not None:
+            known = sorted(set(self.world.surges) | set(s.client_limits))
+            if a.client not in known:
+                raise Rejected(
+                    f"no traffic from client {a.client!r} at {s.name}; clients seen: {', '.join(known) or 'none'}"
+                )
+            what = f"rate limit {s.name} for client {a.client}: " + (f"{a.rps:g} rps" if a.rps else "removed")
+            self.cluster.record_change("rate_limit", s.name, what, "you")
+
+            def set_client_limit() -> None:
+                if a.rps is None:
+                    s.client_limits.pop(a.client, None)
+                else:
+                    s.client_limits[a.client] = a.rps
+
+            self._later(EDGE_PROPAGATION, set_client_limit)
+            return f"{what} (edge config propagates in {EDGE_PROPAGATION:.0f}s)"
+        what = f"rate limit {s.name}: {a.rps:g} rps" if a.rps else f"remove rate limit on {s.name}"
+        self.cluster.record_change("rate_limit", s.name, what, "you")
 
         def set_limit() -> None:
             s.rate_limit = a.rps
 
         self._later(EDGE_PROPAGATION, set_limit)
-        return f"rate limit on {s.name} {'set to %g rps' % a.rps if a.rps else 'removed'} (edge config propagates in {EDGE_PROPAGATION:.0f}s)"
+        state = f"set to {a.rps:g} rps" if a.rps else "removed"
+        return f"rate limit on {s.name} {state} (edge config propagates in {EDGE_PROPAGATION:.0f}s)"
 
     def _do_feature_flag(self, a, seat: str) -> str:
         if a.flag not in self.world.flags:
@@ -294,7 +309,7 @@ class ActionDispatcher:
         )
 
         def flip() -> None:
-            self.world.flags[a.flag] = a.enabled
+            self.sim.set_flag(a.flag, a.enabled)
 
         self._later(FLAG_PROPAGATION, flip)
         return f"flag {a.flag} -> {'on' if a.enabled else 'off'} (clients pick it up within {FLAG_PROPAGATION:.0f}s)"
@@ -348,15 +363,51 @@ class ActionDispatcher:
 
     def _do_flush_cache(self, a, seat: str) -> str:
         s = self._service(a.service)
-        raise Rejected(f"{s.name} is not a cache in this system")
+        if not s.spec.cache_for:
+            caches = [c.name for c in self.world.services.values() if c.spec.cache_for]
+            raise Rejected(f"{s.name} is not a cache; caches: {', '.join(caches) or 'none'}")
+        self.cluster.record_change("flush_cache", s.name, f"flush {s.name}", "you")
+        s.hit = 0.0
+        return f"{s.name} flushed: every read misses until it refills from {s.spec.cache_for}"
 
     def _do_truncate_logs(self, a, seat: str) -> str:
         s = self._service(a.service)
-        raise Rejected(f"{s.name}'s disks are not filling in this system: nothing to truncate")
+        targets = s.instances
+        if a.instance is not None:
+            targets = [i for i in s.instances if i.id == a.instance]
+            if not targets:
+                raise Rejected(
+                    f"no instance {a.instance!r} in {s.name}; instances: {', '.join(i.id for i in s.instances)}"
+                )
+        base = s.spec.disk_used_gb
+        if all(i.disk <= base + 0.5 for i in targets):
+            raise Rejected(f"{s.name}'s disks hold only their usual {base:g} GB of rotated logs: nothing to truncate")
+        self.cluster.record_change(
+            "truncate_logs", s.name, f"truncate logs on {len(targets)} {s.name} instance(s)", "you"
+        )
+
+        def truncate() -> None:
+            for inst in targets:
+                if inst in s.instances:
+                    inst.disk = base
+                    self.sim.faults.refresh(inst)
+
+        self._later(TRUNCATE_DELAY, truncate)
+        return f"truncating old logs on {len(targets)} {s.name} instance(s); space is freed in {TRUNCATE_DELAY:.0f}s"
 
     def _do_renew_cert(self, a, seat: str) -> str:
         s = self._service(a.service)
-        raise Rejected(f"{s.name}'s certificate is valid for another 212 days: nothing to renew")
+        days = (s.cert_expires_at - self.env.now) / 86400.0
+        if days > 30:
+            raise Rejected(f"{s.name}'s certificate is valid for another {days:.0f} days: nothing to renew")
+        self.cluster.record_change("renew_cert", s.name, f"renew TLS certificate of {s.name}", "you")
+
+        def renewed() -> None:
+            s.cert_expires_at = self.env.now + 90 * 86400.0
+            self.incident.log(self.env.now, "system", "operation", f"new certificate deployed to {s.name} and reloaded")
+
+        self._later(CERT_RENEWAL, renewed)
+        return f"issuing a new certificate for {s.name}; deploy and reload take about {CERT_RENEWAL / 60:.0f} minutes"
 
 
 _ALL_ACTIONS = (
@@ -410,10 +461,20 @@ def _model_harm(d: ActionDispatcher, action: Action) -> str | None:
             left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
             if svc.rate > 0 and not left:
                 return f"drained the last zone serving {svc.name}"
-    if name == "rate_limit" and s is not None and action.rps is not None:
+    if name == "rate_limit" and s is not None and action.rps is not None and action.client is None:
         normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
         if action.rps < 0.5 * normal:
             return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"
+    if name == "flush_cache" and s is not None and s.spec.cache_for and s.rate > 0:
+        return f"emptied {s.name} under load: every read now falls through to {s.spec.cache_for}"
+    if name == "scale" and s is not None and action.replicas > len(s.instances):
+        for dep in s.spec.calls:
+            d = world.services[dep]
+            limit = d.spec.max_connections
+            if limit is not None and d.conn_demand * action.replicas / max(len(s.instances), 1) > limit:
+                return f"more {s.name} instances open more connections than {dep} accepts ({limit})"
+    if name == "restart" and s is not None and s.spec.cache_for and s.rate > 0:
+        return f"restarting {s.name} empties it: reads fall through to {s.spec.cache_for}"
     if name == "set_memory_limit" and s is not None:
         peak = max((i.memory for i in s.instances), default=0.0)
         if action.limit_mb < s.memory_limit and action.limit_mb < peak:

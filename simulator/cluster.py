@@ -89,12 +89,16 @@ class Cluster:
             memory_limit=s.memory_limit,
         )
         inst.owner = s
+        inst.disk = s.spec.disk_used_gb
         s.instances.append(inst)
         s.dirty = True
         self._boot(inst, s, ready_now)
         return inst
 
     def _boot(self, inst: Instance, s: ServiceState, ready_now: bool) -> None:
+        if s.spec.cache_for and not ready_now and s.instances:
+            # A restarted cache node comes back empty: its share of the keys misses until refilled.
+            s.hit *= max(len(s.instances) - 1, 0) / len(s.instances)
         inst.generation += 1
         inst.state = STARTING
         inst.ready = False
@@ -176,11 +180,15 @@ class Cluster:
                 f"health check failed 3 times: removing target {inst.id} from rotation",
             )
 
-    def break_instance(self, inst: Instance, eject_after: float) -> None:
-        """An instance stops answering (its zone died): it stays in rotation until health checks eject it."""
+    def break_instance(self, inst: Instance, eject_after: float, gray: bool = False) -> None:
+        """An instance stops answering (its zone died): it stays in rotation until health checks eject it.
+
+        In a gray failure the health checks keep passing, so nothing ejects it.
+        """
         if inst.broken_since is None:
             inst.broken_since = self.env.now
-            if self.world.services[inst.service].spec.health_check:
+            inst.gray = gray
+            if self.world.services[inst.service].spec.health_check and not gray:
                 self.env.process(self._eject_later(inst, inst.generation, eject_after))
 
     def heal_instance(self, inst: Instance) -> None:
@@ -188,6 +196,7 @@ class Cluster:
         if inst.broken_since is None or inst.state == CRASHED:
             return
         inst.broken_since = None
+        inst.gray = False
         if inst.state == STARTING:
             self.env.process(self._become_ready(inst, inst.generation, 5.0))
             return

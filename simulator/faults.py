@@ -1,10 +1,11 @@
-"""Faults: their onset processes and the effects they put on instances.
+"""Faults: their onset processes and the effects they put on the world.
 
 A fault never scripts an outcome. It changes the world the way the real fault would (a version that
 fails requests, a config revision that pins the CPU, memory that grows until the kernel kills the
-container, a zone whose targets stop answering) and the tick model turns that into metrics, logs and
-traces. Mitigations work only by changing what the fault depends on: the version, the config revision,
-the instance's age, the zone's traffic.
+container, a zone whose targets stop answering, a flag that breaks one cohort, a cache that lost its
+contents, a certificate past its date) and the tick model turns that into metrics, logs and traces.
+Mitigations work only by changing what the fault depends on: the version, the config revision, the
+flag, the instance's age, the zone's traffic, the load admitted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,19 @@ import hashlib
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from scenarios.language.events import BadConfig, BadDeploy, MemoryLeak, ZoneOutage
+from scenarios.language.events import (
+    BadConfig,
+    BadDeploy,
+    BadFlag,
+    CacheFailure,
+    CertExpiry,
+    DiskFill,
+    Latency,
+    MemoryLeak,
+    PoolLeak,
+    TrafficSurge,
+    ZoneOutage,
+)
 from simulator.world import RUNNING, Instance
 
 if TYPE_CHECKING:
@@ -21,10 +34,12 @@ if TYPE_CHECKING:
     from simulator.rng import RandomStreams
 
 OOM_EXIT_CODE = 137
+DISK_FULL_MESSAGE = "write /var/log/app/app.log: no space left on device"
+SURGE_STOP_DELAY = 60.0  # clients poll the flag service about once a minute
 
 
 class FaultBook:
-    """The scenario's faults with their seeded onset times, and the per-instance effects of active ones."""
+    """The scenario's faults with their seeded onset times and the effects of the active ones."""
 
     def __init__(self, faults, cluster: Cluster, rng: RandomStreams, timeline) -> None:
         self.cluster = cluster
@@ -36,35 +51,63 @@ class FaultBook:
         self.onsets = [f.at + (jitter.random() * f.at_jitter if f.at_jitter else 0.0) for f in faults]
         self.faults = list(faults)
         self.active: list = []
+        self.ended: set[int] = set()
+        self._flag_stage: dict[str, float] = {}
+        self.has_surges = any(isinstance(f, TrafficSurge) for f in self.faults)
         for fault, onset in zip(self.faults, self.onsets, strict=True):
+            if isinstance(fault, CertExpiry):
+                # The certificate's date is known from the start: dashboards count down to it.
+                self.world.services[fault.service].cert_expires_at = onset
             self.env.process(self._onset(fault, onset))
+
+    # --- onsets ------------------------------------------------------------------------------
 
     def _onset(self, fault, onset: float) -> Generator:
         if onset > self.env.now:
             yield self.env.timeout(onset - self.env.now)
         self.active.append(fault)
-        if isinstance(fault, BadDeploy):
+        cluster = self.cluster
+        if isinstance(fault, BadDeploy | PoolLeak):
             s = self.world.services[fault.service]
             if s.version != fault.version:
-                self.cluster.record_change(
-                    "deploy",
-                    s.name,
-                    f"deploy {s.name} {s.version} -> {fault.version}",
-                    fault.by,
-                    s.version,
-                    fault.version,
-                )
-                self.cluster.rollout(s, fault.version, "deploy", fault.by)
-        elif isinstance(fault, BadConfig):
+                summary = f"deploy {s.name} {s.version} -> {fault.version}"
+                cluster.record_change("deploy", s.name, summary, fault.by, s.version, fault.version)
+                cluster.rollout(s, fault.version, "deploy", fault.by)
+        elif isinstance(fault, BadConfig | DiskFill):
             s = self.world.services[fault.service]
-            self.cluster.push_config(s, fault.revision, fault.by, fault.summary, fault.propagation)
+            propagation = fault.propagation if isinstance(fault, BadConfig) else 20.0
+            cluster.push_config(s, fault.revision, fault.by, fault.summary, propagation)
         elif isinstance(fault, ZoneOutage):
             yield from self._zone_outage(fault)
             return
+        elif isinstance(fault, Latency) and fault.lasts is not None:
+            self.env.process(self._end_after(fault, fault.lasts))
+        elif isinstance(fault, BadFlag):
+            yield from self._flag_rollout(fault)
+            return
+        elif isinstance(fault, TrafficSurge) and fault.lasts is not None:
+            self.env.process(self._end_after(fault, fault.lasts))
+        elif isinstance(fault, CacheFailure):
+            cache = self.world.services[fault.service]
+            cache.hit = min(cache.hit, fault.hit_ratio)
+            self.cluster.logs.emit_many(
+                self.env.now, "WARN", cache.instances[:1], "cache restarted: 0 keys loaded, serving cold"
+            )
+        elif isinstance(fault, CertExpiry):
+            self.timeline(self.env.now, "system", f"certificate of {fault.service} expired")
+            self.env.process(self._probe_failures(fault))
         for inst in self.world.all_instances():
             self.refresh(inst)
             if isinstance(fault, MemoryLeak) and fault.since is not None and inst.leak_per_s and inst.state == RUNNING:
                 self._leaked_before(inst, onset - max(fault.since, inst.started_at))
+
+    def _end_after(self, fault, delay: float) -> Generator:
+        yield self.env.timeout(delay)
+        self.ended.add(id(fault))
+        if fault in self.active:
+            self.active.remove(fault)
+        for inst in self.world.all_instances():
+            self.refresh(inst)
 
     def _leaked_before(self, inst: Instance, seconds: float) -> None:
         """Age an instance that has been leaking for ``seconds`` already: earlier OOM kills included."""
@@ -83,7 +126,7 @@ class FaultBook:
         world.zone_hang[fault.zone] = fault.hang
         for inst in world.all_instances():
             if inst.zone == fault.zone:
-                self.cluster.break_instance(inst, fault.eject_after)
+                self.cluster.break_instance(inst, fault.eject_after, gray=fault.gray)
         if fault.lasts is None:
             return
         yield self.env.timeout(fault.lasts)
@@ -93,9 +136,42 @@ class FaultBook:
             if inst.zone == fault.zone:
                 self.cluster.heal_instance(inst)
 
+    def _flag_rollout(self, fault: BadFlag) -> Generator:
+        """Switch the flag on and widen its rollout stage by stage (each stage in the flag audit log)."""
+        for i, percent in enumerate(fault.stages):
+            if i:
+                yield self.env.timeout(fault.stage_every)
+                if not self.world.flags.get(fault.flag, False) and i > 0:
+                    return  # someone switched it off: the rollout stops
+            self.world.flags[fault.flag] = True
+            self._flag_stage[fault.flag] = percent
+            self.cluster.record_change(
+                "flag", fault.service, f"flag {fault.flag} rollout {percent:g}%", fault.by, "", f"{percent:g}%"
+            )
+            self.refresh_services()
+
+    def _probe_failures(self, fault: CertExpiry) -> Generator:
+        """Synthetic probes keep reporting the TLS failure (the service's own logs stay quiet)."""
+        s = self.world.services[fault.service]
+        while s.cert_expired(self.env.now):
+            when = self.env.now
+            self.cluster.logs.store.add(
+                when,
+                "ERROR",
+                s.name,
+                s.version,
+                "-",
+                "synthetic-probe",
+                f"probe https://{s.name}.example.com/healthz failed: x509: certificate has expired or is not yet valid",
+                attributes={"error.type": "x509", "probe": "https"},
+            )
+            yield self.env.timeout(60.0)
+
+    # --- effects -----------------------------------------------------------------------------
+
     def refresh(self, inst: Instance) -> None:
-        """Recompute an instance's fault effects from its version, config and the active faults."""
-        err, lat, cpu, msg, leak = 0.0, 1.0, 1.0, "", 0.0
+        """Recompute an instance's fault effects from its version, config, zone and the active faults."""
+        err, lat, cpu, msg, leak, hold, disk = 0.0, 1.0, 1.0, "", 0.0, 0.0, 0.0
         for fault in self.active:
             if getattr(fault, "service", None) != inst.service:
                 continue
@@ -108,12 +184,56 @@ class FaultBook:
                 cpu *= fault.cpu_factor
                 msg = fault.error_message
             elif isinstance(fault, MemoryLeak) and (fault.version is None or inst.version == fault.version):
-                leak += fault.mb_per_min / 60.0 * self._leak_spread(inst)
+                leak += fault.mb_per_min / 60.0 * self._spread(inst)
+            elif isinstance(fault, Latency) and (fault.zone is None or inst.zone == fault.zone):
+                lat *= fault.factor
+                if fault.error_rate:
+                    err = 1.0 - (1.0 - err) * (1.0 - fault.error_rate)
+                    msg = fault.error_message
+            elif isinstance(fault, PoolLeak) and inst.version == fault.version:
+                hold += fault.hold_ms
+            elif isinstance(fault, DiskFill) and inst.config == fault.revision:
+                disk += fault.gb_per_hour / 3600.0 * self._spread(inst)
+        if inst.disk >= self.world.services[inst.service].spec.disk_gb:
+            # Writes fail and blocking loggers stall request threads.
+            err, lat, msg = 1.0, lat * 20.0, DISK_FULL_MESSAGE
         inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.fx_msg = err, lat, cpu, msg
+        inst.fx_hold = hold
         inst.leak_per_s = leak
+        inst.disk_per_s = disk
 
-    def _leak_spread(self, inst: Instance) -> float:
-        """Seeded per-instance variation of a leak rate (+-25 %), stable for the instance's life."""
+    def refresh_services(self) -> None:
+        """Recompute service-wide effects (a bad flag's cohort) after a flag or fault changed."""
+        for s in self.world.services.values():
+            s.extra_err, s.extra_msg = 0.0, ""
+        for fault in self.active:
+            if isinstance(fault, BadFlag) and self.world.flags.get(fault.flag, False):
+                s = self.world.services[fault.service]
+                share = fault.cohort_share * self._flag_stage.get(fault.flag, 100.0) / 100.0
+                s.extra_err = 1.0 - (1.0 - s.extra_err) * (1.0 - share * fault.error_rate)
+                s.extra_msg = fault.error_message
+
+    def surges(self, now: float, user_rate: float) -> dict[str, float]:
+        """Extra requests per second by client from the traffic surges active at ``now``."""
+        out: dict[str, float] = {}
+        for fault, onset in zip(self.faults, self.onsets, strict=True):
+            if not isinstance(fault, TrafficSurge) or now < onset or id(fault) in self.ended:
+                continue
+            if fault.flag is not None and not self._flag_on_for_clients(fault.flag, now):
+                continue
+            ramp = min((now - onset) / fault.ramp, 1.0) if fault.ramp > 0 else 1.0
+            out[fault.client] = out.get(fault.client, 0.0) + user_rate * (fault.factor - 1.0) * ramp
+        return out
+
+    def _flag_on_for_clients(self, flag: str, now: float) -> bool:
+        """Clients see a flag switched off only after their next poll."""
+        if self.world.flags.get(flag, False):
+            return True
+        off_at = self.world.flag_off_at.get(flag)
+        return off_at is not None and now < off_at + SURGE_STOP_DELAY
+
+    def _spread(self, inst: Instance) -> float:
+        """Seeded per-instance variation of a rate (+-25 %), stable for the instance's life."""
         digest = hashlib.sha256(f"{self.seed_salt}:{inst.id}".encode()).digest()
         return 0.75 + 0.5 * digest[0] / 255.0
 
@@ -128,7 +248,8 @@ class FaultBook:
             now,
             "ERROR",
             inst,
-            f"Memory cgroup out of memory: Killed process {inst.pid} (java) total-vm:{kb + 812_000}kB, anon-rss:{kb}kB, file-rss:0kB, shmem-rss:0kB",
+            f"Memory cgroup out of memory: Killed process {inst.pid} (java) total-vm:{kb + 812_000}kB, "
+            f"anon-rss:{kb}kB, file-rss:0kB, shmem-rss:0kB",
         )
         logs.emit(
             now,
@@ -138,6 +259,12 @@ class FaultBook:
         )
         self.timeline(now, "system", f"{inst.id} OOMKilled at {inst.memory:.0f} MB (limit {inst.memory_limit:.0f} MB)")
         self.cluster.crash(inst, "OOMKilled", OOM_EXIT_CODE)
+
+    def disk_full(self, inst: Instance) -> None:
+        """An instance's disk filled up: writes fail from now on."""
+        self.cluster.logs.emit(self.env.now, "ERROR", inst, DISK_FULL_MESSAGE)
+        self.timeline(self.env.now, "system", f"{inst.id}: disk full")
+        self.refresh(inst)
 
     def describe(self) -> list[dict]:
         """The faults with their actual onset times (hidden truth: debrief and facilitator only)."""

@@ -76,6 +76,8 @@ class SliTracker:
         self.healthy_for = scenario.resolution.healthy_for
         self.req = f"{slo.service}.req_total"
         self.err = f"{slo.service}.err_total"
+        self.lost = f"{slo.service}.lost_total"
+        self.excluded = f"{slo.service}.excluded_total"
         self.p99 = f"{slo.service}.p99_ms"
         self.impact_start: float | None = None
         self.good_since: float | None = 0.0
@@ -87,13 +89,20 @@ class SliTracker:
     def update(self, t: float) -> None:
         """Judge the SLI at the end of the tick at time ``t``."""
         start = t - self.window
-        r0 = self.series.value_at(self.req, start)
-        e0 = self.series.value_at(self.err, start)
+        series = self.series
+        r0 = series.value_at(self.req, start)
+        e0 = series.value_at(self.err, start)
+        l0 = series.value_at(self.lost, start)
+        x0 = series.value_at(self.excluded, start)
         if math.isnan(r0):
-            r0 = e0 = 0.0
-        r1, e1 = self.series.latest(self.req), self.series.latest(self.err)
-        total = r1 - r0
-        availability = 1.0 - (e1 - e0) / total if total > 0 else 1.0
+            r0 = e0 = l0 = x0 = 0.0
+        # Requests lost before reaching the service (failed TLS handshakes) count as failed for users;
+        # a surge client's requests refused by its own rate limit are not user traffic.
+        lost = series.latest(self.lost) - l0
+        excluded = series.latest(self.excluded) - x0
+        total = series.latest(self.req) - r0 + lost - excluded
+        failed = series.latest(self.err) - e0 + lost - excluded
+        availability = 1.0 - failed / total if total > 0 else 1.0
         self.availability = availability
         breach = availability < self.objective
         if self.latency_ms is not None and self.series.latest(self.p99) > self.latency_ms:

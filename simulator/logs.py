@@ -247,6 +247,8 @@ class LogGenerator:
             return
         if cause == "fault":
             message, status, etype = inst.fx_msg or "internal error", 500, "fault"
+        elif cause == "flag":
+            message, status, etype = s.extra_msg or "internal error", 500, "flag"
         elif cause == "overload":
             message, status, etype = (
                 "503 Service Unavailable: overloaded, shedding request (queue full)",
@@ -316,6 +318,14 @@ def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: ran
         return "upstream request failed", 502, "dependency"
     dep = _weighted(s.dep_causes, rng)
     d = world.services[dep]
+    if d.cert_expired(world.now):
+        return (f'Get "https://{dep}.internal/": x509: certificate has expired or is not yet valid', 502, "x509")
+    if d.spec.max_connections is not None and d.conn_demand > d.spec.max_connections:
+        return (
+            f"org.postgresql.util.PSQLException: FATAL: sorry, too many clients already ({dep})",
+            500,
+            "PSQLException",
+        )
     if d.p99 >= timeout_ms * 0.9 or "dead_target" in d.causes:
         return (
             f"context deadline exceeded (Client.Timeout exceeded while awaiting headers) calling {dep} after {timeout_ms}ms",

@@ -82,10 +82,16 @@ class TickModel:
         self.world = world
         self.entry = entry
         services = world.services
-        edges = {
-            name: [(services[dep], f, *edge_levels(f)) for dep, f in svc.spec.calls.items()]
-            for name, svc in services.items()
-        }
+        edges: dict[str, list[tuple]] = {}
+        for name, svc in services.items():
+            out = []
+            for dep, f in svc.spec.calls.items():
+                d = services[dep]
+                out.append((d, f, *edge_levels(f), None))
+                if d.spec.cache_for:
+                    # Cache-aside: a miss makes the caller read the cache's backend itself.
+                    out.append((services[d.spec.cache_for], f, None, None, None, d))
+            edges[name] = out
         self.top_down = [(services[name], edges[name]) for name in world.order]
         self.bottom_up = [
             (
@@ -96,30 +102,67 @@ class TickModel:
             )
             for name in reversed(world.order)
         ]
+        self.caches = [s for s in services.values() if s.spec.cache_for]
         self.oom: list = []
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
+        self.disk_full: list = []
+        """Instances whose disk filled up during the last step (the caller applies the effect)."""
 
-    def step(self, dt: float, entry_rate: float) -> None:
-        """Recompute every service for one tick of ``dt`` seconds with ``entry_rate`` user req/s."""
+    def _retries(self, s) -> int:
+        flag = s.spec.retries_flag
+        return s.spec.retries if flag is None or self.world.flags.get(flag, False) else 0
+
+    def step(self, dt: float, entry_rate: float, surges: dict[str, float] | None = None) -> None:
+        """Recompute every service for one tick of ``dt`` seconds.
+
+        ``entry_rate`` is ordinary user traffic; ``surges`` extra traffic by client label, which the
+        entry's per-client rate limits can cap.
+        """
         world = self.world
         services = world.services
+        now = world.now
         for s in services.values():
             s.offered = 0.0
-        services[self.entry].offered = entry_rate
+            s.lost = 0.0
+            s.excluded = 0.0
+            s.conn_demand = s.conn_demand_next
+            s.conn_demand_next = 0.0
+        entry = services[self.entry]
+        client_limited = 0.0
+        total = entry_rate
+        if surges:
+            for client, rps in surges.items():
+                total += rps
+                limit = entry.client_limits.get(client)
+                if limit is not None and rps > limit:
+                    client_limited += rps - limit
+        if entry.cert_expired(now):
+            entry.lost = total  # TLS handshakes fail at the clients: nothing arrives
+        else:
+            entry.offered = total
+            # A surge client's requests refused by its own limit are out of the user-facing SLI.
+            entry.excluded = client_limited
 
         # 1. Offered load, callers first.
         for s, edges in self.top_down:
             off = s.offered
-            admitted = off if s.rate_limit is None else min(off, s.rate_limit)
+            admitted = off - client_limited if s is entry else off
+            if s.rate_limit is not None and admitted > s.rate_limit:
+                admitted = s.rate_limit
             if s.shed:
                 admitted *= 1.0 - s.shed
             s.admitted = admitted
             passing = admitted * s.pass_ratio
-            retries = s.spec.retries
+            retries = self._retries(s)
             fallbacks = s.fallbacks
-            for d, fanout, _, _, _ in edges:
-                if fallbacks and d.name in fallbacks:
+            retried = 0.0
+            for d, fanout, _, _, _, cache in edges:
+                if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
                     continue
+                if cache is not None:
+                    fanout *= 1.0 - cache.hit
+                if d.cert_expires_at <= now:
+                    continue  # the TLS handshake fails before any request reaches it
                 amplification = 1.0
                 if retries:
                     p = s.call_error.get(d.name, 0.0)
@@ -127,12 +170,15 @@ class TickModel:
                     for _ in range(retries):
                         term *= p
                         amplification += term
+                    retried += passing * fanout * (amplification - 1.0)
                 d.offered += passing * fanout * amplification
+            s.retry_rate = retried
 
         # 2. Latency and errors, callees first.
         hang = world.zone_hang
         oom = self.oom
         oom.clear()
+        self.disk_full.clear()
         exp = math.exp
         log = math.log
         erfc = math.erfc
@@ -145,20 +191,32 @@ class TickModel:
             if edges:
                 call_error.clear()
                 dep_causes.clear()
-            retries = s.spec.retries
+            retries = self._retries(s)
             fallbacks = s.fallbacks
-            for d, fanout, z50, z95, z99 in edges:
-                if fallbacks and d.name in fallbacks:
+            for d, fanout, z50, z95, z99, cache in edges:
+                if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
                     continue
+                if cache is not None:
+                    fanout *= 1.0 - cache.hit
+                    if fanout <= 1e-6:
+                        continue
+                    z50, z95, z99 = edge_levels(round(fanout, 3))
                 median, sigma = d.p50, d.sigma
-                # P(callee latency > timeout) for a log-normal with this median and sigma.
-                p_timeout = 0.5 * erfc((log_timeout - log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
-                p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
+                if d.cert_expires_at <= now:
+                    p_attempt = 1.0  # x509: certificate has expired
+                    median = 5.0
+                else:
+                    # P(callee latency > timeout) for a log-normal with this median and sigma.
+                    p_timeout = 0.5 * erfc((log_timeout - log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
+                    p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
+                    max_conn = d.spec.max_connections
+                    if max_conn is not None and d.conn_demand > max_conn:
+                        p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
                 call_error[d.name] = p_attempt
                 p_call = p_attempt ** (retries + 1) if retries else p_attempt
                 fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
                 if fail > 0.0:
-                    dep_causes[d.name] = fail
+                    dep_causes[d.name] = dep_causes.get(d.name, 0.0) + fail
                     dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
                 capped = median if median < timeout_ms else timeout_ms
                 mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms)
@@ -177,7 +235,18 @@ class TickModel:
                     v = median * exp(sigma * z99)
                     d99 += (v if v < timeout_ms else timeout_ms) + extra
 
-            self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+            connections = self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+            if connections:
+                for d, _, _, _, _, _ in edges:
+                    if d.spec.max_connections is not None:
+                        d.conn_demand_next += connections
+
+        # 3. Caches refill from their backend as long as it answers.
+        for c in self.caches:
+            backend = services[c.spec.cache_for]
+            tau = c.spec.warm_minutes * 20.0  # ~95 % of the way in warm_minutes
+            step = dt / tau if dt < tau else 1.0
+            c.hit += (c.spec.hit_ratio - c.hit) * step * (1.0 - backend.error_ratio) * (1.0 if c.rotation else 0.0)
 
     def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> None:
         """Spread a service's admitted load over its instances in rotation and aggregate the result."""
@@ -185,20 +254,31 @@ class TickModel:
         world = self.world
         down = world.down_zones
 
-        # Only leaking instances change every tick; a new pressure bucket moves them to another cohort.
+        # Only growing instances change every tick; a new pressure bucket moves them to another cohort.
         mem_max = s.steady_memory_ratio
-        for inst in s.leaking:
-            memory = inst.memory + inst.leak_per_s * dt
-            inst.memory = memory
-            if memory >= inst.memory_limit:
-                oom.append(inst)
-            mem_ratio = memory / inst.memory_limit
-            if mem_ratio > mem_max:
-                mem_max = mem_ratio
-            pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
-            if pressure != inst.pressure:
-                object.__setattr__(inst, "pressure", pressure)
-                s.dirty = True
+        disk_max = s.steady_disk_ratio
+        disk_size = spec.disk_gb
+        for inst in s.growing:
+            if inst.leak_per_s:
+                memory = inst.memory + inst.leak_per_s * dt
+                inst.memory = memory
+                if memory >= inst.memory_limit:
+                    oom.append(inst)
+                mem_ratio = memory / inst.memory_limit
+                if mem_ratio > mem_max:
+                    mem_max = mem_ratio
+                pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+                if pressure != inst.pressure:
+                    object.__setattr__(inst, "pressure", pressure)
+                    s.dirty = True
+            if inst.disk_per_s:
+                was_full = inst.disk >= disk_size
+                inst.disk = min(inst.disk + inst.disk_per_s * dt, disk_size)
+                if inst.disk >= disk_size and not was_full:
+                    self.disk_full.append(inst)
+                if inst.disk / disk_size > disk_max:
+                    disk_max = inst.disk / disk_size
+        s.disk_ratio = disk_max
         if s.dirty:
             regroup(s)
 
@@ -207,14 +287,14 @@ class TickModel:
         causes = s.causes
         causes.clear()
         if limited > 0.0:
-            causes["rate_limited" if s.rate_limit is not None else "shed"] = limited
+            causes["rate_limited" if (s.rate_limit is not None or s.client_limits) else "shed"] = limited
         n = len(s.rotation)
         sigma = spec.latency_spread
         if n == 0:
             causes["no_healthy_upstream"] = admitted
             s.pass_ratio = 0.0
             s.set_figures(s.offered, s.offered, 1.0, 1.0, 1.0, sigma, 0.0, mem_max, 0.0)
-            return
+            return 0.0
 
         share = admitted / n
         cohorts = s.cohorts
@@ -230,8 +310,11 @@ class TickModel:
         dead = 0
         capacity = spec.capacity_rps
         base_latency = spec.latency_ms
-        base_err = spec.error_rate
+        base_err = spec.error_rate + s.extra_err
+        flag_err = s.extra_err
+        max_queue = spec.queue
         pool_size = spec.pool_size
+        connections = 0.0
         hold_s = conn_ms / 1000.0
         e95 = math.exp(sigma * Z95)
         e99 = math.exp(sigma * Z99)
@@ -257,13 +340,30 @@ class TickModel:
                     tail99 = lat
                 cohort.p99 = lat
                 continue
-            version, fx_err, fx_lat, fx_cpu, pressure = cohort.key
-            rho = share * fx_cpu / capacity
-            shed = 1.0 - 1.0 / rho if rho > 1.0 else 0.0
+            version, fx_err, fx_lat, fx_cpu, pressure, fx_hold = cohort.key
+            cap = capacity / fx_cpu
+            rho = share / cap
+            shed = 0.0
+            wait_ms = 0.0
+            backlog = cohort.backlog
+            if rho > 1.0 or backlog > 0.0:
+                # Work beyond capacity queues; requests wait behind it (and callers time out while the
+                # instance still does the work); a full queue rejects the excess.
+                backlog += (share - cap) * dt
+                if backlog < 0.0:
+                    backlog = 0.0
+                limit = cap * max_queue
+                if backlog > limit:
+                    shed = (backlog - limit) / (share * dt) if share > 0.0 else 0.0
+                    if shed > 1.0:
+                        shed = 1.0
+                    backlog = limit
+                cohort.backlog = backlog
+                wait_ms = backlog / cap * 1000.0
             served = share * (1.0 - shed)
             r = rho if rho < 0.98 else 0.98
-            median = base_latency * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure  # queue_factor(rho)
-            pool_ratio = served * hold_s / pool_size
+            median = base_latency * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure + wait_ms  # queue_factor
+            pool_ratio = served * (hold_s + fx_hold) / pool_size
             pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
             own_err = base_err + fx_err
             if own_err > 1.0:
@@ -279,6 +379,7 @@ class TickModel:
             cohort.pool_ratio = pool_ratio
             cohort.lat_factor = median / base_latency
             cpu_sum += cpu * k
+            connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
             if pool_ratio > pool_max:
                 pool_max = pool_ratio
             passed += served * (1.0 - own_err) * k
@@ -286,8 +387,12 @@ class TickModel:
             if shed:
                 causes["overload"] = causes.get("overload", 0.0) + share * shed * k
             if own_err:
-                key = "fault" if fx_err else "baseline"
-                causes[key] = causes.get(key, 0.0) + served * own_err * k
+                if fx_err:
+                    causes["fault"] = causes.get("fault", 0.0) + served * own_err * k
+                elif flag_err:
+                    causes["flag"] = causes.get("flag", 0.0) + served * own_err * k
+                else:
+                    causes["baseline"] = causes.get("baseline", 0.0) + served * own_err * k
             if pool_fail:
                 causes["pool_exhausted"] = causes.get("pool_exhausted", 0.0) + served * (1.0 - own_err) * pool_fail * k
             if dep_fail:
@@ -332,6 +437,7 @@ class TickModel:
         errors = limited + err_sum
         s.pass_ratio = passed / admitted if admitted > 0 else 1.0
         s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / max(n - dead, 1), mem_max, pool_max)
+        return connections
 
 
 def regroup(s) -> None:
@@ -341,20 +447,26 @@ def regroup(s) -> None:
     drained = s.drained_zones
     groups: dict[tuple, Cohort] = {}
     rotation = []
-    leaking = []
+    growing = []
     steady = 0.0
+    steady_disk = 0.0
+    carried: dict[int, list[float]] = {}
     for inst in s.instances:
+        previous = inst.cohort.backlog if inst.cohort is not None else 0.0
         inst.cohort = None
         alive = inst.state == RUNNING and inst.broken_since is None
         if alive:
+            if inst.leak_per_s or inst.disk_per_s:
+                growing.append(inst)
             if inst.leak_per_s:
-                leaking.append(inst)
                 mem_ratio = inst.memory / inst.memory_limit
                 pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
                 object.__setattr__(inst, "pressure", pressure)
             else:
                 steady = max(steady, inst.memory / inst.memory_limit)
                 object.__setattr__(inst, "pressure", 1.0)
+            if not inst.disk_per_s:
+                steady_disk = max(steady_disk, inst.disk / s.spec.disk_gb)
         if not (inst.ready and not inst.ejected and inst.zone not in drained):
             continue
         rotation.append(inst)
@@ -362,18 +474,23 @@ def regroup(s) -> None:
             key = ("dead", inst.zone, inst.version)
             dead_zone = inst.zone
         else:
-            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure)
+            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0)
             dead_zone = None
         cohort = groups.get(key)
         if cohort is None:
             cohort = groups[key] = Cohort(key if dead_zone is None else (inst.version,), dead_zone)
         cohort.members.append(inst)
         cohort.zones[inst.zone] = cohort.zones.get(inst.zone, 0) + 1
+        carried.setdefault(id(cohort), []).append(previous)
         inst.cohort = cohort
+    for cohort in groups.values():
+        queued = carried[id(cohort)]
+        cohort.backlog = sum(queued) / len(queued)  # each member keeps its queue; the cohort averages
     s.rotation = rotation
     s.cohorts = list(groups.values())
-    s.leaking = leaking
+    s.growing = growing
     s.steady_memory_ratio = steady
+    s.steady_disk_ratio = steady_disk
     s.dirty = False
 
 

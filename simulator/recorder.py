@@ -27,6 +27,14 @@ SERVICE_METRICS = (
     "restarts",
     "req_total",
     "err_total",
+    "lost_total",
+    "excluded_total",
+    "disk_ratio",
+    "hit_ratio",
+    "retry_rate",
+    "probe_success",
+    "cert_days",
+    "connections",
 )
 """Per-service metrics, every tick."""
 SPLIT_METRICS = ("rate", "error_ratio", "p99_ms")
@@ -63,21 +71,34 @@ class MetricsRecorder:
             b = self._service_buffers[name]
             ready = 0
             for i in s.rotation:
-                if i.broken_since is None:
+                if i.broken_since is None or i.gray:  # a gray failure passes its health checks
                     ready += 1
-            b[0][idx] = s.rate
-            b[1][idx] = s.errors
-            b[2][idx] = s.error_ratio
-            b[3][idx] = s.p50
-            b[4][idx] = s.p95
-            b[5][idx] = s.p99
-            b[6][idx] = s.cpu
-            b[7][idx] = s.memory_ratio
-            b[8][idx] = s.pool_ratio
-            b[9][idx] = ready
-            b[10][idx] = s.restarts_total
-            b[11][idx] = s.req_total
-            b[12][idx] = s.err_total
+            expired = s.cert_expires_at <= t
+            values = (
+                s.rate,
+                s.errors,
+                s.error_ratio,
+                s.p50,
+                s.p95,
+                s.p99,
+                s.cpu,
+                s.memory_ratio,
+                s.pool_ratio,
+                ready,
+                s.restarts_total,
+                s.req_total,
+                s.err_total,
+                s.lost_total,
+                s.excluded_total,
+                s.disk_ratio,
+                s.hit if s.spec.cache_for else math.nan,
+                s.retry_rate,
+                0.0 if expired or not ready or s.error_ratio > 0.5 else 1.0,
+                (s.cert_expires_at - t) / 86400.0,
+                s.conn_demand if s.spec.max_connections is not None else math.nan,
+            )
+            for buf, value in zip(b, values):  # same order as SERVICE_METRICS
+                buf[idx] = value
         self._count += 1
         if self._count % INSTANCE_EVERY == 1 or INSTANCE_EVERY == 1:
             self._record_coarse(t)

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scenarios.language.events import BadConfig, BadDeploy, MemoryLeak, ZoneOutage
+from scenarios.language.events import (
+    BadConfig,
+    BadDeploy,
+    BadFlag,
+    CacheFailure,
+    CertExpiry,
+    DiskFill,
+    MemoryLeak,
+    PoolLeak,
+    TrafficSurge,
+    ZoneOutage,
+)
 from scenarios.language.incident import (
+    CacheWarm,
+    CertValid,
+    ClientContained,
     ConfigNot,
+    DiskHeadroom,
+    FlagState,
     MemoryHeadroom,
     NotRunning,
     Requirement,
@@ -17,7 +33,7 @@ if TYPE_CHECKING:
     from simulator.simulation import Simulation
 
 
-def default_requirements(faults) -> list[Requirement]:
+def default_requirements(faults, entry: str) -> list[Requirement]:
     """What each fault implies when the scenario gives no ``resolution.require``."""
     out: list[Requirement] = []
     for f in faults:
@@ -32,6 +48,19 @@ def default_requirements(faults) -> list[Requirement]:
             out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
         elif isinstance(f, ZoneOutage):
             out.append(Requirement(zone_no_traffic=ZoneNoTraffic(zone=f.zone)))
+        elif isinstance(f, PoolLeak):
+            out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
+        elif isinstance(f, BadFlag):
+            out.append(Requirement(flag=FlagState(flag=f.flag, enabled=False)))
+        elif isinstance(f, CacheFailure):
+            out.append(Requirement(cache_warm=CacheWarm(service=f.service)))
+        elif isinstance(f, DiskFill):
+            out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
+            out.append(Requirement(disk_headroom=DiskHeadroom(service=f.service)))
+        elif isinstance(f, CertExpiry):
+            out.append(Requirement(cert_valid=CertValid(service=f.service)))
+        elif isinstance(f, TrafficSurge):
+            out.append(Requirement(client_contained=ClientContained(service=entry, client=f.client)))
     return out
 
 
@@ -41,7 +70,7 @@ class ResolutionJudge:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         res = sim.scenario.resolution
-        self.require = list(res.require) or default_requirements(sim.scenario.faults)
+        self.require = list(res.require) or default_requirements(sim.scenario.faults, sim.scenario.entry_service)
         self.any_of = list(res.any_of)
         self.healthy_for = res.healthy_for
 
@@ -67,6 +96,22 @@ class ResolutionJudge:
             return all(i.memory < below * i.memory_limit for i in s.instances)
         if req.flag:
             return world.flags.get(req.flag.flag) == req.flag.enabled
+        if req.cache_warm:
+            s = world.services[req.cache_warm.service]
+            return s.hit >= req.cache_warm.above * s.spec.hit_ratio
+        if req.cert_valid:
+            return not world.services[req.cert_valid.service].cert_expired(self.sim.now)
+        if req.disk_headroom:
+            s = world.services[req.disk_headroom.service]
+            return all(i.disk < req.disk_headroom.below * s.spec.disk_gb for i in s.instances)
+        if req.client_contained:
+            s = world.services[req.client_contained.service]
+            client = req.client_contained.client
+            limit = s.client_limits.get(client)
+            surge = world.surges.get(client, 0.0)
+            return surge <= 0.0 or (limit is not None and limit <= surge * 0.5 + 1.0)
+        if req.fallback:
+            return req.fallback.dependency in world.services[req.fallback.service].fallbacks
         raise AssertionError("Requirement validates exactly one field")
 
     def unmet(self) -> list[str]:

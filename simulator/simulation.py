@@ -108,6 +108,8 @@ class Simulation:
                 config=spec.config,
                 memory_limit=spec.memory.limit,
                 desired=spec.replicas,
+                cert_expires_at=spec.cert_days_left * 86400.0,
+                hit=spec.hit_ratio if spec.cache_for else 0.0,
                 sigma=spec.latency_spread,
                 p50=spec.latency_ms,
                 p95=spec.latency_ms * 3.7,
@@ -205,7 +207,7 @@ class Simulation:
             s = self.world.services[config.service]
             self.cluster.push_config(s, config.to, config.by, config.summary, 20.0)
         elif flag is not None:
-            self.world.flags[flag.flag] = flag.enabled
+            self.set_flag(flag.flag, flag.enabled)
             self.cluster.record_change(
                 "flag",
                 "",
@@ -214,6 +216,13 @@ class Simulation:
                 "",
                 str(flag.enabled).lower(),
             )
+
+    def set_flag(self, name: str, enabled: bool) -> None:
+        """Flip a feature flag in the world and recompute what depends on it."""
+        self.world.flags[name] = enabled
+        if not enabled:
+            self.world.flag_off_at[name] = self.env.now
+        self.faults.refresh_services()
 
     def _start_noise(self) -> None:
         for item in self.scenario.noise:
@@ -267,13 +276,22 @@ class Simulation:
             self.step(env.now, dt)
 
     def step(self, t: float, dt: float) -> None:
-        """One tick: model, OOM kills, metrics, logs, traces, SLI."""
-        self.model.step(dt, self.traffic.rate(t) * self.world.traffic_factor)
+        """One tick: model, OOM kills, full disks, metrics, logs, traces, SLI."""
+        world = self.world
+        world.now = t
+        user_rate = self.traffic.rate(t) * world.traffic_factor
+        surges = self.faults.surges(t, user_rate) if self.faults.has_surges else None
+        world.surges = surges or {}
+        self.model.step(dt, user_rate, surges)
         for inst in list(self.model.oom):
             self.faults.oom_kill(inst)
-        for s in self.world.services.values():
+        for inst in list(self.model.disk_full):
+            self.faults.disk_full(inst)
+        for s in world.services.values():
             s.req_total += s.rate * dt
             s.err_total += s.errors * dt
+            s.lost_total += s.lost * dt
+            s.excluded_total += s.excluded * dt
         self.recorder.record(t)
         self.log_gen.tick(t, dt)
         self.traces_gen.tick(t, dt)
@@ -307,6 +325,8 @@ class Simulation:
         result = self.dispatcher.apply(action, seat)
         if self.journal is not None:
             self.journal.action(self.env.now, seat, action, result.accepted, result.message)
+        if self.incident.state == "resolved":
+            self.end("resolved")  # after the resolve itself is journalled: the end record comes last
         return result
 
     def look(self, what: str, seat: str = "trainee", **detail: Any) -> None:
@@ -382,7 +402,7 @@ class Simulation:
                         i.state,
                         i.ready,
                         i.ready and not i.ejected and i.zone not in s.drained_zones,
-                        i.broken_since is None and i.state == RUNNING,
+                        (i.broken_since is None or i.gray) and i.state == RUNNING,
                         i.memory if i.state == RUNNING else 0.0,
                         i.memory_limit,
                         i.cpu,
@@ -493,9 +513,12 @@ class Simulation:
         start = self.sli.impact_start
         if start is None:
             return 0.0
-        name = f"{self.scenario.slo.service}.err_total"
-        before = self.series.value_at(name, start - self.tick)
-        return max(self.series.latest(name) - (0.0 if math.isnan(before) else before), 0.0)
+        failed = 0.0
+        for counter, sign in (("err_total", 1.0), ("lost_total", 1.0), ("excluded_total", -1.0)):
+            name = f"{self.scenario.slo.service}.{counter}"
+            before = self.series.value_at(name, start - self.tick)
+            failed += sign * (self.series.latest(name) - (0.0 if math.isnan(before) else before))
+        return max(failed, 0.0)
 
     def hidden_truth(self) -> dict[str, Any]:
         """Faults with actual onsets, root cause and solution: for debriefs and facilitators only."""

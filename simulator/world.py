@@ -36,7 +36,19 @@ _WATCHED = frozenset(
 class Cohort:
     """Instances of one service in the same state: the tick model computes their figures once."""
 
-    __slots__ = ("key", "members", "zones", "dead_zone", "rate", "errors", "cpu", "pool_ratio", "lat_factor", "p99")
+    __slots__ = (
+        "key",
+        "members",
+        "zones",
+        "dead_zone",
+        "rate",
+        "errors",
+        "cpu",
+        "pool_ratio",
+        "lat_factor",
+        "p99",
+        "backlog",
+    )
 
     def __init__(self, key: tuple, dead_zone: str | None) -> None:
         self.key = key
@@ -49,6 +61,8 @@ class Cohort:
         self.pool_ratio = 0.0
         self.lat_factor = 1.0
         self.p99 = 0.0
+        self.backlog = 0.0
+        """Requests queued on each member, waiting for a worker."""
 
 
 class Instance:
@@ -82,6 +96,10 @@ class Instance:
         "fx_lat",
         "fx_cpu",
         "fx_msg",
+        "fx_hold",
+        "disk",
+        "disk_per_s",
+        "gray",
         "cohort",
         "pressure",
     )
@@ -110,6 +128,10 @@ class Instance:
         self.fx_lat = 1.0
         self.fx_cpu = 1.0
         self.fx_msg = ""
+        self.fx_hold = 0.0
+        self.disk = 0.0
+        self.disk_per_s = 0.0
+        self.gray = False
         self.cohort: Cohort | None = None
         self.pressure = 1.0
 
@@ -195,10 +217,34 @@ class ServiceState:
     """Instances the load balancer sends traffic to."""
     cohorts: list[Cohort] = field(default_factory=list)
     """Rotation grouped by state."""
-    leaking: list[Instance] = field(default_factory=list)
-    """Running instances whose memory grows."""
+    growing: list[Instance] = field(default_factory=list)
+    """Running instances whose memory or disk use grows."""
     steady_memory_ratio: float = 0.0
     """Highest memory / limit among running instances that do not leak."""
+    steady_disk_ratio: float = 0.0
+    """Highest disk use / size among running instances whose disk does not fill."""
+    disk_ratio: float = 0.0
+    """Highest disk use / size in the last tick."""
+    extra_err: float = 0.0
+    """Service-wide extra failure share (a bad flag's cohort)."""
+    extra_msg: str = ""
+    hit: float = 0.0
+    """For a cache: current hit ratio."""
+    cert_expires_at: float = 1e12
+    """Simulated time its TLS certificate expires."""
+    lost: float = 0.0
+    """Requests per second that never reached it (TLS handshake failures at the clients)."""
+    lost_total: float = 0.0
+    excluded: float = 0.0
+    """Requests per second refused by a per-client rate limit (excluded from the SLI)."""
+    excluded_total: float = 0.0
+    conn_demand: float = 0.0
+    """For a database: connections its callers wanted in the last tick."""
+    conn_demand_next: float = 0.0
+    retry_rate: float = 0.0
+    """Retried calls per second it sent in the last tick."""
+    client_limits: dict[str, float] = field(default_factory=dict)
+    """Per-client rate limits at this service."""
     dirty: bool = True
     """Set when an instance changed state: the tick model regroups the cohorts."""
 
@@ -217,6 +263,10 @@ class ServiceState:
         """Service name."""
         return self.spec.name
 
+    def cert_expired(self, now: float) -> bool:
+        """Whether its certificate has expired at ``now``."""
+        return now >= self.cert_expires_at
+
 
 @dataclass
 class World:
@@ -232,6 +282,12 @@ class World:
     """Seconds a request to a dead target in that zone hangs."""
     traffic_factor: float = 1.0
     """Product of active traffic spikes."""
+    surges: dict[str, float] = field(default_factory=dict)
+    """Extra requests per second at the entry by client label (set every tick)."""
+    flag_off_at: dict[str, float] = field(default_factory=dict)
+    """When each flag was last switched off (clients notice at their next poll)."""
+    now: float = 0.0
+    """Time of the tick being computed."""
     instance_seq: int = 0
 
     def instance(self, instance_id: str) -> Instance | None:

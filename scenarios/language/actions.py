@@ -180,6 +180,8 @@ class RateLimit(ActionBase):
     """Service to protect (usually the edge)."""
     rps: float | None = Field(default=None, gt=0)
     """Admitted requests per second; omit to remove the limit."""
+    client: str | None = None
+    """Limit only this client's traffic (e.g. an app version); omit to limit everyone."""
 
 
 class FeatureFlagAction(ActionBase):

@@ -83,9 +83,26 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     for i, rule in enumerate(sc.alerting.rules):
         yield from svc(("alerting", "rules", i, "service"), rule.service)
 
+    for i, s in enumerate(sc.topology.services):
+        yield from flag(("topology", "services", i, "retries_flag"), s.retries_flag)
+        yield from svc(("topology", "services", i, "cache_for"), s.cache_for)
+    for i, f in enumerate(sc.faults):
+        yield from flag(("faults", i, "flag"), getattr(f, "flag", None))
+        if f.type == "cache_failure" and f.service in services and not sc.service(f.service).cache_for:
+            yield ("faults", i, "service"), f"{f.service!r} is not a cache; give it cache_for: <backend service>"
+
     for group in ("require", "any_of"):
         for i, req in enumerate(getattr(sc.resolution, group)):
-            for kind in ("not_running", "config_not", "memory_headroom"):
+            for kind in (
+                "not_running",
+                "config_not",
+                "memory_headroom",
+                "cache_warm",
+                "cert_valid",
+                "disk_headroom",
+                "client_contained",
+                "fallback",
+            ):
                 part = getattr(req, kind)
                 if part is not None:
                     yield from svc(("resolution", group, i, kind, "service"), part.service)

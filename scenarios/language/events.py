@@ -196,6 +196,114 @@ class BadConfig(FaultBase):
     """Log message of the failures."""
 
 
+class Latency(FaultBase):
+    """A service slows down (an external provider, a noisy neighbour, a degraded disk)."""
+
+    type: Literal["latency"]
+    service: Name
+    """Service that slows down."""
+    factor: float = Field(default=10.0, gt=1)
+    """Multiplier of its own latency."""
+    zone: Name | None = None
+    """Only its instances in this zone."""
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    """Extra failures while it lasts."""
+    lasts: Duration | None = None
+    """When it stops by itself (default: not during the scenario)."""
+    error_message: str = "upstream request timeout"
+    """Log message of the failures."""
+
+
+class BadFlag(FaultBase):
+    """A feature flag is switched on in stages and breaks the requests of the cohort it reaches."""
+
+    type: Literal["bad_flag"]
+    flag: Name
+    """Flag switched on (declared under topology.flags)."""
+    service: Name
+    """Service whose requests fail for the cohort."""
+    cohort: str = "users in the new checkout experiment"
+    """Who is affected, as support would describe them."""
+    stages: list[float] = Field(default_factory=lambda: [10.0, 50.0, 100.0])
+    """Rollout percentages, one stage every ``stage_every``."""
+    stage_every: Duration = 300.0
+    """Time between rollout stages."""
+    cohort_share: float = Field(default=1.0, gt=0, le=1)
+    """Share of traffic in the targeted cohort at 100 % rollout."""
+    error_rate: float = Field(default=0.8, ge=0, le=1)
+    """Share of the cohort's requests that fail."""
+    by: str = "@growth-team"
+    """Who flipped it (flag audit log)."""
+    error_message: str = "TypeError: Cannot read properties of undefined (reading 'price')"
+    """Log message of the failures."""
+
+
+class TrafficSurge(FaultBase):
+    """Extra traffic from one client (a DoS, or one's own app version hammering an endpoint)."""
+
+    type: Literal["traffic_surge"]
+    client: str
+    """Client label, e.g. ios-7.4.0 or bot-net; rate limits can target it."""
+    factor: float = Field(default=5.0, gt=1)
+    """Total traffic multiplier while it lasts (5 = four times normal on top)."""
+    ramp: Duration = 120.0
+    """Time to reach full strength."""
+    lasts: Duration | None = None
+    """When it stops by itself."""
+    flag: Name | None = None
+    """The surge comes from a client feature behind this flag: switching it off stops it."""
+    route: str = "GET /api/sync"
+    """Endpoint it concentrates on."""
+
+
+class CacheFailure(FaultBase):
+    """A cache loses its contents (restart, eviction storm): reads fall through to its backend."""
+
+    type: Literal["cache_failure"]
+    service: Name
+    """The cache (a service with cache_for)."""
+    hit_ratio: float = Field(default=0.0, ge=0, lt=1)
+    """Hit ratio right after the failure."""
+
+
+class DiskFill(FaultBase):
+    """Debug logging switched on by a config push fills the disks until writes fail."""
+
+    type: Literal["disk_fill"]
+    service: Name
+    """Service whose disks fill."""
+    revision: str
+    """Config revision that turns debug logging on (pushed at ``at``)."""
+    gb_per_hour: float = Field(default=30.0, gt=0)
+    """Fill rate per instance while the revision is active."""
+    by: str = "@dev"
+    """Who pushed it."""
+    summary: str = "log level DEBUG for payments investigation"
+    """Config audit log text."""
+
+
+class CertExpiry(FaultBase):
+    """A TLS certificate expires at ``at``: clients refuse to connect; nothing in the change log."""
+
+    type: Literal["cert_expiry"]
+    service: Name
+    """Service presenting the certificate."""
+
+
+class PoolLeak(FaultBase):
+    """A version holds database connections longer (a leaked transaction): its pool saturates."""
+
+    type: Literal["pool_leak"]
+    service: Name
+    """Service with the connection pool."""
+    version: str
+    """The leaking version; it is rolled out at ``at`` unless already running."""
+    hold_ms: float = Field(default=400.0, gt=0)
+    """Extra time each request holds a connection."""
+    by: str = "@deploy-bot"
+    """Who deploys it."""
+
+
 class ZoneOutage(FaultBase):
     """A zone loses power or network: its instances stop answering; the load balancer ejects them."""
 
@@ -208,7 +316,22 @@ class ZoneOutage(FaultBase):
     """Time until the load balancer's health checks eject the dead targets."""
     hang: Duration = 3.0
     """How long a request to a dead target hangs before it times out."""
+    gray: bool = False
+    """Gray failure: health checks still pass (nothing is ejected, dashboards look healthy) but requests hang."""
 
 
-Fault = Annotated[MemoryLeak | BadDeploy | BadConfig | ZoneOutage, Field(discriminator="type")]
+Fault = Annotated[
+    MemoryLeak
+    | BadDeploy
+    | BadConfig
+    | ZoneOutage
+    | Latency
+    | BadFlag
+    | TrafficSurge
+    | CacheFailure
+    | DiskFill
+    | CertExpiry
+    | PoolLeak,
+    Field(discriminator="type"),
+]
 """A fault injected into the system; ``type`` selects the model."""

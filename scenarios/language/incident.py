@@ -34,7 +34,21 @@ class AlertRule(Model):
     service: Name
     """Service the metric belongs to."""
     metric: Literal[
-        "error_ratio", "p99_ms", "p50_ms", "rate", "cpu", "memory_ratio", "restarts", "ready_ratio", "pool_ratio"
+        "error_ratio",
+        "p99_ms",
+        "p50_ms",
+        "rate",
+        "cpu",
+        "memory_ratio",
+        "restarts",
+        "ready_ratio",
+        "pool_ratio",
+        "disk_ratio",
+        "hit_ratio",
+        "retry_rate",
+        "probe_success",
+        "cert_days",
+        "connections",
     ]
     """Metric compared against the threshold."""
     op: Literal[">", "<"] = ">"
@@ -105,6 +119,49 @@ class FlagState(Model):
     """Required state."""
 
 
+class CacheWarm(Model):
+    """A cache's hit ratio is back above a share of its warm hit ratio."""
+
+    service: Name
+    """The cache."""
+    above: float = Field(default=0.8, gt=0, le=1)
+    """Share of its warm hit ratio."""
+
+
+class CertValid(Model):
+    """A service's TLS certificate is valid."""
+
+    service: Name
+    """Service."""
+
+
+class DiskHeadroom(Model):
+    """Every instance of a service has its disk below a share of its size."""
+
+    service: Name
+    """Service."""
+    below: float = Field(default=0.8, gt=0, le=1)
+    """Share of the disk."""
+
+
+class ClientContained(Model):
+    """A client's surge no longer reaches a service: its flag is off or it is rate limited there."""
+
+    service: Name
+    """Service (the entry)."""
+    client: str
+    """Client label of the surge."""
+
+
+class FallbackOn(Model):
+    """A caller no longer depends on a dependency (its fallback or circuit breaker is on)."""
+
+    service: Name
+    """Caller."""
+    dependency: Name
+    """Dependency."""
+
+
 class Requirement(Model):
     """One condition on the simulated system: exactly one of the fields."""
 
@@ -118,13 +175,38 @@ class Requirement(Model):
     """Memory is below a share of the limit."""
     flag: FlagState | None = None
     """A flag is in a given state."""
+    cache_warm: CacheWarm | None = None
+    """A cache is warm again."""
+    cert_valid: CertValid | None = None
+    """A certificate is valid."""
+    disk_headroom: DiskHeadroom | None = None
+    """Disks have room."""
+    client_contained: ClientContained | None = None
+    """A client's surge is contained."""
+    fallback: FallbackOn | None = None
+    """A caller is on its fallback."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Requirement:
-        kinds = ("not_running", "config_not", "zone_no_traffic", "memory_headroom", "flag")
+        kinds = REQUIREMENT_KINDS
         if sum(getattr(self, k) is not None for k in kinds) != 1:
             raise ValueError(f"give exactly one of {', '.join(kinds)}")
         return self
+
+
+REQUIREMENT_KINDS = (
+    "not_running",
+    "config_not",
+    "zone_no_traffic",
+    "memory_headroom",
+    "flag",
+    "cache_warm",
+    "cert_valid",
+    "disk_headroom",
+    "client_contained",
+    "fallback",
+)
+"""The kinds of requirement, one field each."""
 
 
 class Resolution(Model):

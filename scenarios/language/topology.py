@@ -40,6 +40,8 @@ class Service(Model):
     """Configuration revision every instance has at t=0."""
     capacity_rps: float = Field(default=200.0, gt=0)
     """Requests per second one instance serves before it saturates and sheds load."""
+    queue: Duration = Field(default=5.0, ge=0)
+    """Seconds of work an instance queues when overloaded before it rejects the excess (503)."""
     latency_ms: float = Field(default=20.0, gt=0)
     """Median time the service spends on a request itself, excluding its dependencies."""
     latency_spread: float = Field(default=0.8, gt=0, le=3)
@@ -61,6 +63,22 @@ class Service(Model):
     """HTTP routes it serves, used for span names and log attributes (defaults by kind)."""
     calls: dict[Name, float] = Field(default_factory=dict)
     """Call graph edges: dependency name -> calls per request (fan-out; 0.2 means one request in five)."""
+    retries_flag: Name | None = None
+    """Feature flag that enables the retries (retries apply only while it is on); none = always on."""
+    cache_for: Name | None = None
+    """For a cache: the service it fronts (cache-aside). Callers of the cache call that service on a miss."""
+    hit_ratio: float = Field(default=0.95, ge=0, lt=1)
+    """For a cache: the hit ratio when warm."""
+    warm_minutes: float = Field(default=8.0, gt=0)
+    """For a cache: minutes for an empty cache to refill most of the way when its backend answers."""
+    max_connections: int | None = Field(default=None, ge=1)
+    """For a database: connections it accepts in total; beyond it clients get 'too many clients'."""
+    disk_gb: float = Field(default=100.0, gt=0)
+    """Disk size of one instance."""
+    disk_used_gb: float = Field(default=30.0, ge=0)
+    """Disk used on a fresh instance (logs rotate at this level)."""
+    cert_days_left: float = Field(default=212.0)
+    """Days until its TLS certificate expires at t=0 (a cert_expiry fault overrides it)."""
     retries: int = Field(default=0, ge=0, le=5)
     """Retries per failed dependency call (each retry multiplies load on the dependency)."""
     owner: str = "@team"
