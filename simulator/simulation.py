@@ -450,7 +450,8 @@ class Simulation:
     def split_values(self, service: str, dimension: str) -> list[str]:
         """Zones or versions a service has split series for."""
         prefix = f"{service}@{dimension}="
-        return sorted({n[len(prefix) :].rsplit(".", 1)[0] for n in self.series.names() if n.startswith(prefix)})
+        names = self.recorder.instance_series.names()
+        return sorted({n[len(prefix) :].rsplit(".", 1)[0] for n in names if n.startswith(prefix)})
 
     def logs(self, **filters: Any) -> list[LogRecord]:
         """Log lines; see :meth:`LogStore.query` for the filters."""
