@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
 from scenarios.language.checks import cross_check
+from scenarios.language.variants import combinations, placeholders, substitute
 from scenarios.language.scenario import Scenario
 from scenarios.type_paths import Loc, data_path, discriminator_tags, field_names, unwrap
 
@@ -77,17 +78,49 @@ def load_scenario_text(text: str, filename: str) -> Scenario:
         raise _error(
             filename, text, 1, 1, f"the top level must be a mapping of scenario fields (id, title, ...), not {found}"
         )
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems += _validation_problems(exc, Scenario, positions, filename)
-        raise ScenarioError(problems, {filename: text}) from None
-    for loc, message in cross_check(scenario):
-        line, col = positions.find(loc, at_key=_names_key(Scenario, loc, message))
-        problems.append(SourceProblem(filename, line, col, format_path(loc), message))
+    variables = data.get("variables")
+    assignments = combinations(variables) if _variables_ok(variables) else [{}]
+    first: Scenario | None = None
+    for values in assignments:
+        # Every variant must be valid: validate each combination of variable values.
+        try:
+            scenario = Scenario.model_validate(substitute(data, values) if values else data)
+        except ValidationError as exc:
+            problems += _validation_problems(exc, Scenario, positions, filename)
+            if values:
+                shown = ", ".join(f"{k}={v}" for k, v in values.items())
+                problems = [_with_variant(p, shown) for p in problems]
+            raise ScenarioError(problems, {filename: text}) from None
+        for loc, message in cross_check(scenario):
+            line, col = positions.find(loc, at_key=_names_key(Scenario, loc, message))
+            suffix = f" (with {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
+            problems.append(SourceProblem(filename, line, col, format_path(loc), message + suffix))
+        if first is None:
+            first = scenario.with_template(data, values) if values else scenario
+        if problems:
+            break
+    undeclared = placeholders(data) - set(variables or {})
+    for name in sorted(undeclared):
+        problems.append(
+            SourceProblem(filename, 1, 1, "variables", f"${{{name}}} is used but not declared under variables")
+        )
     if problems:
         raise ScenarioError(problems, {filename: text})
-    return scenario
+    assert first is not None
+    return first
+
+
+def _variables_ok(variables: Any) -> bool:
+    """Whether ``variables`` is shaped right for substitution (the model reports it otherwise)."""
+    return (
+        isinstance(variables, dict)
+        and bool(variables)
+        and all(isinstance(v, list) and v and all(isinstance(x, str) for x in v) for v in variables.values())
+    )
+
+
+def _with_variant(problem: SourceProblem, shown: str) -> SourceProblem:
+    return SourceProblem(problem.file, problem.line, problem.col, problem.path, f"{problem.message} (with {shown})")
 
 
 def load_actions(path: str | Path) -> list[Action]:

@@ -42,6 +42,8 @@ class IncidentState:
     premature_resolves: list[float] = field(default_factory=list)
     hints: list[tuple[float, str]] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    """MessageView of every message that has arrived."""
     harmful: list[tuple[float, str, str]] = field(default_factory=list)
     """(time, action, why)."""
 

@@ -40,6 +40,8 @@ from simulator.views import (
     LogRecord,
     Operation,
     PageView,
+    MessageView,
+    RunbookView,
     ServiceView,
     TimelineEvent,
     Trace,
@@ -56,6 +58,7 @@ class Simulation:
     """A deterministic run of one scenario with one seed."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, journal: Journal | None = None) -> None:
+        scenario = scenario.for_seed(seed)  # the seed picks the variant (which zone, which service...)
         self.scenario = scenario
         self.seed = seed
         self.journal = journal
@@ -65,6 +68,8 @@ class Simulation:
         self.incident = IncidentState()
         self.changes: list[ChangeRecord] = []
         self.operations = OperationTracker()
+        self.looks: list[dict[str, Any]] = []
+        """What seats looked at, in order (also in the journal)."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
 
@@ -254,6 +259,15 @@ class Simulation:
     def _start_hints(self) -> None:
         for hint in self.scenario.hints:
             self.env.process(self._hint(hint.after, hint.text))
+        for message in self.scenario.messages:
+            self.env.process(self._message(message))
+
+    def _message(self, message) -> Generator:
+        if message.at > 0:
+            yield self.env.timeout(message.at)
+        view = MessageView(self.env.now, message.from_, message.channel, message.text)
+        self.incident.messages.append(view)
+        self.incident.log(self.env.now, "system", "message", f"{message.channel} from {message.from_}: {message.text}")
 
     def _hint(self, after: float, text: str) -> Generator:
         yield self.env.timeout(after)
@@ -331,6 +345,8 @@ class Simulation:
 
     def look(self, what: str, seat: str = "trainee", **detail: Any) -> None:
         """Record what a seat looked at (the investigation path; replay ignores it)."""
+        if what != "checkpoint":
+            self.looks.append({"t": self.env.now, "seat": seat, "what": what, **detail})
         if self.journal is not None:
             self.journal.look(self.env.now, seat, what, **detail)
 
@@ -521,10 +537,22 @@ class Simulation:
             failed += sign * (self.series.latest(name) - (0.0 if math.isnan(before) else before))
         return max(failed, 0.0)
 
+    def messages(self) -> list[MessageView]:
+        """Messages from colleagues, stakeholders and tickets that have arrived."""
+        return list(self.incident.messages)
+
+    def runbooks(self) -> list[RunbookView]:
+        """The team's runbooks (whether one is stale is for the trainee to notice)."""
+        return [RunbookView(r.service, r.title, r.body) for r in self.scenario.runbooks]
+
     def hidden_truth(self) -> dict[str, Any]:
         """Faults with actual onsets, root cause and solution: for debriefs and facilitators only."""
         sc = self.scenario
         return {
+            "variant": sc.chosen,
+            "messages": [m.model_dump(mode="json", by_alias=True) for m in sc.messages],
+            "evidence": [e.model_dump(mode="json") for e in sc.evidence],
+            "stale_runbooks": [r.service for r in sc.runbooks if r.stale],
             "faults": self.faults.describe(),
             "root_cause": sc.root_cause.model_dump(mode="json"),
             "solution": [a.model_dump(mode="json", exclude_none=True) for a in sc.solution],

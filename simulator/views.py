@@ -246,3 +246,22 @@ class IncidentView:
     escalations: tuple[tuple[float, str], ...]
     hints: tuple[tuple[float, str], ...]
     """Hints released so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """A message that has arrived (its hidden kind is not included)."""
+
+    t: float
+    sender: str
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookView:
+    """A runbook as the trainee reads it."""
+
+    service: str
+    title: str
+    body: str

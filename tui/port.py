@@ -7,7 +7,7 @@ they work the same in both. Nothing here exposes the hidden truth before the ses
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scenarios.language.actions import Action
@@ -20,8 +20,10 @@ from simulator.views import (
     IncidentView,
     InstanceView,
     LogRecord,
+    MessageView,
     Operation,
     PageView,
+    RunbookView,
     ServiceView,
     TimelineEvent,
     Trace,
@@ -65,6 +67,10 @@ class Debrief:
     timeline: list[TimelineEvent]
     postmortem: dict[str, Any]
     journal_path: str | None
+    truth: dict[str, Any] = field(default_factory=dict)
+    """The rest of the hidden truth: variant, messages with their kinds, evidence, stale runbooks."""
+    looks: list[dict[str, Any]] = field(default_factory=list)
+    """What the trainee looked at and when (the investigation path)."""
 
 
 class SessionPort(Protocol):
@@ -114,6 +120,10 @@ class SessionPort(Protocol):
     def incident_view(self) -> IncidentView: ...
     def sli_status(self) -> dict[str, Any]: ...
     def flags(self) -> dict[str, bool]: ...
+    def messages(self) -> list[MessageView]:
+        """Messages from colleagues, stakeholders and tickets that have arrived."""
+
+    def runbooks(self) -> list[RunbookView]: ...
 
     # doing things
     def apply(self, action: Action) -> ActionResult: ...

@@ -93,7 +93,9 @@ class LocalSession:
         data = read_journal(journal_path)
         header = data.header
         if data.end is not None:
-            raise JournalError(f"{journal_path}: this session already ended ({data.end.get('reason')}); use `misfortune replay`")
+            raise JournalError(
+                f"{journal_path}: this session already ended ({data.end.get('reason')}); use `misfortune replay`"
+            )
         path = Path(header["scenario_path"]) if header.get("scenario_path") else None
         if path is not None and path.is_file() and file_sha256(path) == header.get("scenario_sha256"):
             scenario = load_scenario(path)
@@ -112,6 +114,9 @@ class LocalSession:
             last = t
         resumed_at = max([last] + [float(look.get("t", 0.0)) for look in data.looks])
         sim.run_until(resumed_at)
+        sim.looks = [
+            {k: v for k, v in look.items() if k != "type"} for look in data.looks if look.get("what") != "checkpoint"
+        ]
         handle = Journal(journal_path, {}, append=True)
         sim.journal = handle
         session = cls(sim, path, handle)
@@ -160,9 +165,21 @@ class LocalSession:
         """The trainee's starting knowledge."""
         sc = self.sim.scenario
         return Briefing(
-            sc.id, sc.title, sc.difficulty, tuple(sc.tags), sc.briefing, sc.duration, sc.slo.service,
-            sc.slo.availability, sc.slo.latency_p99_ms, sc.primary, sc.secondary, tuple(sc.topology.zones),
-            tuple(self.sim.service_names()), tuple(f.name for f in sc.topology.flags), self.sim.seed,
+            sc.id,
+            sc.title,
+            sc.difficulty,
+            tuple(sc.tags),
+            sc.briefing,
+            sc.duration,
+            sc.slo.service,
+            sc.slo.availability,
+            sc.slo.latency_p99_ms,
+            sc.primary,
+            sc.secondary,
+            tuple(sc.topology.zones),
+            tuple(self.sim.service_names()),
+            tuple(f.name for f in sc.topology.flags),
+            self.sim.seed,
             sc.alerting.ack_timeout,
         )
 
@@ -214,6 +231,12 @@ class LocalSession:
     def flags(self) -> dict[str, bool]:
         return self.sim.flags()
 
+    def messages(self):
+        return self.sim.messages()
+
+    def runbooks(self):
+        return self.sim.runbooks()
+
     # --- doing -------------------------------------------------------------------------------
 
     def apply(self, action: Action) -> ActionResult:
@@ -251,6 +274,8 @@ class LocalSession:
             timeline=self.sim.timeline(),
             postmortem=sc.postmortem.model_dump(mode="json"),
             journal_path=self.journal_path,
+            truth={k: v for k, v in truth.items() if k not in ("root_cause", "faults", "solution", "traps")},
+            looks=list(self.sim.looks),
         )
 
     def end_now(self, reason: str = "gave_up") -> None:

@@ -112,6 +112,12 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
                 yield from flag(("resolution", group, i, "flag", "flag"), req.flag.flag)
 
     yield from svc(("root_cause", "service"), sc.root_cause.service)
+    for i, rb in enumerate(sc.runbooks):
+        yield from svc(("runbooks", i, "service"), rb.service)
+    for i, msg in enumerate(sc.messages):
+        yield from when(("messages", i, "at"), msg.at)
+    for i, ev in enumerate(sc.evidence):
+        yield from svc(("evidence", i, "service"), ev.service)
     for i, hint in enumerate(sc.hints):
         yield from when(("hints", i, "after"), hint.after)
 

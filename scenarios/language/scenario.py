@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
+
+from typing import Literal
 
 from scenarios.durations import Duration
 from scenarios.language.actions import Action
@@ -23,8 +25,54 @@ class Trap(Model):
     """Why it is wrong, shown in the debrief."""
 
 
+class Runbook(Model):
+    """A service's runbook as the team wrote it (possibly out of date)."""
+
+    service: Name
+    """Service it covers."""
+    title: str
+    """Title."""
+    body: str
+    """Markdown: architecture, dashboards to check, known failure modes, rollback procedure."""
+    stale: bool = False
+    """Deliberately out of date; the postmortem asks for it to be updated."""
+
+
+class Message(Model):
+    """A timed message from a colleague, a stakeholder or a ticket."""
+
+    at: Duration
+    """When it arrives."""
+    from_: str = Field(alias="from")
+    """Who sends it, e.g. '@lee (checkout developer)'."""
+    channel: Literal["chat", "ticket", "email", "phone"] = "chat"
+    """Where it arrives."""
+    text: str
+    """The message."""
+    kind: Literal["clue", "noise", "question"] = "noise"
+    """Hidden until the debrief: a clue, noise, or a question the IMOC should answer."""
+    expects: str | None = None
+    """For a question: what a good answer covers (shown in the debrief)."""
+
+
+class Evidence(Model):
+    """Something a good responder would look at; the debrief compares the trainee's path with it."""
+
+    kind: Literal["change", "log", "trace", "metric", "runbook", "profile", "split"]
+    """What kind of look it is."""
+    description: str
+    """What it shows, in a sentence."""
+    service: Name | None = None
+    """Service it is about."""
+    match: str | None = None
+    """Text that identifies it: a metric name, a log message fragment, a change summary fragment."""
+
+
 class Scenario(Model):
     """One incident scenario: the system, what goes wrong, and how the attempt is judged."""
+
+    _template: dict[str, Any] | None = PrivateAttr(default=None)
+    _chosen: dict[str, str] = PrivateAttr(default_factory=dict)
 
     id: Name
     """Unique kebab-case id, e.g. checkout-oom-leak."""
@@ -70,6 +118,14 @@ class Scenario(Model):
     """Expert times."""
     postmortem: Postmortem = Postmortem()
     """Postmortem material."""
+    runbooks: list[Runbook] = Field(default_factory=list)
+    """Runbooks the trainee can read in the console."""
+    messages: list[Message] = Field(default_factory=list)
+    """Messages from colleagues, stakeholders and tickets."""
+    evidence: list[Evidence] = Field(default_factory=list)
+    """What a good responder would look at."""
+    variables: dict[str, list[str]] = Field(default_factory=dict)
+    """Seeded variants: each variable takes one of its values per seed; write ${name} in any string."""
     secondary: str = "@sam (secondary on-call)"
     """Who a page escalates to."""
     primary: str = "you (primary on-call)"
@@ -86,6 +142,28 @@ class Scenario(Model):
     def entry_service(self) -> str:
         """Service that receives user traffic."""
         return self.traffic.entry or self.slo.service
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        """The variable values this scenario was built with (empty without variables)."""
+        return dict(self._chosen)
+
+    def with_template(self, template: dict[str, Any], chosen: dict[str, str]) -> Scenario:
+        """Remember the raw data with placeholders, so :meth:`for_seed` can build other variants."""
+        self._template = template
+        self._chosen = dict(chosen)
+        return self
+
+    def for_seed(self, seed: int) -> Scenario:
+        """The variant a seed plays (itself when the scenario has no variables)."""
+        if not self.variables or self._template is None:
+            return self
+        from scenarios.language.variants import choose, substitute
+
+        chosen = choose(self.variables, seed)
+        if chosen == self._chosen:
+            return self
+        return Scenario.model_validate(substitute(self._template, chosen)).with_template(self._template, chosen)
 
 
 __all__ = ["Scenario", "Trap", "Duration"]
