@@ -22,7 +22,7 @@ _LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}
 _ERROR_LINES_CAP = 2.0
 # Share of requests that get an access-log line, and the cap per service.
 _ACCESS_SAMPLE = 0.004
-_ACCESS_CAP = 0.5
+_ACCESS_CAP = 0.3
 
 _BACKGROUND = {
     "service": [
@@ -63,10 +63,38 @@ def span_id(rng: random.Random) -> str:
     return f"{rng.getrandbits(64):016x}"
 
 
-class LogStore:
-    """Bounded store of log lines, oldest dropped first."""
+_ATTR_KEYS = ("http.route", "http.response.status_code", "error.type", "duration_ms", "probe")
 
-    def __init__(self, capacity: int = 400_000) -> None:
+
+def _pack(attributes: dict | None) -> tuple | dict | None:
+    """Attributes as a small tuple when they use only the common keys (a dict per line costs ~4x)."""
+    if not attributes:
+        return None
+    if all(k in _ATTR_KEYS for k in attributes):
+        return tuple(attributes.get(k) for k in _ATTR_KEYS)
+    return dict(attributes)
+
+
+def _unpack(packed: tuple | dict | None) -> dict:
+    if packed is None:
+        return {}
+    if isinstance(packed, dict):
+        return dict(packed)
+    return {k: v for k, v in zip(_ATTR_KEYS, packed, strict=True) if v is not None}
+
+
+def _hex_id(value: str) -> int:
+    """Trace and span ids are kept as integers (a 32-digit string costs twice as much)."""
+    return int(value, 16) if value else 0
+
+
+class LogStore:
+    """Bounded store of log lines, oldest dropped first.
+
+    Lines are compact tuples (shared strings, integer ids, packed attributes): about 300 bytes each.
+    """
+
+    def __init__(self, capacity: int = 150_000) -> None:
         self.lines: deque[tuple] = deque(maxlen=capacity)
         self.total = 0
 
@@ -84,7 +112,9 @@ class LogStore:
         attributes: dict | None = None,
     ) -> None:
         """Append one line."""
-        self.lines.append((t, level, service, version, zone, instance, message, trace, span, attributes))
+        self.lines.append(
+            (t, level, service, version, zone, instance, message, _hex_id(trace), _hex_id(span), _pack(attributes))
+        )
         self.total += 1
 
     def query(
@@ -105,6 +135,11 @@ class LogStore:
         """
         min_rank = _LEVEL_RANK.get(level.upper(), 0) if level else 0
         needle = text.lower() if text else None
+        if trace_id:
+            try:
+                wanted_trace = int(trace_id, 16)
+            except ValueError:
+                return []  # not a hex trace id: nothing can match
         out: list[tuple] = []
         for line in reversed(self.lines):
             t = line[0]
@@ -116,7 +151,7 @@ class LogStore:
                 continue
             if min_rank and _LEVEL_RANK[line[1]] < min_rank:
                 continue
-            if trace_id and line[7] != trace_id:
+            if trace_id and line[7] != wanted_trace:
                 continue
             if instance and line[5] != instance:
                 continue
@@ -140,7 +175,18 @@ class LogStore:
 
 def _record(line: tuple) -> LogRecord:
     t, level, service, version, zone, instance, message, trace, span, attrs = line
-    return LogRecord(t, level, service, version, zone, instance, message, trace, span, attrs or {})
+    return LogRecord(
+        t,
+        level,
+        service,
+        version,
+        zone,
+        instance,
+        message,
+        f"{trace:032x}" if trace else "",
+        f"{span:016x}" if span else "",
+        _unpack(attrs),
+    )
 
 
 class LogGenerator:
