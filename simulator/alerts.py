@@ -16,6 +16,7 @@ import simpy
 
 from scenarios.language.incident import AlertRule
 from scenarios.language.scenario import Scenario
+from simulator.recorder import store_of
 from simulator.series import SeriesStore
 from simulator.views import AlertView, PageView
 
@@ -30,6 +31,12 @@ _METRIC_SERIES = {
     "memory_ratio": "memory_ratio",
     "restarts": "restarts",
     "pool_ratio": "pool_ratio",
+    "disk_ratio": "disk_ratio",
+    "hit_ratio": "hit_ratio",
+    "retry_rate": "retry_rate",
+    "probe_success": "probe_success",
+    "cert_days": "cert_days",
+    "connections": "connections",
 }
 
 
@@ -69,10 +76,20 @@ class Page:
 class AlertEngine:
     """Evaluates rules, keeps alert history, sends and escalates pages."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, series: SeriesStore, timeline, primary: str) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        series: SeriesStore,
+        timeline,
+        primary: str,
+        coarse: SeriesStore | None = None,
+    ) -> None:
         self.env = env
         self.scenario = scenario
         self.series = series
+        self.coarse = coarse or series
+        """Store of the slow metrics (memory, readiness, restarts, disk, ...)."""
         self.timeline = timeline
         self.primary = primary
         self.rules: list[_RuleState] = []
@@ -165,9 +182,10 @@ class AlertEngine:
         self, service: str, metric: str, op: str, threshold: float, window: float
     ) -> Callable[[float], tuple[bool, float]]:
         name = f"{service}.{metric}"
+        store = self.coarse if store_of(metric) == "coarse" else self.series
 
         def check(now: float) -> tuple[bool, float]:
-            values = self.series.values(name, now - window, now)
+            values = store.values(name, now - window, now)
             if not values:
                 return False, 0.0
             # Counters (restarts) alert on their increase over the window, gauges on their mean.

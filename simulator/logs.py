@@ -66,11 +66,14 @@ def span_id(rng: random.Random) -> str:
 _ATTR_KEYS = ("http.route", "http.response.status_code", "error.type", "duration_ms", "probe")
 
 
+_ATTR_SET = frozenset(_ATTR_KEYS)
+
+
 def _pack(attributes: dict | None) -> tuple | dict | None:
     """Attributes as a small tuple when they use only the common keys (a dict per line costs ~4x)."""
     if not attributes:
         return None
-    if all(k in _ATTR_KEYS for k in attributes):
+    if attributes.keys() <= _ATTR_SET:
         return tuple(attributes.get(k) for k in _ATTR_KEYS)
     return dict(attributes)
 

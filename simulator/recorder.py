@@ -1,8 +1,9 @@
 """Writes each tick's model figures into ring-buffer series (RED, USE, splits by zone and version).
 
-Series names: ``{service}.{metric}`` every tick; a second, coarser store (every ``INSTANCE_EVERY``
-ticks) holds the splits ``{service}@zone={zone}.{metric}`` and ``{service}@version={version}.{metric}``
-and the per-instance series ``{instance}.{metric}``.
+Series names: ``{service}.{metric}`` for SERVICE_METRICS every tick; a second, coarser store (every
+``INSTANCE_EVERY`` ticks) holds the slow service metrics (memory, readiness, restarts, disk, cache hit
+ratio, probes, certificate days, connections), the splits ``{service}@zone={zone}.{metric}`` and
+``{service}@version={version}.{metric}``, and the per-instance series ``{instance}.{metric}``.
 """
 
 from __future__ import annotations
@@ -21,27 +22,44 @@ SERVICE_METRICS = (
     "p95_ms",
     "p99_ms",
     "cpu",
-    "memory_ratio",
     "pool_ratio",
-    "ready",
-    "restarts",
+    "retry_rate",
     "req_total",
     "err_total",
     "lost_total",
     "excluded_total",
+)
+"""Per-service metrics, every tick (RED, saturation and the SLI counters)."""
+SLOW_METRICS = (
+    "memory_ratio",
+    "ready",
+    "restarts",
     "disk_ratio",
     "hit_ratio",
-    "retry_rate",
     "probe_success",
     "cert_days",
     "connections",
 )
-"""Per-service metrics, every tick."""
+"""Per-service metrics that move slowly, every ``INSTANCE_EVERY`` ticks in the coarse store."""
 SPLIT_METRICS = ("rate", "error_ratio", "p99_ms")
 """Metrics split by zone and by version."""
 INSTANCE_METRICS = ("memory_mb", "cpu", "rate", "error_ratio")
 """Per-instance metrics, every ``INSTANCE_EVERY`` ticks."""
 INSTANCE_EVERY = 5
+
+
+def _applies(svc, metric: str) -> bool:
+    """Whether a slow metric means anything for this service (no hit ratio for a non-cache...)."""
+    if metric == "hit_ratio":
+        return bool(svc.spec.cache_for)
+    if metric == "connections":
+        return svc.spec.max_connections is not None
+    return True
+
+
+def store_of(metric: str) -> str:
+    """Which store holds a service metric: 'fine' (every tick) or 'coarse'."""
+    return "coarse" if metric in SLOW_METRICS else "fine"
 
 
 def split_name(service: str, dimension: str, value: str, metric: str) -> str:
@@ -60,6 +78,12 @@ class MetricsRecorder:
         self._service_buffers = {
             name: [self.series.writer(f"{name}.{m}") for m in SERVICE_METRICS] for name in world.services
         }
+        self._slow_buffers = {
+            name: [
+                (i, self.instance_series.writer(f"{name}.{m}")) for i, m in enumerate(SLOW_METRICS) if _applies(svc, m)
+            ]
+            for name, svc in world.services.items()
+        }
         self._instance_writers: dict[str, list] = {}
         self._gone: dict[str, int] = {}
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
@@ -69,36 +93,19 @@ class MetricsRecorder:
         idx = self.series.begin_step(t)
         for name, s in self.world.services.items():
             b = self._service_buffers[name]
-            ready = 0
-            for i in s.rotation:
-                if i.broken_since is None or i.gray:  # a gray failure passes its health checks
-                    ready += 1
-            expired = s.cert_expires_at <= t
-            values = (
-                s.rate,
-                s.errors,
-                s.error_ratio,
-                s.p50,
-                s.p95,
-                s.p99,
-                s.cpu,
-                s.memory_ratio,
-                s.pool_ratio,
-                ready,
-                s.restarts_total,
-                s.req_total,
-                s.err_total,
-                s.lost_total,
-                s.excluded_total,
-                s.disk_ratio,
-                s.hit if s.spec.cache_for else math.nan,
-                s.retry_rate,
-                0.0 if expired or not ready or s.error_ratio > 0.5 else 1.0,
-                (s.cert_expires_at - t) / 86400.0,
-                s.conn_demand if s.spec.max_connections is not None else math.nan,
-            )
-            for buf, value in zip(b, values):  # same order as SERVICE_METRICS
-                buf[idx] = value
+            b[0][idx] = s.rate
+            b[1][idx] = s.errors
+            b[2][idx] = s.error_ratio
+            b[3][idx] = s.p50
+            b[4][idx] = s.p95
+            b[5][idx] = s.p99
+            b[6][idx] = s.cpu
+            b[7][idx] = s.pool_ratio
+            b[8][idx] = s.retry_rate
+            b[9][idx] = s.req_total
+            b[10][idx] = s.err_total
+            b[11][idx] = s.lost_total
+            b[12][idx] = s.excluded_total
         self._count += 1
         if self._count % INSTANCE_EVERY == 1 or INSTANCE_EVERY == 1:
             self._record_coarse(t)
@@ -108,6 +115,22 @@ class MetricsRecorder:
         store = self.instance_series
         idx = store.begin_step(t)
         for name, s in self.world.services.items():
+            ready = 0
+            for i in s.rotation:
+                if i.broken_since is None or i.gray:  # a gray failure passes its health checks
+                    ready += 1
+            values = (
+                s.memory_ratio,
+                ready,
+                s.restarts_total,
+                s.disk_ratio,
+                s.hit,
+                0.0 if s.cert_expires_at <= t or not ready or s.error_ratio > 0.5 else 1.0,
+                (s.cert_expires_at - t) / 86400.0,
+                s.conn_demand,
+            )
+            for i, buf in self._slow_buffers[name]:
+                buf[idx] = values[i]
             self._record_splits(idx, name, "zone", splits(s, "zone"))
             self._record_splits(idx, name, "version", splits(s, "version"))
         self._record_instances(idx)

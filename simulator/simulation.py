@@ -14,7 +14,7 @@ from typing import Any
 
 import simpy
 
-from scenarios.language.actions import Action
+from scenarios.language.actions import MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario
 from simulator.actions import ActionDispatcher
 from simulator.alerts import AlertEngine
@@ -24,10 +24,11 @@ from simulator.incident import IncidentState, SliTracker
 from simulator.journal import Journal
 from simulator.logs import LogGenerator, LogStore
 from simulator.model import TickModel
-from simulator.recorder import MetricsRecorder, split_name
+from simulator.profile_desk import ProfileDesk, ProfileRequest
+from simulator.recorder import MetricsRecorder, split_name, store_of
 from simulator.resolution import ResolutionJudge
 from simulator.rng import RandomStreams
-from simulator.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report, _round, grade_for, outcome_of
+from simulator.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report, _round, grade_for, outcome_of, role_parts
 from simulator.series import Series
 from simulator.traces import TraceGenerator, TraceStore
 from simulator.traffic import TrafficModel
@@ -70,6 +71,8 @@ class Simulation:
         self.operations = OperationTracker()
         self.looks: list[dict[str, Any]] = []
         """What seats looked at, in order (also in the journal)."""
+        self.injected_alerts: set[str] = set()
+        """Alerts a facilitator injected: distractions, never the incident's first page."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
 
@@ -89,7 +92,9 @@ class Simulation:
         self.model = TickModel(self.world, scenario.entry_service)
         self.traffic = TrafficModel(scenario.traffic, self.rng["traffic"])
         self.sli = SliTracker(scenario, self.series)
-        self.alerts = AlertEngine(self.env, scenario, self.series, self._alert_event, scenario.primary)
+        self.alerts = AlertEngine(
+            self.env, scenario, self.series, self._alert_event, scenario.primary, self.recorder.instance_series
+        )
         self._place_initial_instances()
         self._apply_history()
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
@@ -98,6 +103,7 @@ class Simulation:
             self.faults.refresh(inst)
         self.judge = ResolutionJudge(self)
         self.dispatcher = ActionDispatcher(self)
+        self.profiler = ProfileDesk(self)
         self._start_noise()
         self._start_hints()
         self.env.process(self._tick_forever())
@@ -265,14 +271,24 @@ class Simulation:
     def _message(self, message) -> Generator:
         if message.at > 0:
             yield self.env.timeout(message.at)
-        view = MessageView(self.env.now, message.from_, message.channel, message.text)
+        self.deliver_message(MessageView(self.env.now, message.from_, message.channel, message.text))
+
+    def deliver_message(self, view: MessageView) -> None:
+        """A message arrives (timed by the scenario, or injected by a facilitator)."""
         self.incident.messages.append(view)
-        self.incident.log(self.env.now, "system", "message", f"{message.channel} from {message.from_}: {message.text}")
+        self.incident.log(view.t, "system", "message", f"{view.channel} from {view.sender}: {view.text}")
 
     def _hint(self, after: float, text: str) -> Generator:
         yield self.env.timeout(after)
+        self.release_hint(text)
+
+    def release_hint(self, text: str) -> bool:
+        """Show a hint now; False if it was already released (a facilitator may release one early)."""
+        if any(released == text for _, released in self.incident.hints):
+            return False
         self.incident.hints.append((self.env.now, text))
         self.incident.log(self.env.now, "system", "hint", text)
+        return True
 
     def _system_event(self, t: float, kind: str, text: str) -> None:
         self.incident.log(t, "system", kind, text)
@@ -349,6 +365,18 @@ class Simulation:
             self.looks.append({"t": self.env.now, "seat": seat, "what": what, **detail})
         if self.journal is not None:
             self.journal.look(self.env.now, seat, what, **detail)
+
+    def take_profile(self, kind: str, instance: str, seconds: float = 30.0, seat: str = "trainee") -> ProfileRequest:
+        """Start a CPU/heap profile, thread dump or crash report of an instance (journalled as a look).
+
+        It takes simulated time (a 30 s CPU profile: 30 s) and is ready, covering the window that ends
+        then, at ``ready_at``. Raises simulator.profiles.ProfileError for an unknown kind or instance.
+        """
+        return self.profiler.request(kind, instance, seconds, seat)
+
+    def profile_request(self, request_id: int) -> ProfileRequest | None:
+        """A profile request by id (its ``result`` is set once it is ready)."""
+        return self.profiler.get(request_id)
 
     def end(self, reason: str) -> None:
         """Mark the session ended (journalled)."""
@@ -461,7 +489,11 @@ class Simulation:
             return self.recorder.instance_series.window(split_name(service, "zone", zone, metric), start, end)
         if version is not None:
             return self.recorder.instance_series.window(split_name(service, "version", version, metric), start, end)
-        return self.series.window(f"{service}.{metric}", start, end)
+        return self.store_of(metric).window(f"{service}.{metric}", start, end)
+
+    def store_of(self, metric: str):
+        """The series store that holds a service-level metric."""
+        return self.recorder.instance_series if store_of(metric) == "coarse" else self.series
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         """Zones or versions a service has split series for."""
@@ -565,7 +597,7 @@ class Simulation:
         """The report as of now (final once the session has ended)."""
         sc = self.scenario
         impact = self.sli.impact_start
-        noise = {n.alert.name for n in sc.noise if n.alert}
+        noise = {n.alert.name for n in sc.noise if n.alert} | self.injected_alerts
         pages = [p for p in self.alerts.pages if p.alert not in noise]
         first_page = pages[0] if pages else None
         ttd = tta = ttm = ttr = None
@@ -586,6 +618,10 @@ class Simulation:
             penalties.append("page not acknowledged within the acknowledgement SLA")
         if impact is not None and end - impact > STATUS_UPDATE_EXPECTED_AFTER and not self.incident.status_updates:
             penalties.append("no status update in an incident longer than 30 minutes")
+        roles = role_parts(self.incident.timeline, impact, end, MITIGATION_ACTIONS)
+        if roles.get("imoc", {}).get("hands_on"):
+            hands_on = ", ".join(roles["imoc"]["hands_on"])
+            penalties.append(f"the IMOC debugged hands-on instead of coordinating: {hands_on}")
         par = sc.par
         return Report(
             scenario=sc.id,
@@ -612,4 +648,5 @@ class Simulation:
             pages=len(self.alerts.pages),
             penalties=penalties,
             tool_version=TOOL_VERSION,
+            roles=roles,
         )
