@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from scenarios.language.actions import MITIGATION_ACTIONS, Action
+from scenarios.language.actions import FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
 from simulator.cluster import DRAIN_DELAY
-from simulator.views import ActionResult
+from simulator.views import ActionResult, MessageView
 from simulator.world import ServiceState
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 EDGE_PROPAGATION = 5.0  # rate limits and shedding rules reach the edge proxies
 FLAG_PROPAGATION = 10.0  # services poll the flag service
 TRUNCATE_DELAY = 20.0
+FAILOVER_TIME = 45.0
 CERT_RENEWAL = 120.0  # issue, deploy, reload
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
 
@@ -57,7 +58,8 @@ class ActionDispatcher:
             message = handler(action, seat)
         except Rejected as exc:
             return ActionResult(False, str(exc), action.action, now)
-        self.incident.log(now, seat, action.action, message)
+        if action.action not in FACILITATOR_ACTIONS:  # an inject shows only its effects, never itself
+            self.incident.log(now, seat, action.action, message)
         if harm:
             self.incident.harmful.append((now, action.action, harm))
         return ActionResult(True, message, action.action, now, harm)
@@ -163,6 +165,34 @@ class ActionDispatcher:
     def _do_handoff(self, a, seat: str) -> str:
         self.incident.roles["imoc"] = a.to
         return f"incident handed off to {a.to}"
+
+    def _do_inject(self, a, seat: str) -> str:
+        """A facilitator's live inject: only its effects reach the seats (a message, an alert, a fault)."""
+        now = self.env.now
+        sc = self.sim.scenario
+        if a.kind == "message":
+            if not a.text or not a.sender:
+                raise Rejected("a message inject needs a sender and a text")
+            self.sim.deliver_message(MessageView(now, a.sender, a.channel, a.text))
+            return f"message from {a.sender} delivered"
+        if a.kind == "alert":
+            s = self._service(a.service or "")
+            name = a.name or f"Injected alert {s.name}"
+            self.sim.injected_alerts.add(name)
+            self.sim.alerts.fire_noise(name, s.name, a.severity, a.text or f"{s.name}: {name}", a.lasts)
+            return f"alert {name!r} fired on {s.name}"
+        if a.kind == "fault":
+            if a.index is None or a.index >= len(sc.optional_faults):
+                raise Rejected(f"no optional fault #{a.index}; the scenario lists {len(sc.optional_faults)}")
+            fault = sc.optional_faults[a.index]
+            self.sim.faults.add(fault)
+            return f"optional fault #{a.index} ({fault.type} on {getattr(fault, 'service', '?')}) started"
+        if a.index is None or a.index >= len(sc.hints):
+            raise Rejected(f"no hint #{a.index}; the scenario has {len(sc.hints)}")
+        text = sc.hints[a.index].text
+        if not self.sim.release_hint(text):
+            raise Rejected(f"hint #{a.index} was already released")
+        return f"hint #{a.index} released"
 
     # --- mitigation --------------------------------------------------------------------------
 
@@ -359,7 +389,13 @@ class ActionDispatcher:
 
     def _do_failover(self, a, seat: str) -> str:
         s = self._service(a.service)
-        raise Rejected(f"{s.name} has no standby to promote in this system")
+        if s.primary_zone is None:
+            raise Rejected(f"{s.name} has no primary/replica setup to fail over")
+        if not s.primary_down:
+            raise Rejected(f"{s.name}'s primary in {s.primary_zone} is healthy: there is nothing to fail over")
+        self.cluster.record_change("failover", s.name, f"failover of {s.name} requested", "you")
+        self.cluster.failover(s, FAILOVER_TIME)
+        return f"promoting a replica of {s.name}; writes resume in about {FAILOVER_TIME:.0f}s"
 
     def _do_flush_cache(self, a, seat: str) -> str:
         s = self._service(a.service)
@@ -420,6 +456,7 @@ _ALL_ACTIONS = (
     "hypothesis",
     "resolve",
     "handoff",
+    "inject",
     "rollback_deploy",
     "rollback_config",
     "restart",

@@ -219,6 +219,42 @@ class Cluster:
             s.instances.remove(inst)
             s.dirty = True
 
+    # --- database primaries ------------------------------------------------------------------
+
+    def lose_primary(self, s: ServiceState) -> None:
+        """A single-writer database lost its primary: writes fail until a replica is promoted."""
+        if s.primary_down:
+            return
+        s.primary_down = True
+        now = self.env.now
+        self.timeline(now, "system", f"{s.name}: primary in {s.primary_zone} unreachable")
+        for inst in s.instances[:1]:
+            self.logs.emit(
+                now, "ERROR", inst, f"could not connect to primary {s.name}-0.{s.primary_zone}: connection timed out"
+            )
+        if s.spec.auto_failover is not None:
+            self.env.process(self._promote_after(s, s.spec.auto_failover, "automatic failover"))
+
+    def failover(self, s: ServiceState, delay: float) -> None:
+        """Promote a replica in a live zone after ``delay`` (the failover action)."""
+        self.env.process(self._promote_after(s, delay, "manual failover"))
+
+    def _promote_after(self, s: ServiceState, delay: float, how: str) -> Generator:
+        yield self.env.timeout(delay)
+        if not s.primary_down:
+            return
+        live = [z for z in self.world.zones if z not in self.world.down_zones and z != s.primary_zone]
+        if not live:
+            return
+        before = s.primary_zone
+        s.primary_zone = live[0]
+        s.primary_down = False
+        self.record_change(
+            "failover", s.name, f"{how}: {s.name} primary {before} -> {live[0]}", "patroni", before, live[0]
+        )
+        for inst in s.instances[:1]:
+            self.logs.emit(self.env.now, "WARN", inst, f"promoted replica in {live[0]} to primary (timeline 2)")
+
     # --- placement ---------------------------------------------------------------------------
 
     def placement_zone(self, s: ServiceState, preferred: str | None = None) -> str:

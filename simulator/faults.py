@@ -60,6 +60,13 @@ class FaultBook:
                 self.world.services[fault.service].cert_expires_at = onset
             self.env.process(self._onset(fault, onset))
 
+    def add(self, fault) -> None:
+        """Start one more fault now (a facilitator injects one of the scenario's optional faults)."""
+        self.faults.append(fault)
+        self.onsets.append(self.env.now)
+        self.has_surges = self.has_surges or isinstance(fault, TrafficSurge)
+        self.env.process(self._onset(fault, self.env.now))
+
     # --- onsets ------------------------------------------------------------------------------
 
     def _onset(self, fault, onset: float) -> Generator:
@@ -127,6 +134,9 @@ class FaultBook:
         for inst in world.all_instances():
             if inst.zone == fault.zone:
                 self.cluster.break_instance(inst, fault.eject_after, gray=fault.gray)
+        for s in world.services.values():
+            if s.primary_zone == fault.zone and not fault.gray:
+                self.cluster.lose_primary(s)
         if fault.lasts is None:
             return
         yield self.env.timeout(fault.lasts)

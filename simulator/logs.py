@@ -296,6 +296,12 @@ class LogGenerator:
             return
         if cause == "fault":
             message, status, etype = inst.fx_msg or "internal error", 500, "fault"
+        elif cause == "no_primary":
+            message, status, etype = (
+                "FATAL: the database system is in recovery mode; cannot execute INSERT",
+                500,
+                "PSQLException",
+            )
         elif cause == "flag":
             message, status, etype = s.extra_msg or "internal error", 500, "flag"
         elif cause == "overload":

@@ -310,7 +310,8 @@ class TickModel:
         dead = 0
         capacity = spec.capacity_rps
         base_latency = spec.latency_ms
-        base_err = spec.error_rate + s.extra_err
+        primary_err = spec.write_share if s.primary_down else 0.0
+        base_err = spec.error_rate + s.extra_err + primary_err
         flag_err = s.extra_err
         max_queue = spec.queue
         pool_size = spec.pool_size
@@ -389,6 +390,8 @@ class TickModel:
             if own_err:
                 if fx_err:
                     causes["fault"] = causes.get("fault", 0.0) + served * own_err * k
+                elif primary_err:
+                    causes["no_primary"] = causes.get("no_primary", 0.0) + served * own_err * k
                 elif flag_err:
                     causes["flag"] = causes.get("flag", 0.0) + served * own_err * k
                 else:

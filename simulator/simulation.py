@@ -120,6 +120,7 @@ class Simulation:
                 memory_limit=spec.memory.limit,
                 desired=spec.replicas,
                 cert_expires_at=spec.cert_days_left * 86400.0,
+                primary_zone=spec.primary_zone,
                 hit=spec.hit_ratio if spec.cache_for else 0.0,
                 sigma=spec.latency_spread,
                 p50=spec.latency_ms,

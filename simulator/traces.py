@@ -23,6 +23,7 @@ _MAX_SPANS = 120
 _STATUS = {
     "fault": (500, "fault"),
     "flag": (500, "flag"),
+    "no_primary": (500, "no_primary"),
     "baseline": (500, "internal"),
     "overload": (503, "overload"),
     "pool_exhausted": (500, "SQLTransientConnectionException"),
@@ -189,7 +190,7 @@ class TraceGenerator:
                     failed_child = (dep, timed_out)
         duration = cursor - start + own * 0.7
         code, etype, culprit = 200, "", False
-        if cause in ("fault", "flag", "baseline", "overload", "pool_exhausted"):
+        if cause in ("fault", "flag", "no_primary", "baseline", "overload", "pool_exhausted"):
             code, etype = _STATUS[cause]
             culprit = True
             if cause == "pool_exhausted":

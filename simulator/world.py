@@ -228,6 +228,10 @@ class ServiceState:
     extra_err: float = 0.0
     """Service-wide extra failure share (a bad flag's cohort)."""
     extra_msg: str = ""
+    primary_zone: str | None = None
+    """For a single-writer database: where its primary runs now."""
+    primary_down: bool = False
+    """The primary is unreachable: writes fail until a failover."""
     hit: float = 0.0
     """For a cache: current hit ratio."""
     cert_expires_at: float = 1e12

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
+from scenarios.language.stacks import Stack
 
 
 class Memory(Model):
@@ -54,6 +55,13 @@ class Service(Model):
     """Connections (or worker threads) one instance has for calls to its dependencies."""
     timeout: Duration = Field(default=2.0, gt=0)
     """How long it waits for a dependency (or a pool connection) before failing the call."""
+    primary_zone: Name | None = None
+    """For a single-writer database: the zone of its primary. While the primary is unreachable, the
+    share ``write_share`` of its requests (the writes) fail until a replica is promoted."""
+    write_share: float = Field(default=0.3, ge=0, le=1)
+    """For a database with a primary: share of requests that need the primary."""
+    auto_failover: Duration | None = 90.0
+    """Promote a replica automatically after this long without a primary; null = manual (failover)."""
     health_check: bool = True
     """Its load balancer ejects targets that fail health checks; false for client-side balancing that
     keeps sending to dead instances until they are drained."""
@@ -83,6 +91,8 @@ class Service(Model):
     """Retries per failed dependency call (each retry multiplies load on the dependency)."""
     owner: str = "@team"
     """Owning team or person, shown in dashboards and runbooks."""
+    stack: Stack | None = None
+    """Its runtime and code names as profiles and thread dumps show them (default: by kind)."""
 
     @model_validator(mode="after")
     def _no_self_call(self) -> Service:
