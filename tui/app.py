@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui.history import record_debrief
 from tui.port import SessionPort
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
@@ -191,7 +192,10 @@ class MisfortuneApp(App[None]):
         self.ended = True
         debrief = self.session.debrief()
         self.session.quit()
+        problem = record_debrief(debrief)  # every finished attempt goes into the progress history
         self._show(DebriefScreen(debrief))
+        if problem:
+            self.notify(problem, title="Progress history", severity="warning", timeout=20)
 
     def action_go_home(self) -> None:
         """Back to the wheel (after a debrief, or from a briefing)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scenarios.language.actions import Action
+from simulator.postmortem_facts import EvidenceFinding, PathStep, QuestionAnswer
 from simulator.scoring import Report
 from simulator.series import Series
 from simulator.views import (
@@ -71,6 +72,16 @@ class Debrief:
     """The rest of the hidden truth: variant, messages with their kinds, evidence, stale runbooks."""
     looks: list[dict[str, Any]] = field(default_factory=list)
     """What the trainee looked at and when (the investigation path)."""
+    investigation: list[PathStep] = field(default_factory=list)
+    """The investigation path: each look, and which named evidence it found first."""
+    evidence: list[EvidenceFinding] = field(default_factory=list)
+    """The evidence the scenario names, and when (and by which look) the trainee found it."""
+    questions: list[QuestionAnswer] = field(default_factory=list)
+    """Stakeholder questions that arrived, and whether and when the trainee answered them."""
+    end_reason: str | None = None
+    """Why the session ended: resolved, time_up or gave_up."""
+    tags: tuple[str, ...] = ()
+    """The scenario's tags (with the root cause category, they give the fault class)."""
 
 
 class SessionPort(Protocol):

@@ -15,6 +15,7 @@ from scenarios import load_by_ref, load_scenario, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from simulator.journal import Journal, JournalError, read_journal
+from simulator.postmortem_facts import investigation, questions
 from simulator.scoring import Report
 from simulator.series import Series
 from simulator.simulation import TOOL_VERSION, Simulation
@@ -265,6 +266,7 @@ class LocalSession:
             raise RuntimeError("the debrief is only available once the session has ended")
         truth = self.sim.hidden_truth()
         sc = self.sim.scenario
+        steps, findings = investigation(self.sim, self.sim.looks)
         return Debrief(
             report=self.sim.score(),
             root_cause=truth["root_cause"],
@@ -276,6 +278,11 @@ class LocalSession:
             journal_path=self.journal_path,
             truth={k: v for k, v in truth.items() if k not in ("root_cause", "faults", "solution", "traps")},
             looks=list(self.sim.looks),
+            investigation=steps,
+            evidence=findings,
+            questions=questions(self.sim),
+            end_reason=self.sim.end_reason,
+            tags=tuple(sc.tags),
         )
 
     def end_now(self, reason: str = "gave_up") -> None:

@@ -1,6 +1,7 @@
 """The wheel of misfortune: which scenario comes up next, and what trainees played before.
 
-No Textual here: the home screen animates what :func:`spin` decides. A spin is deterministic for a
+No Textual here: the home screen animates what :func:`spin` decides. Spins favour scenarios not yet
+played and fault classes where the history shows the trainee weakest. A spin is deterministic for a
 given ``random.Random``, so tests (and snapshot runs) can fix the outcome with a seed.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.catalog import CatalogEntry
+from tui.history import UNPLAYED_WEAKNESS, Attempt, fault_class, weakness
 
 SEED_RANGE = (1, 99_999)
 """Seeds the wheel hands out: short enough to read aloud and type back."""
@@ -54,15 +56,42 @@ class Spin:
     """Seconds to wait before each step of ``path``: short at first, slowing down to the end."""
 
 
+WEAKNESS_BOUNDS = (0.5, 3.0)
+"""A fault class's weight factor is its weakness (median TTR/par) clamped to these bounds."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What the wheel knows about the trainee's fault classes (from the history database)."""
+
+    weakness: dict[str, float]
+    """Per fault class played: median TTR against par, an unresolved attempt counting as 3 (higher = weaker)."""
+    classes: dict[str, str]
+    """Fault class of each scenario id recorded in the history (others are classed by their tags)."""
+
+
 def weight(past: PastResults | None) -> float:
     """Chance weight of a scenario: unplayed ones come up twice as often as ones played once, and so on."""
     plays = past.plays if past else 0
     return 1.0 / (1 + plays)
 
 
-def weights(entries: Sequence[CatalogEntry], history: dict[str, PastResults]) -> list[float]:
-    """Weights for every entry; scenarios that do not load never come up."""
-    return [0.0 if e.error else weight(history.get(e.id)) for e in entries]
+def class_factor(entry: CatalogEntry, readiness: Readiness | None) -> float:
+    """How much a scenario's fault class pulls the wheel: its weakness, a class never played counting as
+    :data:`tui.history.UNPLAYED_WEAKNESS` (so an unknown class is favoured over one the trainee has mastered)."""
+    if readiness is None:
+        return 1.0
+    name = readiness.classes.get(entry.id) or fault_class("", entry.tags)
+    low, high = WEAKNESS_BOUNDS
+    return min(max(readiness.weakness.get(name, UNPLAYED_WEAKNESS), low), high)
+
+
+def weights(
+    entries: Sequence[CatalogEntry], history: dict[str, PastResults], readiness: Readiness | None = None
+) -> list[float]:
+    """Weights for every entry (unplayed and weak-class scenarios favoured); scenarios that do not load never
+    come up."""
+    return [0.0 if e.error else weight(history.get(e.id)) * class_factor(e, readiness) for e in entries]
 
 
 def spin(
@@ -70,9 +99,10 @@ def spin(
     history: dict[str, PastResults],
     rng: random.Random,
     start: int = 0,
+    readiness: Readiness | None = None,
 ) -> Spin:
     """Pick a scenario (weighted by :func:`weights`) and a seed, and plan the highlight's path from ``start``."""
-    w = weights(entries, history)
+    w = weights(entries, history, readiness)
     if not any(w):
         raise ValueError("no playable scenario to spin")
     index = rng.choices(range(len(entries)), weights=w)[0]
@@ -136,3 +166,8 @@ def _summarise(path: Path) -> tuple[str | None, bool, str | None]:
                 end = None
             break
     return str(header.get("scenario")), size > first_record_at, end
+
+
+def readiness_of(attempts: Sequence[Attempt]) -> Readiness:
+    """The wheel's view of the history: weakness per class and each played scenario's class."""
+    return Readiness(weakness(attempts), {a.scenario: a.fault_class for a in attempts})

@@ -5,10 +5,11 @@ Each module in COMMAND_MODULES has ``register(subparsers)``, which adds its subp
 command, write a module and append it here.
 """
 
-from tui.commands import headless, scenario_commands, tui_commands
+from tui.commands import headless, history_commands, scenario_commands, tui_commands
 
 COMMAND_MODULES = [
     scenario_commands,
     headless,
     tui_commands,
+    history_commands,
 ]

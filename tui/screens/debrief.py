@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -14,6 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
+from simulator.journal import JournalError
+from simulator.postmortem import postmortem_for_journal
 from simulator.scoring import Report
 from simulator.views import TimelineEvent
 from tui.port import Debrief
@@ -90,6 +93,48 @@ def timeline_table(events: list[TimelineEvent]) -> Table:
     return table
 
 
+def investigation_markup(d: Debrief) -> str:
+    """What the trainee looked at and when, beside the evidence the scenario names (found or not)."""
+    lines = ["[b]What you looked at[/]"]
+    for step in d.investigation:
+        found = " ".join(f"[$success]E{i + 1}[/]" for i in step.evidence)
+        lines.append(f"[$text-muted]{format_clock(step.t)}[/] {escape(step.detail)} {found}".rstrip())
+    if not d.investigation:
+        lines.append("[$text-muted]No looks recorded.[/]")
+    lines += ["", "[b]Evidence a good responder gathers[/]"]
+    for i, f in enumerate(d.evidence, 1):
+        where = f" ({escape(f.service)})" if f.service else ""
+        if f.found_at is None:
+            mark = "[$error]✗ not found[/]"
+        else:
+            mark = f"[$success]✓ {format_clock(f.found_at)}[/]"
+        lines.append(f"E{i} {mark} [b]{escape(f.kind)}[/]{where}: {escape(f.description)}")
+    if not d.evidence:
+        lines.append("[$text-muted]This scenario names no evidence.[/]")
+    return "\n".join(lines)
+
+
+def questions_markup(d: Debrief) -> str:
+    """Stakeholder questions, and whether and when the trainee answered (a status update or note after)."""
+    lines = []
+    for q in d.questions:
+        if q.answered_at is None:
+            verdict = "[$error]never answered[/]"
+        else:
+            verdict = f"[$success]answered at {format_clock(q.answered_at)}[/] {escape(q.answer)}"
+        lines.append(f"[$text-muted]{format_clock(q.t)}[/] [b]{escape(q.sender)}[/]: {escape(q.text)}")
+        lines.append(f"    {verdict}")
+        if q.expects:
+            lines.append(f"    [$text-muted]a good answer covers: {escape(q.expects)}[/]")
+    return "\n".join(lines) or "[$text-muted]No stakeholder asked a question in this session.[/]"
+
+
+def postmortem_path(journal_path: str) -> Path:
+    """Where the ``p`` key writes the postmortem draft: next to the journal."""
+    journal = Path(journal_path)
+    return journal.with_name(journal.stem + ".postmortem.md")
+
+
 def truth_markup(d: Debrief) -> str:
     """Root cause, five whys, red herrings: the hidden truth."""
     rc = d.root_cause
@@ -152,6 +197,7 @@ class DebriefScreen(Screen):
     BINDINGS = [
         Binding("q", "app.quit", "Quit to the shell", id="debrief.quit"),
         Binding("h", "app.go_home", "Home (spin again)", id="debrief.home"),
+        Binding("p", "write_postmortem", "Write postmortem draft", id="debrief.postmortem"),
     ]
 
     def __init__(self, debrief: Debrief) -> None:
@@ -189,6 +235,13 @@ class DebriefScreen(Screen):
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
                 yield Static(timeline_table(d.timeline), id="timeline")
+            with Horizontal(classes="row"):
+                with Vertical(classes="card"):
+                    yield Label("Investigation path", classes="card-title")
+                    yield Static(investigation_markup(d), id="investigation")
+                with Vertical(classes="card"):
+                    yield Label("Stakeholder questions", classes="card-title")
+                    yield Static(questions_markup(d), id="questions")
             with Vertical(classes="card truth"):
                 yield Label("The hidden truth", classes="card-title")
                 yield Static(truth_markup(d), id="truth")
@@ -199,10 +252,26 @@ class DebriefScreen(Screen):
                     yield Static(lessons_markup(d.postmortem), id="lessons")
             if d.journal_path:
                 yield Label(
-                    f"[$text-muted]Journal: {escape(d.journal_path)}  ·  misfortune replay / postmortem it[/]",
+                    f"[$text-muted]Journal: {escape(d.journal_path)}  ·  [b]p[/] writes the postmortem draft[/]",
                     id="journal",
                 )
+                yield Label("", id="postmortem-path")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).focus()
+
+    def action_write_postmortem(self) -> Path | None:
+        """Replay the journal and write the postmortem draft next to it; show where."""
+        if not self.debrief.journal_path:
+            self.notify("This session has no journal, so there is no postmortem to write.", severity="warning")
+            return None
+        target = postmortem_path(self.debrief.journal_path)
+        try:
+            target.write_text(postmortem_for_journal(self.debrief.journal_path), encoding="utf-8")
+        except (JournalError, OSError) as err:
+            self.notify(str(err), title="Postmortem not written", severity="error", timeout=15)
+            return None
+        self.query_one("#postmortem-path", Label).update(f"Postmortem draft: [b]{escape(str(target))}[/]")
+        self.notify(str(target), title="Postmortem draft written", timeout=10)
+        return target

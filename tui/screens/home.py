@@ -16,14 +16,40 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from scenarios.catalog import CatalogEntry, list_scenarios
+from tui.history import Attempt, HistoryError, open_history_recovering, readiness
 from tui.screens.briefing import stars
 from tui.session import journals_dir
-from tui.wheel import PastResults, Spin, new_seed, scan_journals, spin
+from tui.wheel import PastResults, Spin, new_seed, readiness_of, scan_journals, spin
+
+
+def load_attempts() -> tuple[list[Attempt], str | None]:
+    """Past attempts from the history database, and a problem to show (a corrupt database moved aside)."""
+    try:
+        history, warning = open_history_recovering()
+    except HistoryError as err:
+        return [], str(err)
+    with history:
+        return history.attempts(), warning
+
+
+def progress_markup(attempts: list[Attempt]) -> str:
+    """Readiness per fault class, as ``misfortune history`` shows it (median TTR against par)."""
+    if not attempts:
+        return "[$text-muted]No finished attempts yet: your readiness per fault class shows here.[/]"
+    lines = ["[b]Your readiness[/] [$text-muted](median TTR vs par · trend)[/]"]
+    for r in readiness(attempts):
+        median = f"{r.median_ttr_ratio:.2f}x" if r.median_ttr_ratio is not None else "unresolved"
+        lines.append(
+            f"{escape(r.fault_class):<11} {r.resolved}/{r.attempts} resolved  {median:>10}  [$text-muted]{r.trend}[/]"
+        )
+    return "\n".join(lines)
+
 
 ABOUT = """\
 [b $primary]How the wheel works[/]
 A spin lands on a scenario at random, but one you have never played comes up twice as often as one \
-played once, three times as often as one played twice, and so on.
+played once, three times as often as one played twice, and so on; fault classes where your history \
+shows you slowest against par come up more often too.
 
 The seed fixes the noise, the traffic and every random event: share it, and a colleague gets the \
 very same incident. Type one to replay a session.
@@ -49,11 +75,21 @@ class HomeScreen(Screen):
     seed: reactive[int] = reactive(0)
     spinning: reactive[bool] = reactive(False)
 
-    def __init__(self, rng: random.Random, history: dict[str, PastResults] | None = None) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        history: dict[str, PastResults] | None = None,
+        attempts: list[Attempt] | None = None,
+    ) -> None:
         super().__init__()
         self.rng = rng
         self.entries: list[CatalogEntry] = list_scenarios()
         self.history = scan_journals(journals_dir()) if history is None else history
+        self.history_problem: str | None = None
+        if attempts is None:
+            attempts, self.history_problem = load_attempts()
+        self.attempts = attempts
+        self.readiness = readiness_of(attempts)
         self.last_spin: Spin | None = None
         self._spin_step = 0
         self._spin_timer: Timer | None = None
@@ -74,6 +110,7 @@ class HomeScreen(Screen):
                     yield Label("Seed ", id="seed-label")
                     yield Input(str(self.seed), type="integer", max_length=9, id="seed", compact=True)
                 yield Static(id="wheel-hint")
+                yield Static(progress_markup(self.attempts), id="progress")
                 yield Static(ABOUT, id="wheel-about")
         yield Footer()
 
@@ -87,6 +124,8 @@ class HomeScreen(Screen):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
         table.focus()
         self._show_pick()
+        if self.history_problem:
+            self.notify(self.history_problem, title="Progress history", severity="warning", timeout=20)
 
     def _fill_table(self) -> None:
         """One row per scenario, coloured from the current theme (DataTable cells are Rich text)."""
@@ -172,7 +211,7 @@ class HomeScreen(Screen):
             return None
         self._stop_timer()
         table = self.query_one("#scenarios", DataTable)
-        result = spin(self.entries, self.history, self.rng, start=table.cursor_row)
+        result = spin(self.entries, self.history, self.rng, start=table.cursor_row, readiness=self.readiness)
         self.last_spin = result
         self.seed = result.seed
         if animate:

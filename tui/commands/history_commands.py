@@ -1,0 +1,223 @@
+"""``misfortune postmortem JOURNAL [-o FILE]`` and ``misfortune history [--export FILE] [--json] [--rebuild]``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from scenarios.durations import format_duration
+from simulator.journal import JournalError
+from simulator.postmortem import postmortem_for_journal
+from tui.history import (
+    Attempt,
+    HistoryError,
+    attempt_from_journal,
+    history_path,
+    open_history_recovering,
+    readiness,
+    rebuild,
+)
+from tui.session import journals_dir
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add postmortem and history."""
+    cmd = subparsers.add_parser(
+        "postmortem",
+        help="write a Markdown postmortem draft of a session journal",
+        description="Replay JOURNAL and write a blameless postmortem draft (Markdown, marked as a training "
+        "drill) to FILE, or to standard output.",
+    )
+    cmd.add_argument("journal", type=Path, metavar="JOURNAL", help="a session journal (.jsonl)")
+    cmd.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the draft to FILE")
+    cmd.set_defaults(handler=postmortem_command)
+
+    cmd = subparsers.add_parser(
+        "history",
+        help="past attempts and readiness per fault class",
+        description="Every finished attempt (resolved, time up or given up) and readiness per fault class: "
+        "attempts, best and median TTR against par, and the trend of the latest attempt.",
+    )
+    cmd.add_argument("--export", type=Path, metavar="FILE", help="write the attempts to FILE (.csv or .json)")
+    cmd.add_argument("--json", action="store_true", help="print attempts and readiness as one JSON object")
+    cmd.add_argument("--rebuild", action="store_true", help="rebuild the database by replaying every journal")
+    cmd.add_argument(
+        "--add", type=Path, nargs="+", metavar="JOURNAL", help="record finished sessions from these journals"
+    )
+    cmd.set_defaults(handler=history_command)
+
+
+def postmortem_command(args: argparse.Namespace) -> int:
+    """Print or write the postmortem draft of a journal."""
+    try:
+        text = postmortem_for_journal(args.journal)
+    except JournalError as err:
+        print(err, file=sys.stderr)
+        return EXIT_INVALID
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"{args.output}: cannot write the postmortem: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"postmortem draft written to {args.output}")
+    return EXIT_OK
+
+
+def history_command(args: argparse.Namespace) -> int:
+    """List attempts and readiness; export, rebuild or add journals."""
+    if args.export is not None and args.export.suffix.lower() not in (".csv", ".json"):
+        print(f"--export {args.export}: give a file ending in .csv or .json", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        history, warning = open_history_recovering()
+    except HistoryError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    if warning and not args.rebuild:
+        history.close()
+        print(f"error: {warning}", file=sys.stderr)
+        return EXIT_INVALID
+    with history:
+        if args.rebuild:
+            folder = journals_dir()
+            result = rebuild(history, sorted(folder.glob("*.jsonl")) if folder.is_dir() else [])
+            print(f"history rebuilt from journals: {result.recorded} attempt(s) recorded", file=sys.stderr)
+            for path, why in result.skipped:
+                print(f"  skipped {path}: {why}", file=sys.stderr)
+        if args.add:
+            code = _add(history, args.add)
+            if code:
+                return code
+        attempts = history.attempts()
+    if args.export is not None:
+        try:
+            _export(attempts, args.export)
+        except OSError as exc:
+            print(f"{args.export}: cannot write the export: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"{len(attempts)} attempt(s) exported to {args.export}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(_as_json(attempts), indent=2, sort_keys=True))
+    elif args.export is None:
+        _print_tables(attempts)
+    return EXIT_OK
+
+
+def _add(history, paths: list[Path]) -> int:
+    attempts = []
+    for path in paths:
+        try:
+            attempt = attempt_from_journal(path)
+        except JournalError as err:
+            print(err, file=sys.stderr)
+            return EXIT_INVALID
+        if attempt is None:
+            print(f"{path}: the session did not finish (resolve it, let time run out, or give up)", file=sys.stderr)
+            return EXIT_INVALID
+        attempts.append(attempt)
+    history.record_all(attempts)
+    print(f"{len(attempts)} attempt(s) recorded", file=sys.stderr)
+    return EXIT_OK
+
+
+def _as_json(attempts: list[Attempt]) -> dict:
+    return {
+        "database": str(history_path()),
+        "attempts": [a.as_dict() for a in attempts],
+        "readiness": [r.as_dict() for r in readiness(attempts)],
+    }
+
+
+def _export(attempts: list[Attempt], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(_as_json(attempts), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return
+    names = [f.name for f in fields(Attempt)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["kind", *names])
+    for a in attempts:
+        row = a.as_dict()
+        writer.writerow(["drill" if a.drill else "real", *("" if row[n] is None else row[n] for n in names)])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _print_tables(attempts: list[Attempt]) -> None:
+    console = Console(highlight=False, width=max(Console().width, 150))
+    if not attempts:
+        folder = journals_dir()
+        journals = len(list(folder.glob("*.jsonl"))) if folder.is_dir() else 0
+        console.print(f"No attempts recorded yet in {history_path()}.")
+        if journals:
+            console.print(f"{journals} journal(s) found in {folder}: `misfortune history --rebuild` imports them.")
+        else:
+            console.print("Play one: `misfortune` (the wheel) or `misfortune play SCENARIO`.")
+        return
+    table = Table(title="Attempts (all training drills)", box=box.SIMPLE_HEAD)
+    for name in (
+        "date",
+        "scenario",
+        "seed",
+        "class",
+        "outcome",
+        "grade",
+        "TTA",
+        "TTM",
+        "TTR",
+        "par TTR",
+        "budget",
+        "harm",
+    ):
+        table.add_column(name, justify="right" if name in ("seed", "budget", "harm") else "left", no_wrap=True)
+    for a in attempts:
+        table.add_row(
+            a.date[:16].replace("T", " "),
+            a.scenario,
+            str(a.seed),
+            a.fault_class,
+            a.outcome if a.end_reason == a.outcome else f"{a.outcome} ({a.end_reason.replace('_', ' ')})",
+            a.grade,
+            format_duration(a.tta_s),
+            format_duration(a.ttm_s),
+            format_duration(a.ttr_s),
+            format_duration(a.par_ttr_s),
+            f"{a.error_budget_burned_pct:g}%",
+            str(a.harmful_actions),
+        )
+    console.print(table)
+    ready = Table(title="Readiness per fault class (TTR against par; 1.00x = par)", box=box.SIMPLE_HEAD)
+    for name in ("class", "attempts", "resolved", "best", "median", "best TTR", "median TTR", "trend"):
+        ready.add_column(name, no_wrap=True)
+    for r in readiness(attempts):
+        ready.add_row(
+            r.fault_class,
+            str(r.attempts),
+            str(r.resolved),
+            _ratio(r.best_ttr_ratio),
+            _ratio(r.median_ttr_ratio),
+            format_duration(r.best_ttr_s),
+            format_duration(r.median_ttr_s),
+            r.trend,
+        )
+    console.print(ready)
