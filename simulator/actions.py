@@ -498,7 +498,15 @@ def _model_harm(d: ActionDispatcher, action: Action) -> str | None:
             left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
             if svc.rate > 0 and not left:
                 return f"drained the last zone serving {svc.name}"
-    if name == "rate_limit" and s is not None and action.rps is not None and action.client is None:
+    if (
+        name == "rate_limit"
+        and s is not None
+        and action.rps is not None
+        and action.client is None
+        and s.error_ratio < 0.2
+    ):
+        # Cutting load at a failing edge (a retry storm, an overload) admits more successes than it
+        # refuses; throttling a healthy edge only turns users away.
         normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
         if action.rps < 0.5 * normal:
             return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"

@@ -22,23 +22,6 @@ from simulator.views import AlertView, PageView
 
 EVAL_INTERVAL = 15.0
 
-_METRIC_SERIES = {
-    "error_ratio": "error_ratio",
-    "p99_ms": "p99_ms",
-    "p50_ms": "p50_ms",
-    "rate": "rate",
-    "cpu": "cpu",
-    "memory_ratio": "memory_ratio",
-    "restarts": "restarts",
-    "pool_ratio": "pool_ratio",
-    "disk_ratio": "disk_ratio",
-    "hit_ratio": "hit_ratio",
-    "retry_rate": "retry_rate",
-    "probe_success": "probe_success",
-    "cert_days": "cert_days",
-    "connections": "connections",
-}
-
 
 @dataclass
 class _RuleState:
@@ -146,9 +129,7 @@ class AlertEngine:
             desired = self.scenario.service(rule.service).replicas
             check = self._threshold_check(rule.service, "ready", rule.op, rule.threshold * desired, rule.window)
         else:
-            check = self._threshold_check(
-                rule.service, _METRIC_SERIES[rule.metric], rule.op, rule.threshold, rule.window
-            )
+            check = self._threshold_check(rule.service, rule.metric, rule.op, rule.threshold, rule.window)
         return _RuleState(
             rule.name,
             rule.service,

@@ -235,6 +235,13 @@ class FaultBook:
             out[fault.client] = out.get(fault.client, 0.0) + user_rate * (fault.factor - 1.0) * ramp
         return out
 
+    def surge_profile(self, client: str) -> tuple[str, dict[str, float] | None]:
+        """Route and fan-out of a surge client's requests."""
+        for fault in self.faults:
+            if isinstance(fault, TrafficSurge) and fault.client == client:
+                return fault.route, fault.calls
+        return "", None
+
     def _flag_on_for_clients(self, flag: str, now: float) -> bool:
         """Clients see a flag switched off only after their next poll."""
         if self.world.flags.get(flag, False):

@@ -104,7 +104,7 @@ class SliTracker:
         excluded = series.latest(self.excluded) - x0
         total = series.latest(self.req) - r0 + lost - excluded
         failed = series.latest(self.err) - e0 + lost - excluded
-        availability = 1.0 - failed / total if total > 0 else 1.0
+        availability = min(max(1.0 - failed / total, 0.0), 1.0) if total > 0 else 1.0
         self.availability = availability
         breach = availability < self.objective
         if self.latency_ms is not None and self.series.latest(self.p99) > self.latency_ms:

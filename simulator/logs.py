@@ -63,7 +63,8 @@ def span_id(rng: random.Random) -> str:
     return f"{rng.getrandbits(64):016x}"
 
 
-_ATTR_KEYS = ("http.route", "http.response.status_code", "error.type", "duration_ms", "probe")
+_ATTR_KEYS = ("http.route", "http.response.status_code", "error.type", "duration_ms", "probe", "client")
+_USER_AGENTS = ("web-chrome", "web-safari", "web-firefox", "ios-7.3.2", "android-7.3.1")
 
 
 _ATTR_SET = frozenset(_ATTR_KEYS)
@@ -195,8 +196,11 @@ def _record(line: tuple) -> LogRecord:
 class LogGenerator:
     """Writes the lines one tick of the model implies."""
 
-    def __init__(self, world: World, store: LogStore, rng: random.Random) -> None:
+    def __init__(self, world: World, store: LogStore, rng: random.Random, entry: str = "") -> None:
         self.world = world
+        self.entry = entry
+        self.surge_routes: dict[str, str] = {}
+        """Route each surge client hammers (set by the simulation)."""
         self.store = store
         self.rng = rng
         self._debt: dict[str, dict[str, float]] = {}
@@ -251,13 +255,32 @@ class LogGenerator:
         routes = routes_of(s)
         route = routes[int(self.rng.random() * len(routes))]
         ms = round(s.p50 * (0.5 + self.rng.random()), 1)
-        self.emit(
-            t,
-            "INFO",
-            inst,
-            f"{route} 200 {ms}ms",
-            attributes={"http.route": route, "http.response.status_code": 200, "duration_ms": ms},
-        )
+        attributes = {"http.route": route, "http.response.status_code": 200, "duration_ms": ms}
+        client = self._client_of(s)
+        if client is not None:
+            # At the entry, the client (user agent) is visible: a surging client shows in the sample.
+            surge_route = self.surge_routes.get(client)
+            if surge_route:
+                route = attributes["http.route"] = surge_route
+            attributes["client"] = client
+            self.emit(t, "INFO", inst, f"{route} 200 {ms}ms client={client}", attributes=attributes)
+            return
+        self.emit(t, "INFO", inst, f"{route} 200 {ms}ms", attributes=attributes)
+
+    def _client_of(self, s: ServiceState) -> str | None:
+        """The client of a sampled entry request, drawn by traffic share (None when not the entry)."""
+        world = self.world
+        if s.name != self.entry:
+            return None
+        r = self.rng.random() * (world.user_rate + sum(world.surges.values()))
+        if r < world.user_rate or not world.surges:
+            return self.rng.choice(_USER_AGENTS)
+        r -= world.user_rate
+        for client, rps in world.surges.items():
+            r -= rps
+            if r < 0:
+                return client
+        return client
 
     def _background(self, t: float, s: ServiceState) -> None:
         inst = self._pick(s)
@@ -311,8 +334,7 @@ class LogGenerator:
                 "overload",
             )
         elif cause == "pool_exhausted":
-            message = f"HikariPool-1 - Connection is not available, request timed out after {timeout_ms}ms."
-            status, etype = 500, "java.sql.SQLTransientConnectionException"
+            message, status, etype = pool_message(self.world, s, timeout_ms)
         elif cause == "dependency":
             message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
         else:
@@ -365,6 +387,23 @@ def routes_of(s: ServiceState) -> list[str]:
     if s.spec.kind == "queue":
         return [f"publish {name}"]
     return [f"GET /api/{name}", f"POST /api/{name}"]
+
+
+def pool_message(world: World, s: ServiceState, timeout_ms: int) -> tuple[str, int, str]:
+    """What a service logs when its connection pool is exhausted: a JDBC pool for a database, an HTTP
+    client's connection limit otherwise."""
+    if any(world.services[d].spec.kind == "database" for d in s.spec.calls):
+        return (
+            f"HikariPool-1 - Connection is not available, request timed out after {timeout_ms}ms.",
+            500,
+            "java.sql.SQLTransientConnectionException",
+        )
+    return (
+        "upstream connect error or disconnect/reset before headers. reset reason: overflow "
+        f"(max connections {s.spec.pool_size} reached)",
+        503,
+        "upstream_overflow",
+    )
 
 
 def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: random.Random) -> tuple[str, int, str]:

@@ -105,6 +105,8 @@ class TickModel:
         self.caches = [s for s in services.values() if s.spec.cache_for]
         self.oom: list = []
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
+        self.entry_fanout: dict[str, float] | None = None
+        """The entry's fan-out this tick when surges with their own routes are mixed in."""
         self.disk_full: list = []
         """Instances whose disk filled up during the last step (the caller applies the effect)."""
 
@@ -112,7 +114,13 @@ class TickModel:
         flag = s.spec.retries_flag
         return s.spec.retries if flag is None or self.world.flags.get(flag, False) else 0
 
-    def step(self, dt: float, entry_rate: float, surges: dict[str, float] | None = None) -> None:
+    def step(
+        self,
+        dt: float,
+        entry_rate: float,
+        surges: dict[str, float] | None = None,
+        surge_calls: dict[str, dict[str, float] | None] | None = None,
+    ) -> None:
         """Recompute every service for one tick of ``dt`` seconds.
 
         ``entry_rate`` is ordinary user traffic; ``surges`` extra traffic by client label, which the
@@ -136,6 +144,20 @@ class TickModel:
                 limit = entry.client_limits.get(client)
                 if limit is not None and rps > limit:
                     client_limited += rps - limit
+        entry_fanout = None
+        if surges and surge_calls and total - client_limited > 0:
+            # Surge requests hit their own route's backends: the entry's fan-out is the traffic mix.
+            admitted_total = total - client_limited
+            entry_fanout = {}
+            shares = {c: min(rps, entry.client_limits.get(c, rps)) / admitted_total for c, rps in surges.items()}
+            user_share = 1.0 - sum(shares.values())
+            for dep, f in entry.spec.calls.items():
+                mixed = user_share * f
+                for c, share in shares.items():
+                    calls = surge_calls.get(c)
+                    mixed += share * (calls.get(dep, 0.0) if calls is not None else f)
+                entry_fanout[dep] = mixed
+        self.entry_fanout = entry_fanout
         if entry.cert_expired(now):
             entry.lost = total  # TLS handshakes fail at the clients: nothing arrives
         else:
@@ -156,9 +178,12 @@ class TickModel:
             retries = self._retries(s)
             fallbacks = s.fallbacks
             retried = 0.0
+            mix = entry_fanout if s is entry else None
             for d, fanout, _, _, _, cache in edges:
                 if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
                     continue
+                if mix is not None:
+                    fanout = mix.get(cache.name if cache is not None else d.name, fanout)
                 if cache is not None:
                     fanout *= 1.0 - cache.hit
                 if d.cert_expires_at <= now:
@@ -193,9 +218,15 @@ class TickModel:
                 dep_causes.clear()
             retries = self._retries(s)
             fallbacks = s.fallbacks
+            mix = entry_fanout if s is entry else None
             for d, fanout, z50, z95, z99, cache in edges:
                 if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
                     continue
+                if mix is not None:
+                    fanout = mix.get(cache.name if cache is not None else d.name, fanout)
+                    if fanout <= 1e-6:
+                        continue
+                    z50, z95, z99 = edge_levels(round(fanout, 3))
                 if cache is not None:
                     fanout *= 1.0 - cache.hit
                     if fanout <= 1e-6:
@@ -362,8 +393,9 @@ class TickModel:
                 cohort.backlog = backlog
                 wait_ms = backlog / cap * 1000.0
             served = share * (1.0 - shed)
-            r = rho if rho < 0.98 else 0.98
-            median = base_latency * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure + wait_ms  # queue_factor
+            # Queueing factor (see queue_factor); past saturation the explicit backlog carries the wait.
+            r = rho if rho < 0.95 else 0.95
+            median = base_latency * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
             pool_ratio = served * (hold_s + fx_hold) / pool_size
             pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
             own_err = base_err + fx_err
@@ -378,7 +410,7 @@ class TickModel:
             cohort.errors = errors
             cohort.cpu = cpu
             cohort.pool_ratio = pool_ratio
-            cohort.lat_factor = median / base_latency
+            cohort.lat_factor = (median + wait_ms) / base_latency
             cpu_sum += cpu * k
             connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
             if pool_ratio > pool_max:
@@ -402,9 +434,10 @@ class TickModel:
                 causes["dependency"] = (
                     causes.get("dependency", 0.0) + served * (1.0 - own_err) * (1.0 - pool_fail) * dep_fail * k
                 )
-            l50 = median + d50
-            l95 = median * e95 + d95
-            l99 = median * e99 + d99
+            # Every request waits behind the backlog: the wait shifts all percentiles equally.
+            l50 = median + wait_ms + d50
+            l95 = median * e95 + wait_ms + d95
+            l99 = median * e99 + wait_ms + d99
             if pool_ratio > 1.0:
                 # Waiting for a pool connection: the tail sits flat at the pool timeout.
                 l99 = timeout_ms
@@ -416,11 +449,11 @@ class TickModel:
             p95_sum += l95 * k
             p99_sum += l99 * k
             if z95w is not None:
-                t95 = median * e95w + d95
+                t95 = median * e95w + wait_ms + d95
                 if t95 > tail95:
                     tail95 = t95
             if z99w is not None:
-                t99 = median * e99w + d99
+                t99 = median * e99w + wait_ms + d99
                 if t99 > tail99:
                     tail99 = t99
             cohort.p99 = l99

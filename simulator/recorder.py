@@ -70,8 +70,9 @@ def split_name(service: str, dimension: str, value: str, metric: str) -> str:
 class MetricsRecorder:
     """Samples the world into ``series`` (service level) and ``instance_series`` (per instance)."""
 
-    def __init__(self, world: World, tick: float, capacity: int, instance_capacity: int) -> None:
+    def __init__(self, world: World, tick: float, capacity: int, instance_capacity: int, entry: str = "") -> None:
         self.world = world
+        self.entry = entry
         self.series = SeriesStore(tick, capacity)
         self.instance_series = SeriesStore(tick * INSTANCE_EVERY, instance_capacity)
         self._count = 0
@@ -131,9 +132,21 @@ class MetricsRecorder:
             )
             for i, buf in self._slow_buffers[name]:
                 buf[idx] = values[i]
+            if name == self.entry and (self.world.surges or (name, "client") in self._splits):
+                self._record_clients(idx, name)
             self._record_splits(idx, name, "zone", splits(s, "zone"))
             self._record_splits(idx, name, "version", splits(s, "version"))
         self._record_instances(idx)
+
+    def _record_clients(self, idx: int, entry: str) -> None:
+        """The entry's traffic split by client: ordinary users ('other') and each surging client."""
+        world = self.world
+        limits = world.services[entry].client_limits
+        groups = {"other": [world.user_rate, 0.0, math.nan]}
+        for client, rps in world.surges.items():
+            refused = max(rps - limits[client], 0.0) if client in limits else 0.0
+            groups[client] = [rps, refused, math.nan]
+        self._record_splits(idx, entry, "client", groups)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
         known = self._splits.get((service, dimension))

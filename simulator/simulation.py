@@ -78,10 +78,10 @@ class Simulation:
 
         self.world = self._build_world()
         capacity = int(min(scenario.duration, 8 * 3600.0) / self.tick) + 2
-        self.recorder = MetricsRecorder(self.world, self.tick, capacity, capacity // 5 + 2)
+        self.recorder = MetricsRecorder(self.world, self.tick, capacity, capacity // 5 + 2, scenario.entry_service)
         self.series = self.recorder.series
         self.log_store = LogStore()
-        self.log_gen = LogGenerator(self.world, self.log_store, self.rng["logs"])
+        self.log_gen = LogGenerator(self.world, self.log_store, self.rng["logs"], scenario.entry_service)
         self.trace_store = TraceStore()
         self.traces_gen = TraceGenerator(
             self.world, scenario.entry_service, self.trace_store, self.log_gen, self.rng["traces"]
@@ -99,6 +99,7 @@ class Simulation:
         self._apply_history()
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
         self.cluster.faults = self.faults
+        self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
         for inst in self.world.all_instances():
             self.faults.refresh(inst)
         self.judge = ResolutionJudge(self)
@@ -313,7 +314,9 @@ class Simulation:
         user_rate = self.traffic.rate(t) * world.traffic_factor
         surges = self.faults.surges(t, user_rate) if self.faults.has_surges else None
         world.surges = surges or {}
-        self.model.step(dt, user_rate, surges)
+        world.user_rate = user_rate
+        calls = {c: self.faults.surge_profile(c)[1] for c in surges} if surges else None
+        self.model.step(dt, user_rate, surges, calls)
         for inst in list(self.model.oom):
             self.faults.oom_kill(inst)
         for inst in list(self.model.disk_full):

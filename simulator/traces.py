@@ -11,7 +11,7 @@ import math
 import random
 from collections import deque
 
-from simulator.logs import LogGenerator, routes_of, span_id, trace_id
+from simulator.logs import LogGenerator, pool_message, routes_of, span_id, trace_id
 from simulator.views import Span, Trace
 from simulator.world import ServiceState, World
 
@@ -192,6 +192,8 @@ class TraceGenerator:
         code, etype, culprit = 200, "", False
         if cause in ("fault", "flag", "no_primary", "baseline", "overload", "pool_exhausted"):
             code, etype = _STATUS[cause]
+            if cause == "pool_exhausted":
+                _, code, etype = pool_message(self.world, s, int(timeout_ms))
             culprit = True
             if cause == "pool_exhausted":
                 duration = max(duration, timeout_ms)

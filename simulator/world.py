@@ -288,6 +288,8 @@ class World:
     """Product of active traffic spikes."""
     surges: dict[str, float] = field(default_factory=dict)
     """Extra requests per second at the entry by client label (set every tick)."""
+    user_rate: float = 0.0
+    """Ordinary user requests per second at the entry in the last tick."""
     flag_off_at: dict[str, float] = field(default_factory=dict)
     """When each flag was last switched off (clients notice at their next poll)."""
     now: float = 0.0

@@ -71,6 +71,11 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
         yield from svc(("faults", i, "service"), getattr(f, "service", None))
         yield from zone(("faults", i, "zone"), getattr(f, "zone", None))
 
+    for i, f in enumerate(sc.optional_faults):  # injected live by a facilitator: their `at` is unused
+        yield from svc(("optional_faults", i, "service"), getattr(f, "service", None))
+        yield from zone(("optional_faults", i, "zone"), getattr(f, "zone", None))
+        yield from flag(("optional_faults", i, "flag"), getattr(f, "flag", None))
+
     for i, n in enumerate(sc.noise):
         yield from when(("noise", i, "at"), n.at)
         for kind in ("deploy", "config", "alert", "log"):
@@ -88,6 +93,14 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
         yield from svc(("topology", "services", i, "cache_for"), s.cache_for)
     for i, f in enumerate(sc.faults):
         yield from flag(("faults", i, "flag"), getattr(f, "flag", None))
+        if f.type == "traffic_surge" and f.calls:
+            entry_calls = sc.service(sc.entry_service).calls if sc.entry_service in services else {}
+            for dep in f.calls:
+                if dep not in entry_calls:
+                    yield (
+                        ("faults", i, "calls", dep),
+                        (f"the entry {sc.entry_service!r} does not call {dep!r}; surge calls must be among its calls"),
+                    )
         if f.type == "cache_failure" and f.service in services and not sc.service(f.service).cache_for:
             yield ("faults", i, "service"), f"{f.service!r} is not a cache; give it cache_for: <backend service>"
 

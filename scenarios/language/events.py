@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
+from scenarios.language.stacks import FunctionName
 
 
 class Deploy(Model):
@@ -154,6 +155,8 @@ class MemoryLeak(FaultBase):
     """Leak rate per instance (each instance varies by +-25 %, seeded)."""
     since: Duration | None = None
     """When the leak really began (e.g. the deploy at -50m): instances running then start with what they leaked."""
+    allocation_site: FunctionName | None = None
+    """Function whose allocations are never freed, as a heap profile shows it (default: a cache in the service's code)."""
 
 
 class BadDeploy(FaultBase):
@@ -172,6 +175,8 @@ class BadDeploy(FaultBase):
     """Multiplier of the service's own latency on instances of the bad version."""
     error_message: str = 'java.lang.NullPointerException: Cannot invoke "Cart.items()" because "cart" is null'
     """Log message of the failures."""
+    hot_function: FunctionName | None = None
+    """Function of the regression, where CPU profiles show the extra work and dumps the failing frame (default: by the service's stack)."""
 
 
 class BadConfig(FaultBase):
@@ -194,6 +199,8 @@ class BadConfig(FaultBase):
     """CPU cost multiplier on those instances (reduces their capacity: a pinned CPU)."""
     error_message: str = "failed to apply config: invalid value for key 'routes[12].timeout'"
     """Log message of the failures."""
+    hot_function: FunctionName | None = None
+    """Function the bad revision makes hot: a regex matcher when cpu_factor > 1 (catastrophic backtracking), the config parser otherwise (default: by the service's stack)."""
 
 
 class Latency(FaultBase):
@@ -212,6 +219,8 @@ class Latency(FaultBase):
     """When it stops by itself (default: not during the scenario)."""
     error_message: str = "upstream request timeout"
     """Log message of the failures."""
+    hot_function: FunctionName | None = None
+    """Where the slow service's own threads wait (a degraded disk read, a lock); its callers wait in their client for it (default: by the service's stack)."""
 
 
 class BadFlag(FaultBase):
@@ -236,6 +245,8 @@ class BadFlag(FaultBase):
     """Who flipped it (flag audit log)."""
     error_message: str = "TypeError: Cannot read properties of undefined (reading 'price')"
     """Log message of the failures."""
+    hot_function: FunctionName | None = None
+    """Code path behind the flag, where the failing requests' stacks end (default: named after the flag)."""
 
 
 class TrafficSurge(FaultBase):
@@ -253,7 +264,10 @@ class TrafficSurge(FaultBase):
     flag: Name | None = None
     """The surge comes from a client feature behind this flag: switching it off stops it."""
     route: str = "GET /api/sync"
-    """Endpoint it concentrates on."""
+    """Endpoint it concentrates on (shown in access logs)."""
+    calls: dict[Name, float] | None = None
+    """Fan-out of the surge's requests from the entry (the route's backends); default: the entry's own.
+    Every service named must be one the entry calls."""
 
 
 class CacheFailure(FaultBase):
@@ -300,6 +314,8 @@ class PoolLeak(FaultBase):
     """The leaking version; it is rolled out at ``at`` unless already running."""
     hold_ms: float = Field(default=400.0, gt=0)
     """Extra time each request holds a connection."""
+    hot_function: FunctionName | None = None
+    """Function that holds the connection too long (a transaction left open around a remote call), as thread dumps show it (default: by the service's stack)."""
     by: str = "@deploy-bot"
     """Who deploys it."""
 
