@@ -97,7 +97,7 @@ async def test_log_query_by_text_and_trace_id(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("logs")
+        await screen.action_show_panel("logs")
         panel = screen.query_one(LogsPanel)
         view = panel.view
         assert len(view.buffer) == session.log_tail(0)[1]
@@ -134,7 +134,7 @@ async def test_selecting_a_log_line_opens_its_trace(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("logs")
+        await screen.action_show_panel("logs")
         screen.query_one(LogsPanel).run_query(LogQuery(trace_id=trace.trace_id))
         await screen.workers.wait_for_complete()
         await pilot.pause()
@@ -150,7 +150,7 @@ async def test_trace_waterfall_highlights_the_culprit(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("traces")
+        await screen.action_show_panel("traces")
         await pilot.pause()
         screen.query_one("#trace-errors").value = True
         await pilot.pause()
@@ -171,10 +171,10 @@ async def test_hypothesis_with_evidence_then_confirmed(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.query_one(TracesPanel).open_trace(trace.trace_id)
+        (await screen.ensure_panel("traces")).open_trace(trace.trace_id)
         await pilot.pause()
         await pilot.press("ctrl+e")
-        screen.action_show_panel("hypotheses")
+        await screen.action_show_panel("hypotheses")
         panel = screen.query_one(HypothesesPanel)
         assert panel.evidence == [f"trace:{trace.trace_id}"]
         field = screen.query_one("#hypothesis-text", Input)
@@ -194,7 +194,7 @@ async def test_rollback_through_the_form_then_resolve_reaches_debrief(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("actions")
+        await screen.action_show_panel("actions")
         actions = screen.query_one(ActionsPanel)
         actions.select_action("rollback_deploy")
         await pilot.pause()
@@ -217,7 +217,7 @@ async def test_destructive_action_asks_first(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("actions")
+        await screen.action_show_panel("actions")
         actions = screen.query_one(ActionsPanel)
         actions.select_action("restart")
         await pilot.pause()
@@ -244,7 +244,7 @@ async def test_rejection_reason_for_a_bad_target(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("actions")
+        await screen.action_show_panel("actions")
         actions = screen.query_one(ActionsPanel)
         actions.select_action("rollback_deploy")
         await pilot.pause()
@@ -260,7 +260,7 @@ async def test_form_validation_message_before_sending(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        actions = screen.query_one(ActionsPanel)
+        actions = await screen.ensure_panel("actions")
         actions.select_action("scale")
         await pilot.pause()
         actions.set_field("replicas", "")
@@ -271,9 +271,11 @@ async def test_form_validation_message_before_sending(session):
 
 def test_every_action_has_a_form():
     from scenarios.language.actions import ACTION_NAMES
-    from tui.widgets.actions import MODELS
+    from tui.widgets.actions import MODELS, ORDER
 
-    assert set(MODELS) == set(ACTION_NAMES)
+    # The form offers every trainee action; facilitator-only actions (inject) have a model but no entry.
+    assert set(ACTION_NAMES) <= set(MODELS)
+    assert ORDER == ACTION_NAMES
 
 
 async def test_comms_status_update_and_note(session):
@@ -281,7 +283,7 @@ async def test_comms_status_update_and_note(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.action_show_panel("comms")
+        await screen.action_show_panel("comms")
         status = screen.query_one("#status-text", Input)
         status.value = "Investigating checkout errors"
         await status.action_submit()
@@ -301,7 +303,7 @@ async def test_every_panel_renders_at_80x24_and_160x48(session):
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             for pid in ("pager", "dashboards", "logs", "traces", "changes", "map", "hypotheses", "actions", "comms"):
-                app.screen.action_show_panel(pid)
+                await app.screen.action_show_panel(pid)
                 await pilot.pause()
             assert app.screen.has_class("-wide") == (size[0] >= 140)
 

@@ -2,6 +2,10 @@
 
 The app owns the clock (it calls ``session.pump``); this screen re-reads the session on its own ~1 s
 timer, refreshing only the visible panel, and asks the app for the debrief once the session ends.
+
+Panels are built lazily: the first frame has only the pager; the others are mounted one at a time on
+idle after it (pre-warming), or at once when the trainee asks for one first. Every widget in the DOM
+costs on each restyle, so the first frame stays small and nothing is ever rebuilt.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widget import AwaitMount
+from textual.widgets import TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
 from tui.port import SPEEDS, SessionPort
@@ -26,6 +31,7 @@ from tui.widgets.common import ActionRequest, Panel
 from tui.widgets.comms import CommsPanel
 from tui.widgets.dashboards import DashboardsPanel
 from tui.widgets.hypotheses import HypothesesPanel
+from tui.widgets.key_line import KeyLine
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
 from tui.widgets.pager import PagerPanel, SideSummary
@@ -34,6 +40,9 @@ from tui.widgets.status_bar import StatusBar
 from tui.widgets.traces import TracesPanel
 
 REFRESH_SECONDS = 1.0
+FIRST_PANEL = "pager"
+PREWARM_SECONDS = 0.05
+"""Idle gap between two pre-warmed panel mounts, so a key press never waits behind more than one."""
 WIDE_COLUMNS = 140
 """From this width on, the pager column stays visible beside the panels."""
 
@@ -64,21 +73,26 @@ class ConsoleScreen(Screen):
         self._hints_seen = 0
         self._ended = False
         self._timer: Timer | None = None
+        self._mounts: dict[str, AwaitMount] = {}
+        self._candidate = ""
+        """Evidence candidate chosen before the hypotheses panel was built."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         with Horizontal(id="console-body"):
             yield SideSummary(id="side")
-            with TabbedContent(id="panels", initial="pager"):
+            with TabbedContent(id="panels", initial=FIRST_PANEL):
                 for pid, _key, title in PANELS:
                     with TabPane(title, id=pid):
-                        yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
-        yield Footer()
+                        if pid == FIRST_PANEL:
+                            yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+        yield KeyLine(id="key-line")
 
     def on_mount(self) -> None:
         self._hints_seen = len(self.session.incident_view().hints)
         self.refresh_panels()
         self._timer = self.set_interval(REFRESH_SECONDS, self.refresh_panels)
+        self.call_after_refresh(self._prewarm)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
@@ -86,7 +100,43 @@ class ConsoleScreen(Screen):
     # --- panels ------------------------------------------------------------------------------
 
     def panel(self, pid: str) -> Any:
+        """The panel ``pid``; it must have been built (see :meth:`ensure_panel`)."""
         return self.query_one(f"#panel-{pid}", PANEL_CLASSES[pid])
+
+    def has_panel(self, pid: str) -> bool:
+        """True once panel ``pid`` is mounted and composed."""
+        found = self.query(f"#panel-{pid}")
+        return bool(found) and found.first().is_mounted
+
+    def _mount_panel(self, pid: str) -> AwaitMount:
+        mounting = self._mounts.get(pid)
+        if mounting is None:
+            panel = PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+            mounting = self._mounts[pid] = self.query_one(f"TabPane#{pid}", TabPane).mount(panel)
+        return mounting
+
+    async def ensure_panel(self, pid: str) -> Any:
+        """Panel ``pid``, built now if the pre-warming has not reached it yet."""
+        found = self.query(f"#panel-{pid}")
+        if not found or pid in self._mounts:
+            await self._mount_panel(pid)
+        panel = self.panel(pid)
+        if pid == "hypotheses" and self._candidate:
+            panel.set_candidate(self._candidate)
+            self._candidate = ""
+        return panel
+
+    async def _prewarm(self) -> None:
+        """Build the next panel not built yet, then come back on idle for the one after."""
+        for pid, _key, _title in PANELS:
+            if pid not in self._mounts and not self.query(f"#panel-{pid}"):
+                await self._mount_panel(pid)
+                if not self.is_attached:  # the console closed meanwhile
+                    return
+                if pid == "logs":
+                    self.panel("logs").ingest()
+                self.set_timer(PREWARM_SECONDS, self._prewarm)
+                return
 
     @property
     def active_panel(self) -> str:
@@ -96,11 +146,12 @@ class ConsoleScreen(Screen):
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
         session = self.session
         self.query_one(StatusBar).show(session)
-        self.panel("logs").ingest()
+        if self.has_panel("logs"):
+            self.panel("logs").ingest()
         if self.has_class("-wide"):
             self.query_one(SideSummary).show(session)
         active = self.active_panel
-        if active:
+        if active and self.has_panel(active):
             self.panel(active).refresh_from_session()
         self._check_hints()
         if session.finished and not self._ended:
@@ -117,15 +168,20 @@ class ConsoleScreen(Screen):
         self._hints_seen = len(hints)
 
     @on(TabbedContent.TabActivated, "#panels")
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pid = event.pane.id or ""
         if pid in PANEL_CLASSES:
             self.session.look("panel", name=pid)
-            self.panel(pid).refresh_from_session()
+            panel = await self.ensure_panel(pid)
+            if pid == "logs":
+                panel.ingest()
+            panel.refresh_from_session()
 
     # --- actions (bound through tui.registry) --------------------------------------------------
 
-    def action_show_panel(self, pid: str) -> None:
+    async def action_show_panel(self, pid: str) -> None:
+        """Switch to panel ``pid`` (building it if needed) and focus its main widget."""
+        await self.ensure_panel(pid)
         self.query_one("#panels", TabbedContent).active = pid
         self.action_focus_panel()
 
@@ -135,6 +191,8 @@ class ConsoleScreen(Screen):
 
     def action_focus_panel(self) -> None:
         """Focus the active panel's main widget."""
+        if not self.has_panel(self.active_panel):
+            return
         panel = self.panel(self.active_panel)
         for selector in ("LogView", "#action-list", "DataTable", "Input"):
             found = panel.query(selector)
@@ -159,8 +217,8 @@ class ConsoleScreen(Screen):
         self._resume_speed = speed
         self.query_one(StatusBar).show(self.session)
 
-    def action_attach_evidence(self) -> None:
-        reference = self.panel("hypotheses").attach()
+    async def action_attach_evidence(self) -> None:
+        reference = (await self.ensure_panel("hypotheses")).attach()
         if reference:
             self.notify(f"Evidence attached: {reference}", timeout=3)
 
@@ -170,21 +228,28 @@ class ConsoleScreen(Screen):
 
     # --- messages from panels --------------------------------------------------------------------
 
+    def set_candidate(self, reference: str) -> None:
+        """What the trainee selected last: ctrl+e attaches it to the draft hypothesis."""
+        if self.has_panel("hypotheses"):
+            self.panel("hypotheses").set_candidate(reference)
+        else:
+            self._candidate = reference
+
     @on(LogView.LineSelected)
-    def _log_line(self, event: LogView.LineSelected) -> None:
+    async def _log_line(self, event: LogView.LineSelected) -> None:
         reference = f"log:{event.trace_id}" if event.trace_id else f"log:{event.text[:120]}"
-        self.panel("hypotheses").set_candidate(reference)
+        self.set_candidate(reference)
         if event.trace_id:
-            if self.panel("traces").open_trace(event.trace_id):
-                self.action_show_panel("traces")
+            if (await self.ensure_panel("traces")).open_trace(event.trace_id):
+                await self.action_show_panel("traces")
 
     @on(TracesPanel.TraceOpened)
     def _trace_opened(self, event: TracesPanel.TraceOpened) -> None:
-        self.panel("hypotheses").set_candidate(f"trace:{event.trace_id}")
+        self.set_candidate(f"trace:{event.trace_id}")
 
     @on(DashboardsPanel.MetricViewed)
     def _metric_viewed(self, event: DashboardsPanel.MetricViewed) -> None:
-        self.panel("hypotheses").set_candidate(event.reference)
+        self.set_candidate(event.reference)
 
     @on(CommsPanel.Send)
     def _comms(self, event: CommsPanel.Send) -> None:
@@ -209,7 +274,7 @@ class ConsoleScreen(Screen):
             def answered(yes: bool | None) -> None:
                 if yes:
                     self._apply(action)
-                else:
+                elif self.has_panel("actions"):
                     self.panel("actions").show_message("Cancelled.", "$text-muted")
 
             self.app.push_screen(ConfirmAction(question), answered)
@@ -218,7 +283,8 @@ class ConsoleScreen(Screen):
 
     def _apply(self, action: Any) -> None:
         result = self.session.apply(action)
-        self.panel("actions").show_result(result)
+        if self.has_panel("actions"):
+            self.panel("actions").show_result(result)
         if result.accepted:
             self.notify(result.message, title=action.action, timeout=4)
         else:

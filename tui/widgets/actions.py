@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import types
 import typing
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
@@ -26,6 +28,8 @@ from scenarios.language.actions import (
 from simulator.views import ActionResult
 from tui.widgets.common import ActionRequest, Panel
 
+FORM_SETTLE_SECONDS = 0.15
+"""Quiet time on the action list before the highlighted action's form is built."""
 SKIPPED_FIELDS = ("action", "at")
 """Fields the form never shows: the discriminator and the schedule (live actions take the current time)."""
 
@@ -114,12 +118,27 @@ class ActionsPanel(Panel):
 
     def on_mount(self) -> None:
         self.selected = ""
+        self._pending: Timer | None = None
+        self._building: asyncio.Task | None = None
         self.select_action("ack")
 
     @on(OptionList.OptionHighlighted, "#action-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id and event.option.id != self.selected:
-            self.select_action(event.option.id)
+        # Debounced: holding an arrow key rebuilds the form once, after the list settles. Rebuilding
+        # on every press raced removals against mounts and could wedge the panel's message queue.
+        if self._pending is not None:
+            self._pending.stop()
+        name = event.option.id
+        if name and name != self.selected:
+            self._pending = self.set_timer(FORM_SETTLE_SECONDS, lambda: self._settled(name))
+
+    def _settled(self, name: str) -> None:
+        self._pending = None
+        if self._building is not None and not self._building.done():
+            self._pending = self.set_timer(FORM_SETTLE_SECONDS, lambda: self._settled(name))
+            return
+        if name != self.selected:
+            self.select_action(name)
 
     def _choices(self, field: str) -> list[str] | None:
         s = self.session
@@ -152,7 +171,8 @@ class ActionsPanel(Panel):
             self._field_row(fname, info) for fname, info in model.model_fields.items() if fname not in SKIPPED_FIELDS
         ]
         self._form = Vertical(*rows, classes="action-fields")
-        self.query_one("#action-form").mount(self._form, before="#action-apply")
+        mounting = self.query_one("#action-form").mount(self._form, before="#action-apply")
+        self._building = asyncio.ensure_future(mounting())
         self.query_one("#action-result", Static).update("")
         option_list = self.query_one("#action-list", OptionList)
         index = option_list.get_option_index(name)

@@ -11,7 +11,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
 
 from scenarios.durations import format_clock
 from simulator.views import LogRecord
@@ -142,19 +142,31 @@ class LogBuffer:
                 return []
             svc = self.services
             if candidates is None:
-                candidates = [i + base for i, c in enumerate(svc[lo - base : hi - base], lo - base) if c == code]
+                candidates = list(compress(range(lo, hi), map(code.__eq__, svc[lo - base : hi - base])))
             else:
                 candidates = [i for i in candidates if svc[i - base] == code]
         if query.level:
             rank = LEVEL_RANK.get(query.level.upper(), 0)
             levels = self.levels
             if candidates is None:
-                candidates = [i + base for i, r in enumerate(levels[lo - base : hi - base], lo - base) if r >= rank]
+                candidates = list(compress(range(lo, hi), map(rank.__le__, levels[lo - base : hi - base])))
             else:
                 candidates = [i for i in candidates if levels[i - base] >= rank]
         if candidates is None:
             return list(range(lo, hi))
         return list(candidates)
+
+    def filter_newest_first(self, query: LogQuery, end: int | None = None, step: int = 16 * CHUNK):
+        """Yield the matches of ``query`` below ``end`` slice by slice, newest slice first.
+
+        Each item is ``(slice_start, indices)`` with the indices oldest first; the view shows the
+        newest matches at once and prepends older ones as the scan goes on.
+        """
+        hi = self.end if end is None else min(end, self.end)
+        while hi > self.base:
+            lo = max(self.base, (hi - 1) // step * step if hi % step else hi - step)
+            yield lo, self.filter(query, lo, hi)
+            hi = lo
 
     def _text_matches(self, needle: str, lo: int, hi: int, candidates: Iterable[int] | None) -> list[int]:
         base = self.base
@@ -169,10 +181,11 @@ class LogBuffer:
             a = max(chunk * CHUNK, lo - base)
             b = min((chunk + 1) * CHUNK, hi - base)
             if chunk >= len(blobs):  # the chunk still filling has no blob yet
-                out.extend(i + base for i in range(a, b) if needle in lines[i].lower())
+                lowered = [text.lower() for text in lines[a:b]]
+                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
                 continue
             blob = blobs[chunk]
-            hits = blob.count(needle)
+            hits = _count_up_to(blob, needle, RARE_HITS + 1)
             if hits == 0:
                 continue
             first = chunk * CHUNK
@@ -187,6 +200,17 @@ class LogBuffer:
                     pos = blob.find(needle, starts[row + 1] if row + 1 < len(starts) else len(blob))
                 out.extend(first + r + base for r in found if a <= first + r < b)
             else:
-                lowered = blob.split("\n")
-                out.extend(first + r + base for r, text in enumerate(lowered) if needle in text and a <= first + r < b)
+                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered lines).
+                lowered = blob.split("\n")[a - first : b - first]
+                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
         return out
+
+
+def _count_up_to(text: str, needle: str, limit: int) -> int:
+    """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early)."""
+    found = 0
+    pos = text.find(needle)
+    while pos >= 0 and found < limit:
+        found += 1
+        pos = text.find(needle, pos + 1)
+    return found

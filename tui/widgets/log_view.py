@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
+from textual.worker import get_current_worker
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -98,8 +99,28 @@ class LogView(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="log-filter")
     def _run_filter(self, query: LogQuery, end: int) -> None:
-        found = self.buffer.filter(query, end=end)
-        self.app.call_from_thread(self._filter_done, query, end, found)
+        # Newest slice first: the trainee sees the latest matches within milliseconds, the rest follows.
+        worker = get_current_worker()
+        parts: list[list[int]] = []
+        for lo, found in self.buffer.filter_newest_first(query, end):
+            if worker.is_cancelled:
+                return
+            if not parts:
+                self.app.call_from_thread(self._filter_partial, query, lo, found)
+            parts.append(found)
+        matches: list[int] = []
+        for part in reversed(parts):
+            matches.extend(part)
+        self.app.call_from_thread(self._filter_done, query, end, matches)
+
+    def _filter_partial(self, query: LogQuery, lo: int, found: list[int]) -> None:
+        """Show the newest slice's matches while older lines are still being scanned."""
+        if query != self.query_state or self._pending_from is None:
+            return
+        self._matches = list(found)
+        self.cursor = -1
+        self._cache.clear()
+        self._update_size()
 
     def _filter_done(self, query: LogQuery, end: int, found: list[int]) -> None:
         if query != self.query_state:
