@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 GRADES = "ABCDF"
+SEAT_ROLES = ("imoc", "tloc", "observer")
+"""Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role."""
 STATUS_UPDATE_EXPECTED_AFTER = 1800.0
 
 
@@ -48,6 +50,8 @@ class Report:
     pages: int = 0
     penalties: list[str] = field(default_factory=list)
     tool_version: str = ""
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Game days: each role's part (see :func:`role_parts`); empty for a single trainee."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -80,3 +84,58 @@ def outcome_of(resolved: bool, sli_healthy_now: bool, impact: bool) -> str:
     if sli_healthy_now and impact:
         return "mitigated"
     return "unresolved"
+
+
+def seat_role(seat: str) -> str | None:
+    """The game-day role of a seat named ``role:name``, or None (single player, system, facilitator)."""
+    role = seat.split(":", 1)[0]
+    return role if ":" in seat and role in SEAT_ROLES else None
+
+
+def role_parts(timeline: list[Any], impact: float | None, end: float, hands_on: frozenset[str]) -> dict[str, Any]:
+    """Each game-day role's part, from the accepted actions on the timeline (source = seat).
+
+    IMOC: communication cadence (status updates and the longest silence since impact), escalation,
+    severity, roles, and hands-on actions (counted against them: the coordinator does not debug).
+    TLOC: diagnosis (hypotheses) and mitigation (hands-on actions, time from impact to the first one).
+    """
+    acts: dict[str, list[Any]] = {}
+    for event in timeline:
+        role = seat_role(event.source)
+        if role is not None:
+            acts.setdefault(role, []).append(event)
+    parts: dict[str, Any] = {}
+    if "imoc" in acts:
+        ev = acts["imoc"]
+        updates = [e.t for e in ev if e.kind == "status_update"]
+        since = impact if impact is not None else 0.0
+        marks = [since] + [t for t in updates if t >= since] + [end]
+        parts["imoc"] = {
+            "seats": sorted({e.source for e in ev}),
+            "status_updates": len(updates),
+            "longest_silence_s": round(max(b - a for a, b in zip(marks, marks[1:], strict=False)), 1)
+            if impact is not None
+            else None,
+            "escalations": sum(e.kind == "escalate" for e in ev),
+            "severity_set": any(e.kind == "set_severity" for e in ev),
+            "roles_assigned": sum(e.kind == "assign_role" for e in ev),
+            "notes": sum(e.kind == "note" for e in ev),
+            "resolved": any(e.kind == "resolve" for e in ev),
+            "hands_on": [f"{e.t:.0f}s {e.kind}" for e in ev if e.kind in hands_on],
+        }
+    if "tloc" in acts:
+        ev = acts["tloc"]
+        mitigations = [e for e in ev if e.kind in hands_on]
+        first = mitigations[0].t if mitigations else None
+        parts["tloc"] = {
+            "seats": sorted({e.source for e in ev}),
+            "hypotheses": sum(e.kind == "hypothesis" for e in ev),
+            "mitigations": [f"{e.t:.0f}s {e.kind}" for e in mitigations],
+            "first_mitigation_after_impact_s": round(first - impact, 1)
+            if first is not None and impact is not None
+            else None,
+            "notes": sum(e.kind == "note" for e in ev),
+        }
+    if "observer" in acts:
+        parts["observer"] = {"seats": sorted({e.source for e in acts["observer"]})}
+    return parts

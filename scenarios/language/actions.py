@@ -107,6 +107,31 @@ class Handoff(ActionBase):
     """Who takes over."""
 
 
+class Inject(ActionBase):
+    """A facilitator's live inject during a game day; seats never send it, replay and resume apply it."""
+
+    action: Literal["inject"]
+    kind: Literal["message", "alert", "fault", "hint"]
+    """message: a stakeholder writes; alert: an extra alert fires; fault: start ``optional_faults[index]``;
+    hint: release ``hints[index]`` now."""
+    text: str = ""
+    """Message text, or the alert's summary."""
+    sender: str = ""
+    """Who the message is from."""
+    channel: Literal["chat", "ticket", "email", "phone"] = "chat"
+    """Where the message arrives."""
+    name: str = ""
+    """Alert name as the pager shows it."""
+    service: Name | None = None
+    """Service the alert is about."""
+    severity: Literal["page", "ticket"] = "page"
+    """Severity of the extra alert."""
+    lasts: Duration = 1800.0
+    """How long the extra alert keeps firing."""
+    index: int | None = Field(default=None, ge=0)
+    """Which optional fault or hint."""
+
+
 # --- mitigation ---------------------------------------------------------------------------------
 
 
@@ -270,6 +295,7 @@ Action = Annotated[
     | Hypothesis
     | Resolve
     | Handoff
+    | Inject
     | RollbackDeploy
     | RollbackConfig
     | Restart
@@ -320,6 +346,9 @@ MITIGATION_ACTIONS = frozenset(
     }
 )
 """Hands-on actions that change the system."""
+
+FACILITATOR_ACTIONS = frozenset({"inject"})
+"""Actions only a game-day facilitator takes (in neither list above: trainee UIs never offer them)."""
 
 DESTRUCTIVE_ACTIONS = frozenset({"restart", "scale", "drain_zone", "flush_cache", "truncate_logs", "failover"})
 """Actions a UI should confirm before sending."""

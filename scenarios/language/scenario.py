@@ -100,6 +100,8 @@ class Scenario(Model):
     """Changes before (or during) the incident, in the change log."""
     faults: list[Fault] = Field(min_length=1)
     """What goes wrong."""
+    optional_faults: list[Fault] = Field(default_factory=list)
+    """Faults a game-day facilitator may inject live (a second fault); never started on their own."""
     noise: list[Noise] = Field(default_factory=list)
     """Red herrings and unrelated signals."""
     alerting: Alerting = Alerting()

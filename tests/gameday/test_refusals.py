@@ -1,0 +1,177 @@
+"""Refusals (token, role, malformed, oversized), reconnect, and no hidden truth on the wire."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from scenarios.language.actions import ACTION_ADAPTER
+from tests.gameday.conftest import join, settle
+from tui.gameday import host as host_module
+from tui.gameday.protocol import MAX_SEAT_FRAME
+from tui.gameday.seat import JoinRefused
+
+
+def act(body):
+    return ACTION_ADAPTER.validate_python(body)
+
+
+async def raw(host, *lines: bytes) -> list[dict]:
+    """Send raw lines to the host and read what it answers until it closes or goes quiet."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", host.port, limit=2**26)
+    for line in lines:
+        writer.write(line)
+    await writer.drain()
+    out = []
+    deadline = asyncio.get_running_loop().time() + 1.0  # the host pushes state twice a second: stop listening
+    try:
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            line = await asyncio.wait_for(reader.readline(), left)
+            if not line:
+                break
+            out.append(json.loads(line))
+    except (TimeoutError, ConnectionError):
+        pass
+    writer.close()
+    return out
+
+
+def hello(host, token=None, role="tloc", name="bo") -> bytes:
+    body = {"type": "hello", "version": 1, "token": host.token if token is None else token, "role": role, "name": name}
+    return json.dumps(body).encode() + b"\n"
+
+
+@pytest.mark.parametrize("token", ["", "not-the-token"])
+async def test_wrong_or_missing_token_is_refused_and_logged(host, token):
+    with pytest.raises(JoinRefused, match="wrong or missing token"):
+        await join(host, "tloc", "bo", token=token)
+    assert not host.seats
+    assert host.feed[-1].kind == "refused" and "token" in host.feed[-1].text
+
+
+async def test_role_refusal_changes_nothing(host):
+    host.advance(300)
+    tloc = await join(host, "tloc", "bo")
+    watcher = await join(host, "observer", "cy")
+    try:
+        before = host.sim.incident_view()
+        journal = open(host.session.journal_path).read()
+        result = await asyncio.to_thread(tloc.apply, act({"action": "set_severity", "severity": "SEV1"}))
+        assert not result.accepted and "IMOC" in result.message
+        result = await asyncio.to_thread(watcher.apply, act({"action": "rollback_deploy", "service": "checkout"}))
+        assert not result.accepted and "read-only" in result.message
+        assert host.sim.incident_view() == before
+        assert open(host.session.journal_path).read() == journal  # nothing journalled
+        assert [e.kind for e in host.feed[-2:]] == ["refused", "refused"]
+        # an observer's guess is accepted and reaches the debrief; a TLOC's is not
+        assert await asyncio.to_thread(watcher.guess, "checkout leaks memory") is None
+        assert "observers" in await asyncio.to_thread(tloc.guess, "my guess")
+        host.end()
+        await settle(host)
+        debrief = await asyncio.to_thread(watcher.debrief)
+        assert debrief.truth["root_cause_guesses"][0]["text"] == "checkout leaks memory"
+    finally:
+        tloc.quit()
+        watcher.quit()
+
+
+async def test_inject_from_a_seat_is_refused(host):
+    frames = await raw(
+        host,
+        hello(host, role="imoc", name="ana"),
+        b'{"type":"act","id":1,"action":{"action":"inject","kind":"hint","index":0}}\n',
+    )
+    result = next(f for f in frames if f["type"] == "result")["result"]
+    assert not result["accepted"] and "facilitator" in result["message"]
+    assert not host.sim.incident_view().hints
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        (b"this is not json\n", "not a JSON object"),
+        (b"[1, 2]\n", "a frame must be a JSON object"),
+        (b'{"type":"act","id":"x","action":{}}\n', "malformed frame: act.id"),
+        (b'{"type":"launch"}\n', "malformed frame"),
+    ],
+)
+async def test_malformed_frames_are_refused_with_a_reason(host, line, reason):
+    frames = await raw(host, hello(host), line)
+    refused = [f for f in frames if f["type"] == "refused"]
+    assert refused and reason in refused[0]["reason"]
+    assert host.feed[-1].kind == "refused"
+
+
+async def test_malformed_hello_and_oversized_frames_are_refused(host):
+    frames = await raw(host, b'{"type":"hello"}\n')
+    assert frames[0]["type"] == "refused" and frames[0]["fatal"]
+    big = json.dumps({"type": "look", "what": "x", "detail": {"pad": "y" * MAX_SEAT_FRAME}}).encode() + b"\n"
+    frames = await raw(host, hello(host), big)
+    assert [f for f in frames if f["type"] == "refused"][0]["reason"] in ("oversized frame",) or any(
+        "limit" in f.get("reason", "") for f in frames
+    )
+    huge = b'{"type":"look","what":"' + b"z" * (MAX_SEAT_FRAME * 3) + b'"}\n'
+    frames = await raw(host, hello(host), huge)
+    assert frames[-1] == {"type": "refused", "reason": "oversized frame", "fatal": True}
+    assert not host.sim.looks or all(look["what"] != "x" for look in host.sim.looks)
+
+
+async def test_a_seat_that_drops_rejoins_and_sees_the_session_as_it_now_is(host, monkeypatch):
+    monkeypatch.setattr("tui.gameday.seat.RECONNECT_EVERY", 0.05)
+    tloc = await join(host, "tloc", "bo")
+    try:
+        tloc.drop()
+        await asyncio.sleep(0.05)
+        host.advance(400)
+        await asyncio.to_thread(host.inject, kind="message", sender="@vp", text="ETA?")
+        for _ in range(200):
+            await host.push_all()
+            await asyncio.sleep(0.02)
+            if tloc.connected.is_set() and tloc.now == host.sim.now:
+                break
+        assert tloc.now == host.sim.now == 400
+        assert tloc.messages()[-1].text == "ETA?"
+        mirrored, real = tloc.metric("checkout", "error_ratio"), host.sim.metric("checkout", "error_ratio")
+        assert mirrored.times == real.times and mirrored.values[-50:] == real.values[-50:]
+        assert list(host.seats) == ["tloc:bo"]
+    finally:
+        tloc.quit()
+
+
+async def test_no_hidden_field_crosses_the_wire_before_the_debrief(host, monkeypatch):
+    sent: list[bytes] = []
+    original = host_module.GameHost._reply
+
+    async def spy(writer, frame):
+        sent.append(json.dumps(frame))
+        await original(writer, frame)
+
+    monkeypatch.setattr(host_module.GameHost, "_reply", staticmethod(spy))
+    sc = host.sim.scenario
+    imoc = await join(host, "imoc", "ana")
+    tloc = await join(host, "tloc", "bo")
+    try:
+        for step in (300, 600, 900):
+            host.advance(step - host.sim.now)
+            await asyncio.to_thread(imoc.apply, act({"action": "ack"}))
+            await asyncio.to_thread(tloc.apply, act({"action": "note", "text": "looking at dashboards"}))
+            await settle(host, imoc)
+        host.release_hint(1)
+        await settle(host, imoc)
+        wire = "\n".join(sent)
+        secrets = [sc.root_cause.summary.strip()[:60], *sc.root_cause.five_whys, *sc.root_cause.red_herrings]
+        secrets += [t.why for t in sc.traps] + [a.action for a in sc.postmortem.action_items]
+        secrets += [sc.hints[0].text]  # released at 15 min: not yet
+        secrets += ["root_cause", "five_whys", "red_herrings", "solution", "optional_faults", '"kind": "clue"']
+        secrets += ['"kind": "noise"', '"kind": "question"', "memory_leak", "mb_per_min", "onset_s"]
+        leaked = [s for s in secrets if s in wire]
+        assert not leaked
+        assert sc.hints[1].text in wire  # released by the facilitator: now the seats see it
+        host.end()
+        await settle(host)
+        assert sc.root_cause.five_whys[0] in "\n".join(sent)  # the debrief, and only then
+    finally:
+        imoc.quit()
+        tloc.quit()

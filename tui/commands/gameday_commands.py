@@ -1,0 +1,104 @@
+"""Game-day commands: ``misfortune host SCENARIO`` (the facilitator) and ``misfortune join ADDRESS`` (a seat)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+
+EXIT_INVALID = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add host and join."""
+    cmd = subparsers.add_parser(
+        "host",
+        help="run a game day: the authoritative simulation and the facilitator console",
+        description="Host SCENARIO for a room: prints a join command with a fresh token, then opens the "
+        "facilitator console (hidden truth, clock, injects, rewind). Listens on loopback unless --bind says "
+        "otherwise.",
+    )
+    cmd.add_argument("scenario", metavar="SCENARIO", help="scenario id or path to a scenario file")
+    cmd.add_argument("--seed", type=int, help="simulation seed (default: a random one)")
+    cmd.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default loopback)")
+    cmd.add_argument("--port", type=int, default=7420, metavar="P", help="seat port (default 7420; 0 picks a free one)")
+    cmd.add_argument("--web", action="store_true", help="also serve the read-only spectator view in a browser")
+    cmd.add_argument("--web-port", type=int, default=7421, metavar="P", help="spectator page port (default 7421)")
+    cmd.set_defaults(handler=host_command)
+
+    cmd = subparsers.add_parser(
+        "join",
+        help="take a seat in a game day (IMOC, TLOC or observer)",
+        description="Open the incident console driven by a game-day host's simulation.",
+    )
+    cmd.add_argument("address", metavar="ADDRESS", help="host:port printed by `misfortune host`")
+    cmd.add_argument("--token", help="the game day's token (or set MISFORTUNE_TOKEN)")
+    cmd.add_argument("--role", required=True, choices=("imoc", "tloc", "observer"), help="your incident role")
+    cmd.add_argument("--name", default=os.environ.get("USER", "seat"), help="your name (default: $USER)")
+    cmd.add_argument("--spectator", action="store_true", help=argparse.SUPPRESS)
+    cmd.set_defaults(handler=join_command)
+
+
+def _address(text: str) -> tuple[str, int] | None:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
+
+
+def host_command(args: argparse.Namespace) -> int:
+    """``misfortune host SCENARIO``: print the join command, then run the facilitator console."""
+    from tui.gameday.facilitator import FacilitatorApp
+    from tui.gameday.host import GameHost
+
+    if not 0 <= args.port <= 65535:
+        print(f"misfortune host: --port {args.port} is not a port (0-65535)", file=sys.stderr)
+        return EXIT_INVALID
+    seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 99_999)
+    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port)
+    join = host.join_command()
+    web = None
+    if args.web:
+        from tui.gameday.web import SpectatorWeb
+
+        web = SpectatorWeb(f"{args.bind}:{args.port}", host.token, args.bind, args.web_port)
+    print(f"Game day: {host.sim.scenario.id} seed {seed}; journal {host.session.journal_path}")
+    print(f"Seats join with:\n  {join}")
+    if web is not None:
+        print(f"Spectator page: {web.url}")
+    if args.port == 0:
+        print("  (port 0: the free port picked is shown on the facilitator console's top line)")
+    app = FacilitatorApp(host, join, web)
+    app.run()
+    print(f"Journal kept: {host.session.journal_path}\n  misfortune resume {host.session.journal_path}")
+    return 0
+
+
+def join_command(args: argparse.Namespace) -> int:
+    """``misfortune join ADDRESS --token T --role R``: the trainee console over the network."""
+    from tui.gameday.seat import JoinRefused, RemoteSession
+    from tui.gameday.seat_app import seat_app
+    from tui.gameday.web import TOKEN_ENV
+
+    where = _address(args.address)
+    if where is None:
+        print(f"misfortune join: {args.address!r} is not HOST:PORT (e.g. 127.0.0.1:7420)", file=sys.stderr)
+        return EXIT_INVALID
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token:
+        print("misfortune join: give the token printed by `misfortune host` with --token", file=sys.stderr)
+        return EXIT_INVALID
+    seat = RemoteSession(where[0], where[1], token, args.role, args.name, spectator=args.spectator)
+    try:
+        seat.connect()
+    except JoinRefused as err:
+        print(f"misfortune join: the host refused this seat: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as err:
+        print(f"misfortune join: cannot reach {args.address}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_INVALID
+    app = seat_app(seat)
+    app.run()
+    seat.quit()
+    return app.return_code or 0

@@ -1,0 +1,252 @@
+"""The facilitator's console: the hidden truth beside the live system, the clock, injects, rewind, the feed.
+
+It runs in the host's process and event loop and steers the :class:`GameHost` directly.
+"""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from scenarios.durations import format_clock, parse_duration
+from tui.gameday.host import GameHost
+from tui.port import SPEEDS
+
+
+class PromptDialog(ModalScreen[str | None]):
+    """One line of input (rewind time, alert service, fault number)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, placeholder: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt"):
+            yield Label(self.question)
+            yield Input(placeholder=self.placeholder, id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FacilitatorScreen(Screen):
+    """Hidden truth | live system | every seat's actions as they happen."""
+
+    DEFAULT_CSS = """
+    FacilitatorScreen Horizontal { height: 1fr; }
+    FacilitatorScreen .column { width: 1fr; border: round $primary; padding: 0 1; }
+    FacilitatorScreen #clock { height: 1; background: $boost; }
+    #prompt { width: 60; height: auto; border: thick $accent; background: $surface; padding: 1; }
+    PromptDialog { align: center middle; }
+    """
+    BINDINGS = [
+        Binding("space", "toggle_clock", "Pause/run", id="facilitator.pause"),
+        Binding("plus,equals_sign", "faster", "Faster", id="facilitator.faster"),
+        Binding("minus", "slower", "Slower", id="facilitator.slower"),
+        Binding("r", "rewind", "Rewind", id="facilitator.rewind"),
+        Binding("h", "hint", "Release hint", id="facilitator.hint"),
+        Binding("e", "eta", "Stakeholder ETA", id="facilitator.eta"),
+        Binding("a", "alert", "Extra alert", id="facilitator.alert"),
+        Binding("f", "fault", "Second fault", id="facilitator.fault"),
+        Binding("x", "end", "End incident", id="facilitator.end"),
+    ]
+
+    def __init__(self, host: GameHost, join_hint: str = "") -> None:
+        super().__init__()
+        self.host = host
+        self.join_hint = join_hint
+        self._run_speed = 1.0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="clock")
+        with Horizontal():
+            with VerticalScroll(classes="column", id="truth-column"):
+                yield Static(id="truth")
+            with VerticalScroll(classes="column", id="live-column"):
+                yield Static(id="live")
+            with VerticalScroll(classes="column", id="feed-column"):
+                yield Static(id="feed")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#truth-column").border_title = "Hidden truth"
+        self.query_one("#live-column").border_title = "Live system"
+        self.query_one("#feed-column").border_title = "Seats"
+        self.host.listeners.append(self.refresh_view)
+        self.refresh_view()
+
+    def on_unmount(self) -> None:
+        if self.refresh_view in self.host.listeners:
+            self.host.listeners.remove(self.refresh_view)
+
+    # --- what is shown ------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        """Re-read the host (called after every push)."""
+        host, sim = self.host, self.host.sim
+        state = "ENDED" if sim.ended_at is not None else "paused" if host.speed == 0 else f"{host.speed:g}x"
+        self.query_one("#clock", Static).update(
+            f" [b]{format_clock(sim.now)}[/] {state} · {sim.scenario.id} seed {sim.seed} · "
+            f"{len(host.seats)} seat(s) · port {host.port} token {host.token}"
+        )
+        self.query_one("#truth", Static).update(self._truth_text())
+        self.query_one("#live", Static).update(self._live_text())
+        lines = [f"{format_clock(e.t)} [b]{e.seat}[/] {e.kind}: {e.text}" for e in host.feed[-60:]]
+        self.query_one("#feed", Static).update("\n".join(reversed(lines)) or "no seat yet")
+
+    def _truth_text(self) -> str:
+        sim = self.host.sim
+        truth = sim.hidden_truth()
+        rc = truth["root_cause"]
+        out = [f"[b]Root cause[/] {rc['service']} · {rc['category']}", rc.get("summary", "").strip(), ""]
+        out.append("[b]Faults[/]")
+        out += [f"  {f['type']} on {f.get('service', '-')} from {format_clock(f['onset_s'])}" for f in truth["faults"]]
+        released = {text for _, text in sim.incident.hints}
+        out += ["", "[b]Hints[/] (h releases the next)"]
+        for i, hint in enumerate(sim.scenario.hints):
+            mark = "released" if hint.text in released else f"at {format_clock(hint.after)}"
+            out.append(f"  #{i} [{mark}] {hint.text}")
+        out += ["", "[b]Optional faults[/] (f injects)"]
+        optional = sim.scenario.optional_faults
+        out += [f"  #{i} {f.type} on {getattr(f, 'service', '-')}" for i, f in enumerate(optional)] or ["  none"]
+        out += ["", "[b]Solution[/]"]
+        out += [f"  {format_clock(a.at or 0)} {a.action} {getattr(a, 'service', '')}" for a in sim.scenario.solution]
+        return "\n".join(out)
+
+    def _live_text(self) -> str:
+        sim = self.host.sim
+        sli = sim.sli_status()
+        inc = sim.incident_view()
+        out = [
+            f"SLI {sli['availability'] * 100:.3f}% (objective {sli['objective'] * 100:g}%)"
+            f"{' [b red]BREACH[/]' if sli['breaching'] else ''} · budget {sli['budget_burned_pct']:.1f}%",
+            f"incident {inc.state} · severity {inc.severity or '-'} · roles {inc.roles or '-'}",
+            "",
+        ]
+        for s in sim.services():
+            versions = ",".join(f"{v}×{n}" for v, n in s.versions.items())
+            out.append(
+                f"{s.name:<11} {s.rate:7.0f} rps err {s.error_ratio * 100:5.1f}% {s.ready}/{s.desired} {versions}"
+            )
+        firing = [a for a in sim.alert_list(False) if a.state == "firing"]
+        out += ["", "[b]Firing[/]"] + [f"  {a.severity} {a.name}" for a in firing] or ["  none"]
+        ops = [op for op in sim.operation_list() if op.finished_at is None]
+        out += ["", "[b]In flight[/]"] + [f"  {op.summary} {op.done}/{op.total}" for op in ops]
+        report = sim.score()
+        out += ["", f"[b]Score now[/] {report.outcome} · grade {report.grade}"]
+        for role, part in report.roles.items():
+            out.append(f"  {role}: {part}")
+        return "\n".join(out)
+
+    # --- controls -----------------------------------------------------------------------------
+
+    def action_toggle_clock(self) -> None:
+        self.host.set_speed(0.0 if self.host.speed else self._run_speed)
+        self.refresh_view()
+
+    def _step_speed(self, step: int) -> None:
+        running = [s for s in SPEEDS if s]
+        current = self.host.speed or self._run_speed
+        index = max(0, min(len(running) - 1, running.index(current) + step))
+        self._run_speed = running[index]
+        self.host.set_speed(self._run_speed)
+        self.refresh_view()
+
+    def action_faster(self) -> None:
+        self._step_speed(1)
+
+    def action_slower(self) -> None:
+        self._step_speed(-1)
+
+    def action_rewind(self) -> None:
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                t = parse_duration(text)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            path = self.host.rewind(t)
+            self.notify(f"Rewound to {format_clock(self.host.sim.now)}; new branch {path.name}", title="Rewind")
+            self.refresh_view()
+
+        self.app.push_screen(PromptDialog("Rewind to simulated time (e.g. 10m, 1h5m, 300s):", "10m"), answered)
+
+    def action_hint(self) -> None:
+        released = {text for _, text in self.host.sim.incident.hints}
+        pending = [i for i, h in enumerate(self.host.sim.scenario.hints) if h.text not in released]
+        if not pending:
+            self.notify("Every hint is out already.")
+            return
+        self._report(self.host.release_hint(pending[0]))
+
+    def action_eta(self) -> None:
+        self._report(self.host.ask_eta())
+
+    def action_alert(self) -> None:
+        def answered(service: str | None) -> None:
+            if service:
+                self._report(self.host.inject(kind="alert", service=service, name=f"HighLatency {service}"))
+
+        names = ", ".join(self.host.sim.service_names())
+        self.app.push_screen(PromptDialog(f"Extra alert on which service? ({names})"), answered)
+
+    def action_fault(self) -> None:
+        optional = self.host.sim.scenario.optional_faults
+        if not optional:
+            self.notify("This scenario lists no optional faults.", severity="warning")
+            return
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                index = int(text) if text.isdigit() else -1
+                if not 0 <= index < len(optional):
+                    self.notify(f"Pick 0 to {len(optional) - 1}.", severity="error")
+                    return
+                self._report(self.host.inject(kind="fault", index=index))
+
+        choices = "; ".join(f"{i}: {f.type} on {getattr(f, 'service', '-')}" for i, f in enumerate(optional))
+        self.app.push_screen(PromptDialog(f"Which optional fault? {choices}", "0"), answered)
+
+    def action_end(self) -> None:
+        self.host.end()
+        self.refresh_view()
+
+    def _report(self, result) -> None:
+        self.notify(result.message, severity="information" if result.accepted else "error")
+        self.refresh_view()
+
+
+class FacilitatorApp(App[None]):
+    """The host's terminal: runs the game-day server (and the web view) in its own event loop."""
+
+    TITLE = "misfortune · game day"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, host: GameHost, join_hint: str = "", web=None) -> None:
+        super().__init__()
+        self.host = host
+        self.join_hint = join_hint
+        self.web = web
+
+    async def on_mount(self) -> None:
+        await self.host.start()
+        if self.web is not None:
+            await self.web.start()
+        self.push_screen(FacilitatorScreen(self.host, self.join_hint))
+
+    async def action_quit(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
+        await self.host.stop()
+        self.exit()

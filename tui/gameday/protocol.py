@@ -1,0 +1,216 @@
+"""The game-day wire protocol: one JSON object per line, validated with pydantic on both ends.
+
+Seat -> host frames are small (hello, act, look, guess, end) and capped at ``MAX_SEAT_FRAME`` bytes;
+anything malformed, oversized or of the wrong version is refused with a reason. Host -> seat frames
+carry only the view records of :mod:`simulator.views` and :class:`tui.port.Briefing` (through
+:func:`view_payload`, which refuses any other type), and the :class:`tui.port.Debrief` only once the
+session has ended: the hidden truth has no way onto the wire before the debrief.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from simulator.scoring import Report
+from simulator.views import (
+    ActionResult,
+    AlertView,
+    ChangeRecord,
+    HypothesisView,
+    IncidentView,
+    InstanceView,
+    LogRecord,
+    MessageView,
+    Operation,
+    PageView,
+    RunbookView,
+    ServiceView,
+    Span,
+    TimelineEvent,
+    Trace,
+)
+from tui.port import Briefing, Debrief
+
+VERSION = 1
+"""Protocol version; a seat speaking another one is refused."""
+MAX_SEAT_FRAME = 16 * 1024
+"""Largest frame a seat may send, in bytes (a note or a hypothesis fits many times over)."""
+MAX_HOST_FRAME = 64 * 1024 * 1024
+"""Largest frame a seat accepts from the host (a join snapshot carries an hour of metrics)."""
+ROLES = ("imoc", "tloc", "observer")
+
+
+class Frame(BaseModel):
+    """Base of every seat -> host frame: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hello(Frame):
+    """The first frame of a connection: who is joining, with which token."""
+
+    type: Literal["hello"]
+    version: int
+    """Protocol version the seat speaks."""
+    token: str = Field(max_length=256)
+    """The game day's token, printed by `misfortune host`."""
+    role: Literal["imoc", "tloc", "observer"]
+    """The seat's incident role."""
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")
+    """Who sits there (letters, digits, _ . @ -)."""
+    spectator: bool = False
+    """A read-only screen for the room (the projector): never acts, never guesses."""
+
+
+class Act(Frame):
+    """Take an action of the vocabulary."""
+
+    type: Literal["act"]
+    id: int
+    """Echoed in the result, so the seat can match it."""
+    action: dict[str, Any]
+    """The action as the vocabulary spells it, e.g. {"action": "ack"}."""
+
+
+class Look(Frame):
+    """What the seat looked at (journalled for the debrief's investigation path)."""
+
+    type: Literal["look"]
+    what: str = Field(max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Guess(Frame):
+    """An observer's guess of the root cause, shown in the debrief."""
+
+    type: Literal["guess"]
+    text: str = Field(min_length=1, max_length=500)
+
+
+class EndNow(Frame):
+    """Ask to end the incident now (the IMOC calls time)."""
+
+    type: Literal["end"]
+    id: int
+
+
+SeatFrame = Annotated[Hello | Act | Look | Guess | EndNow, Field(discriminator="type")]
+SEAT_FRAME = TypeAdapter(SeatFrame)
+
+
+class FrameError(ValueError):
+    """A frame that cannot be accepted; the message is the reason sent back."""
+
+
+def parse_seat_frame(line: bytes) -> Hello | Act | Look | Guess | EndNow:
+    """Validate one line from a seat (FrameError with the reason when it cannot be accepted)."""
+    if len(line) > MAX_SEAT_FRAME:
+        raise FrameError(f"frame of {len(line)} bytes is over the {MAX_SEAT_FRAME}-byte limit")
+    try:
+        data = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FrameError(f"not a JSON object: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FrameError("a frame must be a JSON object")
+    try:
+        return SEAT_FRAME.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FrameError(f"malformed frame: {where}: {first['msg']}") from exc
+
+
+def encode(frame: dict[str, Any] | Frame) -> bytes:
+    """One frame as a line of JSON."""
+    body = frame.model_dump(mode="json") if isinstance(frame, Frame) else frame
+    return json.dumps(body, separators=(",", ":"), allow_nan=True).encode() + b"\n"
+
+
+# --- host -> seat: view records only ----------------------------------------------------------
+
+VIEW_TYPES: tuple[type, ...] = (
+    ActionResult,
+    AlertView,
+    Briefing,
+    ChangeRecord,
+    HypothesisView,
+    IncidentView,
+    InstanceView,
+    LogRecord,
+    MessageView,
+    Operation,
+    PageView,
+    RunbookView,
+    ServiceView,
+    Span,
+    TimelineEvent,
+    Trace,
+)
+"""The only records a seat receives before the debrief: what SessionPort shows any trainee."""
+
+
+def view_payload(value: Any) -> Any:
+    """A SessionPort view as JSON-ready data; any other record type is a programming error."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not isinstance(value, VIEW_TYPES):
+            raise TypeError(f"{type(value).__name__} is not a seat view; seats never receive it before the debrief")
+        return {f.name: view_payload(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [view_payload(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): view_payload(v) for k, v in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"{type(value).__name__} cannot cross the wire")
+
+
+def debrief_payload(debrief: Debrief) -> dict[str, Any]:
+    """The debrief (hidden truth included): sent only once the session has ended."""
+    return json.loads(json.dumps(dataclasses.asdict(debrief), default=str))
+
+
+# --- decoding on the seat ---------------------------------------------------------------------
+
+
+def _tuples(items: list) -> tuple:
+    return tuple(tuple(i) if isinstance(i, list) else i for i in items)
+
+
+def decode_trace(d: dict[str, Any]) -> Trace:
+    """A Trace from its wire form."""
+    return Trace(**{**d, "spans": tuple(Span(**s) for s in d["spans"])})
+
+
+def decode_incident(d: dict[str, Any]) -> IncidentView:
+    """An IncidentView from its wire form (tuples restored)."""
+    return IncidentView(
+        state=d["state"],
+        severity=d["severity"],
+        roles=d["roles"],
+        status_updates=_tuples(d["status_updates"]),
+        notes=_tuples(d["notes"]),
+        hypotheses=tuple(HypothesisView(**{**h, "evidence": tuple(h["evidence"])}) for h in d["hypotheses"]),
+        resolved_at=d["resolved_at"],
+        escalations=_tuples(d["escalations"]),
+        hints=_tuples(d["hints"]),
+    )
+
+
+def decode_briefing(d: dict[str, Any]) -> Briefing:
+    """A Briefing from its wire form."""
+    return Briefing(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def decode_debrief(d: dict[str, Any]) -> Debrief:
+    """A Debrief from its wire form."""
+    return Debrief(
+        **{
+            **d,
+            "report": Report(**d["report"]),
+            "timeline": [TimelineEvent(**e) for e in d["timeline"]],
+        }
+    )

@@ -1,0 +1,409 @@
+"""A game-day seat: SessionPort over the network, mirroring the state the host pushes.
+
+A reader thread keeps the mirror current (and reconnects with the same seat name when the connection
+drops: the host sends the session as it now is). Queries answer from the mirror at once; ``apply``
+sends the action and waits for the host's ActionResult, so call it off the host's event loop.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import socket
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from scenarios.language.actions import Action
+from simulator.logs import LogStore
+from simulator.recorder import split_name
+from simulator.series import Series
+from simulator.traces import TraceStore
+from simulator.views import (
+    ActionResult,
+    AlertView,
+    ChangeRecord,
+    InstanceView,
+    LogRecord,
+    MessageView,
+    Operation,
+    PageView,
+    RunbookView,
+    ServiceView,
+    TimelineEvent,
+)
+from tui.gameday.protocol import (
+    MAX_HOST_FRAME,
+    VERSION,
+    decode_briefing,
+    decode_debrief,
+    decode_incident,
+    decode_trace,
+    encode,
+)
+from tui.port import Briefing, Debrief
+
+REPLY_TIMEOUT = 10.0
+RECONNECT_EVERY = 1.0
+
+
+class JoinRefused(Exception):
+    """The host refused the seat (wrong token, bad name, another protocol version)."""
+
+
+class SeriesMirror:
+    """Samples of one telemetry store, appended as the host sends them."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.values: dict[str, list[float]] = {}
+
+    def extend(self, t0: float, dt: float, n: int, values: dict[str, list[float]]) -> None:
+        start = len(self.times)
+        self.times.extend(t0 + k * dt for k in range(n))
+        for name, vals in values.items():
+            column = self.values.setdefault(name, [float("nan")] * start)
+            column.extend(float(v) for v in vals)
+        for column in self.values.values():
+            column.extend([float("nan")] * (len(self.times) - len(column)))
+
+    def window(self, name: str, start: float | None, end: float | None) -> Series:
+        column = self.values.get(name)
+        if column is None:
+            return Series(name, (), ())
+        lo = 0 if start is None else bisect.bisect_left(self.times, start - 1e-9)
+        hi = len(self.times) if end is None else bisect.bisect_right(self.times, end + 1e-9)
+        return Series(name, tuple(self.times[lo:hi]), tuple(column[lo:hi]))
+
+
+class RemoteSession:
+    """SessionPort for a seat in another process (or machine) than the game-day host."""
+
+    def __init__(self, host: str, port: int, token: str, role: str, name: str, spectator: bool = False) -> None:
+        self.address = (host, port)
+        self._hello = {
+            "type": "hello",
+            "version": VERSION,
+            "token": token,
+            "role": role,
+            "name": name,
+            "spectator": spectator,
+        }
+        self.role = role
+        self.spectator = spectator
+        self.seat = f"{role}:{name}"
+        self.journal_path: str | None = None
+        self.allowed: frozenset[str] = frozenset()
+        self.connected = threading.Event()
+        self.closed = False
+        self.refusals: list[str] = []
+        """Reasons the host gave for refusing frames (shown to the seat)."""
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, Future] = {}
+        self._guessed: Future | None = None
+        self._debrief_ready = threading.Event()
+        self._sock: socket.socket | None = None
+        self._reset_mirror()
+        self._briefing: Briefing | None = None
+        self._runbooks: list[RunbookView] = []
+        self._debrief: Debrief | None = None
+        self._state: dict[str, Any] = {"now": 0.0, "speed": 0.0, "finished": False, "ended": False}
+        self._views: dict[str, Any] = {}
+
+    # --- connection ---------------------------------------------------------------------------
+
+    def connect(self, timeout: float = 10.0) -> RemoteSession:
+        """Join the host and wait for the first state (JoinRefused with the host's reason)."""
+        self._open()
+        self._thread = threading.Thread(target=self._read_forever, name=f"seat {self.seat}", daemon=True)
+        self._thread.start()
+        if not self._state_ready.wait(timeout):
+            raise JoinRefused(self.refusals[-1] if self.refusals else "no state from the host")
+        return self
+
+    def _open(self) -> None:
+        sock = socket.create_connection(self.address, timeout=REPLY_TIMEOUT)
+        sock.settimeout(None)
+        self._sock = sock
+        self._file = sock.makefile("rb")
+        sock.sendall(encode(self._hello))
+        line = self._file.readline(MAX_HOST_FRAME)
+        frame = json.loads(line) if line else {"type": "refused", "reason": "the host closed the connection"}
+        if frame.get("type") != "welcome":
+            sock.close()
+            raise JoinRefused(frame.get("reason", "refused"))
+        self._welcome(frame)
+        self.connected.set()
+
+    def _welcome(self, frame: dict[str, Any]) -> None:
+        self.allowed = frozenset(frame["allowed"])
+        self._briefing = decode_briefing(frame["briefing"])
+        self._runbooks = [RunbookView(**r) for r in frame["runbooks"]]
+
+    def _read_forever(self) -> None:
+        while not self.closed:
+            try:
+                line = self._file.readline(MAX_HOST_FRAME)
+                if not line:
+                    raise ConnectionError("the host closed the connection")
+                self._dispatch(json.loads(line))
+            except (OSError, ValueError, ConnectionError):
+                if self.closed:
+                    return
+                self._reconnect()
+
+    def _reconnect(self) -> None:
+        """The connection dropped: fail what was waiting, then rejoin under the same seat name."""
+        self.connected.clear()
+        for future in list(self._waiting.values()):
+            if not future.done():
+                future.set_exception(ConnectionError("lost the connection to the host"))
+        self._waiting.clear()
+        while not self.closed:
+            time.sleep(RECONNECT_EVERY)
+            try:
+                self._open()
+                return
+            except (OSError, JoinRefused, ValueError):
+                continue
+
+    def drop(self) -> None:
+        """Cut the connection (tests; a flaky network does the same): the reader rejoins."""
+        if self._sock is not None:
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def _send(self, frame: dict[str, Any]) -> None:
+        if self._sock is None or not self.connected.is_set():
+            raise ConnectionError("not connected to the host")
+        self._sock.sendall(encode(frame))
+
+    # --- frames from the host -----------------------------------------------------------------
+
+    def _dispatch(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "state":
+            self._apply_state(frame)
+        elif kind == "result":
+            future = self._waiting.pop(frame["id"], None)
+            if future is not None:
+                future.set_result(ActionResult(**frame["result"]))
+        elif kind == "ended":
+            future = self._waiting.pop(frame["id"], None)
+            if future is not None:
+                future.set_result(frame)
+        elif kind == "guessed" and self._guessed is not None:
+            self._guessed.set_result(frame)
+        elif kind == "debrief":
+            self._debrief = decode_debrief(frame["debrief"])
+            self._debrief_ready.set()
+        elif kind == "refused":
+            self.refusals.append(frame.get("reason", ""))
+
+    def _reset_mirror(self) -> None:
+        self._logs = LogStore()
+        self._traces = TraceStore()
+        self._series = {"service": SeriesMirror(), "split": SeriesMirror()}
+        self._state_ready = getattr(self, "_state_ready", threading.Event())
+
+    def _apply_state(self, frame: dict[str, Any]) -> None:
+        v = frame["views"]
+        views = {
+            "services": [ServiceView(**d) for d in v["services"]],
+            "instances": [InstanceView(**d) for d in v["instances"]],
+            "changes": [ChangeRecord(**d) for d in v["changes"]],
+            "alerts": [AlertView(**d) for d in v["alerts"]],
+            "pages": [PageView(**d) for d in v["pages"]],
+            "operations": [Operation(**d) for d in v["operations"]],
+            "timeline": [TimelineEvent(**d) for d in v["timeline"]],
+            "incident": decode_incident(v["incident"]),
+            "sli": v["sli"],
+            "flags": v["flags"],
+            "messages": [MessageView(**d) for d in v["messages"]],
+        }
+        with self._lock:
+            if frame["full"]:
+                self._reset_mirror()
+                self._debrief = None
+                self._debrief_ready.clear()
+            for d in frame["logs"]:
+                self._logs.add(
+                    d["t"],
+                    d["level"],
+                    d["service"],
+                    d["version"],
+                    d["zone"],
+                    d["instance"],
+                    d["message"],
+                    d["trace_id"],
+                    d["span_id"],
+                    d["attributes"],
+                )
+            for d in frame["traces"]:
+                self._traces.add(decode_trace(d))
+            for key, chunk in frame["series"].items():
+                self._series[key].extend(chunk["t0"], chunk["dt"], chunk["n"], chunk["values"])
+            self._views = views
+            self._state = {k: frame[k] for k in ("now", "speed", "finished", "ended")}
+        self._state_ready.set()
+
+    # --- clock --------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self._state["now"]
+
+    @property
+    def finished(self) -> bool:
+        """Ended on the host (resolved, out of time, or called by the IMOC or the facilitator)."""
+        return self._state["finished"] or self._state["ended"]
+
+    @property
+    def speed(self) -> float:
+        return self._state["speed"]
+
+    def set_speed(self, speed: float) -> None:
+        """The facilitator holds the clock: a seat cannot change it."""
+        self.refusals.append("the facilitator holds the clock")
+
+    def pump(self, wall_seconds: float) -> None:
+        """Nothing to do: the host's clock runs the simulation and pushes its state."""
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def briefing(self) -> Briefing:
+        assert self._briefing is not None
+        return self._briefing
+
+    def services(self):
+        return list(self._views.get("services", []))
+
+    def instances(self, service: str | None = None):
+        return [i for i in self._views.get("instances", []) if service is None or i.service == service]
+
+    def metric(self, service, metric, zone=None, version=None, instance=None, start=None, end=None) -> Series:
+        with self._lock:
+            if instance is not None:
+                return self._series["split"].window(f"{instance}.{metric}", start, end)
+            if zone is not None:
+                return self._series["split"].window(split_name(service, "zone", zone, metric), start, end)
+            if version is not None:
+                return self._series["split"].window(split_name(service, "version", version, metric), start, end)
+            return self._series["service"].window(f"{service}.{metric}", start, end)
+
+    def split_values(self, service: str, dimension: str) -> list[str]:
+        prefix = f"{service}@{dimension}="
+        names = self._series["split"].values
+        return sorted({n[len(prefix) :].rsplit(".", 1)[0] for n in names if n.startswith(prefix)})
+
+    def logs(self, **filters: Any) -> list[LogRecord]:
+        with self._lock:
+            return self._logs.query(**filters)
+
+    def log_tail(self, index: int):
+        with self._lock:
+            return self._logs.since_index(index)
+
+    def traces(self, **filters: Any):
+        with self._lock:
+            return self._traces.query(**filters)
+
+    def trace(self, trace_id: str):
+        return self._traces.get(trace_id)
+
+    def change_log(self):
+        return list(self._views.get("changes", []))
+
+    def alert_list(self, include_resolved: bool = True):
+        alerts = self._views.get("alerts", [])
+        return list(alerts) if include_resolved else [a for a in alerts if a.state != "resolved"]
+
+    def pages(self):
+        return list(self._views.get("pages", []))
+
+    def operation_list(self):
+        return list(self._views.get("operations", []))
+
+    def timeline(self):
+        return list(self._views.get("timeline", []))
+
+    def incident_view(self):
+        return self._views["incident"]
+
+    def sli_status(self) -> dict[str, Any]:
+        return dict(self._views.get("sli", {}))
+
+    def flags(self) -> dict[str, bool]:
+        return dict(self._views.get("flags", {}))
+
+    def messages(self):
+        return list(self._views.get("messages", []))
+
+    def runbooks(self):
+        return list(self._runbooks)
+
+    # --- doing --------------------------------------------------------------------------------
+
+    def apply(self, action: Action) -> ActionResult:
+        """Send the action; the host's result (a refusal says why). Blocks until the host answers."""
+        body = action.model_dump(mode="json", exclude_none=True, exclude={"at"})
+        future: Future = Future()
+        ident = next(self._ids)
+        self._waiting[ident] = future
+        try:
+            self._send({"type": "act", "id": ident, "action": body})
+            return future.result(REPLY_TIMEOUT)
+        except (ConnectionError, OSError, FutureTimeout) as exc:
+            self._waiting.pop(ident, None)
+            return ActionResult(False, f"not sent: {exc or 'the host did not answer'}", action.action, self.now)
+
+    def look(self, what: str, **detail: Any) -> None:
+        if self.spectator:
+            return
+        try:
+            self._send({"type": "look", "what": what, "detail": detail})
+        except (ConnectionError, OSError):
+            pass  # a look is a courtesy record; the action path reports lost connections
+
+    def guess(self, text: str) -> str | None:
+        """Submit a root-cause guess (observers); None when accepted, else the host's reason."""
+        self._guessed = Future()
+        try:
+            self._send({"type": "guess", "text": text})
+            reply = self._guessed.result(REPLY_TIMEOUT)
+        except (ConnectionError, OSError, FutureTimeout) as exc:
+            return f"not sent: {exc}"
+        return None if reply["ok"] else reply["reason"]
+
+    def quit(self) -> None:
+        """Leave the game day (the host keeps the session and the journal)."""
+        self.closed = True
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+
+    def end_now(self, reason: str = "gave_up") -> None:
+        """Ask the host to end the incident (only the IMOC may); waits for the debrief."""
+        future: Future = Future()
+        ident = next(self._ids)
+        self._waiting[ident] = future
+        try:
+            self._send({"type": "end", "id": ident})
+            reply = future.result(REPLY_TIMEOUT)
+        except (ConnectionError, OSError, FutureTimeout) as exc:
+            self.refusals.append(f"not sent: {exc}")
+            return
+        if not reply["ok"]:
+            self.refusals.append(reply["reason"])
+
+    def debrief(self, timeout: float = REPLY_TIMEOUT) -> Debrief:
+        """The host's debrief (hidden truth and each role's part), once the session has ended."""
+        if not self._debrief_ready.wait(timeout):
+            raise RuntimeError("the debrief is only available once the host has ended the session")
+        assert self._debrief is not None
+        return self._debrief

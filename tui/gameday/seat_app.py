@@ -1,0 +1,57 @@
+"""The seat's terminal: the single-player app and console over a RemoteSession, plus the observer's guess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.binding import Binding
+
+import tui.app
+
+from tui.app import MisfortuneApp
+from tui.gameday.facilitator import PromptDialog
+from tui.gameday.seat import RemoteSession
+from tui.screens.console import ConsoleScreen
+
+
+class SeatConsole(ConsoleScreen):
+    """The incident console; observers also get `g` to submit their root-cause guess."""
+
+    BINDINGS = [*ConsoleScreen.BINDINGS, Binding("g", "guess", "Guess the root cause", id="seat.guess")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "guess":
+            session = self.session
+            return isinstance(session, RemoteSession) and session.role == "observer" and not session.spectator
+        return super().check_action(action, parameters)
+
+    def action_guess(self) -> None:
+        def answered(text: str | None) -> None:
+            if text:
+                reason = self.session.guess(text)
+                self.notify(
+                    reason or "Guess recorded: it is shown in the debrief.",
+                    severity="error" if reason else "information",
+                )
+
+        self.app.push_screen(PromptDialog("Your guess of the root cause:"), answered)
+
+
+class SeatApp(MisfortuneApp):
+    """MisfortuneApp for a game-day seat: the host holds the clock; only the IMOC may call time."""
+
+    CSS_PATH = Path(tui.app.__file__).parent / "app.tcss"  # relative paths resolve from the subclass's module
+
+    def show_debrief(self) -> None:
+        session = self.session
+        if isinstance(session, RemoteSession) and not session.finished and session.role != "imoc":
+            self.notify("Only the IMOC or the facilitator ends the incident.", severity="warning")
+            return
+        super().show_debrief()
+
+
+def seat_app(seat: RemoteSession) -> SeatApp:
+    """The app a `misfortune join` opens, straight on the console."""
+    app = SeatApp(seat, "console", console=SeatConsole)
+    app.sub_title = f"game day · {seat.seat}" + (" · spectator" if seat.spectator else "")
+    return app
