@@ -84,7 +84,8 @@ class SliTracker:
         self.impact_start: float | None = None
         self.good_since: float | None = 0.0
         self.mitigated_at: float | None = None
-        """Start of the first healthy window of ``healthy_for`` after impact."""
+        """Start of the healthy window (at least ``healthy_for`` long) the SLI has stayed in since; reset
+        when the SLI breaks again, so a false recovery does not count as mitigation."""
         self.breaching = False
         self.availability = 1.0
 
@@ -114,6 +115,9 @@ class SliTracker:
             if self.impact_start is None:
                 self.impact_start = t
             self.good_since = None
+            # The SLI did not stay within objective after all (a gap between OOM kills, a restart's
+            # false recovery): mitigation is the start of a healthy window that lasts.
+            self.mitigated_at = None
         else:
             if self.good_since is None:
                 self.good_since = t
