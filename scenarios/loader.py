@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
 from scenarios.language.checks import cross_check
-from scenarios.language.variants import combinations, placeholders, substitute
 from scenarios.language.scenario import Scenario
+from scenarios.language.variants import combinations, placeholders, substitute
 from scenarios.type_paths import Loc, data_path, discriminator_tags, field_names, unwrap
 
 Pos = tuple[int, int]

@@ -367,7 +367,8 @@ class ActionDispatcher:
         before = s.memory_limit
         if a.limit_mb <= s.spec.memory.base:
             raise Rejected(
-                f"{a.limit_mb:g} MB is below {s.name}'s base working set ({s.spec.memory.base:g} MB): it would never start"
+                f"{a.limit_mb:g} MB is below {s.name}'s base working set ({s.spec.memory.base:g} MB): "
+                "it would never start"
             )
         self.cluster.record_change(
             "memory_limit", s.name, f"memory limit {s.name} {before:.0f} -> {a.limit_mb:.0f} MB", "you"

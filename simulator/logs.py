@@ -422,7 +422,8 @@ def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: ran
         )
     if d.p99 >= timeout_ms * 0.9 or "dead_target" in d.causes:
         return (
-            f"context deadline exceeded (Client.Timeout exceeded while awaiting headers) calling {dep} after {timeout_ms}ms",
+            "context deadline exceeded (Client.Timeout exceeded while awaiting headers) "
+            f"calling {dep} after {timeout_ms}ms",
             504,
             "timeout",
         )

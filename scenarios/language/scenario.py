@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
-
-from typing import Literal
 
 from scenarios.durations import Duration
 from scenarios.language.actions import Action
