@@ -70,6 +70,7 @@ def verify_scenario(scenario: Scenario, seeds: Sequence[int]) -> list[Check]:
 
 def verify_seed(scenario: Scenario, seed: int) -> list[Check]:
     """The reference, doing nothing, then each trap, played with one seed."""
+    scenario = scenario.for_seed(seed)  # the solution and traps must name the variant the seed plays
     reference = _check_reference(scenario, seed)
     checks = [reference, _check_nothing(scenario, seed)]
     for number, trap in enumerate(scenario.traps, 1):
