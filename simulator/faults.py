@@ -131,6 +131,7 @@ class FaultBook:
         world = self.world
         world.down_zones.add(fault.zone)
         world.zone_hang[fault.zone] = fault.hang
+        world.zone_fail_share[fault.zone] = fault.fail_share
         for inst in world.all_instances():
             if inst.zone == fault.zone:
                 self.cluster.break_instance(inst, fault.eject_after, gray=fault.gray)

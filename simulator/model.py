@@ -102,7 +102,9 @@ class TickModel:
             )
             for name in reversed(world.order)
         ]
-        self.caches = [s for s in services.values() if s.spec.cache_for]
+        self.caches = [
+            (s, [c for c in services.values() if s.name in c.spec.calls]) for s in services.values() if s.spec.cache_for
+        ]
         self.oom: list = []
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
         self.entry_fanout: dict[str, float] | None = None
@@ -272,12 +274,17 @@ class TickModel:
                     if d.spec.max_connections is not None:
                         d.conn_demand_next += connections
 
-        # 3. Caches refill from their backend as long as it answers.
-        for c in self.caches:
-            backend = services[c.spec.cache_for]
+        # 3. Caches refill from their backend as long as it answers in time: a miss is written back
+        # only when the caller's read of the backend succeeded (not failed, not timed out).
+        for c, callers in self.caches:
+            backend = c.spec.cache_for
+            if callers:
+                success = min(1.0 - caller.call_error.get(backend, 0.0) for caller in callers)
+            else:
+                success = 1.0 - services[backend].error_ratio
             tau = c.spec.warm_minutes * 20.0  # ~95 % of the way in warm_minutes
             step = dt / tau if dt < tau else 1.0
-            c.hit += (c.spec.hit_ratio - c.hit) * step * (1.0 - backend.error_ratio) * (1.0 if c.rotation else 0.0)
+            c.hit += (c.spec.hit_ratio - c.hit) * step * success * (1.0 if c.rotation else 0.0)
 
     def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> None:
         """Spread a service's admitted load over its instances in rotation and aggregate the result."""
@@ -358,14 +365,17 @@ class TickModel:
                 # Dead targets still in the load balancer: requests hang or are refused.
                 zone = cohort.dead_zone
                 lat = max(hang.get(zone, 0.0) * 1000.0 if zone in down else 1.0, 1.0)
-                cohort.errors = share
+                # A partial (gray) failure hangs only a share of the requests; the rest are served.
+                frac = world.zone_fail_share.get(zone, 1.0) if zone in down else 1.0
+                normal = base_latency
+                cohort.errors = share * frac
                 cohort.cpu = cohort.pool_ratio = 0.0
                 dead += k
-                causes["dead_target"] = causes.get("dead_target", 0.0) + rate_k
-                err_sum += rate_k
-                p50_sum += lat * k
-                p95_sum += lat * k
-                p99_sum += lat * k
+                causes["dead_target"] = causes.get("dead_target", 0.0) + rate_k * frac
+                err_sum += rate_k * frac
+                p50_sum += (lat if frac >= 0.5 else normal) * k
+                p95_sum += (lat if frac >= 0.05 else normal) * k
+                p99_sum += (lat if frac >= 0.01 else normal) * k
                 if z95w is not None and lat > tail95:
                     tail95 = lat
                 if z99w is not None and lat > tail99:

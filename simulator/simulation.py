@@ -407,7 +407,7 @@ class Simulation:
         for i in s.instances:
             versions[i.version] = versions.get(i.version, 0) + 1
             configs[i.config] = configs.get(i.config, 0) + 1
-            if i.ready and not i.ejected and i.broken_since is None:
+            if i.ready and not i.ejected and (i.broken_since is None or i.gray):  # gray passes health checks
                 ready += 1
         return ServiceView(
             s.name,

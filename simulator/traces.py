@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from dataclasses import replace
 
 from simulator.logs import LogGenerator, pool_message, routes_of, span_id, trace_id
 from simulator.views import Span, Trace
@@ -32,6 +33,20 @@ _STATUS = {
     "rate_limited": (429, "rate_limited"),
     "shed": (503, "shed"),
 }
+
+
+def _mark_slow_span(spans: list[Span], typical_ms: float) -> None:
+    """In a slow request, mark the span whose own time (minus its children) dominates: the waterfall's
+    slow span. A request near the typical latency has no culprit."""
+    if spans[0].duration_ms < 3.0 * max(typical_ms, 1.0):
+        return
+    children: dict[str, float] = {}
+    for sp in spans:
+        if sp.parent_id:
+            children[sp.parent_id] = children.get(sp.parent_id, 0.0) + sp.duration_ms
+    own = [(sp.duration_ms - children.get(sp.span_id, 0.0), i) for i, sp in enumerate(spans)]
+    _, worst = max(own)
+    spans[worst] = replace(spans[worst], culprit=True)
 
 
 class TraceStore:
@@ -110,6 +125,8 @@ class TraceGenerator:
         tid = trace_id(rng)
         spans: list[Span] = []
         duration, _, _ = self._server(self.entry, "", 0.0, force_error, tid, t, spans)
+        if not any(sp.culprit for sp in spans):
+            _mark_slow_span(spans, self.world.services[self.entry].p50)
         root = spans[0]
         # Log lines are stamped at the tick's end (keeping the log in time order); place the request so
         # that its failing span ends at that moment, or so that a healthy one finished within the tick.
@@ -142,7 +159,10 @@ class TraceGenerator:
             self._log(t, s, cause or "no_healthy_upstream", tid, sid, route)
             return 0.8, code, True
         inst = rotation[int(rng.random() * len(rotation))]
-        if cause == "dead_target" or inst.broken_since is not None:
+        hangs = inst.broken_since is not None and (
+            cause == "dead_target" or rng.random() < self.world.zone_fail_share.get(inst.zone, 1.0)
+        )
+        if cause == "dead_target" or hangs:
             hang = max(
                 self.world.zone_hang.get(inst.zone, 0.0) * 1000.0 if inst.zone in self.world.down_zones else 1.0, 1.0
             )

@@ -282,6 +282,8 @@ class World:
     """Services in topological order, callers before callees."""
     flags: dict[str, bool]
     down_zones: set[str] = field(default_factory=set)
+    zone_fail_share: dict[str, float] = field(default_factory=dict)
+    """Share of requests to a dead zone's targets that hang (below 1 for a partial gray failure)."""
     zone_hang: dict[str, float] = field(default_factory=dict)
     """Seconds a request to a dead target in that zone hangs."""
     traffic_factor: float = 1.0
@@ -320,7 +322,14 @@ def pod_suffix(rng: random.Random, n: int = 5) -> str:
 def topological_order(services: list[ServiceSpec]) -> list[str]:
     """Service names with every caller before its callees (the graph is checked acyclic)."""
     names = [s.name for s in services]
+    backends = {s.name: s.cache_for for s in services if s.cache_for}
     calls = {s.name: [d for d in s.calls if d in names] for s in services}
+    for s in services:
+        # Cache-aside: a caller of a cache also calls the cache's backend on a miss.
+        for d in list(calls[s.name]):
+            backend = backends.get(d)
+            if backend in names and backend not in calls[s.name] and backend != s.name:
+                calls[s.name].append(backend)
     indegree = {n: 0 for n in names}
     for deps in calls.values():
         for d in deps:

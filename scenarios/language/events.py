@@ -332,6 +332,8 @@ class ZoneOutage(FaultBase):
     """Time until the load balancer's health checks eject the dead targets."""
     hang: Duration = 3.0
     """How long a request to a dead target hangs before it times out."""
+    fail_share: float = Field(default=1.0, gt=0, le=1)
+    """Share of requests to the zone's targets that hang (gray failures are often partial)."""
     gray: bool = False
     """Gray failure: health checks still pass (nothing is ejected, dashboards look healthy) but requests hang."""
 
