@@ -16,9 +16,9 @@ from simulator.logs import LogGenerator, pool_message, routes_of, span_id, trace
 from simulator.views import Span, Trace
 from simulator.world import ServiceState, World
 
-_HEAD_EVERY = 3.0  # seconds between head-sampled traces
+_HEAD_EVERY = 5.0  # seconds between head-sampled traces
 _ERROR_SAMPLE = 0.02  # share of failed entry requests kept...
-_ERROR_MAX_PER_S = 0.5  # ...but no more than one every two seconds
+_ERROR_MAX_PER_S = 0.25  # ...but no more than one every four seconds
 _MAX_SPANS = 120
 
 _STATUS = {
