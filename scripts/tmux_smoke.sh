@@ -3,8 +3,11 @@
 #
 #   scripts/tmux_smoke.sh            (uses $MISFORTUNE_BIN, else `misfortune` on PATH)
 #
-# 1. play checkout-oom-leak at 60x: the briefing, Enter -> the console, time runs, `a` acknowledges,
-#    ctrl+g + y ends the incident -> the debrief; q leaves.
+# 1. play checkout-oom-leak at 60x as a trainee would: the briefing, Enter -> the console; the page
+#    comes in, `a` acknowledges; `x` opens the actions, arrows reach rollback_deploy, Enter fills its
+#    form, Enter opens the service choice, typing "checkout" and Enter picks it, ctrl+s rolls back;
+#    once the pager shows the alert resolved, the resolve form (ctrl+s) ends it -> the debrief says
+#    "Resolved"; q leaves.
 # 2. play again: ctrl+q + y quits mid-incident and prints the `misfortune resume` hint;
 #    `misfortune resume` reopens that session in the console (paused); ctrl+q + y leaves again.
 # Exits non-zero, printing the captured screen, when a screen does not show up.
@@ -58,12 +61,31 @@ wait_for "Enter starts the clock"
 keys Enter
 wait_for "60x"
 wait_for "Pager"
-sleep 4  # four minutes of simulated time: the OOM kills page us
+wait_for "KubePodCrashLooping" 20  # the OOM kills page us a few simulated minutes in
 keys a
-keys C-g
-wait_for "End the incident now?"
-keys y
-wait_for "The hidden truth" 20
+wait_for "acked"
+keys x
+wait_for "Enter fill its form"
+for _ in $(seq 18); do tmux send-keys -t "$SESSION" Down; done  # ack ... rollback_config, rollback_deploy
+sleep 0.5
+keys Enter
+wait_for "rollback_deploy  Roll a service back"
+keys Enter  # the service choice opens
+tmux send-keys -t "$SESSION" -l checkout
+keys Enter
+keys C-s
+wait_for "rolling back checkout"
+keys g
+wait_for "resolved" 60  # the pager: the crash-loop alert resolves once the old version runs
+keys x
+keys Home
+for _ in $(seq 6); do tmux send-keys -t "$SESSION" Down; done  # ack ... note, resolve
+sleep 0.5
+keys Enter
+wait_for "Declare the incident resolved"
+tmux send-keys -t "$SESSION" -l "rolled back checkout to v2.4.1"
+keys C-s
+wait_for "Resolved: the fix held" 20
 wait_for "grade"
 keys q
 wait_for "[exited 0]"

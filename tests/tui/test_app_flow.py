@@ -223,3 +223,45 @@ async def test_help_lists_the_bindings_of_the_screen(make_app):
         assert table.row_count == len(app.screen.rows)
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_home_draws_from_headers_then_marks_files_that_fail_validation(make_app):
+    """The wheel lists headers at once; the full check (each variant too) turns a bad file into an error row."""
+    from scenarios.catalog import library_dir, user_scenarios_dir
+
+    text = (library_dir() / f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    user_scenarios_dir().mkdir(parents=True, exist_ok=True)
+    bad = text.replace(f"id: {SCENARIO}", "id: my-broken-copy", 1).replace("difficulty: ", "difficulty: 9 #", 1)
+    (user_scenarios_dir() / "mine.yaml").write_text(bad, encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        (entry,) = [e for e in home.entries if e.id == "my-broken-copy"]
+        assert entry.error is None  # headers only so far
+        for _ in range(200):  # the check starts half a second after the first frame, in a thread
+            (entry,) = [e for e in home.entries if e.path.name == "mine.yaml"]
+            if entry.error:
+                break
+            await pilot.pause(0.05)
+        assert "difficulty" in entry.error
+        table = home.query_one("#scenarios", DataTable)
+        row = home.entries.index(entry)
+        assert str(table.get_row_at(row)[2]) == "does not load"
+
+
+def test_headers_match_the_full_listing_and_a_valid_duplicate_wins():
+    """The fast listing agrees with full validation; when two files claim an id, the one that loads wins."""
+    from scenarios.catalog import library_dir, load_by_ref, user_scenarios_dir
+
+    fast = list_scenarios(validate=False)
+    full = list_scenarios()
+    assert [(e.id, e.title, e.difficulty, e.tags, e.path) for e in fast] == [
+        (e.id, e.title, e.difficulty, e.tags, e.path) for e in full
+    ]
+    text = (library_dir() / f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    user_scenarios_dir().mkdir(parents=True, exist_ok=True)
+    mine = text.replace(f"id: {SCENARIO}", "id: twice", 1)
+    (user_scenarios_dir() / "a.yaml").write_text(mine.replace("difficulty: ", "difficulty: 9 #", 1), encoding="utf-8")
+    (user_scenarios_dir() / "b.yaml").write_text(mine, encoding="utf-8")
+    scenario, path = load_by_ref("twice")
+    assert (scenario.id, path.name) == ("twice", "b.yaml")

@@ -14,12 +14,12 @@ from textual.widgets import DataTable, Input, Static
 from simulator.views import LogRecord
 from tui.screens.console import ConsoleScreen
 from tui.session import LocalSession
-from tui.widgets.actions import ActionsPanel, ConfirmAction
+from tui.widgets.actions import ORDER, ActionsPanel, ConfirmAction
 from tui.widgets.hypotheses import HypothesesPanel
 from tui.widgets.log_buffer import LogBuffer, LogQuery
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
-from tui.widgets.traces import TracesPanel, Waterfall
+from tui.widgets.traces import Waterfall
 
 SIZE = (120, 40)
 
@@ -210,6 +210,25 @@ async def test_rollback_through_the_form_then_resolve_reaches_debrief(session):
         await pilot.pause()
         assert session.finished
         assert app.debriefs == 1
+
+
+async def test_action_form_by_keyboard_alone(session):
+    """Enter on an action fills its form and focuses its first field; Enter opens a choice, typing jumps."""
+    app = ConsoleHost(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.screen.action_show_panel("actions")
+        actions = app.screen.query_one(ActionsPanel)
+        assert "Enter fill its form" in str(actions.query_one("#action-keys", Static).visual)
+        actions.query_one("#action-list").highlighted = ORDER.index("rollback_deploy")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert actions.selected == "rollback_deploy"
+        assert app.focused is actions.query_one("#field-service")
+        await pilot.press("enter", *"check", "enter", "ctrl+s")
+        await pilot.pause()
+        assert actions.form_payload() == {"action": "rollback_deploy", "service": "checkout"}
+        assert any(op.service == "checkout" for op in session.operation_list())
 
 
 async def test_destructive_action_asks_first(session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from scenarios.catalog import CatalogEntry, list_scenarios
+from scenarios.catalog import CatalogEntry, list_scenarios, validate_entry
 from tui.history import Attempt, HistoryError, open_history_recovering, readiness
 from tui.screens.briefing import stars
 from tui.session import journals_dir
@@ -83,7 +83,8 @@ class HomeScreen(Screen):
     ) -> None:
         super().__init__()
         self.rng = rng
-        self.entries: list[CatalogEntry] = list_scenarios()
+        # Headers only, so the wheel draws at once; on_mount validates every file in a worker.
+        self.entries: list[CatalogEntry] = list_scenarios(validate=False)
         self.history = scan_journals(journals_dir()) if history is None else history
         self.history_problem: str | None = None
         if attempts is None:
@@ -126,6 +127,19 @@ class HomeScreen(Screen):
         self._show_pick()
         if self.history_problem:
             self.notify(self.history_problem, title="Progress history", severity="warning", timeout=20)
+        self.set_timer(0.5, self._validate_entries)  # after the first frame: the check holds the GIL
+
+    @work(thread=True, exclusive=True, group="catalog")
+    def _validate_entries(self) -> None:
+        """Validate every listed file (each variant too); files that fail become error rows."""
+        checked = [validate_entry(entry) for entry in self.entries]
+        if checked != self.entries:
+            self.app.call_from_thread(self._show_validated, checked)
+
+    def _show_validated(self, checked: list[CatalogEntry]) -> None:
+        self.entries = checked
+        self._fill_table()
+        self._show_pick()
 
     def _fill_table(self) -> None:
         """One row per scenario, coloured from the current theme (DataTable cells are Rich text)."""

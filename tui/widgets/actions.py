@@ -30,6 +30,11 @@ from tui.widgets.common import ActionRequest, Panel
 
 FORM_SETTLE_SECONDS = 0.15
 """Quiet time on the action list before the highlighted action's form is built."""
+FORM_KEYS = (
+    "[b]↑↓[/] pick an action · [b]Enter[/] fill its form · [b]Tab[/]/[b]shift+Tab[/] next/previous field · "
+    "[b]Enter[/] on a choice opens it (type to jump, Enter picks) · [b]ctrl+s[/] apply · [b]Esc[/] back to the tabs"
+)
+"""How to drive the form from the keyboard, shown above it."""
 SKIPPED_FIELDS = ("action", "at")
 """Fields the form never shows: the discriminator and the schedule (live actions take the current time)."""
 
@@ -111,7 +116,10 @@ class ActionsPanel(Panel):
                     options.append(None)
                 del kind
             yield OptionList(*options, id="action-list")
-            with VerticalScroll(id="action-form"):
+            form = VerticalScroll(id="action-form")
+            form.can_focus = False  # Tab from the action list lands on the first field, not the scroller
+            with form:
+                yield Static(FORM_KEYS, id="action-keys")
                 yield Static("", id="action-doc")
                 yield Button("Apply (ctrl+s)", id="action-apply", variant="primary")
                 yield Static("", id="action-result")
@@ -131,6 +139,23 @@ class ActionsPanel(Panel):
         name = event.option.id
         if name and name != self.selected:
             self._pending = self.set_timer(FORM_SETTLE_SECONDS, lambda: self._settled(name))
+
+    @on(OptionList.OptionSelected, "#action-list")
+    async def _chosen(self, event: OptionList.OptionSelected) -> None:
+        """Enter on an action: its form now (no debounce), focus on its first field."""
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
+        name = event.option.id
+        if name and name != self.selected:
+            self.select_action(name)
+        if self._building is not None:
+            await self._building
+        fields = [w for w in self._form.query("Input, Select, Switch") if w.focusable]
+        if fields:
+            fields[0].focus()
+        else:
+            self.query_one("#action-apply", Button).focus()
 
     def _settled(self, name: str) -> None:
         self._pending = None

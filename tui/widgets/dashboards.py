@@ -291,7 +291,9 @@ class DashboardsPanel(Panel):
         if event.select.id == "detail-service":
             self._fill_splits_select()
         if event.select.id and event.select.id.startswith("detail-"):
-            self.draw_detail()
+            # Selects report their first value as they mount, also while the panel is built hidden in the
+            # background: only a metric actually on screen is a look (journal, evidence candidate).
+            self.draw_detail(journal=bool(self.region))
 
     @on(DataTable.RowSelected, "#red")
     def _chart_service(self, event: DataTable.RowSelected) -> None:

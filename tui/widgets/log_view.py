@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
-from textual.worker import get_current_worker
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -15,6 +14,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
 from simulator.views import LogRecord
 from tui.widgets.log_buffer import LEVEL_RANK, LogBuffer, LogQuery
