@@ -31,6 +31,7 @@ PANELS: tuple[tuple[str, str, str], ...] = (
     ("logs", "l", "Logs"),
     ("traces", "t", "Traces"),
     ("changes", "c", "Changes"),
+    ("runbooks", "r", "Runbooks"),
     ("map", "m", "Map"),
     ("hypotheses", "y", "Hypotheses"),
     ("actions", "x", "Actions"),

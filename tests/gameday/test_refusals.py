@@ -175,3 +175,30 @@ async def test_no_hidden_field_crosses_the_wire_before_the_debrief(host, monkeyp
     finally:
         imoc.quit()
         tloc.quit()
+
+
+async def test_facilitator_injects_an_optional_fault_from_the_scenario(host):
+    tloc = await join(host, "tloc", "bo")
+    try:
+        host.advance(120)
+        fault = host.sim.scenario.optional_faults[0]
+        assert (fault.type, fault.service) == ("latency", "payments")
+        before = host.sim.metric("payments", "p99_ms").values[-1]
+        result = host.inject(kind="fault", index=0)
+        assert result.accepted, result.message
+        assert "latency on payments" in result.message
+        host.advance(120)
+        assert fault in host.sim.faults.active
+        await settle(host, tloc)
+        after = tloc.metric("payments", "p99_ms").values[-1]
+        assert after > 4 * before, (before, after)  # the seats see payments slow down
+        assert not host.inject(kind="fault", index=len(host.sim.scenario.optional_faults)).accepted
+        assert host.feed[-1].kind == "rejected"
+    finally:
+        tloc.quit()
+
+
+def test_tokens_never_read_as_an_option(monkeypatch):
+    drawn = iter(["-starts-with-a-dash", "fine-token"])
+    monkeypatch.setattr(host_module.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert host_module.new_token() == "fine-token"

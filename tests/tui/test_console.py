@@ -365,3 +365,62 @@ async def test_log_view_keeps_a_million_lines(session):
         assert len(view.buffer) >= 1_000_000
         expected = sum(1 for line in view.buffer.lines if "oomkilled" in line.lower())
         assert expected >= 1000 and view.visible_count == expected
+
+
+@pytest.fixture
+def storm() -> LocalSession:
+    """retry-storm ships runbooks and timed messages (a clue at 9m, a VP's question at 19m)."""
+    s = LocalSession.start("retry-storm", seed=1, journal=False)
+    s.set_speed(0.0)
+    return s
+
+
+async def test_runbooks_panel_shows_markdown_and_journals_reads(storm):
+    from textual.widgets import Markdown, OptionList
+
+    books = storm.runbooks()
+    assert len(books) >= 2
+    app = ConsoleHost(storm)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.active_panel == "runbooks"
+        listing = screen.query_one("#runbook-list", OptionList)
+        assert app.focused is listing
+        assert books[0].title in screen.query_one("#runbook-body", Markdown).source
+        await pilot.press("down")
+        await pilot.pause()
+        assert books[1].title in screen.query_one("#runbook-body", Markdown).source
+        reads = [look["service"] for look in storm.sim.looks if look["what"] == "runbook"]
+        assert reads == [books[0].service, books[1].service]
+
+
+async def test_messages_arrive_with_a_notification_an_unread_count_and_a_reply(storm):
+    app = ConsoleHost(storm)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        storm.sim.run_until(20 * 60)
+        screen.refresh_panels()
+        await pilot.pause()
+        arrived = storm.messages()
+        assert len(arrived) >= 2
+        assert screen.unread == len(arrived)
+        assert f"msgs {len(arrived)}" in str(screen.query_one("#status-bar", Static).visual)
+        assert any(n.title.startswith(arrived[0].sender) for n in app._notifications)
+        await screen.action_show_panel("comms")
+        await pilot.pause()
+        assert screen.unread == 0
+        table = screen.query_one("#messages", DataTable)
+        assert str(table.get_row_at(0)[1]) == arrived[-1].sender  # newest first
+        assert app.focused is table
+        await pilot.press("enter")
+        box = screen.query_one("#note-text", Input)
+        assert app.focused is box and box.value == arrived[-1].sender.split()[0] + " "
+        box.value += "ETA 15 min, rolling back now"
+        await pilot.press("enter")
+        await pilot.pause()
+        notes = storm.incident_view().notes
+        assert notes and notes[-1][2].endswith("ETA 15 min, rolling back now")

@@ -55,22 +55,22 @@ def host_command(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"misfortune host: --port {args.port} is not a port (0-65535)", file=sys.stderr)
         return EXIT_INVALID
+    if not 0 <= args.web_port <= 65535:
+        print(f"misfortune host: --web-port {args.web_port} is not a port (0-65535)", file=sys.stderr)
+        return EXIT_INVALID
     seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 99_999)
     host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port)
-    join = host.join_command()
     web = None
     if args.web:
         from tui.gameday.web import SpectatorWeb
 
-        web = SpectatorWeb(f"{args.bind}:{args.port}", host.token, args.bind, args.web_port)
+        web = SpectatorWeb(host, args.bind, args.web_port)
     print(f"Game day: {host.sim.scenario.id} seed {seed}; journal {host.session.journal_path}")
-    print(f"Seats join with:\n  {join}")
-    if web is not None:
-        print(f"Spectator page: {web.url}")
-    if args.port == 0:
-        print("  (port 0: the free port picked is shown on the facilitator console's top line)")
-    app = FacilitatorApp(host, join, web)
+    print("The facilitator console shows the seats' join command" + (" and the spectator page." if web else "."))
+    app = FacilitatorApp(host, web)
     app.run()
+    if app.return_code:
+        return app.return_code
     print(f"Journal kept: {host.session.journal_path}\n  misfortune resume {host.session.journal_path}")
     return 0
 
@@ -89,7 +89,9 @@ def join_command(args: argparse.Namespace) -> int:
     if not token:
         print("misfortune join: give the token printed by `misfortune host` with --token", file=sys.stderr)
         return EXIT_INVALID
-    seat = RemoteSession(where[0], where[1], token, args.role, args.name, spectator=args.spectator)
+    # Every browser tab is its own spectator seat: a shared name would make them replace each other.
+    name = f"{args.name}-{os.getpid()}" if args.spectator else args.name
+    seat = RemoteSession(where[0], where[1], token, args.role, name, spectator=args.spectator)
     try:
         seat.connect()
     except JoinRefused as err:

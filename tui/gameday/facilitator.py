@@ -13,11 +13,17 @@ from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock, parse_duration
 from tui.gameday.host import GameHost
+from tui.gameday.web import SpectatorWeb
 from tui.port import SPEEDS
 
 
 class PromptDialog(ModalScreen[str | None]):
-    """One line of input (rewind time, alert service, fault number)."""
+    """One line of input (rewind time, alert service, fault number, an observer's guess)."""
+
+    DEFAULT_CSS = """
+    PromptDialog { align: center middle; }
+    PromptDialog #prompt { width: 70; height: auto; border: thick $accent; background: $surface; padding: 1; }
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -45,8 +51,7 @@ class FacilitatorScreen(Screen):
     FacilitatorScreen Horizontal { height: 1fr; }
     FacilitatorScreen .column { width: 1fr; border: round $primary; padding: 0 1; }
     FacilitatorScreen #clock { height: 1; background: $boost; }
-    #prompt { width: 60; height: auto; border: thick $accent; background: $surface; padding: 1; }
-    PromptDialog { align: center middle; }
+    FacilitatorScreen #join { height: auto; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
         Binding("space", "toggle_clock", "Pause/run", id="facilitator.pause"),
@@ -68,6 +73,7 @@ class FacilitatorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="clock")
+        yield Static(self.join_hint, id="join")
         with Horizontal():
             with VerticalScroll(classes="column", id="truth-column"):
                 yield Static(id="truth")
@@ -233,17 +239,32 @@ class FacilitatorApp(App[None]):
     TITLE = "misfortune · game day"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, host: GameHost, join_hint: str = "", web=None) -> None:
+    def __init__(self, host: GameHost, web: SpectatorWeb | None = None) -> None:
         super().__init__()
         self.host = host
-        self.join_hint = join_hint
         self.web = web
 
     async def on_mount(self) -> None:
-        await self.host.start()
+        try:
+            await self.host.start()
+            if self.web is not None:
+                await self.web.start()
+        except OSError as err:  # the port is taken or the address is not this machine's
+            web_failed = self.host.listening
+            what = (
+                f"{self.web.bind}:{self.web.port} (--web-port)" if web_failed else f"{self.host.bind}:{self.host.port}"
+            )
+            await self.host.stop()
+            self.exit(return_code=2, message=f"misfortune host: cannot listen on {what}: {err.strerror or err}")
+            return
+        self.push_screen(FacilitatorScreen(self.host, self.join_hint()))
+
+    def join_hint(self) -> str:
+        """The seats' join command and the spectator page, once both listen (ports may have been 0)."""
+        lines = [self.host.join_command()]
         if self.web is not None:
-            await self.web.start()
-        self.push_screen(FacilitatorScreen(self.host, self.join_hint))
+            lines.append(f"projector: {self.web.url}")
+        return "\n".join(lines)
 
     async def action_quit(self) -> None:
         if self.web is not None:

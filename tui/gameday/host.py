@@ -61,8 +61,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 
 def new_token() -> str:
-    """A fresh random game-day token."""
-    return secrets.token_urlsafe(18)
+    """A fresh random game-day token (never starting with "-": `--token -x...` would read as an option)."""
+    while (token := secrets.token_urlsafe(18)).startswith("-"):
+        pass
+    return token
 
 
 def role_refusal(role: str, action: str) -> str | None:
@@ -126,6 +128,8 @@ class GameHost:
         """Called after anything changes (the facilitator screen refreshes)."""
         self._server: asyncio.base_events.Server | None = None
         self._tasks: list[asyncio.Task] = []
+        self._seat_tasks: set[asyncio.Task] = set()
+        """One per connection: stop() ends them (closing the server alone leaves them reading)."""
         self._checkpoint = session.now
 
     @classmethod
@@ -138,6 +142,11 @@ class GameHost:
         return self.session.sim
 
     # --- serving ------------------------------------------------------------------------------
+
+    @property
+    def listening(self) -> bool:
+        """Seats can connect (start succeeded and stop was not called)."""
+        return self._server is not None and self._server.is_serving()
 
     async def start(self) -> None:
         """Listen (loopback unless told otherwise) and run the clock and the pushes."""
@@ -156,6 +165,10 @@ class GameHost:
             link.writer.close()
         if self._server is not None:
             self._server.close()
+        for task in list(self._seat_tasks):
+            task.cancel()
+        await asyncio.gather(*self._seat_tasks, return_exceptions=True)
+        if self._server is not None:
             await self._server.wait_closed()
         self.session.quit()
 
@@ -167,6 +180,9 @@ class GameHost:
     async def _serve_seat(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         link: SeatLink | None = None
+        task = asyncio.current_task()
+        assert task is not None
+        self._seat_tasks.add(task)
         try:
             hello = await self._hello(reader, writer, peer)
             if hello is None:
@@ -185,7 +201,10 @@ class GameHost:
                 await self._frame(link, line)
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # the host is stopping
         finally:
+            self._seat_tasks.discard(task)
             if link is not None and self.seats.get(link.label) is link:
                 del self.seats[link.label]
                 self._note(link.label, "leave", "left")
@@ -434,6 +453,10 @@ class GameHost:
     def _note(self, seat: str, kind: str, text: str) -> None:
         self.feed.append(FeedEntry(self.sim.now, seat, kind, text))
         log.info("%s %s: %s", seat, kind, text)
+
+    def refuse_web(self, peer: str, reason: str) -> None:
+        """A spectator-page request refused (no token): in the feed and the log like a seat's."""
+        self._refuse(f"web {peer}", reason)
 
     def _refuse(self, seat: str, reason: str) -> None:
         self.feed.append(FeedEntry(self.sim.now, seat, "refused", reason))

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from simulator.postmortem_facts import EvidenceFinding, PathStep, QuestionAnswer
 from simulator.scoring import Report
 from simulator.views import (
     ActionResult,
@@ -212,5 +213,9 @@ def decode_debrief(d: dict[str, Any]) -> Debrief:
             **d,
             "report": Report(**d["report"]),
             "timeline": [TimelineEvent(**e) for e in d["timeline"]],
+            "investigation": [PathStep(**{**p, "evidence": tuple(p["evidence"])}) for p in d.get("investigation", [])],
+            "evidence": [EvidenceFinding(**f) for f in d.get("evidence", [])],
+            "questions": [QuestionAnswer(**q) for q in d.get("questions", [])],
+            "tags": tuple(d.get("tags", ())),
         }
     )

@@ -7,22 +7,37 @@ from pathlib import Path
 from textual.binding import Binding
 
 import tui.app
-
 from tui.app import MisfortuneApp
 from tui.gameday.facilitator import PromptDialog
 from tui.gameday.seat import RemoteSession
 from tui.screens.console import ConsoleScreen
 
+GUESS_KEY = "G"
+"""Shift+g: plain g is the console's Pager tab (the console's binding would win)."""
+FACILITATOR_ACTIONS = frozenset({"toggle_pause", "speed"})
+"""Console keys that are the facilitator's in a game day: hidden from every seat's footer."""
+
 
 class SeatConsole(ConsoleScreen):
-    """The incident console; observers also get `g` to submit their root-cause guess."""
+    """The incident console for a seat; observers also get G to submit their root-cause guess.
 
-    BINDINGS = [*ConsoleScreen.BINDINGS, Binding("g", "guess", "Guess the root cause", id="seat.guess")]
+    Keys a seat's role cannot use are hidden (the clock is the facilitator's; observers do not ack);
+    the host refuses them anyway.
+    """
+
+    BINDINGS = [
+        *ConsoleScreen.BINDINGS,
+        Binding(GUESS_KEY, "guess", "Guess the root cause", id="seat.guess"),
+    ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session = self.session
+        if not isinstance(session, RemoteSession):
+            return super().check_action(action, parameters)
         if action == "guess":
-            session = self.session
-            return isinstance(session, RemoteSession) and session.role == "observer" and not session.spectator
+            return session.role == "observer" and not session.spectator
+        if action in FACILITATOR_ACTIONS or (action == "ack" and "ack" not in session.allowed):
+            return False
         return super().check_action(action, parameters)
 
     def action_guess(self) -> None:

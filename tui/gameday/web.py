@@ -1,8 +1,10 @@
 """The shared screen: a read-only spectator console in a browser for the room's projector.
 
 textual-serve runs ``misfortune join --spectator`` per browser tab and streams it to xterm.js. Every
-request needs the game day's token (``/?token=T`` sets an HttpOnly cookie the page's websocket then
-carries); it listens on loopback unless told otherwise. The seat it opens is read-only on the host.
+request needs the game day's token: ``/?token=T`` sets an HttpOnly cookie and redirects to ``/``
+(so the token does not stay on the projected address bar); the page and its websocket then carry
+the cookie. A request without it gets 403 and a line in the facilitator's feed. It listens on
+loopback unless told otherwise; the seat it opens is read-only on the host.
 """
 
 from __future__ import annotations
@@ -11,31 +13,43 @@ import os
 import secrets
 import shlex
 import sys
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from textual_serve.server import Server
 
+if TYPE_CHECKING:
+    from tui.gameday.host import GameHost
+
 TOKEN_ENV = "MISFORTUNE_TOKEN"
 """Environment variable `misfortune join` reads the token from (keeps it off the command line)."""
 COOKIE = "misfortune_token"
+DEFAULT_WEB_PORT = 7421
+WILDCARD = {"", "0.0.0.0", "::"}
 
 
 class SpectatorWeb:
-    """The spectator page, served from the host's event loop."""
+    """The spectator page, served from the host's event loop (start it after the host: it needs the seat port)."""
 
-    def __init__(self, seat_address: str, token: str, bind: str = "127.0.0.1", port: int = 7421) -> None:
-        self.token = token
+    def __init__(self, host: GameHost, bind: str = "127.0.0.1", port: int = DEFAULT_WEB_PORT) -> None:
+        self.host = host
+        self.token = host.token
         self.bind = bind
         self.port = port
-        command = [sys.executable, "-m", "tui.cli", "join", seat_address, "--role", "observer"]
-        command += ["--name", "projector", "--spectator"]
-        self.server = Server(shlex.join(command), host=bind, port=port, title="misfortune · game day")
+        self.server: Server | None = None
         self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
-        """The address to open on the projector (token included)."""
+        """The address to open on the projector (token included; the page swaps it for a cookie)."""
         return f"http://{self.bind}:{self.port}/?token={self.token}"
+
+    def _command(self) -> str:
+        """The seat each browser tab runs: a spectator observer on the host's seat port."""
+        # A wildcard bind is not an address to connect to; the host always answers on loopback too.
+        seat_host = "127.0.0.1" if self.host.bind in WILDCARD else self.host.bind
+        command = [sys.executable, "-m", "tui.cli", "join", f"{seat_host}:{self.host.port}", "--role", "observer"]
+        return shlex.join([*command, "--name", "projector", "--spectator"])
 
     def _allowed(self, request: web.Request) -> bool:
         given = request.query.get("token") or request.cookies.get(COOKIE) or ""
@@ -44,26 +58,34 @@ class SpectatorWeb:
     @web.middleware
     async def _guard(self, request: web.Request, handler):
         if not self._allowed(request):
-            return web.Response(status=403, text="misfortune game day: a valid ?token= is required\n")
-        response = await handler(request)
-        if request.query.get("token"):
-            response.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict")
-        return response
+            self.host.refuse_web(request.remote or "?", f"{request.method} {request.path}: wrong or missing token")
+            return web.Response(status=403, text="misfortune game day: open the spectator URL with its ?token=\n")
+        if "token" in request.query:
+            # Swap the token in the address bar for an HttpOnly cookie: the projector shows the address.
+            rest = {k: v for k, v in request.query.items() if k != "token"}
+            target = request.rel_url.with_query(rest) if rest else request.rel_url.with_query(None)
+            redirect = web.HTTPSeeOther(location=str(target))
+            redirect.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict")
+            raise redirect
+        # Absolute URLs in the page (script, websocket) follow the address the browser used.
+        assert self.server is not None
+        self.server.public_url = f"{request.scheme}://{request.host}"
+        return await handler(request)
 
     async def start(self) -> None:
-        """Listen; the spectator seat reads the token from the environment."""
+        """Listen; the spectator seats read the token from the environment, never from the command line."""
         os.environ[TOKEN_ENV] = self.token
+        self.server = Server(self._command(), host=self.bind, port=self.port, title="misfortune · game day")
         app = await self.server._make_app()
         app.middlewares.append(self._guard)
-        self._runner = web.AppRunner(app)
+        app.on_startup.remove(self.server.on_startup)  # it prints a banner over the facilitator's console
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.bind, self.port)
         await site.start()
-        if self.port == 0:
-            self.port = site._server.sockets[0].getsockname()[1]
-            self.server.port = self.port
-            self.server.public_url = f"http://{self.bind}:{self.port}"
+        self.port = self._runner.addresses[0][1]  # the free port picked when asked for port 0
 
     async def stop(self) -> None:
+        """Close the page and every spectator seat it started."""
         if self._runner is not None:
             await self._runner.cleanup()

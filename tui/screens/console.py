@@ -35,6 +35,7 @@ from tui.widgets.key_line import KeyLine
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
 from tui.widgets.pager import PagerPanel, SideSummary
+from tui.widgets.runbooks import RunbooksPanel
 from tui.widgets.service_map import ServiceMapPanel
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.traces import TracesPanel
@@ -52,6 +53,7 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     "logs": LogsPanel,
     "traces": TracesPanel,
     "changes": ChangesPanel,
+    "runbooks": RunbooksPanel,
     "map": ServiceMapPanel,
     "hypotheses": HypothesesPanel,
     "actions": ActionsPanel,
@@ -71,6 +73,10 @@ class ConsoleScreen(Screen):
         self.session = session
         self._resume_speed = session.speed or 1.0
         self._hints_seen = 0
+        self._messages_seen = 0
+        """Messages announced so far (a notification each)."""
+        self._messages_read = 0
+        """Messages that had arrived when the comms panel was last on screen."""
         self._ended = False
         self._timer: Timer | None = None
         self._mounts: dict[str, AwaitMount] = {}
@@ -90,6 +96,7 @@ class ConsoleScreen(Screen):
 
     def on_mount(self) -> None:
         self._hints_seen = len(self.session.incident_view().hints)
+        self._messages_seen = self._messages_read = len(self.session.messages())  # a resumed session's
         self.refresh_panels()
         self._timer = self.set_interval(REFRESH_SECONDS, self.refresh_panels)
         self.call_after_refresh(self._prewarm)
@@ -145,7 +152,8 @@ class ConsoleScreen(Screen):
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
         session = self.session
-        self.query_one(StatusBar).show(session)
+        self._check_messages()
+        self.query_one(StatusBar).show(session, self.unread)
         if self.has_panel("logs"):
             self.panel("logs").ingest()
         if self.has_class("-wide"):
@@ -161,6 +169,24 @@ class ConsoleScreen(Screen):
             if hasattr(self.app, "show_debrief"):
                 self.app.show_debrief()
 
+    @property
+    def unread(self) -> int:
+        """Messages that arrived since the comms panel was last on screen."""
+        return self._messages_seen - self._messages_read
+
+    def _check_messages(self) -> None:
+        messages = self.session.messages()
+        for message in messages[self._messages_seen :]:
+            self.notify(
+                f"{message.text}\n[o] comms to read and reply",
+                title=f"{message.sender} ({message.channel})",
+                timeout=12,
+                markup=False,
+            )
+        self._messages_seen = len(messages)
+        if self.active_panel == "comms":
+            self._messages_read = self._messages_seen
+
     def _check_hints(self) -> None:
         hints = self.session.incident_view().hints
         for _, text in hints[self._hints_seen :]:
@@ -175,6 +201,11 @@ class ConsoleScreen(Screen):
             panel = await self.ensure_panel(pid)
             if pid == "logs":
                 panel.ingest()
+            if pid == "runbooks":
+                panel.read_shown()
+            if pid == "comms":
+                self._messages_read = self._messages_seen
+                self.query_one(StatusBar).show(self.session, self.unread)
             panel.refresh_from_session()
 
     # --- actions (bound through tui.registry) --------------------------------------------------
@@ -194,7 +225,7 @@ class ConsoleScreen(Screen):
         if not self.has_panel(self.active_panel):
             return
         panel = self.panel(self.active_panel)
-        for selector in ("LogView", "#action-list", "DataTable", "Input"):
+        for selector in ("LogView", "#action-list", "#runbook-list", "DataTable", "Input"):
             found = panel.query(selector)
             if found:
                 found.first().focus()
@@ -209,13 +240,13 @@ class ConsoleScreen(Screen):
         else:
             self._resume_speed = self.session.speed
             self.session.set_speed(0.0)
-        self.query_one(StatusBar).show(self.session)
+        self.query_one(StatusBar).show(self.session, self.unread)
 
     def action_speed(self, speed: float) -> None:
         assert speed in SPEEDS
         self.session.set_speed(speed)
         self._resume_speed = speed
-        self.query_one(StatusBar).show(self.session)
+        self.query_one(StatusBar).show(self.session, self.unread)
 
     async def action_attach_evidence(self) -> None:
         reference = (await self.ensure_panel("hypotheses")).attach()

@@ -129,6 +129,39 @@ def questions_markup(d: Debrief) -> str:
     return "\n".join(lines) or "[$text-muted]No stakeholder asked a question in this session.[/]"
 
 
+def roles_markup(d: Debrief) -> str:
+    """A game day's roles: the IMOC's communication and escalation, the TLOC's diagnosis and mitigation,
+    and the observers' root-cause guesses. Empty for a single trainee."""
+    roles, lines = d.report.roles, []
+    if imoc := roles.get("imoc"):
+        silence = imoc.get("longest_silence_s")
+        severity = "set" if imoc["severity_set"] else "[$error]never set[/]"
+        lines += [
+            f"[b]IMOC[/] {escape(', '.join(imoc.get('seats', [])))}",
+            f"  status updates {imoc['status_updates']} · longest silence since impact "
+            f"{format_duration(silence) if silence is not None else '-'}",
+            f"  escalations {imoc['escalations']} · severity {severity}"
+            f" · roles assigned {imoc['roles_assigned']} · resolved {'yes' if imoc['resolved'] else 'no'}",
+        ]
+        if imoc["hands_on"]:
+            lines.append(f"  [$warning]hands-on (the coordinator debugged):[/] {escape(', '.join(imoc['hands_on']))}")
+    if tloc := roles.get("tloc"):
+        first = tloc.get("first_mitigation_after_impact_s")
+        lines += [
+            f"[b]TLOC[/] {escape(', '.join(tloc.get('seats', [])))}",
+            f"  hypotheses {tloc['hypotheses']} · notes {tloc['notes']} · first mitigation "
+            f"{format_duration(first) + ' after impact' if first is not None else '[$error]none[/]'}",
+            f"  mitigations: {escape(', '.join(tloc['mitigations'])) or '-'}",
+        ]
+    guesses = d.truth.get("root_cause_guesses") or []
+    if guesses:
+        lines.append("[b]Observers' root-cause guesses[/]")
+        lines += [
+            f"  [$text-muted]{format_clock(g['t'])}[/] [b]{escape(g['seat'])}[/]: {escape(g['text'])}" for g in guesses
+        ]
+    return "\n".join(lines)
+
+
 def postmortem_path(journal_path: str) -> Path:
     """Where the ``p`` key writes the postmortem draft: next to the journal."""
     journal = Path(journal_path)
@@ -242,6 +275,10 @@ class DebriefScreen(Screen):
                 with Vertical(classes="card"):
                     yield Label("Stakeholder questions", classes="card-title")
                     yield Static(questions_markup(d), id="questions")
+            if roles := roles_markup(d):
+                with Vertical(classes="card", id="roles-card"):
+                    yield Label("Roles", classes="card-title")
+                    yield Static(roles, id="roles")
             with Vertical(classes="card truth"):
                 yield Label("The hidden truth", classes="card-title")
                 yield Static(truth_markup(d), id="truth")

@@ -1,4 +1,5 @@
-"""Comms: status-page updates and stakeholder notes, with the time since the last update."""
+"""Comms: messages from colleagues, stakeholders and tickets; status-page updates and notes, with the time
+since the last update. Enter on a message starts a note addressed to its sender."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from scenarios.durations import format_clock
-from tui.widgets.common import Panel, fmt_age
+from tui.widgets.common import Panel, fmt_age, set_rows
 
 UPDATE_DUE = 20 * 60.0
 """Status updates are due every 20-30 minutes in a major incident: warn after 20."""
@@ -28,12 +29,33 @@ class CommsPanel(Panel):
         text: str
 
     def compose(self) -> ComposeResult:
+        yield Label(
+            "Messages, newest first (Enter on one: reply with a note; an ETA question wants a status update)",
+            classes="panel-title",
+            markup=False,
+        )
+        yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
         yield Static("", id="comms-due")
         yield Label("Status-page update (enter to post)", classes="panel-title", markup=False)
         yield Input(placeholder="What stakeholders are told", id="status-text")
         yield Label("Note to the incident channel (enter to post)", classes="panel-title", markup=False)
         yield Input(placeholder="A note", id="note-text")
         yield Static("", id="comms-log")
+
+    def on_mount(self) -> None:
+        self.query_one("#messages", DataTable).add_columns("time", "from", "channel", "message")
+
+    @on(DataTable.RowSelected, "#messages")
+    def _reply(self, event: DataTable.RowSelected) -> None:
+        """Start a note addressed to the selected message's sender (an ETA question deserves a status update too)."""
+        messages = self.session.messages()
+        if not messages:
+            return
+        sender = messages[-1 - event.cursor_row].sender.split()[0]
+        box = self.query_one("#note-text", Input)
+        box.value = f"{sender if sender.startswith('@') else '@' + sender} "
+        box.focus()
+        box.cursor_position = len(box.value)
 
     @on(Input.Submitted, "#status-text, #note-text")
     def _submit(self, event: Input.Submitted) -> None:
@@ -45,6 +67,13 @@ class CommsPanel(Panel):
         self.post_message(self.Send(action, text))
 
     def refresh_from_session(self) -> None:
+        rows = [
+            (format_clock(m.t), m.sender, m.channel, m.text.replace("\n", " "))
+            for m in reversed(self.session.messages())
+        ]
+        if not rows:
+            rows = [("", "", "", self.tone("No messages yet.", "$text-muted"))]
+        set_rows(self.query_one("#messages", DataTable), rows)
         incident = self.session.incident_view()
         now = self.session.now
         pages = self.session.pages()

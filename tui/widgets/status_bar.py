@@ -1,4 +1,5 @@
-"""The console's status line: clock, speed, incident state, severity, SLI and budget, pages, hints."""
+"""The console's status line: clock, speed, incident state, severity, SLI and budget, pages, unread
+messages, hints."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class StatusBar(Static):
         super().__init__("", id=id, markup=False)
         self._last: tuple | None = None
 
-    def show(self, session: SessionPort) -> None:
+    def show(self, session: SessionPort, unread: int = 0) -> None:
+        """Redraw from ``session``; ``unread`` messages arrived since the comms panel was last open."""
         sli = session.sli_status()
         incident = session.incident_view()
         open_pages = sum(1 for p in session.pages() if p.acked_at is None)
@@ -34,11 +36,12 @@ class StatusBar(Static):
             open_pages,
             hints,
             session.finished,
+            unread,
         )
         if state == self._last:
             return
         self._last = state
-        clock, _, inc_state, severity, avail, objective, breaching, burned, pages, hints, finished = state
+        clock, _, inc_state, severity, avail, objective, breaching, burned, pages, hints, finished, unread = state
         speed_text = "PAUSED" if speed == 0 else f"{speed:g}x"
         parts: list[tuple[str, str] | str] = [
             (f" {clock} ", "bold"),
@@ -49,6 +52,7 @@ class StatusBar(Static):
             f"/{objective:g}% ",
             (f" budget {burned:.1f}% ", "$text-error" if burned >= 50 else "$text"),
             (f" pages {pages} ", "$text-error bold reverse" if pages else "$text-muted"),
+            (f" msgs {unread} ", "$text-warning bold reverse" if unread else "$text-muted"),
             (f" hints {hints} ", "$text-warning" if hints else "$text-muted"),
         ]
         self.update(Content.assemble(*parts))
