@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from scenarios.language.actions import Action
 from simulator.postmortem_facts import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.profile_desk import ProfileRequest
 from simulator.scoring import Report
 from simulator.series import Series
 from simulator.views import (
@@ -140,6 +141,13 @@ class SessionPort(Protocol):
     def apply(self, action: Action) -> ActionResult: ...
     def look(self, what: str, **detail: Any) -> None:
         """Journal what the seat looked at (investigation path)."""
+
+    def take_profile(self, kind: str, instance: str, seconds: float = 30.0) -> ProfileRequest:
+        """Start a CPU/heap profile, thread dump or crash report (takes simulated time; journalled).
+        Raises simulator.profiles.ProfileError for an unknown kind or instance."""
+
+    def profile_request(self, request_id: int) -> ProfileRequest | None:
+        """A profile request by id; its ``result`` (or ``error``) is set once it is ready."""
 
     def quit(self) -> None:
         """Leave mid-incident: the journal is kept for resume."""

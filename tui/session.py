@@ -22,7 +22,6 @@ from simulator.simulation import TOOL_VERSION, Simulation
 from simulator.views import ActionResult, TimelineEvent
 from tui.port import SPEEDS, Briefing, Debrief
 
-
 CHECKPOINT_EVERY = 5.0
 """Simulated seconds between clock checkpoints in the journal."""
 
@@ -250,6 +249,13 @@ class LocalSession:
     def look(self, what: str, **detail: Any) -> None:
         """Journal what the trainee looked at."""
         self.sim.look(what, self.seat, **detail)
+
+    def take_profile(self, kind: str, instance: str, seconds: float = 30.0):
+        """Start a profile or dump as this seat (journalled as a look)."""
+        return self.sim.take_profile(kind, instance, seconds, self.seat)
+
+    def profile_request(self, request_id: int):
+        return self.sim.profile_request(request_id)
 
     def quit(self) -> None:
         """Leave without ending: the journal stays resumable."""

@@ -156,7 +156,8 @@ class MemoryLeak(FaultBase):
     since: Duration | None = None
     """When the leak really began (e.g. the deploy at -50m): instances running then start with what they leaked."""
     allocation_site: FunctionName | None = None
-    """Function whose allocations are never freed, as a heap profile shows it (default: a cache in the service's code)."""
+    """Function whose allocations are never freed, as a heap profile shows it (default: a cache in the
+    service's code)."""
 
 
 class BadDeploy(FaultBase):
@@ -176,7 +177,8 @@ class BadDeploy(FaultBase):
     error_message: str = 'java.lang.NullPointerException: Cannot invoke "Cart.items()" because "cart" is null'
     """Log message of the failures."""
     hot_function: FunctionName | None = None
-    """Function of the regression, where CPU profiles show the extra work and dumps the failing frame (default: by the service's stack)."""
+    """Function of the regression, where CPU profiles show the extra work and dumps the failing frame (default: by the
+    service's stack)."""
 
 
 class BadConfig(FaultBase):
@@ -200,7 +202,8 @@ class BadConfig(FaultBase):
     error_message: str = "failed to apply config: invalid value for key 'routes[12].timeout'"
     """Log message of the failures."""
     hot_function: FunctionName | None = None
-    """Function the bad revision makes hot: a regex matcher when cpu_factor > 1 (catastrophic backtracking), the config parser otherwise (default: by the service's stack)."""
+    """Function the bad revision makes hot: a regex matcher when cpu_factor > 1 (catastrophic backtracking), the config
+    parser otherwise (default: by the service's stack)."""
 
 
 class Latency(FaultBase):
@@ -220,7 +223,8 @@ class Latency(FaultBase):
     error_message: str = "upstream request timeout"
     """Log message of the failures."""
     hot_function: FunctionName | None = None
-    """Where the slow service's own threads wait (a degraded disk read, a lock); its callers wait in their client for it (default: by the service's stack)."""
+    """Where the slow service's own threads wait (a degraded disk read, a lock); its callers wait in their client for
+    it (default: by the service's stack)."""
 
 
 class BadFlag(FaultBase):
@@ -315,7 +319,8 @@ class PoolLeak(FaultBase):
     hold_ms: float = Field(default=400.0, gt=0)
     """Extra time each request holds a connection."""
     hot_function: FunctionName | None = None
-    """Function that holds the connection too long (a transaction left open around a remote call), as thread dumps show it (default: by the service's stack)."""
+    """Function that holds the connection too long (a transaction left open around a remote call), as thread dumps show
+    it (default: by the service's stack)."""
     by: str = "@deploy-bot"
     """Who deploys it."""
 

@@ -5,11 +5,12 @@ Each module in COMMAND_MODULES has ``register(subparsers)``, which adds its subp
 command, write a module and append it here.
 """
 
-from tui.commands import gameday_commands, headless, history_commands, scenario_commands, tui_commands
+from tui.commands import gameday_commands, headless, history_commands, inspect_command, scenario_commands, tui_commands
 
 COMMAND_MODULES = [
     scenario_commands,
     headless,
+    inspect_command,
     tui_commands,
     history_commands,
     gameday_commands,

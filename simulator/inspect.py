@@ -1,0 +1,154 @@
+"""The headless inspector: what the console would show at one moment, as JSON-ready data or text.
+
+Scenario authors use it to check what trainees will see; tests use it to assert on telemetry. It reads
+only the Simulation's public queries, plus profiles taken on the spot (the window ends at the moment
+inspected; no simulated time passes and nothing is journalled).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from scenarios.durations import format_clock
+from simulator.profile_desk import DEFAULT_CPU_SECONDS, take
+from simulator.profile_text import render
+from simulator.profiles import ProfileError, _rounded
+from simulator.simulation import Simulation
+from simulator.world import RUNNING
+
+SHOW = ("metrics", "logs", "traces", "changes", "alerts", "profile", "dump")
+"""What the inspector can show."""
+
+
+class InspectError(ValueError):
+    """A request the inspector cannot answer (unknown service or instance, nothing to profile)."""
+
+
+def _plain(value: Any) -> Any:
+    """Records as dicts, NaN as None, floats rounded: stable JSON."""
+    if hasattr(value, "as_dict") and not isinstance(value, type):
+        value = value.as_dict()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return _rounded(value)
+
+
+def pick_instance(sim: Simulation, service: str | None, instance: str | None, running: bool = True) -> str:
+    """The instance asked for, or the first (running) instance of the service."""
+    if instance is not None:
+        if sim.world.instance(instance) is None:
+            names = ", ".join(i.id for i in sim.world.all_instances() if service is None or i.service == service)
+            raise InspectError(f"--instance: no instance {instance!r} at this time; instances: {names}")
+        return instance
+    if service is None:
+        raise InspectError("--show profile and --show dump need --service S or --instance I")
+    candidates = sim.world.services[service].instances
+    for inst in candidates:
+        if not running or inst.state == RUNNING:
+            return inst.id
+    raise InspectError(f"--service {service}: no running instance at this time; pass --instance")
+
+
+def collect(
+    sim: Simulation,
+    show: str,
+    service: str | None = None,
+    instance: str | None = None,
+    limit: int = 20,
+    seconds: float = DEFAULT_CPU_SECONDS,
+) -> dict[str, Any]:
+    """What the console would show now: the views' own records (see :func:`inspect` for JSON)."""
+    if show not in SHOW:
+        raise InspectError(f"--show: unknown view {show!r}; choose one of {', '.join(SHOW)}")
+    if service is not None and service not in sim.world.services:
+        raise InspectError(f"--service: no service {service!r}; services: {', '.join(sim.service_names())}")
+    head: dict[str, Any] = {"scenario": sim.scenario.id, "seed": sim.seed, "at_s": round(sim.now, 3), "show": show}
+    if show == "metrics":
+        services = [v for v in sim.services() if service is None or v.name == service]
+        instances = sim.instances(service) if service or instance else []
+        if instance is not None:
+            instances = [i for i in sim.instances() if i.id == instance]
+            if not instances:
+                pick_instance(sim, service, instance)
+        body: dict[str, Any] = {"sli": sim.sli_status(), "services": services, "instances": instances}
+    elif show == "logs":
+        body = {"logs": sim.logs(service=service, instance=instance, limit=limit)}
+    elif show == "traces":
+        body = {"traces": sim.traces(service=service, limit=limit)}
+    elif show == "changes":
+        body = {"changes": [c for c in sim.change_log() if service is None or c.service in (service, "")]}
+    elif show == "alerts":
+        body = {"alerts": [a for a in sim.alert_list() if service is None or a.service == service]}
+    else:
+        body = _profiles(sim, show, service, instance, seconds)
+    return head | body
+
+
+def inspect(sim: Simulation, show: str, **options: Any) -> dict[str, Any]:
+    """What the console would show now, as JSON-ready data (stable for a scenario, seed and time)."""
+    return _plain(collect(sim, show, **options))
+
+
+def _profiles(sim: Simulation, show: str, service: str | None, instance: str | None, seconds: float) -> dict:
+    target = pick_instance(sim, service, instance, running=show == "profile")
+    out: dict[str, Any] = {"instance": target}
+    kinds = ("cpu", "heap") if show == "profile" else ("threads", "crash")
+    for kind in kinds:
+        if kind == "crash" and not sim.world.instance(target).last_exit:
+            out[kind] = None
+            continue
+        try:
+            out[kind] = take(sim, kind, target, seconds)
+        except ProfileError as err:
+            out[kind] = {"error": str(err)}
+    return out
+
+
+def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
+    """What :func:`collect` returned, as lines a person reads."""
+    show = data["show"]
+    out = [f"{data['scenario']} seed {data['seed']} at {format_clock(data['at_s'])}: {show}", ""]
+    if show == "metrics":
+        sli = data["sli"]
+        out.append(f"SLI {sli['service']}: availability {sli['availability']:.4%} (objective {sli['objective']:.4%})")
+        out.append(f"{'service':18} {'rate':>9} {'err %':>7} {'p50':>8} {'p99':>8} {'ready':>7} {'cpu':>5} {'mem':>5}")
+        for s in data["services"]:
+            out.append(
+                f"{s.name:18} {s.rate:9.1f} {s.error_ratio * 100:7.2f} {s.p50_ms:8.1f} {s.p99_ms:8.1f} "
+                f"{s.ready:>3}/{s.desired:<3} {s.cpu:5.0%} {s.memory_ratio:5.0%}"
+            )
+        for i in data["instances"]:
+            out.append(
+                f"  {i.id:32} {i.zone:12} {i.version:10} {i.state:9} cpu {i.cpu:4.0%} "
+                f"mem {i.memory_mb:6.0f}/{i.memory_limit_mb:.0f} MB restarts {i.restarts} {i.last_exit or ''}"
+            )
+    elif show == "logs":
+        out += [f"{format_clock(r.t)} {r.level:5} {r.service:14} {r.instance:30} {r.message}" for r in data["logs"]]
+    elif show == "traces":
+        out += [
+            f"{format_clock(t.t)} {t.trace_id} {t.name:28} {t.duration_ms:8.0f}ms {t.status}"
+            + "".join(f"  culprit {sp.service}" for sp in t.spans if sp.culprit)
+            for t in data["traces"]
+        ]
+    elif show == "changes":
+        out += [f"{format_clock(c.t)} {c.kind:7} {c.summary} ({c.by})" for c in data["changes"]]
+    elif show == "alerts":
+        out += [f"{a.state:9} {a.severity:6} {a.name}  {a.summary}" for a in data["alerts"]]
+    else:
+        for kind in ("cpu", "heap") if show == "profile" else ("threads", "crash"):
+            result = data[kind]
+            if result is None:
+                out += [f"{data['instance']}: no crash recorded since it started", ""]
+            elif isinstance(result, dict):
+                out += [f"{kind}: {result['error']}", ""]
+            else:
+                out += [*render(result, width), ""]
+    return out

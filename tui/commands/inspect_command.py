@@ -1,0 +1,103 @@
+"""``misfortune inspect``: what the console would show at a moment, as text or JSON.
+
+The data comes from simulator.inspect; this module parses the arguments, plays the scenario (with
+the actions file, if any) up to ``--at`` and prints. Bad input: one line per problem, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scenarios.catalog import load_by_ref
+from scenarios.durations import format_duration, parse_duration
+from scenarios.language.actions import Action
+from scenarios.language.scenario import Scenario
+from scenarios.loader import ScenarioError, load_actions
+from simulator.inspect import SHOW, InspectError, collect, inspect, inspect_text
+from simulator.profile_desk import DEFAULT_CPU_SECONDS
+from simulator.runner import SessionError, run_session
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``inspect``."""
+    cmd = subparsers.add_parser(
+        "inspect",
+        help="print what the console would show at a moment (metrics, logs, traces, changes, alerts, profiles)",
+        description="Play SCENARIO headless up to --at (applying --actions) and print one view as the console "
+        "would show it then: text, or --json (stable for a scenario, seed and time). 'profile' is a CPU and heap "
+        "profile of an instance over the window ending at --at; 'dump' a thread dump and its crash report.",
+    )
+    cmd.add_argument("scenario", metavar="SCENARIO", help="scenario id (see misfortune list) or path to a file")
+    cmd.add_argument("--at", required=True, metavar="DURATION", help="simulated time to look at, e.g. 25m")
+    cmd.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    cmd.add_argument("--actions", type=Path, metavar="FILE", help="YAML list of timed actions applied before --at")
+    cmd.add_argument("--show", required=True, choices=SHOW, help="the view to print")
+    cmd.add_argument("--service", metavar="S", help="only this service (for profile/dump: its first running instance)")
+    cmd.add_argument("--instance", metavar="I", help="this instance (see --show metrics --service S for ids)")
+    cmd.add_argument("--limit", type=int, default=20, metavar="N", help="log lines or traces to show (default 20)")
+    cmd.add_argument(
+        "--seconds", type=float, default=DEFAULT_CPU_SECONDS, metavar="S", help="CPU profile window (default 30)"
+    )
+    cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    cmd.set_defaults(handler=inspect_command)
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    """Play up to --at and print the view."""
+    problems: list[str] = []
+    at = 0.0
+    try:
+        at = parse_duration(args.at)
+    except ValueError as exc:
+        problems.append(f"--at: {exc}")
+    if args.limit < 1:
+        problems.append(f"--limit: {args.limit} must be at least 1")
+    if not 1.0 <= args.seconds <= 600.0:
+        problems.append(f"--seconds: {args.seconds:g} must be between 1 and 600")
+    scenario: Scenario | None = None
+    try:
+        scenario, _path = load_by_ref(args.scenario)
+    except ScenarioError as err:
+        problems.append(str(err))
+    actions: list[Action] = []
+    if args.actions is not None:
+        try:
+            actions = load_actions(args.actions)
+        except ScenarioError as err:
+            problems.append(str(err))
+    if scenario is not None and not problems:
+        if at < 0 or at > scenario.duration:
+            problems.append(
+                f"--at: {args.at} is outside the scenario (0 to {format_duration(scenario.duration)}); "
+                "pass a time such as 10m"
+            )
+        if args.service is not None and args.service not in {s.name for s in scenario.topology.services}:
+            names = ", ".join(s.name for s in scenario.topology.services)
+            problems.append(f"--service: no service {args.service!r} in {scenario.id}; services: {names}")
+    if problems or scenario is None:
+        return _invalid(problems)
+    try:
+        sim, _report = run_session(scenario, args.seed, actions, until=at)
+    except SessionError as err:
+        return _invalid([f"{args.actions}: {problem}" for problem in err.problems])
+    options = {"service": args.service, "instance": args.instance, "limit": args.limit, "seconds": args.seconds}
+    try:
+        if args.json:
+            print(json.dumps(inspect(sim, args.show, **options), indent=2))
+        else:
+            print("\n".join(inspect_text(collect(sim, args.show, **options))))
+    except InspectError as err:
+        return _invalid([str(err)])
+    return EXIT_OK
+
+
+def _invalid(problems: list[str]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_INVALID
