@@ -31,6 +31,7 @@ class Host(App):
         super().__init__()
         self.session = session
         self.clock = clock
+        self.animation_level = "none"  # as MisfortuneApp sets it
 
     def on_mount(self) -> None:
         self.push_screen(ConsoleScreen(self.session))

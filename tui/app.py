@@ -31,6 +31,8 @@ TICK = 0.1
 """Wall seconds between clock pumps."""
 MAX_STEP = 1.0
 """Longest wall step pumped at once: a suspended laptop does not fast-forward the incident."""
+ANIMATIONS_ENV = "TEXTUAL_ANIMATIONS"
+"""Textual's own switch for animations; unset, misfortune turns them off (see MisfortuneApp)."""
 THEME_ENV = "MISFORTUNE_THEME"
 """Environment variable naming a Textual theme (e.g. textual-light for light terminals)."""
 
@@ -88,6 +90,10 @@ class MisfortuneApp(App[None]):
         self.resume_hint: str | None = None
         """Printed by the command line after exit when a session was left mid-incident."""
         self._last_tick = monotonic()
+        if not os.environ.get(ANIMATIONS_ENV):
+            # A key press should show its result at once: the tab underline's 0.3 s slide alone tripled the
+            # time from a panel key to the settled screen (bench/tui_console.py).
+            self.animation_level = "none"
         theme = os.environ.get(THEME_ENV)
         if theme and theme in self.available_themes:
             self.theme = theme

@@ -1,4 +1,5 @@
-"""Snapshots of the home and the debrief at 80x24 and 160x48: fixed wheel seed, no journal path, no clock.
+"""Snapshots of the home, the console and the debrief at 80x24 and 160x48: fixed seeds, no journal path, the
+clock paused or off.
 
 Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` after a deliberate change, and look
 at the report before committing.
@@ -32,3 +33,27 @@ def test_debrief(snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=open_debrief)
+
+
+def _paused_console() -> MisfortuneApp:
+    """The real console ten simulated minutes into checkout-oom-leak, seed 1, the clock paused."""
+    session = LocalSession.start(SCENARIO, 1, journal=False)
+    session.sim.run_until(600)
+    session.set_speed(0.0)
+    return MisfortuneApp(session, "console", clock=False)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_console(snap_compare, size):
+    assert snap_compare(_paused_console(), terminal_size=size)
+
+
+def test_console_action_form_80x24(snap_compare):
+    """The rollback form at the smallest size: the keys to drive it are on screen."""
+
+    async def open_rollback(pilot):
+        await pilot.app.screen.action_show_panel("actions")
+        pilot.app.screen.panel("actions").select_action("rollback_deploy")
+        await pilot.pause()
+
+    assert snap_compare(_paused_console(), terminal_size=(80, 24), run_before=open_rollback)
