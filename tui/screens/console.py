@@ -17,10 +17,11 @@ from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
 from tui.port import SPEEDS, SessionPort
@@ -35,7 +36,6 @@ from tui.widgets.key_line import KeyLine
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
 from tui.widgets.pager import PagerPanel, SideSummary
-from tui.widgets.profile_panel import ProfilePanel
 from tui.widgets.runbooks import RunbooksPanel
 from tui.widgets.service_map import ServiceMapPanel
 from tui.widgets.status_bar import StatusBar
@@ -59,8 +59,15 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     "hypotheses": HypothesesPanel,
     "actions": ActionsPanel,
     "comms": CommsPanel,
-    "profiles": ProfilePanel,
 }
+
+
+def tab_label(title: str, key: str) -> Content:
+    """A tab's title with its key shown: the key's letter underlined in the title, else after it."""
+    at = title.lower().find(key)
+    if at < 0:
+        return Content.assemble(title, " ", Content.styled(key, "underline"))
+    return Content.assemble(title[:at], Content.styled(title[at], "underline"), title[at + 1 :])
 
 
 class ConsoleScreen(Screen):
@@ -90,8 +97,8 @@ class ConsoleScreen(Screen):
         with Horizontal(id="console-body"):
             yield SideSummary(id="side")
             with TabbedContent(id="panels", initial=FIRST_PANEL):
-                for pid, _key, title in PANELS:
-                    with TabPane(title, id=pid):
+                for pid, key, title in PANELS:
+                    with TabPane(tab_label(title, key), id=pid):
                         if pid == FIRST_PANEL:
                             yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
         yield KeyLine(id="key-line")
@@ -179,10 +186,11 @@ class ConsoleScreen(Screen):
     def _check_messages(self) -> None:
         messages = self.session.messages()
         for message in messages[self._messages_seen :]:
+            text = message.text if len(message.text) <= 120 else message.text[:119] + "…"
             self.notify(
-                f"{message.text}\n[o] comms to read and reply",
+                f"{text}\n[o] comms to read and reply",
                 title=f"{message.sender} ({message.channel})",
-                timeout=12,
+                timeout=8,
                 markup=False,
             )
         self._messages_seen = len(messages)
@@ -282,23 +290,6 @@ class ConsoleScreen(Screen):
 
     @on(DashboardsPanel.MetricViewed)
     def _metric_viewed(self, event: DashboardsPanel.MetricViewed) -> None:
-        self.set_candidate(event.reference)
-
-    @on(DataTable.RowSelected, "#resources")
-    async def _instance_chosen(self, event: DataTable.RowSelected) -> None:
-        """Enter on an instance in the dashboards' resources table opens its profiles."""
-        instance = str(event.data_table.get_row_at(event.cursor_row)[0])
-        (await self.ensure_panel("profiles")).select_instance(instance)
-        await self.action_show_panel("profiles")
-
-    async def action_profile(self, kind: str) -> None:
-        """Take a profile of the instance selected in the profiles panel, and show that panel."""
-        panel = await self.ensure_panel("profiles")
-        await self.action_show_panel("profiles")
-        panel.action_take(kind)
-
-    @on(ProfilePanel.Taken)
-    def _profile_taken(self, event: ProfilePanel.Taken) -> None:
         self.set_candidate(event.reference)
 
     @on(CommsPanel.Send)

@@ -43,16 +43,23 @@ class StatusBar(Static):
         self._last = state
         clock, _, inc_state, severity, avail, objective, breaching, burned, pages, hints, finished, unread = state
         speed_text = "PAUSED" if speed == 0 else f"{speed:g}x"
+        # Single spaces between fields, padding only around the reversed badges: 80 columns hold it all.
         parts: list[tuple[str, str] | str] = [
-            (f" {clock} ", "bold"),
-            (f" {speed_text} ", "$text-warning bold" if speed == 0 else "$text-accent"),
-            f" {inc_state.upper() if not finished else 'ENDED'} ",
-            (f" {severity or 'sev ?'} ", "$text-error bold" if severity == "SEV1" else "$text-muted"),
+            (f" {clock}", "bold"),
+            (f" {speed_text}", "$text-warning bold" if speed == 0 else "$text-accent"),
+            f" {inc_state.upper() if not finished else 'ENDED'}",
+            (f" {severity or 'sev ?'}", "$text-error bold" if severity == "SEV1" else "$text-muted"),
             (f" SLI {avail:.3f}%", "$text-error bold" if breaching else "$text-success"),
-            f"/{objective:g}% ",
-            (f" budget {burned:.1f}% ", "$text-error" if burned >= 50 else "$text"),
-            (f" pages {pages} ", "$text-error bold reverse" if pages else "$text-muted"),
-            (f" msgs {unread} ", "$text-warning bold reverse" if unread else "$text-muted"),
-            (f" hints {hints} ", "$text-warning" if hints else "$text-muted"),
+            f"/{objective:g}%",
+            (f" budget {burned:.1f}%", "$text-error" if burned >= 50 else "$text"),
+            " ",
+            (f" pages {pages} " if pages else f"pages {pages}", "$text-error bold reverse" if pages else "$text-muted"),
+            " ",
+            (
+                f" msgs {unread} " if unread else f"msgs {unread}",
+                "$text-warning bold reverse" if unread else "$text-muted",
+            ),
         ]
+        if hints:  # none yet: nothing to say, and 80 columns are tight
+            parts.append((f" hints {hints}", "$text-warning"))
         self.update(Content.assemble(*parts))
