@@ -36,6 +36,7 @@ PANELS: tuple[tuple[str, str, str], ...] = (
     ("hypotheses", "y", "Hypotheses"),
     ("actions", "x", "Actions"),
     ("comms", "o", "Comms"),
+    ("profiles", "f", "Profiles"),
 )
 """Panel id, key, title: one tab each."""
 
@@ -57,6 +58,10 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
     ConsoleCommand("console.focus_panel", "escape", "leave_field", "Leave the field", show=False),
     ConsoleCommand("console.hint", "ctrl+h", "show_hints", "Show released hints", show=False),
     ConsoleCommand("console.palette", "ctrl+p", "app.command_palette", "Commands", show=False),
+    ConsoleCommand("console.profile.cpu", "U", "profile('cpu')", "CPU profile of the instance", show=False),
+    ConsoleCommand("console.profile.heap", "E", "profile('heap')", "Heap profile of the instance", show=False),
+    ConsoleCommand("console.profile.threads", "R", "profile('threads')", "Thread dump of the instance", show=False),
+    ConsoleCommand("console.profile.crash", "K", "profile('crash')", "Crash report of the instance", show=False),
 )
 """Every console command, in help order."""
 

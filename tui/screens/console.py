@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
 from tui.port import SPEEDS, SessionPort
@@ -36,6 +36,7 @@ from tui.widgets.key_line import KeyLine
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
 from tui.widgets.pager import PagerPanel, SideSummary
+from tui.widgets.profile_panel import ProfilePanel
 from tui.widgets.runbooks import RunbooksPanel
 from tui.widgets.service_map import ServiceMapPanel
 from tui.widgets.status_bar import StatusBar
@@ -59,6 +60,7 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     "hypotheses": HypothesesPanel,
     "actions": ActionsPanel,
     "comms": CommsPanel,
+    "profiles": ProfilePanel,
 }
 
 
@@ -290,6 +292,23 @@ class ConsoleScreen(Screen):
 
     @on(DashboardsPanel.MetricViewed)
     def _metric_viewed(self, event: DashboardsPanel.MetricViewed) -> None:
+        self.set_candidate(event.reference)
+
+    @on(DataTable.RowSelected, "#resources")
+    async def _instance_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on an instance in the dashboards' resources table opens its profiles."""
+        instance = str(event.data_table.get_row_at(event.cursor_row)[0])
+        (await self.ensure_panel("profiles")).select_instance(instance)
+        await self.action_show_panel("profiles")
+
+    async def action_profile(self, kind: str) -> None:
+        """Take a profile of the instance selected in the profiles panel, and show that panel."""
+        panel = await self.ensure_panel("profiles")
+        await self.action_show_panel("profiles")
+        panel.action_take(kind)
+
+    @on(ProfilePanel.Taken)
+    def _profile_taken(self, event: ProfilePanel.Taken) -> None:
         self.set_candidate(event.reference)
 
     @on(CommsPanel.Send)
