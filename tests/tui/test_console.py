@@ -357,6 +357,7 @@ async def test_log_view_keeps_a_million_lines(session):
     app = ConsoleHost(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        await app.screen.ensure_panel("logs")  # built lazily: on a busy machine the pre-warm may not be there yet
         view = app.screen.query_one(LogView)
         view.append([_record(i) for i in range(1_000_000)])
         view.set_query(LogQuery(text="oomkilled"))
