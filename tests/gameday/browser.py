@@ -28,6 +28,11 @@ FLAGS = (
     "--remote-debugging-port=0",
 )
 
+START_TIMEOUT = 60.0
+"""Seconds Chromium may take to open its DevTools endpoint (slow on a loaded machine)."""
+CALL_TIMEOUT = 60.0
+"""Seconds a DevTools command, or a page load, may take."""
+
 
 def find_chromium() -> str | None:
     """The Chromium executable on PATH, if any."""
@@ -58,12 +63,11 @@ class Browser:
             stderr=asyncio.subprocess.DEVNULL,
         )
         port_file = self.profile / "DevToolsActivePort"
-        for _ in range(300):  # Chromium writes its debugging port here once it listens
-            if port_file.exists() and port_file.read_text().strip():
-                break
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+        while not (port_file.exists() and port_file.read_text().strip()):  # written once it listens
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{self.executable} did not start its DevTools endpoint in {START_TIMEOUT:g}s")
             await asyncio.sleep(0.05)
-        else:
-            raise RuntimeError(f"{self.executable} did not start its DevTools endpoint")
         port = int(port_file.read_text().split()[0])
         self._http = aiohttp.ClientSession()
         async with self._http.get(f"http://127.0.0.1:{port}/json/list") as response:
@@ -87,7 +91,7 @@ class Browser:
         ident = next(self._ids)
         await self._ws.send_str(json.dumps({"id": ident, "method": method, "params": params}))
         while True:
-            message = json.loads(await asyncio.wait_for(self._ws.receive_str(), 30))
+            message = json.loads(await asyncio.wait_for(self._ws.receive_str(), CALL_TIMEOUT))
             if message.get("id") == ident:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
@@ -103,7 +107,7 @@ class Browser:
         result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
-    async def wait_for(self, expression: str, timeout: float = 30.0) -> bool:
+    async def wait_for(self, expression: str, timeout: float = CALL_TIMEOUT) -> bool:
         """Poll until ``expression`` is truthy; False on timeout."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:

@@ -157,7 +157,14 @@ async def test_no_hidden_field_crosses_the_wire_before_the_debrief(host, monkeyp
             host.advance(step - host.sim.now)
             await asyncio.to_thread(imoc.apply, act({"action": "ack"}))
             await asyncio.to_thread(tloc.apply, act({"action": "note", "text": "looking at dashboards"}))
+            # profiles and dumps of the leaking instance cross the wire too (measured, not told)
+            for kind in ("cpu", "heap", "threads", "crash") if step == 300 else ():
+                await asyncio.to_thread(tloc.take_profile, kind, tloc.instances("checkout")[0].id, 10.0)
             await settle(host, imoc)
+        await settle(host, tloc)
+        assert len(host.sim.profiler.requests) == 4
+        for req in host.sim.profiler.requests:
+            assert (await asyncio.to_thread(tloc.profile_request, req.id)).ready
         host.release_hint(1)
         await settle(host, imoc)
         wire = "\n".join(sent)
@@ -165,7 +172,7 @@ async def test_no_hidden_field_crosses_the_wire_before_the_debrief(host, monkeyp
         secrets += [t.why for t in sc.traps] + [a.action for a in sc.postmortem.action_items]
         secrets += [sc.hints[0].text]  # released at 15 min: not yet
         secrets += ["root_cause", "five_whys", "red_herrings", "solution", "optional_faults", '"kind": "clue"']
-        secrets += ['"kind": "noise"', '"kind": "question"', "memory_leak", "mb_per_min", "onset_s"]
+        secrets += ['"kind": "noise"', '"kind": "question"', "memory_leak", '"mb_per_min"', '"onset_s"']
         leaked = [s for s in secrets if s in wire]
         assert not leaked
         assert sc.hints[1].text in wire  # released by the facilitator: now the seats see it

@@ -17,6 +17,9 @@ from tests.gameday.browser import Browser, find_chromium
 from tui.gameday.web import COOKIE, SpectatorWeb
 
 CHROMIUM = find_chromium()
+PATIENCE = 120.0
+"""Seconds to wait for a real process (a spectator seat, Chromium) under a loaded machine: generous,
+because each wait ends as soon as its condition holds, and failing late is better than failing flaky."""
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium) to load the spectator page"
 )
@@ -38,6 +41,16 @@ def text(screen: bytes) -> bytes:
 
 def spectators(host) -> list[str]:
     return [label for label, link in host.seats.items() if link.spectator]
+
+
+async def eventually(condition, what: str, timeout: float = PATIENCE) -> None:
+    """Wait until ``condition()`` holds (AssertionError naming ``what`` after ``timeout`` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"no {what} after {timeout:g}s")
+        await asyncio.sleep(0.1)
 
 
 async def test_listens_on_loopback_by_default(web):
@@ -79,18 +92,21 @@ async def test_the_websocket_streams_the_spectator_console(host, web):
         async with client.ws_connect(f"ws://127.0.0.1:{web.port}/ws?width=120&height=40") as ws:
             await ws.send_json(["resize", {"width": 120, "height": 40}])  # as xterm.js does: then the app draws
             screen = b""
-            # the console's top line (the facilitator has not started the clock) and its pager
-            while not (b"00:00:00  PAUSED" in text(screen) and b"Pages  [a] acknowledge" in text(screen)):
-                message = await asyncio.wait_for(ws.receive(), 60)
+            deadline = asyncio.get_running_loop().time() + PATIENCE  # a seat process starts per tab
+            # the console's top line (the facilitator has not started the clock) and its pager's title
+            while not (re.search(rb"00:00:00 +PAUSED", text(screen)) and b"Pages" in text(screen)):
+                left = deadline - asyncio.get_running_loop().time()
+                try:
+                    message = await asyncio.wait_for(ws.receive(), max(left, 0.01))
+                except TimeoutError:
+                    raise AssertionError(f"no console after {PATIENCE:g}s; drawn: {text(screen)[-2000:]!r}") from None
                 assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
                 if message.type == aiohttp.WSMsgType.BINARY:
                     screen += message.data
-            assert spectators(host) and all(label.startswith("observer:projector-") for label in spectators(host))
-    for _ in range(100):  # closing the tab ends its seat
-        if not spectators(host):
-            break
-        await asyncio.sleep(0.1)
-    assert not spectators(host)
+            assert b"[a] acknowledge" not in text(screen)  # the spectator is read-only: nothing to ack
+            await eventually(lambda: spectators(host), "spectator seat on the host")
+            assert all(label.startswith("observer:projector-") for label in spectators(host))
+    await eventually(lambda: not spectators(host), "end of the spectator seat after its tab closed")
 
 
 @needs_chromium
@@ -102,17 +118,19 @@ async def test_headless_chromium_shows_the_read_only_console(host, web, tmp_path
 
         await browser.goto(web.url)
         # textual.js marks the body once the app's first output reached the terminal
-        assert await browser.wait_for("document.body.classList.contains('-first-byte')", timeout=60)
+        assert await browser.wait_for("document.body.classList.contains('-first-byte')", timeout=PATIENCE)
         assert await browser.evaluate("location.search") == "", "the token stays out of the projected address"
         assert await browser.evaluate("document.cookie") == "", "the token cookie is HttpOnly"
         canvas = await browser.evaluate("[...document.querySelectorAll('.textual-terminal canvas')].map(c => c.width)")
         assert canvas and min(canvas) > 0
         assert await browser.evaluate("getComputedStyle(document.querySelector('.intro-dialog')).display") == "none"
+        await eventually(lambda: spectators(host), "spectator seat on the host")
         labels = spectators(host)
         assert len(labels) == 1 and host.seats[labels[0]].role == "observer"
-        for _ in range(100):  # the first bytes are terminal modes; the console is drawn a moment later
-            png = await browser.screenshot()
-            if len(png) > 20_000:  # the intro card alone is ~16 kB, a blank terminal ~4 kB
+        deadline = asyncio.get_running_loop().time() + PATIENCE
+        # the first bytes are terminal modes; the console is drawn a moment later
+        while len(png := await browser.screenshot()) <= 20_000:  # the intro card ~16 kB, a blank terminal ~4 kB
+            if asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.2)
         (tmp_path / "spectator.png").write_bytes(png)

@@ -71,7 +71,11 @@ def host_command(args: argparse.Namespace) -> int:
     app.run()
     if app.return_code:
         return app.return_code
-    print(f"Journal kept: {host.session.journal_path}\n  misfortune resume {host.session.journal_path}")
+    journal = host.session.journal_path
+    if host.sim.ended_at is None:
+        print(f"Journal kept: {journal}\n  misfortune resume {journal}")
+    else:  # an ended session cannot be resumed (resume refuses it); it can be replayed
+        print(f"Journal kept: {journal}\n  misfortune replay {journal}")
     return 0
 
 

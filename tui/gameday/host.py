@@ -22,6 +22,8 @@ from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
 from simulator.journal import Journal, read_journal
+from simulator.profile_desk import ProfileRequest
+from simulator.profiles import ProfileError
 from simulator.simulation import Simulation
 from simulator.views import ActionResult
 from tui.gameday.feed import SeatFeed
@@ -31,9 +33,11 @@ from tui.gameday.protocol import (
     Act,
     EndNow,
     FrameError,
+    GetProfile,
     Guess,
     Hello,
     Look,
+    TakeProfile,
     debrief_payload,
     encode,
     parse_seat_frame,
@@ -58,6 +62,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "observer": frozenset(),
 }
 """What each role may do; the facilitator's injects belong to no seat."""
+PROFILE_ROLES = frozenset({"imoc", "tloc"})
+"""Who may take profiles. A profile is a look, not a change, so the IMOC taking one is not hands-on
+(the score counts hands-on changes); the journal still shows who took it, on the investigation path."""
 
 
 def new_token() -> str:
@@ -85,7 +92,7 @@ class FeedEntry:
     t: float
     seat: str
     kind: str
-    """action, refused, rejected, join, leave, guess, facilitator."""
+    """action, refused, rejected, join, leave, guess, profile, facilitator."""
     text: str
 
 
@@ -266,6 +273,14 @@ class GameHost:
         elif isinstance(frame, Guess):
             reason = self.guess(link.label, link.role, frame.text, link.spectator)
             await self._send(link, {"type": "guessed", "ok": reason is None, "reason": reason or ""})
+        elif isinstance(frame, TakeProfile):
+            req, reason = self.take_profile(
+                link.label, link.role, frame.kind, frame.instance, frame.seconds, link.spectator
+            )
+            await self._send(link, _profile_reply(frame.id, req, reason))
+        elif isinstance(frame, GetProfile):
+            req, reason = self.profile_request(link.label, frame.request)
+            await self._send(link, _profile_reply(frame.id, req, reason))
         elif isinstance(frame, EndNow):
             reason = self.end_by_seat(link.label, link.role)
             await self._send(link, {"type": "ended", "id": frame.id, "ok": reason is None, "reason": reason or ""})
@@ -322,6 +337,34 @@ class GameHost:
             return None
         self._refuse(seat, f"guess: {reason}")
         return reason
+
+    def take_profile(
+        self, seat: str, role: str, kind: str, instance: str, seconds: float, spectator: bool = False
+    ) -> tuple[ProfileRequest | None, str | None]:
+        """Start a profile as ``seat`` (journalled as its look): (request, None), or (None, why not)."""
+        if spectator:
+            reason = "the spectator screen is read-only"
+        elif role not in PROFILE_ROLES:
+            reason = "observers are read-only: profiles are taken by the IMOC or the TLOC"
+        elif self.sim.ended_at is not None:
+            reason = "the incident has ended"
+        else:
+            try:
+                req = self.sim.take_profile(kind, instance, seconds, seat)
+            except ProfileError as err:
+                reason = str(err)
+            else:
+                self._note(seat, "profile", f"{kind} of {instance}: ready at {req.ready_at:.0f}s")
+                return req, None
+        self._refuse(seat, f"profile: {reason}")
+        return None, reason
+
+    def profile_request(self, seat: str, request_id: int) -> tuple[ProfileRequest | None, str | None]:
+        """A profile ``seat`` took, by id: (request, None), or (None, why not)."""
+        req = self.sim.profile_request(request_id)
+        if req is None or req.seat != seat:
+            return None, f"no profile #{request_id} taken from this seat (a rewind starts a new list)"
+        return req, None
 
     def end_by_seat(self, seat: str, role: str) -> str | None:
         """The IMOC may call time; nobody else. None when the session ended."""
@@ -465,3 +508,9 @@ class GameHost:
 
 def _result(result: ActionResult) -> dict[str, Any]:
     return view_payload(result)
+
+
+def _profile_reply(ident: int, req: ProfileRequest | None, reason: str | None) -> dict[str, Any]:
+    if req is None:
+        return {"type": "profile", "id": ident, "ok": False, "reason": reason or ""}
+    return {"type": "profile", "id": ident, "ok": True, "request": view_payload(req)}

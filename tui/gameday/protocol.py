@@ -1,10 +1,11 @@
 """The game-day wire protocol: one JSON object per line, validated with pydantic on both ends.
 
-Seat -> host frames are small (hello, act, look, guess, end) and capped at ``MAX_SEAT_FRAME`` bytes;
-anything malformed, oversized or of the wrong version is refused with a reason. Host -> seat frames
-carry only the view records of :mod:`simulator.views` and :class:`tui.port.Briefing` (through
-:func:`view_payload`, which refuses any other type), and the :class:`tui.port.Debrief` only once the
-session has ended: the hidden truth has no way onto the wire before the debrief.
+Seat -> host frames are small (hello, act, look, guess, end, profile, profile_get) and capped at
+``MAX_SEAT_FRAME`` bytes; anything malformed, oversized or of the wrong version is refused with a
+reason. Host -> seat frames carry only the view records of :mod:`simulator.views`, profiles and dumps
+of instances, and :class:`tui.port.Briefing` (through :func:`view_payload`, which refuses any other
+type), and the :class:`tui.port.Debrief` only once the session has ended: the hidden truth has no way
+onto the wire before the debrief.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from simulator.postmortem_facts import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.profile_desk import ProfileRequest
+from simulator.profile_threads import CrashReport, ThreadDump, ThreadGroup
+from simulator.profiles import CpuProfile, HeapProfile, HeapSite
 from simulator.scoring import Report
 from simulator.views import (
     ActionResult,
@@ -99,7 +103,28 @@ class EndNow(Frame):
     id: int
 
 
-SeatFrame = Annotated[Hello | Act | Look | Guess | EndNow, Field(discriminator="type")]
+class TakeProfile(Frame):
+    """Start a profile or dump of an instance (it takes simulated time; the host journals it as a look)."""
+
+    type: Literal["profile"]
+    id: int
+    kind: Literal["cpu", "heap", "threads", "crash"]
+    instance: str = Field(min_length=1, max_length=128)
+    seconds: float = Field(default=30.0, ge=1.0, le=600.0)
+    """Window of a CPU profile (the other kinds take a fixed time)."""
+
+
+class GetProfile(Frame):
+    """Ask how a profile this seat took is doing (its result once its window has ended)."""
+
+    type: Literal["profile_get"]
+    id: int
+    request: int = Field(ge=1)
+    """The request id the host gave when the profile was started."""
+
+
+SeatFrameType = Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile
+SeatFrame = Annotated[SeatFrameType, Field(discriminator="type")]
 SEAT_FRAME = TypeAdapter(SeatFrame)
 
 
@@ -107,7 +132,7 @@ class FrameError(ValueError):
     """A frame that cannot be accepted; the message is the reason sent back."""
 
 
-def parse_seat_frame(line: bytes) -> Hello | Act | Look | Guess | EndNow:
+def parse_seat_frame(line: bytes) -> SeatFrameType:
     """Validate one line from a seat (FrameError with the reason when it cannot be accepted)."""
     if len(line) > MAX_SEAT_FRAME:
         raise FrameError(f"frame of {len(line)} bytes is over the {MAX_SEAT_FRAME}-byte limit")
@@ -150,6 +175,15 @@ VIEW_TYPES: tuple[type, ...] = (
     Span,
     TimelineEvent,
     Trace,
+    # Profiles and dumps: measured from the live instance (what a real profiler would show), never
+    # from the scenario's fault list, so they are fair game for any seat that may take one.
+    ProfileRequest,
+    CpuProfile,
+    HeapProfile,
+    HeapSite,
+    ThreadDump,
+    ThreadGroup,
+    CrashReport,
 )
 """The only records a seat receives before the debrief: what SessionPort shows any trainee."""
 
@@ -204,6 +238,35 @@ def decode_incident(d: dict[str, Any]) -> IncidentView:
 def decode_briefing(d: dict[str, Any]) -> Briefing:
     """A Briefing from its wire form."""
     return Briefing(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def decode_profile_request(d: dict[str, Any]) -> ProfileRequest:
+    """A ProfileRequest (and its profile or dump, once ready) from its wire form."""
+    result = d.get("result")
+    if result is not None:
+        result = PROFILE_DECODERS[result["kind"]](result)
+    return ProfileRequest(**{**d, "result": result})
+
+
+def _cpu(d: dict[str, Any]) -> CpuProfile:
+    return CpuProfile(**{**d, "stacks": tuple((tuple(frames), n) for frames, n in d["stacks"])})
+
+
+def _heap(d: dict[str, Any]) -> HeapProfile:
+    sites = tuple(HeapSite(**{**s, "stack": tuple(s["stack"])}) for s in d["sites"])
+    return HeapProfile(**{**d, "sites": sites})
+
+
+def _threads(d: dict[str, Any]) -> ThreadDump:
+    return ThreadDump(**{**d, "groups": tuple(ThreadGroup(**{**g, "stack": tuple(g["stack"])}) for g in d["groups"])})
+
+
+def _crash(d: dict[str, Any]) -> CrashReport:
+    return CrashReport(**{**d, "last_logs": tuple(d["last_logs"]), "stack": tuple(d["stack"])})
+
+
+PROFILE_DECODERS = {"cpu": _cpu, "heap": _heap, "threads": _threads, "crash": _crash}
+"""Wire form -> record, by the profile's ``kind``."""
 
 
 def decode_debrief(d: dict[str, Any]) -> Debrief:

@@ -19,6 +19,8 @@ from typing import Any
 
 from scenarios.language.actions import Action
 from simulator.logs import LogStore
+from simulator.profile_desk import ProfileRequest
+from simulator.profiles import ProfileError
 from simulator.recorder import split_name
 from simulator.series import Series
 from simulator.traces import TraceStore
@@ -38,11 +40,14 @@ from simulator.views import (
 from tui.gameday.protocol import (
     MAX_HOST_FRAME,
     VERSION,
+    FrameError,
     decode_briefing,
     decode_debrief,
     decode_incident,
+    decode_profile_request,
     decode_trace,
     encode,
+    parse_seat_frame,
 )
 from tui.port import Briefing, Debrief
 
@@ -113,6 +118,10 @@ class RemoteSession:
         self._debrief: Debrief | None = None
         self._state: dict[str, Any] = {"now": 0.0, "speed": 0.0, "finished": False, "ended": False}
         self._views: dict[str, Any] = {}
+        self._profiles: dict[int, tuple[ProfileRequest, float]] = {}
+        """Profiles this seat took: the last answer and the simulated time it was asked at."""
+        self._unknown_profiles: set[int] = set()
+        """Ids the host does not know for this seat (asked about once per branch)."""
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -191,7 +200,7 @@ class RemoteSession:
             future = self._waiting.pop(frame["id"], None)
             if future is not None:
                 future.set_result(ActionResult(**frame["result"]))
-        elif kind == "ended":
+        elif kind in ("ended", "profile"):
             future = self._waiting.pop(frame["id"], None)
             if future is not None:
                 future.set_result(frame)
@@ -227,6 +236,8 @@ class RemoteSession:
         with self._lock:
             if frame["full"]:
                 self._reset_mirror()
+                self._profiles.clear()  # a rewind starts the host's profile list afresh
+                self._unknown_profiles.clear()
                 self._debrief = None
                 self._debrief_ready.clear()
             for d in frame["logs"]:
@@ -367,6 +378,59 @@ class RemoteSession:
             self._send({"type": "look", "what": what, "detail": detail})
         except (ConnectionError, OSError):
             pass  # a look is a courtesy record; the action path reports lost connections
+
+    def take_profile(self, kind: str, instance: str, seconds: float = 30.0) -> ProfileRequest:
+        """Ask the host to start a profile as this seat (ProfileError with the host's reason if refused)."""
+        try:
+            req = self._profile_call({"type": "profile", "kind": kind, "instance": instance, "seconds": seconds})
+        except ConnectionError as exc:
+            raise ProfileError(f"not sent: {exc}") from exc
+        self._profiles[req.id] = (req, self.now)
+        return req
+
+    def profile_request(self, request_id: int) -> ProfileRequest | None:
+        """A profile this seat took; asks the host only when the answer may have changed.
+
+        A finished one never changes, and a pending one cannot finish before its window ends or
+        while the clock stands still, so the console's refreshes cost no round trip in between.
+        """
+        known = self._profiles.get(request_id)
+        if known is not None:
+            req, asked_at = known
+            if req.ready or self.now < req.ready_at or self.now <= asked_at:
+                return req
+        elif request_id in self._unknown_profiles:
+            return None
+        try:
+            req = self._profile_call({"type": "profile_get", "request": request_id})
+        except ConnectionError:
+            return known[0] if known is not None else None  # asked again on the next refresh
+        except ProfileError:  # the host no longer knows it (a rewind): stop asking
+            self._profiles.pop(request_id, None)
+            self._unknown_profiles.add(request_id)
+            return None
+        self._profiles[request_id] = (req, self.now)
+        return req
+
+    def _profile_call(self, frame: dict[str, Any]) -> ProfileRequest:
+        """One profile round trip: ProfileError with the host's refusal, ConnectionError when unanswered."""
+        ident = next(self._ids)
+        frame = {**frame, "id": ident}
+        try:  # the host's own rules, checked here too: a refused frame carries no id to answer
+            parse_seat_frame(encode(frame))
+        except FrameError as exc:
+            raise ProfileError(str(exc)) from exc
+        future: Future = Future()
+        self._waiting[ident] = future
+        try:
+            self._send(frame)
+            reply = future.result(REPLY_TIMEOUT)
+        except (ConnectionError, OSError, FutureTimeout) as exc:
+            self._waiting.pop(ident, None)
+            raise ConnectionError(str(exc) or "the host did not answer") from exc
+        if not reply["ok"]:
+            raise ProfileError(reply["reason"])
+        return decode_profile_request(reply["request"])
 
     def guess(self, text: str) -> str | None:
         """Submit a root-cause guess (observers); None when accepted, else the host's reason."""

@@ -5,17 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.widgets import Label
 
 import tui.app
 from tui.app import MisfortuneApp
 from tui.gameday.facilitator import PromptDialog
 from tui.gameday.seat import RemoteSession
 from tui.screens.console import ConsoleScreen
+from tui.widgets.pager import PagerPanel
 
 GUESS_KEY = "G"
 """Shift+g: plain g is the console's Pager tab (the console's binding would win)."""
 FACILITATOR_ACTIONS = frozenset({"toggle_pause", "speed"})
 """Console keys that are the facilitator's in a game day: hidden from every seat's footer."""
+READ_ONLY_PAGER_TITLE = "Pages"
+"""The pager's title on a seat that cannot acknowledge (its usual one offers [a])."""
 
 
 class SeatConsole(ConsoleScreen):
@@ -38,7 +42,15 @@ class SeatConsole(ConsoleScreen):
             return session.role == "observer" and not session.spectator
         if action in FACILITATOR_ACTIONS or (action == "ack" and "ack" not in session.allowed):
             return False
+        if action == "profile" and _read_only(session):
+            return False  # the host refuses an observer's profile; do not offer the keys
         return super().check_action(action, parameters)
+
+    def on_mount(self) -> None:
+        session = self.session
+        if isinstance(session, RemoteSession) and _read_only(session):
+            # Textual runs ConsoleScreen.on_mount too; the pager is composed with the screen.
+            self.query_one(PagerPanel).query_one(".panel-title", Label).update(READ_ONLY_PAGER_TITLE)
 
     def action_guess(self) -> None:
         def answered(text: str | None) -> None:
@@ -52,10 +64,28 @@ class SeatConsole(ConsoleScreen):
         self.app.push_screen(PromptDialog("Your guess of the root cause:"), answered)
 
 
+def _read_only(session: RemoteSession) -> bool:
+    return session.spectator or session.role == "observer"
+
+
 class SeatApp(MisfortuneApp):
-    """MisfortuneApp for a game-day seat: the host holds the clock; only the IMOC may call time."""
+    """MisfortuneApp for a game-day seat: the host holds the clock; only the IMOC may call time.
+
+    There is no home screen: going home would start a single-player session on this terminal.
+    """
 
     CSS_PATH = Path(tui.app.__file__).parent / "app.tcss"  # relative paths resolve from the subclass's module
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go_home" and isinstance(self.session, RemoteSession):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_go_home(self) -> None:
+        if isinstance(self.session, RemoteSession):
+            self.notify("A game-day seat has no home screen: q leaves the game day.", severity="warning")
+            return
+        super().action_go_home()
 
     def show_debrief(self) -> None:
         session = self.session
