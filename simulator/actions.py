@@ -358,6 +358,7 @@ class ActionDispatcher:
                 s.fallbacks.add(a.dependency)
             else:
                 s.fallbacks.discard(a.dependency)
+            s.dirty = True
 
         self._later(FLAG_PROPAGATION, switch)
         return f"{s.name} {'switches to its fallback for' if a.enabled else 'calls again'} {a.dependency}"
@@ -441,6 +442,8 @@ class ActionDispatcher:
 
         def renewed() -> None:
             s.cert_expires_at = self.env.now + 90 * 86400.0
+            for svc in self.world.services.values():
+                svc.dirty = True  # its callers' handshakes succeed again
             self.incident.log(self.env.now, "system", "operation", f"new certificate deployed to {s.name} and reloaded")
 
         self._later(CERT_RENEWAL, renewed)

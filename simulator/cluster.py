@@ -226,6 +226,7 @@ class Cluster:
         if s.primary_down:
             return
         s.primary_down = True
+        s.dirty = True
         now = self.env.now
         self.timeline(now, "system", f"{s.name}: primary in {s.primary_zone} unreachable")
         for inst in s.instances[:1]:
@@ -249,6 +250,7 @@ class Cluster:
         before = s.primary_zone
         s.primary_zone = live[0]
         s.primary_down = False
+        s.dirty = True
         self.record_change(
             "failover", s.name, f"{how}: {s.name} primary {before} -> {live[0]}", "patroni", before, live[0]
         )

@@ -217,6 +217,7 @@ class FaultBook:
         """Recompute service-wide effects (a bad flag's cohort) after a flag or fault changed."""
         for s in self.world.services.values():
             s.extra_err, s.extra_msg = 0.0, ""
+            s.dirty = True
         for fault in self.active:
             if isinstance(fault, BadFlag) and self.world.flags.get(fault.flag, False):
                 s = self.world.services[fault.service]

@@ -107,6 +107,8 @@ class TickModel:
         ]
         self.oom: list = []
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
+        self._first = True
+        self._last_now = -1.0
         self.entry_fanout: dict[str, float] | None = None
         """The entry's fan-out this tick when surges with their own routes are mixed in."""
         self.disk_full: list = []
@@ -209,7 +211,26 @@ class TickModel:
         exp = math.exp
         log = math.log
         erfc = math.erfc
+        force = self._first or any(self._last_now < x.cert_expires_at <= now for x in services.values())
+        self._first = False
+        self._last_now = now
         for s, edges, timeout_ms, log_timeout in self.bottom_up:
+            regrouped = s.dirty  # _grow regroups (and clears dirty), but the service must still recompute
+            if s.growing or regrouped:
+                self._grow(s, dt, oom)
+            if not (force or regrouped or _inputs_changed(s, edges)):
+                # Same inputs as last tick: its figures stand (traffic moves in 5 s steps, so most
+                # ticks of a steady system recompute nothing).
+                s.changed = False
+                if s.last_connections:
+                    for d, _, _, _, _, _ in edges:
+                        if d.spec.max_connections is not None:
+                            d.conn_demand_next += s.last_connections
+                continue
+            s.changed = True
+            s.last_offered = s.offered
+            s.last_admitted = s.admitted
+            s.last_conn_demand = s.conn_demand
             dep_fail = 0.0
             d50 = d95 = d99 = 0.0
             conn_ms = 0.0
@@ -269,6 +290,7 @@ class TickModel:
                     d99 += (v if v < timeout_ms else timeout_ms) + extra
 
             connections = self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+            s.last_connections = connections
             if connections:
                 for d, _, _, _, _, _ in edges:
                     if d.spec.max_connections is not None:
@@ -284,18 +306,18 @@ class TickModel:
                 success = 1.0 - services[backend].error_ratio
             tau = c.spec.warm_minutes * 20.0  # ~95 % of the way in warm_minutes
             step = dt / tau if dt < tau else 1.0
+            before = c.hit
             c.hit += (c.spec.hit_ratio - c.hit) * step * success * (1.0 if c.rotation else 0.0)
+            c.hit_changed = c.hit != before
 
-    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> None:
-        """Spread a service's admitted load over its instances in rotation and aggregate the result."""
-        spec = s.spec
-        world = self.world
-        down = world.down_zones
-
-        # Only growing instances change every tick; a new pressure bucket moves them to another cohort.
+    def _grow(self, s, dt: float, oom: list) -> None:
+        """Advance memory leaks and filling disks (every tick, even when the service is not recomputed);
+        a new memory-pressure bucket moves an instance to another cohort (marks the service dirty)."""
+        if s.dirty:
+            regroup(s)
         mem_max = s.steady_memory_ratio
         disk_max = s.steady_disk_ratio
-        disk_size = spec.disk_gb
+        disk_size = s.spec.disk_gb
         for inst in s.growing:
             if inst.leak_per_s:
                 memory = inst.memory + inst.leak_per_s * dt
@@ -316,9 +338,18 @@ class TickModel:
                     self.disk_full.append(inst)
                 if inst.disk / disk_size > disk_max:
                     disk_max = inst.disk / disk_size
+        s.memory_ratio = mem_max
         s.disk_ratio = disk_max
+
+    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> None:
+        """Spread a service's admitted load over its instances in rotation and aggregate the result."""
+        spec = s.spec
+        world = self.world
+        down = world.down_zones
+
         if s.dirty:
             regroup(s)
+        mem_max = s.memory_ratio
 
         admitted = s.admitted
         limited = s.offered - admitted
@@ -357,6 +388,7 @@ class TickModel:
         hold_s = conn_ms / 1000.0
         e95 = math.exp(sigma * Z95)
         e99 = math.exp(sigma * Z99)
+        queued = False
         for cohort in cohorts:
             k = len(cohort.members)
             rate_k = share * k
@@ -400,6 +432,8 @@ class TickModel:
                     if shed > 1.0:
                         shed = 1.0
                     backlog = limit
+                if backlog != cohort.backlog:
+                    queued = True  # the queue is still moving: recompute next tick too
                 cohort.backlog = backlog
                 wait_ms = backlog / cap * 1000.0
             served = share * (1.0 - shed)
@@ -468,6 +502,7 @@ class TickModel:
                     tail99 = t99
             cohort.p99 = l99
 
+        s.queued = queued
         p50 = p50_sum / n
         p95 = p95_sum / n
         if tail95 > p95:
@@ -484,6 +519,18 @@ class TickModel:
         s.pass_ratio = passed / admitted if admitted > 0 else 1.0
         s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / max(n - dead, 1), mem_max, pool_max)
         return connections
+
+
+def _inputs_changed(s, edges) -> bool:
+    """Whether anything a service's figures depend on changed since it was last computed."""
+    if s.dirty or s.queued:
+        return True
+    if s.offered != s.last_offered or s.admitted != s.last_admitted or s.conn_demand != s.last_conn_demand:
+        return True
+    for d, _, _, _, _, cache in edges:
+        if d.changed or (cache is not None and cache.hit_changed) or (d.spec.cache_for and d.hit_changed):
+            return True
+    return False
 
 
 def regroup(s) -> None:

@@ -235,7 +235,7 @@ class Simulation:
         self.world.flags[name] = enabled
         if not enabled:
             self.world.flag_off_at[name] = self.env.now
-        self.faults.refresh_services()
+        self.faults.refresh_services()  # also marks every service for recomputation (retry flags)
 
     def _start_noise(self) -> None:
         for item in self.scenario.noise:

@@ -250,7 +250,17 @@ class ServiceState:
     client_limits: dict[str, float] = field(default_factory=dict)
     """Per-client rate limits at this service."""
     dirty: bool = True
-    """Set when an instance changed state: the tick model regroups the cohorts."""
+    """Set when an instance or a service setting changed: the tick model regroups and recomputes it."""
+    changed: bool = True
+    """Its figures were recomputed in the last tick (callers recompute when a dependency changed)."""
+    queued: bool = False
+    """Some instance has a queue backlog (its figures move every tick until it drains)."""
+    hit_changed: bool = False
+    """For a cache: its hit ratio moved in the last tick."""
+    last_offered: float = -1.0
+    last_admitted: float = -1.0
+    last_conn_demand: float = -1.0
+    last_connections: float = 0.0
 
     def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
         """Store one tick's aggregate figures."""

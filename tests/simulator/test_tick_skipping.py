@@ -1,0 +1,42 @@
+"""The tick model skips services whose inputs did not change; that must never change a result."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import simulator.model as model
+from scenarios.catalog import load_by_ref
+from simulator.simulation import Simulation
+
+
+def _play(ref: str, monkeypatch, force: bool):
+    if force:
+        monkeypatch.setattr(model, "_inputs_changed", lambda s, edges: True)
+    else:
+        monkeypatch.undo()
+    scenario, _ = load_by_ref(ref)
+    sim = Simulation(scenario, 3)
+    for action in scenario.solution[:-1]:
+        sim.run_until(action.at)
+        sim.apply(action)
+    sim.run_until(min(scenario.duration, 1800.0))
+    series = {name: sim.series.window(name).values for name in sim.series.names()}
+    coarse = {name: sim.recorder.instance_series.window(name).values for name in sim.recorder.instance_series.names()}
+    return sim.score().as_dict(), series, coarse, [(r.t, r.message) for r in sim.logs()]
+
+
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return len(a) == len(b) and all((math.isnan(x) and math.isnan(y)) or x == y for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("ref", ["retry-storm", "cache-stampede-db-overload", "db-pool-exhaustion", "az-outage"])
+def test_skipping_unchanged_services_gives_identical_results(ref, monkeypatch):
+    skipped = _play(ref, monkeypatch, force=False)
+    computed = _play(ref, monkeypatch, force=True)
+    assert skipped[0] == computed[0]
+    for store in (1, 2):
+        assert skipped[store].keys() == computed[store].keys()
+        assert all(_same(skipped[store][n], computed[store][n]) for n in skipped[store])
+    assert skipped[3] == computed[3]
