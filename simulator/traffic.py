@@ -7,7 +7,6 @@ import random
 
 from scenarios.language.topology import Traffic
 
-
 STEP = 5.0
 """Seconds between changes of the offered user traffic."""
 
