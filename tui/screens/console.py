@@ -106,6 +106,9 @@ class ConsoleScreen(Screen):
         yield KeyLine(id="key-line")
 
     def on_mount(self) -> None:
+        # The terminal's width is known now; waiting for the first Resize left a frame without the
+        # side pager at 160 columns.
+        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
         self._hints_seen = len(self.session.incident_view().hints)
         self._messages_seen = self._messages_read = len(self.session.messages())  # a resumed session's
         self.refresh_panels()

@@ -67,6 +67,8 @@ class CommsPanel(Panel):
         self.post_message(self.Send(action, text))
 
     def refresh_from_session(self) -> None:
+        if not self.query("#messages"):
+            return  # mounted but not composed yet (pre-warmed on a busy machine): the next refresh fills it
         rows = [
             (format_clock(m.t), m.sender, m.channel, m.text.replace("\n", " "))
             for m in reversed(self.session.messages())
