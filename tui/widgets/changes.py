@@ -23,8 +23,10 @@ class ChangesPanel(Panel):
         yield DataTable(id="change-log", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#operations", DataTable).add_columns("started", "operation", "progress", "state")
-        self.query_one("#change-log", DataTable).add_columns("time", "kind", "service", "change", "by")
+        for widget in self.query("#operations").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("started", "operation", "progress", "state")
+        for widget in self.query("#change-log").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("time", "kind", "service", "change", "by")
 
     def refresh_from_session(self) -> None:
         ops = []

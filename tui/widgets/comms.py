@@ -43,7 +43,8 @@ class CommsPanel(Panel):
         yield Static("", id="comms-log")
 
     def on_mount(self) -> None:
-        self.query_one("#messages", DataTable).add_columns("time", "from", "channel", "message")
+        for widget in self.query("#messages").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("time", "from", "channel", "message")
 
     @on(DataTable.RowSelected, "#messages")
     def _reply(self, event: DataTable.RowSelected) -> None:

@@ -158,13 +158,14 @@ class DashboardsPanel(Panel):
             yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#red", DataTable).add_columns(
-            "service", "rate", "err %", "p50", "p95", "p99", "ready", "errors", "p99 trend"
-        )
-        self.query_one("#splits", DataTable).add_columns("service", "split", "rate", "err %", "p99", "errors")
-        self.query_one("#resources", DataTable).add_columns(
-            "instance", "zone", "version", "state", "cpu", "memory / limit", "pool", "restarts", "last exit"
-        )
+        for widget in self.query("#red").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("service", "rate", "err %", "p50", "p95", "p99", "ready", "errors", "p99 trend")
+        for widget in self.query("#splits").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("service", "split", "rate", "err %", "p99", "errors")
+        for widget in self.query("#resources").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns(
+                "instance", "zone", "version", "state", "cpu", "memory / limit", "pool", "restarts", "last exit"
+            )
         self._fill_splits_select()
 
     def _fill_splits_select(self) -> None:

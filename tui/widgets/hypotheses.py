@@ -36,7 +36,8 @@ class HypothesesPanel(Panel):
         yield DataTable(id="hypothesis-list", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#hypothesis-list", DataTable).add_columns("#", "written", "status", "hypothesis", "evidence")
+        for widget in self.query("#hypothesis-list").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("#", "written", "status", "hypothesis", "evidence")
         self._show_evidence()
 
     def set_candidate(self, reference: str) -> None:

@@ -26,7 +26,8 @@ class LogsPanel(Panel):
 
     def on_mount(self) -> None:
         self._index = 0
-        self.query_one("#log-service", Select).set_options([(s.name, s.name) for s in self.session.services()])
+        for widget in self.query("#log-service").results(Select):  # absent if torn down mid-mount
+            widget.set_options([(s.name, s.name) for s in self.session.services()])
         self._show_status()
 
     @property

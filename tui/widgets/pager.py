@@ -20,8 +20,10 @@ class PagerPanel(Panel):
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#pages", DataTable).add_columns("#", "alert", "sev", "sent", "age", "state", "to")
-        self.query_one("#alerts", DataTable).add_columns("alert", "service", "sev", "state", "since", "summary")
+        for widget in self.query("#pages").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("#", "alert", "sev", "sent", "age", "state", "to")
+        for widget in self.query("#alerts").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("alert", "service", "sev", "state", "since", "summary")
 
     def refresh_from_session(self) -> None:
         now = self.session.now

@@ -77,7 +77,8 @@ class ProfilePanel(Panel):
 
     def on_mount(self) -> None:
         # The instance list is filled when the panel is first shown: mounting stays cheap and quiet.
-        self.query_one("#profile-list", DataTable).add_columns("#", "kind", "instance", "version", "taken", "status")
+        for widget in self.query("#profile-list").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("#", "kind", "instance", "version", "taken", "status")
 
     # --- choosing --------------------------------------------------------------------------------
 

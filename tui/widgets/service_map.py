@@ -37,7 +37,8 @@ class ServiceMapPanel(Panel):
 
     def on_mount(self) -> None:
         self._zones = list(self.session.briefing().zones)
-        self.query_one("#map-grid", DataTable).add_columns("service", *self._zones)
+        for widget in self.query("#map-grid").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("service", *self._zones)
 
     def refresh_from_session(self) -> None:
         cells: dict[tuple[str, str], list] = {}

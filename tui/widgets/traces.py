@@ -114,9 +114,8 @@ class TracesPanel(Panel):
             yield Waterfall(id="waterfall")
 
     def on_mount(self) -> None:
-        self.query_one("#trace-list", DataTable).add_columns(
-            "time", "request", "duration", "status", "spans", "trace id"
-        )
+        for widget in self.query("#trace-list").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("time", "request", "duration", "status", "spans", "trace id")
 
     def refresh_from_session(self) -> None:
         errors = self.query_one("#trace-errors", Switch).value
