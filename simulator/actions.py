@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from scenarios.language.actions import FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
+from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
 from simulator.cluster import DRAIN_DELAY
 from simulator.views import ActionResult, MessageView
 from simulator.world import ServiceState
@@ -450,33 +450,8 @@ class ActionDispatcher:
         return f"issuing a new certificate for {s.name}; deploy and reload take about {CERT_RENEWAL / 60:.0f} minutes"
 
 
-_ALL_ACTIONS = (
-    "ack",
-    "set_severity",
-    "escalate",
-    "assign_role",
-    "status_update",
-    "note",
-    "hypothesis",
-    "resolve",
-    "handoff",
-    "inject",
-    "rollback_deploy",
-    "rollback_config",
-    "restart",
-    "scale",
-    "drain_zone",
-    "undrain_zone",
-    "rate_limit",
-    "feature_flag",
-    "failover",
-    "fallback",
-    "set_memory_limit",
-    "shed_load",
-    "flush_cache",
-    "truncate_logs",
-    "renew_cert",
-)
+_ALL_ACTIONS = ACTION_NAMES + tuple(sorted(FACILITATOR_ACTIONS))
+"""Every action a handler exists for (the vocabulary is defined once, in the scenario language)."""
 
 
 def _model_harm(d: ActionDispatcher, action: Action) -> str | None:
