@@ -521,11 +521,20 @@ class TickModel:
         return connections
 
 
+def _moved(now: float, before: float) -> bool:
+    """A real change, not the last-bit wobble of a retry loop settling on its fixed point."""
+    return abs(now - before) > 1e-9 * (abs(before) + 1.0)
+
+
 def _inputs_changed(s, edges) -> bool:
     """Whether anything a service's figures depend on changed since it was last computed."""
     if s.dirty or s.queued:
         return True
-    if s.offered != s.last_offered or s.admitted != s.last_admitted or s.conn_demand != s.last_conn_demand:
+    if (
+        _moved(s.offered, s.last_offered)
+        or _moved(s.admitted, s.last_admitted)
+        or _moved(s.conn_demand, s.last_conn_demand)
+    ):
         return True
     for d, _, _, _, _, cache in edges:
         if d.changed or (cache is not None and cache.hit_changed) or (d.spec.cache_for and d.hit_changed):
