@@ -81,6 +81,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- run and replay ----------------------------------------------------------------------------
 
 
+def load_inputs(
+    ref: str, actions_path: str | None, problems: list[str]
+) -> tuple[Scenario | None, Path | None, list[Action]]:
+    """The scenario (an id or a path) and the actions file, adding every problem to ``problems``."""
+    scenario: Scenario | None = None
+    path: Path | None = None
+    try:
+        scenario, path = load_by_ref(ref)
+    except ScenarioError as err:
+        problems.append(str(err))
+    actions: list[Action] = []
+    if actions_path is not None:
+        try:
+            actions = load_actions(actions_path)
+        except ScenarioError as err:
+            problems.append(str(err))
+    return scenario, path, actions
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Play a scenario headless and print its report."""
     problems: list[str] = []
@@ -93,18 +112,7 @@ def run_command(args: argparse.Namespace) -> int:
         else:
             if until <= 0:
                 problems.append(f"--until: {args.until!r} must be a positive duration such as 30m")
-    scenario: Scenario | None = None
-    path: Path | None = None
-    try:
-        scenario, path = load_by_ref(args.scenario)
-    except ScenarioError as err:
-        problems.append(str(err))
-    actions: list[Action] = []
-    if args.actions is not None:
-        try:
-            actions = load_actions(args.actions)
-        except ScenarioError as err:
-            problems.append(str(err))
+    scenario, path, actions = load_inputs(args.scenario, args.actions, problems)
     if problems or scenario is None:
         return _invalid(problems)
     rejected: list[tuple[Action, ActionResult]] = []

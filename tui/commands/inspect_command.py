@@ -11,14 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-from scenarios.catalog import load_by_ref
 from scenarios.durations import format_duration, parse_duration
-from scenarios.language.actions import Action
-from scenarios.language.scenario import Scenario
-from scenarios.loader import ScenarioError, load_actions
 from simulator.inspect import SHOW, InspectError, collect, inspect, inspect_text
 from simulator.profile_desk import DEFAULT_CPU_SECONDS
 from simulator.runner import SessionError, run_session
+from tui.commands.headless import load_inputs
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -60,17 +57,7 @@ def inspect_command(args: argparse.Namespace) -> int:
         problems.append(f"--limit: {args.limit} must be at least 1")
     if not 1.0 <= args.seconds <= 600.0:
         problems.append(f"--seconds: {args.seconds:g} must be between 1 and 600")
-    scenario: Scenario | None = None
-    try:
-        scenario, _path = load_by_ref(args.scenario)
-    except ScenarioError as err:
-        problems.append(str(err))
-    actions: list[Action] = []
-    if args.actions is not None:
-        try:
-            actions = load_actions(args.actions)
-        except ScenarioError as err:
-            problems.append(str(err))
+    scenario, _path, actions = load_inputs(args.scenario, args.actions, problems)
     if scenario is not None and not problems:
         if at < 0 or at > scenario.duration:
             problems.append(
