@@ -23,7 +23,7 @@ import time
 from scenarios.catalog import list_scenarios
 from scenarios.language.scenario import Scenario
 from scenarios.loader import load_scenario
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 SPEED_BUDGET = 10_000.0
 RSS_BUDGET_MB = 150.0

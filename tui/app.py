@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui.history import record_debrief
+from simulator.reports.history import record_debrief
 from tui.port import SessionPort
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen

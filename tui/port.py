@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scenarios.language.actions import Action
-from simulator.postmortem_facts import EvidenceFinding, PathStep, QuestionAnswer
-from simulator.profile_desk import ProfileRequest
-from simulator.scoring import Report
-from simulator.series import Series
+from simulator.diagnostics.desk import ProfileRequest
+from simulator.incident.scoring import Report
+from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.telemetry.series import Series
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -144,7 +144,7 @@ class SessionPort(Protocol):
 
     def take_profile(self, kind: str, instance: str, seconds: float = 30.0) -> ProfileRequest:
         """Start a CPU/heap profile, thread dump or crash report (takes simulated time; journalled).
-        Raises simulator.profiles.ProfileError for an unknown kind or instance."""
+        Raises simulator.diagnostics.profiles.ProfileError for an unknown kind or instance."""
 
     def profile_request(self, request_id: int) -> ProfileRequest | None:
         """A profile request by id; its ``result`` (or ``error``) is set once it is ready."""

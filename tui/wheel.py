@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.catalog import CatalogEntry
-from tui.history import UNPLAYED_WEAKNESS, Attempt, fault_class, weakness
+from simulator.reports.history import UNPLAYED_WEAKNESS, Attempt, fault_class, weakness
 
 SEED_RANGE = (1, 99_999)
 """Seeds the wheel hands out: short enough to read aloud and type back."""
@@ -78,7 +78,7 @@ def weight(past: PastResults | None) -> float:
 
 def class_factor(entry: CatalogEntry, readiness: Readiness | None) -> float:
     """How much a scenario's fault class pulls the wheel: its weakness, a class never played counting as
-    :data:`tui.history.UNPLAYED_WEAKNESS` (so an unknown class is favoured over one the trainee has mastered)."""
+    :data:`simulator.reports.history.UNPLAYED_WEAKNESS` (so an unknown class is favoured over one the trainee has mastered)."""
     if readiness is None:
         return 1.0
     name = readiness.classes.get(entry.id) or fault_class("", entry.tags)

@@ -1,9 +1,9 @@
-"""misfortune verify and simulator.verify: baselines per scenario and seed, exit codes."""
+"""misfortune verify and simulator.session.verify: baselines per scenario and seed, exit codes."""
 
 from headless_kit import SHIPPED
 
 from scenarios import load_by_ref
-from simulator.verify import trap_actions, verify_scenarios
+from simulator.session.verify import trap_actions, verify_scenarios
 from tui.cli import main
 
 

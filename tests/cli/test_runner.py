@@ -1,4 +1,4 @@
-"""simulator.runner: sessions headless, journals, replay (including an interrupted session)."""
+"""simulator.session.runner: sessions headless, journals, replay (including an interrupted session)."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 from headless_kit import SHIPPED, SOLUTION_ACTIONS
 
 from scenarios import load_actions_text, load_by_ref
-from simulator.runner import SessionError, replay_journal, run_session
+from simulator.session.runner import SessionError, replay_journal, run_session
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import Static
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.postmortem_facts import PathStep
+from simulator.reports.facts import PathStep
 from tests.gameday.conftest import join, settle
 from tui.gameday.seat_app import seat_app
 from tui.screens.debrief import DebriefScreen

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from simulator.profile_text import render
-from simulator.profiles import CpuProfile, HeapProfile, ProfileError
+from simulator.diagnostics.profiles import CpuProfile, HeapProfile, ProfileError
+from simulator.diagnostics.text import render
 from tests.gameday.conftest import join, settle
 from tests.gameday.test_refusals import hello, raw
 
@@ -135,7 +135,7 @@ def _ack():
 
 
 def test_profile_payloads_go_through_the_view_whitelist():
-    from simulator.profile_desk import ProfileRequest
+    from simulator.diagnostics.desk import ProfileRequest
     from tui.gameday.protocol import decode_profile_request, view_payload
     from tui.session import LocalSession
 

@@ -12,7 +12,7 @@ import pytest
 from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.loader import load_scenario_text
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 PART1 = ["retry-storm", "db-pool-exhaustion", "cert-expiry", "disk-full-debug-logging", "self-dos-client-release"]
 README = Path(__file__).resolve().parents[2] / "scenarios" / "README.md"
@@ -82,7 +82,7 @@ def test_readme_example_is_a_valid_winnable_scenario():
     text = re.search(r"```yaml\n(.*?)```", README.read_text(), re.S).group(1)
     sc = load_scenario_text(text, "README.md")
     assert sc.id == "tiny-bad-deploy" and sc.variables
-    from simulator.runner import run_session
+    from simulator.session.runner import run_session
 
     _, report = run_session(sc, 1, sc.solution)
     assert report.outcome == "resolved"

@@ -6,7 +6,7 @@ import pytest
 
 from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 PART2 = (
     "cache-stampede-db-overload",

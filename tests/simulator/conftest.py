@@ -6,7 +6,7 @@ import pytest
 from simkit import load_oom
 
 from scenarios.language.scenario import Scenario
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 
 @pytest.fixture(scope="session")

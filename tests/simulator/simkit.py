@@ -13,7 +13,7 @@ import yaml
 
 from scenarios.language.scenario import Scenario
 from scenarios.loader import load_scenario_text
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 # A harmless fault: no instance ever runs this version (a scenario needs at least one fault).
 NO_FAULT = {"type": "memory_leak", "at": "0s", "service": "web", "version": "never-deployed"}

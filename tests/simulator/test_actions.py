@@ -6,7 +6,7 @@ import pytest
 from simkit import sim_of, tiny
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 
 def act(**fields):

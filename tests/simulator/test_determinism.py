@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from simkit import chain_spec, sim_of
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.journal import Journal, read_journal
-from simulator.simulation import Simulation
+from simulator.session.journal import Journal, read_journal
+from simulator.session.simulation import Simulation
 
 
 def act(**fields):

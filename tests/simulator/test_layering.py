@@ -17,7 +17,7 @@ SOURCES = sorted((ROOT / "simulator").glob("*.py"))
 
 def test_importing_the_engine_does_not_import_textual():
     code = (
-        "import sys, simulator.simulation, simulator.journal, simulator.scoring; "
+        "import sys, simulator.session.simulation, simulator.session.journal, simulator.incident.scoring; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui', 'rich')]; "
         "assert not bad, bad"
     )

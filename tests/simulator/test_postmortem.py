@@ -8,11 +8,11 @@ import pytest
 
 from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.journal import Journal
-from simulator.postmortem import postmortem_for_journal
-from simulator.postmortem_facts import investigation, questions
-from simulator.runner import replay_journal, session_header
-from simulator.simulation import Simulation
+from simulator.reports.facts import investigation, questions
+from simulator.reports.postmortem import postmortem_for_journal
+from simulator.session.journal import Journal
+from simulator.session.runner import replay_journal, session_header
+from simulator.session.simulation import Simulation
 
 SCENARIO = "cert-expiry"
 
@@ -103,14 +103,14 @@ def test_mitigation_took_effect_when_its_operation_finished(tmp_path):
     sim, _ = replay_journal(journal_path)
     op = next(o for o in sim.operation_list() if o.kind == "rollback")
     text = postmortem_for_journal(journal_path)
-    from simulator.postmortem_review import at
+    from simulator.reports.review import at
 
     assert f"| {at(op.finished_at)} | system | `rollback_deploy` from T+00:06:40 took effect:" in text
 
 
 @pytest.mark.parametrize("reason", ["resolved"])
 def test_reference_solution_reads_well(tmp_path, reason):
-    from simulator.runner import run_session
+    from simulator.session.runner import run_session
 
     scenario, path = load_by_ref("checkout-oom-leak")
     run_session(scenario, 1, scenario.solution, journal_path=tmp_path / "j.jsonl", scenario_path=path)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from scenarios.catalog import list_scenarios, load_by_ref
-from simulator.postmortem import postmortem_for_journal
-from simulator.runner import run_session
+from simulator.reports.postmortem import postmortem_for_journal
+from simulator.session.runner import run_session
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 UPDATE = os.environ.get("MISFORTUNE_UPDATE_GOLDEN") == "1"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from scenarios.loader import ScenarioError, load_scenario_text
-from simulator.profile_desk import take
-from simulator.profile_text import flame_graph, render
-from simulator.profiles import ProfileError
-from simulator.simulation import Simulation
+from simulator.diagnostics.desk import take
+from simulator.diagnostics.profiles import ProfileError
+from simulator.diagnostics.text import flame_graph, render
+from simulator.session.simulation import Simulation
 
 BASE = """
 id: profile-test

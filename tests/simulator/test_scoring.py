@@ -19,7 +19,7 @@ import pytest
 from simkit import sim_of, tiny
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.scoring import grade_for, outcome_of
+from simulator.incident.scoring import grade_for, outcome_of
 
 
 def act(**fields):

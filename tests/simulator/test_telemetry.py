@@ -7,8 +7,8 @@ import math
 import pytest
 from simkit import chain_spec, sim_of
 
-from simulator.logs import LogStore
-from simulator.series import SeriesStore
+from simulator.telemetry.logs import LogStore
+from simulator.telemetry.series import SeriesStore
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import math
 
 import pytest
 
-import simulator.model as model
+import simulator.world.model as model
 from scenarios.catalog import load_by_ref
-from simulator.simulation import Simulation
+from simulator.session.simulation import Simulation
 
 
 def _play(ref: str, monkeypatch, force: bool):

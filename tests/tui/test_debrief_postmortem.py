@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import SCENARIO, play_reference_solution
 
-from tui.history import open_history
+from simulator.reports.history import open_history
 from tui.screens.debrief import DebriefScreen, investigation_markup, postmortem_path, questions_markup
 from tui.session import LocalSession
 

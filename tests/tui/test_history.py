@@ -9,9 +9,7 @@ import sqlite3
 import pytest
 
 from scenarios.catalog import load_by_ref
-from simulator.runner import run_session
-from tui.cli import main
-from tui.history import (
+from simulator.reports.history import (
     Attempt,
     HistoryCorrupt,
     HistoryError,
@@ -21,6 +19,8 @@ from tui.history import (
     readiness,
     rebuild,
 )
+from simulator.session.runner import run_session
+from tui.cli import main
 from tui.session import journals_dir
 
 

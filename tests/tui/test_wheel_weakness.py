@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.catalog import CatalogEntry
-from tui.history import Attempt
+from simulator.reports.history import Attempt
 from tui.wheel import PastResults, Readiness, readiness_of, spin, weights
 
 

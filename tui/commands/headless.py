@@ -1,6 +1,6 @@
 """Headless commands: ``misfortune run``, ``misfortune replay`` and ``misfortune verify``.
 
-The sessions themselves are played by simulator.runner and simulator.verify; this module parses the
+The sessions themselves are played by simulator.session.runner and simulator.session.verify; this module parses the
 arguments, turns bad input into one line per problem on stderr (exit 2) and prints the results.
 """
 
@@ -21,11 +21,11 @@ from scenarios.durations import format_clock, format_duration, parse_duration
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
-from simulator.journal import JournalError
-from simulator.runner import SessionError, replay_journal, run_session
-from simulator.scoring import Report
-from simulator.simulation import Simulation
-from simulator.verify import Check, verify_scenarios
+from simulator.incident.scoring import Report
+from simulator.session.journal import JournalError
+from simulator.session.runner import SessionError, replay_journal, run_session
+from simulator.session.simulation import Simulation
+from simulator.session.verify import Check, verify_scenarios
 from simulator.views import ActionResult
 
 EXIT_OK = 0

@@ -15,9 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scenarios.durations import format_duration
-from simulator.journal import JournalError
-from simulator.postmortem import postmortem_for_journal
-from tui.history import (
+from simulator.reports.history import (
     Attempt,
     HistoryError,
     attempt_from_journal,
@@ -26,6 +24,8 @@ from tui.history import (
     readiness,
     rebuild,
 )
+from simulator.reports.postmortem import postmortem_for_journal
+from simulator.session.journal import JournalError
 from tui.session import journals_dir
 
 EXIT_OK = 0

@@ -1,6 +1,6 @@
 """``misfortune inspect``: what the console would show at a moment, as text or JSON.
 
-The data comes from simulator.inspect; this module parses the arguments, plays the scenario (with
+The data comes from simulator.session.inspect; this module parses the arguments, plays the scenario (with
 the actions file, if any) up to ``--at`` and prints. Bad input: one line per problem, exit 2.
 """
 
@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from scenarios.durations import format_duration, parse_duration
-from simulator.inspect import SHOW, InspectError, collect, inspect, inspect_text
-from simulator.profile_desk import DEFAULT_CPU_SECONDS
-from simulator.runner import SessionError, run_session
+from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS
+from simulator.session.inspect import SHOW, InspectError, collect, inspect, inspect_text
+from simulator.session.runner import SessionError, run_session
 from tui.commands.headless import load_inputs
 
 EXIT_OK = 0

@@ -21,10 +21,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
-from simulator.journal import Journal, read_journal
-from simulator.profile_desk import ProfileRequest
-from simulator.profiles import ProfileError
-from simulator.simulation import Simulation
+from simulator.diagnostics.desk import ProfileRequest
+from simulator.diagnostics.profiles import ProfileError
+from simulator.session.journal import Journal, read_journal
+from simulator.session.simulation import Simulation
 from simulator.views import ActionResult
 from tui.gameday.feed import SeatFeed
 from tui.gameday.protocol import (
@@ -56,7 +56,7 @@ HELLO_TIMEOUT = 10.0
 MAX_STEP = 1.0
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    # The IMOC may go hands-on, but the score counts it against them (simulator.scoring.role_parts).
+    # The IMOC may go hands-on, but the score counts it against them (simulator.incident.scoring.role_parts).
     "imoc": PROCESS_ACTIONS | MITIGATION_ACTIONS,
     "tloc": MITIGATION_ACTIONS | {"ack", "note", "hypothesis"},
     "observer": frozenset(),

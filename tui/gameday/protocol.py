@@ -16,11 +16,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from simulator.postmortem_facts import EvidenceFinding, PathStep, QuestionAnswer
-from simulator.profile_desk import ProfileRequest
-from simulator.profile_threads import CrashReport, ThreadDump, ThreadGroup
-from simulator.profiles import CpuProfile, HeapProfile, HeapSite
-from simulator.scoring import Report
+from simulator.diagnostics.desk import ProfileRequest
+from simulator.diagnostics.profiles import CpuProfile, HeapProfile, HeapSite
+from simulator.diagnostics.threads import CrashReport, ThreadDump, ThreadGroup
+from simulator.incident.scoring import Report
+from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer
 from simulator.views import (
     ActionResult,
     AlertView,

@@ -18,12 +18,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from scenarios.language.actions import Action
-from simulator.logs import LogStore
-from simulator.profile_desk import ProfileRequest
-from simulator.profiles import ProfileError
-from simulator.recorder import split_name
-from simulator.series import Series
-from simulator.traces import TraceStore
+from simulator.diagnostics.desk import ProfileRequest
+from simulator.diagnostics.profiles import ProfileError
+from simulator.telemetry.logs import LogStore
+from simulator.telemetry.recorder import split_name
+from simulator.telemetry.series import Series
+from simulator.telemetry.traces import TraceStore
 from simulator.views import (
     ActionResult,
     AlertView,

@@ -2,7 +2,7 @@
 
 Taking one costs simulated time (a 30 s CPU profile is ready 30 s later, like a real one); every one
 taken stays in the list, so a healthy and a sick instance (or two versions) can be compared. The
-engine builds them (simulator.profile_desk) and draws them as text (simulator.profile_text); this
+engine builds them (simulator.diagnostics.desk) and draws them as text (simulator.diagnostics.text); this
 panel only asks, lists and shows, colouring the flame graph.
 """
 
@@ -20,9 +20,9 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Label, Select, Static
 
 from scenarios.durations import format_clock
-from simulator.profile_desk import CPU_SECONDS, DEFAULT_CPU_SECONDS, ProfileRequest
-from simulator.profile_text import flame_rows, render
-from simulator.profiles import CpuProfile, ProfileError
+from simulator.diagnostics.desk import CPU_SECONDS, DEFAULT_CPU_SECONDS, ProfileRequest
+from simulator.diagnostics.profiles import CpuProfile, ProfileError
+from simulator.diagnostics.text import flame_rows, render
 from tui.widgets.common import Panel, set_rows
 
 KINDS = (

@@ -16,8 +16,8 @@ import simpy
 
 from scenarios.language.incident import AlertRule
 from scenarios.language.scenario import Scenario
-from simulator.recorder import store_of
-from simulator.series import SeriesStore
+from simulator.telemetry.recorder import store_of
+from simulator.telemetry.series import SeriesStore
 from simulator.views import AlertView, PageView
 
 EVAL_INTERVAL = 15.0

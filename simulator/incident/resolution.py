@@ -30,7 +30,7 @@ from scenarios.language.incident import (
 )
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 
 def default_requirements(faults, entry: str) -> list[Requirement]:

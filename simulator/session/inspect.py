@@ -12,11 +12,11 @@ import math
 from typing import Any
 
 from scenarios.durations import format_clock
-from simulator.profile_desk import DEFAULT_CPU_SECONDS, take
-from simulator.profile_text import render
-from simulator.profiles import ProfileError, _rounded
-from simulator.simulation import Simulation
-from simulator.world import RUNNING
+from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS, take
+from simulator.diagnostics.profiles import ProfileError, _rounded
+from simulator.diagnostics.text import render
+from simulator.session.simulation import Simulation
+from simulator.world.state import RUNNING
 
 SHOW = ("metrics", "logs", "traces", "changes", "alerts", "profile", "dump")
 """What the inspector can show."""

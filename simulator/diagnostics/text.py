@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scenarios.durations import format_clock
-from simulator.profile_threads import CrashReport, ThreadDump
-from simulator.profiles import CpuProfile, HeapProfile
+from simulator.diagnostics.profiles import CpuProfile, HeapProfile
+from simulator.diagnostics.threads import CrashReport, ThreadDump
 
 FLAME_DEPTH = 16
 """Deepest frame a flame graph draws (deeper frames are folded into their parent)."""

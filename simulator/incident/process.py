@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from scenarios.language.scenario import Scenario
-from simulator.series import SeriesStore
+from simulator.telemetry.series import SeriesStore
 from simulator.views import HypothesisView, IncidentView, TimelineEvent
 
 

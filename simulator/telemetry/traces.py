@@ -12,9 +12,9 @@ import random
 from collections import deque
 from dataclasses import replace
 
-from simulator.logs import LogGenerator, pool_message, routes_of, span_id, trace_id
+from simulator.telemetry.logs import LogGenerator, pool_message, routes_of, span_id, trace_id
 from simulator.views import Span, Trace
-from simulator.world import ServiceState, World
+from simulator.world.state import ServiceState, World
 
 _HEAD_EVERY = 5.0  # seconds between head-sampled traces
 _ERROR_SAMPLE = 0.02  # share of failed entry requests kept...

@@ -7,8 +7,8 @@ storm fattens the retry loop; debug logging fattens the logger; an expired certi
 clients in the TLS handshake; a surge fattens one route. Nothing here draws from a random stream: the
 small jitter comes from a hash of (seed, instance, window, stack), so a profile is the same for a seed.
 
-Thread dumps and crash reports live in :mod:`simulator.profile_threads`; taking one costs simulated
-time through :mod:`simulator.profile_desk`; :mod:`simulator.profile_text` draws them.
+Thread dumps and crash reports live in :mod:`simulator.diagnostics.threads`; taking one costs simulated
+time through :mod:`simulator.diagnostics.desk`; :mod:`simulator.diagnostics.text` draws them.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from scenarios.language.events import (
     TrafficSurge,
     ZoneOutage,
 )
-from simulator.logs import routes_of
-from simulator.profile_frames import ServiceFrames, camel
-from simulator.world import RUNNING, Instance
+from simulator.diagnostics.frames import ServiceFrames, camel
+from simulator.telemetry.logs import routes_of
+from simulator.world.state import RUNNING, Instance
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 SAMPLE_HZ = 100
 """Samples per second of one fully busy core (the usual profiler default)."""

@@ -17,22 +17,17 @@ import simpy
 
 from scenarios.language.actions import MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario
-from simulator.actions import ActionDispatcher
-from simulator.alerts import AlertEngine
-from simulator.cluster import Cluster, OperationTracker
-from simulator.faults import FaultBook
-from simulator.incident import IncidentState, SliTracker
-from simulator.journal import Journal
-from simulator.logs import LogGenerator, LogStore
-from simulator.model import TickModel
-from simulator.profile_desk import ProfileDesk, ProfileRequest
-from simulator.recorder import MetricsRecorder, split_name, store_of
-from simulator.resolution import ResolutionJudge
-from simulator.rng import RandomStreams
-from simulator.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report, _round, grade_for, outcome_of, role_parts
-from simulator.series import Series
-from simulator.traces import TraceGenerator, TraceStore
-from simulator.traffic import TrafficModel
+from simulator.diagnostics.desk import ProfileDesk, ProfileRequest
+from simulator.incident.actions import ActionDispatcher
+from simulator.incident.process import IncidentState, SliTracker
+from simulator.incident.resolution import ResolutionJudge
+from simulator.incident.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report, _round, grade_for, outcome_of, role_parts
+from simulator.session.journal import Journal
+from simulator.telemetry.alerts import AlertEngine
+from simulator.telemetry.logs import LogGenerator, LogStore
+from simulator.telemetry.recorder import MetricsRecorder, split_name, store_of
+from simulator.telemetry.series import Series
+from simulator.telemetry.traces import TraceGenerator, TraceStore
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -48,7 +43,12 @@ from simulator.views import (
     TimelineEvent,
     Trace,
 )
-from simulator.world import RUNNING, ServiceState, World, topological_order
+from simulator.world.cluster import Cluster, OperationTracker
+from simulator.world.faults import FaultBook
+from simulator.world.model import TickModel
+from simulator.world.rng import RandomStreams
+from simulator.world.state import RUNNING, ServiceState, World, topological_order
+from simulator.world.traffic import TrafficModel
 
 try:
     TOOL_VERSION = version("misfortune")
@@ -384,7 +384,7 @@ class Simulation:
         """Start a CPU/heap profile, thread dump or crash report of an instance (journalled as a look).
 
         It takes simulated time (a 30 s CPU profile: 30 s) and is ready, covering the window that ends
-        then, at ``ready_at``. Raises simulator.profiles.ProfileError for an unknown kind or instance.
+        then, at ``ready_at``. Raises simulator.diagnostics.profiles.ProfileError for an unknown kind or instance.
         """
         return self.profiler.request(kind, instance, seconds, seat)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from simulator.model import splits
-from simulator.series import SeriesStore
-from simulator.world import RUNNING, World
+from simulator.telemetry.series import SeriesStore
+from simulator.world.model import splits
+from simulator.world.state import RUNNING, World
 
 SERVICE_METRICS = (
     "rate",

@@ -13,12 +13,12 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
-from simulator.cluster import DRAIN_DELAY
 from simulator.views import ActionResult, MessageView
-from simulator.world import ServiceState
+from simulator.world.cluster import DRAIN_DELAY
+from simulator.world.state import ServiceState
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 EDGE_PROPAGATION = 5.0  # rate limits and shedding rules reach the edge proxies
 FLAG_PROPAGATION = 10.0  # services poll the flag service
@@ -132,7 +132,7 @@ class ActionDispatcher:
         return f"note: {a.text}"
 
     def _do_hypothesis(self, a, seat: str) -> str:
-        from simulator.incident import HypothesisState
+        from simulator.incident.process import HypothesisState
 
         hyps = self.incident.hypotheses
         if a.op == "add":

@@ -1,7 +1,7 @@
 """Frame names of each runtime: what a profiler or a thread dump of a Spring, Go, Django, PostgreSQL,
 Redis or Envoy process really prints, filled in with the service's own code names.
 
-Profiles (simulator.profiles) decide how much time goes where; this module only names the places.
+Profiles (simulator.diagnostics.profiles) decide how much time goes where; this module only names the places.
 """
 
 from __future__ import annotations

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from simulator.logs import LogGenerator
+from simulator.telemetry.logs import LogGenerator
 from simulator.views import ChangeRecord
-from simulator.world import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
+from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
-    from simulator.faults import FaultBook
-    from simulator.rng import RandomStreams
+    from simulator.world.faults import FaultBook
+    from simulator.world.rng import RandomStreams
 
 BACKOFF_START = 10.0
 BACKOFF_MAX = 300.0

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from simulator.views import LogRecord
-from simulator.world import Instance, ServiceState, World
+from simulator.world.state import Instance, ServiceState, World
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 _LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}

@@ -27,11 +27,11 @@ from scenarios.language.events import (
     TrafficSurge,
     ZoneOutage,
 )
-from simulator.world import RUNNING, Instance
+from simulator.world.state import RUNNING, Instance
 
 if TYPE_CHECKING:
-    from simulator.cluster import Cluster
-    from simulator.rng import RandomStreams
+    from simulator.world.cluster import Cluster
+    from simulator.world.rng import RandomStreams
 
 OOM_EXIT_CODE = 137
 DISK_FULL_MESSAGE = "write /var/log/app/app.log: no space left on device"

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.durations import format_duration
-from simulator.journal import JournalData, read_journal
-from simulator.postmortem_facts import investigation, mitigation_effects, questions
-from simulator.postmortem_review import at, review
-from simulator.runner import replay_journal
-from simulator.scoring import Report
-from simulator.simulation import Simulation
+from simulator.incident.scoring import Report
+from simulator.reports.facts import investigation, mitigation_effects, questions
+from simulator.reports.review import at, review
+from simulator.session.journal import JournalData, read_journal
+from simulator.session.runner import replay_journal
+from simulator.session.simulation import Simulation
 
 DEADLINE_DAYS = {"P0": 7, "P1": 14, "P2": 30, "P3": 90}
 """Days from the drill to an action item's deadline, by priority."""

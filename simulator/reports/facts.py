@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios.language.actions import MITIGATION_ACTIONS
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 ANSWERING_ACTIONS = ("status_update", "note")
 """Trainee actions that answer a stakeholder's question (posted after the question arrived)."""

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from scenarios.durations import format_duration
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario, Trap
-from simulator.runner import SessionError, run_session
-from simulator.scoring import GRADES, Report
+from simulator.incident.scoring import GRADES, Report
+from simulator.session.runner import SessionError, run_session
 
 REFERENCE = "reference"
 NOTHING = "nothing"

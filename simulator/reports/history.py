@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.catalog import user_data_dir
-from simulator.journal import JournalError, read_journal
-from simulator.runner import replay_journal
-from simulator.scoring import Report
+from simulator.incident.scoring import Report
+from simulator.session.journal import JournalError, read_journal
+from simulator.session.runner import replay_journal
 
 if TYPE_CHECKING:
     from tui.port import Debrief

@@ -12,11 +12,11 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from simulator.profile_threads import crash_report, thread_dump
-from simulator.profiles import ProfileError, cpu_profile, heap_profile
+from simulator.diagnostics.profiles import ProfileError, cpu_profile, heap_profile
+from simulator.diagnostics.threads import crash_report, thread_dump
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 PROFILE_KINDS = ("cpu", "heap", "threads", "crash")
 """What can be taken of an instance."""

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import MITIGATION_ACTIONS
-from simulator.postmortem_facts import EvidenceFinding, QuestionAnswer
-from simulator.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report
+from simulator.incident.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report
+from simulator.reports.facts import EvidenceFinding, QuestionAnswer
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 FAST_DETECTION = 300.0
 """A page within this many seconds of impact start counts as fast detection."""

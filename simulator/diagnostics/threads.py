@@ -15,14 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 from scenarios.durations import format_clock
 from scenarios.language.events import BadConfig, BadDeploy, BadFlag, Latency, MemoryLeak, PoolLeak
-from simulator.faults import DISK_FULL_MESSAGE
-from simulator.logs import routes_of
-from simulator.model import queue_factor
-from simulator.profile_frames import NATIVE_STATE, ServiceFrames
-from simulator.profiles import ProfileError, _rounded, dependency_calls, hot_frames, own_faults, require_running
+from simulator.diagnostics.frames import NATIVE_STATE, ServiceFrames
+from simulator.diagnostics.profiles import (
+    ProfileError,
+    _rounded,
+    dependency_calls,
+    hot_frames,
+    own_faults,
+    require_running,
+)
+from simulator.telemetry.logs import routes_of
+from simulator.world.faults import DISK_FULL_MESSAGE
+from simulator.world.model import queue_factor
 
 if TYPE_CHECKING:
-    from simulator.simulation import Simulation
+    from simulator.session.simulation import Simulation
 
 STATES = ("RUNNABLE", "BLOCKED", "WAITING", "TIMED_WAITING")
 """Canonical thread states (Java's names); each runtime's dump also shows its own name for them."""

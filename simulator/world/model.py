@@ -19,7 +19,7 @@ import math
 from functools import lru_cache
 from statistics import NormalDist
 
-from simulator.world import RUNNING, World
+from simulator.world.state import RUNNING, World
 
 _NORMAL = NormalDist()
 Z50, Z95, Z99 = 0.0, _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
@@ -544,7 +544,7 @@ def _inputs_changed(s, edges) -> bool:
 
 def regroup(s) -> None:
     """Rebuild a service's rotation, cohorts and leak list after an instance changed state."""
-    from simulator.world import Cohort
+    from simulator.world.state import Cohort
 
     drained = s.drained_zones
     groups: dict[tuple, Cohort] = {}

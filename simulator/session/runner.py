@@ -17,9 +17,9 @@ from scenarios.durations import format_duration
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_scenario
-from simulator.journal import Journal, JournalData, JournalError, read_journal
-from simulator.scoring import Report
-from simulator.simulation import TOOL_VERSION, Simulation
+from simulator.incident.scoring import Report
+from simulator.session.journal import Journal, JournalData, JournalError, read_journal
+from simulator.session.simulation import TOOL_VERSION, Simulation
 from simulator.views import ActionResult
 
 END_RESOLVED = "resolved"
