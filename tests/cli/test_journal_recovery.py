@@ -152,3 +152,16 @@ def test_inspect_actions_changes_what_is_shown(actions_file, capsys):
     assert {i["version"] for i in untouched["instances"]} == {"v2.5.0"}
     assert {i["version"] for i in played["instances"]} == {"v2.4.1"}
     assert played["services"] != untouched["services"]
+
+
+def test_resume_after_a_torn_end_record_restores_the_end_and_refuses(actions_file, tmp_path, capsys):
+    journal = tmp_path / "j.jsonl"
+    assert main(["run", SHIPPED, "--actions", str(actions_file), "--journal", str(journal), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    whole = journal.read_bytes()
+    journal.write_bytes(whole[:-7])  # killed while writing the end record that followed the resolve
+    assert main(["resume", str(journal)]) == 2
+    assert "already ended (resolved)" in capsys.readouterr().err
+    assert read_journal(journal).end == json.loads(whole.splitlines()[-1])
+    assert main(["replay", str(journal), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == first
