@@ -164,7 +164,7 @@ class LookRecord(_Record):
     type: Literal["look"]
     t: Seconds
     seat: Seat
-    what: str = Field(min_length=1, max_length=64)
+    what: str = Field(max_length=64)  # what the protocol lets a seat send (an empty string included)
 
 
 class EndRecord(_Record):
