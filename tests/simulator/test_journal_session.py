@@ -201,3 +201,13 @@ def test_a_look_detail_cannot_forge_an_action_record(tmp_path):
     journal.close()
     data = read_journal(path)
     assert data.actions == [] and [(look["type"], look["seat"]) for look in data.looks] == [("look", "observer:eve")]
+
+
+def test_whatever_a_seat_may_journal_reads_back(tmp_path):
+    """A seat's look frame allows any 'what' up to 64 characters and any detail: the journal must read it."""
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path, {"scenario": SCENARIO, "seed": 1})
+    journal.look(1.0, "observer:eve", "", note="[bold", nested={"deep": [1, None, "x"]})
+    journal.look(2.0, "tloc:bo", "w" * 64)
+    journal.close()
+    assert [look["what"] for look in read_journal(path).looks] == ["", "w" * 64]
