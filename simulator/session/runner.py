@@ -128,11 +128,15 @@ def _end_reason(sim: Simulation, stop: float) -> str:
     return END_UNTIL
 
 
-def replay_journal(path: str | Path) -> tuple[Simulation, Report]:
+def replay_journal(
+    path: str | Path, observe: Callable[[Simulation], None] | None = None, every: float = 1.0
+) -> tuple[Simulation, Report]:
     """Re-simulate a journal: same scenario file, seed, actions, seats and times -> the same report.
 
     A journal without an end record (an interrupted session) is replayed up to its last action.
-    Raises JournalError for an unreadable journal or one whose scenario is gone or has changed.
+    ``observe`` (exports) is called with the simulation every ``every`` simulated seconds and at the
+    end; running in steps changes nothing in the simulation. Raises JournalError for an unreadable
+    journal or one whose scenario is gone or has changed.
     """
     data = read_journal(path)
     scenario = scenario_of_journal(data, path)
@@ -140,15 +144,25 @@ def replay_journal(path: str | Path) -> tuple[Simulation, Report]:
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise JournalError(f"{path}:1: the header has no integer 'seed'")
     sim = Simulation(scenario, seed)
-    for t, seat, action in data.actions:
+
+    def run_until(t: float) -> None:
+        if observe is not None:
+            while sim.now + every < min(t, scenario.duration) and not sim.finished:
+                sim.run_until(sim.now + every)
+                observe(sim)
         sim.run_until(t)
+
+    for t, seat, action in data.actions:
+        run_until(t)
         sim.apply(action, seat)
     if data.end is not None:
         end_t, reason = float(data.end.get("t", sim.now)), str(data.end.get("reason", END_INTERRUPTED))
     else:
         end_t, reason = (data.actions[-1][0] if data.actions else 0.0), END_INTERRUPTED
-    sim.run_until(end_t)
+    run_until(end_t)
     sim.end(reason)
+    if observe is not None:
+        observe(sim)
     return sim, sim.score()
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from scenarios.loader import ScenarioError
 from simulator.session.journal import JournalError
+from tui.live_exports import LiveExports, add_live_options, live_from_args
 from tui.port import SPEEDS
 
 EXIT_INVALID = 2
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1.0,
         help="clock speed once the incident starts: 1, 2, 5, 10 or 60 (default 1, real time)",
     )
+    add_live_options(cmd)
     cmd.set_defaults(handler=play_command)
 
     cmd = subparsers.add_parser(
@@ -62,7 +64,10 @@ def play_command(args: argparse.Namespace) -> int:
     from tui.app import MisfortuneApp
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 99_999)
-    return _run(lambda: MisfortuneApp.play(args.scenario, seed, args.speed))
+    live, code = live_from_args(args, "play")
+    if code:
+        return code
+    return _run(lambda: MisfortuneApp.play(args.scenario, seed, args.speed), live)
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -77,14 +82,21 @@ def resume_command(args: argparse.Namespace) -> int:
     return _run(lambda: MisfortuneApp.resume(journal))
 
 
-def _run(build: Callable[[], object]) -> int:
+def _run(build: Callable[[], object], live: LiveExports | None = None) -> int:
     """Build the app (bad scenarios and journals fail here, before the screen is taken) and run it."""
     try:
         app = build()
     except (ScenarioError, JournalError) as err:
         print(err, file=sys.stderr)
+        if live is not None:
+            live.stop()
         return EXIT_INVALID
-    app.run()
+    app.live_exports = live
+    try:
+        app.run()
+    finally:
+        if live is not None:
+            live.stop()
     if app.resume_hint:
         print(f"Session kept. Continue it with:\n  {app.resume_hint}")
     return app.return_code or 0
