@@ -1,0 +1,186 @@
+"""Metrics for Prometheus: live scrapes by a real prometheus, promtool's checks, TSDB blocks from an export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from realtools import Prometheus, journal, need
+
+from scenarios.catalog import load_by_ref
+from simulator.exports.metrics import MetricsAccumulator
+from simulator.session.simulation import Simulation
+from tui.cli import main
+from tui.live_exports import LiveExports
+from tui.session import LocalSession
+
+pytest.importorskip("prometheus_client", reason="needs pip install 'misfortune[export]'")
+
+START = "2026-01-05T09:00:00Z"
+
+
+def _totals(sim, service: str) -> tuple[float, float]:
+    return sim.metric(service, "req_total").last(), sim.metric(service, "err_total").last()
+
+
+def test_counters_add_up_to_the_engines_own_counts_by_zone_and_version():
+    sc, _ = load_by_ref("checkout-oom-leak")
+    sim = Simulation(sc, 3)
+    acc = MetricsAccumulator()
+    for _ in range(900):
+        sim.advance(1.0)
+        acc.observe(sim)
+    req, err = _totals(sim, "checkout")
+    counted = {k: v for k, v in acc.requests.items() if k[0] == "checkout"}
+    assert sum(counted.values()) == pytest.approx(req, rel=1e-9)
+    assert sum(v for k, v in counted.items() if k[3] == "5xx") == pytest.approx(err, rel=1e-9)
+    assert err > 0, "the leak's OOM kills fail requests within 15 minutes"
+    zones = {k[1] for k in counted}
+    assert zones == set(sc.topology.zones)
+    families = {f.name: f for f in acc.families(sim)}
+    for name in ("up", "process_resident_memory_bytes", "http_request_duration_seconds", "process_cpu_seconds"):
+        assert families[name].samples, name
+    memory = {dict(s.labels)["instance"]: s.value for s in families["process_resident_memory_bytes"].samples}
+    for inst in sim.instances("checkout"):
+        assert memory[inst.id] == pytest.approx(inst.memory_mb * 1024 * 1024)
+
+
+def test_promtool_accepts_the_exposition(tmp_path):
+    promtool = need("promtool")
+    from simulator.exports.exposition import render
+
+    sc, _ = load_by_ref("checkout-oom-leak")
+    sim = Simulation(sc, 3)
+    acc = MetricsAccumulator()
+    for _ in range(60):
+        sim.advance(10.0)
+        acc.observe(sim)
+    text = render(acc.families(sim))
+    result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == b"" and result.stderr.strip() == b"", result.stdout + result.stderr
+    om = render(acc.families(sim), openmetrics=True)
+    assert om.rstrip().endswith(b"# EOF")
+    assert b"# TYPE http_requests counter" in om
+
+
+def test_a_real_prometheus_scrapes_a_running_session_and_sees_the_incident(tmp_path):
+    session = LocalSession.start("checkout-oom-leak", 3, journal=False)
+    live = LiveExports(("127.0.0.1", 0))
+    live.start()
+    config = (
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: misfortune\n"
+        "    honor_labels: true\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{live.metrics_address[1]}']}}]\n"
+    )
+    prom = Prometheus(tmp_path, config)
+    try:
+        deadline = time.monotonic() + 12.0
+        while time.monotonic() < deadline and session.now < 1500:
+            session.sim.advance(60.0)  # 4 simulated minutes a wall second: the leak's kills come quickly
+            live.update(session, force=True)
+            time.sleep(0.25)
+        time.sleep(2.5)  # two more scrapes of the final snapshot
+        req, err = _totals(session.sim, "checkout")
+        errors = 'sum(http_requests_total{service="checkout",code="5xx"})'
+        total = 'sum(http_requests_total{service="checkout"})'
+        ratio = prom.query(f"{errors} / {total}")
+        assert float(ratio[0]["value"][1]) == pytest.approx(err / req, rel=1e-6)
+
+        def error_rate(service: str) -> float:
+            result = prom.query(
+                f'sum(increase(http_requests_total{{service="{service}",code="5xx"}}[1m])) / '
+                f'sum(increase(http_requests_total{{service="{service}"}}[1m]))',
+                at=time.time() - 2.0,
+            )
+            return float(result[0]["value"][1])
+
+        # The error rate Prometheus computes from its own scrapes shows the leaking service failing.
+        assert error_rate("checkout") > 0.001
+        assert error_rate("checkout") > 5 * error_rate("catalog")
+        restarts = prom.query('max(service_restarts_total{service="checkout"})')
+        assert float(restarts[0]["value"][1]) >= 1, "OOM kills are restarts"
+        up = prom.query('count(up{service="checkout"})')
+        assert float(up[0]["value"][1]) == len(session.instances("checkout"))
+    finally:
+        prom.stop()
+        live.stop()
+
+
+def test_an_exported_session_becomes_tsdb_blocks_prometheus_can_query(tmp_path, capsys):
+    promtool = need("promtool")
+    path = journal(tmp_path)
+    om, rules = tmp_path / "session.om", tmp_path / "rules.yml"
+    assert main(["export", str(path), "--openmetrics", str(om), "--rules", str(rules), "--start", START]) == 0
+    out = capsys.readouterr().out
+    assert "mapped to 2026-01-05T09:00:00+00:00 - 2026-01-05T09:20:00+00:00" in out
+    checked = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    blocks = tmp_path / "tsdb"
+    made = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(blocks)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    from simulator.session.runner import replay_journal
+
+    sim, _ = replay_journal(path)
+    req, err = _totals(sim, "frontend")
+    epoch = datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp()
+    prom = Prometheus(tmp_path, tsdb=blocks)
+    try:
+        end = epoch + sim.now
+        total = prom.query('sum(http_requests_total{service="frontend"})', at=end)
+        errors = prom.query('sum(http_requests_total{service="frontend",code="5xx"})', at=end)
+        assert float(total[0]["value"][1]) == pytest.approx(req, rel=1e-9)
+        assert float(errors[0]["value"][1]) == pytest.approx(err, rel=1e-9)
+        before = prom.query('sum(http_requests_total{service="frontend"})', at=epoch + 600)
+        assert float(before[0]["value"][1]) < req, "the history is there, not only the end"
+        memory = prom.query('max(process_resident_memory_bytes{service="checkout"})', at=epoch + 900)
+        assert float(memory[0]["value"][1]) > 300 * 1024 * 1024
+    finally:
+        prom.stop()
+
+
+def test_export_without_the_extra_says_what_to_install(tmp_path, capsys, monkeypatch):
+    path = journal(tmp_path, until=60.0)
+    for name in [m for m in sys.modules if m.startswith("prometheus_client")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)
+    assert main(["export", str(path), "--openmetrics", str(tmp_path / "x.om")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'misfortune[export]'" in err and "Traceback" not in err
+    assert not (tmp_path / "x.om").exists()
+
+
+def test_export_rejects_bad_options_with_exit_2(tmp_path, capsys):
+    path = journal(tmp_path, until=60.0)
+    assert main(["export", str(path), "--openmetrics", str(tmp_path / "x"), "--start", "yesterday"]) == 2
+    assert main(["export", str(path)]) == 2
+    assert main(["export", str(tmp_path / "missing.jsonl"), "--rules", "r.yml"]) == 2
+    err = capsys.readouterr().err
+    assert "--start: 'yesterday' is not an ISO 8601 time" in err
+    assert "say what to write" in err and "no such journal file" in err
+
+
+def test_live_metrics_option_validates_its_address(capsys):
+    assert main(["play", "checkout-oom-leak", "--metrics", "nowhere"]) == 2
+    assert "is not HOST:PORT" in capsys.readouterr().err
+
+
+def test_exports_do_not_load_prometheus_or_opentelemetry_on_import():
+    code = (
+        "import sys, simulator.exports.metrics, simulator.exports.rules, tui.commands.export_command; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('prometheus_client', 'opentelemetry', 'textual')]; "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
