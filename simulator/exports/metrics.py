@@ -122,8 +122,7 @@ class MetricsAccumulator:
         for s in services:
             self._count_requests(session, s, by_service[s.name])
             retry = _latest(session, s.name, "retry_rate")
-            if math.isfinite(retry) and retry > 0:
-                self.retries[s.name] = self.retries.get(s.name, 0.0) + retry * dt
+            self.retries[s.name] = self.retries.get(s.name, 0.0) + (retry * dt if math.isfinite(retry) else 0.0)
         alive: dict[Labels, float] = {}
         for inst in instances:
             key = _instance_labels(inst)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -9,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from realtools import Prometheus, journal, need
 
 from scenarios.catalog import load_by_ref
@@ -113,16 +115,17 @@ def test_a_real_prometheus_scrapes_a_running_session_and_sees_the_incident(tmp_p
         live.stop()
 
 
-def test_an_exported_session_becomes_tsdb_blocks_prometheus_can_query(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """One export (OpenMetrics, rules, Grafana) turned into TSDB blocks, served by a real prometheus."""
     promtool = need("promtool")
-    path = journal(tmp_path)
-    om, rules = tmp_path / "session.om", tmp_path / "rules.yml"
-    assert main(["export", str(path), "--openmetrics", str(om), "--rules", str(rules), "--start", START]) == 0
-    out = capsys.readouterr().out
-    assert "mapped to 2026-01-05T09:00:00+00:00 - 2026-01-05T09:20:00+00:00" in out
-    checked = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=30)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    blocks = tmp_path / "tsdb"
+    need("prometheus")
+    tmp = tmp_path_factory.mktemp("export")
+    path = journal(tmp)
+    om, rules, grafana = tmp / "session.om", tmp / "rules.yml", tmp / "grafana"
+    args = ["export", str(path), "--openmetrics", str(om), "--rules", str(rules), "--grafana", str(grafana)]
+    assert main([*args, "--start", START]) == 0
+    blocks = tmp / "tsdb"
     made = subprocess.run(
         [promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(blocks)],
         capture_output=True,
@@ -133,21 +136,62 @@ def test_an_exported_session_becomes_tsdb_blocks_prometheus_can_query(tmp_path, 
     from simulator.session.runner import replay_journal
 
     sim, _ = replay_journal(path)
+    prom = Prometheus(tmp, tsdb=blocks)
+    yield {"sim": sim, "prom": prom, "rules": rules, "grafana": grafana, "promtool": promtool}
+    prom.stop()
+
+
+def test_an_exported_session_becomes_tsdb_blocks_prometheus_can_query(exported):
+    sim, prom = exported["sim"], exported["prom"]
     req, err = _totals(sim, "frontend")
     epoch = datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp()
-    prom = Prometheus(tmp_path, tsdb=blocks)
-    try:
-        end = epoch + sim.now
-        total = prom.query('sum(http_requests_total{service="frontend"})', at=end)
-        errors = prom.query('sum(http_requests_total{service="frontend",code="5xx"})', at=end)
-        assert float(total[0]["value"][1]) == pytest.approx(req, rel=1e-9)
-        assert float(errors[0]["value"][1]) == pytest.approx(err, rel=1e-9)
-        before = prom.query('sum(http_requests_total{service="frontend"})', at=epoch + 600)
-        assert float(before[0]["value"][1]) < req, "the history is there, not only the end"
-        memory = prom.query('max(process_resident_memory_bytes{service="checkout"})', at=epoch + 900)
-        assert float(memory[0]["value"][1]) > 300 * 1024 * 1024
-    finally:
-        prom.stop()
+    end = epoch + sim.now
+    total = prom.query('sum(http_requests_total{service="frontend"})', at=end)
+    errors = prom.query('sum(http_requests_total{service="frontend",code="5xx"})', at=end)
+    assert float(total[0]["value"][1]) == pytest.approx(req, rel=1e-9)
+    assert float(errors[0]["value"][1]) == pytest.approx(err, rel=1e-9)
+    before = prom.query('sum(http_requests_total{service="frontend"})', at=epoch + 600)
+    assert float(before[0]["value"][1]) < req, "the history is there, not only the end"
+    memory = prom.query('max(process_resident_memory_bytes{service="checkout"})', at=epoch + 900)
+    assert float(memory[0]["value"][1]) > 300 * 1024 * 1024
+
+
+def test_the_rule_file_passes_promtool(exported):
+    checked = subprocess.run(
+        [exported["promtool"], "check", "rules", str(exported["rules"])], capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 5 rules found" in checked.stdout
+
+
+def test_every_grafana_panel_query_runs_on_the_exported_session(exported):
+    folder, prom, sim = exported["grafana"], exported["prom"], exported["sim"]
+    ds = yaml.safe_load((folder / "provisioning" / "datasources" / "misfortune.yaml").read_text())
+    uid = ds["datasources"][0]["uid"]
+    provider = yaml.safe_load((folder / "provisioning" / "dashboards" / "misfortune.yaml").read_text())
+    boards = Path(provider["providers"][0]["options"]["path"])
+    files = sorted(boards.glob("*.json"))
+    assert [f.name for f in files] == ["checkout-oom-leak-red.json", "checkout-oom-leak-use.json"]
+    end = datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp() + sim.now
+    titles, empty = [], []
+    for file in files:
+        board = json.loads(file.read_text())
+        assert board["time"]["to"] == str(int(end * 1000))
+        exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+        exprs.append(board["annotations"]["list"][0]["expr"])
+        for panel in board["panels"]:
+            titles.append(panel["title"])
+            for target in panel.get("targets", []):
+                assert target["datasource"]["uid"] == uid
+        for expr in exprs:
+            query = expr.replace("$service", "checkout").replace("$__rate_interval", "1m")
+            if not prom.query(query, at=end - 30):  # a bad query raises: status is not success
+                empty.append(expr)
+    for wanted in ("Request rate", "Error ratio (5xx)", "Latency", "Error ratio by zone", "Error ratio by version"):
+        assert wanted in titles
+    assert "Memory against the limit per instance" in titles and "CPU utilisation per instance" in titles
+    # Only the panels for things checkout does not have (a disk-free cache, a database) may be empty.
+    assert all(("cache_hit" in e or "pg_stat" in e or "misfortune_changes" in e) for e in empty), empty
 
 
 def test_export_without_the_extra_says_what_to_install(tmp_path, capsys, monkeypatch):

@@ -34,6 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("journal", metavar="JOURNAL", type=Path, help="a session's journal (.jsonl)")
     cmd.add_argument("--openmetrics", type=Path, metavar="FILE", help="write the metrics history in OpenMetrics")
     cmd.add_argument("--rules", type=Path, metavar="FILE", help="write the scenario's alert rules (Prometheus YAML)")
+    cmd.add_argument("--grafana", type=Path, metavar="DIR", help="write Grafana provisioning and dashboards")
+    cmd.add_argument(
+        "--prometheus-url",
+        default="http://127.0.0.1:9090",
+        metavar="URL",
+        help="the Prometheus the Grafana datasource points at (default http://127.0.0.1:9090)",
+    )
+    cmd.add_argument(
+        "--follow",
+        action="store_true",
+        help="dashboards for a session being played now (last 30 minutes, refreshing) instead of its window",
+    )
     cmd.add_argument("--otlp", metavar="URL", help="send spans and log records to an OTLP/HTTP collector")
     cmd.add_argument(
         "--start", metavar="ISO8601", help="wall-clock time of simulated 0s (default: end the session now)"
@@ -56,9 +68,11 @@ def parse_start(text: str) -> float:
 def export_command(args: argparse.Namespace) -> int:
     """Replay the journal and write every output asked for."""
     problems: list[str] = []
-    outputs = [args.openmetrics, args.rules, args.otlp]
+    outputs = [args.openmetrics, args.rules, args.grafana, args.otlp]
     if not any(o is not None for o in outputs):
-        problems.append("misfortune export: say what to write: --openmetrics FILE, --rules FILE, --otlp URL")
+        problems.append(
+            "misfortune export: say what to write: --openmetrics FILE, --rules FILE, --grafana DIR and/or --otlp URL"
+        )
     if args.otlp is not None and not args.otlp.startswith(("http://", "https://")):
         problems.append(f"--otlp: {args.otlp!r} is not an http(s) URL; e.g. http://127.0.0.1:4318")
     start = None
@@ -92,6 +106,8 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
     from simulator.exports.session_export import SessionExport
 
     export = SessionExport(step=step, metrics=args.openmetrics is not None)
+    if not args.prometheus_url.startswith(("http://", "https://")):
+        return _invalid([f"--prometheus-url: {args.prometheus_url!r} is not an http(s) URL"])
     sim = export.replay(args.journal)
     epoch = start if start is not None else datetime.now(UTC).timestamp() - sim.now
     written: list[str] = []
@@ -103,6 +119,9 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
 
         _write(args.rules, rule_file(sim.scenario).encode())
         written.append(f"wrote {args.rules} (Prometheus alert rules)")
+    if args.grafana is not None:
+        window = None if args.follow else (epoch, epoch + sim.now)
+        written += _grafana(args.grafana, sim, args.prometheus_url, window)
     if args.otlp is not None:
         from simulator.exports.otlp import OtlpSender, session_records
 
@@ -119,6 +138,24 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
     for line in written:
         print(f"  {line}")
     return EXIT_OK
+
+
+def _grafana(folder: Path, sim, prometheus_url: str, window: tuple[float, float] | None) -> list[str]:
+    """Provisioning files under ``folder``: the datasource, the dashboard provider and the dashboards."""
+    from simulator.exports import grafana
+
+    sc = sim.scenario
+    boards = folder / "dashboards"
+    _write(
+        folder / "provisioning" / "datasources" / "misfortune.yaml", grafana.datasource_yaml(prometheus_url).encode()
+    )
+    _write(
+        folder / "provisioning" / "dashboards" / "misfortune.yaml",
+        grafana.dashboards_yaml(str(boards.resolve())).encode(),
+    )
+    for name, board in grafana.dashboards(sc.id, sc.slo.service, sc.slo.availability, window).items():
+        _write(boards / name, grafana.dump(board).encode())
+    return [f"wrote {folder}/provisioning (datasource -> {prometheus_url}) and {boards} (RED and USE dashboards)"]
 
 
 def _write(path: Path, data: bytes) -> None:
