@@ -228,3 +228,32 @@ def test_exports_do_not_load_prometheus_or_opentelemetry_on_import():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+async def test_the_app_clock_feeds_the_live_endpoint():
+    import urllib.request
+
+    from tui.app import MisfortuneApp
+
+    session = LocalSession.start("checkout-oom-leak", 3, journal=False)
+    live = LiveExports(("127.0.0.1", 0))
+    live.start()
+    app = MisfortuneApp(session, "console", clock=False)
+    app.live_exports = live
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            session.set_speed(60.0)
+            for _ in range(5):
+                app.advance_clock(1.0)  # 60 simulated seconds a pump
+                await pilot.pause()
+            session.set_speed(0.0)  # paused: the next pump after PUBLISH_EVERY publishes the final state
+            time.sleep(0.6)
+            app.advance_clock(0.1)
+            with urllib.request.urlopen(live.metrics_url, timeout=5) as r:
+                body = r.read().decode()
+    finally:
+        live.stop()
+    line = next(x for x in body.splitlines() if x.startswith("misfortune_simulated_time_seconds "))
+    assert float(line.split()[1]) == pytest.approx(session.now)
+    assert session.now >= 240
+    assert 'http_requests_total{code="2xx",service="frontend"' in body

@@ -27,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd = subparsers.add_parser(
         "export",
         help="export a session for Prometheus, Grafana and OpenTelemetry (real tools after the fact)",
-        description="Replay JOURNAL and write the session for real tools. Needs the optional packages: "
-        "pip install 'misfortune[export]'. Simulated time is mapped onto a wall-clock window that ends now, "
-        "or starts at --start.",
+        description="Replay JOURNAL and write the session for real tools. --openmetrics and --otlp need the "
+        "optional packages: pip install 'misfortune[export]'. Simulated time is mapped onto a wall-clock window "
+        "that ends now, or starts at --start.",
     )
     cmd.add_argument("journal", metavar="JOURNAL", type=Path, help="a session's journal (.jsonl)")
     cmd.add_argument("--openmetrics", type=Path, metavar="FILE", help="write the metrics history in OpenMetrics")
@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="http://127.0.0.1:9090",
         metavar="URL",
         help="the Prometheus the Grafana datasource points at (default http://127.0.0.1:9090)",
+    )
+    cmd.add_argument(
+        "--dashboards-path",
+        metavar="PATH",
+        help="where Grafana will find the dashboards folder (default: DIR/dashboards; in a container e.g. "
+        "/var/lib/grafana/dashboards)",
     )
     cmd.add_argument(
         "--follow",
@@ -121,7 +127,7 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
         written.append(f"wrote {args.rules} (Prometheus alert rules)")
     if args.grafana is not None:
         window = None if args.follow else (epoch, epoch + sim.now)
-        written += _grafana(args.grafana, sim, args.prometheus_url, window)
+        written += _grafana(args.grafana, sim, args.prometheus_url, window, args.dashboards_path)
     if args.otlp is not None:
         from simulator.exports.otlp import OtlpSender, session_records
 
@@ -140,7 +146,9 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
     return EXIT_OK
 
 
-def _grafana(folder: Path, sim, prometheus_url: str, window: tuple[float, float] | None) -> list[str]:
+def _grafana(
+    folder: Path, sim, prometheus_url: str, window: tuple[float, float] | None, dashboards_path: str | None
+) -> list[str]:
     """Provisioning files under ``folder``: the datasource, the dashboard provider and the dashboards."""
     from simulator.exports import grafana
 
@@ -151,7 +159,7 @@ def _grafana(folder: Path, sim, prometheus_url: str, window: tuple[float, float]
     )
     _write(
         folder / "provisioning" / "dashboards" / "misfortune.yaml",
-        grafana.dashboards_yaml(str(boards.resolve())).encode(),
+        grafana.dashboards_yaml(dashboards_path or str(boards.resolve())).encode(),
     )
     for name, board in grafana.dashboards(sc.id, sc.slo.service, sc.slo.availability, window).items():
         _write(boards / name, grafana.dump(board).encode())

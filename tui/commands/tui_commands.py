@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Rebuild a session from its journal (default: the latest one) and reopen the console, paused.",
     )
     cmd.add_argument("journal", nargs="?", metavar="JOURNAL", help="journal file (default: the latest journal)")
+    add_live_options(cmd)
     cmd.set_defaults(handler=resume_command)
 
 
@@ -79,7 +80,10 @@ def resume_command(args: argparse.Namespace) -> int:
     if journal is None:
         print(f"misfortune resume: no journal in {journals_dir()}; start one with `misfortune play`", file=sys.stderr)
         return EXIT_INVALID
-    return _run(lambda: MisfortuneApp.resume(journal))
+    live, code = live_from_args(args, "resume")
+    if code:
+        return code
+    return _run(lambda: MisfortuneApp.resume(journal), live)
 
 
 def _run(build: Callable[[], object], live: LiveExports | None = None) -> int:
