@@ -31,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "optional packages: pip install 'misfortune[export]'. Simulated time is mapped onto a wall-clock window "
         "that ends now, or starts at --start.",
     )
-    cmd.add_argument("journal", metavar="JOURNAL", type=Path, help="a session's journal (.jsonl)")
+    cmd.add_argument(
+        "journal", nargs="?", metavar="JOURNAL", type=Path, help="a session's journal (default: the latest journal)"
+    )
     cmd.add_argument("--openmetrics", type=Path, metavar="FILE", help="write the metrics history in OpenMetrics")
     cmd.add_argument("--rules", type=Path, metavar="FILE", help="write the scenario's alert rules (Prometheus YAML)")
     cmd.add_argument("--grafana", type=Path, metavar="DIR", help="write Grafana provisioning and dashboards")
@@ -94,7 +96,13 @@ def export_command(args: argparse.Namespace) -> int:
         problems.append(f"--step: {err}")
     if not 1.0 <= step <= 300.0:
         problems.append(f"--step: {args.step} must be between 1s and 5m")
-    if not args.journal.is_file():
+    if args.journal is None:
+        from tui.session import journals_dir, latest_journal
+
+        args.journal = latest_journal()
+        if args.journal is None:
+            problems.append(f"misfortune export: no journal in {journals_dir()}; name one or play a session first")
+    if args.journal is not None and not args.journal.is_file():
         problems.append(f"{args.journal}: no such journal file")
     if problems:
         return _invalid(problems)
@@ -140,7 +148,7 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
         written.append(f"sent {len(spans)} spans and {len(logs)} log records to {args.otlp}")
     began = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
     ended = datetime.fromtimestamp(epoch + sim.now, UTC).isoformat(timespec="seconds")
-    print(f"{sim.scenario.id} seed {sim.seed}: simulated 0s-{sim.now:.0f}s mapped to {began} - {ended}")
+    print(f"{args.journal}: {sim.scenario.id} seed {sim.seed}, simulated 0s-{sim.now:.0f}s mapped to {began} - {ended}")
     for line in written:
         print(f"  {line}")
     return EXIT_OK
