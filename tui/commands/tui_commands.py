@@ -68,7 +68,7 @@ def play_command(args: argparse.Namespace) -> int:
     live, code = live_from_args(args, "play")
     if code:
         return code
-    return _run(lambda: MisfortuneApp.play(args.scenario, seed, args.speed), live)
+    return _run_with(live, lambda: MisfortuneApp.play(args.scenario, seed, args.speed))
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -83,24 +83,33 @@ def resume_command(args: argparse.Namespace) -> int:
     live, code = live_from_args(args, "resume")
     if code:
         return code
-    return _run(lambda: MisfortuneApp.resume(journal), live)
+    return _run_with(live, lambda: MisfortuneApp.resume(journal))
 
 
-def _run(build: Callable[[], object], live: LiveExports | None = None) -> int:
+def _run(build: Callable[[], object]) -> int:
     """Build the app (bad scenarios and journals fail here, before the screen is taken) and run it."""
     try:
         app = build()
     except (ScenarioError, JournalError) as err:
         print(err, file=sys.stderr)
-        if live is not None:
-            live.stop()
         return EXIT_INVALID
-    app.live_exports = live
-    try:
-        app.run()
-    finally:
-        if live is not None:
-            live.stop()
+    app.run()
     if app.resume_hint:
         print(f"Session kept. Continue it with:\n  {app.resume_hint}")
     return app.return_code or 0
+
+
+def _run_with(live: LiveExports | None, build: Callable[[], object]) -> int:
+    """:func:`_run` with the live exports fed by the app's clock, closed when the app exits."""
+    if live is None:
+        return _run(build)
+
+    def attached():
+        app = build()
+        app.live_exports = live
+        return app
+
+    try:
+        return _run(attached)
+    finally:
+        live.stop()
