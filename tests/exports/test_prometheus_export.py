@@ -257,3 +257,12 @@ async def test_the_app_clock_feeds_the_live_endpoint():
     assert float(line.split()[1]) == pytest.approx(session.now)
     assert session.now >= 240
     assert 'http_requests_total{code="2xx",service="frontend"' in body
+
+
+def test_live_metrics_without_the_extra_say_what_to_install(capsys, monkeypatch):
+    for name in [m for m in sys.modules if m.startswith("prometheus_client")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)
+    assert main(["play", "checkout-oom-leak", "--metrics", "127.0.0.1:0"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'misfortune[export]'" in err and "Traceback" not in err
