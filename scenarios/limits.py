@@ -229,3 +229,21 @@ def yaml_shape_problem(text: str) -> tuple[int, int, str] | None:
         return None
     finally:
         loader.dispose()
+
+
+# --- one session -------------------------------------------------------------------------------
+
+MAX_SESSION_ACTIONS = 5_000
+"""Most actions the engine accepts in one session (every seat together); later ones are refused."""
+MAX_NOTES = 1_000
+"""Most notes in one session."""
+MAX_HYPOTHESES = 200
+"""Most hypotheses in one session."""
+MAX_EVIDENCE = 50
+"""Most pieces of evidence attached to one hypothesis."""
+MAX_STATUS_UPDATES = 500
+"""Most status updates in one session."""
+MAX_ESCALATIONS = 200
+"""Most escalations in one session."""
+MAX_INJECTED_MESSAGES = 500
+"""Most messages in one session: a facilitator's message inject is refused once this many have arrived."""

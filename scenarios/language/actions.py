@@ -12,7 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
-from scenarios.limits import MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
+from scenarios.limits import MAX_EVIDENCE, MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
 
 Severity = Literal["SEV1", "SEV2", "SEV3"]
 """SEV1: service down, page now; SEV2: degraded; SEV3: minor, ticket."""
@@ -89,7 +89,7 @@ class Hypothesis(ActionBase):
     """The hypothesis (for add)."""
     id: int | None = None
     """Hypothesis number (for confirm and reject)."""
-    evidence: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list, max_length=MAX_EVIDENCE)
     """References to what supports it: log lines, trace ids, metrics."""
 
 
