@@ -79,7 +79,9 @@ def test_too_many_ticks_replicas_and_calls_per_request(minimal_text):
     assert any("replicas in all are too many (at most 2,000" in p for p in problems_of(many))
     chain = minimal_text.replace(
         "      calls: {checkout: 1.0}\n", "      calls: {checkout: 40}\n      retries: 5\n"
-    ).replace("      version: v2.0.0\n", "      version: v2.0.0\n      calls: {db: 40}\n      retries: 5\n    - name: db\n")
+    ).replace(
+        "      version: v2.0.0\n", "      version: v2.0.0\n      calls: {db: 40}\n      retries: 5\n    - name: db\n"
+    )
     lines = problems_of(chain)
     assert any("topology.services: one request to 'frontend' causes about" in p for p in lines), lines
 
