@@ -120,25 +120,36 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows():
         assert [a.journal_path for a in h.attempts()] == ["/j/v1.jsonl"]
 
 
-def _writer(home: str, worker: int, count: int) -> None:
+def _writer(home: str, worker: int, count: int, barrier, rounds: int) -> None:
+    for r in range(rounds):  # each round: every worker opens the same new store at the same moment
+        os.environ["MISFORTUNE_HOME"] = f"{home}/round-{r}"
+        barrier.wait(60)
+        with open_history() as h:
+            h.record(attempt(f"/j/{worker}-first.jsonl"))
     os.environ["MISFORTUNE_HOME"] = home
     for i in range(count):
         with open_history() as h:
             h.record(attempt(f"/j/{worker}-{i}.jsonl", date=f"2026-01-01T10:{i:02d}:00"))
 
 
-def test_two_processes_recording_at_once_lose_nothing_and_corrupt_nothing():
-    home = os.environ["MISFORTUNE_HOME"]
+def test_processes_creating_and_recording_at_once_lose_nothing_and_corrupt_nothing():
+    home, workers, rounds = os.environ["MISFORTUNE_HOME"], 3, 8
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_writer, args=(home, w, 40)) for w in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(120)
-        assert w.exitcode == 0
+    barrier = context.Barrier(workers)
+    processes = [context.Process(target=_writer, args=(home, w, 30, barrier, rounds)) for w in range(workers)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(180)
+        assert p.exitcode == 0
     with open_history() as h:
         assert h.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert len(h.attempts()) == 80
+        assert len(h.attempts()) == workers * 30
+    for r in range(rounds):
+        folder = Path(home) / f"round-{r}"
+        assert not list(folder.glob("*.corrupt-*")), r
+        with open_history(folder / "history.sqlite3") as h:
+            assert len(h.attempts()) == workers, r
 
 
 def test_rows_read_back_are_checked_like_any_input(capsys):
