@@ -77,7 +77,10 @@ HOSTILE_VALUES = [
 """Values a hostile or careless file puts where a field was: not finite, negative, huge, the wrong type,
 too deep, markup, control and escape characters."""
 
+NOT_FINITE_OR_HUGE = [math.nan, math.inf, -math.inf, 1e308, -1e308, -1.0, 10**30]
+
 hostile_values = st.one_of(
+    st.sampled_from(NOT_FINITE_OR_HUGE),  # the values most likely to reach the engine: drawn most often
     st.sampled_from(HOSTILE_VALUES),
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(2**70), 2**70),
@@ -94,6 +97,18 @@ def places(data: Any, prefix: tuple = ()) -> Iterator[tuple]:
     elif isinstance(data, list):
         for i, value in enumerate(data):
             yield from places(value, (*prefix, i))
+
+
+def numeric_places(data: Any) -> list[tuple]:
+    """The paths of the numbers in ``data`` (times, rates, counts): where bounds matter most."""
+    out = []
+    for path in places(data):
+        value = data
+        for part in path:
+            value = value[part]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.append(path)
+    return out
 
 
 def replaced(data: Any, path: tuple, value: Any) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fuzzkit import Tally, fuzz_settings, hostile_values, places, replaced
+from fuzzkit import Tally, fuzz_settings, hostile_values, numeric_places, places, replaced
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,9 +50,11 @@ def text_mutation(draw, text: str) -> str:
 
 @st.composite
 def field_mutation(draw, data, paths: list[tuple]) -> object:
-    """``data`` with one to three of its fields (at any depth) replaced by hostile values."""
+    """``data`` with one to three of its fields (at any depth, a number half the time) replaced by hostile
+    values."""
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(paths))
+        numbers = numeric_places(data)
+        path = draw(st.sampled_from(numbers if numbers and draw(st.booleans()) else paths))
         data = replaced(data, path, draw(hostile_values))
         paths = list(places(data))
     return data
@@ -76,7 +78,7 @@ def clean_error(code: int, err: str, path: Path) -> bool:
     return code == 2
 
 
-@fuzz_settings(examples=120)
+@fuzz_settings(examples=250)
 @given(case=mutated_scenario(), seed=st.integers(0, 2**32), with_solution=st.booleans())
 def test_fuzz_mutated_scenarios(tmp_path, capsys, case, seed, with_solution):
     _, text = case
@@ -105,7 +107,7 @@ def mutated_actions(draw) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-@fuzz_settings(examples=60)
+@fuzz_settings(examples=100)
 @given(text=mutated_actions())
 def test_fuzz_mutated_actions_files(tmp_path, capsys, text):
     path = tmp_path / "actions.yaml"
@@ -159,7 +161,7 @@ def journal_strategy(journals):
     return mutated_journal(journals)
 
 
-@fuzz_settings(examples=80)
+@fuzz_settings(examples=150)
 @given(data=st.data(), command=st.sampled_from([["replay", "--json"], ["postmortem"]]))
 def test_fuzz_mutated_journals(tmp_path, capsys, journal_strategy, data, command):
     raw = data.draw(journal_strategy)
