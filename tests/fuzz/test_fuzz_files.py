@@ -173,3 +173,23 @@ def test_fuzz_mutated_journals(tmp_path, capsys, journal_strategy, data, command
             counts["clean_errors"] += 1
         else:
             counts["finished"] += 1
+
+
+FOUND = [
+    # (record, field, value): what the long journal fuzz found; each crashed replay with a traceback.
+    (1, "type", []),  # TypeError: unhashable type: 'list' (the record kind looked up in a dict)
+    (1, "type", {"a": 1}),
+    (0, "scenario_sha256", float("nan")),  # TypeError slicing a float (before the journal-session schema)
+]
+
+
+@pytest.mark.parametrize(("record", "field", "value"), FOUND)
+def test_what_the_fuzzers_found_stays_fixed(tmp_path, capsys, journals, record, field, value):
+    lines = journals["checkout-oom-leak"].decode("utf-8").splitlines()
+    changed = json.loads(lines[record])
+    changed[field] = value
+    lines[record] = json.dumps(changed)
+    path = tmp_path / "found.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["replay", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(f"{path}:{record + 1}: ")
