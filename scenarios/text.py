@@ -37,7 +37,10 @@ def clean(text: object, *, keep_newlines: bool = False) -> str:
     Newlines (``\\n``, ``\\r\\n``, a lone ``\\r``) are kept as ``\\n`` when ``keep_newlines`` is set,
     otherwise each becomes a space so the words on either side stay apart.
     """
-    out = _ESCAPES.sub("", str(text))
+    out = str(text)
+    if out.isprintable():  # the usual case, and fast: every character removed below is unprintable
+        return out
+    out = _ESCAPES.sub("", out)
     out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     if not keep_newlines:
         out = out.replace("\n", " ")

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static, Switch
 
 from scenarios.durations import format_clock
+from scenarios.text import clean
 from simulator.views import Span, Trace
 from tui.widgets.common import Panel, fmt_ms, set_rows
 
@@ -143,7 +144,11 @@ class TracesPanel(Panel):
         """Show one trace's waterfall and journal it; False when the trace is not retained."""
         trace = self.session.trace(trace_id)
         if trace is None:
-            self.notify(f"trace {trace_id} is not retained (only sampled traces are kept)", severity="warning")
+            self.notify(
+                f"trace {clean(trace_id)} is not retained (only sampled traces are kept)",
+                severity="warning",
+                markup=False,
+            )
             return False
         self.session.look("trace", trace_id=trace_id)
         self.query_one(Waterfall).show_trace(trace)
