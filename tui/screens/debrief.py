@@ -275,8 +275,11 @@ class DebriefScreen(Screen):
                     impact = format_clock(r.impact_start_s) if r.impact_start_s is not None else "-"
                     yield Label(
                         styled(
-                            (f"{r.scenario} · seed {r.seed} · ended at {format_clock(r.ended_at_s)}", "$text-muted"),
-                            (f" · impact from {impact}", "$text-muted"),
+                            (
+                                f"{r.scenario} · seed {r.seed} · ended at {format_clock(r.ended_at_s)}"
+                                f" · impact from {impact}",
+                                "$text-muted",
+                            ),
                         )
                     )
                     yield Static(measures_markup(r), id="measures")
