@@ -355,8 +355,10 @@ class GameHost:
         """The seat's writer: its replies in order, then the current state (in bounded frames), then the debrief."""
         try:
             while link.dropped is None:
+                link.busy = False
                 await link.wake.wait()
                 link.wake.clear()
+                link.busy = True
                 while link.replies:
                     await self._deliver(link, link.replies.popleft())
                 if not link.state_due:
@@ -586,6 +588,14 @@ class GameHost:
         It returns at once: each seat's own writer sends its frames, so a slow seat delays nobody.
         """
         self._push_soon()
+
+    async def drained(self, timeout: float = 10.0) -> None:
+        """Wait until every seat's writer has sent what it owes (for tests: the host itself never waits)."""
+        deadline = monotonic() + timeout
+        while monotonic() < deadline and any(
+            link.busy or link.replies or link.state_due for link in self.seats.values() if link.dropped is None
+        ):
+            await asyncio.sleep(0.005)
 
     def _debrief_payload(self) -> dict[str, Any]:
         """The debrief on the wire, built once per ended branch (every seat gets the same)."""

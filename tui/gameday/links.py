@@ -78,6 +78,8 @@ class SeatLink:
     strikes: deque[float] = field(default_factory=deque)
     task: asyncio.Task | None = None
     """The seat's writer task."""
+    busy: bool = True
+    """The writer is in a turn (sending); False while it waits for something to send."""
     dropped: str | None = None
     """Why the host dropped the seat (None while connected)."""
 
