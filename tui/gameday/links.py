@@ -114,7 +114,9 @@ class SeatLink:
         if not reading:  # it would never read the reason: do not wait on it
             transport.abort()
             return
-        try:
+        try:  # what was already answered goes first (a few small frames), then the reason
+            while self.replies:
+                self.writer.write(encode(self.replies.popleft()))
             self.writer.write(encode({"type": "refused", "reason": reason, "fatal": True}))
         except (ConnectionError, RuntimeError):
             pass

@@ -454,6 +454,10 @@ class RemoteSession:
         """Leave the game day (the host keeps the session and the journal)."""
         self.closed = True
         if self._sock is not None:
+            try:  # shutdown first: the reader's file object keeps the socket open past close()
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 self._sock.close()
             except OSError:
