@@ -14,7 +14,7 @@ from tests.gameday.conftest import join, settle
 from tui.gameday import host as host_module
 from tui.gameday import links
 from tui.gameday.feed import SeatFeed
-from tui.gameday.protocol import MAX_SEAT_FRAME, FrameError, encode, parse_seat_frame
+from tui.gameday.protocol import FrameError, encode, parse_seat_frame
 from tui.gameday.seat import JoinRefused
 
 
