@@ -221,6 +221,7 @@ class GameHost:
                 return
             link.queue(self._welcome(link))
             link.task = asyncio.create_task(self._write_forever(link))
+            link.task.add_done_callback(lambda task, link=link: self._writer_done(link, task))
             while link.dropped is None:
                 try:
                     line = await reader.readline()
@@ -235,11 +236,16 @@ class GameHost:
             return
         except asyncio.CancelledError:
             return  # the host is stopping
+        except Exception:  # a bug, not the seat's doing: said loudly, and it costs this connection only
+            log.exception("serving %s failed", link.label if link is not None else peer)
+            if link is not None:
+                link.close("the host failed on a frame of this seat; rejoin")
         finally:
             self._seat_tasks.discard(task)
             if link is not None:
                 if link.task is not None:
                     link.task.cancel()
+                    await asyncio.gather(link.task, return_exceptions=True)
                 if self.seats.get(link.label) is link:
                     del self.seats[link.label]
                     self._note(link.label, "leave", f"dropped: {link.dropped}" if link.dropped else "left")
@@ -374,6 +380,13 @@ class GameHost:
                     await self._deliver(link, {"type": "debrief", "debrief": self._debrief_payload()})
         except SeatGone:
             return
+
+    def _writer_done(self, link: SeatLink, task: asyncio.Task) -> None:
+        """A writer that failed (a bug, not a seat's doing) is logged and its seat dropped, not left mute."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("sending to %s failed", link.label, exc_info=task.exception())
+        link.close("the host could not send to this seat; rejoin")
 
     async def _deliver(self, link: SeatLink, frame: dict[str, Any]) -> None:
         try:
