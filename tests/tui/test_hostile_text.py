@@ -224,3 +224,32 @@ async def test_a_notification_of_outside_text_never_breaks_the_screen(value):
         app.screen.refresh_panels()
         await pilot.pause()
     assert session.incident_view().notes[-1][2] == value
+
+
+async def test_a_seat_console_shows_other_seats_hostile_text_as_text(tmp_path):
+    from tests.gameday.test_seat_console import ThreadedHost, console_built, until
+    from tui.gameday.seat_app import seat_app
+
+    threaded = ThreadedHost(GameHost(hostile_session(hostile_scenario(tmp_path)), port=0, clock=False))
+    try:
+        threaded.call(threaded.host.act, "imoc:ana", "imoc", {"action": "note", "text": tagged("SEATNOTE")})
+        threaded.advance(60)
+        watcher = threaded.seat("observer", "cy")
+        app = seat_app(watcher)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await console_built(app, pilot)
+                await until(pilot, lambda: watcher.now == threaded.host.sim.now, "the seat to catch up")
+                screen, seen = app.screen, []
+                for pid, _key, _title in PANELS:
+                    await screen.action_show_panel(pid)
+                    screen.refresh_panels()
+                    await pilot.pause()
+                    seen.append(shown_text(screen))
+                screen._apply(act({"action": "note", "text": tagged("REFUSED")}))  # an observer's: refused
+                await pilot.pause()
+        finally:
+            watcher.quit()
+    finally:
+        threaded.close()
+    assert_shown_as_text("\n".join(seen), "SEATNOTE", "NOTE", "MESSAGE", "RUNBOOK", "LOGLINE", "HINT")
