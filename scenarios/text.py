@@ -1,47 +1,42 @@
-"""Text from outside (scenarios, journals, seats, the network) made safe to show on a terminal or a page.
+"""Text from files, seats and the network, made safe to show: one helper for every screen and terminal.
 
-One helper at every boundary: :func:`clean` turns any value into a string with no control characters
-and no terminal escape sequences, so a hostile ``\\x1b]8;;`` link, a ``\\r`` that rewrites the line or a
-NUL never reaches a screen. It does not escape markup: screens show the result as plain text (a Rich
-``Text``), never parse it.
+A scenario's briefing, a journal's note or a seat's hypothesis is data. Written to a terminal as it is,
+an escape sequence in it could recolour the screen, move the cursor, set the window title, or hide
+what follows; a carriage return could overwrite a line. :func:`clean` removes every control character
+and escape sequence and keeps the rest. Rich/Textual markup is a separate matter: show the result as a
+``Text`` (never as a markup string), so a ``[`` stays a ``[``.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["clean"]
-
-_ESCAPES = re.compile(
+_ESCAPE_SEQUENCES = re.compile(
     r"""
-    \x1b\[[0-?]*[ -/]*[@-~]?              # CSI: ESC [ parameters intermediates final (colours, cursor moves)
-    | \x9b[0-?]*[ -/]*[@-~]?              # CSI as one 8-bit C1 byte
-    | [\x1b\x9d]\].*?(?:\x07|\x1b\\|\x9c|$)   # OSC (titles, hyperlinks) up to BEL, ST or the end
-    | \x1b[PX^_].*?(?:\x1b\\|\x9c|$)      # DCS, SOS, PM, APC up to ST or the end
-    | [\x90\x98\x9e\x9f].*?(?:\x1b\\|\x9c|$)  # the same four as 8-bit C1 bytes
-    | \x1b[ -/]*[0-~]?                    # any other escape (charset switches, resets)
+    \x1b\[[0-?]*[ -/]*[@-~]?                 # CSI: colours, cursor moves, erase (ESC [ ... final)
+  | \x9b[0-?]*[ -/]*[@-~]?                   # CSI, 8-bit form
+  | [\x1b][\]PX^_].*?(?:\x07|\x1b\\|\x9c|$)  # OSC (titles, hyperlinks, clipboard), DCS, SOS, PM, APC
+  | [\x9d\x90\x98\x9e\x9f].*?(?:\x07|\x1b\\|\x9c|$)  # the same, 8-bit forms
+  | \x1b[ -/]*[0-~]?                         # any other escape (charset, keypad, reset: ESC c)
     """,
     re.VERBOSE | re.DOTALL,
 )
-"""Terminal escape sequences, removed whole (their parameters would otherwise show as text)."""
-
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-"""Bidirectional overrides: they make a line read differently from what it says."""
-_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-"""C0 and C1 control characters but tab and newline (handled on their own), DEL, bidi overrides."""
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+"""C0 and C1 controls (not tab and newline, handled apart), DEL, bidirectional overrides (text that
+reads differently than it is stored) and the Unicode line and paragraph separators."""
 
 
 def clean(text: object, *, keep_newlines: bool = False) -> str:
     """``str(text)`` with escape sequences and control characters removed, tabs as spaces.
 
-    Newlines (``\\n``, ``\\r\\n``, a lone ``\\r``) are kept as ``\\n`` when ``keep_newlines`` is set,
-    otherwise each becomes a space so the words on either side stay apart.
+    Line breaks (``\\n``, ``\\r\\n``, a lone ``\\r``) become ``\\n`` when ``keep_newlines`` is true and a
+    space otherwise, so a one-line field stays one line.
     """
-    out = str(text)
-    if out.isprintable():  # the usual case, and fast: every character removed below is unprintable
-        return out
-    out = _ESCAPES.sub("", out)
-    out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    value = str(text)
+    if value.isprintable():  # the common case: nothing to do
+        return value
+    value = _ESCAPE_SEQUENCES.sub("", value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     if not keep_newlines:
-        out = out.replace("\n", " ")
-    return _CONTROLS.sub("", out)
+        value = value.replace("\n", " ")
+    return _CONTROLS.sub("", value)
