@@ -10,6 +10,7 @@ facilitator steers the same object in-process: clock, injects, hints, rewind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections import Counter
@@ -245,7 +246,8 @@ class GameHost:
             if link is not None:
                 if link.task is not None:
                     link.task.cancel()
-                    await asyncio.gather(link.task, return_exceptions=True)
+                    with contextlib.suppress(asyncio.CancelledError):  # the host stopping cancels us too
+                        await asyncio.gather(link.task, return_exceptions=True)
                 if self.seats.get(link.label) is link:
                     del self.seats[link.label]
                     self._note(link.label, "leave", f"dropped: {link.dropped}" if link.dropped else "left")
@@ -271,6 +273,8 @@ class GameHost:
     async def _deny(self, writer, peer: str, reason: str, logged: str | None = None) -> None:
         self._refuse(peer, logged or reason)
         await self._reply(writer, {"type": "refused", "reason": reason, "fatal": True})
+        with contextlib.suppress(ConnectionError, TimeoutError):  # a few bytes: only a dead peer makes it wait
+            await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
         return None
 
     async def _seat(self, hello: Hello, writer: asyncio.StreamWriter, peer: str) -> SeatLink | None:
@@ -370,14 +374,19 @@ class GameHost:
                 if not link.state_due:
                     continue
                 link.state_due = False
-                await self._deliver(link, link.feed.delta(self.session, self.epoch, self.speed))
+                state = link.feed.delta(self.session, self.epoch, self.speed)
                 if link.feed.more:  # a snapshot in several frames: the next one as soon as this one is read
+                    await self._deliver(link, state)
                     link.owe_state()
                 elif self.sim.ended_at is None:
                     link.debrief_sent = False
+                    await self._deliver(link, state)
                 elif not link.debrief_sent:
+                    # Written together: a seat that sees the end asks for the debrief at once.
                     link.debrief_sent = True
-                    await self._deliver(link, {"type": "debrief", "debrief": self._debrief_payload()})
+                    await self._deliver(link, state, {"type": "debrief", "debrief": self._debrief_payload()})
+                else:
+                    await self._deliver(link, state)
         except SeatGone:
             return
 
@@ -388,19 +397,24 @@ class GameHost:
         log.error("sending to %s failed", link.label, exc_info=task.exception())
         link.close("the host could not send to this seat; rejoin")
 
-    async def _deliver(self, link: SeatLink, frame: dict[str, Any]) -> None:
+    async def _deliver(self, link: SeatLink, *frames: dict[str, Any]) -> None:
+        """Write ``frames`` to the seat, then wait (bounded) until it has taken them."""
+        for frame in frames:
+            await self._reply(link.writer, frame)
         try:
-            await asyncio.wait_for(self._reply(link.writer, frame), SEND_TIMEOUT)
+            await asyncio.wait_for(link.writer.drain(), SEND_TIMEOUT)
         except TimeoutError:
             link.close(f"not reading: a frame waited over {SEND_TIMEOUT:g} s", reading=False)
             raise SeatGone from None
+        except ConnectionError:
+            pass  # the seat left; its reader ends the connection
 
     @staticmethod
     async def _reply(writer: asyncio.StreamWriter, frame: dict[str, Any]) -> None:
+        """Write one frame to a connection's buffer (it never waits: delivery is waited for apart)."""
         try:
             writer.write(encode(frame))
-            await writer.drain()
-        except ConnectionError:
+        except (ConnectionError, RuntimeError):
             pass  # the seat left; its reader ends the connection
 
     def _over_cap(self, seat: str, kind: str) -> str | None:
