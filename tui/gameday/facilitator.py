@@ -208,7 +208,8 @@ class FacilitatorScreen(Screen):
                 self.notify(clean(exc), severity="error", markup=False)
                 return
             path = self.host.rewind(t)
-            self.notify(f"Rewound to {format_clock(self.host.sim.now)}; new branch {path.name}", title="Rewind")
+            message = f"Rewound to {format_clock(self.host.sim.now)}; new branch {clean(path.name)}"
+            self.notify(message, title="Rewind", markup=False)
             self.refresh_view()
 
         self.app.push_screen(PromptDialog("Rewind to simulated time (e.g. 10m, 1h5m, 300s):", "10m"), answered)
