@@ -57,6 +57,11 @@ def refusals(frames: list[dict]) -> list[str]:
         (b'{"type":"act","id":' + b"9" * 5000 + b',"action":{}}\n', "not a JSON object"),
         (b'{"type":"act","id":1,"action":{"action":"note","text":"' + b"x" * 2001 + b'"}}\n', "at most 2000"),
         (b'{"type":"act","id":1,"action":{"action":"note","text":{"a":{"b":1}}}}\n', "malformed frame: act.action"),
+        (b'{"type":"act","id":1,"action":{"action":"rate_limit","service":"x","rps":1e300}}\n', "at most 1e\\+15"),
+        (
+            b'{"type":"act","id":1,"action":{"action":"scale","service":"x","replicas":1' + b"0" * 20 + b"}}\n",
+            "at most 9",
+        ),
         (b'{"type":"look","what":"guess","detail":{}}\n', "malformed frame: look.what"),
         (b'{"type":"look","what":"panel","detail":{"type":"action"}}\n', "look.detail.type"),
         (b'{"type":"look","what":"panel","detail":{"name":"x","seat":"imoc:ana"}}\n', "look.detail.seat"),

@@ -18,7 +18,7 @@ import json
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from simulator.diagnostics.desk import ProfileRequest
 from simulator.diagnostics.profiles import CpuProfile, HeapProfile, HeapSite
@@ -65,9 +65,37 @@ LOOK_KINDS = ("console", "panel", "metric", "trace", "runbook", "log_query")
 """What a seat may say it looked at; the host's own looks (guess, profile, clock, checkpoint) are its alone."""
 
 Word = Annotated[str, StringConstraints(max_length=MAX_WORD)]
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 RequestId = Annotated[int, Field(ge=0, le=MAX_ID)]
-ActionValue = Text | bool | int | float | None | Annotated[list[Word], Field(max_length=MAX_EVIDENCE)]
+MAX_NUMBER = 1e15
+"""Largest magnitude of a number in an action (the vocabulary's own bounds are far below it)."""
+
+
+def _action_value(value: Any) -> Any:
+    """One field of an action, checked for type and size before the vocabulary reads it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_ID:
+            raise ValueError(f"a number is at most {MAX_ID:,} in size")
+        return value
+    if isinstance(value, float):
+        if abs(value) > MAX_NUMBER:
+            raise ValueError(f"a number is at most {MAX_NUMBER:g} in size")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"a text has at most {MAX_TEXT} characters")
+        return value
+    if isinstance(value, list) and len(value) <= MAX_EVIDENCE:
+        if all(isinstance(v, str) and len(v) <= MAX_WORD for v in value):
+            return value
+        raise ValueError(f"a list holds strings of at most {MAX_WORD} characters")
+    if isinstance(value, list):
+        raise ValueError(f"a list holds at most {MAX_EVIDENCE} items")
+    raise ValueError("an action's field is a text, a number, true/false, null or a list of texts")
+
+
+ActionValue = Annotated[Any, AfterValidator(_action_value)]
 """One field of an action: a scalar, or a short list of references (a hypothesis's evidence)."""
 
 
