@@ -171,6 +171,7 @@ async def test_a_seat_over_its_rate_is_refused_then_disconnected(host):
     frames = await exchange(host, hello(host, name="fast"), *[look] * 200)
     reasons = refusals(frames)
     assert any("rate limit" in r for r in reasons)
+    assert frames[-1]["fatal"] and "refused frames" in frames[-1]["reason"]
     assert sum(1 for look in host.sim.looks if look["seat"] == "tloc:fast") == links.BURST
 
 
