@@ -304,6 +304,12 @@ def test_live_game_day_fuzz(tmp_path, capsys):
 
         one_client()
         fuzzed_for = time.monotonic() - started
+        # every fuzz connection has ended: none may still hold a seat (they would fill the game day)
+        for _ in range(200):
+            leaked = live.call(lambda: sorted(set(host.seats) - {"imoc:honest"}))
+            if not leaked:
+                break
+            time.sleep(0.01)
         # the host is up: it listens, and a new seat joins and gets the current state
         assert host.listening
         late = RemoteSession("127.0.0.1", host.port, host.token, "tloc", "late").connect()
@@ -322,12 +328,14 @@ def test_live_game_day_fuzz(tmp_path, capsys):
         print(
             f"\nlive game-day fuzz: {tally.cases} cases ({tally.http} HTTP, {tally.frames_sent} frames) in "
             f"{fuzzed_for:.1f} s; {len(arrivals)} states to the honest seat, longest gap {max(gaps):.2f} s; "
-            f"tracebacks {len(tally.errors)}, hangs {len(tally.hangs)}, non-JSON replies {len(tally.bad_replies)}"
+            f"tracebacks {len(tally.errors)}, hangs {len(tally.hangs)}, non-JSON replies {len(tally.bad_replies)}, "
+            f"seats left behind {len(leaked)}"
         )
     assert tally.cases == CASES
     assert not tally.errors, tally.errors[:5]
     assert not tally.hangs, tally.hangs[:5]
     assert not tally.bad_replies, tally.bad_replies[:5]
     assert max(gaps) < MAX_GAP, max(gaps)
+    assert not leaked, leaked
     assert math.isclose(honest.now, now_host, abs_tol=30.0) or honest.finished
     assert replayed == final

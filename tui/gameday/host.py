@@ -244,6 +244,8 @@ class GameHost:
         finally:
             self._seat_tasks.discard(task)
             if link is not None:
+                link.gone = True  # the writer stops at its next turn even if a cancel goes astray
+                link.wake.set()
                 if link.task is not None:
                     link.task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):  # the host stopping cancels us too
@@ -255,7 +257,8 @@ class GameHost:
 
     async def _hello(self, reader, writer, peer: str) -> Hello | None:
         try:
-            line = await asyncio.wait_for(reader.readline(), HELLO_TIMEOUT)
+            async with asyncio.timeout(HELLO_TIMEOUT):
+                line = await reader.readline()
             frame = parse_seat_frame(line)
         except FrameError as exc:
             # The reason goes back to the connection; the feed and the log get only the host's words.
@@ -274,7 +277,8 @@ class GameHost:
         self._refuse(peer, logged or reason)
         await self._reply(writer, {"type": "refused", "reason": reason, "fatal": True})
         with contextlib.suppress(ConnectionError, TimeoutError):  # a few bytes: only a dead peer makes it wait
-            await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await writer.drain()
         return None
 
     async def _seat(self, hello: Hello, writer: asyncio.StreamWriter, peer: str) -> SeatLink | None:
@@ -364,7 +368,7 @@ class GameHost:
     async def _write_forever(self, link: SeatLink) -> None:
         """The seat's writer: its replies in order, then the current state (in bounded frames), then the debrief."""
         try:
-            while link.dropped is None:
+            while link.dropped is None and not link.gone:
                 link.busy = False
                 await link.wake.wait()
                 link.wake.clear()
@@ -402,7 +406,10 @@ class GameHost:
         for frame in frames:
             await self._reply(link.writer, frame)
         try:
-            await asyncio.wait_for(link.writer.drain(), SEND_TIMEOUT)
+            # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancel that races the drain,
+            # and the writer would outlive its connection (found by the long fuzz: seats never freed).
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await link.writer.drain()
         except TimeoutError:
             link.close(f"not reading: a frame waited over {SEND_TIMEOUT:g} s", reading=False)
             raise SeatGone from None
@@ -620,7 +627,9 @@ class GameHost:
         """Wait until every seat's writer has sent what it owes (for tests: the host itself never waits)."""
         deadline = monotonic() + timeout
         while monotonic() < deadline and any(
-            link.busy or link.replies or link.state_due for link in self.seats.values() if link.dropped is None
+            link.busy or link.replies or link.state_due
+            for link in self.seats.values()
+            if link.dropped is None and not link.gone
         ):
             await asyncio.sleep(0.005)
 

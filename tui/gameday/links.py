@@ -82,6 +82,8 @@ class SeatLink:
     """The writer is in a turn (sending); False while it waits for something to send."""
     dropped: str | None = None
     """Why the host dropped the seat (None while connected)."""
+    gone: bool = False
+    """The connection has ended (the seat left or was dropped): the writer stops."""
 
     def queue(self, frame: dict[str, Any]) -> bool:
         """Queue a reply; False when the queue is full (the seat is not reading)."""
