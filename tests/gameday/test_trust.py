@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from simulator.session.journal import read_journal
-from simulator.session.runner import replay_journal
+from simulator.session.journal_session import replay_journal
 from tests.gameday.conftest import join, settle
 from tui.gameday import host as host_module
 from tui.gameday import links
