@@ -82,6 +82,7 @@ class ConsoleScreen(Screen):
     def __init__(self, session: SessionPort) -> None:
         super().__init__()
         self.session = session
+        self.title = "Incident console"
         self._resume_speed = session.speed or 1.0
         self._hints_seen = 0
         self._messages_seen = 0

@@ -60,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, over: Screen) -> None:
         super().__init__()
         self.rows = key_help(over)
-        self.title_text = over.title or type(over).__name__
+        self.title_text = over.title or "this screen"  # never a class name
 
     def compose(self) -> ComposeResult:
         with Vertical():

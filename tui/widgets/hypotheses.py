@@ -11,6 +11,8 @@ from textual.widgets import DataTable, Input, Label, Static
 from scenarios.durations import format_clock
 from tui.widgets.common import ActionRequest, Panel, set_rows
 
+HYPOTHESIS_EXAMPLE = "what fails, where, since when, why: e.g. <service> since <change> because <mechanism>"
+"""The draft's placeholder: the shape of a hypothesis, naming no scenario's service or cause."""
 STATUS_STYLE = {"open": "$text-warning", "confirmed": "$text-success bold", "rejected": "$text-muted strike"}
 
 
@@ -30,7 +32,7 @@ class HypothesesPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Label("New hypothesis (enter to add)", classes="panel-title", markup=False)
-        yield Input(placeholder="e.g. checkout v2.5.0 leaks memory and pods are OOM-killed", id="hypothesis-text")
+        yield Input(placeholder=HYPOTHESIS_EXAMPLE, id="hypothesis-text")
         yield Static("", id="evidence")
         yield Label("Hypotheses  [c] confirm  [r] reject (selected row)", classes="panel-title", markup=False)
         yield DataTable(id="hypothesis-list", cursor_type="row", zebra_stripes=True)
