@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import DataTable, Select, TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
 from tui.port import SPEEDS, SessionPort
@@ -64,6 +64,15 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
 }
 
 
+RUN_SPEEDS = tuple(s for s in SPEEDS if s)
+
+
+def _step_speed(speed: float, step: int) -> float:
+    """The running speed ``step`` places from ``speed`` (clamped to the ends)."""
+    at = min(range(len(RUN_SPEEDS)), key=lambda i: abs(RUN_SPEEDS[i] - speed))
+    return RUN_SPEEDS[max(0, min(len(RUN_SPEEDS) - 1, at + step))]
+
+
 def tab_label(title: str, key: str) -> Content:
     """A tab's title with its key shown: the key's letter underlined in the title, else after it."""
     at = title.lower().find(key)
@@ -94,6 +103,10 @@ class ConsoleScreen(Screen):
         self._mounts: dict[str, AwaitMount] = {}
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
+        self.service_in_focus = ""
+        """The service the trainee looked at last (a row, a cell or a choice naming it): forms default to it."""
+        self._service_of: dict[str, str] = {}
+        """Service and instance names -> service, for reading a highlighted row."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -143,6 +156,8 @@ class ConsoleScreen(Screen):
         if not found or pid in self._mounts:
             await self._mount_panel(pid)
         panel = self.panel(pid)
+        if pid == "actions":
+            panel.service_hint = self.service_in_focus
         if pid == "hypotheses" and self._candidate:
             panel.set_candidate(self._candidate)
             self._candidate = ""
@@ -167,6 +182,7 @@ class ConsoleScreen(Screen):
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
         session = self.session
+        self._service_of = {}  # instances come and go (rollouts, scaling): re-read on the next look
         self._check_messages()
         self.query_one(StatusBar).show(session, self.unread)
         if self.has_panel("logs"):
@@ -264,6 +280,14 @@ class ConsoleScreen(Screen):
         self._resume_speed = speed
         self.query_one(StatusBar).show(self.session, self.unread)
 
+    def action_faster(self) -> None:
+        """Next faster clock (from a pause: the speed it had, one step up)."""
+        self.action_speed(_step_speed(self.session.speed or self._resume_speed, +1))
+
+    def action_slower(self) -> None:
+        """Next slower clock, never below 1x (space pauses)."""
+        self.action_speed(_step_speed(self.session.speed or self._resume_speed, -1))
+
     async def action_attach_evidence(self) -> None:
         reference = (await self.ensure_panel("hypotheses")).attach()
         if reference:
@@ -297,6 +321,43 @@ class ConsoleScreen(Screen):
     @on(DashboardsPanel.MetricViewed)
     def _metric_viewed(self, event: DashboardsPanel.MetricViewed) -> None:
         self.set_candidate(event.reference)
+
+    def _names(self) -> dict[str, str]:
+        if not self._service_of:
+            self._service_of = {sv.name: sv.name for sv in self.session.services()}
+            self._service_of.update({i.id: i.service for i in self.session.instances()})
+        return self._service_of
+
+    def look_at_service(self, *cells: object) -> str:
+        """The first of ``cells`` naming a service or an instance becomes the service in focus."""
+        names = self._names()
+        for cell in cells:
+            text = str(cell).split("=", 1)[-1].strip()
+            service = names.get(text)
+            if service:
+                if service != self.service_in_focus:
+                    self.service_in_focus = service
+                    if self.has_panel("actions"):
+                        self.panel("actions").service_hint = service
+                return service
+        return ""
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if 0 <= event.cursor_row < table.row_count:
+            self.look_at_service(*table.get_row_at(event.cursor_row))
+
+    @on(DataTable.CellHighlighted, "#map-grid")
+    def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        table = event.data_table
+        self.look_at_service(table.get_row_at(event.coordinate.row)[0])
+
+    @on(Select.Changed)
+    def _choice_changed(self, event: Select.Changed) -> None:
+        # Not the action form's own fields: a dependency chosen there is not where the trainee looks.
+        if not (event.select.id or "").startswith("field-") and isinstance(event.value, str):
+            self.look_at_service(event.value)
 
     @on(DataTable.RowSelected, "#resources")
     async def _instance_chosen(self, event: DataTable.RowSelected) -> None:

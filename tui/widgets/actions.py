@@ -124,6 +124,9 @@ class ActionsPanel(Panel):
                 yield Button("Apply (ctrl+s)", id="action-apply", variant="primary")
                 yield Static("", id="action-result")
 
+    service_hint = ""
+    """The service the trainee is looking at (set by the console): a required service field starts on it."""
+
     def on_mount(self) -> None:
         self.selected = ""
         self._pending: Timer | None = None
@@ -177,6 +180,17 @@ class ActionsPanel(Panel):
             return sorted(s.flags())
         return None
 
+    def _default_choice(self, field: str, choices: list[str]) -> str:
+        """The service in focus for a service field (an instance of it for an instance field), else the first."""
+        hint = self.service_hint
+        if field in ("service", "dependency") and hint in choices:
+            return hint
+        if field == "instance" and hint:
+            for inst in self.session.instances(hint):
+                if inst.id in choices:
+                    return inst.id
+        return choices[0]
+
     def select_action(self, name: str) -> None:
         """Build the form of action ``name`` from its model's fields."""
         self.selected = name
@@ -224,7 +238,7 @@ class ActionsPanel(Panel):
                 id=wid,
                 allow_blank=optional,
                 prompt="(none)" if optional else "choose",
-                value=choices[0] if not optional else Select.NULL,
+                value=Select.NULL if optional else self._default_choice(fname, choices),
             )
         elif base in (int, float):
             widget = Input(

@@ -1,0 +1,146 @@
+"""Keyboard and focus in the console (issue 14, deliverable 2): keys type in text fields, global keys work
+from lists and dropdowns, forms start on the service in focus, one set of clock keys.
+
+Key presses here are the point of each test (each costs ~40 ms), so each test presses only what it checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, Input, OptionList, Select
+
+from tui.screens.console import ConsoleScreen
+from tui.session import LocalSession
+
+SIZE = (120, 40)
+
+
+class Host(App):
+    def __init__(self, session: LocalSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def on_mount(self) -> None:
+        self.push_screen(ConsoleScreen(self.session))
+
+
+@pytest.fixture
+def session() -> LocalSession:
+    s = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    s.sim.run_until(600)
+    s.set_speed(5.0)
+    return s
+
+
+async def test_keys_type_while_a_text_field_has_focus(session):
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await screen.action_show_panel("hypotheses")
+        box = screen.query_one("#hypothesis-text", Input)
+        box.focus()
+        await pilot.pause()
+        await pilot.press("l", "d", "space", "1", "a", "plus", "c")
+        assert box.value == "ld 1a+c"
+        assert screen.active_panel == "hypotheses"
+        assert session.speed == 5.0, "no clock key fired"
+        assert any(p.acked_at is None for p in session.pages()), "a did not acknowledge"
+
+
+async def test_space_and_panel_keys_work_from_a_dropdown_and_a_list(session):
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await screen.action_show_panel("logs")
+        screen.query_one("#log-service", Select).focus()
+        await pilot.pause()
+        await pilot.press("space")
+        assert session.speed == 0.0, "space paused from a closed dropdown"
+        assert not screen.query_one("#log-service", Select).expanded
+        await pilot.press("space")
+        assert session.speed == 5.0
+        await screen.action_show_panel("actions")
+        await pilot.pause()
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("space", "d")
+        assert session.speed == 0.0, "space paused from the action list"
+        assert screen.active_panel == "dashboards"
+
+
+async def test_plus_and_minus_step_the_console_clock(session):
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("plus")
+        assert session.speed == 10.0
+        await pilot.press("minus", "minus")
+        assert session.speed == 2.0
+        await pilot.press("space", "plus")
+        assert session.speed == 5.0, "from a pause, + runs one step above the paused speed"
+
+
+async def test_the_action_form_starts_on_the_service_in_focus(session):
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        services = [sv.name for sv in session.services()]
+        await screen.action_show_panel("dashboards")
+        await pilot.pause()
+        red = screen.query_one("#red", DataTable)
+        target = services[-1]
+        red.move_cursor(row=services.index(target))
+        await pilot.pause()
+        assert screen.service_in_focus == target
+        await screen.action_show_panel("actions")
+        panel = screen.panel("actions")
+        panel.select_action("rollback_deploy")
+        await pilot.pause()
+        assert panel.form_payload()["service"] == target
+        panel.select_action("restart")
+        await pilot.pause()
+        assert panel.form_payload()["service"] == target
+        panel.select_action("drain_zone")
+        await pilot.pause()
+        assert "service" not in panel.form_payload(), "an optional service stays blank: it narrows the action"
+
+
+async def test_the_briefing_takes_the_same_clock_keys_and_names_them_alike():
+    from visible_text import screen_text
+
+    from tui.app import MisfortuneApp
+    from tui.registry import CLOCK_KEYS_TEXT
+    from tui.screens.briefing import BriefingScreen
+
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    app = MisfortuneApp(session, "briefing", clock=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        await pilot.press("4")
+        assert app.screen.speed == 10.0
+        await pilot.press("minus")
+        assert app.screen.speed == 5.0
+        assert CLOCK_KEYS_TEXT in " ".join(screen_text(app).split())
+
+
+async def test_the_console_key_list_is_the_products_grouped_by_purpose(session):
+    from tui.app import MisfortuneApp
+    from tui.screens.help import HelpScreen
+
+    app = MisfortuneApp(session, "console", clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.action_help()
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        groups = [row.group for row in help_screen.rows]
+        assert groups.index("Panels") < groups.index("Clock") < groups.index("Leaving")
+        assert groups == sorted(groups, key=groups.index), "each group in one run"
+        described = {row.description for row in help_screen.rows}
+        assert {"Logs", "Pause/resume", "Faster clock", "Speed 60x", "Acknowledge pages"} <= described
+        assert not described & {"Focus Next", "Focus Previous", "Copy selected text", "Quit the app"}
