@@ -435,7 +435,10 @@ async def test_messages_arrive_with_a_notification_an_unread_count_and_a_reply(s
         assert len(arrived) >= 2
         assert screen.unread == len(arrived)
         assert f"msgs {len(arrived)}" in str(screen.query_one("#status-bar", Static).visual)
-        assert any(n.title.startswith(arrived[0].sender) for n in app._notifications)
+        # One toast at a time (issue 14): every message is announced on the rail, the newest line toasts.
+        assert len(app._notifications) == 1
+        rail = [a.title for a in screen.query_one("#rail").announcements]
+        assert all(any(t.startswith(m.sender) for t in rail) for m in arrived)
         await screen.action_show_panel("comms")
         await pilot.pause()
         assert screen.unread == 0

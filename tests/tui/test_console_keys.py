@@ -144,3 +144,31 @@ async def test_the_console_key_list_is_the_products_grouped_by_purpose(session):
         described = {row.description for row in help_screen.rows}
         assert {"Logs", "Pause/resume", "Faster clock", "Speed 60x", "Acknowledge pages"} <= described
         assert not described & {"Focus Next", "Focus Previous", "Copy selected text", "Quit the app"}
+
+
+async def test_one_short_toast_at_a_time_and_the_rest_on_the_rail():
+    from visible_text import screen_text
+
+    from tui.screens.console import TOAST_SECONDS
+    from tui.widgets.message_rail import MessageRail
+
+    storm = LocalSession.start("retry-storm", seed=1, journal=False)  # timed messages at 9 and 19 min
+    storm.set_speed(0.0)
+    app = Host(storm)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        storm.sim.run_until(25 * 60)
+        screen.refresh_panels()
+        screen.request_action({"action": "note", "text": "looking at the retry rate"})
+        await pilot.pause()
+        arrived = storm.messages()
+        assert len(arrived) >= 2
+        toasts = list(app._notifications)
+        assert len(toasts) == 1 and toasts[0].timeout <= TOAST_SECONDS
+        assert toasts[0].title == "note", "the latest announcement is the toast"
+        rail = screen.query_one("#rail", MessageRail)
+        announced = len(arrived) + len(storm.incident_view().hints) + 1
+        assert len(rail.announcements) == announced
+        assert "looking at the retry rate" in screen_text(app).splitlines()[-2]
+        assert f"({announced - 1} earlier" in screen_text(app).splitlines()[-2]

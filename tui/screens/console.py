@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
@@ -35,6 +36,7 @@ from tui.widgets.hypotheses import HypothesesPanel
 from tui.widgets.key_line import KeyLine
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
+from tui.widgets.message_rail import Announcement, MessageRail, printable
 from tui.widgets.pager import PagerPanel, SideSummary
 from tui.widgets.profile_panel import ProfilePanel
 from tui.widgets.runbooks import RunbooksPanel
@@ -46,6 +48,8 @@ REFRESH_SECONDS = 1.0
 FIRST_PANEL = "pager"
 PREWARM_SECONDS = 0.05
 """Idle gap between two pre-warmed panel mounts, so a key press never waits behind more than one."""
+TOAST_SECONDS = 4.0
+"""How long a console toast stays (the rail keeps its line)."""
 WIDE_COLUMNS = 140
 """From this width on, the pager column stays visible beside the panels."""
 
@@ -103,6 +107,8 @@ class ConsoleScreen(Screen):
         self._mounts: dict[str, AwaitMount] = {}
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
+        self._toast: tuple[str, str, SeverityLevel] | None = None
+        """The toast to show once the current refresh is done (the last announced wins)."""
         self.service_in_focus = ""
         """The service the trainee looked at last (a row, a cell or a choice naming it): forms default to it."""
         self._service_of: dict[str, str] = {}
@@ -117,6 +123,7 @@ class ConsoleScreen(Screen):
                     with TabPane(tab_label(title, key), id=pid):
                         if pid == FIRST_PANEL:
                             yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+        yield MessageRail(id="rail")
         yield KeyLine(id="key-line")
 
     def on_mount(self) -> None:
@@ -200,6 +207,36 @@ class ConsoleScreen(Screen):
             if hasattr(self.app, "show_debrief"):
                 self.app.show_debrief()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """One toast at a time, briefly, and the same line on the message rail.
+
+        Toasts cover the panels (four of them hid the detail chart), so a new one replaces the last and
+        none stays longer than ``TOAST_SECONDS``; the rail keeps the latest line in view. Text is shown as
+        data, never markup.
+        """
+        del markup, timeout  # every console toast is plain text and short-lived
+        if self._toast is None:
+            self.call_later(self._show_toast)  # several in one refresh: only the last becomes a toast
+        self._toast = (printable(message, one_line=False), printable(title), severity)
+        for rail in self.query("#rail").results(MessageRail):
+            rail.add(Announcement(self.session.now, title, message.split("\n", 1)[0], severity))
+
+    def _show_toast(self) -> None:
+        if self._toast is None:
+            return
+        message, title, severity = self._toast
+        self._toast = None
+        self.app.clear_notifications()
+        self.app.notify(message, title=title, severity=severity, timeout=TOAST_SECONDS, markup=False)
+
     @property
     def unread(self) -> int:
         """Messages that arrived since the comms panel was last on screen."""
@@ -209,12 +246,7 @@ class ConsoleScreen(Screen):
         messages = self.session.messages()
         for message in messages[self._messages_seen :]:
             text = message.text if len(message.text) <= 120 else message.text[:119] + "…"
-            self.notify(
-                f"{text}\n[o] comms to read and reply",
-                title=f"{message.sender} ({message.channel})",
-                timeout=8,
-                markup=False,
-            )
+            self.notify(f"{text}\n[o] comms to read and reply", title=f"{message.sender} ({message.channel})")
         self._messages_seen = len(messages)
         if self.active_panel == "comms":
             self._messages_read = self._messages_seen
@@ -222,7 +254,7 @@ class ConsoleScreen(Screen):
     def _check_hints(self) -> None:
         hints = self.session.incident_view().hints
         for _, text in hints[self._hints_seen :]:
-            self.notify(text, title="Hint", timeout=15)
+            self.notify(text, title="Hint")
         self._hints_seen = len(hints)
 
     @on(TabbedContent.TabActivated, "#panels")

@@ -51,7 +51,7 @@ class HypothesesPanel(Panel):
         """Attach ``reference`` (or the current candidate) to the draft hypothesis."""
         reference = reference or self.candidate
         if not reference:
-            self.notify("Select a log line, a trace or a metric first", severity="warning")
+            self.screen.notify("Select a log line, a trace or a metric first", severity="warning")
             return None
         if reference not in self.evidence:
             self.evidence.append(reference)
@@ -88,7 +88,7 @@ class HypothesesPanel(Panel):
     def action_decide(self, op: str) -> None:
         table = self.query_one("#hypothesis-list", DataTable)
         if table.row_count == 0:
-            self.notify("No hypothesis to " + op, severity="warning")
+            self.screen.notify("No hypothesis to " + op, severity="warning")
             return
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         if key:

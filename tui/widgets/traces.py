@@ -143,7 +143,7 @@ class TracesPanel(Panel):
         """Show one trace's waterfall and journal it; False when the trace is not retained."""
         trace = self.session.trace(trace_id)
         if trace is None:
-            self.notify(f"trace {trace_id} is not retained (only sampled traces are kept)", severity="warning")
+            self.screen.notify(f"trace {trace_id} is not retained (only sampled traces are kept)", severity="warning")
             return False
         self.session.look("trace", trace_id=trace_id)
         self.query_one(Waterfall).show_trace(trace)
