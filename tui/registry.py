@@ -56,6 +56,10 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
         )
         for pid, key, title in PANELS
     ),
+    ConsoleCommand(
+        "console.panel.previous", "left_square_bracket", "step_panel(-1)", "Previous panel", False, "Panels"
+    ),
+    ConsoleCommand("console.panel.next", "right_square_bracket", "step_panel(1)", "Next panel", False, "Panels"),
     ConsoleCommand("console.ack", "a", "ack", "Acknowledge pages"),
     ConsoleCommand("console.clock.pause", "space", "toggle_pause", "Pause/resume", group="Clock"),
     *(

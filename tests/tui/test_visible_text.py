@@ -44,6 +44,7 @@ def placeholders(screen) -> list[str]:
 def test_the_checker_sees_each_kind_of_leak():
     assert leaks("mem None") and leaks("{'a': 1}") and leaks("[b]bold[/]") and leaks("[$warning]x")
     assert leaks("OOMKilled at MB") and leaks("limit MB)") and not leaks("[u] CPU  [enter] read")
+    assert not leaks("New limit in MB.") and leaks("memory -> MB") and leaks("int")
     assert leaks("Keys: ConsoleScreen") and leaks("console.panel.logs")
     assert not leaks("checkout-1 OOMKilled at 448 MB (limit 448 MB)  p99 120ms  Acknowledge pages")
     assert spoilers("e.g. checkout v2.5.0 leaks", {"checkout"}) == ["checkout"]
@@ -72,6 +73,29 @@ async def test_every_panel_of_every_scenario_reads_clean(ref):
         await app.push_screen(HelpScreen(screen))
         await pilot.pause()
         problems += [f"key list: {p}" for p in leaks(screen_text(app))]
+    assert not problems, "\n".join(problems)
+
+
+async def test_every_action_form_reads_clean():
+    """Each action's form (docstring, labels, help, placeholders) as the trainee sees it."""
+    from tui.widgets.actions import ORDER
+
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(600)
+    app = Host(session)
+    problems: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        panel = await screen.ensure_panel("actions")
+        await screen.action_show_panel("actions")
+        for name in ORDER:
+            panel.select_action(name)
+            await panel._building
+            await pilot.pause()
+            problems += [f"{name}: {p}" for p in leaks(screen_text(app))]
+            problems += [f"{name}: placeholder {p}" for p in placeholders(screen) for p in leaks(p)]
     assert not problems, "\n".join(problems)
 
 

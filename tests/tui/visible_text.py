@@ -16,7 +16,10 @@ LEAKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"\b(?:console|app|logs|actions|hypotheses|help|briefing|confirm)\.[a-z_]+\.?[a-z_0-9]*\b"),
     ),
     ("a class name", re.compile(r"\b[A-Z][a-z]+(?:Screen|Panel|Widget|View)\b")),
-    ("a unit without its number", re.compile(r"(?:^|[A-Za-z(,:]\s+)(?:MB|GB|ms)\b")),
+    ("a reST literal", re.compile(r"``")),
+    ("a Python type", re.compile(r"^\W*(?:int|float|str|bool|list|dict)\W*$")),
+    # "at 448 MB" with the number lost; "in MB" (naming the unit of a field) is fine.
+    ("a unit without its number", re.compile(r"(?:^|\b(?:at|of|to|from|by|limit|is|was)|->|=|:)\s*(?:MB|GB|ms)\b")),
 )
 """What each leak looks like on screen."""
 

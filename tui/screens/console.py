@@ -38,6 +38,7 @@ from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
 from tui.widgets.message_rail import Announcement, MessageRail, printable
 from tui.widgets.pager import PagerPanel, SideSummary
+from tui.widgets.panel_switcher import PanelSwitcher
 from tui.widgets.profile_panel import ProfilePanel
 from tui.widgets.runbooks import RunbooksPanel
 from tui.widgets.service_map import ServiceMapPanel
@@ -52,6 +53,10 @@ TOAST_SECONDS = 4.0
 """How long a console toast stays (the rail keeps its line)."""
 WIDE_COLUMNS = 140
 """From this width on, the pager column stays visible beside the panels."""
+SIDE_COLUMNS = 45
+"""The pager column's width with its border (console.tcss #side)."""
+TABS_COLUMNS = 97
+"""Columns the tab strip needs for every panel's title; narrower, the one-line switcher replaces it."""
 
 PANEL_CLASSES: dict[str, type[Panel]] = {
     "pager": PagerPanel,
@@ -116,6 +121,7 @@ class ConsoleScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
+        yield PanelSwitcher(id="switcher")
         with Horizontal(id="console-body"):
             yield SideSummary(id="side")
             with TabbedContent(id="panels", initial=FIRST_PANEL):
@@ -129,7 +135,8 @@ class ConsoleScreen(Screen):
     def on_mount(self) -> None:
         # The terminal's width is known now; waiting for the first Resize left a frame without the
         # side pager at 160 columns.
-        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
+        self._set_width_classes(self.app.size.width)
+        self.query_one(PanelSwitcher).show(FIRST_PANEL)
         self._hints_seen = len(self.session.incident_view().hints)
         self._messages_seen = self._messages_read = len(self.session.messages())  # a resumed session's
         self.refresh_panels()
@@ -137,7 +144,14 @@ class ConsoleScreen(Screen):
         self.call_after_refresh(self._prewarm)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        self._set_width_classes(self.size.width)
+
+    def _set_width_classes(self, width: int) -> None:
+        """-wide: the pager column fits beside the panels; -narrow: the tab strip does not fit, the
+        one-line switcher replaces it and panels drop what their keys already do (buttons)."""
+        wide = width >= WIDE_COLUMNS
+        self.set_class(wide, "-wide")
+        self.set_class(width - (SIDE_COLUMNS if wide else 0) < TABS_COLUMNS, "-narrow")
 
     # --- panels ------------------------------------------------------------------------------
 
@@ -260,6 +274,7 @@ class ConsoleScreen(Screen):
     @on(TabbedContent.TabActivated, "#panels")
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pid = event.pane.id or ""
+        self.query_one(PanelSwitcher).show(pid)
         if pid in PANEL_CLASSES:
             self.session.look("panel", name=pid)
             panel = await self.ensure_panel(pid)
@@ -281,8 +296,17 @@ class ConsoleScreen(Screen):
         self.action_focus_panel()
 
     def action_leave_field(self) -> None:
-        """Move focus to the tab strip, so letter keys switch panels again."""
-        self.query_one("#panels Tabs").focus()
+        """Move focus to the tab strip (the switcher when narrow), so letter keys switch panels again."""
+        if self.has_class("-narrow"):
+            self.query_one(PanelSwitcher).focus()
+        else:
+            self.query_one("#panels Tabs").focus()
+
+    async def action_step_panel(self, step: int) -> None:
+        """The previous (-1) or next (+1) panel, wrapping around."""
+        ids = [pid for pid, _key, _title in PANELS]
+        at = ids.index(self.active_panel) if self.active_panel in ids else 0
+        await self.action_show_panel(ids[(at + step) % len(ids)])
 
     def action_focus_panel(self) -> None:
         """Focus the active panel's main widget."""

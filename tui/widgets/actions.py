@@ -32,7 +32,8 @@ FORM_SETTLE_SECONDS = 0.15
 """Quiet time on the action list before the highlighted action's form is built."""
 FORM_KEYS = (
     "[b]↑↓[/] pick an action · [b]Enter[/] fill its form · [b]Tab[/]/[b]shift+Tab[/] next/previous field · "
-    "[b]Enter[/] on a choice opens it (type to jump, Enter picks) · [b]ctrl+s[/] apply · [b]Esc[/] back to the tabs"
+    "[b]Enter[/] on a choice opens it (type to jump, Enter picks) · [b]ctrl+s[/] apply · "
+    "[b]Esc[/] back to the panel keys"
 )
 """How to drive the form from the keyboard, shown above it."""
 SKIPPED_FIELDS = ("action", "at")
@@ -195,7 +196,7 @@ class ActionsPanel(Panel):
         """Build the form of action ``name`` from its model's fields."""
         self.selected = name
         model = MODELS[name]
-        doc = (model.__doc__ or "").strip()
+        doc = " ".join((model.__doc__ or "").replace("``", "").split())  # reST literals read as plain words
         warn = "  (destructive: asks for confirmation)" if name in DESTRUCTIVE_ACTIONS else ""
         self.query_one("#action-doc", Static).update(
             Content.assemble(
@@ -245,7 +246,7 @@ class ActionsPanel(Panel):
                 value="" if default is None else str(default),
                 id=wid,
                 type="integer" if base is int else "number",
-                placeholder=base.__name__,
+                placeholder="a whole number" if base is int else "a number",
             )
         elif typing.get_origin(base) is list:
             widget = Input(id=wid, placeholder="comma-separated")
@@ -256,7 +257,7 @@ class ActionsPanel(Panel):
                 placeholder="optional" if optional else "required",
             )
         label = Label(fname + ("" if optional else " *"), classes="field-label")
-        help_text = Label(info.description or "", classes="field-help", markup=False)
+        help_text = Label((info.description or "").replace("``", ""), classes="field-help", markup=False)
         return Horizontal(label, widget, help_text, classes="field-row")
 
     def form_payload(self) -> dict[str, Any]:
