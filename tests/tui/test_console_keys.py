@@ -172,3 +172,31 @@ async def test_one_short_toast_at_a_time_and_the_rest_on_the_rail():
         assert len(rail.announcements) == announced
         assert "looking at the retry rate" in screen_text(app).splitlines()[-2]
         assert f"({announced - 1} earlier" in screen_text(app).splitlines()[-2]
+
+
+async def test_at_80x24_a_numbered_switcher_replaces_the_tabs(session):
+    from textual.widgets._tabbed_content import ContentTabs
+
+    from tui.widgets.panel_switcher import PanelSwitcher
+
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        switcher = screen.query_one(PanelSwitcher)
+        assert switcher.display and not screen.query_one(ContentTabs).display
+        assert "1/11 Pager" in str(switcher.visual)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert screen.active_panel == "profiles" and "11/11 Profiles" in str(switcher.visual)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        assert screen.active_panel == "dashboards"
+        await screen.action_show_panel("hypotheses")
+        screen.query_one("#hypothesis-text", Input).focus()
+        await pilot.press("escape")
+        assert app.focused is switcher, "Esc leaves the field for the switcher, so panel keys work"
+    wide = Host(session)
+    async with wide.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert not wide.screen.query_one(PanelSwitcher).display and wide.screen.query_one(ContentTabs).display
