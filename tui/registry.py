@@ -61,6 +61,7 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
     ),
     ConsoleCommand("console.panel.next", "right_square_bracket", "step_panel(1)", "Next panel", False, "Panels"),
     ConsoleCommand("console.ack", "a", "ack", "Acknowledge pages"),
+    ConsoleCommand("console.view", "v", "view_row", "Read the selected row whole", group="Reading"),
     ConsoleCommand("console.clock.pause", "space", "toggle_pause", "Pause/resume", group="Clock"),
     *(
         ConsoleCommand(
@@ -125,7 +126,7 @@ PURPOSES: dict[str, str] = {c.id: c.group for c in COMMANDS} | {
 """Binding id -> what the key is for; ids not listed here belong to the panel or dialog that has focus."""
 HERE = "Here"
 """The group of keys that belong to what has focus (a panel, a list, a dialog)."""
-GROUP_ORDER = ("Starting", "Panels", "Incident", "Clock", HERE, "Moving around", "Leaving")
+GROUP_ORDER = ("Starting", "Panels", "Reading", "Incident", "Clock", HERE, "Moving around", "Leaving")
 
 
 def purpose(binding_id: str) -> str:

@@ -10,10 +10,12 @@ costs on each restyle, so the first frame stays small and nothing is ever rebuil
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -22,11 +24,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import DataTable, Select, TabbedContent, TabPane
+from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
 from tui.port import SPEEDS, SessionPort
 from tui.registry import PANELS, ConsoleCommands, bindings
+from tui.screens.row_detail import RowDetail, RowDetailScreen
 from tui.widgets.actions import ActionsPanel, ConfirmAction, needs_confirmation, validation_message
 from tui.widgets.changes import ChangesPanel
 from tui.widgets.common import ActionRequest, Panel
@@ -74,6 +77,7 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
 
 
 RUN_SPEEDS = tuple(s for s in SPEEDS if s)
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _step_speed(speed: float, step: int) -> float:
@@ -352,6 +356,59 @@ class ConsoleScreen(Screen):
     def action_show_hints(self) -> None:
         hints = self.session.incident_view().hints
         self.notify("\n".join(text for _, text in hints) or "No hints yet.", title="Hints", timeout=10)
+
+    def row_detail(self) -> RowDetail | None:
+        """The focused row (table row, log line, list option) as fields and text, or None."""
+        focused = self.focused
+        title = next((t for pid, _k, t in PANELS if pid == self.active_panel), "")
+        if isinstance(focused, LogView):
+            chosen = focused.selected()
+            return None if chosen is None else self._log_detail(title, *chosen)
+        if isinstance(focused, DataTable) and focused.row_count:
+            labels = [str(c.label) for c in focused.ordered_columns]
+            cells = [c.plain if isinstance(c, Text) else str(c) for c in focused.get_row_at(focused.cursor_row)]
+            fields = tuple((label or "-", cell) for label, cell in zip(labels, cells, strict=True) if cell.strip())
+            trace_id = next((c for c in cells if TRACE_ID.fullmatch(c)), "")
+            service = self.look_at_service(*cells)
+            return RowDetail(f"{title}: {cells[0] if cells else ''}", fields, trace_id=trace_id, service=service)
+        if isinstance(focused, OptionList) and focused.highlighted is not None:
+            option = focused.get_option_at_index(focused.highlighted)
+            prompt = option.prompt.plain if isinstance(option.prompt, Text) else str(option.prompt)
+            return RowDetail(title, (), text=prompt, service=self.look_at_service(prompt))
+        return None
+
+    def _log_detail(self, title: str, line: str, trace_id: str) -> RowDetail:
+        """A log line's fields (the instance's zone and version when it still runs) and its message."""
+        parts = line.split(None, 4)
+        if len(parts) < 5:
+            return RowDetail(title, (), text=line, trace_id=trace_id)
+        clock, level, service, instance, message = parts
+        if trace_id:
+            message = message.removesuffix(f" trace={trace_id}")
+        fields = [("time", clock), ("level", level), ("service", service), ("instance", instance)]
+        for inst in self.session.instances(service):
+            if inst.id == instance:
+                fields += [("zone", inst.zone), ("version", inst.version)]
+        if trace_id:
+            fields.append(("trace", trace_id))
+        return RowDetail(f"{title}: {level} {service}", tuple(fields), message, trace_id, service)
+
+    def action_view_row(self) -> None:
+        """Open the selected row whole (v); its links lead to the trace or the service's dashboards."""
+        detail = self.row_detail()
+        if detail is None:
+            self.notify("Select a row first (a list, a table or a log line)", severity="warning")
+            return
+
+        async def followed(where: str | None) -> None:
+            if where == "trace" and (await self.ensure_panel("traces")).open_trace(detail.trace_id):
+                await self.action_show_panel("traces")
+            elif where == "dashboards":
+                dashboards = await self.ensure_panel("dashboards")
+                dashboards.query_one("#detail-service", Select).value = detail.service
+                await self.action_show_panel("dashboards")
+
+        self.app.push_screen(RowDetailScreen(detail), followed)
 
     # --- messages from panels --------------------------------------------------------------------
 
