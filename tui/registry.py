@@ -61,7 +61,7 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
     ),
     ConsoleCommand("console.panel.next", "right_square_bracket", "step_panel(1)", "Next panel", False, "Panels"),
     ConsoleCommand("console.ack", "a", "ack", "Acknowledge pages"),
-    ConsoleCommand("console.view", "v", "view_row", "Read the selected row whole", group="Reading"),
+    ConsoleCommand("console.view", "v", "view_row", "Read the selected row whole", show=False, group="Reading"),
     ConsoleCommand("console.clock.pause", "space", "toggle_pause", "Pause/resume", group="Clock"),
     *(
         ConsoleCommand(

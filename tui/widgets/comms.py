@@ -30,7 +30,7 @@ class CommsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Label(
-            "Messages, newest first (Enter on one: reply with a note; an ETA question wants a status update)",
+            "Messages, newest first ([v] read whole; Enter: reply with a note; an ETA question wants a status update)",
             classes="panel-title",
             markup=False,
         )

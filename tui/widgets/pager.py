@@ -14,7 +14,7 @@ class PagerPanel(Panel):
     """Pages (newest first) and alerts; `a` on the console acknowledges every open page."""
 
     def compose(self) -> ComposeResult:
-        yield Label("Pages  [a] acknowledge", classes="panel-title", markup=False)
+        yield Label("Pages  [a] acknowledge  [v] read a row whole", classes="panel-title", markup=False)
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
