@@ -200,3 +200,44 @@ async def test_at_80x24_a_numbered_switcher_replaces_the_tabs(session):
     async with wide.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         assert not wide.screen.query_one(PanelSwitcher).display and wide.screen.query_one(ContentTabs).display
+
+
+async def test_a_new_page_rings_the_bell_and_flashes_the_status_bar(monkeypatch):
+    from tui.screens.console import page_alert_setting
+
+    assert page_alert_setting("off") == frozenset() and page_alert_setting("bell") == {"bell"}
+    assert page_alert_setting(" bell + flash ") == {"bell", "flash"}
+    monkeypatch.delenv("MISFORTUNE_PAGE_ALERT", raising=False)
+    quiet = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    quiet.set_speed(0.0)
+    app = Host(quiet)
+    rings = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.bell = lambda: rings.append(quiet.now)
+        await pilot.pause()
+        screen = app.screen
+        screen.refresh_panels()
+        assert not quiet.pages() and not rings
+        quiet.sim.run_until(600)  # the crash loop pages a few minutes in
+        screen.refresh_panels()
+        await pilot.pause()
+        assert len(rings) == 1 and screen.query_one("#status-bar").has_class("-flash")
+        screen.refresh_panels()
+        assert len(rings) == 1, "one ring per page, not per refresh"
+        await pilot.pause(2.0)
+        assert not screen.query_one("#status-bar").has_class("-flash"), "the flash is brief"
+
+
+async def test_the_page_alert_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("MISFORTUNE_PAGE_ALERT", "off")
+    s = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    s.set_speed(0.0)
+    app = Host(s)
+    rings = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.bell = lambda: rings.append(s.now)
+        await pilot.pause()
+        s.sim.run_until(600)
+        app.screen.refresh_panels()
+        await pilot.pause()
+        assert s.pages() and not rings and not app.screen.query_one("#status-bar").has_class("-flash")

@@ -10,6 +10,7 @@ costs on each restyle, so the first frame stays small and nothing is ever rebuil
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,19 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
 }
 
 
+FLASH_SECONDS = 1.5
+"""How long the status bar flashes when a page arrives."""
+PAGE_ALERT_ENV = "MISFORTUNE_PAGE_ALERT"
+"""How a page announces itself: "bell,flash" (the default), "bell", "flash" or "off"."""
+
+
+def page_alert_setting(value: str | None = None) -> frozenset[str]:
+    """The page alert switches from ``value`` (else the environment); unknown words are ignored."""
+    raw = os.environ.get(PAGE_ALERT_ENV, "bell,flash") if value is None else value
+    words = (word.strip() for word in raw.replace("+", ",").split(","))
+    return frozenset(word for word in words if word in ("bell", "flash"))
+
+
 RUN_SPEEDS = tuple(s for s in SPEEDS if s)
 TRACE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -116,6 +130,9 @@ class ConsoleScreen(Screen):
         self._mounts: dict[str, AwaitMount] = {}
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
+        self.page_alert = page_alert_setting()
+        """How a new page makes itself noticed: a set of "bell" and "flash" (empty: silent)."""
+        self._pages_seen = 0
         self._toast: tuple[str, str, SeverityLevel] | None = None
         """The toast to show once the current refresh is done (the last announced wins)."""
         self.service_in_focus = ""
@@ -142,6 +159,7 @@ class ConsoleScreen(Screen):
         self._set_width_classes(self.app.size.width)
         self.query_one(PanelSwitcher).show(FIRST_PANEL)
         self._hints_seen = len(self.session.incident_view().hints)
+        self._pages_seen = len(self.session.pages())  # a resumed session's pages rang before
         self._messages_seen = self._messages_read = len(self.session.messages())  # a resumed session's
         self.refresh_panels()
         self._timer = self.set_interval(REFRESH_SECONDS, self.refresh_panels)
@@ -218,6 +236,7 @@ class ConsoleScreen(Screen):
         if active and self.has_panel(active):
             self.panel(active).refresh_from_session()
         self._check_hints()
+        self._check_pages()
         if session.finished and not self._ended:
             self._ended = True
             if self._timer is not None:
@@ -268,6 +287,19 @@ class ConsoleScreen(Screen):
         self._messages_seen = len(messages)
         if self.active_panel == "comms":
             self._messages_read = self._messages_seen
+
+    def _check_pages(self) -> None:
+        """A page arrived: ring the terminal bell and flash the status bar, as a pager would (configurable)."""
+        count = len(self.session.pages())
+        if count <= self._pages_seen:
+            return
+        self._pages_seen = count
+        if "bell" in self.page_alert:
+            self.app.bell()
+        if "flash" in self.page_alert:
+            bar = self.query_one(StatusBar)
+            bar.add_class("-flash")
+            self.set_timer(FLASH_SECONDS, lambda: bar.remove_class("-flash"))
 
     def _check_hints(self) -> None:
         hints = self.session.incident_view().hints
