@@ -8,6 +8,7 @@ import typing
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +37,12 @@ FORM_KEYS = (
     "[b]Esc[/] back to the panel keys"
 )
 """How to drive the form from the keyboard, shown above it."""
+SEVERITY_MATRIX: tuple[tuple[str, str, str, str], ...] = (
+    ("SEV1", "service down: users cannot use it", "page", "war room within 15 min"),
+    ("SEV2", "degraded: slow or failing for some users", "page", "war room within 30 min"),
+    ("SEV3", "minor: little or no user impact", "ticket", "next business day"),
+)
+"""Severity, when it applies, how to alert, how soon to respond: shown in the severity form."""
 SKIPPED_FIELDS = ("action", "at")
 """Fields the form never shows: the discriminator and the schedule (live actions take the current time)."""
 
@@ -48,6 +55,16 @@ def action_models() -> dict[str, type]:
 
 MODELS = action_models()
 ORDER = tuple(sorted(PROCESS_ACTIONS)) + tuple(sorted(MITIGATION_ACTIONS))
+
+
+def severity_matrix() -> Text:
+    """The severity rubric as aligned lines (wraps at 80 columns without losing the columns' sense)."""
+    out = Text()
+    for sev, when, alert, respond in SEVERITY_MATRIX:
+        out.append(f"{sev}  ", style="bold")
+        out.append(f"{when}; ")
+        out.append(f"{alert}, {respond}\n", style="italic")
+    return out
 
 
 def needs_confirmation(action: Any) -> bool:
@@ -210,6 +227,8 @@ class ActionsPanel(Panel):
         rows = [
             self._field_row(fname, info) for fname, info in model.model_fields.items() if fname not in SKIPPED_FIELDS
         ]
+        if name == "set_severity":
+            rows.insert(0, Static(severity_matrix(), id="severity-matrix"))
         self._form = Vertical(*rows, classes="action-fields")
         mounting = self.query_one("#action-form").mount(self._form, before="#action-apply")
         self._building = asyncio.ensure_future(mounting())
