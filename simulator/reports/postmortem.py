@@ -127,9 +127,16 @@ def _summary(sim: Simulation, report: Report) -> str:
     effects = mitigation_effects(sim)
     if pages:
         second = f"The on-call was paged at {at(pages[0].t)}"
-        second += (
-            f" and acknowledged at {at(pages[0].acked_at)}" if pages[0].acked_at is not None else ", never acknowledged"
-        )
+        first_page = pages[0]
+        if first_page.acked_at is None:
+            second += ", never acknowledged"
+        elif first_page.escalated_at is not None and first_page.acked_at >= first_page.escalated_at:
+            second += (
+                f" and acknowledged at {at(first_page.acked_at)}, only after it escalated at "
+                f"{at(first_page.escalated_at)}"
+            )
+        else:
+            second += f" and acknowledged at {at(first_page.acked_at)}"
     else:
         second = "No page was sent"
     if effects:

@@ -86,3 +86,21 @@ async def test_an_escalation_is_answered_in_comms(session):
         await pilot.pause()
         assert screen.unread == 1
         assert screen.query_one("#rail").announcements[-1].title.startswith("@sam")
+
+
+def test_the_debrief_words_the_acknowledgement_as_it_happened(session):
+    from tui.screens.debrief import harm_markup
+
+    from dataclasses import replace
+
+    report = replace(session.sim.score(), penalties=[])  # no penalties: the line that once lied
+    assert "acknowledged in time" in harm_markup(report, "in time")
+    late = harm_markup(report, "after escalation")
+    assert "only after it escalated" in late and "in time" not in late
+    assert "never acknowledged" in harm_markup(report, "never")
+    assert "acknowledged" not in harm_markup(report, ""), "no claim without the facts (a game-day debrief)"
+
+
+def test_a_debrief_carries_the_acknowledgement(session):
+    session.end_now()
+    assert session.debrief().truth["acknowledgement"] == "never"  # paged at 10 min, nobody acked

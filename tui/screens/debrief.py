@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
+from simulator.incident.acknowledgement import WORDING as ACK_WORDING
 from simulator.incident.scoring import Report
 from simulator.reports.postmortem import postmortem_for_journal
 from simulator.session.journal import JournalError
@@ -72,10 +73,18 @@ def impact_markup(report: Report) -> str:
     return "\n".join(lines)
 
 
-def harm_markup(report: Report) -> str:
-    """Every penalty applied to the grade (harmful actions come with the reason they were harmful)."""
+def harm_markup(report: Report, acked: str = "") -> str:
+    """Every penalty applied to the grade (harmful actions come with the reason they were harmful), and how
+    the page was acknowledged (``acked``: simulator.incident.acknowledgement's outcome; unknown: not said)."""
     lines = [f"[$error]-1 grade[/] {escape(penalty)}" for penalty in report.penalties]
-    return "\n".join(lines) or "[$success]No penalties: no harmful actions, acknowledged in time.[/]"
+    clause = ACK_WORDING.get(acked, "")
+    if lines:
+        if clause and acked != "in time":
+            lines.append(f"[$warning]{escape(clause[0].upper() + clause[1:])}.[/]")
+        return "\n".join(lines)
+    if not clause or acked == "in time":
+        return "[$success]No penalties: no harmful actions" + (f", {clause}" if clause else "") + ".[/]"
+    return f"[$success]No penalties: no harmful actions.[/]\n[$warning]{escape(clause[0].upper() + clause[1:])}.[/]"
 
 
 def timeline_table(events: list[TimelineEvent]) -> Table:
@@ -264,7 +273,7 @@ class DebriefScreen(Screen):
                     yield Static(impact_markup(r), id="impact")
                 with Vertical(classes="card"):
                     yield Label("Penalties", classes="card-title")
-                    yield Static(harm_markup(r), id="penalties")
+                    yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
                 yield Static(timeline_table(d.timeline), id="timeline")
