@@ -89,9 +89,9 @@ async def test_an_escalation_is_answered_in_comms(session):
 
 
 def test_the_debrief_words_the_acknowledgement_as_it_happened(session):
-    from tui.screens.debrief import harm_markup
-
     from dataclasses import replace
+
+    from tui.screens.debrief import harm_markup
 
     report = replace(session.sim.score(), penalties=[])  # no penalties: the line that once lied
     assert "acknowledged in time" in harm_markup(report, "in time")
