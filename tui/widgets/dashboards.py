@@ -37,6 +37,17 @@ SPARK_SECONDS = 120.0
 SPARK_WIDTH = 24
 
 
+MEMORY_TREND_SECONDS = 600.0
+"""Window of each instance's memory sparkline in the resources table (which pods leak?)."""
+MEMORY_TREND_WIDTH = 16
+
+
+def memory_trend(session, inst) -> str:
+    """One instance's memory over the last minutes, on a 0-to-limit scale (a leak climbs, a restart drops)."""
+    series = session.metric(inst.service, "memory_mb", instance=inst.id, start=session.now - MEMORY_TREND_SECONDS)
+    return sparkline(series.values, MEMORY_TREND_WIDTH, 0.0, inst.memory_limit_mb or 0.0)
+
+
 def _fmt(metric: str, v: float) -> str:
     if math.isnan(v):
         return "-"
@@ -164,7 +175,16 @@ class DashboardsPanel(Panel):
             widget.add_columns("service", "split", "rate", "err %", "p99", "errors")
         for widget in self.query("#resources").results(DataTable):  # absent if torn down mid-mount
             widget.add_columns(
-                "instance", "zone", "version", "state", "cpu", "memory / limit", "pool", "restarts", "last exit"
+                "instance",
+                "zone",
+                "version",
+                "state",
+                "cpu",
+                "memory / limit",
+                f"memory {MEMORY_TREND_SECONDS / 60:.0f} min (0-limit)",
+                "pool",
+                "restarts",
+                "last exit",
             )
         self._fill_splits_select()
 
@@ -245,6 +265,7 @@ class DashboardsPanel(Panel):
                         f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
                         "$text-error bold" if mem >= 0.9 else "",
                     ),
+                    self.tone(memory_trend(s, inst), "$text-error" if mem >= 0.9 else "$text-accent"),
                     fmt_pct(inst.pool_ratio, 0),
                     self.tone(str(inst.restarts), "$text-warning bold" if inst.restarts else ""),
                     inst.last_exit or "",
