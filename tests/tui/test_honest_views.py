@@ -69,3 +69,30 @@ async def test_each_instance_shows_its_memory_trend_on_a_zero_to_limit_scale():
         assert max(BLOCKS.index(trends[i.id].strip()[-1]) for i in leaking) > max(
             BLOCKS.index(trends[i.id].strip()[-1]) for i in quiet
         ), "the leaking pods stand out against a quiet service on the same 0-limit scale"
+
+
+async def test_the_detail_chart_stands_on_zero_and_says_so():
+    from textual.app import ComposeResult
+
+    from tui.widgets.dashboards import MetricChart
+
+    class ChartHost(App):
+        def compose(self) -> ComposeResult:
+            yield MetricChart(id="chart")
+
+    app = ChartHost()
+    async with app.run_test(size=(80, 16)) as pilot:
+        chart = app.query_one(MetricChart)
+        chart.styles.height = 14
+        await pilot.pause()
+        times = tuple(float(t) for t in range(60))
+        values = tuple(1000.0 + (t % 3) for t in range(60))  # a small wobble high above zero
+        chart.plot("frontend rate (15m)", times, values, [], "rate")
+        await pilot.pause()
+        lines = str(chart.visual).splitlines()
+        assert "scale from 0/s" in lines[0]
+        rows = [line for line in lines[1:] if "█" in line or line.strip().endswith("/s")]
+        assert rows[0].split()[0] == "1,002/s", "the top row is labelled with the highest value"
+        assert rows[-1].split()[0] == "0/s", "the bottom row is labelled with the floor"
+        full = [line.count("█") for line in rows]
+        assert full[-1] == full[len(full) // 2] == 60, "bars fill down to zero: the wobble stays small"

@@ -95,9 +95,21 @@ class MetricChart(Static):
         hi = max(finite, default=1.0)
         lo = min(lo, 0.0)
         span = (hi - lo) or 1.0
-        lines: list = [Content.styled(f"{title}   last {_fmt(metric, finite[-1] if finite else math.nan)}\n", "bold")]
+        lines: list = [
+            Content.styled(f"{title}   last {_fmt(metric, finite[-1] if finite else math.nan)}", "bold"),
+            Content.styled(f"   (scale from {_fmt(metric, lo)})\n", "$text-muted"),
+        ]
         for row in range(height, 0, -1):
-            label = _fmt(metric, lo + span * row / height) if row in (height, 1) else ""
+            # Top: the highest value; middle: half way; bottom row: the floor it stands on (zero for
+            # every metric that cannot go negative), so a small change never looks like a cliff.
+            if row == height:
+                label = _fmt(metric, hi)
+            elif row == (height + 1) // 2 and height >= 5:
+                label = _fmt(metric, lo + span * row / height)
+            elif row == 1:
+                label = _fmt(metric, lo)
+            else:
+                label = ""
             cells = []
             for v in cols:
                 if math.isnan(v):
