@@ -21,6 +21,7 @@ from simulator.reports.postmortem import postmortem_for_journal
 from simulator.session.journal import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
+from tui.postmortem_draft import postmortem_path
 
 OUTCOME_TEXT = {
     "resolved": "Resolved: the fix held and you declared it",
@@ -171,12 +172,6 @@ def roles_markup(d: Debrief) -> str:
     return "\n".join(lines)
 
 
-def postmortem_path(journal_path: str) -> Path:
-    """Where the ``p`` key writes the postmortem draft: next to the journal."""
-    journal = Path(journal_path)
-    return journal.with_name(journal.stem + ".postmortem.md")
-
-
 def truth_markup(d: Debrief) -> str:
     """Root cause, five whys, red herrings: the hidden truth."""
     rc = d.root_cause
@@ -240,6 +235,7 @@ class DebriefScreen(Screen):
         Binding("q", "app.quit", "Quit to the shell", id="debrief.quit"),
         Binding("h", "app.go_home", "Home (spin again)", id="debrief.home"),
         Binding("p", "write_postmortem", "Write postmortem draft", id="debrief.postmortem"),
+        Binding("e", "edit_postmortem", "Edit the postmortem", id="debrief.edit_postmortem"),
     ]
 
     def __init__(self, debrief: Debrief) -> None:
@@ -306,6 +302,18 @@ class DebriefScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).focus()
+
+    def action_edit_postmortem(self) -> None:
+        """Open the draft in the editor: the one saved before, else the engine's (written now)."""
+        if not self.debrief.journal_path:
+            self.notify("This session has no journal, so there is no postmortem to edit.", severity="warning")
+            return
+        target = postmortem_path(self.debrief.journal_path)
+        if not target.is_file() and self.action_write_postmortem() is None:
+            return
+        from tui.screens.postmortem_editor import PostmortemEditor
+
+        self.app.push_screen(PostmortemEditor(target))
 
     def action_write_postmortem(self) -> Path | None:
         """Replay the journal and write the postmortem draft next to it; show where."""
