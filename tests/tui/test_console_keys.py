@@ -241,3 +241,15 @@ async def test_the_page_alert_can_be_turned_off(monkeypatch):
         app.screen.refresh_panels()
         await pilot.pause()
         assert s.pages() and not rings and not app.screen.query_one("#status-bar").has_class("-flash")
+
+
+async def test_the_profiles_picker_starts_on_the_service_in_focus(session):
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.look_at_service("payments")
+        await screen.action_show_panel("profiles")
+        await pilot.pause()
+        chosen = screen.panel("profiles").instance
+        assert chosen in {i.id for i in session.instances("payments")}

@@ -199,7 +199,7 @@ class ConsoleScreen(Screen):
         if not found or pid in self._mounts:
             await self._mount_panel(pid)
         panel = self.panel(pid)
-        if pid == "actions":
+        if pid in ("actions", "profiles"):
             panel.service_hint = self.service_in_focus
         if pid == "hypotheses" and self._candidate:
             panel.set_candidate(self._candidate)
