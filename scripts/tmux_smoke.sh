@@ -52,8 +52,18 @@ COLS=120
 ROWS=40
 start() {
   tmux kill-session -t "$SESSION" 2>/dev/null || true
-  tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
-    "env MISFORTUNE_HOME='$HOME_DIR' TERM=xterm-256color $*; echo '[exited' \$?']'; sleep 30"
+  # Killing the last session stops the tmux server; a client arriving while it shuts down gets "server
+  # exited unexpectedly", so try again a few times.
+  local tries=0
+  until tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
+    "env MISFORTUNE_HOME='$HOME_DIR' TERM=xterm-256color $*; echo '[exited' \$?']'; sleep 30"; do
+    tries=$((tries + 1))
+    if ((tries >= 5)); then
+      echo "tmux_smoke: tmux would not start a session" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
 }
 
 # --- 1. briefing -> console -> debrief, at 120x40 and again at 80x24 (keys only) -------------------
