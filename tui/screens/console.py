@@ -128,6 +128,9 @@ class ConsoleScreen(Screen):
         self._ended = False
         self._timer: Timer | None = None
         self._mounts: dict[str, AwaitMount] = {}
+        self._built: dict[str, Panel] = {}
+        """Every panel created so far, by id: a DOM query by id walks the whole screen (~1 ms each, a
+        dozen per panel switch), a dict lookup does not."""
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
         self.page_alert = page_alert_setting()
@@ -149,11 +152,12 @@ class ConsoleScreen(Screen):
                 for pid, key, title in PANELS:
                     with TabPane(tab_label(title, key), id=pid):
                         if pid == FIRST_PANEL:
-                            yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+                            yield self._built.setdefault(pid, PANEL_CLASSES[pid](self.session, id=f"panel-{pid}"))
         yield MessageRail(id="rail")
         yield KeyLine(id="key-line")
 
     def on_mount(self) -> None:
+        self._tabs = self.query_one("#panels", TabbedContent)
         # The terminal's width is known now; waiting for the first Resize left a frame without the
         # side pager at 160 columns.
         self._set_width_classes(self.app.size.width)
@@ -179,24 +183,23 @@ class ConsoleScreen(Screen):
 
     def panel(self, pid: str) -> Any:
         """The panel ``pid``; it must have been built (see :meth:`ensure_panel`)."""
-        return self.query_one(f"#panel-{pid}", PANEL_CLASSES[pid])
+        return self._built[pid]
 
     def has_panel(self, pid: str) -> bool:
         """True once panel ``pid`` is mounted and composed."""
-        found = self.query(f"#panel-{pid}")
-        return bool(found) and found.first().is_mounted
+        panel = self._built.get(pid)
+        return panel is not None and panel.is_mounted
 
     def _mount_panel(self, pid: str) -> AwaitMount:
         mounting = self._mounts.get(pid)
         if mounting is None:
-            panel = PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+            panel = self._built[pid] = PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
             mounting = self._mounts[pid] = self.query_one(f"TabPane#{pid}", TabPane).mount(panel)
         return mounting
 
     async def ensure_panel(self, pid: str) -> Any:
         """Panel ``pid``, built now if the pre-warming has not reached it yet."""
-        found = self.query(f"#panel-{pid}")
-        if not found or pid in self._mounts:
+        if pid not in self._built or pid in self._mounts:
             await self._mount_panel(pid)
         panel = self.panel(pid)
         if pid in ("actions", "profiles"):
@@ -209,7 +212,7 @@ class ConsoleScreen(Screen):
     async def _prewarm(self) -> None:
         """Build the next panel not built yet, then come back on idle for the one after."""
         for pid, _key, _title in PANELS:
-            if pid not in self._mounts and not self.query(f"#panel-{pid}"):
+            if pid not in self._built:
                 await self._mount_panel(pid)
                 if not self.is_attached:  # the console closed meanwhile
                     return
@@ -220,7 +223,7 @@ class ConsoleScreen(Screen):
 
     @property
     def active_panel(self) -> str:
-        return self.query_one("#panels", TabbedContent).active
+        return self._tabs.active
 
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
@@ -328,7 +331,7 @@ class ConsoleScreen(Screen):
     async def action_show_panel(self, pid: str) -> None:
         """Switch to panel ``pid`` (building it if needed) and focus its main widget."""
         await self.ensure_panel(pid)
-        self.query_one("#panels", TabbedContent).active = pid
+        self._tabs.active = pid
         self.action_focus_panel()
 
     def action_leave_field(self) -> None:
