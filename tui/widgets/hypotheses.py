@@ -71,7 +71,8 @@ class HypothesesPanel(Panel):
         parts.append(Content.styled("\nSelected: ", "bold"))
         parts.append(self.candidate or Content.styled("nothing (pick a log line, trace or metric)", "$text-muted"))
         parts.append(Content.styled("   ctrl+e attach · del clear", "$text-muted"))
-        self.query_one("#evidence", Static).update(Content.assemble(*parts))
+        for widget in self.query("#evidence").results(Static):  # absent if torn down mid-mount
+            widget.update(Content.assemble(*parts))
 
     @on(Input.Submitted, "#hypothesis-text")
     def _add(self, event: Input.Submitted) -> None:
