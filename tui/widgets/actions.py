@@ -149,7 +149,8 @@ class ActionsPanel(Panel):
         self.selected = ""
         self._pending: Timer | None = None
         self._building: asyncio.Task | None = None
-        self.select_action("ack")
+        if self.query("#action-form"):  # absent if torn down mid-mount (the app closing while pre-warming)
+            self.select_action("ack")
 
     @on(OptionList.OptionHighlighted, "#action-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -198,7 +198,8 @@ class DashboardsPanel(Panel):
                 "restarts",
                 "last exit",
             )
-        self._fill_splits_select()
+        if self.query("#detail-split"):  # absent if torn down mid-mount
+            self._fill_splits_select()
 
     def _fill_splits_select(self) -> None:
         service = self.query_one("#detail-service", Select).value

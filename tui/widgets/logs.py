@@ -31,7 +31,8 @@ class LogsPanel(Panel):
         self._places_offered = 0
         for widget in self.query("#log-service").results(Select):  # absent if torn down mid-mount
             widget.set_options([(s.name, s.name) for s in self.session.services()])
-        self._show_status()
+        if self.query(LogView):  # absent if torn down mid-mount
+            self._show_status()
 
     @property
     def view(self) -> LogView:
