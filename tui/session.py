@@ -14,11 +14,10 @@ from typing import Any
 from scenarios import load_by_ref, load_scenario, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
-from simulator.incident.scoring import Report
-from simulator.reports.facts import investigation, questions
-from simulator.session.journal import Journal, JournalError, read_journal
-from simulator.session.simulation import TOOL_VERSION, Simulation
-from simulator.telemetry.series import Series
+from simulator.incident import Report
+from simulator.reports import investigation, questions
+from simulator.session import TOOL_VERSION, Journal, JournalError, Simulation, read_journal
+from simulator.telemetry import Series
 from simulator.views import ActionResult, TimelineEvent
 from tui.port import SPEEDS, Briefing, Debrief
 

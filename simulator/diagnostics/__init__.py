@@ -6,3 +6,25 @@ desk that takes them in simulated time (``desk``).
 
 May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry``.
 """
+
+from simulator.diagnostics.desk import CPU_SECONDS, DEFAULT_CPU_SECONDS, PROFILE_KINDS, ProfileDesk, ProfileRequest
+from simulator.diagnostics.profiles import CpuProfile, HeapProfile, HeapSite, ProfileError
+from simulator.diagnostics.text import flame_rows, render
+from simulator.diagnostics.threads import CrashReport, ThreadDump, ThreadGroup
+
+__all__ = [
+    "CPU_SECONDS",
+    "DEFAULT_CPU_SECONDS",
+    "PROFILE_KINDS",
+    "CpuProfile",
+    "CrashReport",
+    "HeapProfile",
+    "HeapSite",
+    "ProfileDesk",
+    "ProfileError",
+    "ProfileRequest",
+    "ThreadDump",
+    "ThreadGroup",
+    "flame_rows",
+    "render",
+]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scenarios.language.events import (
     BadConfig,
@@ -29,15 +29,42 @@ from scenarios.language.events import (
     TrafficSurge,
     ZoneOutage,
 )
+from scenarios.language.scenario import Scenario
 from simulator.diagnostics.frames import ServiceFrames, camel
 from simulator.telemetry.logs import routes_of
-from simulator.world.state import RUNNING, Instance
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from simulator.telemetry.series import Series
+from simulator.views import LogRecord
+from simulator.world.faults import FaultBook
+from simulator.world.state import RUNNING, Instance, World
 
 SAMPLE_HZ = 100
 """Samples per second of one fully busy core (the usual profiler default)."""
+
+
+class ProfiledSystem(Protocol):
+    """What the profilers read of a running session (``Simulation`` is one): the world and its faults,
+    the instance series and the logs, the seed for the jitter."""
+
+    seed: int
+    scenario: Scenario
+    world: World
+    faults: FaultBook
+
+    @property
+    def now(self) -> float: ...
+
+    def metric(
+        self,
+        service: str,
+        metric: str,
+        zone: str | None = None,
+        version: str | None = None,
+        instance: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Series: ...
+
+    def logs(self, **filters: Any) -> list[LogRecord]: ...
 
 
 class ProfileError(ValueError):
@@ -151,7 +178,7 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def jitter(sim: Simulation, *parts: object) -> float:
+def jitter(sim: ProfiledSystem, *parts: object) -> float:
     """A stable number in [-1, 1] for (seed, parts): profile noise without touching any random stream."""
     digest = hashlib.sha256(":".join([str(sim.seed), *map(str, parts)]).encode()).digest()
     return int.from_bytes(digest[:4], "big") / 0xFFFFFFFF * 2.0 - 1.0
@@ -160,7 +187,7 @@ def jitter(sim: Simulation, *parts: object) -> float:
 # --- what is happening to an instance --------------------------------------------------------
 
 
-def affects(sim: Simulation, fault: Any, inst: Instance) -> bool:
+def affects(sim: ProfiledSystem, fault: Any, inst: Instance) -> bool:
     """Whether an active fault acts on this instance itself (as FaultBook.refresh decides)."""
     if isinstance(fault, TrafficSurge):
         return inst.service == sim.scenario.entry_service
@@ -181,7 +208,7 @@ def affects(sim: Simulation, fault: Any, inst: Instance) -> bool:
     return False
 
 
-def own_faults(sim: Simulation, inst: Instance) -> list[Any]:
+def own_faults(sim: ProfiledSystem, inst: Instance) -> list[Any]:
     """Active faults acting on the instance."""
     return [f for f in sim.faults.active if affects(sim, f, inst)]
 
@@ -203,7 +230,7 @@ def hot_frames(frames: ServiceFrames, fault: Any) -> tuple[str, ...]:
     return (hot, *default[1:]) if hot else default
 
 
-def require_running(sim: Simulation, instance_id: str) -> Instance:
+def require_running(sim: ProfiledSystem, instance_id: str) -> Instance:
     """The live, running, reachable instance, or a ProfileError saying why not."""
     inst = sim.world.instance(instance_id)
     if inst is None:
@@ -219,7 +246,7 @@ def require_running(sim: Simulation, instance_id: str) -> Instance:
     return inst
 
 
-def window_mean(sim: Simulation, inst: Instance, metric: str, start: float, end: float, fallback: float) -> float:
+def window_mean(sim: ProfiledSystem, inst: Instance, metric: str, start: float, end: float, fallback: float) -> float:
     """Mean of an instance series over a window (its current value if the window has no samples)."""
     values = [
         v for v in sim.metric(inst.service, metric, instance=inst.id, start=start, end=end).values if not math.isnan(v)
@@ -227,7 +254,7 @@ def window_mean(sim: Simulation, inst: Instance, metric: str, start: float, end:
     return sum(values) / len(values) if values else fallback
 
 
-def dependency_calls(sim: Simulation, inst: Instance) -> list[tuple[str, str, float, float, bool]]:
+def dependency_calls(sim: ProfiledSystem, inst: Instance) -> list[tuple[str, str, float, float, bool]]:
     """Per dependency the instance calls: (name, kind, calls per request, ms per request, certificate expired)."""
     world = sim.world
     s = world.services[inst.service]
@@ -257,7 +284,7 @@ def gc_factor(inst: Instance) -> float:
     return (1.0 + 6.0 * max(0.0, ratio - 0.5) / 0.5) * inst.pressure
 
 
-def cpu_weights(sim: Simulation, inst: Instance) -> dict[tuple[str, ...], float]:
+def cpu_weights(sim: ProfiledSystem, inst: Instance) -> dict[tuple[str, ...], float]:
     """Relative on-CPU time per stack for the instance's current state."""
     world = sim.world
     s = world.services[inst.service]
@@ -335,7 +362,7 @@ def cpu_weights(sim: Simulation, inst: Instance) -> dict[tuple[str, ...], float]
     return weights
 
 
-def _surge_route(sim: Simulation, inst: Instance, faults: list[Any]) -> tuple[str, float] | None:
+def _surge_route(sim: ProfiledSystem, inst: Instance, faults: list[Any]) -> tuple[str, float] | None:
     """The route a traffic surge hammers and its extra share of the instance's requests."""
     for fault in faults:
         if isinstance(fault, TrafficSurge):
@@ -346,7 +373,7 @@ def _surge_route(sim: Simulation, inst: Instance, faults: list[Any]) -> tuple[st
     return None
 
 
-def cpu_profile(sim: Simulation, instance_id: str, seconds: float) -> CpuProfile:
+def cpu_profile(sim: ProfiledSystem, instance_id: str, seconds: float) -> CpuProfile:
     """A CPU profile of the window of ``seconds`` that ends now."""
     inst = require_running(sim, instance_id)
     end = sim.now
@@ -375,7 +402,7 @@ def _apportion(weights: dict[tuple[str, ...], float], total: int) -> tuple[tuple
 # --- heap --------------------------------------------------------------------------------------
 
 
-def heap_profile(sim: Simulation, instance_id: str, seconds: float = 300.0) -> HeapProfile:
+def heap_profile(sim: ProfiledSystem, instance_id: str, seconds: float = 300.0) -> HeapProfile:
     """Live memory by allocation site now, with growth measured over the last ``seconds``."""
     inst = require_running(sim, instance_id)
     s = sim.world.services[inst.service]
@@ -419,7 +446,7 @@ def heap_profile(sim: Simulation, instance_id: str, seconds: float = 300.0) -> H
     )
 
 
-def _growth(sim: Simulation, inst: Instance, start: float, end: float) -> float:
+def _growth(sim: ProfiledSystem, inst: Instance, start: float, end: float) -> float:
     """MB per minute the instance's memory grew over the window (its leak rate if no samples yet)."""
     series = sim.metric(inst.service, "memory_mb", instance=inst.id, start=start, end=end)
     points = [(t, v) for t, v in zip(series.times, series.values, strict=True) if not math.isnan(v)]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scenarios.durations import format_clock
 from scenarios.language.events import BadConfig, BadDeploy, BadFlag, Latency, MemoryLeak, PoolLeak
 from simulator.diagnostics.frames import NATIVE_STATE, ServiceFrames
 from simulator.diagnostics.profiles import (
+    ProfiledSystem,
     ProfileError,
     _rounded,
     dependency_calls,
@@ -27,9 +28,6 @@ from simulator.diagnostics.profiles import (
 from simulator.telemetry.logs import routes_of
 from simulator.world.faults import DISK_FULL_MESSAGE
 from simulator.world.model import queue_factor
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
 
 STATES = ("RUNNABLE", "BLOCKED", "WAITING", "TIMED_WAITING")
 """Canonical thread states (Java's names); each runtime's dump also shows its own name for them."""
@@ -113,7 +111,7 @@ class CrashReport:
         return _rounded(asdict(self))
 
 
-def thread_dump(sim: Simulation, instance_id: str) -> ThreadDump:
+def thread_dump(sim: ProfiledSystem, instance_id: str) -> ThreadDump:
     """A thread dump of the instance now."""
     inst = require_running(sim, instance_id)
     world = sim.world
@@ -216,7 +214,7 @@ def _whole(x: float) -> int:
     return max(int(math.floor(x + 0.5)), 1) if x > 0.05 else 0
 
 
-def crash_report(sim: Simulation, instance_id: str) -> CrashReport:
+def crash_report(sim: ProfiledSystem, instance_id: str) -> CrashReport:
     """The instance's last exit: what killed it, what it logged last, where it was."""
     inst = sim.world.instance(instance_id)
     if inst is None:

@@ -5,3 +5,10 @@ action dispatcher (``actions``), the resolution judge (``resolution``) and the s
 
 May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry``.
 """
+
+from simulator.incident.actions import ActionDispatcher
+from simulator.incident.process import IncidentState, SliTracker
+from simulator.incident.resolution import ResolutionJudge
+from simulator.incident.scoring import Report
+
+__all__ = ["ActionDispatcher", "IncidentState", "Report", "ResolutionJudge", "SliTracker"]

@@ -10,15 +10,19 @@ under load, a dead zone put back in rotation) and from the scenario's traps.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import simpy
 
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
+from scenarios.language.scenario import Scenario
+from simulator.incident.process import IncidentState
+from simulator.incident.resolution import ResolutionJudge
+from simulator.telemetry.alerts import AlertEngine
 from simulator.views import ActionResult, MessageView
-from simulator.world.cluster import DRAIN_DELAY
-from simulator.world.state import ServiceState
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from simulator.world.cluster import DRAIN_DELAY, Cluster
+from simulator.world.faults import FaultBook
+from simulator.world.state import ServiceState, World
 
 EDGE_PROPAGATION = 5.0  # rate limits and shedding rules reach the edge proxies
 FLAG_PROPAGATION = 10.0  # services poll the flag service
@@ -28,6 +32,28 @@ CERT_RENEWAL = 120.0  # issue, deploy, reload
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
 
 
+class ActionSession(Protocol):
+    """What actions reach in a running session (``Simulation`` is one): the world and the cluster that
+    changes it, the faults, alerts and incident state, the judge of a resolve, and the session's own
+    flag, hint and message controls."""
+
+    env: simpy.Environment
+    scenario: Scenario
+    world: World
+    cluster: Cluster
+    incident: IncidentState
+    alerts: AlertEngine
+    faults: FaultBook
+    judge: ResolutionJudge
+    injected_alerts: set[str]
+
+    def set_flag(self, name: str, enabled: bool) -> None: ...
+
+    def release_hint(self, text: str) -> bool: ...
+
+    def deliver_message(self, view: MessageView) -> None: ...
+
+
 class Rejected(Exception):
     """An action the world refuses; the message says why and what would work."""
 
@@ -35,7 +61,7 @@ class Rejected(Exception):
 class ActionDispatcher:
     """Routes each action to its handler; records timeline, harm and results."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: ActionSession) -> None:
         self.sim = sim
         self.env = sim.env
         self.world = sim.world

@@ -5,3 +5,39 @@ Owns the Markdown postmortem (``postmortem``), the facts and review it is built 
 
 May import every other wing; reads finished sessions only.
 """
+
+from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer, investigation, questions
+from simulator.reports.history import (
+    UNPLAYED_WEAKNESS,
+    Attempt,
+    HistoryError,
+    attempt_from_journal,
+    fault_class,
+    history_path,
+    open_history_recovering,
+    readiness,
+    rebuild,
+    record_debrief,
+    weakness,
+)
+from simulator.reports.postmortem import postmortem_for_journal
+
+__all__ = [
+    "UNPLAYED_WEAKNESS",
+    "Attempt",
+    "EvidenceFinding",
+    "HistoryError",
+    "PathStep",
+    "QuestionAnswer",
+    "attempt_from_journal",
+    "fault_class",
+    "history_path",
+    "investigation",
+    "open_history_recovering",
+    "postmortem_for_journal",
+    "questions",
+    "readiness",
+    "rebuild",
+    "record_debrief",
+    "weakness",
+]

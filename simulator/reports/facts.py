@@ -19,12 +19,38 @@ How a look "finds" a piece of evidence (deliberately simple, so a trainee can se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scenarios.language.actions import MITIGATION_ACTIONS
+from scenarios.language.scenario import Scenario
+from simulator.incident.process import IncidentState
+from simulator.views import ChangeRecord, Operation, PageView, TimelineEvent, Trace
 
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+
+class FinishedSession(Protocol):
+    """What reports read of a played session (``Simulation`` is one): its read-only queries."""
+
+    scenario: Scenario
+    incident: IncidentState
+    ended_at: float | None
+
+    @property
+    def now(self) -> float: ...
+
+    def timeline(self) -> list[TimelineEvent]: ...
+
+    def change_log(self) -> list[ChangeRecord]: ...
+
+    def operation_list(self) -> list[Operation]: ...
+
+    def pages(self) -> list[PageView]: ...
+
+    def service_names(self) -> list[str]: ...
+
+    def zones(self) -> list[str]: ...
+
+    def trace(self, trace_id: str) -> Trace | None: ...
+
 
 ANSWERING_ACTIONS = ("status_update", "note")
 """Trainee actions that answer a stakeholder's question (posted after the question arrived)."""
@@ -113,7 +139,7 @@ def _overlaps(match: str | None, text: Any) -> bool:
     return a in b or b in a
 
 
-def look_finds(sim: Simulation, evidence: dict[str, Any], look: dict[str, Any]) -> bool:
+def look_finds(sim: FinishedSession, evidence: dict[str, Any], look: dict[str, Any]) -> bool:
     """True when ``look`` finds ``evidence`` (see the module docstring for the rules)."""
     kind, service, match = evidence.get("kind"), evidence.get("service"), evidence.get("match")
     what = look.get("what")
@@ -161,7 +187,7 @@ def look_finds(sim: Simulation, evidence: dict[str, Any], look: dict[str, Any]) 
     return False
 
 
-def investigation(sim: Simulation, looks: list[dict[str, Any]]) -> tuple[list[PathStep], list[EvidenceFinding]]:
+def investigation(sim: FinishedSession, looks: list[dict[str, Any]]) -> tuple[list[PathStep], list[EvidenceFinding]]:
     """The investigation path (looks in time order) and, per named evidence, the first look that found it."""
     ordered = sorted(
         (look for look in looks if look.get("what") not in ("checkpoint", "clock")),
@@ -198,7 +224,7 @@ def investigation(sim: Simulation, looks: list[dict[str, Any]]) -> tuple[list[Pa
     return steps, findings
 
 
-def questions(sim: Simulation) -> list[QuestionAnswer]:
+def questions(sim: FinishedSession) -> list[QuestionAnswer]:
     """Stakeholder questions that arrived before the session ended, each with its first answer."""
     end = sim.ended_at if sim.ended_at is not None else sim.now
     answers = [e for e in sim.timeline() if e.source != "system" and e.kind in ANSWERING_ACTIONS]
@@ -228,7 +254,7 @@ def _answer_text(text: str) -> str:
     return text
 
 
-def mitigation_effects(sim: Simulation) -> list[MitigationEffect]:
+def mitigation_effects(sim: FinishedSession) -> list[MitigationEffect]:
     """Each accepted mitigation with the moment it took effect.
 
     An operation it started (a rollout, a config push) gives ``finished_at``; otherwise the first

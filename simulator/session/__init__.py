@@ -5,3 +5,29 @@ Owns ``Simulation`` (``simulation``), the JSONL journal (``journal``), headless 
 
 May import every wing before it: ``world``, ``telemetry``, ``diagnostics``, ``incident``.
 """
+
+from simulator.session.inspect import SHOW, InspectError, collect, inspect_text
+from simulator.session.inspect import inspect as inspect_data  # ``inspect`` is also the submodule's name
+from simulator.session.journal import Journal, JournalData, JournalError, read_journal
+from simulator.session.runner import SessionError, replay_journal, run_session
+from simulator.session.simulation import TOOL_VERSION, Simulation
+from simulator.session.verify import Check, verify_scenarios
+
+__all__ = [
+    "SHOW",
+    "TOOL_VERSION",
+    "Check",
+    "InspectError",
+    "Journal",
+    "JournalData",
+    "JournalError",
+    "SessionError",
+    "Simulation",
+    "collect",
+    "inspect_data",
+    "inspect_text",
+    "read_journal",
+    "replay_journal",
+    "run_session",
+    "verify_scenarios",
+]

@@ -99,11 +99,11 @@ class Simulation:
         self._place_initial_instances()
         self._apply_history()
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
-        self.cluster.faults = self.faults
+        self.cluster.fault_effects = self.faults.refresh
         self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
         for inst in self.world.all_instances():
             self.faults.refresh(inst)
-        self.judge = ResolutionJudge(self)
+        self.judge = ResolutionJudge(scenario, self.world, self.sli, self.env)
         self.dispatcher = ActionDispatcher(self)
         self.profiler = ProfileDesk(self)
         self._start_noise()

@@ -5,3 +5,10 @@ Owns the ring-buffer series store (``series``), the metrics recorder (``recorder
 
 May import: ``scenarios``, ``simulator.views`` and ``simulator.world``.
 """
+
+from simulator.telemetry.logs import LogGenerator, LogStore
+from simulator.telemetry.recorder import MetricsRecorder, split_name
+from simulator.telemetry.series import Series
+from simulator.telemetry.traces import TraceGenerator, TraceStore
+
+__all__ = ["LogGenerator", "LogStore", "MetricsRecorder", "Series", "TraceGenerator", "TraceStore", "split_name"]

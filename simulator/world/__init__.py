@@ -6,3 +6,10 @@ cluster operations that change instances over simulated time (``cluster``), the 
 
 May import: ``scenarios`` (the language) and ``simulator.views``. Imports no other wing.
 """
+
+from simulator.world.cluster import Cluster
+from simulator.world.faults import FaultBook
+from simulator.world.model import TickModel
+from simulator.world.state import Instance, ServiceState, World
+
+__all__ = ["Cluster", "FaultBook", "Instance", "ServiceState", "TickModel", "World"]

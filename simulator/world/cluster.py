@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from simulator.telemetry.logs import LogGenerator
 from simulator.views import ChangeRecord
+from simulator.world.events import EventLog, Timeline
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
-    from simulator.world.faults import FaultBook
     from simulator.world.rng import RandomStreams
 
 BACKOFF_START = 10.0
@@ -59,11 +58,11 @@ class Cluster:
         self,
         env: simpy.Environment,
         world: World,
-        logs: LogGenerator,
+        logs: EventLog,
         rng: RandomStreams,
         changes: list[ChangeRecord],
         operations: OperationTracker,
-        timeline: Callable[[float, str, str], None],
+        timeline: Timeline,
     ) -> None:
         self.env = env
         self.world = world
@@ -72,7 +71,9 @@ class Cluster:
         self.changes = changes
         self.operations = operations
         self.timeline = timeline
-        self.faults: FaultBook | None = None
+        self.fault_effects: Callable[[Instance], None] | None = None
+        """Recomputes an instance's fault effects after it boots or reloads its config (the session
+        wires the fault book's ``refresh`` here, so the cluster and the faults need not know each other)."""
         self._rollout_token: dict[str, int] = {}
 
     # --- instances ---------------------------------------------------------------------------
@@ -107,8 +108,8 @@ class Cluster:
         inst.started_at = self.env.now
         inst.memory = s.spec.memory.base * (0.95 + 0.1 * self.rng.random())
         inst.pid = self.rng.randint(7, 4000)
-        if self.faults is not None:
-            self.faults.refresh(inst)
+        if self.fault_effects is not None:
+            self.fault_effects(inst)
         if ready_now:
             inst.state = RUNNING
             inst.ready = True
@@ -170,7 +171,7 @@ class Cluster:
         if inst.generation == generation and inst.broken_since is not None and not inst.ejected:
             inst.ejected = True
             inst.ready = inst.state == RUNNING and inst.ready
-            self.logs.store.add(
+            self.logs.emit_component(
                 self.env.now,
                 "WARN",
                 inst.service,
@@ -382,8 +383,8 @@ class Cluster:
                 return
             if inst in s.instances and inst.config != revision:
                 inst.config = revision
-                if self.faults is not None:
-                    self.faults.refresh(inst)
+                if self.fault_effects is not None:
+                    self.fault_effects(inst)
                 self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
             op["done"] += 1
         op["finished_at"] = self.env.now

@@ -21,11 +21,16 @@ from scenarios.durations import format_clock, format_duration, parse_duration
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
-from simulator.incident.scoring import Report
-from simulator.session.journal import JournalError
-from simulator.session.runner import SessionError, replay_journal, run_session
-from simulator.session.simulation import Simulation
-from simulator.session.verify import Check, verify_scenarios
+from simulator.incident import Report
+from simulator.session import (
+    Check,
+    JournalError,
+    SessionError,
+    Simulation,
+    replay_journal,
+    run_session,
+    verify_scenarios,
+)
 from simulator.views import ActionResult
 
 EXIT_OK = 0

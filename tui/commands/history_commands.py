@@ -15,17 +15,17 @@ from rich.console import Console
 from rich.table import Table
 
 from scenarios.durations import format_duration
-from simulator.reports.history import (
+from simulator.reports import (
     Attempt,
     HistoryError,
     attempt_from_journal,
     history_path,
     open_history_recovering,
+    postmortem_for_journal,
     readiness,
     rebuild,
 )
-from simulator.reports.postmortem import postmortem_for_journal
-from simulator.session.journal import JournalError
+from simulator.session import JournalError
 from tui.session import journals_dir
 
 EXIT_OK = 0

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from scenarios.durations import format_duration, parse_duration
-from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS
-from simulator.session.inspect import SHOW, InspectError, collect, inspect, inspect_text
-from simulator.session.runner import SessionError, run_session
+from simulator.diagnostics import DEFAULT_CPU_SECONDS
+from simulator.session import SHOW, InspectError, SessionError, collect, inspect_text, run_session
+from simulator.session import inspect_data as inspect
 from tui.commands.headless import load_inputs
 
 EXIT_OK = 0

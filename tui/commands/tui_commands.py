@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from scenarios.loader import ScenarioError
-from simulator.session.journal import JournalError
+from simulator.session import JournalError
 from tui.port import SPEEDS
 
 EXIT_INVALID = 2

@@ -21,10 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import ProfileError
-from simulator.session.journal import Journal, read_journal
-from simulator.session.simulation import Simulation
+from simulator.diagnostics import ProfileError, ProfileRequest
+from simulator.session import Journal, Simulation, read_journal
 from simulator.views import ActionResult
 from tui.gameday.feed import SeatFeed
 from tui.gameday.protocol import (

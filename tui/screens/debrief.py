@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
-from simulator.incident.scoring import Report
-from simulator.reports.postmortem import postmortem_for_journal
-from simulator.session.journal import JournalError
+from simulator.incident import Report
+from simulator.reports import postmortem_for_journal
+from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
 
