@@ -34,8 +34,7 @@ SEVERITIES = ("SEV1", "SEV2", "SEV3")
 
 class ActionSession(Protocol):
     """What actions reach in a running session (``Simulation`` is one): the world and the cluster that
-    changes it, the faults, alerts and incident state, the judge of a resolve, and the session's own
-    flag, hint and message controls."""
+    changes it, the faults, alerts and incident state, the judge of a resolve, the injected alerts."""
 
     env: simpy.Environment
     scenario: Scenario
@@ -46,12 +45,6 @@ class ActionSession(Protocol):
     faults: FaultBook
     judge: ResolutionJudge
     injected_alerts: set[str]
-
-    def set_flag(self, name: str, enabled: bool) -> None: ...
-
-    def release_hint(self, text: str) -> bool: ...
-
-    def deliver_message(self, view: MessageView) -> None: ...
 
 
 class Rejected(Exception):
@@ -199,7 +192,7 @@ class ActionDispatcher:
         if a.kind == "message":
             if not a.text or not a.sender:
                 raise Rejected("a message inject needs a sender and a text")
-            self.sim.deliver_message(MessageView(now, a.sender, a.channel, a.text))
+            self.incident.deliver(MessageView(now, a.sender, a.channel, a.text))
             return f"message from {a.sender} delivered"
         if a.kind == "alert":
             s = self._service(a.service or "")
@@ -216,7 +209,7 @@ class ActionDispatcher:
         if a.index is None or a.index >= len(sc.hints):
             raise Rejected(f"no hint #{a.index}; the scenario has {len(sc.hints)}")
         text = sc.hints[a.index].text
-        if not self.sim.release_hint(text):
+        if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
 
@@ -365,7 +358,7 @@ class ActionDispatcher:
         )
 
         def flip() -> None:
-            self.sim.set_flag(a.flag, a.enabled)
+            self.sim.faults.set_flag(a.flag, a.enabled)
 
         self._later(FLAG_PROPAGATION, flip)
         return f"flag {a.flag} -> {'on' if a.enabled else 'off'} (clients pick it up within {FLAG_PROPAGATION:.0f}s)"

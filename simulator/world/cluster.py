@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from scenarios.language.events import Change
 from simulator.views import ChangeRecord
 from simulator.world.events import EventLog, Timeline
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
@@ -273,7 +274,44 @@ class Cluster:
                 counts[i.zone] += 1
         return min(usable, key=lambda z: (counts[z], usable.index(z)))
 
+    def place_initial(self, history: list[Change]) -> None:
+        """Place every service's replicas across the zones, ready, as they stood before the incident."""
+        zones = self.world.zones
+        last_deploy: dict[str, float] = {}
+        for ch in history:
+            if ch.deploy and ch.at <= 0:
+                last_deploy[ch.deploy.service] = max(ch.at, last_deploy.get(ch.deploy.service, ch.at))
+        for k, s in enumerate(self.world.services.values()):
+            for i in range(s.spec.replicas):
+                inst = self.new_instance(s, zones[(i + k) % len(zones)], ready_now=True)
+                # Instances date from the service's last deploy (rolled out one every ~25 s), else hours ago.
+                deployed = last_deploy.get(s.name)
+                inst.started_at = deployed + 25.0 * i if deployed is not None else -3600.0 * (1 + (i % 5))
+
     # --- changes -----------------------------------------------------------------------------
+
+    def record_history(self, ch: Change) -> None:
+        """Put a change from before t=0 in the change log (the version or config in effect is the spec's)."""
+        if ch.deploy:
+            s = self.world.services[ch.deploy.service]
+            before = ch.deploy.from_ or (s.version_history[-1] if s.version_history else "")
+            if ch.deploy.to == s.version and before and before not in s.version_history:
+                s.version_history.append(before)
+            summary = f"deploy {s.name} {before} -> {ch.deploy.to}"
+            self.changes.append(ChangeRecord(ch.at, "deploy", s.name, summary, ch.deploy.by, before, ch.deploy.to))
+        elif ch.config:
+            s = self.world.services[ch.config.service]
+            before = ch.config.from_ or ""
+            if ch.config.to == s.config and before and before not in s.config_history:
+                s.config_history.append(before)
+            summary = ch.config.summary or f"config {before} -> {ch.config.to}"
+            self.changes.append(ChangeRecord(ch.at, "config", s.name, summary, ch.config.by, before, ch.config.to))
+        elif ch.flag:
+            state = "on" if ch.flag.enabled else "off"
+            after = str(ch.flag.enabled).lower()
+            self.changes.append(
+                ChangeRecord(ch.at, "flag", "", f"flag {ch.flag.flag} -> {state}", ch.flag.by, "", after)
+            )
 
     def record_change(self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = "") -> None:
         """Add an entry to the change log at the current time."""

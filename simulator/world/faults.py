@@ -252,6 +252,13 @@ class FaultBook:
                 s.extra_err = 1.0 - (1.0 - s.extra_err) * (1.0 - share * fault.error_rate)
                 s.extra_msg = fault.error_message
 
+    def set_flag(self, name: str, enabled: bool) -> None:
+        """Flip a feature flag in the world and recompute what depends on it."""
+        self.world.flags[name] = enabled
+        if not enabled:
+            self.world.flag_off_at[name] = self.env.now
+        self.refresh_services()  # also marks every service for recomputation (retry flags)
+
     def surges(self, now: float, user_rate: float) -> dict[str, float]:
         """Extra requests per second by client from the traffic surges active at ``now``."""
         out: dict[str, float] = {}
