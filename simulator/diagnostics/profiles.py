@@ -35,7 +35,8 @@ from simulator.telemetry.logs import routes_of
 from simulator.telemetry.series import Series
 from simulator.views import LogRecord
 from simulator.world.faults import FaultBook
-from simulator.world.state import RUNNING, Instance, World
+from simulator.world.model import retries_in_effect, retry_amplification
+from simulator.world.state import RUNNING, Instance, ServiceState, World
 
 SAMPLE_HZ = 100
 """Samples per second of one fully busy core (the usual profiler default)."""
@@ -308,24 +309,37 @@ def cpu_weights(sim: ProfiledSystem, inst: Instance) -> dict[tuple[str, ...], fl
         add(server + frames.handler(route)[:1] + frames.frames("serialize"), 0.14 * share)
     first = server + frames.handler(routes[0])
     add(server, 0.1)
-    retries = s.spec.retries if (s.spec.retries_flag is None or world.flags.get(s.spec.retries_flag, False)) else 0
+    _client_weights(add, sim, inst, frames, first)
+    _housekeeping_weights(add, s, inst, frames, first)
+    base_total = sum(weights.values())
+    for fault in faults:
+        _fault_weights(add, fault, frames, server, first, s.extra_err, base_total)
+    return weights
+
+
+def _client_weights(add: Any, sim: ProfiledSystem, inst: Instance, frames: ServiceFrames, first: tuple) -> None:
+    """Calls to dependencies: the client, its driver, a TLS handshake that fails, the retry loop."""
+    s = sim.world.services[inst.service]
+    retries = retries_in_effect(s, sim.world.flags)
     for dep, kind, fanout, _ms, expired in dependency_calls(sim, inst):
         client = frames.client(dep, kind)
         base = first[:-1] + (frames.frames("retry") if retries else ()) + client
-        amplification = 1.0
-        if retries:
-            p = s.call_error.get(dep, 0.0)
-            amplification = sum(p**n for n in range(retries + 1))
-        add(base[:-1] if len(client) > 1 else base, 0.06 * min(fanout, 3.0) * amplification)
+        amplification = retry_amplification(s.call_error.get(dep, 0.0), retries)
+        calls = min(fanout, 3.0)
+        add(base[:-1] if len(client) > 1 else base, 0.06 * calls * amplification)
         if kind == "database" and frames.language in ("java", "python"):
-            add(first[:-1] + client[:2], 0.06 * min(fanout, 3.0) * amplification)
+            add(first[:-1] + client[:2], 0.06 * calls * amplification)
         if expired:
-            add(first[:-1] + client[:1] + frames.frames("tls"), 0.3 * min(fanout, 3.0) * amplification)
+            add(first[:-1] + client[:1] + frames.frames("tls"), 0.3 * calls * amplification)
         elif retries and amplification > 1.0:
             # Every failed attempt builds an exception, backs off and goes round the retry loop again.
             loop = first[:-1] + frames.frames("retry")
-            add(loop + client[:1] + frames.frames("exception"), 0.15 * min(fanout, 3.0) * (amplification - 1.0))
-            add(loop + frames.frames("backoff")[:1], 0.03 * min(fanout, 3.0) * (amplification - 1.0))
+            add(loop + client[:1] + frames.frames("exception"), 0.15 * calls * (amplification - 1.0))
+            add(loop + frames.frames("backoff")[:1], 0.03 * calls * (amplification - 1.0))
+
+
+def _housekeeping_weights(add: Any, s: ServiceState, inst: Instance, frames: ServiceFrames, first: tuple) -> None:
+    """Logging (debug logging too), exceptions, garbage collection, accepting queued connections."""
     logger = frames.frames("logger")
     add(first[:-1] + logger, 0.04)
     if inst.disk_per_s > 0:  # debug logging switched on: formatting and writing every line
@@ -340,26 +354,29 @@ def cpu_weights(sim: ProfiledSystem, inst: Instance) -> dict[tuple[str, ...], fl
         add(frames.frames("gc.full"), 0.05 * (gc - 3.0))
     if inst.cohort is not None and inst.cohort.backlog > 0:
         add(frames.frames("accept"), 0.05)
-    base_total = sum(weights.values())
-    for fault in faults:
-        hot = hot_frames(frames, fault)
-        if isinstance(fault, BadConfig):
-            if fault.cpu_factor > 1.0:
-                add(server + hot, base_total * (fault.cpu_factor - 1.0))
-            else:
-                add(server + hot, base_total * 0.5 * fault.error_rate)
-        elif isinstance(fault, BadDeploy):
-            add(first + hot, 0.22 * max(fault.latency_factor - 1.0, 0.0) + 0.1 * fault.error_rate)
-            add(first + hot + frames.frames("exception"), 0.3 * fault.error_rate)
-        elif isinstance(fault, BadFlag):
-            add(first + hot, 0.25 * s.extra_err)
-        elif isinstance(fault, MemoryLeak):
-            add(first + hot, 0.02 + 0.01 * fault.mb_per_min)
-        elif isinstance(fault, Latency):
-            add(first + hot, 0.1 * (1.0 - 1.0 / fault.factor))
-        elif isinstance(fault, PoolLeak):
-            add(first[:-1] + hot[:-1], 0.04)
-    return weights
+
+
+def _fault_weights(
+    add: Any, fault: Any, frames: ServiceFrames, server: tuple, first: tuple, flag_err: float, base_total: float
+) -> None:
+    """Where a fault puts the CPU: a bad config's parser, a regression's code path, a leak's allocator..."""
+    hot = hot_frames(frames, fault)
+    if isinstance(fault, BadConfig):
+        if fault.cpu_factor > 1.0:
+            add(server + hot, base_total * (fault.cpu_factor - 1.0))
+        else:
+            add(server + hot, base_total * 0.5 * fault.error_rate)
+    elif isinstance(fault, BadDeploy):
+        add(first + hot, 0.22 * max(fault.latency_factor - 1.0, 0.0) + 0.1 * fault.error_rate)
+        add(first + hot + frames.frames("exception"), 0.3 * fault.error_rate)
+    elif isinstance(fault, BadFlag):
+        add(first + hot, 0.25 * flag_err)
+    elif isinstance(fault, MemoryLeak):
+        add(first + hot, 0.02 + 0.01 * fault.mb_per_min)
+    elif isinstance(fault, Latency):
+        add(first + hot, 0.1 * (1.0 - 1.0 / fault.factor))
+    elif isinstance(fault, PoolLeak):
+        add(first[:-1] + hot[:-1], 0.04)
 
 
 def _surge_route(sim: ProfiledSystem, inst: Instance, faults: list[Any]) -> tuple[str, float] | None:

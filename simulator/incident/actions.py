@@ -475,51 +475,92 @@ _ALL_ACTIONS = ACTION_NAMES + tuple(sorted(FACILITATOR_ACTIONS))
 
 def _model_harm(d: ActionDispatcher, action: Action) -> str | None:
     """Harm visible in the world itself: capacity removed under load, a dead zone readmitted."""
-    world = d.world
-    name = action.action
+    check = _HARM_CHECKS.get(action.action)
+    if check is None:
+        return None
     service = getattr(action, "service", None)
-    s = world.services.get(service) if service else None
-    if name == "restart" and s is not None and action.instance is None and action.mode == "all":
+    s = d.world.services.get(service) if service else None
+    return check(d, action, s)
+
+
+def _restart_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None:
+        return None
+    if action.instance is None and action.mode == "all":
         serving = sum(1 for i in s.instances if i.ready and not i.ejected)
         if serving > 1 and s.rate > 0:
             return f"took all {serving} serving instances of {s.name} down at once: no capacity until they start"
-    if name == "scale" and s is not None and action.replicas < len(s.instances):
+    if s.spec.cache_for and s.rate > 0:
+        return f"restarting {s.name} empties it: reads fall through to {s.spec.cache_for}"
+    return None
+
+
+def _scale_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None:
+        return None
+    if action.replicas < len(s.instances):
         capacity = action.replicas * s.spec.capacity_rps
         if capacity < s.rate * 1.1:
             return (
                 f"scaled {s.name} to {action.replicas} instances ({capacity:.0f} rps) below its load ({s.rate:.0f} rps)"
             )
-    if name == "undrain_zone" and action.zone in world.down_zones:
-        return f"put {action.zone} back in rotation while it is still down"
-    if name == "drain_zone":
-        for svc in d._targets(service) if (service is None or service in world.services) else []:
-            left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
-            if svc.rate > 0 and not left:
-                return f"drained the last zone serving {svc.name}"
-    if (
-        name == "rate_limit"
-        and s is not None
-        and action.rps is not None
-        and action.client is None
-        and s.error_ratio < 0.2
-    ):
-        # Cutting load at a failing edge (a retry storm, an overload) admits more successes than it
-        # refuses; throttling a healthy edge only turns users away.
-        normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
-        if action.rps < 0.5 * normal:
-            return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"
-    if name == "flush_cache" and s is not None and s.spec.cache_for and s.rate > 0:
-        return f"emptied {s.name} under load: every read now falls through to {s.spec.cache_for}"
-    if name == "scale" and s is not None and action.replicas > len(s.instances):
+    if action.replicas > len(s.instances):
         for dep in s.spec.calls:
-            d = world.services[dep]
-            limit = d.spec.max_connections
-            if limit is not None and d.conn_demand * action.replicas / max(len(s.instances), 1) > limit:
+            callee = d.world.services[dep]
+            limit = callee.spec.max_connections
+            if limit is not None and callee.conn_demand * action.replicas / max(len(s.instances), 1) > limit:
                 return f"more {s.name} instances open more connections than {dep} accepts ({limit})"
-    if name == "restart" and s is not None and s.spec.cache_for and s.rate > 0:
-        return f"restarting {s.name} empties it: reads fall through to {s.spec.cache_for}"
-    if name == "set_memory_limit" and s is not None:
-        peak = max((i.memory for i in s.instances), default=0.0)
-        if action.limit_mb < s.memory_limit and action.limit_mb < peak:
-            return f"lowered {s.name}'s memory limit below its working set ({peak:.0f} MB)"
     return None
+
+
+def _undrain_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if action.zone in d.world.down_zones:
+        return f"put {action.zone} back in rotation while it is still down"
+    return None
+
+
+def _drain_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    service = action.service
+    for svc in d._targets(service) if (service is None or service in d.world.services) else []:
+        left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
+        if svc.rate > 0 and not left:
+            return f"drained the last zone serving {svc.name}"
+    return None
+
+
+def _rate_limit_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None or action.rps is None or action.client is not None or not s.error_ratio < 0.2:
+        return None
+    # Cutting load at a failing edge (a retry storm, an overload) admits more successes than it
+    # refuses; throttling a healthy edge only turns users away.
+    normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
+    if action.rps < 0.5 * normal:
+        return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"
+    return None
+
+
+def _flush_cache_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is not None and s.spec.cache_for and s.rate > 0:
+        return f"emptied {s.name} under load: every read now falls through to {s.spec.cache_for}"
+    return None
+
+
+def _memory_limit_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None:
+        return None
+    peak = max((i.memory for i in s.instances), default=0.0)
+    if action.limit_mb < s.memory_limit and action.limit_mb < peak:
+        return f"lowered {s.name}'s memory limit below its working set ({peak:.0f} MB)"
+    return None
+
+
+_HARM_CHECKS: dict[str, Callable[[ActionDispatcher, Any, ServiceState | None], str | None]] = {
+    "restart": _restart_harm,
+    "scale": _scale_harm,
+    "undrain_zone": _undrain_harm,
+    "drain_zone": _drain_harm,
+    "rate_limit": _rate_limit_harm,
+    "flush_cache": _flush_cache_harm,
+    "set_memory_limit": _memory_limit_harm,
+}
+"""Per mitigation, the harm the world shows (dispatch by action name, so a new action adds one entry)."""

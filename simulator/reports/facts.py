@@ -147,12 +147,7 @@ def look_finds(sim: FinishedSession, evidence: dict[str, Any], look: dict[str, A
     if kind == "change":
         if what != "panel" or look.get("name") != "changes":
             return False
-        changes = [
-            c
-            for c in sim.change_log()
-            if (service is None or c.service == service) and (match is None or match.lower() in c.summary.lower())
-        ]
-        return not changes or min(c.t for c in changes) <= t
+        return _change_existed(sim, service, match, t)
     if kind == "log":
         if what != "log_query" or not _same_service(service, look.get("service")):
             return False
@@ -161,16 +156,7 @@ def look_finds(sim: FinishedSession, evidence: dict[str, Any], look: dict[str, A
         return _overlaps(match, look.get("text"))
     if kind == "trace":
         trace = sim.trace(str(look.get("trace_id", ""))) if what == "trace" else None
-        if trace is None:
-            return False
-        for span in trace.spans:
-            if service is not None and span.service != service:
-                continue
-            if not (span.status == "ERROR" or span.culprit):
-                continue
-            if match is None or match.lower() in f"{span.name} {span.error_type} {trace.name}".lower():
-                return True
-        return False
+        return trace is not None and _trace_shows(trace, service, match)
     if kind in ("metric", "split"):
         if what != "metric" or not _same_service(service, look.get("service")):
             return False
@@ -184,6 +170,28 @@ def look_finds(sim: FinishedSession, evidence: dict[str, Any], look: dict[str, A
         return what == "runbook" and _same_service(service, look.get("service"))
     if kind == "profile":
         return what == "profile" and _same_service(service, look.get("service"))
+    return False
+
+
+def _change_existed(sim: FinishedSession, service: str | None, match: str | None, t: float) -> bool:
+    """Whether the change the evidence names was in the change log at ``t`` (no such change: True)."""
+    changes = [
+        c
+        for c in sim.change_log()
+        if (service is None or c.service == service) and (match is None or match.lower() in c.summary.lower())
+    ]
+    return not changes or min(c.t for c in changes) <= t
+
+
+def _trace_shows(trace: Trace, service: str | None, match: str | None) -> bool:
+    """Whether a trace has a failing or culprit span in ``service`` (whose names contain ``match``)."""
+    for span in trace.spans:
+        if service is not None and span.service != service:
+            continue
+        if not (span.status == "ERROR" or span.culprit):
+            continue
+        if match is None or match.lower() in f"{span.name} {span.error_type} {trace.name}".lower():
+            return True
     return False
 
 

@@ -66,6 +66,23 @@ def dependency_quantile(fanout: float, z_adj: float | None, median: float, sigma
     return value
 
 
+def retries_in_effect(s, flags: dict[str, bool]) -> int:
+    """How many times a service retries a failed call: its ``retries``, unless a flag gates them and is off."""
+    flag = s.spec.retries_flag
+    return s.spec.retries if flag is None or flags.get(flag, False) else 0
+
+
+def retry_amplification(p: float, retries: int) -> float:
+    """Attempts per call when each attempt fails with probability ``p`` and up to ``retries`` retries
+    follow a failure: 1 + p + p^2 + ... + p^retries (three layers retrying 3 times: up to 4^3 = 64)."""
+    amplification = 1.0
+    term = 1.0
+    for _ in range(retries):
+        term *= p
+        amplification += term
+    return amplification
+
+
 def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None]:
     """Adjusted normal quantiles of a callee at the caller's p50, p95, p99 (None: no contribution)."""
     out: list[float | None] = []
@@ -119,8 +136,7 @@ class TickModel:
         """Instances whose disk filled up during the last step (the caller applies the effect)."""
 
     def _retries(self, s) -> int:
-        flag = s.spec.retries_flag
-        return s.spec.retries if flag is None or self.world.flags.get(flag, False) else 0
+        return retries_in_effect(s, self.world.flags)
 
     def step(
         self,
@@ -246,11 +262,7 @@ class TickModel:
                 continue  # the TLS handshake fails before any request reaches it
             amplification = 1.0
             if retries:
-                p = s.call_error.get(d.name, 0.0)
-                term = 1.0
-                for _ in range(retries):
-                    term *= p
-                    amplification += term
+                amplification = retry_amplification(s.call_error.get(d.name, 0.0), retries)
                 retried += passing * fanout * (amplification - 1.0)
             d.offered += passing * fanout * amplification
         s.retry_rate = retried
