@@ -6,7 +6,6 @@ by replaying its journal (the simulation is deterministic) and keeps appending t
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from simulator.incident import Report
 from simulator.reports import investigation, questions
-from simulator.session import TOOL_VERSION, Journal, JournalError, Simulation, read_journal
+from simulator.session import TOOL_VERSION, Journal, JournalError, Simulation, file_sha256, read_journal
 from simulator.telemetry import Series
 from simulator.views import ActionResult, TimelineEvent
 from tui.port import SPEEDS, Briefing, Debrief
@@ -37,11 +36,6 @@ def latest_journal() -> Path | None:
         return None
     files = sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
     return files[-1] if files else None
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes (ties a journal to the exact scenario file)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class LocalSession:

@@ -29,7 +29,6 @@ FLAG_PROPAGATION = 10.0  # services poll the flag service
 TRUNCATE_DELAY = 20.0
 FAILOVER_TIME = 45.0
 CERT_RENEWAL = 120.0  # issue, deploy, reload
-SEVERITIES = ("SEV1", "SEV2", "SEV3")
 
 
 class ActionSession(Protocol):

@@ -9,7 +9,7 @@ May import every wing before it: ``world``, ``telemetry``, ``diagnostics``, ``in
 from simulator.session.inspect import SHOW, InspectError, collect, inspect_text
 from simulator.session.inspect import inspect as inspect_data  # ``inspect`` is also the submodule's name
 from simulator.session.journal import Journal, JournalData, JournalError, read_journal
-from simulator.session.runner import SessionError, replay_journal, run_session
+from simulator.session.runner import SessionError, file_sha256, replay_journal, run_session
 from simulator.session.simulation import TOOL_VERSION, Simulation
 from simulator.session.verify import Check, verify_scenarios
 
@@ -24,6 +24,7 @@ __all__ = [
     "SessionError",
     "Simulation",
     "collect",
+    "file_sha256",
     "inspect_data",
     "inspect_text",
     "read_journal",

@@ -41,7 +41,7 @@ class SessionError(Exception):
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 (hex) of a file's bytes."""
+    """SHA-256 (hex) of a file's bytes (ties a journal to the exact scenario file)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 

@@ -16,13 +16,15 @@ sorting samples; a service's percentiles are a mixture estimate over its instanc
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
+from typing import Any
 
 from simulator.world.state import RUNNING, World
 
 _NORMAL = NormalDist()
-Z50, Z95, Z99 = 0.0, _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
+Z95, Z99 = _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
 QUANTILES = (0.5, 0.95, 0.99)
 _SQRT2 = math.sqrt(2.0)
 
@@ -31,13 +33,6 @@ _SQRT2 = math.sqrt(2.0)
 def z_of(level: float) -> float:
     """Standard normal quantile, cached (levels are rounded by callers)."""
     return _NORMAL.inv_cdf(min(max(level, 1e-6), 1 - 1e-6))
-
-
-def lognormal_tail(median: float, sigma: float, x: float) -> float:
-    """P(X > x) for a log-normal with this median and sigma."""
-    if median <= 0 or x <= 0:
-        return 0.0
-    return 0.5 * math.erfc((math.log(x) - math.log(median)) / (sigma * _SQRT2))
 
 
 def queue_factor(rho: float) -> float:
@@ -51,19 +46,11 @@ def queue_factor(rho: float) -> float:
     return 1.0 + 0.5 * r**8 / (1.0 - r)
 
 
-def dependency_quantile(fanout: float, z_adj: float | None, median: float, sigma: float, timeout_ms: float) -> float:
-    """Latency a dependency adds at one percentile of its caller's requests.
-
-    With fan-out f < 1 only a share f of requests call it: they dominate the caller's tail at level q
-    when f > 1 - q, where they sit at the callee's level 1 - (1 - q) / f (``z_adj``, precomputed).
-    With f >= 1 the calls are sequential: one at the percentile and the rest near the median.
-    """
-    if z_adj is None:
-        return 0.0
-    value = min(median * math.exp(sigma * z_adj), timeout_ms)
-    if fanout > 1.0:
-        value += (fanout - 1.0) * min(median, timeout_ms)
-    return value
+def memory_pressure(mem_ratio: float) -> float:
+    """Latency and GC multiplier of an instance whose working set fills ``mem_ratio`` of its limit: 1 up
+    to 80 %, then growing with the square of the excess (x3 at the limit). Rounded to one decimal, so
+    a leaking instance changes cohort (and the service is recomputed) only every few percent."""
+    return round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
 
 
 def retries_in_effect(s, flags: dict[str, bool]) -> int:
@@ -363,7 +350,7 @@ class TickModel:
                 mem_ratio = memory / inst.memory_limit
                 if mem_ratio > mem_max:
                     mem_max = mem_ratio
-                pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+                pressure = memory_pressure(mem_ratio)
                 if pressure != inst.pressure:
                     object.__setattr__(inst, "pressure", pressure)
                     s.dirty = True
@@ -438,20 +425,18 @@ class TickModel:
         return mix.connections
 
 
+@dataclass(slots=True)
 class _OwnService:
     """A service's own constants for one recomputation of its cohorts."""
 
-    __slots__ = ("spec", "base_err", "primary_err", "flag_err", "hold_s", "e95", "e99", "timeout_ms")
-
-    def __init__(self, spec, base_err, primary_err, flag_err, hold_s, e95, e99, timeout_ms) -> None:
-        self.spec = spec
-        self.base_err = base_err
-        self.primary_err = primary_err
-        self.flag_err = flag_err
-        self.hold_s = hold_s
-        self.e95 = e95
-        self.e99 = e99
-        self.timeout_ms = timeout_ms
+    spec: Any
+    base_err: float
+    primary_err: float
+    flag_err: float
+    hold_s: float
+    e95: float
+    e99: float
+    timeout_ms: float
 
 
 class _Mixture:
@@ -697,7 +682,7 @@ def regroup(s) -> None:
                 growing.append(inst)
             if inst.leak_per_s:
                 mem_ratio = inst.memory / inst.memory_limit
-                pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+                pressure = memory_pressure(mem_ratio)
                 object.__setattr__(inst, "pressure", pressure)
             else:
                 steady = max(steady, inst.memory / inst.memory_limit)
