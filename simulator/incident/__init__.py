@@ -3,7 +3,10 @@
 Owns the incident process state (``process``: severity, roles, hypotheses, the SLI tracker), the
 action dispatcher (``actions``), the resolution judge (``resolution``) and the score (``scoring``).
 
-May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry``.
+May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry`` (not the
+diagnostics wing). Actions reach the session through ``actions.ActionSession``, a Protocol the
+``Simulation`` satisfies; the judge and the score get the objects they read. ``__all__`` below is the
+wing's public face.
 """
 
 from simulator.incident.actions import ActionDispatcher

@@ -3,7 +3,8 @@
 Owns the Markdown postmortem (``postmortem``), the facts and review it is built from (``facts``,
 ``review``) and the SQLite history store with readiness per fault class (``history``).
 
-May import every other wing; reads finished sessions only.
+May import every other wing (never ``tui``); reads finished sessions only, through
+``facts.FinishedSession`` and ``history.FinishedAttempt``. ``__all__`` below is the wing's public face.
 """
 
 from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer, investigation, questions

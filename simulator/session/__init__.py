@@ -1,9 +1,12 @@
 """The session wing: the composition root and everything that plays a session.
 
-Owns ``Simulation`` (``simulation``), the JSONL journal (``journal``), headless runs and replays
-(``runner``), ``misfortune inspect`` (``inspect``) and ``misfortune verify`` (``verify``).
+Owns ``Simulation`` (``simulation``: the composition root and its small API), the scenario's timed
+history, noise, hints and messages (``script``), the JSONL journal (``journal``), headless runs and
+replays (``runner``), ``misfortune inspect`` (``inspect``) and ``misfortune verify`` (``verify``).
 
-May import every wing before it: ``world``, ``telemetry``, ``diagnostics``, ``incident``.
+May import every wing before it: ``world``, ``telemetry``, ``diagnostics``, ``incident``. ``__all__``
+below is the wing's public face (``inspect`` is exported as ``inspect_data``: the submodule has the
+function's name).
 """
 
 from simulator.session.inspect import SHOW, InspectError, collect, inspect_text

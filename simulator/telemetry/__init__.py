@@ -3,7 +3,8 @@
 Owns the ring-buffer series store (``series``), the metrics recorder (``recorder``), log lines
 (``logs``), traces (``traces``) and alert rules with their pages (``alerts``).
 
-May import: ``scenarios``, ``simulator.views`` and ``simulator.world``.
+May import: ``scenarios``, ``simulator.views`` and ``simulator.world``. ``__all__`` below is the wing's
+public face.
 """
 
 from simulator.telemetry.logs import LogGenerator, LogStore
