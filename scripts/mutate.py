@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("simulator/world/model.py", "simulator/incident/scoring.py")
 FOCUSED = (
+    "tests/simulator/test_model.py",
     "tests/simulator/test_scoring.py",
     "tests/simulator/test_faults.py",
     "tests/simulator/test_actions.py",
