@@ -248,3 +248,51 @@ def test_the_checks_catch_a_forbidden_import():
     ]
     assert imports_of("from . import faults\n", "simulator.world", is_package=True) >= {"simulator.world.faults"}
     assert imports_of("from .state import World\n", "simulator.world.cluster") >= {"simulator.world.state"}
+
+
+# --- the narrow seams ------------------------------------------------------------------------------
+
+
+def protocol_members(proto: type) -> set[str]:
+    """The attributes and methods a Protocol declares (its own and those of the Protocols it extends)."""
+    names: set[str] = set()
+    for klass in proto.__mro__:
+        if klass.__module__ in ("typing", "builtins"):
+            continue
+        names |= set(getattr(klass, "__annotations__", {}))
+        names |= {
+            n for n, v in vars(klass).items() if not n.startswith("_") and (callable(v) or isinstance(v, property))
+        }
+    return names
+
+
+def test_the_session_has_what_each_wing_declares_it_needs():
+    from dataclasses import fields
+
+    from simkit import sim_of, tiny
+
+    from simulator.diagnostics.desk import DeskSession
+    from simulator.diagnostics.profiles import ProfiledSystem
+    from simulator.incident.actions import ActionSession
+    from simulator.reports.facts import FinishedSession
+    from simulator.reports.history import FinishedAttempt
+    from simulator.world.events import EventLog
+    from simulator.world.faults import Orchestrator
+    from tui.port import Debrief
+
+    sim = sim_of(tiny())
+    pairs = [
+        (ActionSession, sim),
+        (ProfiledSystem, sim),
+        (DeskSession, sim),
+        (FinishedSession, sim),
+        (Orchestrator, sim.cluster),
+        (EventLog, sim.log_gen),
+    ]
+    for proto, obj in pairs:
+        members = protocol_members(proto)
+        assert members, proto
+        missing = sorted(n for n in members if not hasattr(obj, n))
+        assert not missing, f"{type(obj).__name__} lacks {missing} of {proto.__name__}"
+    assert {"env", "look", "now", "metric", "logs", "world", "faults"} <= protocol_members(DeskSession)
+    assert protocol_members(FinishedAttempt) <= {f.name for f in fields(Debrief)}
