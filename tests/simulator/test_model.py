@@ -95,4 +95,25 @@ def test_a_caller_adds_its_callee_at_each_percentile():
     # Fan-out 1: every request calls once; at the median the callee adds its own median.
     assert web.p50 == pytest.approx(own + api.p50, rel=1e-9)
     z99 = NormalDist().inv_cdf(0.99)
-    assert web.p99 == pytest.approx(own * math.exp(web.sigma * z99) + api.p50 * math.exp(api.sigma * z99), rel=1e-6)
+    assert web.p99 == pytest.approx(
+        own * math.exp(web.spec.latency_spread * z99) + api.p50 * math.exp(api.sigma * z99), rel=1e-6
+    )
+
+
+def test_offered_load_flows_down_the_call_graph_times_fan_out_and_a_rare_callee_only_shapes_the_tail():
+    spec = chain_spec(capacity_rps=1000, calls={"api": 0.5})  # half of web's requests call api
+    sim = sim_of(spec)
+    sim.run_until(30)
+    web, api, db = (sim.world.services[n] for n in ("web", "api", "db"))
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio * 0.5, rel=1e-12)
+    assert db.offered == pytest.approx(api.admitted * api.pass_ratio * 1.0, rel=1e-12)
+    assert web.retry_rate == api.retry_rate == 0.0
+    own = web.spec.latency_ms * queue_factor(web.offered / (3 * 1000))
+    normal = NormalDist()
+    # A callee half of the requests reach is not at the caller's median; at p95 it sits at its own
+    # level 1 - 0.05 / 0.5 = 0.9, at p99 at 1 - 0.01 / 0.5 = 0.98.
+    assert web.p50 == pytest.approx(own, rel=1e-9)
+    at95 = api.p50 * math.exp(api.sigma * normal.inv_cdf(0.9))
+    at99 = api.p50 * math.exp(api.sigma * normal.inv_cdf(0.98))
+    assert web.p95 == pytest.approx(own * math.exp(web.spec.latency_spread * normal.inv_cdf(0.95)) + at95, rel=1e-6)
+    assert web.p99 == pytest.approx(own * math.exp(web.spec.latency_spread * normal.inv_cdf(0.99)) + at99, rel=1e-6)
