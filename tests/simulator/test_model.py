@@ -117,3 +117,34 @@ def test_offered_load_flows_down_the_call_graph_times_fan_out_and_a_rare_callee_
     at99 = api.p50 * math.exp(api.sigma * normal.inv_cdf(0.98))
     assert web.p95 == pytest.approx(own * math.exp(web.spec.latency_spread * normal.inv_cdf(0.95)) + at95, rel=1e-6)
     assert web.p99 == pytest.approx(own * math.exp(web.spec.latency_spread * normal.inv_cdf(0.99)) + at99, rel=1e-6)
+
+
+def test_retries_turn_a_callees_attempt_failures_into_fewer_call_failures():
+    spec = chain_spec(capacity_rps=1000, retries=2)
+    spec["faults"] = [{"type": "bad_deploy", "at": "0s", "service": "api", "version": "a2", "error_rate": 0.3}]
+    spec["topology"]["services"][1]["version"] = "a2"  # api runs the failing version from the start
+    sim = sim_of(spec)
+    sim.run_until(30)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    p = web.call_error["api"]
+    assert p == pytest.approx(0.3, abs=1e-3)
+    assert web.error_ratio == pytest.approx(p**3, rel=1e-6), "three attempts must all fail"
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio * (1 + p + p * p), rel=1e-9)
+
+
+def test_cpu_follows_utilisation_and_a_backlog_adds_its_wait_to_every_request():
+    spec = tiny()
+    spec["topology"]["services"][0]["capacity_rps"] = 300 / 3 / 0.5
+    sim = sim_of(spec)
+    sim.run_until(30)
+    assert sim.world.services["web"].cpu == pytest.approx(0.04 + 0.9 * 0.5, rel=1e-9)
+    spec["topology"]["services"][0]["capacity_rps"] = 80  # 240 rps of capacity for 300 rps
+    sim = sim_of(spec)
+    sim.run_until(3.5)  # three ticks
+    web = sim.world.services["web"]
+    cohort = web.cohorts[0]
+    assert 0 < cohort.backlog < 80 * web.spec.queue, "the queue is still filling"
+    assert cohort.backlog == pytest.approx((100 - 80) * 3, rel=1e-9)  # 20 rps per instance beyond capacity
+    assert web.cpu == pytest.approx(0.94, rel=1e-9)
+    wait_ms = cohort.backlog / 80 * 1000.0
+    assert web.p50 == pytest.approx(20.0 * queue_factor(100 / 80) + wait_ms, rel=1e-9)
