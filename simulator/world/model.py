@@ -241,6 +241,9 @@ class TickModel:
         if s.shed:
             admitted *= 1.0 - s.shed
         s.admitted = admitted
+        if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
+            s.retry_rate = 0.0
+            return
         passing = admitted * s.pass_ratio
         retries = self._retries(s)
         fallbacks = s.fallbacks
