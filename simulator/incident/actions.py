@@ -154,7 +154,7 @@ class ActionDispatcher:
     def _escalation_answer(self, reply: EscalationReply) -> Generator:
         """The paged responder joins after their delay and asks for status (a message, like any other)."""
         yield self.env.timeout(reply.delay)
-        self.sim.deliver_message(MessageView(self.env.now, reply.sender, "chat", reply.text))
+        self.incident.deliver(MessageView(self.env.now, reply.sender, "chat", reply.text))
 
     def _do_assign_role(self, a, seat: str) -> str:
         self.incident.roles[a.role] = a.person
