@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scenarios.language.actions import Action
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.incident.scoring import Report
-from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer
-from simulator.telemetry.series import Series
+from simulator.diagnostics import ProfileRequest
+from simulator.incident import Report
+from simulator.reports import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.telemetry import Series
 from simulator.views import (
     ActionResult,
     AlertView,

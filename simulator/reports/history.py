@@ -19,15 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scenarios.catalog import user_data_dir
 from simulator.incident.scoring import Report
 from simulator.session.journal import JournalError, read_journal
 from simulator.session.journal_session import JournalSession
-
-if TYPE_CHECKING:
-    from tui.port import Debrief
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 15.0
@@ -549,11 +546,23 @@ def weakness(attempts: Sequence[Attempt]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in sorted(by_class.items())}
 
 
-def record_debrief(debrief: Debrief) -> str | None:
+class FinishedAttempt(Protocol):
+    """What recording an attempt reads of a debrief (``tui.port.Debrief`` is one)."""
+
+    report: Report
+    root_cause: dict[str, Any]
+    tags: tuple[str, ...]
+    end_reason: str | None
+    journal_path: str | None
+
+
+def record_debrief(debrief: FinishedAttempt, now: datetime) -> str | None:
     """Record a finished session shown in the debrief; returns a problem for the user to see, or None.
 
     A session left to resume later is not finished and is not recorded. A corrupt database is moved
     aside (the message says so) and the attempt goes into a fresh one; the journal is never touched.
+    ``now`` (wall clock, read by the caller: the engine never reads it) dates an attempt whose journal
+    header does not.
     """
     if debrief.end_reason not in FINISHED:
         return None
@@ -564,7 +573,7 @@ def record_debrief(debrief: Debrief) -> str | None:
             header = read_journal(journal).header
         except JournalError as err:
             return f"not recorded in your history: {err}"
-    date = header.get("started_wall") or datetime.now(UTC).isoformat(timespec="seconds")
+    date = header.get("started_wall") or now.isoformat(timespec="seconds")
     attempt = attempt_from_report(
         debrief.report,
         str(debrief.root_cause.get("category", "")),

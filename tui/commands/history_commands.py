@@ -17,19 +17,18 @@ from rich.text import Text
 
 from scenarios.durations import format_duration
 from scenarios.text import clean
-from simulator.reports.history import (
+from simulator.reports import (
     Attempt,
     HistoryError,
     attempt_from_journal,
     history_path,
     open_history_recovering,
+    postmortem_of,
     readiness,
     rebuild,
     record_recovering,
 )
-from simulator.reports.postmortem import postmortem_of
-from simulator.session.journal import JournalError
-from simulator.session.journal_session import JournalSession
+from simulator.session import JournalError, JournalSession
 from tui.postmortem_draft import postmortem_path
 from tui.session import journals_dir
 

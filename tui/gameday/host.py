@@ -24,10 +24,8 @@ from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
 from scenarios.text import clean
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import ProfileError
-from simulator.session.journal_session import JournalSession, end_reason_of
-from simulator.session.simulation import Simulation
+from simulator.diagnostics import ProfileError, ProfileRequest
+from simulator.session import JournalSession, Simulation, end_reason_of
 from simulator.views import ActionResult
 from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
 from tui.gameday.protocol import (

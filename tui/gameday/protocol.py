@@ -20,11 +20,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import CpuProfile, HeapProfile, HeapSite
-from simulator.diagnostics.threads import CrashReport, ThreadDump, ThreadGroup
-from simulator.incident.scoring import Report
-from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.diagnostics import (
+    CpuProfile,
+    CrashReport,
+    HeapProfile,
+    HeapSite,
+    ProfileRequest,
+    ThreadDump,
+    ThreadGroup,
+)
+from simulator.incident import Report
+from simulator.reports import EvidenceFinding, PathStep, QuestionAnswer
 from simulator.views import (
     ActionResult,
     AlertView,

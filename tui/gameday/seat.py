@@ -18,12 +18,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from scenarios.language.actions import Action
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import ProfileError
-from simulator.telemetry.logs import LogStore
-from simulator.telemetry.recorder import split_name
-from simulator.telemetry.series import Series
-from simulator.telemetry.traces import TraceStore
+from simulator.diagnostics import ProfileError, ProfileRequest
+from simulator.telemetry import LogStore, Series, TraceStore, split_name
 from simulator.views import (
     ActionResult,
     AlertView,

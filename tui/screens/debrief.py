@@ -16,10 +16,9 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
-from simulator.incident.acknowledgement import WORDING as ACK_WORDING
-from simulator.incident.scoring import Report
-from simulator.reports.postmortem import postmortem_for_journal
-from simulator.session.journal import JournalError
+from simulator.incident import ACK_WORDING, Report
+from simulator.reports import postmortem_for_journal
+from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
 from tui.postmortem_draft import postmortem_path
