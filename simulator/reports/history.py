@@ -9,10 +9,11 @@ all. The schema version lives in ``PRAGMA user_version``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from simulator.session.journal import JournalError, read_journal
 from simulator.session.runner import replay_journal
 
 if TYPE_CHECKING:
+    from simulator.session.playback import ShadowSummary
     from tui.port import Debrief
 
 SCHEMA_VERSION = 1
@@ -66,8 +68,15 @@ _COLUMNS = """
     role TEXT NOT NULL,
     drill INTEGER NOT NULL,
     fault_class TEXT NOT NULL,
-    journal_path TEXT UNIQUE
+    journal_path TEXT UNIQUE,
+    mode TEXT NOT NULL DEFAULT 'solo',
+    detail TEXT
 """
+SOLO = "solo"
+SHADOW = "shadow"
+"""Modes of a recorded session: a solo attempt (scored), or shadowing an expert's run (exposure only)."""
+ADDED_COLUMNS = (("mode", "TEXT NOT NULL DEFAULT 'solo'"), ("detail", "TEXT"))
+"""Columns added after schema version 1 was released; an older database gains them on open."""
 
 
 class HistoryError(Exception):
@@ -124,6 +133,10 @@ class Attempt:
     """Always true for now: every attempt is a training drill (labelled so in exports)."""
     journal_path: str | None = None
     id: int | None = None
+    mode: str = SOLO
+    """solo (a scored attempt) or shadow (the trainee watched an expert's run: exposure, not an attempt)."""
+    detail: str | None = None
+    """For a shadow session: its debrief as JSON (predictions, traps chosen, questions, mentor flags)."""
 
     @property
     def ratio(self) -> float | None:
@@ -217,17 +230,19 @@ class History:
         sql = f"INSERT OR REPLACE INTO attempts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         ids = []
         with self.connection:  # commits, or rolls back on any error
-            if replace_all:
-                self.connection.execute("DELETE FROM attempts")
+            if replace_all:  # shadow sessions have no journal to rebuild them from: they stay
+                self.connection.execute("DELETE FROM attempts WHERE mode = ?", (SOLO,))
             for a in attempts:
                 values = [int(a.drill) if n == "drill" else getattr(a, n) for n in names]
                 ids.append(int(self.connection.execute(sql, values).lastrowid))
         return ids
 
-    def attempts(self) -> list[Attempt]:
-        """Every attempt, oldest first."""
+    def attempts(self, mode: str = SOLO) -> list[Attempt]:
+        """Every attempt of a mode (solo attempts by default; ``shadow`` for shadow sessions), oldest first."""
         names = [f.name for f in fields(Attempt)]
-        rows = self.connection.execute(f"SELECT {', '.join(names)} FROM attempts ORDER BY date, id").fetchall()
+        rows = self.connection.execute(
+            f"SELECT {', '.join(names)} FROM attempts WHERE mode = ? ORDER BY date, id", (mode,)
+        ).fetchall()
         out = []
         for row in rows:
             values = dict(zip(names, row, strict=True))
@@ -303,6 +318,12 @@ def _check_or_create(connection: sqlite3.Connection, existed: bool) -> None:
                 connection.execute(f"CREATE TABLE attempts ({_COLUMNS})")
                 connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
+        missing = [(name, kind) for name, kind in ADDED_COLUMNS if name not in columns]
+        if missing and columns | {name for name, _ in missing} == {f.name for f in fields(Attempt)}:
+            with connection:  # a database from before shadow sessions: add their columns, rows stay solo
+                for name, kind in missing:
+                    connection.execute(f"ALTER TABLE attempts ADD COLUMN {name} {kind}")
+            columns |= {name for name, _ in missing}
         if columns != {f.name for f in fields(Attempt)}:
             raise _Corrupt("its attempts table does not have the expected columns")
     except sqlite3.DatabaseError as exc:
@@ -380,6 +401,8 @@ class Readiness:
     median_ttr_s: float | None
     trend: str
     """improving, slipping, steady, or first (a single attempt)."""
+    exposure: int = 0
+    """Shadow sessions of this class the trainee watched (exposure, not attempts)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -399,14 +422,23 @@ def trend(attempts: Sequence[Attempt]) -> str:
     return "steady"
 
 
-def readiness(attempts: Sequence[Attempt]) -> list[Readiness]:
-    """Readiness per fault class, classes sorted by name; ``attempts`` oldest first."""
+def readiness(attempts: Sequence[Attempt], shadows: Sequence[Attempt] = ()) -> list[Readiness]:
+    """Readiness per fault class, classes sorted by name; ``attempts`` oldest first.
+
+    Only solo attempts are scored; shadow sessions (in ``attempts`` by mistake, or in ``shadows``) count
+    as exposure to their class and nothing else.
+    """
     by_class: dict[str, list[Attempt]] = {}
+    exposure: dict[str, int] = {}
     for a in attempts:
-        by_class.setdefault(a.fault_class, []).append(a)
+        if a.mode == SOLO:
+            by_class.setdefault(a.fault_class, []).append(a)
+    for a in [*attempts, *shadows]:
+        if a.mode == SHADOW:
+            exposure[a.fault_class] = exposure.get(a.fault_class, 0) + 1
     out = []
-    for name in sorted(by_class):
-        group = by_class[name]
+    for name in sorted(by_class.keys() | exposure.keys()):
+        group = by_class.get(name, [])
         done = [a for a in group if a.ratio is not None]
         ratios = [a.ratio for a in done if a.ratio is not None]
         ttrs = [a.ttr_s for a in done if a.ttr_s is not None]
@@ -419,7 +451,8 @@ def readiness(attempts: Sequence[Attempt]) -> list[Readiness]:
                 round(statistics.median(ratios), 3) if ratios else None,
                 min(ttrs) if ttrs else None,
                 statistics.median(ttrs) if ttrs else None,
-                trend(group),
+                trend(group) if group else "not played",
+                exposure.get(name, 0),
             )
         )
     return out
@@ -429,7 +462,8 @@ def weakness(attempts: Sequence[Attempt]) -> dict[str, float]:
     """Per fault class played, the median effective TTR/par ratio: higher is weaker."""
     by_class: dict[str, list[float]] = {}
     for a in attempts:
-        by_class.setdefault(a.fault_class, []).append(a.effective_ratio)
+        if a.mode == SOLO:  # watching an expert is not evidence of the trainee's own speed
+            by_class.setdefault(a.fault_class, []).append(a.effective_ratio)
     return {name: statistics.median(values) for name, values in sorted(by_class.items())}
 
 
@@ -463,4 +497,32 @@ def record_debrief(debrief: Debrief) -> str | None:
             history.record(attempt)
     except (HistoryError, sqlite3.Error, OSError) as err:
         return f"this attempt was not recorded in your history: {err}"
+    return warning
+
+
+def record_shadow(summary: ShadowSummary, debrief: Debrief) -> str | None:
+    """Record a shadow session (mode ``shadow``: exposure, never a scored attempt); returns a problem, or None.
+
+    The row carries the expert run's report (what was watched) and the shadow debrief as JSON. It has no
+    journal path: a shadow of a recorded journal must not replace that journal's own attempt.
+    """
+    report = debrief.report
+    attempt = replace(
+        attempt_from_report(
+            report,
+            str(debrief.root_cause.get("category", "")),
+            debrief.tags,
+            "resolved" if debrief.end_reason == "resolved" else "gave_up",
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            None,
+        ),
+        mode=SHADOW,
+        detail=json.dumps(summary.as_dict(), sort_keys=True),
+    )
+    try:
+        history, warning = open_history_recovering()
+        with history:
+            history.record(attempt)
+    except (HistoryError, sqlite3.Error, OSError) as err:
+        return f"this shadow session was not recorded in your history: {err}"
     return warning
