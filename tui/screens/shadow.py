@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from scenarios.durations import format_clock
 from simulator.session.playback import ShadowPlayback
 from simulator.session.predictions import describe
+from tui.registry import SPEED_KEYS
 from tui.screens.console import ConsoleScreen
 from tui.shadow_session import ShadowSession
 from tui.widgets.log_buffer import LogQuery
@@ -29,6 +30,7 @@ VERDICT_TEXT = {
     "trap": ("✗ That is one of this incident's traps: ", "red"),
     "other": ("· A different move from the expert's.", "yellow"),
 }
+SPEED_BY_KEY = dict(SPEED_KEYS)
 CHECK_SECONDS = 0.2
 """How often the strip checks whether the playback changed state (a question opening)."""
 
@@ -143,7 +145,8 @@ class ShadowConsole(ConsoleScreen):
     """The incident console over an expert's run, with the prediction strip."""
 
     BINDINGS = [
-        *(Binding(str(n), f"answer({n})", f"Predict {n}", show=False, id=f"shadow.answer{n}") for n in range(1, 10)),
+        # The console's speed keys are digits too: these replace them, and set the speed while no question is open.
+        *(Binding(str(n), f"digit({n})", f"Predict {n}", show=False, id=f"shadow.answer{n}") for n in range(1, 10)),
         Binding("0", "answer(0)", "Skip the question", show=False, id="shadow.skip"),
         Binding("n", "proceed", "Continue", id="shadow.continue"),
         Binding("b", "rewind", "Rewind", id="shadow.rewind"),
@@ -184,8 +187,6 @@ class ShadowConsole(ConsoleScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         state = self.shadow.state
-        if action == "speed":  # digits answer while a question is open
-            return state != "asking"
         if action in ("answer", "follow_looks"):
             return state == "asking"
         if action == "proceed":
@@ -193,6 +194,13 @@ class ShadowConsole(ConsoleScreen):
         return True
 
     # --- keys ----------------------------------------------------------------------------------------
+
+    def action_digit(self, number: int) -> None:
+        """A digit key: the answer while a question is open, else the console's clock speed key."""
+        if self.shadow.state == "asking":
+            self.action_answer(number)
+        elif str(number) in SPEED_BY_KEY:
+            self.action_speed(SPEED_BY_KEY[str(number)])
 
     def action_answer(self, number: int) -> None:
         """Pick choice ``number`` (0 skips)."""
