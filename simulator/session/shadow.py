@@ -18,8 +18,8 @@ from typing import Any
 from scenarios.language.actions import ACTION_ADAPTER, FACILITATOR_ACTIONS, Action
 from scenarios.language.scenario import Scenario
 from scenarios.language.solution import LOOK_PANELS, step_notes
-from simulator.session.journal import JournalData, JournalError, read_journal
-from simulator.session.runner import scenario_of_journal
+from simulator.session.journal import JournalData
+from simulator.session.journal_session import JournalSession
 from simulator.session.simulation import Simulation
 from simulator.views import ActionResult
 
@@ -83,8 +83,9 @@ def moves_from_journal(data: JournalData) -> list[ExpertMove]:
     its previous move the looks of its next one."""
     moves: list[ExpertMove] = []
     since: dict[str, float] = {}  # seat -> time of its previous asked move
-    notes = [(t, seat, a.text) for t, seat, a in data.actions if a.action == "note"]
-    for i, (t, seat, action) in enumerate(data.actions):
+    notes = [(r.t, r.seat, r.action.text) for r in data.actions if r.action.action == "note"]
+    for i, record in enumerate(data.actions):
+        t, seat, action = record.t, record.seat, record.action
         asked = action.action not in SILENT_ACTIONS
         why = looks = None
         if asked:
@@ -133,12 +134,6 @@ def _look_of(record: Mapping[str, Any]) -> ExpertLook | None:
     return None
 
 
-def _seed(value: Any, path: str | Path) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
-        return value
-    raise JournalError(f"{path}:1: the header's seed must be a whole number, not {value!r}")
-
-
 def _clean(text: str, limit: int) -> str:
     """Printable characters only, at most ``limit`` of them (text from a journal is data)."""
     return "".join(ch if ch.isprintable() else " " for ch in text)[:limit].strip()
@@ -171,12 +166,11 @@ class ShadowRun:
     @classmethod
     def from_journal(cls, path: str | Path) -> ShadowRun:
         """A recorded session (raises JournalError for a bad journal or a changed scenario)."""
-        data = read_journal(path)
-        scenario = scenario_of_journal(data, path)
-        moves = moves_from_journal(data)
-        end = data.end.get("t") if data.end else None
+        journal = JournalSession.open(path)  # validated: file:line errors, the scenario byte for byte
+        moves = moves_from_journal(journal.data)
+        end = journal.data.end.get("t") if journal.data.end else None
         end_t = float(end) if isinstance(end, int | float) else max((m.t for m in moves), default=0.0)
-        return cls(scenario, _seed(data.header.get("seed"), path), moves, str(path), end_t)
+        return cls(journal.scenario.for_seed(journal.seed), journal.seed, moves, str(path), end_t)
 
     # --- playing --------------------------------------------------------------------------------
 

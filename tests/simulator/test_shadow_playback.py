@@ -135,13 +135,13 @@ def test_a_journal_plays_with_the_seniors_notes_as_reasons(oom, tmp_path):
         sim.run_until(t)
         sim.apply(ACTION_ADAPTER.validate_python(body), seat)
 
-    act(200, "senior", action="note", text="pods keep dying, memory climbs")
+    act(200, "tloc:senior", action="note", text="pods keep dying, memory climbs")
     sim.run_until(250)
-    sim.look("panel", "senior", name="dashboards")
-    sim.look("log_query", "senior", text="OOMKilled\x1b[31m", service=None)
-    act(300, "senior", action="ack")
-    act(320, "senior", action="rollback_deploy", service="checkout")
-    act(330, "senior", action="note", text="rolled back\nwatching")
+    sim.look("panel", "tloc:senior", name="dashboards")
+    sim.look("log_query", "tloc:senior", text="OOMKilled\x1b[31m", service=None)
+    act(300, "tloc:senior", action="ack")
+    act(320, "tloc:senior", action="rollback_deploy", service="checkout")
+    act(330, "tloc:senior", action="note", text="rolled back\nwatching")
     sim.end("gave_up")
     sim.journal.close()
     moves = moves_from_journal(read_journal(path))
@@ -159,4 +159,4 @@ def test_a_journal_plays_with_the_seniors_notes_as_reasons(oom, tmp_path):
     playback = ShadowPlayback(run)
     until_asked(playback)
     timeline = playback.run.sim.incident.timeline
-    assert any(e.kind == "note" and e.source == "senior" for e in timeline)  # silent moves are played as they come
+    assert any(e.kind == "note" and e.source == "tloc:senior" for e in timeline)  # silent moves are played as they come

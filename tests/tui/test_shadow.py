@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.language.solution import LOOK_PANELS
 from simulator.reports.history import SHADOW, open_history
@@ -130,3 +131,40 @@ async def test_rewind_and_a_question_for_the_mentor():
         await pilot.press(*"why SEV2?", "enter")
         (question,) = app.session.summary().questions
         assert (question.t, question.text, question.move_index) == (300.0, "why SEV2?", 1)
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path, capsys):
+    from tui.cli import main
+
+    assert main(["shadow", "no-such-scenario"]) == 2
+    assert "unknown scenario 'no-such-scenario'" in capsys.readouterr().err
+    assert main(["shadow", str(tmp_path / "gone.jsonl")]) == 2
+    assert "no such journal file" in capsys.readouterr().err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type": "header", "format": 1, "scenario": "checkout-oom-leak", "seed": "x"}\n')
+    assert main(["shadow", str(bad)]) == 2
+    assert f"{bad}:1:" in capsys.readouterr().err
+
+
+async def test_a_recorded_journal_plays_with_its_notes_as_reasons(tmp_path):
+    from simulator.session.runner import run_session
+
+    scenario = load_by_ref("checkout-oom-leak")[0]
+    actions = [
+        ACTION_ADAPTER.validate_python({"at": 280, "action": "note", "text": "page for checkout; acking"}),
+        ACTION_ADAPTER.validate_python({"at": 300, "action": "ack"}),
+    ]
+    journal = tmp_path / "senior.jsonl"
+    run_session(scenario, 5, actions, until=400, journal_path=journal)
+    app = ShadowApp.open(str(journal), 1, 10.0, clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.session.sim.seed == 5
+        await until_question(app, pilot)
+        app.screen.action_answer(pick(app))
+        await pilot.pause()
+        assert "page for checkout; acking" in strip_text(app)
+        app.screen.action_proceed()
+        for _ in range(50):
+            app.advance_clock(1.0)
+        await pilot.pause()
+        assert isinstance(app.screen, ShadowDebriefScreen)  # the recorded session ended at 400 s
