@@ -6,6 +6,7 @@ command, write a module and append it here.
 """
 
 from tui.commands import (
+    export_command,
     gameday_commands,
     headless,
     history_commands,
@@ -22,5 +23,6 @@ COMMAND_MODULES = [
     tui_commands,
     history_commands,
     gameday_commands,
+    export_command,
     shadow_commands,
 ]
