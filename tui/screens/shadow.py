@@ -191,7 +191,7 @@ class ShadowConsole(ConsoleScreen):
             return state == "asking"
         if action == "proceed":
             return state == "revealed"
-        return True
+        return super().check_action(action, parameters)
 
     # --- keys ----------------------------------------------------------------------------------------
 
