@@ -69,6 +69,12 @@ class ShadowStrip(Vertical):
             move = run.next_move
             when = f"next move at {format_clock(move.t)}" if move else "after the last move"
             text.append(f"Watching the expert's run ({when}). The playback pauses before each move.", style="dim")
+            played = [m for m in asked if m.index < run.next_index]
+            if played:  # already revealed: its reason may stay in view
+                last = played[-1]
+                text.append(f"\nLast move {format_clock(last.t)}: {_plain(describe(last.body))}", style="bold")
+                if last.why:
+                    text.append(f" · {_plain(last.why)}")
             self._options(choices, [])
         elif playback.state == "asking":
             move = playback.move
