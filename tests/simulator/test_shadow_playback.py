@@ -160,3 +160,25 @@ def test_a_journal_plays_with_the_seniors_notes_as_reasons(oom, tmp_path):
     until_asked(playback)
     timeline = playback.run.sim.incident.timeline
     assert any(e.kind == "note" and e.source == "tloc:senior" for e in timeline)  # silent moves are played as they come
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_shipped_reference_run_plays_to_its_end_in_shadow(seed):
+    from scenarios.catalog import library_dir, scenario_files
+    from scenarios.loader import load_scenario
+
+    for path in scenario_files(library_dir()):
+        playback = ShadowPlayback(ShadowRun.from_scenario(load_scenario(path), seed))
+        asked = 0
+        while playback.state != "ended":
+            until_asked(playback, 120.0)
+            if playback.state == "ended":
+                break
+            keys = [c.key for c in playback.choices]
+            assert move_key(playback.move.body) in keys and len(keys) == len(set(keys)) <= 9, path.name
+            assert all(c.label for c in playback.choices)
+            playback.answer(None)
+            playback.proceed()
+            asked += 1
+        assert asked == len(playback.run.moves), path.name
+        assert playback.run.sim.incident.state == "resolved", path.name
