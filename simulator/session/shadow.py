@@ -224,8 +224,8 @@ class ShadowRun:
             self.play_next()
 
     def rewind(self, t: float) -> None:
-        """Back to simulated time ``t``: a fresh simulation with every move before ``t`` replayed."""
-        t = max(0.0, min(t, self.sim.now))
+        """To simulated time ``t`` (usually back): a fresh simulation with every move before ``t`` replayed."""
+        t = max(0.0, min(t, self.scenario.duration))
         self.sim = Simulation(self.scenario, self.seed)
         self.next_index = 0
         self.results = {}

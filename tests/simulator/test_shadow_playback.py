@@ -182,3 +182,10 @@ def test_every_shipped_reference_run_plays_to_its_end_in_shadow(seed):
             asked += 1
         assert asked == len(playback.run.moves), path.name
         assert playback.run.sim.incident.state == "resolved", path.name
+
+
+def test_replay_to_a_move_also_goes_forward_from_a_fresh_run(oom):
+    run = ShadowRun.from_scenario(oom, 1)
+    run.rewind_to_move(4)
+    assert (run.now, run.next_index, run.next_move.body["action"]) == (540.0, 4, "rollback_deploy")
+    assert [r.action for r in run.results.values()] == ["ack", "set_severity", "hypothesis", "status_update"]
