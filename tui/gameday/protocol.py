@@ -50,7 +50,7 @@ MAX_SEAT_FRAME = 16 * 1024
 """Largest frame a seat may send, in bytes (a note or a hypothesis fits many times over)."""
 MAX_HOST_FRAME = 64 * 1024 * 1024
 """Largest frame a seat accepts from the host (state frames stay under a megabyte: see feed.py)."""
-ROLES = ("imoc", "tloc", "observer")
+ROLES = ("imoc", "tloc", "observer", "mentor")
 MAX_TEXT = 2000
 """Longest text field of an action (a note, a status update, a hypothesis), in characters."""
 MAX_WORD = 200
@@ -113,7 +113,7 @@ class Hello(Frame):
     """Protocol version the seat speaks."""
     token: str = Field(max_length=256)
     """The game day's token, printed by `misfortune host`."""
-    role: Literal["imoc", "tloc", "observer"]
+    role: Literal["imoc", "tloc", "observer", "mentor"]
     """The seat's incident role."""
     name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")
     """Who sits there (letters, digits, _ . @ -)."""
@@ -154,6 +154,20 @@ class Look(Frame):
     detail: LookDetail = Field(default_factory=LookDetail)
 
 
+class Whisper(Frame):
+    """A mentor's hint or comment, delivered to the trainee seats only (reverse shadow)."""
+
+    type: Literal["whisper"]
+    text: str = Field(min_length=1, max_length=500)
+
+
+class FlagMoment(Frame):
+    """A mentor marks this moment for the debrief, where it stands beside the timeline."""
+
+    type: Literal["flag"]
+    text: str = Field(min_length=1, max_length=500)
+
+
 class Guess(Frame):
     """An observer's guess of the root cause, shown in the debrief."""
 
@@ -188,7 +202,7 @@ class GetProfile(Frame):
     """The request id the host gave when the profile was started."""
 
 
-SeatFrameType = Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile
+SeatFrameType = Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile | Whisper | FlagMoment
 SeatFrame = Annotated[SeatFrameType, Field(discriminator="type")]
 SEAT_FRAME = TypeAdapter(SeatFrame)
 
