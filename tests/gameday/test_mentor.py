@@ -85,3 +85,21 @@ async def test_flags_stand_in_the_debrief_and_the_journal(mentored):
 async def test_no_mentor_seat_without_mentor(host):
     with pytest.raises(JoinRefused, match="no mentor seat; host it with --mentor"):
         await join(host, "mentor", "sam")
+
+
+def test_the_debrief_timeline_shows_the_mentors_flags_at_their_moments():
+    from rich.console import Console
+
+    from simulator.views import TimelineEvent
+    from tui.screens.debrief import timeline_table
+
+    events = [TimelineEvent(60.0, "imoc:ana", "ack", "acknowledged"), TimelineEvent(600.0, "system", "x", "kill")]
+    console = Console(width=120, record=True)
+    console.print(timeline_table(events, [{"t": 300.0, "seat": "mentor:sam", "text": "should have paged"}]))
+    rows = [r for r in console.export_text().splitlines() if r.strip()]
+    assert "mentor" in rows[0]
+    assert [r.split()[0] for r in rows[1:]] == ["00:01:00", "00:05:00", "00:10:00"]
+    assert "⚑ should have paged" in rows[2]
+    plain = Console(width=120, record=True)
+    plain.print(timeline_table(events))
+    assert "mentor" not in plain.export_text()  # no flags: the table a solo trainee always had
