@@ -10,7 +10,7 @@ trainee who rewinds has already seen the reason.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from simulator.session.predictions import Choice, Prediction, choices_for, describe, judge
@@ -55,8 +55,6 @@ class ShadowSummary:
     moves: list[ExpertMove]
     predictions: list[Prediction]
     questions: list[MarkedQuestion]
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    """Moments a mentor flagged (reverse shadow): ``{t, text, seat}``."""
 
     @property
     def matched(self) -> int:
@@ -77,7 +75,6 @@ class ShadowSummary:
             "traps": len(self.traps),
             "predictions": [p.as_dict() for p in self.predictions],
             "questions": [q.as_dict() for q in self.questions],
-            "flags": list(self.flags),
         }
 
 

@@ -1,5 +1,5 @@
 """The shadow debrief: the expert's moves with their reasons beside the trainee's predictions, the moments
-the trainee would have gone wrong, the questions kept for the mentor, and the mentor's flags."""
+the trainee would have gone wrong, and the questions kept for the mentor."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from simulator.session.predictions import describe
 from tui.port import Debrief
 
 VERDICT_MARK = {"match": ("✓ same", "green"), "trap": ("✗ trap", "red"), "other": ("· different", "yellow")}
-FLAG_WINDOW_S = 60.0
-"""A mentor's flag sits beside the moves within this many seconds of it."""
 
 
 def _plain(text: str) -> str:
@@ -26,34 +24,26 @@ def _plain(text: str) -> str:
 
 
 def timeline_table(summary: ShadowSummary) -> Table:
-    """One row per expert move: when, what, why, the trainee's prediction and verdict, mentor flags near it."""
+    """One row per expert move: when, what, why, the trainee's prediction and the verdict."""
     table = Table(expand=True, show_lines=False, pad_edge=False)
     table.add_column("time", no_wrap=True)
     table.add_column("expert", ratio=2)
     table.add_column("why", ratio=4)
     table.add_column("you", ratio=2)
     table.add_column("", no_wrap=True)
-    table.add_column("mentor", ratio=2)
     predictions = {p.move_index: p for p in summary.predictions}
-    flags = list(summary.flags)
     for move in summary.moves:
         if not move.asked:
             continue
         prediction = predictions.get(move.index)
         mark, style = VERDICT_MARK[prediction.verdict] if prediction else ("", "")
-        near = [f for f in flags if abs(float(f.get("t", 0.0)) - move.t) <= FLAG_WINDOW_S]
-        for f in near:
-            flags.remove(f)
         table.add_row(
             format_clock(move.t),
             Text(_plain(describe(move.body))),
-            Text(_plain(move.why or "")),
+            Text(_plain(move.why or "") if prediction else ""),  # a move never played keeps its reason
             Text(_plain(prediction.picked) if prediction else "(not reached)", style="dim" if not prediction else ""),
             Text(mark, style=style),
-            Text("\n".join(f"⚑ {format_clock(float(f.get('t', 0.0)))} {_plain(f.get('text', ''))}" for f in near)),
         )
-    for f in flags:  # flags away from any move get their own row, in time order
-        table.add_row(format_clock(float(f.get("t", 0.0))), "", "", "", "", Text(f"⚑ {_plain(f.get('text', ''))}"))
     return table
 
 
@@ -87,11 +77,6 @@ def wrong_turns_text(summary: ShadowSummary) -> Text:
         text.append("  None marked (k during the playback).\n", style="dim")
     for q in summary.questions:
         text.append(f"  {format_clock(q.t)}  {_plain(q.text)}\n")
-    if summary.flags:
-        text.append("\nMoments your mentor flagged\n", style="bold")
-        for f in summary.flags:
-            who = _plain(f.get("seat", "mentor"))
-            text.append(f"  {format_clock(float(f.get('t', 0.0)))}  ⚑ {_plain(f.get('text', ''))} ({who})\n")
     return text
 
 
