@@ -1,6 +1,7 @@
 """The game-day wire protocol: one JSON object per line, validated with pydantic on both ends.
 
-Seat -> host frames are small (hello, act, look, guess, end, profile, profile_get) and capped at
+Seat -> host frames are small (hello, act, look, guess, end, profile, profile_get, and a mentor's
+whisper and flag) and capped at
 ``MAX_SEAT_FRAME`` bytes; every field has a type and a size limit (no free-form field reaches the
 journal: a look names one of ``LOOK_KINDS`` with the few details in :class:`LookDetail`, an action is a
 flat mapping of bounded scalars that the action vocabulary then validates), numbers are finite and
@@ -8,7 +9,8 @@ nesting is shallow. Anything malformed, oversized or of the wrong version is ref
 Host -> seat frames carry only the view records of :mod:`simulator.views`, profiles and dumps
 of instances, and :class:`tui.port.Briefing` (through :func:`view_payload`, which refuses any other
 type), and the :class:`tui.port.Debrief` only once the session has ended: the hidden truth has no way
-onto the wire before the debrief.
+onto the wire before the debrief, except to a mentor seat of a game day hosted with ``--mentor`` (its
+welcome carries :func:`tui.gameday.mentor.mentor_truth`; reverse shadow).
 """
 
 from __future__ import annotations
