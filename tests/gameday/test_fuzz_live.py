@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scenarios.language.actions import MITIGATION_ACTIONS, PROCESS_ACTIONS
-from simulator.session.runner import replay_journal
+from simulator.session.journal_session import replay_journal
 from tui.gameday.host import GameHost
 from tui.gameday.protocol import LOOK_KINDS, MAX_SEAT_FRAME
 from tui.gameday.seat import RemoteSession
