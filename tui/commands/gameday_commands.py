@@ -75,7 +75,8 @@ def host_command(args: argparse.Namespace) -> int:
     live, code = live_from_args(args, "host")
     if code:
         return code
-    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=args.mentor)
+    mentor = getattr(args, "mentor", False)  # callers building their own Namespace may leave it out
+    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=mentor)
     if live is not None:  # fed after every push to the seats (the host's clock runs in its event loop)
         host.listeners.append(lambda: live.update(host.session))
     web = None
@@ -85,7 +86,7 @@ def host_command(args: argparse.Namespace) -> int:
         web = SpectatorWeb(host, args.bind, args.web_port)
     print(f"Game day: {host.sim.scenario.id} seed {seed}; journal {host.session.journal_path}")
     print("The facilitator console shows the seats' join command" + (" and the spectator page." if web else "."))
-    if args.mentor:
+    if mentor:
         print("A mentor joins with --role mentor (sees the hidden truth; W whispers to the trainee, M flags a moment).")
     app = FacilitatorApp(host, web)
     try:
