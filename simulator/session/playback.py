@@ -20,6 +20,8 @@ from simulator.views import ActionResult
 State = Literal["watching", "asking", "revealed", "ended"]
 QUESTION_LIMIT = 500
 """Longest question a trainee may mark for the mentor."""
+MAX_QUESTIONS = 100
+"""Questions one shadow session keeps (the debrief and the history row stay bounded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,8 @@ class ShadowPlayback:
         clean = "".join(ch if ch.isprintable() else " " for ch in text).strip()[:QUESTION_LIMIT]
         if not clean:
             raise ValueError("write the question first")
+        if len(self.questions) >= MAX_QUESTIONS:
+            raise ValueError(f"{MAX_QUESTIONS} questions are kept already: bring those to your mentor first")
         move = self.run.next_move if self.state != "revealed" or self.reveal is None else self.reveal.move
         question = MarkedQuestion(self.run.now, clean, move.index if move else None)
         self.questions.append(question)

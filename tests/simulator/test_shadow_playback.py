@@ -189,3 +189,14 @@ def test_replay_to_a_move_also_goes_forward_from_a_fresh_run(oom):
     run.rewind_to_move(4)
     assert (run.now, run.next_index, run.next_move.body["action"]) == (540.0, 4, "rollback_deploy")
     assert [r.action for r in run.results.values()] == ["ack", "set_severity", "hypothesis", "status_update"]
+
+
+def test_questions_for_the_mentor_are_cleaned_and_bounded(oom):
+    playback = ShadowPlayback(ShadowRun.from_scenario(oom, 1))
+    with pytest.raises(ValueError, match="write the question"):
+        playback.mark("\x1b\x07 ")
+    for i in range(100):
+        playback.mark(f"q{i}\x1b[31m")
+    assert playback.questions[0].text == "q0 [31m"
+    with pytest.raises(ValueError, match="100 questions"):
+        playback.mark("one more")

@@ -245,7 +245,11 @@ class ShadowConsole(ConsoleScreen):
 
         def keep(text: str | None) -> None:
             if text and text.strip():
-                self.shadow.mark(text)
+                try:
+                    self.shadow.mark(text)
+                except ValueError as err:
+                    self.notify(str(err), title="Question not kept", severity="error", timeout=5, markup=False)
+                    return
                 self.notify("Kept for the debrief.", title="Question for the mentor", timeout=3)
 
         self.app.push_screen(MentorQuestion(), keep)
