@@ -5,7 +5,8 @@ number in them must be finite and in a range the engine can play in bounded time
 file must be small and shallow enough to parse quickly. The models of the scenario language use these
 constants as field constraints; the loader checks the raw YAML (size, nesting, alias expansion) before
 any of it is validated, and :func:`scenarios.language.bounds.scenario_bound_problems` checks what
-spans fields (total replicas, calls per request, simulation steps). scenarios/README.md lists every bound with the error it gives.
+spans fields (total replicas, calls per request, simulation steps). scenarios/README.md lists every
+bound with the error it gives.
 """
 
 from __future__ import annotations

@@ -83,6 +83,8 @@ class Debrief:
     """Why the session ended: resolved, time_up or gave_up."""
     tags: tuple[str, ...] = ()
     """The scenario's tags (with the root cause category, they give the fault class)."""
+    mentor_flags: list[dict[str, Any]] = field(default_factory=list)
+    """Moments a mentor flagged during a reverse shadow (``t``, ``seat``, ``text``), beside the timeline."""
 
 
 class SessionPort(Protocol):

@@ -22,8 +22,9 @@ from scenarios.language.scenario import Scenario
 from simulator.incident.process import IncidentState, SliTracker
 
 GRADES = "ABCDF"
-SEAT_ROLES = ("imoc", "tloc", "observer")
-"""Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role."""
+SEAT_ROLES = ("imoc", "tloc", "observer", "mentor")
+"""Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role. A mentor (reverse
+shadow) watches, whispers and flags moments; it never acts."""
 STATUS_UPDATE_EXPECTED_AFTER = 1800.0
 
 

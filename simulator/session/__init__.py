@@ -14,22 +14,30 @@ from simulator.session.inspect import SHOW, InspectError, collect, inspect_text
 from simulator.session.inspect import inspect as inspect_data  # ``inspect`` is also the submodule's name
 from simulator.session.journal import Journal, JournalData, JournalError, read_journal
 from simulator.session.journal_session import JournalSession, end_reason_of, file_sha256, replay_journal
+from simulator.session.playback import Reveal, ShadowPlayback, ShadowSummary
+from simulator.session.predictions import describe
 from simulator.session.runner import SessionError, run_session
+from simulator.session.shadow import ShadowRun
 from simulator.session.simulation import TOOL_VERSION, Simulation
 from simulator.session.verify import Check, verify_scenarios
 
 __all__ = [
-    "SHOW",
-    "TOOL_VERSION",
     "Check",
     "InspectError",
     "Journal",
     "JournalData",
     "JournalError",
     "JournalSession",
+    "Reveal",
+    "SHOW",
     "SessionError",
+    "ShadowPlayback",
+    "ShadowRun",
+    "ShadowSummary",
     "Simulation",
+    "TOOL_VERSION",
     "collect",
+    "describe",
     "end_reason_of",
     "file_sha256",
     "inspect_data",

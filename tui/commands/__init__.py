@@ -12,6 +12,7 @@ from tui.commands import (
     history_commands,
     inspect_command,
     scenario_commands,
+    shadow_commands,
     tui_commands,
 )
 
@@ -23,4 +24,5 @@ COMMAND_MODULES = [
     history_commands,
     gameday_commands,
     export_command,
+    shadow_commands,
 ]
