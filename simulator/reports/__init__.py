@@ -9,6 +9,7 @@ May import every other wing (never ``tui``); reads finished sessions only, throu
 
 from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer, investigation, questions
 from simulator.reports.history import (
+    SHADOW,
     UNPLAYED_WEAKNESS,
     Attempt,
     HistoryError,
@@ -20,6 +21,7 @@ from simulator.reports.history import (
     rebuild,
     record_debrief,
     record_recovering,
+    record_shadow,
     weakness,
 )
 from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
@@ -30,6 +32,7 @@ __all__ = [
     "HistoryError",
     "PathStep",
     "QuestionAnswer",
+    "SHADOW",
     "UNPLAYED_WEAKNESS",
     "attempt_from_journal",
     "fault_class",
@@ -43,5 +46,6 @@ __all__ = [
     "rebuild",
     "record_debrief",
     "record_recovering",
+    "record_shadow",
     "weakness",
 ]
