@@ -13,9 +13,8 @@ from simulator.reports import record_shadow
 from tui.app import MisfortuneApp
 from tui.screens.shadow import ShadowConsole
 from tui.screens.shadow_debrief import ShadowDebriefScreen
-from tui.shadow_session import ShadowSession
+from tui.shadow_session import DEFAULT_SPEED, ShadowSession
 
-DEFAULT_SPEED = 10.0
 """Shadow playback speed: the expert's quiet minutes pass quickly; each move waits for the trainee anyway."""
 
 

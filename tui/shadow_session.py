@@ -17,6 +17,9 @@ from simulator.session import Reveal, ShadowPlayback, ShadowRun, ShadowSummary
 from simulator.views import ActionResult
 from tui.session import LocalSession
 
+DEFAULT_SPEED = 10.0
+"""Playback speed between the expert's moves (the command line's default; importing it loads no UI)."""
+
 WATCHING_REFUSAL = (
     "you are shadowing: the expert acts. When the playback pauses before their next move, "
     "write what you would do here (or pick 1-9) and it is compared with theirs"

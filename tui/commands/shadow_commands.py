@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tui.commands.tui_commands import _run, _speed
-from tui.shadow_app import DEFAULT_SPEED
+from tui.shadow_session import DEFAULT_SPEED
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
