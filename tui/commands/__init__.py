@@ -5,7 +5,15 @@ Each module in COMMAND_MODULES has ``register(subparsers)``, which adds its subp
 command, write a module and append it here.
 """
 
-from tui.commands import gameday_commands, headless, history_commands, inspect_command, scenario_commands, tui_commands
+from tui.commands import (
+    gameday_commands,
+    headless,
+    history_commands,
+    inspect_command,
+    scenario_commands,
+    shift_commands,
+    tui_commands,
+)
 
 COMMAND_MODULES = [
     scenario_commands,
@@ -14,4 +22,5 @@ COMMAND_MODULES = [
     tui_commands,
     history_commands,
     gameday_commands,
+    shift_commands,
 ]
