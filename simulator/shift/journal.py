@@ -37,9 +37,13 @@ class JournalError(Exception):
 class ShiftJournal:
     """Appends shift records to a JSONL file."""
 
-    def __init__(self, path: str | Path, header: dict[str, Any] | None = None) -> None:
+    def __init__(self, path: str | Path, header: dict[str, Any] | None = None, keep_bytes: int | None = None) -> None:
+        """Start a journal with ``header``, or (no header) append to one after its first ``keep_bytes``."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if header is None and keep_bytes is not None:
+            with self.path.open("r+b") as existing:
+                existing.truncate(keep_bytes)  # drop a torn final write before appending
         self._file: TextIO = self.path.open("w" if header is not None else "a", encoding="utf-8")
         if header is not None:
             self._write({"type": "header", "kind": "shift", "format": FORMAT, **header})
@@ -114,6 +118,8 @@ class ShiftJournalData:
     records: list[tuple[float, str, ShiftStep | EscalationPolicy]] = field(default_factory=list)
     """(shift time, seat, step or new policy), in journal order."""
     end: tuple[float, str] | None = None
+    good_bytes: int = 0
+    """Length of the file up to the end of its last whole record (a torn final write is cut off on resume)."""
 
     @property
     def last_t(self) -> float:
@@ -129,19 +135,21 @@ def read_shift_journal(path: str | Path) -> ShiftJournalData:
     try:
         if path.stat().st_size > MAX_JOURNAL_BYTES:
             raise JournalError(f"{path}: larger than {MAX_JOURNAL_BYTES // (1024 * 1024)} MB; not a shift journal")
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     except FileNotFoundError as exc:
         raise JournalError(f"{path}: no such journal file") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise JournalError(f"{path}: cannot read the journal: {exc}") from exc
     data: ShiftJournalData | None = None
+    good_bytes = 0
     for number, line in enumerate(lines, 1):
         if not line.strip():
+            good_bytes += len(line.encode("utf-8"))
             continue
         try:
             record = json.loads(line, parse_constant=_no_constant)
         except (json.JSONDecodeError, ValueError) as exc:
-            if number == len(lines):
+            if number == len(lines) and not line.endswith("\n"):
                 break  # a torn final write
             raise JournalError(f"{path}:{number}: not a JSON record ({exc})") from exc
         kind = record.get("type") if isinstance(record, dict) else None
@@ -168,8 +176,10 @@ def read_shift_journal(path: str | Path) -> ShiftJournalData:
             raise JournalError(f"{path}:{number}: bad {kind} record: {_first_error(exc)}") from exc
         if len(data.records) > 1 and data.records[-1][0] < data.records[-2][0]:
             raise JournalError(f"{path}:{number}: records go back in time")
+        good_bytes += len(line.encode("utf-8"))
     if data is None:
         raise JournalError(f"{path}: empty journal, or not a shift journal")
+    data.good_bytes = good_bytes
     return data
 
 

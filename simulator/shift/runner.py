@@ -161,5 +161,5 @@ def resume_shift(path: str | Path) -> Shift:
         raise JournalError(f"{path}: this shift ended ({data.end[1]}); start a new one with --after {path}")
     shift = _rebuild(data, path)
     shift.run_until(data.last_t)
-    shift.journal = ShiftJournal(path)
+    shift.journal = ShiftJournal(path, keep_bytes=data.good_bytes)
     return shift

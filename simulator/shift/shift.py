@@ -21,7 +21,7 @@ from simulator.shift.journal import ShiftJournal
 from simulator.shift.pager import Pager, ShiftPage
 from simulator.shift.plan import PlannedEvent, PlannedIncident, ShiftPlan
 from simulator.shift.policy import PRIORITIES, SEVERITY_TO_PRIORITY, EscalationPolicy
-from simulator.shift.steps import CloseTicket, HandoffNote, ShiftStep
+from simulator.shift.steps import FACILITATOR_ONLY, CloseTicket, HandoffNote, ShiftStep
 from simulator.telemetry.alerts import Page
 from simulator.views import ActionResult, TimelineEvent
 
@@ -272,6 +272,8 @@ class Shift:
             return ActionResult(True, "handoff note saved for the next shift", action.action, now)
         if isinstance(action, CloseTicket):
             return self._close_ticket(action, now)
+        if action.action in FACILITATOR_ONLY:
+            return ActionResult(False, "inject is a facilitator's action, not a responder's", action.action, now)
         if step.incident is None:
             if action.action == "ack":
                 return self._ack_pages(action.page, seat, now)

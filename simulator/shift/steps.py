@@ -85,6 +85,9 @@ SHIFT_ONLY = ("handoff_note", "close_ticket")
 
 StepAction = Action | HandoffNote | CloseTicket
 
+FACILITATOR_ONLY = frozenset({"inject"})
+"""Actions a shift's responder may not take."""
+
 
 @dataclass(frozen=True)
 class ShiftStep:
@@ -181,6 +184,8 @@ def _item(i: int, item: Any, positions: SourceMap, filename: str) -> tuple[list[
                 )
             )
         return problems, None
+    if action.action in FACILITATOR_ONLY:
+        problems.append(_at(filename, positions, (i, "action"), "inject is a facilitator's action, not a responder's"))
     if action.at is None:
         problems.append(SourceProblem(filename, line, col, f"[{i}]", "every step needs an 'at' time (shift time)"))
     elif not 0 <= action.at <= MAX_SHIFT_HOURS * 3600.0:
