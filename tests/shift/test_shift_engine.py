@@ -145,3 +145,13 @@ def test_the_shift_wing_imports_no_ui_and_no_reports():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_an_alert_firing_again_for_the_same_incident_is_grouped_into_its_page(unanswered_shift):
+    shift, _ = unanswered_shift
+    leak = shift.runs[0]
+    fired = [p.alert for p in leak.sim.alerts.pages]
+    assert len(fired) > len(set(fired)), "the leak's crash-loop alert should fire more than once"
+    pages = shift.pages_of(leak)
+    assert sorted(p.title for p in pages) == sorted(set(fired))
+    assert sum(p.repeats for p in pages) == len(fired) - len(set(fired))
