@@ -119,6 +119,9 @@ def shift_command(args: argparse.Namespace) -> int:
         problems.append("--replay re-simulates a journal as it is; it takes no --resume or --actions")
     if problems:
         return _invalid(problems)
+    headless = args.json or args.actions is not None or args.replay is not None
+    if not headless and sys.stdin.isatty() and sys.stdout.isatty():
+        return shift_tui(args, policy, previous)
     try:
         if args.replay is not None:
             shift, report = replay_shift(args.replay)
@@ -260,3 +263,28 @@ def print_shift_report(console: Console, report: dict[str, Any], shift: Shift) -
     open_ = shift.open_incidents()
     if open_:
         console.print(Text("still open: " + ", ".join(f"#{r.number} {r.scenario.id}" for r in open_), style="yellow"))
+
+
+def shift_tui(args: argparse.Namespace, policy: EscalationPolicy, previous: dict[str, Any] | None) -> int:
+    """The shift in the terminal: a new journalled shift, or a resumed one (paused)."""
+    from tui.shift_app import ShiftApp
+    from tui.shift_session import ShiftDriver
+
+    try:
+        if args.resume is not None:
+            driver = ShiftDriver.resume(args.resume, args.speed)
+        else:
+            driver = ShiftDriver.start(
+                args.seed, args.hours, args.max_incidents, policy, args.speed, args.after, args.journal
+            )
+    except JournalError as err:
+        return _invalid([str(err)])
+    except OSError as exc:
+        return _invalid([f"cannot write the shift journal: {exc.strerror or exc}"])
+    app = ShiftApp(driver, previous)
+    app.run()
+    if app.resume_hint:
+        print(f"Shift kept. Continue it with:\n  {app.resume_hint}")
+    elif driver.journal_path:
+        print(f"Shift journal: {driver.journal_path}\nNext shift: misfortune shift --after {driver.journal_path}")
+    return EXIT_OK
