@@ -93,6 +93,11 @@ class ShiftBoard(Screen):
                     for line in note[section]:
                         out.append(f"  {section.replace('_', ' ')}: ", style="dim")
                         out.append(clean(line) + "\n")
+            left = [f"incident #{i['number']} {i['scenario']}" for i in self.previous.get("open_incidents", [])]
+            left += [f"ticket #{n}" for n in self.previous.get("open_tickets", [])]
+            if left:
+                out.append("  left open when that shift ended: ", style="dim")
+                out.append(clean(", ".join(left)) + "\n")
         if self.follow_ups:
             out.append(clean(self.follow_ups))
         if not out.plain:
