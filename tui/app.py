@@ -89,6 +89,8 @@ class MisfortuneApp(App[None]):
         """The current session has ended and its debrief has been shown."""
         self.resume_hint: str | None = None
         """Printed by the command line after exit when a session was left mid-incident."""
+        self.journal_notice: str | None = None
+        """Shown once the screen is up: what resume repaired in the journal (a torn last line)."""
         self._last_tick = monotonic()
         if not os.environ.get(ANIMATIONS_ENV):
             # A key press should show its result at once: the tab underline's 0.3 s slide alone tripled the
@@ -108,7 +110,10 @@ class MisfortuneApp(App[None]):
     @classmethod
     def resume(cls, journal: str | Path, **kwargs) -> MisfortuneApp:
         """Back into the console of an interrupted session, paused (raises JournalError, ScenarioError)."""
-        return cls(LocalSession.resume(journal), "console", **kwargs)
+        session = LocalSession.resume(journal)
+        app = cls(session, "console", **kwargs)
+        app.journal_notice = session.recovery
+        return app
 
     def on_mount(self) -> None:
         if self.opening == "home":
@@ -117,6 +122,8 @@ class MisfortuneApp(App[None]):
             self.push_screen(BriefingScreen(self.session, self.speed))
         else:
             self._open_console()
+        if self.journal_notice:
+            self.notify(self.journal_notice, title="Journal repaired", severity="warning", timeout=15, markup=False)
         if self.clock_enabled:
             self._last_tick = monotonic()
             self.set_interval(TICK, self.tick, name="clock")

@@ -6,17 +6,17 @@ by replaying its journal (the simulation is deterministic) and keeps appending t
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scenarios import load_by_ref, load_scenario, user_data_dir
+from scenarios import load_by_ref, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from simulator.incident.scoring import Report
 from simulator.reports.facts import investigation, questions
-from simulator.session.journal import Journal, JournalError, read_journal
+from simulator.session.journal import Journal
+from simulator.session.journal_session import JournalSession, end_reason_of, file_sha256
 from simulator.session.simulation import TOOL_VERSION, Simulation
 from simulator.telemetry.series import Series
 from simulator.views import ActionResult, TimelineEvent
@@ -40,11 +40,6 @@ def latest_journal() -> Path | None:
     return files[-1] if files else None
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes (ties a journal to the exact scenario file)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 class LocalSession:
     """A Simulation in this process, driven by the TUI's clock."""
 
@@ -56,6 +51,8 @@ class LocalSession:
         self._speed = 1.0
         self.seat = "trainee"
         self._checkpoint = sim.now
+        self.recovery: str | None = None
+        """What ``resume`` repaired in the journal (a torn last line), for the user to see."""
 
     # --- construction ------------------------------------------------------------------------
 
@@ -89,38 +86,17 @@ class LocalSession:
 
     @classmethod
     def resume(cls, journal_path: str | Path) -> LocalSession:
-        """Rebuild a session from its journal and continue appending to it."""
-        data = read_journal(journal_path)
-        header = data.header
-        if data.end is not None:
-            raise JournalError(
-                f"{journal_path}: this session already ended ({data.end.get('reason')}); use `misfortune replay`"
-            )
-        path = Path(header["scenario_path"]) if header.get("scenario_path") else None
-        if path is not None and path.is_file() and file_sha256(path) == header.get("scenario_sha256"):
-            scenario = load_scenario(path)
-        else:
-            scenario, path = load_by_ref(str(header["scenario"]))
-            if header.get("scenario_sha256") and file_sha256(path) != header["scenario_sha256"]:
-                raise JournalError(
-                    f"{journal_path}: the scenario {header['scenario']!r} changed since this session started "
-                    f"({path} no longer matches the journal's hash); it cannot be resumed exactly"
-                )
-        sim = Simulation(scenario, int(header["seed"]), journal=None)
-        last = 0.0
-        for t, seat, action in data.actions:
-            sim.run_until(t)
-            sim.dispatcher.apply(action, seat)
-            last = t
-        resumed_at = max([last] + [float(look.get("t", 0.0)) for look in data.looks])
-        sim.run_until(resumed_at)
-        sim.looks = [
-            {k: v for k, v in look.items() if k != "type"} for look in data.looks if look.get("what") != "checkpoint"
-        ]
-        handle = Journal(journal_path, {}, append=True)
-        sim.journal = handle
-        session = cls(sim, path, handle)
+        """Rebuild a session from its journal and continue appending to it (a torn last line is cut first).
+
+        ``recovery`` then says what was repaired, if anything (None otherwise).
+        """
+        journal = JournalSession.open(journal_path)
+        sim = journal.resume()
+        assert sim.journal is not None
+        session = cls(sim, journal.scenario_path, sim.journal)
         session._speed = 0.0  # come back paused: the trainee decides when the clock runs again
+        if journal.data.torn is not None:
+            session.recovery = journal.data.torn.describe(journal.path, "it was cut off and the session goes on")
         return session
 
     # --- clock -------------------------------------------------------------------------------
@@ -157,7 +133,7 @@ class LocalSession:
                 self._checkpoint = self.sim.now
                 self.sim.look("checkpoint", self.seat)
         if self.sim.finished and self.sim.ended_at is None:
-            self.sim.end("resolved" if self.sim.incident.state == "resolved" else "time_up")
+            self.sim.end(end_reason_of(self.sim))
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -243,7 +219,7 @@ class LocalSession:
         """Apply an action as this seat; ends the session if it resolved the incident."""
         result = self.sim.apply(action, self.seat)
         if self.sim.finished and self.sim.ended_at is None:
-            self.sim.end("resolved" if self.sim.incident.state == "resolved" else "time_up")
+            self.sim.end(end_reason_of(self.sim))
         return result
 
     def look(self, what: str, **detail: Any) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios.catalog import user_data_dir
 from simulator.incident.scoring import Report
 from simulator.session.journal import JournalError, read_journal
-from simulator.session.runner import replay_journal
+from simulator.session.journal_session import JournalSession
 
 if TYPE_CHECKING:
     from tui.port import Debrief
@@ -193,7 +193,8 @@ def attempt_from_journal(path: str | Path) -> Attempt | None:
     reason = str((data.end or {}).get("reason", ""))
     if reason not in FINISHED:
         return None
-    sim, report = replay_journal(path)
+    session = JournalSession.of(path, data)
+    sim, report = session.replay()
     rc = sim.scenario.root_cause
     return attempt_from_report(
         report, rc.category, sim.scenario.tags, reason, journal_date(data.header, path), str(path.resolve())

@@ -16,8 +16,15 @@ from scenarios.durations import format_duration
 from simulator.incident.scoring import Report
 from simulator.reports.facts import investigation, mitigation_effects, questions
 from simulator.reports.review import at, review
-from simulator.session.journal import JournalData, read_journal
-from simulator.session.runner import replay_journal
+from simulator.session.journal import (
+    END_GAVE_UP,
+    END_INTERRUPTED,
+    END_RESOLVED,
+    END_TIME_UP,
+    END_UNTIL,
+    JournalData,
+)
+from simulator.session.journal_session import JournalSession
 from simulator.session.simulation import Simulation
 
 DEADLINE_DAYS = {"P0": 7, "P1": 14, "P2": 30, "P3": 90}
@@ -25,11 +32,11 @@ DEADLINE_DAYS = {"P0": 7, "P1": 14, "P2": 30, "P3": 90}
 TRAINEE_ITEM = re.compile(r"^\s*(action item|action|todo|follow[- ]up)\s*:\s*(.+)$", re.IGNORECASE)
 """A trainee's note that adds an action item, e.g. ``action item: alert on pool saturation``."""
 END_TEXT = {
-    "resolved": "the incident was declared resolved",
-    "time_up": "the exercise ran out of time",
-    "gave_up": "the trainee ended the session early",
-    "until": "the headless run stopped",
-    "interrupted": "the journal stops here (interrupted session)",
+    END_RESOLVED: "the incident was declared resolved",
+    END_TIME_UP: "the exercise ran out of time",
+    END_GAVE_UP: "the trainee ended the session early",
+    END_UNTIL: "the headless run stopped",
+    END_INTERRUPTED: "the journal stops here (interrupted session)",
 }
 TIMELINE_KINDS = {"alert", "page", "operation", "reopened", "message", "hint", "system"}
 """System events that matter in a postmortem timeline (every responder action is kept)."""
@@ -39,9 +46,13 @@ SYSTEM_WHO = {"alert": "alerting", "page": "pager", "hint": "hint", "message": "
 
 def postmortem_for_journal(path: str | Path) -> str:
     """Replay the journal at ``path`` and render its postmortem (raises JournalError for a bad journal)."""
-    data = read_journal(path)
-    sim, report = replay_journal(path)
-    return render_postmortem(data, sim, report)
+    return postmortem_of(JournalSession.open(path))
+
+
+def postmortem_of(session: JournalSession) -> str:
+    """Replay an opened journal and render its postmortem."""
+    sim, report = session.replay()
+    return render_postmortem(session.data, sim, report)
 
 
 def render_postmortem(data: JournalData, sim: Simulation, report: Report) -> str:

@@ -51,6 +51,10 @@ def test_every_view_as_json_and_text(capsys, show):
 def test_actions_file_is_applied_before_the_moment(capsys, actions_file):
     data = _json(capsys, "--at", "40m", "--show", "changes", "--actions", str(actions_file))
     assert any("rollback" in c["summary"] or "v2.4.1" in c["summary"] for c in data["changes"])
+    # The history already mentions v2.4.1: only the trainee's own rollback proves the file was applied.
+    assert [(c["t"], c["kind"], c["by"]) for c in data["changes"] if c["t"] >= 0 and c["by"] == "you"] == [
+        (540.0, "rollback", "you")
+    ]
 
 
 @pytest.mark.parametrize(

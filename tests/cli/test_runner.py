@@ -6,7 +6,8 @@ import pytest
 from headless_kit import SHIPPED, SOLUTION_ACTIONS
 
 from scenarios import load_actions_text, load_by_ref
-from simulator.session.runner import SessionError, replay_journal, run_session
+from simulator.session.journal_session import replay_journal
+from simulator.session.runner import SessionError, run_session
 
 
 @pytest.fixture(scope="module")

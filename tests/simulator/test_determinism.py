@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from simkit import chain_spec, sim_of
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.session.journal import Journal, read_journal
+from simulator.session.journal import END_UNTIL, Journal, read_journal
+from simulator.session.journal_session import replay_journal
 from simulator.session.simulation import Simulation
 
 
@@ -27,7 +28,7 @@ def play(scenario, seed: int, journal_path=None, until: float = 1500.0) -> Simul
         sim.run_until(step.at)
         sim.apply(step)
     sim.run_until(until)
-    sim.end("test")
+    sim.end(END_UNTIL)
     if journal:
         journal.close()
     return sim
@@ -52,21 +53,16 @@ def test_same_seed_and_actions_give_identical_journal_report_logs_and_traces(oom
     assert text_a == (tmp_path / "b.jsonl").read_text()
     assert telemetry(a) == telemetry(b)
     data = read_journal(tmp_path / "a.jsonl")
-    assert data.header["seed"] == 11 and data.end["reason"] in ("test", "resolved")
-    assert [x.action for _, _, x in data.actions] == [s.action for s in oom_scenario.solution if s.at <= 1500]
-    assert [t for t, _, _ in data.actions] == sorted(t for t, _, _ in data.actions)
+    assert data.header["seed"] == 11 and data.end["reason"] in (END_UNTIL, "resolved")
+    assert [a.action.action for a in data.actions] == [s.action for s in oom_scenario.solution if s.at <= 1500]
+    assert [a.t for a in data.actions] == sorted(a.t for a in data.actions)
 
 
 def test_replaying_the_journal_reproduces_the_report(oom_scenario, tmp_path):
     original = play(oom_scenario, 5, tmp_path / "j.jsonl")
-    data = read_journal(tmp_path / "j.jsonl")
-    replay = Simulation(oom_scenario, seed=data.header["seed"])
-    for t, seat, action in data.actions:
-        replay.run_until(t)
-        replay.apply(action, seat)
-    replay.run_until(data.end["t"])
-    replay.end(data.end["reason"])
-    assert replay.score() == original.score()
+    replay, report = replay_journal(tmp_path / "j.jsonl")  # the code path of `misfortune replay`
+    assert report == original.score()
+    assert telemetry(replay) == telemetry(original)
 
 
 def test_a_different_seed_gives_different_noise(oom_scenario):

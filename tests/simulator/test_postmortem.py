@@ -11,7 +11,8 @@ from scenarios.language.actions import ACTION_ADAPTER
 from simulator.reports.facts import investigation, questions
 from simulator.reports.postmortem import postmortem_for_journal
 from simulator.session.journal import Journal
-from simulator.session.runner import replay_journal, session_header
+from simulator.session.journal_session import replay_journal
+from simulator.session.runner import session_header
 from simulator.session.simulation import Simulation
 
 SCENARIO = "cert-expiry"

@@ -23,7 +23,8 @@ from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
 from simulator.incident.scoring import Report
 from simulator.session.journal import JournalError
-from simulator.session.runner import SessionError, replay_journal, run_session
+from simulator.session.journal_session import JournalSession
+from simulator.session.runner import SessionError, run_session
 from simulator.session.simulation import Simulation
 from simulator.session.verify import Check, verify_scenarios
 from simulator.views import ActionResult
@@ -144,9 +145,12 @@ def run_command(args: argparse.Namespace) -> int:
 def replay_command(args: argparse.Namespace) -> int:
     """Re-simulate a journal and print its report."""
     try:
-        sim, report = replay_journal(args.journal)
+        journal = JournalSession.open(args.journal)
+        sim, report = journal.replay()
     except JournalError as err:
         return _invalid([str(err)])
+    if journal.torn_notice:
+        print(journal.torn_notice, file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK

@@ -24,8 +24,9 @@ from simulator.reports.history import (
     readiness,
     rebuild,
 )
-from simulator.reports.postmortem import postmortem_for_journal
+from simulator.reports.postmortem import postmortem_of
 from simulator.session.journal import JournalError
+from simulator.session.journal_session import JournalSession
 from tui.session import journals_dir
 
 EXIT_OK = 0
@@ -62,10 +63,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def postmortem_command(args: argparse.Namespace) -> int:
     """Print or write the postmortem draft of a journal."""
     try:
-        text = postmortem_for_journal(args.journal)
+        journal = JournalSession.open(args.journal)
+        text = postmortem_of(journal)
     except JournalError as err:
         print(err, file=sys.stderr)
         return EXIT_INVALID
+    if journal.torn_notice:
+        print(journal.torn_notice, file=sys.stderr)
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK

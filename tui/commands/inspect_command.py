@@ -1,7 +1,8 @@
 """``misfortune inspect``: what the console would show at a moment, as text or JSON.
 
 The data comes from simulator.session.inspect; this module parses the arguments, plays the scenario (with
-the actions file, if any) up to ``--at`` and prints. Bad input: one line per problem, exit 2.
+the actions file, if any) or replays a journal (``--journal``, with its seats) up to ``--at`` and prints.
+Bad input: one line per problem, exit 2.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import sys
 from pathlib import Path
 
 from scenarios.durations import format_duration, parse_duration
+from scenarios.language.scenario import Scenario
 from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS
 from simulator.session.inspect import SHOW, InspectError, collect, inspect, inspect_text
+from simulator.session.journal import JournalError
+from simulator.session.journal_session import JournalSession
 from simulator.session.runner import SessionError, run_session
+from simulator.session.simulation import Simulation
 from tui.commands.headless import load_inputs
 
 EXIT_OK = 0
@@ -26,14 +31,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd = subparsers.add_parser(
         "inspect",
         help="print what the console would show at a moment (metrics, logs, traces, changes, alerts, profiles)",
-        description="Play SCENARIO headless up to --at (applying --actions) and print one view as the console "
-        "would show it then: text, or --json (stable for a scenario, seed and time). 'profile' is a CPU and heap "
-        "profile of an instance over the window ending at --at; 'dump' a thread dump and its crash report.",
+        description="Play SCENARIO headless up to --at (applying --actions), or replay a session's --journal up "
+        "to --at, and print one view as the console would show it then: text, or --json (stable for a scenario, "
+        "seed and time). 'profile' is a CPU and heap profile of an instance over the window ending at --at; 'dump' "
+        "a thread dump and its crash report.",
     )
-    cmd.add_argument("scenario", metavar="SCENARIO", help="scenario id (see misfortune list) or path to a file")
+    cmd.add_argument(
+        "scenario", metavar="SCENARIO", nargs="?", help="scenario id (see misfortune list) or path to a file"
+    )
     cmd.add_argument("--at", required=True, metavar="DURATION", help="simulated time to look at, e.g. 25m")
-    cmd.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    cmd.add_argument("--seed", type=int, metavar="N", help="random seed (default 1)")
     cmd.add_argument("--actions", type=Path, metavar="FILE", help="YAML list of timed actions applied before --at")
+    cmd.add_argument(
+        "--journal", type=Path, metavar="FILE", help="replay this session journal instead of SCENARIO (its seed)"
+    )
     cmd.add_argument("--show", required=True, choices=SHOW, help="the view to print")
     cmd.add_argument("--service", metavar="S", help="only this service (for profile/dump: its first running instance)")
     cmd.add_argument("--instance", metavar="I", help="this instance (see --show metrics --service S for ids)")
@@ -46,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def inspect_command(args: argparse.Namespace) -> int:
-    """Play up to --at and print the view."""
+    """Play (or replay) up to --at and print the view."""
     problems: list[str] = []
     at = 0.0
     try:
@@ -57,22 +68,12 @@ def inspect_command(args: argparse.Namespace) -> int:
         problems.append(f"--limit: {args.limit} must be at least 1")
     if not 1.0 <= args.seconds <= 600.0:
         problems.append(f"--seconds: {args.seconds:g} must be between 1 and 600")
-    scenario, _path, actions = load_inputs(args.scenario, args.actions, problems)
-    if scenario is not None and not problems:
-        if at < 0 or at > scenario.duration:
-            problems.append(
-                f"--at: {args.at} is outside the scenario (0 to {format_duration(scenario.duration)}); "
-                "pass a time such as 10m"
-            )
-        if args.service is not None and args.service not in {s.name for s in scenario.topology.services}:
-            names = ", ".join(s.name for s in scenario.topology.services)
-            problems.append(f"--service: no service {args.service!r} in {scenario.id}; services: {names}")
-    if problems or scenario is None:
+    if args.journal is not None:
+        sim = _replayed(args, at, problems)
+    else:
+        sim = _played(args, at, problems)
+    if sim is None:
         return _invalid(problems)
-    try:
-        sim, _report = run_session(scenario, args.seed, actions, until=at)
-    except SessionError as err:
-        return _invalid([f"{args.actions}: {problem}" for problem in err.problems])
     options = {"service": args.service, "instance": args.instance, "limit": args.limit, "seconds": args.seconds}
     try:
         if args.json:
@@ -82,6 +83,55 @@ def inspect_command(args: argparse.Namespace) -> int:
     except InspectError as err:
         return _invalid([str(err)])
     return EXIT_OK
+
+
+def _played(args: argparse.Namespace, at: float, problems: list[str]) -> Simulation | None:
+    """SCENARIO played with --seed and --actions up to ``at`` (None when ``problems`` were found)."""
+    if args.scenario is None:
+        problems.append("give a SCENARIO (an id or a file) or --journal FILE")
+        return None
+    scenario, _path, actions = load_inputs(args.scenario, args.actions, problems)
+    if scenario is not None and not problems:
+        _check_moment(scenario, args, at, problems)
+    if problems or scenario is None:
+        return None
+    try:
+        sim, _report = run_session(scenario, 1 if args.seed is None else args.seed, actions, until=at)
+    except SessionError as err:
+        problems.extend(f"{args.actions}: {problem}" for problem in err.problems)
+        return None
+    return sim
+
+
+def _replayed(args: argparse.Namespace, at: float, problems: list[str]) -> Simulation | None:
+    """The journal replayed up to ``at``, each action by its seat (None when ``problems`` were found)."""
+    given = {"SCENARIO": args.scenario, "--seed": args.seed, "--actions": args.actions}
+    extra = [name for name, value in given.items() if value is not None]
+    if extra:
+        problems.append(f"--journal replays a recorded session with its own scenario and seed; drop {', '.join(extra)}")
+    try:
+        journal = JournalSession.open(args.journal)
+    except JournalError as err:
+        problems.append(str(err))
+        return None
+    _check_moment(journal.scenario, args, at, problems)
+    if problems:
+        return None
+    if journal.torn_notice:
+        print(journal.torn_notice, file=sys.stderr)
+    return journal.replay_to(at)
+
+
+def _check_moment(scenario: Scenario, args: argparse.Namespace, at: float, problems: list[str]) -> None:
+    """--at inside the scenario and --service one of its services."""
+    if at < 0 or at > scenario.duration:
+        problems.append(
+            f"--at: {args.at} is outside the scenario (0 to {format_duration(scenario.duration)}); "
+            "pass a time such as 10m"
+        )
+    if args.service is not None and args.service not in {s.name for s in scenario.topology.services}:
+        names = ", ".join(s.name for s in scenario.topology.services)
+        problems.append(f"--service: no service {args.service!r} in {scenario.id}; services: {names}")
 
 
 def _invalid(problems: list[str]) -> int:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
 from simulator.diagnostics.desk import ProfileRequest
 from simulator.diagnostics.profiles import ProfileError
-from simulator.session.journal import Journal, read_journal
+from simulator.session.journal_session import JournalSession, end_reason_of
 from simulator.session.simulation import Simulation
 from simulator.views import ActionResult
 from tui.gameday.feed import SeatFeed
@@ -425,20 +425,12 @@ class GameHost:
         old = self.session
         assert old.journal_path is not None, "a game day always journals"
         old.quit()
-        data = read_journal(old.journal_path)
         target = max(0.0, min(t, self.sim.now))
-        header = {k: v for k, v in data.header.items() if k not in ("type", "format")}
-        header |= {"branch_of": old.journal_path, "rewound_to": round(target, 3)}
         stem = Path(old.journal_path).stem.split("-branch")[0]
         path = Path(old.journal_path).with_name(f"{stem}-branch{self.epoch + 1}-at{int(target)}s.jsonl")
-        journal = Journal(path, header)
-        sim = Simulation(old.sim.scenario, old.sim.seed, journal=journal)
-        for at, seat, action in data.actions:
-            if at > target:
-                break
-            sim.run_until(at)
-            sim.apply(action, seat)
-        sim.run_until(target)
+        sim = JournalSession.open(old.journal_path, old.sim.scenario).branch(target, path)
+        journal = sim.journal
+        assert journal is not None
         self.guesses = [g for g in self.guesses if g[0] <= target]
         for _, seat, text in self.guesses:
             sim.look("guess", seat, text=text)
@@ -460,7 +452,7 @@ class GameHost:
 
     def _end_if_finished(self) -> None:
         if self.sim.finished and self.sim.ended_at is None:
-            self.sim.end("resolved" if self.sim.incident.state == "resolved" else "time_up")
+            self.sim.end(end_reason_of(self.sim))
 
     async def _clock_forever(self) -> None:
         last = monotonic()

@@ -1,0 +1,217 @@
+"""The journal session: the one code path that turns a journal back into a Simulation.
+
+Every place that reads a journal to rebuild a session goes through :class:`JournalSession`: the
+headless ``replay`` and the postmortem (:meth:`JournalSession.replay`), the history rebuild, TUI
+``resume`` (:meth:`JournalSession.resume`), game-day rewind (:meth:`JournalSession.branch`) and
+``inspect --journal`` (:meth:`JournalSession.replay_to`). One loop re-applies each action at its
+recorded time *as the seat that took it*, so a game day's report says who did what, as it did live.
+
+Opening validates the journal (:func:`simulator.session.journal.read_journal`, ``file:line`` errors),
+finds the scenario it was recorded with (byte for byte) and checks that no record lies past the
+scenario's end. A torn last line is reported (``torn_notice``) and, before anything is appended, cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenarios.catalog import load_by_ref
+from scenarios.language.scenario import Scenario
+from scenarios.loader import ScenarioError, load_scenario
+from simulator.incident.scoring import Report
+from simulator.session.journal import (
+    END_INTERRUPTED,
+    END_RESOLVED,
+    END_TIME_UP,
+    END_UNTIL,
+    TIME_SLACK,
+    Journal,
+    JournalData,
+    JournalError,
+    cut_torn_line,
+    read_journal,
+)
+from simulator.session.simulation import Simulation
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 (hex) of a file's bytes (ties a journal to the exact scenario file it was played from)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def end_reason_of(sim: Simulation) -> str:
+    """Why a session stops now: resolved, out of time, or (a headless run's ``--until``) stopped early."""
+    if sim.incident.state == "resolved":
+        return END_RESOLVED
+    if sim.now >= sim.scenario.duration:
+        return END_TIME_UP
+    return END_UNTIL
+
+
+@dataclass
+class JournalSession:
+    """A validated journal with the scenario and seed it was recorded with. Open it with :meth:`open`."""
+
+    path: Path
+    data: JournalData
+    scenario: Scenario
+    scenario_path: Path | None
+    """The scenario file found for it (None when the caller passed the scenario)."""
+
+    @classmethod
+    def open(cls, path: str | Path, scenario: Scenario | None = None) -> JournalSession:
+        """Read and validate the journal at ``path`` and find its scenario (or use ``scenario``, live).
+
+        Raises JournalError (the message names the file, and the line where there is one).
+        """
+        return cls.of(path, read_journal(path), scenario)
+
+    @classmethod
+    def of(cls, path: str | Path, data: JournalData, scenario: Scenario | None = None) -> JournalSession:
+        """Like :meth:`open`, for a journal already read with :func:`read_journal`."""
+        path = Path(path)
+        found: Path | None = None
+        if scenario is None:
+            scenario, found = scenario_of_journal(data, path)
+        elif scenario.id != data.header["scenario"]:
+            recorded = data.header["scenario"]
+            raise JournalError(f"{path}:1: this journal is of scenario {recorded!r}, not {scenario.id!r}")
+        if data.last_t > scenario.duration + TIME_SLACK:
+            raise JournalError(
+                f"{path}:{data.last_line}: the record at {data.last_t:g}s is after the end of scenario "
+                f"{scenario.id!r} ({scenario.duration:g}s)"
+            )
+        return cls(path, data, scenario, found)
+
+    @property
+    def seed(self) -> int:
+        """The seed the session was played with."""
+        return int(self.data.header["seed"])
+
+    @property
+    def torn_notice(self) -> str | None:
+        """What to tell the user about a torn last line (None when there is none)."""
+        return self.data.torn.describe(self.path) if self.data.torn else None
+
+    # --- the one replay loop -----------------------------------------------------------------
+
+    def _play(self, stop: float, through: float | None = None, journal: Journal | None = None) -> Simulation:
+        """A new Simulation with the actions up to ``through`` (all when None) re-applied, run to ``stop``.
+
+        Each action is applied at its journalled time as the seat that took it; with ``journal`` the
+        actions are journalled again (a rewind's branch).
+        """
+        sim = Simulation(self.scenario, self.seed, journal)
+        for record in self.data.actions:
+            if through is not None and record.t > through:
+                break
+            sim.run_until(record.t)
+            sim.apply(record.action, record.seat)
+        sim.run_until(stop)
+        return sim
+
+    def replay_to(self, t: float) -> Simulation:
+        """The session as it was at simulated time ``t``: every action up to ``t`` applied, not ended."""
+        return self._play(t, through=t)
+
+    def replay(self) -> tuple[Simulation, Report]:
+        """The whole session again, ended as recorded, and its report (the same as the live one's).
+
+        Without an end record (the session was interrupted) it stops at the last action, ended
+        ``interrupted``.
+        """
+        end = self.data.end
+        if end is not None:
+            stop, reason = float(end["t"]), str(end["reason"])
+        else:
+            stop = self.data.actions[-1].t if self.data.actions else 0.0
+            reason = END_INTERRUPTED
+        sim = self._play(stop)
+        sim.end(reason)
+        return sim, sim.score()
+
+    def branch(self, t: float, path: str | Path) -> Simulation:
+        """A new journal at ``path`` holding this session up to ``t``, and the Simulation writing it.
+
+        Its header is this journal's plus ``branch_of`` and ``rewound_to``; the actions up to ``t`` are
+        journalled again with their seats. Looks are not copied (the caller re-records what it keeps).
+        """
+        header = {k: v for k, v in self.data.header.items() if k not in ("type", "format")}
+        header |= {"branch_of": str(self.path), "rewound_to": round(t, 3)}
+        journal = Journal(path, header)
+        try:
+            return self._play(t, through=t, journal=journal)
+        except BaseException:
+            journal.close()
+            raise
+
+    def resume(self) -> Simulation:
+        """The interrupted session at its last record, appending to the same journal from now on.
+
+        A torn last line is cut off first, so the journal stays readable however often it is resumed.
+        Raises JournalError for a session that already ended.
+        """
+        if self.data.end is not None:
+            raise JournalError(
+                f"{self.path}: this session already ended ({self.data.end['reason']}); use `misfortune replay`"
+            )
+        sim = self._play(self.data.last_t)
+        sim.looks = [
+            {k: v for k, v in look.items() if k != "type"} for look in self.data.looks if look["what"] != "checkpoint"
+        ]
+        cut_torn_line(self.path, self.data)
+        sim.journal = Journal(self.path, {}, append=True)
+        if sim.ended_at is not None:
+            # The resolve was journalled but its end record was torn: write the end it should have had.
+            sim.journal.end(sim.ended_at, str(sim.end_reason))
+            sim.journal.close()
+            raise JournalError(f"{self.path}: this session already ended ({sim.end_reason}); use `misfortune replay`")
+        return sim
+
+
+def replay_journal(path: str | Path) -> tuple[Simulation, Report]:
+    """Re-simulate a journal: same scenario file, seed, actions, seats and times -> the same report.
+
+    Raises JournalError for an invalid journal or one whose scenario is gone or has changed.
+    """
+    return JournalSession.open(path).replay()
+
+
+def scenario_of_journal(data: JournalData, journal_path: str | Path) -> tuple[Scenario, Path]:
+    """The scenario a journal was recorded with (its recorded file if unchanged, else the catalog's by id).
+
+    Raises JournalError when neither is found or the file found is not byte for byte the one recorded.
+    """
+    header = data.header
+    scenario_id = header["scenario"]
+    recorded_hash = header.get("scenario_sha256")
+    recorded_path = header.get("scenario_path")
+    if isinstance(recorded_path, str) and Path(recorded_path).is_file():
+        if recorded_hash is None or file_sha256(recorded_path) == recorded_hash:
+            return _load(Path(recorded_path), journal_path), Path(recorded_path)
+    try:
+        scenario, found = load_by_ref(scenario_id)
+    except ScenarioError as err:
+        raise JournalError(f"{journal_path}: scenario {scenario_id!r} of this journal cannot be loaded: {err}") from err
+    found_hash = file_sha256(found)
+    if recorded_hash is not None and found_hash != recorded_hash:
+        recorded = f" ({recorded_path})" if recorded_path else ""
+        raise JournalError(
+            f"{journal_path}: scenario {scenario_id!r} has changed since this session was recorded: "
+            f"the journal has sha256 {recorded_hash[:12]}{recorded}, {found} now has sha256 {found_hash[:12]}; "
+            "restore that version of the scenario file to replay it"
+        )
+    return scenario, found
+
+
+def _load(scenario_path: Path, journal_path: str | Path) -> Scenario:
+    try:
+        return load_scenario(scenario_path)
+    except ScenarioError as err:
+        # Not the loader's lines: the journal names this file, the user did not ask to parse it.
+        raise JournalError(
+            f"{journal_path}:1: the journal's scenario file {scenario_path} is not a scenario this version can "
+            f"load ({len(err.problems)} problem(s)); check it with `misfortune validate {scenario_path}`"
+        ) from err
