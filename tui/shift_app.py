@@ -76,7 +76,12 @@ class ShiftApp(App[None]):
         if run is None:
             self.notify(f"incident #{number} has not arrived", severity="warning")
             return
-        self.push_screen(ConsoleScreen(ShiftIncidentSession(self.driver, run)))
+        name = f"incident-{number}"
+        if not self.is_screen_installed(name):
+            # Installed, so going back to the board keeps the console (its panels, its scroll positions)
+            # for the next visit instead of tearing it down while it may still be building panels.
+            self.install_screen(ConsoleScreen(ShiftIncidentSession(self.driver, run)), name)
+        self.push_screen(name)
         self.notify("ctrl+t: back to the shift board", timeout=4)
 
     def action_board(self) -> None:

@@ -7,8 +7,9 @@ Records:
 - ``policy``: a new escalation policy put in force at a shift time (pages already sent keep theirs);
 - ``end``: shift time and reason.
 
-Every record is parsed at the edge by a pydantic model with limits; a torn final line (the process was
-killed mid-write) is tolerated, as in the session journal.
+Every record is parsed at the edge by a pydantic model with limits. Lines are split, parsed and a torn
+final line recognised by the session journal's own code (simulator.session.journal), and cut with its
+``cut_torn_line`` before a resume appends.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simulator.session.journal import JournalError, TornLine
+from simulator.session.journal import _lines as split_lines
+from simulator.session.journal import _parse as parse_line
 from simulator.shift.plan import ShiftPlan
 from simulator.shift.policy import EscalationPolicy
 from simulator.shift.steps import ShiftStep, step_from_data
@@ -30,20 +34,13 @@ MAX_JOURNAL_BYTES = 64 * 1024 * 1024
 MAX_SHIFT_T = 24 * 3600.0 + 1.0
 
 
-class JournalError(Exception):
-    """A shift journal that cannot be used; the message names the file and line."""
-
-
 class ShiftJournal:
     """Appends shift records to a JSONL file."""
 
-    def __init__(self, path: str | Path, header: dict[str, Any] | None = None, keep_bytes: int | None = None) -> None:
-        """Start a journal with ``header``, or (no header) append to one after its first ``keep_bytes``."""
+    def __init__(self, path: str | Path, header: dict[str, Any] | None = None) -> None:
+        """Start a journal with ``header``, or (no header) append to an existing one."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if header is None and keep_bytes is not None:
-            with self.path.open("r+b") as existing:
-                existing.truncate(keep_bytes)  # drop a torn final write before appending
         self._file: TextIO = self.path.open("w" if header is not None else "a", encoding="utf-8")
         if header is not None:
             self._write({"type": "header", "kind": "shift", "format": FORMAT, **header})
@@ -118,8 +115,10 @@ class ShiftJournalData:
     records: list[tuple[float, str, ShiftStep | EscalationPolicy]] = field(default_factory=list)
     """(shift time, seat, step or new policy), in journal order."""
     end: tuple[float, str] | None = None
-    good_bytes: int = 0
-    """Length of the file up to the end of its last whole record (a torn final write is cut off on resume)."""
+    torn: TornLine | None = None
+    """A last line the writer never finished (cut off before a resume appends)."""
+    size: int = 0
+    """Bytes read, the torn line included."""
 
     @property
     def last_t(self) -> float:
@@ -130,61 +129,67 @@ class ShiftJournalData:
 
 
 def read_shift_journal(path: str | Path) -> ShiftJournalData:
-    """Parse and validate a shift journal; raise JournalError naming the file and line."""
+    """Parse and validate a shift journal; raise JournalError naming the file and line.
+
+    Lines are split and parsed as the session journal does (its limits, its torn-line rule): a last
+    line without a newline or that does not parse is left out and described in ``torn``.
+    """
     path = Path(path)
     try:
         if path.stat().st_size > MAX_JOURNAL_BYTES:
             raise JournalError(f"{path}: larger than {MAX_JOURNAL_BYTES // (1024 * 1024)} MB; not a shift journal")
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise JournalError(f"{path}: no such journal file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JournalError(f"{path}: cannot read the journal: {exc}") from exc
+    except OSError as exc:
+        raise JournalError(f"{path}: cannot read the journal: {exc.strerror or exc}") from exc
+    lines = [entry for entry in split_lines(raw) if entry[2].strip()]
     data: ShiftJournalData | None = None
-    good_bytes = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            good_bytes += len(line.encode("utf-8"))
-            continue
+    for index, (number, offset, chunk, terminated) in enumerate(lines):
+        last = index == len(lines) - 1
+        if last and not terminated and data is not None:
+            data.torn = TornLine(number, offset, "no newline at its end")
+            break
         try:
-            record = json.loads(line, parse_constant=_no_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            if number == len(lines) and not line.endswith("\n"):
-                break  # a torn final write
-            raise JournalError(f"{path}:{number}: not a JSON record ({exc})") from exc
-        kind = record.get("type") if isinstance(record, dict) else None
-        try:
-            if data is None:
-                if kind != "header":
-                    raise JournalError(f"{path}:{number}: a shift journal starts with a header record")
-                header = _Header.model_validate(record)
-                data = ShiftJournalData(header.plan, header.policy, header.scenarios, header.previous)
-            elif data.end is not None:
-                raise JournalError(f"{path}:{number}: a record after the end record")
-            elif kind == "step":
-                rec = _Step.model_validate(record)
-                data.records.append((rec.t, rec.seat, step_from_data(rec.step, rec.t)))
-            elif kind == "policy":
-                pol = _Policy.model_validate(record)
-                data.records.append((pol.t, "trainee", pol.policy))
-            elif kind == "end":
-                end = _End.model_validate(record)
-                data.end = (end.t, end.reason)
-            else:
-                raise JournalError(f"{path}:{number}: unknown record type {kind!r}")
-        except (ValidationError, ValueError) as exc:
-            raise JournalError(f"{path}:{number}: bad {kind} record: {_first_error(exc)}") from exc
-        if len(data.records) > 1 and data.records[-1][0] < data.records[-2][0]:
-            raise JournalError(f"{path}:{number}: records go back in time")
-        good_bytes += len(line.encode("utf-8"))
+            record = parse_line(chunk)
+        except ValueError as exc:
+            if last and data is not None:
+                data.torn = TornLine(number, offset, str(exc))
+                break
+            raise JournalError(f"{path}:{number}: {exc}") from exc
+        data = _add(path, number, record, data)
     if data is None:
         raise JournalError(f"{path}: empty journal, or not a shift journal")
-    data.good_bytes = good_bytes
+    data.size = len(raw)
     return data
 
 
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a journal may hold")
+def _add(path: Path, number: int, record: Any, data: ShiftJournalData | None) -> ShiftJournalData:
+    kind = record.get("type") if isinstance(record, dict) else None
+    try:
+        if data is None:
+            if kind != "header" or record.get("kind") != "shift":
+                raise JournalError(f"{path}:{number}: a shift journal starts with a shift header record")
+            header = _Header.model_validate(record)
+            return ShiftJournalData(header.plan, header.policy, header.scenarios, header.previous)
+        if data.end is not None:
+            raise JournalError(f"{path}:{number}: a record after the end record")
+        if kind == "step":
+            rec = _Step.model_validate(record)
+            data.records.append((rec.t, rec.seat, step_from_data(rec.step, rec.t)))
+        elif kind == "policy":
+            pol = _Policy.model_validate(record)
+            data.records.append((pol.t, "trainee", pol.policy))
+        elif kind == "end":
+            end = _End.model_validate(record)
+            data.end = (end.t, end.reason)
+        else:
+            raise JournalError(f"{path}:{number}: unknown record type {kind!r}")
+    except (ValidationError, ValueError) as exc:
+        raise JournalError(f"{path}:{number}: bad {kind} record: {_first_error(exc)}") from exc
+    if len(data.records) > 1 and data.records[-1][0] < data.records[-2][0]:
+        raise JournalError(f"{path}:{number}: records go back in time")
+    return data
 
 
 def _first_error(exc: Exception) -> str:

@@ -13,9 +13,10 @@ from typing import Any
 from scenarios.catalog import library_dir, load_by_ref, scenario_files
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_scenario
-from simulator.session.runner import file_sha256
+from simulator.session.journal import JournalError, cut_torn_line
+from simulator.session.journal_session import file_sha256
 from simulator.session.simulation import TOOL_VERSION
-from simulator.shift.journal import JournalError, ShiftJournal, ShiftJournalData, read_shift_journal
+from simulator.shift.journal import ShiftJournal, ShiftJournalData, read_shift_journal
 from simulator.shift.plan import ShiftPlan, generate_plan
 from simulator.shift.policy import DEFAULT_POLICY, EscalationPolicy
 from simulator.shift.report import shift_report
@@ -161,5 +162,6 @@ def resume_shift(path: str | Path) -> Shift:
         raise JournalError(f"{path}: this shift ended ({data.end[1]}); start a new one with --after {path}")
     shift = _rebuild(data, path)
     shift.run_until(data.last_t)
-    shift.journal = ShiftJournal(path, keep_bytes=data.good_bytes)
+    cut_torn_line(path, data)  # drop a torn final write before appending
+    shift.journal = ShiftJournal(path)
     return shift

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT, small_shift
+from shiftkit import ROOT, small_shift
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift.plan import PlannedEvent, generate_plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BENCH_ACTIONS
+from shiftkit import BENCH_ACTIONS
 
 from simulator.shift.journal import JournalError, read_shift_journal
 from simulator.shift.report import shift_report
@@ -66,12 +66,12 @@ def test_a_finished_shift_does_not_resume(journalled):
 @pytest.mark.parametrize(
     ("mangle", "message"),
     [
-        (lambda lines: lines[1:], ":1: a shift journal starts with a header record"),
+        (lambda lines: lines[1:], ":1: a shift journal starts with a shift header record"),
         (lambda lines: [lines[0], '{"type":"step","t":-5,"step":{"action":"ack"}}'], ":2: bad step record: t:"),
         (lambda lines: [lines[0], '{"type":"step","t":5,"step":{"action":"explode"}}'], ":2: bad step record"),
         (
             lambda lines: [lines[0], '{"type":"step","t":NaN,"step":{"action":"ack"}}', lines[0]],
-            ":2: not a JSON record",
+            ":2: bad step record: t: Input should be a finite number",
         ),
         (lambda lines: [lines[0], '{"type":"wat","t":5}'], ":2: unknown record type 'wat'"),
         (lambda lines: [lines[0].replace('"repeat":1', '"repeat":50')], ":1: bad header record: policy.repeat"),

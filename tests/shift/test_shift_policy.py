@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import small_shift
+from shiftkit import small_shift
 
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.loader import ScenarioError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import small_shift
+from shiftkit import small_shift
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift.handoff import score_handoff

@@ -85,3 +85,19 @@ async def test_the_next_shift_shows_the_handoff_first(tmp_path):
         assert "Handoff from the previous shift" in notes
         assert "#2 cert-expiry still open" in notes
         assert "\x1b" not in notes
+
+
+async def test_going_back_to_the_board_keeps_the_incident_console(tmp_path):
+    driver = driver_for(tmp_path)
+    app = ShiftApp(driver, clock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        driver.shift.run_until(driver.shift.plan.incidents[0].at + 60.0)
+        app.open_incident(1)
+        await pilot.pause()
+        console = app.screen
+        await pilot.press("ctrl+t")  # at once, while the console is still building its panels
+        await pilot.pause()
+        assert isinstance(app.screen, ShiftBoard)
+        app.open_incident(1)
+        await pilot.pause()
+        assert app.screen is console
