@@ -7,13 +7,16 @@ trainee is busy with the first. ctrl+t goes from an incident's console back to t
 
 from __future__ import annotations
 
+from pathlib import Path
 from time import monotonic
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
 
+from simulator.shift.report import shift_report
 from simulator.shift.shift import END_SHIFT_OVER
+from tui.follow_through import record_shift
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.handoff import HandoffForm
 from tui.screens.shift import ShiftBoard, ShiftReportScreen
@@ -138,6 +141,13 @@ class ShiftApp(App[None]):
         if self.driver.shift.ended_at is None:
             self.driver.shift.end(END_SHIFT_OVER)
         self.driver.close()
+        if self.driver.journal_path:
+            shift = self.driver.shift
+            added, problem = record_shift(shift, shift_report(shift), str(Path(self.driver.journal_path).resolve()))
+            if added:
+                self.notify(f"{added} follow-up(s) recorded: misfortune follow-ups", timeout=10)
+            if problem:
+                self.notify(problem, title="Follow-ups", severity="warning", timeout=15)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(ShiftReportScreen(self.driver))

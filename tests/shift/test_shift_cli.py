@@ -24,6 +24,7 @@ def test_headless_json_report(capsys, tmp_path):
     assert code == 0, err
     report = json.loads(out)
     assert [i["outcome"] for i in report["incidents"]] == ["resolved", "resolved"]
+    assert report.pop("follow_ups_open") == []
     code, out, err = run(capsys, "--replay", str(journal), "--json")
     assert code == 0, err
     assert json.loads(out) == report

@@ -6,6 +6,7 @@ command, write a module and append it here.
 """
 
 from tui.commands import (
+    follow_up_commands,
     gameday_commands,
     headless,
     history_commands,
@@ -23,4 +24,5 @@ COMMAND_MODULES = [
     history_commands,
     gameday_commands,
     shift_commands,
+    follow_up_commands,
 ]

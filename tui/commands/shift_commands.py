@@ -34,6 +34,7 @@ from simulator.shift.runner import (
 )
 from simulator.shift.shift import Shift
 from simulator.shift.steps import HANDOFF_SECTIONS, ShiftStep, load_steps
+from tui.follow_through import follow_ups_text, open_follow_ups, record_shift
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -120,8 +121,14 @@ def shift_command(args: argparse.Namespace) -> int:
     if problems:
         return _invalid(problems)
     headless = args.json or args.actions is not None or args.replay is not None
+    follow_ups: list = []
+    if args.replay is None:
+        # A new or resumed shift starts with what earlier shifts left to follow through.
+        follow_ups, problem = open_follow_ups()
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
     if not headless and sys.stdin.isatty() and sys.stdout.isatty():
-        return shift_tui(args, policy, previous)
+        return shift_tui(args, policy, previous, follow_ups_text(follow_ups))
     try:
         if args.replay is not None:
             shift, report = replay_shift(args.replay)
@@ -151,13 +158,25 @@ def shift_command(args: argparse.Namespace) -> int:
         return _invalid([f"{args.journal}: cannot write the journal: {exc.strerror or exc}"])
     if previous is not None:
         report["previous_handoff"] = previous
+    recorded = None
+    if args.replay is None:
+        report["follow_ups_open"] = [item.as_dict() for item in follow_ups]
+        journal = args.resume or args.journal
+        if journal is not None and shift.ended_at is not None:
+            recorded, problem = record_shift(shift, report, str(Path(journal).resolve()))
+            if problem:
+                print(f"warning: {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
     console = Console(highlight=False)
     if previous is not None:
         print_previous(console, previous)
+    if follow_ups:
+        console.print(Text(follow_ups_text(follow_ups)))
     print_shift_report(console, report, shift)
+    if recorded:
+        console.print(Text(f"{recorded} follow-up(s) recorded: misfortune follow-ups"))
     if args.journal is not None:
         console.print(Text(f"journal: {args.journal}  (next shift: misfortune shift --after {args.journal})"))
     return EXIT_OK
@@ -265,7 +284,9 @@ def print_shift_report(console: Console, report: dict[str, Any], shift: Shift) -
         console.print(Text("still open: " + ", ".join(f"#{r.number} {r.scenario.id}" for r in open_), style="yellow"))
 
 
-def shift_tui(args: argparse.Namespace, policy: EscalationPolicy, previous: dict[str, Any] | None) -> int:
+def shift_tui(
+    args: argparse.Namespace, policy: EscalationPolicy, previous: dict[str, Any] | None, follow_ups: str
+) -> int:
     """The shift in the terminal: a new journalled shift, or a resumed one (paused)."""
     from tui.shift_app import ShiftApp
     from tui.shift_session import ShiftDriver
@@ -281,7 +302,7 @@ def shift_tui(args: argparse.Namespace, policy: EscalationPolicy, previous: dict
         return _invalid([str(err)])
     except OSError as exc:
         return _invalid([f"cannot write the shift journal: {exc.strerror or exc}"])
-    app = ShiftApp(driver, previous)
+    app = ShiftApp(driver, previous, follow_ups)
     app.run()
     if app.resume_hint:
         print(f"Shift kept. Continue it with:\n  {app.resume_hint}")

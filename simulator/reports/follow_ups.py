@@ -1,0 +1,227 @@
+"""Follow-through across sessions: postmortem action items and who practised which fault class.
+
+Both live in the history database, in their own tables (``follow_ups`` and ``practice``), beside
+``attempts``. A shift that ends with postmortems due adds an item to write each postmortem and the
+scenario's own action items (owner, priority, a deadline from the priority, status ``open``);
+``misfortune follow-ups`` lists them and marks them done, and the next shift starts by showing the
+open ones. Every incident a person worked (an accepted action) is a practice record of its fault
+class; ``misfortune history --team`` counts people per class and flags classes only one person knows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from scenarios.language.scenario import Scenario
+from simulator.reports.history import History, fault_class
+
+STATUSES = ("open", "in_progress", "done", "dropped")
+DEADLINE_DAYS = {"P0": 2, "P1": 7, "P2": 30, "P3": 90}
+"""Days from the incident to an action item's deadline, by priority."""
+MAX_TEXT = 500
+
+FOLLOW_UPS_TABLE = """
+CREATE TABLE IF NOT EXISTS follow_ups (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    incident INTEGER NOT NULL,
+    scenario TEXT NOT NULL,
+    action TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    UNIQUE (source, incident, action)
+)
+"""
+PRACTICE_TABLE = """
+CREATE TABLE IF NOT EXISTS practice (
+    id INTEGER PRIMARY KEY,
+    person TEXT NOT NULL,
+    fault_class TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    date TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    source TEXT NOT NULL,
+    UNIQUE (source, scenario, person)
+)
+"""
+TABLES = (FOLLOW_UPS_TABLE, PRACTICE_TABLE)
+
+
+def create_tables(connection: sqlite3.Connection) -> None:
+    """Create the follow-through tables if they are missing (the attempts table is left alone)."""
+    with connection:
+        for table in TABLES:
+            connection.execute(table)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A postmortem action item followed through across sessions."""
+
+    source: str
+    """The journal of the shift (or session) it came from."""
+    incident: int
+    scenario: str
+    action: str
+    owner: str
+    priority: str
+    deadline: str
+    """ISO date."""
+    status: str
+    created: str
+    """ISO date and time it was recorded."""
+    reason: str
+    """Why a postmortem was due (its triggers)."""
+    id: int | None = None
+
+    def overdue(self, today: date) -> bool:
+        """Still to do and past its deadline."""
+        return self.status in ("open", "in_progress") and date.fromisoformat(self.deadline) < today
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A person worked an incident of a fault class."""
+
+    person: str
+    fault_class: str
+    scenario: str
+    date: str
+    outcome: str
+    source: str
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def follow_ups_from_shift(
+    report: Mapping[str, Any], scenarios: Mapping[str, Scenario], source: str, created: datetime
+) -> list[FollowUp]:
+    """The action items of a finished shift: for each postmortem due, writing it, then the scenario's items."""
+    items: list[FollowUp] = []
+    for due in report["postmortems_due"]:
+        scenario = scenarios[due["scenario"]]
+        reason = "; ".join(f"{r['trigger']}: {r['why']}" for r in due["reasons"])
+        todo = [(f"Write the postmortem of incident #{due['incident']} ({scenario.title})", "@you", "P1")]
+        todo += [(item.action, item.owner, item.priority) for item in scenario.postmortem.action_items]
+        for action, owner, priority in todo:
+            deadline = (created.date() + timedelta(days=DEADLINE_DAYS[priority])).isoformat()
+            items.append(
+                FollowUp(
+                    source=source,
+                    incident=int(due["incident"]),
+                    scenario=scenario.id,
+                    action=_cut(action),
+                    owner=_cut(owner),
+                    priority=priority,
+                    deadline=deadline,
+                    status="open",
+                    created=created.isoformat(timespec="seconds"),
+                    reason=_cut(reason),
+                )
+            )
+    return items
+
+
+def practice_from_shift(
+    worked: Iterable[tuple[Scenario, str]], person: str, when: datetime, source: str
+) -> list[Practice]:
+    """Practice records for the incidents a person worked: (scenario, outcome) each."""
+    return [
+        Practice(
+            person, fault_class(s.root_cause.category, s.tags), s.id, when.isoformat(timespec="seconds"), o, source
+        )
+        for s, o in worked
+    ]
+
+
+class FollowThrough:
+    """The follow-up and practice tables of an open history database."""
+
+    def __init__(self, history: History) -> None:
+        self.connection = history.connection
+        create_tables(self.connection)
+
+    def record(self, items: Sequence[FollowUp]) -> int:
+        """Add items in one transaction (an item already recorded for the same source is kept as it is)."""
+        names = [f.name for f in fields(FollowUp) if f.name != "id"]
+        sql = f"INSERT OR IGNORE INTO follow_ups ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        added = 0
+        with self.connection:
+            for item in items:
+                added += self.connection.execute(sql, [getattr(item, n) for n in names]).rowcount
+        return added
+
+    def items(self, status: str | None = None) -> list[FollowUp]:
+        """Items by deadline then id, optionally of one status."""
+        names = [f.name for f in fields(FollowUp)]
+        sql = f"SELECT {', '.join(names)} FROM follow_ups"
+        args: tuple = ()
+        if status is not None:
+            sql, args = sql + " WHERE status = ?", (status,)
+        rows = self.connection.execute(sql + " ORDER BY deadline, id", args).fetchall()
+        return [FollowUp(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def set_status(self, item_id: int, status: str) -> bool:
+        """Change an item's status; False when there is no such item."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        with self.connection:
+            changed = self.connection.execute("UPDATE follow_ups SET status = ? WHERE id = ?", (status, item_id))
+        return changed.rowcount == 1
+
+    def record_practice(self, records: Sequence[Practice]) -> None:
+        """Add practice records in one transaction (the same source, scenario and person once)."""
+        names = [f.name for f in fields(Practice)]
+        sql = f"INSERT OR IGNORE INTO practice ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        with self.connection:
+            for record in records:
+                self.connection.execute(sql, [getattr(record, n) for n in names])
+
+    def practice(self) -> list[Practice]:
+        """Every practice record, oldest first."""
+        names = [f.name for f in fields(Practice)]
+        rows = self.connection.execute(f"SELECT {', '.join(names)} FROM practice ORDER BY date, id").fetchall()
+        return [Practice(**dict(zip(names, row, strict=True))) for row in rows]
+
+
+@dataclass(frozen=True)
+class ClassCoverage:
+    """Who has practised one fault class, and when last."""
+
+    fault_class: str
+    people: tuple[str, ...]
+    practised: int
+    last: str
+    single_point: bool
+    """Only one person knows it: a critical risk ("one person knows how to switch")."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+def team_readiness(records: Iterable[Practice]) -> list[ClassCoverage]:
+    """Per fault class: the people who practised it, how often, when last; single-person classes flagged."""
+    by_class: dict[str, list[Practice]] = {}
+    for record in records:
+        by_class.setdefault(record.fault_class, []).append(record)
+    out = []
+    for name in sorted(by_class):
+        group = by_class[name]
+        people = tuple(sorted({r.person for r in group}))
+        out.append(ClassCoverage(name, people, len(group), max(r.date for r in group), len(people) == 1))
+    return out
