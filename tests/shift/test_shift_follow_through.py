@@ -42,7 +42,8 @@ def test_a_journalled_shift_leaves_follow_ups_that_the_next_shift_shows(capsys, 
     code, out, _ = run(capsys, "shift", "--seed", "3", "--hours", "1", "--max-incidents", "0")
     assert out.startswith(f"Open follow-ups ({len(items) - 1})")
     # A journal played again adds nothing twice.
-    run(capsys, "shift", "--seed", "2", "--actions", str(BENCH_ACTIONS), "--journal", str(journal))
+    code, out, err = run(capsys, "shift", "--seed", "2", "--actions", str(BENCH_ACTIONS), "--journal", str(journal))
+    assert code == 0 and "warning" not in err and "follow-up(s) recorded" not in out
     code, out, _ = run(capsys, "follow-ups", "--all", "--json")
     assert len(json.loads(out)["follow_ups"]) == len(items)
 
@@ -70,11 +71,12 @@ def test_team_readiness_and_overdue_by_hand():
         Practice("ana", "memory", "checkout-oom-leak", "2026-01-01T10:00:00", "resolved", "a"),
         Practice("bob", "memory", "checkout-oom-leak", "2026-01-03T10:00:00", "unresolved", "b"),
         Practice("ana", "zone", "az-outage", "2026-01-02T10:00:00", "resolved", "a"),
+        Practice("ana", "zone", "gray-zone-failure", "2026-01-04T10:00:00", "resolved", "c"),
     ]
     coverage = {c.fault_class: c for c in team_readiness(records)}
     assert coverage["memory"].people == ("ana", "bob") and not coverage["memory"].single_point
     assert coverage["memory"].last == "2026-01-03T10:00:00"
-    assert coverage["zone"].single_point
+    assert coverage["zone"].single_point and coverage["zone"].practised == 2
     item = FollowUp("s", 1, "x", "do it", "@o", "P1", "2026-01-08", "open", "2026-01-01T00:00:00", "user impact")
     assert item.overdue(date(2026, 1, 9)) and not item.overdue(date(2026, 1, 8))
     assert not FollowUp(**{**item.as_dict(), "status": "done"}).overdue(date(2026, 2, 1))
