@@ -47,7 +47,9 @@ def record_shift(
         with history:
             store = FollowThrough(history)
             added = store.record(items)
-            store.record_practice(practice_from_shift(worked, person or trainee_name(), now, source))
+            store.record_practice(
+                practice_from_shift(worked, person or trainee_name(), now, source, shift.plan.difficulty)
+            )
     except (HistoryError, sqlite3.Error, OSError) as err:
         return 0, f"the shift's follow-ups were not recorded: {err}"
     return added, warning

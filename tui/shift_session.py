@@ -49,10 +49,11 @@ class ShiftDriver:
         speed: float,
         previous: str | Path | None = None,
         journal: Path | None = None,
+        difficulty: str = "normal",
     ) -> ShiftDriver:
         """A new shift journalled to ``journal`` (default: a new file in :func:`shifts_dir`)."""
         path = journal or shifts_dir() / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-shift-seed{seed}.jsonl"
-        return cls(new_shift(seed, hours, max_incidents, policy, path, previous), speed)
+        return cls(new_shift(seed, hours, max_incidents, policy, path, previous, difficulty), speed)
 
     @classmethod
     def resume(cls, journal: str | Path, speed: float) -> ShiftDriver:

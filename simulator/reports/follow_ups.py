@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS practice (
     date TEXT NOT NULL,
     outcome TEXT NOT NULL,
     source TEXT NOT NULL,
+    difficulty TEXT NOT NULL,
     UNIQUE (source, scenario, person)
 )
 """
@@ -101,6 +102,8 @@ class Practice:
     date: str
     outcome: str
     source: str
+    difficulty: str = "normal"
+    """The shift's difficulty (easy, normal, hard)."""
 
 
 def _cut(text: str) -> str:
@@ -137,14 +140,13 @@ def follow_ups_from_shift(
 
 
 def practice_from_shift(
-    worked: Iterable[tuple[Scenario, str]], person: str, when: datetime, source: str
+    worked: Iterable[tuple[Scenario, str]], person: str, when: datetime, source: str, difficulty: str = "normal"
 ) -> list[Practice]:
     """Practice records for the incidents a person worked: (scenario, outcome) each."""
+    stamp = when.isoformat(timespec="seconds")
     return [
-        Practice(
-            person, fault_class(s.root_cause.category, s.tags), s.id, when.isoformat(timespec="seconds"), o, source
-        )
-        for s, o in worked
+        Practice(person, fault_class(s.root_cause.category, s.tags), s.id, stamp, outcome, source, difficulty)
+        for s, outcome in worked
     ]
 
 
@@ -206,6 +208,8 @@ class ClassCoverage:
     people: tuple[str, ...]
     practised: int
     last: str
+    difficulties: tuple[str, ...]
+    """Difficulties it was practised at."""
     single_point: bool
     """Only one person knows it: a critical risk ("one person knows how to switch")."""
 
@@ -223,5 +227,6 @@ def team_readiness(records: Iterable[Practice]) -> list[ClassCoverage]:
     for name in sorted(by_class):
         group = by_class[name]
         people = tuple(sorted({r.person for r in group}))
-        out.append(ClassCoverage(name, people, len(group), max(r.date for r in group), len(people) == 1))
+        levels = tuple(d for d in ("easy", "normal", "hard") if any(r.difficulty == d for r in group))
+        out.append(ClassCoverage(name, people, len(group), max(r.date for r in group), levels, len(people) == 1))
     return out

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from scenarios.language.base import Model, Name
 from scenarios.language.scenario import Scenario
+from simulator.shift.difficulty import DIALS, Difficulty
 from simulator.shift.noise import FALSE_POSITIVES, NOISE_ALERTS, TICKETS
 from simulator.shift.policy import SEVERITY_TO_PRIORITY
 from simulator.world.rng import RandomStreams
@@ -68,6 +69,8 @@ class ShiftPlan(Model):
     hours: float = Field(gt=0.0, le=MAX_SHIFT_HOURS)
     max_incidents: int = Field(ge=0, le=MAX_INCIDENTS)
     """At most this many real incidents per 12 hours."""
+    difficulty: Difficulty = "normal"
+    """easy, normal or hard: noise, hints, alert quality (simulator.shift.difficulty)."""
     incidents: list[PlannedIncident] = Field(max_length=MAX_INCIDENTS)
     events: list[PlannedEvent] = Field(max_length=1000)
 
@@ -84,7 +87,9 @@ def incident_count(hours: float, max_per_12h: int) -> int:
     return min(MAX_INCIDENTS, max(1, round(max_per_12h * hours / 12.0)))
 
 
-def generate_plan(seed: int, hours: float, max_incidents: int, library: Sequence[Scenario]) -> ShiftPlan:
+def generate_plan(
+    seed: int, hours: float, max_incidents: int, library: Sequence[Scenario], difficulty: Difficulty = "normal"
+) -> ShiftPlan:
     """Draw a shift from the seed: incidents from ``library`` at seeded times, noise, false positives, tickets."""
     rng = RandomStreams(seed)
     end = hours * 3600.0
@@ -103,9 +108,10 @@ def generate_plan(seed: int, hours: float, max_incidents: int, library: Sequence
         for n, (scenario, at) in enumerate(zip(chosen, times, strict=True), 1)
     ]
     events: list[PlannedEvent] = []
+    noise = DIALS[difficulty].noise
     for kind, every, texts in (
-        ("noise_alert", NOISE_ALERT_EVERY, NOISE_ALERTS),
-        ("false_positive", FALSE_POSITIVE_EVERY, FALSE_POSITIVES),
+        ("noise_alert", NOISE_ALERT_EVERY / noise, NOISE_ALERTS),
+        ("false_positive", FALSE_POSITIVE_EVERY / noise, FALSE_POSITIVES),
         ("ticket", TICKET_EVERY, TICKETS),
     ):
         stream = rng[f"shift-{kind}"]
@@ -117,7 +123,9 @@ def generate_plan(seed: int, hours: float, max_incidents: int, library: Sequence
             t += stream.expovariate(1.0 / every)
     events.sort(key=lambda e: (e.at, e.kind))
     events = [e.model_copy(update={"number": n}) for n, e in enumerate(events, 1)]
-    return ShiftPlan(seed=seed, hours=hours, max_incidents=max_incidents, incidents=incidents, events=events)
+    return ShiftPlan(
+        seed=seed, hours=hours, max_incidents=max_incidents, difficulty=difficulty, incidents=incidents, events=events
+    )
 
 
 def _arrival_times(rng: RandomStreams, count: int, end: float, durations: Sequence[float]) -> list[float]:

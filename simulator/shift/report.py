@@ -52,6 +52,7 @@ def shift_report(shift: Shift) -> dict[str, Any]:
     return {
         "seed": shift.plan.seed,
         "hours": shift.plan.hours,
+        "difficulty": shift.plan.difficulty,
         "policy": shift.policy.name,
         "ended_at_s": round(end, 1),
         "end_reason": shift.end_reason,

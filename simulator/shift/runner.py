@@ -39,11 +39,11 @@ def shipped_library() -> dict[str, tuple[Scenario, Path]]:
 
 
 def plan_shift(
-    seed: int, hours: float = DEFAULT_HOURS, max_incidents: int = DEFAULT_MAX_INCIDENTS
+    seed: int, hours: float = DEFAULT_HOURS, max_incidents: int = DEFAULT_MAX_INCIDENTS, difficulty: str = "normal"
 ) -> tuple[ShiftPlan, dict[str, tuple[Scenario, Path]]]:
     """The plan for a seed, and the scenarios (with files) its incidents play."""
     library = shipped_library()
-    plan = generate_plan(seed, hours, max_incidents, [s for s, _ in library.values()])
+    plan = generate_plan(seed, hours, max_incidents, [s for s, _ in library.values()], difficulty)
     used = {i.scenario: library[i.scenario] for i in plan.incidents}
     return plan, used
 
@@ -55,10 +55,11 @@ def new_shift(
     policy: EscalationPolicy | None = None,
     journal_path: str | Path | None = None,
     previous: str | Path | None = None,
+    difficulty: str = "normal",
 ) -> Shift:
     """A new shift at time 0, journalled to ``journal_path`` when given."""
     policy = policy or DEFAULT_POLICY
-    plan, used = plan_shift(seed, hours, max_incidents)
+    plan, used = plan_shift(seed, hours, max_incidents, difficulty)
     journal = None
     if journal_path is not None:
         header = {
@@ -98,9 +99,10 @@ def run_shift(
     journal_path: str | Path | None = None,
     previous: str | Path | None = None,
     on_result: Callable[[ShiftStep, ActionResult], None] | None = None,
+    difficulty: str = "normal",
 ) -> tuple[Shift, dict[str, Any]]:
     """Play a whole shift headless from timed steps; without steps nobody answers the pager."""
-    shift = new_shift(seed, hours, max_incidents, policy, journal_path, previous)
+    shift = new_shift(seed, hours, max_incidents, policy, journal_path, previous, difficulty)
     try:
         play_steps(shift, steps, on_result)
         return shift, shift_report(shift)

@@ -17,6 +17,7 @@ import simpy
 from scenarios.language.actions import Ack
 from scenarios.language.scenario import Scenario
 from simulator.session.simulation import Simulation
+from simulator.shift.difficulty import tune
 from simulator.shift.journal import ShiftJournal
 from simulator.shift.pager import Pager, ShiftPage
 from simulator.shift.plan import PlannedEvent, PlannedIncident, ShiftPlan
@@ -172,7 +173,7 @@ class Shift:
         self.env.run(until=target)
 
     def _start(self, planned: PlannedIncident) -> None:
-        scenario = self.scenarios[planned.scenario]
+        scenario = tune(self.scenarios[planned.scenario], planned.seed, self.plan.difficulty)
         run = IncidentRun(planned, scenario, Simulation(scenario, planned.seed))
         self.runs.append(run)
         self._log(planned.at, "incident", f"incident #{planned.number} begins: {run.sim.scenario.title}")

@@ -69,7 +69,7 @@ def follow_ups_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"database": str(history_path()), "follow_ups": [i.as_dict() for i in shown]}, indent=2))
         return EXIT_OK
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=max(Console().width, 140))
     if change is not None:
         console.print(f"follow-up #{change[0]}: {change[1]}")
     if not shown:
@@ -105,17 +105,18 @@ def team_command() -> int:
             coverage = team_readiness(FollowThrough(history).practice())
     except sqlite3.Error as err:
         return _invalid(f"error: {history_path()}: {err}")
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=max(Console().width, 120))
     if warning:
         console.print(Text(f"warning: {warning}", style="yellow"))
     if not coverage:
         console.print("Nobody has practised on a shift yet: `misfortune shift` records who worked which incident.")
         return EXIT_OK
     table = Table(title="Team readiness per fault class", box=box.SIMPLE_HEAD)
-    for column in ("CLASS", "PEOPLE", "PRACTISED", "LAST", "RISK"):
+    for column in ("CLASS", "PEOPLE", "PRACTISED", "LAST", "DIFFICULTY", "RISK"):
         table.add_column(column, no_wrap=column != "PEOPLE")
     for c in coverage:
         risk = Text("ONLY ONE PERSON KNOWS THIS", style="bold red") if c.single_point else Text("")
-        table.add_row(c.fault_class, Text(", ".join(c.people)), str(c.practised), c.last[:10], risk)
+        levels = ", ".join(c.difficulties)
+        table.add_row(c.fault_class, Text(", ".join(c.people)), str(c.practised), c.last[:10], levels, risk)
     console.print(table)
     return EXIT_OK

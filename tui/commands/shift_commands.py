@@ -20,6 +20,7 @@ from rich.text import Text
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.loader import ScenarioError
+from simulator.shift.difficulty import DIFFICULTIES
 from simulator.shift.journal import JournalError
 from simulator.shift.plan import MAX_INCIDENTS, MAX_SHIFT_HOURS
 from simulator.shift.policy import DEFAULT_POLICY, EscalationPolicy, load_policy
@@ -65,6 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_MAX_INCIDENTS,
         metavar="N",
         help=f"real incidents per 12 hours at most (default {DEFAULT_MAX_INCIDENTS})",
+    )
+    cmd.add_argument(
+        "--difficulty",
+        choices=DIFFICULTIES,
+        default="normal",
+        help="easy: less noise, earlier hints; hard: more noise, no hints, a missing alert (default normal)",
     )
     cmd.add_argument("--actions", type=Path, metavar="FILE", help="YAML list of timed shift steps (headless)")
     cmd.add_argument("--journal", type=Path, metavar="FILE", help="write the shift journal (JSONL) to FILE")
@@ -150,7 +157,14 @@ def shift_command(args: argparse.Namespace) -> int:
             report = shift_report(shift)
         else:
             shift, report = run_shift(
-                args.seed, steps, args.hours, args.max_incidents, policy, args.journal, args.after
+                args.seed,
+                steps,
+                args.hours,
+                args.max_incidents,
+                policy,
+                args.journal,
+                args.after,
+                difficulty=args.difficulty,
             )
     except JournalError as err:
         return _invalid([str(err)])
@@ -217,7 +231,9 @@ def print_shift_report(console: Console, report: dict[str, Any], shift: Shift) -
     """The human shift report."""
     head = Text()
     head.append(
-        f"On-call shift (seed {report['seed']}, {report['hours']:g} h, policy {report['policy']})\n", style="bold"
+        f"On-call shift (seed {report['seed']}, {report['hours']:g} h, {report['difficulty']}, "
+        f"policy {report['policy']})\n",
+        style="bold",
     )
     pages = report["pages"]
     pace_style = {"healthy": "green", "busy": "yellow"}.get(pages["pace"], "bold red")
@@ -296,7 +312,7 @@ def shift_tui(
             driver = ShiftDriver.resume(args.resume, args.speed)
         else:
             driver = ShiftDriver.start(
-                args.seed, args.hours, args.max_incidents, policy, args.speed, args.after, args.journal
+                args.seed, args.hours, args.max_incidents, policy, args.speed, args.after, args.journal, args.difficulty
             )
     except JournalError as err:
         return _invalid([str(err)])
