@@ -83,9 +83,12 @@ class ShiftDriver:
         return self.shift.apply(step)
 
     def close(self) -> None:
-        """Close the journal (a shift left before its end can be resumed)."""
-        if self.shift.journal is not None:
-            self.shift.journal.close()
+        """Close the journal, noting how far the clock got (a shift left before its end resumes there)."""
+        journal = self.shift.journal
+        if journal is not None:
+            if self.shift.ended_at is None and not journal.closed:
+                journal.clock(self.shift.now)
+            journal.close()
 
 
 class ShiftIncidentSession(LocalSession):

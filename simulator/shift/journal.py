@@ -5,6 +5,7 @@ Records:
   each incident's scenario file, tool version;
 - ``step``: shift time, seat, the step (an action and the incident it targets, if any), its result;
 - ``policy``: a new escalation policy put in force at a shift time (pages already sent keep theirs);
+- ``clock``: how far the shift's clock got when it was left (a resume continues from there);
 - ``end``: shift time and reason.
 
 Every record is parsed at the edge by a pydantic model with limits. Lines are split, parsed and a torn
@@ -66,9 +67,18 @@ class ShiftJournal:
         """Record a policy change."""
         self._write({"type": "policy", "t": round(t, 6), "policy": policy.as_data()})
 
+    def clock(self, t: float) -> None:
+        """Record how far the shift's clock got (a shift left mid-way resumes from there)."""
+        self._write({"type": "clock", "t": round(t, 6)})
+
     def end(self, t: float, reason: str) -> None:
         """Record the end of the shift."""
         self._write({"type": "end", "t": round(t, 6), "reason": reason})
+
+    @property
+    def closed(self) -> bool:
+        """True once the file is closed."""
+        return self._file.closed
 
     def close(self) -> None:
         """Close the file."""
@@ -120,12 +130,15 @@ class ShiftJournalData:
     size: int = 0
     """Bytes read, the torn line included."""
 
+    clock: float = 0.0
+    """The latest ``clock`` record: how far the shift got before it was left."""
+
     @property
     def last_t(self) -> float:
-        """Shift time of the last record (0 for none)."""
+        """Shift time of the end, else of the last step, policy or clock record (0 for none)."""
         if self.end is not None:
             return self.end[0]
-        return self.records[-1][0] if self.records else 0.0
+        return max(self.records[-1][0] if self.records else 0.0, self.clock)
 
 
 def read_shift_journal(path: str | Path) -> ShiftJournalData:
@@ -180,6 +193,8 @@ def _add(path: Path, number: int, record: Any, data: ShiftJournalData | None) ->
         elif kind == "policy":
             pol = _Policy.model_validate(record)
             data.records.append((pol.t, "trainee", pol.policy))
+        elif kind == "clock":
+            data.clock = max(data.clock, _Record.model_validate(record).t)
         elif kind == "end":
             end = _End.model_validate(record)
             data.end = (end.t, end.reason)

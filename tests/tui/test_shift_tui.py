@@ -101,3 +101,19 @@ async def test_going_back_to_the_board_keeps_the_incident_console(tmp_path):
         app.open_incident(1)
         await pilot.pause()
         assert app.screen is console
+
+
+async def test_a_shift_left_mid_way_resumes_paused_where_it_stopped(tmp_path):
+    driver = driver_for(tmp_path)
+    app = ShiftApp(driver, clock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not driver.shift.pages:
+            await pilot.press("n")
+        await pilot.press("a")
+        stopped_at = driver.shift.now
+        await pilot.press("ctrl+q")
+    assert app.resume_hint == f"misfortune shift --resume {tmp_path / 'shift.jsonl'}"
+    resumed = ShiftDriver.resume(tmp_path / "shift.jsonl", 60.0)
+    assert resumed.paused
+    assert resumed.shift.now == stopped_at
+    assert resumed.shift.pages[0].acked_at is not None
