@@ -110,7 +110,9 @@ async def test_a_shift_left_mid_way_resumes_paused_where_it_stopped(tmp_path):
         while not driver.shift.pages:
             await pilot.press("n")
         await pilot.press("a")
+        await pilot.press("n")  # the clock moves on past the last step before the trainee leaves
         stopped_at = driver.shift.now
+        assert stopped_at > driver.shift.steps[-1][1].t
         await pilot.press("ctrl+q")
     assert app.resume_hint == f"misfortune shift --resume {tmp_path / 'shift.jsonl'}"
     resumed = ShiftDriver.resume(tmp_path / "shift.jsonl", 60.0)
