@@ -22,6 +22,7 @@ from scenarios.language.actions import Ack
 from simulator.shift.report import pace_of, shift_report
 from simulator.shift.steps import HANDOFF_SECTIONS, CloseTicket, ShiftStep
 from tui.shift_session import ShiftDriver
+from tui.shift_text import print_shift_report
 
 REFRESH_SECONDS = 0.5
 
@@ -263,8 +264,6 @@ class ShiftReportScreen(Screen):
 
     def _report(self) -> Text:
         # The command line's renderer, so the TUI and `misfortune shift` say the same thing.
-        from tui.commands.shift_commands import print_shift_report
-
         console = Console(record=True, width=max(self.app.size.width - 4, 60), file=_Null())
         print_shift_report(console, shift_report(self.driver.shift), self.driver.shift)
         if self.driver.journal_path:
