@@ -88,6 +88,8 @@ class MisfortuneApp(App[None]):
         self.ended = False
         """The current session has ended and its debrief has been shown."""
         self.resume_hint: str | None = None
+        self.live_exports = None
+        """A tui.live_exports.LiveExports fed after every clock pump (play --metrics/--otlp)."""
         """Printed by the command line after exit when a session was left mid-incident."""
         self.journal_notice: str | None = None
         """Shown once the screen is up: what resume repaired in the journal (a torn last line)."""
@@ -141,6 +143,8 @@ class MisfortuneApp(App[None]):
         if self.session is None or not self.clock_running or self.ended:
             return
         self.session.pump(wall_seconds)
+        if self.live_exports is not None:
+            self.live_exports.update(self.session)
         if self.session.finished:
             self.show_debrief()
 

@@ -14,6 +14,7 @@ scenario's end. A torn last line is reported (``torn_notice``) and, before anyth
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from simulator.session.journal import (
     read_journal,
 )
 from simulator.session.simulation import Simulation
+
+Observer = Callable[[Simulation], None]
+"""Called with the simulation as a replay moves (exports read it through its public API)."""
 
 
 def file_sha256(path: str | Path) -> str:
@@ -97,30 +101,46 @@ class JournalSession:
 
     # --- the one replay loop -----------------------------------------------------------------
 
-    def _play(self, stop: float, through: float | None = None, journal: Journal | None = None) -> Simulation:
+    def _play(
+        self,
+        stop: float,
+        through: float | None = None,
+        journal: Journal | None = None,
+        observe: Observer | None = None,
+        every: float = 1.0,
+    ) -> Simulation:
         """A new Simulation with the actions up to ``through`` (all when None) re-applied, run to ``stop``.
 
         Each action is applied at its journalled time as the seat that took it; with ``journal`` the
-        actions are journalled again (a rewind's branch).
+        actions are journalled again (a rewind's branch). ``observe`` (exports) is called with the
+        simulation every ``every`` simulated seconds; running in steps changes nothing in the simulation.
         """
         sim = Simulation(self.scenario, self.seed, journal)
+
+        def run_until(t: float) -> None:
+            if observe is not None:
+                while sim.now + every < min(t, self.scenario.duration) and not sim.finished:
+                    sim.run_until(sim.now + every)
+                    observe(sim)
+            sim.run_until(t)
+
         for record in self.data.actions:
             if through is not None and record.t > through:
                 break
-            sim.run_until(record.t)
+            run_until(record.t)
             sim.apply(record.action, record.seat)
-        sim.run_until(stop)
+        run_until(stop)
         return sim
 
     def replay_to(self, t: float) -> Simulation:
         """The session as it was at simulated time ``t``: every action up to ``t`` applied, not ended."""
         return self._play(t, through=t)
 
-    def replay(self) -> tuple[Simulation, Report]:
+    def replay(self, observe: Observer | None = None, every: float = 1.0) -> tuple[Simulation, Report]:
         """The whole session again, ended as recorded, and its report (the same as the live one's).
 
         Without an end record (the session was interrupted) it stops at the last action, ended
-        ``interrupted``.
+        ``interrupted``. ``observe`` is called every ``every`` simulated seconds and once at the end.
         """
         end = self.data.end
         if end is not None:
@@ -128,8 +148,10 @@ class JournalSession:
         else:
             stop = self.data.actions[-1].t if self.data.actions else 0.0
             reason = END_INTERRUPTED
-        sim = self._play(stop)
+        sim = self._play(stop, observe=observe, every=every)
         sim.end(reason)
+        if observe is not None:
+            observe(sim)
         return sim, sim.score()
 
     def branch(self, t: float, path: str | Path) -> Simulation:
@@ -171,12 +193,13 @@ class JournalSession:
         return sim
 
 
-def replay_journal(path: str | Path) -> tuple[Simulation, Report]:
+def replay_journal(path: str | Path, observe: Observer | None = None, every: float = 1.0) -> tuple[Simulation, Report]:
     """Re-simulate a journal: same scenario file, seed, actions, seats and times -> the same report.
 
+    ``observe`` (exports) sees the simulation every ``every`` simulated seconds and at the end.
     Raises JournalError for an invalid journal or one whose scenario is gone or has changed.
     """
-    return JournalSession.open(path).replay()
+    return JournalSession.open(path).replay(observe, every)
 
 
 def scenario_of_journal(data: JournalData, journal_path: str | Path) -> tuple[Scenario, Path]:

@@ -6,6 +6,7 @@ command, write a module and append it here.
 """
 
 from tui.commands import (
+    export_command,
     follow_up_commands,
     gameday_commands,
     headless,
@@ -23,6 +24,7 @@ COMMAND_MODULES = [
     tui_commands,
     history_commands,
     gameday_commands,
+    export_command,
     shift_commands,
     follow_up_commands,
 ]

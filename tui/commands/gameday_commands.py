@@ -7,6 +7,8 @@ import os
 import random
 import sys
 
+from tui.live_exports import add_live_options, live_from_args
+
 EXIT_INVALID = 2
 
 
@@ -25,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("--port", type=int, default=7420, metavar="P", help="seat port (default 7420; 0 picks a free one)")
     cmd.add_argument("--web", action="store_true", help="also serve the read-only spectator view in a browser")
     cmd.add_argument("--web-port", type=int, default=7421, metavar="P", help="spectator page port (default 7421)")
+    add_live_options(cmd)
     cmd.set_defaults(handler=host_command)
 
     cmd = subparsers.add_parser(
@@ -59,7 +62,12 @@ def host_command(args: argparse.Namespace) -> int:
         print(f"misfortune host: --web-port {args.web_port} is not a port (0-65535)", file=sys.stderr)
         return EXIT_INVALID
     seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 99_999)
+    live, code = live_from_args(args, "host")
+    if code:
+        return code
     host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port)
+    if live is not None:  # fed after every push to the seats (the host's clock runs in its event loop)
+        host.listeners.append(lambda: live.update(host.session))
     web = None
     if args.web:
         from tui.gameday.web import SpectatorWeb
@@ -68,7 +76,11 @@ def host_command(args: argparse.Namespace) -> int:
     print(f"Game day: {host.sim.scenario.id} seed {seed}; journal {host.session.journal_path}")
     print("The facilitator console shows the seats' join command" + (" and the spectator page." if web else "."))
     app = FacilitatorApp(host, web)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if live is not None:
+            live.stop()
     if app.return_code:
         return app.return_code
     journal = host.session.journal_path

@@ -22,6 +22,7 @@ from simulator.session.runner import SessionError, run_session
 from simulator.session.simulation import Simulation
 from tui.commands.headless import load_inputs
 
+PROFILE_FORMATS = ("pprof", "speedscope")
 EXIT_OK = 0
 EXIT_INVALID = 2
 
@@ -53,6 +54,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--seconds", type=float, default=DEFAULT_CPU_SECONDS, metavar="S", help="CPU profile window (default 30)"
     )
     cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    cmd.add_argument(
+        "--format",
+        choices=PROFILE_FORMATS,
+        help="with --show profile: write the profile for a profiler (pprof: gzip'd profile.proto; speedscope: JSON)",
+    )
+    cmd.add_argument(
+        "--kind", choices=("cpu", "heap"), default="cpu", help="with --format: which profile (default cpu)"
+    )
+    cmd.add_argument("-o", "--output", type=Path, metavar="FILE", help="with --format: the file to write")
     cmd.set_defaults(handler=inspect_command)
 
 
@@ -66,6 +76,8 @@ def inspect_command(args: argparse.Namespace) -> int:
         problems.append(f"--at: {exc}")
     if args.limit < 1:
         problems.append(f"--limit: {args.limit} must be at least 1")
+    if args.format is not None and (args.show != "profile" or args.output is None):
+        problems.append(f"--format {args.format}: needs --show profile and -o FILE (e.g. -o cpu.pb.gz)")
     if not 1.0 <= args.seconds <= 600.0:
         problems.append(f"--seconds: {args.seconds:g} must be between 1 and 600")
     if args.journal is not None:
@@ -75,6 +87,8 @@ def inspect_command(args: argparse.Namespace) -> int:
     if sim is None:
         return _invalid(problems)
     options = {"service": args.service, "instance": args.instance, "limit": args.limit, "seconds": args.seconds}
+    if args.format is not None:
+        return _write_profile(sim, args, options)
     try:
         if args.json:
             print(json.dumps(inspect(sim, args.show, **options), indent=2))
@@ -132,6 +146,31 @@ def _check_moment(scenario: Scenario, args: argparse.Namespace, at: float, probl
     if args.service is not None and args.service not in {s.name for s in scenario.topology.services}:
         names = ", ".join(s.name for s in scenario.topology.services)
         problems.append(f"--service: no service {args.service!r} in {scenario.id}; services: {names}")
+
+
+def _write_profile(sim, args: argparse.Namespace, options: dict) -> int:
+    """``--format pprof|speedscope -o FILE``: the CPU or heap profile for a real profiler."""
+    from simulator.exports.profiles import to_pprof, to_speedscope
+
+    try:
+        data = collect(sim, "profile", **options)
+    except InspectError as err:
+        return _invalid([str(err)])
+    profile = data[args.kind]
+    if isinstance(profile, dict):
+        return _invalid([f"--kind {args.kind}: {profile['error']}"])
+    if args.format == "pprof":
+        payload = to_pprof(profile, sim.scenario.id, sim.seed)
+    else:
+        payload = to_speedscope(profile, sim.scenario.id, sim.seed).encode()
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_bytes(payload)
+    except OSError as err:
+        return _invalid([f"-o {args.output}: cannot write: {err.strerror}"])
+    viewer = "go tool pprof -http=: FILE" if args.format == "pprof" else "https://www.speedscope.app (open FILE)"
+    print(f"wrote {args.output}: {args.kind} profile of {data['instance']} ({args.format}); view with {viewer}")
+    return EXIT_OK
 
 
 def _invalid(problems: list[str]) -> int:

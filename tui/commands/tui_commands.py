@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from scenarios.loader import ScenarioError
 from simulator.session.journal import JournalError
+from tui.live_exports import LiveExports, add_live_options, live_from_args
 from tui.port import SPEEDS
 
 EXIT_INVALID = 2
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1.0,
         help="clock speed once the incident starts: 1, 2, 5, 10 or 60 (default 1, real time)",
     )
+    add_live_options(cmd)
     cmd.set_defaults(handler=play_command)
 
     cmd = subparsers.add_parser(
@@ -37,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Rebuild a session from its journal (default: the latest one) and reopen the console, paused.",
     )
     cmd.add_argument("journal", nargs="?", metavar="JOURNAL", help="journal file (default: the latest journal)")
+    add_live_options(cmd)
     cmd.set_defaults(handler=resume_command)
 
 
@@ -62,7 +65,10 @@ def play_command(args: argparse.Namespace) -> int:
     from tui.app import MisfortuneApp
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 99_999)
-    return _run(lambda: MisfortuneApp.play(args.scenario, seed, args.speed))
+    live, code = live_from_args(args, "play")
+    if code:
+        return code
+    return _run_with(live, lambda: MisfortuneApp.play(args.scenario, seed, args.speed))
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -74,7 +80,10 @@ def resume_command(args: argparse.Namespace) -> int:
     if journal is None:
         print(f"misfortune resume: no journal in {journals_dir()}; start one with `misfortune play`", file=sys.stderr)
         return EXIT_INVALID
-    return _run(lambda: MisfortuneApp.resume(journal))
+    live, code = live_from_args(args, "resume")
+    if code:
+        return code
+    return _run_with(live, lambda: MisfortuneApp.resume(journal))
 
 
 def _run(build: Callable[[], object]) -> int:
@@ -88,3 +97,19 @@ def _run(build: Callable[[], object]) -> int:
     if app.resume_hint:
         print(f"Session kept. Continue it with:\n  {app.resume_hint}")
     return app.return_code or 0
+
+
+def _run_with(live: LiveExports | None, build: Callable[[], object]) -> int:
+    """:func:`_run` with the live exports fed by the app's clock, closed when the app exits."""
+    if live is None:
+        return _run(build)
+
+    def attached():
+        app = build()
+        app.live_exports = live
+        return app
+
+    try:
+        return _run(attached)
+    finally:
+        live.stop()
