@@ -155,3 +155,20 @@ def test_an_alert_firing_again_for_the_same_incident_is_grouped_into_its_page(un
     pages = shift.pages_of(leak)
     assert sorted(p.title for p in pages) == sorted(set(fired))
     assert sum(p.repeats for p in pages) == len(fired) - len(set(fired))
+
+
+def test_the_shift_wing_reads_no_wall_clock_and_no_global_random():
+    # The engine's own rules (tests/simulator/test_layering.py), applied to this wing's files.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("layering", ROOT / "tests" / "simulator" / "test_layering.py")
+    layering = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layering)
+    files = sorted((ROOT / "simulator" / "shift").glob("*.py")) + [ROOT / "simulator" / "reports" / "follow_ups.py"]
+    problems = [
+        f"{path.name}: {why}"
+        for path in files
+        for pattern, why in layering.FORBIDDEN
+        if pattern.search(layering.code_only(path.read_text(encoding="utf-8")))
+    ]
+    assert not problems, problems
