@@ -9,7 +9,9 @@ problems map back to the place in the file an author has to fix.
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,15 @@ from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
 from scenarios.language.checks import cross_check
 from scenarios.language.scenario import Scenario
 from scenarios.language.variants import combinations, placeholders, substitute
+from scenarios.limits import (
+    MAX_ACTIONS,
+    MAX_FILE_BYTES,
+    MAX_VARIANT_WORK,
+    MAX_VARIANTS,
+    MAX_YAML_DEPTH,
+    scenario_bound_problems,
+    yaml_shape_problem,
+)
 from scenarios.type_paths import Loc, data_path, discriminator_tags, field_names, unwrap
 
 Pos = tuple[int, int]
@@ -29,6 +40,7 @@ Pos = tuple[int, int]
 EXCERPTS = 3
 """How many problems of an error message show their source line with a caret."""
 
+_TOO_DEEP = f"nesting is deeper than {MAX_YAML_DEPTH} levels of lists and mappings"
 _ACTIONS_EXAMPLE = "- {at: 9m, action: rollback_deploy, service: checkout}"
 _TAG_NOUNS = {"type": "fault type", "action": "action"}
 
@@ -79,6 +91,7 @@ def load_scenario_text(text: str, filename: str) -> Scenario:
             filename, text, 1, 1, f"the top level must be a mapping of scenario fields (id, title, ...), not {found}"
         )
     variables = data.get("variables")
+    _check_variants(variables, text, filename, positions)
     assignments = combinations(variables) if _variables_ok(variables) else [{}]
     first: Scenario | None = None
     for values in assignments:
@@ -91,7 +104,7 @@ def load_scenario_text(text: str, filename: str) -> Scenario:
                 shown = ", ".join(f"{k}={v}" for k, v in values.items())
                 problems = [_with_variant(p, shown) for p in problems]
             raise ScenarioError(problems, {filename: text}) from None
-        for loc, message in cross_check(scenario):
+        for loc, message in [*cross_check(scenario), *scenario_bound_problems(scenario)]:
             line, col = positions.find(loc, at_key=_names_key(Scenario, loc, message))
             suffix = f" (with {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
             problems.append(SourceProblem(filename, line, col, format_path(loc), message + suffix))
@@ -119,6 +132,24 @@ def _variables_ok(variables: Any) -> bool:
     )
 
 
+def _check_variants(variables: Any, text: str, filename: str, positions: SourceMap) -> None:
+    """Refuse variables whose combinations (each validated in full) would take too long to check."""
+    if not _variables_ok(variables):
+        return
+    count = math.prod(len(values) for values in variables.values())
+    values = len(positions.values)  # values of one variant (each place in the file once)
+    if count > MAX_VARIANTS or count * values > MAX_VARIANT_WORK:
+        line, col = positions.find(("variables",))
+        raise _error(
+            filename,
+            text,
+            line,
+            col,
+            f"variables: {count:,} combinations of values are too many to check (at most {MAX_VARIANTS}, "
+            f"and fewer for a long file); use fewer variables or fewer values",
+        )
+
+
 def _with_variant(problem: SourceProblem, shown: str) -> SourceProblem:
     return SourceProblem(problem.file, problem.line, problem.col, problem.path, f"{problem.message} (with {shown})")
 
@@ -134,6 +165,8 @@ def load_actions_text(text: str, filename: str) -> list[Action]:
     if not isinstance(data, list):
         found = _kind_of(data)
         raise _error(filename, text, 1, 1, f"an actions file is a YAML list like '{_ACTIONS_EXAMPLE}', not {found}")
+    if len(data) > MAX_ACTIONS:
+        raise _error(filename, text, 1, 1, f"{len(data):,} actions are too many for one file (at most {MAX_ACTIONS:,})")
     try:
         actions = ACTION_LIST_ADAPTER.validate_python(data)
     except ValidationError as exc:
@@ -170,15 +203,27 @@ def format_path(loc: Loc) -> str:
 
 
 def _read_text(path: str | Path) -> str:
+    """The file's text, refusing before reading what is not a regular file or is over the size limit."""
     name, file = str(path), Path(path)
-    if not file.exists():
-        raise _error(name, None, 0, 0, "no such file")
-    if file.is_dir():
-        raise _error(name, None, 0, 0, "is a directory, not a YAML file")
     try:
-        raw = file.read_bytes()
+        info = file.stat()
+    except FileNotFoundError:
+        raise _error(name, None, 0, 0, "no such file") from None
     except OSError as exc:
         raise _error(name, None, 0, 0, f"cannot read the file: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _error(name, None, 0, 0, "is a directory, not a YAML file")
+    if not stat.S_ISREG(info.st_mode):  # a device or a pipe could block or never end
+        raise _error(name, None, 0, 0, "is not a regular file (a device, pipe or socket); give a YAML file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _error(name, None, 0, 0, _too_big(info.st_size))
+    try:
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise _error(name, None, 0, 0, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _error(name, None, 0, 0, _too_big(len(raw)))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -186,6 +231,10 @@ def _read_text(path: str | Path) -> str:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded); save the file as UTF-8"
         raise _error(name, None, line, col, message) from None
+
+
+def _too_big(size: int) -> str:
+    return f"the file is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}; a scenario is far smaller"
 
 
 @dataclass
@@ -211,6 +260,18 @@ class _PositionLoader(yaml.SafeLoader):
     def __init__(self, stream: str):
         super().__init__(stream)
         self.duplicates: list[tuple[yaml.Node, str]] = []
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        # The composer recurses once per level: refuse deep nesting before Python's stack runs out.
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH + 1:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, _TOO_DEEP, mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         # Checked before merge keys (<<) are flattened in: overriding a merged key is not a duplicate.
@@ -226,8 +287,13 @@ class _PositionLoader(yaml.SafeLoader):
 
 def _parse(text: str, filename: str) -> tuple[Any, SourceMap, list[SourceProblem]]:
     """Plain data, its source map and the problems that do not stop validation (duplicate keys)."""
+    if len(text) > MAX_FILE_BYTES:  # text handed over directly, not read by _read_text
+        raise _error(filename, None, 0, 0, _too_big(len(text.encode("utf-8", "replace"))))
     loader = None
     try:
+        shape = yaml_shape_problem(text)
+        if shape is not None:
+            raise _error(filename, text, *shape)
         loader = _PositionLoader(text)  # the reader rejects control characters right here
         node = loader.get_single_node()
         if node is None:
@@ -292,7 +358,8 @@ def _kind_of(data: Any) -> str:
         return "a mapping"
     if isinstance(data, list):
         return "a list"
-    return f"a single value ({data!r})"
+    shown = repr(data)
+    return f"a single value ({shown if len(shown) <= 60 else shown[:57] + '...'})"
 
 
 def _error(filename: str, text: str | None, line: int, col: int, message: str) -> ScenarioError:

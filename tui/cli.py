@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from scenarios.loader import ScenarioError
+from scenarios.text import clean
 from tui.commands import COMMAND_MODULES
 
 EXIT_INVALID = 2
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except ScenarioError as err:
-        print(err, file=sys.stderr)
+        print(clean(err, keep_newlines=True), file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130

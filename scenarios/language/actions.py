@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from scenarios.durations import Duration
+from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
+from scenarios.limits import MAX_EVIDENCE, MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
 
 Severity = Literal["SEV1", "SEV2", "SEV3"]
 """SEV1: service down, page now; SEV2: degraded; SEV3: minor, ticket."""
@@ -20,8 +21,9 @@ Severity = Literal["SEV1", "SEV2", "SEV3"]
 class ActionBase(Model):
     """Fields common to every action."""
 
-    at: Duration | None = None
-    """Simulated time to apply it (actions files and solutions only)."""
+    at: SignedDuration | None = None
+    """Simulated time to apply it (actions files and solutions only; the loader and the checks refuse a
+    time before 0 with a message of their own)."""
 
 
 # --- incident process ---------------------------------------------------------------------------
@@ -87,7 +89,7 @@ class Hypothesis(ActionBase):
     """The hypothesis (for add)."""
     id: int | None = None
     """Hypothesis number (for confirm and reject)."""
-    evidence: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list, max_length=MAX_EVIDENCE)
     """References to what supports it: log lines, trace ids, metrics."""
 
 
@@ -173,7 +175,7 @@ class Scale(ActionBase):
     action: Literal["scale"]
     service: Name
     """Service to scale."""
-    replicas: int = Field(ge=0, le=500)
+    replicas: int = Field(ge=0, le=MAX_REPLICAS)
     """Desired number of instances."""
 
 
@@ -203,7 +205,7 @@ class RateLimit(ActionBase):
     action: Literal["rate_limit"]
     service: Name
     """Service to protect (usually the edge)."""
-    rps: float | None = Field(default=None, gt=0)
+    rps: float | None = Field(default=None, gt=0, le=MAX_RPS)
     """Admitted requests per second; omit to remove the limit."""
     client: str | None = None
     """Limit only this client's traffic (e.g. an app version); omit to limit everyone."""
@@ -245,7 +247,7 @@ class SetMemoryLimit(ActionBase):
     action: Literal["set_memory_limit"]
     service: Name
     """Service."""
-    limit_mb: float = Field(gt=0)
+    limit_mb: float = Field(gt=0, le=MAX_MEMORY_MB)
     """New limit in MB."""
 
 

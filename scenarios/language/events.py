@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.durations import Duration
+from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
 from scenarios.language.stacks import FunctionName
+from scenarios.language.topology import FanOut
 
 
 class Deploy(Model):
@@ -53,7 +54,7 @@ class FlagFlip(Model):
 class Change(Model):
     """One entry of the change log: exactly one of deploy, config, flag."""
 
-    at: Duration
+    at: SignedDuration
     """When it happened (negative for before the incident)."""
     deploy: Deploy | None = None
     """A deploy."""
@@ -153,7 +154,7 @@ class MemoryLeak(FaultBase):
     """Only instances running this version leak (default: every version)."""
     mb_per_min: float = Field(default=6.0, gt=0)
     """Leak rate per instance (each instance varies by +-25 %, seeded)."""
-    since: Duration | None = None
+    since: SignedDuration | None = None
     """When the leak really began (e.g. the deploy at -50m): instances running then start with what they leaked."""
     allocation_site: FunctionName | None = None
     """Function whose allocations are never freed, as a heap profile shows it (default: a cache in the
@@ -269,7 +270,7 @@ class TrafficSurge(FaultBase):
     """The surge comes from a client feature behind this flag: switching it off stops it."""
     route: str = "GET /api/sync"
     """Endpoint it concentrates on (shown in access logs)."""
-    calls: dict[Name, float] | None = None
+    calls: dict[Name, FanOut] | None = None
     """Fan-out of the surge's requests from the entry (the route's backends); default: the entry's own.
     Every service named must be one the entry calls."""
 

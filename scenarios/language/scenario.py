@@ -12,6 +12,7 @@ from scenarios.language.base import Model, Name
 from scenarios.language.events import Change, Fault, Noise
 from scenarios.language.incident import Alerting, Hint, Par, Postmortem, Resolution, RootCause, Slo
 from scenarios.language.topology import Topology, Traffic
+from scenarios.limits import MAX_ACTIONS, MAX_SCENARIO_S, MIN_TICK_S
 
 
 class Trap(Model):
@@ -84,9 +85,9 @@ class Scenario(Model):
     """Public incident the scenario is modelled on."""
     briefing: str
     """What the trainee is told at the start; never the answer."""
-    duration: Duration = Field(default=7200.0, gt=0)
+    duration: Duration = Field(default=7200.0, gt=0, le=MAX_SCENARIO_S)
     """Length of the exercise in simulated time."""
-    tick: Duration = Field(default=1.0, gt=0, le=60)
+    tick: Duration = Field(default=1.0, ge=MIN_TICK_S, le=60)
     """Simulation step; telemetry has this resolution."""
     slo: Slo
     """The user-facing objective."""
@@ -110,7 +111,7 @@ class Scenario(Model):
     """The hidden truth."""
     hints: list[Hint] = Field(default_factory=list)
     """Hints released over time."""
-    solution: list[Action] = Field(min_length=1)
+    solution: list[Action] = Field(min_length=1, max_length=MAX_ACTIONS)
     """Reference solution: timed actions that resolve the incident (checked by verify)."""
     traps: list[Trap] = Field(default_factory=list)
     """Tempting wrong moves (also checked by verify)."""

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
 from scenarios.language.stacks import Stack
+from scenarios.limits import MAX_FAN_OUT, MAX_MEMORY_MB, MAX_POOL, MAX_REPLICAS, MAX_RPS, MAX_SERVICES, MAX_ZONES
+
+FanOut = Annotated[float, Field(ge=0, le=MAX_FAN_OUT)]
+"""Calls per request to one dependency (0.2: one request in five)."""
 
 
 class Memory(Model):
     """Memory of one instance of a service."""
 
-    base: float = Field(default=256.0, gt=0)
+    base: float = Field(default=256.0, gt=0, le=MAX_MEMORY_MB)
     """Working set in MB of a freshly started instance."""
-    limit: float = Field(default=1024.0, gt=0)
+    limit: float = Field(default=1024.0, gt=0, le=MAX_MEMORY_MB)
     """Container memory limit in MB; an instance above it is OOM-killed (exit 137)."""
 
     @model_validator(mode="after")
@@ -33,13 +37,13 @@ class Service(Model):
     """Service name, unique in the topology (kebab-case)."""
     kind: Literal["service", "database", "cache", "queue", "edge"] = "service"
     """What the service is; shapes its log messages and span names."""
-    replicas: int = Field(default=3, ge=1, le=500)
+    replicas: int = Field(default=3, ge=1, le=MAX_REPLICAS)
     """Number of instances at t=0, placed round-robin across the zones."""
     version: str = "v1.0.0"
     """Version every instance runs at t=0."""
     config: str = "rev-1"
     """Configuration revision every instance has at t=0."""
-    capacity_rps: float = Field(default=200.0, gt=0)
+    capacity_rps: float = Field(default=200.0, gt=0, le=MAX_RPS)
     """Requests per second one instance serves before it saturates and sheds load."""
     queue: Duration = Field(default=5.0, ge=0)
     """Seconds of work an instance queues when overloaded before it rejects the excess (503)."""
@@ -51,7 +55,7 @@ class Service(Model):
     """Baseline share of requests that fail on a healthy instance."""
     memory: Memory = Memory()
     """Memory base and limit of one instance."""
-    pool_size: int = Field(default=64, ge=1)
+    pool_size: int = Field(default=64, ge=1, le=MAX_POOL)
     """Connections (or worker threads) one instance has for calls to its dependencies."""
     timeout: Duration = Field(default=2.0, gt=0)
     """How long it waits for a dependency (or a pool connection) before failing the call."""
@@ -69,7 +73,7 @@ class Service(Model):
     """Time from start to passing its readiness check."""
     routes: list[str] = Field(default_factory=list)
     """HTTP routes it serves, used for span names and log attributes (defaults by kind)."""
-    calls: dict[Name, float] = Field(default_factory=dict)
+    calls: dict[Name, FanOut] = Field(default_factory=dict)
     """Call graph edges: dependency name -> calls per request (fan-out; 0.2 means one request in five)."""
     retries_flag: Name | None = None
     """Feature flag that enables the retries (retries apply only while it is on); none = always on."""
@@ -79,7 +83,7 @@ class Service(Model):
     """For a cache: the hit ratio when warm."""
     warm_minutes: float = Field(default=8.0, gt=0)
     """For a cache: minutes for an empty cache to refill most of the way when its backend answers."""
-    max_connections: int | None = Field(default=None, ge=1)
+    max_connections: int | None = Field(default=None, ge=1, le=MAX_POOL)
     """For a database: connections it accepts in total; beyond it clients get 'too many clients'."""
     disk_gb: float = Field(default=100.0, gt=0)
     """Disk size of one instance."""
@@ -115,9 +119,9 @@ class FeatureFlag(Model):
 class Topology(Model):
     """Zones, services and their call graph."""
 
-    zones: list[Name] = Field(min_length=1)
+    zones: list[Name] = Field(min_length=1, max_length=MAX_ZONES)
     """Availability zones, e.g. [eu-west-1a, eu-west-1b, eu-west-1c]."""
-    services: list[Service] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1, max_length=MAX_SERVICES)
     """Services, in any order; the call graph must be acyclic."""
     flags: list[FeatureFlag] = Field(default_factory=list)
     """Feature flags the trainee may flip."""
@@ -128,7 +132,7 @@ class Traffic(Model):
 
     entry: Name | None = None
     """Service that receives user traffic (default: the SLO service)."""
-    base_rps: float = Field(default=500.0, gt=0)
+    base_rps: float = Field(default=500.0, gt=0, le=MAX_RPS)
     """Mean requests per second at t=0 before the diurnal curve."""
     diurnal: bool = True
     """Follow a daily curve (peak early evening, trough at night)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
+from simulator.incident.guard import absurd_parameter, session_cap
 from simulator.views import ActionResult, MessageView
 from simulator.world.cluster import DRAIN_DELAY
 from simulator.world.state import ServiceState
@@ -44,6 +45,8 @@ class ActionDispatcher:
         self._handlers: dict[str, Callable[[Any, str], str]] = {
             name: getattr(self, f"_do_{name}") for name in _ALL_ACTIONS
         }
+        self.accepted = 0
+        """Actions accepted so far (a session's cap on them: scenarios.limits.MAX_SESSION_ACTIONS)."""
 
     def apply(self, action: Action, seat: str) -> ActionResult:
         """Validate and apply; rejected actions change nothing."""
@@ -53,6 +56,9 @@ class ActionDispatcher:
         if now >= self.sim.scenario.duration:
             return ActionResult(False, "the exercise is over: time ran out", action.action, now)
         handler = self._handlers[action.action]
+        refusal = self._refusal(action)
+        if refusal is not None:
+            return ActionResult(False, f"refused: {refusal}", action.action, now)
         harm = self._harm(action)  # judged on the world before the action changes it
         try:
             message = handler(action, seat)
@@ -62,7 +68,13 @@ class ActionDispatcher:
             self.incident.log(now, seat, action.action, message)
         if harm:
             self.incident.harmful.append((now, action.action, harm))
+        self.accepted += 1
         return ActionResult(True, message, action.action, now, harm)
+
+    def _refusal(self, action: Action) -> str | None:
+        """Absurd parameters or a session cap reached: refused before the world or the score sees it."""
+        replicas = {name: len(s.instances) for name, s in self.world.services.items()}
+        return absurd_parameter(action, replicas) or session_cap(action, self.incident, self.accepted)
 
     # --- validation helpers ------------------------------------------------------------------
 

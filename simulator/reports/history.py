@@ -4,11 +4,14 @@ fault class.
 The journals are the source of truth; the database is an index over them that can always be rebuilt
 (``misfortune history --rebuild`` replays every journal). So a corrupt database is moved aside, never
 deleted, and never touches a journal. Writes are transactions: an attempt is recorded whole or not at
-all. The schema version lives in ``PRAGMA user_version``.
+all. The schema version lives in ``PRAGMA user_version``; :data:`MIGRATIONS` bring an older database
+up to date. WAL mode and a busy timeout let two sessions record at once. What is read back is checked
+like any other input (the file may have been edited): rows that are not well-formed are skipped.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import statistics
 from collections.abc import Iterable, Sequence
@@ -25,7 +28,11 @@ from simulator.session.journal_session import JournalSession
 if TYPE_CHECKING:
     from tui.port import Debrief
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_S = 15.0
+"""How long a write waits for another session's write to finish before giving up."""
+MAX_TEXT = 4096
+"""Longest text read back from a row (a longer one marks the row as not well-formed)."""
 DB_NAME = "history.sqlite3"
 FINISHED = ("resolved", "time_up", "gave_up")
 """End reasons of a finished attempt (quitting to resume later is not one)."""
@@ -68,6 +75,13 @@ _COLUMNS = """
     fault_class TEXT NOT NULL,
     journal_path TEXT UNIQUE
 """
+
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, (f"CREATE TABLE attempts ({_COLUMNS})",)),
+    (2, ("CREATE INDEX IF NOT EXISTS attempts_by_date ON attempts (date, id)",)),
+)
+"""(version, statements) applied in order, each in the transaction that sets ``user_version`` to it."""
 
 
 class HistoryError(Exception):
@@ -207,6 +221,8 @@ class History:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
+        self.skipped = 0
+        """Rows the last :meth:`attempts` skipped: a wrong type, a number not finite, a text too long."""
 
     def record(self, attempt: Attempt) -> int:
         """Record an attempt in one transaction (a journal recorded again replaces its row); returns its id."""
@@ -226,14 +242,17 @@ class History:
         return ids
 
     def attempts(self) -> list[Attempt]:
-        """Every attempt, oldest first."""
+        """Every well-formed attempt, oldest first; :attr:`skipped` counts the rows that were not."""
         names = [f.name for f in fields(Attempt)]
         rows = self.connection.execute(f"SELECT {', '.join(names)} FROM attempts ORDER BY date, id").fetchall()
         out = []
+        self.skipped = 0
         for row in rows:
-            values = dict(zip(names, row, strict=True))
-            values["drill"] = bool(values["drill"])
-            out.append(Attempt(**values))
+            attempt = _attempt_from_row(dict(zip(names, row, strict=True)))
+            if attempt is None:
+                self.skipped += 1
+            else:
+                out.append(attempt)
         return out
 
     def close(self) -> None:
@@ -261,7 +280,8 @@ def open_history(path: str | Path | None = None) -> History:
         raise HistoryError(f"cannot create the directory for the history database {path}: {exc}") from exc
     existed = path.exists() and path.stat().st_size > 0
     try:
-        connection = sqlite3.connect(path)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+        connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     except sqlite3.Error as exc:
         raise HistoryError(f"cannot open the history database {path}: {exc}") from exc
     try:
@@ -270,8 +290,8 @@ def open_history(path: str | Path | None = None) -> History:
         connection.close()
         moved = _move_aside(path)
         raise HistoryCorrupt(
-            f"history database {path} is corrupt ({why}); it was moved to {moved}; your journals are "
-            "untouched; run `misfortune history --rebuild` to rebuild it from your journals",
+            f"history database {path} is corrupt ({why}); it was moved to {moved} and a fresh one is used; "
+            "your journals are untouched; run `misfortune history --rebuild` to rebuild it from your journals",
             moved,
         ) from None
     except HistoryError:
@@ -280,34 +300,79 @@ def open_history(path: str | Path | None = None) -> History:
     return History(connection, path)
 
 
+_TEXT_FIELDS = ("scenario", "date", "outcome", "end_reason", "grade", "fault_class", "role")
+_REAL_FIELDS = ("ttd_s", "tta_s", "ttm_s", "ttr_s", "par_tta_s", "par_ttm_s", "par_ttr_s", "error_budget_burned_pct")
+_OPTIONAL = frozenset({"ttd_s", "tta_s", "ttm_s", "ttr_s", "journal_path", "id"})
+
+
+def _attempt_from_row(values: dict[str, Any]) -> Attempt | None:
+    """The attempt a row holds, or None when a value has the wrong type, is not finite or is too long."""
+    for name, value in values.items():
+        if value is None:
+            if name not in _OPTIONAL:
+                return None
+        elif name in _TEXT_FIELDS or name == "journal_path":
+            if not isinstance(value, str) or len(value) > MAX_TEXT:
+                return None
+        elif name in _REAL_FIELDS:
+            if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > 1e12:
+                return None
+            values[name] = float(value)
+        elif not isinstance(value, int) or abs(value) > 2**53:  # seed, harmful_actions, drill, id
+            return None
+    values["drill"] = bool(values["drill"])
+    return Attempt(**values)
+
+
 class _Corrupt(Exception):
     pass
 
 
 def _check_or_create(connection: sqlite3.Connection, existed: bool) -> None:
+    """Check the file is a misfortune history, then create or migrate its schema (one writer at a time)."""
     try:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
         if existed:
             check = connection.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise _Corrupt(f"integrity check: {check}")
-        if version > SCHEMA_VERSION:
+                raise _Corrupt(f"integrity check: {str(check)[:200]}")
+        connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+        # IMMEDIATE takes the write lock now: two sessions opening a new file do not both create it.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            _migrate(connection)
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
             raise HistoryError(
-                f"history database {connection_path(connection)} has schema version {version}, newer than this "
-                f"misfortune understands ({SCHEMA_VERSION}); upgrade misfortune to read it"
-            )
-        if version == 0:
-            tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-            if tables:
-                raise _Corrupt("it holds tables that are not misfortune's")
-            with connection:
-                connection.execute(f"CREATE TABLE attempts ({_COLUMNS})")
-                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
-        if columns != {f.name for f in fields(Attempt)}:
-            raise _Corrupt("its attempts table does not have the expected columns")
+                f"history database {connection_path(connection)} is busy (another misfortune is writing): {exc}"
+            ) from exc
+        raise _Corrupt(str(exc)) from exc
     except sqlite3.DatabaseError as exc:
         raise _Corrupt(str(exc)) from exc
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"history database {connection_path(connection)} has schema version {version}, newer than this "
+            f"misfortune understands ({SCHEMA_VERSION}); upgrade misfortune to read it"
+        )
+    if version == 0:
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        if tables:
+            raise _Corrupt("it holds tables that are not misfortune's")
+    for target, statements in MIGRATIONS:
+        if version < target:
+            for statement in statements:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {target}")
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
+    if columns != {f.name for f in fields(Attempt)}:
+        raise _Corrupt("its attempts table does not have the expected columns")
 
 
 def connection_path(connection: sqlite3.Connection) -> str:
@@ -335,6 +400,33 @@ def open_history_recovering(path: str | Path | None = None) -> tuple[History, st
         return open_history(path), None
     except HistoryCorrupt as err:
         return open_history(path), str(err)
+
+
+def record_recovering(attempts: Sequence[Attempt], path: str | Path | None = None) -> str | None:
+    """Record ``attempts`` whatever state the database is in; returns a warning for the user, or None.
+
+    A database found corrupt on opening, or only when written to, is moved aside and the attempts go
+    into a fresh one (the warning names both files), so the attempt at hand is never lost to it.
+    Raises HistoryError (or OSError) when even a fresh database cannot be written.
+    """
+    history, warning = open_history_recovering(path)
+    try:
+        history.record_all(attempts)
+        return warning
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+            raise HistoryError(f"history database {history.path} is busy: {exc}") from exc
+        history.close()
+        moved = _move_aside(history.path)
+        found = (
+            f"history database {history.path} could not be written ({exc}); it was moved to {moved} and a "
+            "fresh one is used; run `misfortune history --rebuild` to rebuild it from your journals"
+        )
+        history, again = open_history_recovering(path)
+        history.record_all(attempts)
+        return "; ".join(w for w in (warning, found, again) if w)
+    finally:
+        history.close()
 
 
 @dataclass(frozen=True)
@@ -459,9 +551,6 @@ def record_debrief(debrief: Debrief) -> str | None:
         str(journal.resolve()) if journal is not None else None,
     )
     try:
-        history, warning = open_history_recovering()
-        with history:
-            history.record(attempt)
+        return record_recovering([attempt])
     except (HistoryError, sqlite3.Error, OSError) as err:
         return f"this attempt was not recorded in your history: {err}"
-    return warning

@@ -310,7 +310,7 @@ def _header(path: Path, number: int, record: Any) -> dict[str, Any]:
 def _add_record(data: JournalData, path: Path, number: int, record: Any) -> None:
     """Validate one record after the header and file it in ``data``."""
     kind = record.get("type") if isinstance(record, dict) else None
-    if kind not in RECORDS:
+    if not isinstance(kind, str) or kind not in RECORDS:  # a list or a mapping is not even hashable
         what = f"record type {kind!r}" if isinstance(kind, str) else "record without a 'type'"
         raise JournalError(f"{path}:{number}: unknown {what}; a journal holds {', '.join(RECORDS)} records")
     try:

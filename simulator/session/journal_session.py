@@ -20,6 +20,7 @@ from pathlib import Path
 
 from scenarios.catalog import load_by_ref
 from scenarios.language.scenario import Scenario
+from scenarios.limits import MAX_FILE_BYTES
 from scenarios.loader import ScenarioError, load_scenario
 from simulator.incident.scoring import Report
 from simulator.session.journal import (
@@ -211,13 +212,18 @@ def scenario_of_journal(data: JournalData, journal_path: str | Path) -> tuple[Sc
     scenario_id = header["scenario"]
     recorded_hash = header.get("scenario_sha256")
     recorded_path = header.get("scenario_path")
-    if isinstance(recorded_path, str) and Path(recorded_path).is_file():
+    if isinstance(recorded_path, str) and _small_file(recorded_path):
         if recorded_hash is None or file_sha256(recorded_path) == recorded_hash:
             return _load(Path(recorded_path), journal_path), Path(recorded_path)
     try:
         scenario, found = load_by_ref(scenario_id)
     except ScenarioError as err:
-        raise JournalError(f"{journal_path}: scenario {scenario_id!r} of this journal cannot be loaded: {err}") from err
+        # The journal, not the user, named this file: say which, never what it holds.
+        files = sorted({problem.file for problem in err.problems}) or [str(scenario_id)]
+        raise JournalError(
+            f"{journal_path}: scenario {scenario_id!r} of this journal cannot be loaded: {', '.join(files)} is "
+            f"not a scenario file this version can load; check it with `misfortune validate {files[0]}`"
+        ) from None
     found_hash = file_sha256(found)
     if recorded_hash is not None and found_hash != recorded_hash:
         recorded = f" ({recorded_path})" if recorded_path else ""
@@ -229,12 +235,21 @@ def scenario_of_journal(data: JournalData, journal_path: str | Path) -> tuple[Sc
     return scenario, found
 
 
+def _small_file(path: str) -> bool:
+    """A regular file no larger than a scenario may be: a device or a huge file is never hashed nor read."""
+    file = Path(path)
+    try:
+        return file.is_file() and file.stat().st_size <= MAX_FILE_BYTES
+    except OSError:  # a name too long, a permission: not a scenario file either
+        return False
+
+
 def _load(scenario_path: Path, journal_path: str | Path) -> Scenario:
     try:
         return load_scenario(scenario_path)
     except ScenarioError as err:
         # Not the loader's lines: the journal names this file, the user did not ask to parse it.
         raise JournalError(
-            f"{journal_path}:1: the journal's scenario file {scenario_path} is not a scenario this version can "
-            f"load ({len(err.problems)} problem(s)); check it with `misfortune validate {scenario_path}`"
-        ) from err
+            f"{journal_path}:1: the journal's scenario file {scenario_path} is not a scenario file this version "
+            f"can load ({len(err.problems)} problem(s)); check it with `misfortune validate {scenario_path}`"
+        ) from None

@@ -21,6 +21,7 @@ from scenarios.durations import format_clock, format_duration, parse_duration
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
+from scenarios.text import clean
 from simulator.incident.scoring import Report
 from simulator.session.journal import JournalError
 from simulator.session.journal_session import JournalSession
@@ -134,7 +135,9 @@ def run_command(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     print_report(console, report, sim)
     for action, result in rejected:
-        console.print(Text(f"rejected at {format_duration(result.t)}: {action.action}: {result.message}", style="red"))
+        console.print(
+            Text(clean(f"rejected at {format_duration(result.t)}: {action.action}: {result.message}"), style="red")
+        )
     if args.journal is not None:
         console.print(Text(f"journal: {args.journal}  (misfortune replay {args.journal})"))
     if args.verbose:
@@ -165,11 +168,11 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     """The human report: outcome and grade, the four durations against par, impact, process, penalties."""
     style = {"resolved": "bold green", "mitigated": "bold yellow"}.get(report.outcome, "bold red")
     head = Text()
-    head.append(f"{sim.scenario.title} ({report.scenario}, seed {report.seed})\n", style="bold")
+    head.append(clean(f"{sim.scenario.title} ({report.scenario}, seed {report.seed})") + "\n", style="bold")
     head.append("outcome ")
     head.append(report.outcome.upper(), style=style)
     head.append(f"   grade {report.grade}   ended at {format_duration(report.ended_at_s)}")
-    head.append(f" ({sim.end_reason})" if sim.end_reason else "")
+    head.append(clean(f" ({sim.end_reason})") if sim.end_reason else "")
     console.print(head)
 
     times = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -195,7 +198,7 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_row("error budget burned", f"{report.error_budget_burned_pct:.3g} % of the SLO window's budget")
     facts.add_row("failed requests", f"{report.failed_requests:,}")
     expected = report.severity_expected
-    facts.add_row("severity", f"{report.severity_declared or 'not declared'} (expected {expected})")
+    facts.add_row("severity", Text(clean(f"{report.severity_declared or 'not declared'} (expected {expected})")))
     facts.add_row(
         "process",
         f"{_count(report.pages, 'page')}, {_count(report.status_updates, 'status update')}, "
@@ -205,11 +208,11 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_row("harmful actions", str(report.harmful_actions) if report.harmful_actions else "none")
     console.print(facts)
     for harm in report.harmful:
-        console.print(Text(f"  at {format_duration(harm['t'])}: {harm['action']}: {harm['why']}", style="red"))
+        console.print(Text(clean(f"  at {format_duration(harm['t'])}: {harm['action']}: {harm['why']}"), style="red"))
     if report.penalties:
         console.print(Text("penalties", style="dim"))
         for penalty in report.penalties:
-            console.print(Text(f"  - {penalty}", style="yellow"))
+            console.print(Text(clean(f"  - {penalty}"), style="yellow"))
 
 
 def _versus_par(value: float | None, par: float | None) -> str:
@@ -226,7 +229,9 @@ def print_timeline(console: Console, sim: Simulation) -> None:
     table.add_column("WHAT", no_wrap=True)
     table.add_column("", ratio=1)
     for event in sim.timeline():
-        table.add_row(format_clock(event.t), event.source, event.kind, Text(event.text))
+        table.add_row(
+            format_clock(event.t), Text(clean(event.source)), Text(clean(event.kind)), Text(clean(event.text))
+        )
     console.print(table)
 
 
@@ -263,7 +268,9 @@ def verify_command(args: argparse.Namespace) -> int:
         console.print(verify_table(scenario, [c for c in checks if c.scenario == scenario.id]))
     failed = [c for c in checks if not c.passed]
     for check in failed:
-        console.print(Text(f"FAIL {check.scenario} seed {check.seed} {check.baseline}: {check.problem}", style="red"))
+        console.print(
+            Text(clean(f"FAIL {check.scenario} seed {check.seed} {check.baseline}: {check.problem}"), style="red")
+        )
     passed = len(checks) - len(failed)
     seed_label = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
     console.print(
@@ -279,7 +286,7 @@ def verify_table(scenario: Scenario, checks: list[Check]) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         show_edge=False,
-        title=Text(f"{scenario.id}: {scenario.title}", style="bold"),
+        title=Text(clean(f"{scenario.id}: {scenario.title}"), style="bold"),
         title_justify="left",
     )
     table.add_column("BASELINE", no_wrap=True)
@@ -328,5 +335,5 @@ def _ttr_range(group: list[Check]) -> str:
 
 def _invalid(problems: list[str]) -> int:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(clean(problem, keep_newlines=True), file=sys.stderr)
     return EXIT_INVALID

@@ -13,8 +13,10 @@ from pathlib import Path
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scenarios.durations import format_duration
+from scenarios.text import clean
 from simulator.reports.history import (
     Attempt,
     HistoryError,
@@ -23,6 +25,7 @@ from simulator.reports.history import (
     open_history_recovering,
     readiness,
     rebuild,
+    record_recovering,
 )
 from simulator.reports.postmortem import postmortem_of
 from simulator.session.journal import JournalError
@@ -65,12 +68,13 @@ def postmortem_command(args: argparse.Namespace) -> int:
     """Print or write the postmortem draft of a journal."""
     try:
         journal = JournalSession.open(args.journal)
-        text = postmortem_of(journal)
+        # The draft quotes the scenario and the journal: no escape sequence reaches a terminal or the file.
+        text = clean(postmortem_of(journal), keep_newlines=True)
     except JournalError as err:
-        print(err, file=sys.stderr)
+        print(clean(err, keep_newlines=True), file=sys.stderr)
         return EXIT_INVALID
     if journal.torn_notice:
-        print(journal.torn_notice, file=sys.stderr)
+        print(clean(journal.torn_notice), file=sys.stderr)
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
@@ -93,14 +97,18 @@ def history_command(args: argparse.Namespace) -> int:
     if args.export is not None and args.export.suffix.lower() not in (".csv", ".json"):
         print(f"--export {args.export}: give a file ending in .csv or .json", file=sys.stderr)
         return EXIT_INVALID
+    if args.add:  # recorded first, even into a fresh database if the old one turns out corrupt
+        code = _add(args.add)
+        if code:
+            return code
     try:
         history, warning = open_history_recovering()
     except HistoryError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(clean(f"error: {err}"), file=sys.stderr)
         return EXIT_INVALID
     if warning and not args.rebuild:
         history.close()
-        print(f"error: {warning}", file=sys.stderr)
+        print(clean(f"error: {warning}"), file=sys.stderr)
         return EXIT_INVALID
     with history:
         if args.rebuild:
@@ -108,12 +116,10 @@ def history_command(args: argparse.Namespace) -> int:
             result = rebuild(history, sorted(folder.glob("*.jsonl")) if folder.is_dir() else [])
             print(f"history rebuilt from journals: {result.recorded} attempt(s) recorded", file=sys.stderr)
             for path, why in result.skipped:
-                print(f"  skipped {path}: {why}", file=sys.stderr)
-        if args.add:
-            code = _add(history, args.add)
-            if code:
-                return code
+                print(clean(f"  skipped {path}: {why}"), file=sys.stderr)
         attempts = history.attempts()
+        if history.skipped:
+            print(f"{history.skipped} row(s) of {history.path} are not well-formed and were skipped", file=sys.stderr)
     if args.export is not None:
         try:
             _export(attempts, args.export)
@@ -128,19 +134,28 @@ def history_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add(history, paths: list[Path]) -> int:
+def _add(paths: list[Path]) -> int:
     attempts = []
     for path in paths:
         try:
             attempt = attempt_from_journal(path)
         except JournalError as err:
-            print(err, file=sys.stderr)
+            print(clean(err, keep_newlines=True), file=sys.stderr)
             return EXIT_INVALID
         if attempt is None:
-            print(f"{path}: the session did not finish (resolve it, let time run out, or give up)", file=sys.stderr)
+            print(
+                clean(f"{path}: the session did not finish (resolve it, let time run out, or give up)"),
+                file=sys.stderr,
+            )
             return EXIT_INVALID
         attempts.append(attempt)
-    history.record_all(attempts)
+    try:
+        warning = record_recovering(attempts)
+    except HistoryError as err:
+        print(clean(f"error: {err}"), file=sys.stderr)
+        return EXIT_INVALID
+    if warning:
+        print(clean(f"warning: {warning}"), file=sys.stderr)
     print(f"{len(attempts)} attempt(s) recorded", file=sys.stderr)
     return EXIT_OK
 
@@ -200,13 +215,14 @@ def _print_tables(attempts: list[Attempt]) -> None:
     ):
         table.add_column(name, justify="right" if name in ("seed", "budget", "harm") else "left", no_wrap=True)
     for a in attempts:
-        table.add_row(
-            a.date[:16].replace("T", " "),
-            a.scenario,
+        outcome = a.outcome if a.end_reason == a.outcome else f"{a.outcome} ({a.end_reason.replace('_', ' ')})"
+        table.add_row(  # rows come from a file anyone could edit: plain text, never markup
+            Text(clean(a.date[:16].replace("T", " "))),
+            Text(clean(a.scenario)),
             str(a.seed),
-            a.fault_class,
-            a.outcome if a.end_reason == a.outcome else f"{a.outcome} ({a.end_reason.replace('_', ' ')})",
-            a.grade,
+            Text(clean(a.fault_class)),
+            Text(clean(outcome)),
+            Text(clean(a.grade)),
             format_duration(a.tta_s),
             format_duration(a.ttm_s),
             format_duration(a.ttr_s),
@@ -220,7 +236,7 @@ def _print_tables(attempts: list[Attempt]) -> None:
         ready.add_column(name, no_wrap=True)
     for r in readiness(attempts):
         ready.add_row(
-            r.fault_class,
+            Text(clean(r.fault_class)),
             str(r.attempts),
             str(r.resolved),
             _ratio(r.best_ttr_ratio),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scenarios.durations import format_duration, parse_duration
 from scenarios.language.scenario import Scenario
+from scenarios.text import clean
 from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS
 from simulator.session.inspect import SHOW, InspectError, collect, inspect, inspect_text
 from simulator.session.journal import JournalError
@@ -93,7 +94,7 @@ def inspect_command(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(inspect(sim, args.show, **options), indent=2))
         else:
-            print("\n".join(inspect_text(collect(sim, args.show, **options))))
+            print("\n".join(clean(line) for line in inspect_text(collect(sim, args.show, **options))))
     except InspectError as err:
         return _invalid([str(err)])
     return EXIT_OK
@@ -175,5 +176,5 @@ def _write_profile(sim, args: argparse.Namespace, options: dict) -> int:
 
 def _invalid(problems: list[str]) -> int:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(clean(problem, keep_newlines=True), file=sys.stderr)
     return EXIT_INVALID

@@ -16,6 +16,7 @@ from rich.text import Text
 from scenarios.catalog import CatalogEntry, list_scenarios, scenario_files, user_scenarios_dir
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, SourceProblem, load_scenario
+from scenarios.text import clean
 
 SCHEMA_ID = "urn:misfortune:scenario"
 """``$id`` of the exported JSON Schema."""
@@ -59,10 +60,12 @@ def list_command(args: argparse.Namespace) -> int:
     table.add_column("SOURCE")
     for e in entries:
         if e.error is None:
-            table.add_row(Text(e.id), Text(e.title), str(e.difficulty), Text(", ".join(e.tags)), e.source)
+            table.add_row(
+                Text(clean(e.id)), Text(clean(e.title)), str(e.difficulty), Text(clean(", ".join(e.tags))), e.source
+            )
         else:
-            broken = Text(f"does not load: misfortune validate {e.path}", style="red")
-            table.add_row(Text(e.id), broken, "-", "", e.source)
+            broken = Text(clean(f"does not load: misfortune validate {e.path}"), style="red")
+            table.add_row(Text(clean(e.id)), broken, "-", "", e.source)
     console = Console(highlight=False)
     if entries:
         console.print(table)
@@ -78,7 +81,7 @@ def validate_command(args: argparse.Namespace) -> int:
         path = Path(raw)
         targets = scenario_files(path) if path.is_dir() else [path]
         if not targets:
-            print(SourceProblem(raw, 0, 0, "", "no *.yaml files in this directory"), file=sys.stderr)
+            print(clean(SourceProblem(raw, 0, 0, "", "no *.yaml files in this directory")), file=sys.stderr)
             invalid += 1
         for target in targets:
             files += 1
@@ -86,9 +89,9 @@ def validate_command(args: argparse.Namespace) -> int:
                 load_scenario(target)
             except ScenarioError as err:
                 invalid += 1
-                print(err, file=sys.stderr)
+                print(clean(err, keep_newlines=True), file=sys.stderr)
             else:
-                print(f"{target}: ok")
+                print(clean(f"{target}: ok"))
     if files > 1:
         print(f"{files} files: {files - invalid} ok, {invalid} invalid")
     return 2 if invalid else 0
