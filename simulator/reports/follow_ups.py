@@ -1,16 +1,16 @@
 """Follow-through across sessions: postmortem action items and who practised which fault class.
 
-Both live in the history database, in their own tables (``follow_ups`` and ``practice``), beside
-``attempts``. A shift that ends with postmortems due adds an item to write each postmortem and the
-scenario's own action items (owner, priority, a deadline from the priority, status ``open``);
-``misfortune follow-ups`` lists them and marks them done, and the next shift starts by showing the
-open ones. Every incident a person worked (an accepted action) is a practice record of its fault
-class; ``misfortune history --team`` counts people per class and flags classes only one person knows.
+Both live in the history database, in their own tables (``follow_ups`` and ``practice``, created by
+the history store's migration 3), beside ``attempts``. A shift that ends with postmortems due adds
+an item to write each postmortem and the scenario's own action items (owner, priority, a deadline
+from the priority, status ``open``); ``misfortune follow-ups`` lists them and marks them done, and
+the next shift starts by showing the open ones. Every incident a person worked (an accepted action)
+is a practice record of its fault class; ``misfortune history --team`` counts people per class and
+flags classes only one person knows.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
@@ -23,44 +23,6 @@ STATUSES = ("open", "in_progress", "done", "dropped")
 DEADLINE_DAYS = {"P0": 2, "P1": 7, "P2": 30, "P3": 90}
 """Days from the incident to an action item's deadline, by priority."""
 MAX_TEXT = 500
-
-FOLLOW_UPS_TABLE = """
-CREATE TABLE IF NOT EXISTS follow_ups (
-    id INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    incident INTEGER NOT NULL,
-    scenario TEXT NOT NULL,
-    action TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    priority TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    UNIQUE (source, incident, action)
-)
-"""
-PRACTICE_TABLE = """
-CREATE TABLE IF NOT EXISTS practice (
-    id INTEGER PRIMARY KEY,
-    person TEXT NOT NULL,
-    fault_class TEXT NOT NULL,
-    scenario TEXT NOT NULL,
-    date TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    source TEXT NOT NULL,
-    difficulty TEXT NOT NULL,
-    UNIQUE (source, scenario, person)
-)
-"""
-TABLES = (FOLLOW_UPS_TABLE, PRACTICE_TABLE)
-
-
-def create_tables(connection: sqlite3.Connection) -> None:
-    """Create the follow-through tables if they are missing (the attempts table is left alone)."""
-    with connection:
-        for table in TABLES:
-            connection.execute(table)
 
 
 @dataclass(frozen=True)
@@ -154,8 +116,7 @@ class FollowThrough:
     """The follow-up and practice tables of an open history database."""
 
     def __init__(self, history: History) -> None:
-        self.connection = history.connection
-        create_tables(self.connection)
+        self.connection = history.connection  # its tables come with the history schema (migration 3)
 
     def record(self, items: Sequence[FollowUp]) -> int:
         """Add items in one transaction (an item already recorded for the same source is kept as it is)."""

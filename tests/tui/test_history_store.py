@@ -114,7 +114,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows():
     con.commit()
     con.close()
     with open_history() as h:
-        assert h.connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert h.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         indexes = {r[1] for r in h.connection.execute("PRAGMA index_list(attempts)")}
         assert "attempts_by_date" in indexes
         assert [a.journal_path for a in h.attempts()] == ["/j/v1.jsonl"]
