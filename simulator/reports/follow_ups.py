@@ -117,6 +117,8 @@ class FollowThrough:
 
     def __init__(self, history: History) -> None:
         self.connection = history.connection  # its tables come with the history schema (migration 3)
+        self.skipped = 0
+        """Rows the last read skipped as not well-formed."""
 
     def record(self, items: Sequence[FollowUp]) -> int:
         """Add items in one transaction (an item already recorded for the same source is kept as it is)."""
@@ -129,14 +131,18 @@ class FollowThrough:
         return added
 
     def items(self, status: str | None = None) -> list[FollowUp]:
-        """Items by deadline then id, optionally of one status."""
+        """Well-formed items by deadline then id, optionally of one status (:attr:`skipped` counts the rest)."""
         names = [f.name for f in fields(FollowUp)]
         sql = f"SELECT {', '.join(names)} FROM follow_ups"
         args: tuple = ()
         if status is not None:
             sql, args = sql + " WHERE status = ?", (status,)
-        rows = self.connection.execute(sql + " ORDER BY deadline, id", args).fetchall()
-        return [FollowUp(**dict(zip(names, row, strict=True))) for row in rows]
+        rows = [
+            dict(zip(names, row, strict=True)) for row in self.connection.execute(sql + " ORDER BY deadline, id", args)
+        ]
+        good = [row for row in rows if _follow_up_ok(row)]
+        self.skipped = len(rows) - len(good)
+        return [FollowUp(**row) for row in good]
 
     def set_status(self, item_id: int, status: str) -> bool:
         """Change an item's status; False when there is no such item."""
@@ -155,10 +161,32 @@ class FollowThrough:
                 self.connection.execute(sql, [getattr(record, n) for n in names])
 
     def practice(self) -> list[Practice]:
-        """Every practice record, oldest first."""
+        """Every well-formed practice record, oldest first (:attr:`skipped` counts the rest)."""
         names = [f.name for f in fields(Practice)]
-        rows = self.connection.execute(f"SELECT {', '.join(names)} FROM practice ORDER BY date, id").fetchall()
-        return [Practice(**dict(zip(names, row, strict=True))) for row in rows]
+        sql = f"SELECT {', '.join(names)} FROM practice ORDER BY date, id"
+        rows = [dict(zip(names, row, strict=True)) for row in self.connection.execute(sql)]
+        good = [row for row in rows if _texts_ok(row, names) and row["difficulty"] in ("easy", "normal", "hard")]
+        self.skipped = len(rows) - len(good)
+        return [Practice(**row) for row in good]
+
+
+def _texts_ok(row: dict[str, Any], names: Iterable[str]) -> bool:
+    """Every named column is text of a sane length (the file may have been edited by hand)."""
+    return all(isinstance(row[n], str) and len(row[n]) <= MAX_TEXT for n in names)
+
+
+def _follow_up_ok(row: dict[str, Any]) -> bool:
+    """A follow-up row read back is well-formed: types, lengths, a known status and priority, real dates."""
+    texts = [n for n in row if n not in ("id", "incident")]
+    if not _texts_ok(row, texts) or row["status"] not in STATUSES or row["priority"] not in DEADLINE_DAYS:
+        return False
+    if not all(isinstance(row[n], int) and not isinstance(row[n], bool) for n in ("id", "incident")):
+        return False
+    try:
+        date.fromisoformat(row["deadline"])
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

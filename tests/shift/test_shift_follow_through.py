@@ -80,3 +80,22 @@ def test_team_readiness_and_overdue_by_hand():
     item = FollowUp("s", 1, "x", "do it", "@o", "P1", "2026-01-08", "open", "2026-01-01T00:00:00", "user impact")
     assert item.overdue(date(2026, 1, 9)) and not item.overdue(date(2026, 1, 8))
     assert not FollowUp(**{**item.as_dict(), "status": "done"}).overdue(date(2026, 2, 1))
+
+
+def test_rows_edited_by_hand_are_skipped_not_fatal(capsys, tmp_path):
+    from simulator.reports.follow_ups import FollowThrough
+    from simulator.reports.history import open_history
+
+    run(capsys, "shift", "--seed", "2", "--actions", str(BENCH_ACTIONS), "--journal", str(tmp_path / "a.jsonl"))
+    with open_history() as history:
+        total = len(FollowThrough(history).items())
+        with history.connection:
+            history.connection.execute("UPDATE follow_ups SET deadline = 'soon' WHERE id = 1")
+            history.connection.execute("UPDATE follow_ups SET owner = ? WHERE id = 2", ("x" * 10_000,))
+            history.connection.execute("UPDATE practice SET difficulty = 'brutal' WHERE id = 1")
+        store = FollowThrough(history)
+        assert len(store.items()) == total - 2 and store.skipped == 2
+        store.practice()
+        assert store.skipped == 1
+    code, out, err = run(capsys, "follow-ups")
+    assert code == 0 and "Traceback" not in err
