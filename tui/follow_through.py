@@ -12,6 +12,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+from scenarios.text import clean
 from simulator.reports.follow_ups import FollowThrough, FollowUp, follow_ups_from_shift, practice_from_shift
 from simulator.reports.history import HistoryError, open_history_recovering
 from simulator.shift.shift import Shift
@@ -28,7 +29,7 @@ def trainee_name() -> str:
             name = getpass.getuser()
         except (KeyError, OSError):  # no name for this uid (containers)
             name = "trainee"
-    return "".join(ch for ch in name if ch.isprintable())[:40] or "trainee"
+    return clean(name)[:40] or "trainee"
 
 
 def record_shift(
@@ -75,7 +76,9 @@ def follow_ups_text(items: list[FollowUp]) -> str:
     lines = [f"Open follow-ups ({len(items)}): misfortune follow-ups --done ID when one is done"]
     for item in items[:8]:
         late = " OVERDUE" if item.overdue(today) else ""
-        lines.append(f"  #{item.id} {item.priority} due {item.deadline}{late} {item.owner}: {item.action}")
+        lines.append(
+            f"  #{item.id} {item.priority} due {item.deadline}{late} {clean(item.owner)}: {clean(item.action)}"
+        )
     if len(items) > 8:
         lines.append(f"  ... and {len(items) - 8} more")
     return "\n".join(lines) + "\n"

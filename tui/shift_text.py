@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scenarios.durations import format_clock, format_duration
+from scenarios.text import clean
 from simulator.shift.shift import Shift
 from simulator.shift.steps import HANDOFF_SECTIONS
 
@@ -25,7 +26,7 @@ def print_previous(console: Console, previous: dict[str, Any]) -> None:
             lines = note[section]
             console.print(Text(f"  {section.replace('_', ' ')}:", style="dim"))
             for line in lines or ["(none)"]:
-                console.print(Text(f"    - {line}"))
+                console.print(Text(f"    - {clean(line)}"))
     console.print()
 
 
@@ -80,7 +81,7 @@ def print_shift_report(console: Console, report: dict[str, Any], shift: Shift) -
             str(p["number"]),
             format_clock(p["t_s"]),
             p["priority"],
-            Text(f"{p['title']}{kind}"),
+            Text(f"{clean(p['title'])}{kind}"),
             format_duration(p["tta_s"]),
             Text(sla, style="green" if sla == "met" else "red"),
             walk,

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from scenarios.text import clean
 from simulator.reports.follow_ups import STATUSES, FollowThrough, team_readiness
 from simulator.reports.history import HistoryError, history_path, open_history_recovering
 
@@ -86,9 +87,9 @@ def follow_ups_command(args: argparse.Namespace) -> int:
             item.priority,
             Text(item.deadline + (" OVERDUE" if late else ""), style="bold red" if late else ""),
             item.status,
-            Text(item.owner),
-            Text(item.action),
-            Text(f"incident #{item.incident} {item.scenario}"),
+            Text(clean(item.owner)),
+            Text(clean(item.action)),
+            Text(clean(f"incident #{item.incident} {item.scenario}")),
         )
     console.print(table)
     return EXIT_OK
@@ -117,6 +118,8 @@ def team_command() -> int:
     for c in coverage:
         risk = Text("ONLY ONE PERSON KNOWS THIS", style="bold red") if c.single_point else Text("")
         levels = ", ".join(c.difficulties)
-        table.add_row(c.fault_class, Text(", ".join(c.people)), str(c.practised), c.last[:10], levels, risk)
+        table.add_row(
+            clean(c.fault_class), Text(clean(", ".join(c.people))), str(c.practised), clean(c.last[:10]), levels, risk
+        )
     console.print(table)
     return EXIT_OK

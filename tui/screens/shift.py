@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import Ack
+from scenarios.text import clean
 from simulator.shift.report import pace_of, shift_report
 from simulator.shift.steps import HANDOFF_SECTIONS, CloseTicket, ShiftStep
 from tui.shift_session import ShiftDriver
@@ -29,11 +30,6 @@ REFRESH_SECONDS = 0.5
 
 WHAT_WIDTH = 62
 """Characters of a row's description shown, so the status column stays on screen at 120 columns."""
-
-
-def clean(text: str) -> str:
-    """Text from files and journals shown as data: control characters replaced."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def short(text: str) -> Text:
