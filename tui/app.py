@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from scenarios.text import clean
 from simulator.reports.history import record_debrief
 from tui.port import SessionPort
 from tui.screens.briefing import BriefingScreen
@@ -168,7 +169,9 @@ class MisfortuneApp(App[None]):
         try:
             session = LocalSession.start(ref, seed)
         except ScenarioError as err:
-            self.notify(str(err), title="Cannot start", severity="error", timeout=10)
+            self.notify(
+                clean(err, keep_newlines=True), title="Cannot start", severity="error", timeout=10, markup=False
+            )
             return None
         self.session = session
         self.ended = False
@@ -212,7 +215,7 @@ class MisfortuneApp(App[None]):
         problem = record_debrief(debrief)  # every finished attempt goes into the progress history
         self._show(DebriefScreen(debrief))
         if problem:
-            self.notify(problem, title="Progress history", severity="warning", timeout=20)
+            self.notify(clean(problem), title="Progress history", severity="warning", timeout=20, markup=False)
 
     def action_go_home(self) -> None:
         """Back to the wheel (after a debrief, or from a briefing)."""

@@ -174,8 +174,8 @@ class LocalSession:
     def logs(self, **filters: Any):
         return self.sim.logs(**filters)
 
-    def log_tail(self, index: int):
-        return self.sim.log_store.since_index(index)
+    def log_tail(self, index: int, limit: int | None = None):
+        return self.sim.log_store.since_index(index, limit)
 
     def traces(self, **filters: Any):
         return self.sim.traces(**filters)

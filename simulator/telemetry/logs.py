@@ -171,14 +171,18 @@ class LogStore:
         out.reverse()
         return [_record(line) for line in out]
 
-    def since_index(self, index: int) -> tuple[list[LogRecord], int]:
-        """Lines appended after the ``index``-th line ever written, and the new index (for live tails)."""
+    def since_index(self, index: int, limit: int | None = None) -> tuple[list[LogRecord], int]:
+        """Lines appended after the ``index``-th line ever written, and the new index (for live tails).
+
+        With ``limit``, at most that many of the oldest such lines, and the index just after them.
+        """
         new = self.total - index
         if new <= 0:
             return [], self.total
         new = min(new, len(self.lines))
         start = len(self.lines) - new
-        return [_record(self.lines[i]) for i in range(start, len(self.lines))], self.total
+        stop = len(self.lines) if limit is None else min(len(self.lines), start + limit)
+        return [_record(self.lines[i]) for i in range(start, stop)], self.total - (len(self.lines) - stop)
 
 
 def _record(line: tuple) -> LogRecord:

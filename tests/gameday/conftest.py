@@ -28,6 +28,7 @@ async def join(host: GameHost, role: str, name: str, **kwargs) -> RemoteSession:
 async def settle(host: GameHost, seat: RemoteSession | None = None) -> None:
     """Push the host's state and let the seats' reader threads take it in."""
     await host.push_all()
+    await host.drained()  # each seat's writer sends on its own: wait until they all have
     for _ in range(100):
         await asyncio.sleep(0.01)
         if seat is None or abs(seat.now - host.sim.now) < 1e-9:

@@ -44,6 +44,7 @@ class ThreadedHost:
         """Advance the simulation and push every seat its new state."""
         self.call(self.host.advance, seconds)
         self.run(self.host.push_all())
+        self.run(self.host.drained())
 
     def seat(self, role: str, name: str, **kwargs) -> RemoteSession:
         return RemoteSession("127.0.0.1", self.host.port, self.host.token, role, name, **kwargs).connect()

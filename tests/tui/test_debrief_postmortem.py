@@ -65,7 +65,7 @@ def test_debrief_shows_path_beside_evidence_and_questions():
     session.sim.run_until(19 * 60 + 10)
     session.end_now()
     d = session.debrief()
-    path = investigation_markup(d)
+    path = investigation_markup(d).plain
     assert "00:05:30" in path and "E1" in path and "✓ 00:05:30" in path and "✗ not found" in path
-    asked = questions_markup(d)
+    asked = questions_markup(d).plain
     assert "@vp-product" in asked and "never answered" in asked

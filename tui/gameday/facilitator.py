@@ -8,13 +8,16 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock, parse_duration
+from scenarios.text import clean
 from tui.gameday.host import GameHost
 from tui.gameday.web import SpectatorWeb
 from tui.port import SPEEDS
+from tui.widgets.text import stack, styled
 
 
 class PromptDialog(ModalScreen[str | None]):
@@ -34,7 +37,7 @@ class PromptDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            yield Label(self.question)
+            yield Label(self.question, markup=False)
             yield Input(placeholder=self.placeholder, id="prompt-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -73,7 +76,7 @@ class FacilitatorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="clock")
-        yield Static(self.join_hint, id="join")
+        yield Static(styled(self.join_hint), id="join")
         with Horizontal():
             with VerticalScroll(classes="column", id="truth-column"):
                 yield Static(id="truth")
@@ -101,57 +104,79 @@ class FacilitatorScreen(Screen):
         host, sim = self.host, self.host.sim
         state = "ENDED" if sim.ended_at is not None else "paused" if host.speed == 0 else f"{host.speed:g}x"
         self.query_one("#clock", Static).update(
-            f" [b]{format_clock(sim.now)}[/] {state} · {sim.scenario.id} seed {sim.seed} · "
-            f"{len(host.seats)} seat(s) · port {host.port} token {host.token}"
+            styled(
+                " ",
+                (format_clock(sim.now), "bold"),
+                f" {state} · {sim.scenario.id} seed {sim.seed} · "
+                f"{len(host.seats)} seat(s) · port {host.port} token {host.token}",
+            )
         )
         self.query_one("#truth", Static).update(self._truth_text())
         self.query_one("#live", Static).update(self._live_text())
-        lines = [f"{format_clock(e.t)} [b]{e.seat}[/] {e.kind}: {e.text}" for e in host.feed[-60:]]
-        self.query_one("#feed", Static).update("\n".join(reversed(lines)) or "no seat yet")
+        # Seats' words (notes, guesses, refused names, a stranger's hello) are data: never markup.
+        lines = [styled(f"{format_clock(e.t)} ", (e.seat, "bold"), f" {e.kind}: ", e.text) for e in host.feed[-60:]]
+        self.query_one("#feed", Static).update(stack(lines[::-1]) if lines else styled("no seat yet"))
 
-    def _truth_text(self) -> str:
+    def _truth_text(self) -> Content:
         sim = self.host.sim
         truth = sim.hidden_truth()
         rc = truth["root_cause"]
-        out = [f"[b]Root cause[/] {rc['service']} · {rc['category']}", rc.get("summary", "").strip(), ""]
-        out.append("[b]Faults[/]")
-        out += [f"  {f['type']} on {f.get('service', '-')} from {format_clock(f['onset_s'])}" for f in truth["faults"]]
+        out = [
+            styled(("Root cause", "bold"), f" {rc['service']} · {rc['category']}"),
+            styled(rc.get("summary", "").strip()),
+        ]
+        out += [styled(), styled(("Faults", "bold"))]
+        out += [
+            styled(f"  {f['type']} on {f.get('service', '-')} from {format_clock(f['onset_s'])}")
+            for f in truth["faults"]
+        ]
         released = {text for _, text in sim.incident.hints}
-        out += ["", "[b]Hints[/] (h releases the next)"]
+        out += [styled(), styled(("Hints", "bold"), " (h releases the next)")]
         for i, hint in enumerate(sim.scenario.hints):
             mark = "released" if hint.text in released else f"at {format_clock(hint.after)}"
-            out.append(f"  #{i} [{mark}] {hint.text}")
-        out += ["", "[b]Optional faults[/] (f injects)"]
+            out.append(styled(f"  #{i} [{mark}] ", hint.text))
+        out += [styled(), styled(("Optional faults", "bold"), " (f injects)")]
         optional = sim.scenario.optional_faults
-        out += [f"  #{i} {f.type} on {getattr(f, 'service', '-')}" for i, f in enumerate(optional)] or ["  none"]
-        out += ["", "[b]Solution[/]"]
-        out += [f"  {format_clock(a.at or 0)} {a.action} {getattr(a, 'service', '')}" for a in sim.scenario.solution]
-        return "\n".join(out)
+        out += [styled(f"  #{i} {f.type} on {getattr(f, 'service', '-')}") for i, f in enumerate(optional)] or [
+            styled("  none")
+        ]
+        out += [styled(), styled(("Solution", "bold"))]
+        out += [
+            styled(f"  {format_clock(a.at or 0)} {a.action} {getattr(a, 'service', '')}") for a in sim.scenario.solution
+        ]
+        return stack(out)
 
-    def _live_text(self) -> str:
+    def _live_text(self) -> Content:
         sim = self.host.sim
         sli = sim.sli_status()
         inc = sim.incident_view()
         out = [
-            f"SLI {sli['availability'] * 100:.3f}% (objective {sli['objective'] * 100:g}%)"
-            f"{' [b red]BREACH[/]' if sli['breaching'] else ''} · budget {sli['budget_burned_pct']:.1f}%",
-            f"incident {inc.state} · severity {inc.severity or '-'} · roles {inc.roles or '-'}",
-            "",
+            styled(
+                f"SLI {sli['availability'] * 100:.3f}% (objective {sli['objective'] * 100:g}%)",
+                (" BREACH", "bold red") if sli["breaching"] else "",
+                f" · budget {sli['budget_burned_pct']:.1f}%",
+            ),
+            styled(f"incident {inc.state} · severity {inc.severity or '-'} · roles {inc.roles or '-'}"),
+            styled(),
         ]
         for s in sim.services():
             versions = ",".join(f"{v}×{n}" for v, n in s.versions.items())
             out.append(
-                f"{s.name:<11} {s.rate:7.0f} rps err {s.error_ratio * 100:5.1f}% {s.ready}/{s.desired} {versions}"
+                styled(
+                    f"{s.name:<11} {s.rate:7.0f} rps err {s.error_ratio * 100:5.1f}% {s.ready}/{s.desired} {versions}"
+                )
             )
         firing = [a for a in sim.alert_list(False) if a.state == "firing"]
-        out += ["", "[b]Firing[/]"] + [f"  {a.severity} {a.name}" for a in firing] or ["  none"]
+        out += [styled(), styled(("Firing", "bold"))] + [styled(f"  {a.severity} {a.name}") for a in firing]
         ops = [op for op in sim.operation_list() if op.finished_at is None]
-        out += ["", "[b]In flight[/]"] + [f"  {op.summary} {op.done}/{op.total}" for op in ops]
+        out += [styled(), styled(("In flight", "bold"))] + [
+            styled(f"  {op.summary} {op.done}/{op.total}") for op in ops
+        ]
         report = sim.score()
-        out += ["", f"[b]Score now[/] {report.outcome} · grade {report.grade}"]
+        out += [styled(), styled(("Score now", "bold"), f" {report.outcome} · grade {report.grade}")]
         for role, part in report.roles.items():
-            out.append(f"  {role}: {part}")
-        return "\n".join(out)
+            out.append(styled(f"  {role}: {part}"))
+        return stack(out)
 
     # --- controls -----------------------------------------------------------------------------
 
@@ -180,10 +205,11 @@ class FacilitatorScreen(Screen):
             try:
                 t = parse_duration(text)
             except ValueError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(clean(exc), severity="error", markup=False)
                 return
             path = self.host.rewind(t)
-            self.notify(f"Rewound to {format_clock(self.host.sim.now)}; new branch {path.name}", title="Rewind")
+            message = f"Rewound to {format_clock(self.host.sim.now)}; new branch {clean(path.name)}"
+            self.notify(message, title="Rewind", markup=False)
             self.refresh_view()
 
         self.app.push_screen(PromptDialog("Rewind to simulated time (e.g. 10m, 1h5m, 300s):", "10m"), answered)
@@ -229,7 +255,7 @@ class FacilitatorScreen(Screen):
         self.refresh_view()
 
     def _report(self, result) -> None:
-        self.notify(result.message, severity="information" if result.accepted else "error")
+        self.notify(clean(result.message), severity="information" if result.accepted else "error", markup=False)
         self.refresh_view()
 
 

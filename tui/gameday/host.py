@@ -10,10 +10,12 @@ facilitator steers the same object in-process: clock, injects, hints, rewind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -21,12 +23,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
+from scenarios.text import clean
 from simulator.diagnostics.desk import ProfileRequest
 from simulator.diagnostics.profiles import ProfileError
 from simulator.session.journal_session import JournalSession, end_reason_of
 from simulator.session.simulation import Simulation
 from simulator.views import ActionResult
-from tui.gameday.feed import SeatFeed
+from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
 from tui.gameday.protocol import (
     MAX_SEAT_FRAME,
     VERSION,
@@ -54,6 +57,22 @@ PUSH_EVERY = 0.5
 """Wall seconds between state pushes to the seats."""
 HELLO_TIMEOUT = 10.0
 MAX_STEP = 1.0
+MAX_FEED = 1000
+"""Lines the facilitator's feed keeps (a flood of refusals must not grow it without bound)."""
+FEED_TEXT = 300
+"""Longest feed line, in characters (the rest is cut: the journal has the whole record)."""
+
+SEAT_CAPS: dict[str, int] = {
+    "actions": 2000,
+    "texts": 300,
+    "looks": 20_000,
+    "guesses": 20,
+}
+"""What one seat may add in one session: actions, of which texts (notes, hypotheses, status updates),
+looks, and root-cause guesses. Reaching a cap refuses the frame with a message that says so."""
+TEXT_ACTIONS = frozenset({"note", "hypothesis", "status_update"})
+MAX_GUESSES = 200
+"""Root-cause guesses in one game day, all observers together."""
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # The IMOC may go hands-on, but the score counts it against them (simulator.incident.scoring.role_parts).
@@ -96,18 +115,6 @@ class FeedEntry:
     text: str
 
 
-@dataclass
-class SeatLink:
-    """One connected seat."""
-
-    label: str
-    role: str
-    spectator: bool
-    writer: asyncio.StreamWriter
-    feed: SeatFeed = field(default_factory=SeatFeed)
-    debrief_sent: bool = False
-
-
 class GameHost:
     """The authoritative simulation, its journal, the seats and the facilitator's controls."""
 
@@ -138,6 +145,13 @@ class GameHost:
         self._seat_tasks: set[asyncio.Task] = set()
         """One per connection: stop() ends them (closing the server alone leaves them reading)."""
         self._checkpoint = session.now
+        self._pending = 0
+        """Connections that have not said hello yet."""
+        self._barred: dict[str, float] = {}
+        """Seat label -> wall time until which it may not rejoin (disconnected for abuse)."""
+        self._tallies: dict[str, Counter] = {}
+        """Per seat label: what it added this session (see SEAT_CAPS)."""
+        self._debrief_cache: tuple[tuple, dict[str, Any]] | None = None
 
     @classmethod
     def start_session(cls, ref: str, seed: int, directory: Path | None = None, **kwargs: Any) -> GameHost:
@@ -169,6 +183,8 @@ class GameHost:
         for task in self._tasks:
             task.cancel()
         for link in list(self.seats.values()):
+            if link.task is not None:
+                link.task.cancel()
             link.writer.close()
         if self._server is not None:
             self._server.close()
@@ -185,45 +201,70 @@ class GameHost:
         return f"misfortune join {where} --token {self.token} --role imoc|tloc|observer --name NAME"
 
     async def _serve_seat(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
+        peer = _peer(writer)
         link: SeatLink | None = None
         task = asyncio.current_task()
         assert task is not None
         self._seat_tasks.add(task)
         try:
-            hello = await self._hello(reader, writer, peer)
+            if self._pending >= MAX_PENDING:
+                await self._deny(writer, peer, "too many connections are waiting to join; try again shortly")
+                return
+            self._pending += 1
+            try:
+                hello = await self._hello(reader, writer, peer)
+            finally:
+                self._pending -= 1
             if hello is None:
                 return
-            link = self._seat(hello, writer)
-            await self._send(link, self._welcome(link))
-            while True:
+            link = await self._seat(hello, writer, peer)
+            if link is None:
+                return
+            link.queue(self._welcome(link))
+            link.task = asyncio.create_task(self._write_forever(link))
+            link.task.add_done_callback(lambda task, link=link: self._writer_done(link, task))
+            while link.dropped is None:
                 try:
                     line = await reader.readline()
                 except (ValueError, asyncio.LimitOverrunError):
                     self._refuse(link.label, f"frame over the {MAX_SEAT_FRAME}-byte limit; connection closed")
-                    await self._reply(writer, {"type": "refused", "reason": "oversized frame", "fatal": True})
+                    link.close("oversized frame")
                     return
                 if not line:
                     return
-                await self._frame(link, line)
+                self._frame(link, line)
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         except asyncio.CancelledError:
             return  # the host is stopping
+        except Exception:  # a bug, not the seat's doing: said loudly, and it costs this connection only
+            log.exception("serving %s failed", link.label if link is not None else peer)
+            if link is not None:
+                link.close("the host failed on a frame of this seat; rejoin")
         finally:
             self._seat_tasks.discard(task)
-            if link is not None and self.seats.get(link.label) is link:
-                del self.seats[link.label]
-                self._note(link.label, "leave", "left")
+            if link is not None:
+                link.gone = True  # the writer stops at its next turn even if a cancel goes astray
+                link.wake.set()
+                if link.task is not None:
+                    link.task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):  # the host stopping cancels us too
+                        await asyncio.gather(link.task, return_exceptions=True)
+                if self.seats.get(link.label) is link:
+                    del self.seats[link.label]
+                    self._note(link.label, "leave", f"dropped: {link.dropped}" if link.dropped else "left")
             writer.close()
 
-    async def _hello(self, reader, writer, peer) -> Hello | None:
+    async def _hello(self, reader, writer, peer: str) -> Hello | None:
         try:
-            line = await asyncio.wait_for(reader.readline(), HELLO_TIMEOUT)
+            async with asyncio.timeout(HELLO_TIMEOUT):
+                line = await reader.readline()
             frame = parse_seat_frame(line)
-        except (TimeoutError, ValueError, asyncio.LimitOverrunError) as exc:
-            reason = str(exc) if isinstance(exc, FrameError) else "no valid hello frame"
-            return await self._deny(writer, peer, reason)
+        except FrameError as exc:
+            # The reason goes back to the connection; the feed and the log get only the host's words.
+            return await self._deny(writer, peer, str(exc), logged="no valid hello frame")
+        except (TimeoutError, ValueError, asyncio.LimitOverrunError):
+            return await self._deny(writer, peer, "no valid hello frame")
         if not isinstance(frame, Hello):
             return await self._deny(writer, peer, "the first frame must be a hello")
         if frame.version != VERSION:
@@ -232,16 +273,24 @@ class GameHost:
             return await self._deny(writer, peer, "wrong or missing token")
         return frame
 
-    async def _deny(self, writer, peer, reason: str) -> None:
-        self._refuse(f"{peer}", reason)
+    async def _deny(self, writer, peer: str, reason: str, logged: str | None = None) -> None:
+        self._refuse(peer, logged or reason)
         await self._reply(writer, {"type": "refused", "reason": reason, "fatal": True})
+        with contextlib.suppress(ConnectionError, TimeoutError):  # a few bytes: only a dead peer makes it wait
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await writer.drain()
         return None
 
-    def _seat(self, hello: Hello, writer: asyncio.StreamWriter) -> SeatLink:
+    async def _seat(self, hello: Hello, writer: asyncio.StreamWriter, peer: str) -> SeatLink | None:
         label = f"{hello.role}:{hello.name}"
+        barred = self._barred.get(label, 0.0) - monotonic()
+        if barred > 0:
+            return await self._deny(writer, peer, f"{label} was disconnected for abuse; rejoin in {barred:.0f} s")
         old = self.seats.get(label)
+        if old is None and len(self.seats) >= MAX_SEATS:
+            return await self._deny(writer, peer, f"the game day is full ({MAX_SEATS} seats)")
         if old is not None:  # the same seat rejoining: the new connection replaces the old one
-            old.writer.close()
+            old.close("replaced by a new connection of the same seat")
         link = SeatLink(label, hello.role, hello.spectator, writer)
         self.seats[label] = link
         self._note(label, "join", "spectator screen joined" if hello.spectator else "joined")
@@ -257,55 +306,142 @@ class GameHost:
             **link.feed.welcome(self.session),
         }
 
-    async def _frame(self, link: SeatLink, line: bytes) -> None:
+    def _frame(self, link: SeatLink, line: bytes) -> None:
+        """Handle one frame from a seat; the answers go to its queue (nothing here waits on a seat)."""
+        if not link.budget.take(monotonic()):
+            self._strike(link, f"over the rate limit of {RATE:g} frames a second; frame ignored")
+            return
         try:
             frame = parse_seat_frame(line)
         except FrameError as exc:
-            self._refuse(link.label, str(exc))
-            await self._send(link, {"type": "refused", "reason": str(exc)})
+            self._strike(link, str(exc))
             return
         if isinstance(frame, Act):
             result = self.act(link.label, link.role, frame.action, link.spectator)
-            await self._send(link, {"type": "result", "id": frame.id, "result": _result(result)})
-            await self.push_all()
+            self._send(link, {"type": "result", "id": frame.id, "result": _result(result)})
+            self._push_soon()
         elif isinstance(frame, Look):
-            self.sim.look(frame.what, link.label, **{k: v for k, v in frame.detail.items() if k not in ("t", "seat")})
+            if link.spectator:
+                self._strike(link, "the spectator screen is read-only: it records no looks")
+            elif (reason := self._over_cap(link.label, "looks")) is not None:
+                self._strike(link, reason)
+            else:
+                self.sim.look(frame.what, link.label, **frame.detail.model_dump(exclude_none=True))
         elif isinstance(frame, Guess):
             reason = self.guess(link.label, link.role, frame.text, link.spectator)
-            await self._send(link, {"type": "guessed", "ok": reason is None, "reason": reason or ""})
+            self._send(link, {"type": "guessed", "ok": reason is None, "reason": reason or ""})
         elif isinstance(frame, TakeProfile):
             req, reason = self.take_profile(
                 link.label, link.role, frame.kind, frame.instance, frame.seconds, link.spectator
             )
-            await self._send(link, _profile_reply(frame.id, req, reason))
+            self._send(link, _profile_reply(frame.id, req, reason))
         elif isinstance(frame, GetProfile):
             req, reason = self.profile_request(link.label, frame.request)
-            await self._send(link, _profile_reply(frame.id, req, reason))
+            self._send(link, _profile_reply(frame.id, req, reason))
         elif isinstance(frame, EndNow):
             reason = self.end_by_seat(link.label, link.role)
-            await self._send(link, {"type": "ended", "id": frame.id, "ok": reason is None, "reason": reason or ""})
-            await self.push_all()
+            self._send(link, {"type": "ended", "id": frame.id, "ok": reason is None, "reason": reason or ""})
+            self._push_soon()
         else:
-            self._refuse(link.label, "a second hello")
-            await self._send(link, {"type": "refused", "reason": "already joined"})
+            self._strike(link, "already joined: a second hello")
 
-    async def _send(self, link: SeatLink, frame: dict[str, Any]) -> None:
-        await self._reply(link.writer, frame)
+    def _strike(self, link: SeatLink, reason: str) -> None:
+        """Refuse a frame with ``reason``; a seat refused too often is disconnected (and barred a while)."""
+        self._refuse(link.label, reason)
+        self._send(link, {"type": "refused", "reason": reason})
+        if link.strike(monotonic()) and link.dropped is None:
+            self._barred[link.label] = monotonic() + BARRED_FOR
+            link.close(f"disconnected: over {STRIKES} refused frames in a minute (rejoin after {BARRED_FOR:g} s)")
+
+    def _send(self, link: SeatLink, frame: dict[str, Any]) -> None:
+        """Queue a reply for ``link``; a seat whose queue is full is not reading and is dropped."""
+        if link.dropped is None and not link.queue(frame):
+            link.close("not reading: too many replies waiting", reading=False)
+
+    def _push_soon(self) -> None:
+        """Owe every seat a state frame now (their writers send it when they are free)."""
+        for link in list(self.seats.values()):
+            link.owe_state()
+        for listener in list(self.listeners):
+            listener()
+
+    async def _write_forever(self, link: SeatLink) -> None:
+        """The seat's writer: its replies in order, then the current state (in bounded frames), then the debrief."""
+        try:
+            while link.dropped is None and not link.gone:
+                link.busy = False
+                await link.wake.wait()
+                link.wake.clear()
+                link.busy = True
+                while link.replies:
+                    await self._deliver(link, link.replies.popleft())
+                if not link.state_due:
+                    continue
+                link.state_due = False
+                state = link.feed.delta(self.session, self.epoch, self.speed)
+                if link.feed.more:  # a snapshot in several frames: the next one as soon as this one is read
+                    await self._deliver(link, state)
+                    link.owe_state()
+                elif self.sim.ended_at is None:
+                    link.debrief_sent = False
+                    await self._deliver(link, state)
+                elif not link.debrief_sent:
+                    # Written together: a seat that sees the end asks for the debrief at once.
+                    link.debrief_sent = True
+                    await self._deliver(link, state, {"type": "debrief", "debrief": self._debrief_payload()})
+                else:
+                    await self._deliver(link, state)
+        except SeatGone:
+            return
+
+    def _writer_done(self, link: SeatLink, task: asyncio.Task) -> None:
+        """A writer that failed (a bug, not a seat's doing) is logged and its seat dropped, not left mute."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("sending to %s failed", link.label, exc_info=task.exception())
+        link.close("the host could not send to this seat; rejoin")
+
+    async def _deliver(self, link: SeatLink, *frames: dict[str, Any]) -> None:
+        """Write ``frames`` to the seat, then wait (bounded) until it has taken them."""
+        for frame in frames:
+            await self._reply(link.writer, frame)
+        try:
+            # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancel that races the drain,
+            # and the writer would outlive its connection (found by the long fuzz: seats never freed).
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await link.writer.drain()
+        except TimeoutError:
+            link.close(f"not reading: a frame waited over {SEND_TIMEOUT:g} s", reading=False)
+            raise SeatGone from None
+        except ConnectionError:
+            pass  # the seat left; its reader ends the connection
 
     @staticmethod
     async def _reply(writer: asyncio.StreamWriter, frame: dict[str, Any]) -> None:
+        """Write one frame to a connection's buffer (it never waits: delivery is waited for apart)."""
         try:
             writer.write(encode(frame))
-            await writer.drain()
-        except ConnectionError:
+        except (ConnectionError, RuntimeError):
             pass  # the seat left; its reader ends the connection
+
+    def _over_cap(self, seat: str, kind: str) -> str | None:
+        """Why ``seat`` may add no more of ``kind`` this session (None while under the cap; counts it)."""
+        tally = self._tallies.setdefault(seat, Counter())
+        if tally[kind] >= SEAT_CAPS[kind]:
+            return f"this seat has reached its limit of {SEAT_CAPS[kind]} {kind} for this session"
+        tally[kind] += 1
+        return None
 
     # --- what seats do ------------------------------------------------------------------------
 
     def act(self, seat: str, role: str, body: dict[str, Any], spectator: bool = False) -> ActionResult:
         """Apply a seat's action if its role may take it; a refusal changes nothing and is logged."""
-        name = str(body.get("action", "?"))
+        name = clean(body.get("action", "?"))[:40]
         refusal = "the spectator screen is read-only" if spectator else role_refusal(role, name)
+        if refusal is None:
+            refusal = self._over_cap(seat, "actions")
+        if refusal is None and name in TEXT_ACTIONS:
+            refusal = self._over_cap(seat, "texts")
         if refusal is None:
             try:
                 action = ACTION_ADAPTER.validate_python(body)
@@ -330,6 +466,10 @@ class GameHost:
             reason = "the spectator screen is read-only"
         elif role != "observer":
             reason = "root-cause guesses are for observers; IMOC and TLOC write hypotheses"
+        elif len(self.guesses) >= MAX_GUESSES:
+            reason = f"the game day has its {MAX_GUESSES} guesses: talk it over with the room instead"
+        elif (reason := self._over_cap(seat, "guesses")) is not None:
+            pass
         else:
             self.guesses.append((self.sim.now, seat, text))
             self.sim.look("guess", seat, text=text)
@@ -469,33 +609,58 @@ class GameHost:
             await self.push_all()
 
     async def push_all(self) -> None:
-        """Send every seat what changed (a full snapshot after a rewind), then the debrief once ended."""
-        ended = self.sim.ended_at is not None
-        debrief = debrief_payload(self.debrief()) if ended else None
-        for link in list(self.seats.values()):
-            frame = link.feed.delta(self.session, self.epoch, self.speed)
-            await self._send(link, frame)
-            if debrief is not None and not link.debrief_sent:
-                link.debrief_sent = True
-                await self._send(link, {"type": "debrief", "debrief": debrief})
-            elif not ended:
-                link.debrief_sent = False
-        for listener in list(self.listeners):
-            listener()
+        """Owe every seat what changed (a full snapshot after a rewind), then the debrief once ended.
+
+        It returns at once: each seat's own writer sends its frames, so a slow seat delays nobody.
+        """
+        self._push_soon()
+
+    async def drained(self, timeout: float = 10.0) -> None:
+        """Wait until every seat's writer has sent what it owes (for tests: the host itself never waits)."""
+        deadline = monotonic() + timeout
+        while monotonic() < deadline and any(
+            link.busy or link.replies or link.state_due
+            for link in self.seats.values()
+            if link.dropped is None and not link.gone
+        ):
+            await asyncio.sleep(0.005)
+
+    def _debrief_payload(self) -> dict[str, Any]:
+        """The debrief on the wire, built once per ended branch (every seat gets the same)."""
+        key = (self.epoch, self.sim.ended_at, len(self.guesses))
+        if self._debrief_cache is None or self._debrief_cache[0] != key:
+            self._debrief_cache = (key, debrief_payload(self.debrief()))
+        return self._debrief_cache[1]
 
     # --- the feed -----------------------------------------------------------------------------
 
     def _note(self, seat: str, kind: str, text: str) -> None:
-        self.feed.append(FeedEntry(self.sim.now, seat, kind, text))
-        log.info("%s %s: %s", seat, kind, text)
+        entry = self._feed_entry(seat, kind, text)
+        log.info("%s %s: %s", entry.seat, kind, entry.text)
 
     def refuse_web(self, peer: str, reason: str) -> None:
         """A spectator-page request refused (no token): in the feed and the log like a seat's."""
         self._refuse(f"web {peer}", reason)
 
     def _refuse(self, seat: str, reason: str) -> None:
-        self.feed.append(FeedEntry(self.sim.now, seat, "refused", reason))
-        log.warning("refused %s: %s", seat, reason)
+        entry = self._feed_entry(seat, "refused", reason)
+        log.warning("refused %s: %s", entry.seat, entry.text)
+
+    def _feed_entry(self, seat: str, kind: str, text: str) -> FeedEntry:
+        """A feed line, cleaned and cut (seat text is data), the feed kept to its last ``MAX_FEED`` lines."""
+        entry = FeedEntry(self.sim.now, clean(seat)[:80], kind, clean(text)[:FEED_TEXT])
+        self.feed.append(entry)
+        if len(self.feed) > 2 * MAX_FEED:
+            del self.feed[:-MAX_FEED]
+        return entry
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    """The address of a connection as ``host:port`` (only the host's own formatting reaches the feed)."""
+    peer = writer.get_extra_info("peername")
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return "?"
 
 
 def _result(result: ActionResult) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """The game-day wire protocol: one JSON object per line, validated with pydantic on both ends.
 
 Seat -> host frames are small (hello, act, look, guess, end, profile, profile_get) and capped at
-``MAX_SEAT_FRAME`` bytes; anything malformed, oversized or of the wrong version is refused with a
-reason. Host -> seat frames carry only the view records of :mod:`simulator.views`, profiles and dumps
+``MAX_SEAT_FRAME`` bytes; every field has a type and a size limit (no free-form field reaches the
+journal: a look names one of ``LOOK_KINDS`` with the few details in :class:`LookDetail`, an action is a
+flat mapping of bounded scalars that the action vocabulary then validates), numbers are finite and
+nesting is shallow. Anything malformed, oversized or of the wrong version is refused with a reason.
+Host -> seat frames carry only the view records of :mod:`simulator.views`, profiles and dumps
 of instances, and :class:`tui.port.Briefing` (through :func:`view_payload`, which refuses any other
 type), and the :class:`tui.port.Debrief` only once the session has ended: the hidden truth has no way
 onto the wire before the debrief.
@@ -12,9 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from simulator.diagnostics.desk import ProfileRequest
 from simulator.diagnostics.profiles import CpuProfile, HeapProfile, HeapSite
@@ -45,8 +49,54 @@ VERSION = 1
 MAX_SEAT_FRAME = 16 * 1024
 """Largest frame a seat may send, in bytes (a note or a hypothesis fits many times over)."""
 MAX_HOST_FRAME = 64 * 1024 * 1024
-"""Largest frame a seat accepts from the host (a join snapshot carries an hour of metrics)."""
+"""Largest frame a seat accepts from the host (state frames stay under a megabyte: see feed.py)."""
 ROLES = ("imoc", "tloc", "observer")
+MAX_TEXT = 2000
+"""Longest text field of an action (a note, a status update, a hypothesis), in characters."""
+MAX_WORD = 200
+"""Longest short field (a service, an instance, a flag, a log query, an evidence reference)."""
+MAX_FIELDS = 16
+"""Most fields in an action (the widest action of the vocabulary has six)."""
+MAX_EVIDENCE = 20
+"""Most evidence references on one hypothesis."""
+MAX_ID = 2**53
+"""Largest request id (what a JSON number holds exactly)."""
+LOOK_KINDS = ("console", "panel", "metric", "trace", "runbook", "log_query")
+"""What a seat may say it looked at; the host's own looks (guess, profile, clock, checkpoint) are its alone."""
+
+Word = Annotated[str, StringConstraints(max_length=MAX_WORD)]
+RequestId = Annotated[int, Field(ge=0, le=MAX_ID)]
+MAX_NUMBER = 1e15
+"""Largest magnitude of a number in an action (the vocabulary's own bounds are far below it)."""
+
+
+def _action_value(value: Any) -> Any:
+    """One field of an action, checked for type and size before the vocabulary reads it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_ID:
+            raise ValueError(f"a number is at most {MAX_ID:,} in size")
+        return value
+    if isinstance(value, float):
+        if abs(value) > MAX_NUMBER:
+            raise ValueError(f"a number is at most {MAX_NUMBER:g} in size")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"a text has at most {MAX_TEXT} characters")
+        return value
+    if isinstance(value, list) and len(value) <= MAX_EVIDENCE:
+        if all(isinstance(v, str) and len(v) <= MAX_WORD for v in value):
+            return value
+        raise ValueError(f"a list holds strings of at most {MAX_WORD} characters")
+    if isinstance(value, list):
+        raise ValueError(f"a list holds at most {MAX_EVIDENCE} items")
+    raise ValueError("an action's field is a text, a number, true/false, null or a list of texts")
+
+
+ActionValue = Annotated[Any, AfterValidator(_action_value)]
+"""One field of an action: a scalar, or a short list of references (a hypothesis's evidence)."""
 
 
 class Frame(BaseModel):
@@ -72,21 +122,36 @@ class Hello(Frame):
 
 
 class Act(Frame):
-    """Take an action of the vocabulary."""
+    """Take an action of the vocabulary (the host validates it against the vocabulary and the role)."""
 
     type: Literal["act"]
-    id: int
+    id: RequestId
     """Echoed in the result, so the seat can match it."""
-    action: dict[str, Any]
+    action: Annotated[dict[Annotated[str, StringConstraints(max_length=40)], ActionValue], Field(max_length=MAX_FIELDS)]
     """The action as the vocabulary spells it, e.g. {"action": "ack"}."""
 
 
+class LookDetail(Frame):
+    """The details a look may carry (each optional): what the debrief's investigation path reads."""
+
+    name: Word | None = None
+    """The panel opened (panel)."""
+    service: Word | None = None
+    metric: Word | None = None
+    split: Word | None = None
+    window: Word | None = None
+    trace_id: Word | None = None
+    level: Word | None = None
+    text: Word | None = None
+    """The log query's text (log_query)."""
+
+
 class Look(Frame):
-    """What the seat looked at (journalled for the debrief's investigation path)."""
+    """What the seat looked at (journalled, as this seat's look, for the debrief's investigation path)."""
 
     type: Literal["look"]
-    what: str = Field(max_length=64)
-    detail: dict[str, Any] = Field(default_factory=dict)
+    what: Literal["console", "panel", "metric", "trace", "runbook", "log_query"]
+    detail: LookDetail = Field(default_factory=LookDetail)
 
 
 class Guess(Frame):
@@ -100,14 +165,14 @@ class EndNow(Frame):
     """Ask to end the incident now (the IMOC calls time)."""
 
     type: Literal["end"]
-    id: int
+    id: RequestId
 
 
 class TakeProfile(Frame):
     """Start a profile or dump of an instance (it takes simulated time; the host journals it as a look)."""
 
     type: Literal["profile"]
-    id: int
+    id: RequestId
     kind: Literal["cpu", "heap", "threads", "crash"]
     instance: str = Field(min_length=1, max_length=128)
     seconds: float = Field(default=30.0, ge=1.0, le=600.0)
@@ -118,8 +183,8 @@ class GetProfile(Frame):
     """Ask how a profile this seat took is doing (its result once its window has ended)."""
 
     type: Literal["profile_get"]
-    id: int
-    request: int = Field(ge=1)
+    id: RequestId
+    request: int = Field(ge=1, le=MAX_ID)
     """The request id the host gave when the profile was started."""
 
 
@@ -132,22 +197,68 @@ class FrameError(ValueError):
     """A frame that cannot be accepted; the message is the reason sent back."""
 
 
+MAX_DEPTH = 8
+"""Deepest nesting of arrays and objects in a frame (the deepest real frame has three levels)."""
+
+
+def _no_constant(name: str) -> float:
+    raise FrameError(f"{name} is not a number a frame may carry")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 reads as infinity
+        raise FrameError(f"{text[:40]} is not a finite number")
+    return value
+
+
+def _depth(line: bytes) -> int:
+    """How deeply arrays and objects nest in ``line`` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _where(loc: tuple) -> str:
+    # A location may name a key the seat sent: keep it short (it is echoed back and shown as plain text).
+    return ".".join(str(p)[:40] for p in loc)
+
+
 def parse_seat_frame(line: bytes) -> SeatFrameType:
     """Validate one line from a seat (FrameError with the reason when it cannot be accepted)."""
     if len(line) > MAX_SEAT_FRAME:
         raise FrameError(f"frame of {len(line)} bytes is over the {MAX_SEAT_FRAME}-byte limit")
+    # Checked before parsing: json.loads recurses once per level (a 16 KB frame of "[" overflows it).
+    if line.count(b"[") + line.count(b"{") > MAX_DEPTH and _depth(line) > MAX_DEPTH:
+        raise FrameError(f"frame nested deeper than {MAX_DEPTH} levels")
     try:
-        data = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FrameError(f"not a JSON object: {exc}") from exc
+        data = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
+    except FrameError:
+        raise
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # ValueError: bad JSON, a 5000-digit int
+        raise FrameError(f"not a JSON object: {str(exc)[:120]}") from exc
     if not isinstance(data, dict):
         raise FrameError("a frame must be a JSON object")
     try:
         return SEAT_FRAME.validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise FrameError(f"malformed frame: {where}: {first['msg']}") from exc
+        raise FrameError(f"malformed frame: {_where(first['loc'])}: {first['msg']}") from exc
 
 
 def encode(frame: dict[str, Any] | Frame) -> bytes:

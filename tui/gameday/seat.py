@@ -219,20 +219,8 @@ class RemoteSession:
         self._state_ready = getattr(self, "_state_ready", threading.Event())
 
     def _apply_state(self, frame: dict[str, Any]) -> None:
-        v = frame["views"]
-        views = {
-            "services": [ServiceView(**d) for d in v["services"]],
-            "instances": [InstanceView(**d) for d in v["instances"]],
-            "changes": [ChangeRecord(**d) for d in v["changes"]],
-            "alerts": [AlertView(**d) for d in v["alerts"]],
-            "pages": [PageView(**d) for d in v["pages"]],
-            "operations": [Operation(**d) for d in v["operations"]],
-            "timeline": [TimelineEvent(**d) for d in v["timeline"]],
-            "incident": decode_incident(v["incident"]),
-            "sli": v["sli"],
-            "flags": v["flags"],
-            "messages": [MessageView(**d) for d in v["messages"]],
-        }
+        """Take in one state frame; the views and the clock only from the last of a run (``more`` unset)."""
+        views = None if frame.get("more") else self._decode_views(frame["views"])
         with self._lock:
             if frame["full"]:
                 self._reset_mirror()
@@ -257,9 +245,27 @@ class RemoteSession:
                 self._traces.add(decode_trace(d))
             for key, chunk in frame["series"].items():
                 self._series[key].extend(chunk["t0"], chunk["dt"], chunk["n"], chunk["values"])
+            if views is None:
+                return  # more of the snapshot follows: the views and the clock come with its last frame
             self._views = views
             self._state = {k: frame[k] for k in ("now", "speed", "finished", "ended")}
         self._state_ready.set()
+
+    @staticmethod
+    def _decode_views(v: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "services": [ServiceView(**d) for d in v["services"]],
+            "instances": [InstanceView(**d) for d in v["instances"]],
+            "changes": [ChangeRecord(**d) for d in v["changes"]],
+            "alerts": [AlertView(**d) for d in v["alerts"]],
+            "pages": [PageView(**d) for d in v["pages"]],
+            "operations": [Operation(**d) for d in v["operations"]],
+            "timeline": [TimelineEvent(**d) for d in v["timeline"]],
+            "incident": decode_incident(v["incident"]),
+            "sli": v["sli"],
+            "flags": v["flags"],
+            "messages": [MessageView(**d) for d in v["messages"]],
+        }
 
     # --- clock --------------------------------------------------------------------------------
 
@@ -314,9 +320,9 @@ class RemoteSession:
         with self._lock:
             return self._logs.query(**filters)
 
-    def log_tail(self, index: int):
+    def log_tail(self, index: int, limit: int | None = None):
         with self._lock:
-            return self._logs.since_index(index)
+            return self._logs.since_index(index, limit)
 
     def traces(self, **filters: Any):
         with self._lock:
@@ -374,9 +380,11 @@ class RemoteSession:
     def look(self, what: str, **detail: Any) -> None:
         if self.spectator:
             return
+        frame = {"type": "look", "what": what, "detail": detail}
         try:
-            self._send({"type": "look", "what": what, "detail": detail})
-        except (ConnectionError, OSError):
+            parse_seat_frame(encode(frame))  # the host's rules: a look it would refuse is not sent
+            self._send(frame)
+        except (ConnectionError, OSError, FrameError):
             pass  # a look is a courtesy record; the action path reports lost connections
 
     def take_profile(self, kind: str, instance: str, seconds: float = 30.0) -> ProfileRequest:
@@ -446,6 +454,10 @@ class RemoteSession:
         """Leave the game day (the host keeps the session and the journal)."""
         self.closed = True
         if self._sock is not None:
+            try:  # shutdown first: the reader's file object keeps the socket open past close()
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 self._sock.close()
             except OSError:

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Label
 
 import tui.app
+from scenarios.text import clean
 from tui.app import MisfortuneApp
 from tui.gameday.facilitator import PromptDialog
 from tui.gameday.seat import RemoteSession
@@ -57,8 +58,9 @@ class SeatConsole(ConsoleScreen):
             if text:
                 reason = self.session.guess(text)
                 self.notify(
-                    reason or "Guess recorded: it is shown in the debrief.",
+                    clean(reason) or "Guess recorded: it is shown in the debrief.",
                     severity="error" if reason else "information",
+                    markup=False,
                 )
 
         self.app.push_screen(PromptDialog("Your guess of the root cause:"), answered)

@@ -9,14 +9,18 @@ loopback unless told otherwise; the seat it opens is read-only on the host.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shlex
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.server import Server
+
+from scenarios.text import clean
 
 if TYPE_CHECKING:
     from tui.gameday.host import GameHost
@@ -26,6 +30,39 @@ TOKEN_ENV = "MISFORTUNE_TOKEN"
 COOKIE = "misfortune_token"
 DEFAULT_WEB_PORT = 7421
 WILDCARD = {"", "0.0.0.0", "::"}
+MAX_PATH_SHOWN = 120
+"""Longest request path quoted in the facilitator's feed (the rest is cut)."""
+
+log = logging.getLogger("misfortune.gameday.web")
+
+
+class HttpLog:
+    """aiohttp's server log for the spectator page: a malformed request is a refusal, not a traceback.
+
+    aiohttp answers a request it cannot parse with 400 and logs it with the raw bytes and a traceback;
+    here it becomes one line in the facilitator's feed in the host's own words. Anything else aiohttp
+    reports (an error in a handler: a bug) is logged in full.
+    """
+
+    def __init__(self, host: GameHost) -> None:
+        self.host = host
+
+    def debug(self, *args: Any, **kwargs: Any) -> None:
+        """aiohttp's debug chatter (non-HTTP bytes on the port among it): dropped."""
+
+    def exception(self, message: str, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
+        """An error while handling a request: a refusal when the request was malformed, else logged in full."""
+        if isinstance(exc_info, HttpProcessingError):
+            peer = clean(args[0]) if args else "?"
+            self.host.refuse_web(peer, f"malformed HTTP request ({exc_info.code})")
+            return
+        log.error(message, *args, exc_info=exc_info or True)
+
+    def warning(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """Passed on (with any arguments cleaned by the logging of the host's feed)."""
+        log.warning(message, *args, **kwargs)
+
+    error = exception
 
 
 class SpectatorWeb:
@@ -58,7 +95,8 @@ class SpectatorWeb:
     @web.middleware
     async def _guard(self, request: web.Request, handler):
         if not self._allowed(request):
-            self.host.refuse_web(request.remote or "?", f"{request.method} {request.path}: wrong or missing token")
+            what = clean(f"{request.method} {request.path}")[:MAX_PATH_SHOWN]
+            self.host.refuse_web(request.remote or "?", f"{what}: wrong or missing token")
             return web.Response(status=403, text="misfortune game day: open the spectator URL with its ?token=\n")
         if "token" in request.query:
             # Swap the token in the address bar for an HttpOnly cookie: the projector shows the address.
@@ -79,7 +117,7 @@ class SpectatorWeb:
         app = await self.server._make_app()
         app.middlewares.append(self._guard)
         app.on_startup.remove(self.server.on_startup)  # it prints a banner over the facilitator's console
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, logger=HttpLog(self.host))
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.bind, self.port)
         await site.start()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from scenarios.durations import format_duration
+from scenarios.text import clean
 from tui.port import SPEEDS, Briefing, SessionPort
+from tui.widgets.text import stack, styled
 
 RUN_SPEEDS = tuple(s for s in SPEEDS if s)
 """Speeds a trainee can start the clock at (paused is not a start)."""
@@ -33,9 +35,9 @@ def reflow(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
 
 
-def situation_markup(b: Briefing) -> str:
+def situation_markup(b: Briefing) -> Content:
     """Who is on call, for what, and against which objective."""
-    slo = f"{b.slo_availability:g} % of {escape(b.slo_service)} requests succeed"
+    slo = f"{b.slo_availability:g} % of {b.slo_service} requests succeed"
     if b.slo_latency_p99_ms is not None:
         slo += f", p99 under {b.slo_latency_p99_ms:g} ms"
     rows = [
@@ -49,7 +51,7 @@ def situation_markup(b: Briefing) -> str:
     ]
     if b.flags:
         rows.append(("Flags", ", ".join(b.flags)))
-    return "\n".join(f"[b $primary]{name:<10}[/] {escape(value)}" for name, value in rows)
+    return stack([styled((f"{name:<10}", "bold $primary"), " ", value) for name, value in rows])
 
 
 RULES = """\
@@ -84,17 +86,22 @@ class BriefingScreen(Screen):
         self.session = session
         self.info = session.briefing()
         self.set_reactive(BriefingScreen.speed, speed if speed in RUN_SPEEDS else 1.0)
-        self.title = f"Briefing: {self.info.title}"
+        self.title = f"Briefing: {clean(self.info.title)}"
 
     def compose(self) -> ComposeResult:
         b = self.info
         with VerticalScroll(id="briefing"):
-            tags = escape(" · ".join(b.tags))
             yield Label(
-                f"[b]{escape(b.title)}[/]  [$warning]{stars(b.difficulty)}[/]  [$text-muted]{tags}[/]",
+                styled(
+                    (b.title, "bold"),
+                    "  ",
+                    (stars(b.difficulty), "$warning"),
+                    "  ",
+                    (" · ".join(b.tags), "$text-muted"),
+                ),
                 id="briefing-title",
             )
-            yield Static(escape(reflow(b.briefing)), id="briefing-text", classes="card")
+            yield Static(styled(reflow(clean(b.briefing, keep_newlines=True))), id="briefing-text", classes="card")
             with Horizontal(id="briefing-columns"):
                 with Vertical(classes="card", id="situation"):
                     yield Label("The situation", classes="card-title")

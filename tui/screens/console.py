@@ -24,6 +24,7 @@ from textual.widget import AwaitMount
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
+from scenarios.text import clean
 from tui.port import SPEEDS, SessionPort
 from tui.registry import PANELS, ConsoleCommands, bindings
 from tui.widgets.actions import ActionsPanel, ConfirmAction, needs_confirmation, validation_message
@@ -191,10 +192,10 @@ class ConsoleScreen(Screen):
     def _check_messages(self) -> None:
         messages = self.session.messages()
         for message in messages[self._messages_seen :]:
-            text = message.text if len(message.text) <= 120 else message.text[:119] + "…"
+            text = clean(message.text if len(message.text) <= 120 else message.text[:119] + "…")
             self.notify(
                 f"{text}\n[o] comms to read and reply",
-                title=f"{message.sender} ({message.channel})",
+                title=f"{clean(message.sender)[:80]} ({message.channel})",
                 timeout=8,
                 markup=False,
             )
@@ -205,7 +206,7 @@ class ConsoleScreen(Screen):
     def _check_hints(self) -> None:
         hints = self.session.incident_view().hints
         for _, text in hints[self._hints_seen :]:
-            self.notify(text, title="Hint", timeout=15)
+            self.notify(clean(text, keep_newlines=True), title="Hint", timeout=15, markup=False)
         self._hints_seen = len(hints)
 
     @on(TabbedContent.TabActivated, "#panels")
@@ -266,11 +267,12 @@ class ConsoleScreen(Screen):
     async def action_attach_evidence(self) -> None:
         reference = (await self.ensure_panel("hypotheses")).attach()
         if reference:
-            self.notify(f"Evidence attached: {reference}", timeout=3)
+            self.notify(f"Evidence attached: {clean(reference)}", timeout=3, markup=False)
 
     def action_show_hints(self) -> None:
         hints = self.session.incident_view().hints
-        self.notify("\n".join(text for _, text in hints) or "No hints yet.", title="Hints", timeout=10)
+        text = "\n".join(clean(text) for _, text in hints) or "No hints yet."
+        self.notify(text, title="Hints", timeout=10, markup=False)
 
     # --- messages from panels --------------------------------------------------------------------
 
@@ -328,7 +330,9 @@ class ConsoleScreen(Screen):
         try:
             action = ACTION_ADAPTER.validate_python(payload)
         except ValidationError as err:
-            self.notify(validation_message(err), title="Not sent", severity="error")
+            self.notify(
+                clean(validation_message(err), keep_newlines=True), title="Not sent", severity="error", markup=False
+            )
             return
         if needs_confirmation(action):
             summary = ", ".join(f"{k}={v}" for k, v in payload.items() if k != "action")
@@ -349,7 +353,8 @@ class ConsoleScreen(Screen):
         if self.has_panel("actions"):
             self.panel("actions").show_result(result)
         if result.accepted:
-            self.notify(result.message, title=action.action, timeout=4)
+            self.notify(clean(result.message), title=action.action, timeout=4, markup=False)
         else:
-            self.notify(result.message, title=f"{action.action} rejected", severity="error", timeout=8)
+            message = clean(result.message)
+            self.notify(message, title=f"{action.action} rejected", severity="error", timeout=8, markup=False)
         self.refresh_panels()

@@ -10,16 +10,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
+from scenarios.text import clean
 from simulator.incident.scoring import Report
 from simulator.reports.postmortem import postmortem_for_journal
 from simulator.session.journal import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
+from tui.widgets.text import line, plain, stack, styled
 
 OUTCOME_TEXT = {
     "resolved": "Resolved: the fix held and you declared it",
@@ -35,47 +37,47 @@ MEASURES = (
 )
 
 
-def measures_markup(report: Report) -> str:
+def measures_markup(report: Report) -> Content:
     """Each time against par, judged only from the Report."""
-    lines = [f"[b]{'':<4} {'yours':>9} {'par':>9}[/]"]
+    lines = [styled((f"{'':<4} {'yours':>9} {'par':>9}", "bold"))]
     for name, key, _ in MEASURES:
         value = getattr(report, key)
         par = report.par.get(key)
         if value is None:
-            verdict = "[$error]never reached[/]"
+            verdict = ("never reached", "$error")
         elif par is None:
             verdict = ""
         elif value <= par:
-            verdict = "[$success]within par[/]"
+            verdict = ("within par", "$success")
         else:
-            verdict = f"[$warning]{value / par:.1f}x par[/]"
-        lines.append(
-            f"[b]{name:<4}[/] {format_duration(value):>9} {format_duration(par) if par else '-':>9}  {verdict}"
-        )
+            verdict = (f"{value / par:.1f}x par", "$warning")
+        times = f" {format_duration(value):>9} {format_duration(par) if par else '-':>9}  "
+        lines.append(styled((f"{name:<4}", "bold"), times, verdict))
     legend = " · ".join(f"{name} {meaning}" for name, _, meaning in MEASURES)
-    return "\n".join(lines) + f"\n[$text-muted]{legend}[/]"
+    return stack([*lines, styled((legend, "$text-muted"))])
 
 
-def impact_markup(report: Report) -> str:
+def impact_markup(report: Report) -> Content:
     """Error budget, failed requests, harm and process."""
     sev = report.severity_declared or "never set"
     sev_ok = report.severity_declared == report.severity_expected
-    lines = [
-        f"Error budget burned  [b]{report.error_budget_burned_pct:g} %[/]",
-        f"Failed requests      [b]{report.failed_requests:,}[/]",
-        f"Harmful actions      [b]{report.harmful_actions}[/]",
-        f"Severity             [b]{escape(sev)}[/] "
-        + ("[$success](right)[/]" if sev_ok else f"[$warning](expected {escape(report.severity_expected)})[/]"),
-        f"Status updates       {report.status_updates}    Hypotheses  {report.hypotheses}",
-        f"Escalations          {report.escalations}    Premature resolves  {report.premature_resolves}",
-    ]
-    return "\n".join(lines)
+    verdict = ("(right)", "$success") if sev_ok else (f"(expected {report.severity_expected})", "$warning")
+    return stack(
+        [
+            styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
+            styled("Failed requests      ", (f"{report.failed_requests:,}", "bold")),
+            styled("Harmful actions      ", (f"{report.harmful_actions}", "bold")),
+            styled("Severity             ", (sev, "bold"), " ", verdict),
+            styled(f"Status updates       {report.status_updates}    Hypotheses  {report.hypotheses}"),
+            styled(f"Escalations          {report.escalations}    Premature resolves  {report.premature_resolves}"),
+        ]
+    )
 
 
-def harm_markup(report: Report) -> str:
+def harm_markup(report: Report) -> Content:
     """Every penalty applied to the grade (harmful actions come with the reason they were harmful)."""
-    lines = [f"[$error]-1 grade[/] {escape(penalty)}" for penalty in report.penalties]
-    return "\n".join(lines) or "[$success]No penalties: no harmful actions, acknowledged in time.[/]"
+    lines = [styled(("-1 grade", "$error"), " ", penalty) for penalty in report.penalties]
+    return stack(lines or [styled(("No penalties: no harmful actions, acknowledged in time.", "$success"))])
 
 
 def timeline_table(events: list[TimelineEvent]) -> Table:
@@ -85,81 +87,91 @@ def timeline_table(events: list[TimelineEvent]) -> Table:
     table.add_column("you did", ratio=1)
     table.add_column("the system", ratio=1)
     for e in events:
-        cell = Text(e.text)
+        cell = plain(e.text)
         if e.source == "system":
             table.add_row(format_clock(e.t), "", Text.assemble(("• ", "dim"), cell))
         else:
-            table.add_row(format_clock(e.t), Text.assemble(("▶ ", "bold"), (f"{e.kind} ", "bold"), cell), "")
+            table.add_row(format_clock(e.t), line(("▶ ", "bold"), (f"{e.kind} ", "bold"), cell), "")
     return table
 
 
-def investigation_markup(d: Debrief) -> str:
+def investigation_markup(d: Debrief) -> Content:
     """What the trainee looked at and when, beside the evidence the scenario names (found or not)."""
-    lines = ["[b]What you looked at[/]"]
+    lines = [styled(("What you looked at", "bold"))]
     for step in d.investigation:
-        found = " ".join(f"[$success]E{i + 1}[/]" for i in step.evidence)
-        lines.append(f"[$text-muted]{format_clock(step.t)}[/] {escape(step.detail)} {found}".rstrip())
+        found = [part for i in step.evidence for part in (" ", (f"E{i + 1}", "$success"))]
+        lines.append(styled((format_clock(step.t), "$text-muted"), " ", step.detail, *found))
     if not d.investigation:
-        lines.append("[$text-muted]No looks recorded.[/]")
-    lines += ["", "[b]Evidence a good responder gathers[/]"]
+        lines.append(styled(("No looks recorded.", "$text-muted")))
+    lines += [styled(), styled(("Evidence a good responder gathers", "bold"))]
     for i, f in enumerate(d.evidence, 1):
-        where = f" ({escape(f.service)})" if f.service else ""
+        where = f" ({f.service})" if f.service else ""
         if f.found_at is None:
-            mark = "[$error]✗ not found[/]"
+            mark = ("✗ not found", "$error")
         else:
-            mark = f"[$success]✓ {format_clock(f.found_at)}[/]"
-        lines.append(f"E{i} {mark} [b]{escape(f.kind)}[/]{where}: {escape(f.description)}")
+            mark = (f"✓ {format_clock(f.found_at)}", "$success")
+        lines.append(styled(f"E{i} ", mark, " ", (f.kind, "bold"), where, ": ", f.description))
     if not d.evidence:
-        lines.append("[$text-muted]This scenario names no evidence.[/]")
-    return "\n".join(lines)
+        lines.append(styled(("This scenario names no evidence.", "$text-muted")))
+    return stack(lines)
 
 
-def questions_markup(d: Debrief) -> str:
+def questions_markup(d: Debrief) -> Content:
     """Stakeholder questions, and whether and when the trainee answered (a status update or note after)."""
     lines = []
     for q in d.questions:
         if q.answered_at is None:
-            verdict = "[$error]never answered[/]"
+            verdict = styled("    ", ("never answered", "$error"))
         else:
-            verdict = f"[$success]answered at {format_clock(q.answered_at)}[/] {escape(q.answer)}"
-        lines.append(f"[$text-muted]{format_clock(q.t)}[/] [b]{escape(q.sender)}[/]: {escape(q.text)}")
-        lines.append(f"    {verdict}")
+            verdict = styled("    ", (f"answered at {format_clock(q.answered_at)}", "$success"), " ", q.answer)
+        lines.append(styled((format_clock(q.t), "$text-muted"), " ", (q.sender, "bold"), ": ", q.text))
+        lines.append(verdict)
         if q.expects:
-            lines.append(f"    [$text-muted]a good answer covers: {escape(q.expects)}[/]")
-    return "\n".join(lines) or "[$text-muted]No stakeholder asked a question in this session.[/]"
+            lines.append(styled("    ", (f"a good answer covers: {q.expects}", "$text-muted")))
+    return stack(lines or [styled(("No stakeholder asked a question in this session.", "$text-muted"))])
 
 
-def roles_markup(d: Debrief) -> str:
+def roles_markup(d: Debrief) -> Content | None:
     """A game day's roles: the IMOC's communication and escalation, the TLOC's diagnosis and mitigation,
-    and the observers' root-cause guesses. Empty for a single trainee."""
+    and the observers' root-cause guesses. None for a single trainee."""
     roles, lines = d.report.roles, []
     if imoc := roles.get("imoc"):
         silence = imoc.get("longest_silence_s")
-        severity = "set" if imoc["severity_set"] else "[$error]never set[/]"
+        severity = "set" if imoc["severity_set"] else ("never set", "$error")
         lines += [
-            f"[b]IMOC[/] {escape(', '.join(imoc.get('seats', [])))}",
-            f"  status updates {imoc['status_updates']} · longest silence since impact "
-            f"{format_duration(silence) if silence is not None else '-'}",
-            f"  escalations {imoc['escalations']} · severity {severity}"
-            f" · roles assigned {imoc['roles_assigned']} · resolved {'yes' if imoc['resolved'] else 'no'}",
+            styled(("IMOC", "bold"), " ", ", ".join(imoc.get("seats", []))),
+            styled(
+                f"  status updates {imoc['status_updates']} · longest silence since impact "
+                f"{format_duration(silence) if silence is not None else '-'}"
+            ),
+            styled(
+                f"  escalations {imoc['escalations']} · severity ",
+                severity,
+                f" · roles assigned {imoc['roles_assigned']} · resolved {'yes' if imoc['resolved'] else 'no'}",
+            ),
         ]
         if imoc["hands_on"]:
-            lines.append(f"  [$warning]hands-on (the coordinator debugged):[/] {escape(', '.join(imoc['hands_on']))}")
+            lines.append(
+                styled(("  hands-on (the coordinator debugged):", "$warning"), " ", ", ".join(imoc["hands_on"]))
+            )
     if tloc := roles.get("tloc"):
         first = tloc.get("first_mitigation_after_impact_s")
         lines += [
-            f"[b]TLOC[/] {escape(', '.join(tloc.get('seats', [])))}",
-            f"  hypotheses {tloc['hypotheses']} · notes {tloc['notes']} · first mitigation "
-            f"{format_duration(first) + ' after impact' if first is not None else '[$error]none[/]'}",
-            f"  mitigations: {escape(', '.join(tloc['mitigations'])) or '-'}",
+            styled(("TLOC", "bold"), " ", ", ".join(tloc.get("seats", []))),
+            styled(
+                f"  hypotheses {tloc['hypotheses']} · notes {tloc['notes']} · first mitigation ",
+                f"{format_duration(first)} after impact" if first is not None else ("none", "$error"),
+            ),
+            styled("  mitigations: ", ", ".join(tloc["mitigations"]) or "-"),
         ]
     guesses = d.truth.get("root_cause_guesses") or []
     if guesses:
-        lines.append("[b]Observers' root-cause guesses[/]")
+        lines.append(styled(("Observers' root-cause guesses", "bold")))
         lines += [
-            f"  [$text-muted]{format_clock(g['t'])}[/] [b]{escape(g['seat'])}[/]: {escape(g['text'])}" for g in guesses
+            styled("  ", (format_clock(g["t"]), "$text-muted"), " ", (g["seat"], "bold"), ": ", g["text"])
+            for g in guesses
         ]
-    return "\n".join(lines)
+    return stack(lines) if lines else None
 
 
 def postmortem_path(journal_path: str) -> Path:
@@ -168,58 +180,67 @@ def postmortem_path(journal_path: str) -> Path:
     return journal.with_name(journal.stem + ".postmortem.md")
 
 
-def truth_markup(d: Debrief) -> str:
+def truth_markup(d: Debrief) -> Content:
     """Root cause, five whys, red herrings: the hidden truth."""
     rc = d.root_cause
     lines = [
-        f"[b]Root cause[/] [$error]{escape(str(rc.get('category', '')))}[/] "
-        f"in [b]{escape(str(rc.get('service', '')))}[/]",
-        escape(" ".join(str(rc.get("summary", "")).split())),
+        styled(
+            ("Root cause", "bold"),
+            " ",
+            (str(rc.get("category", "")), "$error"),
+            " in ",
+            (str(rc.get("service", "")), "bold"),
+        ),
+        styled(" ".join(str(rc.get("summary", "")).split())),
     ]
     for fault in d.faults:
         extra = ", ".join(f"{k}={v}" for k, v in fault.items() if k not in ("type", "service"))
-        lines.append(
-            f"[$text-muted]fault: {escape(str(fault.get('type')))} on {escape(str(fault.get('service')))} "
-            f"({escape(extra)})[/]"
-        )
+        lines.append(styled((f"fault: {fault.get('type')} on {fault.get('service')} ({extra})", "$text-muted")))
     if rc.get("five_whys"):
-        lines += ["", "[b]Five whys[/]"] + [f"{i}. {escape(w)}" for i, w in enumerate(rc["five_whys"], 1)]
+        lines += [styled(), styled(("Five whys", "bold"))]
+        lines += [styled(f"{i}. ", w) for i, w in enumerate(rc["five_whys"], 1)]
     if rc.get("red_herrings"):
-        lines += ["", "[b]Red herrings[/]"] + [f"• {escape(h)}" for h in rc["red_herrings"]]
-    return "\n".join(lines)
+        lines += [styled(), styled(("Red herrings", "bold"))] + [styled("• ", h) for h in rc["red_herrings"]]
+    return stack(lines)
 
 
-def solution_markup(d: Debrief) -> str:
+def solution_markup(d: Debrief) -> Content:
     """The reference solution and the traps."""
-    lines = ["[b]The reference solution[/]"]
+    lines = [styled(("The reference solution", "bold"))]
     for step in d.solution:
         params = ", ".join(f"{k}: {v}" for k, v in step.items() if k not in ("at", "action"))
-        lines.append(f"{escape(str(step.get('at', ''))):>6}  [b]{escape(str(step['action']))}[/] {escape(params)}")
+        lines.append(styled(f"{clean(step.get('at', '')):>6}  ", (str(step["action"]), "bold"), " ", params))
     if d.traps:
-        lines += ["", "[b]Traps[/]"]
+        lines += [styled(), styled(("Traps", "bold"))]
         for trap in d.traps:
             match = ", ".join(f"{k}={v}" for k, v in trap["match"].items())
-            lines.append(f"[$error]✗[/] {escape(match)}: {escape(trap['why'])}")
-    return "\n".join(lines)
+            lines.append(styled(("✗", "$error"), " ", match, ": ", trap["why"]))
+    return stack(lines)
 
 
-def lessons_markup(postmortem: dict[str, Any]) -> str:
+def lessons_markup(postmortem: dict[str, Any]) -> Content:
     """What went well, lessons and action items."""
     lines = []
     if postmortem.get("went_well"):
-        lines += (
-            ["[b]What usually goes well[/]"] + [f"[$success]✓[/] {escape(x)}" for x in postmortem["went_well"]] + [""]
-        )
+        lines += [styled(("What usually goes well", "bold"))]
+        lines += [styled(("✓", "$success"), " ", x) for x in postmortem["went_well"]] + [styled()]
     if postmortem.get("lessons"):
-        lines += ["[b]Lessons[/]"] + [f"• {escape(x)}" for x in postmortem["lessons"]] + [""]
+        lines += [styled(("Lessons", "bold"))] + [styled("• ", x) for x in postmortem["lessons"]] + [styled()]
     if postmortem.get("action_items"):
-        lines.append("[b]Action items[/]")
+        lines.append(styled(("Action items", "bold")))
         for item in postmortem["action_items"]:
             lines.append(
-                f"[$warning]{escape(str(item.get('priority', '')))}[/] {escape(str(item.get('action', '')))} "
-                f"[$text-muted]{escape(str(item.get('owner', '')))}[/]"
+                styled(
+                    (str(item.get("priority", "")), "$warning"),
+                    " ",
+                    str(item.get("action", "")),
+                    " ",
+                    (str(item.get("owner", "")), "$text-muted"),
+                )
             )
-    return "\n".join(lines).strip() or "No postmortem notes in this scenario."
+    while lines and not lines[-1].plain:
+        lines.pop()
+    return stack(lines) if lines else styled("No postmortem notes in this scenario.")
 
 
 class DebriefScreen(Screen):
@@ -237,7 +258,7 @@ class DebriefScreen(Screen):
         super().__init__()
         self.debrief = debrief
         self.report = debrief.report
-        self.title = f"Debrief: {debrief.report.scenario}"
+        self.title = f"Debrief: {clean(debrief.report.scenario)}"
 
     def compose(self) -> ComposeResult:
         r = self.report
@@ -249,13 +270,17 @@ class DebriefScreen(Screen):
                     yield Digits(r.grade, id="grade")
                 with Vertical(id="verdict", classes="card"):
                     yield Label(
-                        f"[b]{escape(OUTCOME_TEXT.get(r.outcome, r.outcome))}[/]",
-                        id="outcome",
-                        classes=r.outcome,
+                        styled((OUTCOME_TEXT.get(r.outcome, r.outcome), "bold")), id="outcome", classes=r.outcome
                     )
+                    impact = format_clock(r.impact_start_s) if r.impact_start_s is not None else "-"
                     yield Label(
-                        f"[$text-muted]{escape(r.scenario)} · seed {r.seed} · ended at {format_clock(r.ended_at_s)}"
-                        f" · impact from {format_clock(r.impact_start_s) if r.impact_start_s is not None else '-'}[/]"
+                        styled(
+                            (
+                                f"{r.scenario} · seed {r.seed} · ended at {format_clock(r.ended_at_s)}"
+                                f" · impact from {impact}",
+                                "$text-muted",
+                            ),
+                        )
                     )
                     yield Static(measures_markup(r), id="measures")
             with Horizontal(classes="row"):
@@ -289,7 +314,11 @@ class DebriefScreen(Screen):
                     yield Static(lessons_markup(d.postmortem), id="lessons")
             if d.journal_path:
                 yield Label(
-                    f"[$text-muted]Journal: {escape(d.journal_path)}  ·  [b]p[/] writes the postmortem draft[/]",
+                    styled(
+                        (f"Journal: {d.journal_path}  ·  ", "$text-muted"),
+                        ("p", "bold $text-muted"),
+                        (" writes the postmortem draft", "$text-muted"),
+                    ),
                     id="journal",
                 )
                 yield Label("", id="postmortem-path")
@@ -307,8 +336,8 @@ class DebriefScreen(Screen):
         try:
             target.write_text(postmortem_for_journal(self.debrief.journal_path), encoding="utf-8")
         except (JournalError, OSError) as err:
-            self.notify(str(err), title="Postmortem not written", severity="error", timeout=15)
+            self.notify(clean(err), title="Postmortem not written", severity="error", timeout=15, markup=False)
             return None
-        self.query_one("#postmortem-path", Label).update(f"Postmortem draft: [b]{escape(str(target))}[/]")
-        self.notify(str(target), title="Postmortem draft written", timeout=10)
+        self.query_one("#postmortem-path", Label).update(styled("Postmortem draft: ", (str(target), "bold")))
+        self.notify(clean(target), title="Postmortem draft written", timeout=10, markup=False)
         return target

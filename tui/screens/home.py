@@ -9,17 +9,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from scenarios.catalog import CatalogEntry, list_scenarios, validate_entry
+from scenarios.text import clean
 from simulator.reports.history import Attempt, HistoryError, open_history_recovering, readiness
 from tui.screens.briefing import stars
 from tui.session import journals_dir
 from tui.wheel import PastResults, Spin, new_seed, readiness_of, scan_journals, spin
+from tui.widgets.text import plain, stack, styled
 
 
 def load_attempts() -> tuple[list[Attempt], str | None]:
@@ -32,17 +34,16 @@ def load_attempts() -> tuple[list[Attempt], str | None]:
         return history.attempts(), warning
 
 
-def progress_markup(attempts: list[Attempt]) -> str:
+def progress_markup(attempts: list[Attempt]) -> Content:
     """Readiness per fault class, as ``misfortune history`` shows it (median TTR against par)."""
     if not attempts:
-        return "[$text-muted]No finished attempts yet: your readiness per fault class shows here.[/]"
-    lines = ["[b]Your readiness[/] [$text-muted](median TTR vs par · trend)[/]"]
+        return styled(("No finished attempts yet: your readiness per fault class shows here.", "$text-muted"))
+    lines = [styled(("Your readiness", "bold"), " ", ("(median TTR vs par · trend)", "$text-muted"))]
     for r in readiness(attempts):
         median = f"{r.median_ttr_ratio:.2f}x" if r.median_ttr_ratio is not None else "unresolved"
-        lines.append(
-            f"{escape(r.fault_class):<11} {r.resolved}/{r.attempts} resolved  {median:>10}  [$text-muted]{r.trend}[/]"
-        )
-    return "\n".join(lines)
+        counts = f" {r.resolved}/{r.attempts} resolved  {median:>10}  "
+        lines.append(styled(f"{clean(r.fault_class):<11}", counts, (r.trend, "$text-muted")))
+    return stack(lines)
 
 
 ABOUT = """\
@@ -126,7 +127,9 @@ class HomeScreen(Screen):
         table.focus()
         self._show_pick()
         if self.history_problem:
-            self.notify(self.history_problem, title="Progress history", severity="warning", timeout=20)
+            self.notify(
+                clean(self.history_problem), title="Progress history", severity="warning", timeout=20, markup=False
+            )
         self.set_timer(0.5, self._validate_entries)  # after the first frame: the check holds the GIL
 
     @work(thread=True, exclusive=True, group="catalog")
@@ -149,14 +152,14 @@ class HomeScreen(Screen):
         table.clear()
         for entry in self.entries:
             if entry.error:
-                table.add_row(entry.id, "", Text("does not load", style=colours["error"]), "", key=entry.id)
+                table.add_row(plain(entry.id), "", Text("does not load", style=colours["error"]), "", key=entry.id)
                 continue
             record = self.history.get(entry.id, PastResults()).label()
             table.add_row(
-                Text(entry.title, style="bold"),
+                plain(entry.title, "bold", keep_newlines=False),
                 Text(stars(entry.difficulty), style=colours["warning"]),
                 Text(record, style=colours["success"] if record == "new" else ""),
-                Text(", ".join(entry.tags)),
+                plain(", ".join(entry.tags), keep_newlines=False),
                 key=entry.id,
             )
         if self.entries:
@@ -178,12 +181,17 @@ class HomeScreen(Screen):
         if entry is None:
             pick.update("No scenarios found. Add YAML files to your scenarios directory (misfortune list).")
         elif entry.error:
-            pick.update(f"[b]{escape(entry.id)}[/]\n[$error]{escape(entry.error)}[/]")
+            pick.update(styled((entry.id, "bold"), "\n", (entry.error, "$error")))
         else:
             past = self.history.get(entry.id, PastResults())
             pick.update(
-                f"[b]{escape(entry.title)}[/]  [$warning]{stars(entry.difficulty)}[/]\n"
-                f"[$text-muted]{escape(entry.id)} · {escape(', '.join(entry.tags))} · {escape(past.label())}[/]"
+                styled(
+                    (entry.title, "bold"),
+                    "  ",
+                    (stars(entry.difficulty), "$warning"),
+                    "\n",
+                    (f"{entry.id} · {', '.join(entry.tags)} · {past.label()}", "$text-muted"),
+                )
             )
         if self.spinning:
             hint = "[$warning]The wheel is spinning…[/] Esc or Enter stops it"
@@ -287,6 +295,8 @@ class HomeScreen(Screen):
         if entry is None:
             return
         if entry.error:
-            self.notify(f"{entry.id} does not load: misfortune validate {entry.path}", severity="error")
+            self.notify(
+                clean(f"{entry.id} does not load: misfortune validate {entry.path}"), severity="error", markup=False
+            )
             return
         self.app.start_session(entry.id, self.seed)

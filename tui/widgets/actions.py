@@ -25,6 +25,7 @@ from scenarios.language.actions import (
     PROCESS_ACTIONS,
     Action,
 )
+from scenarios.text import clean
 from simulator.views import ActionResult
 from tui.widgets.common import ActionRequest, Panel
 
@@ -295,4 +296,4 @@ class ActionsPanel(Panel):
             self.show_message(f"Rejected by the system: {result.message}", "$text-error bold")
 
     def show_message(self, text: str, style: str) -> None:
-        self.query_one("#action-result", Static).update(Content.styled(text, style))
+        self.query_one("#action-result", Static).update(Content.styled(clean(text, keep_newlines=True), style))

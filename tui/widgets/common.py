@@ -11,7 +11,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable
 
+from scenarios.text import clean
 from tui.port import SessionPort
+from tui.widgets.text import plain
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -74,7 +76,9 @@ def set_rows(table: DataTable, rows: list[tuple], keys: list[str] | None = None)
     cursor = table.cursor_row
     table.clear()
     for n, row in enumerate(rows):
-        table.add_row(*row, key=keys[n] if keys else None)
+        # A str cell would be parsed as markup by the table: outside text goes in as plain Text.
+        cells = (plain(c, keep_newlines=False) if isinstance(c, str) else c for c in row)
+        table.add_row(*cells, key=keys[n] if keys else None)
     if rows:
         table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
     return True
@@ -100,7 +104,7 @@ class Panel(Vertical):
             _TOKENS["$text-muted"] = "dim"
             _TOKENS["$text"] = ""
             _TOKENS["theme"] = theme
-        return Text(text, style=" ".join(_TOKENS.get(word, word) for word in style.split()))
+        return Text(clean(text), style=" ".join(_TOKENS.get(word, word) for word in style.split()))
 
 
 _TOKENS: dict[str, str] = {}

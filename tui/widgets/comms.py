@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from scenarios.durations import format_clock
+from scenarios.text import clean
 from tui.widgets.common import Panel, fmt_age, set_rows
 
 UPDATE_DUE = 20 * 60.0
@@ -96,8 +97,8 @@ class CommsPanel(Panel):
         lines: list = []
         for t, body in reversed(updates):
             lines.append(Content.styled(f"{format_clock(t)} STATUS ", "$text-accent bold"))
-            lines.append(body + "\n")
+            lines.append(clean(body, keep_newlines=True) + "\n")
         for t, seat, body in reversed(incident.notes):
-            lines.append(Content.styled(f"{format_clock(t)} note ({seat}) ", "$text-muted"))
-            lines.append(body + "\n")
+            lines.append(Content.styled(f"{format_clock(t)} note ({clean(seat)}) ", "$text-muted"))
+            lines.append(clean(body, keep_newlines=True) + "\n")
         self.query_one("#comms-log", Static).update(Content.assemble(*lines) if lines else "Nothing posted yet.")

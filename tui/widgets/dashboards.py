@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Select, Static
 
 from scenarios.durations import format_clock
+from scenarios.text import clean
 from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, sparkline
 
 METRICS = (
@@ -203,7 +204,7 @@ class DashboardsPanel(Panel):
         set_rows(self.query_one("#red", DataTable), red, keys)
         changes = s.change_log()
         recent = [c for c in changes if c.t >= now - 3600]
-        note = "  ".join(f"▲ {format_clock(c.t)} {c.summary} ({c.by})" for c in recent[-4:])
+        note = clean("  ".join(f"▲ {format_clock(c.t)} {c.summary} ({c.by})" for c in recent[-4:]))
         self.query_one("#annotations", Static).update(
             Content.styled(note or "no changes in the last hour", "$text-warning")
         )

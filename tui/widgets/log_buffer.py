@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 
 from scenarios.durations import format_clock
+from scenarios.text import clean
 from simulator.views import LogRecord
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -45,7 +46,7 @@ class LogQuery:
 def render_record(rec: LogRecord) -> str:
     """One display line: clock, level, service, instance, message, trace id."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
-    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {rec.message}{trace}"
+    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {clean(rec.message)}{trace}"
 
 
 class LogBuffer:

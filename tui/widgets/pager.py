@@ -7,6 +7,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
+from scenarios.text import clean
 from tui.widgets.common import Panel, fmt_age, set_rows
 
 
@@ -57,31 +58,31 @@ class SideSummary(Static):
         pages = sorted(session.pages(), key=lambda p: -p.number)
         for p in pages[:6]:
             if p.acked_at is not None:
-                parts.append(Content.styled(f"#{p.number} acked  {p.alert}\n", "$text-muted"))
+                parts.append(Content.styled(f"#{p.number} acked  {clean(p.alert)}\n", "$text-muted"))
             else:
                 style = "$text-error bold" if p.escalated_at is not None else "$text-warning bold"
                 tag = "ESCALATED" if p.escalated_at is not None else "OPEN"
-                parts.append(Content.styled(f"#{p.number} {tag} {fmt_age(now - p.t)} {p.alert}\n", style))
+                parts.append(Content.styled(f"#{p.number} {tag} {fmt_age(now - p.t)} {clean(p.alert)}\n", style))
         if not pages:
             parts.append(Content.styled("no pages\n", "$text-muted"))
         parts.append(Content.styled("\nALERTS\n", "bold $text-accent"))
         firing = [a for a in session.alert_list(include_resolved=False) if a.state in ("firing", "pending")]
         for a in firing[:6]:
             style = "$text-error" if a.state == "firing" else "$text-warning"
-            parts.append(Content.styled(f"{a.state:<7} {a.name}\n", style))
+            parts.append(Content.styled(f"{a.state:<7} {clean(a.name)}\n", style))
         if not firing:
             parts.append(Content.styled("none firing\n", "$text-muted"))
         ops = [o for o in session.operation_list() if o.finished_at is None]
         parts.append(Content.styled("\nIN FLIGHT\n", "bold $text-accent"))
         for o in ops[:5]:
-            parts.append(f"{o.kind} {o.service} {o.done}/{o.total}\n")
+            parts.append(clean(f"{o.kind} {o.service} {o.done}/{o.total}") + "\n")
         if not ops:
             parts.append(Content.styled("nothing\n", "$text-muted"))
         hints = session.incident_view().hints
         if hints:
             parts.append(Content.styled("\nHINTS\n", "bold $text-warning"))
             for _, text in hints[-3:]:
-                parts.append(f"{text}\n")
+                parts.append(f"{clean(text)}\n")
         content = Content.assemble(*parts)
         if content != self._last:
             self._last = content

@@ -24,6 +24,7 @@ from simulator.diagnostics.desk import CPU_SECONDS, DEFAULT_CPU_SECONDS, Profile
 from simulator.diagnostics.profiles import CpuProfile, ProfileError
 from simulator.diagnostics.text import flame_rows, render
 from tui.widgets.common import Panel, set_rows
+from tui.widgets.text import plain
 
 KINDS = (
     ("cpu", "CPU profile", "u"),
@@ -165,16 +166,18 @@ class ProfilePanel(Panel):
             )
             return
         if req.error is not None:
-            view.update(Text(f"{_kind_label(req)} of {req.instance} failed: {req.error}", style="bold red"))
+            view.update(plain(f"{_kind_label(req)} of {req.instance} failed: {req.error}", "bold red"))
             return
         if req.result is None:
-            view.update(f"{_kind_label(req)} of {req.instance} in progress: ready at {format_clock(req.ready_at)}.")
+            view.update(
+                plain(f"{_kind_label(req)} of {req.instance} in progress: ready at {format_clock(req.ready_at)}.")
+            )
             return
         self._status(f"reading #{req.id}: {_kind_label(req)} of {req.instance}")
         view.update(profile_renderable(req.result, max(self.size.width - 4, 60)))
 
     def _status(self, text: str, error: bool = False) -> None:
-        self.query_one("#profile-status", Static).update(Text(text, style="bold red" if error else ""))
+        self.query_one("#profile-status", Static).update(plain(text, "bold red" if error else ""))
 
 
 def _kind_label(req: ProfileRequest) -> str:

@@ -12,7 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from scenarios.text import clean
 from tui.widgets.common import Panel
+from tui.widgets.text import plain
 
 
 class RunbooksPanel(Panel):
@@ -22,7 +24,7 @@ class RunbooksPanel(Panel):
         books = self.session.runbooks()
         with Horizontal():
             yield OptionList(
-                *(Option(f"{rb.service}: {rb.title}", id=rb.service) for rb in books),
+                *(Option(plain(f"{rb.service}: {rb.title}", keep_newlines=False), id=rb.service) for rb in books),
                 id="runbook-list",
             )
             with VerticalScroll(id="runbook-page"):
@@ -49,7 +51,8 @@ class RunbooksPanel(Panel):
             return
         if service != self.shown:
             self.shown = service
-            self.query_one("#runbook-body", Markdown).update(f"# {book.title}\n\n{book.body}")
+            title, body = clean(book.title), clean(book.body, keep_newlines=True)
+            self.query_one("#runbook-body", Markdown).update(f"# {title}\n\n{body}")
             self.query_one("#runbook-page", VerticalScroll).scroll_home(animate=False)
         if journal:
             self.session.look("runbook", service=service)

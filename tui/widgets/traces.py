@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static, Switch
 
 from scenarios.durations import format_clock
+from scenarios.text import clean
 from simulator.views import Span, Trace
 from tui.widgets.common import Panel, fmt_ms, set_rows
 
@@ -61,8 +62,11 @@ class Waterfall(Static):
         total = max(trace.duration_ms, 1e-6)
         parts: list = [
             Content.styled(
-                f"{trace.name}  {fmt_ms(trace.duration_ms)}  {trace.status}  at {format_clock(trace.t)}  "
-                f"trace={trace.trace_id}\n",
+                clean(
+                    f"{trace.name}  {fmt_ms(trace.duration_ms)}  {trace.status}  at {format_clock(trace.t)}  "
+                    f"trace={trace.trace_id}"
+                )
+                + "\n",
                 "bold $text-error" if trace.error else "bold",
             )
         ]
@@ -76,7 +80,7 @@ class Waterfall(Static):
                 style = "$text-warning"
             else:
                 style = "$text-accent"
-            label = f"{'  ' * depth}{sp.service}: {sp.name}"[: label_w - 1].ljust(label_w)
+            label = clean(f"{'  ' * depth}{sp.service}: {sp.name}")[: label_w - 1].ljust(label_w)
             start = int(sp.start_ms / total * bar_w)
             length = max(1, int(round(sp.duration_ms / total * bar_w)))
             start = min(start, bar_w - 1)
@@ -89,7 +93,7 @@ class Waterfall(Static):
             parts.append(" " * (bar_w - start - length))
             parts.append(
                 Content.styled(
-                    f" {fmt_ms(sp.duration_ms)}{code}{sp.error_type and ' ' + sp.error_type}{mark}\n",
+                    clean(f" {fmt_ms(sp.duration_ms)}{code}{sp.error_type and ' ' + sp.error_type}{mark}") + "\n",
                     style if sp.culprit else "$text-muted",
                 )
             )
@@ -143,7 +147,11 @@ class TracesPanel(Panel):
         """Show one trace's waterfall and journal it; False when the trace is not retained."""
         trace = self.session.trace(trace_id)
         if trace is None:
-            self.notify(f"trace {trace_id} is not retained (only sampled traces are kept)", severity="warning")
+            self.notify(
+                f"trace {clean(trace_id)} is not retained (only sampled traces are kept)",
+                severity="warning",
+                markup=False,
+            )
             return False
         self.session.look("trace", trace_id=trace_id)
         self.query_one(Waterfall).show_trace(trace)
