@@ -90,7 +90,7 @@ async def test_a_seat_cannot_forge_records_and_replay_applies_only_what_it_did(h
     assert [r["accepted"] for r in results] == [False, True]
     assert "invalid note" in results[0]["message"]
     data = read_journal(host.session.journal_path)
-    assert [(seat, a.action, a.text) for _, seat, a in data.actions] == [("tloc:bo", "note", "[bold mine")]
+    assert [(r.seat, r.action.action, r.action.text) for r in data.actions] == [("tloc:bo", "note", "[bold mine")]
     assert [(look["seat"], look["what"]) for look in data.looks] == [("tloc:bo", "log_query")]
     assert data.end is None
     host.end()

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Markdown, OptionList, Static
 
 from scenarios.catalog import library_dir, user_scenarios_dir
 from scenarios.language.actions import ACTION_ADAPTER
+from scenarios.limits import MAX_TEXT_CHARS
 from scenarios.text import clean
 from tui.gameday.facilitator import FacilitatorScreen
 from tui.gameday.host import GameHost
@@ -212,7 +213,9 @@ async def test_the_facilitator_shows_hostile_text_as_text(tmp_path):
     host.session.quit()
 
 
-@pytest.mark.parametrize("value", [HOSTILE, LONG, "[/]", "[", "\x1b[2J", "x" * 100_000])
+@pytest.mark.parametrize(
+    "value", [HOSTILE, LONG, "[/]", "[", "\x1b[2J", "x" * MAX_TEXT_CHARS], ids=lambda v: repr(v[:12])
+)
 async def test_a_notification_of_outside_text_never_breaks_the_screen(value):
     session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
     app = Host(ConsoleScreen(session))
