@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import statistics
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -363,7 +364,7 @@ def _check_or_create(connection: sqlite3.Connection, existed: bool) -> None:
             check = connection.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise _Corrupt(f"integrity check: {str(check)[:200]}")
-        connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+        _set_wal(connection)  # readers never block the writer, nor it them
         # IMMEDIATE takes the write lock now: two sessions opening a new file do not both create it.
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -380,6 +381,28 @@ def _check_or_create(connection: sqlite3.Connection, existed: bool) -> None:
         raise _Corrupt(str(exc)) from exc
     except sqlite3.DatabaseError as exc:
         raise _Corrupt(str(exc)) from exc
+
+
+WAL_RETRIES = 300
+"""Tries at switching a new file to WAL while another process does the same (50 ms apart: 15 s in all)."""
+
+
+def _set_wal(connection: sqlite3.Connection) -> None:
+    """Switch to WAL mode, waiting out another process that is switching the same new file.
+
+    SQLite answers "database is locked" at once, without its busy handler, when two connections change
+    the journal mode of a new file together; so the switch is retried with a short pause. The pause is
+    an I/O back-off, not simulated time: nothing it does reaches a simulation.
+    """
+    pause = threading.Event()
+    for attempt in range(WAL_RETRIES):
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_RETRIES - 1:
+                raise
+            pause.wait(0.05)
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
