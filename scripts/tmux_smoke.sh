@@ -3,7 +3,7 @@
 #
 #   scripts/tmux_smoke.sh            (uses $MISFORTUNE_BIN, else `misfortune` on PATH)
 #
-# 1. play checkout-oom-leak at 60x as a trainee would: the briefing, Enter -> the console; the page
+# 1. play checkout-oom-leak at 60x as a trainee would, at 120x40 and then at 80x24: the briefing, Enter -> the console; the page
 #    comes in, `a` acknowledges; `x` opens the actions, arrows reach rollback_deploy, Enter fills its
 #    form, Enter opens the service choice, typing "checkout" and Enter picks it, ctrl+s rolls back;
 #    once the pager shows the alert resolved, the resolve form (ctrl+s) ends it -> the debrief says
@@ -48,47 +48,67 @@ wait_for() {
 
 keys() { tmux send-keys -t "$SESSION" "$@"; sleep 0.3; }
 
+COLS=120
+ROWS=40
 start() {
   tmux kill-session -t "$SESSION" 2>/dev/null || true
-  tmux new-session -d -s "$SESSION" -x 120 -y 40 \
-    "env MISFORTUNE_HOME='$HOME_DIR' TERM=xterm-256color $*; echo '[exited' \$?']'; sleep 30"
+  # Killing the last session stops the tmux server; a client arriving while it shuts down gets "server
+  # exited unexpectedly", so try again a few times.
+  local tries=0
+  until tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
+    "env MISFORTUNE_HOME='$HOME_DIR' TERM=xterm-256color $*; echo '[exited' \$?']'; sleep 30"; do
+    tries=$((tries + 1))
+    if ((tries >= 5)); then
+      echo "tmux_smoke: tmux would not start a session" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
 }
 
-# --- 1. briefing -> console -> debrief ---------------------------------------------------------
-start "$BIN" play checkout-oom-leak --seed 1 --speed 60
-wait_for "Rules of the exercise"
-wait_for "Enter starts the clock"
-keys Enter
-wait_for "60x"
-wait_for "Pager"
-wait_for "KubePodCrashLooping" 20  # the OOM kills page us a few simulated minutes in
-keys a
-wait_for "acked"
-keys x
-wait_for "Enter fill its form"
-for _ in $(seq 18); do tmux send-keys -t "$SESSION" Down; done  # ack ... rollback_config, rollback_deploy
-sleep 0.5
-keys Enter
-wait_for "rollback_deploy  Roll a service back"
-keys Enter  # the service choice opens
-tmux send-keys -t "$SESSION" -l checkout
-keys Enter
-keys C-s
-wait_for "rolling back checkout"
-keys g
-wait_for "resolved" 60  # the pager: the crash-loop alert resolves once the old version runs
-keys x
-keys Home
-for _ in $(seq 6); do tmux send-keys -t "$SESSION" Down; done  # ack ... note, resolve
-sleep 0.5
-keys Enter
-wait_for "Declare the incident resolved"
-tmux send-keys -t "$SESSION" -l "rolled back checkout to v2.4.1"
-keys C-s
-wait_for "Resolved: the fix held" 20
-wait_for "grade"
-keys q
-wait_for "[exited 0]"
+# --- 1. briefing -> console -> debrief, at 120x40 and again at 80x24 (keys only) -------------------
+play_to_the_end() {
+  start "$BIN" play checkout-oom-leak --seed 1 --speed 60
+  if ((ROWS >= 40)); then  # at 80x24 the rules are below the fold (the briefing scrolls)
+    wait_for "Rules of the exercise"
+    wait_for "Enter starts the clock"
+  fi
+  wait_for "Start the incident"
+  keys Enter
+  wait_for "60x"
+  wait_for "Pager"
+  wait_for "KubePodCrashLooping" 20  # the OOM kills page us a few simulated minutes in
+  keys a
+  wait_for "acked"
+  keys x
+  wait_for "Enter fill its form"
+  for _ in $(seq 18); do tmux send-keys -t "$SESSION" Down; done  # ack ... rollback_config, rollback_deploy
+  sleep 0.5
+  keys Enter
+  wait_for "rollback_deploy  Roll a service back"
+  keys Enter  # the service choice opens
+  tmux send-keys -t "$SESSION" -l checkout
+  keys Enter
+  keys C-s
+  wait_for "rolling back checkout"
+  keys g
+  wait_for "resolved" 60  # the pager: the crash-loop alert resolves once the old version runs
+  keys x
+  keys Home
+  for _ in $(seq 6); do tmux send-keys -t "$SESSION" Down; done  # ack ... note, resolve
+  sleep 0.5
+  keys Enter
+  wait_for "Declare the incident resolved"
+  tmux send-keys -t "$SESSION" -l "rolled back checkout to v2.4.1"
+  keys C-s
+  wait_for "Resolved: the fix held" 20
+  wait_for "grade"
+  keys q
+  wait_for "[exited 0]"
+}
+play_to_the_end
+COLS=80 ROWS=24 play_to_the_end  # the smallest supported terminal: the switcher replaces the tabs
+COLS=120 ROWS=40
 
 # --- 2. quit mid-incident, then resume ---------------------------------------------------------
 start "$BIN" play checkout-oom-leak --seed 2 --speed 60

@@ -13,6 +13,7 @@ from typing import Any
 from scenarios import load_by_ref, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
+from simulator.incident.acknowledgement import acknowledgement
 from simulator.incident.scoring import Report
 from simulator.reports.facts import investigation, questions
 from simulator.session.journal import Journal
@@ -258,7 +259,8 @@ class LocalSession:
             timeline=self.sim.timeline(),
             postmortem=sc.postmortem.model_dump(mode="json"),
             journal_path=self.journal_path,
-            truth={k: v for k, v in truth.items() if k not in ("root_cause", "faults", "solution", "traps")},
+            truth={k: v for k, v in truth.items() if k not in ("root_cause", "faults", "solution", "traps")}
+            | {"acknowledgement": acknowledgement(self.sim.pages())},
             looks=list(self.sim.looks),
             investigation=steps,
             evidence=findings,

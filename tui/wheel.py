@@ -78,7 +78,7 @@ def weight(past: PastResults | None) -> float:
 
 def class_factor(entry: CatalogEntry, readiness: Readiness | None) -> float:
     """How much a scenario's fault class pulls the wheel: its weakness, a class never played counting as
-    :data:`simulator.reports.history.UNPLAYED_WEAKNESS` (so an unknown class is favoured over one the trainee has mastered)."""
+    :data:`simulator.reports.history.UNPLAYED_WEAKNESS` (an unknown class is favoured over a mastered one)."""
     if readiness is None:
         return 1.0
     name = readiness.classes.get(entry.id) or fault_class("", entry.tags)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
+from simulator.incident.escalation import EscalationReply, reply_to
 from simulator.incident.guard import absurd_parameter, session_cap
 from simulator.views import ActionResult, MessageView
 from simulator.world.cluster import DRAIN_DELAY
@@ -129,7 +130,13 @@ class ActionDispatcher:
 
     def _do_escalate(self, a, seat: str) -> str:
         self.incident.escalations.append((self.env.now, a.to))
+        self.env.process(self._escalation_answer(reply_to(a.to, self.sim.scenario.secondary)))
         return f"escalated to {a.to}"
+
+    def _escalation_answer(self, reply: EscalationReply) -> Generator:
+        """The paged responder joins after their delay and asks for status (a message, like any other)."""
+        yield self.env.timeout(reply.delay)
+        self.sim.deliver_message(MessageView(self.env.now, reply.sender, "chat", reply.text))
 
     def _do_assign_role(self, a, seat: str) -> str:
         self.incident.roles[a.role] = a.person

@@ -138,9 +138,16 @@ def _summary(sim: Simulation, report: Report) -> str:
     effects = mitigation_effects(sim)
     if pages:
         second = f"The on-call was paged at {at(pages[0].t)}"
-        second += (
-            f" and acknowledged at {at(pages[0].acked_at)}" if pages[0].acked_at is not None else ", never acknowledged"
-        )
+        first_page = pages[0]
+        if first_page.acked_at is None:
+            second += ", never acknowledged"
+        elif first_page.escalated_at is not None and first_page.acked_at >= first_page.escalated_at:
+            second += (
+                f" and acknowledged at {at(first_page.acked_at)}, only after it escalated at "
+                f"{at(first_page.escalated_at)}"
+            )
+        else:
+            second += f" and acknowledged at {at(first_page.acked_at)}"
     else:
         second = "No page was sent"
     if effects:
@@ -191,6 +198,8 @@ def _span(value: float | None, never: str = "never") -> str:
 def _timeline(sim: Simulation, report: Report) -> str:
     rows: list[tuple[float, int, str, str]] = []
     repeats: dict[str, list[float]] = {}
+    examples: dict[str, str] = {}
+    """The first text of each repeated kind: the key drops the numbers, which is not for reading."""
     for i, e in enumerate(sim.timeline()):
         if e.source == "system":
             if e.kind not in TIMELINE_KINDS:
@@ -198,6 +207,7 @@ def _timeline(sim: Simulation, report: Report) -> str:
             if e.kind == "system":
                 # Instance events (an OOM kill per pod) repeat: show the first, count the rest.
                 key = " ".join(w for w in e.text.split() if not any(ch.isdigit() for ch in w))
+                examples.setdefault(key, e.text)
                 repeats.setdefault(key, []).append(e.t)
                 if len(repeats[key]) > 1:
                     continue
@@ -252,7 +262,9 @@ def _timeline(sim: Simulation, report: Report) -> str:
         lines.append(f"| {at(t)} | {_cell(who)} | {_cell(text)} |")
     for key, times in sorted(repeats.items()):
         if len(times) > 1:
-            lines.append(f'\nRepeated: "{key}" happened {len(times)} times, the last at {at(times[-1])}.')
+            lines.append(
+                f'\nRepeated: events like "{examples[key]}" happened {len(times)} times, the last at {at(times[-1])}.'
+            )
     return "\n".join(lines)
 
 

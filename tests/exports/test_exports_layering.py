@@ -7,7 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORTS = sorted((ROOT / "simulator" / "exports").glob("*.py"))
-WALL_CLOCK = re.compile(r"^\s*(import time\b|from time import|from datetime import|import datetime)|\btime\.time\(", re.M)
+WALL_CLOCK = re.compile(  # noqa: E501
+    r"^\s*(import time\b|from time import|from datetime import|import datetime)|\btime\.time\(", re.M
+)
 UI = re.compile(r"^\s*(from|import) (textual|tui|rich)\b", re.M)
 
 

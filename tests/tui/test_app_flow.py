@@ -217,10 +217,12 @@ async def test_help_lists_the_bindings_of_the_screen(make_app):
         assert isinstance(app.screen, HelpScreen)
         rows = {row.description: row for row in app.screen.rows}
         assert rows["Spin the wheel"].keys == "s" and rows["Spin the wheel"].binding_id == "home.spin"
-        assert rows["Quit"].where in ("this screen", "everywhere")
+        assert rows["Quit"].group == "Leaving" and rows["Spin the wheel"].group == "Starting"
         assert "Keys" in rows
+        assert all(row.binding_id for row in app.screen.rows), "only the product's keys, not the toolkit's"
         table = app.screen.query_one(DataTable)
-        assert table.row_count == len(app.screen.rows)
+        groups = {row.group for row in app.screen.rows}
+        assert table.row_count == len(app.screen.rows) + len(groups), "a heading row per group"
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from conftest import SCENARIO, play_reference_solution
 
 from simulator.reports.history import open_history
-from tui.screens.debrief import DebriefScreen, investigation_markup, postmortem_path, questions_markup
+from tui.postmortem_draft import postmortem_path
+from tui.screens.debrief import DebriefScreen, investigation_markup, questions_markup
 from tui.session import LocalSession
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import SCENARIO, StubConsole, play_reference_solution
 
 from tui.app import MisfortuneApp
+from tui.registry import PANELS
 from tui.session import LocalSession
 
 SIZES = [(80, 24), (160, 48)]
@@ -57,3 +58,18 @@ def test_console_action_form_80x24(snap_compare):
         await pilot.pause()
 
     assert snap_compare(_paused_console(), terminal_size=(80, 24), run_before=open_rollback)
+
+
+PANEL_IDS = [pid for pid, _key, _title in PANELS if pid != "pager"]  # the pager is test_console's first frame
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("pid", PANEL_IDS)
+def test_console_panel(snap_compare, pid, size):
+    """Every panel at the smallest and a large size: at 80x24 the switcher replaces the tabs, pickers fit."""
+
+    async def open_panel(pilot):
+        await pilot.app.screen.action_show_panel(pid)
+        await pilot.pause()
+
+    assert snap_compare(_paused_console(), terminal_size=size, run_before=open_panel)

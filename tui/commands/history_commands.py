@@ -30,6 +30,7 @@ from simulator.reports.history import (
 from simulator.reports.postmortem import postmortem_of
 from simulator.session.journal import JournalError
 from simulator.session.journal_session import JournalSession
+from tui.postmortem_draft import postmortem_path
 from tui.session import journals_dir
 
 EXIT_OK = 0
@@ -231,6 +232,12 @@ def _print_tables(attempts: list[Attempt]) -> None:
             str(a.harmful_actions),
         )
     console.print(table)
+    drafts = [(a, postmortem_path(a.journal_path)) for a in attempts if a.journal_path]
+    drafts = [(a, path) for a, path in drafts if path.is_file()]
+    if drafts:
+        console.print("Postmortem drafts (edit with `e` on the debrief):")
+        for a, path in drafts:
+            console.print(Text(f"  {a.date[:16].replace('T', ' ')}  {a.scenario}  {path}"))
     ready = Table(title="Readiness per fault class (TTR against par; 1.00x = par)", box=box.SIMPLE_HEAD)
     for name in ("class", "attempts", "resolved", "best", "median", "best TTR", "median TTR", "trend"):
         ready.add_column(name, no_wrap=True)

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Label, Static
 from scenarios.durations import format_duration
 from scenarios.text import clean
 from tui.port import SPEEDS, Briefing, SessionPort
+from tui.registry import CLOCK_KEYS_TEXT, SPEED_KEYS
 from tui.widgets.text import stack, styled
 
 RUN_SPEEDS = tuple(s for s in SPEEDS if s)
@@ -76,6 +77,11 @@ class BriefingScreen(Screen):
         Binding("enter", "begin", "Start the incident", id="briefing.begin"),
         Binding("plus,equals_sign", "faster", "Faster clock", id="briefing.faster"),
         Binding("minus", "slower", "Slower clock", id="briefing.slower"),
+        # The console's clock keys work here too: one set of clock keys on every screen.
+        *(
+            Binding(key, f"start_speed({speed})", f"Start at {speed:g}x", show=False, id=f"briefing.speed{speed:g}")
+            for key, speed in SPEED_KEYS
+        ),
         Binding("escape", "back", "Back to the wheel", id="briefing.back"),
     ]
 
@@ -117,8 +123,17 @@ class BriefingScreen(Screen):
 
     def watch_speed(self) -> None:
         self.query_one("#briefing-start", Static).update(
-            f"Seed [b]{self.info.seed}[/] · clock [b]{speed_label(self.speed)}[/] (+/- to change) · "
-            "[b $success]Enter[/] starts the clock, [b]Esc[/] goes back"
+            styled(
+                "Seed ",
+                (str(self.info.seed), "bold"),
+                " · clock ",
+                (speed_label(self.speed), "bold"),
+                f" ({CLOCK_KEYS_TEXT}) · ",
+                ("Enter", "bold $success"),
+                " starts the clock, ",
+                ("Esc", "bold"),
+                " goes back",
+            )
         )
 
     def action_begin(self) -> None:
@@ -129,6 +144,10 @@ class BriefingScreen(Screen):
         """Next faster start speed."""
         i = RUN_SPEEDS.index(self.speed)
         self.speed = RUN_SPEEDS[min(i + 1, len(RUN_SPEEDS) - 1)]
+
+    def action_start_speed(self, speed: float) -> None:
+        """Start speed from a number key (the console's speed keys)."""
+        self.speed = speed
 
     def action_slower(self) -> None:
         """Next slower start speed."""

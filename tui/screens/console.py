@@ -10,23 +10,28 @@ costs on each restyle, so the first frame stays small and nothing is ever rebuil
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPane
 
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.text import clean
 from tui.port import SPEEDS, SessionPort
 from tui.registry import PANELS, ConsoleCommands, bindings
+from tui.screens.row_detail import RowDetail, RowDetailScreen
 from tui.widgets.actions import ActionsPanel, ConfirmAction, needs_confirmation, validation_message
 from tui.widgets.changes import ChangesPanel
 from tui.widgets.common import ActionRequest, Panel
@@ -36,7 +41,9 @@ from tui.widgets.hypotheses import HypothesesPanel
 from tui.widgets.key_line import KeyLine
 from tui.widgets.log_view import LogView
 from tui.widgets.logs import LogsPanel
+from tui.widgets.message_rail import Announcement, MessageRail, printable
 from tui.widgets.pager import PagerPanel, SideSummary
+from tui.widgets.panel_switcher import PanelSwitcher
 from tui.widgets.profile_panel import ProfilePanel
 from tui.widgets.runbooks import RunbooksPanel
 from tui.widgets.service_map import ServiceMapPanel
@@ -47,8 +54,14 @@ REFRESH_SECONDS = 1.0
 FIRST_PANEL = "pager"
 PREWARM_SECONDS = 0.05
 """Idle gap between two pre-warmed panel mounts, so a key press never waits behind more than one."""
+TOAST_SECONDS = 4.0
+"""How long a console toast stays (the rail keeps its line)."""
 WIDE_COLUMNS = 140
 """From this width on, the pager column stays visible beside the panels."""
+SIDE_COLUMNS = 45
+"""The pager column's width with its border (console.tcss #side)."""
+TABS_COLUMNS = 97
+"""Columns the tab strip needs for every panel's title; narrower, the one-line switcher replaces it."""
 
 PANEL_CLASSES: dict[str, type[Panel]] = {
     "pager": PagerPanel,
@@ -63,6 +76,29 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     "comms": CommsPanel,
     "profiles": ProfilePanel,
 }
+
+
+FLASH_SECONDS = 1.5
+"""How long the status bar flashes when a page arrives."""
+PAGE_ALERT_ENV = "MISFORTUNE_PAGE_ALERT"
+"""How a page announces itself: "bell,flash" (the default), "bell", "flash" or "off"."""
+
+
+def page_alert_setting(value: str | None = None) -> frozenset[str]:
+    """The page alert switches from ``value`` (else the environment); unknown words are ignored."""
+    raw = os.environ.get(PAGE_ALERT_ENV, "bell,flash") if value is None else value
+    words = (word.strip() for word in raw.replace("+", ",").split(","))
+    return frozenset(word for word in words if word in ("bell", "flash"))
+
+
+RUN_SPEEDS = tuple(s for s in SPEEDS if s)
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _step_speed(speed: float, step: int) -> float:
+    """The running speed ``step`` places from ``speed`` (clamped to the ends)."""
+    at = min(range(len(RUN_SPEEDS)), key=lambda i: abs(RUN_SPEEDS[i] - speed))
+    return RUN_SPEEDS[max(0, min(len(RUN_SPEEDS) - 1, at + step))]
 
 
 def tab_label(title: str, key: str) -> Content:
@@ -83,6 +119,7 @@ class ConsoleScreen(Screen):
     def __init__(self, session: SessionPort) -> None:
         super().__init__()
         self.session = session
+        self.title = "Incident console"
         self._resume_speed = session.speed or 1.0
         self._hints_seen = 0
         self._messages_seen = 0
@@ -92,57 +129,82 @@ class ConsoleScreen(Screen):
         self._ended = False
         self._timer: Timer | None = None
         self._mounts: dict[str, AwaitMount] = {}
+        self._built: dict[str, Panel] = {}
+        """Every panel created so far, by id: a DOM query by id walks the whole screen (~1 ms each, a
+        dozen per panel switch), a dict lookup does not."""
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
+        self.page_alert = page_alert_setting()
+        """How a new page makes itself noticed: a set of "bell" and "flash" (empty: silent)."""
+        self._pages_seen = 0
+        self._toast: tuple[str, str, SeverityLevel] | None = None
+        """The toast to show once the current refresh is done (the last announced wins)."""
+        self.service_in_focus = ""
+        """The service the trainee looked at last (a row, a cell or a choice naming it): forms default to it."""
+        self._service_of: dict[str, str] = {}
+        """Service and instance names -> service, for reading a highlighted row."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
+        yield PanelSwitcher(id="switcher")
         with Horizontal(id="console-body"):
             yield SideSummary(id="side")
             with TabbedContent(id="panels", initial=FIRST_PANEL):
                 for pid, key, title in PANELS:
                     with TabPane(tab_label(title, key), id=pid):
                         if pid == FIRST_PANEL:
-                            yield PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+                            yield self._built.setdefault(pid, PANEL_CLASSES[pid](self.session, id=f"panel-{pid}"))
+        yield MessageRail(id="rail")
         yield KeyLine(id="key-line")
 
     def on_mount(self) -> None:
+        self._tabs = self.query_one("#panels", TabbedContent)
         # The terminal's width is known now; waiting for the first Resize left a frame without the
         # side pager at 160 columns.
-        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
+        self._set_width_classes(self.app.size.width)
+        self.query_one(PanelSwitcher).show(FIRST_PANEL)
         self._hints_seen = len(self.session.incident_view().hints)
+        self._pages_seen = len(self.session.pages())  # a resumed session's pages rang before
         self._messages_seen = self._messages_read = len(self.session.messages())  # a resumed session's
         self.refresh_panels()
         self._timer = self.set_interval(REFRESH_SECONDS, self.refresh_panels)
         self.call_after_refresh(self._prewarm)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        self._set_width_classes(self.size.width)
+
+    def _set_width_classes(self, width: int) -> None:
+        """-wide: the pager column fits beside the panels; -narrow: the tab strip does not fit, the
+        one-line switcher replaces it and panels drop what their keys already do (buttons)."""
+        wide = width >= WIDE_COLUMNS
+        self.set_class(wide, "-wide")
+        self.set_class(width - (SIDE_COLUMNS if wide else 0) < TABS_COLUMNS, "-narrow")
 
     # --- panels ------------------------------------------------------------------------------
 
     def panel(self, pid: str) -> Any:
         """The panel ``pid``; it must have been built (see :meth:`ensure_panel`)."""
-        return self.query_one(f"#panel-{pid}", PANEL_CLASSES[pid])
+        return self._built[pid]
 
     def has_panel(self, pid: str) -> bool:
         """True once panel ``pid`` is mounted and composed."""
-        found = self.query(f"#panel-{pid}")
-        return bool(found) and found.first().is_mounted
+        panel = self._built.get(pid)
+        return panel is not None and panel.is_mounted
 
     def _mount_panel(self, pid: str) -> AwaitMount:
         mounting = self._mounts.get(pid)
         if mounting is None:
-            panel = PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
+            panel = self._built[pid] = PANEL_CLASSES[pid](self.session, id=f"panel-{pid}")
             mounting = self._mounts[pid] = self.query_one(f"TabPane#{pid}", TabPane).mount(panel)
         return mounting
 
     async def ensure_panel(self, pid: str) -> Any:
         """Panel ``pid``, built now if the pre-warming has not reached it yet."""
-        found = self.query(f"#panel-{pid}")
-        if not found or pid in self._mounts:
+        if pid not in self._built or pid in self._mounts:
             await self._mount_panel(pid)
         panel = self.panel(pid)
+        if pid in ("actions", "profiles"):
+            panel.service_hint = self.service_in_focus
         if pid == "hypotheses" and self._candidate:
             panel.set_candidate(self._candidate)
             self._candidate = ""
@@ -151,7 +213,7 @@ class ConsoleScreen(Screen):
     async def _prewarm(self) -> None:
         """Build the next panel not built yet, then come back on idle for the one after."""
         for pid, _key, _title in PANELS:
-            if pid not in self._mounts and not self.query(f"#panel-{pid}"):
+            if pid not in self._built:
                 await self._mount_panel(pid)
                 if not self.is_attached:  # the console closed meanwhile
                     return
@@ -162,11 +224,12 @@ class ConsoleScreen(Screen):
 
     @property
     def active_panel(self) -> str:
-        return self.query_one("#panels", TabbedContent).active
+        return self._tabs.active
 
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
         session = self.session
+        self._service_of = {}  # instances come and go (rollouts, scaling): re-read on the next look
         self._check_messages()
         self.query_one(StatusBar).show(session, self.unread)
         if self.has_panel("logs"):
@@ -177,12 +240,43 @@ class ConsoleScreen(Screen):
         if active and self.has_panel(active):
             self.panel(active).refresh_from_session()
         self._check_hints()
+        self._check_pages()
         if session.finished and not self._ended:
             self._ended = True
             if self._timer is not None:
                 self._timer.stop()
             if hasattr(self.app, "show_debrief"):
                 self.app.show_debrief()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """One toast at a time, briefly, and the same line on the message rail.
+
+        Toasts cover the panels (four of them hid the detail chart), so a new one replaces the last and
+        none stays longer than ``TOAST_SECONDS``; the rail keeps the latest line in view. Text is shown as
+        data, never markup.
+        """
+        del markup, timeout  # every console toast is plain text and short-lived
+        if self._toast is None:
+            self.call_later(self._show_toast)  # several in one refresh: only the last becomes a toast
+        self._toast = (printable(message, one_line=False), printable(title), severity)
+        for rail in self.query("#rail").results(MessageRail):
+            rail.add(Announcement(self.session.now, title, message.split("\n", 1)[0], severity))
+
+    def _show_toast(self) -> None:
+        if self._toast is None:
+            return
+        message, title, severity = self._toast
+        self._toast = None
+        self.app.clear_notifications()
+        self.app.notify(message, title=title, severity=severity, timeout=TOAST_SECONDS, markup=False)
 
     @property
     def unread(self) -> int:
@@ -192,26 +286,35 @@ class ConsoleScreen(Screen):
     def _check_messages(self) -> None:
         messages = self.session.messages()
         for message in messages[self._messages_seen :]:
-            text = clean(message.text if len(message.text) <= 120 else message.text[:119] + "…")
-            self.notify(
-                f"{text}\n[o] comms to read and reply",
-                title=f"{clean(message.sender)[:80]} ({message.channel})",
-                timeout=8,
-                markup=False,
-            )
+            text = message.text if len(message.text) <= 120 else message.text[:119] + "…"
+            self.notify(f"{text}\n[o] comms to read and reply", title=f"{message.sender} ({message.channel})")
         self._messages_seen = len(messages)
         if self.active_panel == "comms":
             self._messages_read = self._messages_seen
 
+    def _check_pages(self) -> None:
+        """A page arrived: ring the terminal bell and flash the status bar, as a pager would (configurable)."""
+        count = len(self.session.pages())
+        if count <= self._pages_seen:
+            return
+        self._pages_seen = count
+        if "bell" in self.page_alert:
+            self.app.bell()
+        if "flash" in self.page_alert:
+            bar = self.query_one(StatusBar)
+            bar.add_class("-flash")
+            self.set_timer(FLASH_SECONDS, lambda: bar.remove_class("-flash"))
+
     def _check_hints(self) -> None:
         hints = self.session.incident_view().hints
         for _, text in hints[self._hints_seen :]:
-            self.notify(clean(text, keep_newlines=True), title="Hint", timeout=15, markup=False)
+            self.notify(text, title="Hint")
         self._hints_seen = len(hints)
 
     @on(TabbedContent.TabActivated, "#panels")
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pid = event.pane.id or ""
+        self.query_one(PanelSwitcher).show(pid)
         if pid in PANEL_CLASSES:
             self.session.look("panel", name=pid)
             panel = await self.ensure_panel(pid)
@@ -229,12 +332,21 @@ class ConsoleScreen(Screen):
     async def action_show_panel(self, pid: str) -> None:
         """Switch to panel ``pid`` (building it if needed) and focus its main widget."""
         await self.ensure_panel(pid)
-        self.query_one("#panels", TabbedContent).active = pid
+        self._tabs.active = pid
         self.action_focus_panel()
 
     def action_leave_field(self) -> None:
-        """Move focus to the tab strip, so letter keys switch panels again."""
-        self.query_one("#panels Tabs").focus()
+        """Move focus to the tab strip (the switcher when narrow), so letter keys switch panels again."""
+        if self.has_class("-narrow"):
+            self.query_one(PanelSwitcher).focus()
+        else:
+            self.query_one("#panels Tabs").focus()
+
+    async def action_step_panel(self, step: int) -> None:
+        """The previous (-1) or next (+1) panel, wrapping around."""
+        ids = [pid for pid, _key, _title in PANELS]
+        at = ids.index(self.active_panel) if self.active_panel in ids else 0
+        await self.action_show_panel(ids[(at + step) % len(ids)])
 
     def action_focus_panel(self) -> None:
         """Focus the active panel's main widget."""
@@ -264,6 +376,14 @@ class ConsoleScreen(Screen):
         self._resume_speed = speed
         self.query_one(StatusBar).show(self.session, self.unread)
 
+    def action_faster(self) -> None:
+        """Next faster clock (from a pause: the speed it had, one step up)."""
+        self.action_speed(_step_speed(self.session.speed or self._resume_speed, +1))
+
+    def action_slower(self) -> None:
+        """Next slower clock, never below 1x (space pauses)."""
+        self.action_speed(_step_speed(self.session.speed or self._resume_speed, -1))
+
     async def action_attach_evidence(self) -> None:
         reference = (await self.ensure_panel("hypotheses")).attach()
         if reference:
@@ -273,6 +393,59 @@ class ConsoleScreen(Screen):
         hints = self.session.incident_view().hints
         text = "\n".join(clean(text) for _, text in hints) or "No hints yet."
         self.notify(text, title="Hints", timeout=10, markup=False)
+
+    def row_detail(self) -> RowDetail | None:
+        """The focused row (table row, log line, list option) as fields and text, or None."""
+        focused = self.focused
+        title = next((t for pid, _k, t in PANELS if pid == self.active_panel), "")
+        if isinstance(focused, LogView):
+            chosen = focused.selected()
+            return None if chosen is None else self._log_detail(title, *chosen)
+        if isinstance(focused, DataTable) and focused.row_count:
+            labels = [str(c.label) for c in focused.ordered_columns]
+            cells = [c.plain if isinstance(c, Text) else str(c) for c in focused.get_row_at(focused.cursor_row)]
+            fields = tuple((label or "-", cell) for label, cell in zip(labels, cells, strict=True) if cell.strip())
+            trace_id = next((c for c in cells if TRACE_ID.fullmatch(c)), "")
+            service = self.look_at_service(*cells)
+            return RowDetail(f"{title}: {cells[0] if cells else ''}", fields, trace_id=trace_id, service=service)
+        if isinstance(focused, OptionList) and focused.highlighted is not None:
+            option = focused.get_option_at_index(focused.highlighted)
+            prompt = option.prompt.plain if isinstance(option.prompt, Text) else str(option.prompt)
+            return RowDetail(title, (), text=prompt, service=self.look_at_service(prompt))
+        return None
+
+    def _log_detail(self, title: str, line: str, trace_id: str) -> RowDetail:
+        """A log line's fields (the instance's zone and version when it still runs) and its message."""
+        parts = line.split(None, 4)
+        if len(parts) < 5:
+            return RowDetail(title, (), text=line, trace_id=trace_id)
+        clock, level, service, instance, message = parts
+        if trace_id:
+            message = message.removesuffix(f" trace={trace_id}")
+        fields = [("time", clock), ("level", level), ("service", service), ("instance", instance)]
+        for inst in self.session.instances(service):
+            if inst.id == instance:
+                fields += [("zone", inst.zone), ("version", inst.version)]
+        if trace_id:
+            fields.append(("trace", trace_id))
+        return RowDetail(f"{title}: {level} {service}", tuple(fields), message, trace_id, service)
+
+    def action_view_row(self) -> None:
+        """Open the selected row whole (v); its links lead to the trace or the service's dashboards."""
+        detail = self.row_detail()
+        if detail is None:
+            self.notify("Select a row first (a list, a table or a log line)", severity="warning")
+            return
+
+        async def followed(where: str | None) -> None:
+            if where == "trace" and (await self.ensure_panel("traces")).open_trace(detail.trace_id):
+                await self.action_show_panel("traces")
+            elif where == "dashboards":
+                dashboards = await self.ensure_panel("dashboards")
+                dashboards.query_one("#detail-service", Select).value = detail.service
+                await self.action_show_panel("dashboards")
+
+        self.app.push_screen(RowDetailScreen(detail), followed)
 
     # --- messages from panels --------------------------------------------------------------------
 
@@ -298,6 +471,43 @@ class ConsoleScreen(Screen):
     @on(DashboardsPanel.MetricViewed)
     def _metric_viewed(self, event: DashboardsPanel.MetricViewed) -> None:
         self.set_candidate(event.reference)
+
+    def _names(self) -> dict[str, str]:
+        if not self._service_of:
+            self._service_of = {sv.name: sv.name for sv in self.session.services()}
+            self._service_of.update({i.id: i.service for i in self.session.instances()})
+        return self._service_of
+
+    def look_at_service(self, *cells: object) -> str:
+        """The first of ``cells`` naming a service or an instance becomes the service in focus."""
+        names = self._names()
+        for cell in cells:
+            text = str(cell).split("=", 1)[-1].strip()
+            service = names.get(text)
+            if service:
+                if service != self.service_in_focus:
+                    self.service_in_focus = service
+                    if self.has_panel("actions"):
+                        self.panel("actions").service_hint = service
+                return service
+        return ""
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if 0 <= event.cursor_row < table.row_count:
+            self.look_at_service(*table.get_row_at(event.cursor_row))
+
+    @on(DataTable.CellHighlighted, "#map-grid")
+    def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        table = event.data_table
+        self.look_at_service(table.get_row_at(event.coordinate.row)[0])
+
+    @on(Select.Changed)
+    def _choice_changed(self, event: Select.Changed) -> None:
+        # Not the action form's own fields: a dependency chosen there is not where the trainee looks.
+        if not (event.select.id or "").startswith("field-") and isinstance(event.value, str):
+            self.look_at_service(event.value)
 
     @on(DataTable.RowSelected, "#resources")
     async def _instance_chosen(self, event: DataTable.RowSelected) -> None:

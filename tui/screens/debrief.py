@@ -16,11 +16,13 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
+from simulator.incident.acknowledgement import WORDING as ACK_WORDING
 from simulator.incident.scoring import Report
 from simulator.reports.postmortem import postmortem_for_journal
 from simulator.session.journal import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
+from tui.postmortem_draft import postmortem_path
 from tui.widgets.text import line, plain, stack, styled
 
 OUTCOME_TEXT = {
@@ -74,10 +76,19 @@ def impact_markup(report: Report) -> Content:
     )
 
 
-def harm_markup(report: Report) -> Content:
-    """Every penalty applied to the grade (harmful actions come with the reason they were harmful)."""
+def harm_markup(report: Report, acked: str = "") -> Content:
+    """Every penalty applied to the grade (harmful actions come with the reason they were harmful), and how
+    the page was acknowledged (``acked``: simulator.incident.acknowledgement's outcome; unknown: not said)."""
     lines = [styled(("-1 grade", "$error"), " ", penalty) for penalty in report.penalties]
-    return stack(lines or [styled(("No penalties: no harmful actions, acknowledged in time.", "$success"))])
+    clause = ACK_WORDING.get(acked, "")
+    late = styled((clause[:1].upper() + clause[1:] + ".", "$warning")) if clause and acked != "in time" else None
+    if lines:
+        return stack(lines + ([late] if late else []))
+    if late is None:
+        return stack(
+            [styled(("No penalties: no harmful actions" + (f", {clause}" if clause else "") + ".", "$success"))]
+        )
+    return stack([styled(("No penalties: no harmful actions.", "$success")), late])
 
 
 def timeline_table(events: list[TimelineEvent]) -> Table:
@@ -174,12 +185,6 @@ def roles_markup(d: Debrief) -> Content | None:
     return stack(lines) if lines else None
 
 
-def postmortem_path(journal_path: str) -> Path:
-    """Where the ``p`` key writes the postmortem draft: next to the journal."""
-    journal = Path(journal_path)
-    return journal.with_name(journal.stem + ".postmortem.md")
-
-
 def truth_markup(d: Debrief) -> Content:
     """Root cause, five whys, red herrings: the hidden truth."""
     rc = d.root_cause
@@ -252,6 +257,7 @@ class DebriefScreen(Screen):
         Binding("q", "app.quit", "Quit to the shell", id="debrief.quit"),
         Binding("h", "app.go_home", "Home (spin again)", id="debrief.home"),
         Binding("p", "write_postmortem", "Write postmortem draft", id="debrief.postmortem"),
+        Binding("e", "edit_postmortem", "Edit the postmortem", id="debrief.edit_postmortem"),
     ]
 
     def __init__(self, debrief: Debrief) -> None:
@@ -289,7 +295,7 @@ class DebriefScreen(Screen):
                     yield Static(impact_markup(r), id="impact")
                 with Vertical(classes="card"):
                     yield Label("Penalties", classes="card-title")
-                    yield Static(harm_markup(r), id="penalties")
+                    yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
                 yield Static(timeline_table(d.timeline), id="timeline")
@@ -326,6 +332,18 @@ class DebriefScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).focus()
+
+    def action_edit_postmortem(self) -> None:
+        """Open the draft in the editor: the one saved before, else the engine's (written now)."""
+        if not self.debrief.journal_path:
+            self.notify("This session has no journal, so there is no postmortem to edit.", severity="warning")
+            return
+        target = postmortem_path(self.debrief.journal_path)
+        if not target.is_file() and self.action_write_postmortem() is None:
+            return
+        from tui.screens.postmortem_editor import PostmortemEditor
+
+        self.app.push_screen(PostmortemEditor(target))
 
     def action_write_postmortem(self) -> Path | None:
         """Replay the journal and write the postmortem draft next to it; show where."""

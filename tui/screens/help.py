@@ -4,41 +4,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label
 
+from tui.registry import GROUP_ORDER, purpose
+
 
 @dataclass(frozen=True)
 class KeyHelp:
     """One row of the help table."""
 
-    where: str
+    group: str
+    """What the key is for (tui.registry.purpose)."""
     keys: str
     description: str
     binding_id: str
 
 
 def key_help(screen: Screen) -> list[KeyHelp]:
-    """Every active binding of ``screen`` (its focused widget, the screen itself and the app), keys merged."""
+    """The product's active bindings on ``screen`` (focused widget, screen, app), keys merged, by purpose.
+
+    Only bindings with an id are the product's: the toolkit's own (focus next, copy text, cursor keys of
+    a table) have none and stay out of the list.
+    """
     app = screen.app
-    rows: dict[tuple[int, str], list] = {}
+    rows: dict[str, list] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
-        place = (id(active.node), binding.action)
-        entry = rows.setdefault(place, [active.node, binding, []])
+        if not binding.id:
+            continue
+        entry = rows.setdefault(binding.id, [binding, []])
         display = app.get_key_display(binding)
-        if display not in entry[2]:
-            entry[2].append(display)
-    result = []
-    for node, binding, keys in rows.values():
-        where = "everywhere" if node is app else "this screen" if node is screen else type(node).__name__
-        description = binding.description or binding.tooltip or binding.action
-        result.append(KeyHelp(where, " ".join(keys), description, binding.id or ""))
-    order = {"this screen": 0, "everywhere": 2}
-    return sorted(result, key=lambda r: order.get(r.where, 1))
+        if display not in entry[1]:
+            entry[1].append(display)
+    result = [
+        KeyHelp(purpose(bid), " ".join(keys), binding.description or binding.tooltip or binding.action, bid)
+        for bid, (binding, keys) in rows.items()
+    ]
+    order = {g: i for i, g in enumerate(GROUP_ORDER)}
+    return sorted(result, key=lambda r: order.get(r.group, len(order)))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,17 +68,21 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, over: Screen) -> None:
         super().__init__()
         self.rows = key_help(over)
-        self.title_text = over.title or type(over).__name__
+        self.title_text = over.title or "this screen"  # never a class name
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Keys: {self.title_text}", id="help-title", markup=False)
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="help-keys")
+            yield DataTable(cursor_type="row", zebra_stripes=False, id="help-keys")
             yield Label("Ctrl+P opens the command palette. Escape closes this help.", id="help-foot")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does", "Where")
+        table.add_columns("Key", "What it does")
+        group = ""
         for row in self.rows:
-            table.add_row(row.keys, row.description, row.where)
+            if row.group != group:
+                group = row.group
+                table.add_row(Text(group, style="bold underline"), Text(""))
+            table.add_row(Text(row.keys, style="bold"), Text(row.description))
         table.focus()

@@ -8,6 +8,7 @@ import typing
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,9 +34,16 @@ FORM_SETTLE_SECONDS = 0.15
 """Quiet time on the action list before the highlighted action's form is built."""
 FORM_KEYS = (
     "[b]↑↓[/] pick an action · [b]Enter[/] fill its form · [b]Tab[/]/[b]shift+Tab[/] next/previous field · "
-    "[b]Enter[/] on a choice opens it (type to jump, Enter picks) · [b]ctrl+s[/] apply · [b]Esc[/] back to the tabs"
+    "[b]Enter[/] on a choice opens it (type to jump, Enter picks) · [b]ctrl+s[/] apply · "
+    "[b]Esc[/] back to the panel keys"
 )
 """How to drive the form from the keyboard, shown above it."""
+SEVERITY_MATRIX: tuple[tuple[str, str, str, str], ...] = (
+    ("SEV1", "service down: users cannot use it", "page", "war room within 15 min"),
+    ("SEV2", "degraded: slow or failing for some users", "page", "war room within 30 min"),
+    ("SEV3", "minor: little or no user impact", "ticket", "next business day"),
+)
+"""Severity, when it applies, how to alert, how soon to respond: shown in the severity form."""
 SKIPPED_FIELDS = ("action", "at")
 """Fields the form never shows: the discriminator and the schedule (live actions take the current time)."""
 
@@ -48,6 +56,16 @@ def action_models() -> dict[str, type]:
 
 MODELS = action_models()
 ORDER = tuple(sorted(PROCESS_ACTIONS)) + tuple(sorted(MITIGATION_ACTIONS))
+
+
+def severity_matrix() -> Text:
+    """The severity rubric as aligned lines (wraps at 80 columns without losing the columns' sense)."""
+    out = Text()
+    for sev, when, alert, respond in SEVERITY_MATRIX:
+        out.append(f"{sev}  ", style="bold")
+        out.append(f"{when}; ")
+        out.append(f"{alert}, {respond}\n", style="italic")
+    return out
 
 
 def needs_confirmation(action: Any) -> bool:
@@ -125,11 +143,15 @@ class ActionsPanel(Panel):
                 yield Button("Apply (ctrl+s)", id="action-apply", variant="primary")
                 yield Static("", id="action-result")
 
+    service_hint = ""
+    """The service the trainee is looking at (set by the console): a required service field starts on it."""
+
     def on_mount(self) -> None:
         self.selected = ""
         self._pending: Timer | None = None
         self._building: asyncio.Task | None = None
-        self.select_action("ack")
+        if self.query("#action-form"):  # absent if torn down mid-mount (the app closing while pre-warming)
+            self.select_action("ack")
 
     @on(OptionList.OptionHighlighted, "#action-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -178,11 +200,22 @@ class ActionsPanel(Panel):
             return sorted(s.flags())
         return None
 
+    def _default_choice(self, field: str, choices: list[str]) -> str:
+        """The service in focus for a service field (an instance of it for an instance field), else the first."""
+        hint = self.service_hint
+        if field in ("service", "dependency") and hint in choices:
+            return hint
+        if field == "instance" and hint:
+            for inst in self.session.instances(hint):
+                if inst.id in choices:
+                    return inst.id
+        return choices[0]
+
     def select_action(self, name: str) -> None:
         """Build the form of action ``name`` from its model's fields."""
         self.selected = name
         model = MODELS[name]
-        doc = (model.__doc__ or "").strip()
+        doc = " ".join((model.__doc__ or "").replace("``", "").split())  # reST literals read as plain words
         warn = "  (destructive: asks for confirmation)" if name in DESTRUCTIVE_ACTIONS else ""
         self.query_one("#action-doc", Static).update(
             Content.assemble(
@@ -196,6 +229,8 @@ class ActionsPanel(Panel):
         rows = [
             self._field_row(fname, info) for fname, info in model.model_fields.items() if fname not in SKIPPED_FIELDS
         ]
+        if name == "set_severity":
+            rows.insert(0, Static(severity_matrix(), id="severity-matrix"))
         self._form = Vertical(*rows, classes="action-fields")
         mounting = self.query_one("#action-form").mount(self._form, before="#action-apply")
         self._building = asyncio.ensure_future(mounting())
@@ -225,14 +260,14 @@ class ActionsPanel(Panel):
                 id=wid,
                 allow_blank=optional,
                 prompt="(none)" if optional else "choose",
-                value=choices[0] if not optional else Select.NULL,
+                value=Select.NULL if optional else self._default_choice(fname, choices),
             )
         elif base in (int, float):
             widget = Input(
                 value="" if default is None else str(default),
                 id=wid,
                 type="integer" if base is int else "number",
-                placeholder=base.__name__,
+                placeholder="a whole number" if base is int else "a number",
             )
         elif typing.get_origin(base) is list:
             widget = Input(id=wid, placeholder="comma-separated")
@@ -243,7 +278,7 @@ class ActionsPanel(Panel):
                 placeholder="optional" if optional else "required",
             )
         label = Label(fname + ("" if optional else " *"), classes="field-label")
-        help_text = Label(info.description or "", classes="field-help", markup=False)
+        help_text = Label((info.description or "").replace("``", ""), classes="field-help", markup=False)
         return Horizontal(label, widget, help_text, classes="field-row")
 
     def form_payload(self) -> dict[str, Any]:

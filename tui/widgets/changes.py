@@ -1,4 +1,5 @@
-"""Changes: the change log (history before t=0 included) and operations in flight."""
+"""Changes: the change log (history before t=0 included), operations in flight, and every feature flag's state
+with its history."""
 
 from __future__ import annotations
 
@@ -21,12 +22,16 @@ class ChangesPanel(Panel):
             markup=False,
         )
         yield DataTable(id="change-log", cursor_type="row", zebra_stripes=True)
+        yield Label("Feature flags (state now, and every change)", classes="panel-title", markup=False)
+        yield DataTable(id="flags", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         for widget in self.query("#operations").results(DataTable):  # absent if torn down mid-mount
             widget.add_columns("started", "operation", "progress", "state")
         for widget in self.query("#change-log").results(DataTable):  # absent if torn down mid-mount
             widget.add_columns("time", "kind", "service", "change", "by")
+        for widget in self.query("#flags").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("flag", "state", "last change", "history")
 
     def refresh_from_session(self) -> None:
         ops = []
@@ -55,3 +60,24 @@ class ChangesPanel(Panel):
                 )
             )
         set_rows(self.query_one("#change-log", DataTable), rows)
+        set_rows(self.query_one("#flags", DataTable), self._flag_rows())
+
+    def _flag_rows(self) -> list[tuple]:
+        """Each flag's state, with its changes from the change log (oldest first)."""
+        changes = [ch for ch in self.session.change_log() if ch.kind == "flag"]
+        rows: list[tuple] = []
+        for name, on in sorted(self.session.flags().items()):
+            mine = [ch for ch in changes if ch.summary.startswith(f"flag {name} ")]
+            state = "on" if on else "off"
+            if mine and mine[-1].after.endswith("%"):
+                state += f" ({mine[-1].after} rollout)"
+            history = " · ".join(f"{format_clock(ch.t)} {ch.after or ch.summary} ({ch.by})" for ch in mine)
+            rows.append(
+                (
+                    name,
+                    self.tone(state, "$text-success" if on else "$text-muted"),
+                    format_clock(mine[-1].t) if mine else "-",
+                    history or "no change recorded",
+                )
+            )
+        return rows or [("", self.tone("No feature flags in this system.", "$text-muted"), "", "")]

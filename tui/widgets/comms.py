@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
@@ -31,19 +32,29 @@ class CommsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Label(
-            "Messages, newest first (Enter on one: reply with a note; an ETA question wants a status update)",
+            "Messages, newest first ([v] read whole; Enter: reply with a note; an ETA question wants a status update)",
             classes="panel-title",
             markup=False,
         )
         yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
         yield Static("", id="comms-due")
-        yield Label("Status-page update (enter to post)", classes="panel-title", markup=False)
+        yield Label(
+            "Status update: impact · current action · next update (enter posts), or free text below",
+            classes="panel-title",
+            markup=False,
+        )
+        with Horizontal(id="status-template"):
+            yield Input(placeholder="impact: who, how badly", id="status-impact")
+            yield Input(placeholder="current action", id="status-action")
+            yield Input(placeholder="next update", id="status-next")
         yield Input(placeholder="What stakeholders are told", id="status-text")
         yield Label("Note to the incident channel (enter to post)", classes="panel-title", markup=False)
         yield Input(placeholder="A note", id="note-text")
         yield Static("", id="comms-log")
 
     def on_mount(self) -> None:
+        self._suggested = ""
+        """The next-update time last pre-filled (replaced as the clock runs, unless the trainee typed one)."""
         for widget in self.query("#messages").results(DataTable):  # absent if torn down mid-mount
             widget.add_columns("time", "from", "channel", "message")
 
@@ -68,9 +79,39 @@ class CommsPanel(Panel):
         event.input.value = ""
         self.post_message(self.Send(action, text))
 
+    def status_from_template(self) -> str | None:
+        """The template's text, or None (and focus on the first empty part) while a part is missing."""
+        parts = [self.query_one(f"#status-{name}", Input) for name in ("impact", "action", "next")]
+        for part in parts:
+            if not part.value.strip():
+                part.focus()
+                return None
+        impact, action, next_update = (part.value.strip().rstrip(".") for part in parts)
+        return f"Impact: {impact}. Current action: {action}. Next update at {next_update}."
+
+    @on(Input.Submitted, "#status-impact, #status-action, #status-next")
+    def _submit_template(self) -> None:
+        text = self.status_from_template()
+        if text is None:
+            return
+        for name in ("impact", "action"):
+            self.query_one(f"#status-{name}", Input).value = ""
+        self.query_one("#status-next", Input).value = ""
+        self._suggest_next_update()
+        self.post_message(self.Send("status_update", text))
+
+    def _suggest_next_update(self) -> None:
+        """Pre-fill the next update time (now + the cadence) while the trainee has not typed one."""
+        box = self.query_one("#status-next", Input)
+        suggestion = format_clock(self.session.now + UPDATE_DUE)
+        if not box.value or box.value == self._suggested:
+            box.value = suggestion
+        self._suggested = suggestion
+
     def refresh_from_session(self) -> None:
         if not self.query("#messages"):
             return  # mounted but not composed yet (pre-warmed on a busy machine): the next refresh fills it
+        self._suggest_next_update()
         rows = [
             (format_clock(m.t), m.sender, m.channel, m.text.replace("\n", " "))
             for m in reversed(self.session.messages())

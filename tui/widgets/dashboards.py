@@ -38,6 +38,17 @@ SPARK_SECONDS = 120.0
 SPARK_WIDTH = 24
 
 
+MEMORY_TREND_SECONDS = 600.0
+"""Window of each instance's memory sparkline in the resources table (which pods leak?)."""
+MEMORY_TREND_WIDTH = 16
+
+
+def memory_trend(session, inst) -> str:
+    """One instance's memory over the last minutes, on a 0-to-limit scale (a leak climbs, a restart drops)."""
+    series = session.metric(inst.service, "memory_mb", instance=inst.id, start=session.now - MEMORY_TREND_SECONDS)
+    return sparkline(series.values, MEMORY_TREND_WIDTH, 0.0, inst.memory_limit_mb or 0.0)
+
+
 def _fmt(metric: str, v: float) -> str:
     if math.isnan(v):
         return "-"
@@ -85,9 +96,21 @@ class MetricChart(Static):
         hi = max(finite, default=1.0)
         lo = min(lo, 0.0)
         span = (hi - lo) or 1.0
-        lines: list = [Content.styled(f"{title}   last {_fmt(metric, finite[-1] if finite else math.nan)}\n", "bold")]
+        lines: list = [
+            Content.styled(f"{title}   last {_fmt(metric, finite[-1] if finite else math.nan)}", "bold"),
+            Content.styled(f"   (scale from {_fmt(metric, lo)})\n", "$text-muted"),
+        ]
         for row in range(height, 0, -1):
-            label = _fmt(metric, lo + span * row / height) if row in (height, 1) else ""
+            # Top: the highest value; middle: half way; bottom row: the floor it stands on (zero for
+            # every metric that cannot go negative), so a small change never looks like a cliff.
+            if row == height:
+                label = _fmt(metric, hi)
+            elif row == (height + 1) // 2 and height >= 5:
+                label = _fmt(metric, lo + span * row / height)
+            elif row == 1:
+                label = _fmt(metric, lo)
+            else:
+                label = ""
             cells = []
             for v in cols:
                 if math.isnan(v):
@@ -165,9 +188,19 @@ class DashboardsPanel(Panel):
             widget.add_columns("service", "split", "rate", "err %", "p99", "errors")
         for widget in self.query("#resources").results(DataTable):  # absent if torn down mid-mount
             widget.add_columns(
-                "instance", "zone", "version", "state", "cpu", "memory / limit", "pool", "restarts", "last exit"
+                "instance",
+                "zone",
+                "version",
+                "state",
+                "cpu",
+                "memory / limit",
+                f"memory {MEMORY_TREND_SECONDS / 60:.0f} min (0-limit)",
+                "pool",
+                "restarts",
+                "last exit",
             )
-        self._fill_splits_select()
+        if self.query("#detail-split"):  # absent if torn down mid-mount
+            self._fill_splits_select()
 
     def _fill_splits_select(self) -> None:
         service = self.query_one("#detail-service", Select).value
@@ -246,6 +279,7 @@ class DashboardsPanel(Panel):
                         f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
                         "$text-error bold" if mem >= 0.9 else "",
                     ),
+                    self.tone(memory_trend(s, inst), "$text-error" if mem >= 0.9 else "$text-accent"),
                     fmt_pct(inst.pool_ratio, 0),
                     self.tone(str(inst.restarts), "$text-warning bold" if inst.restarts else ""),
                     inst.last_exit or "",

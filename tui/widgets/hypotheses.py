@@ -11,6 +11,8 @@ from textual.widgets import DataTable, Input, Label, Static
 from scenarios.durations import format_clock
 from tui.widgets.common import ActionRequest, Panel, set_rows
 
+HYPOTHESIS_EXAMPLE = "what fails, where, since when, why: e.g. <service> since <change> because <mechanism>"
+"""The draft's placeholder: the shape of a hypothesis, naming no scenario's service or cause."""
 STATUS_STYLE = {"open": "$text-warning", "confirmed": "$text-success bold", "rejected": "$text-muted strike"}
 
 
@@ -30,7 +32,7 @@ class HypothesesPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Label("New hypothesis (enter to add)", classes="panel-title", markup=False)
-        yield Input(placeholder="e.g. checkout v2.5.0 leaks memory and pods are OOM-killed", id="hypothesis-text")
+        yield Input(placeholder=HYPOTHESIS_EXAMPLE, id="hypothesis-text")
         yield Static("", id="evidence")
         yield Label("Hypotheses  [c] confirm  [r] reject (selected row)", classes="panel-title", markup=False)
         yield DataTable(id="hypothesis-list", cursor_type="row", zebra_stripes=True)
@@ -49,7 +51,7 @@ class HypothesesPanel(Panel):
         """Attach ``reference`` (or the current candidate) to the draft hypothesis."""
         reference = reference or self.candidate
         if not reference:
-            self.notify("Select a log line, a trace or a metric first", severity="warning")
+            self.screen.notify("Select a log line, a trace or a metric first", severity="warning")
             return None
         if reference not in self.evidence:
             self.evidence.append(reference)
@@ -69,7 +71,8 @@ class HypothesesPanel(Panel):
         parts.append(Content.styled("\nSelected: ", "bold"))
         parts.append(self.candidate or Content.styled("nothing (pick a log line, trace or metric)", "$text-muted"))
         parts.append(Content.styled("   ctrl+e attach · del clear", "$text-muted"))
-        self.query_one("#evidence", Static).update(Content.assemble(*parts))
+        for widget in self.query("#evidence").results(Static):  # absent if torn down mid-mount
+            widget.update(Content.assemble(*parts))
 
     @on(Input.Submitted, "#hypothesis-text")
     def _add(self, event: Input.Submitted) -> None:
@@ -86,7 +89,7 @@ class HypothesesPanel(Panel):
     def action_decide(self, op: str) -> None:
         table = self.query_one("#hypothesis-list", DataTable)
         if table.row_count == 0:
-            self.notify("No hypothesis to " + op, severity="warning")
+            self.screen.notify("No hypothesis to " + op, severity="warning")
             return
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         if key:

@@ -37,10 +37,12 @@ class LogQuery:
     text: str = ""
     """Case-insensitive substring of the rendered line."""
     trace_id: str = ""
+    where: str = ""
+    """``zone=…``, ``version=…`` or ``instance=…``: where the line was written."""
 
     @property
     def empty(self) -> bool:
-        return not (self.service or self.level or self.text or self.trace_id)
+        return not (self.service or self.level or self.text or self.trace_id or self.where)
 
 
 def render_record(rec: LogRecord) -> str:
@@ -63,6 +65,9 @@ class LogBuffer:
         self.lines: list[str] = []
         self.levels = bytearray()
         self.services = array("H")
+        self.places = array("I")
+        """Per line, the code of its (zone, version, instance) in ``place_codes``."""
+        self.place_codes: dict[tuple[str, str, str], int] = {}
         self.trace_ids: list[str] = []
         self._service_codes: dict[str, int] = {}
         self._by_trace: dict[str, list[int]] = {}
@@ -98,6 +103,11 @@ class LogBuffer:
             self.lines.append(render_record(rec))
             self.levels.append(LEVEL_RANK.get(rec.level, 1))
             self.services.append(code)
+            place = (rec.zone, rec.version, rec.instance)
+            where = self.place_codes.get(place)
+            if where is None:
+                where = self.place_codes[place] = len(self.place_codes)
+            self.places.append(where)
             self.trace_ids.append(rec.trace_id)
             if rec.trace_id:
                 self._by_trace.setdefault(rec.trace_id, []).append(idx)
@@ -114,6 +124,7 @@ class LogBuffer:
     def _drop_chunk(self) -> None:
         dropped = self.trace_ids[:CHUNK]
         del self.lines[:CHUNK], self.levels[:CHUNK], self.services[:CHUNK], self.trace_ids[:CHUNK]
+        del self.places[:CHUNK]
         del self._blobs[0], self._starts[0]
         self.base += CHUNK
         for tid in set(dropped):
@@ -146,6 +157,13 @@ class LogBuffer:
                 candidates = list(compress(range(lo, hi), map(code.__eq__, svc[lo - base : hi - base])))
             else:
                 candidates = [i for i in candidates if svc[i - base] == code]
+        if query.where:
+            allowed = self.places_where(query.where)
+            places = self.places
+            if candidates is None:
+                candidates = list(compress(range(lo, hi), map(allowed.__contains__, places[lo - base : hi - base])))
+            else:
+                candidates = [i for i in candidates if places[i - base] in allowed]
         if query.level:
             rank = LEVEL_RANK.get(query.level.upper(), 0)
             levels = self.levels
@@ -156,6 +174,19 @@ class LogBuffer:
         if candidates is None:
             return list(range(lo, hi))
         return list(candidates)
+
+    def places_where(self, where: str) -> frozenset[int]:
+        """Codes of the places matching ``zone=…``, ``version=…`` or ``instance=…`` (none for anything else)."""
+        key, _, value = where.partition("=")
+        column = {"zone": 0, "version": 1, "instance": 2}.get(key)
+        if column is None:
+            return frozenset()
+        return frozenset(code for place, code in self.place_codes.items() if place[column] == value)
+
+    def where_choices(self) -> list[str]:
+        """Every ``zone=…``, ``version=…`` and ``instance=…`` seen in the lines so far, sorted per kind."""
+        zones, versions, instances = (sorted({place[i] for place in self.place_codes} - {""}) for i in range(3))
+        return [f"zone={z}" for z in zones] + [f"version={v}" for v in versions] + [f"instance={i}" for i in instances]
 
     def filter_newest_first(self, query: LogQuery, end: int | None = None, step: int = 16 * CHUNK):
         """Yield the matches of ``query`` below ``end`` slice by slice, newest slice first.

@@ -1,4 +1,5 @@
-"""Logs panel: live tail into the widget's own store, and a query by service, level, text and trace id."""
+"""Logs panel: live tail into the widget's own store, and a query by service, level, place (zone, version or
+instance), text and trace id."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ class LogsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="log-query"):
-            yield Select([], id="log-service", prompt="any service")
-            yield Select([(lv, lv) for lv in LEVELS[1:]], id="log-level", prompt="any level")
+            yield Select([], id="log-service", prompt="service")
+            yield Select([(lv, lv) for lv in LEVELS[1:]], id="log-level", prompt="level")
+            yield Select([], id="log-where", prompt="where")
             yield Input(placeholder="text", id="log-text")
             yield Input(placeholder="trace id", id="log-trace")
         yield Label("", id="log-status", markup=False)
@@ -26,9 +28,11 @@ class LogsPanel(Panel):
 
     def on_mount(self) -> None:
         self._index = 0
+        self._places_offered = 0
         for widget in self.query("#log-service").results(Select):  # absent if torn down mid-mount
             widget.set_options([(s.name, s.name) for s in self.session.services()])
-        self._show_status()
+        if self.query(LogView):  # absent if torn down mid-mount
+            self._show_status()
 
     @property
     def view(self) -> LogView:
@@ -40,7 +44,21 @@ class LogsPanel(Panel):
         self.view.append(records)
         if records:
             self._show_status()
+            self._offer_places()
         return len(records)
+
+    def _offer_places(self) -> None:
+        """Keep the zone/version/pod choice in step with the places seen (new pods, new versions)."""
+        buffer = self.view.buffer
+        if len(buffer.place_codes) == self._places_offered:
+            return
+        self._places_offered = len(buffer.place_codes)
+        choice = self.query_one("#log-where", Select)
+        value = choice.value
+        with self.prevent(Select.Changed):
+            choice.set_options([(w, w) for w in buffer.where_choices()])
+            if isinstance(value, str) and value in buffer.where_choices():
+                choice.value = value
 
     def refresh_from_session(self) -> None:
         self._show_status()
@@ -48,7 +66,9 @@ class LogsPanel(Panel):
     def current_query(self) -> LogQuery:
         service = self.query_one("#log-service", Select).value
         level = self.query_one("#log-level", Select).value
+        where = self.query_one("#log-where", Select).value
         return LogQuery(
+            where=where if isinstance(where, str) else "",
             service=service if isinstance(service, str) else "",
             level=level if isinstance(level, str) else "",
             text=self.query_one("#log-text", Input).value.strip(),
@@ -62,9 +82,15 @@ class LogsPanel(Panel):
             self.query_one("#log-trace", Input).value = query.trace_id
             self.query_one("#log-service", Select).value = query.service or Select.NULL
             self.query_one("#log-level", Select).value = query.level or Select.NULL
+            self.query_one("#log-where", Select).value = query.where or Select.NULL
         query = query or self.current_query()
         self.session.look(
-            "log_query", service=query.service, level=query.level, text=query.text, trace_id=query.trace_id
+            "log_query",
+            service=query.service,
+            level=query.level,
+            text=query.text,
+            trace_id=query.trace_id,
+            **({"where": query.where} if query.where else {}),  # journals from before the filter stay alike
         )
         self.view.set_query(query)
         self._show_status(filtering=not query.empty)
@@ -74,7 +100,7 @@ class LogsPanel(Panel):
         self.run_query()
         self.view.focus()
 
-    @on(Select.Changed, "#log-service, #log-level")
+    @on(Select.Changed, "#log-service, #log-level, #log-where")
     def _select_changed(self) -> None:
         if self.is_mounted and self.current_query() != self.view.query_state:
             self.run_query()
@@ -91,5 +117,5 @@ class LogsPanel(Panel):
         scope = "all lines" if q.empty else "query"
         self.query_one("#log-status", Label).update(
             f"{len(view.buffer):,} lines kept · {scope}: {shown} · {mode}  "
-            "[f] follow/pause  [enter] open trace  [ctrl+e] attach as evidence"
+            "[f] follow/pause  [v] read whole  [enter] open trace  [ctrl+e] attach as evidence"
         )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
+from simulator.incident.grouping import incident_summary
 from tui.widgets.common import Panel, fmt_age, set_rows
 
 
@@ -15,7 +17,8 @@ class PagerPanel(Panel):
     """Pages (newest first) and alerts; `a` on the console acknowledges every open page."""
 
     def compose(self) -> ComposeResult:
-        yield Label("Pages  [a] acknowledge", classes="panel-title", markup=False)
+        yield Static("", id="incident-summary")
+        yield Label("Pages  [a] acknowledge  [v] read a row whole", classes="panel-title", markup=False)
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
@@ -43,6 +46,23 @@ class PagerPanel(Panel):
             style = {"firing": "$text-error bold", "pending": "$text-warning"}.get(a.state, "$text-muted")
             alerts.append((a.name, a.service, a.severity, self.tone(a.state, style), fmt_age(now - a.since), a.summary))
         set_rows(self.query_one("#alerts", DataTable), alerts)
+        self._show_incident()
+
+    def _show_incident(self) -> None:
+        """One line for the incident that groups the alerts: status, severity, alerts, roles."""
+        s = self.session
+        summary = incident_summary(s.incident_view(), s.alert_list(include_resolved=True), s.pages())
+        style = {"escalated": "bold red", "paged": "bold yellow", "resolved": "green"}.get(summary.status, "")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("Incident ", style="bold")
+        line.append(summary.status.upper(), style=style or "bold")
+        line.append(f" · {summary.severity or 'severity not set'}")
+        if summary.alerts:
+            more = f" (+{len(summary.alerts) - 1})" if len(summary.alerts) > 1 else ""
+            line.append(f" · {len(summary.alerts)} alert(s): {summary.alerts[0]}{more}")
+        if summary.roles:
+            line.append(" · " + ", ".join(f"{role.upper()} {who}" for role, who in summary.roles))
+        self.query_one("#incident-summary", Static).update(line)
 
 
 class SideSummary(Static):

@@ -91,9 +91,13 @@ class ProfilePanel(Panel):
             select._profile_options = options  # type: ignore[attr-defined]
             select.set_options(options)
         if not self.instance and instances:
-            self.instance = instances[0].id
+            mine = [i for i in instances if i.service == self.service_hint]
+            self.instance = (mine or instances)[0].id
         if any(i.id == self.instance for i in instances):
             select.value = self.instance
+
+    service_hint = ""
+    """The service the trainee is looking at (set by the console): the first pick is one of its instances."""
 
     def select_instance(self, instance: str) -> None:
         """Profile this instance next (the console calls it when an instance is chosen elsewhere)."""

@@ -147,10 +147,8 @@ class TracesPanel(Panel):
         """Show one trace's waterfall and journal it; False when the trace is not retained."""
         trace = self.session.trace(trace_id)
         if trace is None:
-            self.notify(
-                f"trace {clean(trace_id)} is not retained (only sampled traces are kept)",
-                severity="warning",
-                markup=False,
+            self.screen.notify(
+                f"trace {clean(trace_id)} is not retained (only sampled traces are kept)", severity="warning"
             )
             return False
         self.session.look("trace", trace_id=trace_id)

@@ -1,0 +1,98 @@
+"""Tools an engineer reaches for (issue 14, deliverable 7): every feature flag's state with its history, and
+each instance's memory over the last minutes beside the others (which pods leak?)."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import DataTable
+
+from tui.screens.console import ConsoleScreen
+from tui.session import LocalSession
+from tui.widgets.common import BLOCKS
+from tui.widgets.dashboards import MEMORY_TREND_SECONDS
+
+
+class Host(App):
+    def __init__(self, session: LocalSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def on_mount(self) -> None:
+        self.push_screen(ConsoleScreen(self.session))
+
+
+def cells(table: DataTable) -> list[list[str]]:
+    return [[getattr(c, "plain", str(c)) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_the_flag_table_shows_each_flags_state_and_history():
+    session = LocalSession.start("bad-flag-cohort", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(900)
+    app = Host(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.screen.action_show_panel("changes")
+        await pilot.pause()
+        rows = {row[0]: row for row in cells(app.screen.query_one("#flags", DataTable))}
+        assert set(rows) == set(session.flags())
+        cohort = rows["bundle-discounts"]
+        assert cohort[1] == "on (25% rollout)"
+        assert "5%" in cohort[3] and "25%" in cohort[3] and cohort[3].index("5%") < cohort[3].index("25%")
+        assert rows["dark-mode-banner"][2].startswith("-"), "a change from before the incident, dated before 0"
+
+
+async def test_each_instance_shows_its_memory_trend_on_a_zero_to_limit_scale():
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(1200)
+    app = Host(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await app.screen.action_show_panel("dashboards")
+        await pilot.pause()
+        table = app.screen.query_one("#resources", DataTable)
+        labels = [str(c.label) for c in table.ordered_columns]
+        trend_at = next(i for i, label in enumerate(labels) if label.startswith("memory 10 min"))
+        trends = {row[0]: row[trend_at] for row in cells(table)}
+        assert set(trends) == {i.id for i in session.instances()}
+        for inst in session.instances():
+            values = session.metric(
+                inst.service, "memory_mb", instance=inst.id, start=session.now - MEMORY_TREND_SECONDS
+            )
+            bar = trends[inst.id].strip()[-1]
+            level = BLOCKS.index(bar)
+            expected = 1 + int(values.values[-1] / inst.memory_limit_mb * 7.999)
+            assert level == expected, (inst.id, bar, values.values[-1], inst.memory_limit_mb)
+        leaking = [i for i in session.instances() if i.service == "checkout"]
+        quiet = [i for i in session.instances() if i.service == "catalog"]
+        assert max(BLOCKS.index(trends[i.id].strip()[-1]) for i in leaking) > max(
+            BLOCKS.index(trends[i.id].strip()[-1]) for i in quiet
+        ), "the leaking pods stand out against a quiet service on the same 0-limit scale"
+
+
+async def test_the_detail_chart_stands_on_zero_and_says_so():
+    from textual.app import ComposeResult
+
+    from tui.widgets.dashboards import MetricChart
+
+    class ChartHost(App):
+        def compose(self) -> ComposeResult:
+            yield MetricChart(id="chart")
+
+    app = ChartHost()
+    async with app.run_test(size=(80, 16)) as pilot:
+        chart = app.query_one(MetricChart)
+        chart.styles.height = 14
+        await pilot.pause()
+        times = tuple(float(t) for t in range(60))
+        values = tuple(1000.0 + (t % 3) for t in range(60))  # a small wobble high above zero
+        chart.plot("frontend rate (15m)", times, values, [], "rate")
+        await pilot.pause()
+        lines = str(chart.visual).splitlines()
+        assert "scale from 0/s" in lines[0]
+        rows = [line for line in lines[1:] if "█" in line or line.strip().endswith("/s")]
+        assert rows[0].split()[0] == "1,002/s", "the top row is labelled with the highest value"
+        assert rows[-1].split()[0] == "0/s", "the bottom row is labelled with the floor"
+        full = [line.count("█") for line in rows]
+        assert full[-1] == full[len(full) // 2] == 60, "bars fill down to zero: the wobble stays small"

@@ -1,0 +1,106 @@
+"""Severity and communication aids (issue 14, deliverable 5): the severity rubric in the severity form, a
+status-update template, and the answer to an escalation arriving in comms."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+from textual.widgets import Input
+from visible_text import screen_text
+
+from scenarios.durations import format_clock
+from simulator.incident.escalation import REPLY_SECONDS
+from tui.screens.console import ConsoleScreen
+from tui.session import LocalSession
+from tui.widgets.actions import SEVERITY_MATRIX
+from tui.widgets.comms import UPDATE_DUE
+
+
+class Host(App):
+    def __init__(self, session: LocalSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def on_mount(self) -> None:
+        self.push_screen(ConsoleScreen(self.session))
+
+
+@pytest.fixture
+def session() -> LocalSession:
+    s = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    s.set_speed(0.0)
+    s.sim.run_until(600)
+    return s
+
+
+async def test_the_severity_form_shows_the_rubric_at_80x24(session):
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await screen.action_show_panel("actions")
+        panel = screen.panel("actions")
+        panel.select_action("set_severity")
+        await panel._building
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        for sev, _when, alert, respond in SEVERITY_MATRIX:
+            assert sev in shown and respond.split()[0] in shown and alert in shown
+        assert "war room within 15 min" in shown and "next business day" in shown
+
+
+async def test_the_status_template_posts_impact_action_and_next_update(session):
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await screen.action_show_panel("comms")
+        await pilot.pause()
+        nxt = screen.query_one("#status-next", Input)
+        assert nxt.value == format_clock(session.now + UPDATE_DUE), "the next update time is suggested"
+        impact = screen.query_one("#status-impact", Input)
+        impact.value = "checkout fails for some shoppers"
+        await impact.action_submit()
+        await pilot.pause()
+        assert not session.incident_view().status_updates, "not sent while the current action is missing"
+        assert app.focused is screen.query_one("#status-action", Input)
+        app.focused.value = "rolling back checkout"
+        await app.focused.action_submit()
+        await pilot.pause()
+        posted = session.incident_view().status_updates[-1][1]
+        assert posted == (
+            f"Impact: checkout fails for some shoppers. Current action: rolling back checkout. "
+            f"Next update at {format_clock(600 + UPDATE_DUE)}."
+        )
+        assert impact.value == "" and nxt.value == format_clock(session.now + UPDATE_DUE)
+
+
+async def test_an_escalation_is_answered_in_comms(session):
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.request_action({"action": "escalate", "to": "secondary"})
+        session.sim.run_until(600 + REPLY_SECONDS["secondary"] + 1)
+        screen.refresh_panels()
+        await pilot.pause()
+        assert screen.unread == 1
+        assert screen.query_one("#rail").announcements[-1].title.startswith("@sam")
+
+
+def test_the_debrief_words_the_acknowledgement_as_it_happened(session):
+    from dataclasses import replace
+
+    from tui.screens.debrief import harm_markup
+
+    report = replace(session.sim.score(), penalties=[])  # no penalties: the line that once lied
+    assert "acknowledged in time" in harm_markup(report, "in time")
+    late = harm_markup(report, "after escalation")
+    assert "only after it escalated" in late and "in time" not in late
+    assert "never acknowledged" in harm_markup(report, "never")
+    assert "acknowledged" not in harm_markup(report, ""), "no claim without the facts (a game-day debrief)"
+
+
+def test_a_debrief_carries_the_acknowledgement(session):
+    session.end_now()
+    assert session.debrief().truth["acknowledgement"] == "never"  # paged at 10 min, nobody acked
