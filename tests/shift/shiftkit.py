@@ -1,4 +1,7 @@
-"""Helpers for shift tests: hand-made plans over shipped scenarios."""
+"""Helpers for shift tests: hand-made plans over shipped scenarios, the bench's actions file.
+
+Not a conftest.py: ``from conftest import`` in other test directories must keep finding their own.
+"""
 
 from __future__ import annotations
 

@@ -5,12 +5,25 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from shiftkit import ROOT, small_shift
+import pytest
+from shiftkit import BENCH_ACTIONS, ROOT, small_shift
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift.plan import PlannedEvent, generate_plan
-from simulator.shift.runner import plan_shift, shipped_library
-from simulator.shift.steps import ShiftStep
+from simulator.shift.runner import plan_shift, run_shift, shipped_library
+from simulator.shift.steps import ShiftStep, load_steps
+
+
+@pytest.fixture(scope="module")
+def played_shift():
+    """The bench's 12-hour shift (seed 2) played from its actions file: (shift, report)."""
+    return run_shift(2, load_steps(BENCH_ACTIONS))
+
+
+@pytest.fixture(scope="module")
+def unanswered_shift():
+    """The same shift with nobody answering the pager: (shift, report)."""
+    return run_shift(2)
 
 
 def step(at: float, incident: int | None = None, **action) -> ShiftStep:
