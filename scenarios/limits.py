@@ -4,20 +4,17 @@ Scenario files, actions files and journals come from users (and, in a game day, 
 number in them must be finite and in a range the engine can play in bounded time and memory, and every
 file must be small and shallow enough to parse quickly. The models of the scenario language use these
 constants as field constraints; the loader checks the raw YAML (size, nesting, alias expansion) before
-any of it is validated, and :func:`scenario_bound_problems` checks what spans fields (total replicas,
-calls per request, simulation steps). scenarios/README.md lists every bound with the error it gives.
+any of it is validated, and :func:`scenarios.language.bounds.scenario_bound_problems` checks what
+spans fields (total replicas, calls per request, simulation steps). scenarios/README.md lists every
+bound with the error it gives.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
-
-if TYPE_CHECKING:
-    from scenarios.language.scenario import Scenario
 
 # --- files -------------------------------------------------------------------------------------
 
@@ -105,60 +102,7 @@ def bounded_value(value: Any) -> Any:
 # --- across fields -----------------------------------------------------------------------------
 
 Problem = tuple[tuple[str | int, ...], str]
-
-
-def scenario_bound_problems(sc: Scenario) -> Iterator[Problem]:
-    """Bounds that span several fields of a validated scenario, each with the path to point at."""
-    if sc.duration / sc.tick > MAX_TICKS:
-        yield (
-            ("tick",),
-            f"duration / tick is {sc.duration / sc.tick:,.0f} steps, more than {MAX_TICKS:,}; "
-            "use a longer tick or a shorter duration",
-        )
-    services = sc.topology.services
-    total = sum(s.replicas for s in services)
-    if total > MAX_TOTAL_REPLICAS:
-        yield (
-            ("topology", "services"),
-            f"{total:,} replicas in all are too many (at most {MAX_TOTAL_REPLICAS:,} over all services)",
-        )
-    worst = _worst_calls_per_request(sc)
-    if worst is not None:
-        entry, calls = worst
-        yield (
-            ("topology", "services"),
-            f"one request to {entry!r} causes about {calls:,.0f} dependency calls (calls x retries along the "
-            f"call graph), more than {MAX_CALLS_PER_REQUEST:,.0f}; lower calls or retries",
-        )
-
-
-def _worst_calls_per_request(sc: Scenario) -> tuple[str, float] | None:
-    """The service whose one request causes the most downstream calls, if that is over the bound.
-
-    Each edge counts ``calls * (1 + retries)``, the worst case when every call fails and is retried.
-    A cyclic graph is reported by the cross-checks; here a cycle is cut where it closes.
-    """
-    by_name = {s.name: s for s in sc.topology.services}
-    memo: dict[str, float] = {}
-
-    def downstream(name: str, path: frozenset[str]) -> float:
-        if name in memo:
-            return memo[name]
-        svc = by_name[name]
-        total = 0.0
-        for dep, per_request in svc.calls.items():
-            if dep in by_name and dep not in path:
-                total += per_request * (1 + svc.retries) * (1 + downstream(dep, path | {dep}))
-            if total > MAX_CALLS_PER_REQUEST:
-                break  # already over: no need to walk the rest (also bounds the time spent here)
-        memo[name] = total
-        return total
-
-    for name in by_name:
-        calls = downstream(name, frozenset({name}))
-        if calls > MAX_CALLS_PER_REQUEST:
-            return name, calls
-    return None
+"""A problem across fields: the path to point at and the message (see scenarios.language.bounds)."""
 
 
 # --- YAML shape, before the real parse --------------------------------------------------------

@@ -21,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
+from scenarios.language.bounds import scenario_bound_problems
 from scenarios.language.checks import cross_check
 from scenarios.language.scenario import Scenario
 from scenarios.language.variants import combinations, placeholders, substitute
@@ -30,7 +31,6 @@ from scenarios.limits import (
     MAX_VARIANT_WORK,
     MAX_VARIANTS,
     MAX_YAML_DEPTH,
-    scenario_bound_problems,
     yaml_shape_problem,
 )
 from scenarios.type_paths import Loc, data_path, discriminator_tags, field_names, unwrap

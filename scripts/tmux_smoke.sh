@@ -10,6 +10,9 @@
 #    "Resolved"; q leaves.
 # 2. play again: ctrl+q + y quits mid-incident and prints the `misfortune resume` hint;
 #    `misfortune resume` reopens that session in the console (paused); ctrl+q + y leaves again.
+# 3. shadow checkout-oom-leak at 60x: before each of the expert's 7 moves the playback pauses; the
+#    digit of the expert's move is picked (the trap "restart checkout (all at once)" at the rollback),
+#    its reason shows, `n` continues; the shadow debrief says 6 of 7 and names the trap; q leaves.
 # Exits non-zero, printing the captured screen, when a screen does not show up.
 set -euo pipefail
 
@@ -127,6 +130,33 @@ wait_for "PAUSED"
 keys C-q
 wait_for "Leave the incident?"
 keys y
+wait_for "[exited 0]"
+
+# --- 3. shadow the reference run, predicting each move ---------------------------------------------
+# choose LABEL: press the digit the question shows in front of LABEL.
+choose() {
+  local number
+  number="$(screen | grep -F ". $1" | head -1 | sed -n 's/^ *\([1-9]\)\..*/\1/p')"
+  if [[ -z "$number" ]]; then
+    echo "tmux_smoke: FAILED: no choice '$1'; the screen was:" >&2
+    screen >&2 || true
+    exit 1
+  fi
+  keys "$number"
+}
+
+start "$BIN" shadow checkout-oom-leak --speed 60
+for label in "ack" "set severity SEV2" "hypothesis" "status update" "restart checkout (all at once)" \
+  "status update" "resolve"; do
+  wait_for "The expert is about to act." 30
+  choose "$label"
+  wait_for "Why:"
+  keys n
+done
+wait_for "Shadow debrief" 20
+wait_for "You predicted 6 of 7 moves"
+wait_for "✗ trap"
+keys q
 wait_for "[exited 0]"
 
 echo "tmux_smoke: all screens seen"

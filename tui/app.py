@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic
 
@@ -19,7 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from scenarios.text import clean
-from simulator.reports.history import record_debrief
+from simulator.reports import record_debrief
 from tui.port import SessionPort
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
@@ -212,7 +213,7 @@ class MisfortuneApp(App[None]):
         self.ended = True
         debrief = self.session.debrief()
         self.session.quit()
-        problem = record_debrief(debrief)  # every finished attempt goes into the progress history
+        problem = record_debrief(debrief, datetime.now(UTC))  # every finished attempt goes into the history
         self._show(DebriefScreen(debrief))
         if problem:
             self.notify(clean(problem), title="Progress history", severity="warning", timeout=20, markup=False)

@@ -66,8 +66,7 @@ class LiveExports:
         if self.metrics_address is not None:
             import prometheus_client
 
-            from simulator.exports.exposition import SnapshotCollector
-            from simulator.exports.metrics import MetricsAccumulator
+            from simulator.exports import MetricsAccumulator, SnapshotCollector
 
             self._accumulator = MetricsAccumulator()
             self._collector = SnapshotCollector()
@@ -77,7 +76,7 @@ class LiveExports:
             self._server, self._thread = prometheus_client.start_http_server(port, host, registry=registry)
             self.metrics_address = (host, self._server.server_address[1])
         if self.otlp_url is not None:
-            from simulator.exports.otlp import OtlpStream
+            from simulator.exports import OtlpStream
 
             self._otlp = OtlpStream(self.otlp_url)
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scenarios.language.actions import Action
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.incident.scoring import Report
-from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer
-from simulator.telemetry.series import Series
+from simulator.diagnostics import ProfileRequest
+from simulator.incident import Report
+from simulator.reports import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.telemetry import Series
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -83,6 +83,8 @@ class Debrief:
     """Why the session ended: resolved, time_up or gave_up."""
     tags: tuple[str, ...] = ()
     """The scenario's tags (with the root cause category, they give the fault class)."""
+    mentor_flags: list[dict[str, Any]] = field(default_factory=list)
+    """Moments a mentor flagged during a reverse shadow (``t``, ``seat``, ``text``), beside the timeline."""
 
 
 class SessionPort(Protocol):

@@ -13,13 +13,10 @@ from typing import Any
 from scenarios import load_by_ref, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
-from simulator.incident.acknowledgement import acknowledgement
-from simulator.incident.scoring import Report
-from simulator.reports.facts import investigation, questions
-from simulator.session.journal import Journal
-from simulator.session.journal_session import JournalSession, end_reason_of, file_sha256
-from simulator.session.simulation import TOOL_VERSION, Simulation
-from simulator.telemetry.series import Series
+from simulator.incident import Report, acknowledgement_of
+from simulator.reports import investigation, questions
+from simulator.session import TOOL_VERSION, Journal, JournalSession, Simulation, end_reason_of, file_sha256
+from simulator.telemetry import Series
 from simulator.views import ActionResult, TimelineEvent
 from tui.port import SPEEDS, Briefing, Debrief
 
@@ -260,7 +257,7 @@ class LocalSession:
             postmortem=sc.postmortem.model_dump(mode="json"),
             journal_path=self.journal_path,
             truth={k: v for k, v in truth.items() if k not in ("root_cause", "faults", "solution", "traps")}
-            | {"acknowledgement": acknowledgement(self.sim.pages())},
+            | {"acknowledgement": acknowledgement_of(self.sim.pages())},
             looks=list(self.sim.looks),
             investigation=steps,
             evidence=findings,

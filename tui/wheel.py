@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.catalog import CatalogEntry
-from simulator.reports.history import UNPLAYED_WEAKNESS, Attempt, fault_class, weakness
+from simulator.reports import UNPLAYED_WEAKNESS, Attempt, fault_class, weakness
 
 SEED_RANGE = (1, 99_999)
 """Seeds the wheel hands out: short enough to read aloud and type back."""

@@ -7,10 +7,10 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr
 
 from scenarios.durations import Duration
-from scenarios.language.actions import Action
 from scenarios.language.base import Model, Name
 from scenarios.language.events import Change, Fault, Noise
 from scenarios.language.incident import Alerting, Hint, Par, Postmortem, Resolution, RootCause, Slo
+from scenarios.language.solution import SolutionStep
 from scenarios.language.topology import Topology, Traffic
 from scenarios.limits import MAX_ACTIONS, MAX_SCENARIO_S, MIN_TICK_S
 
@@ -111,8 +111,9 @@ class Scenario(Model):
     """The hidden truth."""
     hints: list[Hint] = Field(default_factory=list)
     """Hints released over time."""
-    solution: list[Action] = Field(min_length=1, max_length=MAX_ACTIONS)
-    """Reference solution: timed actions that resolve the incident (checked by verify)."""
+    solution: list[SolutionStep] = Field(min_length=1, max_length=MAX_ACTIONS)
+    """Reference solution: timed actions that resolve the incident (checked by verify); each step may say
+    ``why`` the expert took it and what it ``looked_at`` first (played by ``misfortune shadow``)."""
     traps: list[Trap] = Field(default_factory=list)
     """Tempting wrong moves (also checked by verify)."""
     par: Par = Par()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from simulator.diagnostics.profiles import ProfileError, cpu_profile, heap_profile
+import simpy
+
+from simulator.diagnostics.profiles import ProfiledSystem, ProfileError, cpu_profile, heap_profile
 from simulator.diagnostics.threads import crash_report, thread_dump
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
 
 PROFILE_KINDS = ("cpu", "heap", "threads", "crash")
 """What can be taken of an instance."""
@@ -26,7 +25,15 @@ FIXED_SECONDS = {"heap": 5.0, "threads": 2.0, "crash": 2.0}
 """Time the other kinds take (a heap profile pauses to walk the heap; a dump is quick)."""
 
 
-def take(sim: Simulation, kind: str, instance: str, seconds: float = DEFAULT_CPU_SECONDS) -> Any:
+class DeskSession(ProfiledSystem, Protocol):
+    """What the desk needs beyond the profilers' reading: the clock to wait on and the journal of looks."""
+
+    env: simpy.Environment
+
+    def look(self, what: str, seat: str = "trainee", **detail: Any) -> None: ...
+
+
+def take(sim: ProfiledSystem, kind: str, instance: str, seconds: float = DEFAULT_CPU_SECONDS) -> Any:
     """The profile or dump of ``instance`` whose window ends now (no time passes: for inspectors)."""
     builders: dict[str, Callable[[], Any]] = {
         "cpu": lambda: cpu_profile(sim, instance, seconds),
@@ -63,7 +70,7 @@ class ProfileRequest:
 class ProfileDesk:
     """The profile requests of one Simulation."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: DeskSession) -> None:
         self.sim = sim
         self.requests: list[ProfileRequest] = []
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scenarios.language.events import (
     BadConfig,
@@ -29,15 +29,43 @@ from scenarios.language.events import (
     TrafficSurge,
     ZoneOutage,
 )
+from scenarios.language.scenario import Scenario
 from simulator.diagnostics.frames import ServiceFrames, camel
 from simulator.telemetry.logs import routes_of
-from simulator.world.state import RUNNING, Instance
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from simulator.telemetry.series import Series
+from simulator.views import LogRecord
+from simulator.world.faults import FaultBook
+from simulator.world.model import retries_in_effect, retry_amplification
+from simulator.world.state import RUNNING, Instance, ServiceState, World
 
 SAMPLE_HZ = 100
 """Samples per second of one fully busy core (the usual profiler default)."""
+
+
+class ProfiledSystem(Protocol):
+    """What the profilers read of a running session (``Simulation`` is one): the world and its faults,
+    the instance series and the logs, the seed for the jitter."""
+
+    seed: int
+    scenario: Scenario
+    world: World
+    faults: FaultBook
+
+    @property
+    def now(self) -> float: ...
+
+    def metric(
+        self,
+        service: str,
+        metric: str,
+        zone: str | None = None,
+        version: str | None = None,
+        instance: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Series: ...
+
+    def logs(self, **filters: Any) -> list[LogRecord]: ...
 
 
 class ProfileError(ValueError):
@@ -151,7 +179,7 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def jitter(sim: Simulation, *parts: object) -> float:
+def jitter(sim: ProfiledSystem, *parts: object) -> float:
     """A stable number in [-1, 1] for (seed, parts): profile noise without touching any random stream."""
     digest = hashlib.sha256(":".join([str(sim.seed), *map(str, parts)]).encode()).digest()
     return int.from_bytes(digest[:4], "big") / 0xFFFFFFFF * 2.0 - 1.0
@@ -160,7 +188,7 @@ def jitter(sim: Simulation, *parts: object) -> float:
 # --- what is happening to an instance --------------------------------------------------------
 
 
-def affects(sim: Simulation, fault: Any, inst: Instance) -> bool:
+def affects(sim: ProfiledSystem, fault: Any, inst: Instance) -> bool:
     """Whether an active fault acts on this instance itself (as FaultBook.refresh decides)."""
     if isinstance(fault, TrafficSurge):
         return inst.service == sim.scenario.entry_service
@@ -181,7 +209,7 @@ def affects(sim: Simulation, fault: Any, inst: Instance) -> bool:
     return False
 
 
-def own_faults(sim: Simulation, inst: Instance) -> list[Any]:
+def own_faults(sim: ProfiledSystem, inst: Instance) -> list[Any]:
     """Active faults acting on the instance."""
     return [f for f in sim.faults.active if affects(sim, f, inst)]
 
@@ -203,7 +231,7 @@ def hot_frames(frames: ServiceFrames, fault: Any) -> tuple[str, ...]:
     return (hot, *default[1:]) if hot else default
 
 
-def require_running(sim: Simulation, instance_id: str) -> Instance:
+def require_running(sim: ProfiledSystem, instance_id: str) -> Instance:
     """The live, running, reachable instance, or a ProfileError saying why not."""
     inst = sim.world.instance(instance_id)
     if inst is None:
@@ -219,7 +247,7 @@ def require_running(sim: Simulation, instance_id: str) -> Instance:
     return inst
 
 
-def window_mean(sim: Simulation, inst: Instance, metric: str, start: float, end: float, fallback: float) -> float:
+def window_mean(sim: ProfiledSystem, inst: Instance, metric: str, start: float, end: float, fallback: float) -> float:
     """Mean of an instance series over a window (its current value if the window has no samples)."""
     values = [
         v for v in sim.metric(inst.service, metric, instance=inst.id, start=start, end=end).values if not math.isnan(v)
@@ -227,7 +255,7 @@ def window_mean(sim: Simulation, inst: Instance, metric: str, start: float, end:
     return sum(values) / len(values) if values else fallback
 
 
-def dependency_calls(sim: Simulation, inst: Instance) -> list[tuple[str, str, float, float, bool]]:
+def dependency_calls(sim: ProfiledSystem, inst: Instance) -> list[tuple[str, str, float, float, bool]]:
     """Per dependency the instance calls: (name, kind, calls per request, ms per request, certificate expired)."""
     world = sim.world
     s = world.services[inst.service]
@@ -257,7 +285,7 @@ def gc_factor(inst: Instance) -> float:
     return (1.0 + 6.0 * max(0.0, ratio - 0.5) / 0.5) * inst.pressure
 
 
-def cpu_weights(sim: Simulation, inst: Instance) -> dict[tuple[str, ...], float]:
+def cpu_weights(sim: ProfiledSystem, inst: Instance) -> dict[tuple[str, ...], float]:
     """Relative on-CPU time per stack for the instance's current state."""
     world = sim.world
     s = world.services[inst.service]
@@ -281,24 +309,37 @@ def cpu_weights(sim: Simulation, inst: Instance) -> dict[tuple[str, ...], float]
         add(server + frames.handler(route)[:1] + frames.frames("serialize"), 0.14 * share)
     first = server + frames.handler(routes[0])
     add(server, 0.1)
-    retries = s.spec.retries if (s.spec.retries_flag is None or world.flags.get(s.spec.retries_flag, False)) else 0
+    _client_weights(add, sim, inst, frames, first)
+    _housekeeping_weights(add, s, inst, frames, first)
+    base_total = sum(weights.values())
+    for fault in faults:
+        _fault_weights(add, fault, frames, server, first, s.extra_err, base_total)
+    return weights
+
+
+def _client_weights(add: Any, sim: ProfiledSystem, inst: Instance, frames: ServiceFrames, first: tuple) -> None:
+    """Calls to dependencies: the client, its driver, a TLS handshake that fails, the retry loop."""
+    s = sim.world.services[inst.service]
+    retries = retries_in_effect(s, sim.world.flags)
     for dep, kind, fanout, _ms, expired in dependency_calls(sim, inst):
         client = frames.client(dep, kind)
         base = first[:-1] + (frames.frames("retry") if retries else ()) + client
-        amplification = 1.0
-        if retries:
-            p = s.call_error.get(dep, 0.0)
-            amplification = sum(p**n for n in range(retries + 1))
-        add(base[:-1] if len(client) > 1 else base, 0.06 * min(fanout, 3.0) * amplification)
+        amplification = retry_amplification(s.call_error.get(dep, 0.0), retries)
+        calls = min(fanout, 3.0)
+        add(base[:-1] if len(client) > 1 else base, 0.06 * calls * amplification)
         if kind == "database" and frames.language in ("java", "python"):
-            add(first[:-1] + client[:2], 0.06 * min(fanout, 3.0) * amplification)
+            add(first[:-1] + client[:2], 0.06 * calls * amplification)
         if expired:
-            add(first[:-1] + client[:1] + frames.frames("tls"), 0.3 * min(fanout, 3.0) * amplification)
+            add(first[:-1] + client[:1] + frames.frames("tls"), 0.3 * calls * amplification)
         elif retries and amplification > 1.0:
             # Every failed attempt builds an exception, backs off and goes round the retry loop again.
             loop = first[:-1] + frames.frames("retry")
-            add(loop + client[:1] + frames.frames("exception"), 0.15 * min(fanout, 3.0) * (amplification - 1.0))
-            add(loop + frames.frames("backoff")[:1], 0.03 * min(fanout, 3.0) * (amplification - 1.0))
+            add(loop + client[:1] + frames.frames("exception"), 0.15 * calls * (amplification - 1.0))
+            add(loop + frames.frames("backoff")[:1], 0.03 * calls * (amplification - 1.0))
+
+
+def _housekeeping_weights(add: Any, s: ServiceState, inst: Instance, frames: ServiceFrames, first: tuple) -> None:
+    """Logging (debug logging too), exceptions, garbage collection, accepting queued connections."""
     logger = frames.frames("logger")
     add(first[:-1] + logger, 0.04)
     if inst.disk_per_s > 0:  # debug logging switched on: formatting and writing every line
@@ -313,29 +354,32 @@ def cpu_weights(sim: Simulation, inst: Instance) -> dict[tuple[str, ...], float]
         add(frames.frames("gc.full"), 0.05 * (gc - 3.0))
     if inst.cohort is not None and inst.cohort.backlog > 0:
         add(frames.frames("accept"), 0.05)
-    base_total = sum(weights.values())
-    for fault in faults:
-        hot = hot_frames(frames, fault)
-        if isinstance(fault, BadConfig):
-            if fault.cpu_factor > 1.0:
-                add(server + hot, base_total * (fault.cpu_factor - 1.0))
-            else:
-                add(server + hot, base_total * 0.5 * fault.error_rate)
-        elif isinstance(fault, BadDeploy):
-            add(first + hot, 0.22 * max(fault.latency_factor - 1.0, 0.0) + 0.1 * fault.error_rate)
-            add(first + hot + frames.frames("exception"), 0.3 * fault.error_rate)
-        elif isinstance(fault, BadFlag):
-            add(first + hot, 0.25 * s.extra_err)
-        elif isinstance(fault, MemoryLeak):
-            add(first + hot, 0.02 + 0.01 * fault.mb_per_min)
-        elif isinstance(fault, Latency):
-            add(first + hot, 0.1 * (1.0 - 1.0 / fault.factor))
-        elif isinstance(fault, PoolLeak):
-            add(first[:-1] + hot[:-1], 0.04)
-    return weights
 
 
-def _surge_route(sim: Simulation, inst: Instance, faults: list[Any]) -> tuple[str, float] | None:
+def _fault_weights(
+    add: Any, fault: Any, frames: ServiceFrames, server: tuple, first: tuple, flag_err: float, base_total: float
+) -> None:
+    """Where a fault puts the CPU: a bad config's parser, a regression's code path, a leak's allocator..."""
+    hot = hot_frames(frames, fault)
+    if isinstance(fault, BadConfig):
+        if fault.cpu_factor > 1.0:
+            add(server + hot, base_total * (fault.cpu_factor - 1.0))
+        else:
+            add(server + hot, base_total * 0.5 * fault.error_rate)
+    elif isinstance(fault, BadDeploy):
+        add(first + hot, 0.22 * max(fault.latency_factor - 1.0, 0.0) + 0.1 * fault.error_rate)
+        add(first + hot + frames.frames("exception"), 0.3 * fault.error_rate)
+    elif isinstance(fault, BadFlag):
+        add(first + hot, 0.25 * flag_err)
+    elif isinstance(fault, MemoryLeak):
+        add(first + hot, 0.02 + 0.01 * fault.mb_per_min)
+    elif isinstance(fault, Latency):
+        add(first + hot, 0.1 * (1.0 - 1.0 / fault.factor))
+    elif isinstance(fault, PoolLeak):
+        add(first[:-1] + hot[:-1], 0.04)
+
+
+def _surge_route(sim: ProfiledSystem, inst: Instance, faults: list[Any]) -> tuple[str, float] | None:
     """The route a traffic surge hammers and its extra share of the instance's requests."""
     for fault in faults:
         if isinstance(fault, TrafficSurge):
@@ -346,7 +390,7 @@ def _surge_route(sim: Simulation, inst: Instance, faults: list[Any]) -> tuple[st
     return None
 
 
-def cpu_profile(sim: Simulation, instance_id: str, seconds: float) -> CpuProfile:
+def cpu_profile(sim: ProfiledSystem, instance_id: str, seconds: float) -> CpuProfile:
     """A CPU profile of the window of ``seconds`` that ends now."""
     inst = require_running(sim, instance_id)
     end = sim.now
@@ -375,7 +419,7 @@ def _apportion(weights: dict[tuple[str, ...], float], total: int) -> tuple[tuple
 # --- heap --------------------------------------------------------------------------------------
 
 
-def heap_profile(sim: Simulation, instance_id: str, seconds: float = 300.0) -> HeapProfile:
+def heap_profile(sim: ProfiledSystem, instance_id: str, seconds: float = 300.0) -> HeapProfile:
     """Live memory by allocation site now, with growth measured over the last ``seconds``."""
     inst = require_running(sim, instance_id)
     s = sim.world.services[inst.service]
@@ -419,7 +463,7 @@ def heap_profile(sim: Simulation, instance_id: str, seconds: float = 300.0) -> H
     )
 
 
-def _growth(sim: Simulation, inst: Instance, start: float, end: float) -> float:
+def _growth(sim: ProfiledSystem, inst: Instance, start: float, end: float) -> float:
     """MB per minute the instance's memory grew over the window (its leak rate if no samples yet)."""
     series = sim.metric(inst.service, "memory_mb", instance=inst.id, start=start, end=end)
     points = [(t, v) for t, v in zip(series.times, series.values, strict=True) if not math.isnan(v)]

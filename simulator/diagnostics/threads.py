@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scenarios.durations import format_clock
 from scenarios.language.events import BadConfig, BadDeploy, BadFlag, Latency, MemoryLeak, PoolLeak
 from simulator.diagnostics.frames import NATIVE_STATE, ServiceFrames
 from simulator.diagnostics.profiles import (
+    ProfiledSystem,
     ProfileError,
     _rounded,
     dependency_calls,
@@ -26,10 +27,7 @@ from simulator.diagnostics.profiles import (
 )
 from simulator.telemetry.logs import routes_of
 from simulator.world.faults import DISK_FULL_MESSAGE
-from simulator.world.model import queue_factor
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from simulator.world.model import queue_factor, retries_in_effect, retry_amplification
 
 STATES = ("RUNNABLE", "BLOCKED", "WAITING", "TIMED_WAITING")
 """Canonical thread states (Java's names); each runtime's dump also shows its own name for them."""
@@ -113,18 +111,16 @@ class CrashReport:
         return _rounded(asdict(self))
 
 
-def thread_dump(sim: Simulation, instance_id: str) -> ThreadDump:
+def thread_dump(sim: ProfiledSystem, instance_id: str) -> ThreadDump:
     """A thread dump of the instance now."""
     inst = require_running(sim, instance_id)
-    world = sim.world
-    s = world.services[inst.service]
+    s = sim.world.services[inst.service]
     spec = s.spec
     frames = ServiceFrames.of(spec)
     native = NATIVE_STATE.get(frames.language, {})
     server = frames.frames("server")
     first = server + frames.handler(routes_of(s)[0])
     rate = inst.rate
-    timeout_s = spec.timeout
     groups: dict[tuple[str, tuple[str, ...]], list] = {}
 
     def put(state: str, stack: tuple[str, ...], count: float, note: str = "") -> None:
@@ -136,6 +132,39 @@ def thread_dump(sim: Simulation, instance_id: str) -> ThreadDump:
     rho = rate * inst.fx_cpu / spec.capacity_rps
     own_s = spec.latency_ms * inst.fx_lat * inst.pressure * queue_factor(rho) / 1000.0
     faults = own_faults(sim, inst)
+    own_s = _fault_threads(put, faults, frames, server, first, rate, own_s)
+    if inst.fx_msg == DISK_FULL_MESSAGE:
+        # Every request logs; the appender is stuck in a write that fails slowly: all wait behind it.
+        put("RUNNABLE", first[:-1] + frames.frames("logger"), 1, "holding the appender lock: write() fails, disk full")
+        put("BLOCKED", first[:-1] + frames.frames("logger.lock"), rate * own_s, "waiting for the log appender lock")
+    else:
+        put("RUNNABLE", first, rate * own_s)
+    pool_ratio = inst.pool_ratio
+    pool_hold = 1.0 / pool_ratio if pool_ratio > 1.0 else 1.0  # share of requests that get a connection
+    _client_threads(put, sim, inst, frames, first, rate * pool_hold)
+    for fault in faults:
+        if isinstance(fault, PoolLeak):
+            note = "holding a pool connection in an open transaction"
+            put("BLOCKED", first[:-1] + hot_frames(frames, fault), rate * pool_hold * inst.fx_hold / 1000.0, note)
+    if pool_ratio > 1.0:
+        waiting = rate * spec.timeout * (1.0 - 1.0 / pool_ratio)
+        note = f"waiting for a connection from the pool ({spec.pool_size} of {spec.pool_size} in use)"
+        put("WAITING", first[:-1] + frames.frames("pool_wait"), waiting, note)
+    workers, queued = _worker_pool(put, groups, frames, spec, inst, rate)
+    out = [
+        ThreadGroup(state, native.get(state, state), _whole(count), stack, note)
+        for (state, stack), (count, note) in groups.items()
+    ]
+    for name, state, stack in frames.table.get("background", ()):
+        out.append(ThreadGroup(state, native.get(state, state), 1, tuple(stack), name))
+    out = [g for g in out if g.count > 0]
+    out.sort(key=lambda g: (-g.count, STATES.index(g.state), g.stack))
+    return ThreadDump(inst.id, inst.service, inst.version, frames.language, sim.now, workers, queued, tuple(out))
+
+
+def _fault_threads(put: Any, faults: list, frames: ServiceFrames, server: tuple, first: tuple, rate, own_s) -> float:
+    """Threads a fault keeps busy (a hot regex, a slow code path, slow I/O); returns the seconds per
+    request left for the handler itself."""
     hot_cpu = next((f for f in faults if isinstance(f, BadConfig) and f.cpu_factor > 1.0), None)
     if hot_cpu is not None:
         share = 1.0 - 1.0 / hot_cpu.cpu_factor
@@ -148,40 +177,34 @@ def thread_dump(sim: Simulation, instance_id: str) -> ThreadDump:
         if isinstance(fault, Latency):
             put("BLOCKED", first + hot_frames(frames, fault), rate * own_s * (1.0 - 1.0 / fault.factor), "slow I/O")
             own_s /= fault.factor
-    disk_full = inst.fx_msg == DISK_FULL_MESSAGE
-    if disk_full:
-        # Every request logs; the appender is stuck in a write that fails slowly: all wait behind it.
-        put("RUNNABLE", first[:-1] + frames.frames("logger"), 1, "holding the appender lock: write() fails, disk full")
-        put("BLOCKED", first[:-1] + frames.frames("logger.lock"), rate * own_s, "waiting for the log appender lock")
-    else:
-        put("RUNNABLE", first, rate * own_s)
-    pool_ratio = inst.pool_ratio
-    pool_hold = 1.0 / pool_ratio if pool_ratio > 1.0 else 1.0  # share of requests that get a connection
-    retries = spec.retries if (spec.retries_flag is None or world.flags.get(spec.retries_flag, False)) else 0
+    return own_s
+
+
+def _client_threads(put: Any, sim: ProfiledSystem, inst, frames: ServiceFrames, first: tuple, calling: float) -> None:
+    """Threads blocked in each dependency's client I/O, and backing off between retries; ``calling``
+    is the requests per second that got a pool connection and call out."""
+    s = sim.world.services[inst.service]
+    retries = retries_in_effect(s, sim.world.flags)
     for dep, kind, _fanout, ms, expired in dependency_calls(sim, inst):
         client = frames.client(dep, kind)
         note = f"in {dep} client I/O"
         if expired:
-            put("RUNNABLE", first[:-1] + client[:1] + frames.frames("tls"), rate * 0.005, f"TLS handshake with {dep}")
+            put(
+                "RUNNABLE",
+                first[:-1] + client[:1] + frames.frames("tls"),
+                inst.rate * 0.005,
+                f"TLS handshake with {dep}",
+            )
             continue
-        put(
-            "BLOCKED",
-            first[:-1] + (frames.frames("retry") if retries else ()) + client,
-            rate * pool_hold * ms / 1000,
-            note,
-        )
+        put("BLOCKED", first[:-1] + (frames.frames("retry") if retries else ()) + client, calling * ms / 1000, note)
         if retries:
-            p = s.call_error.get(dep, 0.0)
-            retried = rate * pool_hold * sum(p**n for n in range(1, retries + 1))
+            retried = calling * (retry_amplification(s.call_error.get(dep, 0.0), retries) - 1.0)
             put("TIMED_WAITING", first[:-1] + frames.frames("backoff"), retried * BACKOFF_S, f"retry back-off ({dep})")
-    for fault in faults:
-        if isinstance(fault, PoolLeak):
-            note = "holding a pool connection in an open transaction"
-            put("BLOCKED", first[:-1] + hot_frames(frames, fault), rate * pool_hold * inst.fx_hold / 1000.0, note)
-    if pool_ratio > 1.0:
-        waiting = rate * timeout_s * (1.0 - 1.0 / pool_ratio)
-        note = f"waiting for a connection from the pool ({spec.pool_size} of {spec.pool_size} in use)"
-        put("WAITING", first[:-1] + frames.frames("pool_wait"), waiting, note)
+
+
+def _worker_pool(put: Any, groups: dict, frames: ServiceFrames, spec, inst, rate: float) -> tuple[int, int]:
+    """Fit the busy threads into the worker pool (the rest queue for a worker); add the idle ones.
+    Returns (workers, requests queued)."""
     workers = int(frames.table.get("workers", 0))
     if frames.language == "postgres" and spec.max_connections:
         workers = spec.max_connections
@@ -200,15 +223,7 @@ def thread_dump(sim: Simulation, instance_id: str) -> ThreadDump:
         put("TIMED_WAITING", frames.frames("idle"), workers - busy, "idle worker")
     else:
         put("WAITING", frames.frames("idle"), 8 + rate * 0.2, "keep-alive connection waiting for a request")
-    out = [
-        ThreadGroup(state, native.get(state, state), _whole(count), stack, note)
-        for (state, stack), (count, note) in groups.items()
-    ]
-    for name, state, stack in frames.table.get("background", ()):
-        out.append(ThreadGroup(state, native.get(state, state), 1, tuple(stack), name))
-    out = [g for g in out if g.count > 0]
-    out.sort(key=lambda g: (-g.count, STATES.index(g.state), g.stack))
-    return ThreadDump(inst.id, inst.service, inst.version, frames.language, sim.now, workers, queued, tuple(out))
+    return workers, queued
 
 
 def _whole(x: float) -> int:
@@ -216,7 +231,7 @@ def _whole(x: float) -> int:
     return max(int(math.floor(x + 0.5)), 1) if x > 0.05 else 0
 
 
-def crash_report(sim: Simulation, instance_id: str) -> CrashReport:
+def crash_report(sim: ProfiledSystem, instance_id: str) -> CrashReport:
     """The instance's last exit: what killed it, what it logged last, where it was."""
     inst = sim.world.instance(instance_id)
     if inst is None:

@@ -13,13 +13,32 @@ the functions that need them, and never reads the wall clock: callers pass the w
 simulated time 0 maps to.
 """
 
-EXTRA_HINT = "pip install 'misfortune[export]'"
-"""What to run when the optional export packages are missing."""
+from simulator.exports.errors import EXTRA_HINT, ExportUnavailable
+from simulator.exports.exposition import SnapshotCollector
+from simulator.exports.grafana import dashboards as grafana_dashboards
+from simulator.exports.grafana import dashboards_yaml as grafana_dashboards_yaml
+from simulator.exports.grafana import datasource_yaml as grafana_datasource_yaml
+from simulator.exports.grafana import dump as grafana_dump
+from simulator.exports.metrics import MetricsAccumulator
+from simulator.exports.otlp import OtlpSender, OtlpStream, session_records
+from simulator.exports.profiles import to_pprof, to_speedscope
+from simulator.exports.rules import rule_file
+from simulator.exports.session_export import SessionExport
 
-
-class ExportUnavailable(RuntimeError):
-    """An export needs the optional ``misfortune[export]`` packages, which are not installed."""
-
-    def __init__(self, what: str, missing: str) -> None:
-        super().__init__(f"{what} needs the optional package {missing!r}: {EXTRA_HINT}")
-        self.missing = missing
+__all__ = [
+    "EXTRA_HINT",
+    "ExportUnavailable",
+    "MetricsAccumulator",
+    "OtlpSender",
+    "OtlpStream",
+    "SessionExport",
+    "SnapshotCollector",
+    "grafana_dashboards",
+    "grafana_dashboards_yaml",
+    "grafana_datasource_yaml",
+    "grafana_dump",
+    "rule_file",
+    "session_records",
+    "to_pprof",
+    "to_speedscope",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from simulator.exports import ExportUnavailable
+from simulator.exports.errors import ExportUnavailable
 from simulator.exports.metrics import Family
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from simulator.exports import ExportUnavailable
+from simulator.exports.errors import ExportUnavailable
 from simulator.views import LogRecord, Span, Trace
 
 SCOPE = "misfortune.simulator"

@@ -3,5 +3,27 @@
 Owns the incident process state (``process``: severity, roles, hypotheses, the SLI tracker), the
 action dispatcher (``actions``), the resolution judge (``resolution``) and the score (``scoring``).
 
-May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry``.
+May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry`` (not the
+diagnostics wing). Actions reach the session through ``actions.ActionSession``, a Protocol the
+``Simulation`` satisfies; the judge and the score get the objects they read. ``__all__`` below is the
+wing's public face.
 """
+
+from simulator.incident.acknowledgement import WORDING as ACK_WORDING
+from simulator.incident.acknowledgement import acknowledgement as acknowledgement_of
+from simulator.incident.actions import ActionDispatcher
+from simulator.incident.grouping import incident_summary
+from simulator.incident.process import IncidentState, SliTracker
+from simulator.incident.resolution import ResolutionJudge
+from simulator.incident.scoring import Report
+
+__all__ = [
+    "ActionDispatcher",
+    "IncidentState",
+    "Report",
+    "ResolutionJudge",
+    "SliTracker",
+    "ACK_WORDING",
+    "acknowledgement_of",
+    "incident_summary",
+]

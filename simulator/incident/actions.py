@@ -10,24 +10,42 @@ under load, a dead zone put back in rotation) and from the scenario's traps.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import simpy
 
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
+from scenarios.language.scenario import Scenario
 from simulator.incident.escalation import EscalationReply, reply_to
 from simulator.incident.guard import absurd_parameter, session_cap
+from simulator.incident.process import IncidentState
+from simulator.incident.resolution import ResolutionJudge
+from simulator.telemetry.alerts import AlertEngine
 from simulator.views import ActionResult, MessageView
-from simulator.world.cluster import DRAIN_DELAY
-from simulator.world.state import ServiceState
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from simulator.world.cluster import DRAIN_DELAY, Cluster
+from simulator.world.faults import FaultBook
+from simulator.world.state import ServiceState, World
 
 EDGE_PROPAGATION = 5.0  # rate limits and shedding rules reach the edge proxies
 FLAG_PROPAGATION = 10.0  # services poll the flag service
 TRUNCATE_DELAY = 20.0
 FAILOVER_TIME = 45.0
 CERT_RENEWAL = 120.0  # issue, deploy, reload
-SEVERITIES = ("SEV1", "SEV2", "SEV3")
+
+
+class ActionSession(Protocol):
+    """What actions reach in a running session (``Simulation`` is one): the world and the cluster that
+    changes it, the faults, alerts and incident state, the judge of a resolve, the injected alerts."""
+
+    env: simpy.Environment
+    scenario: Scenario
+    world: World
+    cluster: Cluster
+    incident: IncidentState
+    alerts: AlertEngine
+    faults: FaultBook
+    judge: ResolutionJudge
+    injected_alerts: set[str]
 
 
 class Rejected(Exception):
@@ -37,7 +55,7 @@ class Rejected(Exception):
 class ActionDispatcher:
     """Routes each action to its handler; records timeline, harm and results."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: ActionSession) -> None:
         self.sim = sim
         self.env = sim.env
         self.world = sim.world
@@ -136,7 +154,7 @@ class ActionDispatcher:
     def _escalation_answer(self, reply: EscalationReply) -> Generator:
         """The paged responder joins after their delay and asks for status (a message, like any other)."""
         yield self.env.timeout(reply.delay)
-        self.sim.deliver_message(MessageView(self.env.now, reply.sender, "chat", reply.text))
+        self.incident.deliver(MessageView(self.env.now, reply.sender, "chat", reply.text))
 
     def _do_assign_role(self, a, seat: str) -> str:
         self.incident.roles[a.role] = a.person
@@ -192,7 +210,7 @@ class ActionDispatcher:
         if a.kind == "message":
             if not a.text or not a.sender:
                 raise Rejected("a message inject needs a sender and a text")
-            self.sim.deliver_message(MessageView(now, a.sender, a.channel, a.text))
+            self.incident.deliver(MessageView(now, a.sender, a.channel, a.text))
             return f"message from {a.sender} delivered"
         if a.kind == "alert":
             s = self._service(a.service or "")
@@ -209,7 +227,7 @@ class ActionDispatcher:
         if a.index is None or a.index >= len(sc.hints):
             raise Rejected(f"no hint #{a.index}; the scenario has {len(sc.hints)}")
         text = sc.hints[a.index].text
-        if not self.sim.release_hint(text):
+        if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
 
@@ -358,7 +376,7 @@ class ActionDispatcher:
         )
 
         def flip() -> None:
-            self.sim.set_flag(a.flag, a.enabled)
+            self.sim.faults.set_flag(a.flag, a.enabled)
 
         self._later(FLAG_PROPAGATION, flip)
         return f"flag {a.flag} -> {'on' if a.enabled else 'off'} (clients pick it up within {FLAG_PROPAGATION:.0f}s)"
@@ -475,51 +493,92 @@ _ALL_ACTIONS = ACTION_NAMES + tuple(sorted(FACILITATOR_ACTIONS))
 
 def _model_harm(d: ActionDispatcher, action: Action) -> str | None:
     """Harm visible in the world itself: capacity removed under load, a dead zone readmitted."""
-    world = d.world
-    name = action.action
+    check = _HARM_CHECKS.get(action.action)
+    if check is None:
+        return None
     service = getattr(action, "service", None)
-    s = world.services.get(service) if service else None
-    if name == "restart" and s is not None and action.instance is None and action.mode == "all":
+    s = d.world.services.get(service) if service else None
+    return check(d, action, s)
+
+
+def _restart_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None:
+        return None
+    if action.instance is None and action.mode == "all":
         serving = sum(1 for i in s.instances if i.ready and not i.ejected)
         if serving > 1 and s.rate > 0:
             return f"took all {serving} serving instances of {s.name} down at once: no capacity until they start"
-    if name == "scale" and s is not None and action.replicas < len(s.instances):
+    if s.spec.cache_for and s.rate > 0:
+        return f"restarting {s.name} empties it: reads fall through to {s.spec.cache_for}"
+    return None
+
+
+def _scale_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None:
+        return None
+    if action.replicas < len(s.instances):
         capacity = action.replicas * s.spec.capacity_rps
         if capacity < s.rate * 1.1:
             return (
                 f"scaled {s.name} to {action.replicas} instances ({capacity:.0f} rps) below its load ({s.rate:.0f} rps)"
             )
-    if name == "undrain_zone" and action.zone in world.down_zones:
-        return f"put {action.zone} back in rotation while it is still down"
-    if name == "drain_zone":
-        for svc in d._targets(service) if (service is None or service in world.services) else []:
-            left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
-            if svc.rate > 0 and not left:
-                return f"drained the last zone serving {svc.name}"
-    if (
-        name == "rate_limit"
-        and s is not None
-        and action.rps is not None
-        and action.client is None
-        and s.error_ratio < 0.2
-    ):
-        # Cutting load at a failing edge (a retry storm, an overload) admits more successes than it
-        # refuses; throttling a healthy edge only turns users away.
-        normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
-        if action.rps < 0.5 * normal:
-            return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"
-    if name == "flush_cache" and s is not None and s.spec.cache_for and s.rate > 0:
-        return f"emptied {s.name} under load: every read now falls through to {s.spec.cache_for}"
-    if name == "scale" and s is not None and action.replicas > len(s.instances):
+    if action.replicas > len(s.instances):
         for dep in s.spec.calls:
-            d = world.services[dep]
-            limit = d.spec.max_connections
-            if limit is not None and d.conn_demand * action.replicas / max(len(s.instances), 1) > limit:
+            callee = d.world.services[dep]
+            limit = callee.spec.max_connections
+            if limit is not None and callee.conn_demand * action.replicas / max(len(s.instances), 1) > limit:
                 return f"more {s.name} instances open more connections than {dep} accepts ({limit})"
-    if name == "restart" and s is not None and s.spec.cache_for and s.rate > 0:
-        return f"restarting {s.name} empties it: reads fall through to {s.spec.cache_for}"
-    if name == "set_memory_limit" and s is not None:
-        peak = max((i.memory for i in s.instances), default=0.0)
-        if action.limit_mb < s.memory_limit and action.limit_mb < peak:
-            return f"lowered {s.name}'s memory limit below its working set ({peak:.0f} MB)"
     return None
+
+
+def _undrain_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if action.zone in d.world.down_zones:
+        return f"put {action.zone} back in rotation while it is still down"
+    return None
+
+
+def _drain_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    service = action.service
+    for svc in d._targets(service) if (service is None or service in d.world.services) else []:
+        left = [i for i in svc.instances if i.zone != action.zone and i.zone not in svc.drained_zones]
+        if svc.rate > 0 and not left:
+            return f"drained the last zone serving {svc.name}"
+    return None
+
+
+def _rate_limit_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None or action.rps is None or action.client is not None or not s.error_ratio < 0.2:
+        return None
+    # Cutting load at a failing edge (a retry storm, an overload) admits more successes than it
+    # refuses; throttling a healthy edge only turns users away.
+    normal = d.sim.scenario.traffic.base_rps if s.name == d.sim.scenario.entry_service else s.rate
+    if action.rps < 0.5 * normal:
+        return f"rate limit of {action.rps:g} rps on {s.name} rejects most legitimate traffic (~{normal:.0f} rps)"
+    return None
+
+
+def _flush_cache_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is not None and s.spec.cache_for and s.rate > 0:
+        return f"emptied {s.name} under load: every read now falls through to {s.spec.cache_for}"
+    return None
+
+
+def _memory_limit_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str | None:
+    if s is None:
+        return None
+    peak = max((i.memory for i in s.instances), default=0.0)
+    if action.limit_mb < s.memory_limit and action.limit_mb < peak:
+        return f"lowered {s.name}'s memory limit below its working set ({peak:.0f} MB)"
+    return None
+
+
+_HARM_CHECKS: dict[str, Callable[[ActionDispatcher, Any, ServiceState | None], str | None]] = {
+    "restart": _restart_harm,
+    "scale": _scale_harm,
+    "undrain_zone": _undrain_harm,
+    "drain_zone": _drain_harm,
+    "rate_limit": _rate_limit_harm,
+    "flush_cache": _flush_cache_harm,
+    "set_memory_limit": _memory_limit_harm,
+}
+"""Per mitigation, the harm the world shows (dispatch by action name, so a new action adds one entry)."""

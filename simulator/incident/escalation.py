@@ -1,7 +1,7 @@
 """Escalation gets an answer: whoever is paged joins after a short while and asks for status.
 
 The action dispatcher delivers the answer through the simulation's message mechanism
-(``deliver_message``), as the scenario's own timed messages arrive, so it shows in the console's comms,
+(``IncidentState.deliver``), as the scenario's own timed messages arrive, so it shows in the console's comms,
 the journal's replay and the postmortem timeline alike. Deterministic: a fixed delay per responder.
 """
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from scenarios.language.scenario import Scenario
 from simulator.telemetry.series import SeriesStore
-from simulator.views import HypothesisView, IncidentView, TimelineEvent
+from simulator.views import HypothesisView, IncidentView, MessageView, TimelineEvent
 
 
 @dataclass
@@ -51,6 +52,19 @@ class IncidentState:
         """Add a timeline event."""
         self.timeline.append(TimelineEvent(t, source, kind, text))
 
+    def deliver(self, view: MessageView) -> None:
+        """A message arrives (timed by the scenario, or injected by a facilitator)."""
+        self.messages.append(view)
+        self.log(view.t, "system", "message", f"{view.channel} from {view.sender}: {view.text}")
+
+    def release_hint(self, t: float, text: str) -> bool:
+        """Show a hint at ``t``; False if it was already released (a facilitator may release one early)."""
+        if any(released == text for _, released in self.hints):
+            return False
+        self.hints.append((t, text))
+        self.log(t, "system", "hint", text)
+        return True
+
     def view(self) -> IncidentView:
         """Immutable copy."""
         return IncidentView(
@@ -72,6 +86,10 @@ class SliTracker:
     def __init__(self, scenario: Scenario, series: SeriesStore) -> None:
         slo = scenario.slo
         self.series = series
+        self.service = slo.service
+        self.tick = scenario.tick
+        # The SLO window's error budget in requests, at the scenario's base traffic (at least one).
+        self.budget_requests = max((1.0 - slo.availability / 100.0) * scenario.traffic.base_rps * slo.window, 1.0)
         self.objective = slo.availability / 100.0
         self.latency_ms = slo.latency_p99_ms
         self.window = slo.sli_window
@@ -127,3 +145,30 @@ class SliTracker:
     def healthy_streak(self, t: float) -> float:
         """How long the SLI has been within objective (0 while breaching)."""
         return 0.0 if self.good_since is None else t - self.good_since
+
+    def failed_requests(self) -> float:
+        """Failed user-facing requests since impact start."""
+        start = self.impact_start
+        if start is None:
+            return 0.0
+        failed = 0.0
+        for name, sign in ((self.err, 1.0), (self.lost, 1.0), (self.excluded, -1.0)):
+            before = self.series.value_at(name, start - self.tick)
+            failed += sign * (self.series.latest(name) - (0.0 if math.isnan(before) else before))
+        return max(failed, 0.0)
+
+    def budget_burned_pct(self) -> float:
+        """Share of the SLO window's error budget consumed since impact start, in percent."""
+        return self.failed_requests() / self.budget_requests * 100.0
+
+    def status(self, t: float) -> dict[str, Any]:
+        """The user-facing SLI at ``t``: availability over the SLI window, breach, healthy streak, budget."""
+        return {
+            "service": self.service,
+            "availability": self.availability,
+            "objective": self.objective,
+            "breaching": self.breaching,
+            "impact_start": self.impact_start,
+            "healthy_for": self.healthy_streak(t),
+            "budget_burned_pct": self.budget_burned_pct(),
+        }

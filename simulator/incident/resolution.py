@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import simpy
 
 from scenarios.language.events import (
     BadConfig,
@@ -28,9 +28,9 @@ from scenarios.language.incident import (
     Requirement,
     ZoneNoTraffic,
 )
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from scenarios.language.scenario import Scenario
+from simulator.incident.process import SliTracker
+from simulator.world.state import World
 
 
 def default_requirements(faults, entry: str) -> list[Requirement]:
@@ -67,16 +67,18 @@ def default_requirements(faults, entry: str) -> list[Requirement]:
 class ResolutionJudge:
     """Checks a scenario's resolution condition against the live world."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        res = sim.scenario.resolution
-        self.require = list(res.require) or default_requirements(sim.scenario.faults, sim.scenario.entry_service)
+    def __init__(self, scenario: Scenario, world: World, sli: SliTracker, env: simpy.Environment) -> None:
+        self.world = world
+        self.sli = sli
+        self.env = env
+        res = scenario.resolution
+        self.require = list(res.require) or default_requirements(scenario.faults, scenario.entry_service)
         self.any_of = list(res.any_of)
         self.healthy_for = res.healthy_for
 
     def holds(self, req: Requirement) -> bool:
         """Whether one requirement holds now."""
-        world = self.sim.world
+        world = self.world
         if req.not_running:
             s = world.services[req.not_running.service]
             return all(i.version != req.not_running.version for i in s.instances)
@@ -100,7 +102,7 @@ class ResolutionJudge:
             s = world.services[req.cache_warm.service]
             return s.hit >= req.cache_warm.above * s.spec.hit_ratio
         if req.cert_valid:
-            return not world.services[req.cert_valid.service].cert_expired(self.sim.now)
+            return not world.services[req.cert_valid.service].cert_expired(self.env.now)
         if req.disk_headroom:
             s = world.services[req.disk_headroom.service]
             return all(i.disk < req.disk_headroom.below * s.spec.disk_gb for i in s.instances)
@@ -121,7 +123,7 @@ class ResolutionJudge:
             reasons.append("the cause is still present in the system")
         if self.any_of and not any(self.holds(r) for r in self.any_of):
             reasons.append("the cause is still present in the system")
-        streak = self.sim.sli.healthy_streak(self.sim.now)
+        streak = self.sli.healthy_streak(self.env.now)
         if streak < self.healthy_for:
             reasons.append(
                 f"the user-facing SLI has been healthy for {streak:.0f}s, not the {self.healthy_for:.0f}s required"

@@ -13,12 +13,18 @@ in an incident longer than 30 minutes costs one letter (never below F).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scenarios.language.actions import MITIGATION_ACTIONS
+from scenarios.language.scenario import Scenario
+from simulator.incident.process import IncidentState, SliTracker
+
 GRADES = "ABCDF"
-SEAT_ROLES = ("imoc", "tloc", "observer")
-"""Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role."""
+SEAT_ROLES = ("imoc", "tloc", "observer", "mentor")
+"""Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role. A mentor (reverse
+shadow) watches, whispers and flags moments; it never acts."""
 STATUS_UPDATE_EXPECTED_AFTER = 1800.0
 
 
@@ -139,3 +145,80 @@ def role_parts(timeline: list[Any], impact: float | None, end: float, hands_on: 
     if "observer" in acts:
         parts["observer"] = {"seats": sorted({e.source for e in acts["observer"]})}
     return parts
+
+
+def report_for(
+    scenario: Scenario,
+    seed: int,
+    incident: IncidentState,
+    sli: SliTracker,
+    pages: Sequence[Any],
+    injected_alerts: set[str],
+    end: float,
+    tool_version: str,
+) -> Report:
+    """The report of a session at ``end``: times from the SLI and the pages (noise and injected alerts
+    are never the incident's first page), outcome, penalties and grade."""
+    sc = scenario
+    impact = sli.impact_start
+    noise = {n.alert.name for n in sc.noise if n.alert} | injected_alerts
+    real_pages = [p for p in pages if p.alert not in noise]
+    first_page = real_pages[0] if real_pages else None
+    ttd = tta = ttm = ttr = None
+    if impact is not None and first_page is not None:
+        ttd = max(first_page.t - impact, 0.0)
+    if first_page is not None and first_page.acked_at is not None:
+        tta = first_page.acked_at - first_page.t
+    if impact is not None and sli.mitigated_at is not None:
+        ttm = sli.mitigated_at - impact
+    resolved = incident.state == "resolved"
+    if resolved and impact is not None:
+        ttr = incident.resolved_at - impact
+    settled = sli.healthy_streak(end) >= 2.0 * sc.resolution.healthy_for
+    outcome = outcome_of(resolved, settled and sli.mitigated_at is not None, impact is not None)
+    roles = role_parts(incident.timeline, impact, end, MITIGATION_ACTIONS)
+    late_ack = first_page is not None and (tta is None or tta > sc.alerting.ack_timeout)
+    penalties = _penalties(incident, roles, late_ack, impact, end)
+    par = sc.par
+    return Report(
+        scenario=sc.id,
+        seed=seed,
+        outcome=outcome,
+        impact_start_s=_round(impact),
+        ttd_s=_round(ttd),
+        tta_s=_round(tta),
+        ttm_s=_round(ttm),
+        ttr_s=_round(ttr),
+        error_budget_burned_pct=round(sli.budget_burned_pct(), 3),
+        failed_requests=int(round(sli.failed_requests())),
+        harmful_actions=len(incident.harmful),
+        grade=grade_for(outcome, ttr, par.ttr, len(penalties)),
+        ended_at_s=round(end, 1),
+        par={"tta_s": par.tta, "ttm_s": par.ttm, "ttr_s": par.ttr},
+        severity_declared=incident.severity,
+        severity_expected=sc.postmortem.expected_severity,
+        harmful=[{"t": round(t, 1), "action": name, "why": why} for t, name, why in incident.harmful],
+        premature_resolves=len(incident.premature_resolves),
+        status_updates=len(incident.status_updates),
+        escalations=len(incident.escalations),
+        hypotheses=len(incident.hypotheses),
+        pages=len(pages),
+        penalties=penalties,
+        tool_version=tool_version,
+        roles=roles,
+    )
+
+
+def _penalties(
+    incident: IncidentState, roles: dict[str, Any], late_ack: bool, impact: float | None, end: float
+) -> list[str]:
+    """What costs a letter: each harmful action, a late acknowledgement, silence, a hands-on IMOC."""
+    penalties = [f"harmful action at {t:.0f}s: {name}: {why}" for t, name, why in incident.harmful]
+    if late_ack:
+        penalties.append("page not acknowledged within the acknowledgement SLA")
+    if impact is not None and end - impact > STATUS_UPDATE_EXPECTED_AFTER and not incident.status_updates:
+        penalties.append("no status update in an incident longer than 30 minutes")
+    if roles.get("imoc", {}).get("hands_on"):
+        hands_on = ", ".join(roles["imoc"]["hands_on"])
+        penalties.append(f"the IMOC debugged hands-on instead of coordinating: {hands_on}")
+    return penalties

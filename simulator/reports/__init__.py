@@ -3,5 +3,49 @@
 Owns the Markdown postmortem (``postmortem``), the facts and review it is built from (``facts``,
 ``review``) and the SQLite history store with readiness per fault class (``history``).
 
-May import every other wing; reads finished sessions only.
+May import every other wing (never ``tui``); reads finished sessions only, through
+``facts.FinishedSession`` and ``history.FinishedAttempt``. ``__all__`` below is the wing's public face.
 """
+
+from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer, investigation, questions
+from simulator.reports.history import (
+    SHADOW,
+    UNPLAYED_WEAKNESS,
+    Attempt,
+    HistoryError,
+    attempt_from_journal,
+    fault_class,
+    history_path,
+    open_history_recovering,
+    readiness,
+    rebuild,
+    record_debrief,
+    record_recovering,
+    record_shadow,
+    weakness,
+)
+from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
+
+__all__ = [
+    "Attempt",
+    "EvidenceFinding",
+    "HistoryError",
+    "PathStep",
+    "QuestionAnswer",
+    "SHADOW",
+    "UNPLAYED_WEAKNESS",
+    "attempt_from_journal",
+    "fault_class",
+    "history_path",
+    "investigation",
+    "open_history_recovering",
+    "postmortem_for_journal",
+    "postmortem_of",
+    "questions",
+    "readiness",
+    "rebuild",
+    "record_debrief",
+    "record_recovering",
+    "record_shadow",
+    "weakness",
+]

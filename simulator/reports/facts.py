@@ -19,12 +19,38 @@ How a look "finds" a piece of evidence (deliberately simple, so a trainee can se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scenarios.language.actions import MITIGATION_ACTIONS
+from scenarios.language.scenario import Scenario
+from simulator.incident.process import IncidentState
+from simulator.views import ChangeRecord, Operation, PageView, TimelineEvent, Trace
 
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+
+class FinishedSession(Protocol):
+    """What reports read of a played session (``Simulation`` is one): its read-only queries."""
+
+    scenario: Scenario
+    incident: IncidentState
+    ended_at: float | None
+
+    @property
+    def now(self) -> float: ...
+
+    def timeline(self) -> list[TimelineEvent]: ...
+
+    def change_log(self) -> list[ChangeRecord]: ...
+
+    def operation_list(self) -> list[Operation]: ...
+
+    def pages(self) -> list[PageView]: ...
+
+    def service_names(self) -> list[str]: ...
+
+    def zones(self) -> list[str]: ...
+
+    def trace(self, trace_id: str) -> Trace | None: ...
+
 
 ANSWERING_ACTIONS = ("status_update", "note")
 """Trainee actions that answer a stakeholder's question (posted after the question arrived)."""
@@ -113,7 +139,7 @@ def _overlaps(match: str | None, text: Any) -> bool:
     return a in b or b in a
 
 
-def look_finds(sim: Simulation, evidence: dict[str, Any], look: dict[str, Any]) -> bool:
+def look_finds(sim: FinishedSession, evidence: dict[str, Any], look: dict[str, Any]) -> bool:
     """True when ``look`` finds ``evidence`` (see the module docstring for the rules)."""
     kind, service, match = evidence.get("kind"), evidence.get("service"), evidence.get("match")
     what = look.get("what")
@@ -121,12 +147,7 @@ def look_finds(sim: Simulation, evidence: dict[str, Any], look: dict[str, Any]) 
     if kind == "change":
         if what != "panel" or look.get("name") != "changes":
             return False
-        changes = [
-            c
-            for c in sim.change_log()
-            if (service is None or c.service == service) and (match is None or match.lower() in c.summary.lower())
-        ]
-        return not changes or min(c.t for c in changes) <= t
+        return _change_existed(sim, service, match, t)
     if kind == "log":
         if what != "log_query" or not _same_service(service, look.get("service")):
             return False
@@ -135,16 +156,7 @@ def look_finds(sim: Simulation, evidence: dict[str, Any], look: dict[str, Any]) 
         return _overlaps(match, look.get("text"))
     if kind == "trace":
         trace = sim.trace(str(look.get("trace_id", ""))) if what == "trace" else None
-        if trace is None:
-            return False
-        for span in trace.spans:
-            if service is not None and span.service != service:
-                continue
-            if not (span.status == "ERROR" or span.culprit):
-                continue
-            if match is None or match.lower() in f"{span.name} {span.error_type} {trace.name}".lower():
-                return True
-        return False
+        return trace is not None and _trace_shows(trace, service, match)
     if kind in ("metric", "split"):
         if what != "metric" or not _same_service(service, look.get("service")):
             return False
@@ -161,7 +173,29 @@ def look_finds(sim: Simulation, evidence: dict[str, Any], look: dict[str, Any]) 
     return False
 
 
-def investigation(sim: Simulation, looks: list[dict[str, Any]]) -> tuple[list[PathStep], list[EvidenceFinding]]:
+def _change_existed(sim: FinishedSession, service: str | None, match: str | None, t: float) -> bool:
+    """Whether the change the evidence names was in the change log at ``t`` (no such change: True)."""
+    changes = [
+        c
+        for c in sim.change_log()
+        if (service is None or c.service == service) and (match is None or match.lower() in c.summary.lower())
+    ]
+    return not changes or min(c.t for c in changes) <= t
+
+
+def _trace_shows(trace: Trace, service: str | None, match: str | None) -> bool:
+    """Whether a trace has a failing or culprit span in ``service`` (whose names contain ``match``)."""
+    for span in trace.spans:
+        if service is not None and span.service != service:
+            continue
+        if not (span.status == "ERROR" or span.culprit):
+            continue
+        if match is None or match.lower() in f"{span.name} {span.error_type} {trace.name}".lower():
+            return True
+    return False
+
+
+def investigation(sim: FinishedSession, looks: list[dict[str, Any]]) -> tuple[list[PathStep], list[EvidenceFinding]]:
     """The investigation path (looks in time order) and, per named evidence, the first look that found it."""
     ordered = sorted(
         (look for look in looks if look.get("what") not in ("checkpoint", "clock")),
@@ -198,7 +232,7 @@ def investigation(sim: Simulation, looks: list[dict[str, Any]]) -> tuple[list[Pa
     return steps, findings
 
 
-def questions(sim: Simulation) -> list[QuestionAnswer]:
+def questions(sim: FinishedSession) -> list[QuestionAnswer]:
     """Stakeholder questions that arrived before the session ended, each with its first answer."""
     end = sim.ended_at if sim.ended_at is not None else sim.now
     answers = [e for e in sim.timeline() if e.source != "system" and e.kind in ANSWERING_ACTIONS]
@@ -228,7 +262,7 @@ def _answer_text(text: str) -> str:
     return text
 
 
-def mitigation_effects(sim: Simulation) -> list[MitigationEffect]:
+def mitigation_effects(sim: FinishedSession) -> list[MitigationEffect]:
     """Each accepted mitigation with the moment it took effect.
 
     An operation it started (a rollout, a config push) gives ``finished_at``; otherwise the first

@@ -11,15 +11,16 @@ like any other input (the file may have been edited): rows that are not well-for
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import statistics
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scenarios.catalog import user_data_dir
 from simulator.incident.scoring import Report
@@ -27,9 +28,9 @@ from simulator.session.journal import JournalError, read_journal
 from simulator.session.journal_session import JournalSession
 
 if TYPE_CHECKING:
-    from tui.port import Debrief
+    from simulator.session.playback import ShadowSummary
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 15.0
 """How long a write waits for another session's write to finish before giving up."""
 MAX_TEXT = 4096
@@ -108,9 +109,23 @@ _PRACTICE = """
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, (f"CREATE TABLE attempts ({_COLUMNS})",)),
     (2, ("CREATE INDEX IF NOT EXISTS attempts_by_date ON attempts (date, id)",)),
-    (3, (f"CREATE TABLE follow_ups ({_FOLLOW_UPS})", f"CREATE TABLE practice ({_PRACTICE})")),
+    (
+        3,
+        (
+            "ALTER TABLE attempts ADD COLUMN mode TEXT NOT NULL DEFAULT 'solo'",
+            "ALTER TABLE attempts ADD COLUMN detail TEXT",
+        ),
+    ),
+    (4, (f"CREATE TABLE follow_ups ({_FOLLOW_UPS})", f"CREATE TABLE practice ({_PRACTICE})")),
 )
 """(version, statements) applied in order, each in the transaction that sets ``user_version`` to it."""
+
+
+SOLO = "solo"
+SHADOW = "shadow"
+"""Modes of a recorded session (schema 3): a solo attempt (scored), or shadowing an expert's run (exposure)."""
+MAX_DETAIL = 256 * 1024
+"""Longest shadow-session detail (JSON) read back from a row."""
 
 
 class HistoryError(Exception):
@@ -167,6 +182,10 @@ class Attempt:
     """Always true for now: every attempt is a training drill (labelled so in exports)."""
     journal_path: str | None = None
     id: int | None = None
+    mode: str = SOLO
+    """solo (a scored attempt) or shadow (the trainee watched an expert's run: exposure, not an attempt)."""
+    detail: str | None = None
+    """For a shadow session: its debrief as JSON (predictions, traps chosen, questions, mentor flags)."""
 
     @property
     def ratio(self) -> float | None:
@@ -263,17 +282,20 @@ class History:
         sql = f"INSERT OR REPLACE INTO attempts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         ids = []
         with self.connection:  # commits, or rolls back on any error
-            if replace_all:
-                self.connection.execute("DELETE FROM attempts")
+            if replace_all:  # shadow sessions have no journal to rebuild them from: they stay
+                self.connection.execute("DELETE FROM attempts WHERE mode = ?", (SOLO,))
             for a in attempts:
                 values = [int(a.drill) if n == "drill" else getattr(a, n) for n in names]
                 ids.append(int(self.connection.execute(sql, values).lastrowid))
         return ids
 
-    def attempts(self) -> list[Attempt]:
-        """Every well-formed attempt, oldest first; :attr:`skipped` counts the rows that were not."""
+    def attempts(self, mode: str = SOLO) -> list[Attempt]:
+        """Every well-formed attempt of a mode (solo by default; ``shadow`` for shadow sessions), oldest
+        first; :attr:`skipped` counts the rows that were not well-formed."""
         names = [f.name for f in fields(Attempt)]
-        rows = self.connection.execute(f"SELECT {', '.join(names)} FROM attempts ORDER BY date, id").fetchall()
+        rows = self.connection.execute(
+            f"SELECT {', '.join(names)} FROM attempts WHERE mode = ? ORDER BY date, id", (mode,)
+        ).fetchall()
         out = []
         self.skipped = 0
         for row in rows:
@@ -331,7 +353,7 @@ def open_history(path: str | Path | None = None) -> History:
 
 _TEXT_FIELDS = ("scenario", "date", "outcome", "end_reason", "grade", "fault_class", "role")
 _REAL_FIELDS = ("ttd_s", "tta_s", "ttm_s", "ttr_s", "par_tta_s", "par_ttm_s", "par_ttr_s", "error_budget_burned_pct")
-_OPTIONAL = frozenset({"ttd_s", "tta_s", "ttm_s", "ttr_s", "journal_path", "id"})
+_OPTIONAL = frozenset({"ttd_s", "tta_s", "ttm_s", "ttr_s", "journal_path", "id", "detail"})
 
 
 def _attempt_from_row(values: dict[str, Any]) -> Attempt | None:
@@ -340,8 +362,11 @@ def _attempt_from_row(values: dict[str, Any]) -> Attempt | None:
         if value is None:
             if name not in _OPTIONAL:
                 return None
-        elif name in _TEXT_FIELDS or name == "journal_path":
+        elif name in _TEXT_FIELDS or name in ("journal_path", "mode"):
             if not isinstance(value, str) or len(value) > MAX_TEXT:
+                return None
+        elif name == "detail":
+            if not isinstance(value, str) or len(value) > MAX_DETAIL:
                 return None
         elif name in _REAL_FIELDS:
             if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > 1e12:
@@ -524,6 +549,8 @@ class Readiness:
     median_ttr_s: float | None
     trend: str
     """improving, slipping, steady, or first (a single attempt)."""
+    exposure: int = 0
+    """Shadow sessions of this class the trainee watched (exposure, not attempts)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -543,14 +570,23 @@ def trend(attempts: Sequence[Attempt]) -> str:
     return "steady"
 
 
-def readiness(attempts: Sequence[Attempt]) -> list[Readiness]:
-    """Readiness per fault class, classes sorted by name; ``attempts`` oldest first."""
+def readiness(attempts: Sequence[Attempt], shadows: Sequence[Attempt] = ()) -> list[Readiness]:
+    """Readiness per fault class, classes sorted by name; ``attempts`` oldest first.
+
+    Only solo attempts are scored; shadow sessions (in ``attempts`` by mistake, or in ``shadows``) count
+    as exposure to their class and nothing else.
+    """
     by_class: dict[str, list[Attempt]] = {}
+    exposure: dict[str, int] = {}
     for a in attempts:
-        by_class.setdefault(a.fault_class, []).append(a)
+        if a.mode == SOLO:
+            by_class.setdefault(a.fault_class, []).append(a)
+    for a in [*attempts, *shadows]:
+        if a.mode == SHADOW:
+            exposure[a.fault_class] = exposure.get(a.fault_class, 0) + 1
     out = []
-    for name in sorted(by_class):
-        group = by_class[name]
+    for name in sorted(by_class.keys() | exposure.keys()):
+        group = by_class.get(name, [])
         done = [a for a in group if a.ratio is not None]
         ratios = [a.ratio for a in done if a.ratio is not None]
         ttrs = [a.ttr_s for a in done if a.ttr_s is not None]
@@ -563,7 +599,8 @@ def readiness(attempts: Sequence[Attempt]) -> list[Readiness]:
                 round(statistics.median(ratios), 3) if ratios else None,
                 min(ttrs) if ttrs else None,
                 statistics.median(ttrs) if ttrs else None,
-                trend(group),
+                trend(group) if group else "not played",
+                exposure.get(name, 0),
             )
         )
     return out
@@ -573,15 +610,28 @@ def weakness(attempts: Sequence[Attempt]) -> dict[str, float]:
     """Per fault class played, the median effective TTR/par ratio: higher is weaker."""
     by_class: dict[str, list[float]] = {}
     for a in attempts:
-        by_class.setdefault(a.fault_class, []).append(a.effective_ratio)
+        if a.mode == SOLO:  # watching an expert is not evidence of the trainee's own speed
+            by_class.setdefault(a.fault_class, []).append(a.effective_ratio)
     return {name: statistics.median(values) for name, values in sorted(by_class.items())}
 
 
-def record_debrief(debrief: Debrief) -> str | None:
+class FinishedAttempt(Protocol):
+    """What recording an attempt reads of a debrief (``tui.port.Debrief`` is one)."""
+
+    report: Report
+    root_cause: dict[str, Any]
+    tags: tuple[str, ...]
+    end_reason: str | None
+    journal_path: str | None
+
+
+def record_debrief(debrief: FinishedAttempt, now: datetime) -> str | None:
     """Record a finished session shown in the debrief; returns a problem for the user to see, or None.
 
     A session left to resume later is not finished and is not recorded. A corrupt database is moved
     aside (the message says so) and the attempt goes into a fresh one; the journal is never touched.
+    ``now`` (wall clock, read by the caller: the engine never reads it) dates an attempt whose journal
+    header does not.
     """
     if debrief.end_reason not in FINISHED:
         return None
@@ -592,7 +642,7 @@ def record_debrief(debrief: Debrief) -> str | None:
             header = read_journal(journal).header
         except JournalError as err:
             return f"not recorded in your history: {err}"
-    date = header.get("started_wall") or datetime.now(UTC).isoformat(timespec="seconds")
+    date = header.get("started_wall") or now.isoformat(timespec="seconds")
     attempt = attempt_from_report(
         debrief.report,
         str(debrief.root_cause.get("category", "")),
@@ -605,3 +655,27 @@ def record_debrief(debrief: Debrief) -> str | None:
         return record_recovering([attempt])
     except (HistoryError, sqlite3.Error, OSError) as err:
         return f"this attempt was not recorded in your history: {err}"
+
+
+def record_shadow(summary: ShadowSummary, debrief: FinishedAttempt, now: datetime) -> str | None:
+    """Record a shadow session (mode ``shadow``: exposure, never a scored attempt); returns a problem, or None.
+
+    The row carries the expert run's report (what was watched) and the shadow debrief as JSON. It has no
+    journal path: a shadow of a recorded journal must not replace that journal's own attempt.
+    """
+    attempt = replace(
+        attempt_from_report(
+            debrief.report,
+            str(debrief.root_cause.get("category", "")),
+            debrief.tags,
+            "resolved" if debrief.end_reason == "resolved" else "gave_up",
+            now.isoformat(timespec="seconds"),
+            None,
+        ),
+        mode=SHADOW,
+        detail=json.dumps(summary.as_dict(), sort_keys=True)[:MAX_DETAIL],
+    )
+    try:
+        return record_recovering([attempt])
+    except (HistoryError, sqlite3.Error, OSError) as err:
+        return f"this shadow session was not recorded in your history: {err}"

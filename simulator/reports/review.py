@@ -7,15 +7,11 @@ nothing is said that the journal and the simulation do not show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import MITIGATION_ACTIONS
 from simulator.incident.scoring import STATUS_UPDATE_EXPECTED_AFTER, Report
-from simulator.reports.facts import EvidenceFinding, QuestionAnswer
-
-if TYPE_CHECKING:
-    from simulator.session.simulation import Simulation
+from simulator.reports.facts import EvidenceFinding, FinishedSession, QuestionAnswer
 
 FAST_DETECTION = 300.0
 """A page within this many seconds of impact start counts as fast detection."""
@@ -34,7 +30,9 @@ class Review:
     went_wrong: list[str]
 
 
-def review(sim: Simulation, report: Report, answers: list[QuestionAnswer], findings: list[EvidenceFinding]) -> Review:
+def review(
+    sim: FinishedSession, report: Report, answers: list[QuestionAnswer], findings: list[EvidenceFinding]
+) -> Review:
     """Derive what went well and what went wrong from the report and the facts of the session."""
     well: list[str] = []
     wrong: list[str] = []
@@ -66,7 +64,7 @@ def review(sim: Simulation, report: Report, answers: list[QuestionAnswer], findi
     return Review(well, wrong)
 
 
-def _detection(report: Report, sim: Simulation, well: list[str], wrong: list[str]) -> None:
+def _detection(report: Report, sim: FinishedSession, well: list[str], wrong: list[str]) -> None:
     if report.impact_start_s is None:
         return
     if report.ttd_s is None:
@@ -113,7 +111,7 @@ def _severity(report: Report, well: list[str], wrong: list[str]) -> None:
         wrong.append(f"Declared {report.severity_declared}; the impact called for {report.severity_expected}.")
 
 
-def _hypothesis_first(sim: Simulation, well: list[str], wrong: list[str]) -> None:
+def _hypothesis_first(sim: FinishedSession, well: list[str], wrong: list[str]) -> None:
     events = [e for e in sim.timeline() if e.source != "system"]
     first_fix = next((e for e in events if e.kind in MITIGATION_ACTIONS), None)
     first_hypothesis = next((e for e in events if e.kind == "hypothesis"), None)
@@ -128,7 +126,7 @@ def _hypothesis_first(sim: Simulation, well: list[str], wrong: list[str]) -> Non
         wrong.append(f"Changed the system (`{first_fix.kind}` at {at(first_fix.t)}) before writing any hypothesis.")
 
 
-def _status_updates(sim: Simulation, report: Report, well: list[str], wrong: list[str]) -> None:
+def _status_updates(sim: FinishedSession, report: Report, well: list[str], wrong: list[str]) -> None:
     pages = sim.pages()
     start = pages[0].t if pages else report.impact_start_s
     if start is None:

@@ -63,11 +63,6 @@ def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], worker
     return [check for checks in results for check in checks]
 
 
-def verify_scenario(scenario: Scenario, seeds: Sequence[int]) -> list[Check]:
-    """Every baseline of ``scenario`` for every seed, in this process."""
-    return [check for seed in seeds for check in verify_seed(scenario, seed)]
-
-
 def verify_seed(scenario: Scenario, seed: int) -> list[Check]:
     """The reference, doing nothing, then each trap, played with one seed."""
     scenario = scenario.for_seed(seed)  # the solution and traps must name the variant the seed plays

@@ -3,5 +3,13 @@
 Owns the ring-buffer series store (``series``), the metrics recorder (``recorder``), log lines
 (``logs``), traces (``traces``) and alert rules with their pages (``alerts``).
 
-May import: ``scenarios``, ``simulator.views`` and ``simulator.world``.
+May import: ``scenarios``, ``simulator.views`` and ``simulator.world``. ``__all__`` below is the wing's
+public face.
 """
+
+from simulator.telemetry.logs import LogGenerator, LogStore
+from simulator.telemetry.recorder import MetricsRecorder, split_name
+from simulator.telemetry.series import Series
+from simulator.telemetry.traces import TraceGenerator, TraceStore
+
+__all__ = ["LogGenerator", "LogStore", "MetricsRecorder", "Series", "TraceGenerator", "TraceStore", "split_name"]

@@ -376,6 +376,20 @@ class LogGenerator:
         for inst in insts:
             self.emit(t, level, inst, message)
 
+    def emit_component(
+        self,
+        t: float,
+        level: str,
+        service: str,
+        version: str,
+        zone: str,
+        component: str,
+        message: str,
+        attributes: dict | None = None,
+    ) -> None:
+        """One line from a component that is not an instance (a load balancer, a synthetic probe)."""
+        self.store.add(t, level, service, version, zone, component, message, attributes=attributes)
+
 
 _BASELINE_ERRORS = [
     ("client disconnected before response was written", 499, "context.Canceled"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from simulator.telemetry.series import SeriesStore
+from simulator.telemetry.series import Series, SeriesStore
 from simulator.world.model import splits
 from simulator.world.state import RUNNING, World
 
@@ -110,6 +110,39 @@ class MetricsRecorder:
         self._count += 1
         if self._count % INSTANCE_EVERY == 1 or INSTANCE_EVERY == 1:
             self._record_coarse(t)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def metric(
+        self,
+        service: str,
+        metric: str,
+        zone: str | None = None,
+        version: str | None = None,
+        instance: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Series:
+        """A metric series: per service, per zone or version split, or per instance."""
+        if instance is not None:
+            return self.instance_series.window(f"{instance}.{metric}", start, end)
+        if zone is not None:
+            return self.instance_series.window(split_name(service, "zone", zone, metric), start, end)
+        if version is not None:
+            return self.instance_series.window(split_name(service, "version", version, metric), start, end)
+        return self.store_for(metric).window(f"{service}.{metric}", start, end)
+
+    def store_for(self, metric: str) -> SeriesStore:
+        """The series store that holds a service-level metric."""
+        return self.instance_series if store_of(metric) == "coarse" else self.series
+
+    def split_values(self, service: str, dimension: str) -> list[str]:
+        """Zones or versions a service has split series for."""
+        prefix = f"{service}@{dimension}="
+        names = self.instance_series.names()
+        return sorted({n[len(prefix) :].rsplit(".", 1)[0] for n in names if n.startswith(prefix)})
+
+    # --- writing -----------------------------------------------------------------------------
 
     def _record_coarse(self, t: float) -> None:
         """Zone and version splits and per-instance series, every INSTANCE_EVERY ticks."""

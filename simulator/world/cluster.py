@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from simulator.telemetry.logs import LogGenerator
+from scenarios.language.events import Change
 from simulator.views import ChangeRecord
+from simulator.world.events import EventLog, Timeline
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
-    from simulator.world.faults import FaultBook
     from simulator.world.rng import RandomStreams
 
 BACKOFF_START = 10.0
@@ -59,11 +59,11 @@ class Cluster:
         self,
         env: simpy.Environment,
         world: World,
-        logs: LogGenerator,
+        logs: EventLog,
         rng: RandomStreams,
         changes: list[ChangeRecord],
         operations: OperationTracker,
-        timeline: Callable[[float, str, str], None],
+        timeline: Timeline,
     ) -> None:
         self.env = env
         self.world = world
@@ -72,7 +72,9 @@ class Cluster:
         self.changes = changes
         self.operations = operations
         self.timeline = timeline
-        self.faults: FaultBook | None = None
+        self.fault_effects: Callable[[Instance], None] | None = None
+        """Recomputes an instance's fault effects after it boots or reloads its config (the session
+        wires the fault book's ``refresh`` here, so the cluster and the faults need not know each other)."""
         self._rollout_token: dict[str, int] = {}
 
     # --- instances ---------------------------------------------------------------------------
@@ -107,8 +109,8 @@ class Cluster:
         inst.started_at = self.env.now
         inst.memory = s.spec.memory.base * (0.95 + 0.1 * self.rng.random())
         inst.pid = self.rng.randint(7, 4000)
-        if self.faults is not None:
-            self.faults.refresh(inst)
+        if self.fault_effects is not None:
+            self.fault_effects(inst)
         if ready_now:
             inst.state = RUNNING
             inst.ready = True
@@ -170,7 +172,7 @@ class Cluster:
         if inst.generation == generation and inst.broken_since is not None and not inst.ejected:
             inst.ejected = True
             inst.ready = inst.state == RUNNING and inst.ready
-            self.logs.store.add(
+            self.logs.emit_component(
                 self.env.now,
                 "WARN",
                 inst.service,
@@ -272,7 +274,44 @@ class Cluster:
                 counts[i.zone] += 1
         return min(usable, key=lambda z: (counts[z], usable.index(z)))
 
+    def place_initial(self, history: list[Change]) -> None:
+        """Place every service's replicas across the zones, ready, as they stood before the incident."""
+        zones = self.world.zones
+        last_deploy: dict[str, float] = {}
+        for ch in history:
+            if ch.deploy and ch.at <= 0:
+                last_deploy[ch.deploy.service] = max(ch.at, last_deploy.get(ch.deploy.service, ch.at))
+        for k, s in enumerate(self.world.services.values()):
+            for i in range(s.spec.replicas):
+                inst = self.new_instance(s, zones[(i + k) % len(zones)], ready_now=True)
+                # Instances date from the service's last deploy (rolled out one every ~25 s), else hours ago.
+                deployed = last_deploy.get(s.name)
+                inst.started_at = deployed + 25.0 * i if deployed is not None else -3600.0 * (1 + (i % 5))
+
     # --- changes -----------------------------------------------------------------------------
+
+    def record_history(self, ch: Change) -> None:
+        """Put a change from before t=0 in the change log (the version or config in effect is the spec's)."""
+        if ch.deploy:
+            s = self.world.services[ch.deploy.service]
+            before = ch.deploy.from_ or (s.version_history[-1] if s.version_history else "")
+            if ch.deploy.to == s.version and before and before not in s.version_history:
+                s.version_history.append(before)
+            summary = f"deploy {s.name} {before} -> {ch.deploy.to}"
+            self.changes.append(ChangeRecord(ch.at, "deploy", s.name, summary, ch.deploy.by, before, ch.deploy.to))
+        elif ch.config:
+            s = self.world.services[ch.config.service]
+            before = ch.config.from_ or ""
+            if ch.config.to == s.config and before and before not in s.config_history:
+                s.config_history.append(before)
+            summary = ch.config.summary or f"config {before} -> {ch.config.to}"
+            self.changes.append(ChangeRecord(ch.at, "config", s.name, summary, ch.config.by, before, ch.config.to))
+        elif ch.flag:
+            state = "on" if ch.flag.enabled else "off"
+            after = str(ch.flag.enabled).lower()
+            self.changes.append(
+                ChangeRecord(ch.at, "flag", "", f"flag {ch.flag.flag} -> {state}", ch.flag.by, "", after)
+            )
 
     def record_change(self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = "") -> None:
         """Add an entry to the change log at the current time."""
@@ -382,8 +421,8 @@ class Cluster:
                 return
             if inst in s.instances and inst.config != revision:
                 inst.config = revision
-                if self.faults is not None:
-                    self.faults.refresh(inst)
+                if self.fault_effects is not None:
+                    self.fault_effects(inst)
                 self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
             op["done"] += 1
         op["finished_at"] = self.env.now

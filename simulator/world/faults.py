@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+import simpy
 
 from scenarios.language.events import (
     BadConfig,
@@ -27,10 +29,10 @@ from scenarios.language.events import (
     TrafficSurge,
     ZoneOutage,
 )
-from simulator.world.state import RUNNING, Instance
+from simulator.world.events import EventLog, Timeline
+from simulator.world.state import RUNNING, Instance, ServiceState, World
 
 if TYPE_CHECKING:
-    from simulator.world.cluster import Cluster
     from simulator.world.rng import RandomStreams
 
 OOM_EXIT_CODE = 137
@@ -38,10 +40,35 @@ DISK_FULL_MESSAGE = "write /var/log/app/app.log: no space left on device"
 SURGE_STOP_DELAY = 60.0  # clients poll the flag service about once a minute
 
 
+class Orchestrator(Protocol):
+    """What a fault asks of the orchestrator (``simulator.world.cluster.Cluster`` is one): the fault
+    book describes the change, the orchestrator carries it out over simulated time."""
+
+    env: simpy.Environment
+    world: World
+    logs: EventLog
+
+    def record_change(
+        self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = ""
+    ) -> None: ...
+
+    def rollout(self, s: ServiceState, version: str, kind: str, by: str) -> dict: ...
+
+    def push_config(self, s: ServiceState, revision: str, by: str, summary: str, propagation: float) -> dict: ...
+
+    def break_instance(self, inst: Instance, eject_after: float, gray: bool = False) -> None: ...
+
+    def heal_instance(self, inst: Instance) -> None: ...
+
+    def lose_primary(self, s: ServiceState) -> None: ...
+
+    def crash(self, inst: Instance, reason: str, exit_code: int) -> None: ...
+
+
 class FaultBook:
     """The scenario's faults with their seeded onset times and the effects of the active ones."""
 
-    def __init__(self, faults, cluster: Cluster, rng: RandomStreams, timeline) -> None:
+    def __init__(self, faults, cluster: Orchestrator, rng: RandomStreams, timeline: Timeline) -> None:
         self.cluster = cluster
         self.world = cluster.world
         self.env = cluster.env
@@ -166,7 +193,7 @@ class FaultBook:
         s = self.world.services[fault.service]
         while s.cert_expired(self.env.now):
             when = self.env.now
-            self.cluster.logs.store.add(
+            self.cluster.logs.emit_component(
                 when,
                 "ERROR",
                 s.name,
@@ -224,6 +251,13 @@ class FaultBook:
                 share = fault.cohort_share * self._flag_stage.get(fault.flag, 100.0) / 100.0
                 s.extra_err = 1.0 - (1.0 - s.extra_err) * (1.0 - share * fault.error_rate)
                 s.extra_msg = fault.error_message
+
+    def set_flag(self, name: str, enabled: bool) -> None:
+        """Flip a feature flag in the world and recompute what depends on it."""
+        self.world.flags[name] = enabled
+        if not enabled:
+            self.world.flag_off_at[name] = self.env.now
+        self.refresh_services()  # also marks every service for recomputation (retry flags)
 
     def surges(self, now: float, user_rate: float) -> dict[str, float]:
         """Extra requests per second by client from the traffic surges active at ``now``."""

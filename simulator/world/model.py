@@ -16,13 +16,15 @@ sorting samples; a service's percentiles are a mixture estimate over its instanc
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
+from typing import Any
 
 from simulator.world.state import RUNNING, World
 
 _NORMAL = NormalDist()
-Z50, Z95, Z99 = 0.0, _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
+Z95, Z99 = _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
 QUANTILES = (0.5, 0.95, 0.99)
 _SQRT2 = math.sqrt(2.0)
 
@@ -33,33 +35,43 @@ def z_of(level: float) -> float:
     return _NORMAL.inv_cdf(min(max(level, 1e-6), 1 - 1e-6))
 
 
-def lognormal_tail(median: float, sigma: float, x: float) -> float:
-    """P(X > x) for a log-normal with this median and sigma."""
-    if median <= 0 or x <= 0:
-        return 0.0
-    return 0.5 * math.erfc((math.log(x) - math.log(median)) / (sigma * _SQRT2))
-
-
 def queue_factor(rho: float) -> float:
     """Latency multiplier of a many-worker queue at utilisation rho: flat to ~0.7, x1.4 at 0.8, x3 at 0.9,
-    x8 at 0.95 (an M/M/c-like shape for a server with a few dozen workers)."""
-    r = min(rho, 0.98)
+    x8 at 0.95 (an M/M/c-like shape for a server with a few dozen workers).
+
+    Capped at rho = 0.95 (x7.6): past that the tick model carries the wait in an explicit backlog (work
+    beyond capacity queues, requests wait behind it), so letting the factor climb further (x22 at 0.98)
+    would count the same queueing twice. The tick model and the thread dumps both use this one curve."""
+    r = rho if rho < 0.95 else 0.95
     return 1.0 + 0.5 * r**8 / (1.0 - r)
 
 
-def dependency_quantile(fanout: float, z_adj: float | None, median: float, sigma: float, timeout_ms: float) -> float:
-    """Latency a dependency adds at one percentile of its caller's requests.
+PRESSURE_FROM = 0.8
+"""Share of its memory limit above which an instance's working set slows it down."""
 
-    With fan-out f < 1 only a share f of requests call it: they dominate the caller's tail at level q
-    when f > 1 - q, where they sit at the callee's level 1 - (1 - q) / f (``z_adj``, precomputed).
-    With f >= 1 the calls are sequential: one at the percentile and the rest near the median.
-    """
-    if z_adj is None:
-        return 0.0
-    value = min(median * math.exp(sigma * z_adj), timeout_ms)
-    if fanout > 1.0:
-        value += (fanout - 1.0) * min(median, timeout_ms)
-    return value
+
+def memory_pressure(mem_ratio: float) -> float:
+    """Latency and GC multiplier of an instance whose working set fills ``mem_ratio`` of its limit: 1 up
+    to 80 %, then growing with the square of the excess (x3 at the limit). Rounded to one decimal, so
+    a leaking instance changes cohort (and the service is recomputed) only every few percent."""
+    return round(1.0 + 2.0 * ((mem_ratio - PRESSURE_FROM) / 0.2) ** 2, 1) if mem_ratio > PRESSURE_FROM else 1.0
+
+
+def retries_in_effect(s, flags: dict[str, bool]) -> int:
+    """How many times a service retries a failed call: its ``retries``, unless a flag gates them and is off."""
+    flag = s.spec.retries_flag
+    return s.spec.retries if flag is None or flags.get(flag, False) else 0
+
+
+def retry_amplification(p: float, retries: int) -> float:
+    """Attempts per call when each attempt fails with probability ``p`` and up to ``retries`` retries
+    follow a failure: 1 + p + p^2 + ... + p^retries (three layers retrying 3 times: up to 4^3 = 64)."""
+    amplification = 1.0
+    term = 1.0
+    for _ in range(retries):
+        term *= p
+        amplification += term
+    return amplification
 
 
 def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None]:
@@ -115,8 +127,8 @@ class TickModel:
         """Instances whose disk filled up during the last step (the caller applies the effect)."""
 
     def _retries(self, s) -> int:
-        flag = s.spec.retries_flag
-        return s.spec.retries if flag is None or self.world.flags.get(flag, False) else 0
+        flag = s.spec.retries_flag  # the common case (no flag) without a second call: this runs every tick
+        return s.spec.retries if flag is None else retries_in_effect(s, self.world.flags)
 
     def step(
         self,
@@ -140,6 +152,56 @@ class TickModel:
             s.conn_demand = s.conn_demand_next
             s.conn_demand_next = 0.0
         entry = services[self.entry]
+        client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
+        entry_fanout = self.entry_fanout
+
+        # 1. Offered load, callers first.
+        for s, edges in self.top_down:
+            self._offer(s, edges, client_limited if s is entry else 0.0, entry_fanout if s is entry else None, now)
+
+        # 2. Latency and errors, callees first.
+        hang = world.zone_hang
+        oom = self.oom
+        oom.clear()
+        self.disk_full.clear()
+        force = self._first or any(self._last_now < x.cert_expires_at <= now for x in services.values())
+        self._first = False
+        self._last_now = now
+        for s, edges, timeout_ms, log_timeout in self.bottom_up:
+            regrouped = s.dirty  # _grow regroups (and clears dirty), but the service must still recompute
+            if s.growing or regrouped:
+                self._grow(s, dt, oom)
+            if not (force or regrouped or _inputs_changed(s, edges)):
+                # Same inputs as last tick: its figures stand (traffic moves in 5 s steps, so most
+                # ticks of a steady system recompute nothing).
+                s.changed = False
+                if s.last_connections:
+                    _demand_connections(edges, s.last_connections)
+                continue
+            s.changed = True
+            s.last_offered = s.offered
+            s.last_admitted = s.admitted
+            s.last_conn_demand = s.conn_demand
+            mix = entry_fanout if s is entry else None
+            dep_fail, d50, d95, d99, conn_ms = self._dependencies(s, edges, mix, timeout_ms, log_timeout, now)
+            connections = self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+            s.last_connections = connections
+            if connections:
+                _demand_connections(edges, connections)
+
+        # 3. Caches refill from their backend as long as it answers in time.
+        self._refill_caches(dt)
+
+    def _admit_entry(
+        self,
+        entry,
+        entry_rate: float,
+        surges: dict[str, float] | None,
+        surge_calls: dict[str, dict[str, float] | None] | None,
+        now: float,
+    ) -> float:
+        """Put user traffic and surges on the entry; returns the surge requests its per-client limits
+        refuse, and sets :attr:`entry_fanout` when surges with their own routes change the traffic mix."""
         client_limited = 0.0
         total = entry_rate
         if surges:
@@ -168,136 +230,107 @@ class TickModel:
             entry.offered = total
             # A surge client's requests refused by its own limit are out of the user-facing SLI.
             entry.excluded = client_limited
+        return client_limited
 
-        # 1. Offered load, callers first.
-        for s, edges in self.top_down:
-            off = s.offered
-            admitted = off - client_limited if s is entry else off
-            if s.rate_limit is not None and admitted > s.rate_limit:
-                admitted = s.rate_limit
-            if s.shed:
-                admitted *= 1.0 - s.shed
-            s.admitted = admitted
-            passing = admitted * s.pass_ratio
-            retries = self._retries(s)
-            fallbacks = s.fallbacks
-            retried = 0.0
-            mix = entry_fanout if s is entry else None
-            for d, fanout, _, _, _, cache in edges:
-                if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
-                    continue
-                if mix is not None:
-                    fanout = mix.get(cache.name if cache is not None else d.name, fanout)
-                if cache is not None:
-                    fanout *= 1.0 - cache.hit
-                if d.cert_expires_at <= now:
-                    continue  # the TLS handshake fails before any request reaches it
-                amplification = 1.0
-                if retries:
-                    p = s.call_error.get(d.name, 0.0)
-                    term = 1.0
-                    for _ in range(retries):
-                        term *= p
-                        amplification += term
-                    retried += passing * fanout * (amplification - 1.0)
-                d.offered += passing * fanout * amplification
-            s.retry_rate = retried
-
-        # 2. Latency and errors, callees first.
-        hang = world.zone_hang
-        oom = self.oom
-        oom.clear()
-        self.disk_full.clear()
-        exp = math.exp
-        log = math.log
-        erfc = math.erfc
-        force = self._first or any(self._last_now < x.cert_expires_at <= now for x in services.values())
-        self._first = False
-        self._last_now = now
-        for s, edges, timeout_ms, log_timeout in self.bottom_up:
-            regrouped = s.dirty  # _grow regroups (and clears dirty), but the service must still recompute
-            if s.growing or regrouped:
-                self._grow(s, dt, oom)
-            if not (force or regrouped or _inputs_changed(s, edges)):
-                # Same inputs as last tick: its figures stand (traffic moves in 5 s steps, so most
-                # ticks of a steady system recompute nothing).
-                s.changed = False
-                if s.last_connections:
-                    for d, _, _, _, _, _ in edges:
-                        if d.spec.max_connections is not None:
-                            d.conn_demand_next += s.last_connections
+    def _offer(self, s, edges, client_limited: float, mix: dict[str, float] | None, now: float) -> None:
+        """Admit what a service's rate limit and shedding allow; pass it on to its dependencies x fan-out
+        x retry amplification (from last tick's failure rates: what lets a retry storm feed on itself)."""
+        admitted = s.offered - client_limited
+        if s.rate_limit is not None and admitted > s.rate_limit:
+            admitted = s.rate_limit
+        if s.shed:
+            admitted *= 1.0 - s.shed
+        s.admitted = admitted
+        if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
+            s.retry_rate = 0.0
+            return
+        passing = admitted * s.pass_ratio
+        retries = self._retries(s)
+        fallbacks = s.fallbacks
+        retried = 0.0
+        for d, fanout, _, _, _, cache in edges:
+            if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
                 continue
-            s.changed = True
-            s.last_offered = s.offered
-            s.last_admitted = s.admitted
-            s.last_conn_demand = s.conn_demand
-            dep_fail = 0.0
-            d50 = d95 = d99 = 0.0
-            conn_ms = 0.0
-            call_error = s.call_error
-            dep_causes = s.dep_causes
-            if edges:
-                call_error.clear()
-                dep_causes.clear()
-            retries = self._retries(s)
-            fallbacks = s.fallbacks
-            mix = entry_fanout if s is entry else None
-            for d, fanout, z50, z95, z99, cache in edges:
-                if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
+            if mix is not None:
+                fanout = mix.get(cache.name if cache is not None else d.name, fanout)
+            if cache is not None:
+                fanout *= 1.0 - cache.hit
+            if d.cert_expires_at <= now:
+                continue  # the TLS handshake fails before any request reaches it
+            amplification = 1.0
+            if retries:
+                amplification = retry_amplification(s.call_error.get(d.name, 0.0), retries)
+                retried += passing * fanout * (amplification - 1.0)
+            d.offered += passing * fanout * amplification
+        s.retry_rate = retried
+
+    def _dependencies(
+        self, s, edges, mix: dict[str, float] | None, timeout_ms: float, log_timeout: float, now: float
+    ) -> tuple[float, float, float, float, float]:
+        """What a service's dependencies do to its requests: the failure probability (callee errors,
+        timeouts, refused connections, after retries and fan-out), the latency they add at p50, p95 and
+        p99, and the connection hold time (ms per request). Records each callee's per-attempt error."""
+        dep_fail = 0.0
+        d50 = d95 = d99 = 0.0
+        conn_ms = 0.0
+        call_error = s.call_error
+        dep_causes = s.dep_causes
+        if edges:
+            call_error.clear()
+            dep_causes.clear()
+        retries = self._retries(s)
+        fallbacks = s.fallbacks
+        exp = math.exp
+        for d, fanout, z50, z95, z99, cache in edges:
+            if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
+                continue
+            if mix is not None:
+                fanout = mix.get(cache.name if cache is not None else d.name, fanout)
+                if fanout <= 1e-6:
                     continue
-                if mix is not None:
-                    fanout = mix.get(cache.name if cache is not None else d.name, fanout)
-                    if fanout <= 1e-6:
-                        continue
-                    z50, z95, z99 = edge_levels(round(fanout, 3))
-                if cache is not None:
-                    fanout *= 1.0 - cache.hit
-                    if fanout <= 1e-6:
-                        continue
-                    z50, z95, z99 = edge_levels(round(fanout, 3))
-                median, sigma = d.p50, d.sigma
-                if d.cert_expires_at <= now:
-                    p_attempt = 1.0  # x509: certificate has expired
-                    median = 5.0
-                else:
-                    # P(callee latency > timeout) for a log-normal with this median and sigma.
-                    p_timeout = 0.5 * erfc((log_timeout - log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
-                    p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
-                    max_conn = d.spec.max_connections
-                    if max_conn is not None and d.conn_demand > max_conn:
-                        p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
-                call_error[d.name] = p_attempt
-                p_call = p_attempt ** (retries + 1) if retries else p_attempt
-                fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
-                if fail > 0.0:
-                    dep_causes[d.name] = dep_causes.get(d.name, 0.0) + fail
-                    dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
-                capped = median if median < timeout_ms else timeout_ms
-                mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms)
-                if retries:
-                    mean_ms *= 1.0 + p_attempt * retries
-                conn_ms += fanout * mean_ms
-                extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
-                # What the dependency adds at each percentile (see dependency_quantile).
-                if z50 is not None:
-                    v = median * exp(sigma * z50)
-                    d50 += (v if v < timeout_ms else timeout_ms) + extra
-                if z95 is not None:
-                    v = median * exp(sigma * z95)
-                    d95 += (v if v < timeout_ms else timeout_ms) + extra
-                if z99 is not None:
-                    v = median * exp(sigma * z99)
-                    d99 += (v if v < timeout_ms else timeout_ms) + extra
+                z50, z95, z99 = edge_levels(round(fanout, 3))
+            if cache is not None:
+                fanout *= 1.0 - cache.hit
+                if fanout <= 1e-6:
+                    continue
+                z50, z95, z99 = edge_levels(round(fanout, 3))
+            median, sigma = d.p50, d.sigma
+            if d.cert_expires_at <= now:
+                p_attempt = 1.0  # x509: certificate has expired
+                median = 5.0
+            else:
+                p_attempt = _attempt_failure(d, median, sigma, log_timeout)
+            call_error[d.name] = p_attempt
+            p_call = p_attempt ** (retries + 1) if retries else p_attempt
+            fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
+            if fail > 0.0:
+                dep_causes[d.name] = dep_causes.get(d.name, 0.0) + fail
+                dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
+            capped = median if median < timeout_ms else timeout_ms
+            mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms)
+            if retries:
+                mean_ms *= 1.0 + p_attempt * retries
+            conn_ms += fanout * mean_ms
+            extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
+            # What the dependency adds at each percentile of the caller's requests: with fan-out f < 1
+            # only a share f call it, and they reach the caller's level q only when f > 1 - q (z is None
+            # otherwise, see edge_levels); with f >= 1 the calls are sequential, one at the percentile
+            # and the rest near the median. Never more than the caller's timeout per call.
+            if z50 is not None:
+                v = median * exp(sigma * z50)
+                d50 += (v if v < timeout_ms else timeout_ms) + extra
+            if z95 is not None:
+                v = median * exp(sigma * z95)
+                d95 += (v if v < timeout_ms else timeout_ms) + extra
+            if z99 is not None:
+                v = median * exp(sigma * z99)
+                d99 += (v if v < timeout_ms else timeout_ms) + extra
+        return dep_fail, d50, d95, d99, conn_ms
 
-            connections = self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
-            s.last_connections = connections
-            if connections:
-                for d, _, _, _, _, _ in edges:
-                    if d.spec.max_connections is not None:
-                        d.conn_demand_next += connections
-
-        # 3. Caches refill from their backend as long as it answers in time: a miss is written back
-        # only when the caller's read of the backend succeeded (not failed, not timed out).
+    def _refill_caches(self, dt: float) -> None:
+        """Caches refill toward their warm hit ratio; a miss is written back only when the caller's read
+        of the backend succeeded (not failed, not timed out)."""
+        services = self.world.services
         for c, callers in self.caches:
             backend = c.spec.cache_for
             if callers:
@@ -327,7 +360,7 @@ class TickModel:
                 mem_ratio = memory / inst.memory_limit
                 if mem_ratio > mem_max:
                     mem_max = mem_ratio
-                pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+                pressure = memory_pressure(mem_ratio) if mem_ratio > PRESSURE_FROM else 1.0  # skip the call
                 if pressure != inst.pressure:
                     object.__setattr__(inst, "pressure", pressure)
                     s.dirty = True
@@ -341,11 +374,11 @@ class TickModel:
         s.memory_ratio = mem_max
         s.disk_ratio = disk_max
 
-    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> None:
-        """Spread a service's admitted load over its instances in rotation and aggregate the result."""
+    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> float:
+        """Spread a service's admitted load over its instances in rotation and aggregate the result;
+        returns the connections its instances hold open to their dependencies."""
         spec = s.spec
         world = self.world
-        down = world.down_zones
 
         if s.dirty:
             regroup(s)
@@ -369,156 +402,256 @@ class TickModel:
         cohorts = s.cohorts
         # With one cohort the mixture is the cohort itself; the tail terms matter only for several.
         z95w, z99w = tail_levels(n) if len(cohorts) > 1 else (None, None)
-        e95w = math.exp(sigma * z95w) if z95w is not None else 0.0
-        e99w = math.exp(sigma * z99w) if z99w is not None else 0.0
-        err_sum = 0.0
-        p50_sum = p95_sum = p99_sum = 0.0
-        tail95 = tail99 = 0.0
-        cpu_sum = pool_max = 0.0
-        passed = 0.0
-        dead = 0
-        capacity = spec.capacity_rps
-        base_latency = spec.latency_ms
+        mix = _Mixture(
+            math.exp(sigma * z95w) if z95w is not None else None,
+            math.exp(sigma * z99w) if z99w is not None else None,
+        )
         primary_err = spec.write_share if s.primary_down else 0.0
-        base_err = spec.error_rate + s.extra_err + primary_err
-        flag_err = s.extra_err
-        max_queue = spec.queue
-        pool_size = spec.pool_size
-        connections = 0.0
-        hold_s = conn_ms / 1000.0
-        e95 = math.exp(sigma * Z95)
-        e99 = math.exp(sigma * Z99)
-        queued = False
+        own = _OwnService(
+            spec,
+            spec.error_rate + s.extra_err + primary_err,
+            primary_err,
+            s.extra_err,
+            conn_ms / 1000.0,
+            math.exp(sigma * Z95),
+            math.exp(sigma * Z99),
+            timeout_ms,
+        )
         for cohort in cohorts:
-            k = len(cohort.members)
-            rate_k = share * k
-            cohort.rate = share
             if cohort.dead_zone is not None:
-                # Dead targets still in the load balancer: requests hang or are refused.
-                zone = cohort.dead_zone
-                lat = max(hang.get(zone, 0.0) * 1000.0 if zone in down else 1.0, 1.0)
-                # A partial (gray) failure hangs only a share of the requests; the rest are served.
-                frac = world.zone_fail_share.get(zone, 1.0) if zone in down else 1.0
-                normal = base_latency
-                cohort.errors = share * frac
-                cohort.cpu = cohort.pool_ratio = 0.0
-                dead += k
-                causes["dead_target"] = causes.get("dead_target", 0.0) + rate_k * frac
-                err_sum += rate_k * frac
-                p50_sum += (lat if frac >= 0.5 else normal) * k
-                p95_sum += (lat if frac >= 0.05 else normal) * k
-                p99_sum += (lat if frac >= 0.01 else normal) * k
-                if z95w is not None and lat > tail95:
-                    tail95 = lat
-                if z99w is not None and lat > tail99:
-                    tail99 = lat
-                cohort.p99 = lat
-                continue
-            version, fx_err, fx_lat, fx_cpu, pressure, fx_hold = cohort.key
-            cap = capacity / fx_cpu
-            rho = share / cap
-            shed = 0.0
-            wait_ms = 0.0
-            backlog = cohort.backlog
-            if rho > 1.0 or backlog > 0.0:
-                # Work beyond capacity queues; requests wait behind it (and callers time out while the
-                # instance still does the work); a full queue rejects the excess.
-                backlog += (share - cap) * dt
-                if backlog < 0.0:
-                    backlog = 0.0
-                limit = cap * max_queue
-                if backlog > limit:
-                    shed = (backlog - limit) / (share * dt) if share > 0.0 else 0.0
-                    if shed > 1.0:
-                        shed = 1.0
-                    backlog = limit
-                if backlog != cohort.backlog:
-                    queued = True  # the queue is still moving: recompute next tick too
-                cohort.backlog = backlog
-                wait_ms = backlog / cap * 1000.0
-            served = share * (1.0 - shed)
-            # Queueing factor (see queue_factor); past saturation the explicit backlog carries the wait.
-            r = rho if rho < 0.95 else 0.95
-            median = base_latency * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
-            pool_ratio = served * (hold_s + fx_hold) / pool_size
-            pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
-            own_err = base_err + fx_err
-            if own_err > 1.0:
-                own_err = 1.0
-            ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
-            errors = share * shed + served * (1.0 - ok)
-            cpu = 0.04 + 0.9 * (rho if rho < 1.0 else 1.0)
-            if pressure > 1.0:
-                cpu += 0.1 * (pressure - 1.0)  # garbage collection
-            cpu = cpu if cpu < 1.0 else 1.0
-            cohort.errors = errors
-            cohort.cpu = cpu
-            cohort.pool_ratio = pool_ratio
-            cohort.lat_factor = (median + wait_ms) / base_latency
-            cpu_sum += cpu * k
-            connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
-            if pool_ratio > pool_max:
-                pool_max = pool_ratio
-            passed += served * (1.0 - own_err) * k
-            err_sum += errors * k
-            if shed:
-                causes["overload"] = causes.get("overload", 0.0) + share * shed * k
-            if own_err:
-                if fx_err:
-                    causes["fault"] = causes.get("fault", 0.0) + served * own_err * k
-                elif primary_err:
-                    causes["no_primary"] = causes.get("no_primary", 0.0) + served * own_err * k
-                elif flag_err:
-                    causes["flag"] = causes.get("flag", 0.0) + served * own_err * k
-                else:
-                    causes["baseline"] = causes.get("baseline", 0.0) + served * own_err * k
-            if pool_fail:
-                causes["pool_exhausted"] = causes.get("pool_exhausted", 0.0) + served * (1.0 - own_err) * pool_fail * k
-            if dep_fail:
-                causes["dependency"] = (
-                    causes.get("dependency", 0.0) + served * (1.0 - own_err) * (1.0 - pool_fail) * dep_fail * k
-                )
-            # Every request waits behind the backlog: the wait shifts all percentiles equally.
-            l50 = median + wait_ms + d50
-            l95 = median * e95 + wait_ms + d95
-            l99 = median * e99 + wait_ms + d99
-            if pool_ratio > 1.0:
-                # Waiting for a pool connection: the tail sits flat at the pool timeout.
-                l99 = timeout_ms
-                if pool_fail > 0.05:
-                    l95 = timeout_ms
-                if pool_fail > 0.5:
-                    l50 = timeout_ms
-            p50_sum += l50 * k
-            p95_sum += l95 * k
-            p99_sum += l99 * k
-            if z95w is not None:
-                t95 = median * e95w + wait_ms + d95
-                if t95 > tail95:
-                    tail95 = t95
-            if z99w is not None:
-                t99 = median * e99w + wait_ms + d99
-                if t99 > tail99:
-                    tail99 = t99
-            cohort.p99 = l99
+                _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
+            else:
+                _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, causes)
 
-        s.queued = queued
-        p50 = p50_sum / n
-        p95 = p95_sum / n
-        if tail95 > p95:
-            p95 = tail95
-        p99 = p99_sum / n
-        if tail99 > p99:
-            p99 = tail99
-        if p95 > p99:
-            p99 = p95
+        s.queued = mix.queued
+        p50, p95, p99 = mix.percentiles(n)
         eff_sigma = math.log(p99 / p50) / Z99 if p50 > 1e-3 and p99 > p50 else 0.05
         if eff_sigma < 0.05:
             eff_sigma = 0.05
-        errors = limited + err_sum
-        s.pass_ratio = passed / admitted if admitted > 0 else 1.0
-        s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu_sum / max(n - dead, 1), mem_max, pool_max)
-        return connections
+        errors = limited + mix.err_sum
+        s.pass_ratio = mix.passed / admitted if admitted > 0 else 1.0
+        cpu = mix.cpu_sum / max(n - mix.dead, 1)
+        s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu, mem_max, mix.pool_max)
+        return mix.connections
+
+
+@dataclass(slots=True)
+class _OwnService:
+    """A service's own constants for one recomputation of its cohorts."""
+
+    spec: Any
+    base_err: float
+    primary_err: float
+    flag_err: float
+    hold_s: float
+    e95: float
+    e99: float
+    timeout_ms: float
+
+
+class _Mixture:
+    """Sums over a service's cohorts, each weighted by its instances, and the tails of the worst one.
+
+    ``e95w`` / ``e99w``: the log-normal factor at the level where one instance's share of traffic sets
+    the service's p95 / p99 (None when one cohort is the whole mixture).
+    """
+
+    __slots__ = (
+        "e95w",
+        "e99w",
+        "err_sum",
+        "p50_sum",
+        "p95_sum",
+        "p99_sum",
+        "tail95",
+        "tail99",
+        "cpu_sum",
+        "pool_max",
+        "passed",
+        "dead",
+        "connections",
+        "queued",
+    )
+
+    def __init__(self, e95w: float | None, e99w: float | None) -> None:
+        self.e95w = e95w
+        self.e99w = e99w
+        self.err_sum = 0.0
+        self.p50_sum = self.p95_sum = self.p99_sum = 0.0
+        self.tail95 = self.tail99 = 0.0
+        self.cpu_sum = self.pool_max = 0.0
+        self.passed = 0.0
+        self.dead = 0
+        self.connections = 0.0
+        self.queued = False
+
+    def add_latency(self, l50: float, l95: float, l99: float, k: int) -> None:
+        """Add ``k`` instances at these percentiles."""
+        self.p50_sum += l50 * k
+        self.p95_sum += l95 * k
+        self.p99_sum += l99 * k
+
+    def add_tails(self, t95: float, t99: float) -> None:
+        """A cohort's latency at the levels one instance's share reaches (the worst one sets them)."""
+        if self.e95w is not None and t95 > self.tail95:
+            self.tail95 = t95
+        if self.e99w is not None and t99 > self.tail99:
+            self.tail99 = t99
+
+    def percentiles(self, n: int) -> tuple[float, float, float]:
+        """The service's p50, p95, p99: traffic-weighted means, raised to the worst cohort's tail."""
+        p50 = self.p50_sum / n
+        p95 = self.p95_sum / n
+        if self.tail95 > p95:
+            p95 = self.tail95
+        p99 = self.p99_sum / n
+        if self.tail99 > p99:
+            p99 = self.tail99
+        if p95 > p99:
+            p99 = p95
+        return p50, p95, p99
+
+
+def _dead_cohort(mix: _Mixture, cohort, share: float, world: World, hang, base_latency: float, causes) -> None:
+    """Dead targets still in the load balancer: requests hang or are refused."""
+    k = len(cohort.members)
+    rate_k = share * k
+    cohort.rate = share
+    zone = cohort.dead_zone
+    down = zone in world.down_zones
+    lat = max(hang.get(zone, 0.0) * 1000.0 if down else 1.0, 1.0)
+    # A partial (gray) failure hangs only a share of the requests; the rest are served.
+    frac = world.zone_fail_share.get(zone, 1.0) if down else 1.0
+    normal = base_latency
+    cohort.errors = share * frac
+    cohort.cpu = cohort.pool_ratio = 0.0
+    mix.dead += k
+    causes["dead_target"] = causes.get("dead_target", 0.0) + rate_k * frac
+    mix.err_sum += rate_k * frac
+    mix.add_latency(lat if frac >= 0.5 else normal, lat if frac >= 0.05 else normal, lat if frac >= 0.01 else normal, k)
+    mix.add_tails(lat, lat)
+    cohort.p99 = lat
+
+
+def _queue(cohort, share: float, cap: float, dt: float, max_queue: float) -> tuple[float, float, bool]:
+    """Work beyond capacity queues; requests wait behind it (and callers time out while the instance
+    still does the work); a full queue rejects the excess. Returns (share shed, wait ms, queue moved)."""
+    shed = 0.0
+    backlog = cohort.backlog + (share - cap) * dt
+    if backlog < 0.0:
+        backlog = 0.0
+    limit = cap * max_queue
+    if backlog > limit:
+        shed = (backlog - limit) / (share * dt) if share > 0.0 else 0.0
+        if shed > 1.0:
+            shed = 1.0
+        backlog = limit
+    moved = backlog != cohort.backlog  # the queue is still moving: recompute next tick too
+    cohort.backlog = backlog
+    return shed, backlog / cap * 1000.0, moved
+
+
+def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d50, d95, d99, causes) -> None:
+    """A cohort of running instances: queueing, pool use, errors by cause, CPU and latency."""
+    spec = own.spec
+    k = len(cohort.members)
+    cohort.rate = share
+    version, fx_err, fx_lat, fx_cpu, pressure, fx_hold = cohort.key
+    cap = spec.capacity_rps / fx_cpu
+    rho = share / cap
+    shed = 0.0
+    wait_ms = 0.0
+    if rho > 1.0 or cohort.backlog > 0.0:
+        shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue)
+        if moved:
+            mix.queued = True
+    served = share * (1.0 - shed)
+    # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
+    median = spec.latency_ms * queue_factor(rho) * fx_lat * pressure
+    pool_size = spec.pool_size
+    pool_ratio = served * (own.hold_s + fx_hold) / pool_size
+    pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
+    own_err = own.base_err + fx_err
+    if own_err > 1.0:
+        own_err = 1.0
+    ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
+    errors = share * shed + served * (1.0 - ok)
+    cpu = 0.04 + 0.9 * (rho if rho < 1.0 else 1.0)
+    if pressure > 1.0:
+        cpu += 0.1 * (pressure - 1.0)  # garbage collection
+    cpu = cpu if cpu < 1.0 else 1.0
+    cohort.errors = errors
+    cohort.cpu = cpu
+    cohort.pool_ratio = pool_ratio
+    cohort.lat_factor = (median + wait_ms) / spec.latency_ms
+    mix.cpu_sum += cpu * k
+    mix.connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
+    if pool_ratio > mix.pool_max:
+        mix.pool_max = pool_ratio
+    mix.passed += served * (1.0 - own_err) * k
+    mix.err_sum += errors * k
+    if shed or own_err or pool_fail or dep_fail:
+        _error_causes(causes, own, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail)
+    # Every request waits behind the backlog: the wait shifts all percentiles equally.
+    l50 = median + wait_ms + d50
+    l95 = median * own.e95 + wait_ms + d95
+    l99 = median * own.e99 + wait_ms + d99
+    if pool_ratio > 1.0:
+        # Waiting for a pool connection: the tail sits flat at the pool timeout.
+        l99 = own.timeout_ms
+        if pool_fail > 0.05:
+            l95 = own.timeout_ms
+        if pool_fail > 0.5:
+            l50 = own.timeout_ms
+    mix.p50_sum += l50 * k  # (mix.add_latency, written out: this runs for every cohort recomputed)
+    mix.p95_sum += l95 * k
+    mix.p99_sum += l99 * k
+    if mix.e95w is not None or mix.e99w is not None:
+        t95 = median * mix.e95w + wait_ms + d95 if mix.e95w is not None else 0.0
+        t99 = median * mix.e99w + wait_ms + d99 if mix.e99w is not None else 0.0
+        mix.add_tails(t95, t99)
+    cohort.p99 = l99
+
+
+def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail) -> None:
+    """Attribute a cohort's failed requests to their causes (for logs, traces and the postmortem)."""
+    if shed:
+        causes["overload"] = causes.get("overload", 0.0) + share * shed * k
+    if own_err:
+        if fx_err:
+            cause = "fault"
+        elif own.primary_err:
+            cause = "no_primary"
+        elif own.flag_err:
+            cause = "flag"
+        else:
+            cause = "baseline"
+        causes[cause] = causes.get(cause, 0.0) + served * own_err * k
+    if pool_fail:
+        causes["pool_exhausted"] = causes.get("pool_exhausted", 0.0) + served * (1.0 - own_err) * pool_fail * k
+    if dep_fail:
+        causes["dependency"] = (
+            causes.get("dependency", 0.0) + served * (1.0 - own_err) * (1.0 - pool_fail) * dep_fail * k
+        )
+
+
+def _attempt_failure(d, median: float, sigma: float, log_timeout: float) -> float:
+    """Probability that one call attempt to ``d`` fails: its errors, its latency beyond the caller's
+    timeout (log-normal tail), its refusals beyond ``max_connections``."""
+    p_timeout = 0.5 * math.erfc((log_timeout - math.log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
+    p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
+    max_conn = d.spec.max_connections
+    if max_conn is not None and d.conn_demand > max_conn:
+        p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
+    return p_attempt
+
+
+def _demand_connections(edges, connections: float) -> None:
+    """A service's open connections count against each callee that limits its connections (next tick)."""
+    if connections:
+        for d, _, _, _, _, _ in edges:
+            if d.spec.max_connections is not None:
+                d.conn_demand_next += connections
 
 
 def _moved(now: float, before: float) -> bool:
@@ -562,7 +695,7 @@ def regroup(s) -> None:
                 growing.append(inst)
             if inst.leak_per_s:
                 mem_ratio = inst.memory / inst.memory_limit
-                pressure = round(1.0 + 2.0 * ((mem_ratio - 0.8) / 0.2) ** 2, 1) if mem_ratio > 0.8 else 1.0
+                pressure = memory_pressure(mem_ratio)
                 object.__setattr__(inst, "pressure", pressure)
             else:
                 steady = max(steady, inst.memory / inst.memory_limit)

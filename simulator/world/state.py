@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from scenarios.language.topology import Service as ServiceSpec
+from scenarios.language.topology import Topology
 
 # Instance lifecycle states.
 STARTING = "starting"
@@ -320,6 +321,14 @@ class World:
         """Every live instance of every service."""
         return [i for s in self.services.values() for i in s.instances]
 
+    def count_requests(self, dt: float) -> None:
+        """Add the tick's requests, errors, lost and excluded requests to every service's counters."""
+        for s in self.services.values():
+            s.req_total += s.rate * dt
+            s.err_total += s.errors * dt
+            s.lost_total += s.lost * dt
+            s.excluded_total += s.excluded * dt
+
 
 _ALNUM = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -355,3 +364,30 @@ def topological_order(services: list[ServiceSpec]) -> list[str]:
                 ready.append(d)
     assert len(order) == len(names), "call graph must be acyclic (the loader checks this)"
     return order
+
+
+def build_world(topology: Topology) -> World:
+    """The world at the start of a run: every service as specified, with no instances placed yet."""
+    services = {
+        spec.name: ServiceState(
+            spec=spec,
+            version=spec.version,
+            config=spec.config,
+            memory_limit=spec.memory.limit,
+            desired=spec.replicas,
+            cert_expires_at=spec.cert_days_left * 86400.0,
+            primary_zone=spec.primary_zone,
+            hit=spec.hit_ratio if spec.cache_for else 0.0,
+            sigma=spec.latency_spread,
+            p50=spec.latency_ms,
+            p95=spec.latency_ms * 3.7,
+            p99=spec.latency_ms * 6.4,
+        )
+        for spec in topology.services
+    }
+    return World(
+        zones=list(topology.zones),
+        services=services,
+        order=topological_order(topology.services),
+        flags={f.name: f.enabled for f in topology.flags},
+    )

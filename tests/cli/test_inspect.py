@@ -48,13 +48,21 @@ def test_every_view_as_json_and_text(capsys, show):
         assert "Crash report of" in text and "Thread dump of" in text
 
 
-def test_actions_file_is_applied_before_the_moment(capsys, actions_file):
-    data = _json(capsys, "--at", "40m", "--show", "changes", "--actions", str(actions_file))
-    assert any("rollback" in c["summary"] or "v2.4.1" in c["summary"] for c in data["changes"])
-    # The history already mentions v2.4.1: only the trainee's own rollback proves the file was applied.
-    assert [(c["t"], c["kind"], c["by"]) for c in data["changes"] if c["t"] >= 0 and c["by"] == "you"] == [
-        (540.0, "rollback", "you")
+def _rollbacks(data: dict) -> list[tuple]:
+    return [
+        (c["t"], c["service"], c["before"], c["after"], c["by"]) for c in data["changes"] if c["kind"] == "rollback"
     ]
+
+
+def test_actions_file_is_applied_before_the_moment(capsys, actions_file):
+    # (The history's deploy v2.4.1 -> v2.5.0 is in every change log: only the rollback record proves
+    # that the file was applied.)
+    data = _json(capsys, "--at", "40m", "--show", "changes", "--actions", str(actions_file))
+    assert _rollbacks(data) == [(540.0, "checkout", "v2.5.0", "v2.4.1", "you")]
+    assert data["at_s"] == 1260.0  # the file's resolve at 21m ended the session: the moment is its end
+    assert _rollbacks(_json(capsys, "--at", "40m", "--show", "changes")) == []
+    early = _json(capsys, "--at", "8m", "--show", "changes", "--actions", str(actions_file))
+    assert (early["at_s"], _rollbacks(early)) == (480.0, [])  # the 9m rollback has not happened yet
 
 
 @pytest.mark.parametrize(

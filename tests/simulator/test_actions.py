@@ -227,6 +227,35 @@ def test_alert_goes_pending_then_firing_then_resolved():
     assert [p.alert for p in sim.pages()] == ["WebErrors"]
 
 
+def test_a_pending_alert_resets_when_its_condition_clears_before_its_for_window():
+    # Shedding half of web's requests fails them (error ratio 0.5 > 0.05) for 45 s at a time; the
+    # rule needs 120 s. The first episode goes pending and back to inactive without firing; the
+    # second starts its own window (a pending state that outlived its condition would fire at once).
+    spec = tiny()
+    spec["alerting"] = {
+        "slo_burn_alerts": False,
+        "rules": [{"name": "WebErrors", "service": "web", "metric": "error_ratio", "threshold": 0.05, "window": "30s"}],
+    }
+    spec["alerting"]["rules"][0]["for"] = "2m"
+    sim = sim_of(spec)
+    states: list[tuple[float, str, float | None]] = []
+    for t in range(5, 900, 5):
+        sim.run_until(t)
+        if t in (100, 300):
+            sim.apply(act(action="shed_load", service="web", percent=50))
+        if t in (150, 700):
+            sim.apply(act(action="shed_load", service="web", percent=0))
+        live = [a for a in sim.alert_list(include_resolved=False) if a.name == "WebErrors"]
+        state = live[0].state if live else "inactive"
+        if not states or states[-1][1] != state:
+            states.append((t, state, live[0].since if live else None))
+    assert [s for _, s, _ in states] == ["inactive", "pending", "inactive", "pending", "firing", "inactive"]
+    (_, _, first), (cleared, _, _), (_, _, second), (fired, _, _) = states[1:5]
+    assert cleared - first < 120, "the first episode cleared inside its for: window"
+    assert second > cleared and fired - second >= 120, "the second episode waited a whole window of its own"
+    assert [p.alert for p in sim.pages()] == ["WebErrors"] and sim.pages()[0].t >= second + 120
+
+
 def test_unacknowledged_page_escalates_after_ack_timeout():
     sim = sim_of(alert_spec(for_="0s", ack_timeout="3m"))
     sim.run_until(1000)

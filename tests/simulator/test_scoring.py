@@ -19,7 +19,7 @@ import pytest
 from simkit import sim_of, tiny
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.incident.scoring import grade_for, outcome_of
+from simulator.incident.scoring import grade_for, outcome_of, role_parts
 
 
 def act(**fields):
@@ -124,3 +124,72 @@ def test_outcome_of():
     assert outcome_of(True, False, True) == "resolved"
     assert outcome_of(False, True, True) == "mitigated"
     assert outcome_of(False, True, False) == "unresolved"
+
+
+@pytest.mark.parametrize(
+    ("ttr", "par", "grade"),
+    [(100, 100.0, "A"), (101, 100.0, "B"), (150, 100.0, "B"), (151, 100.0, "C"), (200, 100.0, "C"), (201, 100.0, "D")],
+)
+def test_grade_boundaries_sit_at_exactly_one_one_and_a_half_and_two_times_par(ttr, par, grade):
+    assert grade_for("resolved", ttr, par, 0) == grade
+
+
+def test_grades_without_a_par_or_a_ttr_and_penalties_below_f():
+    assert grade_for("resolved", 500, 0.0, 0) == "A", "no par: any resolution is on par"
+    assert grade_for("resolved", None, 100.0, 0) == "A"
+    assert grade_for("mitigated", None, 100.0, 1) == "F"
+    assert grade_for("unresolved", None, 100.0, 3) == "F"
+
+
+def test_no_status_update_costs_a_letter_after_thirty_minutes_of_impact():
+    sim = sim_of(hand_spec())
+    penalty = "no status update in an incident longer than 30 minutes"
+    sim.run_until(61 + 1795)  # impact started at 61 (see the module docstring)
+    assert sim.score().impact_start_s == 61.0
+    assert penalty not in sim.score().penalties
+    sim.run_until(61 + 1805)
+    assert penalty in sim.score().penalties
+
+
+def test_role_parts_count_each_seats_actions():
+    from simulator.views import TimelineEvent
+
+    events = [
+        TimelineEvent(100.0, "imoc:ana", "status_update", "update 1"),
+        TimelineEvent(120.0, "imoc:ana", "escalate", "to db team"),
+        TimelineEvent(130.0, "imoc:ana", "set_severity", "SEV2"),
+        TimelineEvent(140.0, "imoc:ana", "assign_role", "bo is TLOC"),
+        TimelineEvent(150.0, "imoc:ana", "note", "n"),
+        TimelineEvent(200.0, "tloc:bo", "hypothesis", "h"),
+        TimelineEvent(300.0, "tloc:bo", "rollback_deploy", "rolling back"),
+        TimelineEvent(310.0, "tloc:bo", "note", "n"),
+        TimelineEvent(400.0, "imoc:ana", "status_update", "update 2"),
+        TimelineEvent(450.0, "imoc:ana", "restart", "hands on"),
+        TimelineEvent(500.0, "observer:cy", "note", "watching"),
+        TimelineEvent(600.0, "imoc:ana", "resolve", "done"),
+        TimelineEvent(610.0, "system", "alert", "not a seat"),
+        TimelineEvent(620.0, "trainee", "note", "not a role"),
+    ]
+    parts = role_parts(events, 61.0, 1000.0, frozenset({"rollback_deploy", "restart"}))
+    assert parts == {
+        "imoc": {
+            "seats": ["imoc:ana"],
+            "status_updates": 2,
+            "longest_silence_s": 600.0,  # from the last update at 400 to the end at 1000
+            "escalations": 1,
+            "severity_set": True,
+            "roles_assigned": 1,
+            "notes": 1,
+            "resolved": True,
+            "hands_on": ["450s restart"],
+        },
+        "tloc": {
+            "seats": ["tloc:bo"],
+            "hypotheses": 1,
+            "mitigations": ["300s rollback_deploy"],
+            "first_mitigation_after_impact_s": 239.0,
+            "notes": 1,
+        },
+        "observer": {"seats": ["observer:cy"]},
+    }
+    assert role_parts(events, None, 1000.0, frozenset())["imoc"]["longest_silence_s"] is None

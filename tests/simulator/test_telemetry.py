@@ -81,8 +81,22 @@ def test_log_query_filters(db_fault):
     assert both and all(r.service == "db" and r.level == "ERROR" for r in both)
 
 
-def test_simulation_logs_query_method_is_callable(db_fault):
-    assert db_fault.logs(service="db", level="ERROR")
+def test_simulation_logs_are_the_lines_of_the_fault_the_world_runs(db_fault):
+    lines = db_fault.logs(service="db", level="ERROR")
+    assert lines == db_fault.log_store.query(service="db", level="ERROR")
+    fault = db_fault.scenario.faults[0]
+    bad = {i.id: i for i in db_fault.world.services["db"].instances}
+    assert {i.version for i in bad.values()} == {"15.5"}  # the rollout of the bad version has finished
+    # Every db error line is the bad version's failure, from an instance that runs it, after the
+    # rollout began; none before, none from the good version.
+    assert len(lines) > 100
+    assert min(r.t for r in lines) > fault.at
+    for r in lines:
+        assert (r.version, r.message, r.instance in bad) == ("15.5", fault.error_message, True), r
+        assert (r.attributes["error.type"], r.attributes["http.response.status_code"]) == ("fault", 500), r
+    window = db_fault.logs(service="db", level="ERROR", since=300, until=400)
+    assert window == [r for r in lines if 300 <= r.t <= 400] and window
+    assert db_fault.logs(service="db", level="ERROR", limit=3) == lines[-3:]
 
 
 def test_log_lines_have_otel_fields(db_fault):

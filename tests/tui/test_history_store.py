@@ -104,7 +104,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows():
     con = sqlite3.connect(path)
     for statement in MIGRATIONS[0][1]:
         con.execute(statement)
-    names = [f.name for f in fields(Attempt) if f.name != "id"]
+    names = [f.name for f in fields(Attempt) if f.name not in ("id", "mode", "detail")]  # schema 3 added those
     row = attempt("/j/v1.jsonl")
     con.execute(
         f"INSERT INTO attempts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
@@ -114,7 +114,8 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows():
     con.commit()
     con.close()
     with open_history() as h:
-        assert h.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # 2, then 3 (shadow sessions), then 4 (shift follow-ups and practice)
+        assert h.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         indexes = {r[1] for r in h.connection.execute("PRAGMA index_list(attempts)")}
         assert "attempts_by_date" in indexes
         assert [a.journal_path for a in h.attempts()] == ["/j/v1.jsonl"]

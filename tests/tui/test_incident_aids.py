@@ -94,11 +94,11 @@ def test_the_debrief_words_the_acknowledgement_as_it_happened(session):
     from tui.screens.debrief import harm_markup
 
     report = replace(session.sim.score(), penalties=[])  # no penalties: the line that once lied
-    assert "acknowledged in time" in harm_markup(report, "in time")
-    late = harm_markup(report, "after escalation")
+    assert "acknowledged in time" in harm_markup(report, "in time").plain
+    late = harm_markup(report, "after escalation").plain
     assert "only after it escalated" in late and "in time" not in late
-    assert "never acknowledged" in harm_markup(report, "never")
-    assert "acknowledged" not in harm_markup(report, ""), "no claim without the facts (a game-day debrief)"
+    assert "never acknowledged" in harm_markup(report, "never").plain
+    assert "acknowledged" not in harm_markup(report, "").plain, "no claim without the facts (a game-day debrief)"
 
 
 def test_a_debrief_carries_the_acknowledgement(session):

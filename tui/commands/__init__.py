@@ -13,6 +13,7 @@ from tui.commands import (
     history_commands,
     inspect_command,
     scenario_commands,
+    shadow_commands,
     shift_commands,
     tui_commands,
 )
@@ -25,6 +26,7 @@ COMMAND_MODULES = [
     history_commands,
     gameday_commands,
     export_command,
+    shadow_commands,
     shift_commands,
     follow_up_commands,
 ]

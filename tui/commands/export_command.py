@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scenarios.durations import parse_duration
 from simulator.exports import ExportUnavailable
-from simulator.session.journal import JournalError
+from simulator.session import JournalError
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -117,7 +117,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
-    from simulator.exports.session_export import SessionExport
+    from simulator.exports import SessionExport
 
     export = SessionExport(step=step, metrics=args.openmetrics is not None)
     if not args.prometheus_url.startswith(("http://", "https://")):
@@ -129,7 +129,7 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
         _write(args.openmetrics, export.openmetrics(epoch))
         written.append(f"wrote {args.openmetrics} (OpenMetrics, {len(export.frames)} samples per series)")
     if args.rules is not None:
-        from simulator.exports.rules import rule_file
+        from simulator.exports import rule_file
 
         _write(args.rules, rule_file(sim.scenario).encode())
         written.append(f"wrote {args.rules} (Prometheus alert rules)")
@@ -137,7 +137,7 @@ def _export(args: argparse.Namespace, start: float | None, step: float) -> int:
         window = None if args.follow else (epoch, epoch + sim.now)
         written += _grafana(args.grafana, sim, args.prometheus_url, window, args.dashboards_path)
     if args.otlp is not None:
-        from simulator.exports.otlp import OtlpSender, session_records
+        from simulator.exports import OtlpSender, session_records
 
         spans, logs = session_records(sim, epoch)
         problems = OtlpSender(args.otlp, timeout=args.timeout).send(spans, logs)
@@ -158,19 +158,19 @@ def _grafana(
     folder: Path, sim, prometheus_url: str, window: tuple[float, float] | None, dashboards_path: str | None
 ) -> list[str]:
     """Provisioning files under ``folder``: the datasource, the dashboard provider and the dashboards."""
-    from simulator.exports import grafana
+    from simulator.exports import grafana_dashboards, grafana_dashboards_yaml, grafana_datasource_yaml, grafana_dump
 
     sc = sim.scenario
     boards = folder / "dashboards"
     _write(
-        folder / "provisioning" / "datasources" / "misfortune.yaml", grafana.datasource_yaml(prometheus_url).encode()
+        folder / "provisioning" / "datasources" / "misfortune.yaml", grafana_datasource_yaml(prometheus_url).encode()
     )
     _write(
         folder / "provisioning" / "dashboards" / "misfortune.yaml",
-        grafana.dashboards_yaml(dashboards_path or str(boards.resolve())).encode(),
+        grafana_dashboards_yaml(dashboards_path or str(boards.resolve())).encode(),
     )
-    for name, board in grafana.dashboards(sc.id, sc.slo.service, sc.slo.availability, window).items():
-        _write(boards / name, grafana.dump(board).encode())
+    for name, board in grafana_dashboards(sc.id, sc.slo.service, sc.slo.availability, window).items():
+        _write(boards / name, grafana_dump(board).encode())
     return [f"wrote {folder}/provisioning (datasource -> {prometheus_url}) and {boards} (RED and USE dashboards)"]
 
 

@@ -27,6 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("--port", type=int, default=7420, metavar="P", help="seat port (default 7420; 0 picks a free one)")
     cmd.add_argument("--web", action="store_true", help="also serve the read-only spectator view in a browser")
     cmd.add_argument("--web-port", type=int, default=7421, metavar="P", help="spectator page port (default 7421)")
+    cmd.add_argument(
+        "--mentor",
+        action="store_true",
+        help="reverse shadow: a mentor seat may join (--role mentor): sees the truth, whispers, flags, never acts",
+    )
     add_live_options(cmd)
     cmd.set_defaults(handler=host_command)
 
@@ -37,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("address", metavar="ADDRESS", help="host:port printed by `misfortune host`")
     cmd.add_argument("--token", help="the game day's token (or set MISFORTUNE_TOKEN)")
-    cmd.add_argument("--role", required=True, choices=("imoc", "tloc", "observer"), help="your incident role")
+    cmd.add_argument(
+        "--role",
+        required=True,
+        choices=("imoc", "tloc", "observer", "mentor"),
+        help="your incident role (mentor: see `host --mentor`)",
+    )
     cmd.add_argument("--name", default=os.environ.get("USER", "seat"), help="your name (default: $USER)")
     cmd.add_argument("--spectator", action="store_true", help=argparse.SUPPRESS)
     cmd.set_defaults(handler=join_command)
@@ -65,7 +75,8 @@ def host_command(args: argparse.Namespace) -> int:
     live, code = live_from_args(args, "host")
     if code:
         return code
-    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port)
+    mentor = getattr(args, "mentor", False)  # callers building their own Namespace may leave it out
+    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=mentor)
     if live is not None:  # fed after every push to the seats (the host's clock runs in its event loop)
         host.listeners.append(lambda: live.update(host.session))
     web = None
@@ -75,6 +86,8 @@ def host_command(args: argparse.Namespace) -> int:
         web = SpectatorWeb(host, args.bind, args.web_port)
     print(f"Game day: {host.sim.scenario.id} seed {seed}; journal {host.session.journal_path}")
     print("The facilitator console shows the seats' join command" + (" and the spectator page." if web else "."))
+    if mentor:
+        print("A mentor joins with --role mentor (sees the hidden truth; W whispers to the trainee, M flags a moment).")
     app = FacilitatorApp(host, web)
     try:
         app.run()

@@ -22,12 +22,16 @@ from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
 from scenarios.text import clean
-from simulator.incident.scoring import Report
-from simulator.session.journal import JournalError
-from simulator.session.journal_session import JournalSession
-from simulator.session.runner import SessionError, run_session
-from simulator.session.simulation import Simulation
-from simulator.session.verify import Check, verify_scenarios
+from simulator.incident import Report
+from simulator.session import (
+    Check,
+    JournalError,
+    JournalSession,
+    SessionError,
+    Simulation,
+    run_session,
+    verify_scenarios,
+)
 from simulator.views import ActionResult
 
 EXIT_OK = 0

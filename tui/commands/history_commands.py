@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
@@ -17,19 +18,19 @@ from rich.text import Text
 
 from scenarios.durations import format_duration
 from scenarios.text import clean
-from simulator.reports.history import (
+from simulator.reports import (
+    SHADOW,
     Attempt,
     HistoryError,
     attempt_from_journal,
     history_path,
     open_history_recovering,
+    postmortem_of,
     readiness,
     rebuild,
     record_recovering,
 )
-from simulator.reports.postmortem import postmortem_of
-from simulator.session.journal import JournalError
-from simulator.session.journal_session import JournalSession
+from simulator.session import JournalError, JournalSession
 from tui.postmortem_draft import postmortem_path
 from tui.session import journals_dir
 
@@ -121,17 +122,18 @@ def history_command(args: argparse.Namespace) -> int:
         attempts = history.attempts()
         if history.skipped:
             print(f"{history.skipped} row(s) of {history.path} are not well-formed and were skipped", file=sys.stderr)
+        shadows = history.attempts(SHADOW)
     if args.export is not None:
         try:
-            _export(attempts, args.export)
+            _export(attempts, args.export, shadows)
         except OSError as exc:
             print(f"{args.export}: cannot write the export: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_INVALID
         print(f"{len(attempts)} attempt(s) exported to {args.export}", file=sys.stderr)
     if args.json:
-        print(json.dumps(_as_json(attempts), indent=2, sort_keys=True))
+        print(json.dumps(_as_json(attempts, shadows), indent=2, sort_keys=True))
     elif args.export is None:
-        _print_tables(attempts)
+        _print_tables(attempts, shadows)
     return EXIT_OK
 
 
@@ -161,18 +163,19 @@ def _add(paths: list[Path]) -> int:
     return EXIT_OK
 
 
-def _as_json(attempts: list[Attempt]) -> dict:
+def _as_json(attempts: list[Attempt], shadows: Sequence[Attempt] = ()) -> dict:
     return {
         "database": str(history_path()),
         "attempts": [a.as_dict() for a in attempts],
-        "readiness": [r.as_dict() for r in readiness(attempts)],
+        "shadow_sessions": [a.as_dict() for a in shadows],
+        "readiness": [r.as_dict() for r in readiness(attempts, shadows)],
     }
 
 
-def _export(attempts: list[Attempt], path: Path) -> None:
+def _export(attempts: list[Attempt], path: Path, shadows: Sequence[Attempt] = ()) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(_as_json(attempts), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(_as_json(attempts, shadows), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return
     names = [f.name for f in fields(Attempt)]
     out = io.StringIO()
@@ -188,9 +191,11 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
-def _print_tables(attempts: list[Attempt]) -> None:
+def _print_tables(attempts: list[Attempt], shadows: Sequence[Attempt] = ()) -> None:
     console = Console(highlight=False, width=max(Console().width, 150))
-    if not attempts:
+    if shadows:
+        _print_shadows(console, shadows)
+    if not attempts and not shadows:
         folder = journals_dir()
         journals = len(list(folder.glob("*.jsonl"))) if folder.is_dir() else 0
         console.print(f"No attempts recorded yet in {history_path()}.")
@@ -239,9 +244,9 @@ def _print_tables(attempts: list[Attempt]) -> None:
         for a, path in drafts:
             console.print(Text(f"  {a.date[:16].replace('T', ' ')}  {a.scenario}  {path}"))
     ready = Table(title="Readiness per fault class (TTR against par; 1.00x = par)", box=box.SIMPLE_HEAD)
-    for name in ("class", "attempts", "resolved", "best", "median", "best TTR", "median TTR", "trend"):
+    for name in ("class", "attempts", "resolved", "best", "median", "best TTR", "median TTR", "trend", "shadowed"):
         ready.add_column(name, no_wrap=True)
-    for r in readiness(attempts):
+    for r in readiness(attempts, shadows):
         ready.add_row(
             Text(clean(r.fault_class)),
             str(r.attempts),
@@ -251,5 +256,33 @@ def _print_tables(attempts: list[Attempt]) -> None:
             format_duration(r.best_ttr_s),
             format_duration(r.median_ttr_s),
             r.trend,
+            str(r.exposure),
         )
     console.print(ready)
+
+
+def _print_shadows(console: Console, shadows: Sequence[Attempt]) -> None:
+    """Shadow sessions: exposure to a fault class, never scored as attempts."""
+    table = Table(title="Shadow sessions (watched an expert's run; not scored)", box=box.SIMPLE_HEAD)
+    for name in ("date", "scenario", "class", "predicted", "traps chosen", "questions"):
+        table.add_column(name, no_wrap=True)
+    for a in shadows:
+        detail = _shadow_detail(a)
+        table.add_row(
+            Text(clean(a.date[:16].replace("T", " "))),
+            Text(clean(a.scenario)),
+            Text(clean(a.fault_class)),
+            f"{detail.get('matched', 0)}/{detail.get('asked', 0)}",
+            str(detail.get("traps", 0)),
+            str(len(detail.get("questions", []))),
+        )
+    console.print(table)
+
+
+def _shadow_detail(attempt: Attempt) -> dict:
+    # The database is untrusted like any file: a detail that is not a JSON object shows as empty.
+    try:
+        detail = json.loads(attempt.detail or "{}")
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}

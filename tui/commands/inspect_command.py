@@ -15,12 +15,19 @@ from pathlib import Path
 from scenarios.durations import format_duration, parse_duration
 from scenarios.language.scenario import Scenario
 from scenarios.text import clean
-from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS
-from simulator.session.inspect import SHOW, InspectError, collect, inspect, inspect_text
-from simulator.session.journal import JournalError
-from simulator.session.journal_session import JournalSession
-from simulator.session.runner import SessionError, run_session
-from simulator.session.simulation import Simulation
+from simulator.diagnostics import DEFAULT_CPU_SECONDS
+from simulator.session import (
+    SHOW,
+    InspectError,
+    JournalError,
+    JournalSession,
+    SessionError,
+    Simulation,
+    collect,
+    inspect_text,
+    run_session,
+)
+from simulator.session import inspect_data as inspect
 from tui.commands.headless import load_inputs
 
 PROFILE_FORMATS = ("pprof", "speedscope")
@@ -151,7 +158,7 @@ def _check_moment(scenario: Scenario, args: argparse.Namespace, at: float, probl
 
 def _write_profile(sim, args: argparse.Namespace, options: dict) -> int:
     """``--format pprof|speedscope -o FILE``: the CPU or heap profile for a real profiler."""
-    from simulator.exports.profiles import to_pprof, to_speedscope
+    from simulator.exports import to_pprof, to_speedscope
 
     try:
         data = collect(sim, "profile", **options)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from scenarios.loader import ScenarioError
-from simulator.session.journal import JournalError
+from simulator.session import JournalError
 from tui.live_exports import LiveExports, add_live_options, live_from_args
 from tui.port import SPEEDS
 

@@ -24,23 +24,33 @@ from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
 from scenarios.text import clean
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import ProfileError
-from simulator.session.journal_session import JournalSession, end_reason_of
-from simulator.session.simulation import Simulation
+from simulator.diagnostics import ProfileError, ProfileRequest
+from simulator.session import JournalSession, Simulation, end_reason_of
 from simulator.views import ActionResult
 from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
+from tui.gameday.mentor import (
+    FLAG_LOOK,
+    MAX_FLAGS,
+    MAX_WHISPERS,
+    MENTOR_REFUSAL,
+    MENTOR_ROLE,
+    WHISPER_LOOK,
+    is_trainee,
+    mentor_truth,
+)
 from tui.gameday.protocol import (
     MAX_SEAT_FRAME,
     VERSION,
     Act,
     EndNow,
+    FlagMoment,
     FrameError,
     GetProfile,
     Guess,
     Hello,
     Look,
     TakeProfile,
+    Whisper,
     debrief_payload,
     encode,
     parse_seat_frame,
@@ -67,6 +77,8 @@ SEAT_CAPS: dict[str, int] = {
     "texts": 300,
     "looks": 20_000,
     "guesses": 20,
+    "whispers": MAX_WHISPERS,
+    "flags": MAX_FLAGS,
 }
 """What one seat may add in one session: actions, of which texts (notes, hypotheses, status updates),
 looks, and root-cause guesses. Reaching a cap refuses the frame with a message that says so."""
@@ -79,6 +91,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "imoc": PROCESS_ACTIONS | MITIGATION_ACTIONS,
     "tloc": MITIGATION_ACTIONS | {"ack", "note", "hypothesis"},
     "observer": frozenset(),
+    MENTOR_ROLE: frozenset(),  # reverse shadow: the mentor whispers and flags, never acts
 }
 """What each role may do; the facilitator's injects belong to no seat."""
 PROFILE_ROLES = frozenset({"imoc", "tloc"})
@@ -97,6 +110,8 @@ def role_refusal(role: str, action: str) -> str | None:
     """Why ``role`` may not take ``action`` (None when it may)."""
     if action in ROLE_ACTIONS[role]:
         return None
+    if role == MENTOR_ROLE:
+        return MENTOR_REFUSAL
     if role == "observer":
         return "observers are read-only; you may submit a root-cause guess (shown in the debrief)"
     if action == "inject":
@@ -125,8 +140,16 @@ class GameHost:
         bind: str = LOOPBACK,
         port: int = DEFAULT_PORT,
         clock: bool = True,
+        mentor: bool = False,
     ) -> None:
         self.session = session
+        self.mentor = mentor
+        """A mentor seat may join (reverse shadow: ``misfortune host SCENARIO --mentor``)."""
+        self.mentor_flags: list[tuple[float, str, str]] = [
+            (float(look["t"]), str(look["seat"]), str(look.get("text", "")))
+            for look in session.sim.looks
+            if look.get("what") == FLAG_LOOK  # a resumed game day keeps its flags
+        ]
         self.token = token or new_token()
         self.bind = bind
         self.port = port
@@ -198,7 +221,8 @@ class GameHost:
     def join_command(self, address: str | None = None) -> str:
         """What a seat types to join."""
         where = f"{address or self.bind}:{self.port}"
-        return f"misfortune join {where} --token {self.token} --role imoc|tloc|observer --name NAME"
+        roles = "imoc|tloc|observer" + ("|mentor" if self.mentor else "")
+        return f"misfortune join {where} --token {self.token} --role {roles} --name NAME"
 
     async def _serve_seat(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
@@ -286,6 +310,8 @@ class GameHost:
         barred = self._barred.get(label, 0.0) - monotonic()
         if barred > 0:
             return await self._deny(writer, peer, f"{label} was disconnected for abuse; rejoin in {barred:.0f} s")
+        if hello.role == MENTOR_ROLE and not self.mentor:
+            return await self._deny(writer, peer, "this game day has no mentor seat; host it with --mentor")
         old = self.seats.get(label)
         if old is None and len(self.seats) >= MAX_SEATS:
             return await self._deny(writer, peer, f"the game day is full ({MAX_SEATS} seats)")
@@ -304,6 +330,8 @@ class GameHost:
             "role": link.role,
             "allowed": sorted(ROLE_ACTIONS[link.role]),
             **link.feed.welcome(self.session),
+            # Only a mentor seat is ever sent the hidden truth before the debrief.
+            **({"truth": mentor_truth(self.sim)} if link.role == MENTOR_ROLE and not link.spectator else {}),
         }
 
     def _frame(self, link: SeatLink, line: bytes) -> None:
@@ -338,6 +366,12 @@ class GameHost:
         elif isinstance(frame, GetProfile):
             req, reason = self.profile_request(link.label, frame.request)
             self._send(link, _profile_reply(frame.id, req, reason))
+        elif isinstance(frame, Whisper):
+            reason = self.whisper(link.label, link.role, frame.text, link.spectator)
+            self._send(link, {"type": "whispered", "ok": reason is None, "reason": reason or ""})
+        elif isinstance(frame, FlagMoment):
+            reason = self.flag_moment(link.label, link.role, frame.text, link.spectator)
+            self._send(link, {"type": "flagged", "ok": reason is None, "reason": reason or ""})
         elif isinstance(frame, EndNow):
             reason = self.end_by_seat(link.label, link.role)
             self._send(link, {"type": "ended", "id": frame.id, "ok": reason is None, "reason": reason or ""})
@@ -460,6 +494,41 @@ class GameHost:
         self._end_if_finished()
         return result
 
+    def whisper(self, seat: str, role: str, text: str, spectator: bool = False) -> str | None:
+        """A mentor's hint to the trainee seats (IMOC and TLOC) alone; None when delivered.
+
+        Journalled as the mentor's look (the record of the session); the facilitator's feed says a
+        whisper went out, not what it said.
+        """
+        reason = None
+        if role != MENTOR_ROLE or spectator:
+            reason = "only a mentor seat whispers"
+        elif (reason := self._over_cap(seat, "whispers")) is None:
+            text = clean(text)
+            frame = {"type": "whisper", "t": round(self.sim.now, 3), "from": seat, "text": text}
+            for link in list(self.seats.values()):
+                if is_trainee(link.role, link.spectator):
+                    self._send(link, frame)
+            self.sim.look(WHISPER_LOOK, seat, text=text)
+            self._note(seat, "whisper", "whispered to the trainee")
+            return None
+        self._refuse(seat, f"whisper: {reason}")
+        return reason
+
+    def flag_moment(self, seat: str, role: str, text: str, spectator: bool = False) -> str | None:
+        """A mentor marks this moment for the debrief; None when recorded."""
+        reason = None
+        if role != MENTOR_ROLE or spectator:
+            reason = "only a mentor seat flags moments"
+        elif (reason := self._over_cap(seat, "flags")) is None:
+            text = clean(text)
+            self.mentor_flags.append((self.sim.now, seat, text))
+            self.sim.look(FLAG_LOOK, seat, text=text)
+            self._note(seat, "flag", text)
+            return None
+        self._refuse(seat, f"flag: {reason}")
+        return reason
+
     def guess(self, seat: str, role: str, text: str, spectator: bool = False) -> str | None:
         """Record a root-cause guess (journalled as a look, so resume keeps it); None when accepted."""
         if spectator:
@@ -574,6 +643,9 @@ class GameHost:
         self.guesses = [g for g in self.guesses if g[0] <= target]
         for _, seat, text in self.guesses:
             sim.look("guess", seat, text=text)
+        self.mentor_flags = [f for f in self.mentor_flags if f[0] <= target]
+        for _, seat, text in self.mentor_flags:
+            sim.look(FLAG_LOOK, seat, text=text)
         self.session = LocalSession(sim, old.scenario_path, journal)
         self.session.seat = "facilitator"
         self._checkpoint = sim.now
@@ -586,7 +658,8 @@ class GameHost:
         """The debrief with the observers' guesses beside the root cause (only once ended)."""
         d = self.session.debrief()
         guesses = [{"t": round(t, 1), "seat": seat, "text": text} for t, seat, text in self.guesses]
-        return replace(d, truth={**d.truth, "root_cause_guesses": guesses})
+        flags = [{"t": round(t, 1), "seat": seat, "text": text} for t, seat, text in self.mentor_flags]
+        return replace(d, truth={**d.truth, "root_cause_guesses": guesses}, mentor_flags=flags)
 
     # --- clock and pushes ---------------------------------------------------------------------
 
@@ -627,7 +700,7 @@ class GameHost:
 
     def _debrief_payload(self) -> dict[str, Any]:
         """The debrief on the wire, built once per ended branch (every seat gets the same)."""
-        key = (self.epoch, self.sim.ended_at, len(self.guesses))
+        key = (self.epoch, self.sim.ended_at, len(self.guesses), len(self.mentor_flags))
         if self._debrief_cache is None or self._debrief_cache[0] != key:
             self._debrief_cache = (key, debrief_payload(self.debrief()))
         return self._debrief_cache[1]

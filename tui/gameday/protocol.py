@@ -1,6 +1,7 @@
 """The game-day wire protocol: one JSON object per line, validated with pydantic on both ends.
 
-Seat -> host frames are small (hello, act, look, guess, end, profile, profile_get) and capped at
+Seat -> host frames are small (hello, act, look, guess, end, profile, profile_get, and a mentor's
+whisper and flag) and capped at
 ``MAX_SEAT_FRAME`` bytes; every field has a type and a size limit (no free-form field reaches the
 journal: a look names one of ``LOOK_KINDS`` with the few details in :class:`LookDetail`, an action is a
 flat mapping of bounded scalars that the action vocabulary then validates), numbers are finite and
@@ -8,7 +9,8 @@ nesting is shallow. Anything malformed, oversized or of the wrong version is ref
 Host -> seat frames carry only the view records of :mod:`simulator.views`, profiles and dumps
 of instances, and :class:`tui.port.Briefing` (through :func:`view_payload`, which refuses any other
 type), and the :class:`tui.port.Debrief` only once the session has ended: the hidden truth has no way
-onto the wire before the debrief.
+onto the wire before the debrief, except to a mentor seat of a game day hosted with ``--mentor`` (its
+welcome carries :func:`tui.gameday.mentor.mentor_truth`; reverse shadow).
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import CpuProfile, HeapProfile, HeapSite
-from simulator.diagnostics.threads import CrashReport, ThreadDump, ThreadGroup
-from simulator.incident.scoring import Report
-from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer
+from simulator.diagnostics import (
+    CpuProfile,
+    CrashReport,
+    HeapProfile,
+    HeapSite,
+    ProfileRequest,
+    ThreadDump,
+    ThreadGroup,
+)
+from simulator.incident import Report
+from simulator.reports import EvidenceFinding, PathStep, QuestionAnswer
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -50,7 +58,7 @@ MAX_SEAT_FRAME = 16 * 1024
 """Largest frame a seat may send, in bytes (a note or a hypothesis fits many times over)."""
 MAX_HOST_FRAME = 64 * 1024 * 1024
 """Largest frame a seat accepts from the host (state frames stay under a megabyte: see feed.py)."""
-ROLES = ("imoc", "tloc", "observer")
+ROLES = ("imoc", "tloc", "observer", "mentor")
 MAX_TEXT = 2000
 """Longest text field of an action (a note, a status update, a hypothesis), in characters."""
 MAX_WORD = 200
@@ -113,7 +121,7 @@ class Hello(Frame):
     """Protocol version the seat speaks."""
     token: str = Field(max_length=256)
     """The game day's token, printed by `misfortune host`."""
-    role: Literal["imoc", "tloc", "observer"]
+    role: Literal["imoc", "tloc", "observer", "mentor"]
     """The seat's incident role."""
     name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")
     """Who sits there (letters, digits, _ . @ -)."""
@@ -154,6 +162,20 @@ class Look(Frame):
     detail: LookDetail = Field(default_factory=LookDetail)
 
 
+class Whisper(Frame):
+    """A mentor's hint or comment, delivered to the trainee seats only (reverse shadow)."""
+
+    type: Literal["whisper"]
+    text: str = Field(min_length=1, max_length=500)
+
+
+class FlagMoment(Frame):
+    """A mentor marks this moment for the debrief, where it stands beside the timeline."""
+
+    type: Literal["flag"]
+    text: str = Field(min_length=1, max_length=500)
+
+
 class Guess(Frame):
     """An observer's guess of the root cause, shown in the debrief."""
 
@@ -188,7 +210,7 @@ class GetProfile(Frame):
     """The request id the host gave when the profile was started."""
 
 
-SeatFrameType = Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile
+SeatFrameType = Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile | Whisper | FlagMoment
 SeatFrame = Annotated[SeatFrameType, Field(discriminator="type")]
 SEAT_FRAME = TypeAdapter(SeatFrame)
 

@@ -18,12 +18,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from scenarios.language.actions import Action
-from simulator.diagnostics.desk import ProfileRequest
-from simulator.diagnostics.profiles import ProfileError
-from simulator.telemetry.logs import LogStore
-from simulator.telemetry.recorder import split_name
-from simulator.telemetry.series import Series
-from simulator.telemetry.traces import TraceStore
+from simulator.diagnostics import ProfileError, ProfileRequest
+from simulator.telemetry import LogStore, Series, TraceStore, split_name
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -106,6 +102,11 @@ class RemoteSession:
         self.closed = False
         self.refusals: list[str] = []
         """Reasons the host gave for refusing frames (shown to the seat)."""
+        self.whispers: list[tuple[float, str, str]] = []
+        """(t, mentor seat, text): what a mentor whispered to this seat (trainee seats only get them)."""
+        self.truth: dict[str, Any] | None = None
+        """The hidden truth, sent to a mentor seat only (reverse shadow)."""
+        self._mentor_reply: Future | None = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._waiting: dict[int, Future] = {}
@@ -150,6 +151,7 @@ class RemoteSession:
 
     def _welcome(self, frame: dict[str, Any]) -> None:
         self.allowed = frozenset(frame["allowed"])
+        self.truth = frame.get("truth")
         self._briefing = decode_briefing(frame["briefing"])
         self._runbooks = [RunbookView(**r) for r in frame["runbooks"]]
 
@@ -206,6 +208,13 @@ class RemoteSession:
                 future.set_result(frame)
         elif kind == "guessed" and self._guessed is not None:
             self._guessed.set_result(frame)
+        elif kind == "whisper":
+            with self._lock:
+                self.whispers.append(
+                    (float(frame.get("t", 0.0)), str(frame.get("from", "")), str(frame.get("text", "")))
+                )
+        elif kind in ("whispered", "flagged") and self._mentor_reply is not None:
+            self._mentor_reply.set_result(frame)
         elif kind == "debrief":
             self._debrief = decode_debrief(frame["debrief"])
             self._debrief_ready.set()
@@ -446,6 +455,23 @@ class RemoteSession:
         try:
             self._send({"type": "guess", "text": text})
             reply = self._guessed.result(REPLY_TIMEOUT)
+        except (ConnectionError, OSError, FutureTimeout) as exc:
+            return f"not sent: {exc}"
+        return None if reply["ok"] else reply["reason"]
+
+    def whisper(self, text: str) -> str | None:
+        """A mentor's hint to the trainee seats; None when delivered, else the host's reason."""
+        return self._mentor_frame({"type": "whisper", "text": text})
+
+    def flag(self, text: str) -> str | None:
+        """A mentor marks this moment for the debrief; None when recorded, else the host's reason."""
+        return self._mentor_frame({"type": "flag", "text": text})
+
+    def _mentor_frame(self, frame: dict[str, Any]) -> str | None:
+        self._mentor_reply = Future()
+        try:
+            self._send(frame)
+            reply = self._mentor_reply.result(REPLY_TIMEOUT)
         except (ConnectionError, OSError, FutureTimeout) as exc:
             return f"not sent: {exc}"
         return None if reply["ok"] else reply["reason"]

@@ -11,6 +11,8 @@ import tui.app
 from scenarios.text import clean
 from tui.app import MisfortuneApp
 from tui.gameday.facilitator import PromptDialog
+from tui.gameday.mentor import MENTOR_ROLE
+from tui.gameday.mentor_view import TruthScreen
 from tui.gameday.seat import RemoteSession
 from tui.screens.console import ConsoleScreen
 from tui.widgets.pager import PagerPanel
@@ -33,7 +35,13 @@ class SeatConsole(ConsoleScreen):
     BINDINGS = [
         *ConsoleScreen.BINDINGS,
         Binding(GUESS_KEY, "guess", "Guess the root cause", id="seat.guess"),
+        Binding("W", "whisper", "Whisper to the trainee", id="seat.mentor.whisper"),
+        Binding("M", "flag_moment", "Flag this moment", id="seat.mentor.flag"),
+        Binding("T", "truth", "The hidden truth", id="seat.mentor.truth"),
     ]
+    MENTOR_ACTIONS = frozenset({"whisper", "flag_moment", "truth"})
+
+    _whispers_seen = 0
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         session = self.session
@@ -41,6 +49,8 @@ class SeatConsole(ConsoleScreen):
             return super().check_action(action, parameters)
         if action == "guess":
             return session.role == "observer" and not session.spectator
+        if action in self.MENTOR_ACTIONS:
+            return session.role == MENTOR_ROLE and not session.spectator
         if action in FACILITATOR_ACTIONS or (action == "ack" and "ack" not in session.allowed):
             return False
         if action == "profile" and _read_only(session):
@@ -65,9 +75,43 @@ class SeatConsole(ConsoleScreen):
 
         self.app.push_screen(PromptDialog("Your guess of the root cause:"), answered)
 
+    # --- reverse shadow ---------------------------------------------------------------------------
+
+    def refresh_panels(self) -> None:
+        """The console's refresh, plus any whisper a mentor sent this (trainee) seat."""
+        super().refresh_panels()
+        session = self.session
+        if isinstance(session, RemoteSession):
+            whispers = list(session.whispers)
+            for _t, seat, text in whispers[self._whispers_seen :]:
+                self.notify(clean(text), title=f"{clean(seat)} whispers", timeout=20, markup=False)
+            self._whispers_seen = len(whispers)
+
+    def action_whisper(self) -> None:
+        """A hint only the trainee seats see."""
+        self._mentor_prompt("Whisper to the trainee (only they see it):", self.session.whisper, "Whispered.")
+
+    def action_flag_moment(self) -> None:
+        """Mark this moment for the debrief."""
+        self._mentor_prompt("Flag this moment for the debrief:", self.session.flag, "Flagged for the debrief.")
+
+    def action_truth(self) -> None:
+        """The hidden truth, sent to the mentor seat only."""
+        truth = getattr(self.session, "truth", None)
+        if truth:
+            self.app.push_screen(TruthScreen(truth))
+
+    def _mentor_prompt(self, question: str, send, done: str) -> None:
+        def answered(text: str | None) -> None:
+            if text:
+                reason = send(text)
+                self.notify(clean(reason) or done, severity="error" if reason else "information", markup=False)
+
+        self.app.push_screen(PromptDialog(question), answered)
+
 
 def _read_only(session: RemoteSession) -> bool:
-    return session.spectator or session.role == "observer"
+    return session.spectator or session.role in ("observer", MENTOR_ROLE)
 
 
 class SeatApp(MisfortuneApp):

@@ -16,10 +16,9 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
-from simulator.incident.acknowledgement import WORDING as ACK_WORDING
-from simulator.incident.scoring import Report
-from simulator.reports.postmortem import postmortem_for_journal
-from simulator.session.journal import JournalError
+from simulator.incident import ACK_WORDING, Report
+from simulator.reports import postmortem_for_journal
+from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
 from tui.postmortem_draft import postmortem_path
@@ -91,18 +90,31 @@ def harm_markup(report: Report, acked: str = "") -> Content:
     return stack([styled(("No penalties: no harmful actions.", "$success")), late])
 
 
-def timeline_table(events: list[TimelineEvent]) -> Table:
-    """What the trainee did beside what happened in the system, one event a row."""
+def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()) -> Table:
+    """What the trainee did beside what happened in the system, one event a row; a mentor's flags (reverse
+    shadow) in a third column at their moments."""
     table = Table(expand=True, box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("time", no_wrap=True, style="dim", width=8)
     table.add_column("you did", ratio=1)
     table.add_column("the system", ratio=1)
+    if flags:
+        table.add_column("mentor", ratio=1)
+    pending = sorted(flags, key=lambda f: float(f.get("t", 0.0)))
+
+    def flag_rows(until: float) -> None:
+        while pending and float(pending[0].get("t", 0.0)) <= until:
+            f = pending.pop(0)
+            table.add_row(format_clock(float(f.get("t", 0.0))), "", "", line(("⚑ ", "bold"), plain(f.get("text", ""))))
+
     for e in events:
+        flag_rows(e.t)
         cell = plain(e.text)
+        extra = ("",) if flags else ()
         if e.source == "system":
-            table.add_row(format_clock(e.t), "", Text.assemble(("• ", "dim"), cell))
+            table.add_row(format_clock(e.t), "", Text.assemble(("• ", "dim"), cell), *extra)
         else:
-            table.add_row(format_clock(e.t), line(("▶ ", "bold"), (f"{e.kind} ", "bold"), cell), "")
+            table.add_row(format_clock(e.t), line(("▶ ", "bold"), (f"{e.kind} ", "bold"), cell), "", *extra)
+    flag_rows(float("inf"))
     return table
 
 
@@ -298,7 +310,7 @@ class DebriefScreen(Screen):
                     yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
-                yield Static(timeline_table(d.timeline), id="timeline")
+                yield Static(timeline_table(d.timeline, d.mentor_flags), id="timeline")
             with Horizontal(classes="row"):
                 with Vertical(classes="card"):
                     yield Label("Investigation path", classes="card-title")

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from scenarios.catalog import CatalogEntry, list_scenarios, validate_entry
 from scenarios.text import clean
-from simulator.reports.history import Attempt, HistoryError, open_history_recovering, readiness
+from simulator.reports import Attempt, HistoryError, open_history_recovering, readiness
 from tui.screens.briefing import stars
 from tui.session import journals_dir
 from tui.wheel import PastResults, Spin, new_seed, readiness_of, scan_journals, spin

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from simulator.incident.grouping import incident_summary
+from simulator.incident import incident_summary
 from tui.widgets.common import Panel, fmt_age, set_rows
 
 

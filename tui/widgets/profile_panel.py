@@ -20,9 +20,15 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Label, Select, Static
 
 from scenarios.durations import format_clock
-from simulator.diagnostics.desk import CPU_SECONDS, DEFAULT_CPU_SECONDS, ProfileRequest
-from simulator.diagnostics.profiles import CpuProfile, ProfileError
-from simulator.diagnostics.text import flame_rows, render
+from simulator.diagnostics import (
+    CPU_SECONDS,
+    DEFAULT_CPU_SECONDS,
+    CpuProfile,
+    ProfileError,
+    ProfileRequest,
+    flame_rows,
+    render,
+)
 from tui.widgets.common import Panel, set_rows
 from tui.widgets.text import plain
 
