@@ -1,7 +1,7 @@
 """Follow-through across sessions: postmortem action items and who practised which fault class.
 
 Both live in the history database, in their own tables (``follow_ups`` and ``practice``, created by
-the history store's migration 3), beside ``attempts``. A shift that ends with postmortems due adds
+the history store's migration 4), beside ``attempts``. A shift that ends with postmortems due adds
 an item to write each postmortem and the scenario's own action items (owner, priority, a deadline
 from the priority, status ``open``); ``misfortune follow-ups`` lists them and marks them done, and
 the next shift starts by showing the open ones. Every incident a person worked (an accepted action)
@@ -116,7 +116,7 @@ class FollowThrough:
     """The follow-up and practice tables of an open history database."""
 
     def __init__(self, history: History) -> None:
-        self.connection = history.connection  # its tables come with the history schema (migration 3)
+        self.connection = history.connection  # its tables come with the history schema (migration 4)
         self.skipped = 0
         """Rows the last read skipped as not well-formed."""
 
