@@ -30,7 +30,7 @@ from simulator.session.journal_session import JournalSession
 if TYPE_CHECKING:
     from simulator.session.playback import ShadowSummary
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 15.0
 """How long a write waits for another session's write to finish before giving up."""
 MAX_TEXT = 4096
@@ -79,6 +79,33 @@ _COLUMNS = """
 """
 
 
+_FOLLOW_UPS = """
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    incident INTEGER NOT NULL,
+    scenario TEXT NOT NULL,
+    action TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    UNIQUE (source, incident, action)
+"""
+_PRACTICE = """
+    id INTEGER PRIMARY KEY,
+    person TEXT NOT NULL,
+    fault_class TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    date TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    source TEXT NOT NULL,
+    difficulty TEXT NOT NULL,
+    UNIQUE (source, scenario, person)
+"""
+"""Tables of simulator.reports.follow_ups: postmortem action items and who practised what (shifts)."""
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, (f"CREATE TABLE attempts ({_COLUMNS})",)),
     (2, ("CREATE INDEX IF NOT EXISTS attempts_by_date ON attempts (date, id)",)),
@@ -89,6 +116,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "ALTER TABLE attempts ADD COLUMN detail TEXT",
         ),
     ),
+    (4, (f"CREATE TABLE follow_ups ({_FOLLOW_UPS})", f"CREATE TABLE practice ({_PRACTICE})")),
 )
 """(version, statements) applied in order, each in the transaction that sets ``user_version`` to it."""
 

@@ -114,7 +114,8 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows():
     con.commit()
     con.close()
     with open_history() as h:
-        assert h.connection.execute("PRAGMA user_version").fetchone()[0] == 3  # 2, then 3: shadow sessions
+        # 2, then 3 (shadow sessions), then 4 (shift follow-ups and practice)
+        assert h.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         indexes = {r[1] for r in h.connection.execute("PRAGMA index_list(attempts)")}
         assert "attempts_by_date" in indexes
         assert [a.journal_path for a in h.attempts()] == ["/j/v1.jsonl"]

@@ -7,12 +7,14 @@ command, write a module and append it here.
 
 from tui.commands import (
     export_command,
+    follow_up_commands,
     gameday_commands,
     headless,
     history_commands,
     inspect_command,
     scenario_commands,
     shadow_commands,
+    shift_commands,
     tui_commands,
 )
 
@@ -25,4 +27,6 @@ COMMAND_MODULES = [
     gameday_commands,
     export_command,
     shadow_commands,
+    shift_commands,
+    follow_up_commands,
 ]

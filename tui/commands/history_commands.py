@@ -62,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument(
         "--add", type=Path, nargs="+", metavar="JOURNAL", help="record finished sessions from these journals"
     )
+    cmd.add_argument("--team", action="store_true", help="who practised which fault class; single-person classes")
     cmd.set_defaults(handler=history_command)
 
 
@@ -91,6 +92,10 @@ def postmortem_command(args: argparse.Namespace) -> int:
 
 def history_command(args: argparse.Namespace) -> int:
     """List attempts and readiness; export, rebuild or add journals."""
+    if args.team:
+        from tui.commands.follow_up_commands import team_command
+
+        return team_command()
     if args.export is not None and args.export.suffix.lower() not in (".csv", ".json"):
         print(f"--export {args.export}: give a file ending in .csv or .json", file=sys.stderr)
         return EXIT_INVALID

@@ -1,0 +1,121 @@
+"""The shift in the TUI: board -> ack -> incident console (through the shift) -> board -> handoff -> report."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable, TextArea
+
+from scenarios.language.actions import ACTION_ADAPTER
+from simulator.shift.policy import DEFAULT_POLICY
+from tui.screens.console import ConsoleScreen
+from tui.screens.handoff import HandoffForm
+from tui.screens.shift import ShiftBoard, ShiftReportScreen
+from tui.shift_app import ShiftApp
+from tui.shift_session import ShiftDriver, ShiftIncidentSession
+
+
+def driver_for(tmp_path) -> ShiftDriver:
+    return ShiftDriver.start(2, 12.0, 2, DEFAULT_POLICY, 60.0, journal=tmp_path / "shift.jsonl")
+
+
+async def test_a_shift_is_playable_end_to_end(tmp_path):
+    driver = driver_for(tmp_path)
+    app = ShiftApp(driver, clock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        board = app.screen
+        assert isinstance(board, ShiftBoard)
+        # Quiet time passes until the first incident has paged.
+        while not any(p.incident == 1 for p in driver.shift.pages):
+            await pilot.press("n")
+        table = board.query_one(DataTable)
+        page = next(p for p in driver.shift.pages if p.incident == 1)
+        table.move_cursor(row=table.get_row_index(f"page:{page.number}"))
+        await pilot.press("a")
+        assert page.acked_at is not None
+        await pilot.press("enter")
+        await pilot.pause()
+        console = app.screen
+        assert isinstance(console, ConsoleScreen)
+        assert isinstance(console.session, ShiftIncidentSession) and console.session.run.number == 1
+        # An action in the console goes through the shift, aimed at incident 1.
+        result = console.session.apply(
+            ACTION_ADAPTER.validate_python({"action": "rollback_deploy", "service": "checkout"})
+        )
+        assert result.accepted
+        assert driver.shift.steps[-1][0].incident == 1
+        app.advance_clock(10.0)  # the one clock moves the whole shift while the console is up
+        await pilot.press("ctrl+t")
+        assert app.screen is board
+        await pilot.press("h")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, HandoffForm)
+        form.query_one("#handoff-active_incidents", TextArea).text = "#1 checkout rolled back, watching memory"
+        form.query_one("#handoff-upcoming", TextArea).text = "sale at 09:00"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert driver.shift.handoff is not None
+        assert driver.shift.handoff.upcoming == ["sale at 09:00"]
+        await pilot.press("e")
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ShiftReportScreen)
+        text = str(app.screen.query_one("#report-text").render())
+        assert "postmortems due" in text
+    records = [json.loads(line) for line in (tmp_path / "shift.jsonl").read_text().splitlines()]
+    assert records[-1]["type"] == "end"
+    assert any(r["type"] == "step" and r["step"].get("action") == "handoff_note" for r in records)
+
+
+async def test_the_next_shift_shows_the_handoff_first(tmp_path):
+    previous = {
+        "note": {
+            "active_incidents": ["#2 cert-expiry still open"],
+            "investigations": [],
+            "mitigations": [],
+            "recent_changes": [],
+            "workarounds": [],
+            "upcoming": ["sale \x1b[31mat 09:00"],
+        }
+    }
+    app = ShiftApp(driver_for(tmp_path), previous=previous, clock=False)
+    async with app.run_test(size=(120, 36)):
+        notes = str(app.screen.query_one("#notes-text").render())
+        assert "Handoff from the previous shift" in notes
+        assert "#2 cert-expiry still open" in notes
+        assert "\x1b" not in notes
+
+
+async def test_going_back_to_the_board_keeps_the_incident_console(tmp_path):
+    driver = driver_for(tmp_path)
+    app = ShiftApp(driver, clock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        driver.shift.run_until(driver.shift.plan.incidents[0].at + 60.0)
+        app.open_incident(1)
+        await pilot.pause()
+        console = app.screen
+        await pilot.press("ctrl+t")  # at once, while the console is still building its panels
+        await pilot.pause()
+        assert isinstance(app.screen, ShiftBoard)
+        app.open_incident(1)
+        await pilot.pause()
+        assert app.screen is console
+
+
+async def test_a_shift_left_mid_way_resumes_paused_where_it_stopped(tmp_path):
+    driver = driver_for(tmp_path)
+    app = ShiftApp(driver, clock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not driver.shift.pages:
+            await pilot.press("n")
+        await pilot.press("a")
+        await pilot.press("n")  # the clock moves on past the last step before the trainee leaves
+        stopped_at = driver.shift.now
+        assert stopped_at > driver.shift.steps[-1][1].t
+        await pilot.press("ctrl+q")
+    assert app.resume_hint == f"misfortune shift --resume {tmp_path / 'shift.jsonl'}"
+    resumed = ShiftDriver.resume(tmp_path / "shift.jsonl", 60.0)
+    assert resumed.paused
+    assert resumed.shift.now == stopped_at
+    assert resumed.shift.pages[0].acked_at is not None

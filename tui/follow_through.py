@@ -1,0 +1,84 @@
+"""Recording a finished shift's follow-through: its action items and who practised what.
+
+TUI-side glue (it reads the wall clock and the user's name); the records and tables are
+simulator.reports.follow_ups.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from scenarios.text import clean
+from simulator.reports.follow_ups import FollowThrough, FollowUp, follow_ups_from_shift, practice_from_shift
+from simulator.reports.history import HistoryError, open_history_recovering
+from simulator.shift.shift import Shift
+
+NAME_ENV = "MISFORTUNE_NAME"
+"""Who is practising (default: the login name); shown in ``misfortune history --team``."""
+
+
+def trainee_name() -> str:
+    """The practising person's name: MISFORTUNE_NAME, else the login name."""
+    name = os.environ.get(NAME_ENV, "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (containers)
+            name = "trainee"
+    return clean(name)[:40] or "trainee"
+
+
+def record_shift(
+    shift: Shift, report: dict[str, Any], source: str, person: str | None = None
+) -> tuple[int, str | None]:
+    """Record a finished shift's action items and practice; returns (items added, a problem to show or None)."""
+    now = datetime.now(UTC)
+    items = follow_ups_from_shift(report, shift.scenarios, source, now)
+    worked = [
+        (run.scenario, run.sim.score().outcome)
+        for run in shift.runs
+        if any(s.incident == run.number and r.accepted for s, r in shift.steps)
+    ]
+    try:
+        history, warning = open_history_recovering()
+        with history:
+            store = FollowThrough(history)
+            added = store.record(items)
+            store.record_practice(
+                practice_from_shift(worked, person or trainee_name(), now, source, shift.plan.difficulty)
+            )
+    except (HistoryError, sqlite3.Error, OSError) as err:
+        return 0, f"the shift's follow-ups were not recorded: {err}"
+    return added, warning
+
+
+def open_follow_ups() -> tuple[list[FollowUp], str | None]:
+    """Open and in-progress action items, for the start of a shift; (items, a problem or None)."""
+    try:
+        history, warning = open_history_recovering()
+        with history:
+            store = FollowThrough(history)
+            items = [i for i in store.items() if i.status in ("open", "in_progress")]
+    except (HistoryError, sqlite3.Error, OSError) as err:
+        return [], f"follow-ups unavailable: {err}"
+    return items, warning
+
+
+def follow_ups_text(items: list[FollowUp]) -> str:
+    """The open follow-ups as the start of a shift shows them (overdue ones marked)."""
+    if not items:
+        return ""
+    today = datetime.now(UTC).date()
+    lines = [f"Open follow-ups ({len(items)}): misfortune follow-ups --done ID when one is done"]
+    for item in items[:8]:
+        late = " OVERDUE" if item.overdue(today) else ""
+        lines.append(
+            f"  #{item.id} {item.priority} due {item.deadline}{late} {clean(item.owner)}: {clean(item.action)}"
+        )
+    if len(items) > 8:
+        lines.append(f"  ... and {len(items) - 8} more")
+    return "\n".join(lines) + "\n"
