@@ -13,9 +13,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scenarios.text import clean
-from simulator.reports.follow_ups import FollowThrough, FollowUp, follow_ups_from_shift, practice_from_shift
-from simulator.reports.history import HistoryError, open_history_recovering
-from simulator.shift.shift import Shift
+from simulator.reports import (
+    FollowThrough,
+    FollowUp,
+    HistoryError,
+    follow_ups_from_shift,
+    open_history_recovering,
+    practice_from_shift,
+)
+from simulator.shift import Shift
 
 NAME_ENV = "MISFORTUNE_NAME"
 """Who is practising (default: the login name); shown in ``misfortune history --team``."""

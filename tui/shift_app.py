@@ -14,8 +14,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from simulator.shift.report import shift_report
-from simulator.shift.shift import END_SHIFT_OVER
+from simulator.shift import END_SHIFT_OVER, shift_report
 from tui.follow_through import record_shift
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.handoff import HandoffForm
@@ -108,7 +107,7 @@ class ShiftApp(App[None]):
 
     def write_handoff(self) -> None:
         """Open the handoff form; a saved note is applied to the shift as a step."""
-        from simulator.shift.steps import ShiftStep
+        from simulator.shift import ShiftStep
 
         def saved(note) -> None:
             if note is None:

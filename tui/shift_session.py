@@ -14,10 +14,7 @@ from typing import Any
 
 from scenarios import user_data_dir
 from scenarios.language.actions import Action
-from simulator.shift.policy import EscalationPolicy
-from simulator.shift.runner import new_shift, resume_shift
-from simulator.shift.shift import IncidentRun, Shift
-from simulator.shift.steps import ShiftStep
+from simulator.shift import EscalationPolicy, IncidentRun, Shift, ShiftStep, new_shift, resume_shift
 from simulator.views import ActionResult
 from tui.session import LocalSession
 

@@ -11,8 +11,7 @@ from rich.text import Text
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
-from simulator.shift.shift import Shift
-from simulator.shift.steps import HANDOFF_SECTIONS
+from simulator.shift import HANDOFF_SECTIONS, Shift
 
 
 def print_previous(console: Console, previous: dict[str, Any]) -> None:

@@ -8,6 +8,14 @@ May import every other wing (never ``tui``); reads finished sessions only, throu
 """
 
 from simulator.reports.facts import EvidenceFinding, PathStep, QuestionAnswer, investigation, questions
+from simulator.reports.follow_ups import (
+    STATUSES,
+    FollowThrough,
+    FollowUp,
+    follow_ups_from_shift,
+    practice_from_shift,
+    team_readiness,
+)
 from simulator.reports.history import (
     SHADOW,
     UNPLAYED_WEAKNESS,
@@ -29,23 +37,29 @@ from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
 __all__ = [
     "Attempt",
     "EvidenceFinding",
+    "FollowThrough",
+    "FollowUp",
     "HistoryError",
     "PathStep",
     "QuestionAnswer",
     "SHADOW",
+    "STATUSES",
     "UNPLAYED_WEAKNESS",
     "attempt_from_journal",
     "fault_class",
+    "follow_ups_from_shift",
     "history_path",
     "investigation",
     "open_history_recovering",
     "postmortem_for_journal",
     "postmortem_of",
+    "practice_from_shift",
     "questions",
     "readiness",
     "rebuild",
     "record_debrief",
     "record_recovering",
     "record_shadow",
+    "team_readiness",
     "weakness",
 ]

@@ -11,3 +11,47 @@ It composes sessions the way ``session`` composes the world: it may import every
 (``world``, ``telemetry``, ``diagnostics``, ``incident``, ``session``) and the scenario language; it
 never imports ``reports`` or textual.
 """
+
+from simulator.shift.difficulty import DIFFICULTIES
+from simulator.shift.journal import JournalError
+from simulator.shift.plan import MAX_INCIDENTS, MAX_SHIFT_HOURS
+from simulator.shift.policy import DEFAULT_POLICY, EscalationPolicy, load_policy
+from simulator.shift.report import pace_of, shift_report
+from simulator.shift.runner import (
+    DEFAULT_HOURS,
+    DEFAULT_MAX_INCIDENTS,
+    new_shift,
+    play_steps,
+    replay_shift,
+    resume_shift,
+    run_shift,
+)
+from simulator.shift.shift import END_SHIFT_OVER, IncidentRun, Shift
+from simulator.shift.steps import HANDOFF_SECTIONS, CloseTicket, HandoffNote, ShiftStep, load_steps
+
+__all__ = [
+    "CloseTicket",
+    "DEFAULT_HOURS",
+    "DEFAULT_MAX_INCIDENTS",
+    "DEFAULT_POLICY",
+    "DIFFICULTIES",
+    "END_SHIFT_OVER",
+    "EscalationPolicy",
+    "HANDOFF_SECTIONS",
+    "HandoffNote",
+    "IncidentRun",
+    "JournalError",
+    "MAX_INCIDENTS",
+    "MAX_SHIFT_HOURS",
+    "Shift",
+    "ShiftStep",
+    "load_policy",
+    "load_steps",
+    "new_shift",
+    "pace_of",
+    "play_steps",
+    "replay_shift",
+    "resume_shift",
+    "run_shift",
+    "shift_report",
+]

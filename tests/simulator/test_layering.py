@@ -80,14 +80,15 @@ def test_the_source_check_catches_what_it_should():
 # --- the order of the wings ------------------------------------------------------------------------
 
 PACKAGES = ("simulator", "scenarios", "tui")
-WINGS = ("world", "telemetry", "diagnostics", "incident", "session", "reports", "exports")
+WINGS = ("world", "telemetry", "diagnostics", "incident", "session", "shift", "reports", "exports")
 WING_MAY_IMPORT = {
     "world": set(),
     "telemetry": {"world"},
     "diagnostics": {"world", "telemetry"},
     "incident": {"world", "telemetry"},
     "session": {"world", "telemetry", "diagnostics", "incident"},
-    "reports": {"world", "telemetry", "diagnostics", "incident", "session"},
+    "shift": {"world", "telemetry", "diagnostics", "incident", "session"},
+    "reports": {"world", "telemetry", "diagnostics", "incident", "session", "shift"},
     "exports": {"world", "telemetry", "diagnostics", "incident", "session"},
 }
 """Which other wings each wing may import (its own wing, ``scenarios`` and ``simulator.views`` always)."""

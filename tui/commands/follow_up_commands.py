@@ -14,8 +14,14 @@ from rich.table import Table
 from rich.text import Text
 
 from scenarios.text import clean
-from simulator.reports.follow_ups import STATUSES, FollowThrough, team_readiness
-from simulator.reports.history import HistoryError, history_path, open_history_recovering
+from simulator.reports import (
+    STATUSES,
+    FollowThrough,
+    HistoryError,
+    history_path,
+    open_history_recovering,
+    team_readiness,
+)
 
 EXIT_OK = 0
 EXIT_INVALID = 2

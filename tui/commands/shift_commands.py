@@ -18,20 +18,25 @@ from rich.text import Text
 
 from scenarios.durations import format_duration
 from scenarios.loader import ScenarioError
-from simulator.shift.difficulty import DIFFICULTIES
-from simulator.shift.journal import JournalError
-from simulator.shift.plan import MAX_INCIDENTS, MAX_SHIFT_HOURS
-from simulator.shift.policy import DEFAULT_POLICY, EscalationPolicy, load_policy
-from simulator.shift.report import shift_report
-from simulator.shift.runner import (
+from simulator.shift import (
     DEFAULT_HOURS,
     DEFAULT_MAX_INCIDENTS,
+    DEFAULT_POLICY,
+    DIFFICULTIES,
+    HANDOFF_SECTIONS,
+    MAX_INCIDENTS,
+    MAX_SHIFT_HOURS,
+    EscalationPolicy,
+    JournalError,
+    ShiftStep,
+    load_policy,
+    load_steps,
     play_steps,
     replay_shift,
     resume_shift,
     run_shift,
+    shift_report,
 )
-from simulator.shift.steps import HANDOFF_SECTIONS, ShiftStep, load_steps
 from tui.follow_through import follow_ups_text, open_follow_ups, record_shift
 from tui.shift_text import print_previous, print_shift_report
 
@@ -100,8 +105,16 @@ def check_numbers(args: argparse.Namespace) -> list[str]:
     return problems
 
 
-def shift_command(args: argparse.Namespace) -> int:
-    """Play, replay or resume a shift and print its report."""
+class _Invalid(Exception):
+    """Problems with the command's input: printed, exit 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _inputs(args: argparse.Namespace) -> tuple[EscalationPolicy, list[ShiftStep], dict[str, Any] | None]:
+    """The policy, the timed steps and the previous shift's handoff; every problem at once as _Invalid."""
     problems = check_numbers(args)
     policy: EscalationPolicy = DEFAULT_POLICY
     if args.policy is not None:
@@ -124,7 +137,58 @@ def shift_command(args: argparse.Namespace) -> int:
     if args.replay is not None and (args.resume or args.actions):
         problems.append("--replay re-simulates a journal as it is; it takes no --resume or --actions")
     if problems:
-        return _invalid(problems)
+        raise _Invalid(problems)
+    return policy, steps, previous
+
+
+def _resumed(args: argparse.Namespace, steps: list[ShiftStep]) -> tuple[Any, dict[str, Any]]:
+    """The shift of ``--resume`` with the steps after its clock played."""
+    shift = resume_shift(args.resume)
+    late = [s for s in steps if s.at < shift.now]
+    if late:
+        raise _Invalid(
+            [
+                f"{args.actions}: step at {format_duration(late[0].at)} is before the resumed shift's clock "
+                f"({format_duration(shift.now)}); list only what comes after"
+            ]
+        )
+    try:
+        play_steps(shift, steps)
+    finally:
+        if shift.journal is not None:
+            shift.journal.close()
+    return shift, shift_report(shift)
+
+
+def _played(args: argparse.Namespace, policy: EscalationPolicy, steps: list[ShiftStep]) -> tuple[Any, dict[str, Any]]:
+    """Replay, resume or play a new shift headless; journal problems as _Invalid."""
+    try:
+        if args.replay is not None:
+            return replay_shift(args.replay)
+        if args.resume is not None:
+            return _resumed(args, steps)
+        return run_shift(
+            args.seed,
+            steps,
+            args.hours,
+            args.max_incidents,
+            policy,
+            args.journal,
+            args.after,
+            difficulty=args.difficulty,
+        )
+    except JournalError as err:
+        raise _Invalid([str(err)]) from None
+    except OSError as exc:
+        raise _Invalid([f"{args.journal}: cannot write the journal: {exc.strerror or exc}"]) from None
+
+
+def shift_command(args: argparse.Namespace) -> int:
+    """Play, replay or resume a shift and print its report."""
+    try:
+        policy, steps, previous = _inputs(args)
+    except _Invalid as err:
+        return _invalid(err.problems)
     headless = args.json or args.actions is not None or args.replay is not None
     follow_ups: list = []
     if args.replay is None:
@@ -135,39 +199,9 @@ def shift_command(args: argparse.Namespace) -> int:
     if not headless and sys.stdin.isatty() and sys.stdout.isatty():
         return shift_tui(args, policy, previous, follow_ups_text(follow_ups))
     try:
-        if args.replay is not None:
-            shift, report = replay_shift(args.replay)
-        elif args.resume is not None:
-            shift = resume_shift(args.resume)
-            late = [s for s in steps if s.at < shift.now]
-            if late:
-                return _invalid(
-                    [
-                        f"{args.actions}: step at {format_duration(late[0].at)} is before the resumed shift's clock "
-                        f"({format_duration(shift.now)}); list only what comes after"
-                    ]
-                )
-            try:
-                play_steps(shift, steps)
-            finally:
-                if shift.journal is not None:
-                    shift.journal.close()
-            report = shift_report(shift)
-        else:
-            shift, report = run_shift(
-                args.seed,
-                steps,
-                args.hours,
-                args.max_incidents,
-                policy,
-                args.journal,
-                args.after,
-                difficulty=args.difficulty,
-            )
-    except JournalError as err:
-        return _invalid([str(err)])
-    except OSError as exc:
-        return _invalid([f"{args.journal}: cannot write the journal: {exc.strerror or exc}"])
+        shift, report = _played(args, policy, steps)
+    except _Invalid as err:
+        return _invalid(err.problems)
     if previous is not None:
         report["previous_handoff"] = previous
     recorded = None
@@ -181,6 +215,12 @@ def shift_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
+    _print_report(args, report, shift, previous, follow_ups, recorded)
+    return EXIT_OK
+
+
+def _print_report(args, report, shift, previous, follow_ups, recorded) -> None:
+    """The text report, with the previous handoff and the open follow-ups first."""
     console = Console(highlight=False)
     if previous is not None:
         print_previous(console, previous)
@@ -191,7 +231,6 @@ def shift_command(args: argparse.Namespace) -> int:
         console.print(Text(f"{recorded} follow-up(s) recorded: misfortune follow-ups"))
     if args.journal is not None:
         console.print(Text(f"journal: {args.journal}  (next shift: misfortune shift --after {args.journal})"))
-    return EXIT_OK
 
 
 def previous_shift(path: Path) -> dict[str, Any]:

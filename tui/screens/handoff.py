@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
-from simulator.shift.steps import HANDOFF_SECTIONS, HandoffNote
+from simulator.shift import HANDOFF_SECTIONS, HandoffNote
 
 PROMPTS = {
     "active_incidents": "Active incidents (number, service, state)",

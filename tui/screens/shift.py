@@ -20,8 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import Ack
 from scenarios.text import clean
-from simulator.shift.report import pace_of, shift_report
-from simulator.shift.steps import HANDOFF_SECTIONS, CloseTicket, ShiftStep
+from simulator.shift import HANDOFF_SECTIONS, CloseTicket, ShiftStep, pace_of, shift_report
 from tui.shift_session import ShiftDriver
 from tui.shift_text import print_shift_report
 
