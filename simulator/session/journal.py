@@ -257,6 +257,63 @@ def _first_problem(err: ValidationError) -> str:
     return f"{where}: {message}{extra}" if where else f"{message}{extra}"
 
 
+MAX_JOURNAL_BYTES = 64 * 1024 * 1024
+"""Largest journal read (an 8-hour session writes a few MB); a bigger file is refused before reading."""
+
+
+@dataclass
+class JournalLines:
+    """The parsed records of a journal file, before their kinds are checked (session and shift journals)."""
+
+    records: list[tuple[int, Any]]
+    """(line number, parsed JSON) of every complete line."""
+    torn: TornLine | None
+    """The last line, when the writer never finished it."""
+    size: int
+    """Bytes read."""
+
+
+def read_lines(path: str | Path, what: str = "journal") -> JournalLines:
+    """Read a journal file and parse its lines; raises JournalError naming ``file:line``.
+
+    The one place both journal formats are read: a size bound checked before reading, regular files
+    only, lines longer than a record can be refused, and the torn-line rule (a last line without a
+    newline, or that does not parse, after at least one complete record, is left out and described).
+    """
+    path = Path(path)
+    try:
+        if not path.is_file():
+            if not path.exists():
+                raise FileNotFoundError(path)
+            raise JournalError(f"{path}: not a regular file; not a {what}")
+        if path.stat().st_size > MAX_JOURNAL_BYTES:
+            raise JournalError(f"{path}: larger than {MAX_JOURNAL_BYTES // (1024 * 1024)} MB; not a {what}")
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise JournalError(f"{path}: no such journal file") from exc
+    except OSError as exc:
+        raise JournalError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
+    lines = [entry for entry in _lines(raw) if entry[2].strip()]
+    records: list[tuple[int, Any]] = []
+    torn: TornLine | None = None
+    for index, (number, offset, chunk, terminated) in enumerate(lines):
+        last = index == len(lines) - 1
+        if last and not terminated:
+            if not records:
+                raise JournalError(f"{path}:{number}: the header has no newline: the session was killed as it started")
+            torn = TornLine(number, offset, "no newline at its end")
+            break
+        try:
+            record = _parse(chunk)
+        except ValueError as exc:
+            if last and records:
+                torn = TornLine(number, offset, str(exc))
+                break
+            raise JournalError(f"{path}:{number}: {exc}") from exc
+        records.append((number, record))
+    return JournalLines(records, torn, len(raw))
+
+
 def read_journal(path: str | Path) -> JournalData:
     """Read and validate a journal; raises JournalError naming ``file:line`` for the first bad record.
 
@@ -265,35 +322,15 @@ def read_journal(path: str | Path) -> JournalData:
     (no newline, or not parseable) is left out and described in ``torn``.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise JournalError(f"{path}: no such journal file") from exc
-    except OSError as exc:
-        raise JournalError(f"{path}: cannot read journal: {exc.strerror or exc}") from exc
-    lines = [entry for entry in _lines(raw) if entry[2].strip()]
-    data: JournalData | None = None
-    for index, (number, offset, chunk, terminated) in enumerate(lines):
-        last = index == len(lines) - 1
-        if last and not terminated:
-            if data is None:
-                raise JournalError(f"{path}:{number}: the header has no newline: the session was killed as it started")
-            data.torn = TornLine(number, offset, "no newline at its end")
-            break
-        try:
-            record = _parse(chunk)
-        except ValueError as exc:
-            if last and data is not None:
-                data.torn = TornLine(number, offset, str(exc))
-                break
-            raise JournalError(f"{path}:{number}: {exc}") from exc
-        if data is None:
-            data = JournalData(header=_header(path, number, record))
-            continue
-        _add_record(data, path, number, record)
-    if data is None:
+    read = read_lines(path)
+    if not read.records:
         raise JournalError(f"{path}: empty journal")
-    data.size = len(raw)
+    (first_line, first), *rest = read.records
+    data = JournalData(header=_header(path, first_line, first))
+    for number, record in rest:
+        _add_record(data, path, number, record)
+    data.torn = read.torn
+    data.size = read.size
     return data
 
 

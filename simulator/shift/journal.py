@@ -22,16 +22,13 @@ from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.session.journal import JournalError, TornLine
-from simulator.session.journal import _lines as split_lines
-from simulator.session.journal import _parse as parse_line
+from simulator.session.journal import JournalError, TornLine, read_lines
 from simulator.shift.plan import ShiftPlan
 from simulator.shift.policy import EscalationPolicy
 from simulator.shift.steps import ShiftStep, step_from_data
 from simulator.views import ActionResult
 
 FORMAT = 1
-MAX_JOURNAL_BYTES = 64 * 1024 * 1024
 MAX_SHIFT_T = 24 * 3600.0 + 1.0
 
 
@@ -144,36 +141,18 @@ class ShiftJournalData:
 def read_shift_journal(path: str | Path) -> ShiftJournalData:
     """Parse and validate a shift journal; raise JournalError naming the file and line.
 
-    Lines are split and parsed as the session journal does (its limits, its torn-line rule): a last
-    line without a newline or that does not parse is left out and described in ``torn``.
+    Lines are read by the session journal's reader (its limits, its torn-line rule): a last line without
+    a newline or that does not parse is left out and described in ``torn``.
     """
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_JOURNAL_BYTES:
-            raise JournalError(f"{path}: larger than {MAX_JOURNAL_BYTES // (1024 * 1024)} MB; not a shift journal")
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise JournalError(f"{path}: no such journal file") from exc
-    except OSError as exc:
-        raise JournalError(f"{path}: cannot read the journal: {exc.strerror or exc}") from exc
-    lines = [entry for entry in split_lines(raw) if entry[2].strip()]
+    read = read_lines(path, "shift journal")
     data: ShiftJournalData | None = None
-    for index, (number, offset, chunk, terminated) in enumerate(lines):
-        last = index == len(lines) - 1
-        if last and not terminated and data is not None:
-            data.torn = TornLine(number, offset, "no newline at its end")
-            break
-        try:
-            record = parse_line(chunk)
-        except ValueError as exc:
-            if last and data is not None:
-                data.torn = TornLine(number, offset, str(exc))
-                break
-            raise JournalError(f"{path}:{number}: {exc}") from exc
+    for number, record in read.records:
         data = _add(path, number, record, data)
     if data is None:
         raise JournalError(f"{path}: empty journal, or not a shift journal")
-    data.size = len(raw)
+    data.torn = read.torn
+    data.size = read.size
     return data
 
 

@@ -211,3 +211,18 @@ def test_whatever_a_seat_may_journal_reads_back(tmp_path):
     journal.look(2.0, "tloc:bo", "w" * 64)
     journal.close()
     assert [look["what"] for look in read_journal(path).looks] == ["", "w" * 64]
+
+
+def test_a_journal_too_big_or_not_a_file_is_refused_before_reading(tmp_path):
+    """Both journal formats share one reader: a huge file or a directory is an error, never a read."""
+    from simulator.session.journal import MAX_JOURNAL_BYTES
+    from simulator.shift.journal import read_shift_journal
+
+    huge = tmp_path / "huge.jsonl"
+    with huge.open("wb") as f:
+        f.truncate(MAX_JOURNAL_BYTES + 1)  # sparse: costs no disk
+    for read in (read_journal, read_shift_journal):
+        with pytest.raises(JournalError, match="larger than 64 MB"):
+            read(huge)
+        with pytest.raises(JournalError, match="not a regular file"):
+            read(tmp_path)
