@@ -43,7 +43,10 @@ def record_shift(
 ) -> tuple[int, str | None]:
     """Record a finished shift's action items and practice; returns (items added, a problem to show or None)."""
     now = datetime.now(UTC)
-    items = follow_ups_from_shift(report, shift.scenarios, source, now)
+    # An incident handed over from the previous shift had its follow-ups recorded by that shift.
+    carried = {i["number"] for i in report["incidents"] if i.get("handed_over_from") is not None}
+    due = [d for d in report["postmortems_due"] if d["incident"] not in carried]
+    items = follow_ups_from_shift({**report, "postmortems_due": due}, shift.scenarios, source, now)
     worked = [
         (run.scenario, run.sim.score().outcome)
         for run in shift.runs

@@ -104,19 +104,30 @@ def test_only_a_finished_shift_is_handed_over_and_resolved_incidents_stay_behind
     assert nxt.plan.carried == [] and [r.number for r in nxt.runs] == []
 
 
-def test_the_command_continues_a_shift_and_shows_the_handoff_first(first, tmp_path, capsys, monkeypatch):
+def test_the_command_continues_a_shift_and_shows_the_handoff_first(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MISFORTUNE_HOME", str(tmp_path / "home"))
-    actions = tmp_path / "amer.yaml"
+    first_actions, actions = tmp_path / "emea.yaml", tmp_path / "amer.yaml"
+    first_actions.write_text("- {at: 25m, incident: 1, action: ack}\n")
     actions.write_text(
         "- {at: 5m, incident: 1, action: rollback_deploy, service: checkout}\n"
         "- {at: 20m, incident: 1, action: resolve, summary: rolled back}\n"
     )
-    code = main(
-        ["shift", "--seed", "5", "--hours", "1", "--continue-from", str(first), "--actions", str(actions), "--json"]
-    )
+    emea, amer = tmp_path / "emea.jsonl", tmp_path / "amer.jsonl"
+    argv = ["shift", "--seed", "2", "--hours", "1", "--actions", str(first_actions), "--journal", str(emea), "--json"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    argv = ["shift", "--seed", "5", "--hours", "1", "--continue-from", str(emea), "--actions", str(actions)]
+    assert main([*argv, "--journal", str(amer), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert code == 0
     assert report["incidents"][0]["handed_over_from"] == 1 and report["incidents"][0]["outcome"] == "resolved"
     assert report["previous_handoff"]["open_incidents"][0]["scenario"] == "checkout-oom-leak"
-    code = main(["shift", "--continue-from", str(first), "--after", str(first), "--json"])
-    assert code == 2 and "--continue-from" in capsys.readouterr().err
+    # The incident's follow-ups were recorded once, by the shift that had it first.
+    assert main(["follow-ups", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    items = items["follow_ups"]
+    writes = [
+        i for i in items if i["action"].startswith("Write the postmortem") and i["scenario"] == "checkout-oom-leak"
+    ]
+    assert len(writes) == 1
+    assert main(["shift", "--continue-from", str(emea), "--after", str(emea), "--json"]) == 2
+    assert "--continue-from" in capsys.readouterr().err
