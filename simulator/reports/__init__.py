@@ -1,7 +1,8 @@
 """The reports wing: what is written after a session.
 
 Owns the Markdown postmortem (``postmortem``), the facts and review it is built from (``facts``,
-``review``) and the SQLite history store with readiness per fault class (``history``).
+``review``), the SQLite history store with readiness per fault class (``history``), follow-ups and
+practice (``follow_ups``) and the difficulty to suggest next (``next_difficulty``).
 
 May import every other wing (never ``tui``); reads finished sessions only, through
 ``facts.FinishedSession`` and ``history.FinishedAttempt``. ``__all__`` below is the wing's public face.
@@ -32,10 +33,12 @@ from simulator.reports.history import (
     record_shadow,
     weakness,
 )
+from simulator.reports.next_difficulty import DifficultyAdvice, suggest_difficulty
 from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
 
 __all__ = [
     "Attempt",
+    "DifficultyAdvice",
     "EvidenceFinding",
     "FollowThrough",
     "FollowUp",
@@ -57,6 +60,7 @@ __all__ = [
     "questions",
     "readiness",
     "rebuild",
+    "suggest_difficulty",
     "record_debrief",
     "record_recovering",
     "record_shadow",
