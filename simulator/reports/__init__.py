@@ -2,7 +2,8 @@
 
 Owns the Markdown postmortem (``postmortem``), the facts and review it is built from (``facts``,
 ``review``), the SQLite history store with readiness per fault class (``history``), follow-ups and
-practice (``follow_ups``) and the difficulty to suggest next (``next_difficulty``).
+practice (``follow_ups``), the difficulty to suggest next (``next_difficulty``) and the trainee's runbook
+corrections (``runbook_notes``).
 
 May import every other wing (never ``tui``); reads finished sessions only, through
 ``facts.FinishedSession`` and ``history.FinishedAttempt``. ``__all__`` below is the wing's public face.
@@ -35,6 +36,7 @@ from simulator.reports.history import (
 )
 from simulator.reports.next_difficulty import DifficultyAdvice, suggest_difficulty
 from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
+from simulator.reports.runbook_notes import RunbookNoteError, RunbookNotes, ShownRunbook, shown_runbook
 
 __all__ = [
     "Attempt",
@@ -45,8 +47,11 @@ __all__ = [
     "HistoryError",
     "PathStep",
     "QuestionAnswer",
+    "RunbookNoteError",
+    "RunbookNotes",
     "SHADOW",
     "STATUSES",
+    "ShownRunbook",
     "UNPLAYED_WEAKNESS",
     "attempt_from_journal",
     "fault_class",
@@ -60,6 +65,7 @@ __all__ = [
     "questions",
     "readiness",
     "rebuild",
+    "shown_runbook",
     "suggest_difficulty",
     "record_debrief",
     "record_recovering",
