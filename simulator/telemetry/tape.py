@@ -16,6 +16,7 @@ between the ticks they fell between, so the merged log is the same as if it had 
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ from simulator.world.state import Instance, ServiceState, World
 
 
 class InstanceFrame:
-    """What the generators read of one instance, as of the last regroup of its service."""
+    """What the generators read of one instance, as of the last change to its service's instances."""
 
     __slots__ = ("id", "service", "version", "zone", "state", "ready", "broken_since", "ejected", "fx_err", "fx_msg",
                  "pid", "cohort_index")  # fmt: skip
@@ -46,29 +47,92 @@ class InstanceFrame:
         self.cohort_index = cohort_index
 
 
-class ServiceFrame:
-    """What the generators read of one service in a tick: its figures, causes and instances."""
+class ServiceSettings:
+    """The slow-changing part of a service frame (shared by its frames until one of them changes)."""
 
-    __slots__ = ("spec", "name", "version", "rate", "errors", "p50", "p99", "causes", "dep_causes", "conn_demand",
-                 "cert_expires_at", "extra_msg", "fallbacks", "rotation", "instances", "lats", "source")  # fmt: skip
+    __slots__ = ("spec", "name", "version", "cert_expires_at", "extra_msg", "fallbacks", "rotation", "instances",
+                 "source", "n_instances")  # fmt: skip
 
-    def __init__(self, s: ServiceState, roster: tuple[list[InstanceFrame], list[InstanceFrame], list]) -> None:
+    def __init__(self, s: ServiceState, roster: tuple[list[InstanceFrame], list[InstanceFrame]]) -> None:
         self.spec = s.spec
         self.name = s.spec.name
         self.version = s.version
-        self.rate = s.rate
-        self.errors = s.errors
-        self.p50 = s.p50
-        self.p99 = s.p99
-        # The model clears and refills these dicts in place: the frame keeps copies.
-        self.causes = dict(s.causes)
-        self.dep_causes = dict(s.dep_causes)
-        self.conn_demand = s.conn_demand
         self.cert_expires_at = s.cert_expires_at
         self.extra_msg = s.extra_msg
         self.fallbacks = frozenset(s.fallbacks)
-        self.rotation, self.instances, self.source = roster
-        self.lats = tuple(c.lat_factor for c in s.cohorts)
+        self.rotation, self.instances = roster
+        self.source = s.rotation
+        self.n_instances = len(s.instances)
+
+    def stale(self, s: ServiceState) -> bool:
+        """Whether the live service's instances or settings differ from these."""
+        return (
+            s.dirty  # an instance changed since the last regroup (killed in this tick: regrouped next tick)
+            or s.rotation is not self.source
+            or len(s.instances) != self.n_instances
+            or s.cert_expires_at != self.cert_expires_at
+            or s.extra_msg is not self.extra_msg
+            or s.version is not self.version
+            or len(s.fallbacks) != len(self.fallbacks)
+            or (bool(s.fallbacks) and s.fallbacks != self.fallbacks)
+        )
+
+
+_KEYS: dict[tuple, tuple] = {}
+"""Interned key tuples of error-cause dicts (a handful of distinct ones in a whole run)."""
+
+
+def _interned(keys: tuple) -> tuple:
+    return _KEYS.setdefault(keys, keys)
+
+
+class ServiceFrame:
+    """What the generators read of one service in a tick, packed: every number in one ``array('d')``
+    (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, cohort latency
+    factors), the cause names as interned tuples, the rest shared in :class:`ServiceSettings`."""
+
+    __slots__ = ("settings", "numbers", "cause_keys", "dep_keys")
+
+    def __init__(self, s: ServiceState, settings: ServiceSettings) -> None:
+        self.settings = settings
+        # The model clears and refills the cause dicts in place: the frame keeps their values.
+        causes, dep_causes = s.causes, s.dep_causes
+        self.cause_keys = _interned(tuple(causes))
+        self.dep_keys = _interned(tuple(dep_causes))
+        numbers = array("d", (s.rate, s.errors, s.p50, s.p99, s.conn_demand))
+        numbers.extend(causes.values())
+        numbers.extend(dep_causes.values())
+        numbers.extend([c.lat_factor for c in s.cohorts])
+        self.numbers = numbers
+
+    def stale(self, s: ServiceState) -> bool:
+        """Whether the live service differs from this frame in anything the generators read."""
+        # Connection demand can move below the 1e-9 the model ignores, without a recompute.
+        return s.changed or s.conn_demand != self.numbers[4] or self.settings.stale(s)
+
+    def unpack(self) -> ServiceSnapshot:
+        """The frame as the generators read a service."""
+        return ServiceSnapshot(self)
+
+
+class ServiceSnapshot:
+    """A service as it was in a tick, with the attributes and methods the log and trace generators read."""
+
+    def __init__(self, frame: ServiceFrame) -> None:
+        settings, numbers = frame.settings, frame.numbers
+        self.spec = settings.spec
+        self.name = settings.name
+        self.version = settings.version
+        self.cert_expires_at = settings.cert_expires_at
+        self.extra_msg = settings.extra_msg
+        self.fallbacks = settings.fallbacks
+        self.rotation = settings.rotation
+        self.instances = settings.instances
+        self.rate, self.errors, self.p50, self.p99, self.conn_demand = numbers[:5]
+        n, m = len(frame.cause_keys), len(frame.dep_keys)
+        self.causes = dict(zip(frame.cause_keys, numbers[5 : 5 + n], strict=True))
+        self.dep_causes = dict(zip(frame.dep_keys, numbers[5 + n : 5 + n + m], strict=True))
+        self.lats = numbers[5 + n + m :]
 
     def cert_expired(self, now: float) -> bool:
         """Whether its certificate had expired at ``now``."""
@@ -78,133 +142,169 @@ class ServiceFrame:
         """The instance's median latency relative to the service's nominal latency, in this tick."""
         return self.lats[inst.cohort_index] if inst.cohort_index >= 0 else 1.0
 
-    def stale(self, s: ServiceState) -> bool:
-        """Whether the live service differs from this frame in anything the generators read."""
-        return (
-            s.changed
-            or s.dirty
-            or s.rotation is not self.source[0]
-            or len(s.instances) != self.source[1]
-            or s.conn_demand != self.conn_demand
-            or s.cert_expires_at != self.cert_expires_at
-            or s.extra_msg is not self.extra_msg
-            or s.version is not self.version
-            or len(s.fallbacks) != len(self.fallbacks)
-            or (bool(s.fallbacks) and s.fallbacks != self.fallbacks)
-        )
 
+class ZoneSettings:
+    """The world's zones and surges as the generators read them (shared until one changes)."""
 
-class WorldFrame:
-    """What the generators read of the world in a tick: the services' frames and the zones' state."""
+    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share")
 
-    __slots__ = ("services", "now", "user_rate", "surges", "down_zones", "zone_hang", "zone_fail_share")
-
-    def __init__(self, world: World, services: dict[str, ServiceFrame]) -> None:
-        self.services = services
-        self.now = world.now
-        self.user_rate = world.user_rate
+    def __init__(self, world: World) -> None:
         self.surges = dict(world.surges)
         self.down_zones = frozenset(world.down_zones)
         self.zone_hang = dict(world.zone_hang)
         self.zone_fail_share = dict(world.zone_fail_share)
 
     def stale(self, world: World) -> bool:
-        """Whether the live world's zones, surges or user rate differ from this frame."""
+        """Whether the live world's zones or surges differ from these."""
         return (
-            world.user_rate != self.user_rate
-            or world.surges != self.surges
+            world.surges != self.surges
             or world.down_zones != self.down_zones
             or world.zone_hang != self.zone_hang
             or world.zone_fail_share != self.zone_fail_share
         )
 
 
-def _roster(s: ServiceState) -> tuple[list[InstanceFrame], list[InstanceFrame], list]:
-    """Frames of a service's instances (rotation first, in its order), rebuilt after each regroup."""
+class WorldFrame:
+    """What the generators read of the world in a tick: the services' frames, user rate, zones."""
+
+    __slots__ = ("services", "user_rate", "zones")
+
+    def __init__(self, services: tuple[ServiceFrame, ...], user_rate: float, zones: ZoneSettings) -> None:
+        self.services = services
+        self.user_rate = user_rate
+        self.zones = zones
+
+
+class WorldSnapshot:
+    """The world as it was in a tick, as the generators read it (``services`` by name, in world order)."""
+
+    def __init__(self, frame: WorldFrame, services: dict[str, ServiceSnapshot], now: float) -> None:
+        self.services = services
+        self.now = now
+        self.user_rate = frame.user_rate
+        zones = frame.zones
+        self.surges = zones.surges
+        self.down_zones = zones.down_zones
+        self.zone_hang = zones.zone_hang
+        self.zone_fail_share = zones.zone_fail_share
+
+
+def _roster(s: ServiceState) -> tuple[list[InstanceFrame], list[InstanceFrame]]:
+    """Frames of a service's instances: those in rotation (in its order) and all of them."""
     cohort_index = {id(c): i for i, c in enumerate(s.cohorts)}
     frames = {
         id(inst): InstanceFrame(inst, cohort_index.get(id(inst.cohort), -1) if inst.cohort is not None else -1)
         for inst in s.instances
     }
-    rotation = [frames[id(inst)] for inst in s.rotation]
-    instances = [frames[id(inst)] for inst in s.instances]
-    return rotation, instances, [s.rotation, len(s.instances)]
+    return [frames[id(inst)] for inst in s.rotation], [frames[id(inst)] for inst in s.instances]
 
 
 class TelemetryTape:
-    """Per-tick frames of what logs and traces read, played through the generators when asked."""
+    """Per-tick frames of what logs and traces read, played through the generators when asked.
+
+    Memory: a tick costs a reference and a time (16 bytes) plus, for each service recomputed in it, a
+    frame of about 250 bytes; an 8-hour session nobody reads keeps about 10 MB of them.
+    """
 
     def __init__(self, world: World, logs: LogGenerator, traces: TraceGenerator) -> None:
         self.world = world
         self.logs = logs
         self.traces = traces
-        self.pending: list[tuple] = []
-        """Ticks not yet written, ``(t, dt, frame)``, and world lines written between them, ``(args,)``."""
+        self.frames: list[WorldFrame] = []
+        """One per tick not yet written."""
+        self.times = array("d")
+        """The time of each of those ticks."""
+        self.held: list[tuple[int, tuple]] = []
+        """World lines written between those ticks: (how many of them came before, the line)."""
+        self.dt = 0.0
         self.ticks = 0
         """Ticks recorded so far."""
-        self._services: dict[str, ServiceFrame] = {}
-        self._rosters: dict[str, tuple] = {}
+        self._services: list[ServiceFrame] = []
+        self._zones: ZoneSettings | None = None
         self._frame: WorldFrame | None = None
         self._playing = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether some tick has not been written yet."""
+        return bool(self.frames)
 
     def record(self, t: float, dt: float) -> None:
         """Note the tick that just ran (called after the model, before the SLI)."""
         world = self.world
         services = self._services
-        fresh = None
-        for s in world.services.values():
-            f = services.get(s.spec.name)
-            if f is None or f.stale(s):
-                if fresh is None:
-                    fresh = dict(services)
-                fresh[s.spec.name] = ServiceFrame(s, self._roster_of(s))
+        changed = not services
+        if changed:
+            services.extend(ServiceFrame(s, self._settings_of(s, None)) for s in world.services.values())
+        else:
+            for i, s in enumerate(world.services.values()):
+                f = services[i]
+                if f.stale(s):
+                    services[i] = ServiceFrame(s, self._settings_of(s, f.settings))
+                    changed = True
+        zones = self._zones
+        if zones is None or zones.stale(world):
+            zones = self._zones = ZoneSettings(world)
+            changed = True
         frame = self._frame
-        if fresh is not None:
-            self._services = fresh
-            frame = WorldFrame(world, fresh)
-        elif frame is None or frame.stale(world):
-            frame = WorldFrame(world, services)
-        self._frame = frame
-        self.pending.append((t, dt, frame))
+        if changed or frame is None or frame.user_rate != world.user_rate:
+            frame = self._frame = WorldFrame(tuple(services), world.user_rate, zones)
+        self.frames.append(frame)
+        self.times.append(t)
+        self.dt = dt
         self.ticks += 1
 
-    def _roster_of(self, s: ServiceState) -> tuple:
-        """The service's instance frames, rebuilt only when an instance changed (the service is dirty, or the
-        model regrouped it into a new rotation list)."""
-        roster = self._rosters.get(s.spec.name)
-        # An instance changed since the last regroup (killed in this tick: the model regroups next tick).
-        if roster is None or s.dirty or roster[2][0] is not s.rotation or roster[2][1] != len(s.instances):
-            roster = self._rosters[s.spec.name] = _roster(s)
-        return roster
+    def _settings_of(self, s: ServiceState, settings: ServiceSettings | None) -> ServiceSettings:
+        """The service's settings and instance frames, rebuilt only when one of them changed."""
+        if settings is None or settings.stale(s):
+            settings = ServiceSettings(s, _roster(s))
+        return settings
 
     def hold(self, line: tuple) -> bool:
         """Keep a world line in order behind the ticks not yet written; False when it can be written now."""
-        if not self.pending or self._playing:
+        if not self.frames or self._playing:
             return False
-        self.pending.append((line,))
+        self.held.append((len(self.frames), line))
         return True
 
     def play(self, store: LogStore) -> None:
         """Write every pending tick's lines and traces (and the world lines between them), in order."""
-        if not self.pending or self._playing:
+        if not self.frames or self._playing:
             return
         self._playing = True
         logs, traces = self.logs, self.traces
         live = logs.world
-        pending, self.pending = self.pending, []
+        frames, times, held, dt = self.frames, self.times, self.held, self.dt
+        self.frames, self.times, self.held = [], array("d"), []
+        next_held = 0
+        unpacked: dict[int, tuple[WorldFrame, dict[str, ServiceSnapshot]]] = {}
         try:
-            for item in pending:
-                if len(item) == 1:
-                    LogStore.add(store, *item[0])
-                    continue
-                t, dt, frame = item
-                frame.now = t
-                logs.world = traces.world = frame
-                logs.tick(t, dt)
-                traces.tick(t, dt)
+            for i, frame in enumerate(frames):
+                while next_held < len(held) and held[next_held][0] <= i:
+                    LogStore.add(store, *held[next_held][1])
+                    next_held += 1
+                world = WorldSnapshot(frame, self._unpack(frame, unpacked), times[i])
+                logs.world = traces.world = world
+                logs.tick(times[i], dt)
+                traces.tick(times[i], dt)
+            for _, line in held[next_held:]:
+                LogStore.add(store, *line)
         finally:
             logs.world = traces.world = live
             self._playing = False
+
+    @staticmethod
+    def _unpack(frame: WorldFrame, cache: dict) -> dict[str, ServiceSnapshot]:
+        """The frame's services unpacked, each service frame once however many ticks share it."""
+        out = {}
+        for f in frame.services:
+            hit = cache.get(id(f))
+            if hit is None or hit[0] is not f:
+                hit = cache[id(f)] = (f, f.unpack())
+            out[hit[1].name] = hit[1]
+        if len(cache) > 4 * len(out):
+            cache.clear()  # keep only recent frames (ids of dropped frames may be reused)
+        return out
 
 
 class OnDemandLogStore(LogStore):
@@ -223,7 +323,7 @@ class OnDemandLogStore(LogStore):
     @property
     def total(self) -> int:  # type: ignore[override]
         """Lines ever written (reading it writes the pending ticks first)."""
-        if self.tape is not None and self.tape.pending:
+        if self.tape is not None and self.tape.frames:
             self.catch_up()
         return self._total
 
