@@ -78,37 +78,30 @@ class ServiceSettings:
         )
 
 
-_KEYS: dict[tuple, tuple] = {}
-"""Interned key tuples of error-cause dicts (a handful of distinct ones in a whole run)."""
-
-
-def _interned(keys: tuple) -> tuple:
-    return _KEYS.setdefault(keys, keys)
-
-
 class ServiceFrame:
     """What the generators read of one service in a tick, packed: every number in one ``array('d')``
     (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, cohort latency
-    factors), the cause names as interned tuples, the rest shared in :class:`ServiceSettings`."""
+    factors), the cause names as tuples, the rest shared in :class:`ServiceSettings`."""
 
     __slots__ = ("settings", "numbers", "cause_keys", "dep_keys")
 
-    def __init__(self, s: ServiceState, settings: ServiceSettings) -> None:
+    def __init__(self, s: ServiceState, settings: ServiceSettings, previous: ServiceFrame | None) -> None:
         self.settings = settings
-        # The model clears and refills the cause dicts in place: the frame keeps their values.
+        # The model clears and refills the cause dicts in place: the frame keeps their values. Key tuples
+        # are shared with the previous frame when equal (they rarely change).
         causes, dep_causes = s.causes, s.dep_causes
-        self.cause_keys = _interned(tuple(causes))
-        self.dep_keys = _interned(tuple(dep_causes))
-        numbers = array("d", (s.rate, s.errors, s.p50, s.p99, s.conn_demand))
-        numbers.extend(causes.values())
-        numbers.extend(dep_causes.values())
-        numbers.extend([c.lat_factor for c in s.cohorts])
-        self.numbers = numbers
-
-    def stale(self, s: ServiceState) -> bool:
-        """Whether the live service differs from this frame in anything the generators read."""
-        # Connection demand can move below the 1e-9 the model ignores, without a recompute.
-        return s.changed or s.conn_demand != self.numbers[4] or self.settings.stale(s)
+        cause_keys, dep_keys = tuple(causes), tuple(dep_causes)
+        if previous is not None:
+            if cause_keys == previous.cause_keys:
+                cause_keys = previous.cause_keys
+            if dep_keys == previous.dep_keys:
+                dep_keys = previous.dep_keys
+        self.cause_keys, self.dep_keys = cause_keys, dep_keys
+        self.numbers = array(
+            "d",
+            [s.rate, s.errors, s.p50, s.p99, s.conn_demand, *causes.values(), *dep_causes.values()]
+            + [c.lat_factor for c in s.cohorts],
+        )
 
     def unpack(self) -> ServiceSnapshot:
         """The frame as the generators read a service."""
@@ -206,6 +199,9 @@ class TelemetryTape:
     frame of about 250 bytes; an 8-hour session nobody reads keeps about 10 MB of them.
     """
 
+    full_frames = False
+    """Take a whole new frame every tick (tests compare this with frames kept across ticks)."""
+
     def __init__(self, world: World, logs: LogGenerator, traces: TraceGenerator) -> None:
         self.world = world
         self.logs = logs
@@ -220,6 +216,7 @@ class TelemetryTape:
         self.ticks = 0
         """Ticks recorded so far."""
         self._services: list[ServiceFrame] = []
+        self._live: list[ServiceState] = []
         self._zones: ZoneSettings | None = None
         self._frame: WorldFrame | None = None
         self._playing = False
@@ -235,15 +232,19 @@ class TelemetryTape:
         services = self._services
         changed = not services
         if changed:
-            services.extend(ServiceFrame(s, self._settings_of(s, None)) for s in world.services.values())
+            self._live = list(world.services.values())  # a topology's services never change
+            services.extend(ServiceFrame(s, self._settings_of(s, None), None) for s in self._live)
         else:
-            for i, s in enumerate(world.services.values()):
+            full = self.full_frames
+            for i, s in enumerate(self._live):
                 f = services[i]
-                if f.stale(s):
-                    services[i] = ServiceFrame(s, self._settings_of(s, f.settings))
+                # Recomputed, or its settings or instances changed. Connection demand can also move
+                # below the 1e-9 the model ignores, without a recompute.
+                if full or s.changed or s.conn_demand != f.numbers[4] or f.settings.stale(s):
+                    services[i] = ServiceFrame(s, self._settings_of(s, f.settings), f)
                     changed = True
         zones = self._zones
-        if zones is None or zones.stale(world):
+        if zones is None or self.full_frames or zones.stale(world):
             zones = self._zones = ZoneSettings(world)
             changed = True
         frame = self._frame
@@ -256,7 +257,7 @@ class TelemetryTape:
 
     def _settings_of(self, s: ServiceState, settings: ServiceSettings | None) -> ServiceSettings:
         """The service's settings and instance frames, rebuilt only when one of them changed."""
-        if settings is None or settings.stale(s):
+        if settings is None or self.full_frames or settings.stale(s):
             settings = ServiceSettings(s, _roster(s))
         return settings
 

@@ -65,9 +65,7 @@ def test_the_same_lines_and_spans_whenever_they_are_read(scenario_id, monkeypatc
     assert everything(read_along) == first, "read in windows along the way, the same lines and spans"
     assert read_along.score() == read_at_end.score(), "reading telemetry never changes the simulation"
     # Frames are rebuilt only when something the generators read changed: the same as one every tick.
-    monkeypatch.setattr(tape.ServiceFrame, "stale", lambda self, s: True)
-    monkeypatch.setattr(tape.ServiceSettings, "stale", lambda self, s: True)
-    monkeypatch.setattr(tape.ZoneSettings, "stale", lambda self, world: True)
+    monkeypatch.setattr(tape.TelemetryTape, "full_frames", True)
     every_tick = play(scenario_id)
     assert everything(every_tick) == first, "frames kept across ticks differ from a fresh frame each tick"
     assert first[0] and first[1], "the run wrote lines and sampled traces"
