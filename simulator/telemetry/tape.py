@@ -73,8 +73,7 @@ class ServiceSettings:
             or s.cert_expires_at != self.cert_expires_at
             or s.extra_msg is not self.extra_msg
             or s.version is not self.version
-            or len(s.fallbacks) != len(self.fallbacks)
-            or (bool(s.fallbacks) and s.fallbacks != self.fallbacks)
+            or bool((s.fallbacks or self.fallbacks) and s.fallbacks != self.fallbacks)
         )
 
 
@@ -238,10 +237,23 @@ class TelemetryTape:
             full = self.full_frames
             for i, s in enumerate(self._live):
                 f = services[i]
-                # Recomputed, or its settings or instances changed. Connection demand can also move
-                # below the 1e-9 the model ignores, without a recompute.
-                if full or s.changed or s.conn_demand != f.numbers[4] or f.settings.stale(s):
-                    services[i] = ServiceFrame(s, self._settings_of(s, f.settings), f)
+                # Recomputed, or its settings or instances changed (ServiceSettings.stale inlined, keep
+                # the two in step: this runs for every service every tick). Connection demand can also
+                # move below the 1e-9 the model ignores, without a recompute.
+                settings = f.settings
+                if (
+                    full
+                    or s.changed
+                    or s.dirty
+                    or s.rotation is not settings.source
+                    or s.conn_demand != f.numbers[4]
+                    or len(s.instances) != settings.n_instances
+                    or s.cert_expires_at != settings.cert_expires_at
+                    or s.extra_msg is not settings.extra_msg
+                    or s.version is not settings.version
+                    or ((s.fallbacks or settings.fallbacks) and s.fallbacks != settings.fallbacks)
+                ):
+                    services[i] = ServiceFrame(s, self._settings_of(s, settings), f)
                     changed = True
         zones = self._zones
         if zones is None or self.full_frames or zones.stale(world):
