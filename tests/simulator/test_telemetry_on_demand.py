@@ -2,7 +2,9 @@
 
 Whenever and however often they are read, in whatever windows, every shipped scenario gives the same
 lines and spans; frames rebuilt only on change give what a frame taken every tick gives; reading never
-changes the simulation; a run nobody reads writes nothing.
+changes the simulation; a run nobody reads writes nothing. (One run reads along *and* takes a whole
+frame every tick; it must equal a run read once at the end with frames kept across ticks: two runs
+per scenario instead of three, for CI's time.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from simulator.session.simulation import Simulation
 from simulator.telemetry import tape
 
 SEED = 3
-AFTER_LAST_ACTION = 600.0
+AFTER_LAST_ACTION = 300.0
 
 
 def shipped() -> list[str]:
@@ -22,7 +24,7 @@ def shipped() -> list[str]:
 
 
 def play(scenario_id: str, read_every: float | None = None) -> Simulation:
-    """The scenario's reference solution, stopped 10 min after its last action; with ``read_every``,
+    """The scenario's reference solution, stopped 5 min after its last action; with ``read_every``,
     logs and traces are read (windows, tails, lookups) at every action and every ``read_every`` s."""
     scenario, _ = load_by_ref(scenario_id)
     actions = [a for a in scenario.solution if a.action != "resolve"]  # keep the run going to the stop
@@ -61,11 +63,11 @@ def test_the_same_lines_and_spans_whenever_they_are_read(scenario_id, monkeypatc
     first = everything(read_at_end)
     assert not read_at_end.tape.pending
     assert everything(read_at_end) == first, "asked twice, the same answer"
-    read_along = play(scenario_id, read_every=173.0)
-    assert everything(read_along) == first, "read in windows along the way, the same lines and spans"
-    assert read_along.score() == read_at_end.score(), "reading telemetry never changes the simulation"
     # Frames are rebuilt only when something the generators read changed: the same as one every tick.
     monkeypatch.setattr(tape.TelemetryTape, "full_frames", True)
-    every_tick = play(scenario_id)
-    assert everything(every_tick) == first, "frames kept across ticks differ from a fresh frame each tick"
+    read_along = play(scenario_id, read_every=173.0)
+    assert everything(read_along) == first, (
+        "read in windows along the way, with a fresh frame every tick: not the same lines and spans"
+    )
+    assert read_along.score() == read_at_end.score(), "reading telemetry never changes the simulation"
     assert first[0] and first[1], "the run wrote lines and sampled traces"
