@@ -1,9 +1,12 @@
 """Engine benchmarks against DESIGN.md's performance budget; prints figures and ratios, asserts nothing.
 
+Times are CPU seconds of this process (``time.process_time``): the engine is single-threaded, so on a
+quiet machine they equal wall time, and on a shared one they do not count the neighbours' share.
+
     python bench/engine.py            # every shipped scenario
     python bench/engine.py --quick    # fewer repetitions, for a smoke check
 
-- speed: simulated seconds per wall second of a 2 h run with no actions (median of 5), vs the
+- speed: simulated seconds per CPU second of a 2 h run with no actions (median of 5), vs the
   20,000x budget (aim 30,000x), beside the speed of a bare SimPy loop that ticks the same services
   with no model (the limit) measured in the same run, and our fraction of it;
 - scaling: microseconds per instance-tick with ~50 and ~500 instances (replicas and traffic of one
@@ -52,14 +55,14 @@ def lasting(scenario: Scenario, seconds: float) -> Scenario:
 
 
 def timed_run(scenario: Scenario, until: float, seed: int = 1) -> float:
-    """Wall seconds to build a Simulation and run it to ``until``."""
-    start = time.perf_counter()
+    """CPU seconds to build a Simulation and run it to ``until``."""
+    start = time.process_time()
     Simulation(scenario, seed).run_until(until)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def bare_loop(scenario: Scenario, until: float) -> float:
-    """Wall seconds of the limit: a bare SimPy loop ticking the scenario's services, no model at all."""
+    """CPU seconds of the limit: a bare SimPy loop ticking the scenario's services, no model at all."""
 
     class Ticked:
         __slots__ = ("ticks",)
@@ -76,11 +79,11 @@ def bare_loop(scenario: Scenario, until: float) -> float:
             for s in services:
                 s.ticks += 1
 
-    start = time.perf_counter()
+    start = time.process_time()
     env = simpy.Environment()
     env.process(tick_forever(env))
     env.run(until=until)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def scaled(scenario: Scenario, instances: int) -> tuple[Scenario, int]:
