@@ -135,21 +135,8 @@ def rss_of(path: str, read: bool) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 repetition instead of 5")
-    parser.add_argument("--rss-child", metavar="SCENARIO_FILE", help=argparse.SUPPRESS)
-    parser.add_argument("--read", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--only", metavar="ID", action="append", help="only this scenario (repeatable)")
-    args = parser.parse_args()
-    if args.rss_child:
-        rss_child(args.rss_child, args.read)
-        return
-    repeats = 1 if args.quick else 5
-    scenarios = [(p, s) for p, s in shipped() if not args.only or s.id in args.only]
-    load = os.getloadavg()[0]
-    print(f"python {sys.version.split()[0]}, {repeats} repetitions, median reported, load average {load:.2f}")
-
+def speed_section(scenarios: list[tuple[str, Scenario]], repeats: int) -> None:
+    """Speed of every scenario beside the bare SimPy loop's, interleaved run by run."""
     print(
         f"\nspeed: 2 h simulated, no actions (budget {SPEED_BUDGET:,.0f}x real time, aim {SPEED_AIM:,.0f}x); "
         "limit: a bare SimPy loop ticking the same services, no model"
@@ -170,6 +157,9 @@ def main() -> None:
         )
     print(f"  slowest: {slowest:,.0f}x, {slowest / SPEED_BUDGET:.2f}x the {SPEED_BUDGET:,.0f}x budget")
 
+
+def scaling_section(scenarios: list[tuple[str, Scenario]], repeats: int) -> None:
+    """Cost per instance-tick at ~50 and ~500 instances, and whether it grows linearly."""
     base = next((sc for _, sc in scenarios if sc.id == SCALING_BASE), scenarios[0][1])
     print(f"\nscaling: {base.id} with replicas and traffic scaled, {SCALING_SIM_SECONDS:.0f} s simulated")
     walls = {}
@@ -190,6 +180,9 @@ def main() -> None:
         f"({per_large / per_small:.2f}x per instance; linear or better is <= 1.00x)"
     )
 
+
+def memory_section(scenarios: list[tuple[str, Scenario]]) -> None:
+    """Peak RSS of an 8 h session per scenario, headless and read along, each in a fresh process."""
     print(
         f"\nmemory: peak RSS of an 8 h session in a fresh process (budget {RSS_BUDGET_MB:.0f} MB): headless, "
         "and read along (log tail and traces every simulated minute)"
@@ -200,6 +193,32 @@ def main() -> None:
             f"  {scenario.id:<24} {headless:6.1f} MB  {headless / RSS_BUDGET_MB:5.2f}x budget   "
             f"read along {read:6.1f} MB  {read / RSS_BUDGET_MB:5.2f}x budget"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 repetition instead of 5")
+    parser.add_argument("--rss-child", metavar="SCENARIO_FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--read", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", metavar="ID", action="append", help="only this scenario (repeatable)")
+    parser.add_argument(
+        "--section", choices=("speed", "scaling", "memory"), action="append", help="only this part (repeatable)"
+    )
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_child, args.read)
+        return
+    repeats = 1 if args.quick else 5
+    sections = args.section or ["speed", "scaling", "memory"]
+    scenarios = [(p, s) for p, s in shipped() if not args.only or s.id in args.only]
+    load = os.getloadavg()[0]
+    print(f"python {sys.version.split()[0]}, {repeats} repetitions, median reported, load average {load:.2f}")
+    if "speed" in sections:
+        speed_section(scenarios, repeats)
+    if "scaling" in sections:
+        scaling_section(scenarios, repeats)
+    if "memory" in sections:
+        memory_section(scenarios)
 
 
 if __name__ == "__main__":
