@@ -45,6 +45,9 @@ def test_every_shipped_scenario_has_pinned_reports():
 @pytest.mark.parametrize("scenario_id", shipped())
 def test_reports_are_the_pinned_ones(scenario_id):
     pinned = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert scenario_id in pinned, (
+        f"{scenario_id} has no pinned reports yet: MISFORTUNE_UPDATE_GOLDEN=1 pytest {__file__}"
+    )
     assert reports(scenario_id) == pinned[scenario_id], (
         f"{scenario_id}'s report changed; if deliberate: MISFORTUNE_UPDATE_GOLDEN=1 pytest {__file__}"
     )
