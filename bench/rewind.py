@@ -3,9 +3,10 @@
     python bench/rewind.py            # median of 5 of each
     python bench/rewind.py --quick    # 1 of each
 
-- shift resume: a 12-hour shift (seed 2, the bench actions file: two incidents answered) interrupted
-  at 11h30m and resumed from its journal (``resume_shift``), and the same shift with nobody answering
-  (both incidents run to their scenario's end: the most a 12-hour shift with two incidents simulates);
+- shift: a 12-hour shift (seed 2, the bench actions file: two incidents answered) interrupted at
+  11h30m and resumed from its journal (``resume_shift``) and replayed whole (``replay_shift``), and the
+  same shift with nobody answering replayed whole (both incidents run to their scenario's end: the
+  most a 12-hour shift with two incidents simulates);
 - session rewind: a game day's rewind (``JournalSession.branch``) of a 2-hour session of the slowest
   scenario to 1h55m, and ``replay_to`` that time.
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from scenarios.catalog import load_by_ref
 from simulator.session.journal_session import JournalSession
 from simulator.session.runner import run_session
-from simulator.shift.runner import resume_shift, run_shift, shipped_library
+from simulator.shift.runner import replay_shift, resume_shift, run_shift, shipped_library
 from simulator.shift.steps import load_steps
 
 BUDGET_S = 1.0
@@ -80,15 +81,16 @@ def main() -> None:
         shift, _ = run_shift(SEED, journal_path=unanswered)
         simulated = sum(r.sim.now for r in shift.runs)
 
-        print("\nshift resume (12 h shift interrupted at 11h30m, resumed from its journal)")
-        for label, journal in (("answered (bench actions file)", answered), ("nobody answers", unanswered)):
-            cut = interrupted(journal, CUT_AT, folder / f"cut-{journal.name}")
+        print("\nshift (12 h): resume of the journal cut at 11h30m, and a replay of the whole journal")
+        cut = interrupted(answered, CUT_AT, folder / "cut.jsonl")
 
-            def resume(cut: Path = cut) -> None:
-                resume_shift(cut).journal.close()
+        def resume() -> None:
+            resume_shift(cut).journal.close()
 
-            line(label, timed(resume, repeats))
-        print(f"  (nobody answers: the incidents simulate {simulated / 3600.0:.2f} h in all)")
+        line("answered (bench actions file): resume at 11h30m", timed(resume, repeats))
+        line("answered: whole replay (replay_shift)", timed(lambda: replay_shift(answered), repeats))
+        line("nobody answers: whole replay (replay_shift)", timed(lambda: replay_shift(unanswered), repeats))
+        print(f"  (nobody answers: its incidents simulate {simulated / 3600.0:.2f} h in all)")
 
         scenario, path = load_by_ref(SESSION_SCENARIO)
         actions = [a for a in scenario.solution if a.action != "resolve"]
