@@ -9,9 +9,12 @@ per scenario instead of three, for CI's time.)
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from scenarios.catalog import list_scenarios, load_by_ref
+from scenarios.language.scenario import Scenario
 from simulator.session.simulation import Simulation
 from simulator.telemetry import tape
 
@@ -23,10 +26,16 @@ def shipped() -> list[str]:
     return [e.id for e in list_scenarios() if e.source == "shipped" and e.error is None]
 
 
+@functools.cache
+def load(scenario_id: str) -> Scenario:
+    """A shipped scenario, read once for the module's runs (finding it by id scans the catalog)."""
+    return load_by_ref(scenario_id)[0]
+
+
 def play(scenario_id: str, read_every: float | None = None) -> Simulation:
     """The scenario's reference solution, stopped 5 min after its last action; with ``read_every``,
     logs and traces are read (windows, tails, lookups) at every action and every ``read_every`` s."""
-    scenario, _ = load_by_ref(scenario_id)
+    scenario = load(scenario_id)
     actions = [a for a in scenario.solution if a.action != "resolve"]  # keep the run going to the stop
     stop = min(scenario.duration, max((a.at for a in actions), default=0.0) + AFTER_LAST_ACTION)
     sim = Simulation(scenario, SEED)
