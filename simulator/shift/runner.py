@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from scenarios.catalog import library_dir, load_by_ref, scenario_files
+from scenarios.catalog import library_dir, scenario_files
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_scenario
 from simulator.session.journal import JournalError, cut_torn_line
@@ -125,22 +125,46 @@ def run_shift(
 
 
 def scenarios_of(data: ShiftJournalData, path: str | Path) -> dict[str, Scenario]:
-    """The scenarios a shift journal played, checked byte for byte against the recorded SHA-256."""
+    """The scenarios a shift journal played, checked byte for byte against the recorded SHA-256.
+
+    Plans draw from the shipped library only, so that is where they are looked up (each file parsed once
+    per process and per content, not the whole catalog again for every resume or rewind).
+    """
     out = {}
     for incident in [*data.plan.carried, *data.plan.incidents]:
         try:
-            scenario, found = load_by_ref(incident.scenario)
-        except ScenarioError as err:
+            found = _shipped_path(incident.scenario)
+            now = file_sha256(found)
+            scenario = _load_shipped(str(found), now)
+        except (ScenarioError, OSError, KeyError) as err:
             raise JournalError(f"{path}: scenario {incident.scenario!r} of this shift cannot be loaded: {err}") from err
         recorded = data.scenarios.get(incident.scenario)
-        if recorded is not None and file_sha256(found) != recorded:
+        if recorded is not None and now != recorded:
             raise JournalError(
                 f"{path}: scenario {incident.scenario!r} has changed since this shift was recorded "
-                f"(sha256 {recorded[:12]} then, {file_sha256(found)[:12]} now at {found}); "
+                f"(sha256 {recorded[:12]} then, {now[:12]} now at {found}); "
                 "restore that version to replay it"
             )
         out[incident.scenario] = scenario
     return out
+
+
+def _shipped_path(scenario_id: str) -> Path:
+    """The shipped file of a scenario id: named after it (the library's habit), or found by reading the
+    library (KeyError when it has no such scenario)."""
+    named = library_dir() / f"{scenario_id}.yaml"
+    if named.is_file() and _load_shipped(str(named), file_sha256(named)).id == scenario_id:
+        return named
+    library = shipped_library()
+    if scenario_id not in library:
+        raise KeyError(f"no shipped scenario {scenario_id!r}")
+    return library[scenario_id][1]
+
+
+@functools.lru_cache(maxsize=64)
+def _load_shipped(path: str, sha256: str) -> Scenario:
+    """A shipped scenario file, parsed once per content (the SHA-256 is part of the key)."""
+    return load_scenario(path)
 
 
 def rebuild_shift(data: ShiftJournalData, path: str | Path) -> Shift:
