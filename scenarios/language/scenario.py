@@ -12,16 +12,8 @@ from scenarios.language.events import Change, Fault, Noise
 from scenarios.language.incident import Alerting, Hint, Par, Postmortem, Resolution, RootCause, Slo
 from scenarios.language.solution import SolutionStep
 from scenarios.language.topology import Topology, Traffic
+from scenarios.language.traps import Trap
 from scenarios.limits import MAX_ACTIONS, MAX_SCENARIO_S, MIN_TICK_S
-
-
-class Trap(Model):
-    """A tempting wrong move the scenario is built around; taking it counts as a harmful action."""
-
-    match: dict[str, Any]
-    """Fields an action must have to be this trap, e.g. {action: restart, service: checkout, mode: all}."""
-    why: str
-    """Why it is wrong, shown in the debrief."""
 
 
 class Runbook(Model):
