@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scenarios.language.message_checks import message_problems
 from scenarios.language.scenario import Scenario
 from scenarios.language.trap_checks import trap_problems
 
@@ -34,6 +35,7 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from _debrief(sc, refs)
     yield from _solution(sc, refs)
     yield from trap_problems(sc, refs)
+    yield from message_problems(sc, refs)
 
 
 class _References:
