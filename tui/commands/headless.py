@@ -58,7 +58,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("--until", metavar="DURATION", help="stop at this simulated time, e.g. 30m (default: the end)")
     cmd.add_argument("--journal", type=Path, metavar="FILE", help="write the session journal (JSONL) to FILE")
     cmd.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    cmd.add_argument("-v", "--verbose", action="store_true", help="also print the timeline of events")
+    cmd.add_argument(
+        "--solution", action="store_true", help="play the scenario's reference solution (instead of --actions)"
+    )
+    cmd.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the timeline: system events and every accepted action (without --actions or "
+        "--solution, nobody acts)",
+    )
     cmd.set_defaults(handler=run_command)
 
     cmd = subparsers.add_parser(
@@ -88,9 +97,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def load_inputs(
-    ref: str, actions_path: str | None, problems: list[str]
+    ref: str, actions_path: str | None, problems: list[str], seed: int = DEFAULT_SEED
 ) -> tuple[Scenario | None, Path | None, list[Action]]:
-    """The scenario (an id or a path) and the actions file, adding every problem to ``problems``."""
+    """The scenario (an id or a path) and the actions file, adding every problem to ``problems``.
+
+    ``${name}`` in the actions file takes the value of the scenario's variable for ``seed``."""
     scenario: Scenario | None = None
     path: Path | None = None
     try:
@@ -100,7 +111,7 @@ def load_inputs(
     actions: list[Action] = []
     if actions_path is not None:
         try:
-            actions = load_actions(actions_path)
+            actions = load_actions(actions_path, scenario.for_seed(seed).chosen if scenario is not None else None)
         except ScenarioError as err:
             problems.append(str(err))
     return scenario, path, actions
@@ -118,9 +129,13 @@ def run_command(args: argparse.Namespace) -> int:
         else:
             if until <= 0:
                 problems.append(f"--until: {args.until!r} must be a positive duration such as 30m")
-    scenario, path, actions = load_inputs(args.scenario, args.actions, problems)
+    if args.solution and args.actions is not None:
+        problems.append("give --actions FILE or --solution, not both")
+    scenario, path, actions = load_inputs(args.scenario, args.actions, problems, args.seed)
     if problems or scenario is None:
         return _invalid(problems)
+    if args.solution:
+        actions = list(scenario.for_seed(args.seed).solution)  # the solution of the variant the seed plays
     rejected: list[tuple[Action, ActionResult]] = []
 
     def note_rejection(action: Action, result: ActionResult) -> None:
