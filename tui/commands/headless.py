@@ -84,12 +84,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help="check that scenarios are winnable (reference solution) and not by doing nothing",
         description="For each scenario and seed: the reference solution must resolve within twice par TTR, "
-        "doing nothing must end unresolved, and each trap must not resolve or must grade worse. "
-        "Exit 0 when every check passes, 1 otherwise, 2 for bad input.",
+        "doing nothing must hurt users (unresolved, or 1 percent of the error budget burned), each trap must be "
+        "accepted by the engine, spring and fail more requests than the reference, and what messages claim "
+        "must hold in the reference run. Exit 0 when every check passes, 1 otherwise, 2 for bad input.",
     )
     cmd.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario ids or files")
     cmd.add_argument("--all", action="store_true", help="every shipped and user scenario")
-    cmd.add_argument("--seeds", type=int, default=3, metavar="N", help="play seeds 1..N (default 3)")
+    cmd.add_argument("--seeds", type=int, default=5, metavar="N", help="play seeds 1..N (default 5)")
     cmd.set_defaults(handler=verify_command)
 
 
