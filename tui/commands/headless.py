@@ -22,7 +22,7 @@ from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
 from scenarios.text import clean
-from simulator.incident import Report
+from simulator.incident import Report, impact_avoided_text
 from simulator.session import (
     Check,
     JournalError,
@@ -118,18 +118,24 @@ def load_inputs(
     return scenario, path, actions
 
 
+def _until(text: str | None, problems: list[str]) -> float | None:
+    """``--until`` in seconds (None: to the end), adding a problem when it is not a positive duration."""
+    if text is None:
+        return None
+    try:
+        until = parse_duration(text)
+    except ValueError as exc:
+        problems.append(f"--until: {exc}")
+        return None
+    if until <= 0:
+        problems.append(f"--until: {text!r} must be a positive duration such as 30m")
+    return until
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Play a scenario headless and print its report."""
     problems: list[str] = []
-    until = None
-    if args.until is not None:
-        try:
-            until = parse_duration(args.until)
-        except ValueError as exc:
-            problems.append(f"--until: {exc}")
-        else:
-            if until <= 0:
-                problems.append(f"--until: {args.until!r} must be a positive duration such as 30m")
+    until = _until(args.until, problems)
     if args.solution and args.actions is not None:
         problems.append("give --actions FILE or --solution, not both")
     scenario, path, actions = load_inputs(args.scenario, args.actions, problems, args.seed)
@@ -217,6 +223,8 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_row("impact start", impact)
     facts.add_row("error budget burned", f"{report.error_budget_burned_pct:.3g} % of the SLO window's budget")
     facts.add_row("failed requests", f"{report.failed_requests:,}")
+    facts.add_row("impact avoided", impact_avoided_text(report))
+    facts.add_row("data lost", f"{report.data_lost:,} writes" if report.data_lost else "none")
     expected = report.severity_expected
     facts.add_row("severity", Text(clean(f"{report.severity_declared or 'not declared'} (expected {expected})")))
     facts.add_row(
