@@ -103,10 +103,10 @@ def impact_avoided_text(report: Report) -> str:
     if nothing is None:
         return "not measured"
     if avoided is None:
-        return "doing nothing would have failed no requests"
+        return "none to avoid: with nobody acting no request fails"
     if avoided >= 0:
-        return f"{avoided:g} % of the {nothing:,} requests that would have failed with nobody acting"
-    return f"none: {-avoided:g} % more requests failed than the {nothing:,} with nobody acting"
+        return f"{avoided:g} % of {nothing:,} failures if nobody acted"
+    return f"none: {-avoided:g} % more failures than if nobody acted ({nothing:,})"
 
 
 def _round(x: float | None) -> float | None:
