@@ -98,3 +98,12 @@ def test_run_solution_plays_the_reference(capsys):
     assert json.loads(capsys.readouterr().out)["outcome"] == "resolved"
     assert main(["run", "gray-zone-failure", "--solution", "--actions", "x.yaml"]) == 2
     assert "give --actions FILE or --solution, not both" in capsys.readouterr().err
+
+
+def test_run_verbose_names_the_variant_the_seed_plays(capsys):
+    scenario, _ = load_by_ref("bad-flag-cohort")
+    chosen = scenario.for_seed(2).chosen
+    assert main(["run", "bad-flag-cohort", "--seed", "2", "-v"]) == 0
+    out = capsys.readouterr().out
+    assert f"variant: cohort={chosen['cohort']}, flag={chosen['flag']}" in out
+    assert "timeline" in out

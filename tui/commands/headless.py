@@ -250,7 +250,11 @@ def _versus_par(value: float | None, par: float | None) -> str:
 
 
 def print_timeline(console: Console, sim: Simulation) -> None:
-    """System and responder events in time order."""
+    """The variant the seed played (for a scenario with variables), then system and responder events in
+    time order."""
+    chosen = sim.scenario.chosen
+    if chosen:
+        console.print(Text(clean("variant: " + ", ".join(f"{k}={v}" for k, v in sorted(chosen.items())))))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title="timeline", title_justify="left")
     table.add_column("TIME", no_wrap=True)
     table.add_column("WHO", no_wrap=True)
