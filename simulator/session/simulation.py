@@ -320,13 +320,23 @@ class Simulation:
         """Failed user-facing requests since impact start, so far."""
         return self.sli.failed_requests()
 
-    def score(self) -> Report:
+    def score(self, impact: bool = True) -> Report:
         """The report as of now (final once the session has ended), with the impact spared against the same
-        seed played with nobody acting (simulator.session.impact)."""
+        seed played with nobody acting (simulator.session.impact); ``impact=False`` skips that replay
+        (``impact_avoided_pct`` and ``failed_requests_if_nothing`` are then null: verify's baselines)."""
         end = self.ended_at if self.ended_at is not None else self.env.now
         pages = self.alerts.pages
         horizon = self.scenario.duration if self.incident.state == "resolved" else end
-        impact = ImpactFacts(self._nobody.failed_requests(horizon), self.world.data_lost_records)
+        nothing = self._nobody.failed_requests(horizon) if impact else None
+        impact_facts = ImpactFacts(nothing, self.world.data_lost_records)
         return report_for(
-            self.scenario, self.seed, self.incident, self.sli, pages, self.injected_alerts, end, TOOL_VERSION, impact
+            self.scenario,
+            self.seed,
+            self.incident,
+            self.sli,
+            pages,
+            self.injected_alerts,
+            end,
+            TOOL_VERSION,
+            impact_facts,
         )

@@ -93,7 +93,7 @@ def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation |
     limit = 2.0 * scenario.par.ttr
     expected = f"resolved <= {format_duration(limit)}"
     try:
-        sim, report = run_session(scenario, seed, scenario.solution)
+        sim, report = run_session(scenario, seed, scenario.solution, impact=False)
     except SessionError as err:
         check = Check(scenario.id, seed, REFERENCE, False, expected, None, None, None, f"solution: {err.problems[0]}")
         return check, None
@@ -111,7 +111,7 @@ def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation |
 
 
 def _check_nothing(scenario: Scenario, seed: int) -> Check:
-    _, report = run_session(scenario, seed, [])
+    _, report = run_session(scenario, seed, [], impact=False)
     expected = "users hurt"
     burned = report.error_budget_burned_pct
     problem = ""
@@ -207,7 +207,7 @@ def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0) -> TrapR
     sim.run_until(scenario.duration)
     sim.end(end_reason_of(sim))
     sprung = any(why == trap.why for _, _, why in sim.incident.harmful)
-    return TrapRun(sim.score(), refused, sprung)
+    return TrapRun(sim.score(impact=False), refused, sprung)
 
 
 def trap_points(scenario: Scenario) -> int:
