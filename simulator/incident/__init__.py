@@ -15,7 +15,7 @@ from simulator.incident.actions import ActionDispatcher
 from simulator.incident.grouping import incident_summary
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
-from simulator.incident.scoring import Report
+from simulator.incident.scoring import Report, impact_avoided_text
 
 __all__ = [
     "ActionDispatcher",
@@ -26,4 +26,5 @@ __all__ = [
     "ACK_WORDING",
     "acknowledgement_of",
     "incident_summary",
+    "impact_avoided_text",
 ]

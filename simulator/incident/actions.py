@@ -20,6 +20,7 @@ from simulator.incident.escalation import EscalationReply, reply_to
 from simulator.incident.guard import absurd_parameter, session_cap
 from simulator.incident.process import IncidentState
 from simulator.incident.resolution import ResolutionJudge
+from simulator.incident.traps import TrapWatch
 from simulator.telemetry.alerts import AlertEngine
 from simulator.views import ActionResult, MessageView
 from simulator.world.cluster import DRAIN_DELAY, Cluster
@@ -64,6 +65,8 @@ class ActionDispatcher:
         self._handlers: dict[str, Callable[[Any, str], str]] = {
             name: getattr(self, f"_do_{name}") for name in _ALL_ACTIONS
         }
+        self.traps = TrapWatch(sim.scenario.traps)
+        """The scenario's traps and the accepted actions each one matched so far."""
         self.accepted = 0
         """Actions accepted so far (a session's cap on them: scenarios.limits.MAX_SESSION_ACTIONS)."""
 
@@ -78,11 +81,12 @@ class ActionDispatcher:
         refusal = self._refusal(action)
         if refusal is not None:
             return ActionResult(False, f"refused: {refusal}", action.action, now)
-        harm = self._harm(action)  # judged on the world before the action changes it
+        harm, matched = self._harm(action)  # judged on the world before the action changes it
         try:
             message = handler(action, seat)
         except Rejected as exc:
             return ActionResult(False, str(exc), action.action, now)
+        self.traps.record(now, matched)
         if action.action not in FACILITATOR_ACTIONS:  # an inject shows only its effects, never itself
             self.incident.log(now, seat, action.action, message)
         if harm:
@@ -118,14 +122,16 @@ class ActionDispatcher:
 
     # --- harm --------------------------------------------------------------------------------
 
-    def _harm(self, action: Action) -> str | None:
+    def _harm(self, action: Action) -> tuple[str | None, list[int]]:
+        """Why the action is harmful (a trap it springs, else what the world shows), and the traps it
+        matches (they count it towards their sequences once it is accepted)."""
         body = action.model_dump(exclude_none=True)
-        for trap in self.sim.scenario.traps:
-            if all(body.get(k) == v for k, v in trap.match.items()):
-                return trap.why
+        trap, matched = self.traps.judge(self.world, self.env.now, body)
+        if trap is not None:
+            return trap.why, matched
         if action.action not in MITIGATION_ACTIONS:
-            return None
-        return _model_harm(self, action)
+            return None, matched
+        return _model_harm(self, action), matched
 
     # --- incident process --------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import Any
 from scenarios.language.events import Change, Noise
 from scenarios.language.scenario import Message, Scenario
 from simulator.incident.process import IncidentState
+from simulator.session.message_conditions import message_arrives
 from simulator.telemetry.alerts import AlertEngine
 from simulator.views import MessageView
 from simulator.world.cluster import Cluster
@@ -112,6 +113,8 @@ class ScenarioScript:
     def _message(self, message: Message) -> Generator:
         if message.at > 0:
             yield self.env.timeout(message.at)
+        if not message_arrives(message.when, message.unless, self.env.now, self.incident, self.alerts, self.world):
+            return  # the trainee's actions or the world made it moot (an update was just posted)
         self.incident.deliver(MessageView(self.env.now, message.from_, message.channel, message.text))
 
     def _hint(self, after: float, text: str) -> Generator:

@@ -21,7 +21,8 @@ from simulator.diagnostics.desk import ProfileDesk, ProfileRequest
 from simulator.incident.actions import ActionDispatcher
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
-from simulator.incident.scoring import Report, report_for
+from simulator.incident.scoring import ImpactFacts, Report, report_for
+from simulator.session.impact import NobodyActing
 from simulator.session.journal import Journal
 from simulator.session.script import ScenarioScript, hidden_truth
 from simulator.telemetry.alerts import AlertEngine
@@ -79,6 +80,8 @@ class Simulation:
         """Alerts a facilitator injected: distractions, never the incident's first page."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
+        self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
+        """The same seed with nobody acting, built when a report first asks (the impact spared)."""
 
         # The order of construction is the order SimPy runs events scheduled for the same time:
         # history, then fault onsets, then noise, hints and messages, then the tick.
@@ -314,10 +317,28 @@ class Simulation:
         """Faults with actual onsets, root cause and solution: for debriefs and facilitators only."""
         return hidden_truth(self.scenario, self.faults.describe())
 
-    def score(self) -> Report:
-        """The report as of now (final once the session has ended)."""
+    @property
+    def failed_user_requests(self) -> float:
+        """Failed user-facing requests since impact start, so far."""
+        return self.sli.failed_requests()
+
+    def score(self, impact: bool = True) -> Report:
+        """The report as of now (final once the session has ended), with the impact spared against the same
+        seed played with nobody acting (simulator.session.impact); ``impact=False`` skips that replay
+        (``impact_avoided_pct`` and ``failed_requests_if_nothing`` are then null: verify's baselines)."""
         end = self.ended_at if self.ended_at is not None else self.env.now
         pages = self.alerts.pages
+        horizon = self.scenario.duration if self.incident.state == "resolved" else end
+        nothing = self._nobody.failed_requests(horizon) if impact else None
+        impact_facts = ImpactFacts(nothing, self.world.data_lost_records)
         return report_for(
-            self.scenario, self.seed, self.incident, self.sli, pages, self.injected_alerts, end, TOOL_VERSION
+            self.scenario,
+            self.seed,
+            self.incident,
+            self.sli,
+            pages,
+            self.injected_alerts,
+            end,
+            TOOL_VERSION,
+            impact_facts,
         )

@@ -16,7 +16,7 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
-from simulator.incident import ACK_WORDING, Report
+from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import postmortem_for_journal
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
@@ -67,6 +67,8 @@ def impact_markup(report: Report) -> Content:
         [
             styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
             styled("Failed requests      ", (f"{report.failed_requests:,}", "bold")),
+            styled("Impact avoided       ", (impact_avoided_text(report), "bold")),
+            styled("Data lost            ", (f"{report.data_lost:,} writes" if report.data_lost else "none", "bold")),
             styled("Harmful actions      ", (f"{report.harmful_actions}", "bold")),
             styled("Severity             ", (sev, "bold"), " ", verdict),
             styled(f"Status updates       {report.status_updates}    Hypotheses  {report.hypotheses}"),
