@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     cmd = subparsers.add_parser(
         "join",
-        help="take a seat in a game day (IMOC, TLOC or observer)",
+        help="take a seat in a game day (IMOC, TLOC, ops, scribe or observer)",
         description="Open the incident console driven by a game-day host's simulation.",
     )
     cmd.add_argument("address", metavar="ADDRESS", help="host:port printed by `misfortune host`")
@@ -45,8 +45,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument(
         "--role",
         required=True,
-        choices=("imoc", "tloc", "observer", "mentor"),
+        choices=("imoc", "tloc", "ops", "scribe", "observer", "mentor"),
         help="your incident role (mentor: see `host --mentor`)",
+    )
+    cmd.add_argument(
+        "--on-call",
+        choices=("primary", "secondary"),
+        help="the on-call rotation you hold: pages go to the primary, then by the policy to the secondary",
+    )
+    cmd.add_argument(
+        "--seat-token",
+        help="rejoin as the seat this token was given to (its role, view and unread messages come back)",
     )
     cmd.add_argument("--name", default=os.environ.get("USER", "seat"), help="your name (default: $USER)")
     cmd.add_argument("--spectator", action="store_true", help=argparse.SUPPRESS)
@@ -120,7 +129,16 @@ def join_command(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     # Every browser tab is its own spectator seat: a shared name would make them replace each other.
     name = f"{args.name}-{os.getpid()}" if args.spectator else args.name
-    seat = RemoteSession(where[0], where[1], token, args.role, name, spectator=args.spectator)
+    seat = RemoteSession(
+        where[0],
+        where[1],
+        token,
+        args.role,
+        name,
+        spectator=args.spectator,
+        on_call=getattr(args, "on_call", None),
+        seat_token=getattr(args, "seat_token", None),
+    )
     try:
         seat.connect()
     except JoinRefused as err:

@@ -15,14 +15,14 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from time import monotonic
 from typing import Any
 
 from pydantic import ValidationError
 
-from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
+from scenarios.language.actions import ACTION_ADAPTER, Action, Inject, Note
 from scenarios.text import clean
 from simulator.diagnostics import ProfileError, ProfileRequest
 from simulator.session import JournalSession, Simulation, end_reason_of
@@ -32,7 +32,6 @@ from tui.gameday.mentor import (
     FLAG_LOOK,
     MAX_FLAGS,
     MAX_WHISPERS,
-    MENTOR_REFUSAL,
     MENTOR_ROLE,
     WHISPER_LOOK,
     is_trainee,
@@ -49,6 +48,8 @@ from tui.gameday.protocol import (
     Guess,
     Hello,
     Look,
+    ReadUpTo,
+    StatusReport,
     TakeProfile,
     Whisper,
     debrief_payload,
@@ -56,6 +57,8 @@ from tui.gameday.protocol import (
     parse_seat_frame,
     view_payload,
 )
+from tui.gameday.roles import TABLE_ROLES, RoleTable, seat_title, title
+from tui.gameday.room import FACILITATOR, FeedEntry, SeatRecord, report_text, room_lines
 from tui.port import SPEEDS, Debrief
 from tui.session import CHECKPOINT_EVERY, LocalSession
 
@@ -86,17 +89,9 @@ TEXT_ACTIONS = frozenset({"note", "hypothesis", "status_update"})
 MAX_GUESSES = 200
 """Root-cause guesses in one game day, all observers together."""
 
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    # The IMOC may go hands-on, but the score counts it against them (simulator.incident.scoring.role_parts).
-    "imoc": PROCESS_ACTIONS | MITIGATION_ACTIONS,
-    "tloc": MITIGATION_ACTIONS | {"ack", "note", "hypothesis"},
-    "observer": frozenset(),
-    MENTOR_ROLE: frozenset(),  # reverse shadow: the mentor whispers and flags, never acts
-}
-"""What each role may do; the facilitator's injects belong to no seat."""
-PROFILE_ROLES = frozenset({"imoc", "tloc"})
-"""Who may take profiles. A profile is a look, not a change, so the IMOC taking one is not hands-on
-(the score counts hands-on changes); the journal still shows who took it, on the investigation path."""
+ROLE_LOOK = "role_change"
+TABLE_LOOK = "role_table"
+"""Look kinds the host journals a seat's new role and a change of the role table as (the facilitator's)."""
 
 
 def new_token() -> str:
@@ -104,30 +99,6 @@ def new_token() -> str:
     while (token := secrets.token_urlsafe(18)).startswith("-"):
         pass
     return token
-
-
-def role_refusal(role: str, action: str) -> str | None:
-    """Why ``role`` may not take ``action`` (None when it may)."""
-    if action in ROLE_ACTIONS[role]:
-        return None
-    if role == MENTOR_ROLE:
-        return MENTOR_REFUSAL
-    if role == "observer":
-        return "observers are read-only; you may submit a root-cause guess (shown in the debrief)"
-    if action == "inject":
-        return "only the facilitator injects"
-    return f"{action} is the IMOC's call: the TLOC diagnoses and mitigates; tell the IMOC in a note"
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    """One line of the facilitator's feed: a seat's action, a refusal, a join or leave."""
-
-    t: float
-    seat: str
-    kind: str
-    """action, refused, rejected, join, leave, guess, profile, facilitator."""
-    text: str
 
 
 class GameHost:
@@ -175,6 +146,14 @@ class GameHost:
         self._tallies: dict[str, Counter] = {}
         """Per seat label: what it added this session (see SEAT_CAPS)."""
         self._debrief_cache: tuple[tuple, dict[str, Any]] | None = None
+        self.table = RoleTable()
+        """What each role may do in this game (the facilitator may change it live)."""
+        for look in session.sim.looks:  # a resumed game day keeps its table
+            if look.get("what") == TABLE_LOOK:
+                self.table.change(str(look["role"]), str(look["power"]), bool(look["granted"]))
+        self.records: dict[str, SeatRecord] = {}
+        """Every seat that joined, by its seat token: what a rejoin gets back."""
+        self._feed_n = 0
 
     @classmethod
     def start_session(cls, ref: str, seed: int, directory: Path | None = None, **kwargs: Any) -> GameHost:
@@ -306,20 +285,32 @@ class GameHost:
         return None
 
     async def _seat(self, hello: Hello, writer: asyncio.StreamWriter, peer: str) -> SeatLink | None:
-        label = f"{hello.role}:{hello.name}"
+        record = self.records.get(hello.seat_token) if hello.seat_token else None
+        if hello.seat_token and record is None:
+            return await self._deny(writer, peer, "unknown seat token: join without it to take a new seat")
+        if record is None:
+            record = SeatRecord(hello.name, hello.role, hello.spectator, hello.on_call)
+        label = record.label
         barred = self._barred.get(label, 0.0) - monotonic()
         if barred > 0:
             return await self._deny(writer, peer, f"{label} was disconnected for abuse; rejoin in {barred:.0f} s")
-        if hello.role == MENTOR_ROLE and not self.mentor:
+        if record.role == MENTOR_ROLE and not self.mentor:
             return await self._deny(writer, peer, "this game day has no mentor seat; host it with --mentor")
         old = self.seats.get(label)
         if old is None and len(self.seats) >= MAX_SEATS:
             return await self._deny(writer, peer, f"the game day is full ({MAX_SEATS} seats)")
         if old is not None:  # the same seat rejoining: the new connection replaces the old one
             old.close("replaced by a new connection of the same seat")
-        link = SeatLink(label, hello.role, hello.spectator, writer)
+        rejoined = record.token in self.records
+        self.records[record.token] = record
+        record.room_seen = 0  # a new connection may be a new process: it gets the room's recent feed again
+        link = SeatLink(label, record.role, record.spectator, writer, record=record)
         self.seats[label] = link
-        self._note(label, "join", "spectator screen joined" if hello.spectator else "joined")
+        if record.spectator:
+            self._note(label, "join", "spectator screen joined")
+        else:
+            on_call = f" as {record.on_call} on call" if record.on_call else ""
+            self._note(label, "join", f"{'rejoined' if rejoined else 'joined'} as {title(record.role)}{on_call}")
         return link
 
     def _welcome(self, link: SeatLink) -> dict[str, Any]:
@@ -328,7 +319,9 @@ class GameHost:
             "version": VERSION,
             "seat": link.label,
             "role": link.role,
-            "allowed": sorted(ROLE_ACTIONS[link.role]),
+            "allowed": sorted(self.table.allowed(link.role)),
+            "seat_token": link.record.token,
+            "resume": {"panel": link.record.panel, "messages_read": link.record.messages_read},
             **link.feed.welcome(self.session),
             # Only a mentor seat is ever sent the hidden truth before the debrief.
             **({"truth": mentor_truth(self.sim)} if link.role == MENTOR_ROLE and not link.spectator else {}),
@@ -348,13 +341,12 @@ class GameHost:
             result = self.act(link.label, link.role, frame.action, link.spectator)
             self._send(link, {"type": "result", "id": frame.id, "result": _result(result)})
             self._push_soon()
-        elif isinstance(frame, Look):
-            if link.spectator:
-                self._strike(link, "the spectator screen is read-only: it records no looks")
-            elif (reason := self._over_cap(link.label, "looks")) is not None:
-                self._strike(link, reason)
-            else:
-                self.sim.look(frame.what, link.label, **frame.detail.model_dump(exclude_none=True))
+        elif isinstance(frame, Look | ReadUpTo):
+            self._seen(link, frame)
+        elif isinstance(frame, StatusReport):
+            result = self.report(link.label, link.role, frame, link.spectator)
+            self._send(link, {"type": "reported", "id": frame.id, "result": _result(result)})
+            self._push_soon()
         elif isinstance(frame, Guess):
             reason = self.guess(link.label, link.role, frame.text, link.spectator)
             self._send(link, {"type": "guessed", "ok": reason is None, "reason": reason or ""})
@@ -378,6 +370,19 @@ class GameHost:
             self._push_soon()
         else:
             self._strike(link, "already joined: a second hello")
+
+    def _seen(self, link: SeatLink, frame: Look | ReadUpTo) -> None:
+        """A look (journalled) or the seat's read cursor: both kept on its record for a rejoin."""
+        if isinstance(frame, ReadUpTo):
+            link.record.messages_read = min(frame.messages, len(self.sim.messages()))
+        elif link.spectator:
+            self._strike(link, "the spectator screen is read-only: it records no looks")
+        elif (reason := self._over_cap(link.label, "looks")) is not None:
+            self._strike(link, reason)
+        else:
+            if frame.what == "panel" and frame.detail.name:
+                link.record.panel = frame.detail.name  # the view a rejoin comes back to
+            self.sim.look(frame.what, link.label, **frame.detail.model_dump(exclude_none=True))
 
     def _strike(self, link: SeatLink, reason: str) -> None:
         """Refuse a frame with ``reason``; a seat refused too often is disconnected (and barred a while)."""
@@ -413,6 +418,8 @@ class GameHost:
                     continue
                 link.state_due = False
                 state = link.feed.delta(self.session, self.epoch, self.speed)
+                if "views" in state:
+                    state |= self._seat_state(link)
                 if link.feed.more:  # a snapshot in several frames: the next one as soon as this one is read
                     await self._deliver(link, state)
                     link.owe_state()
@@ -427,6 +434,21 @@ class GameHost:
                     await self._deliver(link, state)
         except SeatGone:
             return
+
+    def _seat_state(self, link: SeatLink) -> dict[str, Any]:
+        """What this seat's state frame carries beyond the views: who it is now, and the room's feed."""
+        record = link.record
+        room = room_lines(self.feed, record.room_seen)
+        if room:
+            record.room_seen = room[-1]["n"]
+        you = {
+            "seat": link.label,
+            "role": link.role,
+            "title": title(link.role),
+            "allowed": sorted(self.table.allowed(link.role)),
+            "on_call": record.on_call,
+        }
+        return {"you": you, "room": room}
 
     def _writer_done(self, link: SeatLink, task: asyncio.Task) -> None:
         """A writer that failed (a bug, not a seat's doing) is logged and its seat dropped, not left mute."""
@@ -471,7 +493,7 @@ class GameHost:
     def act(self, seat: str, role: str, body: dict[str, Any], spectator: bool = False) -> ActionResult:
         """Apply a seat's action if its role may take it; a refusal changes nothing and is logged."""
         name = clean(body.get("action", "?"))[:40]
-        refusal = "the spectator screen is read-only" if spectator else role_refusal(role, name)
+        refusal = "the spectator screen is read-only" if spectator else self.table.refusal(role, name)
         if refusal is None:
             refusal = self._over_cap(seat, "actions")
         if refusal is None and name in TEXT_ACTIONS:
@@ -487,7 +509,73 @@ class GameHost:
             return ActionResult(False, refusal, name, self.sim.now)
         result = self._apply(action, seat)
         self._note(seat, "action" if result.accepted else "rejected", f"{name}: {result.message}")
+        if result.accepted and action.action == "handoff":
+            self._hand_role_over(seat, action.to)
         return result
+
+    def report(self, seat: str, role: str, frame: StatusReport, spectator: bool = False) -> ActionResult:
+        """Status to the IMOC: the seat's structured report, journalled as its note (the channel shows it)."""
+        refusal = "the spectator screen is read-only" if spectator else self.table.refusal(role, "report")
+        if refusal is None:
+            refusal = self._over_cap(seat, "texts")
+        if refusal is not None:
+            self._refuse(seat, f"report: {refusal}")
+            return ActionResult(False, refusal, "report", self.sim.now)
+        text = report_text(clean(frame.impact), clean(frame.doing), clean(frame.need), clean(frame.next))
+        result = self._apply(Note(action="note", text=text), seat)
+        self._note(seat, "report" if result.accepted else "rejected", text)
+        return result
+
+    # --- roles ----------------------------------------------------------------------------------
+
+    def reassign(self, label: str, role: str, by: str = FACILITATOR) -> str:
+        """Seat ``label`` takes ``role`` from now on (journalled); its new label is returned.
+
+        Later actions are journalled under the new ``role:name``, so the timeline and the debrief
+        credit each role with what was done while the seat held it. ValueError when it cannot.
+        """
+        if role not in TABLE_ROLES or role == MENTOR_ROLE:
+            roles = ", ".join(r for r in TABLE_ROLES if r != MENTOR_ROLE)
+            raise ValueError(f"no role {role!r} to reassign to; roles: {roles}")
+        link = self.seats.get(label)
+        record = link.record if link is not None else next((r for r in self.records.values() if r.label == label), None)
+        if record is None or record.spectator or record.role == MENTOR_ROLE:
+            raise ValueError(f"no seat {label!r} to reassign")
+        new = f"{role}:{record.name}"
+        if new == label:
+            return label
+        if new in self.seats or any(r.label == new for r in self.records.values()):
+            raise ValueError(f"{new} is already seated")
+        record.role = role
+        if link is not None:
+            del self.seats[label]
+            link.label, link.role = new, role
+            self.seats[new] = link
+            self._tallies[new] = self._tallies.pop(label, Counter())
+        self.sim.look(ROLE_LOOK, by, moved=label, to=new)
+        self._note(by, "role", f"{seat_title(label)} is now {title(role)}")
+        self._push_soon()
+        return new
+
+    def _hand_role_over(self, seat: str, to: str) -> None:
+        """A handoff to a seated person swaps the two seats' roles (the action is in the journal already)."""
+        target = to.strip().lstrip("@")
+        other = next((r for r in self.records.values() if target in (r.name, r.label) and r.label != seat), None)
+        giver = next((r for r in self.records.values() if r.label == seat), None)
+        if other is None or giver is None or other.spectator or other.role == MENTOR_ROLE:
+            return  # handed to someone outside the room: the incident record says so, no seat changes
+        mine, theirs = giver.role, other.role
+        # Labels carry the name, so the two never collide mid-swap.
+        self.reassign(other.label, mine, by=seat)
+        self.reassign(seat, theirs, by=seat)
+
+    def set_power(self, role: str, power: str, granted: bool) -> str:
+        """The facilitator changes this game's role table (journalled; ValueError when unknown)."""
+        said = self.table.change(role, power, granted)
+        self.sim.look(TABLE_LOOK, FACILITATOR, role=role, power=power, granted=granted)
+        self._note(FACILITATOR, "role", said)
+        self._push_soon()
+        return said
 
     def _apply(self, action: Action, seat: str) -> ActionResult:
         result = self.sim.apply(action, seat)
@@ -533,8 +621,8 @@ class GameHost:
         """Record a root-cause guess (journalled as a look, so resume keeps it); None when accepted."""
         if spectator:
             reason = "the spectator screen is read-only"
-        elif role != "observer":
-            reason = "root-cause guesses are for observers; IMOC and TLOC write hypotheses"
+        elif (reason := self.table.refusal(role, "guess")) is not None:
+            pass
         elif len(self.guesses) >= MAX_GUESSES:
             reason = f"the game day has its {MAX_GUESSES} guesses: talk it over with the room instead"
         elif (reason := self._over_cap(seat, "guesses")) is not None:
@@ -553,8 +641,8 @@ class GameHost:
         """Start a profile as ``seat`` (journalled as its look): (request, None), or (None, why not)."""
         if spectator:
             reason = "the spectator screen is read-only"
-        elif role not in PROFILE_ROLES:
-            reason = "observers are read-only: profiles are taken by the IMOC or the TLOC"
+        elif (reason := self.table.refusal(role, "profile")) is not None:
+            pass
         elif self.sim.ended_at is not None:
             reason = "the incident has ended"
         else:
@@ -577,8 +665,8 @@ class GameHost:
 
     def end_by_seat(self, seat: str, role: str) -> str | None:
         """The IMOC may call time; nobody else. None when the session ended."""
-        if role != "imoc":
-            reason = "only the IMOC (or the facilitator) ends the incident"
+        reason = self.table.refusal(role, "end")
+        if reason is not None:
             self._refuse(seat, f"end: {reason}")
             return reason
         self.end("ended_by_imoc", seat)
@@ -721,7 +809,8 @@ class GameHost:
 
     def _feed_entry(self, seat: str, kind: str, text: str) -> FeedEntry:
         """A feed line, cleaned and cut (seat text is data), the feed kept to its last ``MAX_FEED`` lines."""
-        entry = FeedEntry(self.sim.now, clean(seat)[:80], kind, clean(text)[:FEED_TEXT])
+        self._feed_n += 1
+        entry = FeedEntry(self.sim.now, clean(seat)[:80], kind, clean(text)[:FEED_TEXT], self._feed_n)
         self.feed.append(entry)
         if len(self.feed) > 2 * MAX_FEED:
             del self.feed[:-MAX_FEED]
