@@ -12,6 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
+from scenarios.language.events import Fault
 from scenarios.limits import MAX_EVIDENCE, MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
 
 Severity = Literal["SEV1", "SEV2", "SEV3"]
@@ -132,6 +133,9 @@ class Inject(ActionBase):
     """How long the extra alert keeps firing."""
     index: int | None = Field(default=None, ge=0)
     """Which optional fault or hint."""
+    fault: Fault | None = None
+    """kind fault: a fault to start now instead of ``optional_faults[index]`` (any type, on this
+    scenario's services, zones and flags; its ``at`` is unused)."""
 
 
 # --- mitigation ---------------------------------------------------------------------------------

@@ -218,6 +218,11 @@ class ActionDispatcher:
             self.sim.injected_alerts.add(name)
             self.sim.alerts.fire_noise(name, s.name, a.severity, a.text or f"{s.name}: {name}", a.lasts)
             return f"alert {name!r} fired on {s.name}"
+        if a.kind == "fault" and a.fault is not None:
+            self._on_topology(a.fault)
+            self.sim.faults.add(a.fault)
+            where = getattr(a.fault, "service", None) or getattr(a.fault, "zone", None) or "the system"
+            return f"fault {a.fault.type} on {where} started"
         if a.kind == "fault":
             if a.index is None or a.index >= len(sc.optional_faults):
                 raise Rejected(f"no optional fault #{a.index}; the scenario lists {len(sc.optional_faults)}")
@@ -230,6 +235,18 @@ class ActionDispatcher:
         if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
+
+    def _on_topology(self, fault) -> None:
+        """A live fault names only this world's services, zones and flags (Rejected naming the choices)."""
+        for attr in ("service", "dependency"):
+            if getattr(fault, attr, None) is not None:
+                self._service(getattr(fault, attr))
+        zone = getattr(fault, "zone", None)
+        if zone is not None:
+            self._zone(zone)
+        flag = getattr(fault, "flag", None)
+        if flag is not None and flag not in self.world.flags:
+            raise Rejected(f"no feature flag {flag!r}; flags: {', '.join(sorted(self.world.flags)) or 'none'}")
 
     # --- mitigation --------------------------------------------------------------------------
 

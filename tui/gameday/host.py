@@ -37,8 +37,10 @@ from tui.gameday.mentor import (
     is_trainee,
     mentor_truth,
 )
+from tui.gameday.personas import parse_fault
 from tui.gameday.protocol import (
     MAX_SEAT_FRAME,
+    MAX_TEXT,
     VERSION,
     Act,
     EndNow,
@@ -89,6 +91,16 @@ TEXT_ACTIONS = frozenset({"note", "hypothesis", "status_update"})
 MAX_GUESSES = 200
 """Root-cause guesses in one game day, all observers together."""
 
+DIAL: dict[str, str] = {
+    "easy": "scripted hints come at half their time",
+    "normal": "the scenario as written",
+    "hard": "a flapping noise alert every 10 minutes",
+}
+"""The difficulty dial's levels and what each does during play."""
+EASY_HINTS = 0.5
+NOISE_EVERY = 600.0
+SEAT_HINT_LOOK = "seat_hint"
+DIAL_LOOK = "difficulty"
 ROLE_LOOK = "role_change"
 TABLE_LOOK = "role_table"
 """Look kinds the host journals a seat's new role and a change of the role table as (the facilitator's)."""
@@ -151,6 +163,9 @@ class GameHost:
         for look in session.sim.looks:  # a resumed game day keeps its table
             if look.get("what") == TABLE_LOOK:
                 self.table.change(str(look["role"]), str(look["power"]), bool(look["granted"]))
+        self.difficulty = "normal"
+        """The facilitator's dial (see :meth:`set_difficulty`)."""
+        self._noise_from = session.now
         self.records: dict[str, SeatRecord] = {}
         """Every seat that joined, by its seat token: what a rejoin gets back."""
         self._feed_n = 0
@@ -687,6 +702,7 @@ class GameHost:
         if self.sim.ended_at is not None:
             return
         self.sim.advance(seconds)
+        self._dial()
         if self.sim.now - self._checkpoint >= CHECKPOINT_EVERY:
             self._checkpoint = self.sim.now  # lets `misfortune resume` come back to (nearly) this moment
             self.sim.look("checkpoint", "facilitator")
@@ -698,6 +714,66 @@ class GameHost:
         result = self._apply(action, "facilitator")
         self._note("facilitator", "facilitator" if result.accepted else "rejected", f"inject: {result.message}")
         return result
+
+    def message(self, sender: str, text: str, channel: str = "chat") -> ActionResult:
+        """A message to the room from anyone the facilitator writes as (a persona's template or free text)."""
+        sender, text = clean(sender).strip()[:80], clean(text).strip()[:MAX_TEXT]
+        if not sender or not text:
+            return ActionResult(False, "a message needs a sender and a text", "inject", self.sim.now)
+        return self.inject(kind="message", sender=sender, text=text, channel=channel)
+
+    def inject_fault(self, text: str) -> ActionResult:
+        """Start any fault the scenario's topology allows, written ``TYPE key=value ...`` (journalled)."""
+        try:
+            fault = parse_fault(text)
+        except ValueError as err:
+            return ActionResult(False, f"not a fault: {err}", "inject", self.sim.now)
+        return self.inject(kind="fault", fault=fault)
+
+    def hint_seat(self, label: str, text: str) -> str | None:
+        """A hint to one seat alone (journalled as the facilitator's look); None when delivered."""
+        link = self.seats.get(label)
+        text = clean(text).strip()[:500]
+        if link is None or link.spectator:
+            return f"no seat {label!r} is connected"
+        if not text:
+            return "a hint needs a text"
+        self._send(link, {"type": "hint", "t": round(self.sim.now, 3), "from": "facilitator (hint)", "text": text})
+        self.sim.look(SEAT_HINT_LOOK, FACILITATOR, to=label, text=text)
+        self._note(FACILITATOR, "hint", f"hint to {seat_title(label)}: {text}")
+        return None
+
+    def set_difficulty(self, level: str) -> None:
+        """The difficulty dial during play (journalled): easy brings scripted hints at half their time,
+        hard adds a flapping noise alert every ``NOISE_EVERY`` simulated seconds; what it does is
+        journalled as the facilitator's injects, so replay needs no dial."""
+        if level not in DIAL:
+            raise ValueError(f"difficulty is one of {', '.join(DIAL)}")
+        self.difficulty = level
+        self._noise_from = self.sim.now
+        self.sim.look(DIAL_LOOK, FACILITATOR, level=level)
+        self._note(FACILITATOR, "facilitator", f"difficulty {level}: {DIAL[level]}")
+
+    def _dial(self) -> None:
+        """What the dial does as the clock moves (called after every advance)."""
+        now = self.sim.now
+        if self.difficulty == "easy":
+            released = {text for _, text in self.sim.incident.hints}
+            for i, hint in enumerate(self.sim.scenario.hints):
+                if hint.text not in released and hint.after * EASY_HINTS <= now:
+                    self.release_hint(i)
+        elif self.difficulty == "hard" and now - self._noise_from >= NOISE_EVERY:
+            self._noise_from = now
+            names = self.sim.service_names()
+            service = names[int(now // NOISE_EVERY) % len(names)]
+            self.inject(
+                kind="alert",
+                service=service,
+                name=f"ProbeFlapping {service}",
+                severity="ticket",
+                text=f"{service}: synthetic probe flapped (noise from the difficulty dial)",
+                lasts=120.0,
+            )
 
     def release_hint(self, index: int) -> ActionResult:
         """Show hint ``index`` to the seats now."""
@@ -734,9 +810,11 @@ class GameHost:
         self.mentor_flags = [f for f in self.mentor_flags if f[0] <= target]
         for _, seat, text in self.mentor_flags:
             sim.look(FLAG_LOOK, seat, text=text)
+        for role, power, granted in self.table.changes():  # the branch keeps this game's table
+            sim.look(TABLE_LOOK, FACILITATOR, role=role, power=power, granted=granted)
         self.session = LocalSession(sim, old.scenario_path, journal)
         self.session.seat = "facilitator"
-        self._checkpoint = sim.now
+        self._checkpoint = self._noise_from = sim.now
         self.speed = 0.0
         self.epoch += 1
         self._note("facilitator", "facilitator", f"rewound to {target:.0f}s (new branch {path.name})")

@@ -110,6 +110,14 @@ class RoleTable:
         self.powers[role] = current | {power} if granted else current - {power}
         return f"{title(role)} {'may now' if granted else 'may no longer'} {power}"
 
+    def changes(self) -> list[tuple[str, str, bool]]:
+        """(role, power, granted) that turn the default table into this one."""
+        out = []
+        for role in TABLE_ROLES:
+            out += [(role, power, True) for power in sorted(self.allowed(role) - DEFAULT_TABLE[role])]
+            out += [(role, power, False) for power in sorted(DEFAULT_TABLE[role] - self.allowed(role))]
+        return out
+
     def differences(self) -> list[str]:
         """How this game's table differs from the default (for the facilitator and the debrief)."""
         out = []
