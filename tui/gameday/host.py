@@ -61,6 +61,7 @@ from tui.gameday.protocol import (
 )
 from tui.gameday.roles import TABLE_ROLES, RoleTable, seat_title, title
 from tui.gameday.room import FACILITATOR, FeedEntry, SeatRecord, report_text, room_lines
+from tui.gameday.room_debrief import RoomDebrief, room_debrief, room_markdown
 from tui.port import SPEEDS, Debrief
 from tui.session import CHECKPOINT_EVERY, LocalSession
 
@@ -158,6 +159,7 @@ class GameHost:
         self._tallies: dict[str, Counter] = {}
         """Per seat label: what it added this session (see SEAT_CAPS)."""
         self._debrief_cache: tuple[tuple, dict[str, Any]] | None = None
+        self._room_markdown = ""
         self.table = RoleTable()
         """What each role may do in this game (the facilitator may change it live)."""
         for look in session.sim.looks:  # a resumed game day keeps its table
@@ -444,7 +446,8 @@ class GameHost:
                 elif not link.debrief_sent:
                     # Written together: a seat that sees the end asks for the debrief at once.
                     link.debrief_sent = True
-                    await self._deliver(link, state, {"type": "debrief", "debrief": self._debrief_payload()})
+                    debrief = {"type": "debrief", "debrief": self._debrief_payload()}
+                    await self._deliver(link, state, debrief, {"type": "room_debrief", "markdown": self._room_markdown})
                 else:
                     await self._deliver(link, state)
         except SeatGone:
@@ -865,11 +868,25 @@ class GameHost:
             await asyncio.sleep(0.005)
 
     def _debrief_payload(self) -> dict[str, Any]:
-        """The debrief on the wire, built once per ended branch (every seat gets the same)."""
+        """The debrief on the wire, built once per ended branch (every seat gets the same); the room's
+        debrief is saved beside the journal then."""
         key = (self.epoch, self.sim.ended_at, len(self.guesses), len(self.mentor_flags))
         if self._debrief_cache is None or self._debrief_cache[0] != key:
             self._debrief_cache = (key, debrief_payload(self.debrief()))
+            self._room_markdown = self.save_room_debrief()[1]
         return self._debrief_cache[1]
+
+    def room_debrief(self) -> RoomDebrief:
+        """The room's debrief as of now: live for the facilitator, final once the session has ended."""
+        return room_debrief(self.sim, self.feed, self.table.differences(), self.guesses)
+
+    def save_room_debrief(self) -> tuple[Path, str]:
+        """Write the room's debrief as Markdown beside the journal; (its path, the Markdown)."""
+        text = room_markdown(self.room_debrief())
+        assert self.session.journal_path is not None, "a game day always journals"
+        path = Path(self.session.journal_path).with_suffix(".room.md")
+        path.write_text(text, encoding="utf-8")
+        return path, text
 
     # --- the feed -----------------------------------------------------------------------------
 

@@ -83,6 +83,21 @@ def persona(key: str) -> Persona:
     raise ValueError(f"no persona {key!r}; personas: {', '.join(p.key for p in PERSONAS)}")
 
 
+def message_of(text: str) -> tuple[str, str, str]:
+    """What the facilitator typed as (sender, text, channel): ``1.0`` is persona 1's first template,
+    ``SENDER: TEXT`` anyone's words (ValueError saying how to write it)."""
+    pick, dot, which = text.strip().partition(".")
+    if dot and pick.isdigit() and which.isdigit():
+        if int(pick) >= len(PERSONAS) or int(which) >= len(PERSONAS[int(pick)].templates):
+            raise ValueError(f"no template {text.strip()}; personas 0-{len(PERSONAS) - 1}, each with its templates")
+        p = PERSONAS[int(pick)]
+        return p.sender, p.templates[int(which)], p.channel
+    sender, colon, words = text.partition(":")
+    if not colon or not sender.strip() or not words.strip():
+        raise ValueError("write PERSONA.TEMPLATE (e.g. 0.1) or SENDER: TEXT")
+    return sender.strip(), words.strip(), "chat"
+
+
 def parse_fault(text: str) -> Any:
     """``latency service=payments ms=400`` -> a Fault (ValueError saying what is wrong and how to write it)."""
     words = text.split()

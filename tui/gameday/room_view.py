@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock
 from tui.gameday.roles import title
-from tui.widgets.text import stack, styled
+from tui.widgets.text import plain, stack, styled
 
 REPORT_FIELDS = (
     ("impact", "Impact: what users see now", "checkout fails for ~30% of orders"),
@@ -95,3 +95,29 @@ class ReportDialog(ModalScreen[dict[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class RoomDebriefScreen(Screen):
+    """The room's debrief (its Markdown, shown as plain text: seat words are data); Escape goes back."""
+
+    BINDINGS = [Binding("escape,q,b", "app.pop_screen", "Back", id="room-debrief.back")]
+    DEFAULT_CSS = "RoomDebriefScreen #room-debrief { padding: 0 1; }"
+
+    def __init__(self, markdown: str, live: Any = None) -> None:
+        super().__init__()
+        self.markdown = markdown
+        self.live = live
+        """A callable giving the Markdown now (the facilitator's live view), or None."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(plain(self.markdown), id="room-debrief")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.live is not None:
+            self.set_interval(1.0, self.refresh_debrief)
+
+    def refresh_debrief(self) -> None:
+        self.markdown = self.live()
+        self.query_one("#room-debrief", Static).update(plain(self.markdown))

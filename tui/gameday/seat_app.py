@@ -14,7 +14,7 @@ from tui.gameday.facilitator import PromptDialog
 from tui.gameday.mentor import MENTOR_ROLE
 from tui.gameday.mentor_view import TruthScreen
 from tui.gameday.roles import title
-from tui.gameday.room_view import ReportDialog, RoomFeedScreen, seat_header
+from tui.gameday.room_view import ReportDialog, RoomDebriefScreen, RoomFeedScreen, seat_header
 from tui.gameday.seat import RemoteSession
 from tui.registry import PANELS
 from tui.screens.console import ConsoleScreen
@@ -200,11 +200,19 @@ class SeatApp(MisfortuneApp):
     """
 
     CSS_PATH = Path(tui.app.__file__).parent / "app.tcss"  # relative paths resolve from the subclass's module
+    BINDINGS = [Binding("b", "room_debrief", "Room debrief", id="seat.room_debrief")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go_home" and isinstance(self.session, RemoteSession):
             return False
+        if action == "room_debrief":
+            return isinstance(self.session, RemoteSession) and bool(self.session.room_debrief)
         return super().check_action(action, parameters)
+
+    def action_room_debrief(self) -> None:
+        """The room's debrief (who did what, role adherence, the communication record), once it has ended."""
+        if isinstance(self.session, RemoteSession) and self.session.room_debrief:
+            self.push_screen(RoomDebriefScreen(self.session.room_debrief))
 
     def action_go_home(self) -> None:
         if isinstance(self.session, RemoteSession):
