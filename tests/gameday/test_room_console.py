@@ -164,3 +164,38 @@ async def test_a_seat_that_rejoins_with_its_token_gets_its_role_view_and_unread_
 
 def _record(game, token):
     return game.host.records[token]
+
+
+async def test_the_projector_shows_the_feed_the_incident_and_the_dashboards(threaded):
+    from textual.widgets import DataTable
+
+    from tui.gameday.spectator import SpectatorScreen
+
+    threaded.advance(300)
+    ana = threaded.seat("imoc", "ana")
+    projector = threaded.seat("observer", "projector", spectator=True)
+    try:
+        ana.apply(ACTION_ADAPTER.validate_python({"action": "set_severity", "severity": "SEV2"}))
+        ana.apply(ACTION_ADAPTER.validate_python({"action": "status_update", "text": "Checkout degraded; next in 1h."}))
+        threaded.advance(5)
+        app = seat_app(projector)
+        async with app.run_test(size=(140, 50)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, SpectatorScreen), "the projector's screen")
+            await until(pilot, lambda: projector.room and app.screen.query(DataTable), "the feed and the dashboards")
+            await pilot.pause(0.6)
+            status = str(app.screen.query_one("#incident-status", Static).render())
+            feed = str(app.screen.query_one("#room-feed", Static).render())
+            red = app.screen.query_one("#red", DataTable)
+            assert "severity SEV2" in status and "Checkout degraded; next in 1h." in status
+            assert "ana (IMOC) action: set_severity" in feed
+            assert red.row_count == len(threaded.host.sim.services())  # the main dashboard, filled
+            threaded.call(threaded.host.end)
+            threaded.advance(0)
+            await until(
+                pilot,
+                lambda: "Room debrief" in str(app.screen.query_one("#room-feed", Static).render()),
+                "the room debrief",
+            )
+    finally:
+        ana.quit()
+        projector.quit()

@@ -16,6 +16,7 @@ from tui.gameday.mentor_view import TruthScreen
 from tui.gameday.roles import title
 from tui.gameday.room_view import ReportDialog, RoomDebriefScreen, RoomFeedScreen, seat_header
 from tui.gameday.seat import RemoteSession
+from tui.gameday.spectator import SpectatorScreen
 from tui.registry import PANELS
 from tui.screens.console import ConsoleScreen
 from tui.widgets.message_rail import Announcement, MessageRail
@@ -222,6 +223,8 @@ class SeatApp(MisfortuneApp):
 
     def show_debrief(self) -> None:
         session = self.session
+        if isinstance(session, RemoteSession) and session.spectator:
+            return  # the projector stays on the room: it shows the room's debrief in place of the feed
         if isinstance(session, RemoteSession) and not session.finished and session.role != "imoc":
             self.notify("Only the IMOC or the facilitator ends the incident.", severity="warning")
             return
@@ -230,6 +233,6 @@ class SeatApp(MisfortuneApp):
 
 def seat_app(seat: RemoteSession) -> SeatApp:
     """The app a `misfortune join` opens, straight on the console."""
-    app = SeatApp(seat, "console", console=SeatConsole)
+    app = SeatApp(seat, "console", console=SpectatorScreen if seat.spectator else SeatConsole)
     app.sub_title = seat_header(seat).plain
     return app
