@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="reverse shadow: a mentor seat may join (--role mentor): sees the truth, whispers, flags, never acts",
     )
+    cmd.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="escalation policy (YAML, as `misfortune shift --policy`): pages go to the seats on call "
+        "(join --on-call primary|secondary); default: primary, then the secondary after 5 min",
+    )
     add_live_options(cmd)
     cmd.set_defaults(handler=host_command)
 
@@ -85,7 +91,17 @@ def host_command(args: argparse.Namespace) -> int:
     if code:
         return code
     mentor = getattr(args, "mentor", False)  # callers building their own Namespace may leave it out
-    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=mentor)
+    policy = None
+    if getattr(args, "policy", None):
+        from scenarios.loader import ScenarioError
+        from simulator.shift import load_policy
+
+        try:
+            policy = load_policy(args.policy)
+        except ScenarioError as err:
+            print(f"misfortune host: {err}", file=sys.stderr)
+            return EXIT_INVALID
+    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=mentor, policy=policy)
     if live is not None:  # fed after every push to the seats (the host's clock runs in its event loop)
         host.listeners.append(lambda: live.update(host.session))
     web = None

@@ -26,6 +26,7 @@ from scenarios.language.actions import ACTION_ADAPTER, Action, Inject, Note
 from scenarios.text import clean
 from simulator.diagnostics import ProfileError, ProfileRequest
 from simulator.session import JournalSession, Simulation, end_reason_of
+from simulator.shift import DEFAULT_POLICY, EscalationPolicy
 from simulator.views import ActionResult
 from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
 from tui.gameday.mentor import (
@@ -37,6 +38,7 @@ from tui.gameday.mentor import (
     is_trainee,
     mentor_truth,
 )
+from tui.gameday.oncall import PAGE_LOOK, OnCallPager
 from tui.gameday.personas import parse_fault
 from tui.gameday.protocol import (
     MAX_SEAT_FRAME,
@@ -125,8 +127,11 @@ class GameHost:
         port: int = DEFAULT_PORT,
         clock: bool = True,
         mentor: bool = False,
+        policy: EscalationPolicy | None = None,
     ) -> None:
         self.session = session
+        self.pager = OnCallPager(policy or DEFAULT_POLICY)
+        """Walks the escalation policy for each page against the seats on call (primary, secondary)."""
         self.mentor = mentor
         """A mentor seat may join (reverse shadow: ``misfortune host SCENARIO --mentor``)."""
         self.mentor_flags: list[tuple[float, str, str]] = [
@@ -217,8 +222,8 @@ class GameHost:
     def join_command(self, address: str | None = None) -> str:
         """What a seat types to join."""
         where = f"{address or self.bind}:{self.port}"
-        roles = "imoc|tloc|observer" + ("|mentor" if self.mentor else "")
-        return f"misfortune join {where} --token {self.token} --role {roles} --name NAME"
+        roles = "imoc|tloc|ops|scribe|observer" + ("|mentor" if self.mentor else "")
+        return f"misfortune join {where} --token {self.token} --role {roles} --name NAME [--on-call primary|secondary]"
 
     async def _serve_seat(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
@@ -512,6 +517,8 @@ class GameHost:
         """Apply a seat's action if its role may take it; a refusal changes nothing and is logged."""
         name = clean(body.get("action", "?"))[:40]
         refusal = "the spectator screen is read-only" if spectator else self.table.refusal(role, name)
+        if refusal is not None and name == "ack" and not spectator and self._holds_on_call(seat):
+            refusal = None  # whoever the policy pages may acknowledge, whatever their incident role
         if refusal is None:
             refusal = self._over_cap(seat, "actions")
         if refusal is None and name in TEXT_ACTIONS:
@@ -530,6 +537,10 @@ class GameHost:
         if result.accepted and action.action == "handoff":
             self._hand_role_over(seat, action.to)
         return result
+
+    def _holds_on_call(self, seat: str) -> bool:
+        link = self.seats.get(seat)
+        return link is not None and link.record.on_call is not None
 
     def report(self, seat: str, role: str, frame: StatusReport, spectator: bool = False) -> ActionResult:
         """Status to the IMOC: the seat's structured report, journalled as its note (the channel shows it)."""
@@ -706,6 +717,7 @@ class GameHost:
             return
         self.sim.advance(seconds)
         self._dial()
+        self._page_on_call()
         if self.sim.now - self._checkpoint >= CHECKPOINT_EVERY:
             self._checkpoint = self.sim.now  # lets `misfortune resume` come back to (nearly) this moment
             self.sim.look("checkpoint", "facilitator")
@@ -756,6 +768,32 @@ class GameHost:
         self._noise_from = self.sim.now
         self.sim.look(DIAL_LOOK, FACILITATOR, level=level)
         self._note(FACILITATOR, "facilitator", f"difficulty {level}: {DIAL[level]}")
+
+    def on_call(self) -> dict[str, list[str]]:
+        """The seats holding each on-call rotation now (connected, not spectators)."""
+        out: dict[str, list[str]] = {}
+        for label, link in sorted(self.seats.items()):
+            if link.record.on_call and not link.spectator:
+                out.setdefault(link.record.on_call, []).append(label)
+        return out
+
+    def _page_on_call(self, quiet: bool = False) -> None:
+        """Send the seats on call what the escalation policy says is due (journalled; shown in the feed)."""
+        for page in self.pager.due(self.sim.pages(), self.sim.now, self.on_call()):
+            if quiet:
+                continue
+            level = f"level {page.level + 1} ({', '.join(self.pager.policy.levels[page.level].notify)})"
+            if not page.to:
+                self._note(FACILITATOR, "page", f"page #{page.number}: {level} skipped: nobody in the room holds it")
+                continue
+            text = f"page #{page.number}: {page.alert} — you are on call, {level}; acknowledge with a"
+            frame = {"type": "page", "t": round(page.t, 3), "from": f"pager · {level}", "text": text}
+            for label in page.to:
+                if (link := self.seats.get(label)) is not None:
+                    self._send(link, frame)
+            self.sim.look(PAGE_LOOK, FACILITATOR, page=page.number, level=page.level, to=",".join(page.to))
+            who = ", ".join(seat_title(label) for label in page.to)
+            self._note(FACILITATOR, "page", f"page #{page.number} ({page.alert}) to {who}: {level}")
 
     def _dial(self) -> None:
         """What the dial does as the clock moves (called after every advance)."""
@@ -818,6 +856,8 @@ class GameHost:
         self.session = LocalSession(sim, old.scenario_path, journal)
         self.session.seat = "facilitator"
         self._checkpoint = self._noise_from = sim.now
+        self.pager.reset()
+        self._page_on_call(quiet=True)  # what was paged before the rewind point is not paged again
         self.speed = 0.0
         self.epoch += 1
         self._note("facilitator", "facilitator", f"rewound to {target:.0f}s (new branch {path.name})")
