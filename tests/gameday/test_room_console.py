@@ -199,3 +199,20 @@ async def test_the_projector_shows_the_feed_the_incident_and_the_dashboards(thre
     finally:
         ana.quit()
         projector.quit()
+
+
+async def test_a_change_of_the_role_table_reaches_the_action_list_live(threaded):
+    imoc = threaded.seat("imoc", "ana")
+    try:
+        app = seat_app(imoc)
+        async with app.run_test(size=(140, 50)) as pilot:
+            await console_built(app, pilot)
+            assert "rollback_deploy" not in offered(app)
+            threaded.call(threaded.host.set_power, "imoc", "rollback_deploy", True)
+            threaded.advance(1)
+            await until(pilot, lambda: "rollback_deploy" in offered(app), "the granted action in the form")
+            threaded.call(threaded.host.set_power, "imoc", "rollback_deploy", False)
+            threaded.advance(1)
+            await until(pilot, lambda: "rollback_deploy" not in offered(app), "the revoked action gone")
+    finally:
+        imoc.quit()

@@ -166,4 +166,8 @@ def join_command(args: argparse.Namespace) -> int:
     app = seat_app(seat)
     app.run()
     seat.quit()
+    if seat.seat_token and not seat.spectator and not seat.finished:
+        from tui.gameday.room_view import rejoin_hint
+
+        print(f"Left the game day; the seat is kept. Rejoin (MISFORTUNE_TOKEN set) with:\n  {rejoin_hint(seat)}")
     return app.return_code or 0

@@ -35,6 +35,14 @@ def seat_header(session: Any) -> Content:
     return styled(*parts)
 
 
+def rejoin_hint(session: Any) -> str:
+    """The command that takes this seat back (its role, view and unread messages) after a drop."""
+    host, port = session.address
+    return (
+        f"misfortune join {host}:{port} --role {session.role} --name {session.name} --seat-token {session.seat_token}"
+    )
+
+
 def feed_lines(room: list[dict[str, Any]], newest_first: bool = True) -> Content:
     """The room's feed as lines: time, who (name and role), what, the result."""
     lines = [
@@ -58,6 +66,8 @@ class RoomFeedScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(seat_header(self.session), id="room-header")
+        if getattr(self.session, "seat_token", None):
+            yield Static(plain(f"Rejoin this seat from another terminal: {rejoin_hint(self.session)}"), id="rejoin")
         with VerticalScroll():
             yield Static(feed_lines(list(self.session.room)), id="room-feed")
         yield Footer()

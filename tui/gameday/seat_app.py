@@ -52,6 +52,7 @@ class SeatConsole(ConsoleScreen):
     _private_seen = 0
     _room_seen = 0
     _seat_shown = ""
+    _allowed_shown: frozenset[str] = frozenset()
     _read_sent = -1
     _resumed = False
 
@@ -65,7 +66,7 @@ class SeatConsole(ConsoleScreen):
             return "report" in session.allowed and not session.spectator
         if action in self.MENTOR_ACTIONS:
             return session.role == MENTOR_ROLE and not session.spectator
-        if action in FACILITATOR_ACTIONS or (action == "ack" and "ack" not in session.allowed):
+        if action in FACILITATOR_ACTIONS or (action == "ack" and "ack" not in session.allowed and not session.on_call):
             return False
         if action == "profile" and _read_only(session):
             return False  # the host refuses an observer's profile; do not offer the keys
@@ -76,7 +77,7 @@ class SeatConsole(ConsoleScreen):
         if isinstance(session, RemoteSession):
             # Textual runs ConsoleScreen.on_mount too; the pager is composed with the screen.
             self.mount(Static(seat_header(session), id="seat-header"), before=0)
-            self._seat_shown = session.seat
+            self._seat_shown, self._allowed_shown = session.seat, session.allowed
             if _read_only(session):
                 self.query_one(PagerPanel).query_one(".panel-title", Label).update(READ_ONLY_PAGER_TITLE)
             self._room_seen = session.room[-1]["n"] if session.room else 0  # the past is in the feed screen (F)
@@ -119,10 +120,17 @@ class SeatConsole(ConsoleScreen):
         private = list(session.private)
         for _t, sender, text in private[self._private_seen :]:
             self.notify(clean(text), title=clean(sender), severity="warning", markup=False)
+            if sender.startswith("pager") and "bell" in self.page_alert:
+                self.app.bell()  # the policy paged this seat: ring as a pager would
         self._private_seen = len(private)
         self._show_room(session)
         if session.seat != self._seat_shown:
             self._new_role(session)
+        elif session.allowed != self._allowed_shown:  # the facilitator changed the role table
+            self._allowed_shown = session.allowed
+            self.refresh_bindings()
+            if self.has_panel("actions"):
+                self.panel("actions").reoffer()
         if self._resumed and self._messages_read != self._read_sent and not session.spectator:
             self._read_sent = self._messages_read
             session.mark_read(self._messages_read)
@@ -144,7 +152,7 @@ class SeatConsole(ConsoleScreen):
 
     def _new_role(self, session: RemoteSession) -> None:
         """The facilitator (or a handoff) gave this seat another role: header, keys and actions follow."""
-        self._seat_shown = session.seat
+        self._seat_shown, self._allowed_shown = session.seat, session.allowed
         self.query_one("#seat-header", Static).update(seat_header(session))
         self.app.sub_title = seat_header(session).plain
         self.refresh_bindings()
