@@ -218,6 +218,8 @@ class ActionDispatcher:
             self.sim.injected_alerts.add(name)
             self.sim.alerts.fire_noise(name, s.name, a.severity, a.text or f"{s.name}: {name}", a.lasts)
             return f"alert {name!r} fired on {s.name}"
+        if a.kind == "scripted":
+            return self._move_message(a.index, a.delay)
         if a.kind == "fault" and a.fault is not None:
             self._on_topology(a.fault)
             self.sim.faults.add(a.fault)
@@ -235,6 +237,27 @@ class ActionDispatcher:
         if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
+
+    def _move_message(self, index: int | None, delay: float) -> str:
+        """The scenario's scripted message ``index`` arrives ``delay`` from now instead of at its own time."""
+        messages = self.sim.scenario.messages
+        if index is None or index >= len(messages):
+            raise Rejected(f"no scripted message #{index}; the scenario has {len(messages)}")
+        message = messages[index]
+        if index in self.incident.moved_messages or message.at <= self.env.now:
+            raise Rejected(f"scripted message #{index} has arrived or was moved already")
+        at = self.env.now + delay
+        self.incident.moved_messages[index] = at
+        if delay <= 0:  # now: it is in the channel when the facilitator's inject returns
+            self.incident.deliver(MessageView(at, message.from_, message.channel, message.text))
+            return f"scripted message #{index} from {message.from_} delivered now (written for {message.at:.0f}s)"
+
+        def arrive():
+            yield self.env.timeout(delay)
+            self.incident.deliver(MessageView(self.env.now, message.from_, message.channel, message.text))
+
+        self.env.process(arrive())
+        return f"scripted message #{index} from {message.from_} moved from {message.at:.0f}s to {at:.0f}s"
 
     def _on_topology(self, fault) -> None:
         """A live fault names only this world's services, zones and flags (Rejected naming the choices)."""

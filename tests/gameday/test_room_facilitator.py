@@ -115,3 +115,29 @@ async def test_a_rewind_keeps_the_games_table_on_the_new_branch(host):
     assert [(look["role"], look["power"]) for look in host.sim.looks if look["what"] == TABLE_LOOK] == [
         ("imoc", "restart")
     ]
+
+
+async def test_a_scripted_message_comes_early_or_late_once_and_replays_the_same(tmp_path):
+    from tui.gameday.host import GameHost
+
+    game = GameHost.start_session("bad-flag-cohort", 1, directory=tmp_path, port=0, clock=False)
+    try:
+        first, second = game.sim.scenario.messages[:2]
+        game.advance(60)
+        early = game.move_message(0, 0.0)
+        assert early.accepted, early.message
+        late = game.move_message(1, second.at + 600 - game.sim.now)
+        assert late.accepted and f"to {second.at + 600:.0f}s" in late.message
+        assert not game.move_message(0, 0.0).accepted  # it has arrived already
+        assert not game.move_message(9, 0.0).accepted
+        assert [(m.t, m.text) for m in game.sim.messages()] == [(60, first.text)]
+        game.advance(second.at + 60 - game.sim.now)  # its own time has passed: it did not come
+        assert second.text not in [m.text for m in game.sim.messages()]
+        game.advance(600)
+        assert [m.t for m in game.sim.messages() if m.text == second.text] == [second.at + 600]
+        assert len([m for m in game.sim.messages() if m.text == first.text]) == 1  # never twice
+        game.end()
+        replayed, _ = replay_journal(game.session.journal_path)
+        assert [(m.t, m.text) for m in replayed.messages()] == [(m.t, m.text) for m in game.sim.messages()]
+    finally:
+        game.session.quit()

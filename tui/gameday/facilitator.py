@@ -75,6 +75,7 @@ class FacilitatorScreen(Screen):
         Binding("i", "inject_fault", "Inject a fault", id="facilitator.inject"),
         Binding("H", "hint_seat", "Hint to one seat", id="facilitator.hint_seat"),
         Binding("d", "dial", "Difficulty", id="facilitator.dial"),
+        Binding("s", "move_message", "Scripted message early/late", id="facilitator.move_message"),
         Binding("w", "watch", "Watch a seat", id="facilitator.watch"),
         Binding("o", "reassign", "Reassign a seat", id="facilitator.reassign"),
         Binding("p", "powers", "Role table", id="facilitator.powers"),
@@ -323,6 +324,23 @@ class FacilitatorScreen(Screen):
 
         seats = ", ".join(sorted(self.host.seats)) or "no seat yet"
         self._ask(f"SEAT TEXT: a hint to one seat ({seats})", "tloc:bo Compare memory per version.", hint)
+
+    def action_move_message(self) -> None:
+        """A scenario's scripted message now or later than written (an early one may say what is not yet so)."""
+        messages = self.host.sim.scenario.messages
+        if not messages:
+            self.notify("This scenario scripts no messages.", severity="warning")
+            return
+
+        def move(text: str) -> str:
+            index, _, delay = text.partition(" ")
+            if not index.isdigit():
+                raise ValueError("write NUMBER DELAY, e.g. 0 5m (0s: now)")
+            self._report(self.host.move_message(int(index), parse_duration(delay.strip() or "0s")))
+            return ""
+
+        menu = "; ".join(f"{i}: {format_clock(m.at)} {m.from_}" for i, m in enumerate(messages))
+        self._ask(f"Scripted message NUMBER DELAY (0s = now). {menu}", "0 0s", move)
 
     def action_dial(self) -> None:
         levels = list(DIAL)

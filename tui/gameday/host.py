@@ -737,6 +737,10 @@ class GameHost:
             return ActionResult(False, "a message needs a sender and a text", "inject", self.sim.now)
         return self.inject(kind="message", sender=sender, text=text, channel=channel)
 
+    def move_message(self, index: int, delay: float) -> ActionResult:
+        """The scenario's scripted message ``index`` arrives ``delay`` seconds from now (early or late; journalled)."""
+        return self.inject(kind="scripted", index=index, delay=delay)
+
     def inject_fault(self, text: str) -> ActionResult:
         """Start any fault the scenario's topology allows, written ``TYPE key=value ...`` (journalled)."""
         try:
