@@ -135,7 +135,8 @@ class Inject(ActionBase):
     index: int | None = Field(default=None, ge=0)
     """Which optional fault or hint."""
     delay: Duration = 0.0
-    """kind scripted: how long from now the scripted message arrives (0: now)."""
+    """kind scripted: how long from now the scripted message arrives (0: now); kind hint: more than 0
+    puts the hint off until then instead of releasing it now."""
     fault: Fault | None = None
     """kind fault: a fault to start now instead of ``optional_faults[index]`` (any type, on this
     scenario's services, zones and flags; its ``at`` is unused)."""

@@ -234,9 +234,24 @@ class ActionDispatcher:
         if a.index is None or a.index >= len(sc.hints):
             raise Rejected(f"no hint #{a.index}; the scenario has {len(sc.hints)}")
         text = sc.hints[a.index].text
+        if a.delay > 0:
+            return self._hold_hint(a.index, text, a.delay)
         if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
+
+    def _hold_hint(self, index: int, text: str, delay: float) -> str:
+        """Put scripted hint ``index`` off: it comes ``delay`` from now instead of at its own time."""
+        if text in self.incident.held_hints or any(t == text for _, t in self.incident.hints):
+            raise Rejected(f"hint #{index} was already released or put off")
+        self.incident.held_hints.add(text)
+
+        def release():
+            yield self.env.timeout(delay)
+            self.incident.release_hint(self.env.now, text)
+
+        self.env.process(release())
+        return f"hint #{index} put off to {self.env.now + delay:.0f}s"
 
     def _move_message(self, index: int | None, delay: float) -> str:
         """The scenario's scripted message ``index`` arrives ``delay`` from now instead of at its own time."""

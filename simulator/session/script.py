@@ -118,7 +118,8 @@ class ScenarioScript:
 
     def _hint(self, after: float, text: str) -> Generator:
         yield self.env.timeout(after)
-        self.incident.release_hint(self.env.now, text)
+        if text not in self.incident.held_hints:  # a facilitator put it off (incident.actions releases it)
+            self.incident.release_hint(self.env.now, text)
 
 
 def hidden_truth(scenario: Scenario, faults: list[dict]) -> dict[str, Any]:

@@ -141,3 +141,15 @@ async def test_a_scripted_message_comes_early_or_late_once_and_replays_the_same(
         assert [(m.t, m.text) for m in replayed.messages()] == [(m.t, m.text) for m in game.sim.messages()]
     finally:
         game.session.quit()
+
+
+async def test_hard_puts_the_scripted_hints_off_and_replay_agrees(host):
+    first = host.sim.scenario.hints[0]
+    host.set_difficulty("hard")
+    host.advance(first.after + 60)
+    assert first.text not in [text for _, text in host.sim.incident.hints]  # its own time passed silently
+    host.advance(first.after * 1.5 + 1 - host.sim.now)
+    assert [(t, text) for t, text in host.sim.incident.hints][:1] == [(first.after * 1.5, first.text)]
+    host.end()
+    replayed, _ = replay_journal(host.session.journal_path)
+    assert replayed.incident.hints == host.sim.incident.hints

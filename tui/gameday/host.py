@@ -97,10 +97,11 @@ MAX_GUESSES = 200
 DIAL: dict[str, str] = {
     "easy": "scripted hints come at half their time",
     "normal": "the scenario as written",
-    "hard": "a flapping noise alert every 10 minutes",
+    "hard": "scripted hints at 1.5 times their time, a flapping noise alert every 10 minutes",
 }
 """The difficulty dial's levels and what each does during play."""
 EASY_HINTS = 0.5
+HARD_HINTS = 1.5
 NOISE_EVERY = 600.0
 SEAT_HINT_LOOK = "seat_hint"
 DIAL_LOOK = "difficulty"
@@ -771,6 +772,8 @@ class GameHost:
         self.difficulty = level
         self._noise_from = self.sim.now
         self.sim.look(DIAL_LOOK, FACILITATOR, level=level)
+        if level == "hard":
+            self._hold_hints()
         self._note(FACILITATOR, "facilitator", f"difficulty {level}: {DIAL[level]}")
 
     def on_call(self) -> dict[str, list[str]]:
@@ -798,6 +801,13 @@ class GameHost:
             self.sim.look(PAGE_LOOK, FACILITATOR, page=page.number, level=page.level, to=",".join(page.to))
             who = ", ".join(seat_title(label) for label in page.to)
             self._note(FACILITATOR, "page", f"page #{page.number} ({page.alert}) to {who}: {level}")
+
+    def _hold_hints(self) -> None:
+        """Hard: every scripted hint not yet out comes at ``HARD_HINTS`` times its time (inject actions)."""
+        released = {text for _, text in self.sim.incident.hints} | self.sim.incident.held_hints
+        for i, hint in enumerate(self.sim.scenario.hints):
+            if hint.text not in released and hint.after > self.sim.now:
+                self.inject(kind="hint", index=i, delay=hint.after * HARD_HINTS - self.sim.now)
 
     def _dial(self) -> None:
         """What the dial does as the clock moves (called after every advance)."""
