@@ -224,6 +224,13 @@ class ActionDispatcher:
             self.sim.injected_alerts.add(name)
             self.sim.alerts.fire_noise(name, s.name, a.severity, a.text or f"{s.name}: {name}", a.lasts)
             return f"alert {name!r} fired on {s.name}"
+        if a.kind == "scripted":
+            return self._move_message(a.index, a.delay)
+        if a.kind == "fault" and a.fault is not None:
+            self._on_topology(a.fault)
+            self.sim.faults.add(a.fault)
+            where = getattr(a.fault, "service", None) or getattr(a.fault, "zone", None) or "the system"
+            return f"fault {a.fault.type} on {where} started"
         if a.kind == "fault":
             if a.index is None or a.index >= len(sc.optional_faults):
                 raise Rejected(f"no optional fault #{a.index}; the scenario lists {len(sc.optional_faults)}")
@@ -233,9 +240,57 @@ class ActionDispatcher:
         if a.index is None or a.index >= len(sc.hints):
             raise Rejected(f"no hint #{a.index}; the scenario has {len(sc.hints)}")
         text = sc.hints[a.index].text
+        if a.delay > 0:
+            return self._hold_hint(a.index, text, a.delay)
         if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
+
+    def _hold_hint(self, index: int, text: str, delay: float) -> str:
+        """Put scripted hint ``index`` off: it comes ``delay`` from now instead of at its own time."""
+        if text in self.incident.held_hints or any(t == text for _, t in self.incident.hints):
+            raise Rejected(f"hint #{index} was already released or put off")
+        self.incident.held_hints.add(text)
+
+        def release():
+            yield self.env.timeout(delay)
+            self.incident.release_hint(self.env.now, text)
+
+        self.env.process(release())
+        return f"hint #{index} put off to {self.env.now + delay:.0f}s"
+
+    def _move_message(self, index: int | None, delay: float) -> str:
+        """The scenario's scripted message ``index`` arrives ``delay`` from now instead of at its own time."""
+        messages = self.sim.scenario.messages
+        if index is None or index >= len(messages):
+            raise Rejected(f"no scripted message #{index}; the scenario has {len(messages)}")
+        message = messages[index]
+        if index in self.incident.moved_messages or message.at <= self.env.now:
+            raise Rejected(f"scripted message #{index} has arrived or was moved already")
+        at = self.env.now + delay
+        self.incident.moved_messages[index] = at
+        if delay <= 0:  # now: it is in the channel when the facilitator's inject returns
+            self.incident.deliver(MessageView(at, message.from_, message.channel, message.text))
+            return f"scripted message #{index} from {message.from_} delivered now (written for {message.at:.0f}s)"
+
+        def arrive():
+            yield self.env.timeout(delay)
+            self.incident.deliver(MessageView(self.env.now, message.from_, message.channel, message.text))
+
+        self.env.process(arrive())
+        return f"scripted message #{index} from {message.from_} moved from {message.at:.0f}s to {at:.0f}s"
+
+    def _on_topology(self, fault) -> None:
+        """A live fault names only this world's services, zones and flags (Rejected naming the choices)."""
+        for attr in ("service", "dependency"):
+            if getattr(fault, attr, None) is not None:
+                self._service(getattr(fault, attr))
+        zone = getattr(fault, "zone", None)
+        if zone is not None:
+            self._zone(zone)
+        flag = getattr(fault, "flag", None)
+        if flag is not None and flag not in self.world.flags:
+            raise Rejected(f"no feature flag {flag!r}; flags: {', '.join(sorted(self.world.flags)) or 'none'}")
 
     # --- mitigation --------------------------------------------------------------------------
 

@@ -47,6 +47,10 @@ class IncidentState:
     """MessageView of every message that has arrived."""
     harmful: list[tuple[float, str, str]] = field(default_factory=list)
     """(time, action, why)."""
+    held_hints: set[str] = field(default_factory=set)
+    """Scripted hints a facilitator put off: their own time passes silently (incident.actions releases them)."""
+    moved_messages: dict[int, float] = field(default_factory=dict)
+    """Scripted messages a facilitator moved (index -> new arrival time): their own time passes silently."""
 
     def log(self, t: float, source: str, kind: str, text: str) -> None:
         """Add a timeline event."""

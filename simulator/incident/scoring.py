@@ -30,7 +30,7 @@ from scenarios.language.scenario import Scenario
 from simulator.incident.process import IncidentState, SliTracker
 
 GRADES = "ABCDF"
-SEAT_ROLES = ("imoc", "tloc", "observer", "mentor")
+SEAT_ROLES = ("imoc", "tloc", "observer", "mentor", "ops", "scribe")
 """Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role. A mentor (reverse
 shadow) watches, whispers and flags moments; it never acts."""
 STATUS_UPDATE_EXPECTED_AFTER = 1800.0

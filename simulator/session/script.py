@@ -60,8 +60,8 @@ class ScenarioScript:
             self.env.process(self._noise(item))
         for hint in self.scenario.hints:
             self.env.process(self._hint(hint.after, hint.text))
-        for message in self.scenario.messages:
-            self.env.process(self._message(message))
+        for index, message in enumerate(self.scenario.messages):
+            self.env.process(self._message(index, message))
 
     def _change_later(self, ch: Change) -> Generator:
         yield self.env.timeout(ch.at)
@@ -110,16 +110,19 @@ class ScenarioScript:
                 )
             yield self.env.timeout(rng.expovariate(1.0 / item.log.every))
 
-    def _message(self, message: Message) -> Generator:
+    def _message(self, index: int, message: Message) -> Generator:
         if message.at > 0:
             yield self.env.timeout(message.at)
+        if index in self.incident.moved_messages:
+            return  # a facilitator moved it earlier or later (incident.actions delivers it then)
         if not message_arrives(message.when, message.unless, self.env.now, self.incident, self.alerts, self.world):
             return  # the trainee's actions or the world made it moot (an update was just posted)
         self.incident.deliver(MessageView(self.env.now, message.from_, message.channel, message.text))
 
     def _hint(self, after: float, text: str) -> Generator:
         yield self.env.timeout(after)
-        self.incident.release_hint(self.env.now, text)
+        if text not in self.incident.held_hints:  # a facilitator put it off (incident.actions releases it)
+            self.incident.release_hint(self.env.now, text)
 
 
 def hidden_truth(scenario: Scenario, faults: list[dict]) -> dict[str, Any]:

@@ -72,6 +72,20 @@ class EscalationPolicy(Model):
         """Everyone a level notifies (empty: nobody on call, the level is skipped)."""
         return [handle for rotation in level.notify for handle in self.on_call.get(rotation, [])]
 
+    def steps(self) -> tuple[list[PolicyStep], float]:
+        """The walk of a page nobody acknowledges: each level's notification (or skip) by its offset in
+        seconds after the page fired, and the offset at which the policy is exhausted. An
+        acknowledgement stops the walk at the first step after it (the shift's pager and game days)."""
+        out: list[PolicyStep] = []
+        offset = 0.0
+        for _ in range(self.repeat + 1):
+            for index, level in enumerate(self.levels):
+                who = tuple(self.who(level))
+                out.append(PolicyStep(offset, index, who))
+                if who:  # a level with nobody on call is skipped without waiting
+                    offset += level.timeout
+        return out, offset
+
     def as_data(self) -> dict[str, Any]:
         """The policy as plain data (journal header, report)."""
         return self.model_dump(mode="json")
@@ -87,6 +101,16 @@ DEFAULT_POLICY = EscalationPolicy(
     repeat=1,
 )
 """Primary first; after 5 min without an acknowledgement the secondary; the whole thing once more."""
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """One step of a policy's walk: at ``offset`` seconds after the page, level ``level`` notifies ``who``
+    (empty: nobody is on call for it, the level is skipped)."""
+
+    offset: float
+    level: int
+    who: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -289,6 +289,8 @@ class ConsoleScreen(Screen):
             text = message.text if len(message.text) <= 120 else message.text[:119] + "…"
             self.notify(f"{text}\n[o] comms to read and reply", title=f"{message.sender} ({message.channel})")
         self._messages_seen = len(messages)
+        # A rewind takes messages back: what was read cannot exceed what there is (unread never < 0).
+        self._messages_read = min(self._messages_read, self._messages_seen)
         if self.active_panel == "comms":
             self._messages_read = self._messages_seen
 

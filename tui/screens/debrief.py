@@ -92,12 +92,28 @@ def harm_markup(report: Report, acked: str = "") -> Content:
     return stack([styled(("No penalties: no harmful actions.", "$success")), late])
 
 
+def seat_name(source: str) -> str | None:
+    """A game-day seat ``tloc:bo`` as ``bo (TLOC)``; None for a single trainee, the system or the facilitator."""
+    role, colon, name = source.partition(":")
+    return f"{name} ({role.upper()})" if colon and name else None
+
+
+def outcome_text(d: Debrief) -> str:
+    """The verdict line; in a game day it names who declared the fix (never "you" to every seat)."""
+    text = OUTCOME_TEXT.get(d.report.outcome, d.report.outcome)
+    resolvers = [seat_name(e.source) for e in d.timeline if e.kind == "resolve"]
+    if d.report.outcome == "resolved" and resolvers and resolvers[-1]:
+        return f"Resolved: the fix held and {resolvers[-1]} declared it"
+    return text
+
+
 def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()) -> Table:
     """What the trainee did beside what happened in the system, one event a row; a mentor's flags (reverse
     shadow) in a third column at their moments."""
     table = Table(expand=True, box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("time", no_wrap=True, style="dim", width=8)
-    table.add_column("you did", ratio=1)
+    by_seats = any(seat_name(e.source) for e in events)
+    table.add_column("the room did" if by_seats else "you did", ratio=1)
     table.add_column("the system", ratio=1)
     if flags:
         table.add_column("mentor", ratio=1)
@@ -115,7 +131,9 @@ def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()
         if e.source == "system":
             table.add_row(format_clock(e.t), "", Text.assemble(("• ", "dim"), cell), *extra)
         else:
-            table.add_row(format_clock(e.t), line(("▶ ", "bold"), (f"{e.kind} ", "bold"), cell), "", *extra)
+            who = seat_name(e.source)
+            by = (f"{who} ", "italic") if who else ""
+            table.add_row(format_clock(e.t), line(("▶ ", "bold"), by, (f"{e.kind} ", "bold"), cell), "", *extra)
     flag_rows(float("inf"))
     return table
 
@@ -289,9 +307,7 @@ class DebriefScreen(Screen):
                     yield Label("grade", classes="card-title")
                     yield Digits(r.grade, id="grade")
                 with Vertical(id="verdict", classes="card"):
-                    yield Label(
-                        styled((OUTCOME_TEXT.get(r.outcome, r.outcome), "bold")), id="outcome", classes=r.outcome
-                    )
+                    yield Label(styled((outcome_text(d), "bold")), id="outcome", classes=r.outcome)
                     impact = format_clock(r.impact_start_s) if r.impact_start_s is not None else "-"
                     yield Label(
                         styled(
