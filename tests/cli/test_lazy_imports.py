@@ -56,7 +56,7 @@ def test_commands_that_draw_nothing_never_import_textual(argv, tmp_path):
 
 def test_the_home_screen_needs_neither_the_simulator_nor_the_language(tmp_path):
     """Everything the wheel's first frame is drawn from: the command line, the app, the home screen."""
-    modules = modules_after("import tui.cli, tui.app, tui.screens.home", tmp_path)
+    modules = modules_after("import tui.cli, tui.app, tui.screens.home, tui.commands.tui_commands", tmp_path)
     assert "textual.app" in modules
     assert loaded(modules, HEAVY) == [], "these load before the first frame of `misfortune`"
 

@@ -158,7 +158,18 @@ class HomeScreen(Screen):
         table.add_column("Tags", key="tags")
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
         table.focus()
-        self.call_after_refresh(self.load)  # the wheel paints first, then reads the catalog
+        self._import_catalog_modules()  # the wheel paints first, then reads the catalog
+
+    @work(thread=True, exclusive=True, group="catalog-imports")
+    def _import_catalog_modules(self) -> None:
+        """Import what :meth:`load` needs off the UI thread, then load: imported on the UI thread
+        (~0.5 s), they held the first frame back even when scheduled after it."""
+        import scenarios.catalog  # noqa: F401
+        import tui.session  # noqa: F401
+        import tui.wheel  # noqa: F401
+
+        if self.is_attached:
+            self.app.call_from_thread(self.load)
 
     @work(thread=True, exclusive=True, group="catalog")
     def _validate_entries(self) -> None:
