@@ -164,7 +164,7 @@ class LocalSession:
         return self.sim.instances(service)
 
     def metric(self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None) -> Series:
-        return self.sim.metric(service, metric, zone, version, instance, start, end)
+        return self.sim.history(service, metric, zone, version, instance, start, end)  # charts reach before t=0
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         return self.sim.split_values(service, dimension)
