@@ -136,6 +136,7 @@ class ConsoleScreen(Screen):
         """Per panel, the moment of the session it last read (see :meth:`_moment`): a switch back to a
         panel that still shows this moment repaints without re-reading."""
         self._applied = 0
+        self._history_read = False
         """Actions applied so far from this console: the state can change without the clock moving."""
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
@@ -226,6 +227,13 @@ class ConsoleScreen(Screen):
                     self.panel("logs").ingest()
                 self.set_timer(PREWARM_SECONDS, self._prewarm)
                 return
+        if not self._history_read:
+            # The charts' minutes before t=0 come from a warm-up run the session makes on first use
+            # (~0.2 s): made now, while the trainee reads the pager, not on their first look at a chart.
+            self._history_read = True
+            services = self.session.services()
+            if services:
+                self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
 
     @property
     def active_panel(self) -> str:
