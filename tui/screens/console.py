@@ -132,7 +132,7 @@ class ConsoleScreen(Screen):
         self._built: dict[str, Panel] = {}
         """Every panel created so far, by id: a DOM query by id walks the whole screen (~1 ms each, a
         dozen per panel switch), a dict lookup does not."""
-        self._shown: dict[str, tuple[float, int, str]] = {}
+        self._read_at: dict[str, tuple[float, int, str]] = {}
         """Per panel, the moment of the session it last read (see :meth:`_moment`): a switch back to a
         panel that still shows this moment repaints without re-reading."""
         self._applied = 0
@@ -247,8 +247,8 @@ class ConsoleScreen(Screen):
     def _read_if_stale(self, pid: str) -> None:
         """Re-read panel ``pid`` unless it already shows the session's present moment."""
         moment = self._moment()
-        if self._shown.get(pid) != moment:
-            self._shown[pid] = moment
+        if self._read_at.get(pid) != moment:
+            self._read_at[pid] = moment
             self.panel(pid).refresh_from_session()
 
     def refresh_panels(self) -> None:
@@ -263,7 +263,7 @@ class ConsoleScreen(Screen):
             self.query_one(SideSummary).show(session)
         active = self.active_panel
         if active and self.has_panel(active):
-            self._shown[active] = self._moment()
+            self._read_at[active] = self._moment()
             self.panel(active).refresh_from_session()
         self._check_hints()
         self._check_pages()
