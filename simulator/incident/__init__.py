@@ -13,6 +13,7 @@ from simulator.incident.acknowledgement import WORDING as ACK_WORDING
 from simulator.incident.acknowledgement import acknowledgement as acknowledgement_of
 from simulator.incident.actions import ActionDispatcher
 from simulator.incident.grouping import incident_summary
+from simulator.incident.incidents import GROUP_WINDOW_SECONDS, GroupedIncident, group_incidents
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
 from simulator.incident.scoring import Report, impact_avoided_text
@@ -27,4 +28,7 @@ __all__ = [
     "acknowledgement_of",
     "incident_summary",
     "impact_avoided_text",
+    "GROUP_WINDOW_SECONDS",
+    "GroupedIncident",
+    "group_incidents",
 ]

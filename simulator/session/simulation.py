@@ -25,6 +25,7 @@ from simulator.incident.scoring import ImpactFacts, Report, report_for
 from simulator.session.impact import NobodyActing
 from simulator.session.journal import Journal
 from simulator.session.script import ScenarioScript, hidden_truth
+from simulator.session.warmup import Warmup, with_history
 from simulator.telemetry.alerts import AlertEngine
 from simulator.telemetry.logs import LogGenerator
 from simulator.telemetry.recorder import MetricsRecorder
@@ -82,6 +83,8 @@ class Simulation:
         self.end_reason: str | None = None
         self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
         """The same seed with nobody acting, built when a report first asks (the impact spared)."""
+        self.warmup = Warmup(scenario, seed, Simulation)
+        """The system before t=0, for charts (run on first use; see :meth:`history`)."""
 
         # The order of construction is the order SimPy runs events scheduled for the same time:
         # history, then fault onsets, then noise, hints and messages, then the tick.
@@ -260,6 +263,25 @@ class Simulation:
     ) -> Series:
         """A metric series: per service, per zone or version split, or per instance."""
         return self.recorder.metric(service, metric, zone, version, instance, start, end)
+
+    def history(
+        self,
+        service: str,
+        metric: str,
+        zone: str | None = None,
+        version: str | None = None,
+        instance: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Series:
+        """:meth:`metric` reaching back before t=0 (``start`` negative or None) through the quiet warm-up
+        run (simulator.session.warmup): what a chart shows. Nothing scored or journalled reads it."""
+        after = self.recorder.metric(service, metric, zone, version, instance, start, end)
+        lo = -self.warmup.seconds if start is None else max(start, -self.warmup.seconds)
+        hi = 0.0 if end is None else min(end, 0.0)
+        if hi <= lo:
+            return after
+        return with_history(self.warmup.metric(service, metric, zone, version, instance, lo, hi), after)
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         """Zones or versions a service has split series for."""

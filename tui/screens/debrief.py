@@ -107,6 +107,27 @@ def outcome_text(d: Debrief) -> str:
     return text
 
 
+def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
+    """One line per incident of the session (simulator.incident.incidents): when it opened, its alerts,
+    how its pages were acknowledged."""
+    lines = []
+    for incident in incidents:
+        clause = ACK_WORDING.get(str(incident.get("acknowledgement", "")), "")
+        alerts = ", ".join(str(a) for a in incident.get("alerts", ()))
+        lines.append(
+            styled(
+                (f"#{incident.get('number')} ", "bold"),
+                (f"from {format_clock(float(incident.get('opened_at', 0.0)))}: ", "$text-muted"),
+                alerts,
+                (
+                    f". {clause[:1].upper() + clause[1:]}." if clause else "",
+                    "$warning" if clause and incident.get("acknowledgement") != "in time" else "",
+                ),
+            )
+        )
+    return stack(lines)
+
+
 def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()) -> Table:
     """What the trainee did beside what happened in the system, one event a row; a mentor's flags (reverse
     shadow) in a third column at their moments."""
@@ -326,6 +347,11 @@ class DebriefScreen(Screen):
                 with Vertical(classes="card"):
                     yield Label("Penalties", classes="card-title")
                     yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
+            incidents = d.truth.get("incidents") or []
+            if len(incidents) > 1:
+                with Vertical(classes="card"):
+                    yield Label(f"{len(incidents)} incidents in this session", classes="card-title")
+                    yield Static(incidents_markup(incidents), id="incidents")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
                 yield Static(timeline_table(d.timeline, d.mentor_flags), id="timeline")

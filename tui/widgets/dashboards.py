@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Label, Select, Static
 
 from scenarios.durations import format_clock
@@ -61,23 +63,31 @@ def _fmt(metric: str, v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
 
 
-class MetricChart(Static):
-    """A block chart of one series with change markers underneath (height set in CSS)."""
+class MetricChart(Widget):
+    """A block chart of one series with change markers underneath (height set in CSS).
+
+    The chart is drawn when it is painted, for the size it has then: drawing on plot and again on
+    resize cost a second layout and frame each time the dashboards came on screen.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
         self._data: tuple = ()
+        self._drawn: tuple[tuple, Size, Content] | None = None
 
     def plot(self, title: str, times: tuple[float, ...], values: tuple[float, ...], changes: list, metric: str) -> None:
         self._data = (title, times, values, changes, metric)
-        self._draw()
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self._draw()
-
-    def _draw(self) -> None:
+    def render(self) -> Content:
         if not self._data:
-            return
+            return Content("")
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not self._data or drawn[1] != self.size:
+            drawn = self._drawn = (self._data, self.size, self._draw())
+        return drawn[2]
+
+    def _draw(self) -> Content:
         title, times, values, changes, metric = self._data
         height = max(3, self.size.height - 3)
         width = max(10, self.size.width - 10)
@@ -139,7 +149,7 @@ class MetricChart(Static):
         end = format_clock(col_times[-1]) if col_times else ""
         lines.append(Content.styled(f"{'':>10}{start}{end:>{max(1, len(cols) - len(start))}}\n", "$text-muted"))
         lines.append(Content.styled("  ".join(labels) or "no changes in this window", "$text-warning"))
-        self.update(Content.assemble(*lines))
+        return Content.assemble(*lines)
 
 
 class DashboardsPanel(Panel):

@@ -62,4 +62,4 @@ class StatusBar(Static):
         ]
         if hints:  # none yet: nothing to say, and 80 columns are tight
             parts.append((f" hints {hints}", "$text-warning"))
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)  # one line tall (console.tcss)
