@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scenarios.language.actions import ACTION_NAMES
+from scenarios.language.checks_v3 import v3_problems
 from scenarios.language.scenario import Scenario
 
 Path = tuple[str | int, ...]
@@ -33,6 +34,7 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from _resolution(sc, refs)
     yield from _debrief(sc, refs)
     yield from _solution(sc, refs)
+    yield from v3_problems(sc, refs)
     for i, trap in enumerate(sc.traps):
         name = trap.match.get("action")
         if name not in ACTION_NAMES:
@@ -147,6 +149,7 @@ _SERVICE_REQUIREMENTS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "instances_clean",
 )
 """Resolution requirements that name a service."""
 

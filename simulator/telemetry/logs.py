@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from simulator.views import LogRecord
 from simulator.world.state import Instance, ServiceState, World
@@ -105,6 +105,10 @@ class LogStore:
     def __init__(self, capacity: int = 150_000) -> None:
         self.lines: deque[tuple] = deque(maxlen=capacity)
         self.total = 0
+        self.gate: Callable[[], bool] | None = None
+        """True while the log pipeline is down (observability that shares fate): new lines are lost."""
+        self.lost = 0
+        """Lines lost while the pipeline was down."""
 
     def add(
         self,
@@ -119,7 +123,10 @@ class LogStore:
         span: str | int = "",
         attributes: dict | None = None,
     ) -> None:
-        """Append one line."""
+        """Append one line (lost while the log pipeline is down)."""
+        if self.gate is not None and self.gate():
+            self.lost += 1
+            return
         self.lines.append(
             (t, level, service, version, zone, instance, message, _hex_id(trace), _hex_id(span), _pack(attributes))
         )
