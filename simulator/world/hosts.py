@@ -30,6 +30,7 @@ class HostOrchestrator(Protocol):
 
     def crash(self, inst: Instance, reason: str, exit_code: int) -> None: ...
 
+
 NATIVE_ERRORS = {
     "threads": "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource "
     "limits reached",
