@@ -310,11 +310,11 @@ class Simulation:
 
     def sli_status(self) -> dict[str, Any]:
         """The user-facing SLI now: availability over the SLI window, breach, healthy streak, budget; with
-        ``no_data_since`` while the metrics pipeline is down (the figures are the last ones it saw)."""
+        ``no_data_since`` while the metrics pipeline is down (the figures are the engine's truth, for judges
+        and facilitators: a trainee's console shows only that there is no data)."""
+        status = self.sli.status(self.env.now)
         blind = self.fate.down_since("metrics")
-        if blind is None:
-            return self.sli.status(self.env.now)
-        return {**self.sli.status(blind), "no_data_since": blind}
+        return status if blind is None else {**status, "no_data_since": blind}
 
     def tool_status(self) -> list[ToolStatus]:
         """The team's tools that run on services of the system, and whether each works now."""
