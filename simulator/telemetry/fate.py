@@ -30,6 +30,18 @@ _WHAT = {
 """What the timeline says when a tool goes down."""
 
 
+def mask_series(series: Series, gaps) -> Series:
+    """``series`` with no points inside ``gaps`` ((start, end or None) pairs): what a blind pipeline kept."""
+    if not gaps:
+        return series
+
+    def blind(t: float) -> bool:
+        return any(start <= t and (end is None or t < end) for start, end in gaps)
+
+    values = tuple(math.nan if blind(t) else v for t, v in zip(series.times, series.values, strict=True))
+    return Series(series.name, series.times, values)
+
+
 class ToolFate:
     """Which of the team's tools are down now, and since when; their past outages as gaps."""
 
@@ -76,12 +88,7 @@ class ToolFate:
 
     def mask(self, series: Series) -> Series:
         """The series as dashboards saw it: no points while the metrics pipeline was down."""
-        gaps = self.gaps.get("metrics")
-        if not gaps:
-            return series
-        pairs = zip(series.times, series.values, strict=True)
-        values = tuple(math.nan if self.blind_at("metrics", t) else v for t, v in pairs)
-        return Series(series.name, series.times, values)
+        return mask_series(series, [(g[0], g[1]) for g in self.gaps.get("metrics", ())])
 
     def statuses(self) -> list[ToolStatus]:
         """Every tool that runs on a service of the system, in the console's order."""
