@@ -271,7 +271,7 @@ class ActionDispatcher:
 
     def _pace_note(self, kind: str, instances: int) -> str:
         """How long a recovery takes at this system's pace (empty when the engine's own pace applies)."""
-        pace = self.cluster.pacer.pace_for(kind)
+        pace = self.cluster.pacer.pace_for(kind, self.env.now)
         if pace is None:
             return ""
         return f"; about {format_duration(pace.fixed + pace.per_instance * instances)} at its own pace"
@@ -507,8 +507,10 @@ class ActionDispatcher:
         return f"started {proc.title}: {len(proc.steps)} steps, about {format_duration(work)} at its own pace"
 
     def _procedure_done(self, proc) -> None:
-        """The last step is done: the procedure's actions take effect as the operator's own."""
+        """The last step is done: the procedure's actions take effect as the operator's own, by hand (not at
+        the pace of the tooling the procedure went around)."""
         now = self.env.now
+        self.cluster.pacer.manual_at = now
         for action in proc.then:
             try:
                 message = self._handlers[action.action](action, "procedure")

@@ -354,7 +354,7 @@ class Cluster:
     def _rollout(self, s: ServiceState, token: int, op: dict, replace_all: bool) -> Generator:
         pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
         op["total"] = len(pending)
-        pace = self.pacer.pace_for(op["kind"]) if self.pacer is not None else None
+        pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
         if pace is not None:
             yield from self.pacer.prepare(op, pace, len(pending))
         for n, old in enumerate(pending):
@@ -418,7 +418,7 @@ class Cluster:
         return op
 
     def _propagate(self, s: ServiceState, revision: str, propagation: float, token: int, op: dict) -> Generator:
-        pace = self.pacer.pace_for(op["kind"]) if self.pacer is not None else None
+        pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
         if pace is not None:
             yield from self._propagate_paced(s, revision, token, op, pace)
             return

@@ -222,3 +222,25 @@ def test_shipped_hidden_truth_has_no_provider_changes_key():
     sim = sim_of(spec_with(NO_FAULT))
     assert "provider_changes" not in sim.hidden_truth()
     assert all("scope" not in f and "latched" not in f for f in sim.hidden_truth()["faults"])
+
+
+def test_an_automation_run_with_a_kill_switch_breaks_new_hosts_until_it_is_switched_off():
+    run = {"type": "automation_run", "at": "1m", "service": "web", "name": "unattended-upgrades", "every": "10s"}
+    spec = spec_with({**run, "flag": "os-updates"})
+    spec["topology"]["flags"] = [{"name": "os-updates", "enabled": True}]
+    sim = sim_of(spec)
+    sim.run_until(200)
+    sim.apply(act(action="restart", service="web"))  # new hosts while the run is still on
+    sim.run_until(500)
+    assert all(i.fx_err == 1.0 for i in sim.world.services["web"].instances)
+    sim.apply(act(action="feature_flag", flag="os-updates", enabled=False))
+    sim.run_until(530)
+    sim.apply(act(action="restart", service="web"))
+    sim.run_until(800)
+    assert all(i.fx_err == 0.0 for i in sim.world.services["web"].instances)
+    # Without a kill switch it makes one pass: hosts started after it are left alone.
+    one_pass = sim_of(spec_with({**run, "every": "0s"}))
+    one_pass.run_until(200)
+    one_pass.apply(act(action="restart", service="web"))
+    one_pass.run_until(500)
+    assert all(i.fx_err == 0.0 for i in one_pass.world.services["web"].instances)

@@ -238,3 +238,18 @@ def test_a_latched_latency_lingers_after_it_lasts():
     sim.apply(act(action="restart", service="web"))
     sim.run_until(600)
     assert sim.metric("web", "p50_ms").values[-1] == pytest.approx(20, rel=0.1)
+
+
+def test_a_procedures_actions_bypass_the_pace_of_the_tooling_it_went_around():
+    spec = procedure_spec()
+    spec["recovery"]["revert"] = {"fixed": "1h"}
+    tool = sim_of(spec)
+    tool.run_until(300)
+    assert "about 1h at its own pace" in tool.apply(act(action="rollback_config", service="web")).message
+    tool.run_until(300 + 480 + 30)
+    assert all(i.config == "rev-2" for i in tool.instances("web"))
+    by_hand = sim_of(spec)
+    by_hand.run_until(300)
+    by_hand.apply(act(action="run_procedure", procedure="manual-revert"))
+    by_hand.run_until(300 + 480 + 30)
+    assert all(i.config == "rev-1" for i in by_hand.instances("web"))
