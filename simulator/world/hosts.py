@@ -66,27 +66,47 @@ class HostFaults:
     # --- automation runs ---------------------------------------------------------------------
 
     def automation_run(self, fault: AutomationRun, flags: dict[str, bool]) -> Generator:
-        """Work through the service's instances one by one; each it touches stays broken until it restarts."""
+        """Work through the service's instances one by one; each it touches stays broken until it restarts.
+
+        Without a kill switch it makes one pass over the instances there at its start; with one it runs on
+        every host, new ones included, until the flag is switched off."""
         s = self.world.services[fault.service]
         verb = "maintenance script" if fault.kind == "script" else "automation run"
         summary = fault.summary or f"{verb} {fault.name} on {s.name}"
         self.cluster.record_change(fault.kind, s.name, f"{verb} {fault.name}: {summary}", fault.by)
-        for inst in list(s.instances):
+        done: set[tuple[str, int]] = set()
+        first = None if fault.flag is not None else {i.id for i in s.instances}
+        while True:
             if fault.flag is not None and not flags.get(fault.flag, False):
                 self.cluster.logs.emit_component(
                     self.env.now, "WARN", s.name, s.version, "-", fault.name, f"{fault.name}: stopped by kill switch"
                 )
                 return
-            if inst not in s.instances or inst.state in (CRASHED, TERMINATING):
+            inst = self._next_host(fault, s.instances, done, first)
+            if inst is None and fault.flag is None:
+                return  # one pass, and every host it found is done
+            if inst is not None:
+                done.add((inst.id, inst.generation))
+                self._touched[inst.id] = (inst.generation, fault)
+                self.cluster.logs.emit(self.env.now, "INFO", inst, f"{fault.name}: {summary}")
+                if self.refresh is not None:
+                    self.refresh(inst)
+            yield self.env.timeout(fault.every if inst is not None else 5.0)
+
+    @staticmethod
+    def _next_host(
+        fault: AutomationRun, instances: list[Instance], done: set[tuple[str, int]], first: set[str] | None
+    ) -> Instance | None:
+        """The next host the run has not worked on (in its scope; a one-pass run skips hosts started later)."""
+        for inst in instances:
+            if (inst.id, inst.generation) in done or inst.state in (CRASHED, TERMINATING):
+                continue
+            if first is not None and inst.id not in first:
                 continue
             if fault.scope is not None and fault.scope.zones and inst.zone not in fault.scope.zones:
                 continue
-            self._touched[inst.id] = (inst.generation, fault)
-            self.cluster.logs.emit(self.env.now, "INFO", inst, f"{fault.name}: {summary}")
-            if self.refresh is not None:
-                self.refresh(inst)
-            if fault.every > 0:
-                yield self.env.timeout(fault.every)
+            return inst
+        return None
 
     def automation_damage(self, inst: Instance) -> AutomationRun | None:
         """The automation run that broke this instance in its current generation, if any."""

@@ -42,10 +42,15 @@ class RecoveryPacer:
         self.env = env
         self.world = world
         self.recovery = recovery
+        self.manual_at: float | None = None
+        """When a manual procedure last carried out its actions: operations it started then bypass the
+        tooling whose pace the scenario models (the procedure's own steps were that time)."""
 
-    def pace_for(self, kind: str) -> Pace | None:
-        """The scenario's pace for an operation kind (None: the engine's own pace)."""
+    def pace_for(self, kind: str, started: float | None = None) -> Pace | None:
+        """The scenario's pace for an operation kind started at ``started`` (None: the engine's own pace)."""
         if self.recovery is None or kind not in _KIND_PACE:
+            return None
+        if started is not None and started == self.manual_at:
             return None
         return getattr(self.recovery, _KIND_PACE[kind])
 
