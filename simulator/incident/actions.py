@@ -271,10 +271,15 @@ class ActionDispatcher:
 
     def _pace_note(self, kind: str, instances: int) -> str:
         """How long a recovery takes at this system's pace (empty when the engine's own pace applies)."""
-        pace = self.cluster.pacer.pace_for(kind, self.env.now)
+        pacer = self.cluster.pacer
+        pace = pacer.pace_for(kind, self.env.now)
         if pace is None:
             return ""
-        return f"; about {format_duration(pace.fixed + pace.per_instance * instances)} at its own pace"
+        note = f"; about {format_duration(pace.fixed + pace.per_instance * instances)} at its own pace"
+        holding = pacer.holding(pace.slowed_by)
+        if holding:
+            note += f", slowed x{pacer.factor(pace.slowed_by):g} now: " + "; ".join(sd.name for sd in holding)
+        return note
 
     def _do_rollback_config(self, a, seat: str) -> str:
         s = self._service(a.service)
