@@ -65,6 +65,8 @@ def _recovery(sc: Scenario, refs: Any) -> Iterator[Problem]:
             pace = getattr(rec, kind)
             for j, slow in enumerate(pace.slowed_by if pace is not None else []):
                 yield from refs.svc(("recovery", kind, "slowed_by", j, "service"), slow.service)
+                for k, zone in enumerate(slow.zones):
+                    yield from refs.zone(("recovery", kind, "slowed_by", j, "zones", k), zone)
         for i, proc in enumerate(rec.procedures):
             base = ("recovery", "procedures", i)
             for j, step in enumerate(proc.steps):

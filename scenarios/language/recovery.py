@@ -36,6 +36,9 @@ class Slowdown(Model):
     """Unhealthy means failing more than this share of its requests (or having no instance serving)."""
     factor: float = Field(default=4.0, gt=1, le=MAX_SLOWDOWN)
     """How many times slower the recovery advances while the condition holds (several multiply)."""
+    zones: list[Name] = Field(default_factory=list, max_length=12)
+    """Only the service's instances in these zones count: the condition holds while any of them fails more
+    than ``error_ratio_above`` of its work itself (a site cut off, even once its traffic is drained)."""
 
 
 class Pace(Model):

@@ -56,7 +56,13 @@ class RecoveryPacer:
 
     def holding(self, slowdowns: list[Slowdown]) -> list[Slowdown]:
         """The slowdowns whose condition holds now."""
-        return [sd for sd in slowdowns if service_down(self.world.services[sd.service], sd.error_ratio_above)]
+        return [sd for sd in slowdowns if self._holds(sd)]
+
+    def _holds(self, sd: Slowdown) -> bool:
+        s = self.world.services[sd.service]
+        if not sd.zones:
+            return service_down(s, sd.error_ratio_above)
+        return any(i.zone in sd.zones and i.fx_err > sd.error_ratio_above for i in s.instances)
 
     def factor(self, slowdowns: list[Slowdown]) -> float:
         """How many times slower recovery advances now (1 = its own pace)."""

@@ -253,3 +253,34 @@ def test_a_procedures_actions_bypass_the_pace_of_the_tooling_it_went_around():
     by_hand.apply(act(action="run_procedure", procedure="manual-revert"))
     by_hand.run_until(300 + 480 + 30)
     assert all(i.config == "rev-1" for i in by_hand.instances("web"))
+
+
+def test_a_zone_slowdown_holds_while_a_site_is_cut_off_even_when_drained():
+    spec = tiny(
+        faults=[
+            {
+                "type": "bad_config",
+                "at": "1m",
+                "service": "web",
+                "revision": "rev-2",
+                "error_rate": 1.0,
+                "scope": {"zones": ["zone-a"]},
+            }
+        ]
+    )
+    web(spec)["capacity_rps"] = 1000
+    slow = {"name": "the tool reaches zone-a over its own network", "service": "web", "zones": ["zone-a"], "factor": 5}
+    spec["recovery"] = {"revert": {"fixed": "2m", "per_instance": "1m", "slowed_by": [slow]}}
+    sim = sim_of(spec)
+    sim.run_until(200)
+    sim.apply(act(action="drain_zone", zone="zone-a", service="web"))
+    sim.run_until(300)
+    assert sim.metric("web", "error_ratio").values[-1] < 0.01  # users no longer see it...
+    sim.apply(act(action="rollback_config", service="web"))
+    sim.run_until(320)
+    (op,) = [o for o in sim.operation_list() if o.kind == "config_rollback"]
+    assert op.note.startswith("slowed x5: the tool reaches zone-a")  # ...but the tool still crawls
+    sim.run_until(4000)
+    (op,) = [o for o in sim.operation_list() if o.kind == "config_rollback"]
+    # The zone-a instance is first in line: 2m and 1m at a fifth of the pace, then two minutes unslowed.
+    assert op.finished_at - op.started == pytest.approx(5 * 120 + 5 * 60 + 2 * 60, abs=10)
