@@ -39,8 +39,9 @@ async def test_a_shift_is_playable_end_to_end(tmp_path):
         assert isinstance(console, ConsoleScreen)
         assert isinstance(console.session, ShiftIncidentSession) and console.session.run.number == 1
         # An action in the console goes through the shift, aimed at incident 1.
-        # (A note: which scenario incident 1 plays depends on the library, so no service is named.)
-        result = console.session.apply(ACTION_ADAPTER.validate_python({"action": "note", "text": "looking at it"}))
+        result = console.session.apply(
+            ACTION_ADAPTER.validate_python({"action": "rollback_deploy", "service": "checkout"})
+        )
         assert result.accepted
         assert driver.shift.steps[-1][0].incident == 1
         app.advance_clock(10.0)  # the one clock moves the whole shift while the console is up
