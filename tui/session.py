@@ -125,7 +125,13 @@ class LocalSession:
     def pump(self, wall_seconds: float) -> None:
         """Advance the simulation by speed x wall time; ends the session when it finishes."""
         if self._speed and not self.sim.finished:
-            self.sim.advance(self._speed * wall_seconds)
+            compressed = self.sim.compression()
+            if compressed is not None:
+                # A long recovery is all that happens: skip ahead (stops by itself when a page or message comes).
+                done = self.sim.advance_compressed(compressed.speed * wall_seconds)
+                self.sim.advance(max(self._speed * wall_seconds - done, 0.0))
+            else:
+                self.sim.advance(self._speed * wall_seconds)
             if self.sim.now - self._checkpoint >= CHECKPOINT_EVERY:
                 # Lets `resume` bring a killed session back to (nearly) the moment it died.
                 self._checkpoint = self.sim.now
@@ -210,6 +216,12 @@ class LocalSession:
 
     def runbooks(self):
         return self.sim.runbooks()
+
+    def tool_status(self):
+        return self.sim.tool_status()
+
+    def compression(self):
+        return self.sim.compression()
 
     # --- doing -------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scenarios.language.checks_v3 import v3_problems
 from scenarios.language.message_checks import message_problems
 from scenarios.language.scenario import Scenario
 from scenarios.language.trap_checks import trap_problems
@@ -36,6 +37,7 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from _solution(sc, refs)
     yield from trap_problems(sc, refs)
     yield from message_problems(sc, refs)
+    yield from v3_problems(sc, refs)
 
 
 class _References:
@@ -145,6 +147,7 @@ _SERVICE_REQUIREMENTS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "instances_clean",
 )
 """Resolution requirements that name a service."""
 

@@ -11,6 +11,8 @@ from scenarios.language.base import Model, Name
 from scenarios.language.events import Change, Fault, Noise
 from scenarios.language.incident import Alerting, Hint, Par, Postmortem, Resolution, RootCause, Slo
 from scenarios.language.messages import Claim, MessageCondition
+from scenarios.language.observability import Observability
+from scenarios.language.recovery import Recovery
 from scenarios.language.solution import SolutionStep
 from scenarios.language.topology import Topology, Traffic
 from scenarios.language.traps import Trap
@@ -131,6 +133,12 @@ class Scenario(Model):
     """Who a page escalates to."""
     primary: str = "you (primary on-call)"
     """Who the trainee is."""
+    recovery: Recovery | None = None
+    """How long this system's fixes take, what slows them, manual procedures and time compression (default:
+    the engine's own paces)."""
+    observability: Observability | None = None
+    """Which services the team's own tools (metrics, alerting, logging, status page, pager) run on: they
+    fail with them (default: the tools never fail)."""
 
     def service(self, name: str):
         """The service model called ``name`` (KeyError if unknown)."""

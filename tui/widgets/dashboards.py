@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, sparkline
+from tui.widgets.tool_banner import ToolBanner, tool_lines
 
 METRICS = (
     "rate",
@@ -171,6 +172,7 @@ class DashboardsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dash-scroll"):
+            yield ToolBanner(("metrics",), id="dash-tools")
             yield Label(
                 "RED per service (sparklines: last 2 min)  [enter] chart  [n] metric  [w] window",
                 classes="panel-title",
@@ -225,19 +227,22 @@ class DashboardsPanel(Panel):
         s = self.session
         now = s.now
         start = now - SPARK_SECONDS
+        self.query_one(ToolBanner).show(s)
+        # While the metrics pipeline is down only the orchestrator's view (ready, restarts) is fresh.
+        blind = bool(tool_lines(s, ("metrics",)))
         red, keys = [], []
         for sv in s.services():
             err = s.metric(sv.name, "error_ratio", start=start).values
             p99 = s.metric(sv.name, "p99_ms", start=start).values
-            bad = sv.error_ratio >= 0.01
+            bad = sv.error_ratio >= 0.01 and not blind
             red.append(
                 (
                     sv.name,
-                    fmt_rate(sv.rate),
-                    self.tone(fmt_pct(sv.error_ratio), "$text-error bold" if bad else ""),
-                    fmt_ms(sv.p50_ms),
-                    fmt_ms(sv.p95_ms),
-                    fmt_ms(sv.p99_ms),
+                    "-" if blind else fmt_rate(sv.rate),
+                    self.tone("-" if blind else fmt_pct(sv.error_ratio), "$text-error bold" if bad else ""),
+                    "-" if blind else fmt_ms(sv.p50_ms),
+                    "-" if blind else fmt_ms(sv.p95_ms),
+                    "-" if blind else fmt_ms(sv.p99_ms),
                     self.tone(f"{sv.ready}/{sv.desired}", "$text-warning" if sv.ready < sv.desired else ""),
                     self.tone(sparkline(err, SPARK_WIDTH, 0.0, 0.02), "$text-error" if bad else "$text-accent"),
                     self.tone(sparkline(p99, SPARK_WIDTH), "$text-accent"),
@@ -277,6 +282,7 @@ class DashboardsPanel(Panel):
         resources = []
         for inst in s.instances():
             mem = inst.memory_mb / inst.memory_limit_mb if inst.memory_limit_mb else 0.0
+            mem = 0.0 if blind else mem
             state_style = "" if inst.state == "running" and inst.ready else "$text-warning bold"
             resources.append(
                 (
@@ -284,13 +290,15 @@ class DashboardsPanel(Panel):
                     inst.zone,
                     inst.version,
                     self.tone(inst.state + ("" if inst.ready else " (not ready)"), state_style),
-                    fmt_pct(inst.cpu, 0),
+                    "-" if blind else fmt_pct(inst.cpu, 0),
                     self.tone(
-                        f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
+                        f"- / {inst.memory_limit_mb:.0f} MB"
+                        if blind
+                        else f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
                         "$text-error bold" if mem >= 0.9 else "",
                     ),
                     self.tone(memory_trend(s, inst), "$text-error" if mem >= 0.9 else "$text-accent"),
-                    fmt_pct(inst.pool_ratio, 0),
+                    "-" if blind else fmt_pct(inst.pool_ratio, 0),
                     self.tone(str(inst.restarts), "$text-warning bold" if inst.restarts else ""),
                     inst.last_exit or "",
                 )

@@ -11,6 +11,7 @@ from scenarios.durations import format_clock
 from scenarios.text import clean
 from simulator.incident import group_incidents, incident_summary
 from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.tool_banner import ToolBanner
 
 
 class PagerPanel(Panel):
@@ -18,6 +19,7 @@ class PagerPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="incident-summary")
+        yield ToolBanner(("alerting", "pager"), id="pager-tools")
         yield Label("Pages  [a] acknowledge  [v] read a row whole", classes="panel-title", markup=False)
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
@@ -30,6 +32,7 @@ class PagerPanel(Panel):
             widget.add_columns("alert", "service", "sev", "state", "since", "summary")
 
     def refresh_from_session(self) -> None:
+        self.query_one(ToolBanner).show(self.session)
         now = self.session.now
         rows = []
         for p in sorted(self.session.pages(), key=lambda p: -p.number):
