@@ -434,3 +434,35 @@ def _names_key(root: Any, loc: Loc, message: str) -> bool:
     if not loc or not isinstance(loc[-1], str) or repr(loc[-1]) not in message:
         return False
     return get_origin(unwrap(data_path(root, loc[:-1])[2])) is dict
+
+
+# --- the loader's parts, for other YAML inputs --------------------------------------------------
+# Shift actions files and escalation policies (simulator/shift) are read like scenarios: the same size
+# and shape limits, the safe loader with its source map, and file:line:col messages. These are the
+# public names they use (the private helpers above may change shape; these keep their signatures).
+
+
+def read_yaml_file(path: str | Path) -> str:
+    """The text of a YAML input file: refuses a directory, a device, a file over the size limit or one
+    that is not UTF-8, each as a ScenarioError naming the file (and the line for bad bytes)."""
+    return _read_text(path)
+
+
+def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[SourceProblem]]:
+    """Parse YAML text with the safe loader: the plain data, where each value and key sits
+    (:class:`SourceMap`), and problems that do not stop validation (duplicate keys). Raises
+    ScenarioError for text that is not YAML, too deep, too large, empty or has control characters."""
+    return _parse(text, filename)
+
+
+def file_error(filename: str, text: str | None, line: int, col: int, message: str) -> ScenarioError:
+    """A ScenarioError with one problem at ``filename:line:col`` (0, 0: the whole file), showing the
+    line of ``text`` when given."""
+    return _error(filename, text, line, col, message)
+
+
+def validation_problems(exc: ValidationError, root: Any, positions: SourceMap, filename: str) -> list[SourceProblem]:
+    """A pydantic ValidationError of data parsed by :func:`parse_yaml` as source problems, each with
+    its file:line:col from ``positions`` and a message in the scenario language's words; ``root`` is
+    the model (or type) the data was validated as."""
+    return _validation_problems(exc, root, positions, filename)

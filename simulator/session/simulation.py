@@ -25,10 +25,11 @@ from simulator.incident.scoring import Report, report_for
 from simulator.session.journal import Journal
 from simulator.session.script import ScenarioScript, hidden_truth
 from simulator.telemetry.alerts import AlertEngine
-from simulator.telemetry.logs import LogGenerator, LogStore
+from simulator.telemetry.logs import LogGenerator
 from simulator.telemetry.recorder import MetricsRecorder
 from simulator.telemetry.series import Series
-from simulator.telemetry.traces import TraceGenerator, TraceStore
+from simulator.telemetry.tape import OnDemandLogStore, OnDemandTraceStore, TelemetryTape
+from simulator.telemetry.traces import TraceGenerator
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -85,12 +86,14 @@ class Simulation:
         capacity = int(min(scenario.duration, 8 * 3600.0) / self.tick) + 2
         self.recorder = MetricsRecorder(self.world, self.tick, capacity, capacity // 5 + 2, scenario.entry_service)
         self.series = self.recorder.series
-        self.log_store = LogStore()
+        # Logs and traces are written on demand (telemetry/tape.py): a run nobody reads pays nothing.
+        self.log_store = OnDemandLogStore()
         self.log_gen = LogGenerator(self.world, self.log_store, self.rng["logs"], scenario.entry_service)
-        self.trace_store = TraceStore()
+        self.trace_store = OnDemandTraceStore(self.log_store.catch_up)
         self.traces_gen = TraceGenerator(
             self.world, scenario.entry_service, self.trace_store, self.log_gen, self.rng["traces"]
         )
+        self.tape = self.log_store.tape = TelemetryTape(self.world, self.log_gen, self.traces_gen)
         self.cluster = Cluster(
             self.env, self.world, self.log_gen, self.rng, self.changes, self.operations, self._system_event
         )
@@ -129,7 +132,7 @@ class Simulation:
             self.step(env.now, dt)
 
     def step(self, t: float, dt: float) -> None:
-        """One tick: model, OOM kills, full disks, metrics, logs, traces, SLI."""
+        """One tick: model, OOM kills, full disks, metrics, the telemetry tape (logs, traces), SLI."""
         world = self.world
         world.now = t
         user_rate = self.traffic.rate(t) * world.traffic_factor
@@ -144,8 +147,7 @@ class Simulation:
             self.faults.disk_full(inst)
         world.count_requests(dt)
         self.recorder.record(t)
-        self.log_gen.tick(t, dt)
-        self.traces_gen.tick(t, dt)
+        self.tape.record(t, dt)
         self.sli.update(t)
 
     @property

@@ -19,7 +19,14 @@ from pydantic import Field, ValidationError, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
-from scenarios.loader import ScenarioError, SourceProblem, _error, _parse, _read_text, _validation_problems
+from scenarios.loader import (
+    ScenarioError,
+    SourceProblem,
+    file_error,
+    parse_yaml,
+    read_yaml_file,
+    validation_problems,
+)
 
 LevelTimeout = Annotated[Duration, Field(ge=30.0, le=7200.0)]
 """How long a level waits for an acknowledgement: 30 s to 2 h."""
@@ -134,18 +141,18 @@ SEVERITY_TO_PRIORITY = {p.severity: p.name for p in PRIORITIES.values()}
 
 def load_policy(path: str | Path) -> EscalationPolicy:
     """Read and validate a policy file; raise ScenarioError (file:line:col per problem)."""
-    return load_policy_text(_read_text(path), str(path))
+    return load_policy_text(read_yaml_file(path), str(path))
 
 
 def load_policy_text(text: str, filename: str) -> EscalationPolicy:
     """Validate policy YAML text; ``filename`` only names the source in messages."""
-    data, positions, problems = _parse(text, filename)
+    data, positions, problems = parse_yaml(text, filename)
     if not isinstance(data, dict):
-        raise _error(filename, text, 1, 1, "an escalation policy is a mapping with on_call, levels and repeat")
+        raise file_error(filename, text, 1, 1, "an escalation policy is a mapping with on_call, levels and repeat")
     try:
         policy = EscalationPolicy.model_validate(data)
     except ValidationError as exc:
-        problems += _validation_problems(exc, EscalationPolicy, positions, filename)
+        problems += validation_problems(exc, EscalationPolicy, positions, filename)
         raise ScenarioError(problems, {filename: text}) from None
     if problems:
         raise ScenarioError(problems, {filename: text})

@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from scenarios.catalog import CatalogEntry, list_scenarios, validate_entry
 from scenarios.text import clean
-from simulator.reports import Attempt, HistoryError, open_history_recovering, readiness
+from simulator.reports import Attempt, DifficultyAdvice, HistoryError, open_history_recovering, readiness
+from tui.follow_through import difficulty_advice
 from tui.screens.briefing import stars
 from tui.session import journals_dir
 from tui.wheel import PastResults, Spin, new_seed, readiness_of, scan_journals, spin
@@ -34,15 +35,29 @@ def load_attempts() -> tuple[list[Attempt], str | None]:
         return history.attempts(), warning
 
 
-def progress_markup(attempts: list[Attempt]) -> Content:
-    """Readiness per fault class, as ``misfortune history`` shows it (median TTR against par)."""
+def advice_markup(advice: DifficultyAdvice) -> Content:
+    """The difficulty the wheel suggests for the next shift, with the reason and the command."""
+    return styled(
+        ("Next shift: ", "bold"),
+        (advice.level, "bold $accent"),
+        f" ({advice.reason})  ",
+        (f"misfortune shift --difficulty {advice.level}", "$text-muted"),
+    )
+
+
+def progress_markup(attempts: list[Attempt], advice: DifficultyAdvice | None = None) -> Content:
+    """Readiness per fault class, as ``misfortune history`` shows it (median TTR against par), and the
+    difficulty suggested next."""
     if not attempts:
-        return styled(("No finished attempts yet: your readiness per fault class shows here.", "$text-muted"))
+        empty = styled(("No finished attempts yet: your readiness per fault class shows here.", "$text-muted"))
+        return stack([empty, advice_markup(advice)]) if advice is not None else empty
     lines = [styled(("Your readiness", "bold"), " ", ("(median TTR vs par · trend)", "$text-muted"))]
     for r in readiness(attempts):
         median = f"{r.median_ttr_ratio:.2f}x" if r.median_ttr_ratio is not None else "unresolved"
         counts = f" {r.resolved}/{r.attempts} resolved  {median:>10}  "
         lines.append(styled(f"{clean(r.fault_class):<11}", counts, (r.trend, "$text-muted")))
+    if advice is not None:
+        lines.append(advice_markup(advice))
     return stack(lines)
 
 
@@ -92,6 +107,7 @@ class HomeScreen(Screen):
             attempts, self.history_problem = load_attempts()
         self.attempts = attempts
         self.readiness = readiness_of(attempts)
+        self.advice = difficulty_advice(attempts)
         self.last_spin: Spin | None = None
         self._spin_step = 0
         self._spin_timer: Timer | None = None
@@ -112,7 +128,7 @@ class HomeScreen(Screen):
                     yield Label("Seed ", id="seed-label")
                     yield Input(str(self.seed), type="integer", max_length=9, id="seed", compact=True)
                 yield Static(id="wheel-hint")
-                yield Static(progress_markup(self.attempts), id="progress")
+                yield Static(progress_markup(self.attempts, self.advice), id="progress")
                 yield Static(ABOUT, id="wheel-about")
         yield Footer()
 
