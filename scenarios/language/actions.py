@@ -295,6 +295,15 @@ class RenewCert(ActionBase):
     """Service presenting the certificate."""
 
 
+class RunProcedure(ActionBase):
+    """Start one of the scenario's manual recovery procedures (recovery.procedures); its steps take
+    simulated time and its actions take effect when the last step is done."""
+
+    action: Literal["run_procedure"]
+    procedure: Name
+    """Procedure name."""
+
+
 Action = Annotated[
     Ack
     | SetSeverity
@@ -320,7 +329,8 @@ Action = Annotated[
     | ShedLoad
     | FlushCache
     | TruncateLogs
-    | RenewCert,
+    | RenewCert
+    | RunProcedure,
     Field(discriminator="action"),
 ]
 """Any action of the vocabulary, selected by its ``action`` field."""
@@ -353,6 +363,7 @@ MITIGATION_ACTIONS = frozenset(
         "flush_cache",
         "truncate_logs",
         "renew_cert",
+        "run_procedure",
     }
 )
 """Hands-on actions that change the system."""

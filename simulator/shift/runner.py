@@ -31,10 +31,14 @@ DEFAULT_MAX_INCIDENTS = 2
 
 @functools.cache
 def shipped_library() -> dict[str, tuple[Scenario, Path]]:
-    """Every shipped scenario by id, with its file (the plan draws from these, never user files)."""
+    """Every shipped scenario a shift can play, by id, with its file (the plan draws from these, never user
+    files). A scenario whose long recovery relies on time compression is left out: a shift's one clock
+    runs every incident at once, so it cannot skip ahead for one of them."""
     out = {}
     for path in scenario_files(library_dir()):
         scenario = load_scenario(path)
+        if scenario.recovery is not None and scenario.recovery.compress is not None:
+            continue
         out[scenario.id] = (scenario, path)
     return out
 

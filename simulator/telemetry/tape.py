@@ -362,7 +362,10 @@ class OnDemandLogStore(LogStore):
         An 8-hour session's 110,000 lines have ~17,000 distinct messages and attribute sets: sharing them
         saves ~20 MB (error lines repeat; access lines differ by their durations).
         """
+        written = self._total
         super().add(*args, **kwargs)
+        if self._total == written:
+            return  # lost: the log pipeline was down at the line's time
         lines, shared = self.lines, self._shared
         line = lines[-1]
         message, packed = line[_MESSAGE], line[_ATTRIBUTES]

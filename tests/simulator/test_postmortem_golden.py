@@ -44,7 +44,8 @@ _RENDERED: dict[str, tuple[str, Path]] = {}
 def render(scenario_id: str, folder: Path) -> str:
     scenario, path = load_by_ref(scenario_id)
     journal = folder / f"{scenario_id}.jsonl"
-    run_session(scenario, SEED, scenario.solution, journal_path=journal, scenario_path=path)
+    # The solution of the variant seed 1 plays (a variable may name the flag or version to undo).
+    run_session(scenario, SEED, scenario.for_seed(SEED).solution, journal_path=journal, scenario_path=path)
     return postmortem_for_journal(journal)
 
 

@@ -37,6 +37,7 @@ from simulator.views import (
     ActionResult,
     AlertView,
     ChangeRecord,
+    Compression,
     HypothesisView,
     IncidentView,
     InstanceView,
@@ -48,6 +49,7 @@ from simulator.views import (
     ServiceView,
     Span,
     TimelineEvent,
+    ToolStatus,
     Trace,
 )
 from tui.port import Briefing, Debrief
@@ -341,6 +343,8 @@ VIEW_TYPES: tuple[type, ...] = (
     ServiceView,
     Span,
     TimelineEvent,
+    ToolStatus,
+    Compression,
     Trace,
     # Profiles and dumps: measured from the live instance (what a real profiler would show), never
     # from the scenario's fault list, so they are fair game for any seat that may take one.

@@ -19,11 +19,12 @@ from typing import Any
 
 from scenarios.language.actions import Action
 from simulator.diagnostics import ProfileError, ProfileRequest
-from simulator.telemetry import LogStore, Series, TraceStore, split_name
+from simulator.telemetry import LogStore, Series, TraceStore, mask_series, split_name
 from simulator.views import (
     ActionResult,
     AlertView,
     ChangeRecord,
+    Compression,
     InstanceView,
     LogRecord,
     MessageView,
@@ -32,6 +33,7 @@ from simulator.views import (
     RunbookView,
     ServiceView,
     TimelineEvent,
+    ToolStatus,
 )
 from tui.gameday.protocol import (
     MAX_HOST_FRAME,
@@ -324,6 +326,8 @@ class RemoteSession:
             "sli": v["sli"],
             "flags": v["flags"],
             "messages": [MessageView(**d) for d in v["messages"]],
+            "tools": [ToolStatus(**d) for d in v.get("tools", [])],
+            "compression": Compression(**v["compression"]) if v.get("compression") else None,
         }
 
     # --- clock --------------------------------------------------------------------------------
@@ -361,6 +365,10 @@ class RemoteSession:
         return [i for i in self._views.get("instances", []) if service is None or i.service == service]
 
     def metric(self, service, metric, zone=None, version=None, instance=None, start=None, end=None) -> Series:
+        gaps = [g for t in self.tool_status() if t.tool == "metrics" for g in t.gaps]
+        return mask_series(self._metric(service, metric, zone, version, instance, start, end), gaps)
+
+    def _metric(self, service, metric, zone, version, instance, start, end) -> Series:
         with self._lock:
             if instance is not None:
                 return self._series["split"].window(f"{instance}.{metric}", start, end)
@@ -420,6 +428,12 @@ class RemoteSession:
 
     def runbooks(self):
         return list(self._runbooks)
+
+    def tool_status(self):
+        return list(self._views.get("tools", []))
+
+    def compression(self):
+        return self._views.get("compression")  # the host's clock skips ahead; seats see that it does
 
     # --- doing --------------------------------------------------------------------------------
 

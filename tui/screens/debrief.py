@@ -16,7 +16,7 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
-from simulator.incident import ACK_WORDING, Report
+from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import postmortem_for_journal
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
@@ -67,6 +67,8 @@ def impact_markup(report: Report) -> Content:
         [
             styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
             styled("Failed requests      ", (f"{report.failed_requests:,}", "bold")),
+            styled("Impact avoided       ", (impact_avoided_text(report), "bold")),
+            styled("Data lost            ", (f"{report.data_lost:,} writes" if report.data_lost else "none", "bold")),
             styled("Harmful actions      ", (f"{report.harmful_actions}", "bold")),
             styled("Severity             ", (sev, "bold"), " ", verdict),
             styled(f"Status updates       {report.status_updates}    Hypotheses  {report.hypotheses}"),
@@ -103,6 +105,27 @@ def outcome_text(d: Debrief) -> str:
     if d.report.outcome == "resolved" and resolvers and resolvers[-1]:
         return f"Resolved: the fix held and {resolvers[-1]} declared it"
     return text
+
+
+def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
+    """One line per incident of the session (simulator.incident.incidents): when it opened, its alerts,
+    how its pages were acknowledged."""
+    lines = []
+    for incident in incidents:
+        clause = ACK_WORDING.get(str(incident.get("acknowledgement", "")), "")
+        alerts = ", ".join(str(a) for a in incident.get("alerts", ()))
+        lines.append(
+            styled(
+                (f"#{incident.get('number')} ", "bold"),
+                (f"from {format_clock(float(incident.get('opened_at', 0.0)))}: ", "$text-muted"),
+                alerts,
+                (
+                    f". {clause[:1].upper() + clause[1:]}." if clause else "",
+                    "$warning" if clause and incident.get("acknowledgement") != "in time" else "",
+                ),
+            )
+        )
+    return stack(lines)
 
 
 def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()) -> Table:
@@ -324,6 +347,11 @@ class DebriefScreen(Screen):
                 with Vertical(classes="card"):
                     yield Label("Penalties", classes="card-title")
                     yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
+            incidents = d.truth.get("incidents") or []
+            if len(incidents) > 1:
+                with Vertical(classes="card"):
+                    yield Label(f"{len(incidents)} incidents in this session", classes="card-title")
+                    yield Static(incidents_markup(incidents), id="incidents")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
                 yield Static(timeline_table(d.timeline, d.mentor_flags), id="timeline")
