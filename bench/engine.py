@@ -152,7 +152,7 @@ def speed_section(scenarios: list[tuple[str, Scenario]], repeats: int) -> None:
         limit = TWO_HOURS / statistics.median(bare)
         slowest = min(slowest, speed)
         print(
-            f"  {scenario.id:<24} {speed:9,.0f}x real time  {speed / SPEED_BUDGET:5.2f}x budget  "
+            f"  {scenario.id:<36} {speed:9,.0f}x real time  {speed / SPEED_BUDGET:5.2f}x budget  "
             f"{speed / SPEED_AIM:5.2f}x aim   limit {limit:10,.0f}x  ours {speed / limit:6.1%} of it"
         )
     print(f"  slowest: {slowest:,.0f}x, {slowest / SPEED_BUDGET:.2f}x the {SPEED_BUDGET:,.0f}x budget")
@@ -190,7 +190,7 @@ def memory_section(scenarios: list[tuple[str, Scenario]]) -> None:
     for path, scenario in scenarios:
         headless, read = rss_of(path, False), rss_of(path, True)
         print(
-            f"  {scenario.id:<24} {headless:6.1f} MB  {headless / RSS_BUDGET_MB:5.2f}x budget   "
+            f"  {scenario.id:<36} {headless:6.1f} MB  {headless / RSS_BUDGET_MB:5.2f}x budget   "
             f"read along {read:6.1f} MB  {read / RSS_BUDGET_MB:5.2f}x budget"
         )
 
