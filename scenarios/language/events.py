@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
+from scenarios.language.settings import ConfigChange, DeployChange, Settings
 from scenarios.language.stacks import FunctionName
 from scenarios.language.topology import FanOut
 
@@ -23,6 +24,8 @@ class Deploy(Model):
     """Version replaced (defaults to the version running before)."""
     by: str = "@deploy-bot"
     """Who deployed it."""
+    sets: Settings | None = None
+    """Settings the version ships with (they apply to every instance running it)."""
 
 
 class ConfigPush(Model):
@@ -38,6 +41,8 @@ class ConfigPush(Model):
     """Who pushed it."""
     summary: str = ""
     """What changed, as the config tool's audit log shows it."""
+    sets: Settings | None = None
+    """Settings of the revision (they apply to every instance that loaded it)."""
 
 
 class FlagFlip(Model):
@@ -180,6 +185,8 @@ class BadDeploy(FaultBase):
     hot_function: FunctionName | None = None
     """Function of the regression, where CPU profiles show the extra work and dumps the failing frame (default: by the
     service's stack)."""
+    flag: Name | None = None
+    """The regression sits behind this flag: it hurts only while the flag is on."""
 
 
 class BadConfig(FaultBase):
@@ -205,6 +212,10 @@ class BadConfig(FaultBase):
     hot_function: FunctionName | None = None
     """Function the bad revision makes hot: a regex matcher when cpu_factor > 1 (catastrophic backtracking), the config
     parser otherwise (default: by the service's stack)."""
+    on_version: str | None = None
+    """Only instances running this version break on the revision (a latent bug the config triggers)."""
+    flag: Name | None = None
+    """The code path that breaks sits behind this flag (a kill switch): it hurts only while the flag is on."""
 
 
 class Latency(FaultBase):
@@ -355,7 +366,9 @@ Fault = Annotated[
     | CacheFailure
     | DiskFill
     | CertExpiry
-    | PoolLeak,
+    | PoolLeak
+    | DeployChange
+    | ConfigChange,
     Field(discriminator="type"),
 ]
 """A fault injected into the system; ``type`` selects the model."""

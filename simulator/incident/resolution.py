@@ -59,6 +59,10 @@ def default_requirements(faults, entry: str) -> list[Requirement]:
             out.append(Requirement(disk_headroom=DiskHeadroom(service=f.service)))
         elif isinstance(f, CertExpiry):
             out.append(Requirement(cert_valid=CertValid(service=f.service)))
+        elif f.type == "deploy":  # an ordinary change with bad settings: its version must be gone
+            out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
+        elif f.type == "config_change":
+            out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
         elif isinstance(f, TrafficSurge):
             out.append(Requirement(client_contained=ClientContained(service=entry, client=f.client)))
     return out
@@ -100,7 +104,7 @@ class ResolutionJudge:
             return world.flags.get(req.flag.flag) == req.flag.enabled
         if req.cache_warm:
             s = world.services[req.cache_warm.service]
-            return s.hit >= req.cache_warm.above * s.spec.hit_ratio
+            return s.hit >= req.cache_warm.above * s.warm_hit
         if req.cert_valid:
             return not world.services[req.cert_valid.service].cert_expired(self.env.now)
         if req.disk_headroom:

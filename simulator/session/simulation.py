@@ -48,6 +48,7 @@ from simulator.world.cluster import Cluster, OperationTracker
 from simulator.world.faults import FaultBook
 from simulator.world.model import TickModel
 from simulator.world.rng import RandomStreams
+from simulator.world.settings import SettingsBook
 from simulator.world.snapshot import instance_views, service_view
 from simulator.world.state import build_world
 from simulator.world.traffic import TrafficModel
@@ -103,7 +104,10 @@ class Simulation:
         script = ScenarioScript(
             scenario, self.cluster, self.alerts, self.log_gen, self.rng, self.incident, self.set_flag
         )
+        self.settings = SettingsBook(scenario, self.world)
+        self.cluster.settings = self.settings
         self.cluster.place_initial(scenario.history)
+        self.settings.wire()
         script.start_history()
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
         self.cluster.fault_effects = self.faults.refresh
@@ -216,6 +220,8 @@ class Simulation:
     def set_flag(self, name: str, enabled: bool) -> None:
         """Flip a feature flag in the world and recompute what depends on it."""
         self.faults.set_flag(name, enabled)
+        for s in self.world.services.values():
+            self.cluster.settings_moved(s)  # a flag's settings (a kill switch's protection) follow it
 
     # --- queries -----------------------------------------------------------------------------
 

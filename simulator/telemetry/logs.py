@@ -307,7 +307,7 @@ class LogGenerator:
         """One line for a failed request of ``cause`` at service ``s`` (also used for sampled traces)."""
         route = route or routes_of(s)[0]
         inst = self._pick(s, want_fault=(cause == "fault"))
-        timeout_ms = int(s.spec.timeout * 1000)
+        timeout_ms = int(s.tuning.timeout_s * 1000)
         if cause in ("dead_target", "no_healthy_upstream", "rate_limited", "shed"):
             message, status, level = _edge_message(self.world, s, cause, timeout_ms, self.rng)
             zone = inst.zone if inst else "-"
@@ -423,7 +423,7 @@ def pool_message(world: World, s: ServiceState, timeout_ms: int) -> tuple[str, i
         )
     return (
         "upstream connect error or disconnect/reset before headers. reset reason: overflow "
-        f"(max connections {s.spec.pool_size} reached)",
+        f"(max connections {s.tuning.pool_size} reached)",
         503,
         "upstream_overflow",
     )
@@ -437,7 +437,7 @@ def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: ran
     d = world.services[dep]
     if d.cert_expired(world.now):
         return (f'Get "https://{dep}.internal/": x509: certificate has expired or is not yet valid', 502, "x509")
-    if d.spec.max_connections is not None and d.conn_demand > d.spec.max_connections:
+    if d.max_connections is not None and d.conn_demand > d.max_connections:
         return (
             f"org.postgresql.util.PSQLException: FATAL: sorry, too many clients already ({dep})",
             500,

@@ -53,7 +53,7 @@ def _applies(svc, metric: str) -> bool:
     if metric == "hit_ratio":
         return bool(svc.spec.cache_for)
     if metric == "connections":
-        return svc.spec.max_connections is not None
+        return svc.max_connections is not None
     return True
 
 

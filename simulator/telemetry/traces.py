@@ -174,7 +174,7 @@ class TraceGenerator:
         cursor = start + own * 0.3
         failed_child = None
         forced_dep = cause if cause and cause.startswith("dep:") else None
-        timeout_ms = s.spec.timeout * 1000.0
+        timeout_ms = s.tuning.timeout_s * 1000.0
         for dep, fanout in s.spec.calls.items():
             if dep in s.fallbacks or len(spans) > _MAX_SPANS:
                 continue

@@ -17,6 +17,7 @@ import simpy
 from scenarios.language.events import Change
 from simulator.views import ChangeRecord
 from simulator.world.events import EventLog, Timeline
+from simulator.world.settings import SettingsBook, apply_service_wide, describe_settings
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class Cluster:
         """Recomputes an instance's fault effects after it boots or reloads its config (the session
         wires the fault book's ``refresh`` here, so the cluster and the faults need not know each other)."""
         self._rollout_token: dict[str, int] = {}
+        self.settings: SettingsBook | None = None
+        """The settings each version and revision carries (the session wires it after building)."""
 
     # --- instances ---------------------------------------------------------------------------
 
@@ -325,8 +328,10 @@ class Cluster:
         by: str,
         memory_limit: float | None = None,
         summary: str | None = None,
+        stop_after: int | None = None,
     ) -> dict:
-        """Replace every instance with one of ``version``, one at a time; supersedes a running rollout."""
+        """Replace every instance with one of ``version``, one at a time; supersedes a running rollout.
+        With ``stop_after`` the rollout stops once that many instances run the new version."""
         before = s.version
         if version != s.version:
             s.version_history.append(s.version)
@@ -345,14 +350,30 @@ class Cluster:
             }[kind]
         )
         op = self.operations.start(self.env.now, kind, s.name, summary, len(s.instances))
-        self.env.process(self._rollout(s, token, op, memory_limit is not None or kind == "restart"))
+        self.settings_moved(s)
+        self.env.process(self._rollout(s, token, op, memory_limit is not None or kind == "restart", stop_after))
         return op
 
-    def _rollout(self, s: ServiceState, token: int, op: dict, replace_all: bool) -> Generator:
+    def settings_moved(self, s: ServiceState) -> None:
+        """The service's desired version, revision or flags changed: apply its service-wide settings."""
+        if self.settings is not None and self.settings.layered(s.name):
+            for name, before, after in apply_service_wide(self.settings, s, self.scale):
+                self.timeline(self.env.now, "system", f"{s.name} setting {name}: {before} -> {after}")
+
+    def _rollout(
+        self, s: ServiceState, token: int, op: dict, replace_all: bool, stop_after: int | None = None
+    ) -> Generator:
         pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
         op["total"] = len(pending)
         for old in pending:
             if self._rollout_token.get(s.name) != token:
+                return
+            if stop_after is not None and op["done"] >= stop_after:
+                self.timeline(
+                    self.env.now, "operation", f"{op['summary']}: stopped at {op['done']}/{op['total']} instances"
+                )
+                op["summary"] += f" (stopped at {op['done']}/{op['total']})"
+                op["finished_at"] = self.env.now
                 return
             if old not in s.instances:
                 op["done"] += 1
@@ -406,6 +427,7 @@ class Cluster:
         op = self.operations.start(
             self.env.now, kind, s.name, f"config push {s.name} {before} -> {revision}", len(s.instances)
         )
+        self.settings_moved(s)
         self.env.process(self._propagate(s, revision, propagation, token, op))
         return op
 
@@ -423,9 +445,16 @@ class Cluster:
                 inst.config = revision
                 if self.fault_effects is not None:
                     self.fault_effects(inst)
-                self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
+                self.logs.emit(self.env.now, "INFO", inst, self._reload_line(s, revision))
             op["done"] += 1
         op["finished_at"] = self.env.now
+
+    def _reload_line(self, s: ServiceState, revision: str) -> str:
+        """What an instance logs when it loads a revision (with the settings it carries, if any)."""
+        sets = self.settings.configs.get((s.name, revision)) if self.settings is not None else None
+        if sets:
+            return f"config reloaded: revision {revision} applied ({describe_settings(sets)})"
+        return f"config reloaded: revision {revision} applied"
 
 
 def pod_hash(service: str, version: str) -> str:

@@ -29,7 +29,9 @@ from scenarios.language.events import (
     TrafficSurge,
     ZoneOutage,
 )
+from scenarios.language.settings import ConfigChange, DeployChange
 from simulator.world.events import EventLog, Timeline
+from simulator.world.settings import describe_settings
 from simulator.world.state import RUNNING, Instance, ServiceState, World
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ class Orchestrator(Protocol):
         self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = ""
     ) -> None: ...
 
-    def rollout(self, s: ServiceState, version: str, kind: str, by: str) -> dict: ...
+    def rollout(self, s: ServiceState, version: str, kind: str, by: str, stop_after: int | None = None) -> dict: ...
 
     def push_config(self, s: ServiceState, revision: str, by: str, summary: str, propagation: float) -> dict: ...
 
@@ -91,6 +93,9 @@ class FaultBook:
         """Start one more fault now (a facilitator injects one of the scenario's optional faults)."""
         self.faults.append(fault)
         self.onsets.append(self.env.now)
+        book = getattr(self.cluster, "settings", None)
+        if book is not None:
+            book.register_fault(fault)
         self.has_surges = self.has_surges or isinstance(fault, TrafficSurge)
         self.env.process(self._onset(fault, self.env.now))
 
@@ -107,6 +112,8 @@ class FaultBook:
                 summary = f"deploy {s.name} {s.version} -> {fault.version}"
                 cluster.record_change("deploy", s.name, summary, fault.by, s.version, fault.version)
                 cluster.rollout(s, fault.version, "deploy", fault.by)
+        elif isinstance(fault, DeployChange | ConfigChange):
+            self._ordinary_change(fault)
         elif isinstance(fault, BadConfig | DiskFill):
             s = self.world.services[fault.service]
             propagation = fault.propagation if isinstance(fault, BadConfig) else 20.0
@@ -134,6 +141,19 @@ class FaultBook:
             self.refresh(inst)
             if isinstance(fault, MemoryLeak) and fault.since is not None and inst.leak_per_s and inst.state == RUNNING:
                 self._leaked_before(inst, onset - max(fault.since, inst.started_at))
+
+    def _ordinary_change(self, fault: DeployChange | ConfigChange) -> None:
+        """A deploy or config push whose only 'fault' is the settings it carries."""
+        s = self.world.services[fault.service]
+        cluster = self.cluster
+        if isinstance(fault, DeployChange):
+            if s.version != fault.version:
+                summary = f"deploy {s.name} {s.version} -> {fault.version}"
+                cluster.record_change("deploy", s.name, summary, fault.by, s.version, fault.version)
+                cluster.rollout(s, fault.version, "deploy", fault.by, stop_after=fault.stop_after)
+            return
+        summary = fault.summary or f"config {s.config} -> {fault.revision}: {describe_settings(fault.sets.given())}"
+        cluster.push_config(s, fault.revision, fault.by, summary, fault.propagation)
 
     def _end_after(self, fault, delay: float) -> Generator:
         yield self.env.timeout(delay)
@@ -210,9 +230,14 @@ class FaultBook:
     def refresh(self, inst: Instance) -> None:
         """Recompute an instance's fault effects from its version, config, zone and the active faults."""
         err, lat, cpu, msg, leak, hold, disk = 0.0, 1.0, 1.0, "", 0.0, 0.0, 0.0
+        flags = self.world.flags
         for fault in self.active:
             if getattr(fault, "service", None) != inst.service:
                 continue
+            if isinstance(fault, BadDeploy | BadConfig) and fault.flag is not None and not flags.get(fault.flag, False):
+                continue  # the code path behind the flag is switched off
+            if isinstance(fault, BadConfig) and fault.on_version is not None and inst.version != fault.on_version:
+                continue  # the latent bug is only in that version
             if isinstance(fault, BadDeploy) and inst.version == fault.version:
                 err = 1.0 - (1.0 - err) * (1.0 - fault.error_rate)
                 lat *= fault.latency_factor
@@ -258,6 +283,9 @@ class FaultBook:
         if not enabled:
             self.world.flag_off_at[name] = self.env.now
         self.refresh_services()  # also marks every service for recomputation (retry flags)
+        if any(getattr(f, "flag", None) == name for f in self.active):
+            for inst in self.world.all_instances():
+                self.refresh(inst)  # a fault behind the flag starts or stops
 
     def surges(self, now: float, user_rate: float) -> dict[str, float]:
         """Extra requests per second by client from the traffic surges active at ``now``."""

@@ -46,6 +46,23 @@ def queue_factor(rho: float) -> float:
     return 1.0 + 0.5 * r**8 / (1.0 - r)
 
 
+LIVE_SET_SHARE = 0.5
+"""Share of an instance's base memory that is live heap (the rest: code, stacks, buffers, off-heap)."""
+GC_PAUSE_WEIGHT = 2.0
+"""How much of the time in GC shows in a request's median latency (pauses stop every request thread)."""
+
+
+def gc_share(live_mb: float, heap_mb: float, load: float) -> float:
+    """Share of time a runtime spends in garbage collection: proportional to its allocation rate (its load)
+    and to how often a heap with ``heap_mb - live_mb`` free fills up. 2 % at full load with twice the
+    live set, 22 % with 10 % headroom; with no headroom it thrashes (95 %: GC overhead limit exceeded)."""
+    free = heap_mb - live_mb
+    if free <= 0.01 * heap_mb:
+        return 0.95
+    share = 0.02 * (min(load, 1.0) + 0.1) * live_mb / free
+    return share if share < 0.95 else 0.95
+
+
 PRESSURE_FROM = 0.8
 """Share of its memory limit above which an instance's working set slows it down."""
 
@@ -57,10 +74,24 @@ def memory_pressure(mem_ratio: float) -> float:
     return round(1.0 + 2.0 * ((mem_ratio - PRESSURE_FROM) / 0.2) ** 2, 1) if mem_ratio > PRESSURE_FROM else 1.0
 
 
-def retries_in_effect(s, flags: dict[str, bool]) -> int:
-    """How many times a service retries a failed call: its ``retries``, unless a flag gates them and is off."""
+def retries_in_effect(s, flags: dict[str, bool], retries: int | None = None) -> int:
+    """How many times a service retries a failed call: its ``retries`` (those of its current settings,
+    or ``retries`` given), unless a flag gates them and is off."""
     flag = s.spec.retries_flag
-    return s.spec.retries if flag is None or flags.get(flag, False) else 0
+    if retries is None:
+        retries = s.tuning.retries if s.tuning is not None else s.spec.retries
+    return retries if flag is None or flags.get(flag, False) else 0
+
+
+def ttl_hit_ratio(cache, backend) -> float:
+    """Warm hit ratio of a cache whose entries live ``cache_ttl``: a key read ``r`` times a second hits
+    ``r*ttl`` times per miss, and every read that arrives while the expired key is being refetched from the
+    backend (its median latency) misses too, a stampede that grows as the backend slows down:
+    ``hit_ratio x r*ttl / (1 + r*ttl + r*fill)``."""
+    per_key = cache.rate / cache.spec.cache_keys
+    fill_s = backend.p50 / 1000.0
+    held = per_key * cache.cache_ttl
+    return cache.warm_hit * held / (1.0 + held + per_key * fill_s)
 
 
 def retry_amplification(p: float, retries: int) -> float:
@@ -105,15 +136,7 @@ class TickModel:
                     out.append((services[d.spec.cache_for], f, None, None, None, d))
             edges[name] = out
         self.top_down = [(services[name], edges[name]) for name in world.order]
-        self.bottom_up = [
-            (
-                services[name],
-                edges[name],
-                services[name].spec.timeout * 1000.0,
-                math.log(services[name].spec.timeout * 1000.0),
-            )
-            for name in reversed(world.order)
-        ]
+        self.bottom_up = [(services[name], edges[name]) for name in reversed(world.order)]
         self.caches = [
             (s, [c for c in services.values() if s.name in c.spec.calls]) for s in services.values() if s.spec.cache_for
         ]
@@ -126,9 +149,9 @@ class TickModel:
         self.disk_full: list = []
         """Instances whose disk filled up during the last step (the caller applies the effect)."""
 
-    def _retries(self, s) -> int:
+    def _retries(self, s, retries: int) -> int:
         flag = s.spec.retries_flag  # the common case (no flag) without a second call: this runs every tick
-        return s.spec.retries if flag is None else retries_in_effect(s, self.world.flags)
+        return retries if flag is None else retries_in_effect(s, self.world.flags, retries)
 
     def step(
         self,
@@ -167,7 +190,7 @@ class TickModel:
         force = self._first or any(self._last_now < x.cert_expires_at <= now for x in services.values())
         self._first = False
         self._last_now = now
-        for s, edges, timeout_ms, log_timeout in self.bottom_up:
+        for s, edges in self.bottom_up:
             regrouped = s.dirty  # _grow regroups (and clears dirty), but the service must still recompute
             if s.growing or regrouped:
                 self._grow(s, dt, oom)
@@ -183,8 +206,8 @@ class TickModel:
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
             mix = entry_fanout if s is entry else None
-            dep_fail, d50, d95, d99, conn_ms = self._dependencies(s, edges, mix, timeout_ms, log_timeout, now)
-            connections = self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+            deps = self._dependencies_by_settings(s, edges, mix, now)
+            connections = self._instances(s, dt, deps, hang, oom)
             s.last_connections = connections
             if connections:
                 _demand_connections(edges, connections)
@@ -245,7 +268,8 @@ class TickModel:
             s.retry_rate = 0.0
             return
         passing = admitted * s.pass_ratio
-        retries = self._retries(s)
+        profiles = s.profiles
+        retries = self._retries(s, profiles[0][1].retries) if len(profiles) == 1 else -1
         fallbacks = s.fallbacks
         retried = 0.0
         for d, fanout, _, _, _, cache in edges:
@@ -258,18 +282,50 @@ class TickModel:
             if d.cert_expires_at <= now:
                 continue  # the TLS handshake fails before any request reaches it
             amplification = 1.0
-            if retries:
+            if retries > 0:
                 amplification = retry_amplification(s.call_error.get(d.name, 0.0), retries)
+                retried += passing * fanout * (amplification - 1.0)
+            elif retries < 0:  # instances with different retry settings: each share amplifies its own
+                p = s.call_error.get(d.name, 0.0)
+                amplification = sum(w * retry_amplification(p, self._retries(s, tn.retries)) for w, tn in profiles)
                 retried += passing * fanout * (amplification - 1.0)
             d.offered += passing * fanout * amplification
         s.retry_rate = retried
 
+    def _dependencies_by_settings(self, s, edges, mix: dict[str, float] | None, now: float) -> dict:
+        """:meth:`_dependencies` for each distinct call setting (retries, back-off, timeout) among the
+        service's instances, keyed by it; the per-attempt errors callers' retries read are the mean."""
+        profiles = s.profiles
+        if len(profiles) == 1:
+            tuning = profiles[0][1]
+            return {tuning.calls: self._dependencies(s, edges, mix, now, tuning)}
+        out = {}
+        call_error: dict[str, float] = {}
+        dep_causes: dict[str, float] = {}
+        for w, tuning in profiles:
+            if tuning.calls in out:
+                continue
+            out[tuning.calls] = self._dependencies(s, edges, mix, now, tuning)
+            for name, p in s.call_error.items():
+                call_error[name] = call_error.get(name, 0.0) + w * p
+            for name, p in s.dep_causes.items():
+                dep_causes[name] = dep_causes.get(name, 0.0) + w * p
+        s.call_error.clear()
+        s.call_error.update(call_error)
+        s.dep_causes.clear()
+        s.dep_causes.update(dep_causes)
+        return out
+
     def _dependencies(
-        self, s, edges, mix: dict[str, float] | None, timeout_ms: float, log_timeout: float, now: float
-    ) -> tuple[float, float, float, float, float]:
+        self, s, edges, mix: dict[str, float] | None, now: float, tuning
+    ) -> tuple[float, float, float, float, float, float]:
         """What a service's dependencies do to its requests: the failure probability (callee errors,
         timeouts, refused connections, after retries and fan-out), the latency they add at p50, p95 and
-        p99, and the connection hold time (ms per request). Records each callee's per-attempt error."""
+        p99, and the connection hold time (ms per request), for instances with these call settings.
+        Records each callee's per-attempt error."""
+        timeout_ms = tuning.timeout_s * 1000.0
+        log_timeout = math.log(timeout_ms)
+        backoff_ms = tuning.backoff_s * 1000.0
         dep_fail = 0.0
         d50 = d95 = d99 = 0.0
         conn_ms = 0.0
@@ -278,7 +334,7 @@ class TickModel:
         if edges:
             call_error.clear()
             dep_causes.clear()
-        retries = self._retries(s)
+        retries = self._retries(s, tuning.retries)
         fallbacks = s.fallbacks
         exp = math.exp
         for d, fanout, z50, z95, z99, cache in edges:
@@ -310,8 +366,13 @@ class TickModel:
             mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms)
             if retries:
                 mean_ms *= 1.0 + p_attempt * retries
-            conn_ms += fanout * mean_ms
             extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
+            if backoff_ms and retries and p_attempt:
+                # Each retry waits its back-off first, holding the request (and its connection).
+                wait = backoff_ms * (retry_amplification(p_attempt, retries) - 1.0)
+                mean_ms += wait
+                extra += wait
+            conn_ms += fanout * mean_ms
             # What the dependency adds at each percentile of the caller's requests: with fan-out f < 1
             # only a share f call it, and they reach the caller's level q only when f > 1 - q (z is None
             # otherwise, see edge_levels); with f >= 1 the calls are sequential, one at the percentile
@@ -325,7 +386,7 @@ class TickModel:
             if z99 is not None:
                 v = median * exp(sigma * z99)
                 d99 += (v if v < timeout_ms else timeout_ms) + extra
-        return dep_fail, d50, d95, d99, conn_ms
+        return dep_fail, d50, d95, d99, conn_ms, timeout_ms
 
     def _refill_caches(self, dt: float) -> None:
         """Caches refill toward their warm hit ratio; a miss is written back only when the caller's read
@@ -340,7 +401,11 @@ class TickModel:
             tau = c.spec.warm_minutes * 20.0  # ~95 % of the way in warm_minutes
             step = dt / tau if dt < tau else 1.0
             before = c.hit
-            c.hit += (c.spec.hit_ratio - c.hit) * step * success * (1.0 if c.rotation else 0.0)
+            target = c.warm_hit if c.cache_ttl is None else ttl_hit_ratio(c, services[backend])
+            if target < c.hit and c.cache_ttl is not None:
+                c.hit = target  # entries past their TTL are gone at once
+            else:
+                c.hit += (target - c.hit) * step * success * (1.0 if c.rotation else 0.0)
             c.hit_changed = c.hit != before
 
     def _grow(self, s, dt: float, oom: list) -> None:
@@ -374,7 +439,7 @@ class TickModel:
         s.memory_ratio = mem_max
         s.disk_ratio = disk_max
 
-    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> float:
+    def _instances(self, s, dt, deps: dict, hang, oom) -> float:
         """Spread a service's admitted load over its instances in rotation and aggregate the result;
         returns the connections its instances hold open to their dependencies."""
         spec = s.spec
@@ -407,21 +472,30 @@ class TickModel:
             math.exp(sigma * z99w) if z99w is not None else None,
         )
         primary_err = spec.write_share if s.primary_down else 0.0
-        own = _OwnService(
-            spec,
-            spec.error_rate + s.extra_err + primary_err,
-            primary_err,
-            s.extra_err,
-            conn_ms / 1000.0,
-            math.exp(sigma * Z95),
-            math.exp(sigma * Z99),
-            timeout_ms,
-        )
+        owns: dict[tuple, tuple] = {}
+        for key, (dep_fail, d50, d95, d99, conn_ms, timeout_ms) in deps.items():
+            own = _OwnService(
+                spec,
+                spec.error_rate + s.extra_err + primary_err,
+                primary_err,
+                s.extra_err,
+                conn_ms / 1000.0,
+                math.exp(sigma * Z95),
+                math.exp(sigma * Z99),
+                timeout_ms,
+            )
+            owns[key] = (own, dep_fail, d50, d95, d99)
+        s.gc_ratio = s.collapse_ratio = 0.0
         for cohort in cohorts:
             if cohort.dead_zone is not None:
                 _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
             else:
+                own, dep_fail, d50, d95, d99 = owns[cohort.key[-1].calls]
                 _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, causes)
+                if cohort.gc > s.gc_ratio:
+                    s.gc_ratio = cohort.gc
+                if cohort.collapse > s.collapse_ratio:
+                    s.collapse_ratio = cohort.collapse
 
         s.queued = mix.queued
         p50, p95, p99 = mix.percentiles(n)
@@ -551,13 +625,33 @@ def _queue(cohort, share: float, cap: float, dt: float, max_queue: float) -> tup
     return shed, backlog / cap * 1000.0, moved
 
 
+def _lost_capacity(cohort, spec, tuning, pressure: float, share: float, cap: float) -> float:
+    """Capacity left after garbage collection (a heap close to its live set) and a collapsing queue
+    (thrashing: the fuller the queue, the less work gets done); records both shares on the cohort."""
+    gc = 0.0
+    if tuning.heap_mb is not None:
+        gc = gc_share(spec.memory.base * LIVE_SET_SHARE * pressure, tuning.heap_mb, share / cap)
+        cap *= 1.0 - gc  # time in GC is time not serving
+    collapse = 0.0
+    if spec.collapse and cohort.backlog > 0.0:
+        fill = min(cohort.backlog / (cap * spec.queue), 1.0) if spec.queue > 0 else 1.0
+        collapse = spec.collapse * fill
+        cap *= 1.0 - collapse
+    cohort.gc = gc
+    cohort.collapse = collapse
+    return cap
+
+
 def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d50, d95, d99, causes) -> None:
     """A cohort of running instances: queueing, pool use, errors by cause, CPU and latency."""
     spec = own.spec
     k = len(cohort.members)
     cohort.rate = share
-    version, fx_err, fx_lat, fx_cpu, pressure, fx_hold = cohort.key
+    version, fx_err, fx_lat, fx_cpu, pressure, fx_hold, tuning = cohort.key
     cap = spec.capacity_rps / fx_cpu
+    if tuning.heap_mb is not None or spec.collapse:
+        cap = _lost_capacity(cohort, spec, tuning, pressure, share, cap)
+    gc = cohort.gc
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
@@ -568,7 +662,9 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     served = share * (1.0 - shed)
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
     median = spec.latency_ms * queue_factor(rho) * fx_lat * pressure
-    pool_size = spec.pool_size
+    if gc:
+        median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
+    pool_size = tuning.pool_size
     pool_ratio = served * (own.hold_s + fx_hold) / pool_size
     pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
     own_err = own.base_err + fx_err
@@ -576,10 +672,15 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         own_err = 1.0
     ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
     errors = share * shed + served * (1.0 - ok)
-    cpu = 0.04 + 0.9 * (rho if rho < 1.0 else 1.0)
-    if pressure > 1.0:
-        cpu += 0.1 * (pressure - 1.0)  # garbage collection
-    cpu = cpu if cpu < 1.0 else 1.0
+    if rho >= 1.0 or cohort.backlog > 0.0:
+        cpu = 1.0  # saturated: every core busy, the queue waits for one
+    else:
+        cpu = 0.04 + 0.9 * rho
+        if pressure > 1.0:
+            cpu += 0.1 * (pressure - 1.0)  # garbage collection
+        if gc:
+            cpu += gc * (1.0 - cpu)
+        cpu = cpu if cpu < 1.0 else 1.0
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
@@ -640,7 +741,7 @@ def _attempt_failure(d, median: float, sigma: float, log_timeout: float) -> floa
     timeout (log-normal tail), its refusals beyond ``max_connections``."""
     p_timeout = 0.5 * math.erfc((log_timeout - math.log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
     p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
-    max_conn = d.spec.max_connections
+    max_conn = d.max_connections
     if max_conn is not None and d.conn_demand > max_conn:
         p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
     return p_attempt
@@ -650,7 +751,7 @@ def _demand_connections(edges, connections: float) -> None:
     """A service's open connections count against each callee that limits its connections (next tick)."""
     if connections:
         for d, _, _, _, _, _ in edges:
-            if d.spec.max_connections is not None:
+            if d.max_connections is not None:
                 d.conn_demand_next += connections
 
 
@@ -686,6 +787,8 @@ def regroup(s) -> None:
     steady = 0.0
     steady_disk = 0.0
     carried: dict[int, list[float]] = {}
+    tuner = s.tuner
+    live: dict = {}
     for inst in s.instances:
         previous = inst.cohort.backlog if inst.cohort is not None else 0.0
         inst.cohort = None
@@ -709,8 +812,10 @@ def regroup(s) -> None:
             key = ("dead", inst.zone, inst.version)
             dead_zone = inst.zone
         else:
-            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0)
+            tuning = tuner(inst) if tuner is not None else s.tuning
+            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0, tuning)
             dead_zone = None
+            live[tuning] = live.get(tuning, 0) + 1
         cohort = groups.get(key)
         if cohort is None:
             cohort = groups[key] = Cohort(key if dead_zone is None else (inst.version,), dead_zone)
@@ -723,6 +828,8 @@ def regroup(s) -> None:
         cohort.backlog = sum(queued) / len(queued)  # each member keeps its queue; the cohort averages
     s.rotation = rotation
     s.cohorts = list(groups.values())
+    total = sum(live.values())
+    s.profiles = [(k / total, tuning) for tuning, k in live.items()] if total else [(1.0, s.tuning)]
     s.growing = growing
     s.steady_memory_ratio = steady
     s.steady_disk_ratio = steady_disk

@@ -1,0 +1,145 @@
+"""Settings as the mechanism: a deploy or config push carries ``sets:``, the model computes what the
+numbers do, every instance runs the settings of its own version and revision, and a rollback restores
+the previous values (not just a revision string)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from simkit import chain_spec, sim_of
+
+from scenarios.language.actions import ACTION_ADAPTER
+from simulator.world.model import retry_amplification
+
+
+def act(**fields):
+    return ACTION_ADAPTER.validate_python(fields)
+
+
+def failing_api(spec: dict, error_rate: float = 0.3) -> dict:
+    """api fails a share of its requests from the start (its own bug), so web's retries matter."""
+    spec["topology"]["services"][1]["error_rate"] = error_rate
+    return spec
+
+
+def config_change(at: str = "1m", **sets) -> dict:
+    return {"type": "config_change", "at": at, "service": "web", "revision": "rev-2", "sets": sets, "propagation": 0}
+
+
+def test_a_config_push_that_sets_retries_amplifies_load_and_the_revert_restores_the_setting():
+    spec = failing_api(chain_spec(config="rev-1"))
+    spec["faults"] = [config_change(retries=3)]
+    sim = sim_of(spec)
+    sim.run_until(50)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert {c.key[-1].retries for c in web.cohorts} == {0}
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio, rel=1e-9)
+    sim.run_until(150)
+    assert {c.key[-1].retries for c in web.cohorts} == {3}, "every instance loaded rev-2 and its retries"
+    p = web.call_error["api"]
+    assert p == pytest.approx(0.3, abs=1e-3)
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio * retry_amplification(p, 3), rel=1e-9)
+    assert web.error_ratio == pytest.approx(p**4, rel=1e-6), "four attempts must all fail"
+    assert web.retry_rate > 0.4 * web.admitted
+    assert sim.apply(act(action="rollback_config", service="web")).accepted
+    sim.run_until(200)
+    assert all(i.config == "rev-1" for i in web.instances)
+    assert {c.key[-1].retries for c in web.cohorts} == {0}, "the revert restored retries=0, not just the name"
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio, rel=1e-9)
+    assert web.error_ratio == pytest.approx(0.3, abs=2e-3)
+
+
+def test_a_short_timeout_fails_the_slow_tail_of_a_healthy_dependency():
+    spec = chain_spec()
+    spec["faults"] = [config_change(timeout="40ms")]
+    sim = sim_of(spec)
+    sim.run_until(50)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert web.call_error["api"] < 1e-4, "2 s is far above api's tail"
+    sim.run_until(120)
+    # One attempt fails when api answers slower than 40 ms: the log-normal tail beyond the timeout.
+    tail = 0.5 * math.erfc((math.log(40.0) - math.log(api.p50)) / (api.sigma * math.sqrt(2.0)))
+    assert web.call_error["api"] == pytest.approx(tail, rel=1e-6)
+    assert tail > 0.05
+    assert web.error_ratio == pytest.approx(tail, rel=1e-3)
+
+
+def test_a_small_pool_queues_connections_in_proportion_to_its_size():
+    spec = chain_spec()
+    spec["faults"] = [config_change(pool_size=2)]
+    sim = sim_of(spec)
+    sim.run_until(50)
+    web = sim.world.services["web"]
+    before = web.pool_ratio
+    sim.run_until(120)
+    assert web.pool_ratio == pytest.approx(before * 64 / 2, rel=1e-6)
+    assert web.pool_ratio > 1.0
+    assert web.causes.get("pool_exhausted", 0.0) > 0.0
+
+
+def test_rolling_back_a_deploy_restores_the_settings_its_predecessor_ran_with():
+    spec = failing_api(chain_spec())
+    spec["faults"] = [{"type": "deploy", "at": "30s", "service": "web", "version": "v2", "sets": {"retries": 4}}]
+    sim = sim_of(spec)
+    sim.run_until(200)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert {i.version for i in web.instances} == {"v2"}
+    assert {c.key[-1].retries for c in web.cohorts} == {4}
+    loaded = api.offered
+    assert sim.apply(act(action="rollback_deploy", service="web")).accepted
+    sim.run_until(400)
+    assert {i.version for i in web.instances} == {"v1"}
+    assert {c.key[-1].retries for c in web.cohorts} == {0}
+    assert web.tuning.retries == 0
+    assert api.offered < loaded / 1.4
+
+
+def test_a_rollout_that_stops_part_way_runs_two_settings_side_by_side():
+    spec = failing_api(chain_spec())
+    spec["faults"] = [
+        {"type": "deploy", "at": "30s", "service": "web", "version": "v2", "sets": {"retries": 2}, "stop_after": 1}
+    ]
+    sim = sim_of(spec)
+    sim.run_until(300)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert sorted(i.version for i in web.instances) == ["v1", "v1", "v2"]
+    assert sorted(round(w, 6) for w, _ in web.profiles) == [round(1 / 3, 6), round(2 / 3, 6)]
+    p = web.call_error["api"]
+    # A third of the traffic retries twice, the rest never: the callee sees the mix.
+    expected = web.admitted * web.pass_ratio * (retry_amplification(p, 2) / 3 + 2 / 3)
+    assert api.offered == pytest.approx(expected, rel=1e-6)
+    ops = sim.operation_list()
+    assert any("stopped at 1/3" in op.summary for op in ops)
+    split = sim.metric("web", "error_ratio", version="v2").values[-1]
+    old = sim.metric("web", "error_ratio", version="v1").values[-1]
+    assert split == pytest.approx(0.3**3, rel=0.05) and old == pytest.approx(0.3, rel=0.05)
+
+
+def test_service_wide_settings_follow_the_change_and_the_revert():
+    spec = chain_spec()
+    db = spec["topology"]["services"][2]
+    db["max_connections"] = 500
+    spec["faults"] = [
+        {
+            "type": "config_change",
+            "at": "1m",
+            "service": "db",
+            "revision": "rev-9",
+            "sets": {"max_connections": 1, "replicas": 5},
+        }
+    ]
+    sim = sim_of(spec)
+    sim.run_until(100)
+    db_state = sim.world.services["db"]
+    assert db_state.max_connections == 1
+    assert len(db_state.instances) == 5
+    demand = db_state.conn_demand
+    assert demand > 1.1
+    # Connections beyond the limit are refused ('too many clients'): that share of attempts fails.
+    assert sim.world.services["api"].call_error["db"] == pytest.approx(1.0 - 1.0 / demand, rel=1e-3)
+    assert sim.apply(act(action="rollback_config", service="db")).accepted
+    sim.run_until(200)
+    assert db_state.max_connections == 500
+    assert len(db_state.instances) == 3
+    assert sim.world.services["api"].call_error["db"] < 1e-3
