@@ -86,6 +86,9 @@ class DeployChange(Model):
     stop_after: int | None = Field(default=None, ge=0, le=MAX_ROLLOUT_STOP)
     """The rollout stops after replacing this many instances (a stuck rollout, a paused canary, a guard
     that halted it): the service then runs two versions side by side. Default: it completes."""
+    pause_above: float | None = Field(default=None, gt=0, le=1)
+    """A rollout guard (canary analysis): the rollout pauses, part-way, as soon as the new version's
+    instances fail more than this share of their requests. Default: no guard."""
 
 
 class ConfigChange(Model):
@@ -108,6 +111,8 @@ class ConfigChange(Model):
     """What the config tool's audit log says (default: the settings changed, old -> new)."""
     propagation: Duration = 30.0
     """Time for the push to reach every instance."""
+    on_version: str | None = None
+    """The revision's settings apply only on instances running this version (old code ignores new keys)."""
 
 
 class FlagSettings(Model):

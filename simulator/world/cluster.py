@@ -29,6 +29,7 @@ BACKOFF_RESET_AFTER = 600.0  # a container that ran this long starts its back-of
 CRASH_EJECT_DELAY = 5.0  # a crashed container refuses connections until its endpoint is removed
 REINSTATE_AFTER = 20.0  # passing health checks needed before a target gets traffic again
 DRAIN_DELAY = 15.0  # connection draining when a zone is drained
+GUARD_WAIT = 30.0  # a rollout guard watches each new instance this long before the next step
 
 
 class OperationTracker:
@@ -329,9 +330,11 @@ class Cluster:
         memory_limit: float | None = None,
         summary: str | None = None,
         stop_after: int | None = None,
+        pause_above: float | None = None,
     ) -> dict:
         """Replace every instance with one of ``version``, one at a time; supersedes a running rollout.
-        With ``stop_after`` the rollout stops once that many instances run the new version."""
+        With ``stop_after`` the rollout stops once that many instances run the new version; with
+        ``pause_above`` a guard pauses it when the new version fails more than that share of requests."""
         before = s.version
         if version != s.version:
             s.version_history.append(s.version)
@@ -351,7 +354,8 @@ class Cluster:
         )
         op = self.operations.start(self.env.now, kind, s.name, summary, len(s.instances))
         self.settings_moved(s)
-        self.env.process(self._rollout(s, token, op, memory_limit is not None or kind == "restart", stop_after))
+        replace_all = memory_limit is not None or kind == "restart"
+        self.env.process(self._rollout(s, token, op, replace_all, stop_after, pause_above))
         return op
 
     def settings_moved(self, s: ServiceState) -> None:
@@ -361,19 +365,25 @@ class Cluster:
                 self.timeline(self.env.now, "system", f"{s.name} setting {name}: {before} -> {after}")
 
     def _rollout(
-        self, s: ServiceState, token: int, op: dict, replace_all: bool, stop_after: int | None = None
+        self,
+        s: ServiceState,
+        token: int,
+        op: dict,
+        replace_all: bool,
+        stop_after: int | None = None,
+        pause_above: float | None = None,
     ) -> Generator:
         pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
         op["total"] = len(pending)
         for old in pending:
             if self._rollout_token.get(s.name) != token:
                 return
+            failing = new_version_errors(s) if pause_above is not None and op["done"] else 0.0
+            if pause_above is not None and failing > pause_above:
+                self._halt(op, f"paused by the rollout guard: {s.version} fails {failing:.1%} of requests")
+                return
             if stop_after is not None and op["done"] >= stop_after:
-                self.timeline(
-                    self.env.now, "operation", f"{op['summary']}: stopped at {op['done']}/{op['total']} instances"
-                )
-                op["summary"] += f" (stopped at {op['done']}/{op['total']})"
-                op["finished_at"] = self.env.now
+                self._halt(op, "stopped")
                 return
             if old not in s.instances:
                 op["done"] += 1
@@ -388,8 +398,16 @@ class Cluster:
             self.logs.emit(self.env.now, "INFO", old, "Received SIGTERM, shutting down gracefully")
             self.terminate(old)
             op["done"] += 1
+            if pause_above is not None:
+                yield self.env.timeout(GUARD_WAIT)  # the guard's analysis window on the new instance
         op["finished_at"] = self.env.now
         self.timeline(self.env.now, "operation", f"{op['summary']}: complete ({op['done']}/{op['total']})")
+
+    def _halt(self, op: dict, why: str) -> None:
+        """A rollout ends part-way: the service keeps running both versions."""
+        self.timeline(self.env.now, "operation", f"{op['summary']}: {why} at {op['done']}/{op['total']} instances")
+        op["summary"] += f" ({why.split(':')[0]} at {op['done']}/{op['total']})"
+        op["finished_at"] = self.env.now
 
     def restart_all(self, s: ServiceState) -> None:
         """Replace every instance at once: no capacity until the new ones are ready."""
@@ -455,6 +473,16 @@ class Cluster:
         if sets:
             return f"config reloaded: revision {revision} applied ({describe_settings(sets)})"
         return f"config reloaded: revision {revision} applied"
+
+
+def new_version_errors(s: ServiceState) -> float:
+    """Share of requests the instances of the service's desired version failed in the last tick."""
+    rate = errors = 0.0
+    for cohort in s.cohorts:
+        if cohort.key[0] == s.version and cohort.dead_zone is None:
+            rate += cohort.rate * len(cohort.members)
+            errors += cohort.errors * len(cohort.members)
+    return errors / rate if rate > 0 else 0.0
 
 
 def pod_hash(service: str, version: str) -> str:

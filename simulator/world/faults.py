@@ -54,7 +54,15 @@ class Orchestrator(Protocol):
         self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = ""
     ) -> None: ...
 
-    def rollout(self, s: ServiceState, version: str, kind: str, by: str, stop_after: int | None = None) -> dict: ...
+    def rollout(
+        self,
+        s: ServiceState,
+        version: str,
+        kind: str,
+        by: str,
+        stop_after: int | None = None,
+        pause_above: float | None = None,
+    ) -> dict: ...
 
     def push_config(self, s: ServiceState, revision: str, by: str, summary: str, propagation: float) -> dict: ...
 
@@ -150,7 +158,9 @@ class FaultBook:
             if s.version != fault.version:
                 summary = f"deploy {s.name} {s.version} -> {fault.version}"
                 cluster.record_change("deploy", s.name, summary, fault.by, s.version, fault.version)
-                cluster.rollout(s, fault.version, "deploy", fault.by, stop_after=fault.stop_after)
+                cluster.rollout(
+                    s, fault.version, "deploy", fault.by, stop_after=fault.stop_after, pause_above=fault.pause_above
+                )
             return
         summary = fault.summary or f"config {s.config} -> {fault.revision}: {describe_settings(fault.sets.given())}"
         cluster.push_config(s, fault.revision, fault.by, summary, fault.propagation)

@@ -83,6 +83,8 @@ class SettingsBook:
                 self.versions[(ch.deploy.service, ch.deploy.to)] = ch.deploy.sets.given()
             if ch.config is not None and ch.config.sets is not None:
                 self.configs[(ch.config.service, ch.config.to)] = ch.config.sets.given()
+        self.config_versions: dict[tuple[str, str], str] = {}
+        """(service, revision) -> the only version its settings apply to."""
         for f in [*scenario.faults, *scenario.optional_faults]:
             self.register_fault(f)
         for flag in scenario.topology.flags:
@@ -95,6 +97,8 @@ class SettingsBook:
             self.versions[(fault.service, fault.version)] = fault.sets.given()
         elif fault.type == "config_change":
             self.configs[(fault.service, fault.revision)] = fault.sets.given()
+            if fault.on_version is not None:
+                self.config_versions[(fault.service, fault.revision)] = fault.on_version
 
     def layered(self, service: str) -> bool:
         """Whether anything sets this service's settings (otherwise its spec alone applies)."""
@@ -109,7 +113,9 @@ class SettingsBook:
         flags in their current state)."""
         values = {name: _spec_value(s.spec, name) for name in (*PER_INSTANCE, *SERVICE_WIDE)}
         values.update(self.versions.get((s.name, version), {}))
-        values.update(self.configs.get((s.name, config), {}))
+        only = self.config_versions.get((s.name, config))
+        if only is None or only == version:
+            values.update(self.configs.get((s.name, config), {}))
         flags = self.world.flags
         for flag, fs in self.flags:
             if fs.service == s.name and flags.get(flag, False) == fs.when:

@@ -143,3 +143,94 @@ def test_service_wide_settings_follow_the_change_and_the_revert():
     assert db_state.max_connections == 500
     assert len(db_state.instances) == 3
     assert sim.world.services["api"].call_error["db"] < 1e-3
+
+
+def test_a_rollout_guard_pauses_a_failing_version_part_way():
+    spec = chain_spec()
+    spec["faults"] = [
+        {
+            "type": "deploy",
+            "at": "30s",
+            "service": "web",
+            "version": "v2",
+            "sets": {"timeout": "20ms"},
+            "pause_above": 0.2,
+        }
+    ]
+    sim = sim_of(spec)
+    sim.run_until(600)
+    web = sim.world.services["web"]
+    assert sorted(i.version for i in web.instances) == ["v1", "v1", "v2"], "the guard paused after the first"
+    summary = sim.operation_list()[-1].summary
+    assert "paused by the rollout guard at 1/3" in summary
+    assert any("fails" in e.text and "paused" in e.text for e in sim.timeline())
+
+
+def test_a_revision_scoped_to_one_version_leaves_the_others_alone():
+    spec = chain_spec()
+    spec["faults"] = [{**config_change(pool_size=2), "on_version": "v2"}]
+    sim = sim_of(spec)
+    sim.run_until(120)
+    web = sim.world.services["web"]
+    assert all(i.config == "rev-2" for i in web.instances)
+    assert {c.key[-1].pool_size for c in web.cohorts} == {64}, "v1 ignores the key v2 would read"
+
+
+def kill_switch_spec() -> dict:
+    """web's rules engine (behind flag 'rules') rate-limits a bot to 250 rps; rev-2 of its rules makes
+    the engine fail 40 % of requests. Switching the engine off stops the failures and the protection."""
+    spec = chain_spec()
+    spec["topology"]["flags"] = [
+        {
+            "name": "rules",
+            "enabled": True,
+            "service": "web",
+            "sets": [{"service": "web", "when": True, "sets": {"rate_limit": 400}}],
+        }
+    ]
+    spec["faults"] = [
+        {
+            "type": "bad_config",
+            "at": "1m",
+            "service": "web",
+            "revision": "rev-2",
+            "propagation": 0,
+            "error_rate": 0.4,
+            "flag": "rules",
+        },
+        {"type": "traffic_surge", "at": "0s", "client": "bot", "factor": 2.0, "ramp": 0},
+    ]
+    return spec
+
+
+def test_a_kill_switch_stops_the_fault_and_takes_its_protection_with_it():
+    sim = sim_of(kill_switch_spec())
+    sim.run_until(110)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert web.rate_limit == 400
+    assert web.admitted == pytest.approx(400, rel=1e-9), "600 rps offered, the engine admits 400"
+    assert web.error_ratio > 0.4, "the rules engine's bad revision fails requests (and the limit refuses 1/3)"
+    sim.set_flag("rules", False)
+    sim.run_until(200)
+    assert web.rate_limit is None, "the engine's rate limit went with it"
+    assert web.admitted == pytest.approx(600, rel=1e-9)
+    assert web.causes.get("fault", 0.0) == 0.0, "the bad rules no longer run"
+    assert api.offered == pytest.approx(600 * web.pass_ratio, rel=1e-6), "the bot's load now reaches api"
+    sim.set_flag("rules", True)
+    sim.run_until(300)
+    assert web.rate_limit == 400 and web.causes.get("fault", 0.0) > 0.0
+
+
+def test_a_flag_can_switch_settings_on_one_version_only():
+    spec = chain_spec()
+    spec["topology"]["flags"] = [
+        {"name": "fast-path", "sets": [{"service": "web", "on_version": "v2", "sets": {"pool_size": 4}}]}
+    ]
+    spec["faults"] = [{"type": "deploy", "at": "0s", "service": "web", "version": "v2", "stop_after": 1}]
+    sim = sim_of(spec)
+    sim.run_until(120)
+    sim.set_flag("fast-path", True)
+    sim.run_until(130)
+    web = sim.world.services["web"]
+    pools = {c.key[0]: c.key[-1].pool_size for c in web.cohorts}
+    assert pools == {"v1": 64, "v2": 4}
