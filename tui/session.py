@@ -163,8 +163,10 @@ class LocalSession:
     def instances(self, service: str | None = None):
         return self.sim.instances(service)
 
-    def metric(self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None) -> Series:
-        return self.sim.metric(service, metric, zone, version, instance, start, end)
+    def metric(
+        self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None, client=None
+    ) -> Series:
+        return self.sim.metric(service, metric, zone, version, instance, start, end, client)
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         return self.sim.split_values(service, dimension)

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
 from scenarios.language.settings import FlagSettings
+from scenarios.language.sources import TrafficSource
 from scenarios.language.stacks import Stack
 from scenarios.limits import (
     MAX_BACKOFF_S,
@@ -173,3 +174,6 @@ class Traffic(Model):
     """Local hour of day at t=0, positions the diurnal curve."""
     noise: float = Field(default=0.05, ge=0, le=0.5)
     """Relative size of seeded random fluctuation (slowly varying)."""
+    sources: list[TrafficSource] = Field(default_factory=list)
+    """Internal traffic: scheduled jobs, queue consumers, internal clients and probes calling one service
+    directly, each with its own retries (they are not users: not in the SLI unless they call the SLO service)."""

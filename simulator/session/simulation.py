@@ -50,6 +50,7 @@ from simulator.world.model import TickModel
 from simulator.world.rng import RandomStreams
 from simulator.world.settings import SettingsBook
 from simulator.world.snapshot import instance_views, service_view
+from simulator.world.sources import InternalTraffic
 from simulator.world.state import build_world
 from simulator.world.traffic import TrafficModel
 
@@ -96,6 +97,8 @@ class Simulation:
             self.env, self.world, self.log_gen, self.rng, self.changes, self.operations, self._system_event
         )
         self.model = TickModel(self.world, scenario.entry_service)
+        self.internal = InternalTraffic(scenario.traffic.sources, self.world)
+        self.recorder.sources = self.internal
         self.traffic = TrafficModel(scenario.traffic, self.rng["traffic"])
         self.sli = SliTracker(scenario, self.series)
         self.alerts = AlertEngine(
@@ -112,6 +115,7 @@ class Simulation:
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
         self.cluster.fault_effects = self.faults.refresh
         self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
+        self.log_gen.source_routes = {src.name: src.route for src in scenario.traffic.sources}
         for inst in self.world.all_instances():
             self.faults.refresh(inst)
         self.judge = ResolutionJudge(scenario, self.world, self.sli, self.env)
@@ -141,6 +145,8 @@ class Simulation:
         world.surges = surges or {}
         world.user_rate = user_rate
         calls = {c: self.faults.surge_profile(c)[1] for c in surges} if surges else None
+        if self.internal.sources:
+            world.internal = self.internal.step(t)
         self.model.step(dt, user_rate, surges, calls)
         for inst in list(self.model.oom):
             self.faults.oom_kill(inst)
@@ -258,9 +264,10 @@ class Simulation:
         instance: str | None = None,
         start: float | None = None,
         end: float | None = None,
+        client: str | None = None,
     ) -> Series:
-        """A metric series: per service, per zone or version split, or per instance."""
-        return self.recorder.metric(service, metric, zone, version, instance, start, end)
+        """A metric series: per service, per zone, version or client split, or per instance."""
+        return self.recorder.metric(service, metric, zone, version, instance, start, end, client)
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         """Zones or versions a service has split series for."""

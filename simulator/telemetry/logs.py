@@ -209,6 +209,8 @@ class LogGenerator:
         self.entry = entry
         self.surge_routes: dict[str, str] = {}
         """Route each surge client hammers (set by the simulation)."""
+        self.source_routes: dict[str, str] = {}
+        """Route each internal source (job, consumer, client, probe) calls (set by the simulation)."""
         self.store = store
         self.rng = rng
         self._debt: dict[str, dict[str, float]] = {}
@@ -266,6 +268,13 @@ class LogGenerator:
         ms = round(s.p50 * (0.5 + self.rng.random()), 1)
         attributes = {"http.route": route, "http.response.status_code": 200, "duration_ms": ms}
         client = self._client_of(s)
+        internal = self.world.internal_clients.get(s.name)
+        if internal and self.rng.random() * s.rate < sum(internal.values()):
+            client = _weighted(internal, self.rng)  # a job's, consumer's or probe's request
+            route = attributes["http.route"] = self.source_routes.get(client, route)
+            attributes["client"] = client
+            self.emit(t, "INFO", inst, f"{route} 200 {ms}ms client={client}", attributes=attributes)
+            return
         if client is not None:
             # At the entry, the client (user agent) is visible: a surging client shows in the sample.
             surge_route = self.surge_routes.get(client)

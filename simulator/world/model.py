@@ -176,6 +176,8 @@ class TickModel:
             s.conn_demand_next = 0.0
         entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
+        for target, rps in world.internal.items():
+            services[target].offered += rps  # jobs, consumers, internal clients, probes
         entry_fanout = self.entry_fanout
 
         # 1. Offered load, callers first.

@@ -330,6 +330,10 @@ class World:
     """Extra requests per second at the entry by client label (set every tick)."""
     user_rate: float = 0.0
     """Ordinary user requests per second at the entry in the last tick."""
+    internal: dict[str, float] = field(default_factory=dict)
+    internal_clients: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per target: each running internal source's requests per second this tick (for access logs)."""
+    """Requests per second internal sources (jobs, consumers, clients, probes) send each target this tick."""
     flag_off_at: dict[str, float] = field(default_factory=dict)
     """When each flag was last switched off (clients notice at their next poll)."""
     now: float = 0.0

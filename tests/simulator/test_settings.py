@@ -234,3 +234,30 @@ def test_a_flag_can_switch_settings_on_one_version_only():
     web = sim.world.services["web"]
     pools = {c.key[0]: c.key[-1].pool_size for c in web.cohorts}
     assert pools == {"v1": 64, "v2": 4}
+
+
+def test_internal_sources_add_their_load_and_their_own_retries_to_the_target():
+    spec = failing_api(chain_spec(), 0.2)
+    spec["traffic"]["sources"] = [
+        {"name": "nightly-export", "kind": "cron", "target": "api", "rps": 100, "start": "1m", "every": "5m",
+         "lasts": "2m", "retries": 2},
+        {"name": "lb-probe", "kind": "probe", "target": "api", "rps": 1, "tls": False},
+    ]  # fmt: skip
+    sim = sim_of(spec)
+    sim.run_until(50)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio + 1.0, rel=1e-9), "only the probe"
+    sim.run_until(120)
+    p = api.error_ratio
+    export = 100 * retry_amplification(p, 2)
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio + 1.0 + export, rel=1e-3)
+    sim.run_until(130)
+    rate = sim.metric("api", "rate", client="nightly-export").values[-1]
+    retries = sim.metric("api", "retry_rate", client="nightly-export").values[-1]
+    assert rate == pytest.approx(export, rel=1e-2) and retries == pytest.approx(export - 100, rel=1e-2)
+    assert "nightly-export" in sim.split_values("api", "client")
+    sim.run_until(250)  # the run ended at 3m; the next starts at 6m
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio + 1.0, rel=1e-9)
+    assert sim.metric("api", "rate", client="nightly-export").values[-1] == 0.0
+    exports = [r for r in sim.logs(service="api") if r.attributes.get("client") == "nightly-export"]
+    assert exports and all(r.message.startswith("POST /internal/batch 200") for r in exports)
