@@ -318,6 +318,12 @@ class CertExpiry(FaultBase):
     type: Literal["cert_expiry"]
     service: Name
     """Service presenting the certificate."""
+    tls_share: float = Field(default=1.0, gt=0, le=1)
+    """Share of its user traffic that arrives over TLS and fails the handshake; the rest (plain HTTP, an
+    old client, an internal port) is still served. Calls from other services always use TLS."""
+    probe: Literal["https", "http"] = "https"
+    """How its synthetic probe checks it: an https probe fails with the certificate, a plain-http
+    probe stays green while TLS clients fail (a blind spot)."""
 
 
 class PoolLeak(FaultBase):

@@ -167,7 +167,7 @@ class MetricsRecorder:
                 s.restarts_total,
                 s.disk_ratio,
                 s.hit,
-                0.0 if s.cert_expires_at <= t or not ready or s.error_ratio > 0.5 else 1.0,
+                0.0 if (s.probe_tls and s.cert_expires_at <= t) or not ready or s.error_ratio > 0.5 else 1.0,
                 (s.cert_expires_at - t) / 86400.0,
                 s.conn_demand,
                 float(s.max_connections) if s.max_connections is not None else math.nan,

@@ -94,7 +94,10 @@ class FaultBook:
         for fault, onset in zip(self.faults, self.onsets, strict=True):
             if isinstance(fault, CertExpiry):
                 # The certificate's date is known from the start: dashboards count down to it.
-                self.world.services[fault.service].cert_expires_at = onset
+                s = self.world.services[fault.service]
+                s.cert_expires_at = onset
+                s.tls_share = fault.tls_share
+                s.probe_tls = fault.probe == "https"
             self.env.process(self._onset(fault, onset))
 
     def add(self, fault) -> None:
@@ -221,7 +224,7 @@ class FaultBook:
     def _probe_failures(self, fault: CertExpiry) -> Generator:
         """Synthetic probes keep reporting the TLS failure (the service's own logs stay quiet)."""
         s = self.world.services[fault.service]
-        while s.cert_expired(self.env.now):
+        while s.cert_expired(self.env.now) and s.probe_tls:
             when = self.env.now
             self.cluster.logs.emit_component(
                 when,

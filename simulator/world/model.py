@@ -250,7 +250,13 @@ class TickModel:
                 entry_fanout[dep] = mixed
         self.entry_fanout = entry_fanout
         if entry.cert_expired(now):
-            entry.lost = total  # TLS handshakes fail at the clients: nothing arrives
+            # TLS handshakes fail at the clients: nothing arrives, except plain-HTTP traffic.
+            tls = entry.tls_share
+            entry.lost = total * tls
+            client_limited *= 1.0 - tls  # of what still arrives, a client's limit refuses its share
+            if tls < 1.0:
+                entry.offered = total * (1.0 - tls)
+                entry.excluded = client_limited
         else:
             entry.offered = total
             # A surge client's requests refused by its own limit are out of the user-facing SLI.
@@ -609,14 +615,17 @@ def _dead_cohort(mix: _Mixture, cohort, share: float, world: World, hang, base_l
     cohort.p99 = lat
 
 
-def _queue(cohort, share: float, cap: float, dt: float, max_queue: float) -> tuple[float, float, bool]:
+def _queue(
+    cohort, share: float, cap: float, dt: float, max_queue: float, nominal: float | None = None
+) -> tuple[float, float, bool]:
     """Work beyond capacity queues; requests wait behind it (and callers time out while the instance
-    still does the work); a full queue rejects the excess. Returns (share shed, wait ms, queue moved)."""
+    still does the work); a full queue rejects the excess. Returns (share shed, wait ms, queue moved).
+    The queue holds ``max_queue`` seconds of work at ``nominal`` capacity (default: ``cap``)."""
     shed = 0.0
     backlog = cohort.backlog + (share - cap) * dt
     if backlog < 0.0:
         backlog = 0.0
-    limit = cap * max_queue
+    limit = (cap if nominal is None else nominal) * max_queue
     if backlog > limit:
         shed = (backlog - limit) / (share * dt) if share > 0.0 else 0.0
         if shed > 1.0:
@@ -636,7 +645,7 @@ def _lost_capacity(cohort, spec, tuning, pressure: float, share: float, cap: flo
         cap *= 1.0 - gc  # time in GC is time not serving
     collapse = 0.0
     if spec.collapse and cohort.backlog > 0.0:
-        fill = min(cohort.backlog / (cap * spec.queue), 1.0) if spec.queue > 0 else 1.0
+        fill = min(cohort.backlog / (spec.capacity_rps * spec.queue), 1.0) if spec.queue > 0 else 1.0
         collapse = spec.collapse * fill
         cap *= 1.0 - collapse
     cohort.gc = gc
@@ -650,7 +659,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     k = len(cohort.members)
     cohort.rate = share
     version, fx_err, fx_lat, fx_cpu, pressure, fx_hold, tuning = cohort.key
-    cap = spec.capacity_rps / fx_cpu
+    cap = nominal = spec.capacity_rps / fx_cpu
     if tuning.heap_mb is not None or spec.collapse:
         cap = _lost_capacity(cohort, spec, tuning, pressure, share, cap)
     gc = cohort.gc
@@ -658,7 +667,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     shed = 0.0
     wait_ms = 0.0
     if rho > 1.0 or cohort.backlog > 0.0:
-        shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue)
+        shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
         if moved:
             mix.queued = True
     served = share * (1.0 - shed)

@@ -245,6 +245,10 @@ class ServiceState:
     """For a cache: current hit ratio."""
     cert_expires_at: float = 1e12
     """Simulated time its TLS certificate expires."""
+    tls_share: float = 1.0
+    """Share of its user traffic that uses TLS (lost when the certificate expires)."""
+    probe_tls: bool = True
+    """Its synthetic probe uses https (fails with the certificate) rather than plain http."""
     lost: float = 0.0
     """Requests per second that never reached it (TLS handshake failures at the clients)."""
     lost_total: float = 0.0

@@ -1,0 +1,164 @@
+"""The mechanics of issue 13: CPU pinned at 100 % with queueing collapse and metastable failure,
+TLS-only certificate expiry, cache TTL and stampede, garbage collection, connection limits. Each test
+asserts the consequence in numbers."""
+
+from __future__ import annotations
+
+import pytest
+from simkit import chain_spec, sim_of, tiny
+
+from scenarios.language.actions import ACTION_ADAPTER
+from simulator.world.model import gc_share
+
+
+def act(**fields):
+    return ACTION_ADAPTER.validate_python(fields)
+
+
+def test_a_plain_http_probe_stays_green_while_tls_clients_fail():
+    spec = tiny()
+    spec["faults"] = [{"type": "cert_expiry", "at": "1m", "service": "web", "tls_share": 0.7, "probe": "http"}]
+    sim = sim_of(spec)
+    sim.run_until(200)
+    web = sim.world.services["web"]
+    assert web.lost == pytest.approx(300 * 0.7, rel=1e-9), "TLS clients never arrive"
+    assert web.offered == pytest.approx(300 * 0.3, rel=1e-9), "plain HTTP is still served"
+    assert web.error_ratio < 1e-3, "the service's own metrics look fine"
+    assert sim.metric("web", "probe_success").values[-1] == 1.0, "the http probe stays green"
+    assert not [r for r in sim.logs(service="web") if "x509" in r.message], "no https probe to complain"
+    assert sim.sli_status()["availability"] < 0.5
+
+
+def test_an_https_probe_fails_with_the_certificate():
+    spec = tiny()
+    spec["faults"] = [{"type": "cert_expiry", "at": "1m", "service": "web"}]
+    sim = sim_of(spec)
+    sim.run_until(200)
+    assert sim.world.services["web"].lost == pytest.approx(300, rel=1e-9)
+    assert sim.metric("web", "probe_success").values[-1] == 0.0
+    assert [r for r in sim.logs(service="web") if "x509" in r.message]
+
+
+def overloaded_spec(collapse: float) -> dict:
+    """web (3 x 100 rps) gets 250 rps; a 2-minute surge doubles it; the edge in front retries once,
+    which keeps the load up once errors start. Its queue (0.5 s) is shorter than the edge's timeout."""
+    spec = tiny()
+    web = spec["topology"]["services"][0]
+    web.update({"capacity_rps": 100, "queue": "0.5s", "collapse": collapse})
+    spec["topology"]["services"].insert(
+        0,
+        {"name": "edge", "kind": "edge", "replicas": 3, "capacity_rps": 5000, "latency_ms": 2, "error_rate": 0.0,
+         "calls": {"web": 1.0}, "retries": 1, "timeout": "1s", "pool_size": 5000},
+    )  # fmt: skip
+    spec["slo"]["service"] = "edge"
+    spec["traffic"]["base_rps"] = 250
+    spec["faults"] = [{"type": "traffic_surge", "at": "1m", "client": "bot", "factor": 2.0, "ramp": 0, "lasts": "2m"}]
+    return spec
+
+
+def test_a_saturated_service_pins_its_cpu_at_100_percent():
+    sim = sim_of(overloaded_spec(0.0))
+    sim.run_until(150)
+    web = sim.world.services["web"]
+    assert web.cpu == 1.0
+    assert web.cohorts[0].backlog > 0
+
+
+def test_without_collapse_the_overload_ends_with_its_trigger():
+    sim = sim_of(overloaded_spec(0.0))
+    sim.run_until(600)
+    assert sim.world.services["edge"].error_ratio < 0.01
+
+
+def test_a_collapsing_queue_turns_the_overload_metastable_until_load_is_shed():
+    sim = sim_of(overloaded_spec(0.5))
+    sim.run_until(170)
+    web = sim.world.services["web"]
+    assert web.collapse_ratio == pytest.approx(0.5, rel=1e-6), "a full queue halves the work done"
+    sim.run_until(600)  # the surge ended at 3m: seven minutes later it is still down
+    edge = sim.world.services["edge"]
+    assert sim.world.surges == {}
+    assert edge.error_ratio > 0.3, "metastable: retries keep the load above the collapsed capacity"
+    assert web.offered > 300, "retried load alone is more than web could ever serve"
+    assert sim.apply(act(action="shed_load", service="edge", percent=75)).accepted
+    sim.run_until(700)
+    assert web.collapse_ratio == 0.0 and web.cohorts[0].backlog == 0.0
+    assert sim.apply(act(action="shed_load", service="edge", percent=0)).accepted
+    sim.run_until(900)
+    assert edge.error_ratio < 0.01, "once the queue drained, full load is served again"
+
+
+def test_gc_share_grows_as_the_heap_nears_the_live_set():
+    assert gc_share(100, 200, 1.0) == pytest.approx(0.022)
+    assert gc_share(100, 110, 1.0) == pytest.approx(0.22)
+    assert gc_share(100, 100.5, 1.0) == 0.95
+    assert gc_share(100, 200, 0.0) == pytest.approx(0.002)
+
+
+def test_a_small_heap_spends_cpu_in_gc_and_loses_capacity():
+    spec = tiny()
+    web = spec["topology"]["services"][0]
+    web["memory"] = {"base": 400, "limit": 1024}
+    spec["faults"] = [
+        {"type": "config_change", "at": "1m", "service": "web", "revision": "rev-2", "sets": {"heap_mb": 220},
+         "propagation": 0},
+    ]  # fmt: skip
+    sim = sim_of(spec)
+    sim.run_until(50)
+    s = sim.world.services["web"]
+    cpu_before, p50_before = s.cpu, s.p50
+    assert s.gc_ratio == 0.0
+    sim.run_until(120)
+    # live set 200 MB in a 220 MB heap at load 0.5: 0.02 x 0.6 x 200/20 = 12 % of the time in GC.
+    assert s.gc_ratio == pytest.approx(0.12, rel=1e-6)
+    assert s.cpu > cpu_before and s.p50 > p50_before * 1.2
+    assert sim.metric("web", "gc_ratio").values[-1] == pytest.approx(0.12, rel=1e-6)
+    assert sim.apply(act(action="rollback_config", service="web")).accepted
+    sim.run_until(200)
+    assert s.gc_ratio == 0.0
+
+
+def cache_spec(ttl: str) -> dict:
+    spec = chain_spec()
+    spec["topology"]["services"][0]["calls"] = {"cache": 1.0}
+    spec["topology"]["services"].append(
+        {"name": "cache", "kind": "cache", "replicas": 3, "capacity_rps": 5000, "latency_ms": 1, "error_rate": 0.0,
+         "cache_for": "api", "hit_ratio": 0.9, "cache_keys": 300, "cache_ttl": "1h"},
+    )  # fmt: skip
+    spec["faults"] = [
+        {"type": "config_change", "at": "1m", "service": "cache", "revision": "rev-2", "sets": {"cache_ttl": ttl},
+         "propagation": 0},
+    ]  # fmt: skip
+    return spec
+
+
+def test_a_short_ttl_lowers_the_hit_ratio_and_raises_backend_reads():
+    sim = sim_of(cache_spec("1s"))
+    sim.run_until(50)
+    cache, api = sim.world.services["cache"], sim.world.services["api"]
+    assert cache.hit == pytest.approx(0.9 * 3600 / (1 + 3600 + api.p50 / 1000), rel=1e-3)
+    reads = api.offered
+    sim.run_until(120)
+    # 300 rps over 300 keys: one read per key per second; a 1 s TTL keeps a key for one more read.
+    r = cache.rate / 300
+    assert cache.hit == pytest.approx(0.9 * r / (1 + r + r * api.p50 / 1000), rel=1e-6)
+    assert cache.hit < 0.5
+    assert api.offered > reads * 4
+    assert sim.metric("cache", "hit_ratio").values[-1] < 0.5
+    assert sim.apply(act(action="rollback_config", service="cache")).accepted
+    sim.run_until(900)
+    assert cache.hit > 0.85, "the long TTL back: the cache refills"
+
+
+def test_a_slow_backend_makes_expired_keys_miss_longer_a_stampede():
+    fast = sim_of(cache_spec("2s"))
+    fast.run_until(150)
+    spec = cache_spec("2s")
+    spec["topology"]["services"][1]["latency_ms"] = 600
+    slow = sim_of(spec)
+    slow.run_until(150)
+    cache, api = slow.world.services["cache"], slow.world.services["api"]
+    r = cache.rate / 300
+    assert api.p50 > 600
+    assert cache.hit == pytest.approx(0.9 * 2 * r / (1 + 2 * r + r * api.p50 / 1000), rel=1e-6)
+    assert cache.hit < fast.world.services["cache"].hit - 0.05
