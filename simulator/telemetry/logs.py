@@ -12,6 +12,14 @@ import random
 from collections import deque
 from collections.abc import Iterable
 
+from simulator.telemetry.native import (
+    POSTGRES_ERRORS,
+    access_message,
+    gc_message,
+    language_of,
+    server_line,
+    too_many_clients,
+)
 from simulator.views import LogRecord
 from simulator.world.state import Instance, ServiceState, World
 
@@ -214,6 +222,7 @@ class LogGenerator:
         self.store = store
         self.rng = rng
         self._debt: dict[str, dict[str, float]] = {}
+        self._gc_seq = 0
 
     def tick(self, t: float, dt: float) -> None:
         """Access samples, error lines by cause, and background chatter for every service."""
@@ -247,6 +256,8 @@ class LogGenerator:
                     debt[cause] = owed
             if rng.random() < background:
                 self._background(t, s)
+            if s.gc_ratio or (s.max_connections is not None and s.conn_demand > s.max_connections):
+                self._runtime_lines(t, dt, s)
 
     def _pick(self, s: ServiceState, want_fault: bool = False) -> Instance | None:
         """A random live instance in rotation (with a fault effect, if asked)."""
@@ -272,18 +283,16 @@ class LogGenerator:
         if internal and self.rng.random() * s.rate < sum(internal.values()):
             client = _weighted(internal, self.rng)  # a job's, consumer's or probe's request
             route = attributes["http.route"] = self.source_routes.get(client, route)
-            attributes["client"] = client
-            self.emit(t, "INFO", inst, f"{route} 200 {ms}ms client={client}", attributes=attributes)
-            return
-        if client is not None:
+        elif client is not None:
             # At the entry, the client (user agent) is visible: a surging client shows in the sample.
             surge_route = self.surge_routes.get(client)
             if surge_route:
                 route = attributes["http.route"] = surge_route
+        if client is not None:
             attributes["client"] = client
-            self.emit(t, "INFO", inst, f"{route} 200 {ms}ms client={client}", attributes=attributes)
-            return
-        self.emit(t, "INFO", inst, f"{route} 200 {ms}ms", attributes=attributes)
+        message = access_message(language_of(s.spec), route, 200, ms, client, inst.pid)
+        if message is not None:
+            self.emit(t, "INFO", inst, message, attributes=attributes)
 
     def _client_of(self, s: ServiceState) -> str | None:
         """The client of a sampled entry request, drawn by traffic share (None when not the entry)."""
@@ -300,6 +309,32 @@ class LogGenerator:
                 return client
         return client
 
+    def _runtime_lines(self, t: float, dt: float, s: ServiceState) -> None:
+        """What the runtime itself logs under strain: collections when the heap is tight (more often
+        the more time goes to GC), PostgreSQL refusing connections past max_connections."""
+        debt = self._debt[s.name]
+        if s.gc_ratio:
+            owed = debt.get("gc", 0.0) + dt * (0.05 + 2.0 * s.gc_ratio)
+            while owed >= 1.0:
+                owed -= 1.0
+                inst = self._pick(s)
+                if inst is not None:
+                    self._gc_seq += 1
+                    heap = s.tuning.heap_mb if s.tuning is not None else None
+                    live = s.spec.memory.base * 0.5
+                    level = "WARN" if s.gc_ratio > 0.3 else "INFO"
+                    self.emit(t, level, inst, gc_message(language_of(s.spec), s.gc_ratio, heap, live, self._gc_seq))
+            debt["gc"] = owed
+        if s.max_connections is not None and s.conn_demand > s.max_connections:
+            refused = 1.0 - s.max_connections / s.conn_demand
+            owed = debt.get("conn", 0.0) + dt * min(refused * 5.0, _ERROR_LINES_CAP)
+            while owed >= 1.0:
+                owed -= 1.0
+                inst = self._pick(s)
+                if inst is not None:
+                    self.emit(t, "FATAL", inst, too_many_clients(inst.pid))
+            debt["conn"] = owed
+
     def _background(self, t: float, s: ServiceState) -> None:
         inst = self._pick(s)
         if inst is None:
@@ -308,7 +343,7 @@ class LogGenerator:
         message = template.format(
             ms=self.rng.randint(12, 900), n=self.rng.randint(3, 4000), pct=self.rng.randint(80, 99)
         )
-        self.emit(t, level, inst, message)
+        self.emit(t, level, inst, server_line(language_of(s.spec), inst.pid, message))
 
     def error_line(
         self, t: float, s: ServiceState, cause: str, trace: str | int, span: str | int, route: str | None = None
@@ -346,17 +381,16 @@ class LogGenerator:
         elif cause == "flag":
             message, status, etype = s.extra_msg or "internal error", 500, "flag"
         elif cause == "overload":
-            message, status, etype = (
-                "503 Service Unavailable: overloaded, shedding request (queue full)",
-                503,
-                "overload",
-            )
+            message, status, etype = _overload_message(s, inst)
         elif cause == "pool_exhausted":
             message, status, etype = pool_message(self.world, s, timeout_ms)
         elif cause == "dependency":
             message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
         else:
-            message, status, etype = self.rng.choice(_BASELINE_ERRORS)
+            postgres = language_of(s.spec) == "postgres"
+            message, status, etype = self.rng.choice(POSTGRES_ERRORS if postgres else _BASELINE_ERRORS)
+            if postgres:
+                message = server_line("postgres", inst.pid, message)
         self.emit(
             t,
             "ERROR",
@@ -398,6 +432,17 @@ class LogGenerator:
     ) -> None:
         """One line from a component that is not an instance (a load balancer, a synthetic probe)."""
         self.store.add(t, level, service, version, zone, component, message, attributes=attributes)
+
+
+def _overload_message(s: ServiceState, inst: Instance) -> tuple[str, int, str]:
+    """A shed request's line: the fault that ate the capacity (a pinned regex, a slow path) logs its own
+    message, as the request dies in it; only a plain overload says 'queue full'."""
+    culprit = inst if inst.fx_msg and (inst.fx_cpu > 1.0 or inst.fx_lat > 1.0) else None
+    if culprit is None:
+        culprit = next((i for i in s.rotation if i.fx_msg and (i.fx_cpu > 1.0 or i.fx_lat > 1.0)), None)
+    if culprit is not None:
+        return culprit.fx_msg, 503, "fault"
+    return "503 Service Unavailable: overloaded, shedding request (queue full)", 503, "overload"
 
 
 _BASELINE_ERRORS = [

@@ -162,3 +162,48 @@ def test_a_slow_backend_makes_expired_keys_miss_longer_a_stampede():
     assert api.p50 > 600
     assert cache.hit == pytest.approx(0.9 * 2 * r / (1 + 2 * r + r * api.p50 / 1000), rel=1e-6)
     assert cache.hit < fast.world.services["cache"].hit - 0.05
+
+
+def test_each_stack_logs_in_its_own_shape():
+    spec = chain_spec()
+    spec["topology"]["services"][0]["kind"] = "edge"
+    spec["topology"]["services"][1]["stack"] = {"language": "go"}
+    spec["topology"]["services"][2]["max_connections"] = 1
+    sim = sim_of(spec)
+    sim.run_until(900)
+    web = [r.message for r in sim.logs(service="web", level="INFO")]
+    api = [r.message for r in sim.logs(service="api", level="INFO")]
+    db = [r for r in sim.logs(service="db")]
+    assert web and all(
+        m.startswith('"GET /api/web HTTP/1.1" 200 - 0 ') or m.startswith('"POST') for m in web if "200" in m
+    )
+    assert any(m.startswith('level=info msg="request handled" method=') for m in api)
+    assert any("LOG:  duration:" in r.message and "statement: SELECT * FROM db WHERE id = $1" in r.message for r in db)
+    assert not [r for r in db if " 200 " in r.message], "PostgreSQL writes no HTTP access lines"
+    fatal = [r for r in db if r.level == "FATAL"]
+    assert fatal and all(r.message.endswith("FATAL:  sorry, too many clients already") for r in fatal)
+
+
+def test_a_tight_heap_writes_gc_lines_as_often_as_it_collects():
+    spec = tiny()
+    spec["topology"]["services"][0].update({"memory": {"base": 400, "limit": 1024}, "heap_mb": 220})
+    sim = sim_of(spec)
+    sim.run_until(600)
+    gc = [r for r in sim.logs(service="web") if r.message.startswith("[gc] GC(")]
+    # 12 % of the time in GC: 0.05 + 2 x 0.12 = 0.29 lines a second, about 174 in ten minutes.
+    assert 160 <= len(gc) <= 175
+    assert "Pause Young (Normal) (G1 Evacuation Pause) 219M->200M(220M) 53.000ms" in gc[0].message
+
+
+def test_a_shed_request_carries_the_message_of_the_fault_that_ate_the_capacity():
+    spec = tiny()
+    spec["faults"] = [
+        {"type": "bad_config", "at": "1m", "service": "web", "revision": "rev-2", "propagation": 0,
+         "error_rate": 0.01, "cpu_factor": 4.0, "error_message": "waf: regex evaluation exceeded 50ms budget"},
+    ]  # fmt: skip
+    sim = sim_of(spec)
+    sim.run_until(300)
+    errors = [r for r in sim.logs(service="web", level="ERROR") if r.t > 120]
+    assert sim.world.services["web"].causes.get("overload", 0) > 100
+    assert errors and all("regex evaluation exceeded" in r.message for r in errors)
+    assert not [r for r in errors if "queue full" in r.message]

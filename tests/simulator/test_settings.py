@@ -261,3 +261,25 @@ def test_internal_sources_add_their_load_and_their_own_retries_to_the_target():
     assert sim.metric("api", "rate", client="nightly-export").values[-1] == 0.0
     exports = [r for r in sim.logs(service="api") if r.attributes.get("client") == "nightly-export"]
     assert exports and all(r.message.startswith("POST /internal/batch 200") for r in exports)
+
+
+def test_inspect_shows_the_settings_per_version_and_the_signals():
+    from simulator.session.inspect import collect, inspect, inspect_text
+
+    spec = failing_api(chain_spec())
+    spec["faults"] = [
+        {"type": "deploy", "at": "30s", "service": "web", "version": "v2", "sets": {"retries": 2}, "stop_after": 1}
+    ]
+    spec["traffic"]["sources"] = [{"name": "reindex", "target": "api", "rps": 20, "retries": 1}]
+    sim = sim_of(spec)
+    sim.run_until(300)
+    data = inspect(sim, "metrics")
+    web = next(s for s in data["signals"] if s["service"] == "web")
+    assert web["settings"]["v1 / rev-1"]["retries"] == 0 and web["settings"]["v2 / rev-1"]["retries"] == 2
+    assert set(web["by_version"]) == {"v1", "v2"}
+    api = next(s for s in data["signals"] if s["service"] == "api")
+    assert api["by_client"]["reindex"]["rate"] == pytest.approx(
+        20 * (1 + api["by_client"]["reindex"]["error_ratio"]), rel=0.05
+    )
+    text = "\n".join(inspect_text(collect(sim, "metrics")))
+    assert "settings v2 / rev-1: retries=2" in text and "client=reindex" in text
