@@ -190,10 +190,11 @@ class MetricsRecorder:
         groups: dict[str, list[float]] = {}
         if service == self.entry:
             limits = s.client_limits
-            groups["other"] = [world.user_rate, 0.0, math.nan]
+            # Errors: what its limit refused plus its share of what failed inside.
+            groups["other"] = [world.user_rate, world.user_rate * s.error_ratio, math.nan]
             for client, rps in world.surges.items():
                 refused = max(rps - limits[client], 0.0) if client in limits else 0.0
-                groups[client] = [rps, refused, math.nan]
+                groups[client] = [rps, refused + (rps - refused) * s.error_ratio, math.nan]
         for name, fig in sources.items():
             failing = 1.0 if fig.lost else s.error_ratio
             groups[name] = [fig.rate, fig.rate * failing, s.p99 if not fig.lost else math.nan]
