@@ -214,6 +214,10 @@ class BadConfig(FaultBase):
     parser otherwise (default: by the service's stack)."""
     on_version: str | None = None
     """Only instances running this version break on the revision (a latent bug the config triggers)."""
+    crash: bool = False
+    """Instances that load the revision crash (exit 139) when they load it and again at every boot: a
+    crash loop. A crash-looping instance never stays up long enough to fetch a revert, so reverting stops
+    new crashes but each looping instance must be replaced (restarted) once the revision is gone."""
     flag: Name | None = None
     """The code path that breaks sits behind this flag (a kill switch): it hurts only while the flag is on."""
 

@@ -459,6 +459,9 @@ class Cluster:
                 elapsed = delay
             if self._rollout_token.get("cfg:" + s.name) != token:
                 return
+            if inst.boot_crash and inst.state != RUNNING:
+                op["done"] += 1  # crash-looping: it never stays up long enough to fetch the revision
+                continue
             if inst in s.instances and inst.config != revision:
                 inst.config = revision
                 if self.fault_effects is not None:

@@ -32,7 +32,7 @@ from scenarios.language.events import (
 from scenarios.language.settings import ConfigChange, DeployChange
 from simulator.world.events import EventLog, Timeline
 from simulator.world.settings import describe_settings
-from simulator.world.state import RUNNING, Instance, ServiceState, World
+from simulator.world.state import CRASHED, RUNNING, TERMINATING, Instance, ServiceState, World
 
 if TYPE_CHECKING:
     from simulator.world.rng import RandomStreams
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 OOM_EXIT_CODE = 137
 DISK_FULL_MESSAGE = "write /var/log/app/app.log: no space left on device"
 SURGE_STOP_DELAY = 60.0  # clients poll the flag service about once a minute
+BOOT_CRASH_AFTER = 4.0  # seconds into loading a crashing revision before the process dies
+BOOT_CRASH_EXIT_CODE = 139  # SIGSEGV
 
 
 class Orchestrator(Protocol):
@@ -243,6 +245,7 @@ class FaultBook:
     def refresh(self, inst: Instance) -> None:
         """Recompute an instance's fault effects from its version, config, zone and the active faults."""
         err, lat, cpu, msg, leak, hold, disk = 0.0, 1.0, 1.0, "", 0.0, 0.0, 0.0
+        crash = False
         flags = self.world.flags
         for fault in self.active:
             if getattr(fault, "service", None) != inst.service:
@@ -259,6 +262,7 @@ class FaultBook:
                 err = 1.0 - (1.0 - err) * (1.0 - fault.error_rate)
                 cpu *= fault.cpu_factor
                 msg = fault.error_message
+                crash = crash or fault.crash
             elif isinstance(fault, MemoryLeak) and (fault.version is None or inst.version == fault.version):
                 leak += fault.mb_per_min / 60.0 * self._spread(inst)
             elif isinstance(fault, Latency) and (fault.zone is None or inst.zone == fault.zone):
@@ -275,8 +279,20 @@ class FaultBook:
             err, lat, msg = 1.0, lat * 20.0, DISK_FULL_MESSAGE
         inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.fx_msg = err, lat, cpu, msg
         inst.fx_hold = hold
+        if crash != inst.boot_crash:
+            inst.boot_crash = crash
+        if crash and inst.state != CRASHED and inst.state != TERMINATING:
+            self.env.process(self._crash_on_load(inst, inst.generation, msg))
         inst.leak_per_s = leak
         inst.disk_per_s = disk
+
+    def _crash_on_load(self, inst: Instance, generation: int, message: str) -> Generator:
+        """An instance that loaded a crashing revision dies a few seconds into loading it."""
+        yield self.env.timeout(BOOT_CRASH_AFTER)
+        if inst.generation != generation or not inst.boot_crash or inst.state in (CRASHED, TERMINATING):
+            return
+        self.cluster.logs.emit(self.env.now, "FATAL", inst, message)
+        self.cluster.crash(inst, "Error", BOOT_CRASH_EXIT_CODE)
 
     def refresh_services(self) -> None:
         """Recompute service-wide effects (a bad flag's cohort) after a flag or fault changed."""

@@ -109,6 +109,7 @@ class Instance:
         "disk",
         "disk_per_s",
         "gray",
+        "boot_crash",
         "cohort",
         "pressure",
     )
@@ -141,6 +142,8 @@ class Instance:
         self.disk = 0.0
         self.disk_per_s = 0.0
         self.gray = False
+        self.boot_crash = False
+        """Its config makes it crash as it loads (it cannot fetch a revert until it is replaced)."""
         self.cohort: Cohort | None = None
         self.pressure = 1.0
 

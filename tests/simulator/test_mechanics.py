@@ -207,3 +207,24 @@ def test_a_shed_request_carries_the_message_of_the_fault_that_ate_the_capacity()
     assert sim.world.services["web"].causes.get("overload", 0) > 100
     assert errors and all("regex evaluation exceeded" in r.message for r in errors)
     assert not [r for r in errors if "queue full" in r.message]
+
+
+def test_a_crashing_revision_loops_at_boot_and_a_revert_needs_a_restart_to_reach_it():
+    spec = tiny()
+    spec["faults"] = [
+        {"type": "bad_config", "at": "1m", "service": "web", "revision": "rev-2", "propagation": 0,
+         "error_rate": 1.0, "crash": True, "error_message": "sensor: invalid channel file 291; bugcheck"},
+    ]  # fmt: skip
+    sim = sim_of(spec)
+    sim.run_until(400)
+    web = sim.world.services["web"]
+    assert web.restarts_total >= 9, "each host crashes as it loads the file, and again at every boot"
+    assert any("Back-off restarting" in r.message for r in sim.logs(service="web"))
+    assert sim.apply(act(action="rollback_config", service="web")).accepted
+    sim.run_until(500)
+    assert all(i.config == "rev-2" for i in web.instances), "crash-looping hosts never fetch the revert"
+    before = web.restarts_total
+    assert sim.apply(act(action="restart", service="web", mode="rolling")).accepted
+    sim.run_until(900)
+    assert all(i.config == "rev-1" for i in web.instances)
+    assert web.restarts_total == before and web.error_ratio < 0.01
