@@ -76,7 +76,9 @@ class ResolutionJudge:
         self.sli = sli
         self.env = env
         res = scenario.resolution
-        self.require = list(res.require) or default_requirements(scenario.faults, scenario.entry_service)
+        # Either list replaces the defaults (scenarios/README.md): any_of alone means "one of these".
+        defaults = [] if res.any_of else default_requirements(scenario.faults, scenario.entry_service)
+        self.require = list(res.require) or defaults
         self.any_of = list(res.any_of)
         self.healthy_for = res.healthy_for
 
