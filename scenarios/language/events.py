@@ -218,6 +218,12 @@ class BadConfig(FaultBase):
     """Instances that load the revision crash (exit 139) when they load it and again at every boot: a
     crash loop. A crash-looping instance never stays up long enough to fetch a revert, so reverting stops
     new crashes but each looping instance must be replaced (restarted) once the revision is gone."""
+    drops_network: bool = False
+    """Instances that load the revision lose their network (an OS update that flushes routes): they stop
+    answering, health checks eject them, and they cannot fetch a revert until they are replaced."""
+    reach: float = Field(default=1.0, gt=0, le=1)
+    """Share of instances that load the revision (an automatic update that runs on a timer on some nodes);
+    the rest keep their old revision until the service's config is pushed again."""
     flag: Name | None = None
     """The code path that breaks sits behind this flag (a kill switch): it hurts only while the flag is on."""
 

@@ -433,9 +433,17 @@ class Cluster:
             self.terminate(s.instances[-1])
 
     def push_config(
-        self, s: ServiceState, revision: str, by: str, summary: str, propagation: float, kind: str = "config"
+        self,
+        s: ServiceState,
+        revision: str,
+        by: str,
+        summary: str,
+        propagation: float,
+        kind: str = "config",
+        reach: float = 1.0,
     ) -> dict:
-        """Push a config revision; each instance picks it up at a random moment within ``propagation``."""
+        """Push a config revision; each instance picks it up at a random moment within ``propagation``
+        (only a seeded share ``reach`` of them when below 1: an update that runs on some nodes)."""
         before = s.config
         s.config_history.append(s.config)
         s.config = revision
@@ -446,11 +454,15 @@ class Cluster:
             self.env.now, kind, s.name, f"config push {s.name} {before} -> {revision}", len(s.instances)
         )
         self.settings_moved(s)
-        self.env.process(self._propagate(s, revision, propagation, token, op))
+        self.env.process(self._propagate(s, revision, propagation, token, op, reach))
         return op
 
-    def _propagate(self, s: ServiceState, revision: str, propagation: float, token: int, op: dict) -> Generator:
+    def _propagate(
+        self, s: ServiceState, revision: str, propagation: float, token: int, op: dict, reach: float = 1.0
+    ) -> Generator:
         targets = sorted(((self.rng.random() * propagation, i) for i in list(s.instances)), key=lambda p: p[0])
+        if reach < 1.0:
+            targets = targets[: max(1, round(reach * len(targets)))]
         op["total"] = len(targets)
         elapsed = 0.0
         for delay, inst in targets:
@@ -459,8 +471,8 @@ class Cluster:
                 elapsed = delay
             if self._rollout_token.get("cfg:" + s.name) != token:
                 return
-            if inst.boot_crash and inst.state != RUNNING:
-                op["done"] += 1  # crash-looping: it never stays up long enough to fetch the revision
+            if inst.boot_crash and (inst.state != RUNNING or inst.broken_since is not None):
+                op["done"] += 1  # crash-looping or cut off: it cannot fetch the revision
                 continue
             if inst in s.instances and inst.config != revision:
                 inst.config = revision

@@ -42,6 +42,7 @@ DISK_FULL_MESSAGE = "write /var/log/app/app.log: no space left on device"
 SURGE_STOP_DELAY = 60.0  # clients poll the flag service about once a minute
 BOOT_CRASH_AFTER = 4.0  # seconds into loading a crashing revision before the process dies
 BOOT_CRASH_EXIT_CODE = 139  # SIGSEGV
+NETWORK_EJECT_AFTER = 30.0  # health checks notice a node that lost its routes
 
 
 class Orchestrator(Protocol):
@@ -66,7 +67,9 @@ class Orchestrator(Protocol):
         pause_above: float | None = None,
     ) -> dict: ...
 
-    def push_config(self, s: ServiceState, revision: str, by: str, summary: str, propagation: float) -> dict: ...
+    def push_config(
+        self, s: ServiceState, revision: str, by: str, summary: str, propagation: float, reach: float = 1.0
+    ) -> dict: ...
 
     def break_instance(self, inst: Instance, eject_after: float, gray: bool = False) -> None: ...
 
@@ -130,7 +133,8 @@ class FaultBook:
         elif isinstance(fault, BadConfig | DiskFill):
             s = self.world.services[fault.service]
             propagation = fault.propagation if isinstance(fault, BadConfig) else 20.0
-            cluster.push_config(s, fault.revision, fault.by, fault.summary, propagation)
+            reach = fault.reach if isinstance(fault, BadConfig) else 1.0
+            cluster.push_config(s, fault.revision, fault.by, fault.summary, propagation, reach=reach)
         elif isinstance(fault, ZoneOutage):
             yield from self._zone_outage(fault)
             return
@@ -245,7 +249,7 @@ class FaultBook:
     def refresh(self, inst: Instance) -> None:
         """Recompute an instance's fault effects from its version, config, zone and the active faults."""
         err, lat, cpu, msg, leak, hold, disk = 0.0, 1.0, 1.0, "", 0.0, 0.0, 0.0
-        crash = False
+        crash = unreachable = False
         flags = self.world.flags
         for fault in self.active:
             if getattr(fault, "service", None) != inst.service:
@@ -263,6 +267,7 @@ class FaultBook:
                 cpu *= fault.cpu_factor
                 msg = fault.error_message
                 crash = crash or fault.crash
+                unreachable = unreachable or fault.drops_network
             elif isinstance(fault, MemoryLeak) and (fault.version is None or inst.version == fault.version):
                 leak += fault.mb_per_min / 60.0 * self._spread(inst)
             elif isinstance(fault, Latency) and (fault.zone is None or inst.zone == fault.zone):
@@ -279,12 +284,19 @@ class FaultBook:
             err, lat, msg = 1.0, lat * 20.0, DISK_FULL_MESSAGE
         inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.fx_msg = err, lat, cpu, msg
         inst.fx_hold = hold
-        if crash != inst.boot_crash:
-            inst.boot_crash = crash
-        if crash and inst.state != CRASHED and inst.state != TERMINATING:
-            self.env.process(self._crash_on_load(inst, inst.generation, msg))
+        self._loaded_effects(inst, crash, unreachable, msg)
         inst.leak_per_s = leak
         inst.disk_per_s = disk
+
+    def _loaded_effects(self, inst: Instance, crash: bool, unreachable: bool, msg: str) -> None:
+        """What a revision does as it loads: crash the process, or cut the node off the network."""
+        if (crash or unreachable) != inst.boot_crash:
+            inst.boot_crash = crash or unreachable
+        if crash and inst.state != CRASHED and inst.state != TERMINATING:
+            self.env.process(self._crash_on_load(inst, inst.generation, msg))
+        if unreachable and inst.broken_since is None and inst.state == RUNNING:
+            self.cluster.logs.emit(self.env.now, "ERROR", inst, msg)
+            self.cluster.break_instance(inst, NETWORK_EJECT_AFTER)
 
     def _crash_on_load(self, inst: Instance, generation: int, message: str) -> Generator:
         """An instance that loaded a crashing revision dies a few seconds into loading it."""

@@ -228,3 +228,26 @@ def test_a_crashing_revision_loops_at_boot_and_a_revert_needs_a_restart_to_reach
     sim.run_until(900)
     assert all(i.config == "rev-1" for i in web.instances)
     assert web.restarts_total == before and web.error_ratio < 0.01
+
+
+def test_an_update_that_drops_routes_on_some_nodes_takes_them_out_until_replaced():
+    spec = tiny()
+    spec["topology"]["services"][0]["replicas"] = 6
+    spec["faults"] = [
+        {"type": "bad_config", "at": "1m", "service": "web", "revision": "os-2", "propagation": "10s",
+         "reach": 0.5, "drops_network": True, "error_message": "networkd: flushed routes on eth0"},
+    ]  # fmt: skip
+    sim = sim_of(spec)
+    sim.run_until(200)
+    web = sim.world.services["web"]
+    broken = [i for i in web.instances if i.broken_since is not None]
+    assert len(broken) == 3 and all(i.config == "os-2" for i in broken), "half the nodes took the update"
+    assert all(i.ejected for i in broken), "health checks removed them"
+    assert len(web.rotation) == 3
+    assert sim.apply(act(action="rollback_config", service="web")).accepted
+    sim.run_until(260)
+    assert all(i.config == "os-2" for i in broken), "a node without routes cannot fetch the revert"
+    assert sim.apply(act(action="restart", service="web", mode="rolling")).accepted
+    sim.run_until(600)
+    assert all(i.config == "rev-1" and i.broken_since is None for i in web.instances)
+    assert len(web.rotation) == 6
