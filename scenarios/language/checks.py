@@ -23,6 +23,7 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from refs.svc(("traffic", "entry"), sc.traffic.entry)
     for i, src in enumerate(sc.traffic.sources):
         yield from refs.svc(("traffic", "sources", i, "target"), src.target)
+        yield from refs.flag(("traffic", "sources", i, "flag"), src.flag)
     yield from _history(sc, refs)
     yield from _faults(sc, refs)
     yield from _noise(sc, refs)

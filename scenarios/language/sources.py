@@ -41,6 +41,8 @@ class TrafficSource(Model):
     """Endpoint it calls, as access logs show it."""
     tls: bool = True
     """It calls over HTTPS (an expired certificate stops it); false: plain HTTP (probes often are)."""
+    flag: Name | None = None
+    """It runs only while this flag is on (a kill switch that pauses a job or a consumer)."""
 
     @model_validator(mode="after")
     def _cron_needs_a_run_length(self) -> TrafficSource:

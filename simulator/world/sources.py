@@ -46,7 +46,7 @@ class InternalTraffic:
         for src in self.sources:
             fig = self.figures[src.name]
             fig.rate = fig.retried = fig.failed = fig.lost = 0.0
-            if not src.running(now):
+            if not src.running(now) or (src.flag is not None and not self.world.flags.get(src.flag, False)):
                 continue
             target = services[src.target]
             if src.tls and target.cert_expired(now):

@@ -283,3 +283,16 @@ def test_inspect_shows_the_settings_per_version_and_the_signals():
     )
     text = "\n".join(inspect_text(collect(sim, "metrics")))
     assert "settings v2 / rev-1: retries=2" in text and "client=reindex" in text
+
+
+def test_a_flag_pauses_an_internal_job():
+    spec = chain_spec()
+    spec["topology"]["flags"] = [{"name": "webhooks", "enabled": True}]
+    spec["traffic"]["sources"] = [{"name": "webhook-delivery", "target": "api", "rps": 50, "flag": "webhooks"}]
+    sim = sim_of(spec)
+    sim.run_until(60)
+    web, api = sim.world.services["web"], sim.world.services["api"]
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio + 50, rel=1e-9)
+    sim.set_flag("webhooks", False)
+    sim.run_until(70)
+    assert api.offered == pytest.approx(web.admitted * web.pass_ratio, rel=1e-9)
