@@ -64,7 +64,7 @@ def too_many_clients(pid: int) -> str:
 POSTGRES_ERRORS = [
     ("ERROR:  canceling statement due to user request", 499, "QueryCanceled"),
     ("LOG:  could not receive data from client: Connection reset by peer", 499, "ConnectionReset"),
-    ('ERROR:  duplicate key value violates unique constraint "orders_pkey"', 400, "UniqueViolation"),
+    ("ERROR:  could not serialize access due to concurrent update", 409, "SerializationFailure"),
 ]
 """A PostgreSQL server's everyday errors (the baseline share of failed requests)."""
 
