@@ -184,7 +184,7 @@ class DashboardsPanel(Panel):
                 yield Select([], id="detail-split", prompt="all", allow_blank=True)
                 yield Select([(w, w) for w, _ in WINDOWS], id="detail-window", value="15m", allow_blank=False)
             yield MetricChart(id="chart")
-            yield Label("Splits by zone and version", classes="panel-title", markup=False)
+            yield Label("Splits by zone, version and client", classes="panel-title", markup=False)
             yield DataTable(id="splits", cursor_type="row", zebra_stripes=True)
             yield Label("Resources per instance", classes="panel-title", markup=False)
             yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
