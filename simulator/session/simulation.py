@@ -116,6 +116,7 @@ class Simulation:
         self.cluster.fault_effects = self.faults.refresh
         self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
         self.log_gen.source_routes = {src.name: src.route for src in scenario.traffic.sources}
+        self.traces_gen.sources = {src.name: src for src in scenario.traffic.sources}
         for inst in self.world.all_instances():
             self.faults.refresh(inst)
         self.judge = ResolutionJudge(scenario, self.world, self.sli, self.env)

@@ -296,3 +296,21 @@ def test_a_flag_pauses_an_internal_job():
     sim.set_flag("webhooks", False)
     sim.run_until(70)
     assert api.offered == pytest.approx(web.admitted * web.pass_ratio, rel=1e-9)
+
+
+def test_an_internal_sources_requests_and_retries_show_in_traces():
+    spec = failing_api(chain_spec(), 0.5)
+    spec["traffic"]["sources"] = [
+        {"name": "reindex", "kind": "consumer", "target": "api", "rps": 20, "retries": 3, "backoff": "2s"}
+    ]
+    sim = sim_of(spec)
+    sim.run_until(600)
+    traces = [tr for tr in sim.traces(limit=500) if tr.root_service == "reindex"]
+    assert 25 <= len(traces) <= 31, "one every 20 s"
+    attempts = [[sp for sp in tr.spans if sp.service == "api" and sp.kind == "SERVER"] for tr in traces]
+    assert all(1 <= len(a) <= 4 for a in attempts)
+    retried = [a for a in attempts if len(a) > 1]
+    assert retried, "half of api's requests fail: some traces show retries"
+    for a in retried:
+        assert all(x.status == "ERROR" for x in a[:-1]), "only a failed attempt is retried"
+        assert a[1].start_ms >= a[0].start_ms + a[0].duration_ms + 2000.0, "after its 2 s back-off"
