@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scenarios.language.actions import ACTION_NAMES
+from scenarios.language.checks_v3 import v3_problems
+from scenarios.language.message_checks import message_problems
 from scenarios.language.scenario import Scenario
+from scenarios.language.trap_checks import trap_problems
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str]
@@ -39,11 +41,9 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from _resolution(sc, refs)
     yield from _debrief(sc, refs)
     yield from _solution(sc, refs)
-    for i, trap in enumerate(sc.traps):
-        name = trap.match.get("action")
-        if name not in ACTION_NAMES:
-            yield ("traps", i, "match", "action"), f"unknown action {name!r}; known: {', '.join(ACTION_NAMES)}"
-        yield from refs.svc(("traps", i, "match", "service"), trap.match.get("service"))
+    yield from trap_problems(sc, refs)
+    yield from message_problems(sc, refs)
+    yield from v3_problems(sc, refs)
 
 
 class _References:
@@ -153,6 +153,7 @@ _SERVICE_REQUIREMENTS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "instances_clean",
 )
 """Resolution requirements that name a service."""
 

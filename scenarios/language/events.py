@@ -8,9 +8,11 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
-from scenarios.language.settings import ConfigChange, DeployChange, Settings
+from scenarios.language.change_kinds import CapacityChange, MaintenanceRun, ProviderChange
+from scenarios.language.settings import Settings
 from scenarios.language.stacks import FunctionName
 from scenarios.language.topology import FanOut
+from scenarios.limits import MAX_OS_RESOURCE, MAX_ROLLOUT_STOP
 
 
 class Deploy(Model):
@@ -67,12 +69,19 @@ class Change(Model):
     """A configuration push."""
     flag: FlagFlip | None = None
     """A feature flag flip."""
+    capacity: CapacityChange | None = None
+    """A capacity change: replicas added or removed (by a person or an autoscaler)."""
+    maintenance: MaintenanceRun | None = None
+    """A maintenance script or automation run (recorded; it changes nothing by itself)."""
+    provider: ProviderChange | None = None
+    """A change on a provider's side: hidden from the change log, announced only by its status message."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Change:
-        given = [k for k in ("deploy", "config", "flag") if getattr(self, k) is not None]
+        kinds = ("deploy", "config", "flag", "capacity", "maintenance", "provider")
+        given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of deploy, config or flag")
+            raise ValueError(f"give exactly one of {', '.join(kinds)}")
         return self
 
 
@@ -130,14 +139,34 @@ class Noise(Model):
     """A recurring harmless log line."""
     traffic: TrafficSpike | None = None
     """A harmless traffic spike."""
+    capacity: CapacityChange | None = None
+    """A harmless capacity change (it really scales the service)."""
+    maintenance: MaintenanceRun | None = None
+    """A harmless maintenance script or automation run in the change log."""
+    provider: ProviderChange | None = None
+    """A harmless provider-side change, announced only on the provider's status page."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Noise:
-        kinds = ("deploy", "config", "flag", "alert", "log", "traffic")
+        kinds = ("deploy", "config", "flag", "alert", "log", "traffic", "capacity", "maintenance", "provider")
         given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(kinds)}")
         return self
+
+
+class FaultScope(Model):
+    """Where a fault hits: some zones (a region), and a share of the requests (a tenant or a cohort).
+
+    Example: ``{zones: [eu-west-1a], share: 0.2, who: "tenants on shard 7"}``: only instances in
+    eu-west-1a are affected, and only a fifth of their requests fail (error rates are scaled by it)."""
+
+    zones: list[Name] = Field(default_factory=list, max_length=12)
+    """Only instances in these zones (empty: every zone)."""
+    share: float = Field(default=1.0, gt=0, le=1)
+    """Share of the requests that belong to the affected tenants or cohort: error rates are multiplied by it."""
+    who: str = ""
+    """Who is affected, as support would describe them (shown in the failures' log lines)."""
 
 
 class FaultBase(Model):
@@ -147,6 +176,11 @@ class FaultBase(Model):
     """Onset time."""
     at_jitter: Duration = 0.0
     """Seeded variation of the onset: the fault starts between at and at + at_jitter."""
+    scope: FaultScope | None = None
+    """Only some regions, tenants or cohorts are hit (bad_deploy, bad_config, latency, automation_run)."""
+    latched: bool = False
+    """The effect stays on each instance it reached until that instance restarts, even once the trigger is
+    gone (a reverted config whose bad state is cached in memory; bad_config and latency only)."""
 
 
 class MemoryLeak(FaultBase):
@@ -226,6 +260,12 @@ class BadConfig(FaultBase):
     the rest keep their old revision until the service's config is pushed again."""
     flag: Name | None = None
     """The code path that breaks sits behind this flag (a kill switch): it hurts only while the flag is on."""
+    crash_after: Duration | None = None
+    """The process exits (code 1, with error_message) this long after loading the revision: 0 = it fails to
+    start; the orchestrator restarts it with back-off, so it crash-loops while the revision is in effect."""
+    reload: bool = True
+    """Running instances load the revision live; false: only instances started after the push read it (a
+    restart is what breaks them)."""
 
 
 class Latency(FaultBase):
@@ -371,6 +411,100 @@ class ZoneOutage(FaultBase):
     """Gray failure: health checks still pass (nothing is ejected, dashboards look healthy) but requests hang."""
 
 
+class AutomationRun(FaultBase):
+    """A maintenance script or automation run works through a service's instances one by one and leaves
+    each it touches broken until that instance restarts (it changed the host, not the version or config)."""
+
+    type: Literal["automation_run"]
+    service: Name
+    """Service whose instances it works through."""
+    name: str = Field(min_length=1)
+    """Job or script name as the change log shows it, e.g. unattended-upgrades."""
+    kind: Literal["script", "automation"] = "automation"
+    """A maintenance script someone ran, or an automation run on a schedule."""
+    by: str = "@automation"
+    """Who or what ran it."""
+    summary: str = ""
+    """What the run does, as its log says."""
+    every: Duration = Field(default=10.0, ge=0)
+    """Time it spends on each instance before the next."""
+    error_rate: float = Field(default=1.0, ge=0, le=1)
+    """Share of requests that fail on an instance it touched."""
+    latency_factor: float = Field(default=1.0, ge=1)
+    """Latency multiplier on an instance it touched."""
+    error_message: str = "dial tcp: connect: network is unreachable"
+    """Log message of the failures."""
+    flag: Name | None = None
+    """Kill switch: switching this flag off stops the run (instances already touched stay broken)."""
+
+
+class ResourceExhaustion(FaultBase):
+    """A per-host OS resource (threads, file descriptors, ephemeral ports) runs past its limit: the work
+    that needs one more fails with the native error. Use can grow with the fleet (a thread per peer)."""
+
+    type: Literal["resource_exhaustion"]
+    service: Name
+    """Service whose hosts run out."""
+    resource: Literal["threads", "file_descriptors", "ephemeral_ports"]
+    """Which resource."""
+    limit: float = Field(gt=0, le=MAX_OS_RESOURCE)
+    """Per-host limit (ulimit -u, ulimit -n, the ephemeral port range)."""
+    base: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Use of a freshly started instance."""
+    per_peer: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Use per instance of ``peers`` the host has seen since it started (threads are not given back until
+    a restart): the limit depends on the fleet size."""
+    peers: Name | None = None
+    """The fleet whose size drives ``per_peer`` (default: the service itself)."""
+    per_rps: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Use per request per second the instance receives (sockets, connections in TIME_WAIT)."""
+    per_minute: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Growth per minute of uptime (a descriptor leak), given back only by a restart."""
+    error_message: str | None = None
+    """Log message of the failures (default: the resource's native error)."""
+
+
+class DeployChange(FaultBase):
+    """An ordinary deploy of a new version whose settings differ (no bug of its own: the numbers are
+    the problem). It is rolled out one instance at a time, and may stop part-way."""
+
+    type: Literal["deploy"]
+    service: Name
+    """Service deployed."""
+    version: str
+    """Version rolled out."""
+    sets: Settings = Settings()
+    """Settings the new version ships with (its defaults changed in code, or a new client library)."""
+    by: str = "@deploy-bot"
+    """Who deploys it (deploy log)."""
+    stop_after: int | None = Field(default=None, ge=0, le=MAX_ROLLOUT_STOP)
+    """The rollout stops after replacing this many instances (a stuck rollout, a paused canary, a guard
+    that halted it): the service then runs two versions side by side. Default: it completes."""
+    pause_above: float | None = Field(default=None, gt=0, le=1)
+    """A rollout guard (canary analysis): the rollout pauses, part-way, as soon as the new version's
+    instances fail more than this share of their requests. Default: no guard."""
+
+
+class ConfigChange(FaultBase):
+    """An ordinary configuration push that changes settings (a timeout, a pool size, a TTL)."""
+
+    type: Literal["config_change"]
+    service: Name
+    """Service whose configuration changes."""
+    revision: str
+    """New configuration revision, e.g. rev-43."""
+    sets: Settings = Settings()
+    """Settings of the new revision."""
+    by: str = "@config-bot"
+    """Who pushes it (config audit log)."""
+    summary: str = ""
+    """What the config tool's audit log says (default: the settings changed, old -> new)."""
+    propagation: Duration = 30.0
+    """Time for the push to reach every instance."""
+    on_version: str | None = None
+    """The revision's settings apply only on instances running this version (old code ignores new keys)."""
+
+
 Fault = Annotated[
     MemoryLeak
     | BadDeploy
@@ -384,7 +518,9 @@ Fault = Annotated[
     | CertExpiry
     | PoolLeak
     | DeployChange
-    | ConfigChange,
+    | ConfigChange
+    | AutomationRun
+    | ResourceExhaustion,
     Field(discriminator="type"),
 ]
 """A fault injected into the system; ``type`` selects the model."""

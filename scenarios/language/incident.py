@@ -163,6 +163,14 @@ class FallbackOn(Model):
     """Dependency."""
 
 
+class InstancesClean(Model):
+    """Every instance of a service is running free of fault effects: no latched fault, no automation
+    damage, no OS resource past its limit (they are gone only once each instance restarted)."""
+
+    service: Name
+    """Service."""
+
+
 class Requirement(Model):
     """One condition on the simulated system: exactly one of the fields."""
 
@@ -186,6 +194,8 @@ class Requirement(Model):
     """A client's surge is contained."""
     fallback: FallbackOn | None = None
     """A caller is on its fallback."""
+    instances_clean: InstancesClean | None = None
+    """Every instance of a service is free of fault effects (nothing latched, no OS resource exhausted)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Requirement:
@@ -206,6 +216,7 @@ REQUIREMENT_KINDS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "instances_clean",
 )
 """The kinds of requirement, one field each."""
 

@@ -6,13 +6,11 @@ pool from 64 to 8, a cache TTL from 1 h to 1 s. A version, a config revision or 
 of its own version and revision (a rollout that stopped part-way runs two sets side by side), and
 rolling back restores the settings of the revision it returns to.
 
-This module holds the models: :class:`Settings` and the two ordinary changes that carry them as
-faults (:class:`DeployChange`, :class:`ConfigChange`).
+This module holds :class:`Settings` and a flag's :class:`FlagSettings`; the two ordinary changes that
+carry settings as faults (``deploy``, ``config_change``) are with the other faults in events.py.
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from pydantic import Field
 
@@ -25,7 +23,6 @@ from scenarios.limits import (
     MAX_POOL,
     MAX_REPLICAS,
     MAX_RETRIES,
-    MAX_ROLLOUT_STOP,
     MAX_RPS,
     MAX_TIMEOUT_S,
 )
@@ -64,55 +61,6 @@ class Settings(Model):
     def given(self) -> dict[str, object]:
         """The settings this layer sets, by name (unset ones left out)."""
         return {name: getattr(self, name) for name in type(self).model_fields if getattr(self, name) is not None}
-
-
-class DeployChange(Model):
-    """An ordinary deploy of a new version whose settings differ (no bug of its own: the numbers are
-    the problem). It is rolled out one instance at a time, and may stop part-way."""
-
-    type: Literal["deploy"]
-    at: Duration = 0.0
-    """When the rollout starts."""
-    at_jitter: Duration = 0.0
-    """Seeded variation of the start: between at and at + at_jitter."""
-    service: Name
-    """Service deployed."""
-    version: str
-    """Version rolled out."""
-    sets: Settings = Settings()
-    """Settings the new version ships with (its defaults changed in code, or a new client library)."""
-    by: str = "@deploy-bot"
-    """Who deploys it (deploy log)."""
-    stop_after: int | None = Field(default=None, ge=0, le=MAX_ROLLOUT_STOP)
-    """The rollout stops after replacing this many instances (a stuck rollout, a paused canary, a guard
-    that halted it): the service then runs two versions side by side. Default: it completes."""
-    pause_above: float | None = Field(default=None, gt=0, le=1)
-    """A rollout guard (canary analysis): the rollout pauses, part-way, as soon as the new version's
-    instances fail more than this share of their requests. Default: no guard."""
-
-
-class ConfigChange(Model):
-    """An ordinary configuration push that changes settings (a timeout, a pool size, a TTL)."""
-
-    type: Literal["config_change"]
-    at: Duration = 0.0
-    """When the push starts."""
-    at_jitter: Duration = 0.0
-    """Seeded variation of the start: between at and at + at_jitter."""
-    service: Name
-    """Service whose configuration changes."""
-    revision: str
-    """New configuration revision, e.g. rev-43."""
-    sets: Settings = Settings()
-    """Settings of the new revision."""
-    by: str = "@config-bot"
-    """Who pushes it (config audit log)."""
-    summary: str = ""
-    """What the config tool's audit log says (default: the settings changed, old -> new)."""
-    propagation: Duration = 30.0
-    """Time for the push to reach every instance."""
-    on_version: str | None = None
-    """The revision's settings apply only on instances running this version (old code ignores new keys)."""
 
 
 class FlagSettings(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import simpy
 
 from scenarios.language.events import (
+    AutomationRun,
     BadConfig,
     BadDeploy,
     BadFlag,
@@ -13,6 +14,7 @@ from scenarios.language.events import (
     DiskFill,
     MemoryLeak,
     PoolLeak,
+    ResourceExhaustion,
     TrafficSurge,
     ZoneOutage,
 )
@@ -23,6 +25,7 @@ from scenarios.language.incident import (
     ConfigNot,
     DiskHeadroom,
     FlagState,
+    InstancesClean,
     MemoryHeadroom,
     NotRunning,
     Requirement,
@@ -30,7 +33,7 @@ from scenarios.language.incident import (
 )
 from scenarios.language.scenario import Scenario
 from simulator.incident.process import SliTracker
-from simulator.world.state import World
+from simulator.world.state import CRASHED, World
 
 
 def default_requirements(faults, entry: str) -> list[Requirement]:
@@ -42,14 +45,12 @@ def default_requirements(faults, entry: str) -> list[Requirement]:
                 out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
             else:
                 out.append(Requirement(memory_headroom=MemoryHeadroom(service=f.service)))
-        elif isinstance(f, BadDeploy):
+        elif isinstance(f, BadDeploy | PoolLeak) or f.type == "deploy":  # (deploy: an ordinary change)
             out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
-        elif isinstance(f, BadConfig):
+        elif isinstance(f, BadConfig) or f.type == "config_change":
             out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
         elif isinstance(f, ZoneOutage):
             out.append(Requirement(zone_no_traffic=ZoneNoTraffic(zone=f.zone)))
-        elif isinstance(f, PoolLeak):
-            out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
         elif isinstance(f, BadFlag):
             out.append(Requirement(flag=FlagState(flag=f.flag, enabled=False)))
         elif isinstance(f, CacheFailure):
@@ -59,12 +60,10 @@ def default_requirements(faults, entry: str) -> list[Requirement]:
             out.append(Requirement(disk_headroom=DiskHeadroom(service=f.service)))
         elif isinstance(f, CertExpiry):
             out.append(Requirement(cert_valid=CertValid(service=f.service)))
-        elif f.type == "deploy":  # an ordinary change with bad settings: its version must be gone
-            out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
-        elif f.type == "config_change":
-            out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
         elif isinstance(f, TrafficSurge):
             out.append(Requirement(client_contained=ClientContained(service=entry, client=f.client)))
+        if isinstance(f, AutomationRun | ResourceExhaustion) or getattr(f, "latched", False):
+            out.append(Requirement(instances_clean=InstancesClean(service=f.service)))
     return out
 
 
@@ -120,6 +119,9 @@ class ResolutionJudge:
             return surge <= 0.0 or (limit is not None and limit <= surge * 0.5 + 1.0)
         if req.fallback:
             return req.fallback.dependency in world.services[req.fallback.service].fallbacks
+        if req.instances_clean:
+            s = world.services[req.instances_clean.service]
+            return all(i.fx_err == 0.0 and i.fx_lat == 1.0 and i.state != CRASHED for i in s.instances)
         raise AssertionError("Requirement validates exactly one field")
 
     def unmet(self) -> list[str]:

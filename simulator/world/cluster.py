@@ -21,6 +21,7 @@ from simulator.world.settings import SettingsBook, apply_service_wide, describe_
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
+    from simulator.world.recovery import RecoveryPacer
     from simulator.world.rng import RandomStreams
 
 BACKOFF_START = 10.0
@@ -80,6 +81,8 @@ class Cluster:
         self._rollout_token: dict[str, int] = {}
         self.settings: SettingsBook | None = None
         """The settings each version and revision carries (the session wires it after building)."""
+        self.pacer: RecoveryPacer | None = None
+        """Paces rollbacks, reverts and restarts as the scenario's ``recovery`` says (None: engine paces)."""
 
     # --- instances ---------------------------------------------------------------------------
 
@@ -375,7 +378,10 @@ class Cluster:
     ) -> Generator:
         pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
         op["total"] = len(pending)
-        for old in pending:
+        pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
+        if pace is not None:
+            yield from self.pacer.prepare(op, pace, len(pending))
+        for n, old in enumerate(pending):
             if self._rollout_token.get(s.name) != token:
                 return
             failing = new_version_errors(s) if pause_above is not None and op["done"] else 0.0
@@ -400,6 +406,8 @@ class Cluster:
             op["done"] += 1
             if pause_above is not None:
                 yield self.env.timeout(GUARD_WAIT)  # the guard's analysis window on the new instance
+            if pace is not None:
+                yield from self.pacer.per_instance(op, pace, len(pending) - n - 1)
         op["finished_at"] = self.env.now
         self.timeline(self.env.now, "operation", f"{op['summary']}: complete ({op['done']}/{op['total']})")
 
@@ -460,6 +468,10 @@ class Cluster:
     def _propagate(
         self, s: ServiceState, revision: str, propagation: float, token: int, op: dict, reach: float = 1.0
     ) -> Generator:
+        pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
+        if pace is not None:
+            yield from self._propagate_paced(s, revision, token, op, pace)
+            return
         targets = sorted(((self.rng.random() * propagation, i) for i in list(s.instances)), key=lambda p: p[0])
         if reach < 1.0:
             targets = targets[: max(1, round(reach * len(targets)))]
@@ -471,14 +483,29 @@ class Cluster:
                 elapsed = delay
             if self._rollout_token.get("cfg:" + s.name) != token:
                 return
-            if inst.boot_crash and (inst.state != RUNNING or inst.broken_since is not None):
-                op["done"] += 1  # crash-looping or cut off: it cannot fetch the revision
-                continue
-            if inst in s.instances and inst.config != revision:
-                inst.config = revision
-                if self.fault_effects is not None:
-                    self.fault_effects(inst)
-                self.logs.emit(self.env.now, "INFO", inst, self._reload_line(s, revision))
+            self._reload(s, inst, revision)
+            op["done"] += 1
+        op["finished_at"] = self.env.now
+
+    def _reload(self, s: ServiceState, inst: Instance, revision: str) -> None:
+        if inst.boot_crash and (inst.state != RUNNING or inst.broken_since is not None):
+            return  # crash-looping or cut off: it cannot fetch the revision
+        if inst in s.instances and inst.config != revision:
+            inst.config = revision
+            if self.fault_effects is not None:
+                self.fault_effects(inst)
+            self.logs.emit(self.env.now, "INFO", inst, self._reload_line(s, revision))
+
+    def _propagate_paced(self, s: ServiceState, revision: str, token: int, op: dict, pace) -> Generator:
+        """A revert at the scenario's pace: a fixed preparation, then instance after instance."""
+        targets = list(s.instances)
+        op["total"] = len(targets)
+        yield from self.pacer.prepare(op, pace, len(targets))
+        for n, inst in enumerate(targets):
+            yield from self.pacer.per_instance(op, pace, len(targets) - n - 1)
+            if self._rollout_token.get("cfg:" + s.name) != token:
+                return
+            self._reload(s, inst, revision)
             op["done"] += 1
         op["finished_at"] = self.env.now
 

@@ -346,6 +346,8 @@ class World:
     now: float = 0.0
     """Time of the tick being computed."""
     instance_seq: int = 0
+    data_lost_records: float = 0.0
+    """Writes no surviving copy holds, so far (simulator/world/data.py; the report's data loss)."""
 
     def instance(self, instance_id: str) -> Instance | None:
         """The live instance with this id, if any."""
