@@ -203,3 +203,20 @@ MAX_ESCALATIONS = 200
 """Most escalations in one session."""
 MAX_INJECTED_MESSAGES = 500
 """Most messages in one session: a facilitator's message inject is refused once this many have arrived."""
+
+# --- service settings (scenarios/language/settings.py) -----------------------------------------
+
+MAX_RETRIES = 5
+"""Most retries of a failed dependency call a setting may ask for."""
+MAX_BACKOFF_S = 60.0
+"""Longest back-off before one retry."""
+MAX_TIMEOUT_S = 600.0
+"""Longest timeout of a dependency call."""
+MAX_CACHE_TTL_S = 30 * 86400.0
+"""Longest time a cache keeps an entry."""
+MAX_CACHE_KEYS = 1_000_000_000
+"""Most distinct hot keys a cache serves (the share of requests per key sets the TTL's hit ratio)."""
+MAX_COLLAPSE = 0.9
+"""Largest share of its capacity a saturated service loses to thrashing (a full queue's overhead)."""
+MAX_ROLLOUT_STOP = 500
+"""Most instances a rollout may replace before it stops part-way (``stop_after``)."""

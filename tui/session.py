@@ -169,8 +169,11 @@ class LocalSession:
     def instances(self, service: str | None = None):
         return self.sim.instances(service)
 
-    def metric(self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None) -> Series:
-        return self.sim.history(service, metric, zone, version, instance, start, end)  # charts reach before t=0
+    def metric(
+        self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None, client=None
+    ) -> Series:
+        # charts reach before t=0
+        return self.sim.history(service, metric, zone, version, instance, start, end, client)
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         return self.sim.split_values(service, dimension)

@@ -44,6 +44,7 @@ def _worst_calls_per_request(sc: Scenario) -> tuple[str, float] | None:
     A cyclic graph is reported by the cross-checks; here a cycle is cut where it closes.
     """
     by_name = {s.name: s for s in sc.topology.services}
+    retries = _most_retries(sc)
     memo: dict[str, float] = {}
 
     def downstream(name: str, path: frozenset[str]) -> float:
@@ -53,7 +54,7 @@ def _worst_calls_per_request(sc: Scenario) -> tuple[str, float] | None:
         total = 0.0
         for dep, per_request in svc.calls.items():
             if dep in by_name and dep not in path:
-                total += per_request * (1 + svc.retries) * (1 + downstream(dep, path | {dep}))
+                total += per_request * (1 + retries.get(name, svc.retries)) * (1 + downstream(dep, path | {dep}))
             if total > MAX_CALLS_PER_REQUEST:
                 break  # already over: no need to walk the rest (also bounds the time spent here)
         memo[name] = total
@@ -64,3 +65,19 @@ def _worst_calls_per_request(sc: Scenario) -> tuple[str, float] | None:
         if calls > MAX_CALLS_PER_REQUEST:
             return name, calls
     return None
+
+
+def _most_retries(sc: Scenario) -> dict[str, int]:
+    """Per service, the most retries any version, revision or flag may set (settings included)."""
+    most = {s.name: s.retries for s in sc.topology.services}
+    layers = [(f.service, f.sets) for f in [*sc.faults, *sc.optional_faults] if f.type in ("deploy", "config_change")]
+    for ch in [*sc.history, *sc.noise]:
+        for part in (ch.deploy, ch.config):
+            if part is not None and part.sets is not None:
+                layers.append((part.service, part.sets))
+    for flag in sc.topology.flags:
+        layers.extend((fs.service, fs.sets) for fs in flag.sets)
+    for service, sets in layers:
+        if sets.retries is not None and service in most:
+            most[service] = max(most[service], sets.retries)
+    return most

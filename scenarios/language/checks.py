@@ -23,11 +23,17 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from _topology(sc, refs)
     yield from refs.svc(("slo", "service"), sc.slo.service)
     yield from refs.svc(("traffic", "entry"), sc.traffic.entry)
+    for i, src in enumerate(sc.traffic.sources):
+        yield from refs.svc(("traffic", "sources", i, "target"), src.target)
+        yield from refs.flag(("traffic", "sources", i, "flag"), src.flag)
     yield from _history(sc, refs)
     yield from _faults(sc, refs)
     yield from _noise(sc, refs)
     for i, rule in enumerate(sc.alerting.rules):
         yield from refs.svc(("alerting", "rules", i, "service"), rule.service)
+    for i, flag in enumerate(sc.topology.flags):
+        for j, fs in enumerate(flag.sets):
+            yield from refs.svc(("topology", "flags", i, "sets", j, "service"), fs.service)
     for i, s in enumerate(sc.topology.services):
         yield from refs.flag(("topology", "services", i, "retries_flag"), s.retries_flag)
         yield from refs.svc(("topology", "services", i, "cache_for"), s.cache_for)

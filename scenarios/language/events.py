@@ -9,9 +9,10 @@ from pydantic import Field, model_validator
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
 from scenarios.language.change_kinds import CapacityChange, MaintenanceRun, ProviderChange
+from scenarios.language.settings import Settings
 from scenarios.language.stacks import FunctionName
 from scenarios.language.topology import FanOut
-from scenarios.limits import MAX_OS_RESOURCE
+from scenarios.limits import MAX_OS_RESOURCE, MAX_ROLLOUT_STOP
 
 
 class Deploy(Model):
@@ -25,6 +26,8 @@ class Deploy(Model):
     """Version replaced (defaults to the version running before)."""
     by: str = "@deploy-bot"
     """Who deployed it."""
+    sets: Settings | None = None
+    """Settings the version ships with (they apply to every instance running it)."""
 
 
 class ConfigPush(Model):
@@ -40,6 +43,8 @@ class ConfigPush(Model):
     """Who pushed it."""
     summary: str = ""
     """What changed, as the config tool's audit log shows it."""
+    sets: Settings | None = None
+    """Settings of the revision (they apply to every instance that loaded it)."""
 
 
 class FlagFlip(Model):
@@ -214,6 +219,8 @@ class BadDeploy(FaultBase):
     hot_function: FunctionName | None = None
     """Function of the regression, where CPU profiles show the extra work and dumps the failing frame (default: by the
     service's stack)."""
+    flag: Name | None = None
+    """The regression sits behind this flag: it hurts only while the flag is on."""
 
 
 class BadConfig(FaultBase):
@@ -239,6 +246,20 @@ class BadConfig(FaultBase):
     hot_function: FunctionName | None = None
     """Function the bad revision makes hot: a regex matcher when cpu_factor > 1 (catastrophic backtracking), the config
     parser otherwise (default: by the service's stack)."""
+    on_version: str | None = None
+    """Only instances running this version break on the revision (a latent bug the config triggers)."""
+    crash: bool = False
+    """Instances that load the revision crash (exit 139) when they load it and again at every boot: a
+    crash loop. A crash-looping instance never stays up long enough to fetch a revert, so reverting stops
+    new crashes but each looping instance must be replaced (restarted) once the revision is gone."""
+    drops_network: bool = False
+    """Instances that load the revision lose their network (an OS update that flushes routes): they stop
+    answering, health checks eject them, and they cannot fetch a revert until they are replaced."""
+    reach: float = Field(default=1.0, gt=0, le=1)
+    """Share of instances that load the revision (an automatic update that runs on a timer on some nodes);
+    the rest keep their old revision until the service's config is pushed again."""
+    flag: Name | None = None
+    """The code path that breaks sits behind this flag (a kill switch): it hurts only while the flag is on."""
     crash_after: Duration | None = None
     """The process exits (code 1, with error_message) this long after loading the revision: 0 = it fails to
     start; the orchestrator restarts it with back-off, so it crash-loops while the revision is in effect."""
@@ -347,6 +368,12 @@ class CertExpiry(FaultBase):
     type: Literal["cert_expiry"]
     service: Name
     """Service presenting the certificate."""
+    tls_share: float = Field(default=1.0, gt=0, le=1)
+    """Share of its user traffic that arrives over TLS and fails the handshake; the rest (plain HTTP, an
+    old client, an internal port) is still served. Calls from other services always use TLS."""
+    probe: Literal["https", "http"] = "https"
+    """How its synthetic probe checks it: an https probe fails with the certificate, a plain-http
+    probe stays green while TLS clients fail (a blind spot)."""
 
 
 class PoolLeak(FaultBase):
@@ -437,6 +464,47 @@ class ResourceExhaustion(FaultBase):
     """Log message of the failures (default: the resource's native error)."""
 
 
+class DeployChange(FaultBase):
+    """An ordinary deploy of a new version whose settings differ (no bug of its own: the numbers are
+    the problem). It is rolled out one instance at a time, and may stop part-way."""
+
+    type: Literal["deploy"]
+    service: Name
+    """Service deployed."""
+    version: str
+    """Version rolled out."""
+    sets: Settings = Settings()
+    """Settings the new version ships with (its defaults changed in code, or a new client library)."""
+    by: str = "@deploy-bot"
+    """Who deploys it (deploy log)."""
+    stop_after: int | None = Field(default=None, ge=0, le=MAX_ROLLOUT_STOP)
+    """The rollout stops after replacing this many instances (a stuck rollout, a paused canary, a guard
+    that halted it): the service then runs two versions side by side. Default: it completes."""
+    pause_above: float | None = Field(default=None, gt=0, le=1)
+    """A rollout guard (canary analysis): the rollout pauses, part-way, as soon as the new version's
+    instances fail more than this share of their requests. Default: no guard."""
+
+
+class ConfigChange(FaultBase):
+    """An ordinary configuration push that changes settings (a timeout, a pool size, a TTL)."""
+
+    type: Literal["config_change"]
+    service: Name
+    """Service whose configuration changes."""
+    revision: str
+    """New configuration revision, e.g. rev-43."""
+    sets: Settings = Settings()
+    """Settings of the new revision."""
+    by: str = "@config-bot"
+    """Who pushes it (config audit log)."""
+    summary: str = ""
+    """What the config tool's audit log says (default: the settings changed, old -> new)."""
+    propagation: Duration = 30.0
+    """Time for the push to reach every instance."""
+    on_version: str | None = None
+    """The revision's settings apply only on instances running this version (old code ignores new keys)."""
+
+
 Fault = Annotated[
     MemoryLeak
     | BadDeploy
@@ -449,6 +517,8 @@ Fault = Annotated[
     | DiskFill
     | CertExpiry
     | PoolLeak
+    | DeployChange
+    | ConfigChange
     | AutomationRun
     | ResourceExhaustion,
     Field(discriminator="type"),

@@ -49,6 +49,7 @@ class AlertRule(Model):
         "probe_success",
         "cert_days",
         "connections",
+        "gc_ratio",
     ]
     """Metric compared against the threshold."""
     op: Literal[">", "<"] = ">"

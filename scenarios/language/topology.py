@@ -8,8 +8,22 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
+from scenarios.language.settings import FlagSettings
+from scenarios.language.sources import TrafficSource
 from scenarios.language.stacks import Stack
-from scenarios.limits import MAX_FAN_OUT, MAX_MEMORY_MB, MAX_POOL, MAX_REPLICAS, MAX_RPS, MAX_SERVICES, MAX_ZONES
+from scenarios.limits import (
+    MAX_BACKOFF_S,
+    MAX_CACHE_KEYS,
+    MAX_CACHE_TTL_S,
+    MAX_COLLAPSE,
+    MAX_FAN_OUT,
+    MAX_MEMORY_MB,
+    MAX_POOL,
+    MAX_REPLICAS,
+    MAX_RPS,
+    MAX_SERVICES,
+    MAX_ZONES,
+)
 
 FanOut = Annotated[float, Field(ge=0, le=MAX_FAN_OUT)]
 """Calls per request to one dependency (0.2: one request in five)."""
@@ -93,6 +107,21 @@ class Service(Model):
     """Days until its TLS certificate expires at t=0 (a cert_expiry fault overrides it)."""
     retries: int = Field(default=0, ge=0, le=5)
     """Retries per failed dependency call (each retry multiplies load on the dependency)."""
+    backoff: Duration = Field(default=0.0, ge=0, le=MAX_BACKOFF_S)
+    """Wait before each retry (adds to latency and holds a pool connection meanwhile)."""
+    cache_ttl: Duration | None = Field(default=None, gt=0, le=MAX_CACHE_TTL_S)
+    """For a cache: entry lifetime. Unset: entries live until evicted (hit ratio = hit_ratio). Set: the warm
+    hit ratio is hit_ratio x r*ttl / (1 + r*ttl + r*fill), r = requests per second per key, fill = the
+    backend's median latency (requests arriving while an expired key is refetched also miss: a stampede)."""
+    cache_keys: int = Field(default=10_000, ge=1, le=MAX_CACHE_KEYS)
+    """For a cache with cache_ttl: distinct hot keys the traffic spreads over."""
+    heap_mb: float | None = Field(default=None, gt=0, le=MAX_MEMORY_MB)
+    """Maximum heap (JVM -Xmx, Go GOMEMLIMIT) in MB. Set: garbage collection is modelled from the live set
+    (half of memory.base) and the load; a heap close to the live set spends its CPU in GC."""
+    collapse: float = Field(default=0.0, ge=0, le=MAX_COLLAPSE)
+    """Share of its capacity a saturated instance loses as its queue fills (thrashing, lock contention,
+    GC of queued requests). Above 0 an overload can become metastable: it lasts after its trigger is
+    gone, until load is shed below the collapsed capacity."""
     owner: str = "@team"
     """Owning team or person, shown in dashboards and runbooks."""
     stack: Stack | None = None
@@ -114,6 +143,9 @@ class FeatureFlag(Model):
     """State at t=0."""
     service: Name | None = None
     """Service that reads the flag (optional, for display)."""
+    sets: list[FlagSettings] = Field(default_factory=list)
+    """Settings the flag applies to services in one state: a kill switch's protection (while on, the
+    rules engine rate-limits bots; switched off, the limit goes with it) or a code path's settings."""
 
 
 class Topology(Model):
@@ -142,3 +174,6 @@ class Traffic(Model):
     """Local hour of day at t=0, positions the diurnal curve."""
     noise: float = Field(default=0.05, ge=0, le=0.5)
     """Relative size of seeded random fluctuation (slowly varying)."""
+    sources: list[TrafficSource] = Field(default_factory=list)
+    """Internal traffic: scheduled jobs, queue consumers, internal clients and probes calling one service
+    directly, each with its own retries (they are not users: not in the SLI unless they call the SLO service)."""

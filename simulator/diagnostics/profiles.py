@@ -266,12 +266,12 @@ def dependency_calls(sim: ProfiledSystem, inst: Instance) -> list[tuple[str, str
             continue
         expired = d.cert_expired(world.now)
         median = 5.0 if expired else max(d.p50, 0.1)
-        mean_ms = min(median * math.exp(d.sigma * d.sigma / 2.0), s.spec.timeout * 1000.0)
+        mean_ms = min(median * math.exp(d.sigma * d.sigma / 2.0), s.tuning.timeout_s * 1000.0)
         out.append((dep, d.spec.kind, fanout, fanout * mean_ms, expired))
         if d.spec.cache_for:
             backend = world.services[d.spec.cache_for]
             miss = fanout * (1.0 - d.hit)
-            b_ms = min(max(backend.p50, 0.1) * math.exp(backend.sigma**2 / 2.0), s.spec.timeout * 1000.0)
+            b_ms = min(max(backend.p50, 0.1) * math.exp(backend.sigma**2 / 2.0), s.tuning.timeout_s * 1000.0)
             out.append((backend.name, backend.spec.kind, miss, miss * b_ms, backend.cert_expired(world.now)))
     return out
 

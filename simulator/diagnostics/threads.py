@@ -147,8 +147,10 @@ def thread_dump(sim: ProfiledSystem, instance_id: str) -> ThreadDump:
             note = "holding a pool connection in an open transaction"
             put("BLOCKED", first[:-1] + hot_frames(frames, fault), rate * pool_hold * inst.fx_hold / 1000.0, note)
     if pool_ratio > 1.0:
-        waiting = rate * spec.timeout * (1.0 - 1.0 / pool_ratio)
-        note = f"waiting for a connection from the pool ({spec.pool_size} of {spec.pool_size} in use)"
+        tuning = inst.cohort.key[-1] if inst.cohort is not None and inst.cohort.dead_zone is None else None
+        timeout, pool = (tuning.timeout_s, tuning.pool_size) if tuning is not None else (spec.timeout, spec.pool_size)
+        waiting = rate * timeout * (1.0 - 1.0 / pool_ratio)
+        note = f"waiting for a connection from the pool ({pool} of {pool} in use)"
         put("WAITING", first[:-1] + frames.frames("pool_wait"), waiting, note)
     workers, queued = _worker_pool(put, groups, frames, spec, inst, rate)
     out = [
@@ -206,8 +208,9 @@ def _worker_pool(put: Any, groups: dict, frames: ServiceFrames, spec, inst, rate
     """Fit the busy threads into the worker pool (the rest queue for a worker); add the idle ones.
     Returns (workers, requests queued)."""
     workers = int(frames.table.get("workers", 0))
-    if frames.language == "postgres" and spec.max_connections:
-        workers = spec.max_connections
+    limit = inst.owner.max_connections if inst.owner is not None else spec.max_connections
+    if frames.language == "postgres" and limit:
+        workers = limit
     busy = sum(v[0] for v in groups.values())
     queued = int(round(inst.cohort.backlog)) if inst.cohort is not None else 0
     if workers and busy > workers:

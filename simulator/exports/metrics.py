@@ -260,6 +260,8 @@ SERVICE_SERIES = (
     ("probe_success", "probe_success", 1.0, "Synthetic probe of the service succeeding (1) or failing (0)."),
     ("ssl_certificate_expiry_seconds", "cert_days", 86400.0, "Seconds until the service's TLS certificate expires."),
     ("pg_stat_activity_count", "connections", 1.0, "Client connections the database holds (databases only)."),
+    ("pg_settings_max_connections", "conn_limit", 1.0, "Connections the database accepts (databases only)."),
+    ("runtime_gc_time_ratio", "gc_ratio", 1.0, "Share of time the service's busiest instances spend in GC."),
 )
 """(family, engine series, scale, help) of service gauges read from the slow series."""
 

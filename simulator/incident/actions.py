@@ -640,7 +640,7 @@ def _scale_harm(d: ActionDispatcher, action: Any, s: ServiceState | None) -> str
     if action.replicas > len(s.instances):
         for dep in s.spec.calls:
             callee = d.world.services[dep]
-            limit = callee.spec.max_connections
+            limit = callee.max_connections
             if limit is not None and callee.conn_demand * action.replicas / max(len(s.instances), 1) > limit:
                 return f"more {s.name} instances open more connections than {dep} accepts ({limit})"
     return None

@@ -45,14 +45,12 @@ def default_requirements(faults, entry: str) -> list[Requirement]:
                 out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
             else:
                 out.append(Requirement(memory_headroom=MemoryHeadroom(service=f.service)))
-        elif isinstance(f, BadDeploy):
+        elif isinstance(f, BadDeploy | PoolLeak) or f.type == "deploy":  # (deploy: an ordinary change)
             out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
-        elif isinstance(f, BadConfig):
+        elif isinstance(f, BadConfig) or f.type == "config_change":
             out.append(Requirement(config_not=ConfigNot(service=f.service, revision=f.revision)))
         elif isinstance(f, ZoneOutage):
             out.append(Requirement(zone_no_traffic=ZoneNoTraffic(zone=f.zone)))
-        elif isinstance(f, PoolLeak):
-            out.append(Requirement(not_running=NotRunning(service=f.service, version=f.version)))
         elif isinstance(f, BadFlag):
             out.append(Requirement(flag=FlagState(flag=f.flag, enabled=False)))
         elif isinstance(f, CacheFailure):
@@ -77,7 +75,9 @@ class ResolutionJudge:
         self.sli = sli
         self.env = env
         res = scenario.resolution
-        self.require = list(res.require) or default_requirements(scenario.faults, scenario.entry_service)
+        # Either list replaces the defaults (scenarios/README.md): any_of alone means "one of these".
+        defaults = [] if res.any_of else default_requirements(scenario.faults, scenario.entry_service)
+        self.require = list(res.require) or defaults
         self.any_of = list(res.any_of)
         self.healthy_for = res.healthy_for
 
@@ -105,7 +105,7 @@ class ResolutionJudge:
             return world.flags.get(req.flag.flag) == req.flag.enabled
         if req.cache_warm:
             s = world.services[req.cache_warm.service]
-            return s.hit >= req.cache_warm.above * s.spec.hit_ratio
+            return s.hit >= req.cache_warm.above * s.warm_hit
         if req.cert_valid:
             return not world.services[req.cert_valid.service].cert_expired(self.env.now)
         if req.disk_headroom:

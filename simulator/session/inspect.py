@@ -15,6 +15,7 @@ from scenarios.durations import format_clock
 from simulator.diagnostics.desk import DEFAULT_CPU_SECONDS, take
 from simulator.diagnostics.profiles import ProfileError, _rounded
 from simulator.diagnostics.text import render
+from simulator.session.signals import service_signals, signal_lines
 from simulator.session.simulation import Simulation
 from simulator.world.state import RUNNING
 
@@ -82,6 +83,7 @@ def collect(
             if not instances:
                 pick_instance(sim, service, instance)
         body: dict[str, Any] = {"sli": sim.sli_status(), "services": services, "instances": instances}
+        body["signals"] = [service_signals(sim, v.name) for v in services]
     elif show == "logs":
         body = {"logs": sim.logs(service=service, instance=instance, limit=limit)}
     elif show == "traces":
@@ -142,6 +144,7 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
                 f"{s.name:18} {s.rate:9.1f} {s.error_ratio * 100:7.2f} {s.p50_ms:8.1f} {s.p99_ms:8.1f} "
                 f"{s.ready:>3}/{s.desired:<3} {s.cpu:5.0%} {s.memory_ratio:5.0%}"
             )
+        out += ["", *signal_lines(data.get("signals", [])), ""]
         for i in data["instances"]:
             out.append(
                 f"  {i.id:32} {i.zone:12} {i.version:10} {i.state:9} cpu {i.cpu:4.0%} "

@@ -55,7 +55,9 @@ from simulator.world.faults import FaultBook
 from simulator.world.model import TickModel
 from simulator.world.recovery import RecoveryPacer
 from simulator.world.rng import RandomStreams
+from simulator.world.settings import SettingsBook
 from simulator.world.snapshot import instance_views, service_view
+from simulator.world.sources import InternalTraffic
 from simulator.world.state import build_world
 from simulator.world.traffic import TrafficModel
 
@@ -109,6 +111,8 @@ class Simulation:
         )
         self.cluster.pacer = RecoveryPacer(self.env, self.world, scenario.recovery)
         self.model = TickModel(self.world, scenario.entry_service)
+        self.internal = InternalTraffic(scenario.traffic.sources, self.world)
+        self.recorder.sources = self.internal
         self.traffic = TrafficModel(scenario.traffic, self.rng["traffic"])
         self.sli = SliTracker(scenario, self.series)
         self.alerts = AlertEngine(
@@ -121,11 +125,16 @@ class Simulation:
         script = ScenarioScript(
             scenario, self.cluster, self.alerts, self.log_gen, self.rng, self.incident, self.set_flag
         )
+        self.settings = SettingsBook(scenario, self.world)
+        self.cluster.settings = self.settings
         self.cluster.place_initial(scenario.history)
+        self.settings.wire()
         script.start_history()
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
         self.cluster.fault_effects = self.faults.refresh
         self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
+        self.log_gen.source_routes = {src.name: src.route for src in scenario.traffic.sources}
+        self.traces_gen.sources = {src.name: src for src in scenario.traffic.sources}
         for inst in self.world.all_instances():
             self.faults.refresh(inst)
         self.judge = ResolutionJudge(scenario, self.world, self.sli, self.env)
@@ -155,6 +164,8 @@ class Simulation:
         world.surges = surges or {}
         world.user_rate = user_rate
         calls = {c: self.faults.surge_profile(c)[1] for c in surges} if surges else None
+        if self.internal.sources:
+            world.internal = self.internal.step(t)
         self.model.step(dt, user_rate, surges, calls)
         self.faults.hosts.tick(t)
         for inst in list(self.model.oom):
@@ -235,6 +246,8 @@ class Simulation:
     def set_flag(self, name: str, enabled: bool) -> None:
         """Flip a feature flag in the world and recompute what depends on it."""
         self.faults.set_flag(name, enabled)
+        for s in self.world.services.values():
+            self.cluster.settings_moved(s)  # a flag's settings (a kill switch's protection) follow it
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -271,10 +284,11 @@ class Simulation:
         instance: str | None = None,
         start: float | None = None,
         end: float | None = None,
+        client: str | None = None,
     ) -> Series:
-        """A metric series: per service, per zone or version split, or per instance (blank while the metrics
-        pipeline was down, when it shares fate with a service)."""
-        return self.fate.mask(self.recorder.metric(service, metric, zone, version, instance, start, end))
+        """A metric series: per service, per zone, version or client split, or per instance (blank while
+        the metrics pipeline was down, when it shares fate with a service)."""
+        return self.fate.mask(self.recorder.metric(service, metric, zone, version, instance, start, end, client))
 
     def history(
         self,
@@ -285,15 +299,17 @@ class Simulation:
         instance: str | None = None,
         start: float | None = None,
         end: float | None = None,
+        client: str | None = None,
     ) -> Series:
         """:meth:`metric` reaching back before t=0 (``start`` negative or None) through the quiet warm-up
         run (simulator.session.warmup): what a chart shows. Nothing scored or journalled reads it."""
-        after = self.metric(service, metric, zone, version, instance, start, end)
+        after = self.metric(service, metric, zone, version, instance, start, end, client)
         lo = -self.warmup.seconds if start is None else max(start, -self.warmup.seconds)
         hi = 0.0 if end is None else min(end, 0.0)
         if hi <= lo:
             return after
-        return with_history(self.warmup.metric(service, metric, zone, version, instance, lo, hi), after)
+        before = self.warmup.metric(service, metric, zone, version, instance, lo, hi, client)
+        return with_history(before, after)
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         """Zones or versions a service has split series for."""

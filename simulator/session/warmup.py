@@ -69,13 +69,15 @@ class Warmup:
             self._sim = sim
         return self._sim
 
-    def metric(self, service: str, metric: str, zone, version, instance, start: float, end: float) -> Series:
+    def metric(
+        self, service: str, metric: str, zone, version, instance, start: float, end: float, client=None
+    ) -> Series:
         """The quiet run's samples between ``start`` and ``end`` (both < 0), at their times before t=0."""
         offset = self.seconds
         lo, hi = max(start, -self.seconds) + offset, end + offset
         # The last sample is the quiet run's end, the session's t=0: the session has its own sample there.
         hi = min(hi, offset - self.sim.tick / 2)
-        series = self.sim.metric(service, metric, zone, version, instance, lo, hi)
+        series = self.sim.metric(service, metric, zone, version, instance, lo, hi, client)
         return replace(series, times=tuple(t - offset for t in series.times))
 
 

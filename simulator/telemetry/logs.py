@@ -12,6 +12,14 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from simulator.telemetry.native import (
+    POSTGRES_ERRORS,
+    access_message,
+    gc_message,
+    language_of,
+    server_line,
+    too_many_clients,
+)
 from simulator.views import LogRecord
 from simulator.world.state import Instance, ServiceState, World
 
@@ -217,9 +225,12 @@ class LogGenerator:
         self.entry = entry
         self.surge_routes: dict[str, str] = {}
         """Route each surge client hammers (set by the simulation)."""
+        self.source_routes: dict[str, str] = {}
+        """Route each internal source (job, consumer, client, probe) calls (set by the simulation)."""
         self.store = store
         self.rng = rng
         self._debt: dict[str, dict[str, float]] = {}
+        self._gc_seq = 0
 
     def tick(self, t: float, dt: float) -> None:
         """Access samples, error lines by cause, and background chatter for every service."""
@@ -253,6 +264,8 @@ class LogGenerator:
                     debt[cause] = owed
             if rng.random() < background:
                 self._background(t, s)
+            if s.gc_ratio or (s.max_connections is not None and s.conn_demand > s.max_connections):
+                self._runtime_lines(t, dt, s)
 
     def _pick(self, s: ServiceState, want_fault: bool = False) -> Instance | None:
         """A random live instance in rotation (with a fault effect, if asked)."""
@@ -274,15 +287,20 @@ class LogGenerator:
         ms = round(s.p50 * (0.5 + self.rng.random()), 1)
         attributes = {"http.route": route, "http.response.status_code": 200, "duration_ms": ms}
         client = self._client_of(s)
-        if client is not None:
+        internal = self.world.internal_clients.get(s.name)
+        if internal and self.rng.random() * s.rate < sum(internal.values()):
+            client = _weighted(internal, self.rng)  # a job's, consumer's or probe's request
+            route = attributes["http.route"] = self.source_routes.get(client, route)
+        elif client is not None:
             # At the entry, the client (user agent) is visible: a surging client shows in the sample.
             surge_route = self.surge_routes.get(client)
             if surge_route:
                 route = attributes["http.route"] = surge_route
+        if client is not None:
             attributes["client"] = client
-            self.emit(t, "INFO", inst, f"{route} 200 {ms}ms client={client}", attributes=attributes)
-            return
-        self.emit(t, "INFO", inst, f"{route} 200 {ms}ms", attributes=attributes)
+        message = access_message(language_of(s.spec), route, 200, ms, client, inst.pid)
+        if message is not None:
+            self.emit(t, "INFO", inst, message, attributes=attributes)
 
     def _client_of(self, s: ServiceState) -> str | None:
         """The client of a sampled entry request, drawn by traffic share (None when not the entry)."""
@@ -299,6 +317,32 @@ class LogGenerator:
                 return client
         return client
 
+    def _runtime_lines(self, t: float, dt: float, s: ServiceState) -> None:
+        """What the runtime itself logs under strain: collections when the heap is tight (more often
+        the more time goes to GC), PostgreSQL refusing connections past max_connections."""
+        debt = self._debt[s.name]
+        if s.gc_ratio:
+            owed = debt.get("gc", 0.0) + dt * (0.05 + 2.0 * s.gc_ratio)
+            while owed >= 1.0:
+                owed -= 1.0
+                inst = self._pick(s)
+                if inst is not None:
+                    self._gc_seq += 1
+                    heap = s.tuning.heap_mb if s.tuning is not None else None
+                    live = s.spec.memory.base * 0.5
+                    level = "WARN" if s.gc_ratio > 0.3 else "INFO"
+                    self.emit(t, level, inst, gc_message(language_of(s.spec), s.gc_ratio, heap, live, self._gc_seq))
+            debt["gc"] = owed
+        if s.max_connections is not None and s.conn_demand > s.max_connections:
+            refused = 1.0 - s.max_connections / s.conn_demand
+            owed = debt.get("conn", 0.0) + dt * min(refused * 5.0, _ERROR_LINES_CAP)
+            while owed >= 1.0:
+                owed -= 1.0
+                inst = self._pick(s)
+                if inst is not None:
+                    self.emit(t, "FATAL", inst, too_many_clients(inst.pid))
+            debt["conn"] = owed
+
     def _background(self, t: float, s: ServiceState) -> None:
         inst = self._pick(s)
         if inst is None:
@@ -307,7 +351,7 @@ class LogGenerator:
         message = template.format(
             ms=self.rng.randint(12, 900), n=self.rng.randint(3, 4000), pct=self.rng.randint(80, 99)
         )
-        self.emit(t, level, inst, message)
+        self.emit(t, level, inst, server_line(language_of(s.spec), inst.pid, message))
 
     def error_line(
         self, t: float, s: ServiceState, cause: str, trace: str | int, span: str | int, route: str | None = None
@@ -315,7 +359,7 @@ class LogGenerator:
         """One line for a failed request of ``cause`` at service ``s`` (also used for sampled traces)."""
         route = route or routes_of(s)[0]
         inst = self._pick(s, want_fault=(cause == "fault"))
-        timeout_ms = int(s.spec.timeout * 1000)
+        timeout_ms = int(s.tuning.timeout_s * 1000)
         if cause in ("dead_target", "no_healthy_upstream", "rate_limited", "shed"):
             message, status, level = _edge_message(self.world, s, cause, timeout_ms, self.rng)
             zone = inst.zone if inst else "-"
@@ -345,17 +389,16 @@ class LogGenerator:
         elif cause == "flag":
             message, status, etype = s.extra_msg or "internal error", 500, "flag"
         elif cause == "overload":
-            message, status, etype = (
-                "503 Service Unavailable: overloaded, shedding request (queue full)",
-                503,
-                "overload",
-            )
+            message, status, etype = _overload_message(s, inst)
         elif cause == "pool_exhausted":
             message, status, etype = pool_message(self.world, s, timeout_ms)
         elif cause == "dependency":
             message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
         else:
-            message, status, etype = self.rng.choice(_BASELINE_ERRORS)
+            postgres = language_of(s.spec) == "postgres"
+            message, status, etype = self.rng.choice(POSTGRES_ERRORS if postgres else _BASELINE_ERRORS)
+            if postgres:
+                message = server_line("postgres", inst.pid, message)
         self.emit(
             t,
             "ERROR",
@@ -399,6 +442,17 @@ class LogGenerator:
         self.store.add(t, level, service, version, zone, component, message, attributes=attributes)
 
 
+def _overload_message(s: ServiceState, inst: Instance) -> tuple[str, int, str]:
+    """A shed request's line: the fault that ate the capacity (a pinned regex, a slow path) logs its own
+    message, as the request dies in it; only a plain overload says 'queue full'."""
+    culprit = inst if inst.fx_msg and (inst.fx_cpu > 1.0 or inst.fx_lat > 1.0) else None
+    if culprit is None:
+        culprit = next((i for i in s.rotation if i.fx_msg and (i.fx_cpu > 1.0 or i.fx_lat > 1.0)), None)
+    if culprit is not None:
+        return culprit.fx_msg, 503, "fault"
+    return "503 Service Unavailable: overloaded, shedding request (queue full)", 503, "overload"
+
+
 _BASELINE_ERRORS = [
     ("client disconnected before response was written", 499, "context.Canceled"),
     ("request failed: context canceled", 499, "context.Canceled"),
@@ -431,7 +485,7 @@ def pool_message(world: World, s: ServiceState, timeout_ms: int) -> tuple[str, i
         )
     return (
         "upstream connect error or disconnect/reset before headers. reset reason: overflow "
-        f"(max connections {s.spec.pool_size} reached)",
+        f"(max connections {s.tuning.pool_size} reached)",
         503,
         "upstream_overflow",
     )
@@ -445,7 +499,7 @@ def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: ran
     d = world.services[dep]
     if d.cert_expired(world.now):
         return (f'Get "https://{dep}.internal/": x509: certificate has expired or is not yet valid', 502, "x509")
-    if d.spec.max_connections is not None and d.conn_demand > d.spec.max_connections:
+    if d.max_connections is not None and d.conn_demand > d.max_connections:
         return (
             f"org.postgresql.util.PSQLException: FATAL: sorry, too many clients already ({dep})",
             500,

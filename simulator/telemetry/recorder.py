@@ -39,6 +39,8 @@ SLOW_METRICS = (
     "probe_success",
     "cert_days",
     "connections",
+    "conn_limit",
+    "gc_ratio",
 )
 """Per-service metrics that move slowly, every ``INSTANCE_EVERY`` ticks in the coarse store."""
 SPLIT_METRICS = ("rate", "error_ratio", "p99_ms")
@@ -52,8 +54,8 @@ def _applies(svc, metric: str) -> bool:
     """Whether a slow metric means anything for this service (no hit ratio for a non-cache...)."""
     if metric == "hit_ratio":
         return bool(svc.spec.cache_for)
-    if metric == "connections":
-        return svc.spec.max_connections is not None
+    if metric in ("connections", "conn_limit"):
+        return svc.max_connections is not None
     return True
 
 
@@ -88,6 +90,9 @@ class MetricsRecorder:
         self._instance_writers: dict[str, list] = {}
         self._gone: dict[str, int] = {}
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
+        self.sources = None
+        """Internal traffic sources (simulator.world.sources.InternalTraffic), split by client at their targets."""
+        self._source_retries: dict[str, object] = {}
 
     def record(self, t: float) -> None:
         """Write one sample of every series."""
@@ -122,8 +127,11 @@ class MetricsRecorder:
         instance: str | None = None,
         start: float | None = None,
         end: float | None = None,
+        client: str | None = None,
     ) -> Series:
-        """A metric series: per service, per zone or version split, or per instance."""
+        """A metric series: per service, per zone, version or client split, or per instance."""
+        if client is not None:
+            return self.instance_series.window(split_name(service, "client", client, metric), start, end)
         if instance is not None:
             return self.instance_series.window(f"{instance}.{metric}", start, end)
         if zone is not None:
@@ -159,27 +167,44 @@ class MetricsRecorder:
                 s.restarts_total,
                 s.disk_ratio,
                 s.hit,
-                0.0 if s.cert_expires_at <= t or not ready or s.error_ratio > 0.5 else 1.0,
+                0.0 if (s.probe_tls and s.cert_expires_at <= t) or not ready or s.error_ratio > 0.5 else 1.0,
                 (s.cert_expires_at - t) / 86400.0,
                 s.conn_demand,
+                float(s.max_connections) if s.max_connections is not None else math.nan,
+                s.gc_ratio,
             )
             for i, buf in self._slow_buffers[name]:
                 buf[idx] = values[i]
-            if name == self.entry and (self.world.surges or (name, "client") in self._splits):
-                self._record_clients(idx, name)
+            sources = self.sources.clients_of(name) if self.sources is not None else None
+            if sources or (name == self.entry and (self.world.surges or (name, "client") in self._splits)):
+                self._record_clients(idx, name, sources or {})
             self._record_splits(idx, name, "zone", splits(s, "zone"))
             self._record_splits(idx, name, "version", splits(s, "version"))
         self._record_instances(idx)
 
-    def _record_clients(self, idx: int, entry: str) -> None:
-        """The entry's traffic split by client: ordinary users ('other') and each surging client."""
+    def _record_clients(self, idx: int, service: str, sources: dict) -> None:
+        """A service's traffic split by client: at the entry ordinary users ('other') and each surging
+        client; at any service each internal source (job, consumer, client, probe) with its retries."""
         world = self.world
-        limits = world.services[entry].client_limits
-        groups = {"other": [world.user_rate, 0.0, math.nan]}
-        for client, rps in world.surges.items():
-            refused = max(rps - limits[client], 0.0) if client in limits else 0.0
-            groups[client] = [rps, refused, math.nan]
-        self._record_splits(idx, entry, "client", groups)
+        s = world.services[service]
+        groups: dict[str, list[float]] = {}
+        if service == self.entry:
+            limits = s.client_limits
+            # Errors: what its limit refused plus its share of what failed inside.
+            groups["other"] = [world.user_rate, world.user_rate * s.error_ratio, math.nan]
+            for client, rps in world.surges.items():
+                refused = max(rps - limits[client], 0.0) if client in limits else 0.0
+                groups[client] = [rps, refused + (rps - refused) * s.error_ratio, math.nan]
+        for name, fig in sources.items():
+            failing = 1.0 if fig.lost else s.error_ratio
+            groups[name] = [fig.rate, fig.rate * failing, s.p99 if not fig.lost else math.nan]
+            writer = self._source_retries.get(name)
+            if writer is None:
+                writer = self._source_retries[name] = self.instance_series.writer(
+                    split_name(service, "client", name, "retry_rate")
+                )
+            writer[idx] = fig.retried
+        self._record_splits(idx, service, "client", groups)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
         known = self._splits.get((service, dimension))

@@ -30,7 +30,7 @@ class InstanceFrame:
     """What the generators read of one instance, as of the last change to its service's instances."""
 
     __slots__ = ("id", "service", "version", "zone", "state", "ready", "broken_since", "ejected", "fx_err", "fx_msg",
-                 "pid", "cohort_index")  # fmt: skip
+                 "pid", "cohort_index", "fx_cpu", "fx_lat")  # fmt: skip
 
     def __init__(self, inst: Instance, cohort_index: int) -> None:
         self.id = inst.id
@@ -45,13 +45,15 @@ class InstanceFrame:
         self.fx_msg = inst.fx_msg
         self.pid = inst.pid
         self.cohort_index = cohort_index
+        self.fx_cpu = inst.fx_cpu
+        self.fx_lat = inst.fx_lat
 
 
 class ServiceSettings:
     """The slow-changing part of a service frame (shared by its frames until one of them changes)."""
 
     __slots__ = ("spec", "name", "version", "cert_expires_at", "extra_msg", "fallbacks", "rotation", "instances",
-                 "source", "n_instances")  # fmt: skip
+                 "source", "n_instances", "tuning", "max_connections")  # fmt: skip
 
     def __init__(self, s: ServiceState, roster: tuple[list[InstanceFrame], list[InstanceFrame]]) -> None:
         self.spec = s.spec
@@ -63,6 +65,8 @@ class ServiceSettings:
         self.rotation, self.instances = roster
         self.source = s.rotation
         self.n_instances = len(s.instances)
+        self.tuning = s.tuning
+        self.max_connections = s.max_connections
 
     def stale(self, s: ServiceState) -> bool:
         """Whether the live service's instances or settings differ from these."""
@@ -73,6 +77,8 @@ class ServiceSettings:
             or s.cert_expires_at != self.cert_expires_at
             or s.extra_msg is not self.extra_msg
             or s.version is not self.version
+            or s.tuning is not self.tuning
+            or s.max_connections != self.max_connections
             or bool((s.fallbacks or self.fallbacks) and s.fallbacks != self.fallbacks)
         )
 
@@ -98,7 +104,7 @@ class ServiceFrame:
         self.cause_keys, self.dep_keys = cause_keys, dep_keys
         self.numbers = array(
             "d",
-            [s.rate, s.errors, s.p50, s.p99, s.conn_demand, *causes.values(), *dep_causes.values()]
+            [s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values()]
             + [c.lat_factor for c in s.cohorts],
         )
 
@@ -120,11 +126,13 @@ class ServiceSnapshot:
         self.fallbacks = settings.fallbacks
         self.rotation = settings.rotation
         self.instances = settings.instances
-        self.rate, self.errors, self.p50, self.p99, self.conn_demand = numbers[:5]
+        self.tuning = settings.tuning
+        self.max_connections = settings.max_connections
+        self.rate, self.errors, self.p50, self.p99, self.conn_demand, self.gc_ratio = numbers[:6]
         n, m = len(frame.cause_keys), len(frame.dep_keys)
-        self.causes = dict(zip(frame.cause_keys, numbers[5 : 5 + n], strict=True))
-        self.dep_causes = dict(zip(frame.dep_keys, numbers[5 + n : 5 + n + m], strict=True))
-        self.lats = numbers[5 + n + m :]
+        self.causes = dict(zip(frame.cause_keys, numbers[6 : 6 + n], strict=True))
+        self.dep_causes = dict(zip(frame.dep_keys, numbers[6 + n : 6 + n + m], strict=True))
+        self.lats = numbers[6 + n + m :]
 
     def cert_expired(self, now: float) -> bool:
         """Whether its certificate had expired at ``now``."""
@@ -138,9 +146,10 @@ class ServiceSnapshot:
 class ZoneSettings:
     """The world's zones and surges as the generators read them (shared until one changes)."""
 
-    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share")
+    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share", "internal_clients")
 
     def __init__(self, world: World) -> None:
+        self.internal_clients = {k: dict(v) for k, v in world.internal_clients.items()}
         self.surges = dict(world.surges)
         self.down_zones = frozenset(world.down_zones)
         self.zone_hang = dict(world.zone_hang)
@@ -150,6 +159,7 @@ class ZoneSettings:
         """Whether the live world's zones or surges differ from these."""
         return (
             world.surges != self.surges
+            or world.internal_clients != self.internal_clients
             or world.down_zones != self.down_zones
             or world.zone_hang != self.zone_hang
             or world.zone_fail_share != self.zone_fail_share
@@ -176,6 +186,7 @@ class WorldSnapshot:
         self.user_rate = frame.user_rate
         zones = frame.zones
         self.surges = zones.surges
+        self.internal_clients = zones.internal_clients
         self.down_zones = zones.down_zones
         self.zone_hang = zones.zone_hang
         self.zone_fail_share = zones.zone_fail_share

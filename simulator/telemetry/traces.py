@@ -20,6 +20,7 @@ _HEAD_EVERY = 5.0  # seconds between head-sampled traces
 _ERROR_SAMPLE = 0.02  # share of failed entry requests kept...
 _ERROR_MAX_PER_S = 0.25  # ...but no more than one every four seconds
 _MAX_SPANS = 120
+_SOURCE_EVERY = 20.0  # seconds between sampled traces of one internal source (a job, a consumer, a probe)
 
 _STATUS = {
     "fault": (500, "fault"),
@@ -106,6 +107,9 @@ class TraceGenerator:
         self.rng = rng
         self._head_debt = 0.0
         self._error_debt = 0.0
+        self.sources: dict[str, object] = {}
+        """Internal traffic sources by name (set by the simulation): their requests are traced too."""
+        self._source_debt: dict[str, float] = {}
 
     def tick(self, t: float, dt: float) -> None:
         """Keep the traces sampling calls for in this tick."""
@@ -118,6 +122,41 @@ class TraceGenerator:
         if self._error_debt >= 1.0 and entry.errors > 0:
             self._error_debt -= 1.0
             self.sample(t, force_error=True, dt=dt)
+        if self.sources:
+            self._sample_sources(t, dt)
+
+    def _sample_sources(self, t: float, dt: float) -> None:
+        """One trace every ``_SOURCE_EVERY`` seconds per running internal source."""
+        for rates in self.world.internal_clients.values():
+            for source in rates:
+                debt = self._source_debt.get(source, 0.0) + dt / _SOURCE_EVERY
+                if debt >= 1.0:
+                    debt -= 1.0
+                    self.sample_source(t, self.sources[source])
+                self._source_debt[source] = debt
+
+    def sample_source(self, t: float, src) -> Trace:
+        """A request of an internal source: its CLIENT span, one SERVER subtree per attempt, and the
+        retries (after their back-off) as long as attempts fail and retries are left."""
+        rng = self.rng
+        tid = trace_id(rng)
+        root = span_id(rng)
+        spans: list[Span] = [None]  # the root CLIENT span, filled in once its attempts are known
+        cursor = 0.0
+        code = 200
+        for attempt in range(src.retries + 1):
+            if attempt:
+                cursor += src.backoff * 1000.0
+            duration, code, _ = self._server(src.target, root, cursor, False, tid, t, spans)
+            cursor += duration
+            if code < 500:
+                break
+        status = "ERROR" if code >= 500 else "OK"
+        name = f"{src.kind} {src.name} {src.route}"
+        spans[0] = Span(root, "", src.name, src.name, name, "CLIENT", 0.0, round(cursor, 2), status, code)
+        trace = Trace(tid, t - cursor / 1000.0, src.name, name, round(cursor, 2), status, tuple(spans))
+        self.store.add(trace)
+        return trace
 
     def sample(self, t: float, force_error: bool, dt: float = 1.0) -> Trace:
         """Draw one trace of a request that finished during the tick ending at ``t``."""
@@ -174,7 +213,7 @@ class TraceGenerator:
         cursor = start + own * 0.3
         failed_child = None
         forced_dep = cause if cause and cause.startswith("dep:") else None
-        timeout_ms = s.spec.timeout * 1000.0
+        timeout_ms = s.tuning.timeout_s * 1000.0
         for dep, fanout in s.spec.calls.items():
             if dep in s.fallbacks or len(spans) > _MAX_SPANS:
                 continue

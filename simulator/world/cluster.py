@@ -17,6 +17,7 @@ import simpy
 from scenarios.language.events import Change
 from simulator.views import ChangeRecord
 from simulator.world.events import EventLog, Timeline
+from simulator.world.settings import SettingsBook, apply_service_wide, describe_settings
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ BACKOFF_RESET_AFTER = 600.0  # a container that ran this long starts its back-of
 CRASH_EJECT_DELAY = 5.0  # a crashed container refuses connections until its endpoint is removed
 REINSTATE_AFTER = 20.0  # passing health checks needed before a target gets traffic again
 DRAIN_DELAY = 15.0  # connection draining when a zone is drained
+GUARD_WAIT = 30.0  # a rollout guard watches each new instance this long before the next step
 
 
 class OperationTracker:
@@ -77,6 +79,8 @@ class Cluster:
         """Recomputes an instance's fault effects after it boots or reloads its config (the session
         wires the fault book's ``refresh`` here, so the cluster and the faults need not know each other)."""
         self._rollout_token: dict[str, int] = {}
+        self.settings: SettingsBook | None = None
+        """The settings each version and revision carries (the session wires it after building)."""
         self.pacer: RecoveryPacer | None = None
         """Paces rollbacks, reverts and restarts as the scenario's ``recovery`` says (None: engine paces)."""
 
@@ -328,8 +332,12 @@ class Cluster:
         by: str,
         memory_limit: float | None = None,
         summary: str | None = None,
+        stop_after: int | None = None,
+        pause_above: float | None = None,
     ) -> dict:
-        """Replace every instance with one of ``version``, one at a time; supersedes a running rollout."""
+        """Replace every instance with one of ``version``, one at a time; supersedes a running rollout.
+        With ``stop_after`` the rollout stops once that many instances run the new version; with
+        ``pause_above`` a guard pauses it when the new version fails more than that share of requests."""
         before = s.version
         if version != s.version:
             s.version_history.append(s.version)
@@ -348,10 +356,26 @@ class Cluster:
             }[kind]
         )
         op = self.operations.start(self.env.now, kind, s.name, summary, len(s.instances))
-        self.env.process(self._rollout(s, token, op, memory_limit is not None or kind == "restart"))
+        self.settings_moved(s)
+        replace_all = memory_limit is not None or kind == "restart"
+        self.env.process(self._rollout(s, token, op, replace_all, stop_after, pause_above))
         return op
 
-    def _rollout(self, s: ServiceState, token: int, op: dict, replace_all: bool) -> Generator:
+    def settings_moved(self, s: ServiceState) -> None:
+        """The service's desired version, revision or flags changed: apply its service-wide settings."""
+        if self.settings is not None and self.settings.layered(s.name):
+            for name, before, after in apply_service_wide(self.settings, s, self.scale):
+                self.timeline(self.env.now, "system", f"{s.name} setting {name}: {before} -> {after}")
+
+    def _rollout(
+        self,
+        s: ServiceState,
+        token: int,
+        op: dict,
+        replace_all: bool,
+        stop_after: int | None = None,
+        pause_above: float | None = None,
+    ) -> Generator:
         pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
         op["total"] = len(pending)
         pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
@@ -359,6 +383,13 @@ class Cluster:
             yield from self.pacer.prepare(op, pace, len(pending))
         for n, old in enumerate(pending):
             if self._rollout_token.get(s.name) != token:
+                return
+            failing = new_version_errors(s) if pause_above is not None and op["done"] else 0.0
+            if pause_above is not None and failing > pause_above:
+                self._halt(op, f"paused by the rollout guard: {s.version} fails {failing:.1%} of requests")
+                return
+            if stop_after is not None and op["done"] >= stop_after:
+                self._halt(op, "stopped")
                 return
             if old not in s.instances:
                 op["done"] += 1
@@ -373,10 +404,18 @@ class Cluster:
             self.logs.emit(self.env.now, "INFO", old, "Received SIGTERM, shutting down gracefully")
             self.terminate(old)
             op["done"] += 1
+            if pause_above is not None:
+                yield self.env.timeout(GUARD_WAIT)  # the guard's analysis window on the new instance
             if pace is not None:
                 yield from self.pacer.per_instance(op, pace, len(pending) - n - 1)
         op["finished_at"] = self.env.now
         self.timeline(self.env.now, "operation", f"{op['summary']}: complete ({op['done']}/{op['total']})")
+
+    def _halt(self, op: dict, why: str) -> None:
+        """A rollout ends part-way: the service keeps running both versions."""
+        self.timeline(self.env.now, "operation", f"{op['summary']}: {why} at {op['done']}/{op['total']} instances")
+        op["summary"] += f" ({why.split(':')[0]} at {op['done']}/{op['total']})"
+        op["finished_at"] = self.env.now
 
     def restart_all(self, s: ServiceState) -> None:
         """Replace every instance at once: no capacity until the new ones are ready."""
@@ -402,9 +441,17 @@ class Cluster:
             self.terminate(s.instances[-1])
 
     def push_config(
-        self, s: ServiceState, revision: str, by: str, summary: str, propagation: float, kind: str = "config"
+        self,
+        s: ServiceState,
+        revision: str,
+        by: str,
+        summary: str,
+        propagation: float,
+        kind: str = "config",
+        reach: float = 1.0,
     ) -> dict:
-        """Push a config revision; each instance picks it up at a random moment within ``propagation``."""
+        """Push a config revision; each instance picks it up at a random moment within ``propagation``
+        (only a seeded share ``reach`` of them when below 1: an update that runs on some nodes)."""
         before = s.config
         s.config_history.append(s.config)
         s.config = revision
@@ -414,15 +461,20 @@ class Cluster:
         op = self.operations.start(
             self.env.now, kind, s.name, f"config push {s.name} {before} -> {revision}", len(s.instances)
         )
-        self.env.process(self._propagate(s, revision, propagation, token, op))
+        self.settings_moved(s)
+        self.env.process(self._propagate(s, revision, propagation, token, op, reach))
         return op
 
-    def _propagate(self, s: ServiceState, revision: str, propagation: float, token: int, op: dict) -> Generator:
+    def _propagate(
+        self, s: ServiceState, revision: str, propagation: float, token: int, op: dict, reach: float = 1.0
+    ) -> Generator:
         pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
         if pace is not None:
             yield from self._propagate_paced(s, revision, token, op, pace)
             return
         targets = sorted(((self.rng.random() * propagation, i) for i in list(s.instances)), key=lambda p: p[0])
+        if reach < 1.0:
+            targets = targets[: max(1, round(reach * len(targets)))]
         op["total"] = len(targets)
         elapsed = 0.0
         for delay, inst in targets:
@@ -436,11 +488,13 @@ class Cluster:
         op["finished_at"] = self.env.now
 
     def _reload(self, s: ServiceState, inst: Instance, revision: str) -> None:
+        if inst.boot_crash and (inst.state != RUNNING or inst.broken_since is not None):
+            return  # crash-looping or cut off: it cannot fetch the revision
         if inst in s.instances and inst.config != revision:
             inst.config = revision
             if self.fault_effects is not None:
                 self.fault_effects(inst)
-            self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
+            self.logs.emit(self.env.now, "INFO", inst, self._reload_line(s, revision))
 
     def _propagate_paced(self, s: ServiceState, revision: str, token: int, op: dict, pace) -> Generator:
         """A revert at the scenario's pace: a fixed preparation, then instance after instance."""
@@ -454,6 +508,23 @@ class Cluster:
             self._reload(s, inst, revision)
             op["done"] += 1
         op["finished_at"] = self.env.now
+
+    def _reload_line(self, s: ServiceState, revision: str) -> str:
+        """What an instance logs when it loads a revision (with the settings it carries, if any)."""
+        sets = self.settings.configs.get((s.name, revision)) if self.settings is not None else None
+        if sets:
+            return f"config reloaded: revision {revision} applied ({describe_settings(sets)})"
+        return f"config reloaded: revision {revision} applied"
+
+
+def new_version_errors(s: ServiceState) -> float:
+    """Share of requests the instances of the service's desired version failed in the last tick."""
+    rate = errors = 0.0
+    for cohort in s.cohorts:
+        if cohort.key[0] == s.version and cohort.dead_zone is None:
+            rate += cohort.rate * len(cohort.members)
+            errors += cohort.errors * len(cohort.members)
+    return errors / rate if rate > 0 else 0.0
 
 
 def pod_hash(service: str, version: str) -> str:

@@ -23,6 +23,8 @@ from scenarios.language.events import (
     BadFlag,
     CacheFailure,
     CertExpiry,
+    ConfigChange,
+    DeployChange,
     DiskFill,
     Latency,
     MemoryLeak,
@@ -34,7 +36,8 @@ from scenarios.language.events import (
 from simulator.world.events import EventLog, Timeline
 from simulator.world.hosts import HostFaults
 from simulator.world.recovery import Latches
-from simulator.world.state import RUNNING, Instance, ServiceState, World
+from simulator.world.settings import describe_settings
+from simulator.world.state import CRASHED, RUNNING, TERMINATING, Instance, ServiceState, World
 
 if TYPE_CHECKING:
     from simulator.world.rng import RandomStreams
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
 OOM_EXIT_CODE = 137
 DISK_FULL_MESSAGE = "write /var/log/app/app.log: no space left on device"
 SURGE_STOP_DELAY = 60.0  # clients poll the flag service about once a minute
+BOOT_CRASH_AFTER = 4.0  # seconds into loading a crashing revision before the process dies
+BOOT_CRASH_EXIT_CODE = 139  # SIGSEGV
+NETWORK_EJECT_AFTER = 30.0  # health checks notice a node that lost its routes
 
 
 class Orchestrator(Protocol):
@@ -56,9 +62,19 @@ class Orchestrator(Protocol):
         self, kind: str, service: str, summary: str, by: str, before: str = "", after: str = ""
     ) -> None: ...
 
-    def rollout(self, s: ServiceState, version: str, kind: str, by: str) -> dict: ...
+    def rollout(
+        self,
+        s: ServiceState,
+        version: str,
+        kind: str,
+        by: str,
+        stop_after: int | None = None,
+        pause_above: float | None = None,
+    ) -> dict: ...
 
-    def push_config(self, s: ServiceState, revision: str, by: str, summary: str, propagation: float) -> dict: ...
+    def push_config(
+        self, s: ServiceState, revision: str, by: str, summary: str, propagation: float, reach: float = 1.0
+    ) -> dict: ...
 
     def break_instance(self, inst: Instance, eject_after: float, gray: bool = False) -> None: ...
 
@@ -91,13 +107,19 @@ class FaultBook:
         for fault, onset in zip(self.faults, self.onsets, strict=True):
             if isinstance(fault, CertExpiry):
                 # The certificate's date is known from the start: dashboards count down to it.
-                self.world.services[fault.service].cert_expires_at = onset
+                s = self.world.services[fault.service]
+                s.cert_expires_at = onset
+                s.tls_share = fault.tls_share
+                s.probe_tls = fault.probe == "https"
             self.env.process(self._onset(fault, onset))
 
     def add(self, fault) -> None:
         """Start one more fault now (a facilitator injects one of the scenario's optional faults)."""
         self.faults.append(fault)
         self.onsets.append(self.env.now)
+        book = getattr(self.cluster, "settings", None)
+        if book is not None:
+            book.register_fault(fault)
         self.has_surges = self.has_surges or isinstance(fault, TrafficSurge)
         self.env.process(self._onset(fault, self.env.now))
 
@@ -117,10 +139,13 @@ class FaultBook:
         elif isinstance(fault, AutomationRun | ResourceExhaustion) or getattr(fault, "reload", True) is False:
             yield from self._host_onset(fault)
             return
+        elif isinstance(fault, DeployChange | ConfigChange):
+            self._ordinary_change(fault)
         elif isinstance(fault, BadConfig | DiskFill):
             s = self.world.services[fault.service]
             propagation = fault.propagation if isinstance(fault, BadConfig) else 20.0
-            cluster.push_config(s, fault.revision, fault.by, fault.summary, propagation)
+            reach = fault.reach if isinstance(fault, BadConfig) else 1.0
+            cluster.push_config(s, fault.revision, fault.by, fault.summary, propagation, reach=reach)
         elif isinstance(fault, ZoneOutage):
             yield from self._zone_outage(fault)
             return
@@ -144,6 +169,21 @@ class FaultBook:
             self.refresh(inst)
             if isinstance(fault, MemoryLeak) and fault.since is not None and inst.leak_per_s and inst.state == RUNNING:
                 self._leaked_before(inst, onset - max(fault.since, inst.started_at))
+
+    def _ordinary_change(self, fault: DeployChange | ConfigChange) -> None:
+        """A deploy or config push whose only 'fault' is the settings it carries."""
+        s = self.world.services[fault.service]
+        cluster = self.cluster
+        if isinstance(fault, DeployChange):
+            if s.version != fault.version:
+                summary = f"deploy {s.name} {s.version} -> {fault.version}"
+                cluster.record_change("deploy", s.name, summary, fault.by, s.version, fault.version)
+                cluster.rollout(
+                    s, fault.version, "deploy", fault.by, stop_after=fault.stop_after, pause_above=fault.pause_above
+                )
+            return
+        summary = fault.summary or f"config {s.config} -> {fault.revision}: {describe_settings(fault.sets.given())}"
+        cluster.push_config(s, fault.revision, fault.by, summary, fault.propagation)
 
     def _host_onset(self, fault) -> Generator:
         """Onsets of the host-level faults: an automation run works through its hosts, a resource starts
@@ -220,7 +260,7 @@ class FaultBook:
     def _probe_failures(self, fault: CertExpiry) -> Generator:
         """Synthetic probes keep reporting the TLS failure (the service's own logs stay quiet)."""
         s = self.world.services[fault.service]
-        while s.cert_expired(self.env.now):
+        while s.cert_expired(self.env.now) and s.probe_tls:
             when = self.env.now
             self.cluster.logs.emit_component(
                 when,
@@ -239,9 +279,12 @@ class FaultBook:
     def refresh(self, inst: Instance) -> None:
         """Recompute an instance's fault effects from its version, config, zone and the active faults."""
         err, lat, cpu, msg, leak, hold, disk = 0.0, 1.0, 1.0, "", 0.0, 0.0, 0.0
+        crash = unreachable = False
         latch = self.latches.holds
         for fault in self.active:
             if getattr(fault, "service", None) != inst.service or not _in_scope(fault, inst):
+                continue
+            if not self._reaches(fault, inst):
                 continue
             if isinstance(fault, BadDeploy) and inst.version == fault.version:
                 err = 1.0 - (1.0 - err) * (1.0 - _scoped(fault, fault.error_rate))
@@ -253,6 +296,8 @@ class FaultBook:
                 msg = _who(fault, fault.error_message)
                 if fault.crash_after is not None and inst.config == fault.revision:
                     self.hosts.schedule_crash(inst, fault)
+                crash = crash or fault.crash
+                unreachable = unreachable or fault.drops_network
             elif isinstance(fault, MemoryLeak) and (fault.version is None or inst.version == fault.version):
                 leak += fault.mb_per_min / 60.0 * self._spread(inst)
             elif isinstance(fault, Latency) and latch(
@@ -272,8 +317,35 @@ class FaultBook:
             err, lat, msg = 1.0, lat * 20.0, DISK_FULL_MESSAGE
         inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.fx_msg = err, lat, cpu, msg
         inst.fx_hold = hold
+        self._loaded_effects(inst, crash, unreachable, msg)
         inst.leak_per_s = leak
         inst.disk_per_s = disk
+
+    def _reaches(self, fault, inst: Instance) -> bool:
+        """Whether a bad deploy or config reaches this instance: the code path behind its flag is on, and
+        a latent bug is in the version the instance runs."""
+        if isinstance(fault, BadDeploy | BadConfig) and fault.flag is not None:
+            if not self.world.flags.get(fault.flag, False):
+                return False
+        return not (isinstance(fault, BadConfig) and fault.on_version is not None and inst.version != fault.on_version)
+
+    def _loaded_effects(self, inst: Instance, crash: bool, unreachable: bool, msg: str) -> None:
+        """What a revision does as it loads: crash the process, or cut the node off the network."""
+        if (crash or unreachable) != inst.boot_crash:
+            inst.boot_crash = crash or unreachable
+        if crash and inst.state != CRASHED and inst.state != TERMINATING:
+            self.env.process(self._crash_on_load(inst, inst.generation, msg))
+        if unreachable and inst.broken_since is None and inst.state == RUNNING:
+            self.cluster.logs.emit(self.env.now, "ERROR", inst, msg)
+            self.cluster.break_instance(inst, NETWORK_EJECT_AFTER)
+
+    def _crash_on_load(self, inst: Instance, generation: int, message: str) -> Generator:
+        """An instance that loaded a crashing revision dies a few seconds into loading it."""
+        yield self.env.timeout(BOOT_CRASH_AFTER)
+        if inst.generation != generation or not inst.boot_crash or inst.state in (CRASHED, TERMINATING):
+            return
+        self.cluster.logs.emit(self.env.now, "FATAL", inst, message)
+        self.cluster.crash(inst, "Error", BOOT_CRASH_EXIT_CODE)
 
     def _host_effects(self, inst: Instance, err: float, lat: float, msg: str) -> tuple[float, float, str]:
         """Add what the host itself suffers: an automation run's damage, an OS resource past its limit."""
@@ -306,6 +378,9 @@ class FaultBook:
         if not enabled:
             self.world.flag_off_at[name] = self.env.now
         self.refresh_services()  # also marks every service for recomputation (retry flags)
+        if any(getattr(f, "flag", None) == name for f in self.active):
+            for inst in self.world.all_instances():
+                self.refresh(inst)  # a fault behind the flag starts or stops
 
     def surges(self, now: float, user_rate: float) -> dict[str, float]:
         """Extra requests per second by client from the traffic surges active at ``now``."""

@@ -46,6 +46,23 @@ def queue_factor(rho: float) -> float:
     return 1.0 + 0.5 * r**8 / (1.0 - r)
 
 
+LIVE_SET_SHARE = 0.5
+"""Share of an instance's base memory that is live heap (the rest: code, stacks, buffers, off-heap)."""
+GC_PAUSE_WEIGHT = 2.0
+"""How much of the time in GC shows in a request's median latency (pauses stop every request thread)."""
+
+
+def gc_share(live_mb: float, heap_mb: float, load: float) -> float:
+    """Share of time a runtime spends in garbage collection: proportional to its allocation rate (its load)
+    and to how often a heap with ``heap_mb - live_mb`` free fills up. 2 % at full load with twice the
+    live set, 22 % with 10 % headroom; with no headroom it thrashes (95 %: GC overhead limit exceeded)."""
+    free = heap_mb - live_mb
+    if free <= 0.01 * heap_mb:
+        return 0.95
+    share = 0.02 * (min(load, 1.0) + 0.1) * live_mb / free
+    return share if share < 0.95 else 0.95
+
+
 PRESSURE_FROM = 0.8
 """Share of its memory limit above which an instance's working set slows it down."""
 
@@ -57,10 +74,24 @@ def memory_pressure(mem_ratio: float) -> float:
     return round(1.0 + 2.0 * ((mem_ratio - PRESSURE_FROM) / 0.2) ** 2, 1) if mem_ratio > PRESSURE_FROM else 1.0
 
 
-def retries_in_effect(s, flags: dict[str, bool]) -> int:
-    """How many times a service retries a failed call: its ``retries``, unless a flag gates them and is off."""
+def retries_in_effect(s, flags: dict[str, bool], retries: int | None = None) -> int:
+    """How many times a service retries a failed call: its ``retries`` (those of its current settings,
+    or ``retries`` given), unless a flag gates them and is off."""
     flag = s.spec.retries_flag
-    return s.spec.retries if flag is None or flags.get(flag, False) else 0
+    if retries is None:
+        retries = s.tuning.retries if s.tuning is not None else s.spec.retries
+    return retries if flag is None or flags.get(flag, False) else 0
+
+
+def ttl_hit_ratio(cache, backend) -> float:
+    """Warm hit ratio of a cache whose entries live ``cache_ttl``: a key read ``r`` times a second hits
+    ``r*ttl`` times per miss, and every read that arrives while the expired key is being refetched from the
+    backend (its median latency) misses too, a stampede that grows as the backend slows down:
+    ``hit_ratio x r*ttl / (1 + r*ttl + r*fill)``."""
+    per_key = cache.rate / cache.spec.cache_keys
+    fill_s = backend.p50 / 1000.0
+    held = per_key * cache.cache_ttl
+    return cache.warm_hit * held / (1.0 + held + per_key * fill_s)
 
 
 def retry_amplification(p: float, retries: int) -> float:
@@ -116,7 +147,8 @@ class _Node:
         self.timeout_ms = spec.timeout * 1000.0
         self.log_timeout = math.log(self.timeout_ms)
         self.limited_callees = [e[0] for e in edges if e[0].spec.max_connections is not None]
-        """Callees that limit their connections (this service's open connections count against them)."""
+        """Callees that limit their connections in their spec (this service's open connections count
+        against them); a limit set later by settings is found by :func:`_demand_connections`."""
         self.callees = [e[0] for e in edges]
         self.caches = [e[5] for e in edges if e[5] is not None] + [e[0] for e in edges if e[0].spec.cache_for]
         """Caches whose hit ratio this service's figures depend on."""
@@ -180,6 +212,8 @@ class TickModel:
             s.conn_demand_next = 0.0
         entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
+        for target, rps in world.internal.items():
+            services[target].offered += rps  # jobs, consumers, internal clients, probes
         entry_fanout = self.entry_fanout
 
         # 1. Offered load, callers first.
@@ -206,20 +240,18 @@ class TickModel:
                 # ticks of a steady system recompute nothing).
                 s.changed = False
                 if s.last_connections:
-                    for d in node.limited_callees:
-                        d.conn_demand_next += s.last_connections
+                    _demand_connections(node, s.last_connections)
                 continue
             s.changed = True
             s.last_offered = s.offered
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
             mix = entry_fanout if s is entry else None
-            dep_fail, d50, d95, d99, conn_ms = _dependencies(node, mix, now)
-            connections = self._instances(node, dt, dep_fail, d50, d95, d99, conn_ms, hang)
+            deps = _dependencies_by_settings(node, mix, now, self.world.flags)
+            connections = self._instances(node, dt, deps, hang)
             s.last_connections = connections
             if connections:
-                for d in node.limited_callees:
-                    d.conn_demand_next += connections
+                _demand_connections(node, connections)
 
         # 3. Caches refill from their backend as long as it answers in time.
         self._refill_caches(dt)
@@ -257,7 +289,13 @@ class TickModel:
                 entry_fanout[dep] = mixed
         self.entry_fanout = entry_fanout
         if entry.cert_expired(now):
-            entry.lost = total  # TLS handshakes fail at the clients: nothing arrives
+            # TLS handshakes fail at the clients: nothing arrives, except plain-HTTP traffic.
+            tls = entry.tls_share
+            entry.lost = total * tls
+            client_limited *= 1.0 - tls  # of what still arrives, a client's limit refuses its share
+            if tls < 1.0:
+                entry.offered = total * (1.0 - tls)
+                entry.excluded = client_limited
         else:
             entry.offered = total
             # A surge client's requests refused by its own limit are out of the user-facing SLI.
@@ -274,9 +312,11 @@ class TickModel:
         for node in self.top_down:
             s = node.s
             edges = node.edges
-            retries = node.spec_retries
-            if node.retries_flag is not None and not flags.get(node.retries_flag, False):
-                retries = 0  # the flag that gates its retries is off (see retries_in_effect)
+            profiles = s.profiles
+            gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
+            # The flag that gates its retries is off (see retries_in_effect): none; instances with
+            # different retry settings: -1 (each share amplifies its own, below).
+            retries = 0 if gated else (profiles[0][1].retries if len(profiles) == 1 else -1)
             node.retries = retries
             admitted = s.offered - client_limited if s is entry else s.offered
             if s.rate_limit is not None and admitted > s.rate_limit:
@@ -301,8 +341,12 @@ class TickModel:
                 if d.cert_expires_at <= now:
                     continue  # the TLS handshake fails before any request reaches it
                 amplification = 1.0
-                if retries:
+                if retries > 0:
                     amplification = retry_amplification(s.call_error.get(name, 0.0), retries)
+                    retried += passing * fanout * (amplification - 1.0)
+                elif retries < 0:
+                    p = s.call_error.get(name, 0.0)
+                    amplification = sum(w * retry_amplification(p, tn.retries) for w, tn in profiles)
                     retried += passing * fanout * (amplification - 1.0)
                 d.offered += passing * fanout * amplification
             s.retry_rate = retried
@@ -320,7 +364,11 @@ class TickModel:
             tau = c.spec.warm_minutes * 20.0  # ~95 % of the way in warm_minutes
             step = dt / tau if dt < tau else 1.0
             before = c.hit
-            c.hit += (c.spec.hit_ratio - c.hit) * step * success * (1.0 if c.rotation else 0.0)
+            target = c.warm_hit if c.cache_ttl is None else ttl_hit_ratio(c, services[backend])
+            if target < c.hit and c.cache_ttl is not None:
+                c.hit = target  # entries past their TTL are gone at once
+            else:
+                c.hit += (target - c.hit) * step * success * (1.0 if c.rotation else 0.0)
             c.hit_changed = c.hit != before
 
     def _grow(self, s, dt: float, oom: list) -> None:
@@ -354,7 +402,7 @@ class TickModel:
         s.memory_ratio = mem_max
         s.disk_ratio = disk_max
 
-    def _instances(self, node: _Node, dt, dep_fail, d50, d95, d99, conn_ms, hang) -> float:
+    def _instances(self, node: _Node, dt, deps: dict, hang) -> float:
         """Spread a service's admitted load over its instances in rotation and aggregate the result;
         returns the connections its instances hold open to their dependencies."""
         s = node.s
@@ -388,16 +436,28 @@ class TickModel:
             math.exp(sigma * z99w) if z99w is not None else None,
         )
         primary_err = spec.write_share if s.primary_down else 0.0
-        own = node.own  # the service's constants, set once; what moves is set here
-        own.base_err = spec.error_rate + s.extra_err + primary_err
-        own.primary_err = primary_err
-        own.flag_err = s.extra_err
-        own.hold_s = conn_ms / 1000.0
+        owns: dict[tuple, tuple] = {}
+        for key, (dep_fail, d50, d95, d99, conn_ms, timeout_ms) in deps.items():
+            # The service's constants, set once per node; what moves is set here. Instances with other
+            # call settings (a rollout that stopped part-way) get their own.
+            own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
+            own.base_err = spec.error_rate + s.extra_err + primary_err
+            own.primary_err = primary_err
+            own.flag_err = s.extra_err
+            own.hold_s = conn_ms / 1000.0
+            own.timeout_ms = timeout_ms
+            owns[key] = (own, dep_fail, d50, d95, d99)
+        s.gc_ratio = s.collapse_ratio = 0.0
         for cohort in cohorts:
             if cohort.dead_zone is not None:
                 _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
             else:
+                own, dep_fail, d50, d95, d99 = owns[cohort.key[-1].calls]
                 _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, causes)
+                if cohort.gc > s.gc_ratio:
+                    s.gc_ratio = cohort.gc
+                if cohort.collapse > s.collapse_ratio:
+                    s.collapse_ratio = cohort.collapse
 
         s.queued = mix.queued
         p50, p95, p99 = mix.percentiles(n)
@@ -510,14 +570,17 @@ def _dead_cohort(mix: _Mixture, cohort, share: float, world: World, hang, base_l
     cohort.p99 = lat
 
 
-def _queue(cohort, share: float, cap: float, dt: float, max_queue: float) -> tuple[float, float, bool]:
+def _queue(
+    cohort, share: float, cap: float, dt: float, max_queue: float, nominal: float | None = None
+) -> tuple[float, float, bool]:
     """Work beyond capacity queues; requests wait behind it (and callers time out while the instance
-    still does the work); a full queue rejects the excess. Returns (share shed, wait ms, queue moved)."""
+    still does the work); a full queue rejects the excess. Returns (share shed, wait ms, queue moved).
+    The queue holds ``max_queue`` seconds of work at ``nominal`` capacity (default: ``cap``)."""
     shed = 0.0
     backlog = cohort.backlog + (share - cap) * dt
     if backlog < 0.0:
         backlog = 0.0
-    limit = cap * max_queue
+    limit = (cap if nominal is None else nominal) * max_queue
     if backlog > limit:
         shed = (backlog - limit) / (share * dt) if share > 0.0 else 0.0
         if shed > 1.0:
@@ -528,24 +591,46 @@ def _queue(cohort, share: float, cap: float, dt: float, max_queue: float) -> tup
     return shed, backlog / cap * 1000.0, moved
 
 
+def _lost_capacity(cohort, spec, tuning, pressure: float, share: float, cap: float) -> float:
+    """Capacity left after garbage collection (a heap close to its live set) and a collapsing queue
+    (thrashing: the fuller the queue, the less work gets done); records both shares on the cohort."""
+    gc = 0.0
+    if tuning.heap_mb is not None:
+        gc = gc_share(spec.memory.base * LIVE_SET_SHARE * pressure, tuning.heap_mb, share / cap)
+        cap *= 1.0 - gc  # time in GC is time not serving
+    collapse = 0.0
+    if spec.collapse and cohort.backlog > 0.0:
+        fill = min(cohort.backlog / (spec.capacity_rps * spec.queue), 1.0) if spec.queue > 0 else 1.0
+        collapse = spec.collapse * fill
+        cap *= 1.0 - collapse
+    cohort.gc = gc
+    cohort.collapse = collapse
+    return cap
+
+
 def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d50, d95, d99, causes) -> None:
     """A cohort of running instances: queueing, pool use, errors by cause, CPU and latency."""
     spec = own.spec
     k = len(cohort.members)
     cohort.rate = share
-    version, fx_err, fx_lat, fx_cpu, pressure, fx_hold = cohort.key
-    cap = spec.capacity_rps / fx_cpu
+    version, fx_err, fx_lat, fx_cpu, pressure, fx_hold, tuning = cohort.key
+    cap = nominal = spec.capacity_rps / fx_cpu
+    if tuning.heap_mb is not None or spec.collapse:
+        cap = _lost_capacity(cohort, spec, tuning, pressure, share, cap)
+    gc = cohort.gc
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
     if rho > 1.0 or cohort.backlog > 0.0:
-        shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue)
+        shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
         if moved:
             mix.queued = True
     served = share * (1.0 - shed)
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
     median = spec.latency_ms * queue_factor(rho) * fx_lat * pressure
-    pool_size = spec.pool_size
+    if gc:
+        median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
+    pool_size = tuning.pool_size
     pool_ratio = served * (own.hold_s + fx_hold) / pool_size
     pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
     own_err = own.base_err + fx_err
@@ -553,10 +638,15 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         own_err = 1.0
     ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
     errors = share * shed + served * (1.0 - ok)
-    cpu = 0.04 + 0.9 * (rho if rho < 1.0 else 1.0)
-    if pressure > 1.0:
-        cpu += 0.1 * (pressure - 1.0)  # garbage collection
-    cpu = cpu if cpu < 1.0 else 1.0
+    if rho >= 1.0 or cohort.backlog > 0.0:
+        cpu = 1.0  # saturated: every core busy, the queue waits for one
+    else:
+        cpu = 0.04 + 0.9 * rho
+        if pressure > 1.0:
+            cpu += 0.1 * (pressure - 1.0)  # garbage collection
+        if gc:
+            cpu += gc * (1.0 - cpu)
+        cpu = cpu if cpu < 1.0 else 1.0
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
@@ -612,18 +702,60 @@ def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_
         )
 
 
-def _dependencies(node: _Node, mix: dict[str, float] | None, now: float) -> tuple[float, float, float, float, float]:
+def _demand_connections(node: _Node, connections: float) -> None:
+    """A service's open connections count against each callee that limits its connections (next tick)."""
+    for d in node.callees:
+        if d.max_connections is not None:
+            d.conn_demand_next += connections
+
+
+def _dependencies_by_settings(node: _Node, mix: dict[str, float] | None, now: float, flags) -> dict:
+    """:func:`_dependencies` for each distinct call setting (retries, back-off, timeout) among the
+    service's instances, keyed by it; the per-attempt errors callers' retries read are the mean."""
+    s = node.s
+    profiles = s.profiles
+    if len(profiles) == 1:
+        tuning = profiles[0][1]
+        return {tuning.calls: _dependencies(node, mix, now, tuning, flags)}
+    out = {}
+    call_error: dict[str, float] = {}
+    dep_causes: dict[str, float] = {}
+    for w, tuning in profiles:
+        if tuning.calls in out:
+            continue
+        out[tuning.calls] = _dependencies(node, mix, now, tuning, flags)
+        for name, p in s.call_error.items():
+            call_error[name] = call_error.get(name, 0.0) + w * p
+        for name, p in s.dep_causes.items():
+            dep_causes[name] = dep_causes.get(name, 0.0) + w * p
+    s.call_error.clear()
+    s.call_error.update(call_error)
+    s.dep_causes.clear()
+    s.dep_causes.update(dep_causes)
+    return out
+
+
+def _call_settings(node: _Node, tuning, flags) -> tuple[int, float, float, float]:
+    """Retries in effect (a flag can gate them), timeout in ms and its log, back-off in ms."""
+    gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
+    timeout_ms = tuning.timeout_s * 1000.0
+    log_timeout = node.log_timeout if timeout_ms == node.timeout_ms else math.log(timeout_ms)
+    return (0 if gated else tuning.retries), timeout_ms, log_timeout, tuning.backoff_s * 1000.0
+
+
+def _dependencies(
+    node: _Node, mix: dict[str, float] | None, now: float, tuning, flags
+) -> tuple[float, float, float, float, float, float]:
     """What a service's dependencies do to its requests: the failure probability (callee errors,
     timeouts, refused connections, after retries and fan-out), the latency they add at p50, p95 and
-    p99, and the connection hold time (ms per request). Records each callee's per-attempt error."""
+    p99, the connection hold time (ms per request) and the timeout, for instances with these call
+    settings. Records each callee's per-attempt error."""
     dep_fail = 0.0
     d50 = d95 = d99 = 0.0
     conn_ms = 0.0
     s = node.s
     edges = node.edges
-    retries = node.retries
-    timeout_ms = node.timeout_ms
-    log_timeout = node.log_timeout
+    retries, timeout_ms, log_timeout, backoff_ms = _call_settings(node, tuning, flags)
     call_error = s.call_error
     dep_causes = s.dep_causes
     if edges:
@@ -655,7 +787,7 @@ def _dependencies(node: _Node, mix: dict[str, float] | None, now: float) -> tupl
             # max_connections (written out rather than a call: this runs for every edge recomputed).
             p_timeout = 0.5 * erfc((log_timeout - log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
             p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
-            max_conn = d.spec.max_connections
+            max_conn = d.max_connections
             if max_conn is not None and d.conn_demand > max_conn:
                 p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
         call_error[name] = p_attempt
@@ -666,8 +798,13 @@ def _dependencies(node: _Node, mix: dict[str, float] | None, now: float) -> tupl
             dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
         capped = median if median < timeout_ms else timeout_ms
         mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms) * (1.0 + p_attempt * retries)
-        conn_ms += fanout * mean_ms
         extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
+        if backoff_ms and retries and p_attempt:
+            # Each retry waits its back-off first, holding the request (and its connection).
+            wait = backoff_ms * (retry_amplification(p_attempt, retries) - 1.0)
+            mean_ms += wait
+            extra += wait
+        conn_ms += fanout * mean_ms
         # What the dependency adds at each percentile of the caller's requests: with fan-out f < 1
         # only a share f call it, and they reach the caller's level q only when f > 1 - q (z is None
         # otherwise, see edge_levels); with f >= 1 the calls are sequential, one at the percentile
@@ -681,7 +818,7 @@ def _dependencies(node: _Node, mix: dict[str, float] | None, now: float) -> tupl
         if z99 is not None:
             v = median * exp(sigma * z99)
             d99 += (v if v < timeout_ms else timeout_ms) + extra
-    return dep_fail, d50, d95, d99, conn_ms
+    return dep_fail, d50, d95, d99, conn_ms, timeout_ms
 
 
 def _inputs_changed(s, node: _Node) -> bool:
@@ -721,6 +858,8 @@ def regroup(s) -> None:
     steady = 0.0
     steady_disk = 0.0
     carried: dict[int, list[float]] = {}
+    tuner = s.tuner
+    live: dict = {}
     for inst in s.instances:
         previous = inst.cohort.backlog if inst.cohort is not None else 0.0
         inst.cohort = None
@@ -744,8 +883,10 @@ def regroup(s) -> None:
             key = ("dead", inst.zone, inst.version)
             dead_zone = inst.zone
         else:
-            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0)
+            tuning = tuner(inst) if tuner is not None else s.tuning
+            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0, tuning)
             dead_zone = None
+            live[tuning] = live.get(tuning, 0) + 1
         cohort = groups.get(key)
         if cohort is None:
             cohort = groups[key] = Cohort(key if dead_zone is None else (inst.version,), dead_zone)
@@ -758,6 +899,8 @@ def regroup(s) -> None:
         cohort.backlog = sum(queued) / len(queued)  # each member keeps its queue; the cohort averages
     s.rotation = rotation
     s.cohorts = list(groups.values())
+    total = sum(live.values())
+    s.profiles = [(k / total, tuning) for tuning, k in live.items()] if total else [(1.0, s.tuning)]
     s.growing = growing
     s.steady_memory_ratio = steady
     s.steady_disk_ratio = steady_disk

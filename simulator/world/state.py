@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scenarios.language.topology import Service as ServiceSpec
 from scenarios.language.topology import Topology
+from simulator.world.settings import Tuning, base_tuning
 
 # Instance lifecycle states.
 STARTING = "starting"
@@ -49,6 +51,8 @@ class Cohort:
         "lat_factor",
         "p99",
         "backlog",
+        "gc",
+        "collapse",
     )
 
     def __init__(self, key: tuple, dead_zone: str | None) -> None:
@@ -64,6 +68,10 @@ class Cohort:
         self.p99 = 0.0
         self.backlog = 0.0
         """Requests queued on each member, waiting for a worker."""
+        self.gc = 0.0
+        """Share of time its members spend in garbage collection."""
+        self.collapse = 0.0
+        """Share of capacity its members lose to a filling queue."""
 
 
 class Instance:
@@ -101,6 +109,7 @@ class Instance:
         "disk",
         "disk_per_s",
         "gray",
+        "boot_crash",
         "cohort",
         "pressure",
     )
@@ -133,6 +142,8 @@ class Instance:
         self.disk = 0.0
         self.disk_per_s = 0.0
         self.gray = False
+        self.boot_crash = False
+        """Its config makes it crash as it loads (it cannot fetch a revert until it is replaced)."""
         self.cohort: Cohort | None = None
         self.pressure = 1.0
 
@@ -237,6 +248,10 @@ class ServiceState:
     """For a cache: current hit ratio."""
     cert_expires_at: float = 1e12
     """Simulated time its TLS certificate expires."""
+    tls_share: float = 1.0
+    """Share of its user traffic that uses TLS (lost when the certificate expires)."""
+    probe_tls: bool = True
+    """Its synthetic probe uses https (fails with the certificate) rather than plain http."""
     lost: float = 0.0
     """Requests per second that never reached it (TLS handshake failures at the clients)."""
     lost_total: float = 0.0
@@ -262,6 +277,25 @@ class ServiceState:
     last_admitted: float = -1.0
     last_conn_demand: float = -1.0
     last_connections: float = 0.0
+    # Settings (simulator/world/settings.py).
+    tuning: Tuning | None = None
+    """Per-instance settings of its desired version and revision (what a new instance gets)."""
+    tuner: Callable[[Instance], Tuning] | None = None
+    """Resolves an instance's own settings; None when only the spec sets them."""
+    settings_applied: dict[str, object] = field(default_factory=dict)
+    """Service-wide settings applied so far (name -> value), to tell what a change moved."""
+    max_connections: int | None = None
+    """For a database: connections it accepts in total now."""
+    warm_hit: float = 0.0
+    """For a cache: hit ratio when warm, as its settings say now."""
+    cache_ttl: float | None = None
+    """For a cache: entry lifetime in seconds (None: until evicted)."""
+    profiles: list[tuple[float, Tuning]] = field(default_factory=list)
+    """Share of live instances in rotation per distinct call settings (retries, back-off, timeout)."""
+    gc_ratio: float = 0.0
+    """Share of time its busiest instances spent in garbage collection in the last tick."""
+    collapse_ratio: float = 0.0
+    """Share of capacity lost to a collapsing queue in its worst cohort in the last tick."""
 
     def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
         """Store one tick's aggregate figures."""
@@ -303,6 +337,10 @@ class World:
     """Extra requests per second at the entry by client label (set every tick)."""
     user_rate: float = 0.0
     """Ordinary user requests per second at the entry in the last tick."""
+    internal: dict[str, float] = field(default_factory=dict)
+    internal_clients: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per target: each running internal source's requests per second this tick (for access logs)."""
+    """Requests per second internal sources (jobs, consumers, clients, probes) send each target this tick."""
     flag_off_at: dict[str, float] = field(default_factory=dict)
     """When each flag was last switched off (clients notice at their next poll)."""
     now: float = 0.0
@@ -380,6 +418,11 @@ def build_world(topology: Topology) -> World:
             cert_expires_at=spec.cert_days_left * 86400.0,
             primary_zone=spec.primary_zone,
             hit=spec.hit_ratio if spec.cache_for else 0.0,
+            tuning=base_tuning(spec),
+            profiles=[(1.0, base_tuning(spec))],
+            max_connections=spec.max_connections,
+            warm_hit=spec.hit_ratio,
+            cache_ttl=spec.cache_ttl,
             sigma=spec.latency_spread,
             p50=spec.latency_ms,
             p95=spec.latency_ms * 3.7,

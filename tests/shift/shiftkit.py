@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from simulator.shift import runner
 from simulator.shift.plan import PlannedIncident, ShiftPlan
 from simulator.shift.policy import DEFAULT_POLICY, EscalationPolicy
 from simulator.shift.runner import shipped_library
@@ -14,6 +17,34 @@ from simulator.shift.shift import Shift
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_ACTIONS = ROOT / "bench" / "shift-seed2-actions.yaml"
+BENCH_LIBRARY = (
+    "az-outage",
+    "bad-flag-cohort",
+    "cache-stampede-db-overload",
+    "cert-expiry",
+    "checkout-oom-leak",
+    "db-pool-exhaustion",
+    "disk-full-debug-logging",
+    "double-trouble",
+    "edge-bad-config-push",
+    "gray-zone-failure",
+    "retry-storm",
+    "self-dos-client-release",
+    "slow-dependency-fallback",
+)
+"""The shipped scenarios the bench's seed-2 shift was drawn from (a plan depends on the whole library)."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bench_library():
+    """Plans drawn in these tests come from :data:`BENCH_LIBRARY`, so that scenarios added to the library
+    later do not reshuffle the bench's shift its actions file was written for. Import it into a module
+    (``from shiftkit import bench_library``) to pin that module's plans."""
+    pinned = {k: v for k, v in runner.shipped_library().items() if k in BENCH_LIBRARY}
+    assert len(pinned) == len(BENCH_LIBRARY), "a bench scenario is missing from the library"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "shipped_library", lambda: pinned)
+        yield
 
 
 def small_shift(

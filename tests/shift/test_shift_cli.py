@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shiftkit import BENCH_ACTIONS
+from shiftkit import BENCH_ACTIONS, bench_library  # noqa: F401 (bench_library pins the library plans draw from)
 
 from scenarios.loader import ScenarioError
 from simulator.shift.steps import load_steps_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiftkit import BENCH_ACTIONS
+from shiftkit import BENCH_ACTIONS, bench_library  # noqa: F401 (bench_library pins the library plans draw from)
 
 from simulator.shift.difficulty import tune
 from simulator.shift.plan import generate_plan

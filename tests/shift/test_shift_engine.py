@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from shiftkit import BENCH_ACTIONS, ROOT, small_shift
+from shiftkit import BENCH_ACTIONS, ROOT, bench_library, small_shift  # noqa: F401 (bench_library pins the library plans draw from)
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift.plan import PlannedEvent, generate_plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from shiftkit import BENCH_ACTIONS
+from shiftkit import BENCH_ACTIONS, bench_library  # noqa: F401 (bench_library pins the library plans draw from)
 
 from simulator.reports.follow_ups import FollowUp, Practice, team_readiness
 from tui.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shiftkit import BENCH_ACTIONS
+from shiftkit import BENCH_ACTIONS, bench_library  # noqa: F401 (bench_library pins the library plans draw from)
 
 from simulator.shift.journal import JournalError, read_shift_journal
 from simulator.shift.report import shift_report

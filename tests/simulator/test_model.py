@@ -145,7 +145,7 @@ def test_cpu_follows_utilisation_and_a_backlog_adds_its_wait_to_every_request():
     cohort = web.cohorts[0]
     assert 0 < cohort.backlog < 80 * web.spec.queue, "the queue is still filling"
     assert cohort.backlog == pytest.approx((100 - 80) * 3, rel=1e-9)  # 20 rps per instance beyond capacity
-    assert web.cpu == pytest.approx(0.94, rel=1e-9)
+    assert web.cpu == 1.0, "a saturated instance pins its CPU at 100 %"
     assert web.error_ratio == 0.0, "a queue that is not full sheds nothing"
     wait_ms = cohort.backlog / 80 * 1000.0
     assert web.p50 == pytest.approx(20.0 * queue_factor(100 / 80) + wait_ms, rel=1e-9)

@@ -364,12 +364,16 @@ class RemoteSession:
     def instances(self, service: str | None = None):
         return [i for i in self._views.get("instances", []) if service is None or i.service == service]
 
-    def metric(self, service, metric, zone=None, version=None, instance=None, start=None, end=None) -> Series:
+    def metric(
+        self, service, metric, zone=None, version=None, instance=None, start=None, end=None, client=None
+    ) -> Series:
         gaps = [g for t in self.tool_status() if t.tool == "metrics" for g in t.gaps]
-        return mask_series(self._metric(service, metric, zone, version, instance, start, end), gaps)
+        return mask_series(self._metric(service, metric, zone, version, instance, start, end, client), gaps)
 
-    def _metric(self, service, metric, zone, version, instance, start, end) -> Series:
+    def _metric(self, service, metric, zone, version, instance, start, end, client=None) -> Series:
         with self._lock:
+            if client is not None:
+                return self._series["split"].window(split_name(service, "client", client, metric), start, end)
             if instance is not None:
                 return self._series["split"].window(f"{instance}.{metric}", start, end)
             if zone is not None:

@@ -32,8 +32,16 @@ METRICS = (
     "pool_ratio",
     "ready",
     "restarts",
+    "retry_rate",
+    "hit_ratio",
+    "connections",
+    "conn_limit",
+    "gc_ratio",
+    "cert_days",
+    "probe_success",
 )
-"""Service metrics a detail chart can show."""
+"""Service metrics a detail chart can show (a cache's hit ratio, a database's connections: the services
+they apply to; elsewhere the chart is empty)."""
 INSTANCE_METRICS = ("memory_mb", "cpu", "rate", "error_ratio")
 """Metrics kept per instance (sampled more coarsely)."""
 WINDOWS = (("5m", 300.0), ("15m", 900.0), ("1h", 3600.0), ("all", 0.0))
@@ -57,7 +65,7 @@ def _fmt(metric: str, v: float) -> str:
         return "-"
     if metric.endswith("_ms"):
         return fmt_ms(v)
-    if metric in ("error_ratio", "cpu", "memory_ratio", "pool_ratio"):
+    if metric in ("error_ratio", "cpu", "memory_ratio", "pool_ratio", "hit_ratio", "gc_ratio", "probe_success"):
         return fmt_pct(v, 1)
     if metric == "rate":
         return fmt_rate(v)
@@ -188,7 +196,7 @@ class DashboardsPanel(Panel):
                 yield Select([], id="detail-split", prompt="all", allow_blank=True)
                 yield Select([(w, w) for w, _ in WINDOWS], id="detail-window", value="15m", allow_blank=False)
             yield MetricChart(id="chart")
-            yield Label("Splits by zone and version", classes="panel-title", markup=False)
+            yield Label("Splits by zone, version and client", classes="panel-title", markup=False)
             yield DataTable(id="splits", cursor_type="row", zebra_stripes=True)
             yield Label("Resources per instance", classes="panel-title", markup=False)
             yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
@@ -220,6 +228,7 @@ class DashboardsPanel(Panel):
             return
         options = [(f"zone={z}", f"zone={z}") for z in self.session.split_values(service, "zone")]
         options += [(f"version={v}", f"version={v}") for v in self.session.split_values(service, "version")]
+        options += [(f"client={c}", f"client={c}") for c in self.session.split_values(service, "client")]
         options += [(f"instance={i.id}", f"instance={i.id}") for i in self.session.instances(service)]
         self.query_one("#detail-split", Select).set_options(options)
 
@@ -258,7 +267,7 @@ class DashboardsPanel(Panel):
         )
         splits = []
         for sv in s.services():
-            for dim in ("zone", "version"):
+            for dim in ("zone", "version", "client"):
                 for value in s.split_values(sv.name, dim):
                     kw = {dim: value}
                     rate = s.metric(sv.name, "rate", start=start, **kw)
