@@ -344,6 +344,22 @@ class ZoneOutage(FaultBase):
     """Gray failure: health checks still pass (nothing is ejected, dashboards look healthy) but requests hang."""
 
 
+class ReplicationLag(FaultBase):
+    """Replicas of a database fall behind its primary (a slow disk, a long transaction, a saturated
+    link): their lag grows until the fault ends, then they catch up. A failover to a lagging replica
+    loses the writes in its lag."""
+
+    type: Literal["replication_lag"]
+    service: Name
+    """Database (with ``data``) whose replicas lag."""
+    zone: Name | None = None
+    """Only the replica in this zone (default: every replica)."""
+    rate: float = Field(default=0.5, gt=0, le=1)
+    """Seconds of lag added per second (0.5: the replica applies half of the write stream)."""
+    lasts: Duration | None = None
+    """How long it lasts (default: to the end)."""
+
+
 Fault = Annotated[
     MemoryLeak
     | BadDeploy
@@ -355,7 +371,8 @@ Fault = Annotated[
     | CacheFailure
     | DiskFill
     | CertExpiry
-    | PoolLeak,
+    | PoolLeak
+    | ReplicationLag,
     Field(discriminator="type"),
 ]
 """A fault injected into the system; ``type`` selects the model."""

@@ -49,6 +49,7 @@ class AlertRule(Model):
         "probe_success",
         "cert_days",
         "connections",
+        "replication_lag_s",
     ]
     """Metric compared against the threshold."""
     op: Literal[">", "<"] = ">"

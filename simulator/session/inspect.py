@@ -18,7 +18,7 @@ from simulator.diagnostics.text import render
 from simulator.session.simulation import Simulation
 from simulator.world.state import RUNNING
 
-SHOW = ("metrics", "logs", "traces", "changes", "alerts", "profile", "dump")
+SHOW = ("metrics", "logs", "traces", "changes", "alerts", "profile", "dump", "data")
 """What the inspector can show."""
 
 
@@ -87,6 +87,8 @@ def collect(
         body = {"changes": [c for c in sim.change_log() if service is None or c.service in (service, "")]}
     elif show == "alerts":
         body = {"alerts": [a for a in sim.alert_list() if service is None or a.service == service]}
+    elif show == "data":
+        body = sim.data_status()
     else:
         body = _profiles(sim, show, service, instance, seconds)
     return head | body

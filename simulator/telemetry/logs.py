@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from simulator.views import LogRecord
+from simulator.world.classes import buffer_message, dns_message
 from simulator.world.state import Instance, ServiceState, World
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -346,6 +347,10 @@ class LogGenerator:
             message, status, etype = pool_message(self.world, s, timeout_ms)
         elif cause == "dependency":
             message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
+        elif cause == "dns":
+            message, status, etype = dns_message(self.world, s, self.rng)
+        elif cause == "buffer_full":
+            message, status, etype = buffer_message(s)
         else:
             message, status, etype = self.rng.choice(_BASELINE_ERRORS)
         self.emit(

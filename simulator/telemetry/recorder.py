@@ -39,6 +39,7 @@ SLOW_METRICS = (
     "probe_success",
     "cert_days",
     "connections",
+    "replication_lag_s",
 )
 """Per-service metrics that move slowly, every ``INSTANCE_EVERY`` ticks in the coarse store."""
 SPLIT_METRICS = ("rate", "error_ratio", "p99_ms")
@@ -54,6 +55,8 @@ def _applies(svc, metric: str) -> bool:
         return bool(svc.spec.cache_for)
     if metric == "connections":
         return svc.spec.max_connections is not None
+    if metric == "replication_lag_s":
+        return svc.spec.data is not None
     return True
 
 
@@ -162,11 +165,14 @@ class MetricsRecorder:
                 0.0 if s.cert_expires_at <= t or not ready or s.error_ratio > 0.5 else 1.0,
                 (s.cert_expires_at - t) / 86400.0,
                 s.conn_demand,
+                s.replication_lag,
             )
             for i, buf in self._slow_buffers[name]:
                 buf[idx] = values[i]
             if name == self.entry and (self.world.surges or (name, "client") in self._splits):
                 self._record_clients(idx, name)
+            if name == self.entry and self.world.class_split:
+                self._record_splits(idx, name, "class", self.world.class_split)
             self._record_splits(idx, name, "zone", splits(s, "zone"))
             self._record_splits(idx, name, "version", splits(s, "version"))
         self._record_instances(idx)

@@ -125,6 +125,9 @@ class TickModel:
         """The entry's fan-out this tick when surges with their own routes are mixed in."""
         self.disk_full: list = []
         """Instances whose disk filled up during the last step (the caller applies the effect)."""
+        self.extra_offered: dict[str, float] = {}
+        """Requests per second put on services beside the call graph this tick (reconnect waves, name
+        lookups, asynchronous sends: simulator/world/classes.py)."""
 
     def _retries(self, s) -> int:
         flag = s.spec.retries_flag  # the common case (no flag) without a second call: this runs every tick
@@ -154,6 +157,9 @@ class TickModel:
         entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
         entry_fanout = self.entry_fanout
+        if self.extra_offered:
+            for name, rps in self.extra_offered.items():
+                services[name].offered += rps
 
         # 1. Offered load, callers first.
         for s, edges in self.top_down:
@@ -240,6 +246,8 @@ class TickModel:
             admitted = s.rate_limit
         if s.shed:
             admitted *= 1.0 - s.shed
+        if s.class_shed:
+            admitted *= 1.0 - s.class_shed
         s.admitted = admitted
         if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
             s.retry_rate = 0.0
@@ -409,13 +417,15 @@ class TickModel:
         primary_err = spec.write_share if s.primary_down else 0.0
         own = _OwnService(
             spec,
-            spec.error_rate + s.extra_err + primary_err,
+            spec.error_rate + s.extra_err + primary_err + s.blocked_err,
             primary_err,
             s.extra_err,
             conn_ms / 1000.0,
             math.exp(sigma * Z95),
             math.exp(sigma * Z99),
             timeout_ms,
+            s.blocked_err,
+            s.blocked_cause,
         )
         for cohort in cohorts:
             if cohort.dead_zone is not None:
@@ -447,6 +457,8 @@ class _OwnService:
     e95: float
     e99: float
     timeout_ms: float
+    blocked_err: float = 0.0
+    blocked_cause: str = ""
 
 
 class _Mixture:
@@ -622,6 +634,8 @@ def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_
             cause = "fault"
         elif own.primary_err:
             cause = "no_primary"
+        elif own.blocked_err:
+            cause = own.blocked_cause
         elif own.flag_err:
             cause = "flag"
         else:

@@ -262,6 +262,15 @@ class ServiceState:
     last_admitted: float = -1.0
     last_conn_demand: float = -1.0
     last_connections: float = 0.0
+    replication_lag: float = 0.0
+    """For a database with data: the largest lag of a serving replica, in seconds (simulator/world/data.py)."""
+    blocked_err: float = 0.0
+    """Share of requests failed by what the traffic extras decide (a full async buffer, failed name
+    lookups), simulator/world/classes.py."""
+    class_shed: float = 0.0
+    """For the entry: share of its offered requests refused because their traffic class is shed."""
+    blocked_cause: str = ""
+    """Cause of ``blocked_err`` for logs and traces: buffer_full or dns."""
 
     def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
         """Store one tick's aggregate figures."""
@@ -308,6 +317,12 @@ class World:
     now: float = 0.0
     """Time of the tick being computed."""
     instance_seq: int = 0
+    data_lost_records: float = 0.0
+    """Writes no surviving copy holds, so far (simulator/world/data.py; the report's data loss)."""
+    class_split: dict[str, list[float]] = field(default_factory=dict)
+    """The entry's last tick by traffic class: class -> [rate, failed, p99 (nan)] (simulator/world/classes.py)."""
+    data_lost_s: float = 0.0
+    """The widest window of writes lost so far, in seconds (the incident's recovery point, RPO)."""
 
     def instance(self, instance_id: str) -> Instance | None:
         """The live instance with this id, if any."""
