@@ -264,6 +264,8 @@ class ShedClass(ActionBase):
     """Traffic class to shed, as traffic.classes names it."""
     enabled: bool = True
     """Shed it (or admit it again)."""
+    percent: float = Field(default=100.0, gt=0, le=100)
+    """Share of the class refused (50: every other request of the class, letting the rest through)."""
 
 
 class Fallback(ActionBase):

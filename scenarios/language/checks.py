@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scenarios.language.actions import ACTION_NAMES
+from scenarios.language.checks_data import data_and_traffic_problems
 from scenarios.language.scenario import Scenario
 
 Path = tuple[str | int, ...]
@@ -30,6 +31,7 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
         yield from refs.flag(("topology", "services", i, "retries_flag"), s.retries_flag)
         yield from refs.svc(("topology", "services", i, "cache_for"), s.cache_for)
     yield from _fault_details(sc, refs)
+    yield from data_and_traffic_problems(sc, refs)
     yield from _resolution(sc, refs)
     yield from _debrief(sc, refs)
     yield from _solution(sc, refs)

@@ -60,8 +60,9 @@ class TrafficClass(Model):
 
     name: Name
     """Class name, e.g. interactive, bulk, reconnect."""
-    share: float = Field(gt=0, le=1)
-    """Share of the entry's user traffic in this class (shares of all classes add up to 1)."""
+    share: float = Field(ge=0, le=1)
+    """Share of the entry's user traffic in this class (shares of all classes add up to 1; 0 for a class
+    that only event-driven load such as reconnects brings)."""
     priority: int = Field(default=1, ge=0, le=9)
     """0 is served first; under overload the highest number fails first (a priority queue)."""
     deferrable: bool = False

@@ -65,13 +65,13 @@ def shed_class(d: Any, a: Any, rejected: type[Exception]) -> str:
     if extras is None:
         raise rejected("this system's traffic has no classes (traffic.classes)")
     try:
-        apply = extras.shed_class(s.name, a.traffic_class, a.enabled)
+        apply = extras.shed_class(s.name, a.traffic_class, a.enabled, a.percent)
     except ClassRefused as exc:
         raise rejected(str(exc)) from None
-    verb = "shed" if a.enabled else "admit again"
-    d.cluster.record_change("shed_class", s.name, f"{verb} class {a.traffic_class} at {s.name}", "you")
+    what = f"{a.percent:g}% of class {a.traffic_class}" if a.enabled else f"class {a.traffic_class} again"
+    d.cluster.record_change("shed_class", s.name, f"{'shed' if a.enabled else 'admit'} {what} at {s.name}", "you")
     d._later(CLASS_PROPAGATION, apply)
-    return f"{s.name} {'sheds' if a.enabled else 'admits again'} {a.traffic_class} requests from now on"
+    return f"{s.name} {'sheds' if a.enabled else 'admits'} {what} from now on"
 
 
 def resync_harm(d: Any, action: Any, s: Any) -> str | None:

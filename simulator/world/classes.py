@@ -73,7 +73,8 @@ class TrafficExtras:
         self.logs = logs
         self.entry = world.services[entry]
         self.classes = list(classes)
-        self.shed: set[str] = set()
+        self.shed: dict[str, float] = {}
+        """Shed classes -> share of their requests refused."""
         self.class_figures: dict[str, tuple[float, float]] = {}
         """Per class: (requests per second, failed per second) in the last tick."""
         services = world.services
@@ -98,23 +99,21 @@ class TrafficExtras:
 
     # --- actions -----------------------------------------------------------------------------
 
-    def shed_class(self, service: str, name: str, enabled: bool):
+    def shed_class(self, service: str, name: str, enabled: bool, percent: float = 100.0):
         """Check a shed_class action; returns the effect to apply once the edge has the rule."""
         if service != self.entry.name:
             raise ClassRefused(f"traffic classes are told apart at the entry, {self.entry.name}, not at {service}")
         known = [c.name for c in self.classes]
         if name not in known:
             raise ClassRefused(f"no traffic class {name!r}; classes: {', '.join(known) or 'none'}")
-        if enabled and name in self.shed:
-            raise ClassRefused(f"{name} is already shed")
         if not enabled and name not in self.shed:
             raise ClassRefused(f"{name} is not shed")
 
         def apply() -> None:
             if enabled:
-                self.shed.add(name)
+                self.shed[name] = percent / 100.0
             else:
-                self.shed.discard(name)
+                self.shed.pop(name, None)
 
         return apply
 
@@ -140,7 +139,7 @@ class TrafficExtras:
             if abs(err - s.blocked_err) > 1e-9:
                 s.blocked_err = err
                 s.dirty = True  # its own error share changed: recompute it this tick
-            s.blocked_cause = "dns" if expired >= full else "buffer_full"
+            s.blocked_cause = "buffer_full" if full > expired else "dns"
 
     def _dns_before(self, extra: dict[str, float]) -> None:
         for s in self.dns_users:
@@ -154,12 +153,16 @@ class TrafficExtras:
         blocked: dict[str, float] = {}
         for b in self.buffers:
             caller = b.caller
-            b.produced = caller.admitted * caller.pass_ratio * b.spec.calls
-            replay = min(b.level / dt, b.produced * REPLAY_FACTOR) if b.level > 0.0 else 0.0
+            blocked.setdefault(caller.name, 0.0)
+            live = caller.admitted * b.spec.calls
+            b.produced = live * caller.pass_ratio
+            # The backlog drains at up to REPLAY_FACTOR x the live rate (of requests admitted, not only
+            # of those that got through: a blocked caller's buffer still drains).
+            replay = min(b.level / dt, live * REPLAY_FACTOR) if b.level > 0.0 else 0.0
             b.sent = b.produced + replay
             extra[b.callee.name] = extra.get(b.callee.name, 0.0) + b.sent
             capacity = b.spec.buffer * max(len(caller.rotation), 1)
-            if b.level >= capacity and b.produced > 0.0:
+            if b.level >= capacity and live > 0.0:
                 # Full: a send blocks for ``block`` seconds, then the request fails. Only what the
                 # buffer cannot take (the failed share of the sends) is refused.
                 fail = _failure(b.callee, b.spec.block)
@@ -171,7 +174,7 @@ class TrafficExtras:
         if not self.classes:
             return
         total = user_rate + sum(r.wave for r in self.reconnects if r.s is entry)
-        shed = sum(self._class_rate(c, user_rate) for c in self.classes if c.name in self.shed)
+        shed = sum(self._class_rate(c, user_rate) * self.shed[c.name] for c in self.classes if c.name in self.shed)
         share = min(shed / total, 1.0) if total > 0 else 0.0
         if share != entry.class_shed:
             entry.class_shed = share
@@ -187,6 +190,8 @@ class TrafficExtras:
 
     def after(self, t: float, dt: float) -> None:
         """Move reconnects, name caches, buffers and cache entries on; split the entry's failures by class."""
+        if self.classes:
+            self._split_by_class()
         for r in self.reconnects:
             self._reconnect_after(r, dt)
         for s in self.dns_users:
@@ -201,16 +206,21 @@ class TrafficExtras:
             if fail > 0.0 and c.hit > 0.0:
                 c.hit -= c.hit * min(fail * dt / c.spec.cache_ttl, 1.0)
                 c.hit_changed = True
-        if self.classes:
-            self._split_by_class()
 
     def _reconnect_after(self, r: _Reconnect, dt: float) -> None:
         s = r.s
         fail = s.error_ratio if s.rotation else 1.0
+        figures = self.class_figures.get(r.spec.traffic_class or "")
+        # Reconnects succeed as their own class does (a shed or lowest-priority class fails first);
+        # connected clients drop when the rest of the traffic fails.
+        wave_fail = _ratio(*figures) if figures and r.wave > 0.0 else fail
+        rest = s.rate - r.wave
+        if figures and rest > 0.0:
+            fail = min(max((s.errors - r.wave * wave_fail) / rest, 0.0), 1.0)
         if fail > 0.5:
             r.away = max(r.away, fail)  # its clients' sessions drop
         elif r.away > 0.0:
-            r.away -= r.away * min((1.0 - fail) * dt / r.spec.window, 1.0)
+            r.away -= r.away * min((1.0 - wave_fail) * dt / r.spec.window, 1.0)
             if r.away < 1e-4:
                 r.away = 0.0
         if r.away < 0.01 and fail < 0.05:
@@ -235,13 +245,16 @@ class TrafficExtras:
         user = self.world.user_rate
         rates = {c.name: self._class_rate(c, user) for c in self.classes}
         total = sum(rates.values())
-        failed = {name: (rate if name in self.shed else 0.0) for name, rate in rates.items()}
+        failed = {name: rate * self.shed.get(name, 0.0) for name, rate in rates.items()}
         overload = entry.causes.get("overload", 0.0) + entry.causes.get("shed", 0.0) - sum(failed.values())
-        for c in sorted(self.classes, key=lambda c: -c.priority):
+        for priority in sorted({c.priority for c in self.classes}, reverse=True):
             if overload <= 0.0:
                 break
-            take = min(overload, rates[c.name] - failed[c.name])
-            failed[c.name] += take
+            group = [c.name for c in self.classes if c.priority == priority]
+            room = sum(rates[n] - failed[n] for n in group)
+            take = min(overload, room)
+            for n in group:  # one priority shares its part of the overload in proportion
+                failed[n] += take * (rates[n] - failed[n]) / room if room > 0.0 else 0.0
             overload -= take
         admitted_ok = {n: rates[n] - failed[n] for n in rates}
         left = sum(admitted_ok.values())
@@ -268,7 +281,7 @@ class TrafficExtras:
                     "class": c.name,
                     "priority": c.priority,
                     "deferrable": c.deferrable,
-                    "shed": c.name in self.shed,
+                    "shed_pct": round(self.shed.get(c.name, 0.0) * 100.0, 1),
                     "rate": round(self.class_figures.get(c.name, (0.0, 0.0))[0], 1),
                     "error_ratio": round(_ratio(*self.class_figures.get(c.name, (0.0, 0.0))), 4),
                 }
