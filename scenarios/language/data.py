@@ -65,6 +65,10 @@ class TrafficClass(Model):
     that only event-driven load such as reconnects brings)."""
     priority: int = Field(default=1, ge=0, le=9)
     """0 is served first; under overload the highest number fails first (a priority queue)."""
+    size: float = Field(default=1.0, gt=0, le=1000)
+    """Work of one request relative to an ordinary one (a bulk export: 20). Within one priority, a
+    congested service drops work, not requests: a request of size s survives only if all its s units
+    do, so bulk requests fail first and small latency-sensitive ones get through."""
     deferrable: bool = False
     """Its clients retry later without a user noticing (sync, prefetch, batch): its requests that are
     shed or refused do not count against the SLI."""

@@ -250,11 +250,11 @@ class TrafficExtras:
         for priority in sorted({c.priority for c in self.classes}, reverse=True):
             if overload <= 0.0:
                 break
-            group = [c.name for c in self.classes if c.priority == priority]
-            room = sum(rates[n] - failed[n] for n in group)
+            group = [c for c in self.classes if c.priority == priority]
+            room = sum(rates[c.name] - failed[c.name] for c in group)
             take = min(overload, room)
-            for n in group:  # one priority shares its part of the overload in proportion
-                failed[n] += take * (rates[n] - failed[n]) / room if room > 0.0 else 0.0
+            for name, lost in _congestion_drops(group, {c.name: rates[c.name] - failed[c.name] for c in group}, take):
+                failed[name] += lost
             overload -= take
         admitted_ok = {n: rates[n] - failed[n] for n in rates}
         left = sum(admitted_ok.values())
@@ -297,6 +297,30 @@ class TrafficExtras:
             ],
             "buffers": [{"from": b.caller.name, "to": b.callee.name, "messages": round(b.level)} for b in self.buffers],
         }
+
+
+def _congestion_drops(group, rates: dict[str, float], requests: float) -> list[tuple[str, float]]:
+    """Split ``requests`` refused by a congested service over classes of one priority: it drops units of
+    work with one probability p, so a request of size s fails with 1 - (1 - p)^s. p is found (by
+    bisection) so that the requests failed add up to the model's ``requests``."""
+    total = sum(rates.values())
+    if requests <= 0.0 or total <= 0.0:
+        return []
+    if requests >= total:
+        return [(c.name, rates[c.name]) for c in group]
+
+    def lost(p: float) -> float:
+        return sum(rates[c.name] * (1.0 - (1.0 - p) ** c.size) for c in group)
+
+    lo, hi = 0.0, 1.0
+    for _ in range(50):
+        mid = (lo + hi) / 2.0
+        if lost(mid) < requests:
+            lo = mid
+        else:
+            hi = mid
+    p = (lo + hi) / 2.0
+    return [(c.name, rates[c.name] * (1.0 - (1.0 - p) ** c.size)) for c in group]
 
 
 def _ratio(rate: float, failed: float) -> float:

@@ -229,3 +229,19 @@ def test_cache_entries_expire_while_the_backend_fails():
     assert plain.world.services["cache"].hit == pytest.approx(0.95)
     # After one TTL of a failing backend, about e^-1 of the entries are left.
     assert expiring.world.services["cache"].hit == pytest.approx(0.95 * 0.37, rel=0.25)
+
+
+def test_within_one_priority_bulk_requests_fail_before_small_ones():
+    spec = classes_spec(capacity_rps=80, queue="1s")  # 60 of 300 rps refused, as above
+    spec["traffic"]["classes"] = [
+        {"name": "interactive", "share": 0.7, "priority": 1, "size": 1},
+        {"name": "export", "share": 0.3, "priority": 1, "size": 20},
+    ]
+    sim = sim_of(spec)
+    sim.run_until(120)
+    status = {c["class"]: c for c in sim.extras.status()["classes"]}
+    small, bulk = status["interactive"]["error_ratio"], status["export"]["error_ratio"]
+    assert bulk > 5 * small > 0.0
+    # The split keeps the model's count: 60 refused requests in all.
+    failed = 210 * small + 90 * bulk
+    assert failed == pytest.approx(60.0, rel=0.01)
