@@ -149,6 +149,7 @@ _SERVICE_REQUIREMENTS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "data_serving",
 )
 """Resolution requirements that name a service."""
 

@@ -163,6 +163,14 @@ class FallbackOn(Model):
     """Dependency."""
 
 
+class DataServing(Model):
+    """A database with data has a primary and every copy serving again (none wiped, diverged, resyncing
+    or restoring)."""
+
+    service: Name
+    """The database."""
+
+
 class Requirement(Model):
     """One condition on the simulated system: exactly one of the fields."""
 
@@ -186,6 +194,8 @@ class Requirement(Model):
     """A client's surge is contained."""
     fallback: FallbackOn | None = None
     """A caller is on its fallback."""
+    data_serving: DataServing | None = None
+    """Every copy of a database's data serves again."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Requirement:
@@ -206,6 +216,7 @@ REQUIREMENT_KINDS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "data_serving",
 )
 """The kinds of requirement, one field each."""
 

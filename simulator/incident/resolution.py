@@ -114,6 +114,8 @@ class ResolutionJudge:
             return surge <= 0.0 or (limit is not None and limit <= surge * 0.5 + 1.0)
         if req.fallback:
             return req.fallback.dependency in world.services[req.fallback.service].fallbacks
+        if req.data_serving:
+            return world.services[req.data_serving.service].data_serving
         raise AssertionError("Requirement validates exactly one field")
 
     def unmet(self) -> list[str]:

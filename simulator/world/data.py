@@ -167,6 +167,7 @@ class DataPlane:
                 store.down_at = t - dt  # its last writes were in the previous tick
             self._rotation(store)
             s.replication_lag = max((h.lag for h in store.hosts if h.role == REPLICA), default=0.0)
+            s.data_serving = not s.primary_down and all(h.role in SERVING for h in store.hosts)
             if s.replication_lag > LAG_LOG_FROM and t - store.last_lag_log >= LAG_LOG_EVERY:
                 store.last_lag_log = t
                 self._log_lag(store, t)

@@ -264,6 +264,8 @@ class ServiceState:
     last_connections: float = 0.0
     replication_lag: float = 0.0
     """For a database with data: the largest lag of a serving replica, in seconds (simulator/world/data.py)."""
+    data_serving: bool = True
+    """For a database with data: it has a primary and every copy serves (simulator/world/data.py)."""
     blocked_err: float = 0.0
     """Share of requests failed by what the traffic extras decide (a full async buffer, failed name
     lookups), simulator/world/classes.py."""
