@@ -136,6 +136,7 @@ class SessionPort(Protocol):
     def data_status(self) -> dict[str, Any]:
         """Databases (primary, hosts' roles and lag, backups) and traffic classes, waves, names, buffers."""
         ...
+
     def flags(self) -> dict[str, bool]: ...
     def messages(self) -> list[MessageView]:
         """Messages from colleagues, stakeholders and tickets that have arrived."""
