@@ -241,6 +241,8 @@ class DataPlane:
         store = self.stores.get(s.name)
         if store is None:
             return zones
+        if any(h.role == RESTORING for h in store.hosts):
+            return []  # the failover agent stands aside while an operator restores the primary
         hosts = [h for h in store.hosts if h.role == REPLICA and h.zone in zones]
         return [h.zone for h in sorted(hosts, key=lambda h: h.lag)]
 
@@ -347,8 +349,6 @@ class DataPlane:
         if host.role == PRIMARY:
             host.role = WIPED
             store.wiped_at = now
-            s.primary_down = True
-            s.dirty = True
             store.pending = self._best_recovery(store, now)
             self._publish()
             self._emit(
@@ -359,7 +359,8 @@ class DataPlane:
                 "data directory removed)",
             )
             self.timeline(now, "system", f"{s.name}: the data directory of primary {host.name} was wiped")
-            lose_primary(s)
+            lose_primary(s)  # writes stop; the failover agent (if any) promotes a replica
+            s.primary_down = True
             return (
                 f"wiped the data directory of {host.name}, the PRIMARY of {s.name}: there is no primary to clone from"
             )

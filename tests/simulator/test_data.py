@@ -174,3 +174,47 @@ def test_data_actions_refuse_unknown_targets(body, reason):
     result = act(sim, **body)
     assert not result.accepted and reason in result.message
     assert sim.world.data_lost_records == 0
+
+
+def test_a_journal_replays_the_wrong_host_wipe_and_the_restore_to_the_same_loss(tmp_path):
+    from scenarios.catalog import load_by_ref
+    from scenarios.language.actions import ACTION_LIST_ADAPTER
+    from simulator.session.journal_session import JournalSession
+    from simulator.session.runner import run_session
+
+    scenario, path = load_by_ref("db-failover-lost-writes")
+    actions = ACTION_LIST_ADAPTER.validate_python(
+        [
+            {"at": 600, "action": "ack"},
+            {"at": 900, "action": "resync_replica", "service": "config-db", "host": "config-db-2"},  # the primary
+            # after the failover agent promoted a replica: a restore over a live primary
+            {"at": 1200, "action": "restore_backup", "service": "config-db", "backup": "nightly-0200"},
+        ]
+    )
+    journal = tmp_path / "wipe.jsonl"
+    live, report = run_session(scenario, 1, actions, until=3 * 3600 / 2, journal_path=journal, scenario_path=path)
+    assert live.world.data_lost_s > 10 * 3600  # the backup is 10 h older than t=0 (the loss stands, pending)
+    assert any(h[2] and "primary" in h[2] for h in live.incident.harmful)
+    again, replayed = JournalSession.open(journal).replay()
+    assert again.world.data_lost_records == live.world.data_lost_records
+    assert replayed == report
+
+
+def test_the_failover_agent_promotes_a_replica_after_the_primary_is_wiped():
+    sim = sim_of(data_spec(auto_failover=30))
+    sim.run_until(600)
+    act(sim, action="resync_replica", service="db", host="db-0")
+    sim.run_until(640)
+    h = hosts(sim)
+    assert h["db-0"]["role"] == "wiped" and "primary" in {h["db-1"]["role"], h["db-2"]["role"]}
+    assert not sim.world.services["db"].primary_down
+    assert sim.world.data_lost_s == pytest.approx(0.5)  # the promoted replica's lag
+
+
+def test_no_promotion_while_an_operator_restores():
+    sim = sim_of(data_spec(auto_failover=30))
+    sim.run_until(600)
+    act(sim, action="resync_replica", service="db", host="db-0")  # the failover agent will act in 30 s
+    act(sim, action="restore_backup", service="db", backup="nightly")  # onto the wiped primary, first
+    sim.run_until(700)
+    assert [h["role"] for h in hosts(sim).values()] == ["restoring", "replica", "replica"]
