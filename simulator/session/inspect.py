@@ -144,6 +144,8 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
         out += [f"{format_clock(c.t)} {c.kind:7} {c.summary} ({c.by})" for c in data["changes"]]
     elif show == "alerts":
         out += [f"{a.state:9} {a.severity:6} {a.name}  {a.summary}" for a in data["alerts"]]
+    elif show == "data":
+        out += data_text(data)
     else:
         for kind in ("cpu", "heap") if show == "profile" else ("threads", "crash"):
             result = data[kind]
@@ -154,3 +156,34 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
             else:
                 out += [*render(result, width), ""]
     return out
+
+
+def data_text(data: dict[str, Any]) -> list[str]:
+    """The data view as lines: each database's hosts and backups, the data lost, then the traffic extras."""
+    out = []
+    for db in data.get("databases", []):
+        out.append(f"{db['service']}: primary {db['primary'] or 'NONE'}")
+        for h in db["hosts"]:
+            lag = f" lag {h['lag_s']:g}s" if h["lag_s"] is not None else ""
+            busy = f" ({h['busy_for_s']}s left)" if h["busy_for_s"] is not None else ""
+            out.append(f"  {h['host']:20} {h['zone']:14} {h['role']}{lag}{busy}")
+        for b in db["backups"]:
+            out.append(
+                f"  backup {b['name']}: taken {format_clock(b['taken_s'])}, restore ~{b['restore_minutes']} min, "
+                f"last restore: {b['last_restore']}"
+            )
+    if data.get("databases"):
+        out.append(f"data lost: {data['data_lost_records']:,} writes, recovery point {data['data_lost_s']:g}s")
+    for c in data.get("classes", []):
+        out.append(
+            f"class {c['class']:14} priority {c['priority']} rate {c['rate']:,.1f} err {c['error_ratio']:.2%}"
+            + (f" shed {c['shed_pct']:g}%" if c["shed_pct"] else "")
+            + (" deferrable" if c["deferrable"] else "")
+        )
+    for r in data.get("reconnects", []):
+        out.append(f"reconnect {r['service']}: {r['clients_away']:.1%} of clients away, wave {r['wave_rps']:,.1f} rps")
+    for d in data.get("dns", []):
+        out.append(f"dns {d['service']} via {d['resolver']}: {d['names_expired']:.1%} of names expired")
+    for b in data.get("buffers", []):
+        out.append(f"buffer {b['from']} -> {b['to']}: {b['messages']:,} messages")
+    return out or ["no databases with data and no traffic classes, reconnects, resolvers or buffers"]
