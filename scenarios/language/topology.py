@@ -121,6 +121,11 @@ class Service(Model):
     so the hit ratio decays with this time constant (null: entries never expire)."""
     reconnect: Reconnect | None = None
     """Its clients hold sessions and reconnect together when it comes back after failing."""
+    load_spread: float = Field(default=0.0, ge=0, le=1)
+    """Spread of the load its instances get (the coefficient of variation: uneven balancing, uneven
+    request costs), e.g. 0.1. Instances pushed past capacity collapse first (their queue outlasts the
+    callers' timeouts), so goodput degrades gradually as the mean load nears capacity instead of
+    switching at it. 0 (default): every instance gets the mean load."""
     calls_async: dict[Name, AsyncCall] = Field(default_factory=dict)
     """Fire-and-forget dependencies: callee -> buffer, e.g. {events-queue: {calls: 1, buffer: 5000}}."""
 

@@ -573,6 +573,8 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
+    if spec.load_spread and rho <= 1.0 and cohort.backlog <= 0.0:
+        shed = hot_share(rho, spec.load_spread)
     if rho > 1.0 or cohort.backlog > 0.0:
         shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue)
         if moved:
@@ -623,6 +625,21 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         t99 = median * mix.e99w + wait_ms + d99 if mix.e99w is not None else 0.0
         mix.add_tails(t95, t99)
     cohort.p99 = l99
+
+
+def hot_share(rho: float, spread: float) -> float:
+    """Share of a cohort's requests that land on instances pushed past capacity when the per-instance
+    load is normal around ``rho`` with coefficient of variation ``spread``: those instances' queues
+    outlast their callers' timeouts, so their requests fail (a mean load below capacity, some
+    instances over it). The fluid backlog takes over once the mean itself is past capacity."""
+    if rho <= 0.0:
+        return 0.0
+    sd = rho * spread
+    z = (1.0 - rho) / sd
+    # E[(1 + d) 1{rho (1 + d) > 1}] for d ~ N(0, spread): the traffic share of the hot instances.
+    tail = 0.5 * math.erfc(z / _SQRT2)
+    density = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return min(tail + spread * density, 1.0)
 
 
 def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail) -> None:

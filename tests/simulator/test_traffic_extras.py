@@ -245,3 +245,26 @@ def test_within_one_priority_bulk_requests_fail_before_small_ones():
     # The split keeps the model's count: 60 refused requests in all.
     failed = 210 * small + 90 * bulk
     assert failed == pytest.approx(60.0, rel=0.01)
+
+
+def _goodput(rps: float, spread: float) -> float:
+    spec = chain_spec()
+    spec["traffic"]["base_rps"] = rps
+    spec["topology"]["services"][0]["capacity_rps"] = 5000
+    spec["topology"]["services"][1]["load_spread"] = spread  # api: 3 x 400 rps
+    sim = sim_of(spec)
+    sim.run_until(600)
+    web = sim.world.services["web"]
+    return 1.0 - web.error_ratio
+
+
+def test_with_uneven_load_goodput_degrades_before_capacity_instead_of_switching():
+    even = [_goodput(r, 0.0) for r in (1000, 1080, 1140)]
+    uneven = [_goodput(r, 0.1) for r in (1000, 1080, 1140, 1200)]
+    assert even == pytest.approx([1.0, 1.0, 1.0], abs=1e-3)  # the default: a step at capacity
+    # 83 %, 90 %, 95 %, 100 % of capacity: the hottest instances tip over first.
+    assert uneven[0] == pytest.approx(0.97, abs=0.01)
+    assert uneven[1] == pytest.approx(0.85, abs=0.02)
+    assert uneven[2] == pytest.approx(0.67, abs=0.02)
+    assert uneven[3] == pytest.approx(0.45, abs=0.03)
+    assert _goodput(1260, 0.1) == pytest.approx(0.0, abs=0.01)  # past capacity the queue collapses it
