@@ -69,6 +69,18 @@ MAX_RPS = 10_000_000.0
 """Largest rate in requests per second (capacity, traffic, a rate limit)."""
 MAX_POOL = 100_000
 """Largest connection pool or connection limit."""
+MAX_SLOWDOWN = 100.0
+"""Largest factor a named condition may slow a recovery by (scenarios.language.recovery.Slowdown)."""
+MAX_PROCEDURE_STEPS = 50
+"""Most steps of one manual recovery procedure."""
+MAX_PROCEDURES = 20
+"""Most manual recovery procedures of one scenario."""
+MIN_COMPRESSION = 2.0
+"""Slowest clock of a time-compressed recovery (x real time)."""
+MAX_COMPRESSION = 600.0
+"""Fastest clock of a time-compressed recovery: one wall second stands for ten simulated minutes."""
+MAX_OS_RESOURCE = 10_000_000.0
+"""Largest per-host OS resource count (threads, file descriptors, ephemeral ports) or its limit."""
 
 
 def finite_in_range(value: float, low: float, high: float, what: str) -> float:

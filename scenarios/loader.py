@@ -24,7 +24,7 @@ from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
 from scenarios.language.bounds import scenario_bound_problems
 from scenarios.language.checks import cross_check
 from scenarios.language.scenario import Scenario
-from scenarios.language.variants import combinations, placeholders, substitute
+from scenarios.language.variants import combinations, placeholder_places, substitute
 from scenarios.limits import (
     MAX_ACTIONS,
     MAX_FILE_BYTES,
@@ -93,34 +93,60 @@ def load_scenario_text(text: str, filename: str) -> Scenario:
     variables = data.get("variables")
     _check_variants(variables, text, filename, positions)
     assignments = combinations(variables) if _variables_ok(variables) else [{}]
+    declared = set(variables) if isinstance(variables, dict) else set()
+    problems += _undeclared(data, declared, positions, text, filename)
     first: Scenario | None = None
-    for values in assignments:
-        # Every variant must be valid: validate each combination of variable values.
+    lines = text.splitlines()
+    for n, values in enumerate(assignments):
+        # Every variant must be valid: validate each combination of variable values. A problem names the
+        # variant only when it depends on it: its line uses a variable, or earlier variants were fine.
+        def noted(found: list[SourceProblem], n: int = n, values: dict[str, str] = values) -> list[SourceProblem]:
+            return [_with_variant(p, values) if n or _uses_variable(lines, p.line) else p for p in found]
+
         try:
             scenario = Scenario.model_validate(substitute(data, values) if values else data)
         except ValidationError as exc:
-            problems += _validation_problems(exc, Scenario, positions, filename)
-            if values:
-                shown = ", ".join(f"{k}={v}" for k, v in values.items())
-                problems = [_with_variant(p, shown) for p in problems]
+            problems += noted(_validation_problems(exc, Scenario, positions, filename))
             raise ScenarioError(problems, {filename: text}) from None
+        found = []
         for loc, message in [*cross_check(scenario), *scenario_bound_problems(scenario)]:
             line, col = positions.find(loc, at_key=_names_key(Scenario, loc, message))
-            suffix = f" (with {', '.join(f'{k}={v}' for k, v in values.items())})" if values else ""
-            problems.append(SourceProblem(filename, line, col, format_path(loc), message + suffix))
+            found.append(SourceProblem(filename, line, col, format_path(loc), message))
+        problems += noted(found)
         if first is None:
             first = scenario.with_template(data, values) if values else scenario
         if problems:
             break
-    undeclared = placeholders(data) - set(variables or {})
-    for name in sorted(undeclared):
-        problems.append(
-            SourceProblem(filename, 1, 1, "variables", f"${{{name}}} is used but not declared under variables")
-        )
     if problems:
         raise ScenarioError(problems, {filename: text})
     assert first is not None
     return first
+
+
+def _undeclared(
+    data: Any, declared: set[str], positions: SourceMap, text: str, filename: str, where: str = "variables"
+) -> list[SourceProblem]:
+    """Each use of a ``${name}`` that is not among ``declared``, at the place it is written."""
+    out = []
+    for name, loc in placeholder_places(data):
+        if name in declared:
+            continue
+        line, col = _placeholder_position(positions.find(loc), name, text)
+        known = f"declared: {', '.join(sorted(declared))}" if declared else "there are none"
+        message = f"${{{name}}} is not one of {where} ({known}); declare it or fix the name"
+        out.append(SourceProblem(filename, line, col, format_path(loc), message))
+    return out
+
+
+def _placeholder_position(pos: Pos, name: str, text: str) -> Pos:
+    """The column of ``${name}`` on the value's line (the value's start when it is not there)."""
+    line, col = pos
+    lines = text.splitlines()
+    if 1 <= line <= len(lines):
+        found = lines[line - 1].find("${" + name + "}", col - 1)
+        if found >= 0:
+            return line, found + 1
+    return pos
 
 
 def _variables_ok(variables: Any) -> bool:
@@ -150,23 +176,36 @@ def _check_variants(variables: Any, text: str, filename: str, positions: SourceM
         )
 
 
-def _with_variant(problem: SourceProblem, shown: str) -> SourceProblem:
+def _with_variant(problem: SourceProblem, values: dict[str, str]) -> SourceProblem:
+    if not values:
+        return problem
+    shown = ", ".join(f"{k}={v}" for k, v in values.items())
     return SourceProblem(problem.file, problem.line, problem.col, problem.path, f"{problem.message} (with {shown})")
 
 
-def load_actions(path: str | Path) -> list[Action]:
-    """Read an actions file (a YAML list of timed actions); raise ScenarioError listing every problem."""
-    return load_actions_text(_read_text(path), str(path))
+def _uses_variable(lines: list[str], line: int) -> bool:
+    return 1 <= line <= len(lines) and "${" in lines[line - 1]
 
 
-def load_actions_text(text: str, filename: str) -> list[Action]:
-    """Validate actions YAML text such as ``- {at: 9m, action: rollback_deploy, service: checkout}``."""
+def load_actions(path: str | Path, values: Mapping[str, str] | None = None) -> list[Action]:
+    """Read an actions file (a YAML list of timed actions); raise ScenarioError listing every problem.
+
+    ``values`` are the scenario's variables as the seed chose them: ``${name}`` in the file takes them."""
+    return load_actions_text(_read_text(path), str(path), values)
+
+
+def load_actions_text(text: str, filename: str, values: Mapping[str, str] | None = None) -> list[Action]:
+    """Validate actions YAML text such as ``- {at: 9m, action: rollback_deploy, service: checkout}``, with
+    ``${name}`` replaced by ``values`` (the scenario's variables for the seed played)."""
     data, positions, problems = _parse(text, filename)
     if not isinstance(data, list):
         found = _kind_of(data)
         raise _error(filename, text, 1, 1, f"an actions file is a YAML list like '{_ACTIONS_EXAMPLE}', not {found}")
     if len(data) > MAX_ACTIONS:
         raise _error(filename, text, 1, 1, f"{len(data):,} actions are too many for one file (at most {MAX_ACTIONS:,})")
+    values = dict(values or {})
+    problems += _undeclared(data, set(values), positions, text, filename, "the scenario's variables")
+    data = substitute(data, values) if values else data
     try:
         actions = ACTION_LIST_ADAPTER.validate_python(data)
     except ValidationError as exc:
@@ -345,6 +384,8 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if constructor:
         tag = constructor.group(1).replace("tag:yaml.org,2002:", "!!")
         return f"YAML tag '{tag}' is not allowed: scenario files hold plain data (mappings, lists, text, numbers)"
+    if problem == "mapping values are not allowed here":
+        return f"{problem}: a ': ' inside a value starts a mapping; put the value in quotes"
     if problem == "but found another document":
         return "found a second YAML document (after ---); a file holds exactly one"
     if exc.context and exc.context_mark and exc.context_mark.line != getattr(exc.problem_mark, "line", None):
@@ -410,6 +451,12 @@ def _problem(error: Any, root: Any, positions: SourceMap, filename: str) -> Sour
         at_key, loc = True, loc[:-1]
     elif kind in ("model_attributes_type", "model_type", "dict_type"):
         message = f"expected a mapping of fields (key: value), not {_kind_of(error['input'])}"
+    elif kind == "string_type" and isinstance(error["input"], dict) and len(error["input"]) == 1:
+        key, value = next(iter(error["input"].items()))
+        message = (
+            f"expected text, but YAML read '{key}: {value}' as a mapping because of the ': ' in it; "
+            "put the whole text in quotes"
+        )
     elif kind == "string_type" and isinstance(error["input"], bool | int | float):
         message += "; put the value in quotes so YAML does not read it as a number or a boolean"
     line, col = positions.find(point, at_key=at_key)
@@ -434,3 +481,35 @@ def _names_key(root: Any, loc: Loc, message: str) -> bool:
     if not loc or not isinstance(loc[-1], str) or repr(loc[-1]) not in message:
         return False
     return get_origin(unwrap(data_path(root, loc[:-1])[2])) is dict
+
+
+# --- the loader's parts, for other YAML inputs --------------------------------------------------
+# Shift actions files and escalation policies (simulator/shift) are read like scenarios: the same size
+# and shape limits, the safe loader with its source map, and file:line:col messages. These are the
+# public names they use (the private helpers above may change shape; these keep their signatures).
+
+
+def read_yaml_file(path: str | Path) -> str:
+    """The text of a YAML input file: refuses a directory, a device, a file over the size limit or one
+    that is not UTF-8, each as a ScenarioError naming the file (and the line for bad bytes)."""
+    return _read_text(path)
+
+
+def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[SourceProblem]]:
+    """Parse YAML text with the safe loader: the plain data, where each value and key sits
+    (:class:`SourceMap`), and problems that do not stop validation (duplicate keys). Raises
+    ScenarioError for text that is not YAML, too deep, too large, empty or has control characters."""
+    return _parse(text, filename)
+
+
+def file_error(filename: str, text: str | None, line: int, col: int, message: str) -> ScenarioError:
+    """A ScenarioError with one problem at ``filename:line:col`` (0, 0: the whole file), showing the
+    line of ``text`` when given."""
+    return _error(filename, text, line, col, message)
+
+
+def validation_problems(exc: ValidationError, root: Any, positions: SourceMap, filename: str) -> list[SourceProblem]:
+    """A pydantic ValidationError of data parsed by :func:`parse_yaml` as source problems, each with
+    its file:line:col from ``positions`` and a message in the scenario language's words; ``root`` is
+    the model (or type) the data was validated as."""
+    return _validation_problems(exc, root, positions, filename)

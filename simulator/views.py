@@ -228,6 +228,10 @@ class Operation:
     done: int
     total: int
     finished_at: float | None
+    eta: float | None = None
+    """When it should be done at the present pace (recovery paces and procedures only)."""
+    note: str = ""
+    """What slows it now, e.g. 'slowed x5: the deploy tool reaches hosts over the broken network'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,3 +269,29 @@ class RunbookView:
     service: str
     title: str
     body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStatus:
+    """One of the team's own tools that runs on a service of the system (observability shares fate)."""
+
+    tool: str
+    """metrics, alerting, logging, status_page or pager."""
+    service: str
+    """Service it runs on."""
+    down_since: float | None
+    """When it stopped working (None: working)."""
+    gaps: tuple[tuple[float, float | None], ...]
+    """Every outage of the tool so far as (start, end); end None while it lasts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compression:
+    """Time compression in force: a long recovery is all that happens, so the clock may skip ahead."""
+
+    speed: float
+    """Simulated seconds per wall second while compressed."""
+    operation: str
+    """The recovery waited for."""
+    eta: float
+    """When it should be done."""

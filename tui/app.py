@@ -14,20 +14,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from scenarios.text import clean
-from simulator.reports import record_debrief
-from tui.port import SessionPort
-from tui.screens.briefing import BriefingScreen
-from tui.screens.debrief import DebriefScreen
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.help import HelpScreen
-from tui.screens.home import HomeScreen
-from tui.session import LocalSession
+
+# The screens and the session are imported where they are first needed: they bring the simulator and
+# the scenario language (~0.5 s), and the home screen's first frame must not wait for them
+# (bench/tui_startup.py; tests/tui/test_lazy_start.py).
+if TYPE_CHECKING:
+    from tui.port import SessionPort
 
 TICK = 0.1
 """Wall seconds between clock pumps."""
@@ -38,7 +39,7 @@ ANIMATIONS_ENV = "TEXTUAL_ANIMATIONS"
 THEME_ENV = "MISFORTUNE_THEME"
 """Environment variable naming a Textual theme (e.g. textual-light for light terminals)."""
 
-ConsoleFactory = Callable[[SessionPort], Screen]
+ConsoleFactory = Callable[["SessionPort"], Screen]
 
 
 def _console_screen(session: SessionPort) -> Screen:
@@ -109,11 +110,15 @@ class MisfortuneApp(App[None]):
     @classmethod
     def play(cls, ref: str, seed: int, speed: float = 1.0, **kwargs) -> MisfortuneApp:
         """Straight to the briefing of a new session (raises ScenarioError for a bad ``ref``)."""
+        from tui.session import LocalSession
+
         return cls(LocalSession.start(ref, seed), "briefing", speed, **kwargs)
 
     @classmethod
     def resume(cls, journal: str | Path, **kwargs) -> MisfortuneApp:
         """Back into the console of an interrupted session, paused (raises JournalError, ScenarioError)."""
+        from tui.session import LocalSession
+
         session = LocalSession.resume(journal)
         app = cls(session, "console", **kwargs)
         app.journal_notice = session.recovery
@@ -121,8 +126,12 @@ class MisfortuneApp(App[None]):
 
     def on_mount(self) -> None:
         if self.opening == "home":
+            from tui.screens.home import HomeScreen
+
             self.push_screen(HomeScreen(self.rng))
         elif self.opening == "briefing":
+            from tui.screens.briefing import BriefingScreen
+
             self.push_screen(BriefingScreen(self.session, self.speed))
         else:
             self._open_console()
@@ -164,6 +173,8 @@ class MisfortuneApp(App[None]):
     def start_session(self, ref: str, seed: int, speed: float | None = None) -> SessionPort | None:
         """Start a new journalled session of ``ref`` and show its briefing (clock held)."""
         from scenarios.loader import ScenarioError
+        from tui.screens.briefing import BriefingScreen
+        from tui.session import LocalSession
 
         if self.session is not None and not self.ended:
             self.session.quit()
@@ -205,6 +216,9 @@ class MisfortuneApp(App[None]):
 
     def show_debrief(self) -> None:
         """End the session if it is still running (the trainee gave up) and show the debrief."""
+        from simulator.reports import record_debrief
+        from tui.screens.debrief import DebriefScreen
+
         if self.session is None or self.ended:
             return
         self.clock_running = False
@@ -222,6 +236,8 @@ class MisfortuneApp(App[None]):
         """Back to the wheel (after a debrief, or from a briefing)."""
         if self.session is not None and not self.ended:
             return
+        from tui.screens.home import HomeScreen
+
         self.session = None
         self._show(HomeScreen(self.rng))
 

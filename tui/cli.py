@@ -1,4 +1,9 @@
-"""The ``misfortune`` command line: argparse, one subparser per command (see tui.commands)."""
+"""The ``misfortune`` command line: argparse, one subparser per command (see tui.commands).
+
+Nothing heavy is imported here: ``misfortune`` alone opens the wheel without building the parser (whose
+command modules import the simulator and the scenario language, ~0.5 s), so its first frame comes
+sooner; every other command builds the full parser.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from scenarios.loader import ScenarioError
 from scenarios.text import clean
-from tui.commands import COMMAND_MODULES
 
 EXIT_INVALID = 2
 """Exit code for a file the user must fix (same as argparse's usage errors)."""
@@ -17,23 +20,28 @@ EXIT_INVALID = 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, every registered command included."""
+    modules = globals().get("COMMAND_MODULES") or __getattr__("COMMAND_MODULES")
     parser = argparse.ArgumentParser(
         prog="misfortune",
         description="Wheel-of-Misfortune incident simulator: practise on-call on a simulated system.",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in modules:
         module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 invalid input)."""
+    if not (sys.argv[1:] if argv is None else argv) and _interactive():
+        from tui.commands.tui_commands import home_command
+
+        return home_command(None)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
-        if sys.stdin.isatty() and sys.stdout.isatty():
+        if _interactive():
             from tui.commands.tui_commands import home_command
 
             return home_command(args)
@@ -41,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return handler(args)
-    except ScenarioError as err:
+    except _scenario_error() as err:  # evaluated only when an exception is being matched
         print(clean(err, keep_newlines=True), file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
@@ -51,6 +59,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def __getattr__(name: str) -> object:
+    # ``tui.cli.COMMAND_MODULES`` on first use (tests extend it): the command modules are heavy.
+    if name != "COMMAND_MODULES":
+        raise AttributeError(f"module 'tui.cli' has no attribute {name!r}")
+    from tui.commands import COMMAND_MODULES
+
+    globals()[name] = COMMAND_MODULES
+    return COMMAND_MODULES
+
+
+def _interactive() -> bool:
+    """A terminal on both ends: the TUI can run."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _scenario_error() -> type[Exception]:
+    from scenarios.loader import ScenarioError  # loads the language: only once something went wrong
+
+    return ScenarioError
 
 
 if __name__ == "__main__":

@@ -9,19 +9,25 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scenarios.text import clean
 from simulator.reports import (
+    Attempt,
+    DifficultyAdvice,
     FollowThrough,
     FollowUp,
     HistoryError,
     follow_ups_from_shift,
     open_history_recovering,
     practice_from_shift,
+    suggest_difficulty,
 )
-from simulator.shift import Shift
+
+if TYPE_CHECKING:  # a type only: the home screen imports this module and need not load the shift wing
+    from simulator.shift import Shift
 
 NAME_ENV = "MISFORTUNE_NAME"
 """Who is practising (default: the login name); shown in ``misfortune history --team``."""
@@ -43,7 +49,10 @@ def record_shift(
 ) -> tuple[int, str | None]:
     """Record a finished shift's action items and practice; returns (items added, a problem to show or None)."""
     now = datetime.now(UTC)
-    items = follow_ups_from_shift(report, shift.scenarios, source, now)
+    # An incident handed over from the previous shift had its follow-ups recorded by that shift.
+    carried = {i["number"] for i in report["incidents"] if i.get("handed_over_from") is not None}
+    due = [d for d in report["postmortems_due"] if d["incident"] not in carried]
+    items = follow_ups_from_shift({**report, "postmortems_due": due}, shift.scenarios, source, now)
     worked = [
         (run.scenario, run.sim.score().outcome)
         for run in shift.runs
@@ -60,6 +69,18 @@ def record_shift(
     except (HistoryError, sqlite3.Error, OSError) as err:
         return 0, f"the shift's follow-ups were not recorded: {err}"
     return added, warning
+
+
+def difficulty_advice(attempts: Sequence[Attempt]) -> DifficultyAdvice:
+    """The difficulty the wheel suggests next for this trainee: their attempts and shift practice."""
+    practice = []
+    try:
+        history, _warning = open_history_recovering()
+        with history:
+            practice = FollowThrough(history).practice()
+    except (HistoryError, sqlite3.Error, OSError):
+        pass  # the home screen already says when the history cannot be read; advise from the attempts
+    return suggest_difficulty(attempts, practice, trainee_name())
 
 
 def open_follow_ups() -> tuple[list[FollowUp], str | None]:

@@ -19,6 +19,7 @@ from simulator.views import (
     ActionResult,
     AlertView,
     ChangeRecord,
+    Compression,
     IncidentView,
     InstanceView,
     LogRecord,
@@ -28,6 +29,7 @@ from simulator.views import (
     RunbookView,
     ServiceView,
     TimelineEvent,
+    ToolStatus,
     Trace,
 )
 
@@ -142,6 +144,12 @@ class SessionPort(Protocol):
         """Messages from colleagues, stakeholders and tickets that have arrived."""
 
     def runbooks(self) -> list[RunbookView]: ...
+    def tool_status(self) -> list[ToolStatus]:
+        """The team's tools that run on services of the system (metrics, alerting, logging, status page,
+        pager) and since when each is down; empty when the scenario's tools never fail."""
+
+    def compression(self) -> Compression | None:
+        """Time compression in force (a long recovery is all that happens), or None."""
 
     # doing things
     def apply(self, action: Action) -> ActionResult: ...

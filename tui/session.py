@@ -13,7 +13,7 @@ from typing import Any
 from scenarios import load_by_ref, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
-from simulator.incident import Report, acknowledgement_of
+from simulator.incident import Report, acknowledgement_of, group_incidents
 from simulator.reports import investigation, questions
 from simulator.session import TOOL_VERSION, Journal, JournalSession, Simulation, end_reason_of, file_sha256
 from simulator.telemetry import Series
@@ -125,7 +125,13 @@ class LocalSession:
     def pump(self, wall_seconds: float) -> None:
         """Advance the simulation by speed x wall time; ends the session when it finishes."""
         if self._speed and not self.sim.finished:
-            self.sim.advance(self._speed * wall_seconds)
+            compressed = self.sim.compression()
+            if compressed is not None:
+                # A long recovery is all that happens: skip ahead (stops by itself when a page or message comes).
+                done = self.sim.advance_compressed(compressed.speed * wall_seconds)
+                self.sim.advance(max(self._speed * wall_seconds - done, 0.0))
+            else:
+                self.sim.advance(self._speed * wall_seconds)
             if self.sim.now - self._checkpoint >= CHECKPOINT_EVERY:
                 # Lets `resume` bring a killed session back to (nearly) the moment it died.
                 self._checkpoint = self.sim.now
@@ -164,7 +170,7 @@ class LocalSession:
         return self.sim.instances(service)
 
     def metric(self, service: str, metric: str, zone=None, version=None, instance=None, start=None, end=None) -> Series:
-        return self.sim.metric(service, metric, zone, version, instance, start, end)
+        return self.sim.history(service, metric, zone, version, instance, start, end)  # charts reach before t=0
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         return self.sim.split_values(service, dimension)
@@ -214,6 +220,12 @@ class LocalSession:
     def runbooks(self):
         return self.sim.runbooks()
 
+    def tool_status(self):
+        return self.sim.tool_status()
+
+    def compression(self):
+        return self.sim.compression()
+
     # --- doing -------------------------------------------------------------------------------
 
     def apply(self, action: Action) -> ActionResult:
@@ -243,6 +255,21 @@ class LocalSession:
         """The report as of now."""
         return self.sim.score()
 
+    def _incidents(self) -> list[dict[str, Any]]:
+        """The session's incidents (simulator.incident.incidents), as the debrief reports each."""
+        grouped = group_incidents(
+            self.sim.incident_view(), self.sim.alert_list(include_resolved=True), self.sim.pages()
+        )
+        return [
+            {
+                "number": g.number,
+                "opened_at": g.opened_at,
+                "alerts": list(g.alerts),
+                "acknowledgement": g.acknowledgement,
+            }
+            for g in grouped
+        ]
+
     def debrief(self) -> Debrief:
         """Report and hidden truth (only once finished)."""
         if not self.sim.finished and self.sim.ended_at is None:
@@ -260,7 +287,7 @@ class LocalSession:
             postmortem=sc.postmortem.model_dump(mode="json"),
             journal_path=self.journal_path,
             truth={k: v for k, v in truth.items() if k not in ("root_cause", "faults", "solution", "traps")}
-            | {"acknowledgement": acknowledgement_of(self.sim.pages())},
+            | {"acknowledgement": acknowledgement_of(self.sim.pages()), "incidents": self._incidents()},
             looks=list(self.sim.looks),
             investigation=steps,
             evidence=findings,

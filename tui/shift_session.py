@@ -47,10 +47,13 @@ class ShiftDriver:
         previous: str | Path | None = None,
         journal: Path | None = None,
         difficulty: str = "normal",
+        continue_from: str | Path | None = None,
     ) -> ShiftDriver:
-        """A new shift journalled to ``journal`` (default: a new file in :func:`shifts_dir`)."""
+        """A new shift journalled to ``journal`` (default: a new file in :func:`shifts_dir`); with
+        ``continue_from``, the next region's shift going on from that journal (follow-the-sun)."""
         path = journal or shifts_dir() / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-shift-seed{seed}.jsonl"
-        return cls(new_shift(seed, hours, max_incidents, policy, path, previous, difficulty), speed)
+        shift = new_shift(seed, hours, max_incidents, policy, path, previous, difficulty, continue_from)
+        return cls(shift, speed)
 
     @classmethod
     def resume(cls, journal: str | Path, speed: float) -> ShiftDriver:

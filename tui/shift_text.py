@@ -37,6 +37,8 @@ def print_shift_report(console: Console, report: dict[str, Any], shift: Shift) -
         f"policy {report['policy']})\n",
         style="bold",
     )
+    if report["starts_at_s"]:
+        head.append(f"follow-the-sun: on-call clock from {format_clock(report['starts_at_s'])}\n")
     pages = report["pages"]
     pace_style = {"healthy": "green", "busy": "yellow"}.get(pages["pace"], "bold red")
     head.append(f"pages {pages['count']} ")
@@ -57,7 +59,7 @@ def print_shift_report(console: Console, report: dict[str, Any], shift: Shift) -
             str(i["number"]),
             i["scenario"],
             f"{i['severity']} ({i['severity_declared'] or 'undeclared'})",
-            format_clock(i["arrived_at_s"]),
+            format_clock(i["arrived_at_s"]) if i["handed_over_from"] is None else "handed over",
             format_duration(i["tta_s"]),
             format_duration(i["ttr_s"]),
             format_duration(i["time_spent_s"]),

@@ -12,6 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
+from scenarios.language.events import Fault
 from scenarios.limits import MAX_EVIDENCE, MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
 
 Severity = Literal["SEV1", "SEV2", "SEV3"]
@@ -113,9 +114,10 @@ class Inject(ActionBase):
     """A facilitator's live inject during a game day; seats never send it, replay and resume apply it."""
 
     action: Literal["inject"]
-    kind: Literal["message", "alert", "fault", "hint"]
+    kind: Literal["message", "alert", "fault", "hint", "scripted"]
     """message: a stakeholder writes; alert: an extra alert fires; fault: start ``optional_faults[index]``;
-    hint: release ``hints[index]`` now."""
+    hint: release ``hints[index]`` now; scripted: the scenario's ``messages[index]`` arrives ``delay``
+    from now instead of at its own time (early or late; only while it has not arrived)."""
     text: str = ""
     """Message text, or the alert's summary."""
     sender: str = ""
@@ -132,6 +134,12 @@ class Inject(ActionBase):
     """How long the extra alert keeps firing."""
     index: int | None = Field(default=None, ge=0)
     """Which optional fault or hint."""
+    delay: Duration = 0.0
+    """kind scripted: how long from now the scripted message arrives (0: now); kind hint: more than 0
+    puts the hint off until then instead of releasing it now."""
+    fault: Fault | None = None
+    """kind fault: a fault to start now instead of ``optional_faults[index]`` (any type, on this
+    scenario's services, zones and flags; its ``at`` is unused)."""
 
 
 # --- mitigation ---------------------------------------------------------------------------------
@@ -326,6 +334,15 @@ class RenewCert(ActionBase):
     """Service presenting the certificate."""
 
 
+class RunProcedure(ActionBase):
+    """Start one of the scenario's manual recovery procedures (recovery.procedures); its steps take
+    simulated time and its actions take effect when the last step is done."""
+
+    action: Literal["run_procedure"]
+    procedure: Name
+    """Procedure name."""
+
+
 Action = Annotated[
     Ack
     | SetSeverity
@@ -354,7 +371,8 @@ Action = Annotated[
     | RenewCert
     | ResyncReplica
     | RestoreBackup
-    | ShedClass,
+    | ShedClass
+    | RunProcedure,
     Field(discriminator="action"),
 ]
 """Any action of the vocabulary, selected by its ``action`` field."""
@@ -390,6 +408,7 @@ MITIGATION_ACTIONS = frozenset(
         "resync_replica",
         "restore_backup",
         "shed_class",
+        "run_procedure",
     }
 )
 """Hands-on actions that change the system."""

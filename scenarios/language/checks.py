@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scenarios.language.actions import ACTION_NAMES
 from scenarios.language.checks_data import data_and_traffic_problems
+from scenarios.language.checks_v3 import v3_problems
+from scenarios.language.message_checks import message_problems
 from scenarios.language.scenario import Scenario
+from scenarios.language.trap_checks import trap_problems
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str]
@@ -35,11 +37,9 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
     yield from _resolution(sc, refs)
     yield from _debrief(sc, refs)
     yield from _solution(sc, refs)
-    for i, trap in enumerate(sc.traps):
-        name = trap.match.get("action")
-        if name not in ACTION_NAMES:
-            yield ("traps", i, "match", "action"), f"unknown action {name!r}; known: {', '.join(ACTION_NAMES)}"
-        yield from refs.svc(("traps", i, "match", "service"), trap.match.get("service"))
+    yield from trap_problems(sc, refs)
+    yield from message_problems(sc, refs)
+    yield from v3_problems(sc, refs)
 
 
 class _References:
@@ -150,6 +150,7 @@ _SERVICE_REQUIREMENTS = (
     "client_contained",
     "fallback",
     "data_serving",
+    "instances_clean",
 )
 """Resolution requirements that name a service."""
 

@@ -8,8 +8,10 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
+from scenarios.language.change_kinds import CapacityChange, MaintenanceRun, ProviderChange
 from scenarios.language.stacks import FunctionName
 from scenarios.language.topology import FanOut
+from scenarios.limits import MAX_OS_RESOURCE
 
 
 class Deploy(Model):
@@ -62,12 +64,19 @@ class Change(Model):
     """A configuration push."""
     flag: FlagFlip | None = None
     """A feature flag flip."""
+    capacity: CapacityChange | None = None
+    """A capacity change: replicas added or removed (by a person or an autoscaler)."""
+    maintenance: MaintenanceRun | None = None
+    """A maintenance script or automation run (recorded; it changes nothing by itself)."""
+    provider: ProviderChange | None = None
+    """A change on a provider's side: hidden from the change log, announced only by its status message."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Change:
-        given = [k for k in ("deploy", "config", "flag") if getattr(self, k) is not None]
+        kinds = ("deploy", "config", "flag", "capacity", "maintenance", "provider")
+        given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of deploy, config or flag")
+            raise ValueError(f"give exactly one of {', '.join(kinds)}")
         return self
 
 
@@ -125,14 +134,34 @@ class Noise(Model):
     """A recurring harmless log line."""
     traffic: TrafficSpike | None = None
     """A harmless traffic spike."""
+    capacity: CapacityChange | None = None
+    """A harmless capacity change (it really scales the service)."""
+    maintenance: MaintenanceRun | None = None
+    """A harmless maintenance script or automation run in the change log."""
+    provider: ProviderChange | None = None
+    """A harmless provider-side change, announced only on the provider's status page."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Noise:
-        kinds = ("deploy", "config", "flag", "alert", "log", "traffic")
+        kinds = ("deploy", "config", "flag", "alert", "log", "traffic", "capacity", "maintenance", "provider")
         given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(kinds)}")
         return self
+
+
+class FaultScope(Model):
+    """Where a fault hits: some zones (a region), and a share of the requests (a tenant or a cohort).
+
+    Example: ``{zones: [eu-west-1a], share: 0.2, who: "tenants on shard 7"}``: only instances in
+    eu-west-1a are affected, and only a fifth of their requests fail (error rates are scaled by it)."""
+
+    zones: list[Name] = Field(default_factory=list, max_length=12)
+    """Only instances in these zones (empty: every zone)."""
+    share: float = Field(default=1.0, gt=0, le=1)
+    """Share of the requests that belong to the affected tenants or cohort: error rates are multiplied by it."""
+    who: str = ""
+    """Who is affected, as support would describe them (shown in the failures' log lines)."""
 
 
 class FaultBase(Model):
@@ -142,6 +171,11 @@ class FaultBase(Model):
     """Onset time."""
     at_jitter: Duration = 0.0
     """Seeded variation of the onset: the fault starts between at and at + at_jitter."""
+    scope: FaultScope | None = None
+    """Only some regions, tenants or cohorts are hit (bad_deploy, bad_config, latency, automation_run)."""
+    latched: bool = False
+    """The effect stays on each instance it reached until that instance restarts, even once the trigger is
+    gone (a reverted config whose bad state is cached in memory; bad_config and latency only)."""
 
 
 class MemoryLeak(FaultBase):
@@ -205,6 +239,12 @@ class BadConfig(FaultBase):
     hot_function: FunctionName | None = None
     """Function the bad revision makes hot: a regex matcher when cpu_factor > 1 (catastrophic backtracking), the config
     parser otherwise (default: by the service's stack)."""
+    crash_after: Duration | None = None
+    """The process exits (code 1, with error_message) this long after loading the revision: 0 = it fails to
+    start; the orchestrator restarts it with back-off, so it crash-loops while the revision is in effect."""
+    reload: bool = True
+    """Running instances load the revision live; false: only instances started after the push read it (a
+    restart is what breaks them)."""
 
 
 class Latency(FaultBase):
@@ -360,6 +400,59 @@ class ReplicationLag(FaultBase):
     """How long it lasts (default: to the end)."""
 
 
+class AutomationRun(FaultBase):
+    """A maintenance script or automation run works through a service's instances one by one and leaves
+    each it touches broken until that instance restarts (it changed the host, not the version or config)."""
+
+    type: Literal["automation_run"]
+    service: Name
+    """Service whose instances it works through."""
+    name: str = Field(min_length=1)
+    """Job or script name as the change log shows it, e.g. unattended-upgrades."""
+    kind: Literal["script", "automation"] = "automation"
+    """A maintenance script someone ran, or an automation run on a schedule."""
+    by: str = "@automation"
+    """Who or what ran it."""
+    summary: str = ""
+    """What the run does, as its log says."""
+    every: Duration = Field(default=10.0, ge=0)
+    """Time it spends on each instance before the next."""
+    error_rate: float = Field(default=1.0, ge=0, le=1)
+    """Share of requests that fail on an instance it touched."""
+    latency_factor: float = Field(default=1.0, ge=1)
+    """Latency multiplier on an instance it touched."""
+    error_message: str = "dial tcp: connect: network is unreachable"
+    """Log message of the failures."""
+    flag: Name | None = None
+    """Kill switch: switching this flag off stops the run (instances already touched stay broken)."""
+
+
+class ResourceExhaustion(FaultBase):
+    """A per-host OS resource (threads, file descriptors, ephemeral ports) runs past its limit: the work
+    that needs one more fails with the native error. Use can grow with the fleet (a thread per peer)."""
+
+    type: Literal["resource_exhaustion"]
+    service: Name
+    """Service whose hosts run out."""
+    resource: Literal["threads", "file_descriptors", "ephemeral_ports"]
+    """Which resource."""
+    limit: float = Field(gt=0, le=MAX_OS_RESOURCE)
+    """Per-host limit (ulimit -u, ulimit -n, the ephemeral port range)."""
+    base: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Use of a freshly started instance."""
+    per_peer: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Use per instance of ``peers`` the host has seen since it started (threads are not given back until
+    a restart): the limit depends on the fleet size."""
+    peers: Name | None = None
+    """The fleet whose size drives ``per_peer`` (default: the service itself)."""
+    per_rps: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Use per request per second the instance receives (sockets, connections in TIME_WAIT)."""
+    per_minute: float = Field(default=0.0, ge=0, le=MAX_OS_RESOURCE)
+    """Growth per minute of uptime (a descriptor leak), given back only by a restart."""
+    error_message: str | None = None
+    """Log message of the failures (default: the resource's native error)."""
+
+
 Fault = Annotated[
     MemoryLeak
     | BadDeploy
@@ -372,7 +465,9 @@ Fault = Annotated[
     | DiskFill
     | CertExpiry
     | PoolLeak
-    | ReplicationLag,
+    | ReplicationLag
+    | AutomationRun
+    | ResourceExhaustion,
     Field(discriminator="type"),
 ]
 """A fault injected into the system; ``type`` selects the model."""

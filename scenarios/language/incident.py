@@ -171,6 +171,14 @@ class DataServing(Model):
     """The database."""
 
 
+class InstancesClean(Model):
+    """Every instance of a service is running free of fault effects: no latched fault, no automation
+    damage, no OS resource past its limit (they are gone only once each instance restarted)."""
+
+    service: Name
+    """Service."""
+
+
 class Requirement(Model):
     """One condition on the simulated system: exactly one of the fields."""
 
@@ -196,6 +204,8 @@ class Requirement(Model):
     """A caller is on its fallback."""
     data_serving: DataServing | None = None
     """Every copy of a database's data serves again."""
+    instances_clean: InstancesClean | None = None
+    """Every instance of a service is free of fault effects (nothing latched, no OS resource exhausted)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Requirement:
@@ -217,6 +227,7 @@ REQUIREMENT_KINDS = (
     "client_contained",
     "fallback",
     "data_serving",
+    "instances_clean",
 )
 """The kinds of requirement, one field each."""
 

@@ -10,18 +10,13 @@ from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
 from scenarios.language.events import Change, Fault, Noise
 from scenarios.language.incident import Alerting, Hint, Par, Postmortem, Resolution, RootCause, Slo
+from scenarios.language.messages import Claim, MessageCondition
+from scenarios.language.observability import Observability
+from scenarios.language.recovery import Recovery
 from scenarios.language.solution import SolutionStep
 from scenarios.language.topology import Topology, Traffic
+from scenarios.language.traps import Trap
 from scenarios.limits import MAX_ACTIONS, MAX_SCENARIO_S, MIN_TICK_S
-
-
-class Trap(Model):
-    """A tempting wrong move the scenario is built around; taking it counts as a harmful action."""
-
-    match: dict[str, Any]
-    """Fields an action must have to be this trap, e.g. {action: restart, service: checkout, mode: all}."""
-    why: str
-    """Why it is wrong, shown in the debrief."""
 
 
 class Runbook(Model):
@@ -52,6 +47,12 @@ class Message(Model):
     """Hidden until the debrief: a clue, noise, or a question the IMOC should answer."""
     expects: str | None = None
     """For a question: what a good answer covers (shown in the debrief)."""
+    when: MessageCondition | None = None
+    """Arrives only if this holds at its time, e.g. {action: status_update} (otherwise it never arrives)."""
+    unless: MessageCondition | None = None
+    """Does not arrive if this holds at its time, e.g. {action: status_update, within: 10m}."""
+    claims: list[Claim] = Field(default_factory=list)
+    """What the message says about the system, checked by verify, e.g. [{alert: DiskFull, fires: false}]."""
 
 
 class Evidence(Model):
@@ -132,6 +133,12 @@ class Scenario(Model):
     """Who a page escalates to."""
     primary: str = "you (primary on-call)"
     """Who the trainee is."""
+    recovery: Recovery | None = None
+    """How long this system's fixes take, what slows them, manual procedures and time compression (default:
+    the engine's own paces)."""
+    observability: Observability | None = None
+    """Which services the team's own tools (metrics, alerting, logging, status page, pager) run on: they
+    fail with them (default: the tools never fail)."""
 
     def service(self, name: str):
         """The service model called ``name`` (KeyError if unknown)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
@@ -34,6 +35,20 @@ def placeholders(data: Any) -> set[str]:
     if isinstance(data, list):
         return set().union(*(placeholders(v) for v in data)) if data else set()
     return set()
+
+
+def placeholder_places(data: Any, loc: tuple = ()) -> Iterator[tuple[str, tuple]]:
+    """Each ``${name}`` in ``data`` with the path of the value (or key) it is written in, in file order."""
+    if isinstance(data, str):
+        for name in _PLACEHOLDER.findall(data):
+            yield name, loc
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from placeholder_places(key, (*loc, key))
+            yield from placeholder_places(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from placeholder_places(value, (*loc, i))
 
 
 def combinations(variables: dict[str, list[str]]) -> list[dict[str, str]]:

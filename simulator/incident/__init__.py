@@ -13,9 +13,10 @@ from simulator.incident.acknowledgement import WORDING as ACK_WORDING
 from simulator.incident.acknowledgement import acknowledgement as acknowledgement_of
 from simulator.incident.actions import ActionDispatcher
 from simulator.incident.grouping import incident_summary
+from simulator.incident.incidents import GROUP_WINDOW_SECONDS, GroupedIncident, group_incidents
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
-from simulator.incident.scoring import Report
+from simulator.incident.scoring import Report, impact_avoided_text
 
 __all__ = [
     "ActionDispatcher",
@@ -26,4 +27,8 @@ __all__ = [
     "ACK_WORDING",
     "acknowledgement_of",
     "incident_summary",
+    "impact_avoided_text",
+    "GROUP_WINDOW_SECONDS",
+    "GroupedIncident",
+    "group_incidents",
 ]

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import simpy
 
+from scenarios.durations import format_duration
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario
 from simulator.incident.data_actions import (
@@ -26,9 +27,12 @@ from simulator.incident.data_actions import (
 )
 from simulator.incident.escalation import EscalationReply, reply_to
 from simulator.incident.guard import absurd_parameter, session_cap
+from simulator.incident.procedures import ProcedureRunner
 from simulator.incident.process import IncidentState
 from simulator.incident.resolution import ResolutionJudge
+from simulator.incident.traps import TrapWatch
 from simulator.telemetry.alerts import AlertEngine
+from simulator.telemetry.fate import ToolFate
 from simulator.views import ActionResult, MessageView
 from simulator.world.classes import TrafficExtras
 from simulator.world.cluster import DRAIN_DELAY, Cluster
@@ -58,6 +62,7 @@ class ActionSession(Protocol):
     injected_alerts: set[str]
     data: DataPlane | None
     extras: TrafficExtras | None
+    fate: ToolFate
 
 
 class Rejected(Exception):
@@ -76,8 +81,13 @@ class ActionDispatcher:
         self._handlers: dict[str, Callable[[Any, str], str]] = {
             name: getattr(self, f"_do_{name}") for name in _ALL_ACTIONS
         }
+        self.traps = TrapWatch(sim.scenario.traps)
+        """The scenario's traps and the accepted actions each one matched so far."""
         self.accepted = 0
         """Actions accepted so far (a session's cap on them: scenarios.limits.MAX_SESSION_ACTIONS)."""
+        self.procedures = ProcedureRunner(
+            self.env, self.world, self.cluster.pacer, self.cluster.operations, self.incident.log, self._procedure_done
+        )
 
     def apply(self, action: Action, seat: str) -> ActionResult:
         """Validate and apply; rejected actions change nothing."""
@@ -90,11 +100,12 @@ class ActionDispatcher:
         refusal = self._refusal(action)
         if refusal is not None:
             return ActionResult(False, f"refused: {refusal}", action.action, now)
-        harm = self._harm(action)  # judged on the world before the action changes it
+        harm, matched = self._harm(action)  # judged on the world before the action changes it
         try:
             message = handler(action, seat)
         except Rejected as exc:
             return ActionResult(False, str(exc), action.action, now)
+        self.traps.record(now, matched)
         if action.action not in FACILITATOR_ACTIONS:  # an inject shows only its effects, never itself
             self.incident.log(now, seat, action.action, message)
         if harm:
@@ -130,14 +141,16 @@ class ActionDispatcher:
 
     # --- harm --------------------------------------------------------------------------------
 
-    def _harm(self, action: Action) -> str | None:
+    def _harm(self, action: Action) -> tuple[str | None, list[int]]:
+        """Why the action is harmful (a trap it springs, else what the world shows), and the traps it
+        matches (they count it towards their sequences once it is accepted)."""
         body = action.model_dump(exclude_none=True)
-        for trap in self.sim.scenario.traps:
-            if all(body.get(k) == v for k, v in trap.match.items()):
-                return trap.why
+        trap, matched = self.traps.judge(self.world, self.env.now, body)
+        if trap is not None:
+            return trap.why, matched
         if action.action not in MITIGATION_ACTIONS:
-            return None
-        return _model_harm(self, action)
+            return None, matched
+        return _model_harm(self, action), matched
 
     # --- incident process --------------------------------------------------------------------
 
@@ -173,6 +186,12 @@ class ActionDispatcher:
         return f"{a.person} is {a.role.upper()}"
 
     def _do_status_update(self, a, seat: str) -> str:
+        if self.sim.fate.down("status_page"):
+            service = dict(self.sim.fate.tools)["status_page"]
+            raise Rejected(
+                f"the status page did not publish the update: it runs on {service}, which is down (HTTP 503); "
+                "tell stakeholders another way (a note, an escalation, chat)"
+            )
         self.incident.status_updates.append((self.env.now, a.text))
         return f"status update posted: {a.text}"
 
@@ -230,6 +249,13 @@ class ActionDispatcher:
             self.sim.injected_alerts.add(name)
             self.sim.alerts.fire_noise(name, s.name, a.severity, a.text or f"{s.name}: {name}", a.lasts)
             return f"alert {name!r} fired on {s.name}"
+        if a.kind == "scripted":
+            return self._move_message(a.index, a.delay)
+        if a.kind == "fault" and a.fault is not None:
+            self._on_topology(a.fault)
+            self.sim.faults.add(a.fault)
+            where = getattr(a.fault, "service", None) or getattr(a.fault, "zone", None) or "the system"
+            return f"fault {a.fault.type} on {where} started"
         if a.kind == "fault":
             if a.index is None or a.index >= len(sc.optional_faults):
                 raise Rejected(f"no optional fault #{a.index}; the scenario lists {len(sc.optional_faults)}")
@@ -239,9 +265,57 @@ class ActionDispatcher:
         if a.index is None or a.index >= len(sc.hints):
             raise Rejected(f"no hint #{a.index}; the scenario has {len(sc.hints)}")
         text = sc.hints[a.index].text
+        if a.delay > 0:
+            return self._hold_hint(a.index, text, a.delay)
         if not self.incident.release_hint(now, text):
             raise Rejected(f"hint #{a.index} was already released")
         return f"hint #{a.index} released"
+
+    def _hold_hint(self, index: int, text: str, delay: float) -> str:
+        """Put scripted hint ``index`` off: it comes ``delay`` from now instead of at its own time."""
+        if text in self.incident.held_hints or any(t == text for _, t in self.incident.hints):
+            raise Rejected(f"hint #{index} was already released or put off")
+        self.incident.held_hints.add(text)
+
+        def release():
+            yield self.env.timeout(delay)
+            self.incident.release_hint(self.env.now, text)
+
+        self.env.process(release())
+        return f"hint #{index} put off to {self.env.now + delay:.0f}s"
+
+    def _move_message(self, index: int | None, delay: float) -> str:
+        """The scenario's scripted message ``index`` arrives ``delay`` from now instead of at its own time."""
+        messages = self.sim.scenario.messages
+        if index is None or index >= len(messages):
+            raise Rejected(f"no scripted message #{index}; the scenario has {len(messages)}")
+        message = messages[index]
+        if index in self.incident.moved_messages or message.at <= self.env.now:
+            raise Rejected(f"scripted message #{index} has arrived or was moved already")
+        at = self.env.now + delay
+        self.incident.moved_messages[index] = at
+        if delay <= 0:  # now: it is in the channel when the facilitator's inject returns
+            self.incident.deliver(MessageView(at, message.from_, message.channel, message.text))
+            return f"scripted message #{index} from {message.from_} delivered now (written for {message.at:.0f}s)"
+
+        def arrive():
+            yield self.env.timeout(delay)
+            self.incident.deliver(MessageView(self.env.now, message.from_, message.channel, message.text))
+
+        self.env.process(arrive())
+        return f"scripted message #{index} from {message.from_} moved from {message.at:.0f}s to {at:.0f}s"
+
+    def _on_topology(self, fault) -> None:
+        """A live fault names only this world's services, zones and flags (Rejected naming the choices)."""
+        for attr in ("service", "dependency"):
+            if getattr(fault, attr, None) is not None:
+                self._service(getattr(fault, attr))
+        zone = getattr(fault, "zone", None)
+        if zone is not None:
+            self._zone(zone)
+        flag = getattr(fault, "flag", None)
+        if flag is not None and flag not in self.world.flags:
+            raise Rejected(f"no feature flag {flag!r}; flags: {', '.join(sorted(self.world.flags)) or 'none'}")
 
     # --- mitigation --------------------------------------------------------------------------
 
@@ -264,7 +338,21 @@ class ActionDispatcher:
         self.cluster.record_change("rollback", s.name, f"rollback {s.name} {before} -> {target}", "you", before, target)
         s.version = target  # set first, so the rollout does not push the bad version onto the history
         op = self.cluster.rollout(s, target, "rollback", "you", summary=f"rollback {s.name} {before} -> {target}")
-        return f"rolling back {s.name} {before} -> {target}: {op['total']} instances, one at a time"
+        return f"rolling back {s.name} {before} -> {target}: {op['total']} instances, one at a time" + self._pace_note(
+            "rollback", op["total"]
+        )
+
+    def _pace_note(self, kind: str, instances: int) -> str:
+        """How long a recovery takes at this system's pace (empty when the engine's own pace applies)."""
+        pacer = self.cluster.pacer
+        pace = pacer.pace_for(kind, self.env.now)
+        if pace is None:
+            return ""
+        note = f"; about {format_duration(pace.fixed + pace.per_instance * instances)} at its own pace"
+        holding = pacer.holding(pace.slowed_by)
+        if holding:
+            note += f", slowed x{pacer.factor(pace.slowed_by):g} now: " + "; ".join(sd.name for sd in holding)
+        return note
 
     def _do_rollback_config(self, a, seat: str) -> str:
         s = self._service(a.service)
@@ -282,7 +370,8 @@ class ActionDispatcher:
         self.cluster.push_config(s, target, "you", f"revert config {before} -> {target}", 20.0, kind="config_rollback")
         # Reverting is not a new revision: drop the reverted one and everything after the target.
         s.config_history = s.config_history[: s.config_history.index(target)]
-        return f"reverting {s.name} config {before} -> {target}; propagates within 20s"
+        paced = self._pace_note("config_rollback", len(s.instances))
+        return f"reverting {s.name} config {before} -> {target}" + (paced or "; propagates within 20s")
 
     def _do_restart(self, a, seat: str) -> str:
         s = self._service(a.service)
@@ -304,7 +393,9 @@ class ActionDispatcher:
             return f"restarting all {len(s.instances)} instances of {s.name} at once"
         self.cluster.record_change("restart", s.name, f"rolling restart of {s.name}", "you")
         op = self.cluster.rollout(s, s.version, "restart", "you")
-        return f"rolling restart of {s.name}: {op['total']} instances, one at a time"
+        return f"rolling restart of {s.name}: {op['total']} instances, one at a time" + self._pace_note(
+            "restart", op["total"]
+        )
 
     def _do_scale(self, a, seat: str) -> str:
         s = self._service(a.service)
@@ -494,6 +585,30 @@ class ActionDispatcher:
 
         self._later(TRUNCATE_DELAY, truncate)
         return f"truncating old logs on {len(targets)} {s.name} instance(s); space is freed in {TRUNCATE_DELAY:.0f}s"
+
+    def _do_run_procedure(self, a, seat: str) -> str:
+        rec = self.sim.scenario.recovery
+        procs = {p.name: p for p in rec.procedures} if rec is not None else {}
+        proc = procs.get(a.procedure)
+        if proc is None:
+            raise Rejected(f"no procedure {a.procedure!r}; procedures: {', '.join(procs) or 'none'}")
+        if proc.name in self.procedures.running:
+            raise Rejected(f"{proc.title} is already running")
+        work = self.procedures.start(proc, seat)
+        return f"started {proc.title}: {len(proc.steps)} steps, about {format_duration(work)} at its own pace"
+
+    def _procedure_done(self, proc) -> None:
+        """The last step is done: the procedure's actions take effect as the operator's own, by hand (not at
+        the pace of the tooling the procedure went around)."""
+        now = self.env.now
+        self.cluster.pacer.manual_at = now
+        for action in proc.then:
+            try:
+                message = self._handlers[action.action](action, "procedure")
+            except Rejected as exc:
+                self.incident.log(now, "procedure", action.action, f"{proc.title}: could not {action.action}: {exc}")
+                continue
+            self.incident.log(now, "procedure", action.action, f"{proc.title}: {message}")
 
     def _do_renew_cert(self, a, seat: str) -> str:
         s = self._service(a.service)

@@ -47,6 +47,10 @@ class IncidentState:
     """MessageView of every message that has arrived."""
     harmful: list[tuple[float, str, str]] = field(default_factory=list)
     """(time, action, why)."""
+    held_hints: set[str] = field(default_factory=set)
+    """Scripted hints a facilitator put off: their own time passes silently (incident.actions releases them)."""
+    moved_messages: dict[int, float] = field(default_factory=dict)
+    """Scripted messages a facilitator moved (index -> new arrival time): their own time passes silently."""
 
     def log(self, t: float, source: str, kind: str, text: str) -> None:
         """Add a timeline event."""
@@ -98,6 +102,7 @@ class SliTracker:
         self.err = f"{slo.service}.err_total"
         self.lost = f"{slo.service}.lost_total"
         self.excluded = f"{slo.service}.excluded_total"
+        self.counters = (self.req, self.err, self.lost, self.excluded)
         self.p99 = f"{slo.service}.p99_ms"
         self.impact_start: float | None = None
         self.good_since: float | None = 0.0
@@ -109,20 +114,16 @@ class SliTracker:
 
     def update(self, t: float) -> None:
         """Judge the SLI at the end of the tick at time ``t``."""
-        start = t - self.window
         series = self.series
-        r0 = series.value_at(self.req, start)
-        e0 = series.value_at(self.err, start)
-        l0 = series.value_at(self.lost, start)
-        x0 = series.value_at(self.excluded, start)
-        if math.isnan(r0):
-            r0 = e0 = l0 = x0 = 0.0
+        changes = series.changes_since(self.counters, t - self.window)
+        if changes is None or math.isnan(changes[0]):
+            # The window reaches before the first sample: count from zero.
+            changes = [series.latest(name) for name in self.counters]
+        req, err, lost, excluded = changes
         # Requests lost before reaching the service (failed TLS handshakes) count as failed for users;
         # a surge client's requests refused by its own rate limit are not user traffic.
-        lost = series.latest(self.lost) - l0
-        excluded = series.latest(self.excluded) - x0
-        total = series.latest(self.req) - r0 + lost - excluded
-        failed = series.latest(self.err) - e0 + lost - excluded
+        total = req + lost - excluded
+        failed = err + lost - excluded
         availability = min(max(1.0 - failed / total, 0.0), 1.0) if total > 0 else 1.0
         self.availability = availability
         breach = availability < self.objective

@@ -5,6 +5,7 @@ from __future__ import annotations
 import simpy
 
 from scenarios.language.events import (
+    AutomationRun,
     BadConfig,
     BadDeploy,
     BadFlag,
@@ -13,6 +14,7 @@ from scenarios.language.events import (
     DiskFill,
     MemoryLeak,
     PoolLeak,
+    ResourceExhaustion,
     TrafficSurge,
     ZoneOutage,
 )
@@ -23,6 +25,7 @@ from scenarios.language.incident import (
     ConfigNot,
     DiskHeadroom,
     FlagState,
+    InstancesClean,
     MemoryHeadroom,
     NotRunning,
     Requirement,
@@ -30,7 +33,7 @@ from scenarios.language.incident import (
 )
 from scenarios.language.scenario import Scenario
 from simulator.incident.process import SliTracker
-from simulator.world.state import World
+from simulator.world.state import CRASHED, World
 
 
 def default_requirements(faults, entry: str) -> list[Requirement]:
@@ -61,6 +64,8 @@ def default_requirements(faults, entry: str) -> list[Requirement]:
             out.append(Requirement(cert_valid=CertValid(service=f.service)))
         elif isinstance(f, TrafficSurge):
             out.append(Requirement(client_contained=ClientContained(service=entry, client=f.client)))
+        if isinstance(f, AutomationRun | ResourceExhaustion) or getattr(f, "latched", False):
+            out.append(Requirement(instances_clean=InstancesClean(service=f.service)))
     return out
 
 
@@ -116,6 +121,9 @@ class ResolutionJudge:
             return req.fallback.dependency in world.services[req.fallback.service].fallbacks
         if req.data_serving:
             return world.services[req.data_serving.service].data_serving
+        if req.instances_clean:
+            s = world.services[req.instances_clean.service]
+            return all(i.fx_err == 0.0 and i.fx_lat == 1.0 and i.state != CRASHED for i in s.instances)
         raise AssertionError("Requirement validates exactly one field")
 
     def unmet(self) -> list[str]:

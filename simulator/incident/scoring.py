@@ -7,8 +7,16 @@
 - error budget burned: failed user requests since impact start / the SLO window's error budget.
 
 Grade: A to D from TTR against par (<= 1x A, <= 1.5x B, <= 2x C, beyond D); an unresolved attempt is F
-(D if the system was mitigated). Each harmful action, a missed acknowledgement SLA, and no status update
-in an incident longer than 30 minutes costs one letter (never below F).
+(D if the system was mitigated). Impact counts beside the times: when that letter is C or worse (a slow
+recovery, or none), sparing users at least ``IMPACT_CREDIT_PCT`` of the failed requests doing nothing
+would have caused (shedding load, a partial mitigation) earns one letter back. Each harmful action, a
+missed acknowledgement SLA, no status update in an incident longer than 30 minutes, and data lost
+(writes no copy holds) costs one letter (never below F).
+
+Impact spared: ``impact_avoided_pct`` = failed requests avoided against the same seed played with nobody
+acting, in percent of that run's failed requests (negative when the attempt failed more; null when doing
+nothing fails nobody). ``data_lost`` = writes no surviving copy holds (``World.data_lost_records``,
+which the data mechanics add to).
 """
 
 from __future__ import annotations
@@ -22,10 +30,29 @@ from scenarios.language.scenario import Scenario
 from simulator.incident.process import IncidentState, SliTracker
 
 GRADES = "ABCDF"
-SEAT_ROLES = ("imoc", "tloc", "observer", "mentor")
+SEAT_ROLES = ("imoc", "tloc", "observer", "mentor", "ops", "scribe")
 """Game-day roles; a seat named ``role:name`` (e.g. ``imoc:ana``) plays that role. A mentor (reverse
 shadow) watches, whispers and flags moments; it never acts."""
 STATUS_UPDATE_EXPECTED_AFTER = 1800.0
+IMPACT_CREDIT_PCT = 60.0
+"""Share of doing nothing's failed requests an attempt must spare to earn a letter back on a slow recovery."""
+
+
+@dataclass(frozen=True)
+class ImpactFacts:
+    """What the report compares impact with: doing nothing's failed requests, and the data lost."""
+
+    failed_if_nothing: float | None = None
+    """Failed user requests of the same seed with nobody acting (None: not measured)."""
+    data_lost_records: float = 0.0
+    """Writes no surviving copy holds."""
+
+
+def impact_avoided_pct(failed: float, failed_if_nothing: float | None) -> float | None:
+    """Failed requests avoided against doing nothing, in percent of doing nothing's (None when it fails nobody)."""
+    if failed_if_nothing is None or failed_if_nothing < 1.0:
+        return None
+    return round(100.0 * (failed_if_nothing - failed) / failed_if_nothing, 1) + 0.0  # never -0.0
 
 
 @dataclass(frozen=True)
@@ -58,18 +85,36 @@ class Report:
     tool_version: str = ""
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Game days: each role's part (see :func:`role_parts`); empty for a single trainee."""
+    data_lost: int = 0
+    """Writes no surviving copy holds (0 when no data was lost)."""
+    impact_avoided_pct: float | None = None
+    """Failed requests avoided against doing nothing, in percent (null when doing nothing fails nobody)."""
+    failed_requests_if_nothing: int | None = None
+    """Failed user requests of the same seed played with nobody acting, to the same end."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return asdict(self)
 
 
+def impact_avoided_text(report: Report) -> str:
+    """The impact spared, in a sentence: against the same seed played with nobody acting."""
+    nothing, avoided = report.failed_requests_if_nothing, report.impact_avoided_pct
+    if nothing is None:
+        return "not measured"
+    if avoided is None:
+        return "none to avoid: with nobody acting no request fails"
+    if avoided >= 0:
+        return f"{avoided:g} % of {nothing:,} failures if nobody acted"
+    return f"none: {-avoided:g} % more failures than if nobody acted ({nothing:,})"
+
+
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
 
 
-def grade_for(outcome: str, ttr: float | None, par_ttr: float, penalties: int) -> str:
-    """Letter grade from the outcome, TTR against par, and the number of penalties."""
+def grade_for(outcome: str, ttr: float | None, par_ttr: float, penalties: int, avoided_pct: float | None = None) -> str:
+    """Letter grade from the outcome, TTR against par, the impact avoided, and the number of penalties."""
     if outcome == "resolved" and ttr is not None:
         ratio = ttr / par_ttr if par_ttr > 0 else 1.0
         base = 0 if ratio <= 1.0 else 1 if ratio <= 1.5 else 2 if ratio <= 2.0 else 3
@@ -79,6 +124,8 @@ def grade_for(outcome: str, ttr: float | None, par_ttr: float, penalties: int) -
         base = 3
     else:
         base = 4
+    if base >= 2 and avoided_pct is not None and avoided_pct >= IMPACT_CREDIT_PCT:
+        base -= 1  # a slow recovery during which users were spared most of the harm
     return GRADES[min(base + penalties, 4)]
 
 
@@ -156,6 +203,7 @@ def report_for(
     injected_alerts: set[str],
     end: float,
     tool_version: str,
+    baseline: ImpactFacts = ImpactFacts(),
 ) -> Report:
     """The report of a session at ``end``: times from the SLI and the pages (noise and injected alerts
     are never the incident's first page), outcome, penalties and grade."""
@@ -179,6 +227,12 @@ def report_for(
     roles = role_parts(incident.timeline, impact, end, MITIGATION_ACTIONS)
     late_ack = first_page is not None and (tta is None or tta > sc.alerting.ack_timeout)
     penalties = _penalties(incident, roles, late_ack, impact, end)
+    data_lost = int(round(baseline.data_lost_records))
+    if data_lost:
+        penalties.append(f"data lost: {data_lost:,} writes no surviving copy holds")
+    failed = int(round(sli.failed_requests()))
+    nothing = None if baseline.failed_if_nothing is None else int(round(baseline.failed_if_nothing))
+    avoided = impact_avoided_pct(failed, baseline.failed_if_nothing)
     par = sc.par
     return Report(
         scenario=sc.id,
@@ -190,9 +244,9 @@ def report_for(
         ttm_s=_round(ttm),
         ttr_s=_round(ttr),
         error_budget_burned_pct=round(sli.budget_burned_pct(), 3),
-        failed_requests=int(round(sli.failed_requests())),
+        failed_requests=failed,
         harmful_actions=len(incident.harmful),
-        grade=grade_for(outcome, ttr, par.ttr, len(penalties)),
+        grade=grade_for(outcome, ttr, par.ttr, len(penalties), avoided),
         ended_at_s=round(end, 1),
         par={"tta_s": par.tta, "ttm_s": par.ttm, "ttr_s": par.ttr},
         severity_declared=incident.severity,
@@ -206,6 +260,9 @@ def report_for(
         penalties=penalties,
         tool_version=tool_version,
         roles=roles,
+        data_lost=data_lost,
+        impact_avoided_pct=avoided,
+        failed_requests_if_nothing=nothing,
     )
 
 

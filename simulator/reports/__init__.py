@@ -1,7 +1,9 @@
 """The reports wing: what is written after a session.
 
 Owns the Markdown postmortem (``postmortem``), the facts and review it is built from (``facts``,
-``review``) and the SQLite history store with readiness per fault class (``history``).
+``review``), the SQLite history store with readiness per fault class (``history``), follow-ups and
+practice (``follow_ups``), the difficulty to suggest next (``next_difficulty``) and the trainee's runbook
+corrections (``runbook_notes``).
 
 May import every other wing (never ``tui``); reads finished sessions only, through
 ``facts.FinishedSession`` and ``history.FinishedAttempt``. ``__all__`` below is the wing's public face.
@@ -32,18 +34,24 @@ from simulator.reports.history import (
     record_shadow,
     weakness,
 )
+from simulator.reports.next_difficulty import DifficultyAdvice, suggest_difficulty
 from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
+from simulator.reports.runbook_notes import RunbookNoteError, RunbookNotes, ShownRunbook, shown_runbook
 
 __all__ = [
     "Attempt",
+    "DifficultyAdvice",
     "EvidenceFinding",
     "FollowThrough",
     "FollowUp",
     "HistoryError",
     "PathStep",
     "QuestionAnswer",
+    "RunbookNoteError",
+    "RunbookNotes",
     "SHADOW",
     "STATUSES",
+    "ShownRunbook",
     "UNPLAYED_WEAKNESS",
     "attempt_from_journal",
     "fault_class",
@@ -57,6 +65,8 @@ __all__ = [
     "questions",
     "readiness",
     "rebuild",
+    "shown_runbook",
+    "suggest_difficulty",
     "record_debrief",
     "record_recovering",
     "record_shadow",

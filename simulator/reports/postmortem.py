@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.durations import format_duration
-from simulator.incident.scoring import Report
+from simulator.incident.scoring import Report, impact_avoided_text
 from simulator.reports.facts import investigation, mitigation_effects, questions
 from simulator.reports.review import at, review
 from simulator.session.journal import (
@@ -177,6 +177,7 @@ def _impact(sim: Simulation, report: Report) -> str:
         "## Impact",
         "",
         f"- Failed user requests: {report.failed_requests:,}",
+        f"- Impact avoided: {impact_avoided_text(report)}",
         f"- Error budget burned: {report.error_budget_burned_pct:g} % of the {window} budget",
         f"- SLO: {objective}",
         f"- Impact started: {at(report.impact_start_s)}",

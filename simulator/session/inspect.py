@@ -71,6 +71,9 @@ def collect(
     if service is not None and service not in sim.world.services:
         raise InspectError(f"--service: no service {service!r}; services: {', '.join(sim.service_names())}")
     head: dict[str, Any] = {"scenario": sim.scenario.id, "seed": sim.seed, "at_s": round(sim.now, 3), "show": show}
+    tools = sim.tool_status()
+    if tools:  # the scenario's tools share fate with its services: say which are down, and since when
+        head["tools"] = tools
     if show == "metrics":
         services = [v for v in sim.services() if service is None or v.name == service]
         instances = sim.instances(service) if service or instance else []
@@ -114,10 +117,24 @@ def _profiles(sim: Simulation, show: str, service: str | None, instance: str | N
     return out
 
 
+def _down_since(tool: Any) -> float | None:
+    return tool["down_since"] if isinstance(tool, dict) else tool.down_since
+
+
+def _tool_line(tool: Any) -> str:
+    """One down tool, as the console's banner says it."""
+    t = tool if isinstance(tool, dict) else dataclasses.asdict(tool)
+    what = {"metrics": "no data", "logging": "no new log lines", "alerting": "no alert evaluated"}.get(
+        t["tool"], "not working"
+    )
+    return f"! {t['tool']}: {what} since {format_clock(t['down_since'])} ({t['service']} is down)"
+
+
 def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
     """What :func:`collect` returned, as lines a person reads."""
     show = data["show"]
     out = [f"{data['scenario']} seed {data['seed']} at {format_clock(data['at_s'])}: {show}", ""]
+    out += [_tool_line(t) for t in data.get("tools", ()) if _down_since(t) is not None]
     if show == "metrics":
         sli = data["sli"]
         out.append(f"SLI {sli['service']}: availability {sli['availability']:.4%} (objective {sli['objective']:.4%})")

@@ -3,8 +3,9 @@
 Every place that reads a journal to rebuild a session goes through :class:`JournalSession`: the
 headless ``replay`` and the postmortem (:meth:`JournalSession.replay`), the history rebuild, TUI
 ``resume`` (:meth:`JournalSession.resume`), game-day rewind (:meth:`JournalSession.branch`) and
-``inspect --journal`` (:meth:`JournalSession.replay_to`). One loop re-applies each action at its
-recorded time *as the seat that took it*, so a game day's report says who did what, as it did live.
+``inspect --journal`` (:meth:`JournalSession.replay_to`). One loop (:func:`simulator.session.timed.play_timed`,
+which shadow on-call's rewind uses too) re-applies each action at its recorded time *as the seat that
+took it*, so a game day's report says who did what, as it did live.
 
 Opening validates the journal (:func:`simulator.session.journal.read_journal`, ``file:line`` errors),
 finds the scenario it was recorded with (byte for byte) and checks that no record lies past the
@@ -36,6 +37,7 @@ from simulator.session.journal import (
     read_journal,
 )
 from simulator.session.simulation import Simulation
+from simulator.session.timed import play_timed
 
 Observer = Callable[[Simulation], None]
 """Called with the simulation as a replay moves (exports read it through its public API)."""
@@ -100,7 +102,7 @@ class JournalSession:
         """What to tell the user about a torn last line (None when there is none)."""
         return self.data.torn.describe(self.path) if self.data.torn else None
 
-    # --- the one replay loop -----------------------------------------------------------------
+    # --- replaying (through the one timed-play loop) ----------------------------------------
 
     def _play(
         self,
@@ -125,12 +127,7 @@ class JournalSession:
                     observe(sim)
             sim.run_until(t)
 
-        for record in self.data.actions:
-            if through is not None and record.t > through:
-                break
-            run_until(record.t)
-            sim.apply(record.action, record.seat)
-        run_until(stop)
+        play_timed(sim, self.data.actions, stop, through, run_until=run_until)
         return sim
 
     def replay_to(self, t: float) -> Simulation:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from scenarios.language.scenario import Trap
+from scenarios.language.traps import fields_match, is_pattern
 from simulator.views import ChangeRecord, ServiceView
 
 MAX_CHOICES = 6
@@ -103,9 +104,10 @@ class Prediction:
 
 
 def matching_trap(body: Mapping[str, Any], traps: Sequence[Trap]) -> Trap | None:
-    """The trap an action body falls into, if any (every field of the trap's match is equal)."""
+    """The trap an action body falls into, if any (every field of the trap's match fits; a trap that
+    needs the world, such as a sequence, counts when its fields fit)."""
     for trap in traps:
-        if all(body.get(k) == v for k, v in trap.match.items()):
+        if fields_match(trap.match, body):
             return trap
     return None
 
@@ -137,7 +139,8 @@ def choices_for(
             picked[choice.key] = choice
 
     offer(dict(expert))
-    usable = [t for t in traps if "action" in t.match]
+    # A pattern (service: "*-db") is not a move one can pick: only concrete traps are offered.
+    usable = [t for t in traps if "action" in t.match and not any(is_pattern(v) for v in t.match.values())]
     for trap in rng.sample(usable, min(MAX_TRAPS, len(usable))):
         offer(dict(trap.match), trap.why)
     same, hands_on = _distractors(expert, services, changes, zones, flags, now)

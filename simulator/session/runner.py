@@ -75,11 +75,13 @@ def run_session(
     journal_path: str | Path | None = None,
     scenario_path: str | Path | None = None,
     on_result: Callable[[Action, ActionResult], None] | None = None,
+    impact: bool = True,
 ) -> tuple[Simulation, Report]:
     """Play ``actions`` at their times, stop once the incident is resolved or at ``until``, and score.
 
     ``until`` defaults to the scenario's duration; actions after it are not applied. ``on_result`` sees
-    each applied action's result (rejections are not on the timeline). Raises SessionError for actions
+    each applied action's result (rejections are not on the timeline); ``impact=False`` scores without the
+    replay of the same seed with nobody acting (verify compares its own baselines). Raises SessionError for actions
     without a time, out of order or after the scenario's end.
     """
     problems = action_problems(actions, scenario)
@@ -101,7 +103,7 @@ def run_session(
         sim.run_until(stop)
         assert sim.finished or sim.now >= stop, "a headless session ends only when resolved or at its stop time"
         sim.end(end_reason_of(sim))
-        return sim, sim.score()
+        return sim, sim.score(impact)
     finally:
         if journal is not None:
             journal.close()

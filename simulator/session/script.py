@@ -14,6 +14,8 @@ from typing import Any
 from scenarios.language.events import Change, Noise
 from scenarios.language.scenario import Message, Scenario
 from simulator.incident.process import IncidentState
+from simulator.session.change_kinds import ChangeKinds, v3_part
+from simulator.session.message_conditions import message_arrives
 from simulator.telemetry.alerts import AlertEngine
 from simulator.views import MessageView
 from simulator.world.cluster import Cluster
@@ -44,10 +46,14 @@ class ScenarioScript:
         self.rng = rng
         self.incident = incident
         self.set_flag = set_flag
+        self.change_kinds = ChangeKinds(cluster, incident)
 
     def start_history(self) -> None:
         """Log the changes from before t=0 and schedule the later ones."""
         for ch in sorted(self.scenario.history, key=lambda c: c.at):
+            if v3_part(ch) is not None and ch.at <= 0:
+                self.change_kinds.play(ch.at, v3_part(ch))
+                continue
             if ch.at > 0:
                 self.env.process(self._change_later(ch))
                 continue
@@ -59,11 +65,14 @@ class ScenarioScript:
             self.env.process(self._noise(item))
         for hint in self.scenario.hints:
             self.env.process(self._hint(hint.after, hint.text))
-        for message in self.scenario.messages:
-            self.env.process(self._message(message))
+        for index, message in enumerate(self.scenario.messages):
+            self.env.process(self._message(index, message))
 
     def _change_later(self, ch: Change) -> Generator:
         yield self.env.timeout(ch.at)
+        if v3_part(ch) is not None:
+            self.change_kinds.play(ch.at, v3_part(ch))
+            return
         self._apply_change(ch.deploy, ch.config, ch.flag)
 
     def _apply_change(self, deploy, config, flag) -> None:
@@ -87,6 +96,8 @@ class ScenarioScript:
             yield self.env.timeout(item.at)
         if item.deploy or item.config or item.flag:
             self._apply_change(item.deploy, item.config, item.flag)
+        elif v3_part(item) is not None:
+            self.change_kinds.play(self.env.now, v3_part(item))
         elif item.alert:
             a = item.alert
             self.alerts.fire_noise(a.name, a.service, a.severity, a.summary, a.lasts)
@@ -109,14 +120,19 @@ class ScenarioScript:
                 )
             yield self.env.timeout(rng.expovariate(1.0 / item.log.every))
 
-    def _message(self, message: Message) -> Generator:
+    def _message(self, index: int, message: Message) -> Generator:
         if message.at > 0:
             yield self.env.timeout(message.at)
+        if index in self.incident.moved_messages:
+            return  # a facilitator moved it earlier or later (incident.actions delivers it then)
+        if not message_arrives(message.when, message.unless, self.env.now, self.incident, self.alerts, self.world):
+            return  # the trainee's actions or the world made it moot (an update was just posted)
         self.incident.deliver(MessageView(self.env.now, message.from_, message.channel, message.text))
 
     def _hint(self, after: float, text: str) -> Generator:
         yield self.env.timeout(after)
-        self.incident.release_hint(self.env.now, text)
+        if text not in self.incident.held_hints:  # a facilitator put it off (incident.actions releases it)
+            self.incident.release_hint(self.env.now, text)
 
 
 def hidden_truth(scenario: Scenario, faults: list[dict]) -> dict[str, Any]:
@@ -132,4 +148,10 @@ def hidden_truth(scenario: Scenario, faults: list[dict]) -> dict[str, Any]:
         "root_cause": sc.root_cause.model_dump(mode="json"),
         "solution": [a.model_dump(mode="json", exclude_none=True) for a in sc.solution],
         "traps": [t.model_dump(mode="json") for t in sc.traps],
-    }
+    } | _provider_changes(sc)
+
+
+def _provider_changes(sc: Scenario) -> dict[str, Any]:
+    """Provider-side changes, which the trainee's change log never showed (only when there are some)."""
+    changes = [{"at": ch.at, **ch.provider.model_dump(mode="json")} for ch in [*sc.history, *sc.noise] if ch.provider]
+    return {"provider_changes": changes} if changes else {}

@@ -21,6 +21,7 @@ from scenarios.language.solution import LOOK_PANELS, step_notes
 from simulator.session.journal import JournalData
 from simulator.session.journal_session import JournalSession
 from simulator.session.simulation import Simulation
+from simulator.session.timed import play_timed
 from simulator.views import ActionResult
 
 EXPERT_SEAT = "expert"
@@ -214,9 +215,12 @@ class ShadowRun:
         move = self.next_move
         assert move is not None and self.at_move(), "play_next only once the clock has reached the move"
         result = self.sim.apply(move.action, move.seat)
+        self._played(move, result)
+        return result
+
+    def _played(self, move: ExpertMove, result: ActionResult) -> None:
         self.results[move.index] = result
         self.next_index += 1
-        return result
 
     def play_silent_moves(self) -> None:
         """Play every due move that is not asked about (notes, injects)."""
@@ -229,10 +233,8 @@ class ShadowRun:
         self.sim = Simulation(self.scenario, self.seed)
         self.next_index = 0
         self.results = {}
-        while (move := self.next_move) is not None and move.t < t:
-            self.sim.run_until(move.t)
-            self.play_next()
-        self.sim.run_until(t)
+        # The journal's replay loop, stopping *before* the moves at t (their question opens again).
+        play_timed(self.sim, self.moves, t, through=t, before=True, played=self._played)
 
     def rewind_to_move(self, index: int) -> None:
         """Back to just before move ``index`` (its question opens again)."""

@@ -21,18 +21,23 @@ from simulator.diagnostics.desk import ProfileDesk, ProfileRequest
 from simulator.incident.actions import ActionDispatcher
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
-from simulator.incident.scoring import Report, report_for
+from simulator.incident.scoring import ImpactFacts, Report, report_for
+from simulator.session.impact import NobodyActing
 from simulator.session.journal import Journal
 from simulator.session.script import ScenarioScript, hidden_truth
+from simulator.session.warmup import Warmup, with_history
 from simulator.telemetry.alerts import AlertEngine
-from simulator.telemetry.logs import LogGenerator, LogStore
+from simulator.telemetry.fate import ToolFate
+from simulator.telemetry.logs import LogGenerator
 from simulator.telemetry.recorder import MetricsRecorder
 from simulator.telemetry.series import Series
-from simulator.telemetry.traces import TraceGenerator, TraceStore
+from simulator.telemetry.tape import OnDemandLogStore, OnDemandTraceStore, TelemetryTape
+from simulator.telemetry.traces import TraceGenerator
 from simulator.views import (
     ActionResult,
     AlertView,
     ChangeRecord,
+    Compression,
     IncidentView,
     InstanceView,
     LogRecord,
@@ -42,6 +47,7 @@ from simulator.views import (
     RunbookView,
     ServiceView,
     TimelineEvent,
+    ToolStatus,
     Trace,
 )
 from simulator.world.classes import TrafficExtras
@@ -49,6 +55,7 @@ from simulator.world.cluster import Cluster, OperationTracker
 from simulator.world.data import DataPlane
 from simulator.world.faults import FaultBook
 from simulator.world.model import TickModel
+from simulator.world.recovery import RecoveryPacer
 from simulator.world.rng import RandomStreams
 from simulator.world.snapshot import instance_views, service_view
 from simulator.world.state import build_world
@@ -80,6 +87,10 @@ class Simulation:
         """Alerts a facilitator injected: distractions, never the incident's first page."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
+        self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
+        """The same seed with nobody acting, built when a report first asks (the impact spared)."""
+        self.warmup = Warmup(scenario, seed, Simulation)
+        """The system before t=0, for charts (run on first use; see :meth:`history`)."""
 
         # The order of construction is the order SimPy runs events scheduled for the same time:
         # history, then fault onsets, then noise, hints and messages, then the tick.
@@ -87,21 +98,28 @@ class Simulation:
         capacity = int(min(scenario.duration, 8 * 3600.0) / self.tick) + 2
         self.recorder = MetricsRecorder(self.world, self.tick, capacity, capacity // 5 + 2, scenario.entry_service)
         self.series = self.recorder.series
-        self.log_store = LogStore()
+        # Logs and traces are written on demand (telemetry/tape.py): a run nobody reads pays nothing.
+        self.log_store = OnDemandLogStore()
         self.log_gen = LogGenerator(self.world, self.log_store, self.rng["logs"], scenario.entry_service)
-        self.trace_store = TraceStore()
+        self.trace_store = OnDemandTraceStore(self.log_store.catch_up)
         self.traces_gen = TraceGenerator(
             self.world, scenario.entry_service, self.trace_store, self.log_gen, self.rng["traces"]
         )
+        self.tape = self.log_store.tape = TelemetryTape(self.world, self.log_gen, self.traces_gen)
         self.cluster = Cluster(
             self.env, self.world, self.log_gen, self.rng, self.changes, self.operations, self._system_event
         )
+        self.cluster.pacer = RecoveryPacer(self.env, self.world, scenario.recovery)
         self.model = TickModel(self.world, scenario.entry_service)
         self.traffic = TrafficModel(scenario.traffic, self.rng["traffic"])
         self.sli = SliTracker(scenario, self.series)
         self.alerts = AlertEngine(
             self.env, scenario, self.series, self._system_event, scenario.primary, self.recorder.instance_series
         )
+        self.fate = ToolFate(self.world, scenario.observability, self._system_event)
+        self.alerts.tool_down = self.fate.down
+        self.fate.on_back["pager"] = self.alerts.send_held
+        self.log_store.gate = lambda t: self.fate.blind_at("logging", t)
         script = ScenarioScript(
             scenario, self.cluster, self.alerts, self.log_gen, self.rng, self.incident, self.set_flag
         )
@@ -136,7 +154,7 @@ class Simulation:
             self.step(env.now, dt)
 
     def step(self, t: float, dt: float) -> None:
-        """One tick: model, OOM kills, full disks, metrics, logs, traces, SLI."""
+        """One tick: model, OOM kills, full disks, metrics, the telemetry tape (logs, traces), SLI."""
         world = self.world
         world.now = t
         user_rate = self.traffic.rate(t) * world.traffic_factor
@@ -151,14 +169,15 @@ class Simulation:
             self.extras.after(t, dt)
         if self.data is not None:
             self.data.step(t, dt)
+        self.faults.hosts.tick(t)
         for inst in list(self.model.oom):
             self.faults.oom_kill(inst)
         for inst in list(self.model.disk_full):
             self.faults.disk_full(inst)
         world.count_requests(dt)
+        self.fate.observe(t)
         self.recorder.record(t)
-        self.log_gen.tick(t, dt)
-        self.traces_gen.tick(t, dt)
+        self.tape.record(t, dt)
         self.sli.update(t)
 
     @property
@@ -266,8 +285,28 @@ class Simulation:
         start: float | None = None,
         end: float | None = None,
     ) -> Series:
-        """A metric series: per service, per zone or version split, or per instance."""
-        return self.recorder.metric(service, metric, zone, version, instance, start, end)
+        """A metric series: per service, per zone or version split, or per instance (blank while the metrics
+        pipeline was down, when it shares fate with a service)."""
+        return self.fate.mask(self.recorder.metric(service, metric, zone, version, instance, start, end))
+
+    def history(
+        self,
+        service: str,
+        metric: str,
+        zone: str | None = None,
+        version: str | None = None,
+        instance: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Series:
+        """:meth:`metric` reaching back before t=0 (``start`` negative or None) through the quiet warm-up
+        run (simulator.session.warmup): what a chart shows. Nothing scored or journalled reads it."""
+        after = self.metric(service, metric, zone, version, instance, start, end)
+        lo = -self.warmup.seconds if start is None else max(start, -self.warmup.seconds)
+        hi = 0.0 if end is None else min(end, 0.0)
+        if hi <= lo:
+            return after
+        return with_history(self.warmup.metric(service, metric, zone, version, instance, lo, hi), after)
 
     def split_values(self, service: str, dimension: str) -> list[str]:
         """Zones or versions a service has split series for."""
@@ -320,8 +359,44 @@ class Simulation:
         }
 
     def sli_status(self) -> dict[str, Any]:
-        """The user-facing SLI now: availability over the SLI window, breach, healthy streak, budget."""
-        return self.sli.status(self.env.now)
+        """The user-facing SLI now: availability over the SLI window, breach, healthy streak, budget; with
+        ``no_data_since`` while the metrics pipeline is down (the figures are the engine's truth, for judges
+        and facilitators: a trainee's console shows only that there is no data)."""
+        status = self.sli.status(self.env.now)
+        blind = self.fate.down_since("metrics")
+        return status if blind is None else {**status, "no_data_since": blind}
+
+    def tool_status(self) -> list[ToolStatus]:
+        """The team's tools that run on services of the system, and whether each works now."""
+        return self.fate.statuses()
+
+    def compression(self) -> Compression | None:
+        """Time compression in force now: a recovery with more than ``recovery.compress.after`` of work
+        left is under way, no page is open and no message arrived in the last minute."""
+        rec = self.scenario.recovery
+        if rec is None or rec.compress is None or self.finished:
+            return None
+        now = self.env.now
+        if any(p.acked_at is None for p in self.alerts.pages) or self.alerts.held:
+            return None
+        if self.incident.messages and now - self.incident.messages[-1].t < 60.0:
+            return None
+        waiting = [
+            op
+            for op in self.operations.items
+            if op["finished_at"] is None and op.get("eta") is not None and op["eta"] - now > rec.compress.after
+        ]
+        if not waiting:
+            return None
+        op = min(waiting, key=lambda o: o["eta"])
+        return Compression(rec.compress.speed, op["summary"], op["eta"])
+
+    def advance_compressed(self, dt: float) -> float:
+        """Advance up to ``dt`` seconds tick by tick while time compression holds; returns the time advanced."""
+        start = self.env.now
+        while self.env.now - start < dt and self.compression() is not None:
+            self.run_until(min(self.env.now + self.tick, start + dt))
+        return self.env.now - start
 
     def messages(self) -> list[MessageView]:
         """Messages from colleagues, stakeholders and tickets that have arrived."""
@@ -335,10 +410,28 @@ class Simulation:
         """Faults with actual onsets, root cause and solution: for debriefs and facilitators only."""
         return hidden_truth(self.scenario, self.faults.describe())
 
-    def score(self) -> Report:
-        """The report as of now (final once the session has ended)."""
+    @property
+    def failed_user_requests(self) -> float:
+        """Failed user-facing requests since impact start, so far."""
+        return self.sli.failed_requests()
+
+    def score(self, impact: bool = True) -> Report:
+        """The report as of now (final once the session has ended), with the impact spared against the same
+        seed played with nobody acting (simulator.session.impact); ``impact=False`` skips that replay
+        (``impact_avoided_pct`` and ``failed_requests_if_nothing`` are then null: verify's baselines)."""
         end = self.ended_at if self.ended_at is not None else self.env.now
         pages = self.alerts.pages
+        horizon = self.scenario.duration if self.incident.state == "resolved" else end
+        nothing = self._nobody.failed_requests(horizon) if impact else None
+        impact_facts = ImpactFacts(nothing, self.world.data_lost_records)
         return report_for(
-            self.scenario, self.seed, self.incident, self.sli, pages, self.injected_alerts, end, TOOL_VERSION
+            self.scenario,
+            self.seed,
+            self.incident,
+            self.sli,
+            pages,
+            self.injected_alerts,
+            end,
+            TOOL_VERSION,
+            impact_facts,
         )

@@ -1,13 +1,16 @@
 """Scenario self-checks behind ``misfortune verify``: is the scenario winnable, and only the right way?
 
-For each seed, three kinds of baseline are played headless:
+For each seed, these baselines are played headless:
 
 - ``reference``: the scenario's ``solution`` must reach ``resolved`` within twice par TTR;
-- ``nothing``: no action at all must end ``unresolved`` (the incident does not fix itself);
-- ``trap N``: the solution's process steps (ack, severity, hypotheses, updates) with the trap in place of
-  its mitigations, at the time of the first mitigation, then a resolve at the solution's resolve time.
-  It must not reach ``resolved``, or must grade worse than the reference. Keeping the process steps
-  means a trap passes only because of what the trap itself does, not because the page went unacknowledged.
+- ``nothing``: no action at all must hurt: users see an impact, and it either lasts to the end
+  (``unresolved``) or burns at least ``NOTHING_FLOOR_PCT`` of the error budget before it fades;
+- ``trap N``: the solution's process steps (ack, severity, hypotheses, updates) with the trap's moves in
+  place of its mitigations, at the time of the first mitigation, then a resolve at the solution's resolve
+  time. The engine must accept every move (a trap it would refuse is no danger), the trap must spring
+  (its predicate matches what was played), and the run must fail more user requests than the reference
+  with the same seed (measured, not judged by the grade, which a sprung trap lowers by itself);
+- ``claims``: every claim a scripted message makes (``claims:``) holds in the reference run.
 """
 
 from __future__ import annotations
@@ -22,11 +25,20 @@ from pydantic import ValidationError
 from scenarios.durations import format_duration
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario, Trap
-from simulator.incident.scoring import GRADES, Report
+from simulator.incident.scoring import Report
+from simulator.session.claims import claim_problems
+from simulator.session.journal_session import end_reason_of
 from simulator.session.runner import SessionError, run_session
+from simulator.session.simulation import Simulation
+from simulator.session.trap_moves import TrapMoveError, trap_moves
 
 REFERENCE = "reference"
 NOTHING = "nothing"
+CLAIMS = "claims"
+AFTER_LAST_MITIGATION = 60.0
+"""Seconds after the solution's last mitigation a trap is tried when the engine refused it earlier."""
+NOTHING_FLOOR_PCT = 1.0
+"""Error budget (percent of the SLO window's) doing nothing must burn when the impact fades by itself."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,8 @@ class Check:
     ttr_s: float | None
     problem: str = ""
     """Why the check failed (empty when it passed)."""
+    failed_requests: int | None = None
+    """User requests the baseline failed (what a trap's harm is measured by)."""
 
 
 def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], workers: int | None = None) -> list[Check]:
@@ -64,77 +78,183 @@ def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], worker
 
 
 def verify_seed(scenario: Scenario, seed: int) -> list[Check]:
-    """The reference, doing nothing, then each trap, played with one seed."""
+    """The reference, doing nothing, each trap, then the messages' claims, played with one seed."""
     scenario = scenario.for_seed(seed)  # the solution and traps must name the variant the seed plays
-    reference = _check_reference(scenario, seed)
+    reference, reference_sim = _check_reference(scenario, seed)
     checks = [reference, _check_nothing(scenario, seed)]
     for number, trap in enumerate(scenario.traps, 1):
         checks.append(_check_trap(scenario, seed, number, trap, reference))
+    if any(m.claims for m in scenario.messages):
+        checks.append(_check_claims(scenario, seed, reference, reference_sim))
     return checks
 
 
-def _play(scenario: Scenario, seed: int, actions: Sequence[Action]) -> Report:
-    _, report = run_session(scenario, seed, actions)
-    return report
-
-
-def _check_reference(scenario: Scenario, seed: int) -> Check:
+def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation | None]:
     limit = 2.0 * scenario.par.ttr
     expected = f"resolved <= {format_duration(limit)}"
     try:
-        report = _play(scenario, seed, scenario.solution)
+        sim, report = run_session(scenario, seed, scenario.solution, impact=False)
     except SessionError as err:
-        return Check(scenario.id, seed, REFERENCE, False, expected, None, None, None, f"solution: {err.problems[0]}")
+        check = Check(scenario.id, seed, REFERENCE, False, expected, None, None, None, f"solution: {err.problems[0]}")
+        return check, None
     problem = ""
     if report.outcome != "resolved":
-        problem = f"the reference solution ends {report.outcome}"
-    elif report.ttr_s is None or report.ttr_s > limit:
-        problem = f"the reference solution resolves in {format_duration(report.ttr_s)}, over {format_duration(limit)}"
-    return _check(scenario, seed, REFERENCE, expected, report, problem)
+        problem = f"the reference solution ends {report.outcome} (it never resolves)"
+    elif report.ttr_s is None:
+        problem = "the reference solution resolves, but users never saw an impact to recover from"
+    elif report.ttr_s > limit:
+        problem = (
+            f"the reference solution takes {format_duration(report.ttr_s)} to recover, more than twice "
+            f"par ({format_duration(limit)})"
+        )
+    return _check(scenario, seed, REFERENCE, expected, report, problem), sim
 
 
 def _check_nothing(scenario: Scenario, seed: int) -> Check:
-    report = _play(scenario, seed, [])
-    problem = "" if report.outcome == "unresolved" else f"doing nothing ends {report.outcome}"
-    return _check(scenario, seed, NOTHING, "unresolved", report, problem)
+    _, report = run_session(scenario, seed, [], impact=False)
+    expected = "users hurt"
+    burned = report.error_budget_burned_pct
+    problem = ""
+    if report.impact_start_s is None:
+        problem = "doing nothing hurts nobody: the user-facing SLI never breaks its objective"
+    elif report.outcome != "unresolved" and burned < NOTHING_FLOOR_PCT:
+        problem = (
+            f"doing nothing ends {report.outcome} having burned only {burned:.3g} % of the error budget "
+            f"(at least {NOTHING_FLOOR_PCT:g} % expected)"
+        )
+    return _check(scenario, seed, NOTHING, expected, report, problem)
 
 
 def _check_trap(scenario: Scenario, seed: int, number: int, trap: Trap, reference: Check) -> Check:
     name = f"trap {number}"
-    expected = "fails or grades worse"
+    expected = "springs, hurts"
     try:
-        actions = trap_actions(scenario, trap)
-        report = _play(scenario, seed, actions)
-    except (ValidationError, SessionError) as err:
-        why = err.problems[0] if isinstance(err, SessionError) else _first_error(err)
-        return Check(scenario.id, seed, name, False, expected, None, None, None, f"trap {trap.match}: {why}")
+        # Taken where the engine first accepts it: an undrain needs the solution's drain before it.
+        for kept in range(trap_points(scenario)):
+            run = play_trap(scenario, seed, trap, kept)
+            if not run.refused:
+                break
+    except (ValidationError, SessionError, TrapMoveError) as err:
+        return Check(scenario.id, seed, name, False, expected, None, None, None, f"{_shown(trap)}: {_why(err)}")
+    report = run.report
     problem = ""
-    if report.outcome == "resolved" and not _worse(report.grade, reference.grade):
-        problem = f"{trap.match.get('action')} resolves with grade {report.grade} (reference: {reference.grade})"
+    if run.refused:
+        problem = f"{_shown(trap)} cannot be taken at any point of the solution: the engine refuses it ({run.refused})"
+    elif not run.sprung:
+        problem = f"{_shown(trap)} was taken but never sprang: its zone, version or sequence did not match"
+    elif reference.failed_requests is not None and report.failed_requests <= reference.failed_requests:
+        problem = (
+            f"{_shown(trap)} does no measurable harm: {report.failed_requests:,} failed requests, "
+            f"{reference.failed_requests:,} with the reference"
+        )
     return _check(scenario, seed, name, expected, report, problem)
 
 
-def trap_actions(scenario: Scenario, trap: Trap) -> list[Action]:
-    """The solution's process steps with ``trap`` in place of its mitigations, then its resolve.
+def _check_claims(scenario: Scenario, seed: int, reference: Check, sim: Simulation | None) -> Check:
+    expected = "true in the reference run"
+    if sim is None:
+        return Check(scenario.id, seed, CLAIMS, False, expected, None, None, None, "the reference did not run")
+    problems = claim_problems(scenario, sim)
+    return Check(
+        scenario.id,
+        seed,
+        CLAIMS,
+        not problems,
+        expected,
+        reference.outcome,
+        reference.grade,
+        reference.ttr_s,
+        "; ".join(problems),
+        reference.failed_requests,
+    )
 
-    Raises ValidationError when the trap's ``match`` is not a complete action.
+
+@dataclass(frozen=True)
+class TrapRun:
+    """A trap played: the report, the engine's refusal of a move (empty when all were taken), whether it sprang."""
+
+    report: Report
+    refused: str
+    sprung: bool
+
+
+def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0) -> TrapRun:
+    """The solution's process steps and its first ``kept`` mitigations, then the trap's moves in place of
+    the other mitigations, then its resolve.
+
+    With ``kept`` 0 the trap is taken at the time of the first mitigation; with more, at the time of the
+    next one (or a minute after the last). The moves are built from the world at that time (instances,
+    zones: see simulator.session.trap_moves). Raises TrapMoveError when the trap cannot be made into actions.
     """
+    trap_at, resolve, keep = _trap_plan(scenario, kept)
+    steps: list[tuple[float, Action | None]] = [(a.at or 0.0, a) for a in keep]
+    steps += [(trap_at, None), (max(resolve.at or trap_at, trap_at), resolve)]
+    steps.sort(key=lambda step: step[0])  # stable: a step at the trap's time stays before it
+    sim = Simulation(scenario, seed)
+    refused = ""
+    for at, action in steps:
+        sim.run_until(at)
+        if sim.finished:
+            break
+        if action is not None:
+            sim.apply(action)
+            continue
+        for gap, move in trap_moves(trap, sim):
+            sim.run_until(sim.now + gap)
+            result = sim.apply(move)
+            if not result.accepted and not refused:
+                refused = f"{move.action}: {result.message}"
+    sim.run_until(scenario.duration)
+    sim.end(end_reason_of(sim))
+    sprung = any(why == trap.why for _, _, why in sim.incident.harmful)
+    return TrapRun(sim.score(impact=False), refused, sprung)
+
+
+def trap_points(scenario: Scenario) -> int:
+    """How many places a trap can be taken at: before each of the solution's mitigations, and after the last."""
+    return sum(a.action in MITIGATION_ACTIONS for a in scenario.solution) + 1
+
+
+def _trap_plan(scenario: Scenario, kept: int = 0) -> tuple[float, Action, list[Action]]:
+    """When a trap is taken, its resolve, and the steps kept (process steps and the first ``kept`` mitigations)."""
     solution = sorted(scenario.solution, key=lambda a: a.at or 0.0)
     mitigations = [a for a in solution if a.action in MITIGATION_ACTIONS]
     resolves = [a for a in solution if a.action == "resolve"]
-    first_at = (mitigations or solution)[0].at or 0.0
-    resolve_at = resolves[-1].at if resolves and resolves[-1].at is not None else solution[-1].at or first_at
+    resolve_at = resolves[-1].at if resolves and resolves[-1].at is not None else solution[-1].at or 0.0
+    if kept < len(mitigations):
+        trap_at = mitigations[kept].at or 0.0
+    elif mitigations:  # after the last mitigation: once a drain or a rollout has started to take effect
+        trap_at = min((mitigations[-1].at or 0.0) + AFTER_LAST_MITIGATION, resolve_at)
+    else:
+        trap_at = solution[0].at or 0.0
+    resolve = ACTION_ADAPTER.validate_python({"action": "resolve", "at": max(resolve_at, trap_at)})
+    kept_ids = {id(a) for a in mitigations[:kept]}
+    keep = [a for a in solution if a.action != "resolve" and (a.action not in MITIGATION_ACTIONS or id(a) in kept_ids)]
+    return trap_at, resolve, keep
+
+
+def trap_actions(scenario: Scenario, trap: Trap) -> list[Action]:
+    """The solution's process steps with ``trap``'s match (as one action) in place of its mitigations, then
+    its resolve: the plan :func:`play_trap` follows, for a trap that is one concrete action.
+
+    Raises ValidationError when the trap's ``match`` is not a complete action.
+    """
+    first_at, resolve, process = _trap_plan(scenario)
     trap_action = ACTION_ADAPTER.validate_python({**trap.match, "at": first_at})
-    resolve = ACTION_ADAPTER.validate_python({"action": "resolve", "at": max(resolve_at, first_at)})
-    process = [a for a in solution if a.action not in MITIGATION_ACTIONS and a.action != "resolve"]
     # Stable sort: at equal times the process step already taken stays before the trap.
     return sorted([*process, trap_action, resolve], key=lambda a: a.at or 0.0)
 
 
-def _worse(grade: str | None, than: str | None) -> bool:
-    if grade is None or than is None:
-        return True
-    return GRADES.index(grade) > GRADES.index(than)
+def _shown(trap: Trap) -> str:
+    return "trap " + ", ".join(f"{k}={v}" for k, v in trap.match.items())
+
+
+def _why(err: Exception) -> str:
+    if isinstance(err, SessionError):
+        return err.problems[0]
+    if isinstance(err, ValidationError):
+        return _first_error(err)
+    return str(err)
 
 
 def _first_error(err: ValidationError) -> str:
@@ -145,5 +265,14 @@ def _first_error(err: ValidationError) -> str:
 
 def _check(scenario: Scenario, seed: int, baseline: str, expected: str, report: Report, problem: str) -> Check:
     return Check(
-        scenario.id, seed, baseline, not problem, expected, report.outcome, report.grade, report.ttr_s, problem
+        scenario.id,
+        seed,
+        baseline,
+        not problem,
+        expected,
+        report.outcome,
+        report.grade,
+        report.ttr_s,
+        problem,
+        report.failed_requests,
     )

@@ -78,19 +78,22 @@ class Pager:
     def _walk(self, page: ShiftPage, delay: float) -> Generator:
         if delay > 0:
             yield self.env.timeout(delay)
-        policy = page.policy
-        for _ in range(policy.repeat + 1):
-            for index, level in enumerate(policy.levels):
-                if not page.open:
-                    return
-                who = policy.who(level)
-                if not who:
-                    page.skipped.append((self.env.now, index))
-                    self.log(self.env.now, "page", f"page #{page.number}: level {index + 1} skipped (nobody on call)")
-                    continue
-                page.notified.append((self.env.now, index, tuple(who)))
-                self.log(self.env.now, "page", f"page #{page.number} to {', '.join(who)}: {page.title}")
-                yield self.env.timeout(level.timeout)
+        steps, exhausted = page.policy.steps()
+        elapsed = 0.0
+        for step in steps:
+            if step.offset > elapsed:
+                yield self.env.timeout(step.offset - elapsed)
+                elapsed = step.offset
+            if not page.open:
+                return
+            if not step.who:
+                page.skipped.append((self.env.now, step.level))
+                self.log(self.env.now, "page", f"page #{page.number}: level {step.level + 1} skipped (nobody on call)")
+                continue
+            page.notified.append((self.env.now, step.level, step.who))
+            self.log(self.env.now, "page", f"page #{page.number} to {', '.join(step.who)}: {page.title}")
+        if exhausted > elapsed:
+            yield self.env.timeout(exhausted - elapsed)
         if page.open:
             page.exhausted_at = self.env.now
             self.log(self.env.now, "page", f"page #{page.number}: nobody acknowledged; escalation policy exhausted")

@@ -9,10 +9,11 @@ still open (the trainee has to triage which comes first).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.language.base import Model, Name
 from scenarios.language.scenario import Scenario
 from simulator.shift.difficulty import DIALS, Difficulty
@@ -50,6 +51,47 @@ class PlannedIncident(Model):
     """The priority its impact deserves (the scenario's expected severity)."""
 
 
+MAX_CARRIED_ACTIONS = 2000
+"""Actions a handed-over incident brings with it (its whole history so far) at most."""
+MAX_CARRIED_AGE = 7 * 24 * 3600.0
+"""How long before the shift began a handed-over incident may have started, at most."""
+
+
+class CarriedAction(Model):
+    """An action applied to a handed-over incident during an earlier shift (replayed to rebuild it)."""
+
+    t: float = Field(ge=0.0, le=MAX_CARRIED_AGE)
+    """The incident's own simulated time when it was applied."""
+    seat: str = Field(min_length=1, max_length=80)
+    action: dict[str, Any]
+    """The action as the vocabulary spells it (validated against it)."""
+
+    @field_validator("action")
+    @classmethod
+    def _an_action(cls, value: dict[str, Any]) -> dict[str, Any]:
+        ACTION_ADAPTER.validate_python(value)
+        return value
+
+
+class CarriedIncident(PlannedIncident):
+    """An incident still open when the previous shift handed over (follow-the-sun): it keeps running
+    here from where it was, its clock, actions, pages and war room carried over."""
+
+    at: float = Field(ge=-MAX_CARRIED_AGE, le=0.0)  # type: ignore[assignment]
+    """Shift time at which its t=0 falls: before this shift began (0 or less)."""
+    previous_number: int = Field(ge=1, le=MAX_INCIDENTS)
+    """Its number in the shift that handed it over."""
+    difficulty: Difficulty = "normal"
+    """The difficulty it was tuned with when it arrived."""
+    actions: list[CarriedAction] = Field(default_factory=list, max_length=MAX_CARRIED_ACTIONS)
+    imoc_at: float | None = Field(default=None, ge=-MAX_CARRIED_AGE, le=0.0)
+    secondary_at: float | None = Field(default=None, ge=-MAX_CARRIED_AGE, le=0.0)
+    downgraded_at: float | None = Field(default=None, ge=-MAX_CARRIED_AGE, le=0.0)
+    """War room and SEV3 downgrade times, in this shift's time (before it began)."""
+    open_pages: list[str] = Field(default_factory=list, max_length=20)
+    """Titles of its pages nobody had acknowledged at the handoff: they page this shift's on-call."""
+
+
 class PlannedEvent(Model):
     """Something between incidents: a noise alert, a false-positive page or a low-urgency ticket."""
 
@@ -73,11 +115,22 @@ class ShiftPlan(Model):
     """easy, normal or hard: noise, hints, alert quality (simulator.shift.difficulty)."""
     incidents: list[PlannedIncident] = Field(max_length=MAX_INCIDENTS)
     events: list[PlannedEvent] = Field(max_length=1000)
+    carried: list[CarriedIncident] = Field(default_factory=list, max_length=MAX_INCIDENTS)
+    """Incidents handed over open by the previous shift (follow-the-sun), numbered before the new ones."""
+    starts_at: float = Field(default=0.0, ge=0.0, le=100 * MAX_SHIFT_HOURS * 3600.0)
+    """On-call clock at the start of this shift: 0, or where the shift it continues stopped."""
 
     @property
     def seconds(self) -> float:
         """Length of the shift in seconds."""
         return self.hours * 3600.0
+
+    def continuing(self, carried: Sequence[CarriedIncident], starts_at: float) -> ShiftPlan:
+        """This plan as the next region's shift: ``carried`` incidents first (#1..#k), the new ones
+        numbered after them (only as many as leave the shift at most MAX_INCIDENTS in all)."""
+        k = len(carried)
+        fresh = [i.model_copy(update={"number": i.number + k}) for i in self.incidents[: MAX_INCIDENTS - k]]
+        return self.model_copy(update={"carried": list(carried), "incidents": fresh, "starts_at": starts_at})
 
 
 def incident_count(hours: float, max_per_12h: int) -> int:

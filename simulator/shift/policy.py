@@ -19,7 +19,14 @@ from pydantic import Field, ValidationError, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
-from scenarios.loader import ScenarioError, SourceProblem, _error, _parse, _read_text, _validation_problems
+from scenarios.loader import (
+    ScenarioError,
+    SourceProblem,
+    file_error,
+    parse_yaml,
+    read_yaml_file,
+    validation_problems,
+)
 
 LevelTimeout = Annotated[Duration, Field(ge=30.0, le=7200.0)]
 """How long a level waits for an acknowledgement: 30 s to 2 h."""
@@ -65,6 +72,20 @@ class EscalationPolicy(Model):
         """Everyone a level notifies (empty: nobody on call, the level is skipped)."""
         return [handle for rotation in level.notify for handle in self.on_call.get(rotation, [])]
 
+    def steps(self) -> tuple[list[PolicyStep], float]:
+        """The walk of a page nobody acknowledges: each level's notification (or skip) by its offset in
+        seconds after the page fired, and the offset at which the policy is exhausted. An
+        acknowledgement stops the walk at the first step after it (the shift's pager and game days)."""
+        out: list[PolicyStep] = []
+        offset = 0.0
+        for _ in range(self.repeat + 1):
+            for index, level in enumerate(self.levels):
+                who = tuple(self.who(level))
+                out.append(PolicyStep(offset, index, who))
+                if who:  # a level with nobody on call is skipped without waiting
+                    offset += level.timeout
+        return out, offset
+
     def as_data(self) -> dict[str, Any]:
         """The policy as plain data (journal header, report)."""
         return self.model_dump(mode="json")
@@ -80,6 +101,16 @@ DEFAULT_POLICY = EscalationPolicy(
     repeat=1,
 )
 """Primary first; after 5 min without an acknowledgement the secondary; the whole thing once more."""
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """One step of a policy's walk: at ``offset`` seconds after the page, level ``level`` notifies ``who``
+    (empty: nobody is on call for it, the level is skipped)."""
+
+    offset: float
+    level: int
+    who: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -110,18 +141,18 @@ SEVERITY_TO_PRIORITY = {p.severity: p.name for p in PRIORITIES.values()}
 
 def load_policy(path: str | Path) -> EscalationPolicy:
     """Read and validate a policy file; raise ScenarioError (file:line:col per problem)."""
-    return load_policy_text(_read_text(path), str(path))
+    return load_policy_text(read_yaml_file(path), str(path))
 
 
 def load_policy_text(text: str, filename: str) -> EscalationPolicy:
     """Validate policy YAML text; ``filename`` only names the source in messages."""
-    data, positions, problems = _parse(text, filename)
+    data, positions, problems = parse_yaml(text, filename)
     if not isinstance(data, dict):
-        raise _error(filename, text, 1, 1, "an escalation policy is a mapping with on_call, levels and repeat")
+        raise file_error(filename, text, 1, 1, "an escalation policy is a mapping with on_call, levels and repeat")
     try:
         policy = EscalationPolicy.model_validate(data)
     except ValidationError as exc:
-        problems += _validation_problems(exc, EscalationPolicy, positions, filename)
+        problems += validation_problems(exc, EscalationPolicy, positions, filename)
         raise ScenarioError(problems, {filename: text}) from None
     if problems:
         raise ScenarioError(problems, {filename: text})

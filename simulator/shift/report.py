@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios.language.actions import MITIGATION_ACTIONS
 from simulator.shift.handoff import score_handoff
 from simulator.shift.pager import ShiftPage
+from simulator.shift.plan import CarriedIncident
 from simulator.shift.policy import PRIORITIES, SEVERITY_TO_PRIORITY
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def shift_report(shift: Shift) -> dict[str, Any]:
         "policy": shift.policy.name,
         "ended_at_s": round(end, 1),
         "end_reason": shift.end_reason,
+        "starts_at_s": round(shift.plan.starts_at, 1),
         "incidents": incidents,
         "pages": {
             "count": len(pages),
@@ -123,6 +125,8 @@ def _incident(shift: Shift, run: IncidentRun, end: float) -> dict[str, Any]:
     first = pages[0] if pages else None
     tta = None if first is None or first.acked_at is None else first.acked_at - first.t
     started = first.t if first is not None else run.offset
+    if run.handed_over:
+        started = max(started, 0.0)  # time spent in this shift; the previous one's report has the rest
     stop = end
     if run.resolved:
         stop = run.shift_time(run.sim.incident.resolved_at)
@@ -134,6 +138,7 @@ def _incident(shift: Shift, run: IncidentRun, end: float) -> dict[str, Any]:
         "scenario": run.scenario.id,
         "title": run.scenario.title,
         "arrived_at_s": round(run.offset, 1),
+        "handed_over_from": run.plan.previous_number if isinstance(run.plan, CarriedIncident) else None,
         "severity": run.priority,
         "severity_declared": declared,
         "severity_consequences": severity_consequences(run, first, end),
@@ -231,14 +236,18 @@ def postmortem_reasons(shift: Shift, run: IncidentRun) -> list[dict[str, str]]:
     if manual:
         add("manual intervention", f"recovery needed hands-on actions: {', '.join(manual)}")
     pages = [p for p in shift.pages_of(run) if not p.false_positive]
+    first_page = pages[0].t if pages else None
+    if run.handed_over and run.sim.alerts.pages:
+        # Handed over: its first page went to the previous shift (the incident's own pager kept it).
+        first_page = run.shift_time(run.sim.alerts.pages[0].t)
     if report.impact_start_s is not None:
         impact = run.shift_time(report.impact_start_s)
-        if not pages and not run.tickets:
+        if first_page is None and not run.tickets:
             add("monitoring gap", "users were affected and no alert paged anyone")
-        elif pages and pages[0].t - impact > MONITORING_GAP_S:
+        elif first_page is not None and first_page - impact > MONITORING_GAP_S:
             add(
                 "monitoring gap",
-                f"the first page came {round((pages[0].t - impact) / 60)} min after users were affected",
+                f"the first page came {round((first_page - impact) / 60)} min after users were affected",
             )
     escalated = [p for p in pages if p.escalated]
     if escalated or run.sim.incident.escalations:

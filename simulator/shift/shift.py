@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 import simpy
 
-from scenarios.language.actions import Ack
+from scenarios.language.actions import ACTION_ADAPTER, Ack, Action
 from scenarios.language.scenario import Scenario
 from simulator.session.simulation import Simulation
+from simulator.session.timed import play_timed
 from simulator.shift.difficulty import tune
 from simulator.shift.journal import ShiftJournal
 from simulator.shift.pager import Pager, ShiftPage
-from simulator.shift.plan import PlannedEvent, PlannedIncident, ShiftPlan
+from simulator.shift.plan import CarriedIncident, PlannedEvent, PlannedIncident, ShiftPlan
 from simulator.shift.policy import PRIORITIES, SEVERITY_TO_PRIORITY, EscalationPolicy
 from simulator.shift.steps import FACILITATOR_ONLY, CloseTicket, HandoffNote, ShiftStep
 from simulator.telemetry.alerts import Page
@@ -56,6 +57,15 @@ class NoiseAlert:
     lasts: float
 
 
+@dataclass(frozen=True)
+class AppliedAction:
+    """An action applied to an incident's simulation: its time there, the seat, the action."""
+
+    t: float
+    seat: str
+    action: Action
+
+
 @dataclass
 class IncidentRun:
     """A real incident of the shift: its plan, its simulation, and what the shift routed for it."""
@@ -72,6 +82,18 @@ class IncidentRun:
     secondary_at: float | None = None
     downgraded_at: float | None = None
     """When a declared SEV3 turned its pages into a ticket."""
+    applied: list[AppliedAction] = field(default_factory=list)
+    """Every action applied to its simulation, in its own time (what a handover replays)."""
+
+    @property
+    def handed_over(self) -> bool:
+        """It arrived open from the previous shift (follow-the-sun)."""
+        return isinstance(self.plan, CarriedIncident)
+
+    def apply(self, action: Action, seat: str) -> ActionResult:
+        """Apply an action to its simulation now, remembering it for a handover."""
+        self.applied.append(AppliedAction(self.sim.now, seat, action))
+        return self.sim.apply(action, seat)
 
     @property
     def number(self) -> int:
@@ -130,6 +152,8 @@ class Shift:
         self.steps: list[tuple[ShiftStep, ActionResult]] = []
         self.ended_at: float | None = None
         self.end_reason: str | None = None
+        for carried in plan.carried:
+            self._carry_in(carried)
         for event in plan.events:
             self.env.process(self._arrive(event))
 
@@ -177,6 +201,37 @@ class Shift:
         run = IncidentRun(planned, scenario, Simulation(scenario, planned.seed))
         self.runs.append(run)
         self._log(planned.at, "incident", f"incident #{planned.number} begins: {run.sim.scenario.title}")
+
+    def _carry_in(self, carried: CarriedIncident) -> None:
+        """An incident handed over open: rebuilt by replaying its actions to where the previous shift
+        stopped (simulations are deterministic), so its clock, state and timers go on from there."""
+        scenario = tune(self.scenarios[carried.scenario], carried.seed, carried.difficulty)
+        run = IncidentRun(carried, scenario, Simulation(scenario, carried.seed))
+        history = [AppliedAction(a.t, a.seat, ACTION_ADAPTER.validate_python(a.action)) for a in carried.actions]
+        play_timed(run.sim, history, -carried.at)
+        run.applied = history
+        run.routed = len(run.sim.alerts.pages)  # the previous shift routed those
+        run.imoc_at, run.secondary_at, run.downgraded_at = carried.imoc_at, carried.secondary_at, carried.downgraded_at
+        self.runs.append(run)
+        self._log(
+            0.0,
+            "incident",
+            f"incident #{carried.number} handed over open (#{carried.previous_number} of the previous shift, "
+            f"running since {-carried.at / 60:.0f} min): {run.sim.scenario.title}",
+        )
+        service = run.scenario.slo.service
+        for title in carried.open_pages:
+            # Nobody acknowledged it before the handoff: it pages this shift's on-call from the start.
+            page = self.pager.page(
+                0.0,
+                self.policy,
+                title=title,
+                service=service,
+                priority=run.priority,
+                source="incident",
+                incident=run.number,
+            )
+            run.pages.append(page.number)
 
     def _route_pages(self, run: IncidentRun) -> None:
         pages = run.sim.alerts.pages
@@ -288,7 +343,7 @@ class Shift:
             )
         if run.over:
             return ActionResult(False, f"incident #{run.number} is over", action.action, now)
-        result = run.sim.apply(action, seat)
+        result = run.apply(action, seat)
         if result.accepted:
             self._follow(run, action, seat, now)
         return result
@@ -329,7 +384,7 @@ class Shift:
             if run is not None and not run.over:
                 # The incident's own pages (repeats grouped into this one included) are acknowledged
                 # too, so its TTA counts; nothing left to acknowledge there is fine.
-                run.sim.apply(Ack(action="ack"), seat)
+                run.apply(Ack(action="ack"), seat)
         return ActionResult(True, "acknowledged " + ", ".join(f"page #{p.number}" for p in pages), "ack", now)
 
     def _close_ticket(self, action: CloseTicket, now: float) -> ActionResult:

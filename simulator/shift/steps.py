@@ -27,11 +27,11 @@ from scenarios.loader import (
     ScenarioError,
     SourceMap,
     SourceProblem,
-    _error,
-    _parse,
-    _read_text,
-    _validation_problems,
+    file_error,
     format_path,
+    parse_yaml,
+    read_yaml_file,
+    validation_problems,
 )
 from simulator.shift.plan import MAX_INCIDENTS, MAX_SHIFT_HOURS
 
@@ -125,17 +125,17 @@ def step_from_data(data: Any, at: float) -> ShiftStep:
 
 def load_steps(path: str | Path) -> list[ShiftStep]:
     """Read a shift actions file; raise ScenarioError listing every problem with file:line:col."""
-    return load_steps_text(_read_text(path), str(path))
+    return load_steps_text(read_yaml_file(path), str(path))
 
 
 def load_steps_text(text: str, filename: str) -> list[ShiftStep]:
     """Validate shift actions YAML text (see the module docstring for the format)."""
-    data, positions, problems = _parse(text, filename)
+    data, positions, problems = parse_yaml(text, filename)
     example = "- {at: 3h05m, incident: 1, action: ack}"
     if not isinstance(data, list):
-        raise _error(filename, text, 1, 1, f"a shift actions file is a YAML list like '{example}'")
+        raise file_error(filename, text, 1, 1, f"a shift actions file is a YAML list like '{example}'")
     if len(data) > MAX_STEPS:
-        raise _error(filename, text, 1, 1, f"{len(data)} steps; a shift actions file holds at most {MAX_STEPS}")
+        raise file_error(filename, text, 1, 1, f"{len(data)} steps; a shift actions file holds at most {MAX_STEPS}")
     steps: list[ShiftStep] = []
     previous = 0.0
     for i, item in enumerate(data):
@@ -177,7 +177,7 @@ def _item(i: int, item: Any, positions: SourceMap, filename: str) -> tuple[list[
             {k[1:]: v for k, v in positions.values.items() if k[:1] == (i,)},
             {k[1:]: v for k, v in positions.keys.items() if k[:1] == (i,)},
         )
-        for problem in _validation_problems(exc, root, inner, filename):
+        for problem in validation_problems(exc, root, inner, filename):
             problems.append(
                 SourceProblem(
                     problem.file, problem.line, problem.col, f"[{i}].{problem.path}".rstrip("."), problem.message

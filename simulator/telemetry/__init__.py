@@ -7,9 +7,19 @@ May import: ``scenarios``, ``simulator.views`` and ``simulator.world``. ``__all_
 public face.
 """
 
+from simulator.telemetry.fate import mask_series
 from simulator.telemetry.logs import LogGenerator, LogStore
 from simulator.telemetry.recorder import MetricsRecorder, split_name
 from simulator.telemetry.series import Series
 from simulator.telemetry.traces import TraceGenerator, TraceStore
 
-__all__ = ["LogGenerator", "LogStore", "MetricsRecorder", "Series", "TraceGenerator", "TraceStore", "split_name"]
+__all__ = [
+    "LogGenerator",
+    "LogStore",
+    "MetricsRecorder",
+    "Series",
+    "TraceGenerator",
+    "TraceStore",
+    "mask_series",
+    "split_name",
+]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from scenarios.durations import format_clock
 from scenarios.language.incident import AlertRule
 from scenarios.language.scenario import Scenario
 from simulator.telemetry.recorder import store_of
@@ -78,6 +79,10 @@ class AlertEngine:
         self.rules: list[_RuleState] = []
         self.history: list[AlertView] = []
         self.pages: list[Page] = []
+        self.tool_down: Callable[[str], bool] | None = None
+        """Whether one of the team's tools (alerting, pager) is down now (observability that shares fate)."""
+        self.held: list[tuple[str, str, float]] = []
+        """Pages that could not be sent while the pager was down: (alert, severity, when it fired)."""
         self._build_rules()
         env.process(self._evaluate_forever())
 
@@ -183,7 +188,9 @@ class AlertEngine:
             self.evaluate(self.env.now)
 
     def evaluate(self, now: float) -> None:
-        """One evaluation round of every non-noise rule."""
+        """One evaluation round of every non-noise rule (none while the alert evaluator is down)."""
+        if self.tool_down is not None and self.tool_down("alerting"):
+            return
         for rule in self.rules:
             if rule.noise:
                 continue
@@ -198,7 +205,7 @@ class AlertEngine:
             rule.state, rule.since, rule.fired_at, rule.resolved_at = "firing", now, now, None
             self.timeline(now, "alert", f"{rule.name} firing: {rule.summary}")
             if rule.severity == "page":
-                self.page(rule.name, "page", now)
+                self._page_or_hold(rule.name, now)
         elif not holds and rule.state == "pending":
             rule.state, rule.since = "inactive", now
         elif not holds and rule.state == "firing":
@@ -220,6 +227,20 @@ class AlertEngine:
         self.env.process(clear())
 
     # --- pages -------------------------------------------------------------------------------
+
+    def _page_or_hold(self, alert: str, now: float) -> None:
+        if self.tool_down is not None and self.tool_down("pager"):
+            self.held.append((alert, "page", now))
+            return
+        self.page(alert, "page", now)
+
+    def send_held(self, now: float) -> None:
+        """The pager is back: send the pages it held, late."""
+        held, self.held = self.held, []
+        for alert, severity, fired in held:
+            self.page(alert, severity, now)
+            late = f"page for {alert} sent late: it fired at {format_clock(fired)} while the pager was down"
+            self.timeline(now, "page", late)
 
     def page(self, alert: str, severity: str, now: float) -> Page:
         """Send a page to the primary and start its escalation timer."""

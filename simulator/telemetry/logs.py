@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from simulator.views import LogRecord
 from simulator.world.classes import buffer_message, dns_message
@@ -106,6 +106,11 @@ class LogStore:
     def __init__(self, capacity: int = 150_000) -> None:
         self.lines: deque[tuple] = deque(maxlen=capacity)
         self.total = 0
+        self.gate: Callable[[float], bool] | None = None
+        """True for a time the log pipeline was down (observability that shares fate): lines of that time are
+        lost. A function of the line's time, not of now: lines may be written after their tick (on demand)."""
+        self.lost = 0
+        """Lines lost while the pipeline was down."""
 
     def add(
         self,
@@ -120,7 +125,10 @@ class LogStore:
         span: str | int = "",
         attributes: dict | None = None,
     ) -> None:
-        """Append one line."""
+        """Append one line (lost while the log pipeline is down)."""
+        if self.gate is not None and self.gate(t):
+            self.lost += 1
+            return
         self.lines.append(
             (t, level, service, version, zone, instance, message, _hex_id(trace), _hex_id(span), _pack(attributes))
         )

@@ -211,22 +211,30 @@ class MetricsRecorder:
     def _record_instances(self, idx: int) -> None:
         store = self.instance_series
         writers = self._instance_writers
-        seen = set()
+        seen = 0
         for s in self.world.services.values():
             for inst in s.instances:
-                seen.add(inst.id)
+                seen += 1
                 bufs = writers.get(inst.id)
                 if bufs is None:
                     bufs = writers[inst.id] = [store.writer(f"{inst.id}.{m}") for m in INSTANCE_METRICS]
+                # Instance.rate, .cpu and .errors, inlined (they read the cohort): once per instance here.
+                cohort = inst.cohort
                 alive = inst.state == RUNNING and inst.broken_since is None
-                rate = inst.rate
                 bufs[0][idx] = inst.memory if alive else 0.0
-                bufs[1][idx] = inst.cpu
+                if cohort is None:
+                    bufs[1][idx] = 0.03 if alive else 0.0
+                    bufs[2][idx] = 0.0
+                    bufs[3][idx] = 0.0
+                    continue
+                rate = cohort.rate
+                bufs[1][idx] = cohort.cpu
                 bufs[2][idx] = rate
-                bufs[3][idx] = inst.errors / rate if rate > 0 else 0.0
-        if len(seen) == len(writers):
-            return
-        for gone in [i for i in writers if i not in seen]:
+                bufs[3][idx] = cohort.errors / rate if rate > 0 else 0.0
+        if seen == len(writers):
+            return  # as many instances as writers, each with its own: none is gone
+        seen_ids = {inst.id for s in self.world.services.values() for inst in s.instances}
+        for gone in [i for i in writers if i not in seen_ids]:
             # Instances that are gone read NaN from now on (so a wrapped ring never shows stale data)
             # until a whole ring has passed and their slots are all NaN.
             for buf in writers[gone]:

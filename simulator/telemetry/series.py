@@ -107,6 +107,25 @@ class SeriesStore:
             return math.nan
         return series[(self.steps - 1) % self.capacity]
 
+    def changes_since(self, names: tuple[str, ...], t: float) -> list[float] | None:
+        """For each of ``names``, its newest sample minus its sample at or just before ``t``; None when
+        the sample at ``t`` is not retained (or missing). One index computation for all of them: the SLI
+        reads four counters this way every tick."""
+        if self.t0 is None or self.steps == 0:
+            return None
+        k = math.floor((t - self.t0) / self.interval + 1e-9)
+        if k < max(0, self.steps - self.capacity) or k >= self.steps or k < 0:
+            return None
+        cap = self.capacity
+        at, last = k % cap, (self.steps - 1) % cap
+        out = []
+        for name in names:
+            series = self._series.get(name)
+            if series is None:
+                return None
+            out.append(series[last] - series[at])
+        return out
+
     def value_at(self, name: str, t: float) -> float:
         """Sample of ``name`` at or just before time ``t`` (NaN if not retained)."""
         series = self._series.get(name)

@@ -172,7 +172,7 @@ class TraceGenerator:
             self._log(t, s, "dead_target", tid, sid, route)
             return hang, 504, True
 
-        own = s.spec.latency_ms * inst.lat_factor * math.exp(s.spec.latency_spread * rng.gauss(0.0, 1.0) * 0.6)
+        own = s.spec.latency_ms * s.lat_factor_of(inst) * math.exp(s.spec.latency_spread * rng.gauss(0.0, 1.0) * 0.6)
         cursor = start + own * 0.3
         failed_child = None
         forced_dep = cause if cause and cause.startswith("dep:") else None

@@ -21,6 +21,7 @@ from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Insta
 
 if TYPE_CHECKING:
     from simulator.world.data import DataPlane
+    from simulator.world.recovery import RecoveryPacer
     from simulator.world.rng import RandomStreams
 
 BACKOFF_START = 10.0
@@ -79,6 +80,8 @@ class Cluster:
         """Recomputes an instance's fault effects after it boots or reloads its config (the session
         wires the fault book's ``refresh`` here, so the cluster and the faults need not know each other)."""
         self._rollout_token: dict[str, int] = {}
+        self.pacer: RecoveryPacer | None = None
+        """Paces rollbacks, reverts and restarts as the scenario's ``recovery`` says (None: engine paces)."""
 
     # --- instances ---------------------------------------------------------------------------
 
@@ -358,7 +361,10 @@ class Cluster:
     def _rollout(self, s: ServiceState, token: int, op: dict, replace_all: bool) -> Generator:
         pending = [i for i in list(s.instances) if replace_all or i.version != s.version]
         op["total"] = len(pending)
-        for old in pending:
+        pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
+        if pace is not None:
+            yield from self.pacer.prepare(op, pace, len(pending))
+        for n, old in enumerate(pending):
             if self._rollout_token.get(s.name) != token:
                 return
             if old not in s.instances:
@@ -374,6 +380,8 @@ class Cluster:
             self.logs.emit(self.env.now, "INFO", old, "Received SIGTERM, shutting down gracefully")
             self.terminate(old)
             op["done"] += 1
+            if pace is not None:
+                yield from self.pacer.per_instance(op, pace, len(pending) - n - 1)
         op["finished_at"] = self.env.now
         self.timeline(self.env.now, "operation", f"{op['summary']}: complete ({op['done']}/{op['total']})")
 
@@ -417,6 +425,10 @@ class Cluster:
         return op
 
     def _propagate(self, s: ServiceState, revision: str, propagation: float, token: int, op: dict) -> Generator:
+        pace = self.pacer.pace_for(op["kind"], op["started"]) if self.pacer is not None else None
+        if pace is not None:
+            yield from self._propagate_paced(s, revision, token, op, pace)
+            return
         targets = sorted(((self.rng.random() * propagation, i) for i in list(s.instances)), key=lambda p: p[0])
         op["total"] = len(targets)
         elapsed = 0.0
@@ -426,11 +438,27 @@ class Cluster:
                 elapsed = delay
             if self._rollout_token.get("cfg:" + s.name) != token:
                 return
-            if inst in s.instances and inst.config != revision:
-                inst.config = revision
-                if self.fault_effects is not None:
-                    self.fault_effects(inst)
-                self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
+            self._reload(s, inst, revision)
+            op["done"] += 1
+        op["finished_at"] = self.env.now
+
+    def _reload(self, s: ServiceState, inst: Instance, revision: str) -> None:
+        if inst in s.instances and inst.config != revision:
+            inst.config = revision
+            if self.fault_effects is not None:
+                self.fault_effects(inst)
+            self.logs.emit(self.env.now, "INFO", inst, f"config reloaded: revision {revision} applied")
+
+    def _propagate_paced(self, s: ServiceState, revision: str, token: int, op: dict, pace) -> Generator:
+        """A revert at the scenario's pace: a fixed preparation, then instance after instance."""
+        targets = list(s.instances)
+        op["total"] = len(targets)
+        yield from self.pacer.prepare(op, pace, len(targets))
+        for n, inst in enumerate(targets):
+            yield from self.pacer.per_instance(op, pace, len(targets) - n - 1)
+            if self._rollout_token.get("cfg:" + s.name) != token:
+                return
+            self._reload(s, inst, revision)
             op["done"] += 1
         op["finished_at"] = self.env.now
 

@@ -290,6 +290,9 @@ class DataPlane:
     def host_for_failover(self, s: ServiceState, name: str | None) -> str:
         """The zone to promote for a manual failover to host ``name`` (refuses a host that cannot be)."""
         store = self.stores[s.name]
+        busy = next((h for h in store.hosts if h.role == RESTORING), None)
+        if busy is not None:
+            raise DataRefused(f"a restore onto {busy.name} is running ({busy.busy_until - self.env.now:.0f}s left)")
         if name is None:
             zones = self.eligible(s, [z for z in self.world.zones if z not in self.world.down_zones])
             if not zones:
@@ -418,8 +421,10 @@ class DataPlane:
         seconds = store.spec.size_gb / store.spec.restore_gb_per_hour * 3600.0
         if target.role == PRIMARY:
             store.wiped_at = now  # restoring over a live primary throws its current copy away
-            store.pending = (store.writes_between(backup.taken, now), now - backup.taken)
         target.role = RESTORING
+        if store.wiped_at == now:
+            # What stands lost until the restore ends: the best copy left (a replica's lag).
+            store.pending = self._best_recovery(store, now)
         target.busy_until = now + seconds
         s.primary_down = True
         s.dirty = True

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 import simpy
 
 from scenarios.language.events import (
+    AutomationRun,
     BadConfig,
     BadDeploy,
     BadFlag,
@@ -27,10 +28,13 @@ from scenarios.language.events import (
     MemoryLeak,
     PoolLeak,
     ReplicationLag,
+    ResourceExhaustion,
     TrafficSurge,
     ZoneOutage,
 )
 from simulator.world.events import EventLog, Timeline
+from simulator.world.hosts import HostFaults
+from simulator.world.recovery import Latches
 from simulator.world.state import RUNNING, Instance, ServiceState, World
 
 if TYPE_CHECKING:
@@ -82,6 +86,9 @@ class FaultBook:
         self.ended: set[int] = set()
         self._flag_stage: dict[str, float] = {}
         self.has_surges = any(isinstance(f, TrafficSurge) for f in self.faults)
+        self.latches = Latches()
+        self.hosts = HostFaults(self.env, self.world, cluster)
+        self.hosts.refresh = self.refresh
         for fault, onset in zip(self.faults, self.onsets, strict=True):
             if isinstance(fault, CertExpiry):
                 # The certificate's date is known from the start: dashboards count down to it.
@@ -108,6 +115,9 @@ class FaultBook:
                 summary = f"deploy {s.name} {s.version} -> {fault.version}"
                 cluster.record_change("deploy", s.name, summary, fault.by, s.version, fault.version)
                 cluster.rollout(s, fault.version, "deploy", fault.by)
+        elif isinstance(fault, AutomationRun | ResourceExhaustion) or getattr(fault, "reload", True) is False:
+            yield from self._host_onset(fault)
+            return
         elif isinstance(fault, BadConfig | DiskFill):
             s = self.world.services[fault.service]
             propagation = fault.propagation if isinstance(fault, BadConfig) else 20.0
@@ -138,10 +148,29 @@ class FaultBook:
             if isinstance(fault, MemoryLeak) and fault.since is not None and inst.leak_per_s and inst.state == RUNNING:
                 self._leaked_before(inst, onset - max(fault.since, inst.started_at))
 
+    def _host_onset(self, fault) -> Generator:
+        """Onsets of the host-level faults: an automation run works through its hosts, a resource starts
+        being followed, a start-up-only config is stored (the instances started later read it)."""
+        if isinstance(fault, AutomationRun):
+            yield from self.hosts.automation_run(fault, self.world.flags)
+        elif isinstance(fault, ResourceExhaustion):
+            self.hosts.resources.append(fault)
+        else:
+            self._store_config(fault)
+
+    def _store_config(self, fault: BadConfig) -> None:
+        """A revision read only at start-up: stored for the service, running processes keep their own."""
+        s = self.world.services[fault.service]
+        before = s.config
+        s.config_history.append(before)
+        s.config = fault.revision
+        summary = fault.summary or f"config {before} -> {fault.revision}"
+        self.cluster.record_change("config", s.name, summary, fault.by, before, fault.revision)
+
     def _end_after(self, fault, delay: float) -> Generator:
         yield self.env.timeout(delay)
         self.ended.add(id(fault))
-        if fault in self.active:
+        if fault in self.active and not fault.latched:  # a latched fault lingers on the instances it reached
             self.active.remove(fault)
         for inst in self.world.all_instances():
             self.refresh(inst)
@@ -213,28 +242,34 @@ class FaultBook:
     def refresh(self, inst: Instance) -> None:
         """Recompute an instance's fault effects from its version, config, zone and the active faults."""
         err, lat, cpu, msg, leak, hold, disk = 0.0, 1.0, 1.0, "", 0.0, 0.0, 0.0
+        latch = self.latches.holds
         for fault in self.active:
-            if getattr(fault, "service", None) != inst.service:
+            if getattr(fault, "service", None) != inst.service or not _in_scope(fault, inst):
                 continue
             if isinstance(fault, BadDeploy) and inst.version == fault.version:
-                err = 1.0 - (1.0 - err) * (1.0 - fault.error_rate)
+                err = 1.0 - (1.0 - err) * (1.0 - _scoped(fault, fault.error_rate))
                 lat *= fault.latency_factor
-                msg = fault.error_message
-            elif isinstance(fault, BadConfig) and inst.config == fault.revision:
-                err = 1.0 - (1.0 - err) * (1.0 - fault.error_rate)
+                msg = _who(fault, fault.error_message)
+            elif isinstance(fault, BadConfig) and latch(inst, fault, inst.config == fault.revision):
+                err = 1.0 - (1.0 - err) * (1.0 - _scoped(fault, fault.error_rate))
                 cpu *= fault.cpu_factor
-                msg = fault.error_message
+                msg = _who(fault, fault.error_message)
+                if fault.crash_after is not None and inst.config == fault.revision:
+                    self.hosts.schedule_crash(inst, fault)
             elif isinstance(fault, MemoryLeak) and (fault.version is None or inst.version == fault.version):
                 leak += fault.mb_per_min / 60.0 * self._spread(inst)
-            elif isinstance(fault, Latency) and (fault.zone is None or inst.zone == fault.zone):
+            elif isinstance(fault, Latency) and latch(
+                inst, fault, id(fault) not in self.ended and (fault.zone is None or inst.zone == fault.zone)
+            ):
                 lat *= fault.factor
                 if fault.error_rate:
-                    err = 1.0 - (1.0 - err) * (1.0 - fault.error_rate)
-                    msg = fault.error_message
+                    err = 1.0 - (1.0 - err) * (1.0 - _scoped(fault, fault.error_rate))
+                    msg = _who(fault, fault.error_message)
             elif isinstance(fault, PoolLeak) and inst.version == fault.version:
                 hold += fault.hold_ms
             elif isinstance(fault, DiskFill) and inst.config == fault.revision:
                 disk += fault.gb_per_hour / 3600.0 * self._spread(inst)
+        err, lat, msg = self._host_effects(inst, err, lat, msg)
         if inst.disk >= self.world.services[inst.service].spec.disk_gb:
             # Writes fail and blocking loggers stall request threads.
             err, lat, msg = 1.0, lat * 20.0, DISK_FULL_MESSAGE
@@ -242,6 +277,19 @@ class FaultBook:
         inst.fx_hold = hold
         inst.leak_per_s = leak
         inst.disk_per_s = disk
+
+    def _host_effects(self, inst: Instance, err: float, lat: float, msg: str) -> tuple[float, float, str]:
+        """Add what the host itself suffers: an automation run's damage, an OS resource past its limit."""
+        run = self.hosts.automation_damage(inst)
+        if run is not None:
+            err = 1.0 - (1.0 - err) * (1.0 - _scoped(run, run.error_rate))
+            lat *= run.latency_factor
+            msg = _who(run, run.error_message)
+        share, native = self.hosts.resource_share(inst)
+        if share > 0.0:
+            err = 1.0 - (1.0 - err) * (1.0 - share)
+            msg = native
+        return err, lat, msg
 
     def refresh_services(self) -> None:
         """Recompute service-wide effects (a bad flag's cohort) after a flag or fault changed."""
@@ -325,6 +373,37 @@ class FaultBook:
     def describe(self) -> list[dict]:
         """The faults with their actual onset times (hidden truth: debrief and facilitator only)."""
         return [
-            {"type": f.type, "onset_s": round(t, 3), **f.model_dump(exclude={"type", "at", "at_jitter"}, mode="json")}
+            {"type": f.type, "onset_s": round(t, 3), **f.model_dump(exclude=_undescribed(f), mode="json")}
             for f, t in zip(self.faults, self.onsets, strict=True)
         ]
+
+
+def _undescribed(fault) -> set[str]:
+    """Fields the hidden truth leaves out: the onset's inputs, and v3 fields left at their defaults."""
+    out = {"type", "at", "at_jitter"}
+    if fault.scope is None:
+        out.add("scope")
+    if not fault.latched:
+        out.add("latched")
+    if isinstance(fault, BadConfig):
+        if fault.crash_after is None:
+            out.add("crash_after")
+        if fault.reload:
+            out.add("reload")
+    return out
+
+
+def _in_scope(fault, inst: Instance) -> bool:
+    """Whether the instance is in the fault's zones (every zone without a scope)."""
+    scope = fault.scope
+    return scope is None or not scope.zones or inst.zone in scope.zones
+
+
+def _scoped(fault, rate: float) -> float:
+    """An error rate scaled to the share of requests the fault's tenants or cohort make."""
+    return rate if fault.scope is None else rate * fault.scope.share
+
+
+def _who(fault, message: str) -> str:
+    """The failure's log message, naming who is affected when the scope says."""
+    return f"{message} ({fault.scope.who})" if fault.scope is not None and fault.scope.who else message

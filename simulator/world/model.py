@@ -87,6 +87,43 @@ def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None
     return out[0], out[1], out[2]
 
 
+class _Node:
+    """One service as the tick model walks it: what does not change between ticks, read once when
+    the model is built (its edges, retries, timeout, the callees whose figures it reads), and the
+    retries in effect this tick (a flag can gate them)."""
+
+    __slots__ = (
+        "s",
+        "edges",
+        "spec_retries",
+        "retries_flag",
+        "retries",
+        "timeout_ms",
+        "log_timeout",
+        "limited_callees",
+        "callees",
+        "caches",
+        "own",
+    )
+
+    def __init__(self, s, edges: list[tuple]) -> None:
+        spec = s.spec
+        self.s = s
+        self.edges = edges
+        self.spec_retries = spec.retries
+        self.retries_flag = spec.retries_flag
+        self.retries = spec.retries
+        self.timeout_ms = spec.timeout * 1000.0
+        self.log_timeout = math.log(self.timeout_ms)
+        self.limited_callees = [e[0] for e in edges if e[0].spec.max_connections is not None]
+        """Callees that limit their connections (this service's open connections count against them)."""
+        self.callees = [e[0] for e in edges]
+        self.caches = [e[5] for e in edges if e[5] is not None] + [e[0] for e in edges if e[0].spec.cache_for]
+        """Caches whose hit ratio this service's figures depend on."""
+        sigma = spec.latency_spread
+        self.own = _OwnService(spec, 0.0, 0.0, 0.0, 0.0, math.exp(sigma * Z95), math.exp(sigma * Z99), self.timeout_ms)
+
+
 class TickModel:
     """Precomputed per-topology constants and the :meth:`step` that advances the world one tick."""
 
@@ -99,21 +136,15 @@ class TickModel:
             out = []
             for dep, f in svc.spec.calls.items():
                 d = services[dep]
-                out.append((d, f, *edge_levels(f), None))
+                # (callee, fan-out, its levels at the caller's p50/p95/p99, the cache in front of it,
+                # the callee's name, the name its traffic share is routed by): names read once here.
+                out.append((d, f, *edge_levels(f), None, dep, dep))
                 if d.spec.cache_for:
                     # Cache-aside: a miss makes the caller read the cache's backend itself.
-                    out.append((services[d.spec.cache_for], f, None, None, None, d))
+                    out.append((services[d.spec.cache_for], f, None, None, None, d, d.spec.cache_for, dep))
             edges[name] = out
-        self.top_down = [(services[name], edges[name]) for name in world.order]
-        self.bottom_up = [
-            (
-                services[name],
-                edges[name],
-                services[name].spec.timeout * 1000.0,
-                math.log(services[name].spec.timeout * 1000.0),
-            )
-            for name in reversed(world.order)
-        ]
+        self.top_down = [_Node(services[name], edges[name]) for name in world.order]
+        self.bottom_up = list(reversed(self.top_down))
         self.caches = [
             (s, [c for c in services.values() if s.name in c.spec.calls]) for s in services.values() if s.spec.cache_for
         ]
@@ -128,10 +159,6 @@ class TickModel:
         self.extra_offered: dict[str, float] = {}
         """Requests per second put on services beside the call graph this tick (reconnect waves, name
         lookups, asynchronous sends: simulator/world/classes.py)."""
-
-    def _retries(self, s) -> int:
-        flag = s.spec.retries_flag  # the common case (no flag) without a second call: this runs every tick
-        return s.spec.retries if flag is None else retries_in_effect(s, self.world.flags)
 
     def step(
         self,
@@ -162,38 +189,43 @@ class TickModel:
                 services[name].offered += rps
 
         # 1. Offered load, callers first.
-        for s, edges in self.top_down:
-            self._offer(s, edges, client_limited if s is entry else 0.0, entry_fanout if s is entry else None, now)
+        self._offer_all(entry, client_limited, entry_fanout, now)
 
         # 2. Latency and errors, callees first.
         hang = world.zone_hang
         oom = self.oom
         oom.clear()
         self.disk_full.clear()
-        force = self._first or any(self._last_now < x.cert_expires_at <= now for x in services.values())
+        force = self._first
+        for x in self.top_down:  # a certificate expired since the last tick (a loop: cheaper than any())
+            if self._last_now < x.s.cert_expires_at <= now:
+                force = True
         self._first = False
         self._last_now = now
-        for s, edges, timeout_ms, log_timeout in self.bottom_up:
+        for node in self.bottom_up:
+            s = node.s
             regrouped = s.dirty  # _grow regroups (and clears dirty), but the service must still recompute
             if s.growing or regrouped:
                 self._grow(s, dt, oom)
-            if not (force or regrouped or _inputs_changed(s, edges)):
+            if not (force or regrouped or _inputs_changed(s, node)):
                 # Same inputs as last tick: its figures stand (traffic moves in 5 s steps, so most
                 # ticks of a steady system recompute nothing).
                 s.changed = False
                 if s.last_connections:
-                    _demand_connections(edges, s.last_connections)
+                    for d in node.limited_callees:
+                        d.conn_demand_next += s.last_connections
                 continue
             s.changed = True
             s.last_offered = s.offered
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
             mix = entry_fanout if s is entry else None
-            dep_fail, d50, d95, d99, conn_ms = self._dependencies(s, edges, mix, timeout_ms, log_timeout, now)
-            connections = self._instances(s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom)
+            dep_fail, d50, d95, d99, conn_ms = _dependencies(node, mix, now)
+            connections = self._instances(node, dt, dep_fail, d50, d95, d99, conn_ms, hang)
             s.last_connections = connections
             if connections:
-                _demand_connections(edges, connections)
+                for d in node.limited_callees:
+                    d.conn_demand_next += connections
 
         # 3. Caches refill from their backend as long as it answers in time.
         self._refill_caches(dt)
@@ -238,102 +270,50 @@ class TickModel:
             entry.excluded = client_limited
         return client_limited
 
-    def _offer(self, s, edges, client_limited: float, mix: dict[str, float] | None, now: float) -> None:
-        """Admit what a service's rate limit and shedding allow; pass it on to its dependencies x fan-out
-        x retry amplification (from last tick's failure rates: what lets a retry storm feed on itself)."""
-        admitted = s.offered - client_limited
-        if s.rate_limit is not None and admitted > s.rate_limit:
-            admitted = s.rate_limit
-        if s.shed:
-            admitted *= 1.0 - s.shed
-        if s.class_shed:
-            admitted *= 1.0 - s.class_shed
-        s.admitted = admitted
-        if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
-            s.retry_rate = 0.0
-            return
-        passing = admitted * s.pass_ratio
-        retries = self._retries(s)
-        fallbacks = s.fallbacks
-        retried = 0.0
-        for d, fanout, _, _, _, cache in edges:
-            if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
-                continue
-            if mix is not None:
-                fanout = mix.get(cache.name if cache is not None else d.name, fanout)
-            if cache is not None:
-                fanout *= 1.0 - cache.hit
-            if d.cert_expires_at <= now:
-                continue  # the TLS handshake fails before any request reaches it
-            amplification = 1.0
-            if retries:
-                amplification = retry_amplification(s.call_error.get(d.name, 0.0), retries)
-                retried += passing * fanout * (amplification - 1.0)
-            d.offered += passing * fanout * amplification
-        s.retry_rate = retried
+    def _offer_all(self, entry, client_limited: float, entry_fanout: dict[str, float] | None, now: float) -> None:
+        """Offered load, callers first: each service admits what its rate limit and shedding allow and
+        passes it on to its dependencies x fan-out x retry amplification (from last tick's failure
+        rates: what lets a retry storm feed on itself). Sets each node's retries in effect this tick.
 
-    def _dependencies(
-        self, s, edges, mix: dict[str, float] | None, timeout_ms: float, log_timeout: float, now: float
-    ) -> tuple[float, float, float, float, float]:
-        """What a service's dependencies do to its requests: the failure probability (callee errors,
-        timeouts, refused connections, after retries and fan-out), the latency they add at p50, p95 and
-        p99, and the connection hold time (ms per request). Records each callee's per-attempt error."""
-        dep_fail = 0.0
-        d50 = d95 = d99 = 0.0
-        conn_ms = 0.0
-        call_error = s.call_error
-        dep_causes = s.dep_causes
-        if edges:
-            call_error.clear()
-            dep_causes.clear()
-        retries = self._retries(s)
-        fallbacks = s.fallbacks
-        exp = math.exp
-        for d, fanout, z50, z95, z99, cache in edges:
-            if fallbacks and (d.name in fallbacks or (cache is not None and cache.name in fallbacks)):
+        One pass over the services, written out in one function: it runs for every service every tick."""
+        flags = self.world.flags
+        for node in self.top_down:
+            s = node.s
+            edges = node.edges
+            retries = node.spec_retries
+            if node.retries_flag is not None and not flags.get(node.retries_flag, False):
+                retries = 0  # the flag that gates its retries is off (see retries_in_effect)
+            node.retries = retries
+            admitted = s.offered - client_limited if s is entry else s.offered
+            if s.rate_limit is not None and admitted > s.rate_limit:
+                admitted = s.rate_limit
+            if s.shed:
+                admitted *= 1.0 - s.shed
+            if s.class_shed:
+                admitted *= 1.0 - s.class_shed
+            s.admitted = admitted
+            if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
+                s.retry_rate = 0.0
                 continue
-            if mix is not None:
-                fanout = mix.get(cache.name if cache is not None else d.name, fanout)
-                if fanout <= 1e-6:
+            passing = admitted * s.pass_ratio
+            fallbacks = s.fallbacks
+            mix = entry_fanout if s is entry else None
+            retried = 0.0
+            for d, fanout, _, _, _, cache, name, route in edges:
+                if fallbacks and (name in fallbacks or (cache is not None and route in fallbacks)):
                     continue
-                z50, z95, z99 = edge_levels(round(fanout, 3))
-            if cache is not None:
-                fanout *= 1.0 - cache.hit
-                if fanout <= 1e-6:
-                    continue
-                z50, z95, z99 = edge_levels(round(fanout, 3))
-            median, sigma = d.p50, d.sigma
-            if d.cert_expires_at <= now:
-                p_attempt = 1.0  # x509: certificate has expired
-                median = 5.0
-            else:
-                p_attempt = _attempt_failure(d, median, sigma, log_timeout)
-            call_error[d.name] = p_attempt
-            p_call = p_attempt ** (retries + 1) if retries else p_attempt
-            fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
-            if fail > 0.0:
-                dep_causes[d.name] = dep_causes.get(d.name, 0.0) + fail
-                dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
-            capped = median if median < timeout_ms else timeout_ms
-            mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms)
-            if retries:
-                mean_ms *= 1.0 + p_attempt * retries
-            conn_ms += fanout * mean_ms
-            extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
-            # What the dependency adds at each percentile of the caller's requests: with fan-out f < 1
-            # only a share f call it, and they reach the caller's level q only when f > 1 - q (z is None
-            # otherwise, see edge_levels); with f >= 1 the calls are sequential, one at the percentile
-            # and the rest near the median. Never more than the caller's timeout per call.
-            if z50 is not None:
-                v = median * exp(sigma * z50)
-                d50 += (v if v < timeout_ms else timeout_ms) + extra
-            if z95 is not None:
-                v = median * exp(sigma * z95)
-                d95 += (v if v < timeout_ms else timeout_ms) + extra
-            if z99 is not None:
-                v = median * exp(sigma * z99)
-                d99 += (v if v < timeout_ms else timeout_ms) + extra
-        return dep_fail, d50, d95, d99, conn_ms
+                if mix is not None:
+                    fanout = mix.get(route, fanout)
+                if cache is not None:
+                    fanout *= 1.0 - cache.hit
+                if d.cert_expires_at <= now:
+                    continue  # the TLS handshake fails before any request reaches it
+                amplification = 1.0
+                if retries:
+                    amplification = retry_amplification(s.call_error.get(name, 0.0), retries)
+                    retried += passing * fanout * (amplification - 1.0)
+                d.offered += passing * fanout * amplification
+            s.retry_rate = retried
 
     def _refill_caches(self, dt: float) -> None:
         """Caches refill toward their warm hit ratio; a miss is written back only when the caller's read
@@ -382,9 +362,10 @@ class TickModel:
         s.memory_ratio = mem_max
         s.disk_ratio = disk_max
 
-    def _instances(self, s, dt, dep_fail, d50, d95, d99, conn_ms, timeout_ms, hang, oom) -> float:
+    def _instances(self, node: _Node, dt, dep_fail, d50, d95, d99, conn_ms, hang) -> float:
         """Spread a service's admitted load over its instances in rotation and aggregate the result;
         returns the connections its instances hold open to their dependencies."""
+        s = node.s
         spec = s.spec
         world = self.world
 
@@ -415,18 +396,13 @@ class TickModel:
             math.exp(sigma * z99w) if z99w is not None else None,
         )
         primary_err = spec.write_share if s.primary_down else 0.0
-        own = _OwnService(
-            spec,
-            spec.error_rate + s.extra_err + primary_err + s.blocked_err,
-            primary_err,
-            s.extra_err,
-            conn_ms / 1000.0,
-            math.exp(sigma * Z95),
-            math.exp(sigma * Z99),
-            timeout_ms,
-            s.blocked_err,
-            s.blocked_cause,
-        )
+        own = node.own  # the service's constants, set once; what moves is set here
+        own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
+        own.primary_err = primary_err
+        own.flag_err = s.extra_err
+        own.hold_s = conn_ms / 1000.0
+        own.blocked_err = s.blocked_err
+        own.blocked_cause = s.blocked_cause
         for cohort in cohorts:
             if cohort.dead_zone is not None:
                 _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
@@ -447,7 +423,8 @@ class TickModel:
 
 @dataclass(slots=True)
 class _OwnService:
-    """A service's own constants for one recomputation of its cohorts."""
+    """A service's own figures for recomputing its cohorts: spec, latency tails and timeout are set once
+    (its :class:`_Node` keeps one); the error shares and the connection hold time each recomputation."""
 
     spec: Any
     base_err: float
@@ -666,42 +643,100 @@ def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_
         )
 
 
-def _attempt_failure(d, median: float, sigma: float, log_timeout: float) -> float:
-    """Probability that one call attempt to ``d`` fails: its errors, its latency beyond the caller's
-    timeout (log-normal tail), its refusals beyond ``max_connections``."""
-    p_timeout = 0.5 * math.erfc((log_timeout - math.log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
-    p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
-    max_conn = d.spec.max_connections
-    if max_conn is not None and d.conn_demand > max_conn:
-        p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
-    return p_attempt
+def _dependencies(node: _Node, mix: dict[str, float] | None, now: float) -> tuple[float, float, float, float, float]:
+    """What a service's dependencies do to its requests: the failure probability (callee errors,
+    timeouts, refused connections, after retries and fan-out), the latency they add at p50, p95 and
+    p99, and the connection hold time (ms per request). Records each callee's per-attempt error."""
+    dep_fail = 0.0
+    d50 = d95 = d99 = 0.0
+    conn_ms = 0.0
+    s = node.s
+    edges = node.edges
+    retries = node.retries
+    timeout_ms = node.timeout_ms
+    log_timeout = node.log_timeout
+    call_error = s.call_error
+    dep_causes = s.dep_causes
+    if edges:
+        call_error.clear()
+        dep_causes.clear()
+    fallbacks = s.fallbacks
+    exp = math.exp
+    log = math.log
+    erfc = math.erfc
+    for d, fanout, z50, z95, z99, cache, name, route in edges:
+        if fallbacks and (name in fallbacks or (cache is not None and route in fallbacks)):
+            continue
+        if mix is not None:
+            fanout = mix.get(route, fanout)
+            if fanout <= 1e-6:
+                continue
+            z50, z95, z99 = edge_levels(round(fanout, 3))
+        if cache is not None:
+            fanout *= 1.0 - cache.hit
+            if fanout <= 1e-6:
+                continue
+            z50, z95, z99 = edge_levels(round(fanout, 3))
+        median, sigma = d.p50, d.sigma
+        if d.cert_expires_at <= now:
+            p_attempt = 1.0  # x509: certificate has expired
+            median = 5.0
+        else:
+            # Its errors, its latency beyond the caller's timeout (log-normal tail), its refusals beyond
+            # max_connections (written out rather than a call: this runs for every edge recomputed).
+            p_timeout = 0.5 * erfc((log_timeout - log(median)) / (sigma * _SQRT2)) if median > 0 else 0.0
+            p_attempt = 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
+            max_conn = d.spec.max_connections
+            if max_conn is not None and d.conn_demand > max_conn:
+                p_attempt = 1.0 - (1.0 - p_attempt) * (max_conn / d.conn_demand)
+        call_error[name] = p_attempt
+        p_call = p_attempt ** (retries + 1) if retries else p_attempt
+        fail = 1.0 - (1.0 - p_call) ** fanout if fanout >= 1.0 else fanout * p_call
+        if fail > 0.0:
+            dep_causes[name] = dep_causes.get(name, 0.0) + fail
+            dep_fail = 1.0 - (1.0 - dep_fail) * (1.0 - fail)
+        capped = median if median < timeout_ms else timeout_ms
+        mean_ms = min(median * exp(sigma * sigma / 2.0), timeout_ms) * (1.0 + p_attempt * retries)
+        conn_ms += fanout * mean_ms
+        extra = (fanout - 1.0) * capped if fanout > 1.0 else 0.0
+        # What the dependency adds at each percentile of the caller's requests: with fan-out f < 1
+        # only a share f call it, and they reach the caller's level q only when f > 1 - q (z is None
+        # otherwise, see edge_levels); with f >= 1 the calls are sequential, one at the percentile
+        # and the rest near the median. Never more than the caller's timeout per call.
+        if z50 is not None:
+            v = median * exp(sigma * z50)
+            d50 += (v if v < timeout_ms else timeout_ms) + extra
+        if z95 is not None:
+            v = median * exp(sigma * z95)
+            d95 += (v if v < timeout_ms else timeout_ms) + extra
+        if z99 is not None:
+            v = median * exp(sigma * z99)
+            d99 += (v if v < timeout_ms else timeout_ms) + extra
+    return dep_fail, d50, d95, d99, conn_ms
 
 
-def _demand_connections(edges, connections: float) -> None:
-    """A service's open connections count against each callee that limits its connections (next tick)."""
-    if connections:
-        for d, _, _, _, _, _ in edges:
-            if d.spec.max_connections is not None:
-                d.conn_demand_next += connections
+def _inputs_changed(s, node: _Node) -> bool:
+    """Whether anything a service's figures depend on changed since it was last computed.
 
-
-def _moved(now: float, before: float) -> bool:
-    """A real change, not the last-bit wobble of a retry loop settling on its fixed point."""
-    return abs(now - before) > 1e-9 * (abs(before) + 1.0)
-
-
-def _inputs_changed(s, edges) -> bool:
-    """Whether anything a service's figures depend on changed since it was last computed."""
+    Its load counts as moved only beyond a relative 1e-9 (a real change, not the last-bit wobble of a
+    retry loop settling on its fixed point); written out three times as this runs for every service
+    every tick."""
     if s.dirty or s.queued:
         return True
-    if (
-        _moved(s.offered, s.last_offered)
-        or _moved(s.admitted, s.last_admitted)
-        or _moved(s.conn_demand, s.last_conn_demand)
-    ):
+    before = s.last_offered
+    if abs(s.offered - before) > 1e-9 * (abs(before) + 1.0):
         return True
-    for d, _, _, _, _, cache in edges:
-        if d.changed or (cache is not None and cache.hit_changed) or (d.spec.cache_for and d.hit_changed):
+    before = s.last_admitted
+    if abs(s.admitted - before) > 1e-9 * (abs(before) + 1.0):
+        return True
+    before = s.last_conn_demand
+    if abs(s.conn_demand - before) > 1e-9 * (abs(before) + 1.0):
+        return True
+    for d in node.callees:
+        if d.changed:
+            return True
+    for cache in node.caches:
+        if cache.hit_changed:
             return True
     return False
 

@@ -50,6 +50,8 @@ class Browser:
         self._proc: asyncio.subprocess.Process | None = None
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self.events: list[dict[str, Any]] = []
+        """DevTools events that arrived while waiting for answers (websocket frames among them)."""
 
     async def __aenter__(self) -> Browser:
         width, height = self.size
@@ -86,7 +88,7 @@ class Browser:
             await self._proc.wait()
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
-        """One DevTools command; its result (events that arrive meanwhile are dropped)."""
+        """One DevTools command; its result (events that arrive meanwhile are kept in ``events``)."""
         assert self._ws is not None
         ident = next(self._ids)
         await self._ws.send_str(json.dumps({"id": ident, "method": method, "params": params}))
@@ -96,6 +98,18 @@ class Browser:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message["result"]
+            if "method" in message:
+                self.events.append(message)
+
+    def websocket_bytes(self) -> bytes:
+        """Everything the page's websockets received so far (after ``Network.enable``), binary frames decoded."""
+        out = b""
+        for event in self.events:
+            if event["method"] == "Network.webSocketFrameReceived":
+                response = event["params"]["response"]
+                data = response.get("payloadData", "")
+                out += base64.b64decode(data) if response.get("opcode") == 2 else data.encode()
+        return out
 
     async def goto(self, url: str) -> None:
         """Navigate and wait for the document to load."""

@@ -41,6 +41,7 @@ async def test_roles_card_shows_each_roles_part_and_the_observers_guesses(host):
     watcher = await join(host, "observer", "cy")
     try:
         host.advance(300)
+        host.set_power("imoc", "restart", True)  # a small team: the facilitator lets the IMOC restart
         await settle(host, imoc)
         for seat, body in (
             (imoc, {"action": "ack"}),

@@ -86,6 +86,29 @@ frames = st.one_of(
     ),
     st.builds(lambda i, r: {"type": "profile_get", "id": i, "request": r}, ids, values),
     st.builds(lambda i: {"type": "end", "id": i}, ids),
+    st.builds(
+        lambda i, a, b, c, d: {"type": "report", "id": i, "impact": a, "doing": b, "need": c, "next": d},
+        ids,
+        texts,
+        texts,
+        texts,
+        texts,
+    ),
+    st.builds(lambda n: {"type": "read", "messages": n}, values),
+    st.builds(
+        lambda r, t, o: {
+            "type": "hello",
+            "version": 1,
+            "token": "x",
+            "role": r,
+            "name": "n",
+            "seat_token": t,
+            "on_call": o,
+        },
+        st.sampled_from(["ops", "scribe", "imoc"]),
+        st.one_of(texts, st.just("A" * 32)),
+        st.one_of(texts, st.sampled_from(["primary", "secondary"])),
+    ),
     st.builds(lambda r, n: {"type": "hello", "version": 1, "token": "x", "role": r, "name": n}, texts, texts),
     st.dictionaries(texts, values, max_size=5),
 )
@@ -277,7 +300,7 @@ def test_live_game_day_fuzz(tmp_path, capsys):
         @given(
             kind=st.sampled_from(["seat", "seat", "seat", "http_seat_port", "http_web_port"]),
             auth=st.sampled_from(["good", "good", "bad", "none"]),
-            role=st.sampled_from(["imoc", "tloc", "observer"]),
+            role=st.sampled_from(["imoc", "tloc", "ops", "scribe", "observer"]),
             name=names,
             sent=st.lists(lines, max_size=10),
             method=st.sampled_from(["GET", "POST", "HEAD", "DELETE", "[bold"]),

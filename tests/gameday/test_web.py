@@ -13,7 +13,9 @@ import re
 import aiohttp
 import pytest
 
+from scenarios.language.actions import ACTION_ADAPTER
 from tests.gameday.browser import Browser, find_chromium
+from tests.gameday.conftest import join
 from tui.gameday.web import COOKIE, SpectatorWeb
 
 CHROMIUM = find_chromium()
@@ -93,8 +95,8 @@ async def test_the_websocket_streams_the_spectator_console(host, web):
             await ws.send_json(["resize", {"width": 120, "height": 40}])  # as xterm.js does: then the app draws
             screen = b""
             deadline = asyncio.get_running_loop().time() + PATIENCE  # a seat process starts per tab
-            # the console's top line (the facilitator has not started the clock) and its pager's title
-            while not (re.search(rb"00:00:00 +PAUSED", text(screen)) and b"Pages" in text(screen)):
+            # the status line (the facilitator has not started the clock) and the room feed's title
+            while not (re.search(rb"00:00:00 +PAUSED", text(screen)) and b"Room feed" in text(screen)):
                 left = deadline - asyncio.get_running_loop().time()
                 try:
                     message = await asyncio.wait_for(ws.receive(), max(left, 0.01))
@@ -110,8 +112,13 @@ async def test_the_websocket_streams_the_spectator_console(host, web):
 
 
 @needs_chromium
-async def test_headless_chromium_shows_the_read_only_console(host, web, tmp_path):
+async def test_headless_chromium_shows_the_rooms_feed_incident_and_dashboards(host, web, tmp_path):
+    imoc = await join(host, "imoc", "ana")
+    host.advance(300)
+    await asyncio.to_thread(imoc.apply, ACTION_ADAPTER.validate_python({"action": "set_severity", "severity": "SEV2"}))
+    imoc.quit()
     async with Browser(CHROMIUM, tmp_path / "profile") as browser:
+        await browser.call("Network.enable")
         await browser.goto(f"http://127.0.0.1:{web.port}/?token=not-the-token")
         assert "open the spectator URL with its ?token=" in await browser.evaluate("document.body.innerText")
         assert not spectators(host)
@@ -135,3 +142,11 @@ async def test_headless_chromium_shows_the_read_only_console(host, web, tmp_path
             await asyncio.sleep(0.2)
         (tmp_path / "spectator.png").write_bytes(png)
         assert png.startswith(b"\x89PNG") and len(png) > 20_000
+        # what Chromium received and drew on its terminal: the feed, the incident's status, the dashboards
+        wanted = (b"Room feed", b"ana (IMOC) action: set_severity", b"severity SEV2", b"RED per service")
+        while not all(w in text(browser.websocket_bytes()) for w in wanted):
+            if asyncio.get_running_loop().time() > deadline:
+                drawn = text(browser.websocket_bytes())
+                raise AssertionError(f"missing {[w for w in wanted if w not in drawn]}; drawn: {drawn[-1500:]!r}")
+            await browser.call("Runtime.evaluate", expression="1")  # lets the next DevTools events in
+            await asyncio.sleep(0.2)

@@ -195,7 +195,10 @@ def test_a_journal_replays_the_wrong_host_wipe_and_the_restore_to_the_same_loss(
     )
     journal = tmp_path / "wipe.jsonl"
     live, report = run_session(scenario, 1, actions, until=3 * 3600 / 2, journal_path=journal, scenario_path=path)
-    assert live.world.data_lost_s > 10 * 3600  # the backup is 10 h older than t=0 (the loss stands, pending)
+    # The restore (2 h) is still running; no replica is left (one wiped, one diverged): the best copy
+    # left is the backup, 10 h older than t=0.
+    assert live.world.data_lost_s > 10 * 3600
+    assert [h["role"] for h in live.data_status()["databases"][0]["hosts"]].count("restoring") == 1
     assert any(h[2] and "primary" in h[2] for h in live.incident.harmful)
     again, replayed = JournalSession.open(journal).replay()
     assert again.world.data_lost_records == live.world.data_lost_records
@@ -257,3 +260,14 @@ def test_any_sequence_of_data_actions_keeps_the_invariants(steps):
             lost = sim.world.data_lost_records
             db = sim.world.services["db"]
             assert not db.data_serving or ("primary" in roles and not db.primary_down)
+
+
+def test_restoring_over_a_live_primary_stands_at_the_replicas_lag_until_it_ends():
+    sim = sim_of(data_spec())
+    sim.run_until(600)
+    act(sim, action="restore_backup", service="db", backup="nightly")
+    sim.run_until(660)
+    assert sim.world.data_lost_s == pytest.approx(0.5)  # a replica still holds all but 0.5 s
+    assert "restore onto db-0 is running" in act(sim, action="failover", service="db", host="db-1").message
+    sim.run_until(600 + 1800 + 5)
+    assert sim.world.data_lost_s == pytest.approx(6 * 3600 + 600, abs=2)  # the restored copy is the truth

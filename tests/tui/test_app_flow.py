@@ -267,3 +267,32 @@ def test_headers_match_the_full_listing_and_a_valid_duplicate_wins():
     (user_scenarios_dir() / "b.yaml").write_text(mine, encoding="utf-8")
     scenario, path = load_by_ref("twice")
     assert (scenario.id, path.name) == ("twice", "b.yaml")
+
+
+async def test_the_wheel_paints_before_the_catalog_is_read(make_app, monkeypatch):
+    """The first frame of `misfortune` is the wheel's frame; the scenarios fill it right after."""
+    import scenarios.catalog
+
+    events: list[str] = []
+    reader = scenarios.catalog.list_scenarios
+
+    def list_scenarios(*args, **kwargs):
+        events.append("catalog read")
+        return reader(*args, **kwargs)
+
+    monkeypatch.setattr(scenarios.catalog, "list_scenarios", list_scenarios)
+    app = make_app()
+    display = app._display
+
+    def frame(screen, renderable) -> None:
+        if renderable is not None and isinstance(screen, HomeScreen) and not events[-1:] == ["frame"]:
+            events.append("frame")
+        display(screen, renderable)
+
+    app._display = frame
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert events[:2] == ["frame", "catalog read"], events
+        table = app.screen.query_one("#scenarios", DataTable)
+        assert table.row_count == len(reader())
+        assert app.screen.query_one("#seed", Input).value == str(app.screen.seed)

@@ -89,7 +89,7 @@ async def test_the_detail_chart_stands_on_zero_and_says_so():
         values = tuple(1000.0 + (t % 3) for t in range(60))  # a small wobble high above zero
         chart.plot("frontend rate (15m)", times, values, [], "rate")
         await pilot.pause()
-        lines = str(chart.visual).splitlines()
+        lines = str(chart.render()).splitlines()
         assert "scale from 0/s" in lines[0]
         rows = [line for line in lines[1:] if "█" in line or line.strip().endswith("/s")]
         assert rows[0].split()[0] == "1,002/s", "the top row is labelled with the highest value"

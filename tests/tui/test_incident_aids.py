@@ -104,3 +104,32 @@ def test_the_debrief_words_the_acknowledgement_as_it_happened(session):
 def test_a_debrief_carries_the_acknowledgement(session):
     session.end_now()
     assert session.debrief().truth["acknowledgement"] == "never"  # paged at 10 min, nobody acked
+
+
+async def test_the_pager_and_the_debrief_show_each_incident():
+    """checkout-oom-leak's disk ticket at 25 min is a second incident: a line each in the pager, and the
+    debrief says how each one's pages were answered."""
+    from tui.screens.debrief import DebriefScreen
+
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(600)
+    app = Host(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Incident ESCALATED" in text and "2 incidents" not in text, "one incident: the one-line summary"
+        session.sim.run_until(1800)
+        app.screen.refresh_panels()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "2 incidents" in text
+        assert "#1 ESCALATED · since 00:00:15 · KubePodCrashLooping checkout · page 1, 2" in text
+        assert "#2 NO PAGE YET · since 00:25:00 · DiskSpaceLow catalog-db" in text
+        session.end_now()
+        app.push_screen(DebriefScreen(session.debrief()))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "2 incidents in this session" in text
+        assert "#1 from 00:00:15: KubePodCrashLooping checkout. The page was never acknowledged." in text
+        assert "#2 from 00:25:00: DiskSpaceLow catalog-db. No page was sent." in text

@@ -32,12 +32,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="reverse shadow: a mentor seat may join (--role mentor): sees the truth, whispers, flags, never acts",
     )
+    cmd.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="escalation policy (YAML, as `misfortune shift --policy`): pages go to the seats on call "
+        "(join --on-call primary|secondary); default: primary, then the secondary after 5 min",
+    )
     add_live_options(cmd)
     cmd.set_defaults(handler=host_command)
 
     cmd = subparsers.add_parser(
         "join",
-        help="take a seat in a game day (IMOC, TLOC or observer)",
+        help="take a seat in a game day (IMOC, TLOC, ops, scribe or observer)",
         description="Open the incident console driven by a game-day host's simulation.",
     )
     cmd.add_argument("address", metavar="ADDRESS", help="host:port printed by `misfortune host`")
@@ -45,8 +51,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument(
         "--role",
         required=True,
-        choices=("imoc", "tloc", "observer", "mentor"),
+        choices=("imoc", "tloc", "ops", "scribe", "observer", "mentor"),
         help="your incident role (mentor: see `host --mentor`)",
+    )
+    cmd.add_argument(
+        "--on-call",
+        choices=("primary", "secondary"),
+        help="the on-call rotation you hold: pages go to the primary, then by the policy to the secondary",
+    )
+    cmd.add_argument(
+        "--seat-token",
+        help="rejoin as the seat this token was given to (its role, view and unread messages come back)",
     )
     cmd.add_argument("--name", default=os.environ.get("USER", "seat"), help="your name (default: $USER)")
     cmd.add_argument("--spectator", action="store_true", help=argparse.SUPPRESS)
@@ -76,7 +91,17 @@ def host_command(args: argparse.Namespace) -> int:
     if code:
         return code
     mentor = getattr(args, "mentor", False)  # callers building their own Namespace may leave it out
-    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=mentor)
+    policy = None
+    if getattr(args, "policy", None):
+        from scenarios.loader import ScenarioError
+        from simulator.shift import load_policy
+
+        try:
+            policy = load_policy(args.policy)
+        except ScenarioError as err:
+            print(f"misfortune host: {err}", file=sys.stderr)
+            return EXIT_INVALID
+    host = GameHost.start_session(args.scenario, seed, bind=args.bind, port=args.port, mentor=mentor, policy=policy)
     if live is not None:  # fed after every push to the seats (the host's clock runs in its event loop)
         host.listeners.append(lambda: live.update(host.session))
     web = None
@@ -120,7 +145,16 @@ def join_command(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     # Every browser tab is its own spectator seat: a shared name would make them replace each other.
     name = f"{args.name}-{os.getpid()}" if args.spectator else args.name
-    seat = RemoteSession(where[0], where[1], token, args.role, name, spectator=args.spectator)
+    seat = RemoteSession(
+        where[0],
+        where[1],
+        token,
+        args.role,
+        name,
+        spectator=args.spectator,
+        on_call=getattr(args, "on_call", None),
+        seat_token=getattr(args, "seat_token", None),
+    )
     try:
         seat.connect()
     except JoinRefused as err:
@@ -132,4 +166,8 @@ def join_command(args: argparse.Namespace) -> int:
     app = seat_app(seat)
     app.run()
     seat.quit()
+    if seat.seat_token and not seat.spectator and not seat.finished:
+        from tui.gameday.room_view import rejoin_hint
+
+        print(f"Left the game day; the seat is kept. Rejoin (MISFORTUNE_TOKEN set) with:\n  {rejoin_hint(seat)}")
     return app.return_code or 0

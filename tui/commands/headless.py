@@ -22,7 +22,7 @@ from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
 from scenarios.text import clean
-from simulator.incident import Report
+from simulator.incident import Report, impact_avoided_text
 from simulator.session import (
     Check,
     JournalError,
@@ -58,7 +58,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("--until", metavar="DURATION", help="stop at this simulated time, e.g. 30m (default: the end)")
     cmd.add_argument("--journal", type=Path, metavar="FILE", help="write the session journal (JSONL) to FILE")
     cmd.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    cmd.add_argument("-v", "--verbose", action="store_true", help="also print the timeline of events")
+    cmd.add_argument(
+        "--solution", action="store_true", help="play the scenario's reference solution (instead of --actions)"
+    )
+    cmd.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the timeline: system events and every accepted action (without --actions or "
+        "--solution, nobody acts)",
+    )
     cmd.set_defaults(handler=run_command)
 
     cmd = subparsers.add_parser(
@@ -75,12 +84,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help="check that scenarios are winnable (reference solution) and not by doing nothing",
         description="For each scenario and seed: the reference solution must resolve within twice par TTR, "
-        "doing nothing must end unresolved, and each trap must not resolve or must grade worse. "
-        "Exit 0 when every check passes, 1 otherwise, 2 for bad input.",
+        "doing nothing must hurt users (unresolved, or 1 percent of the error budget burned), each trap must be "
+        "accepted by the engine, spring and fail more requests than the reference, and what messages claim "
+        "must hold in the reference run. Exit 0 when every check passes, 1 otherwise, 2 for bad input.",
     )
     cmd.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario ids or files")
     cmd.add_argument("--all", action="store_true", help="every shipped and user scenario")
-    cmd.add_argument("--seeds", type=int, default=3, metavar="N", help="play seeds 1..N (default 3)")
+    cmd.add_argument("--seeds", type=int, default=5, metavar="N", help="play seeds 1..N (default 5)")
     cmd.set_defaults(handler=verify_command)
 
 
@@ -88,9 +98,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def load_inputs(
-    ref: str, actions_path: str | None, problems: list[str]
+    ref: str, actions_path: str | None, problems: list[str], seed: int = DEFAULT_SEED
 ) -> tuple[Scenario | None, Path | None, list[Action]]:
-    """The scenario (an id or a path) and the actions file, adding every problem to ``problems``."""
+    """The scenario (an id or a path) and the actions file, adding every problem to ``problems``.
+
+    ``${name}`` in the actions file takes the value of the scenario's variable for ``seed``."""
     scenario: Scenario | None = None
     path: Path | None = None
     try:
@@ -100,27 +112,37 @@ def load_inputs(
     actions: list[Action] = []
     if actions_path is not None:
         try:
-            actions = load_actions(actions_path)
+            actions = load_actions(actions_path, scenario.for_seed(seed).chosen if scenario is not None else None)
         except ScenarioError as err:
             problems.append(str(err))
     return scenario, path, actions
 
 
+def _until(text: str | None, problems: list[str]) -> float | None:
+    """``--until`` in seconds (None: to the end), adding a problem when it is not a positive duration."""
+    if text is None:
+        return None
+    try:
+        until = parse_duration(text)
+    except ValueError as exc:
+        problems.append(f"--until: {exc}")
+        return None
+    if until <= 0:
+        problems.append(f"--until: {text!r} must be a positive duration such as 30m")
+    return until
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Play a scenario headless and print its report."""
     problems: list[str] = []
-    until = None
-    if args.until is not None:
-        try:
-            until = parse_duration(args.until)
-        except ValueError as exc:
-            problems.append(f"--until: {exc}")
-        else:
-            if until <= 0:
-                problems.append(f"--until: {args.until!r} must be a positive duration such as 30m")
-    scenario, path, actions = load_inputs(args.scenario, args.actions, problems)
+    until = _until(args.until, problems)
+    if args.solution and args.actions is not None:
+        problems.append("give --actions FILE or --solution, not both")
+    scenario, path, actions = load_inputs(args.scenario, args.actions, problems, args.seed)
     if problems or scenario is None:
         return _invalid(problems)
+    if args.solution:
+        actions = list(scenario.for_seed(args.seed).solution)  # the solution of the variant the seed plays
     rejected: list[tuple[Action, ActionResult]] = []
 
     def note_rejection(action: Action, result: ActionResult) -> None:
@@ -201,6 +223,8 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_row("impact start", impact)
     facts.add_row("error budget burned", f"{report.error_budget_burned_pct:.3g} % of the SLO window's budget")
     facts.add_row("failed requests", f"{report.failed_requests:,}")
+    facts.add_row("impact avoided", impact_avoided_text(report))
+    facts.add_row("data lost", f"{report.data_lost:,} writes" if report.data_lost else "none")
     expected = report.severity_expected
     facts.add_row("severity", Text(clean(f"{report.severity_declared or 'not declared'} (expected {expected})")))
     facts.add_row(
@@ -226,7 +250,11 @@ def _versus_par(value: float | None, par: float | None) -> str:
 
 
 def print_timeline(console: Console, sim: Simulation) -> None:
-    """System and responder events in time order."""
+    """The variant the seed played (for a scenario with variables), then system and responder events in
+    time order."""
+    chosen = sim.scenario.chosen
+    if chosen:
+        console.print(Text(clean("variant: " + ", ".join(f"{k}={v}" for k, v in sorted(chosen.items())))))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title="timeline", title_justify="left")
     table.add_column("TIME", no_wrap=True)
     table.add_column("WHO", no_wrap=True)

@@ -112,7 +112,7 @@ def _played(args: argparse.Namespace, at: float, problems: list[str]) -> Simulat
     if args.scenario is None:
         problems.append("give a SCENARIO (an id or a file) or --journal FILE")
         return None
-    scenario, _path, actions = load_inputs(args.scenario, args.actions, problems)
+    scenario, _path, actions = load_inputs(args.scenario, args.actions, problems, 1 if args.seed is None else args.seed)
     if scenario is not None and not problems:
         _check_moment(scenario, args, at, problems)
     if problems or scenario is None:

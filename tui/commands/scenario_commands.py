@@ -14,12 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from scenarios.catalog import CatalogEntry, list_scenarios, scenario_files, user_scenarios_dir
-from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, SourceProblem, load_scenario
+from scenarios.schema import scenario_json_schema
 from scenarios.text import clean
-
-SCHEMA_ID = "urn:misfortune:scenario"
-"""``$id`` of the exported JSON Schema."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,18 +102,6 @@ def schema_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
-
-
-def scenario_json_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of a scenario file, usable by editors such as yaml-language-server."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema.pop("title", None)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "misfortune scenario",
-        **schema,
-    }
 
 
 def _entry_json(entry: CatalogEntry) -> dict[str, Any]:

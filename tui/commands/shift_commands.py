@@ -79,6 +79,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("--actions", type=Path, metavar="FILE", help="YAML list of timed shift steps (headless)")
     cmd.add_argument("--journal", type=Path, metavar="FILE", help="write the shift journal (JSONL) to FILE")
     cmd.add_argument("--after", type=Path, metavar="JOURNAL", help="the previous shift: show its handoff first")
+    cmd.add_argument(
+        "--continue-from",
+        type=Path,
+        metavar="JOURNAL",
+        help="follow-the-sun: the next region's shift, going on from that finished shift's journal (its "
+        "clock and open incidents carried over, its handoff shown first)",
+    )
     cmd.add_argument("--replay", type=Path, metavar="JOURNAL", help="re-simulate a shift journal and report")
     cmd.add_argument("--resume", type=Path, metavar="JOURNAL", help="continue an interrupted shift journal")
     cmd.add_argument("--json", action="store_true", help="print the shift report as one JSON object")
@@ -129,9 +136,10 @@ def _inputs(args: argparse.Namespace) -> tuple[EscalationPolicy, list[ShiftStep]
         except ScenarioError as err:
             problems.append(str(err))
     previous: dict[str, Any] | None = None
-    if args.after is not None:
+    before = _previous_journal(args, problems)
+    if before is not None:
         try:
-            previous = previous_shift(args.after)
+            previous = previous_shift(before)
         except JournalError as err:
             problems.append(str(err))
     if args.replay is not None and (args.resume or args.actions):
@@ -139,6 +147,18 @@ def _inputs(args: argparse.Namespace) -> tuple[EscalationPolicy, list[ShiftStep]
     if problems:
         raise _Invalid(problems)
     return policy, steps, previous
+
+
+def _previous_journal(args: argparse.Namespace, problems: list[str]) -> Path | None:
+    """The previous shift's journal (--after or --continue-from); a problem for what does not go together."""
+    follow = getattr(args, "continue_from", None)
+    if follow is None:
+        return args.after
+    if args.after is not None:
+        problems.append("--continue-from already shows that shift's handoff; give it without --after")
+    if args.replay is not None or args.resume is not None:
+        problems.append("--continue-from starts the next shift; it takes no --replay or --resume")
+    return follow
 
 
 def _resumed(args: argparse.Namespace, steps: list[ShiftStep]) -> tuple[Any, dict[str, Any]]:
@@ -176,6 +196,7 @@ def _played(args: argparse.Namespace, policy: EscalationPolicy, steps: list[Shif
             args.journal,
             args.after,
             difficulty=args.difficulty,
+            continue_from=getattr(args, "continue_from", None),
         )
     except JournalError as err:
         raise _Invalid([str(err)]) from None
@@ -230,7 +251,12 @@ def _print_report(args, report, shift, previous, follow_ups, recorded) -> None:
     if recorded:
         console.print(Text(f"{recorded} follow-up(s) recorded: misfortune follow-ups"))
     if args.journal is not None:
-        console.print(Text(f"journal: {args.journal}  (next shift: misfortune shift --after {args.journal})"))
+        console.print(
+            Text(
+                f"journal: {args.journal}  (next shift: misfortune shift --after {args.journal}; "
+                f"follow-the-sun: --continue-from {args.journal})"
+            )
+        )
 
 
 def previous_shift(path: Path) -> dict[str, Any]:
@@ -261,7 +287,15 @@ def shift_tui(
             driver = ShiftDriver.resume(args.resume, args.speed)
         else:
             driver = ShiftDriver.start(
-                args.seed, args.hours, args.max_incidents, policy, args.speed, args.after, args.journal, args.difficulty
+                args.seed,
+                args.hours,
+                args.max_incidents,
+                policy,
+                args.speed,
+                args.after,
+                args.journal,
+                args.difficulty,
+                getattr(args, "continue_from", None),
             )
     except JournalError as err:
         return _invalid([str(err)])
@@ -272,5 +306,8 @@ def shift_tui(
     if app.resume_hint:
         print(f"Shift kept. Continue it with:\n  {app.resume_hint}")
     elif driver.journal_path:
-        print(f"Shift journal: {driver.journal_path}\nNext shift: misfortune shift --after {driver.journal_path}")
+        print(
+            f"Shift journal: {driver.journal_path}\nNext shift: misfortune shift --after {driver.journal_path}"
+            f"\nHand it over (follow-the-sun): misfortune shift --continue-from {driver.journal_path}"
+        )
     return EXIT_OK

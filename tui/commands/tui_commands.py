@@ -6,17 +6,20 @@ import argparse
 import random
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from scenarios.loader import ScenarioError
-from simulator.session import JournalError
-from tui.live_exports import LiveExports, add_live_options, live_from_args
-from tui.port import SPEEDS
+# Imported where used: ``misfortune`` alone reaches home_command without the parser, and its first frame
+# should not wait for the simulator and the scenario language these modules bring (tests/cli/test_lazy_imports.py).
+if TYPE_CHECKING:
+    from tui.live_exports import LiveExports
 
 EXIT_INVALID = 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add play and resume."""
+    from tui.live_exports import add_live_options
+
     cmd = subparsers.add_parser(
         "play",
         help="play a scenario in the TUI, starting at its briefing",
@@ -44,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _speed(text: str) -> float:
+    from tui.port import SPEEDS
+
     try:
         value = float(text.rstrip("xX"))
     except ValueError:
@@ -63,6 +68,7 @@ def home_command(args: argparse.Namespace | None = None) -> int:
 def play_command(args: argparse.Namespace) -> int:
     """``misfortune play SCENARIO``: straight to the briefing."""
     from tui.app import MisfortuneApp
+    from tui.live_exports import live_from_args
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 99_999)
     live, code = live_from_args(args, "play")
@@ -74,6 +80,7 @@ def play_command(args: argparse.Namespace) -> int:
 def resume_command(args: argparse.Namespace) -> int:
     """``misfortune resume [JOURNAL]``: the session comes back paused in the console."""
     from tui.app import MisfortuneApp
+    from tui.live_exports import live_from_args
     from tui.session import journals_dir, latest_journal
 
     journal = args.journal or latest_journal()
@@ -90,13 +97,21 @@ def _run(build: Callable[[], object]) -> int:
     """Build the app (bad scenarios and journals fail here, before the screen is taken) and run it."""
     try:
         app = build()
-    except (ScenarioError, JournalError) as err:
+    except _start_errors() as err:  # evaluated only when an exception is being matched
         print(err, file=sys.stderr)
         return EXIT_INVALID
     app.run()
     if app.resume_hint:
         print(f"Session kept. Continue it with:\n  {app.resume_hint}")
     return app.return_code or 0
+
+
+def _start_errors() -> tuple[type[Exception], ...]:
+    """A bad scenario or journal: told on stderr, exit 2 (imported only once something went wrong)."""
+    from scenarios.loader import ScenarioError
+    from simulator.session import JournalError
+
+    return (ScenarioError, JournalError)
 
 
 def _run_with(live: LiveExports | None, build: Callable[[], object]) -> int:

@@ -14,7 +14,12 @@ from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock, parse_duration
 from scenarios.text import clean
-from tui.gameday.host import GameHost
+from tui.gameday.host import DIAL, GameHost
+from tui.gameday.personas import FAULT_HELP, PERSONAS, message_of
+from tui.gameday.roles import seat_title
+from tui.gameday.room_debrief import role_lines, room_markdown
+from tui.gameday.room_view import RoomDebriefScreen
+from tui.gameday.watch import WatchPort, WatchScreen
 from tui.gameday.web import SpectatorWeb
 from tui.port import SPEEDS
 from tui.widgets.text import stack, styled
@@ -66,6 +71,15 @@ class FacilitatorScreen(Screen):
         Binding("a", "alert", "Extra alert", id="facilitator.alert"),
         Binding("f", "fault", "Second fault", id="facilitator.fault"),
         Binding("x", "end", "End incident", id="facilitator.end"),
+        Binding("m", "message", "Message as…", id="facilitator.message"),
+        Binding("i", "inject_fault", "Inject a fault", id="facilitator.inject"),
+        Binding("H", "hint_seat", "Hint to one seat", id="facilitator.hint_seat"),
+        Binding("d", "dial", "Difficulty", id="facilitator.dial"),
+        Binding("s", "move_message", "Scripted message early/late", id="facilitator.move_message"),
+        Binding("w", "watch", "Watch a seat", id="facilitator.watch"),
+        Binding("o", "reassign", "Reassign a seat", id="facilitator.reassign"),
+        Binding("p", "powers", "Role table", id="facilitator.powers"),
+        Binding("b", "room_debrief", "Room debrief", id="facilitator.room_debrief"),
     ]
 
     def __init__(self, host: GameHost, join_hint: str = "") -> None:
@@ -174,8 +188,15 @@ class FacilitatorScreen(Screen):
         ]
         report = sim.score()
         out += [styled(), styled(("Score now", "bold"), f" {report.outcome} · grade {report.grade}")]
-        for role, part in report.roles.items():
-            out.append(styled(f"  {role}: {part}"))
+        out += [styled("  " + line) for line in role_lines(report.roles)]
+        host = self.host
+        out += [styled(), styled(("Room", "bold"), f" · difficulty {host.difficulty}")]
+        for label, link in sorted(host.seats.items()):
+            unread = max(0, len(sim.messages()) - link.record.messages_read)
+            on_call = f" · {link.record.on_call} on call" if link.record.on_call else ""
+            where = link.record.panel or "console"
+            out.append(styled(f"  {seat_title(label)}{on_call} · on {where} · {unread} unread"))
+        out += [styled("  table: " + line) for line in host.table.differences()]
         return stack(out)
 
     # --- controls -----------------------------------------------------------------------------
@@ -253,6 +274,113 @@ class FacilitatorScreen(Screen):
     def action_end(self) -> None:
         self.host.end()
         self.refresh_view()
+
+    # --- the room -----------------------------------------------------------------------------
+
+    def _ask(self, question: str, placeholder: str, then) -> None:
+        """One line from the facilitator, handed to ``then`` (a ValueError it raises becomes a toast)."""
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                said = then(text)
+            except ValueError as exc:
+                self.notify(clean(exc), severity="error", markup=False)
+                return
+            if said:
+                self.notify(clean(said), markup=False)
+            self.refresh_view()
+
+        self.app.push_screen(PromptDialog(question, placeholder), answered)
+
+    def action_message(self) -> None:
+        """Write to the room as a persona (a template by number) or as anyone (``SENDER: text``)."""
+        menu = "; ".join(
+            f"{i}.{j} {p.key}: {t[:40]}" for i, p in enumerate(PERSONAS) for j, t in enumerate(p.templates[:1])
+        )
+
+        def send(text: str) -> str:
+            result = self.host.message(*message_of(text))
+            self._report(result)
+            return ""
+
+        self._ask(f"Persona.template (e.g. 0.1) or SENDER: TEXT. {menu}", "@cto (stakeholder): Any news?", send)
+
+    def action_inject_fault(self) -> None:
+        def inject(text: str) -> str:
+            self._report(self.host.inject_fault(text))
+            return ""
+
+        self._ask(f"Fault to start now: {FAULT_HELP}", "latency service=payments factor=8", inject)
+
+    def action_hint_seat(self) -> None:
+        def hint(text: str) -> str:
+            label, _, words = text.partition(" ")
+            reason = self.host.hint_seat(label, words)
+            if reason:
+                raise ValueError(reason)
+            return f"Hint sent to {label}."
+
+        seats = ", ".join(sorted(self.host.seats)) or "no seat yet"
+        self._ask(f"SEAT TEXT: a hint to one seat ({seats})", "tloc:bo Compare memory per version.", hint)
+
+    def action_move_message(self) -> None:
+        """A scenario's scripted message now or later than written (an early one may say what is not yet so)."""
+        messages = self.host.sim.scenario.messages
+        if not messages:
+            self.notify("This scenario scripts no messages.", severity="warning")
+            return
+
+        def move(text: str) -> str:
+            index, _, delay = text.partition(" ")
+            if not index.isdigit():
+                raise ValueError("write NUMBER DELAY, e.g. 0 5m (0s: now)")
+            self._report(self.host.move_message(int(index), parse_duration(delay.strip() or "0s")))
+            return ""
+
+        menu = "; ".join(f"{i}: {format_clock(m.at)} {m.from_}" for i, m in enumerate(messages))
+        self._ask(f"Scripted message NUMBER DELAY (0s = now). {menu}", "0 0s", move)
+
+    def action_dial(self) -> None:
+        levels = list(DIAL)
+        level = levels[(levels.index(self.host.difficulty) + 1) % len(levels)]
+        self.host.set_difficulty(level)
+        self.notify(f"Difficulty {level}: {DIAL[level]}", markup=False)
+        self.refresh_view()
+
+    def action_watch(self) -> None:
+        def watch(label: str) -> str:
+            if label not in self.host.seats:
+                raise ValueError(f"no seat {label!r} is connected; seats: {', '.join(sorted(self.host.seats))}")
+            self.app.push_screen(WatchScreen(WatchPort(self.host, label)))
+            return ""
+
+        self._ask(f"Watch which seat? ({', '.join(sorted(self.host.seats)) or 'no seat yet'})", "tloc:bo", watch)
+
+    def action_reassign(self) -> None:
+        def reassign(text: str) -> str:
+            label, _, role = text.partition(" ")
+            new = self.host.reassign(label, role.strip())
+            return f"{label} is now {new}."
+
+        self._ask("SEAT ROLE: give a seat another role (imoc, tloc, ops, scribe, observer)", "tloc:bo ops", reassign)
+
+    def action_powers(self) -> None:
+        def change(text: str) -> str:
+            role, _, power = text.partition(" ")
+            power = power.strip()
+            if power[:1] not in "+-" or len(power) < 2:
+                raise ValueError("write ROLE +POWER or ROLE -POWER, e.g. imoc +rollback_deploy")
+            return self.host.set_power(role, power[1:], power[0] == "+")
+
+        self._ask("ROLE +POWER / ROLE -POWER: change this game's role table", "imoc +rollback_deploy", change)
+
+    def action_room_debrief(self) -> None:
+        """The room's debrief, live (saved beside the journal as Markdown each time it is opened)."""
+        path, text = self.host.save_room_debrief()
+        self.notify(f"Saved {path.name}", markup=False)
+        self.app.push_screen(RoomDebriefScreen(text, live=lambda: room_markdown(self.host.room_debrief())))
 
     def _report(self, result) -> None:
         self.notify(clean(result.message), severity="information" if result.accepted else "error", markup=False)

@@ -93,6 +93,8 @@ class SeatFeed:
             "data": view_payload(session.data_status()),
             "flags": view_payload(session.flags()),
             "messages": view_payload(session.messages()),
+            "tools": view_payload(session.tool_status()),
+            "compression": view_payload(session.compression()),
         }
 
     def _logs(self, session: LocalSession) -> tuple[list, int]:

@@ -15,31 +15,34 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from time import monotonic
 from typing import Any
 
 from pydantic import ValidationError
 
-from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, PROCESS_ACTIONS, Action, Inject
+from scenarios.language.actions import ACTION_ADAPTER, Action, Inject, Note
 from scenarios.text import clean
 from simulator.diagnostics import ProfileError, ProfileRequest
 from simulator.session import JournalSession, Simulation, end_reason_of
+from simulator.shift import DEFAULT_POLICY, EscalationPolicy
 from simulator.views import ActionResult
 from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
 from tui.gameday.mentor import (
     FLAG_LOOK,
     MAX_FLAGS,
     MAX_WHISPERS,
-    MENTOR_REFUSAL,
     MENTOR_ROLE,
     WHISPER_LOOK,
     is_trainee,
     mentor_truth,
 )
+from tui.gameday.oncall import PAGE_LOOK, OnCallPager
+from tui.gameday.personas import parse_fault
 from tui.gameday.protocol import (
     MAX_SEAT_FRAME,
+    MAX_TEXT,
     VERSION,
     Act,
     EndNow,
@@ -49,6 +52,8 @@ from tui.gameday.protocol import (
     Guess,
     Hello,
     Look,
+    ReadUpTo,
+    StatusReport,
     TakeProfile,
     Whisper,
     debrief_payload,
@@ -56,6 +61,9 @@ from tui.gameday.protocol import (
     parse_seat_frame,
     view_payload,
 )
+from tui.gameday.roles import TABLE_ROLES, RoleTable, seat_title, title
+from tui.gameday.room import FACILITATOR, FeedEntry, SeatRecord, report_text, room_lines
+from tui.gameday.room_debrief import RoomDebrief, room_debrief, room_markdown
 from tui.port import SPEEDS, Debrief
 from tui.session import CHECKPOINT_EVERY, LocalSession
 
@@ -86,17 +94,20 @@ TEXT_ACTIONS = frozenset({"note", "hypothesis", "status_update"})
 MAX_GUESSES = 200
 """Root-cause guesses in one game day, all observers together."""
 
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    # The IMOC may go hands-on, but the score counts it against them (simulator.incident.scoring.role_parts).
-    "imoc": PROCESS_ACTIONS | MITIGATION_ACTIONS,
-    "tloc": MITIGATION_ACTIONS | {"ack", "note", "hypothesis"},
-    "observer": frozenset(),
-    MENTOR_ROLE: frozenset(),  # reverse shadow: the mentor whispers and flags, never acts
+DIAL: dict[str, str] = {
+    "easy": "scripted hints come at half their time",
+    "normal": "the scenario as written",
+    "hard": "scripted hints at 1.5 times their time, a flapping noise alert every 10 minutes",
 }
-"""What each role may do; the facilitator's injects belong to no seat."""
-PROFILE_ROLES = frozenset({"imoc", "tloc"})
-"""Who may take profiles. A profile is a look, not a change, so the IMOC taking one is not hands-on
-(the score counts hands-on changes); the journal still shows who took it, on the investigation path."""
+"""The difficulty dial's levels and what each does during play."""
+EASY_HINTS = 0.5
+HARD_HINTS = 1.5
+NOISE_EVERY = 600.0
+SEAT_HINT_LOOK = "seat_hint"
+DIAL_LOOK = "difficulty"
+ROLE_LOOK = "role_change"
+TABLE_LOOK = "role_table"
+"""Look kinds the host journals a seat's new role and a change of the role table as (the facilitator's)."""
 
 
 def new_token() -> str:
@@ -104,30 +115,6 @@ def new_token() -> str:
     while (token := secrets.token_urlsafe(18)).startswith("-"):
         pass
     return token
-
-
-def role_refusal(role: str, action: str) -> str | None:
-    """Why ``role`` may not take ``action`` (None when it may)."""
-    if action in ROLE_ACTIONS[role]:
-        return None
-    if role == MENTOR_ROLE:
-        return MENTOR_REFUSAL
-    if role == "observer":
-        return "observers are read-only; you may submit a root-cause guess (shown in the debrief)"
-    if action == "inject":
-        return "only the facilitator injects"
-    return f"{action} is the IMOC's call: the TLOC diagnoses and mitigates; tell the IMOC in a note"
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    """One line of the facilitator's feed: a seat's action, a refusal, a join or leave."""
-
-    t: float
-    seat: str
-    kind: str
-    """action, refused, rejected, join, leave, guess, profile, facilitator."""
-    text: str
 
 
 class GameHost:
@@ -141,8 +128,11 @@ class GameHost:
         port: int = DEFAULT_PORT,
         clock: bool = True,
         mentor: bool = False,
+        policy: EscalationPolicy | None = None,
     ) -> None:
         self.session = session
+        self.pager = OnCallPager(policy or DEFAULT_POLICY)
+        """Walks the escalation policy for each page against the seats on call (primary, secondary)."""
         self.mentor = mentor
         """A mentor seat may join (reverse shadow: ``misfortune host SCENARIO --mentor``)."""
         self.mentor_flags: list[tuple[float, str, str]] = [
@@ -175,6 +165,18 @@ class GameHost:
         self._tallies: dict[str, Counter] = {}
         """Per seat label: what it added this session (see SEAT_CAPS)."""
         self._debrief_cache: tuple[tuple, dict[str, Any]] | None = None
+        self._room_markdown = ""
+        self.table = RoleTable()
+        """What each role may do in this game (the facilitator may change it live)."""
+        for look in session.sim.looks:  # a resumed game day keeps its table
+            if look.get("what") == TABLE_LOOK:
+                self.table.change(str(look["role"]), str(look["power"]), bool(look["granted"]))
+        self.difficulty = "normal"
+        """The facilitator's dial (see :meth:`set_difficulty`)."""
+        self._noise_from = session.now
+        self.records: dict[str, SeatRecord] = {}
+        """Every seat that joined, by its seat token: what a rejoin gets back."""
+        self._feed_n = 0
 
     @classmethod
     def start_session(cls, ref: str, seed: int, directory: Path | None = None, **kwargs: Any) -> GameHost:
@@ -221,8 +223,8 @@ class GameHost:
     def join_command(self, address: str | None = None) -> str:
         """What a seat types to join."""
         where = f"{address or self.bind}:{self.port}"
-        roles = "imoc|tloc|observer" + ("|mentor" if self.mentor else "")
-        return f"misfortune join {where} --token {self.token} --role {roles} --name NAME"
+        roles = "imoc|tloc|ops|scribe|observer" + ("|mentor" if self.mentor else "")
+        return f"misfortune join {where} --token {self.token} --role {roles} --name NAME [--on-call primary|secondary]"
 
     async def _serve_seat(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
@@ -306,20 +308,32 @@ class GameHost:
         return None
 
     async def _seat(self, hello: Hello, writer: asyncio.StreamWriter, peer: str) -> SeatLink | None:
-        label = f"{hello.role}:{hello.name}"
+        record = self.records.get(hello.seat_token) if hello.seat_token else None
+        if hello.seat_token and record is None:
+            return await self._deny(writer, peer, "unknown seat token: join without it to take a new seat")
+        if record is None:
+            record = SeatRecord(hello.name, hello.role, hello.spectator, hello.on_call)
+        label = record.label
         barred = self._barred.get(label, 0.0) - monotonic()
         if barred > 0:
             return await self._deny(writer, peer, f"{label} was disconnected for abuse; rejoin in {barred:.0f} s")
-        if hello.role == MENTOR_ROLE and not self.mentor:
+        if record.role == MENTOR_ROLE and not self.mentor:
             return await self._deny(writer, peer, "this game day has no mentor seat; host it with --mentor")
         old = self.seats.get(label)
         if old is None and len(self.seats) >= MAX_SEATS:
             return await self._deny(writer, peer, f"the game day is full ({MAX_SEATS} seats)")
         if old is not None:  # the same seat rejoining: the new connection replaces the old one
             old.close("replaced by a new connection of the same seat")
-        link = SeatLink(label, hello.role, hello.spectator, writer)
+        rejoined = record.token in self.records
+        self.records[record.token] = record
+        record.room_seen = 0  # a new connection may be a new process: it gets the room's recent feed again
+        link = SeatLink(label, record.role, record.spectator, writer, record=record)
         self.seats[label] = link
-        self._note(label, "join", "spectator screen joined" if hello.spectator else "joined")
+        if record.spectator:
+            self._note(label, "join", "spectator screen joined")
+        else:
+            on_call = f" as {record.on_call} on call" if record.on_call else ""
+            self._note(label, "join", f"{'rejoined' if rejoined else 'joined'} as {title(record.role)}{on_call}")
         return link
 
     def _welcome(self, link: SeatLink) -> dict[str, Any]:
@@ -328,7 +342,9 @@ class GameHost:
             "version": VERSION,
             "seat": link.label,
             "role": link.role,
-            "allowed": sorted(ROLE_ACTIONS[link.role]),
+            "allowed": sorted(self.table.allowed(link.role)),
+            "seat_token": link.record.token,
+            "resume": {"panel": link.record.panel, "messages_read": link.record.messages_read},
             **link.feed.welcome(self.session),
             # Only a mentor seat is ever sent the hidden truth before the debrief.
             **({"truth": mentor_truth(self.sim)} if link.role == MENTOR_ROLE and not link.spectator else {}),
@@ -348,13 +364,12 @@ class GameHost:
             result = self.act(link.label, link.role, frame.action, link.spectator)
             self._send(link, {"type": "result", "id": frame.id, "result": _result(result)})
             self._push_soon()
-        elif isinstance(frame, Look):
-            if link.spectator:
-                self._strike(link, "the spectator screen is read-only: it records no looks")
-            elif (reason := self._over_cap(link.label, "looks")) is not None:
-                self._strike(link, reason)
-            else:
-                self.sim.look(frame.what, link.label, **frame.detail.model_dump(exclude_none=True))
+        elif isinstance(frame, Look | ReadUpTo):
+            self._seen(link, frame)
+        elif isinstance(frame, StatusReport):
+            result = self.report(link.label, link.role, frame, link.spectator)
+            self._send(link, {"type": "reported", "id": frame.id, "result": _result(result)})
+            self._push_soon()
         elif isinstance(frame, Guess):
             reason = self.guess(link.label, link.role, frame.text, link.spectator)
             self._send(link, {"type": "guessed", "ok": reason is None, "reason": reason or ""})
@@ -378,6 +393,19 @@ class GameHost:
             self._push_soon()
         else:
             self._strike(link, "already joined: a second hello")
+
+    def _seen(self, link: SeatLink, frame: Look | ReadUpTo) -> None:
+        """A look (journalled) or the seat's read cursor: both kept on its record for a rejoin."""
+        if isinstance(frame, ReadUpTo):
+            link.record.messages_read = min(frame.messages, len(self.sim.messages()))
+        elif link.spectator:
+            self._strike(link, "the spectator screen is read-only: it records no looks")
+        elif (reason := self._over_cap(link.label, "looks")) is not None:
+            self._strike(link, reason)
+        else:
+            if frame.what == "panel" and frame.detail.name:
+                link.record.panel = frame.detail.name  # the view a rejoin comes back to
+            self.sim.look(frame.what, link.label, **frame.detail.model_dump(exclude_none=True))
 
     def _strike(self, link: SeatLink, reason: str) -> None:
         """Refuse a frame with ``reason``; a seat refused too often is disconnected (and barred a while)."""
@@ -413,6 +441,8 @@ class GameHost:
                     continue
                 link.state_due = False
                 state = link.feed.delta(self.session, self.epoch, self.speed)
+                if "views" in state:
+                    state |= self._seat_state(link)
                 if link.feed.more:  # a snapshot in several frames: the next one as soon as this one is read
                     await self._deliver(link, state)
                     link.owe_state()
@@ -422,11 +452,27 @@ class GameHost:
                 elif not link.debrief_sent:
                     # Written together: a seat that sees the end asks for the debrief at once.
                     link.debrief_sent = True
-                    await self._deliver(link, state, {"type": "debrief", "debrief": self._debrief_payload()})
+                    debrief = {"type": "debrief", "debrief": self._debrief_payload()}
+                    await self._deliver(link, state, debrief, {"type": "room_debrief", "markdown": self._room_markdown})
                 else:
                     await self._deliver(link, state)
         except SeatGone:
             return
+
+    def _seat_state(self, link: SeatLink) -> dict[str, Any]:
+        """What this seat's state frame carries beyond the views: who it is now, and the room's feed."""
+        record = link.record
+        room = room_lines(self.feed, record.room_seen)
+        if room:
+            record.room_seen = room[-1]["n"]
+        you = {
+            "seat": link.label,
+            "role": link.role,
+            "title": title(link.role),
+            "allowed": sorted(self.table.allowed(link.role)),
+            "on_call": record.on_call,
+        }
+        return {"you": you, "room": room}
 
     def _writer_done(self, link: SeatLink, task: asyncio.Task) -> None:
         """A writer that failed (a bug, not a seat's doing) is logged and its seat dropped, not left mute."""
@@ -471,7 +517,9 @@ class GameHost:
     def act(self, seat: str, role: str, body: dict[str, Any], spectator: bool = False) -> ActionResult:
         """Apply a seat's action if its role may take it; a refusal changes nothing and is logged."""
         name = clean(body.get("action", "?"))[:40]
-        refusal = "the spectator screen is read-only" if spectator else role_refusal(role, name)
+        refusal = "the spectator screen is read-only" if spectator else self.table.refusal(role, name)
+        if refusal is not None and name == "ack" and not spectator and self._holds_on_call(seat):
+            refusal = None  # whoever the policy pages may acknowledge, whatever their incident role
         if refusal is None:
             refusal = self._over_cap(seat, "actions")
         if refusal is None and name in TEXT_ACTIONS:
@@ -487,7 +535,77 @@ class GameHost:
             return ActionResult(False, refusal, name, self.sim.now)
         result = self._apply(action, seat)
         self._note(seat, "action" if result.accepted else "rejected", f"{name}: {result.message}")
+        if result.accepted and action.action == "handoff":
+            self._hand_role_over(seat, action.to)
         return result
+
+    def _holds_on_call(self, seat: str) -> bool:
+        link = self.seats.get(seat)
+        return link is not None and link.record.on_call is not None
+
+    def report(self, seat: str, role: str, frame: StatusReport, spectator: bool = False) -> ActionResult:
+        """Status to the IMOC: the seat's structured report, journalled as its note (the channel shows it)."""
+        refusal = "the spectator screen is read-only" if spectator else self.table.refusal(role, "report")
+        if refusal is None:
+            refusal = self._over_cap(seat, "texts")
+        if refusal is not None:
+            self._refuse(seat, f"report: {refusal}")
+            return ActionResult(False, refusal, "report", self.sim.now)
+        text = report_text(clean(frame.impact), clean(frame.doing), clean(frame.need), clean(frame.next))
+        result = self._apply(Note(action="note", text=text), seat)
+        self._note(seat, "report" if result.accepted else "rejected", text)
+        return result
+
+    # --- roles ----------------------------------------------------------------------------------
+
+    def reassign(self, label: str, role: str, by: str = FACILITATOR) -> str:
+        """Seat ``label`` takes ``role`` from now on (journalled); its new label is returned.
+
+        Later actions are journalled under the new ``role:name``, so the timeline and the debrief
+        credit each role with what was done while the seat held it. ValueError when it cannot.
+        """
+        if role not in TABLE_ROLES or role == MENTOR_ROLE:
+            roles = ", ".join(r for r in TABLE_ROLES if r != MENTOR_ROLE)
+            raise ValueError(f"no role {role!r} to reassign to; roles: {roles}")
+        link = self.seats.get(label)
+        record = link.record if link is not None else next((r for r in self.records.values() if r.label == label), None)
+        if record is None or record.spectator or record.role == MENTOR_ROLE:
+            raise ValueError(f"no seat {label!r} to reassign")
+        new = f"{role}:{record.name}"
+        if new == label:
+            return label
+        if new in self.seats or any(r.label == new for r in self.records.values()):
+            raise ValueError(f"{new} is already seated")
+        record.role = role
+        if link is not None:
+            del self.seats[label]
+            link.label, link.role = new, role
+            self.seats[new] = link
+            self._tallies[new] = self._tallies.pop(label, Counter())
+        self.sim.look(ROLE_LOOK, by, moved=label, to=new)
+        self._note(by, "role", f"{seat_title(label)} is now {title(role)}")
+        self._push_soon()
+        return new
+
+    def _hand_role_over(self, seat: str, to: str) -> None:
+        """A handoff to a seated person swaps the two seats' roles (the action is in the journal already)."""
+        target = to.strip().lstrip("@")
+        other = next((r for r in self.records.values() if target in (r.name, r.label) and r.label != seat), None)
+        giver = next((r for r in self.records.values() if r.label == seat), None)
+        if other is None or giver is None or other.spectator or other.role == MENTOR_ROLE:
+            return  # handed to someone outside the room: the incident record says so, no seat changes
+        mine, theirs = giver.role, other.role
+        # Labels carry the name, so the two never collide mid-swap.
+        self.reassign(other.label, mine, by=seat)
+        self.reassign(seat, theirs, by=seat)
+
+    def set_power(self, role: str, power: str, granted: bool) -> str:
+        """The facilitator changes this game's role table (journalled; ValueError when unknown)."""
+        said = self.table.change(role, power, granted)
+        self.sim.look(TABLE_LOOK, FACILITATOR, role=role, power=power, granted=granted)
+        self._note(FACILITATOR, "role", said)
+        self._push_soon()
+        return said
 
     def _apply(self, action: Action, seat: str) -> ActionResult:
         result = self.sim.apply(action, seat)
@@ -533,8 +651,8 @@ class GameHost:
         """Record a root-cause guess (journalled as a look, so resume keeps it); None when accepted."""
         if spectator:
             reason = "the spectator screen is read-only"
-        elif role != "observer":
-            reason = "root-cause guesses are for observers; IMOC and TLOC write hypotheses"
+        elif (reason := self.table.refusal(role, "guess")) is not None:
+            pass
         elif len(self.guesses) >= MAX_GUESSES:
             reason = f"the game day has its {MAX_GUESSES} guesses: talk it over with the room instead"
         elif (reason := self._over_cap(seat, "guesses")) is not None:
@@ -553,8 +671,8 @@ class GameHost:
         """Start a profile as ``seat`` (journalled as its look): (request, None), or (None, why not)."""
         if spectator:
             reason = "the spectator screen is read-only"
-        elif role not in PROFILE_ROLES:
-            reason = "observers are read-only: profiles are taken by the IMOC or the TLOC"
+        elif (reason := self.table.refusal(role, "profile")) is not None:
+            pass
         elif self.sim.ended_at is not None:
             reason = "the incident has ended"
         else:
@@ -577,8 +695,8 @@ class GameHost:
 
     def end_by_seat(self, seat: str, role: str) -> str | None:
         """The IMOC may call time; nobody else. None when the session ended."""
-        if role != "imoc":
-            reason = "only the IMOC (or the facilitator) ends the incident"
+        reason = self.table.refusal(role, "end")
+        if reason is not None:
             self._refuse(seat, f"end: {reason}")
             return reason
         self.end("ended_by_imoc", seat)
@@ -599,6 +717,8 @@ class GameHost:
         if self.sim.ended_at is not None:
             return
         self.sim.advance(seconds)
+        self._dial()
+        self._page_on_call()
         if self.sim.now - self._checkpoint >= CHECKPOINT_EVERY:
             self._checkpoint = self.sim.now  # lets `misfortune resume` come back to (nearly) this moment
             self.sim.look("checkpoint", "facilitator")
@@ -610,6 +730,105 @@ class GameHost:
         result = self._apply(action, "facilitator")
         self._note("facilitator", "facilitator" if result.accepted else "rejected", f"inject: {result.message}")
         return result
+
+    def message(self, sender: str, text: str, channel: str = "chat") -> ActionResult:
+        """A message to the room from anyone the facilitator writes as (a persona's template or free text)."""
+        sender, text = clean(sender).strip()[:80], clean(text).strip()[:MAX_TEXT]
+        if not sender or not text:
+            return ActionResult(False, "a message needs a sender and a text", "inject", self.sim.now)
+        return self.inject(kind="message", sender=sender, text=text, channel=channel)
+
+    def move_message(self, index: int, delay: float) -> ActionResult:
+        """The scenario's scripted message ``index`` arrives ``delay`` seconds from now (early or late; journalled)."""
+        return self.inject(kind="scripted", index=index, delay=delay)
+
+    def inject_fault(self, text: str) -> ActionResult:
+        """Start any fault the scenario's topology allows, written ``TYPE key=value ...`` (journalled)."""
+        try:
+            fault = parse_fault(text)
+        except ValueError as err:
+            return ActionResult(False, f"not a fault: {err}", "inject", self.sim.now)
+        return self.inject(kind="fault", fault=fault)
+
+    def hint_seat(self, label: str, text: str) -> str | None:
+        """A hint to one seat alone (journalled as the facilitator's look); None when delivered."""
+        link = self.seats.get(label)
+        text = clean(text).strip()[:500]
+        if link is None or link.spectator:
+            return f"no seat {label!r} is connected"
+        if not text:
+            return "a hint needs a text"
+        self._send(link, {"type": "hint", "t": round(self.sim.now, 3), "from": "facilitator (hint)", "text": text})
+        self.sim.look(SEAT_HINT_LOOK, FACILITATOR, to=label, text=text)
+        self._note(FACILITATOR, "hint", f"hint to {seat_title(label)}: {text}")
+        return None
+
+    def set_difficulty(self, level: str) -> None:
+        """The difficulty dial during play (journalled): easy brings scripted hints at half their time,
+        hard adds a flapping noise alert every ``NOISE_EVERY`` simulated seconds; what it does is
+        journalled as the facilitator's injects, so replay needs no dial."""
+        if level not in DIAL:
+            raise ValueError(f"difficulty is one of {', '.join(DIAL)}")
+        self.difficulty = level
+        self._noise_from = self.sim.now
+        self.sim.look(DIAL_LOOK, FACILITATOR, level=level)
+        if level == "hard":
+            self._hold_hints()
+        self._note(FACILITATOR, "facilitator", f"difficulty {level}: {DIAL[level]}")
+
+    def on_call(self) -> dict[str, list[str]]:
+        """The seats holding each on-call rotation now (connected, not spectators)."""
+        out: dict[str, list[str]] = {}
+        for label, link in sorted(self.seats.items()):
+            if link.record.on_call and not link.spectator:
+                out.setdefault(link.record.on_call, []).append(label)
+        return out
+
+    def _page_on_call(self, quiet: bool = False) -> None:
+        """Send the seats on call what the escalation policy says is due (journalled; shown in the feed)."""
+        for page in self.pager.due(self.sim.pages(), self.sim.now, self.on_call()):
+            if quiet:
+                continue
+            level = f"level {page.level + 1} ({', '.join(self.pager.policy.levels[page.level].notify)})"
+            if not page.to:
+                self._note(FACILITATOR, "page", f"page #{page.number}: {level} skipped: nobody in the room holds it")
+                continue
+            text = f"page #{page.number}: {page.alert} — you are on call, {level}; acknowledge with a"
+            frame = {"type": "page", "t": round(page.t, 3), "from": f"pager · {level}", "text": text}
+            for label in page.to:
+                if (link := self.seats.get(label)) is not None:
+                    self._send(link, frame)
+            self.sim.look(PAGE_LOOK, FACILITATOR, page=page.number, level=page.level, to=",".join(page.to))
+            who = ", ".join(seat_title(label) for label in page.to)
+            self._note(FACILITATOR, "page", f"page #{page.number} ({page.alert}) to {who}: {level}")
+
+    def _hold_hints(self) -> None:
+        """Hard: every scripted hint not yet out comes at ``HARD_HINTS`` times its time (inject actions)."""
+        released = {text for _, text in self.sim.incident.hints} | self.sim.incident.held_hints
+        for i, hint in enumerate(self.sim.scenario.hints):
+            if hint.text not in released and hint.after > self.sim.now:
+                self.inject(kind="hint", index=i, delay=hint.after * HARD_HINTS - self.sim.now)
+
+    def _dial(self) -> None:
+        """What the dial does as the clock moves (called after every advance)."""
+        now = self.sim.now
+        if self.difficulty == "easy":
+            released = {text for _, text in self.sim.incident.hints}
+            for i, hint in enumerate(self.sim.scenario.hints):
+                if hint.text not in released and hint.after * EASY_HINTS <= now:
+                    self.release_hint(i)
+        elif self.difficulty == "hard" and now - self._noise_from >= NOISE_EVERY:
+            self._noise_from = now
+            names = self.sim.service_names()
+            service = names[int(now // NOISE_EVERY) % len(names)]
+            self.inject(
+                kind="alert",
+                service=service,
+                name=f"ProbeFlapping {service}",
+                severity="ticket",
+                text=f"{service}: synthetic probe flapped (noise from the difficulty dial)",
+                lasts=120.0,
+            )
 
     def release_hint(self, index: int) -> ActionResult:
         """Show hint ``index`` to the seats now."""
@@ -646,9 +865,13 @@ class GameHost:
         self.mentor_flags = [f for f in self.mentor_flags if f[0] <= target]
         for _, seat, text in self.mentor_flags:
             sim.look(FLAG_LOOK, seat, text=text)
+        for role, power, granted in self.table.changes():  # the branch keeps this game's table
+            sim.look(TABLE_LOOK, FACILITATOR, role=role, power=power, granted=granted)
         self.session = LocalSession(sim, old.scenario_path, journal)
         self.session.seat = "facilitator"
-        self._checkpoint = sim.now
+        self._checkpoint = self._noise_from = sim.now
+        self.pager.reset()
+        self._page_on_call(quiet=True)  # what was paged before the rewind point is not paged again
         self.speed = 0.0
         self.epoch += 1
         self._note("facilitator", "facilitator", f"rewound to {target:.0f}s (new branch {path.name})")
@@ -699,11 +922,25 @@ class GameHost:
             await asyncio.sleep(0.005)
 
     def _debrief_payload(self) -> dict[str, Any]:
-        """The debrief on the wire, built once per ended branch (every seat gets the same)."""
+        """The debrief on the wire, built once per ended branch (every seat gets the same); the room's
+        debrief is saved beside the journal then."""
         key = (self.epoch, self.sim.ended_at, len(self.guesses), len(self.mentor_flags))
         if self._debrief_cache is None or self._debrief_cache[0] != key:
             self._debrief_cache = (key, debrief_payload(self.debrief()))
+            self._room_markdown = self.save_room_debrief()[1]
         return self._debrief_cache[1]
+
+    def room_debrief(self) -> RoomDebrief:
+        """The room's debrief as of now: live for the facilitator, final once the session has ended."""
+        return room_debrief(self.sim, self.feed, self.table.differences(), self.guesses)
+
+    def save_room_debrief(self) -> tuple[Path, str]:
+        """Write the room's debrief as Markdown beside the journal; (its path, the Markdown)."""
+        text = room_markdown(self.room_debrief())
+        assert self.session.journal_path is not None, "a game day always journals"
+        path = Path(self.session.journal_path).with_suffix(".room.md")
+        path.write_text(text, encoding="utf-8")
+        return path, text
 
     # --- the feed -----------------------------------------------------------------------------
 
@@ -721,7 +958,8 @@ class GameHost:
 
     def _feed_entry(self, seat: str, kind: str, text: str) -> FeedEntry:
         """A feed line, cleaned and cut (seat text is data), the feed kept to its last ``MAX_FEED`` lines."""
-        entry = FeedEntry(self.sim.now, clean(seat)[:80], kind, clean(text)[:FEED_TEXT])
+        self._feed_n += 1
+        entry = FeedEntry(self.sim.now, clean(seat)[:80], kind, clean(text)[:FEED_TEXT], self._feed_n)
         self.feed.append(entry)
         if len(self.feed) > 2 * MAX_FEED:
             del self.feed[:-MAX_FEED]

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui.gameday.feed import SeatFeed
 from tui.gameday.protocol import encode
+from tui.gameday.room import SeatRecord
 
 MAX_SEATS = 32
 """Seats at once, spectator screens included; one more is refused (the game day is full)."""
@@ -67,6 +68,8 @@ class SeatLink:
     role: str
     spectator: bool
     writer: asyncio.StreamWriter
+    record: SeatRecord
+    """What the host keeps of this seat beyond the connection (role, view, unread, room cursor)."""
     feed: SeatFeed = field(default_factory=SeatFeed)
     debrief_sent: bool = False
     replies: deque[dict[str, Any]] = field(default_factory=deque)

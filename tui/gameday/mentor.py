@@ -16,7 +16,7 @@ from scenarios.language.solution import step_notes
 from simulator.session import Simulation
 
 MENTOR_ROLE = "mentor"
-TRAINEE_ROLES = frozenset({"imoc", "tloc"})
+TRAINEE_ROLES = frozenset({"imoc", "tloc", "ops"})
 """Seats a whisper reaches: the ones leading the incident."""
 MENTOR_REFUSAL = "a mentor coaches and does not act: W whispers the trainee a hint, M flags this moment for the debrief"
 MAX_WHISPERS = 300

@@ -37,6 +37,7 @@ from simulator.views import (
     ActionResult,
     AlertView,
     ChangeRecord,
+    Compression,
     HypothesisView,
     IncidentView,
     InstanceView,
@@ -48,6 +49,7 @@ from simulator.views import (
     ServiceView,
     Span,
     TimelineEvent,
+    ToolStatus,
     Trace,
 )
 from tui.port import Briefing, Debrief
@@ -58,7 +60,10 @@ MAX_SEAT_FRAME = 16 * 1024
 """Largest frame a seat may send, in bytes (a note or a hypothesis fits many times over)."""
 MAX_HOST_FRAME = 64 * 1024 * 1024
 """Largest frame a seat accepts from the host (state frames stay under a megabyte: see feed.py)."""
-ROLES = ("imoc", "tloc", "observer", "mentor")
+ROLES = ("imoc", "tloc", "ops", "scribe", "observer", "mentor")
+"""Roles a seat may sit in (tui.gameday.roles says what each may do)."""
+ONCALL = ("primary", "secondary")
+"""On-call rotations a seat may hold in a game day (the escalation policy pages them in order)."""
 MAX_TEXT = 2000
 """Longest text field of an action (a note, a status update, a hypothesis), in characters."""
 MAX_WORD = 200
@@ -121,12 +126,16 @@ class Hello(Frame):
     """Protocol version the seat speaks."""
     token: str = Field(max_length=256)
     """The game day's token, printed by `misfortune host`."""
-    role: Literal["imoc", "tloc", "observer", "mentor"]
-    """The seat's incident role."""
+    role: Literal["imoc", "tloc", "ops", "scribe", "observer", "mentor"]
+    """The seat's incident role (a seat rejoining with its ``seat_token`` gets its current role back)."""
     name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")
     """Who sits there (letters, digits, _ . @ -)."""
     spectator: bool = False
     """A read-only screen for the room (the projector): never acts, never guesses."""
+    seat_token: str | None = Field(default=None, min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    """The seat's own token from its first welcome: rejoining with it gives back role, view and unread state."""
+    on_call: Literal["primary", "secondary"] | None = None
+    """The on-call rotation this seat holds: pages go to the primary, then to the secondary by the policy."""
 
 
 class Act(Frame):
@@ -210,7 +219,34 @@ class GetProfile(Frame):
     """The request id the host gave when the profile was started."""
 
 
-SeatFrameType = Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile | Whisper | FlagMoment
+ReportText = Annotated[str, StringConstraints(min_length=1, max_length=400)]
+
+
+class StatusReport(Frame):
+    """Status to the IMOC: a structured report from an engineer (journalled as the seat's note)."""
+
+    type: Literal["report"]
+    id: RequestId
+    impact: ReportText
+    """What users see now, as far as this seat knows."""
+    doing: ReportText
+    """What this seat is doing about it."""
+    need: Annotated[str, StringConstraints(max_length=400)] = ""
+    """What this seat needs from the IMOC (empty: nothing)."""
+    next: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    """When the next report comes (e.g. "in 15 min")."""
+
+
+class ReadUpTo(Frame):
+    """The seat has read the room's messages up to this count (its unread state, kept for a rejoin)."""
+
+    type: Literal["read"]
+    messages: int = Field(ge=0, le=MAX_ID)
+
+
+SeatFrameType = (
+    Hello | Act | Look | Guess | EndNow | TakeProfile | GetProfile | Whisper | FlagMoment | StatusReport | ReadUpTo
+)
 SeatFrame = Annotated[SeatFrameType, Field(discriminator="type")]
 SEAT_FRAME = TypeAdapter(SeatFrame)
 
@@ -307,6 +343,8 @@ VIEW_TYPES: tuple[type, ...] = (
     ServiceView,
     Span,
     TimelineEvent,
+    ToolStatus,
+    Compression,
     Trace,
     # Profiles and dumps: measured from the live instance (what a real profiler would show), never
     # from the scenario's fault list, so they are fair game for any seat that may take one.

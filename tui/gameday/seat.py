@@ -19,11 +19,12 @@ from typing import Any
 
 from scenarios.language.actions import Action
 from simulator.diagnostics import ProfileError, ProfileRequest
-from simulator.telemetry import LogStore, Series, TraceStore, split_name
+from simulator.telemetry import LogStore, Series, TraceStore, mask_series, split_name
 from simulator.views import (
     ActionResult,
     AlertView,
     ChangeRecord,
+    Compression,
     InstanceView,
     LogRecord,
     MessageView,
@@ -32,6 +33,7 @@ from simulator.views import (
     RunbookView,
     ServiceView,
     TimelineEvent,
+    ToolStatus,
 )
 from tui.gameday.protocol import (
     MAX_HOST_FRAME,
@@ -48,6 +50,8 @@ from tui.gameday.protocol import (
 from tui.port import Briefing, Debrief
 
 REPLY_TIMEOUT = 10.0
+ROOM_KEPT = 500
+"""Room feed lines a seat keeps (the host's journal has them all)."""
 RECONNECT_EVERY = 1.0
 
 
@@ -83,7 +87,17 @@ class SeriesMirror:
 class RemoteSession:
     """SessionPort for a seat in another process (or machine) than the game-day host."""
 
-    def __init__(self, host: str, port: int, token: str, role: str, name: str, spectator: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        token: str,
+        role: str,
+        name: str,
+        spectator: bool = False,
+        on_call: str | None = None,
+        seat_token: str | None = None,
+    ) -> None:
         self.address = (host, port)
         self._hello = {
             "type": "hello",
@@ -92,8 +106,22 @@ class RemoteSession:
             "role": role,
             "name": name,
             "spectator": spectator,
+            "on_call": on_call,
+            "seat_token": seat_token,
         }
+        self.name = name
         self.role = role
+        self.on_call = on_call
+        self.seat_token = seat_token
+        """This seat's own token (from the host's welcome): rejoining with it gives the seat back."""
+        self.resume: dict[str, Any] = {}
+        """What the host kept of this seat when it rejoined with its token: ``panel``, ``messages_read``."""
+        self.room: list[dict[str, Any]] = []
+        """The room's feed (who did what, when, with the result), oldest first."""
+        self.private: list[tuple[float, str, str]] = []
+        """(t, from, text): what reached this seat alone (a facilitator's hint, a page from the policy)."""
+        self.room_debrief: str = ""
+        """The room's debrief as Markdown, once the game day has ended."""
         self.spectator = spectator
         self.seat = f"{role}:{name}"
         self.journal_path: str | None = None
@@ -151,6 +179,11 @@ class RemoteSession:
 
     def _welcome(self, frame: dict[str, Any]) -> None:
         self.allowed = frozenset(frame["allowed"])
+        self.role = frame["role"]
+        self.seat = frame["seat"]
+        self.seat_token = frame.get("seat_token") or self.seat_token
+        self._hello = {**self._hello, "seat_token": self.seat_token, "role": self.role}
+        self.resume = dict(frame.get("resume") or {})
         self.truth = frame.get("truth")
         self._briefing = decode_briefing(frame["briefing"])
         self._runbooks = [RunbookView(**r) for r in frame["runbooks"]]
@@ -210,11 +243,18 @@ class RemoteSession:
             self._guessed.set_result(frame)
         elif kind == "whisper":
             with self._lock:
-                self.whispers.append(
-                    (float(frame.get("t", 0.0)), str(frame.get("from", "")), str(frame.get("text", "")))
-                )
+                self.whispers.append(_addressed(frame))
         elif kind in ("whispered", "flagged") and self._mentor_reply is not None:
             self._mentor_reply.set_result(frame)
+        elif kind in ("hint", "page"):
+            with self._lock:
+                self.private.append(_addressed(frame))
+        elif kind == "reported":
+            future = self._waiting.pop(frame["id"], None)
+            if future is not None:
+                future.set_result(ActionResult(**frame["result"]))
+        elif kind == "room_debrief":
+            self.room_debrief = str(frame.get("markdown", ""))
         elif kind == "debrief":
             self._debrief = decode_debrief(frame["debrief"])
             self._debrief_ready.set()
@@ -258,7 +298,19 @@ class RemoteSession:
                 return  # more of the snapshot follows: the views and the clock come with its last frame
             self._views = views
             self._state = {k: frame[k] for k in ("now", "speed", "finished", "ended")}
+            self._take_room(frame)
         self._state_ready.set()
+
+    def _take_room(self, frame: dict[str, Any]) -> None:
+        """Who this seat is now (the facilitator may reassign it) and the room's new feed lines."""
+        you = frame.get("you")
+        if you:
+            self.seat, self.role = you["seat"], you["role"]
+            self.allowed = frozenset(you["allowed"])
+            self.on_call = you.get("on_call")
+        last = self.room[-1]["n"] if self.room else 0
+        self.room.extend(line for line in frame.get("room", ()) if line["n"] > last)
+        del self.room[:-ROOM_KEPT]
 
     @staticmethod
     def _decode_views(v: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +327,8 @@ class RemoteSession:
             "data": v.get("data", {}),
             "flags": v["flags"],
             "messages": [MessageView(**d) for d in v["messages"]],
+            "tools": [ToolStatus(**d) for d in v.get("tools", [])],
+            "compression": Compression(**v["compression"]) if v.get("compression") else None,
         }
 
     # --- clock --------------------------------------------------------------------------------
@@ -312,6 +366,10 @@ class RemoteSession:
         return [i for i in self._views.get("instances", []) if service is None or i.service == service]
 
     def metric(self, service, metric, zone=None, version=None, instance=None, start=None, end=None) -> Series:
+        gaps = [g for t in self.tool_status() if t.tool == "metrics" for g in t.gaps]
+        return mask_series(self._metric(service, metric, zone, version, instance, start, end), gaps)
+
+    def _metric(self, service, metric, zone, version, instance, start, end) -> Series:
         with self._lock:
             if instance is not None:
                 return self._series["split"].window(f"{instance}.{metric}", start, end)
@@ -374,6 +432,12 @@ class RemoteSession:
 
     def runbooks(self):
         return list(self._runbooks)
+
+    def tool_status(self):
+        return list(self._views.get("tools", []))
+
+    def compression(self):
+        return self._views.get("compression")  # the host's clock skips ahead; seats see that it does
 
     # --- doing --------------------------------------------------------------------------------
 
@@ -463,6 +527,30 @@ class RemoteSession:
             return f"not sent: {exc}"
         return None if reply["ok"] else reply["reason"]
 
+    def report(self, impact: str, doing: str, need: str, next_update: str) -> ActionResult:
+        """Status to the IMOC: a structured report (the host's result; a refusal says why)."""
+        ident = next(self._ids)
+        frame = {"type": "report", "id": ident, "impact": impact, "doing": doing, "need": need, "next": next_update}
+        try:
+            parse_seat_frame(encode(frame))  # the host's limits, said here before anything is sent
+        except FrameError as exc:
+            return ActionResult(False, str(exc), "report", self.now)
+        future: Future = Future()
+        self._waiting[ident] = future
+        try:
+            self._send(frame)
+            return future.result(REPLY_TIMEOUT)
+        except (ConnectionError, OSError, FutureTimeout) as exc:
+            self._waiting.pop(ident, None)
+            return ActionResult(False, f"not sent: {exc or 'the host did not answer'}", "report", self.now)
+
+    def mark_read(self, messages: int) -> None:
+        """Tell the host how many messages this seat has read (kept for a rejoin)."""
+        try:
+            self._send({"type": "read", "messages": max(0, int(messages))})
+        except (ConnectionError, OSError):
+            pass  # the next read mark says it again
+
     def whisper(self, text: str) -> str | None:
         """A mentor's hint to the trainee seats; None when delivered, else the host's reason."""
         return self._mentor_frame({"type": "whisper", "text": text})
@@ -513,3 +601,8 @@ class RemoteSession:
             raise RuntimeError("the debrief is only available once the host has ended the session")
         assert self._debrief is not None
         return self._debrief
+
+
+def _addressed(frame: dict[str, Any]) -> tuple[float, str, str]:
+    """(t, from, text) of a frame addressed to this seat alone (a whisper, a hint, a page)."""
+    return float(frame.get("t", 0.0)), str(frame.get("from", "")), str(frame.get("text", ""))

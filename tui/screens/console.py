@@ -132,6 +132,12 @@ class ConsoleScreen(Screen):
         self._built: dict[str, Panel] = {}
         """Every panel created so far, by id: a DOM query by id walks the whole screen (~1 ms each, a
         dozen per panel switch), a dict lookup does not."""
+        self._read_at: dict[str, tuple[float, int, str]] = {}
+        """Per panel, the moment of the session it last read (see :meth:`_moment`): a switch back to a
+        panel that still shows this moment repaints without re-reading."""
+        self._applied = 0
+        self._history_read = False
+        """Actions applied so far from this console: the state can change without the clock moving."""
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
         self.page_alert = page_alert_setting()
@@ -200,7 +206,7 @@ class ConsoleScreen(Screen):
 
     async def ensure_panel(self, pid: str) -> Any:
         """Panel ``pid``, built now if the pre-warming has not reached it yet."""
-        if pid not in self._built or pid in self._mounts:
+        if not self.has_panel(pid):  # awaiting a finished mount again would lay the screen out again
             await self._mount_panel(pid)
         panel = self.panel(pid)
         if pid in ("actions", "profiles"):
@@ -221,10 +227,29 @@ class ConsoleScreen(Screen):
                     self.panel("logs").ingest()
                 self.set_timer(PREWARM_SECONDS, self._prewarm)
                 return
+        if not self._history_read:
+            # The charts' minutes before t=0 come from a warm-up run the session makes on first use
+            # (~0.2 s): made now, while the trainee reads the pager, not on their first look at a chart.
+            self._history_read = True
+            services = self.session.services()
+            if services:
+                self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
 
     @property
     def active_panel(self) -> str:
         return self._tabs.active
+
+    def _moment(self) -> tuple[float, int, str]:
+        """What a panel's view depends on: the clock and the actions applied (the session changes by
+        nothing else while the console is up), and the service in focus (forms and pickers start on it)."""
+        return (self.session.now, self._applied, self.service_in_focus)
+
+    def _read_if_stale(self, pid: str) -> None:
+        """Re-read panel ``pid`` unless it already shows the session's present moment."""
+        moment = self._moment()
+        if self._read_at.get(pid) != moment:
+            self._read_at[pid] = moment
+            self.panel(pid).refresh_from_session()
 
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
@@ -238,6 +263,7 @@ class ConsoleScreen(Screen):
             self.query_one(SideSummary).show(session)
         active = self.active_panel
         if active and self.has_panel(active):
+            self._read_at[active] = self._moment()
             self.panel(active).refresh_from_session()
         self._check_hints()
         self._check_pages()
@@ -289,6 +315,8 @@ class ConsoleScreen(Screen):
             text = message.text if len(message.text) <= 120 else message.text[:119] + "…"
             self.notify(f"{text}\n[o] comms to read and reply", title=f"{message.sender} ({message.channel})")
         self._messages_seen = len(messages)
+        # A rewind takes messages back: what was read cannot exceed what there is (unread never < 0).
+        self._messages_read = min(self._messages_read, self._messages_seen)
         if self.active_panel == "comms":
             self._messages_read = self._messages_seen
 
@@ -325,13 +353,21 @@ class ConsoleScreen(Screen):
             if pid == "comms":
                 self._messages_read = self._messages_seen
                 self.query_one(StatusBar).show(self.session, self.unread)
-            panel.refresh_from_session()
+            self._read_if_stale(pid)  # a key switch read it before the first frame (action_show_panel)
 
     # --- actions (bound through tui.registry) --------------------------------------------------
 
     async def action_show_panel(self, pid: str) -> None:
-        """Switch to panel ``pid`` (building it if needed) and focus its main widget."""
+        """Switch to panel ``pid`` (building it if needed) and focus its main widget.
+
+        The panel reads the session before it is shown, so the first frame after the key is complete:
+        reading it after the switch (on TabActivated) cost a second layout and paint of the screen.
+        """
         await self.ensure_panel(pid)
+        if pid == "logs":
+            self.panel(pid).ingest()
+        self._read_if_stale(pid)
+        self.query_one(PanelSwitcher).show(pid)
         self._tabs.active = pid
         self.action_focus_panel()
 
@@ -492,22 +528,30 @@ class ConsoleScreen(Screen):
                 return service
         return ""
 
+    def _in_view(self, widget: Any) -> bool:
+        """False for a widget of a hidden panel: a table filled while hidden highlights its first row,
+        and that is not where the trainee is looking."""
+        pane = next((a for a in widget.ancestors if isinstance(a, TabPane)), None)
+        return pane is None or pane.id == self.active_panel
+
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
-        if 0 <= event.cursor_row < table.row_count:
+        if 0 <= event.cursor_row < table.row_count and self._in_view(table):
             self.look_at_service(*table.get_row_at(event.cursor_row))
 
     @on(DataTable.CellHighlighted, "#map-grid")
     def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         table = event.data_table
-        self.look_at_service(table.get_row_at(event.coordinate.row)[0])
+        if self._in_view(table):
+            self.look_at_service(table.get_row_at(event.coordinate.row)[0])
 
     @on(Select.Changed)
     def _choice_changed(self, event: Select.Changed) -> None:
         # Not the action form's own fields: a dependency chosen there is not where the trainee looks.
         if not (event.select.id or "").startswith("field-") and isinstance(event.value, str):
-            self.look_at_service(event.value)
+            if self._in_view(event.select):
+                self.look_at_service(event.value)
 
     @on(DataTable.RowSelected, "#resources")
     async def _instance_chosen(self, event: DataTable.RowSelected) -> None:
@@ -560,6 +604,7 @@ class ConsoleScreen(Screen):
 
     def _apply(self, action: Any) -> None:
         result = self.session.apply(action)
+        self._applied += 1
         if self.has_panel("actions"):
             self.panel("actions").show_result(result)
         if result.accepted:

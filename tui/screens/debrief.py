@@ -16,7 +16,7 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
-from simulator.incident import ACK_WORDING, Report
+from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import postmortem_for_journal
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
@@ -67,6 +67,8 @@ def impact_markup(report: Report) -> Content:
         [
             styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
             styled("Failed requests      ", (f"{report.failed_requests:,}", "bold")),
+            styled("Impact avoided       ", (impact_avoided_text(report), "bold")),
+            styled("Data lost            ", (f"{report.data_lost:,} writes" if report.data_lost else "none", "bold")),
             styled("Harmful actions      ", (f"{report.harmful_actions}", "bold")),
             styled("Severity             ", (sev, "bold"), " ", verdict),
             styled(f"Status updates       {report.status_updates}    Hypotheses  {report.hypotheses}"),
@@ -90,12 +92,49 @@ def harm_markup(report: Report, acked: str = "") -> Content:
     return stack([styled(("No penalties: no harmful actions.", "$success")), late])
 
 
+def seat_name(source: str) -> str | None:
+    """A game-day seat ``tloc:bo`` as ``bo (TLOC)``; None for a single trainee, the system or the facilitator."""
+    role, colon, name = source.partition(":")
+    return f"{name} ({role.upper()})" if colon and name else None
+
+
+def outcome_text(d: Debrief) -> str:
+    """The verdict line; in a game day it names who declared the fix (never "you" to every seat)."""
+    text = OUTCOME_TEXT.get(d.report.outcome, d.report.outcome)
+    resolvers = [seat_name(e.source) for e in d.timeline if e.kind == "resolve"]
+    if d.report.outcome == "resolved" and resolvers and resolvers[-1]:
+        return f"Resolved: the fix held and {resolvers[-1]} declared it"
+    return text
+
+
+def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
+    """One line per incident of the session (simulator.incident.incidents): when it opened, its alerts,
+    how its pages were acknowledged."""
+    lines = []
+    for incident in incidents:
+        clause = ACK_WORDING.get(str(incident.get("acknowledgement", "")), "")
+        alerts = ", ".join(str(a) for a in incident.get("alerts", ()))
+        lines.append(
+            styled(
+                (f"#{incident.get('number')} ", "bold"),
+                (f"from {format_clock(float(incident.get('opened_at', 0.0)))}: ", "$text-muted"),
+                alerts,
+                (
+                    f". {clause[:1].upper() + clause[1:]}." if clause else "",
+                    "$warning" if clause and incident.get("acknowledgement") != "in time" else "",
+                ),
+            )
+        )
+    return stack(lines)
+
+
 def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()) -> Table:
     """What the trainee did beside what happened in the system, one event a row; a mentor's flags (reverse
     shadow) in a third column at their moments."""
     table = Table(expand=True, box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("time", no_wrap=True, style="dim", width=8)
-    table.add_column("you did", ratio=1)
+    by_seats = any(seat_name(e.source) for e in events)
+    table.add_column("the room did" if by_seats else "you did", ratio=1)
     table.add_column("the system", ratio=1)
     if flags:
         table.add_column("mentor", ratio=1)
@@ -113,7 +152,9 @@ def timeline_table(events: list[TimelineEvent], flags: list[dict[str, Any]] = ()
         if e.source == "system":
             table.add_row(format_clock(e.t), "", Text.assemble(("• ", "dim"), cell), *extra)
         else:
-            table.add_row(format_clock(e.t), line(("▶ ", "bold"), (f"{e.kind} ", "bold"), cell), "", *extra)
+            who = seat_name(e.source)
+            by = (f"{who} ", "italic") if who else ""
+            table.add_row(format_clock(e.t), line(("▶ ", "bold"), by, (f"{e.kind} ", "bold"), cell), "", *extra)
     flag_rows(float("inf"))
     return table
 
@@ -287,9 +328,7 @@ class DebriefScreen(Screen):
                     yield Label("grade", classes="card-title")
                     yield Digits(r.grade, id="grade")
                 with Vertical(id="verdict", classes="card"):
-                    yield Label(
-                        styled((OUTCOME_TEXT.get(r.outcome, r.outcome), "bold")), id="outcome", classes=r.outcome
-                    )
+                    yield Label(styled((outcome_text(d), "bold")), id="outcome", classes=r.outcome)
                     impact = format_clock(r.impact_start_s) if r.impact_start_s is not None else "-"
                     yield Label(
                         styled(
@@ -308,6 +347,11 @@ class DebriefScreen(Screen):
                 with Vertical(classes="card"):
                     yield Label("Penalties", classes="card-title")
                     yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
+            incidents = d.truth.get("incidents") or []
+            if len(incidents) > 1:
+                with Vertical(classes="card"):
+                    yield Label(f"{len(incidents)} incidents in this session", classes="card-title")
+                    yield Static(incidents_markup(incidents), id="incidents")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
                 yield Static(timeline_table(d.timeline, d.mentor_flags), id="timeline")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -15,17 +16,21 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from scenarios.catalog import CatalogEntry, list_scenarios, validate_entry
 from scenarios.text import clean
-from simulator.reports import Attempt, HistoryError, open_history_recovering, readiness
-from tui.screens.briefing import stars
-from tui.session import journals_dir
-from tui.wheel import PastResults, Spin, new_seed, readiness_of, scan_journals, spin
 from tui.widgets.text import plain, stack, styled
+
+# The catalog, the history and the wheel's odds load after the first frame (see HomeScreen._load): their
+# modules bring the scenario language and the simulator (~0.5 s), and the wheel should paint at once.
+if TYPE_CHECKING:
+    from scenarios.catalog import CatalogEntry
+    from simulator.reports import Attempt, DifficultyAdvice
+    from tui.wheel import PastResults, Spin
 
 
 def load_attempts() -> tuple[list[Attempt], str | None]:
     """Past attempts from the history database, and a problem to show (a corrupt database moved aside)."""
+    from simulator.reports import HistoryError, open_history_recovering
+
     try:
         history, warning = open_history_recovering()
     except HistoryError as err:
@@ -34,15 +39,31 @@ def load_attempts() -> tuple[list[Attempt], str | None]:
         return history.attempts(), warning
 
 
-def progress_markup(attempts: list[Attempt]) -> Content:
-    """Readiness per fault class, as ``misfortune history`` shows it (median TTR against par)."""
+def advice_markup(advice: DifficultyAdvice) -> Content:
+    """The difficulty the wheel suggests for the next shift, with the reason and the command."""
+    return styled(
+        ("Next shift: ", "bold"),
+        (advice.level, "bold $accent"),
+        f" ({advice.reason})  ",
+        (f"misfortune shift --difficulty {advice.level}", "$text-muted"),
+    )
+
+
+def progress_markup(attempts: list[Attempt], advice: DifficultyAdvice | None = None) -> Content:
+    """Readiness per fault class, as ``misfortune history`` shows it (median TTR against par), and the
+    difficulty suggested next."""
+    from simulator.reports import readiness
+
     if not attempts:
-        return styled(("No finished attempts yet: your readiness per fault class shows here.", "$text-muted"))
+        empty = styled(("No finished attempts yet: your readiness per fault class shows here.", "$text-muted"))
+        return stack([empty, advice_markup(advice)]) if advice is not None else empty
     lines = [styled(("Your readiness", "bold"), " ", ("(median TTR vs par · trend)", "$text-muted"))]
     for r in readiness(attempts):
         median = f"{r.median_ttr_ratio:.2f}x" if r.median_ttr_ratio is not None else "unresolved"
         counts = f" {r.resolved}/{r.attempts} resolved  {median:>10}  "
         lines.append(styled(f"{clean(r.fault_class):<11}", counts, (r.trend, "$text-muted")))
+    if advice is not None:
+        lines.append(advice_markup(advice))
     return stack(lines)
 
 
@@ -84,25 +105,55 @@ class HomeScreen(Screen):
     ) -> None:
         super().__init__()
         self.rng = rng
-        # Headers only, so the wheel draws at once; on_mount validates every file in a worker.
-        self.entries: list[CatalogEntry] = list_scenarios(validate=False)
-        self.history = scan_journals(journals_dir()) if history is None else history
+        self.entries: list[CatalogEntry] = []
+        self.history: dict[str, PastResults] = {} if history is None else history
         self.history_problem: str | None = None
-        if attempts is None:
-            attempts, self.history_problem = load_attempts()
-        self.attempts = attempts
-        self.readiness = readiness_of(attempts)
+        self.attempts: list[Attempt] = [] if attempts is None else attempts
+        self._given = (history is not None, attempts is not None)
+        self.loaded = False
+        """The catalog, history and seed are in (see :meth:`load`)."""
+        self.readiness: dict = {}
+        self.advice: DifficultyAdvice | None = None
         self.last_spin: Spin | None = None
         self._spin_step = 0
         self._spin_timer: Timer | None = None
-        self.set_reactive(HomeScreen.seed, new_seed(rng))
         self.title = "misfortune"
 
-    def compose(self) -> ComposeResult:
+    def load(self) -> None:
+        """Read the catalog (headers only; on_mount validates every file in a worker), the journals'
+        results, the history's attempts, and draw the first seed. Runs once, after the first frame, or
+        earlier if a key needs the catalog before that."""
+        if self.loaded:
+            return
+        from scenarios.catalog import list_scenarios
+        from tui.follow_through import difficulty_advice
+        from tui.session import journals_dir
+        from tui.wheel import new_seed, readiness_of, scan_journals
+
+        self.loaded = True
+        self.entries = list_scenarios(validate=False)
+        if not self._given[0]:
+            self.history = scan_journals(journals_dir())
+        if not self._given[1]:
+            self.attempts, self.history_problem = load_attempts()
+        self.readiness = readiness_of(self.attempts)
+        self.advice = difficulty_advice(self.attempts)
+        self.seed = new_seed(self.rng)
         played = sum(1 for e in self.entries if e.id in self.history)
+        self.query_one("#home-count", Label).update(f"[$text-muted]{len(self.entries)} scenarios · {played} played[/]")
+        self.query_one("#progress", Static).update(progress_markup(self.attempts, self.advice))
+        self._fill_table()
+        self._show_pick()
+        if self.history_problem:
+            self.notify(
+                clean(self.history_problem), title="Progress history", severity="warning", timeout=20, markup=False
+            )
+        self.set_timer(0.5, self._validate_entries)  # after the first frame: the check holds the GIL
+
+    def compose(self) -> ComposeResult:
         with Horizontal(id="home-title"):
             yield Label("[b $primary]misfortune[/]  [b]the Wheel of Misfortune[/]", id="brand")
-            yield Label(f"[$text-muted]{len(self.entries)} scenarios · {played} played[/]", id="home-count")
+            yield Label("[$text-muted]reading the scenarios…[/]", id="home-count")
         with Horizontal(id="home-body"):
             yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             with Vertical(id="wheel", classes="card"):
@@ -110,9 +161,9 @@ class HomeScreen(Screen):
                 yield Static(id="pick")
                 with Horizontal(id="seed-row"):
                     yield Label("Seed ", id="seed-label")
-                    yield Input(str(self.seed), type="integer", max_length=9, id="seed", compact=True)
+                    yield Input("", type="integer", max_length=9, id="seed", compact=True)
                 yield Static(id="wheel-hint")
-                yield Static(progress_markup(self.attempts), id="progress")
+                yield Static(id="progress")
                 yield Static(ABOUT, id="wheel-about")
         yield Footer()
 
@@ -122,19 +173,26 @@ class HomeScreen(Screen):
         table.add_column("Difficulty", key="difficulty")
         table.add_column("Your record", key="record")
         table.add_column("Tags", key="tags")
-        self._fill_table()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
         table.focus()
-        self._show_pick()
-        if self.history_problem:
-            self.notify(
-                clean(self.history_problem), title="Progress history", severity="warning", timeout=20, markup=False
-            )
-        self.set_timer(0.5, self._validate_entries)  # after the first frame: the check holds the GIL
+        self._import_catalog_modules()  # the wheel paints first, then reads the catalog
+
+    @work(thread=True, exclusive=True, group="catalog-imports")
+    def _import_catalog_modules(self) -> None:
+        """Import what :meth:`load` needs off the UI thread, then load: imported on the UI thread
+        (~0.5 s), they held the first frame back even when scheduled after it."""
+        import scenarios.catalog  # noqa: F401
+        import tui.session  # noqa: F401
+        import tui.wheel  # noqa: F401
+
+        if self.is_attached:
+            self.app.call_from_thread(self.load)
 
     @work(thread=True, exclusive=True, group="catalog")
     def _validate_entries(self) -> None:
         """Validate every listed file (each variant too); files that fail become error rows."""
+        from scenarios.catalog import validate_entry
+
         checked = [validate_entry(entry) for entry in self.entries]
         if checked != self.entries:
             self.app.call_from_thread(self._show_validated, checked)
@@ -146,6 +204,9 @@ class HomeScreen(Screen):
 
     def _fill_table(self) -> None:
         """One row per scenario, coloured from the current theme (DataTable cells are Rich text)."""
+        from tui.screens.briefing import stars
+        from tui.wheel import PastResults
+
         colours = self.app.theme_variables
         table = self.query_one("#scenarios", DataTable)
         row = table.cursor_row
@@ -170,12 +231,16 @@ class HomeScreen(Screen):
     @property
     def picked(self) -> CatalogEntry | None:
         """The scenario under the highlight."""
+        self.load()
         table = self.query_one("#scenarios", DataTable)
         if not self.entries:
             return None
         return self.entries[min(table.cursor_row, len(self.entries) - 1)]
 
     def _show_pick(self) -> None:
+        from tui.screens.briefing import stars
+        from tui.wheel import PastResults
+
         entry = self.picked
         pick = self.query_one("#pick", Static)
         if entry is None:
@@ -216,6 +281,8 @@ class HomeScreen(Screen):
 
     @on(Input.Changed, "#seed")
     def _seed_typed(self, event: Input.Changed) -> None:
+        if event.value != event.input.value:
+            return  # the box moved on since (a spin set a new seed): this change is stale
         if event.value.strip().lstrip("-").isdigit():
             self.seed = abs(int(event.value))
 
@@ -228,6 +295,9 @@ class HomeScreen(Screen):
 
     def action_spin(self, animate: bool = True) -> Spin | None:
         """Spin: pick a scenario (unplayed ones favoured) and a fresh seed; animate the highlight."""
+        from tui.wheel import spin
+
+        self.load()
         if not any(e.error is None for e in self.entries):
             self.notify("No playable scenario to spin.", severity="error")
             return None

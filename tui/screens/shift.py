@@ -112,6 +112,9 @@ class ShiftBoard(Screen):
         pages = shift.pages
         status = Text()
         status.append(f"shift {format_clock(shift.now)} / {format_clock(shift.length)}  ", style="bold")
+        if shift.plan.starts_at:
+            # Follow-the-sun: the on-call clock goes on from where the previous shift handed over.
+            status.append(f"on-call clock {format_clock(shift.plan.starts_at + shift.now)}  ")
         status.append("PAUSED  " if self.driver.paused else f"{self.driver.speed:g}x  ")
         status.append(f"pages {len(pages)} ({pace_of(len(pages))})  ")
         status.append(f"open incidents {len(shift.open_incidents())}  ")
@@ -139,7 +142,10 @@ class ShiftBoard(Screen):
         for run in shift.runs:
             state = "resolved" if run.resolved else ("time up" if run.over else "OPEN")
             what = short(f"{run.scenario.title} ({run.scenario.slo.service})")
-            cells = (format_clock(run.offset), "incident", str(run.number), run.priority, what, state)
+            arrived = format_clock(run.offset) if run.offset >= 0 else "handed over"
+            if run.handed_over:
+                what = short(f"{run.scenario.title} ({run.scenario.slo.service}, from the previous shift)")
+            cells = (arrived, "incident", str(run.number), run.priority, what, state)
             rows.append((run.offset, f"incident:{run.number}", cells))
         for page in shift.pages:
             if page.acked_at is not None:

@@ -126,15 +126,8 @@ class ActionsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            options = []
-            for name in ORDER:
-                kind = "process" if name in PROCESS_ACTIONS else "mitigation"
-                mark = " !" if name in DESTRUCTIVE_ACTIONS else ""
-                options.append(Option(f"{name}{mark}", id=name))
-                if name == ORDER[len(PROCESS_ACTIONS) - 1]:
-                    options.append(None)
-                del kind
-            yield OptionList(*options, id="action-list")
+            self.offered = self._offered()
+            yield OptionList(*self._options(self.offered), id="action-list")
             form = VerticalScroll(id="action-form")
             form.can_focus = False  # Tab from the action list lands on the first field, not the scroller
             with form:
@@ -146,12 +139,47 @@ class ActionsPanel(Panel):
     service_hint = ""
     """The service the trainee is looking at (set by the console): a required service field starts on it."""
 
+    def _offered(self) -> tuple[str, ...]:
+        """The actions this console may take: all of them, or a game-day seat's role's (``session.allowed``)."""
+        allowed = getattr(self.session, "allowed", None)
+        return tuple(name for name in ORDER if allowed is None or name in allowed)
+
+    @staticmethod
+    def _options(names: tuple[str, ...]) -> list[Option | None]:
+        options: list[Option | None] = []
+        for name in names:
+            if options and name in MITIGATION_ACTIONS and options[-1] is not None and options[-1].id in PROCESS_ACTIONS:
+                options.append(None)  # a rule between the process and the mitigation actions
+            mark = " !" if name in DESTRUCTIVE_ACTIONS else ""
+            options.append(Option(f"{name}{mark}", id=name))
+        return options
+
+    def reoffer(self) -> None:
+        """Rebuild the action list from the session (a game-day seat's role changed)."""
+        offered = self._offered()
+        if offered == self.offered:
+            return
+        self.offered = offered
+        option_list = self.query_one("#action-list", OptionList)
+        option_list.clear_options()
+        option_list.add_options(self._options(offered))
+        self.selected = ""
+        self._select_first()
+
+    def _select_first(self) -> None:
+        if self.offered:
+            self.select_action("ack" if "ack" in self.offered else self.offered[0])
+            return
+        for old in self.query(".action-fields"):
+            old.remove()
+        self.query_one("#action-doc", Static).update("Your role takes no actions here.")
+
     def on_mount(self) -> None:
         self.selected = ""
         self._pending: Timer | None = None
         self._building: asyncio.Task | None = None
         if self.query("#action-form"):  # absent if torn down mid-mount (the app closing while pre-warming)
-            self.select_action("ack")
+            self._select_first()
 
     @on(OptionList.OptionHighlighted, "#action-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -312,6 +340,9 @@ class ActionsPanel(Panel):
             widget.value = value  # type: ignore[union-attr]
 
     def action_submit(self) -> None:
+        if not self.selected:
+            self.show_message("Your role takes no actions here.", "$text-warning")
+            return
         payload = self.form_payload()
         try:
             ACTION_ADAPTER.validate_python(payload)

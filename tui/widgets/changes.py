@@ -44,7 +44,7 @@ class ChangesPanel(Panel):
                     f"{op.kind} {op.service} {op.done}/{op.total}",
                     self.tone("done " + format_clock(op.finished_at), "$text-success")
                     if done
-                    else self.tone("in progress", "$text-warning bold"),
+                    else self.tone(_in_progress(op), "$text-warning bold"),
                 )
             )
         set_rows(self.query_one("#operations", DataTable), ops)
@@ -81,3 +81,11 @@ class ChangesPanel(Panel):
                 )
             )
         return rows or [("", self.tone("No feature flags in this system.", "$text-muted"), "", "")]
+
+
+def _in_progress(op) -> str:
+    """An unfinished operation's state: with its ETA and what slows it when the scenario paces recoveries."""
+    text = "in progress"
+    if op.eta is not None:
+        text += f", done about {format_clock(op.eta)}"
+    return text + (f" ({op.note})" if op.note else "")

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.tool_banner import ToolBanner
 
 UPDATE_DUE = 20 * 60.0
 """Status updates are due every 20-30 minutes in a major incident: warn after 20."""
@@ -37,6 +38,7 @@ class CommsPanel(Panel):
             markup=False,
         )
         yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
+        yield ToolBanner(("status_page",), id="comms-tools")
         yield Static("", id="comms-due")
         yield Label(
             "Status update: impact · current action · next update (enter posts), or free text below",
@@ -109,6 +111,7 @@ class CommsPanel(Panel):
         self._suggested = suggestion
 
     def refresh_from_session(self) -> None:
+        self.query_one(ToolBanner).show(self.session)
         if not self.query("#messages"):
             return  # mounted but not composed yet (pre-warmed on a busy machine): the next refresh fills it
         self._suggest_next_update()

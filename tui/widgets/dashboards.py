@@ -11,13 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Label, Select, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, sparkline
 from tui.widgets.data_lines import data_lines
+from tui.widgets.tool_banner import ToolBanner, tool_lines
 
 METRICS = (
     "rate",
@@ -62,23 +65,31 @@ def _fmt(metric: str, v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
 
 
-class MetricChart(Static):
-    """A block chart of one series with change markers underneath (height set in CSS)."""
+class MetricChart(Widget):
+    """A block chart of one series with change markers underneath (height set in CSS).
+
+    The chart is drawn when it is painted, for the size it has then: drawing on plot and again on
+    resize cost a second layout and frame each time the dashboards came on screen.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
         self._data: tuple = ()
+        self._drawn: tuple[tuple, Size, Content] | None = None
 
     def plot(self, title: str, times: tuple[float, ...], values: tuple[float, ...], changes: list, metric: str) -> None:
         self._data = (title, times, values, changes, metric)
-        self._draw()
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self._draw()
-
-    def _draw(self) -> None:
+    def render(self) -> Content:
         if not self._data:
-            return
+            return Content("")
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not self._data or drawn[1] != self.size:
+            drawn = self._drawn = (self._data, self.size, self._draw())
+        return drawn[2]
+
+    def _draw(self) -> Content:
         title, times, values, changes, metric = self._data
         height = max(3, self.size.height - 3)
         width = max(10, self.size.width - 10)
@@ -140,7 +151,7 @@ class MetricChart(Static):
         end = format_clock(col_times[-1]) if col_times else ""
         lines.append(Content.styled(f"{'':>10}{start}{end:>{max(1, len(cols) - len(start))}}\n", "$text-muted"))
         lines.append(Content.styled("  ".join(labels) or "no changes in this window", "$text-warning"))
-        self.update(Content.assemble(*lines))
+        return Content.assemble(*lines)
 
 
 class DashboardsPanel(Panel):
@@ -162,6 +173,7 @@ class DashboardsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dash-scroll"):
+            yield ToolBanner(("metrics",), id="dash-tools")
             yield Label(
                 "RED per service (sparklines: last 2 min)  [enter] chart  [n] metric  [w] window",
                 classes="panel-title",
@@ -217,19 +229,22 @@ class DashboardsPanel(Panel):
         s = self.session
         now = s.now
         start = now - SPARK_SECONDS
+        self.query_one(ToolBanner).show(s)
+        # While the metrics pipeline is down only the orchestrator's view (ready, restarts) is fresh.
+        blind = bool(tool_lines(s, ("metrics",)))
         red, keys = [], []
         for sv in s.services():
             err = s.metric(sv.name, "error_ratio", start=start).values
             p99 = s.metric(sv.name, "p99_ms", start=start).values
-            bad = sv.error_ratio >= 0.01
+            bad = sv.error_ratio >= 0.01 and not blind
             red.append(
                 (
                     sv.name,
-                    fmt_rate(sv.rate),
-                    self.tone(fmt_pct(sv.error_ratio), "$text-error bold" if bad else ""),
-                    fmt_ms(sv.p50_ms),
-                    fmt_ms(sv.p95_ms),
-                    fmt_ms(sv.p99_ms),
+                    "-" if blind else fmt_rate(sv.rate),
+                    self.tone("-" if blind else fmt_pct(sv.error_ratio), "$text-error bold" if bad else ""),
+                    "-" if blind else fmt_ms(sv.p50_ms),
+                    "-" if blind else fmt_ms(sv.p95_ms),
+                    "-" if blind else fmt_ms(sv.p99_ms),
                     self.tone(f"{sv.ready}/{sv.desired}", "$text-warning" if sv.ready < sv.desired else ""),
                     self.tone(sparkline(err, SPARK_WIDTH, 0.0, 0.02), "$text-error" if bad else "$text-accent"),
                     self.tone(sparkline(p99, SPARK_WIDTH), "$text-accent"),
@@ -272,6 +287,7 @@ class DashboardsPanel(Panel):
         resources = []
         for inst in s.instances():
             mem = inst.memory_mb / inst.memory_limit_mb if inst.memory_limit_mb else 0.0
+            mem = 0.0 if blind else mem
             state_style = "" if inst.state == "running" and inst.ready else "$text-warning bold"
             resources.append(
                 (
@@ -279,13 +295,15 @@ class DashboardsPanel(Panel):
                     inst.zone,
                     inst.version,
                     self.tone(inst.state + ("" if inst.ready else " (not ready)"), state_style),
-                    fmt_pct(inst.cpu, 0),
+                    "-" if blind else fmt_pct(inst.cpu, 0),
                     self.tone(
-                        f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
+                        f"- / {inst.memory_limit_mb:.0f} MB"
+                        if blind
+                        else f"{inst.memory_mb:.0f} / {inst.memory_limit_mb:.0f} MB",
                         "$text-error bold" if mem >= 0.9 else "",
                     ),
                     self.tone(memory_trend(s, inst), "$text-error" if mem >= 0.9 else "$text-accent"),
-                    fmt_pct(inst.pool_ratio, 0),
+                    "-" if blind else fmt_pct(inst.pool_ratio, 0),
                     self.tone(str(inst.restarts), "$text-warning bold" if inst.restarts else ""),
                     inst.last_exit or "",
                 )

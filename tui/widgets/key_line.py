@@ -40,4 +40,4 @@ class KeyLine(Static):
             style = "" if enabled else "dim"
             parts.append(Content.styled(f" {key} ", f"bold $footer-key-foreground {style}"))
             parts.append(Content.styled(f"{description} ", f"$footer-description-foreground {style}"))
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)  # one line tall (console.tcss)

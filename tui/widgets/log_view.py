@@ -136,7 +136,9 @@ class LogView(ScrollView, can_focus=True):
     # --- view -------------------------------------------------------------------------------
 
     def _update_size(self) -> None:
-        self.virtual_size = Size(self.size.width, self.visible_count)
+        # Lines are cut to the view's width (no horizontal scroll), so the virtual width stays 0: a
+        # width taken from the view changed as the panel came on screen and cost a second layout.
+        self.virtual_size = Size(0, self.visible_count)
         if self.following:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()

@@ -11,12 +11,14 @@ from textual.widgets import Input, Label, Select
 from tui.widgets.common import Panel
 from tui.widgets.log_buffer import LEVELS, LogQuery
 from tui.widgets.log_view import LogView
+from tui.widgets.tool_banner import ToolBanner
 
 
 class LogsPanel(Panel):
     """The log view plus its query bar; enter in any query field applies the query."""
 
     def compose(self) -> ComposeResult:
+        yield ToolBanner(("logging",), id="log-tools")
         with Horizontal(id="log-query"):
             yield Select([], id="log-service", prompt="service")
             yield Select([(lv, lv) for lv in LEVELS[1:]], id="log-level", prompt="level")
@@ -61,6 +63,7 @@ class LogsPanel(Panel):
                 choice.value = value
 
     def refresh_from_session(self) -> None:
+        self.query_one(ToolBanner).show(self.session)
         self._show_status()
 
     def current_query(self) -> LogQuery:

@@ -60,4 +60,4 @@ class MessageRail(Static):
         earlier = len(self.announcements) - 1
         if earlier:
             line.append(f"  ({earlier} earlier: o messages, ctrl+h hints)", style="dim")
-        self.update(line)
+        self.update(line, layout=False)  # one line tall (console.tcss)

@@ -9,8 +9,9 @@ from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from simulator.incident import incident_summary
+from simulator.incident import group_incidents, incident_summary
 from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.tool_banner import ToolBanner
 
 
 class PagerPanel(Panel):
@@ -18,6 +19,7 @@ class PagerPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="incident-summary")
+        yield ToolBanner(("alerting", "pager"), id="pager-tools")
         yield Label("Pages  [a] acknowledge  [v] read a row whole", classes="panel-title", markup=False)
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
@@ -30,6 +32,7 @@ class PagerPanel(Panel):
             widget.add_columns("alert", "service", "sev", "state", "since", "summary")
 
     def refresh_from_session(self) -> None:
+        self.query_one(ToolBanner).show(self.session)
         now = self.session.now
         rows = []
         for p in sorted(self.session.pages(), key=lambda p: -p.number):
@@ -62,7 +65,27 @@ class PagerPanel(Panel):
             line.append(f" · {len(summary.alerts)} alert(s): {summary.alerts[0]}{more}")
         if summary.roles:
             line.append(" · " + ", ".join(f"{role.upper()} {who}" for role, who in summary.roles))
+        incidents = group_incidents(s.incident_view(), s.alert_list(include_resolved=True), s.pages())
+        if len(incidents) > 1:
+            line = self._incident_lines(summary.severity, summary.roles, incidents)
         self.query_one("#incident-summary", Static).update(line)
+
+    @staticmethod
+    def _incident_lines(severity, roles, incidents) -> Text:
+        """Several incidents: severity and roles once (the session's), then a line per incident."""
+        styles = {"escalated": "bold red", "paged": "bold yellow", "resolved": "green", "alerts cleared": "green"}
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{len(incidents)} incidents", style="bold")
+        text.append(f" · {severity or 'severity not set'}")
+        if roles:
+            text.append(" · " + ", ".join(f"{role.upper()} {who}" for role, who in roles))
+        for incident in incidents:
+            text.append(f"\n#{incident.number} ", style="bold")
+            text.append(incident.status.upper(), style=styles.get(incident.status, "bold"))
+            text.append(f" · since {format_clock(incident.opened_at)} · {', '.join(incident.alerts)}")
+            if incident.pages:
+                text.append(f" · page {', '.join(str(n) for n in incident.pages)}")
+        return text
 
 
 class SideSummary(Static):

@@ -32,4 +32,4 @@ class PanelSwitcher(Static, can_focus=True):
         line.append("  [ ] prev/next  ", style="dim")
         for pid, key, _title in PANELS:
             line.append(f" {key}", style="bold underline" if pid == active else "")
-        self.update(line)
+        self.update(line, layout=False)  # one line tall (console.tcss): no layout to redo

@@ -1,0 +1,421 @@
+"""Telemetry on demand: the tick records what its logs and traces would read; they are written when asked.
+
+Writing log lines and sampling traces every tick cost about 40 % of a headless run that nobody reads
+(verify, replay, a rewind). Instead each tick appends to a :class:`TelemetryTape` a frozen frame of the
+state the generators read (per service: figures, error causes, who is in rotation; per world: zones
+down, surges). A frame is rebuilt only for what changed, so most ticks append one reference. When
+anyone asks for lines or traces (:class:`OnDemandLogStore`, :class:`OnDemandTraceStore`), the tape
+plays the pending ticks through the same :class:`LogGenerator` and :class:`TraceGenerator`, in tick
+order, with the same random streams, pointed at the frames instead of the live world. The lines and
+spans are therefore exactly those the live world would have given, whenever and however often they
+are asked for, and the consistency of spans, error lines and metrics is the generators' as before.
+
+Lines the world's machinery writes at a time (OOM kills, back-off, rollouts, noise) are kept in order
+between the ticks they fell between, so the merged log is the same as if it had been written live.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from simulator.telemetry.logs import LogGenerator, LogStore
+from simulator.telemetry.traces import TraceGenerator, TraceStore
+from simulator.views import LogRecord, Trace
+from simulator.world.state import Instance, ServiceState, World
+
+
+class InstanceFrame:
+    """What the generators read of one instance, as of the last change to its service's instances."""
+
+    __slots__ = ("id", "service", "version", "zone", "state", "ready", "broken_since", "ejected", "fx_err", "fx_msg",
+                 "pid", "cohort_index")  # fmt: skip
+
+    def __init__(self, inst: Instance, cohort_index: int) -> None:
+        self.id = inst.id
+        self.service = inst.service
+        self.version = inst.version
+        self.zone = inst.zone
+        self.state = inst.state
+        self.ready = inst.ready
+        self.broken_since = inst.broken_since
+        self.ejected = inst.ejected
+        self.fx_err = inst.fx_err
+        self.fx_msg = inst.fx_msg
+        self.pid = inst.pid
+        self.cohort_index = cohort_index
+
+
+class ServiceSettings:
+    """The slow-changing part of a service frame (shared by its frames until one of them changes)."""
+
+    __slots__ = ("spec", "name", "version", "cert_expires_at", "extra_msg", "fallbacks", "rotation", "instances",
+                 "source", "n_instances")  # fmt: skip
+
+    def __init__(self, s: ServiceState, roster: tuple[list[InstanceFrame], list[InstanceFrame]]) -> None:
+        self.spec = s.spec
+        self.name = s.spec.name
+        self.version = s.version
+        self.cert_expires_at = s.cert_expires_at
+        self.extra_msg = s.extra_msg
+        self.fallbacks = frozenset(s.fallbacks)
+        self.rotation, self.instances = roster
+        self.source = s.rotation
+        self.n_instances = len(s.instances)
+
+    def stale(self, s: ServiceState) -> bool:
+        """Whether the live service's instances or settings differ from these."""
+        return (
+            s.dirty  # an instance changed since the last regroup (killed in this tick: regrouped next tick)
+            or s.rotation is not self.source
+            or len(s.instances) != self.n_instances
+            or s.cert_expires_at != self.cert_expires_at
+            or s.extra_msg is not self.extra_msg
+            or s.version is not self.version
+            or bool((s.fallbacks or self.fallbacks) and s.fallbacks != self.fallbacks)
+        )
+
+
+class ServiceFrame:
+    """What the generators read of one service in a tick, packed: every number in one ``array('d')``
+    (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, cohort latency
+    factors), the cause names as tuples, the rest shared in :class:`ServiceSettings`."""
+
+    __slots__ = ("settings", "numbers", "cause_keys", "dep_keys")
+
+    def __init__(self, s: ServiceState, settings: ServiceSettings, previous: ServiceFrame | None) -> None:
+        self.settings = settings
+        # The model clears and refills the cause dicts in place: the frame keeps their values. Key tuples
+        # are shared with the previous frame when equal (they rarely change).
+        causes, dep_causes = s.causes, s.dep_causes
+        cause_keys, dep_keys = tuple(causes), tuple(dep_causes)
+        if previous is not None:
+            if cause_keys == previous.cause_keys:
+                cause_keys = previous.cause_keys
+            if dep_keys == previous.dep_keys:
+                dep_keys = previous.dep_keys
+        self.cause_keys, self.dep_keys = cause_keys, dep_keys
+        self.numbers = array(
+            "d",
+            [s.rate, s.errors, s.p50, s.p99, s.conn_demand, *causes.values(), *dep_causes.values()]
+            + [c.lat_factor for c in s.cohorts],
+        )
+
+    def unpack(self) -> ServiceSnapshot:
+        """The frame as the generators read a service."""
+        return ServiceSnapshot(self)
+
+
+class ServiceSnapshot:
+    """A service as it was in a tick, with the attributes and methods the log and trace generators read."""
+
+    def __init__(self, frame: ServiceFrame) -> None:
+        settings, numbers = frame.settings, frame.numbers
+        self.spec = settings.spec
+        self.name = settings.name
+        self.version = settings.version
+        self.cert_expires_at = settings.cert_expires_at
+        self.extra_msg = settings.extra_msg
+        self.fallbacks = settings.fallbacks
+        self.rotation = settings.rotation
+        self.instances = settings.instances
+        self.rate, self.errors, self.p50, self.p99, self.conn_demand = numbers[:5]
+        n, m = len(frame.cause_keys), len(frame.dep_keys)
+        self.causes = dict(zip(frame.cause_keys, numbers[5 : 5 + n], strict=True))
+        self.dep_causes = dict(zip(frame.dep_keys, numbers[5 + n : 5 + n + m], strict=True))
+        self.lats = numbers[5 + n + m :]
+
+    def cert_expired(self, now: float) -> bool:
+        """Whether its certificate had expired at ``now``."""
+        return now >= self.cert_expires_at
+
+    def lat_factor_of(self, inst: InstanceFrame) -> float:
+        """The instance's median latency relative to the service's nominal latency, in this tick."""
+        return self.lats[inst.cohort_index] if inst.cohort_index >= 0 else 1.0
+
+
+class ZoneSettings:
+    """The world's zones and surges as the generators read them (shared until one changes)."""
+
+    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share")
+
+    def __init__(self, world: World) -> None:
+        self.surges = dict(world.surges)
+        self.down_zones = frozenset(world.down_zones)
+        self.zone_hang = dict(world.zone_hang)
+        self.zone_fail_share = dict(world.zone_fail_share)
+
+    def stale(self, world: World) -> bool:
+        """Whether the live world's zones or surges differ from these."""
+        return (
+            world.surges != self.surges
+            or world.down_zones != self.down_zones
+            or world.zone_hang != self.zone_hang
+            or world.zone_fail_share != self.zone_fail_share
+        )
+
+
+class WorldFrame:
+    """What the generators read of the world in a tick: the services' frames, user rate, zones."""
+
+    __slots__ = ("services", "user_rate", "zones")
+
+    def __init__(self, services: tuple[ServiceFrame, ...], user_rate: float, zones: ZoneSettings) -> None:
+        self.services = services
+        self.user_rate = user_rate
+        self.zones = zones
+
+
+class WorldSnapshot:
+    """The world as it was in a tick, as the generators read it (``services`` by name, in world order)."""
+
+    def __init__(self, frame: WorldFrame, services: dict[str, ServiceSnapshot], now: float) -> None:
+        self.services = services
+        self.now = now
+        self.user_rate = frame.user_rate
+        zones = frame.zones
+        self.surges = zones.surges
+        self.down_zones = zones.down_zones
+        self.zone_hang = zones.zone_hang
+        self.zone_fail_share = zones.zone_fail_share
+
+
+def _roster(s: ServiceState) -> tuple[list[InstanceFrame], list[InstanceFrame]]:
+    """Frames of a service's instances: those in rotation (in its order) and all of them."""
+    cohort_index = {id(c): i for i, c in enumerate(s.cohorts)}
+    frames = {
+        id(inst): InstanceFrame(inst, cohort_index.get(id(inst.cohort), -1) if inst.cohort is not None else -1)
+        for inst in s.instances
+    }
+    return [frames[id(inst)] for inst in s.rotation], [frames[id(inst)] for inst in s.instances]
+
+
+class TelemetryTape:
+    """Per-tick frames of what logs and traces read, played through the generators when asked.
+
+    Memory: a tick costs a reference and a time (16 bytes) plus, for each service recomputed in it, a
+    frame of about 250 bytes; an 8-hour session nobody reads keeps about 10 MB of them.
+    """
+
+    full_frames = False
+    """Take a whole new frame every tick (tests compare this with frames kept across ticks)."""
+
+    def __init__(self, world: World, logs: LogGenerator, traces: TraceGenerator) -> None:
+        self.world = world
+        self.logs = logs
+        self.traces = traces
+        self.frames: list[WorldFrame] = []
+        """One per tick not yet written."""
+        self.times = array("d")
+        """The time of each of those ticks."""
+        self.held: list[tuple[int, tuple]] = []
+        """World lines written between those ticks: (how many of them came before, the line)."""
+        self.dt = 0.0
+        self.ticks = 0
+        """Ticks recorded so far."""
+        self._services: list[ServiceFrame] = []
+        self._live: list[ServiceState] = []
+        self._zones: ZoneSettings | None = None
+        self._frame: WorldFrame | None = None
+        self._playing = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether some tick has not been written yet."""
+        return bool(self.frames)
+
+    def record(self, t: float, dt: float) -> None:
+        """Note the tick that just ran (called after the model, before the SLI)."""
+        world = self.world
+        services = self._services
+        changed = not services
+        if changed:
+            self._live = list(world.services.values())  # a topology's services never change
+            services.extend(ServiceFrame(s, self._settings_of(s, None), None) for s in self._live)
+        else:
+            full = self.full_frames
+            for i, s in enumerate(self._live):
+                f = services[i]
+                # Recomputed, or its settings or instances changed (ServiceSettings.stale inlined, keep
+                # the two in step: this runs for every service every tick). Connection demand can also
+                # move below the 1e-9 the model ignores, without a recompute.
+                settings = f.settings
+                if (
+                    full
+                    or s.changed
+                    or s.dirty
+                    or s.rotation is not settings.source
+                    or s.conn_demand != f.numbers[4]
+                    or len(s.instances) != settings.n_instances
+                    or s.cert_expires_at != settings.cert_expires_at
+                    or s.extra_msg is not settings.extra_msg
+                    or s.version is not settings.version
+                    or ((s.fallbacks or settings.fallbacks) and s.fallbacks != settings.fallbacks)
+                ):
+                    services[i] = ServiceFrame(s, self._settings_of(s, settings), f)
+                    changed = True
+        zones = self._zones
+        if zones is None or self.full_frames or zones.stale(world):
+            zones = self._zones = ZoneSettings(world)
+            changed = True
+        frame = self._frame
+        if changed or frame is None or frame.user_rate != world.user_rate:
+            frame = self._frame = WorldFrame(tuple(services), world.user_rate, zones)
+        self.frames.append(frame)
+        self.times.append(t)
+        self.dt = dt
+        self.ticks += 1
+
+    def _settings_of(self, s: ServiceState, settings: ServiceSettings | None) -> ServiceSettings:
+        """The service's settings and instance frames, rebuilt only when one of them changed."""
+        if settings is None or self.full_frames or settings.stale(s):
+            settings = ServiceSettings(s, _roster(s))
+        return settings
+
+    def hold(self, line: tuple) -> bool:
+        """Keep a world line in order behind the ticks not yet written; False when it can be written now."""
+        if not self.frames or self._playing:
+            return False
+        self.held.append((len(self.frames), line))
+        return True
+
+    def play(self, store: OnDemandLogStore) -> None:
+        """Write every pending tick's lines and traces (and the world lines between them), in order."""
+        if not self.frames or self._playing:
+            return
+        self._playing = True
+        logs, traces = self.logs, self.traces
+        live = logs.world
+        frames, times, held, dt = self.frames, self.times, self.held, self.dt
+        self.frames, self.times, self.held = [], array("d"), []
+        next_held = 0
+        unpacked: dict[int, tuple[WorldFrame, dict[str, ServiceSnapshot]]] = {}
+        try:
+            for i, frame in enumerate(frames):
+                while next_held < len(held) and held[next_held][0] <= i:
+                    store.write(*held[next_held][1])
+                    next_held += 1
+                world = WorldSnapshot(frame, self._unpack(frame, unpacked), times[i])
+                logs.world = traces.world = world
+                logs.tick(times[i], dt)
+                traces.tick(times[i], dt)
+            for _, line in held[next_held:]:
+                store.write(*line)
+        finally:
+            logs.world = traces.world = live
+            self._playing = False
+
+    @staticmethod
+    def _unpack(frame: WorldFrame, cache: dict) -> dict[str, ServiceSnapshot]:
+        """The frame's services unpacked, each service frame once however many ticks share it."""
+        out = {}
+        for f in frame.services:
+            hit = cache.get(id(f))
+            if hit is None or hit[0] is not f:
+                hit = cache[id(f)] = (f, f.unpack())
+            out[hit[1].name] = hit[1]
+        if len(cache) > 4 * len(out):
+            cache.clear()  # keep only recent frames (ids of dropped frames may be reused)
+        return out
+
+
+_MESSAGE, _ATTRIBUTES = 6, 9
+"""Where a stored line (LogStore.add's tuple) keeps its message and its packed attributes."""
+_SHARED_MAX = 50_000
+
+
+class OnDemandLogStore(LogStore):
+    """The session's log: reading it first writes the lines of the ticks nobody has read yet."""
+
+    def __init__(self, capacity: int = 150_000) -> None:
+        self._total = 0
+        super().__init__(capacity)
+        self.tape: TelemetryTape | None = None
+        self._shared: dict = {}
+
+    def catch_up(self) -> None:
+        """Write what the pending ticks imply."""
+        if self.tape is not None:
+            self.tape.play(self)
+
+    @property
+    def total(self) -> int:  # type: ignore[override]
+        """Lines ever written (reading it writes the pending ticks first)."""
+        if self.tape is not None and self.tape.frames:
+            self.catch_up()
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._total = value
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        """A line: written now, or (a world line between ticks not yet written) held behind them."""
+        if self.tape is not None and self.tape.hold(_line_args(*args, **kwargs)):
+            return
+        self.write(*args, **kwargs)
+
+    def write(self, *args: Any, **kwargs: Any) -> None:
+        """Append a line, sharing its message and packed attributes with an earlier line that had the same.
+
+        An 8-hour session's 110,000 lines have ~17,000 distinct messages and attribute sets: sharing them
+        saves ~20 MB (error lines repeat; access lines differ by their durations).
+        """
+        written = self._total
+        super().add(*args, **kwargs)
+        if self._total == written:
+            return  # lost: the log pipeline was down at the line's time
+        lines, shared = self.lines, self._shared
+        line = lines[-1]
+        message, packed = line[_MESSAGE], line[_ATTRIBUTES]
+        same_message = shared.setdefault(message, message)
+        same_packed = shared.setdefault(packed, packed) if type(packed) is tuple else packed
+        if same_message is not message or same_packed is not packed:
+            lines[-1] = (*line[:_MESSAGE], same_message, *line[_MESSAGE + 1 : _ATTRIBUTES], same_packed,
+                         *line[_ATTRIBUTES + 1 :])  # fmt: skip
+        if len(shared) > _SHARED_MAX:
+            shared.clear()  # bounded: lines keep what they share, later ones share anew
+
+    def query(self, *args: Any, **kwargs: Any) -> list[LogRecord]:
+        """See :meth:`LogStore.query`."""
+        self.catch_up()
+        return super().query(*args, **kwargs)
+
+    def since_index(self, index: int, limit: int | None = None) -> tuple[list[LogRecord], int]:
+        """See :meth:`LogStore.since_index`."""
+        self.catch_up()
+        return super().since_index(index, limit)
+
+
+def _line_args(
+    t: float,
+    level: str,
+    service: str,
+    version: str,
+    zone: str,
+    instance: str,
+    message: str,
+    trace: str | int = "",
+    span: str | int = "",
+    attributes: dict | None = None,
+) -> tuple:
+    return (t, level, service, version, zone, instance, message, trace, span, dict(attributes) if attributes else None)
+
+
+class OnDemandTraceStore(TraceStore):
+    """The session's traces: reading them first samples the ticks nobody has read yet."""
+
+    def __init__(self, catch_up: Callable[[], None], capacity: int = 5000) -> None:
+        super().__init__(capacity)
+        self._catch_up = catch_up
+
+    def get(self, trace_id: str) -> Trace | None:
+        """See :meth:`TraceStore.get`."""
+        self._catch_up()
+        return super().get(trace_id)
+
+    def query(self, *args: Any, **kwargs: Any) -> list[Trace]:
+        """See :meth:`TraceStore.query`."""
+        self._catch_up()
+        return super().query(*args, **kwargs)

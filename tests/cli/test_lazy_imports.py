@@ -1,0 +1,68 @@
+"""Start-up cost: commands that draw nothing never import Textual, and the TUI's first frame needs
+neither the simulator nor the scenario language (they load after it). Each check runs in a fresh
+interpreter, so modules an earlier test imported cannot hide an import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scenarios.catalog import library_dir
+
+UI = ("textual", "rich.live")
+HEAVY = ("simulator", "scenarios.language", "scenarios.catalog", "pydantic")
+
+
+def modules_after(code: str, tmp_path) -> list[str]:
+    """Module names loaded once ``code`` ran in a fresh interpreter (stdout of the code is dropped)."""
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = {"MISFORTUNE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def loaded(modules: list[str], roots: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == r or m.startswith(r + ".") for r in roots)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["list"],
+        ["validate", str(library_dir() / "checkout-oom-leak.yaml")],
+        ["run", "checkout-oom-leak", "--seed", "1"],
+    ],
+    ids=["help", "list", "validate", "run"],
+)
+def test_commands_that_draw_nothing_never_import_textual(argv, tmp_path):
+    code = (
+        f"from tui.cli import main\ntry:\n    code = main({argv!r})\n"
+        "except SystemExit as stop:\n    code = stop.code\nassert code in (0, None), code"
+    )
+    modules = modules_after(code, tmp_path)
+    assert "tui.cli" in modules
+    assert loaded(modules, UI) == [], f"misfortune {' '.join(argv)} imported the UI"
+
+
+def test_the_home_screen_needs_neither_the_simulator_nor_the_language(tmp_path):
+    """Everything the wheel's first frame is drawn from: the command line, the app, the home screen."""
+    modules = modules_after("import tui.cli, tui.app, tui.screens.home, tui.commands.tui_commands", tmp_path)
+    assert "textual.app" in modules
+    assert loaded(modules, HEAVY) == [], "these load before the first frame of `misfortune`"
+
+
+def test_scenario_helpers_do_not_build_the_language(tmp_path):
+    modules = modules_after("import scenarios.text", tmp_path)
+    assert loaded(modules, HEAVY) == []
+    modules = modules_after("import scenarios\nscenarios.load_by_ref", tmp_path)
+    assert "scenarios.language.scenario" in modules, "the package's names still load on first use"

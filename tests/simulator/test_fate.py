@@ -1,0 +1,126 @@
+"""Observability that shares fate: the team's tools fail with the services they run on."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from simkit import sim_of, tiny
+
+from scenarios.language.actions import ACTION_ADAPTER
+
+
+def act(**fields):
+    return ACTION_ADAPTER.validate_python(fields)
+
+
+def fate_spec(tools: dict, bad_deploy_at: str = "6m") -> dict:
+    """web serves users; monitoring (2 instances) runs the tools named; an automation run breaks monitoring
+    at 5m; web gets a bad deploy at ``bad_deploy_at`` that an error-ratio rule pages on."""
+    spec = tiny(
+        faults=[
+            {"type": "automation_run", "at": "5m", "service": "monitoring", "name": "os-upgrade", "every": 0},
+            {"type": "bad_deploy", "at": bad_deploy_at, "service": "web", "version": "v2", "error_rate": 0.5},
+        ]
+    )
+    spec["topology"]["services"][0]["capacity_rps"] = 1000
+    spec["topology"]["services"].append({"name": "monitoring", "replicas": 2, "startup": "10s", "error_rate": 0.0})
+    spec["observability"] = tools
+    spec["alerting"] = {
+        "slo_burn_alerts": False,
+        "rules": [
+            {
+                "name": "WebErrors",
+                "service": "web",
+                "metric": "error_ratio",
+                "threshold": 0.05,
+                "window": "1m",
+                "for": "1m",
+                "severity": "page",
+            }
+        ],
+    }
+    return spec
+
+
+def restore_monitoring(sim) -> None:
+    result = sim.apply(act(action="restart", service="monitoring"))
+    assert result.accepted, result.message
+
+
+def test_dashboards_go_blank_while_the_metrics_pipeline_is_down_and_say_since_when():
+    sim = sim_of(fate_spec({"metrics": "monitoring"}))
+    sim.run_until(600)
+    series = sim.metric("web", "rate")
+    before = [v for t, v in zip(series.times, series.values, strict=True) if t < 300]
+    after = [v for t, v in zip(series.times, series.values, strict=True) if t > 301]
+    assert before and all(not math.isnan(v) for v in before)
+    assert after and all(math.isnan(v) for v in after)
+    (status,) = sim.tool_status()
+    assert (status.tool, status.service) == ("metrics", "monitoring")
+    assert status.down_since == pytest.approx(300, abs=1)
+    sli = sim.sli_status()
+    assert sli["no_data_since"] == pytest.approx(300, abs=1)
+    restore_monitoring(sim)
+    sim.run_until(900)
+    (status,) = sim.tool_status()
+    assert status.down_since is None and status.gaps[0][1] is not None
+    series = sim.metric("web", "rate")
+    assert not math.isnan(series.values[-1])
+    # The points missed while it was down are never filled in.
+    gap = [v for t, v in zip(series.times, series.values, strict=True) if 310 < t < status.gaps[0][1] - 1]
+    assert gap and all(math.isnan(v) for v in gap)
+    assert sim.sli_status()["breaching"] and "no_data_since" not in sim.sli_status()
+
+
+def test_alerts_stop_while_the_alert_evaluator_is_down():
+    blind = sim_of(fate_spec({"alerting": "monitoring"}))
+    blind.run_until(900)
+    assert not blind.pages() and all(a.state != "firing" for a in blind.alert_list())
+    seeing = sim_of(fate_spec({}))
+    seeing.run_until(900)
+    assert [p.alert for p in seeing.pages()] == ["WebErrors"]
+
+
+def test_pages_wait_while_the_pager_is_down_and_go_out_late():
+    sim = sim_of(fate_spec({"pager": "monitoring"}))
+    sim.run_until(900)
+    assert not sim.pages()
+    assert [a.state for a in sim.alert_list() if a.name == "WebErrors"] == ["firing"]
+    assert sim.compression() is None
+    restore_monitoring(sim)
+    sim.run_until(1000)
+    (page,) = sim.pages()
+    assert page.t > 900
+    assert any("sent late: it fired at 00:0" in e.text for e in sim.timeline())
+
+
+def test_log_lines_written_while_the_log_pipeline_is_down_are_lost():
+    sim = sim_of(fate_spec({"logging": "monitoring"}))
+    sim.run_until(900)
+    assert sim.logs(service="web", until=299)
+    assert not sim.logs(since=302)
+    assert sim.log_store.lost > 0
+    restore_monitoring(sim)
+    sim.run_until(1000)
+    assert sim.logs(service="web", level="ERROR", since=950)
+
+
+def test_status_updates_fail_while_the_status_page_is_down():
+    sim = sim_of(fate_spec({"status_page": "monitoring"}))
+    sim.run_until(400)
+    result = sim.apply(act(action="status_update", text="We are investigating errors."))
+    assert not result.accepted
+    assert "runs on monitoring, which is down" in result.message
+    assert not sim.incident_view().status_updates
+    restore_monitoring(sim)
+    sim.run_until(500)
+    assert sim.apply(act(action="status_update", text="We are investigating errors.")).accepted
+
+
+def test_tools_never_fail_without_an_observability_section():
+    sim = sim_of(fate_spec({}))
+    sim.run_until(600)
+    assert sim.tool_status() == []
+    assert not math.isnan(sim.metric("web", "rate").values[-1])
+    assert "no_data_since" not in sim.sli_status()

@@ -1,0 +1,115 @@
+"""Judging on impact: the same seed with nobody acting, the impact spared, data lost, and the grade."""
+
+from __future__ import annotations
+
+import json
+
+from simkit import load_oom
+
+from scenarios.catalog import load_by_ref
+from scenarios.language.actions import ACTION_ADAPTER
+from simulator.incident.scoring import IMPACT_CREDIT_PCT, grade_for, impact_avoided_pct
+from simulator.session.runner import run_session
+from simulator.session.simulation import Simulation
+
+
+def actions(*bodies):
+    return [ACTION_ADAPTER.validate_python(b) for b in bodies]
+
+
+def test_doing_nothing_avoids_nothing_and_is_its_own_baseline():
+    _, report = run_session(load_oom(), 1, [])
+    assert report.failed_requests > 0
+    assert report.failed_requests_if_nothing == report.failed_requests
+    assert report.impact_avoided_pct == 0.0
+
+
+def test_the_reference_spares_most_of_what_doing_nothing_fails_through_the_scenarios_end():
+    oom = load_oom()
+    _, reference = run_session(oom, 1, oom.solution)
+    _, nothing = run_session(oom, 1, [])
+    assert reference.outcome == "resolved" and reference.ended_at_s < nothing.ended_at_s
+    assert reference.failed_requests_if_nothing == nothing.failed_requests  # to the scenario's end
+    expected = round(100 * (nothing.failed_requests - reference.failed_requests) / nothing.failed_requests, 1)
+    assert reference.impact_avoided_pct == expected > 80
+
+
+def test_an_unresolved_session_is_compared_at_the_same_moment():
+    oom = load_oom()
+    _, stopped = run_session(oom, 1, [], until=1800.0)
+    assert stopped.failed_requests_if_nothing == stopped.failed_requests  # not the whole two hours
+
+
+SHED = (
+    {"at": "9m", "action": "ack"},
+    {"at": "12m", "action": "shed_load", "service": "gateway", "percent": 80},
+    {"at": "13m", "action": "status_update", "text": "throttling while the database recovers"},
+    {"at": "24m", "action": "shed_load", "service": "gateway", "percent": 50},
+    {"at": "30m", "action": "shed_load", "service": "gateway", "percent": 20},
+)
+
+
+def test_shedding_through_a_slow_recovery_earns_a_letter_without_a_resolve():
+    scenario, _ = load_by_ref("cache-stampede-db-overload")
+    _, report = run_session(scenario, 1, actions(*SHED))
+    assert report.outcome == "unresolved"
+    assert report.impact_avoided_pct >= IMPACT_CREDIT_PCT
+    assert report.penalties == []
+    assert report.grade == "D"  # F for an unresolved attempt, one letter back for the users spared
+
+
+def test_the_credit_is_for_slow_recoveries_only():
+    assert grade_for("resolved", 100.0, 100.0, 0, 99.0) == "A"
+    assert grade_for("resolved", 140.0, 100.0, 0, 99.0) == "B"  # already fast: nothing to earn back
+    assert grade_for("resolved", 190.0, 100.0, 0, 99.0) == "B"  # C by time, spared users
+    assert grade_for("resolved", 190.0, 100.0, 0, IMPACT_CREDIT_PCT - 0.1) == "C"
+    assert grade_for("unresolved", None, 100.0, 0, None) == "F"
+    assert grade_for("mitigated", None, 100.0, 0, 70.0) == "C"
+
+
+def test_avoided_is_negative_when_the_attempt_made_it_worse_and_null_when_nothing_fails():
+    assert impact_avoided_pct(150.0, 100.0) == -50.0
+    assert impact_avoided_pct(0.0, 0.0) is None
+    assert impact_avoided_pct(0.0, None) is None
+    assert impact_avoided_pct(0.0, 100.0) == 100.0
+
+
+def test_data_lost_is_reported_and_costs_a_letter():
+    oom = load_oom()
+    sim = Simulation(oom, 1)
+    for action in oom.solution:
+        sim.run_until(action.at)
+        sim.apply(action)
+        if action.action == "rollback_deploy":
+            sim.world.data_lost_records += 1234.4  # what a destructive command would add (simulator/world)
+    report = sim.score()
+    assert report.data_lost == 1234
+    assert "data lost: 1,234 writes no surviving copy holds" in report.penalties
+    _, clean = run_session(oom, 1, oom.solution)
+    assert clean.data_lost == 0
+    assert "ABCDF".index(report.grade) == "ABCDF".index(clean.grade) + 1
+
+
+def test_a_live_score_advances_the_baseline_and_agrees_with_a_fresh_one():
+    oom = load_oom()
+    sim = Simulation(oom, 1)
+    sim.run_until(1200)
+    early = sim.score()
+    sim.run_until(2400)
+    later = sim.score()
+    fresh = Simulation(oom, 1)
+    fresh.run_until(2400)
+    assert early.failed_requests_if_nothing <= later.failed_requests_if_nothing
+    assert later.failed_requests_if_nothing == fresh.score().failed_requests_if_nothing
+
+
+def test_the_json_report_has_the_impact_fields(capsys):
+    from tui.cli import main
+
+    assert main(["run", "checkout-oom-leak", "--solution", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["data_lost"] == 0 and report["impact_avoided_pct"] > 80
+    for key in ("scenario", "seed", "outcome", "impact_start_s", "ttd_s", "tta_s", "ttm_s", "ttr_s"):
+        assert key in report
+    for key in ("error_budget_burned_pct", "failed_requests", "harmful_actions", "grade"):
+        assert key in report

@@ -1,0 +1,85 @@
+"""Observability that shares fate, in the console: honest 'no data since' indicators, and time compression."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import Static
+
+from scenarios.language.actions import ACTION_ADAPTER
+from tui.screens.console import ConsoleScreen
+from tui.session import LocalSession
+from tui.widgets.tool_banner import ToolBanner
+
+SIZE = (120, 40)
+
+
+class Host(App):
+    def __init__(self, session: LocalSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def on_mount(self) -> None:
+        self.push_screen(ConsoleScreen(self.session))
+
+    def show_debrief(self) -> None:
+        pass
+
+
+def text_of(widget) -> str:
+    return str(widget.visual)
+
+
+async def test_blank_dashboards_say_since_when_and_the_sli_is_unknown():
+    session = LocalSession.start("blind-scaleout-provider-packet-loss", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(600)
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await screen.action_show_panel("dashboards")
+        screen.refresh_panels()
+        await pilot.pause()
+        banner = screen.query_one("#dash-tools", ToolBanner)
+        assert banner.display
+        assert "dashboards: no data since 00:04:00 (metrics datasource on monitoring unreachable)" in text_of(banner)
+        status = text_of(screen.query_one("#status-bar", Static))
+        assert "SLI no data since 00:04:00" in status and "budget" not in status
+        # The log pipeline works in this scenario: no banner there.
+        await screen.action_show_panel("logs")
+        screen.refresh_panels()
+        await pilot.pause()
+        assert not screen.query_one("#log-tools", ToolBanner).display
+
+
+async def test_a_failed_status_page_shows_in_comms():
+    session = LocalSession.start("os-upgrade-severs-dyno-network", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(700)
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await screen.action_show_panel("comms")
+        screen.refresh_panels()
+        await pilot.pause()
+        banner = screen.query_one("#comms-tools", ToolBanner)
+        assert banner.display and "status page: unreachable since 00:07:29" in text_of(banner)
+
+
+def test_the_pump_skips_ahead_while_only_a_long_recovery_runs():
+    session = LocalSession.start("os-upgrade-severs-dyno-network", seed=1, journal=False)
+    for action in session.sim.scenario.solution:
+        if action.at > 19 * 60:
+            break
+        session.sim.run_until(action.at)
+        session.apply(ACTION_ADAPTER.validate_python(action.model_dump(exclude_none=True)))
+    session.sim.run_until(26 * 60)
+    assert session.sim.compression() is not None
+    session.set_speed(1.0)
+    before = session.now
+    session.pump(0.25)
+    assert session.now - before >= 60 * 0.25 - 1.5  # 60x while compressed, not 1x
+    session.sim.run_until(2 * 3600)
+    assert session.sim.compression() is None  # the rolling restart is over
+    before = session.now
+    session.pump(0.25)
+    assert session.now - before <= 1.0
