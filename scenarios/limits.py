@@ -220,3 +220,18 @@ MAX_COLLAPSE = 0.9
 """Largest share of its capacity a saturated service loses to thrashing (a full queue's overhead)."""
 MAX_ROLLOUT_STOP = 500
 """Most instances a rollout may replace before it stops part-way (``stop_after``)."""
+
+# --- data, traffic classes, asynchronous calls (scenario language v3) -------------------------
+
+MAX_DATA_GB = 1_000_000.0
+"""Largest data set of one database (``data.size_gb``): a petabyte."""
+MAX_GB_PER_HOUR = 1_000_000.0
+"""Fastest resync or restore throughput (``data.resync_gb_per_hour``, ``restore_gb_per_hour``)."""
+MIN_GB_PER_HOUR = 0.01
+"""Slowest throughput: a restore of the largest data set still ends within bounded simulated time."""
+MAX_BACKUPS = 50
+"""Most backups listed for one database."""
+MAX_TRAFFIC_CLASSES = 12
+"""Most traffic classes at the entry."""
+MAX_BUFFER = 100_000_000.0
+"""Largest fire-and-forget buffer of an asynchronous call (messages)."""

@@ -211,6 +211,9 @@ class LocalSession:
     def sli_status(self) -> dict[str, Any]:
         return self.sim.sli_status()
 
+    def data_status(self) -> dict[str, Any]:
+        return self.sim.data_status()
+
     def flags(self) -> dict[str, bool]:
         return self.sim.flags()
 

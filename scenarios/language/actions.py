@@ -235,6 +235,45 @@ class Failover(ActionBase):
     action: Literal["failover"]
     service: Name
     """Database service."""
+    host: str | None = None
+    """For a database with ``data``: the replica host to promote, e.g. payments-db-2 (default: the
+    least lagging one). A replica's lag is the writes a promotion loses."""
+
+
+class ResyncReplica(ActionBase):
+    """Wipe a database host's data directory and clone it again from the primary (destructive: run on
+    the primary, it destroys the only current copy)."""
+
+    action: Literal["resync_replica"]
+    service: Name
+    """Database service (with ``data``)."""
+    host: str
+    """Host whose data is wiped, e.g. payments-db-1 (check which host is the primary first)."""
+
+
+class RestoreBackup(ActionBase):
+    """Restore a database's primary from a backup: takes size / restore throughput; every write after
+    the backup was taken is lost; a broken backup fails at the end."""
+
+    action: Literal["restore_backup"]
+    service: Name
+    """Database service (with ``data``)."""
+    backup: Name
+    """Backup name, as data.backups lists it."""
+
+
+class ShedClass(ActionBase):
+    """Reject one traffic class at the entry (or admit it again) to protect the others."""
+
+    action: Literal["shed_class"]
+    service: Name
+    """The entry service."""
+    traffic_class: Name
+    """Traffic class to shed, as traffic.classes names it."""
+    enabled: bool = True
+    """Shed it (or admit it again)."""
+    percent: float = Field(default=100.0, gt=0, le=100)
+    """Share of the class refused (50: every other request of the class, letting the rest through)."""
 
 
 class Fallback(ActionBase):
@@ -330,6 +369,9 @@ Action = Annotated[
     | FlushCache
     | TruncateLogs
     | RenewCert
+    | ResyncReplica
+    | RestoreBackup
+    | ShedClass
     | RunProcedure,
     Field(discriminator="action"),
 ]
@@ -363,6 +405,9 @@ MITIGATION_ACTIONS = frozenset(
         "flush_cache",
         "truncate_logs",
         "renew_cert",
+        "resync_replica",
+        "restore_backup",
+        "shed_class",
         "run_procedure",
     }
 )
@@ -371,7 +416,9 @@ MITIGATION_ACTIONS = frozenset(
 FACILITATOR_ACTIONS = frozenset({"inject"})
 """Actions only a game-day facilitator takes (in neither list above: trainee UIs never offer them)."""
 
-DESTRUCTIVE_ACTIONS = frozenset({"restart", "scale", "drain_zone", "flush_cache", "truncate_logs", "failover"})
+DESTRUCTIVE_ACTIONS = frozenset(
+    {"restart", "scale", "drain_zone", "flush_cache", "truncate_logs", "failover", "resync_replica", "restore_backup"}
+)
 """Actions a UI should confirm before sending."""
 
 ACTION_NAMES = tuple(sorted(PROCESS_ACTIONS)) + tuple(sorted(MITIGATION_ACTIONS))

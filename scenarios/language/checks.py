@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scenarios.language.checks_data import data_and_traffic_problems
 from scenarios.language.checks_v3 import v3_problems
 from scenarios.language.message_checks import message_problems
 from scenarios.language.scenario import Scenario
@@ -38,6 +39,7 @@ def _problems(sc: Scenario) -> Iterator[Problem]:
         yield from refs.flag(("topology", "services", i, "retries_flag"), s.retries_flag)
         yield from refs.svc(("topology", "services", i, "cache_for"), s.cache_for)
     yield from _fault_details(sc, refs)
+    yield from data_and_traffic_problems(sc, refs)
     yield from _resolution(sc, refs)
     yield from _debrief(sc, refs)
     yield from _solution(sc, refs)
@@ -153,6 +155,7 @@ _SERVICE_REQUIREMENTS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "data_serving",
     "instances_clean",
 )
 """Resolution requirements that name a service."""

@@ -411,6 +411,22 @@ class ZoneOutage(FaultBase):
     """Gray failure: health checks still pass (nothing is ejected, dashboards look healthy) but requests hang."""
 
 
+class ReplicationLag(FaultBase):
+    """Replicas of a database fall behind its primary (a slow disk, a long transaction, a saturated
+    link): their lag grows until the fault ends, then they catch up. A failover to a lagging replica
+    loses the writes in its lag."""
+
+    type: Literal["replication_lag"]
+    service: Name
+    """Database (with ``data``) whose replicas lag."""
+    zone: Name | None = None
+    """Only the replica in this zone (default: every replica)."""
+    rate: float = Field(default=0.5, gt=0, le=1)
+    """Seconds of lag added per second (0.5: the replica applies half of the write stream)."""
+    lasts: Duration | None = None
+    """How long it lasts (default: to the end)."""
+
+
 class AutomationRun(FaultBase):
     """A maintenance script or automation run works through a service's instances one by one and leaves
     each it touches broken until that instance restarts (it changed the host, not the version or config)."""
@@ -519,6 +535,7 @@ Fault = Annotated[
     | PoolLeak
     | DeployChange
     | ConfigChange
+    | ReplicationLag
     | AutomationRun
     | ResourceExhaustion,
     Field(discriminator="type"),

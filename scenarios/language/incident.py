@@ -50,6 +50,7 @@ class AlertRule(Model):
         "cert_days",
         "connections",
         "gc_ratio",
+        "replication_lag_s",
     ]
     """Metric compared against the threshold."""
     op: Literal[">", "<"] = ">"
@@ -163,6 +164,14 @@ class FallbackOn(Model):
     """Dependency."""
 
 
+class DataServing(Model):
+    """A database with data has a primary and every copy serving again (none wiped, diverged, resyncing
+    or restoring)."""
+
+    service: Name
+    """The database."""
+
+
 class InstancesClean(Model):
     """Every instance of a service is running free of fault effects: no latched fault, no automation
     damage, no OS resource past its limit (they are gone only once each instance restarted)."""
@@ -194,6 +203,8 @@ class Requirement(Model):
     """A client's surge is contained."""
     fallback: FallbackOn | None = None
     """A caller is on its fallback."""
+    data_serving: DataServing | None = None
+    """Every copy of a database's data serves again."""
     instances_clean: InstancesClean | None = None
     """Every instance of a service is free of fault effects (nothing latched, no OS resource exhausted)."""
 
@@ -216,6 +227,7 @@ REQUIREMENT_KINDS = (
     "disk_headroom",
     "client_contained",
     "fallback",
+    "data_serving",
     "instances_clean",
 )
 """The kinds of requirement, one field each."""

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from scenarios.durations import Duration
 from scenarios.language.base import Model, Name
+from scenarios.language.data import AsyncCall, DataSpec, Reconnect, TrafficClass
 from scenarios.language.settings import FlagSettings
 from scenarios.language.sources import TrafficSource
 from scenarios.language.stacks import Stack
@@ -22,6 +23,7 @@ from scenarios.limits import (
     MAX_REPLICAS,
     MAX_RPS,
     MAX_SERVICES,
+    MAX_TRAFFIC_CLASSES,
     MAX_ZONES,
 )
 
@@ -49,8 +51,9 @@ class Service(Model):
 
     name: Name
     """Service name, unique in the topology (kebab-case)."""
-    kind: Literal["service", "database", "cache", "queue", "edge"] = "service"
-    """What the service is; shapes its log messages and span names."""
+    kind: Literal["service", "database", "cache", "queue", "edge", "dns"] = "service"
+    """What the service is; shapes its log messages and span names (``dns``: a resolver its clients
+    name in ``dns``, failing with resolver errors rather than HTTP ones)."""
     replicas: int = Field(default=3, ge=1, le=MAX_REPLICAS)
     """Number of instances at t=0, placed round-robin across the zones."""
     version: str = "v1.0.0"
@@ -127,9 +130,29 @@ class Service(Model):
     stack: Stack | None = None
     """Its runtime and code names as profiles and thread dumps show them (default: by kind)."""
 
+    data: DataSpec | None = None
+    """For a database with a ``primary_zone``: its data set, replication lag, backups and restore
+    speed (opt-in; see scenarios/README.md, "Data")."""
+    dns: Name | None = None
+    """The resolver (a service of kind ``dns``) it looks up its dependencies' names with."""
+    dns_ttl: Duration = Field(default=60.0, gt=0, le=86400)
+    """For a ``dns`` service: how long its clients cache an answer."""
+    cache_ttl: Duration | None = Field(default=None, gt=0, le=86400)
+    """For a cache: entries expire after this long; while its backend fails they cannot be refreshed,
+    so the hit ratio decays with this time constant (null: entries never expire)."""
+    reconnect: Reconnect | None = None
+    """Its clients hold sessions and reconnect together when it comes back after failing."""
+    load_spread: float = Field(default=0.0, ge=0, le=1)
+    """Spread of the load its instances get (the coefficient of variation: uneven balancing, uneven
+    request costs), e.g. 0.1. Instances pushed past capacity collapse first (their queue outlasts the
+    callers' timeouts), so goodput degrades gradually as the mean load nears capacity instead of
+    switching at it. 0 (default): every instance gets the mean load."""
+    calls_async: dict[Name, AsyncCall] = Field(default_factory=dict)
+    """Fire-and-forget dependencies: callee -> buffer, e.g. {events-queue: {calls: 1, buffer: 5000}}."""
+
     @model_validator(mode="after")
     def _no_self_call(self) -> Service:
-        if self.name in self.calls:
+        if self.name in self.calls or self.name in self.calls_async:
             raise ValueError(f"service {self.name!r} calls itself")
         return self
 
@@ -177,3 +200,6 @@ class Traffic(Model):
     sources: list[TrafficSource] = Field(default_factory=list)
     """Internal traffic: scheduled jobs, queue consumers, internal clients and probes calling one service
     directly, each with its own retries (they are not users: not in the SLI unless they call the SLO service)."""
+    classes: list[TrafficClass] = Field(default_factory=list, max_length=MAX_TRAFFIC_CLASSES)
+    """Classes of the entry's traffic with priorities (opt-in), e.g. [{name: interactive, share: 0.8,
+    priority: 0}, {name: bulk, share: 0.2, priority: 2, deferrable: true}]; shares add up to 1."""

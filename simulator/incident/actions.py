@@ -17,6 +17,14 @@ import simpy
 from scenarios.durations import format_duration
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario
+from simulator.incident.data_actions import (
+    failover_to_host,
+    restore_backup,
+    restore_harm,
+    resync_harm,
+    resync_replica,
+    shed_class,
+)
 from simulator.incident.escalation import EscalationReply, reply_to
 from simulator.incident.guard import absurd_parameter, session_cap
 from simulator.incident.procedures import ProcedureRunner
@@ -26,7 +34,9 @@ from simulator.incident.traps import TrapWatch
 from simulator.telemetry.alerts import AlertEngine
 from simulator.telemetry.fate import ToolFate
 from simulator.views import ActionResult, MessageView
+from simulator.world.classes import TrafficExtras
 from simulator.world.cluster import DRAIN_DELAY, Cluster
+from simulator.world.data import DataPlane
 from simulator.world.faults import FaultBook
 from simulator.world.state import ServiceState, World
 
@@ -50,6 +60,8 @@ class ActionSession(Protocol):
     faults: FaultBook
     judge: ResolutionJudge
     injected_alerts: set[str]
+    data: DataPlane | None
+    extras: TrafficExtras | None
     fate: ToolFate
 
 
@@ -523,9 +535,22 @@ class ActionDispatcher:
             raise Rejected(f"{s.name} has no primary/replica setup to fail over")
         if not s.primary_down:
             raise Rejected(f"{s.name}'s primary in {s.primary_zone} is healthy: there is nothing to fail over")
+        if self.sim.data is not None and s.name in self.sim.data.stores:
+            return failover_to_host(self, s, a.host, Rejected)
+        if a.host is not None:
+            raise Rejected(f"{s.name} keeps no data the simulation tracks: fail over without naming a host")
         self.cluster.record_change("failover", s.name, f"failover of {s.name} requested", "you")
         self.cluster.failover(s, FAILOVER_TIME)
         return f"promoting a replica of {s.name}; writes resume in about {FAILOVER_TIME:.0f}s"
+
+    def _do_resync_replica(self, a, seat: str) -> str:
+        return resync_replica(self, a, Rejected)
+
+    def _do_restore_backup(self, a, seat: str) -> str:
+        return restore_backup(self, a, Rejected)
+
+    def _do_shed_class(self, a, seat: str) -> str:
+        return shed_class(self, a, Rejected)
 
     def _do_flush_cache(self, a, seat: str) -> str:
         s = self._service(a.service)
@@ -695,5 +720,7 @@ _HARM_CHECKS: dict[str, Callable[[ActionDispatcher, Any, ServiceState | None], s
     "rate_limit": _rate_limit_harm,
     "flush_cache": _flush_cache_harm,
     "set_memory_limit": _memory_limit_harm,
+    "resync_replica": resync_harm,
+    "restore_backup": restore_harm,
 }
 """Per mitigation, the harm the world shows (dispatch by action name, so a new action adds one entry)."""

@@ -49,7 +49,7 @@ def absurd_parameter(action: Action, replicas: dict[str, int]) -> str | None:
         return f"a memory limit of {action.limit_mb:g} MB is beyond any machine (at most {MAX_MEMORY_MB:g} MB)"
     if kind == "rate_limit" and action.rps is not None and not 0 < action.rps <= MAX_RPS:
         return f"a rate limit of {action.rps:g} rps must be above 0 and at most {MAX_RPS:g}"
-    if kind == "shed_load" and action.percent > 100:
+    if kind in ("shed_load", "shed_class") and action.percent > 100:
         return f"cannot shed {action.percent:g}% of requests (at most 100)"
     return None
 

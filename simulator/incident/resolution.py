@@ -119,6 +119,8 @@ class ResolutionJudge:
             return surge <= 0.0 or (limit is not None and limit <= surge * 0.5 + 1.0)
         if req.fallback:
             return req.fallback.dependency in world.services[req.fallback.service].fallbacks
+        if req.data_serving:
+            return world.services[req.data_serving.service].data_serving
         if req.instances_clean:
             s = world.services[req.instances_clean.service]
             return all(i.fx_err == 0.0 and i.fx_lat == 1.0 and i.state != CRASHED for i in s.instances)

@@ -181,6 +181,7 @@ def _impact(sim: Simulation, report: Report) -> str:
         f"- Error budget burned: {report.error_budget_burned_pct:g} % of the {window} budget",
         f"- SLO: {objective}",
         f"- Impact started: {at(report.impact_start_s)}",
+        *_data_lost(sim),
         "",
         "| Measure | This drill | Par |",
         "|---|---|---|",
@@ -190,6 +191,19 @@ def _impact(sim: Simulation, report: Report) -> str:
     for label, key in (("TTM (impact to stable SLI)", "ttm_s"), ("TTR (impact to declared fix)", "ttr_s")):
         lines.append(f"| {label} | {_span(getattr(report, key))} | {_span(report.par.get(key), '-')} |")
     return "\n".join(lines)
+
+
+def _data_lost(sim: Simulation) -> list[str]:
+    """The data-loss line, for a scenario whose databases keep data (simulator/world/data.py)."""
+    if sim.data is None:
+        return []
+    world = sim.world
+    if world.data_lost_records < 0.5:
+        return ["- Data lost: none (every write reached a copy that survived)"]
+    return [
+        f"- Data lost: {world.data_lost_records:,.0f} writes; recovery point {format_duration(world.data_lost_s)} "
+        "(the widest window of writes no surviving copy holds)"
+    ]
 
 
 def _span(value: float | None, never: str = "never") -> str:

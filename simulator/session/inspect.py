@@ -19,7 +19,7 @@ from simulator.session.signals import service_signals, signal_lines
 from simulator.session.simulation import Simulation
 from simulator.world.state import RUNNING
 
-SHOW = ("metrics", "logs", "traces", "changes", "alerts", "profile", "dump")
+SHOW = ("metrics", "logs", "traces", "changes", "alerts", "profile", "dump", "data")
 """What the inspector can show."""
 
 
@@ -92,6 +92,8 @@ def collect(
         body = {"changes": [c for c in sim.change_log() if service is None or c.service in (service, "")]}
     elif show == "alerts":
         body = {"alerts": [a for a in sim.alert_list() if service is None or a.service == service]}
+    elif show == "data":
+        body = sim.data_status()
     else:
         body = _profiles(sim, show, service, instance, seconds)
     return head | body
@@ -162,6 +164,8 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
         out += [f"{format_clock(c.t)} {c.kind:7} {c.summary} ({c.by})" for c in data["changes"]]
     elif show == "alerts":
         out += [f"{a.state:9} {a.severity:6} {a.name}  {a.summary}" for a in data["alerts"]]
+    elif show == "data":
+        out += data_text(data)
     else:
         for kind in ("cpu", "heap") if show == "profile" else ("threads", "crash"):
             result = data[kind]
@@ -172,3 +176,34 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
             else:
                 out += [*render(result, width), ""]
     return out
+
+
+def data_text(data: dict[str, Any]) -> list[str]:
+    """The data view as lines: each database's hosts and backups, the data lost, then the traffic extras."""
+    out = []
+    for db in data.get("databases", []):
+        out.append(f"{db['service']}: primary {db['primary'] or 'NONE'}")
+        for h in db["hosts"]:
+            lag = f" lag {h['lag_s']:g}s" if h["lag_s"] is not None else ""
+            busy = f" ({h['busy_for_s']}s left)" if h["busy_for_s"] is not None else ""
+            out.append(f"  {h['host']:20} {h['zone']:14} {h['role']}{lag}{busy}")
+        for b in db["backups"]:
+            out.append(
+                f"  backup {b['name']}: taken {format_clock(b['taken_s'])}, restore ~{b['restore_minutes']} min, "
+                f"last restore: {b['last_restore']}"
+            )
+    if data.get("databases"):
+        out.append(f"data lost: {data['data_lost_records']:,} writes, recovery point {data['data_lost_s']:g}s")
+    for c in data.get("classes", []):
+        out.append(
+            f"class {c['class']:14} priority {c['priority']} rate {c['rate']:,.1f} err {c['error_ratio']:.2%}"
+            + (f" shed {c['shed_pct']:g}%" if c["shed_pct"] else "")
+            + (" deferrable" if c["deferrable"] else "")
+        )
+    for r in data.get("reconnects", []):
+        out.append(f"reconnect {r['service']}: {r['clients_away']:.1%} of clients away, wave {r['wave_rps']:,.1f} rps")
+    for d in data.get("dns", []):
+        out.append(f"dns {d['service']} via {d['resolver']}: {d['names_expired']:.1%} of names expired")
+    for b in data.get("buffers", []):
+        out.append(f"buffer {b['from']} -> {b['to']}: {b['messages']:,} messages")
+    return out or ["no databases with data and no traffic classes, reconnects, resolvers or buffers"]

@@ -50,7 +50,9 @@ from simulator.views import (
     ToolStatus,
     Trace,
 )
+from simulator.world.classes import TrafficExtras
 from simulator.world.cluster import Cluster, OperationTracker
+from simulator.world.data import DataPlane
 from simulator.world.faults import FaultBook
 from simulator.world.model import TickModel
 from simulator.world.recovery import RecoveryPacer
@@ -132,6 +134,11 @@ class Simulation:
         script.start_history()
         self.faults = FaultBook(scenario.faults, self.cluster, self.rng, self._system_event)
         self.cluster.fault_effects = self.faults.refresh
+        self.data = DataPlane.build(self.env, self.world, self.log_gen, self._system_event, self.faults)
+        self.cluster.data = self.data
+        self.extras = TrafficExtras.build(
+            self.world, self.model, scenario.entry_service, scenario.traffic.classes, self.log_gen
+        )
         self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
         self.log_gen.source_routes = {src.name: src.route for src in scenario.traffic.sources}
         self.traces_gen.sources = {src.name: src for src in scenario.traffic.sources}
@@ -166,7 +173,13 @@ class Simulation:
         calls = {c: self.faults.surge_profile(c)[1] for c in surges} if surges else None
         if self.internal.sources:
             world.internal = self.internal.step(t)
+        if self.extras is not None:
+            self.extras.before(t, dt, user_rate)
         self.model.step(dt, user_rate, surges, calls)
+        if self.extras is not None:
+            self.extras.after(t, dt)
+        if self.data is not None:
+            self.data.step(t, dt)
         self.faults.hosts.tick(t)
         for inst in list(self.model.oom):
             self.faults.oom_kill(inst)
@@ -350,6 +363,16 @@ class Simulation:
     def incident_view(self) -> IncidentView:
         """Severity, roles, comms, hypotheses."""
         return self.incident.view()
+
+    def data_status(self) -> dict[str, Any]:
+        """Databases (primary, hosts with role and lag, backups, data lost) and traffic extras (classes,
+        reconnect waves, name caches, buffers): what an operator's tools show of them."""
+        return {
+            "databases": self.data.status() if self.data is not None else [],
+            "data_lost_records": round(self.world.data_lost_records),
+            "data_lost_s": round(self.world.data_lost_s, 1),
+            **(self.extras.status() if self.extras is not None else {}),
+        }
 
     def sli_status(self) -> dict[str, Any]:
         """The user-facing SLI now: availability over the SLI window, breach, healthy streak, budget; with

@@ -21,6 +21,7 @@ from simulator.telemetry.native import (
     too_many_clients,
 )
 from simulator.views import LogRecord
+from simulator.world.classes import buffer_message, dns_message
 from simulator.world.state import Instance, ServiceState, World
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -394,6 +395,10 @@ class LogGenerator:
             message, status, etype = pool_message(self.world, s, timeout_ms)
         elif cause == "dependency":
             message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
+        elif cause == "dns":
+            message, status, etype = dns_message(self.world, s, self.rng)
+        elif cause == "buffer_full":
+            message, status, etype = buffer_message(s)
         else:
             postgres = language_of(s.spec) == "postgres"
             message, status, etype = self.rng.choice(POSTGRES_ERRORS if postgres else _BASELINE_ERRORS)

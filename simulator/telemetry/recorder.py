@@ -41,6 +41,7 @@ SLOW_METRICS = (
     "connections",
     "conn_limit",
     "gc_ratio",
+    "replication_lag_s",
 )
 """Per-service metrics that move slowly, every ``INSTANCE_EVERY`` ticks in the coarse store."""
 SPLIT_METRICS = ("rate", "error_ratio", "p99_ms")
@@ -56,6 +57,8 @@ def _applies(svc, metric: str) -> bool:
         return bool(svc.spec.cache_for)
     if metric in ("connections", "conn_limit"):
         return svc.max_connections is not None
+    if metric == "replication_lag_s":
+        return svc.spec.data is not None
     return True
 
 
@@ -172,12 +175,15 @@ class MetricsRecorder:
                 s.conn_demand,
                 float(s.max_connections) if s.max_connections is not None else math.nan,
                 s.gc_ratio,
+                s.replication_lag,
             )
             for i, buf in self._slow_buffers[name]:
                 buf[idx] = values[i]
             sources = self.sources.clients_of(name) if self.sources is not None else None
             if sources or (name == self.entry and (self.world.surges or (name, "client") in self._splits)):
                 self._record_clients(idx, name, sources or {})
+            if name == self.entry and self.world.class_split:
+                self._record_splits(idx, name, "class", self.world.class_split)
             self._record_splits(idx, name, "zone", splits(s, "zone"))
             self._record_splits(idx, name, "version", splits(s, "version"))
         self._record_instances(idx)

@@ -33,6 +33,8 @@ _STATUS = {
     "no_healthy_upstream": (503, "no_healthy_upstream"),
     "rate_limited": (429, "rate_limited"),
     "shed": (503, "shed"),
+    "dns": (502, "dns"),
+    "buffer_full": (503, "buffer_full"),
 }
 
 
@@ -249,7 +251,7 @@ class TraceGenerator:
                     failed_child = (dep, timed_out)
         duration = cursor - start + own * 0.7
         code, etype, culprit = 200, "", False
-        if cause in ("fault", "flag", "no_primary", "baseline", "overload", "pool_exhausted"):
+        if cause in ("fault", "flag", "no_primary", "baseline", "overload", "pool_exhausted", "dns", "buffer_full"):
             code, etype = _STATUS[cause]
             if cause == "pool_exhausted":
                 _, code, etype = pool_message(self.world, s, int(timeout_ms))

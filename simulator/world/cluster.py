@@ -21,6 +21,7 @@ from simulator.world.settings import SettingsBook, apply_service_wide, describe_
 from simulator.world.state import CRASHED, RUNNING, STARTING, TERMINATING, Instance, ServiceState, World, pod_suffix
 
 if TYPE_CHECKING:
+    from simulator.world.data import DataPlane
     from simulator.world.recovery import RecoveryPacer
     from simulator.world.rng import RandomStreams
 
@@ -76,6 +77,8 @@ class Cluster:
         self.operations = operations
         self.timeline = timeline
         self.fault_effects: Callable[[Instance], None] | None = None
+        self.data: DataPlane | None = None
+        """The databases' data (simulator/world/data.py), consulted when a replica is promoted."""
         """Recomputes an instance's fault effects after it boots or reloads its config (the session
         wires the fault book's ``refresh`` here, so the cluster and the faults need not know each other)."""
         self._rollout_token: dict[str, int] = {}
@@ -254,6 +257,8 @@ class Cluster:
         if not s.primary_down:
             return
         live = [z for z in self.world.zones if z not in self.world.down_zones and z != s.primary_zone]
+        if self.data is not None:
+            live = self.data.eligible(s, live)  # a database with data promotes its least lagging replica
         if not live:
             return
         before = s.primary_zone
@@ -265,6 +270,8 @@ class Cluster:
         )
         for inst in s.instances[:1]:
             self.logs.emit(self.env.now, "WARN", inst, f"promoted replica in {live[0]} to primary (timeline 2)")
+        if self.data is not None:
+            self.data.promoted(s, before, live[0])
 
     # --- placement ---------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from scenarios.language.events import (
     Latency,
     MemoryLeak,
     PoolLeak,
+    ReplicationLag,
     ResourceExhaustion,
     TrafficSurge,
     ZoneOutage,
@@ -162,6 +163,8 @@ class FaultBook:
             self.cluster.logs.emit_many(
                 self.env.now, "WARN", cache.instances[:1], "cache restarted: 0 keys loaded, serving cold"
             )
+        elif isinstance(fault, ReplicationLag) and fault.lasts is not None:
+            self.env.process(self._end_after(fault, fault.lasts))  # simulator/world/data.py applies it
         elif isinstance(fault, CertExpiry):
             self.timeline(self.env.now, "system", f"certificate of {fault.service} expired")
             self.env.process(self._probe_failures(fault))

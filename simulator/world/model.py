@@ -188,6 +188,9 @@ class TickModel:
         """The entry's fan-out this tick when surges with their own routes are mixed in."""
         self.disk_full: list = []
         """Instances whose disk filled up during the last step (the caller applies the effect)."""
+        self.extra_offered: dict[str, float] = {}
+        """Requests per second put on services beside the call graph this tick (reconnect waves, name
+        lookups, asynchronous sends: simulator/world/classes.py)."""
 
     def step(
         self,
@@ -215,6 +218,9 @@ class TickModel:
         for target, rps in world.internal.items():
             services[target].offered += rps  # jobs, consumers, internal clients, probes
         entry_fanout = self.entry_fanout
+        if self.extra_offered:
+            for name, rps in self.extra_offered.items():
+                services[name].offered += rps
 
         # 1. Offered load, callers first.
         self._offer_all(entry, client_limited, entry_fanout, now)
@@ -323,6 +329,8 @@ class TickModel:
                 admitted = s.rate_limit
             if s.shed:
                 admitted *= 1.0 - s.shed
+            if s.class_shed:
+                admitted *= 1.0 - s.class_shed
             s.admitted = admitted
             if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
                 s.retry_rate = 0.0
@@ -441,11 +449,13 @@ class TickModel:
             # The service's constants, set once per node; what moves is set here. Instances with other
             # call settings (a rollout that stopped part-way) get their own.
             own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
-            own.base_err = spec.error_rate + s.extra_err + primary_err
+            own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
             own.primary_err = primary_err
             own.flag_err = s.extra_err
             own.hold_s = conn_ms / 1000.0
             own.timeout_ms = timeout_ms
+            own.blocked_err = s.blocked_err
+            own.blocked_cause = s.blocked_cause
             owns[key] = (own, dep_fail, d50, d95, d99)
         s.gc_ratio = s.collapse_ratio = 0.0
         for cohort in cohorts:
@@ -484,6 +494,8 @@ class _OwnService:
     e95: float
     e99: float
     timeout_ms: float
+    blocked_err: float = 0.0
+    blocked_cause: str = ""
 
 
 class _Mixture:
@@ -621,6 +633,8 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
+    if spec.load_spread and rho <= 1.0 and cohort.backlog <= 0.0:
+        shed = hot_share(rho, spec.load_spread)
     if rho > 1.0 or cohort.backlog > 0.0:
         shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
         if moved:
@@ -680,6 +694,21 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     cohort.p99 = l99
 
 
+def hot_share(rho: float, spread: float) -> float:
+    """Share of a cohort's requests that land on instances pushed past capacity when the per-instance
+    load is normal around ``rho`` with coefficient of variation ``spread``: those instances' queues
+    outlast their callers' timeouts, so their requests fail (a mean load below capacity, some
+    instances over it). The fluid backlog takes over once the mean itself is past capacity."""
+    if rho <= 0.0:
+        return 0.0
+    sd = rho * spread
+    z = (1.0 - rho) / sd
+    # E[(1 + d) 1{rho (1 + d) > 1}] for d ~ N(0, spread): the traffic share of the hot instances.
+    tail = 0.5 * math.erfc(z / _SQRT2)
+    density = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return min(tail + spread * density, 1.0)
+
+
 def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail) -> None:
     """Attribute a cohort's failed requests to their causes (for logs, traces and the postmortem)."""
     if shed:
@@ -689,6 +718,8 @@ def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_
             cause = "fault"
         elif own.primary_err:
             cause = "no_primary"
+        elif own.blocked_err:
+            cause = own.blocked_cause
         elif own.flag_err:
             cause = "flag"
         else:

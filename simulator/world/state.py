@@ -296,6 +296,17 @@ class ServiceState:
     """Share of time its busiest instances spent in garbage collection in the last tick."""
     collapse_ratio: float = 0.0
     """Share of capacity lost to a collapsing queue in its worst cohort in the last tick."""
+    replication_lag: float = 0.0
+    """For a database with data: the largest lag of a serving replica, in seconds (simulator/world/data.py)."""
+    data_serving: bool = True
+    """For a database with data: it has a primary and every copy serves (simulator/world/data.py)."""
+    blocked_err: float = 0.0
+    """Share of requests failed by what the traffic extras decide (a full async buffer, failed name
+    lookups), simulator/world/classes.py."""
+    class_shed: float = 0.0
+    """For the entry: share of its offered requests refused because their traffic class is shed."""
+    blocked_cause: str = ""
+    """Cause of ``blocked_err`` for logs and traces: buffer_full or dns."""
 
     def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
         """Store one tick's aggregate figures."""
@@ -348,6 +359,10 @@ class World:
     instance_seq: int = 0
     data_lost_records: float = 0.0
     """Writes no surviving copy holds, so far (simulator/world/data.py; the report's data loss)."""
+    class_split: dict[str, list[float]] = field(default_factory=dict)
+    """The entry's last tick by traffic class: class -> [rate, failed, p99 (nan)] (simulator/world/classes.py)."""
+    data_lost_s: float = 0.0
+    """The widest window of writes lost so far, in seconds (the incident's recovery point, RPO)."""
 
     def instance(self, instance_id: str) -> Instance | None:
         """The live instance with this id, if any."""

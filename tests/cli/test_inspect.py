@@ -88,3 +88,17 @@ def test_unknown_scenario_and_view(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["inspect", SHIPPED, "--at", "5m", "--show", "flames"])
     assert exc.value.code == 2
+
+
+def test_the_data_view_as_text_and_json(capsys):
+    argv = ["inspect", "db-failover-lost-writes", "--at", "12m", "--show", "data"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "config-db: primary config-db-2" in text
+    assert "config-db-0          eu-west-1a     diverged" in text
+    assert "data lost: 12,819 writes, recovery point 36.3s" in text
+    assert main([*argv, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["databases"][0]["primary"] == "config-db-2" and data["data_lost_records"] == 12819
+    assert main(["inspect", SHIPPED, "--at", "1m", "--show", "data"]) == 0
+    assert "no databases with data" in capsys.readouterr().out

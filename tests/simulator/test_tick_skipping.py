@@ -38,7 +38,18 @@ def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     )
 
 
-@pytest.mark.parametrize("ref", ["retry-storm", "cache-stampede-db-overload", "db-pool-exhaustion", "az-outage"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "retry-storm",
+        "cache-stampede-db-overload",
+        "db-pool-exhaustion",
+        "az-outage",
+        "db-failover-lost-writes",
+        "reconnect-storm",
+        "dns-resolver-storm",
+    ],
+)
 def test_skipping_unchanged_services_gives_identical_results(ref, monkeypatch):
     skipped = _play(ref, monkeypatch, force=False)
     computed = _play(ref, monkeypatch, force=True)

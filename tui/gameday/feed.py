@@ -90,6 +90,7 @@ class SeatFeed:
             "timeline": view_payload(session.timeline()),
             "incident": view_payload(session.incident_view()),
             "sli": view_payload(session.sli_status()),
+            "data": view_payload(session.data_status()),
             "flags": view_payload(session.flags()),
             "messages": view_payload(session.messages()),
             "tools": view_payload(session.tool_status()),

@@ -324,6 +324,7 @@ class RemoteSession:
             "timeline": [TimelineEvent(**d) for d in v["timeline"]],
             "incident": decode_incident(v["incident"]),
             "sli": v["sli"],
+            "data": v.get("data", {}),
             "flags": v["flags"],
             "messages": [MessageView(**d) for d in v["messages"]],
             "tools": [ToolStatus(**d) for d in v.get("tools", [])],
@@ -423,6 +424,9 @@ class RemoteSession:
 
     def sli_status(self) -> dict[str, Any]:
         return dict(self._views.get("sli", {}))
+
+    def data_status(self) -> dict[str, Any]:
+        return dict(self._views.get("data", {}))
 
     def flags(self) -> dict[str, bool]:
         return dict(self._views.get("flags", {}))

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, sparkline
+from tui.widgets.data_lines import data_lines
 from tui.widgets.tool_banner import ToolBanner, tool_lines
 
 METRICS = (
@@ -188,6 +189,7 @@ class DashboardsPanel(Panel):
             )
             yield DataTable(id="red", cursor_type="row", zebra_stripes=True)
             yield Static("", id="annotations")
+            yield Static("", id="data-status")
             yield Label("Detail", classes="panel-title", markup=False)
             with Horizontal(id="detail-controls"):
                 services = [sv.name for sv in self.session.services()]
@@ -265,6 +267,9 @@ class DashboardsPanel(Panel):
         self.query_one("#annotations", Static).update(
             Content.styled(note or "no changes in the last hour", "$text-warning")
         )
+        data = data_lines(s.data_status())
+        self.query_one("#data-status", Static).update(Content("\n".join(clean(line) for line in data)))
+        self.query_one("#data-status", Static).display = bool(data)
         splits = []
         for sv in s.services():
             for dim in ("zone", "version", "client"):

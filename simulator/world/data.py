@@ -1,0 +1,510 @@
+"""Data: a database's copies, replication lag, failovers that lose writes, resyncs, restores, data loss.
+
+A database with ``data`` keeps one copy per zone it runs in (a StatefulSet volume per zone): a primary
+and replicas, named ``<service>-<n>`` in the order of the zones. Each tick the primary takes the writes
+(the service's successful requests x ``write_share``) and each replica applies them ``lag`` seconds
+late. What happens to the data follows from that:
+
+- A failover promotes a replica; the writes in its lag exist only on the old primary, so they are lost
+  (the RPO of that failover). The old primary, and any replica that was ahead of the promoted one, has
+  history the new primary lacks: it is *diverged* and serves nothing until it is resynced.
+- ``resync_replica`` wipes a host's data directory and clones it from the primary. Run on the primary
+  itself, it destroys the only current copy: writes stop, and the data comes back only from a replica
+  (losing its lag) or a backup (losing everything since the backup was taken).
+- ``restore_backup`` replaces the primary's data with a backup at the data set's restore throughput; a
+  broken backup fails at the end of the restore.
+
+``World.data_lost_records`` and ``World.data_lost_s`` hold the data lost so far (records, and the
+widest window of writes lost, in seconds): the report's ``data_lost`` reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import simpy
+
+from scenarios.language.data import Backup, DataSpec
+from scenarios.language.events import ReplicationLag
+from simulator.world.events import EventLog, Timeline
+from simulator.world.state import RUNNING, ServiceState, World
+
+PRIMARY = "primary"
+REPLICA = "replica"
+DIVERGED = "diverged"
+"""Holds writes the primary lacks (an old primary after a failover): serves nothing until resynced."""
+WIPED = "wiped"
+RESYNCING = "resyncing"
+RESTORING = "restoring"
+SERVING = frozenset({PRIMARY, REPLICA})
+LAG_LOG_EVERY = 30.0
+LAG_LOG_FROM = 5.0
+"""A replica lagging more than this many seconds logs a warning every LAG_LOG_EVERY seconds."""
+RATE_SAMPLE_EVERY = 60.0
+
+
+class DataRefused(Exception):
+    """A data operation the world refuses; the message says why and what would work."""
+
+
+@dataclass
+class Host:
+    """One copy of a database's data."""
+
+    name: str
+    zone: str
+    role: str
+    lag: float = 0.0
+    """Seconds of writes it has not applied yet (a replica)."""
+    busy_until: float = 0.0
+    """End of the resync or restore running on it."""
+
+
+@dataclass
+class DataStore:
+    """One database's copies, its writes and the data it lost."""
+
+    s: ServiceState
+    spec: DataSpec
+    hosts: list[Host]
+    written: float = 0.0
+    """Records written since t=0."""
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    """(t, written) once a minute: how many writes a window of time held."""
+    first_rate: float | None = None
+    """Write rate of the first tick, taken for the time before t=0 (backups are older than the run)."""
+    lost_records: float = 0.0
+    lost_window_s: float = 0.0
+    pending: tuple[float, float] | None = None
+    """Loss that stands unless a better recovery comes: (records, window) since the primary's copy
+    was destroyed."""
+    wiped_at: float | None = None
+    """When the primary's current copy was destroyed (None while it holds one)."""
+    down_at: float | None = None
+    """When the primary stopped taking writes (unreachable, wiped or restoring), None while it takes them."""
+    restores: dict[str, str] = field(default_factory=dict)
+    """Backup name -> what its last restore did (shown in the data view)."""
+    last_lag_log: float = -1e9
+
+    def host(self, name: str) -> Host | None:
+        """The host called ``name``."""
+        return next((h for h in self.hosts if h.name == name), None)
+
+    @property
+    def primary(self) -> Host | None:
+        """The host that takes writes now (None while there is none)."""
+        return next((h for h in self.hosts if h.role == PRIMARY), None)
+
+    def written_at(self, t: float) -> float:
+        """Records written up to ``t`` (negative before t=0, at the first tick's rate)."""
+        if t <= 0.0:
+            return t * (self.first_rate or 0.0)
+        before = (0.0, 0.0)
+        for sample in self.samples:
+            if sample[0] >= t:
+                t0, w0 = before
+                t1, w1 = sample
+                return w0 + (w1 - w0) * (t - t0) / (t1 - t0) if t1 > t0 else w1
+            before = sample
+        return self.written
+
+    def writes_between(self, start: float, end: float) -> float:
+        """Records written from ``start`` to ``end``."""
+        return max(self.written_at(end) - self.written_at(start), 0.0)
+
+
+class DataPlane:
+    """Every database with ``data`` in a world: stepped once a tick, and the data actions' effects."""
+
+    def __init__(self, env: simpy.Environment, world: World, logs: EventLog, timeline: Timeline, faults) -> None:
+        self.env = env
+        self.world = world
+        self.logs = logs
+        self.timeline = timeline
+        self.faults = faults
+        self.stores: dict[str, DataStore] = {}
+        for s in world.services.values():
+            spec = s.spec.data
+            if spec is None:
+                continue
+            zones = [z for z in world.zones if any(i.zone == z for i in s.instances)] or [s.primary_zone]
+            hosts = [
+                Host(
+                    f"{s.name}-{n}",
+                    z,
+                    PRIMARY if z == s.primary_zone else REPLICA,
+                    0.0 if z == s.primary_zone else spec.replication_lag,
+                )
+                for n, z in enumerate(zones)
+            ]
+            self.stores[s.name] = DataStore(s, spec, hosts)
+
+    @classmethod
+    def build(cls, env, world: World, logs: EventLog, timeline: Timeline, faults) -> DataPlane | None:
+        """The data plane of a world, or None when no database has ``data`` (nothing to step)."""
+        if not any(s.spec.data is not None for s in world.services.values()):
+            return None
+        return cls(env, world, logs, timeline, faults)
+
+    # --- the tick ----------------------------------------------------------------------------
+
+    def step(self, t: float, dt: float) -> None:
+        """Writes, replication lag, rotation of hosts that cannot serve, and the world's loss figures."""
+        lagging = [f for f in self.faults.active if isinstance(f, ReplicationLag)]
+        for store in self.stores.values():
+            s = store.s
+            rate = s.rate * (1.0 - s.error_ratio) * s.spec.write_share if not s.primary_down else 0.0
+            if store.first_rate is None:
+                store.first_rate = rate
+            store.written += rate * dt
+            if not store.samples or t - store.samples[-1][0] >= RATE_SAMPLE_EVERY:
+                store.samples.append((t, store.written))
+            if not s.primary_down:
+                store.down_at = None
+                self._replicate(store, lagging, dt)
+            elif store.down_at is None:
+                store.down_at = t - dt  # its last writes were in the previous tick
+            self._rotation(store)
+            s.replication_lag = max((h.lag for h in store.hosts if h.role == REPLICA), default=0.0)
+            s.data_serving = not s.primary_down and all(h.role in SERVING for h in store.hosts)
+            if s.replication_lag > LAG_LOG_FROM and t - store.last_lag_log >= LAG_LOG_EVERY:
+                store.last_lag_log = t
+                self._log_lag(store, t)
+        self._publish()
+
+    def _replicate(self, store: DataStore, lagging: list, dt: float) -> None:
+        base = store.spec.replication_lag
+        for h in store.hosts:
+            if h.role != REPLICA:
+                continue
+            growth = sum(f.rate for f in lagging if f.service == store.s.name and f.zone in (None, h.zone))
+            if growth:
+                h.lag += growth * dt
+            elif h.lag > base:
+                h.lag = max(base, h.lag - store.spec.catch_up * dt)
+
+    def _rotation(self, store: DataStore) -> None:
+        """Instances whose copy cannot serve leave the load balancer; they come back when it can."""
+        serving = {h.zone for h in store.hosts if h.role in SERVING}
+        for inst in store.s.instances:
+            if inst.zone in serving:
+                continue
+            if inst.ready:
+                inst.ready = False
+
+    def _readmit(self, store: DataStore, host: Host) -> None:
+        for inst in store.s.instances:
+            if inst.zone == host.zone and inst.state == RUNNING and inst.broken_since is None and not inst.ready:
+                inst.ready = True
+
+    def _log_lag(self, store: DataStore, t: float) -> None:
+        primary = store.primary
+        for h in store.hosts:
+            if h.role == REPLICA and h.lag > LAG_LOG_FROM:
+                self._emit(
+                    store,
+                    h,
+                    "WARN",
+                    f"replication lag on {h.name}: replay is {h.lag:.1f} s behind primary "
+                    f"{primary.name if primary else '(none)'}",
+                )
+
+    def _publish(self) -> None:
+        records = 0.0
+        window = 0.0
+        for store in self.stores.values():
+            records += store.lost_records
+            window = max(window, store.lost_window_s)
+            if store.pending is not None:
+                records += store.pending[0]
+                window = max(window, store.pending[1])
+        self.world.data_lost_records = records
+        self.world.data_lost_s = window
+
+    def _emit(self, store: DataStore, host: Host, level: str, message: str) -> None:
+        inst = next((i for i in store.s.instances if i.zone == host.zone), None) or (
+            store.s.instances[0] if store.s.instances else None
+        )
+        if inst is not None:
+            self.logs.emit(self.env.now, level, inst, message)
+
+    def _lose(self, store: DataStore, records: float, window: float) -> None:
+        store.lost_records += records
+        store.lost_window_s = max(store.lost_window_s, window)
+        self._publish()
+
+    # --- failover (the cluster's promotion asks these) ---------------------------------------
+
+    def eligible(self, s: ServiceState, zones: list[str]) -> list[str]:
+        """Zones whose copy may be promoted, least lagging first (a diverged or wiped copy may not)."""
+        store = self.stores.get(s.name)
+        if store is None:
+            return zones
+        if any(h.role == RESTORING for h in store.hosts):
+            return []  # the failover agent stands aside while an operator restores the primary
+        hosts = [h for h in store.hosts if h.role == REPLICA and h.zone in zones]
+        return [h.zone for h in sorted(hosts, key=lambda h: h.lag)]
+
+    def promoted(self, s: ServiceState, before: str | None, after: str) -> None:
+        """A replica in ``after`` became primary: the writes in its lag are lost; copies ahead diverge."""
+        store = self.stores.get(s.name)
+        if store is None:
+            return
+        new = next(h for h in store.hosts if h.zone == after)
+        now = self.env.now
+        lost_from = _first(store.wiped_at, store.down_at, now)
+        # The promoted copy holds everything up to its lag before the primary stopped taking writes.
+        window = new.lag
+        records = store.writes_between(lost_from - window, lost_from)
+        store.pending = None
+        store.wiped_at = None
+        for h in store.hosts:
+            if h is new:
+                continue
+            if h.role == PRIMARY or (h.role == REPLICA and h.lag < new.lag - 0.5):
+                h.role = DIVERGED
+            elif h.role == REPLICA:
+                h.lag = max(h.lag - new.lag, store.spec.replication_lag)
+        new.role = PRIMARY
+        new.lag = 0.0
+        self._lose(store, records, window)
+        self._emit(
+            store,
+            new,
+            "WARN",
+            f"LOG: {new.name} promoted to primary (new timeline); {window:.1f} s of writes "
+            f"({records:,.0f} records) never reached it and are lost",
+        )
+        self.timeline(now, "system", f"{s.name}: {new.name} is the primary now; {records:,.0f} writes lost")
+        for h in store.hosts:
+            if h.role == DIVERGED:
+                self._emit(
+                    store,
+                    h,
+                    "ERROR",
+                    f"FATAL: {h.name}: requested timeline is not a child of this server's history; "
+                    "the copy has diverged from the new primary and must be resynced",
+                )
+
+    def host_for_failover(self, s: ServiceState, name: str | None) -> str:
+        """The zone to promote for a manual failover to host ``name`` (refuses a host that cannot be)."""
+        store = self.stores[s.name]
+        busy = next((h for h in store.hosts if h.role == RESTORING), None)
+        if busy is not None:
+            raise DataRefused(f"a restore onto {busy.name} is running ({busy.busy_until - self.env.now:.0f}s left)")
+        if name is None:
+            zones = self.eligible(s, [z for z in self.world.zones if z not in self.world.down_zones])
+            if not zones:
+                raise DataRefused(
+                    f"{s.name} has no replica that can be promoted (every copy is wiped, diverged or busy)"
+                )
+            return zones[0]
+        host = self._known(store, name)
+        if host.role != REPLICA:
+            raise DataRefused(f"{host.name} is {host.role}, not a replica in sync: it cannot be promoted")
+        if host.zone in self.world.down_zones:
+            raise DataRefused(f"{host.name} is in {host.zone}, which is unreachable")
+        return host.zone
+
+    def promote_later(self, s: ServiceState, zone: str, delay: float) -> None:
+        """Promote the copy in ``zone`` after ``delay`` (a manual failover to a chosen host)."""
+
+        def run() -> Generator:
+            yield self.env.timeout(delay)
+            store = self.stores[s.name]
+            host = next(h for h in store.hosts if h.zone == zone)
+            if not s.primary_down or host.role != REPLICA:
+                return
+            before = s.primary_zone
+            s.primary_zone = zone
+            s.primary_down = False
+            s.dirty = True
+            self.promoted(s, before, zone)
+
+        self.env.process(run())
+
+    # --- destructive and restoring actions ---------------------------------------------------
+
+    def _known(self, store: DataStore, name: str) -> Host:
+        host = store.host(name)
+        if host is None:
+            names = ", ".join(f"{h.name} ({h.role}, {h.zone})" for h in store.hosts)
+            raise DataRefused(f"no host {name!r} in {store.s.name}; hosts: {names}")
+        return host
+
+    def store_of(self, s: ServiceState) -> DataStore:
+        """The data of database ``s`` (refused when it has none)."""
+        store = self.stores.get(s.name)
+        if store is None:
+            with_data = ", ".join(self.stores) or "none"
+            raise DataRefused(f"{s.name} keeps no data the simulation tracks; databases with data: {with_data}")
+        return store
+
+    def resync(self, s: ServiceState, name: str, lose_primary) -> str:
+        """Wipe host ``name``'s data directory and clone it from the primary. On the primary itself it
+        destroys the current copy (``lose_primary`` tells the cluster the primary is gone)."""
+        store = self.store_of(s)
+        host = self._known(store, name)
+        now = self.env.now
+        if host.role in (RESYNCING, RESTORING):
+            raise DataRefused(f"{host.name} is already {host.role}; it finishes in {host.busy_until - now:.0f}s")
+        if host.role == PRIMARY:
+            host.role = WIPED
+            store.wiped_at = now
+            store.pending = self._best_recovery(store, now)
+            self._publish()
+            self._emit(
+                store,
+                host,
+                "ERROR",
+                f'PANIC: could not open file "global/pg_control": No such file or directory ({host.name}: '
+                "data directory removed)",
+            )
+            self.timeline(now, "system", f"{s.name}: the data directory of primary {host.name} was wiped")
+            lose_primary(s)  # writes stop; the failover agent (if any) promotes a replica
+            s.primary_down = True
+            return (
+                f"wiped the data directory of {host.name}, the PRIMARY of {s.name}: there is no primary to clone from"
+            )
+        primary = store.primary
+        if primary is None or s.primary_down:
+            raise DataRefused(f"{s.name} has no primary to clone {host.name} from; fail over or restore first")
+        seconds = store.spec.size_gb / store.spec.resync_gb_per_hour * 3600.0
+        host.role = RESYNCING
+        host.busy_until = now + seconds
+        self._emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
+        self.env.process(self._finish_resync(store, host, seconds))
+        return f"wiping {host.name} and cloning it from {primary.name}: about {seconds / 60:.0f} min"
+
+    def _finish_resync(self, store: DataStore, host: Host, seconds: float) -> Generator:
+        yield self.env.timeout(seconds)
+        if host.role != RESYNCING:
+            return
+        if store.s.primary_down or store.primary is None:
+            host.role = WIPED
+            self._emit(
+                store, host, "ERROR", f"pg_basebackup: error: could not connect to the primary; {host.name} is empty"
+            )
+            return
+        host.role = REPLICA
+        host.lag = store.spec.replication_lag
+        self._readmit(store, host)
+        self._emit(store, host, "INFO", f"{host.name}: base backup complete, streaming from {store.primary.name}")
+        self.timeline(self.env.now, "operation", f"{store.s.name}: {host.name} resynced and serving again")
+
+    def _best_recovery(self, store: DataStore, now: float) -> tuple[float, float]:
+        """What is lost if the best copy left is used: the least lagging replica, else the newest backup
+        (the trainee cannot know it is broken), else everything."""
+        replicas = [h.lag for h in store.hosts if h.role == REPLICA]
+        if replicas:
+            window = min(replicas)
+        elif store.spec.backups:
+            window = now - max(b.taken for b in store.spec.backups)
+        else:
+            window = now + 86400.0  # nothing left to recover from: the last day of writes at least
+        return store.writes_between(now - window, now), window
+
+    def restore(self, s: ServiceState, name: str) -> str:
+        """Restore the primary's copy from backup ``name`` (every write after the backup is lost)."""
+        store = self.store_of(s)
+        backup = next((b for b in store.spec.backups if b.name == name), None)
+        if backup is None:
+            names = ", ".join(b.name for b in store.spec.backups) or "none"
+            raise DataRefused(f"no backup {name!r} of {s.name}; backups: {names}")
+        target = store.primary or next((h for h in store.hosts if h.zone == s.primary_zone), store.hosts[0])
+        if target.role == RESTORING:
+            raise DataRefused(
+                f"{target.name} is already restoring; it finishes in {target.busy_until - self.env.now:.0f}s"
+            )
+        now = self.env.now
+        seconds = store.spec.size_gb / store.spec.restore_gb_per_hour * 3600.0
+        if target.role == PRIMARY:
+            store.wiped_at = now  # restoring over a live primary throws its current copy away
+        target.role = RESTORING
+        if store.wiped_at == now:
+            # What stands lost until the restore ends: the best copy left (a replica's lag).
+            store.pending = self._best_recovery(store, now)
+        target.busy_until = now + seconds
+        s.primary_down = True
+        s.dirty = True
+        self._publish()
+        self._emit(store, target, "INFO", f"pg_restore: restoring backup {backup.name} onto {target.name}")
+        self.env.process(self._finish_restore(store, target, backup, seconds))
+        speed = store.spec.restore_gb_per_hour
+        return f"restoring {backup.name} onto {target.name}: about {seconds / 60:.0f} min at {speed:g} GB/h"
+
+    def _finish_restore(self, store: DataStore, host: Host, backup: Backup, seconds: float) -> Generator:
+        yield self.env.timeout(seconds)
+        s = store.s
+        now = self.env.now
+        if backup.broken:
+            host.role = WIPED
+            store.restores[backup.name] = f"failed: {backup.reason}"
+            self._emit(store, host, "ERROR", f"{backup.reason} (restore of {backup.name} onto {host.name} failed)")
+            self.timeline(now, "operation", f"{s.name}: restore of {backup.name} failed")
+            return
+        lost_from = _first(store.wiped_at, store.down_at, now)
+        records = store.writes_between(backup.taken, lost_from)
+        store.pending = None
+        store.wiped_at = None
+        store.restores[backup.name] = "restored"
+        for h in store.hosts:
+            if h is not host and h.role in SERVING:
+                h.role = DIVERGED  # they hold writes newer than the backup: resync them from the restored primary
+        host.role = PRIMARY
+        host.lag = 0.0
+        s.primary_zone = host.zone
+        s.primary_down = False
+        s.dirty = True
+        self._readmit(store, host)
+        self._lose(store, records, lost_from - backup.taken)
+        self._emit(
+            store,
+            host,
+            "WARN",
+            f"pg_restore: {backup.name} restored onto {host.name}; writes after the backup "
+            f"({records:,.0f} records, {(lost_from - backup.taken) / 60:.0f} min) are gone",
+        )
+        self.timeline(now, "operation", f"{s.name}: restored from {backup.name}; {records:,.0f} writes lost")
+
+    # --- views -------------------------------------------------------------------------------
+
+    def status(self) -> list[dict]:
+        """What an operator's database tools show: hosts with role and lag, backups, data lost."""
+        now = self.env.now
+        out = []
+        for store in self.stores.values():
+            primary = store.primary
+            out.append(
+                {
+                    "service": store.s.name,
+                    "primary": primary.name if primary else None,
+                    "hosts": [
+                        {
+                            "host": h.name,
+                            "zone": h.zone,
+                            "role": h.role,
+                            "lag_s": round(h.lag, 1) if h.role == REPLICA else None,
+                            "busy_for_s": round(h.busy_until - now) if h.role in (RESYNCING, RESTORING) else None,
+                        }
+                        for h in store.hosts
+                    ],
+                    "backups": [
+                        {
+                            "name": b.name,
+                            "taken_s": b.taken,
+                            "restore_minutes": round(store.spec.size_gb / store.spec.restore_gb_per_hour * 60),
+                            "last_restore": store.restores.get(b.name, "never tried"),
+                        }
+                        for b in store.spec.backups
+                    ],
+                    "data_lost_records": round(store.lost_records + (store.pending[0] if store.pending else 0.0)),
+                }
+            )
+        return out
+
+
+def _first(*times: float | None) -> float:
+    """The first time given (None: not given)."""
+    return next(t for t in times if t is not None)
