@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from shiftkit import bench_library  # noqa: F401 (bench_library pins the library plans draw from)
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.session.simulation import Simulation
