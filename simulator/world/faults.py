@@ -150,21 +150,18 @@ class FaultBook:
         elif isinstance(fault, ZoneOutage):
             yield from self._zone_outage(fault)
             return
-        elif isinstance(fault, Latency) and fault.lasts is not None:
+        elif isinstance(fault, Latency | TrafficSurge | ReplicationLag) and fault.lasts is not None:
+            # Faults that end on their own (simulator/world/data.py applies a replication lag).
             self.env.process(self._end_after(fault, fault.lasts))
         elif isinstance(fault, BadFlag):
             yield from self._flag_rollout(fault)
             return
-        elif isinstance(fault, TrafficSurge) and fault.lasts is not None:
-            self.env.process(self._end_after(fault, fault.lasts))
         elif isinstance(fault, CacheFailure):
             cache = self.world.services[fault.service]
             cache.hit = min(cache.hit, fault.hit_ratio)
             self.cluster.logs.emit_many(
                 self.env.now, "WARN", cache.instances[:1], "cache restarted: 0 keys loaded, serving cold"
             )
-        elif isinstance(fault, ReplicationLag) and fault.lasts is not None:
-            self.env.process(self._end_after(fault, fault.lasts))  # simulator/world/data.py applies it
         elif isinstance(fault, CertExpiry):
             self.timeline(self.env.now, "system", f"certificate of {fault.service} expired")
             self.env.process(self._probe_failures(fault))

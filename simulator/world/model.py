@@ -652,15 +652,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         own_err = 1.0
     ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
     errors = share * shed + served * (1.0 - ok)
-    if rho >= 1.0 or cohort.backlog > 0.0:
-        cpu = 1.0  # saturated: every core busy, the queue waits for one
-    else:
-        cpu = 0.04 + 0.9 * rho
-        if pressure > 1.0:
-            cpu += 0.1 * (pressure - 1.0)  # garbage collection
-        if gc:
-            cpu += gc * (1.0 - cpu)
-        cpu = cpu if cpu < 1.0 else 1.0
+    cpu = 1.0 if rho >= 1.0 or cohort.backlog > 0.0 else _cpu(rho, pressure, gc)  # saturated: every core busy
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
@@ -692,6 +684,17 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         t99 = median * mix.e99w + wait_ms + d99 if mix.e99w is not None else 0.0
         mix.add_tails(t95, t99)
     cohort.p99 = l99
+
+
+def _cpu(rho: float, pressure: float, gc: float) -> float:
+    """CPU use of an instance below saturation: the work, garbage collection under memory pressure, and
+    the share of time in GC pauses."""
+    cpu = 0.04 + 0.9 * rho
+    if pressure > 1.0:
+        cpu += 0.1 * (pressure - 1.0)  # garbage collection
+    if gc:
+        cpu += gc * (1.0 - cpu)
+    return cpu if cpu < 1.0 else 1.0
 
 
 def hot_share(rho: float, spread: float) -> float:
