@@ -72,7 +72,9 @@ start() {
 # --- 1. briefing -> console -> debrief, at 120x40 and again at 80x24 (keys only) -------------------
 play_to_the_end() {
   start "$BIN" play checkout-oom-leak --seed 1 --speed 60
-  if ((ROWS >= 40)); then  # at 80x24 the rules are below the fold (the briefing scrolls)
+  wait_for "The situation"
+  keys End  # the rules are below the fold at 80x24 and, since the ack SLA line, at 120x40: the briefing scrolls
+  if ((ROWS >= 40)); then  # at 80x24 a rule's lines may still be cut by the footer
     wait_for "Rules of the exercise"
     wait_for "Enter starts the clock"
   fi
@@ -85,7 +87,7 @@ play_to_the_end() {
   wait_for "acked"
   keys x
   wait_for "Enter fill its form"
-  for _ in $(seq 18); do tmux send-keys -t "$SESSION" Down; done  # ack ... rollback_config, rollback_deploy
+  for _ in $(seq 20); do tmux send-keys -t "$SESSION" Down; done  # ack ... restore_backup, resync_replica, rollback_config, rollback_deploy
   sleep 0.5
   keys Enter
   wait_for "rollback_deploy  Roll a service back"
@@ -115,7 +117,7 @@ COLS=120 ROWS=40
 
 # --- 2. quit mid-incident, then resume ---------------------------------------------------------
 start "$BIN" play checkout-oom-leak --seed 2 --speed 60
-wait_for "Rules of the exercise"
+wait_for "The situation"
 keys Enter
 wait_for "Pager"
 sleep 1
@@ -155,7 +157,9 @@ for label in "ack" "set severity SEV2" "hypothesis" "status update" "restart che
 done
 wait_for "Shadow debrief" 20
 wait_for "You predicted 6 of 7 moves"
-wait_for "✗ trap"
+keys End  # the table of moves runs past the screen (the expert's reasons wrap): its end names the trap
+wait_for "Where you would have gone wrong"
+wait_for "you: restart checkout (all at once)"
 keys q
 wait_for "[exited 0]"
 
