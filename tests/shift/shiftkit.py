@@ -12,26 +12,12 @@ import pytest
 from simulator.shift import runner
 from simulator.shift.plan import PlannedIncident, ShiftPlan
 from simulator.shift.policy import DEFAULT_POLICY, EscalationPolicy
-from simulator.shift.runner import shipped_library
+from simulator.shift.runner import SHIFT_ROTA, shipped_library
 from simulator.shift.shift import Shift
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_ACTIONS = ROOT / "bench" / "shift-seed2-actions.yaml"
-BENCH_LIBRARY = (
-    "az-outage",
-    "bad-flag-cohort",
-    "cache-stampede-db-overload",
-    "cert-expiry",
-    "checkout-oom-leak",
-    "db-pool-exhaustion",
-    "disk-full-debug-logging",
-    "double-trouble",
-    "edge-bad-config-push",
-    "gray-zone-failure",
-    "retry-storm",
-    "self-dos-client-release",
-    "slow-dependency-fallback",
-)
+BENCH_LIBRARY = SHIFT_ROTA
 """The shipped scenarios the bench's seed-2 shift was drawn from (a plan depends on the whole library)."""
 
 

@@ -10,27 +10,14 @@ from textual.widgets import DataTable, TextArea
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift import runner
 from simulator.shift.policy import DEFAULT_POLICY
+from simulator.shift.runner import SHIFT_ROTA
 from tui.screens.console import ConsoleScreen
 from tui.screens.handoff import HandoffForm
 from tui.screens.shift import ShiftBoard, ShiftReportScreen
 from tui.shift_app import ShiftApp
 from tui.shift_session import ShiftDriver, ShiftIncidentSession
 
-BENCH_LIBRARY = (
-    "az-outage",
-    "bad-flag-cohort",
-    "cache-stampede-db-overload",
-    "cert-expiry",
-    "checkout-oom-leak",
-    "db-pool-exhaustion",
-    "disk-full-debug-logging",
-    "double-trouble",
-    "edge-bad-config-push",
-    "gray-zone-failure",
-    "retry-storm",
-    "self-dos-client-release",
-    "slow-dependency-fallback",
-)
+BENCH_LIBRARY = SHIFT_ROTA
 """The library the bench's seed-2 shift was drawn from (as tests/shift/shiftkit.py pins it): scenarios
 added later must not reshuffle the shift these tests walk through."""
 
