@@ -30,7 +30,7 @@ def _function_name(value: str) -> str:
 FunctionName = Annotated[str, AfterValidator(_function_name)]
 """A fully qualified function name as a profiler prints it (no spaces), e.g. ``com.shop.cart.CartCache.put``."""
 
-Language = Literal["java", "go", "python", "postgres", "redis", "envoy"]
+Language = Literal["java", "go", "python", "postgres", "redis", "envoy", "nginx"]
 """Runtimes profiles know how to draw: application runtimes and the usual infrastructure daemons."""
 
 
@@ -39,7 +39,8 @@ class Stack(Model):
 
     language: Language | None = None
     """Runtime: java (Spring Boot on Tomcat), go (net/http), python (gunicorn + Django), or the daemon a
-    database/cache/edge runs (postgres, redis, envoy). Default: by the service's kind (service -> java)."""
+    database/cache/edge runs (postgres, redis, envoy, nginx). Default: by the service's kind (service -> java,
+    edge -> envoy). An nginx edge writes nginx access and error logs."""
     package: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w./-]*$")
     """Package or module prefix of the service's own code, e.g. com.shop.checkout or github.com/shop/checkout
     (default: derived from the service name)."""

@@ -1,5 +1,5 @@
 """Frame names of each runtime: what a profiler or a thread dump of a Spring, Go, Django, PostgreSQL,
-Redis or Envoy process really prints, filled in with the service's own code names.
+Redis, Envoy or nginx process really prints, filled in with the service's own code names.
 
 Profiles (simulator.diagnostics.profiles) decide how much time goes where; this module only names the places.
 """
@@ -432,7 +432,44 @@ _ENVOY = {
     "worker_name": "wrk:worker_{n}",
 }
 
-RUNTIMES = {"java": _JAVA, "go": _GO, "python": _PYTHON, "postgres": _POSTGRES, "redis": _REDIS, "envoy": _ENVOY}
+_NGINX = {
+    "server": ("main", "ngx_master_process_cycle", "ngx_start_worker_processes", "ngx_worker_process_cycle",
+               "ngx_process_events_and_timers", "ngx_epoll_process_events"),
+    "serialize": ("ngx_http_write_filter", "ngx_linux_sendfile_chain", "writev"),
+    "client.service": ("ngx_http_upstream_connect", "ngx_event_connect_peer", "connect"),
+    "gc": ("ngx_event_expire_timers", "ngx_http_upstream_next"),
+    "gc.full": ("ngx_http_file_cache_manager", "ngx_http_file_cache_forced_expire"),
+    "logger": ("ngx_http_log_handler", "ngx_http_log_write", "write"),
+    "logger.lock": ("ngx_http_log_flush", "ngx_shmtx_lock", "futex_wait"),
+    "debug": ("ngx_log_error_core", "ngx_vslprintf"),
+    "exception": ("ngx_http_finalize_request", "ngx_http_special_response_handler"),
+    "pool_wait": ("ngx_http_upstream_init_round_robin_peer", "ngx_http_upstream_get_round_robin_peer"),
+    "retry": ("ngx_http_upstream_next",),
+    "backoff": ("ngx_http_upstream_next", "ngx_event_add_timer"),
+    "tls": ("ngx_http_upstream_ssl_init_connection", "ngx_ssl_handshake", "SSL_do_handshake", "X509_verify_cert"),
+    "idle": ("ngx_worker_process_cycle", "ngx_process_events_and_timers", "epoll_wait"),
+    "accept": ("ngx_event_accept", "accept4"),
+    "handler": "ngx_http_proxy_handler",
+    "client": "ngx_http_upstream_send_request [upstream {dep}]",
+    "hot.regex": ("ngx_http_core_find_location", "ngx_http_regex_exec", "pcre2_match_8"),
+    "hot.parser": ("ngx_conf_parse", "ngx_conf_read_token"),
+    "hot.deploy": ("ngx_http_lua_access_handler", "lj_vm_call"),
+    "hot.latency": ("ngx_http_upstream_process_header", "recv"),
+    "hot.flag": ("ngx_http_map_find", "ngx_hash_find_combined"),
+    "hot.pool_leak": ("ngx_http_upstream_keepalive_close_handler",),
+    "leak": ("ngx_http_create_request", "ngx_palloc_large", "malloc"),
+    "heap": (("request pools (ngx_pool_t)", 0.35), ("upstream buffers (proxy_buffers)", 0.3),
+             ("shared memory zones (limit_req, upstream)", 0.12), ("TLS session cache", 0.08)),
+    "background": (
+        ("nginx: master process", "WAITING", ("main", "ngx_master_process_cycle", "sigsuspend")),
+        ("nginx: cache manager process", "TIMED_WAITING", ("ngx_cache_manager_process_cycle", "epoll_wait")),
+    ),
+    "workers": 4,
+    "worker_name": "nginx: worker process {n}",
+}  # fmt: skip
+
+RUNTIMES = {"java": _JAVA, "go": _GO, "python": _PYTHON, "postgres": _POSTGRES, "redis": _REDIS, "envoy": _ENVOY,
+            "nginx": _NGINX}  # fmt: skip
 
 NATIVE_STATE = {
     "go": {
@@ -519,6 +556,8 @@ class ServiceFrames:
             return (self.fill(self.table["handler"], cmd=verb.lower() or "get"), "lookupKeyRead", "dictFind")
         if self.language == "envoy":
             return ("Envoy::Http::FilterManager::decodeHeaders", self.table["handler"])
+        if self.language == "nginx":
+            return ("ngx_http_core_content_phase", self.table["handler"])
         snake = "_".join(re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in words) or "root"
         handler = self.fill(
             self.table["handler"], verb=verb.lower(), Verb=camel(verb.lower()), Path=path_camel, path=snake

@@ -33,7 +33,7 @@ STATES = ("RUNNABLE", "BLOCKED", "WAITING", "TIMED_WAITING")
 """Canonical thread states (Java's names); each runtime's dump also shows its own name for them."""
 
 SIGNALS = {137: ("SIGKILL", 9), 143: ("SIGTERM", 15), 139: ("SIGSEGV", 11), 134: ("SIGABRT", 6)}
-MULTIPLEXED = ("envoy", "redis")
+MULTIPLEXED = ("envoy", "redis", "nginx")
 """Event-loop runtimes: a few threads serve every request, none waits for a free thread."""
 BACKOFF_S = 0.1
 """Mean pause of a retry before it tries again."""

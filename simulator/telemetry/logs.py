@@ -12,16 +12,11 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from simulator.telemetry.native import (
-    POSTGRES_ERRORS,
-    access_message,
-    gc_message,
-    language_of,
-    server_line,
-    too_many_clients,
-)
+import simulator.telemetry.jvm as jvm
+import simulator.telemetry.nginx as nginx
+from simulator.telemetry.causes import LB_CAUSES, FailedRequest, error_text, weighted
+from simulator.telemetry.native import access_message, gc_message, language_of, server_line, too_many_clients
 from simulator.views import LogRecord
-from simulator.world.classes import buffer_message, dns_message
 from simulator.world.state import Instance, ServiceState, World
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -33,9 +28,11 @@ _ERROR_LINES_CAP = 1.0
 _ACCESS_SAMPLE = 0.004
 _ACCESS_CAP = 0.3
 
+_RUNTIME_GC = "GC pause (G1 Young Generation) {ms}ms"
+"""Background chatter a JVM or Go service writes as its own GC line (see LogGenerator._gc_line)."""
 _BACKGROUND = {
     "service": [
-        ("INFO", "GC pause (G1 Young Generation) {ms}ms"),
+        ("INFO", _RUNTIME_GC),
         ("INFO", "refreshed service discovery: {n} endpoints"),
         ("WARN", "slow request: {ms}ms exceeded 500ms budget"),
         ("INFO", "metrics flushed to collector"),
@@ -231,7 +228,6 @@ class LogGenerator:
         self.store = store
         self.rng = rng
         self._debt: dict[str, dict[str, float]] = {}
-        self._gc_seq = 0
 
     def tick(self, t: float, dt: float) -> None:
         """Access samples, error lines by cause, and background chatter for every service."""
@@ -290,7 +286,7 @@ class LogGenerator:
         client = self._client_of(s)
         internal = self.world.internal_clients.get(s.name)
         if internal and self.rng.random() * s.rate < sum(internal.values()):
-            client = _weighted(internal, self.rng)  # a job's, consumer's or probe's request
+            client = weighted(internal, self.rng)  # a job's, consumer's or probe's request
             route = attributes["http.route"] = self.source_routes.get(client, route)
         elif client is not None:
             # At the entry, the client (user agent) is visible: a surging client shows in the sample.
@@ -299,9 +295,30 @@ class LogGenerator:
                 route = attributes["http.route"] = surge_route
         if client is not None:
             attributes["client"] = client
-        message = access_message(language_of(s.spec), route, 200, ms, client, inst.pid)
+        language = language_of(s.spec)
+        if language == "nginx":
+            message = self._nginx_access(t, s, inst, route, ms, client)
+        else:
+            message = access_message(language, route, 200, ms, client, inst.pid)
         if message is not None:
             self.emit(t, "INFO", inst, message, attributes=attributes)
+
+    def _nginx_access(
+        self, t: float, s: ServiceState, inst: Instance, route: str, ms: float, client: str | None
+    ) -> str:
+        """An nginx access line for a sampled request, proxied to an instance of the service it calls most."""
+        key = int(t * 1000.0) * 7919 + int(ms * 10.0) + inst.pid  # no trace id: its own stable number
+        calls = s.spec.calls
+        dep = max(calls, key=calls.get) if calls else ""
+        members = self.world.services[dep].rotation if dep else ()
+        addr = None
+        if members:
+            target = members[key % len(members)]
+            addr = nginx.address_of(target.id, target.zone)
+        method, _, path = route.partition(" ")
+        request = nginx.NginxRequest(s.name, inst.pid, key, method, path or "/", dep or "backend", addr)
+        upstream_s = ms * 0.9 / 1000.0 if dep else None
+        return nginx.access_line(request, 200, client or "-", ms / 1000.0, upstream_s, 200 if dep else None)
 
     def _client_of(self, s: ServiceState) -> str | None:
         """The client of a sampled entry request, drawn by traffic share (None when not the entry)."""
@@ -328,11 +345,8 @@ class LogGenerator:
                 owed -= 1.0
                 inst = self._pick(s)
                 if inst is not None:
-                    self._gc_seq += 1
-                    heap = s.tuning.heap_mb if s.tuning is not None else None
-                    live = s.spec.memory.base * 0.5
-                    level = "WARN" if s.gc_ratio > 0.3 else "INFO"
-                    self.emit(t, level, inst, gc_message(language_of(s.spec), s.gc_ratio, heap, live, self._gc_seq))
+                    message, strained = self._gc_line(t, s, inst)
+                    self.emit(t, "WARN" if strained else "INFO", inst, message)
             debt["gc"] = owed
         if s.max_connections is not None and s.conn_demand > s.max_connections:
             refused = 1.0 - s.max_connections / s.conn_demand
@@ -344,6 +358,19 @@ class LogGenerator:
                     self.emit(t, "FATAL", inst, too_many_clients(inst.pid))
             debt["conn"] = owed
 
+    def _gc_line(self, t: float, s: ServiceState, inst: Instance) -> tuple[str, bool]:
+        """The instance's latest collection as its runtime logs it, from the model's heap and GC share;
+        and whether the collector is struggling (full collections)."""
+        gc = s.gc_of(inst) if hasattr(s, "gc_of") else s.gc_ratio
+        pressure = s.pressure_of(inst) if hasattr(s, "pressure_of") else 1.0
+        heap_mb = s.tuning.heap_mb if s.tuning is not None else None
+        live = jvm.live_set(s.spec.memory.base, pressure)
+        language = language_of(s.spec)
+        if language == "java":
+            return jvm.gc_line(t - inst.started_at, gc, jvm.heap_of(heap_mb, s.spec.memory.limit), live)
+        seq = int(max(t - inst.started_at, 0.0) / 0.7)
+        return gc_message(language, gc, heap_mb, live, seq), gc > jvm.FULL_GC_FROM
+
     def _background(self, t: float, s: ServiceState) -> None:
         inst = self._pick(s)
         if inst is None:
@@ -352,67 +379,35 @@ class LogGenerator:
         message = template.format(
             ms=self.rng.randint(12, 900), n=self.rng.randint(3, 4000), pct=self.rng.randint(80, 99)
         )
-        self.emit(t, level, inst, server_line(language_of(s.spec), inst.pid, message))
+        language = language_of(s.spec)
+        if template is _RUNTIME_GC and language in ("java", "go"):
+            message = self._gc_line(t, s, inst)[0]  # the runtime's own GC line, figures from the model
+        elif language == "nginx":
+            message = nginx.background(template, inst.pid, int(t * 1000.0) + inst.pid, s.name)
+        self.emit(t, level, inst, server_line(language, inst.pid, message))
 
     def error_line(
         self, t: float, s: ServiceState, cause: str, trace: str | int, span: str | int, route: str | None = None
     ) -> None:
-        """One line for a failed request of ``cause`` at service ``s`` (also used for sampled traces)."""
+        """One line for a failed request of ``cause`` at service ``s`` (also used for sampled traces), in the
+        words of the service's runtime (simulator.telemetry.causes)."""
         route = route or routes_of(s)[0]
         inst = self._pick(s, want_fault=(cause == "fault"))
-        timeout_ms = int(s.tuning.timeout_s * 1000)
-        if cause in ("dead_target", "no_healthy_upstream", "rate_limited", "shed"):
-            message, status, level = _edge_message(self.world, s, cause, timeout_ms, self.rng)
-            zone = inst.zone if inst else "-"
-            self.store.add(
-                t,
-                level,
-                s.name,
-                s.version,
-                zone,
-                f"{s.name}-lb",
-                message,
-                trace,
-                span,
-                {"http.route": route, "http.response.status_code": status, "error.type": cause},
-            )
-            return
+        language = language_of(s.spec)
         if inst is None:
+            if cause not in LB_CAUSES:
+                return
+            language = ""  # no instance left: the load balancer in front answers
+        timeout_ms = int(s.tuning.timeout_s * 1000)
+        request = FailedRequest(self.world, s, inst, route, _hex_id(trace), timeout_ms, self.rng)
+        text = error_text(language, cause, request)
+        attributes = {"http.route": route, "http.response.status_code": text.status, "error.type": text.etype}
+        if text.component:
+            zone = inst.zone if inst else "-"
+            self.store.add(t, text.level, s.name, s.version, zone, f"{s.name}-lb", text.message, trace, span,
+                           attributes)  # fmt: skip
             return
-        if cause == "fault":
-            message, status, etype = inst.fx_msg or "internal error", 500, "fault"
-        elif cause == "no_primary":
-            message, status, etype = (
-                "FATAL: the database system is in recovery mode; cannot execute INSERT",
-                500,
-                "PSQLException",
-            )
-        elif cause == "flag":
-            message, status, etype = s.extra_msg or "internal error", 500, "flag"
-        elif cause == "overload":
-            message, status, etype = _overload_message(s, inst)
-        elif cause == "pool_exhausted":
-            message, status, etype = pool_message(self.world, s, timeout_ms)
-        elif cause == "dependency":
-            message, status, etype = _dependency_message(self.world, s, timeout_ms, self.rng)
-        elif cause == "dns":
-            message, status, etype = dns_message(self.world, s, self.rng)
-        elif cause == "buffer_full":
-            message, status, etype = buffer_message(s)
-        else:
-            postgres = language_of(s.spec) == "postgres"
-            message, status, etype = self.rng.choice(POSTGRES_ERRORS if postgres else _BASELINE_ERRORS)
-            if postgres:
-                message = server_line("postgres", inst.pid, message)
-        self.emit(
-            t,
-            "ERROR",
-            inst,
-            message,
-            trace,
-            span,
-            {"http.route": route, "http.response.status_code": status, "error.type": etype},
-        )
+        self.emit(t, text.level, inst, text.message, trace, span, attributes)
 
     def emit(
         self,
@@ -447,24 +442,6 @@ class LogGenerator:
         self.store.add(t, level, service, version, zone, component, message, attributes=attributes)
 
 
-def _overload_message(s: ServiceState, inst: Instance) -> tuple[str, int, str]:
-    """A shed request's line: the fault that ate the capacity (a pinned regex, a slow path) logs its own
-    message, as the request dies in it; only a plain overload says 'queue full'."""
-    culprit = inst if inst.fx_msg and (inst.fx_cpu > 1.0 or inst.fx_lat > 1.0) else None
-    if culprit is None:
-        culprit = next((i for i in s.rotation if i.fx_msg and (i.fx_cpu > 1.0 or i.fx_lat > 1.0)), None)
-    if culprit is not None:
-        return culprit.fx_msg, 503, "fault"
-    return "503 Service Unavailable: overloaded, shedding request (queue full)", 503, "overload"
-
-
-_BASELINE_ERRORS = [
-    ("client disconnected before response was written", 499, "context.Canceled"),
-    ("request failed: context canceled", 499, "context.Canceled"),
-    ("validation failed: field 'email' is not a valid address", 400, "ValidationError"),
-]
-
-
 def routes_of(s: ServiceState) -> list[str]:
     """HTTP routes (span and log names) of a service: its declared routes or defaults by kind."""
     if s.spec.routes:
@@ -477,88 +454,3 @@ def routes_of(s: ServiceState) -> list[str]:
     if s.spec.kind == "queue":
         return [f"publish {name}"]
     return [f"GET /api/{name}", f"POST /api/{name}"]
-
-
-def pool_message(world: World, s: ServiceState, timeout_ms: int) -> tuple[str, int, str]:
-    """What a service logs when its connection pool is exhausted: a JDBC pool for a database, an HTTP
-    client's connection limit otherwise."""
-    if any(world.services[d].spec.kind == "database" for d in s.spec.calls):
-        return (
-            f"HikariPool-1 - Connection is not available, request timed out after {timeout_ms}ms.",
-            500,
-            "java.sql.SQLTransientConnectionException",
-        )
-    return (
-        "upstream connect error or disconnect/reset before headers. reset reason: overflow "
-        f"(max connections {s.tuning.pool_size} reached)",
-        503,
-        "upstream_overflow",
-    )
-
-
-def _dependency_message(world: World, s: ServiceState, timeout_ms: int, rng: random.Random) -> tuple[str, int, str]:
-    """The error a caller logs for its worst failing dependency."""
-    if not s.dep_causes:
-        return "upstream request failed", 502, "dependency"
-    dep = _weighted(s.dep_causes, rng)
-    d = world.services[dep]
-    if d.cert_expired(world.now):
-        return (f'Get "https://{dep}.internal/": x509: certificate has expired or is not yet valid', 502, "x509")
-    if d.max_connections is not None and d.conn_demand > d.max_connections:
-        return (
-            f"org.postgresql.util.PSQLException: FATAL: sorry, too many clients already ({dep})",
-            500,
-            "PSQLException",
-        )
-    if d.p99 >= timeout_ms * 0.9 or "dead_target" in d.causes:
-        return (
-            "context deadline exceeded (Client.Timeout exceeded while awaiting headers) "
-            f"calling {dep} after {timeout_ms}ms",
-            504,
-            "timeout",
-        )
-    if d.spec.kind == "database":
-        return (f"org.postgresql.util.PSQLException: I/O error communicating with {dep}", 500, "PSQLException")
-    if "no_healthy_upstream" in d.causes:
-        return (
-            f"upstream connect error or disconnect/reset before headers. reset reason: connection failure ({dep})",
-            503,
-            "upstream",
-        )
-    return (f"call to {dep} failed: 500 Internal Server Error", 502, "upstream")
-
-
-def _weighted(weights: dict[str, float], rng: random.Random) -> str:
-    """A key drawn with probability proportional to its weight."""
-    r = rng.random() * sum(weights.values())
-    for key, w in weights.items():
-        r -= w
-        if r < 0:
-            return key
-    return key
-
-
-def _edge_message(
-    world: World, s: ServiceState, cause: str, timeout_ms: int, rng: random.Random
-) -> tuple[str, int, str]:
-    if cause == "dead_target":
-        dead = [i for i in s.instances if i.broken_since is not None and not i.ejected]
-        target = rng.choice(dead) if dead else None
-        if target is not None and target.zone in world.down_zones:
-            hang = int(world.zone_hang.get(target.zone, 3.0) * 1000)
-            return (
-                f"upstream request timeout: target {target.id} ({target.zone}) did not answer within {hang}ms",
-                504,
-                "WARN",
-            )
-        name = target.id if target else s.name
-        return (
-            f"upstream connect error or disconnect/reset before headers. reset reason: connection refused ({name})",
-            502,
-            "WARN",
-        )
-    if cause == "no_healthy_upstream":
-        return "no healthy upstream", 503, "ERROR"
-    if cause == "rate_limited":
-        return "429 Too Many Requests: rate limit exceeded", 429, "WARN"
-    return "503 Service Unavailable: load shedding active, non-critical request dropped", 503, "WARN"

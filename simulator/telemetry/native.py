@@ -1,15 +1,18 @@
 """Each stack logs in its own shape: reading logs should teach what real logs look like.
 
 A PostgreSQL server writes ``LOG:  duration: ... statement: ...`` and ``FATAL:  sorry, too many clients
-already``, never an HTTP access line; Envoy writes its access-log format; a Go service writes logfmt; a
-JVM writes GC lines (``[gc] GC(n) Pause Young ...``) when it collects. A Redis node does not log
-requests at all. The language comes from the service's ``stack`` or its kind (as the profiler's).
+already``, never an HTTP access line; Envoy writes its access-log format; nginx its combined access log
+and its error log (simulator.telemetry.nginx); a Go service writes logfmt and ``gctrace`` lines; a JVM
+writes exceptions with multi-line stack traces and unified GC lines (simulator.telemetry.jvm). A Redis
+node does not log requests at all. The language comes from the service's ``stack`` or its kind (as the
+profiler's). What each runtime writes for a failed request is in simulator.telemetry.causes.
 """
 
 from __future__ import annotations
 
 KIND_LANGUAGE = {"service": "java", "queue": "java", "database": "postgres", "cache": "redis", "edge": "envoy"}
-"""The runtime a service without ``stack.language`` runs, by kind (the profiler uses the same table)."""
+"""The runtime a service without ``stack.language`` runs, by kind (the profiler uses the same table). An
+edge declared ``stack: {language: nginx}`` logs as nginx."""
 
 
 def language_of(spec) -> str:
@@ -46,14 +49,12 @@ def access_message(language: str, route: str, status: int, ms: float, client: st
 
 
 def gc_message(language: str, gc_ratio: float, heap_mb: float | None, live_mb: float, seq: int) -> str:
-    """A collection as the runtime logs it (its pause follows from the share of time in GC)."""
+    """A Go collection as ``GODEBUG=gctrace=1`` prints it (its pause follows from the share of time in GC).
+    A JVM's lines are simulator.telemetry.jvm.gc_line."""
     heap = int(heap_mb or live_mb * 2)
     before = min(heap, int(live_mb + (heap - live_mb) * 0.95))
     pause = 5.0 + 400.0 * gc_ratio
-    if language == "go":
-        return f"gc {seq} @{seq * 0.7:.3f}s {gc_ratio * 100:.0f}%: {pause:.1f} ms clock, {before}->{int(live_mb)} MB"
-    kind = "Pause Full (G1 Compaction Pause)" if gc_ratio > 0.3 else "Pause Young (Normal) (G1 Evacuation Pause)"
-    return f"[gc] GC({seq}) {kind} {before}M->{int(live_mb)}M({heap}M) {pause:.3f}ms"
+    return f"gc {seq} @{seq * 0.7:.3f}s {gc_ratio * 100:.0f}%: {pause:.1f} ms clock, {before}->{int(live_mb)} MB"
 
 
 def too_many_clients(pid: int) -> str:

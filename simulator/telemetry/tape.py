@@ -30,7 +30,7 @@ class InstanceFrame:
     """What the generators read of one instance, as of the last change to its service's instances."""
 
     __slots__ = ("id", "service", "version", "zone", "state", "ready", "broken_since", "ejected", "fx_err", "fx_msg",
-                 "pid", "cohort_index", "fx_cpu", "fx_lat")  # fmt: skip
+                 "pid", "cohort_index", "fx_cpu", "fx_lat", "started_at", "gray")  # fmt: skip
 
     def __init__(self, inst: Instance, cohort_index: int) -> None:
         self.id = inst.id
@@ -47,6 +47,8 @@ class InstanceFrame:
         self.cohort_index = cohort_index
         self.fx_cpu = inst.fx_cpu
         self.fx_lat = inst.fx_lat
+        self.started_at = inst.started_at
+        self.gray = inst.gray
 
 
 class ServiceSettings:
@@ -85,8 +87,9 @@ class ServiceSettings:
 
 class ServiceFrame:
     """What the generators read of one service in a tick, packed: every number in one ``array('d')``
-    (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, cohort latency
-    factors), the cause names as tuples, the rest shared in :class:`ServiceSettings`."""
+    (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, then per cohort its
+    latency factor, share of time in GC and memory pressure), the cause names as tuples, the rest shared in
+    :class:`ServiceSettings`."""
 
     __slots__ = ("settings", "numbers", "cause_keys", "dep_keys")
 
@@ -105,7 +108,9 @@ class ServiceFrame:
         self.numbers = array(
             "d",
             [s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values()]
-            + [c.lat_factor for c in s.cohorts],
+            + [c.lat_factor for c in s.cohorts]
+            + [c.gc for c in s.cohorts]
+            + [c.key[4] if c.dead_zone is None else 1.0 for c in s.cohorts],  # memory pressure (model.py's key)
         )
 
     def unpack(self) -> ServiceSnapshot:
@@ -132,7 +137,11 @@ class ServiceSnapshot:
         n, m = len(frame.cause_keys), len(frame.dep_keys)
         self.causes = dict(zip(frame.cause_keys, numbers[6 : 6 + n], strict=True))
         self.dep_causes = dict(zip(frame.dep_keys, numbers[6 + n : 6 + n + m], strict=True))
-        self.lats = numbers[6 + n + m :]
+        cohorts = (len(numbers) - 6 - n - m) // 3
+        start = 6 + n + m
+        self.lats = numbers[start : start + cohorts]
+        self.gcs = numbers[start + cohorts : start + 2 * cohorts]
+        self.pressures = numbers[start + 2 * cohorts :]
 
     def cert_expired(self, now: float) -> bool:
         """Whether its certificate had expired at ``now``."""
@@ -141,6 +150,14 @@ class ServiceSnapshot:
     def lat_factor_of(self, inst: InstanceFrame) -> float:
         """The instance's median latency relative to the service's nominal latency, in this tick."""
         return self.lats[inst.cohort_index] if inst.cohort_index >= 0 else 1.0
+
+    def gc_of(self, inst: InstanceFrame) -> float:
+        """The instance's share of time in garbage collection, in this tick (the model's, by its cohort)."""
+        return self.gcs[inst.cohort_index] if inst.cohort_index >= 0 else 0.0
+
+    def pressure_of(self, inst: InstanceFrame) -> float:
+        """The instance's memory pressure (1: none; model.memory_pressure), in this tick."""
+        return self.pressures[inst.cohort_index] if inst.cohort_index >= 0 else 1.0
 
 
 class ZoneSettings:

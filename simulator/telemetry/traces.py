@@ -12,7 +12,8 @@ import random
 from collections import deque
 from dataclasses import replace
 
-from simulator.telemetry.logs import LogGenerator, pool_message, routes_of, span_id, trace_id
+from simulator.telemetry.causes import pool_message
+from simulator.telemetry.logs import LogGenerator, routes_of, span_id, trace_id
 from simulator.views import Span, Trace
 from simulator.world.state import ServiceState, World
 

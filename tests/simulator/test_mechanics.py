@@ -189,10 +189,12 @@ def test_a_tight_heap_writes_gc_lines_as_often_as_it_collects():
     spec["topology"]["services"][0].update({"memory": {"base": 400, "limit": 1024}, "heap_mb": 220})
     sim = sim_of(spec)
     sim.run_until(600)
-    gc = [r for r in sim.logs(service="web") if r.message.startswith("[gc] GC(")]
-    # 12 % of the time in GC: 0.05 + 2 x 0.12 = 0.29 lines a second, about 174 in ten minutes.
-    assert 160 <= len(gc) <= 175
-    assert "Pause Young (Normal) (G1 Evacuation Pause) 219M->200M(220M) 53.000ms" in gc[0].message
+    gc = [r for r in sim.logs(service="web") if "][info][gc] GC(" in r.message]
+    # 12 % of the time in GC: 0.05 + 2 x 0.12 = 0.29 lines a second, about 174 in ten minutes (plus the
+    # few a healthy JVM writes as background chatter).
+    assert 160 <= len(gc) <= 190
+    # Survivors are the live set (half of 400 MB), the heap is heap_mb, a young pause 2 + 0.05 x 200 ms.
+    assert "Pause Young (Normal) (G1 Evacuation Pause) 219M->200M(220M) 12.000ms" in gc[0].message
 
 
 def test_a_shed_request_carries_the_message_of_the_fault_that_ate_the_capacity():
