@@ -381,7 +381,8 @@ class LogGenerator:
         )
         language = language_of(s.spec)
         if template is _RUNTIME_GC and language in ("java", "go"):
-            message = self._gc_line(t, s, inst)[0]  # the runtime's own GC line, figures from the model
+            message, strained = self._gc_line(t, s, inst)  # the runtime's own GC line, figures from the model
+            level = "WARN" if strained else "INFO"
         elif language == "nginx":
             message = nginx.background(template, inst.pid, int(t * 1000.0) + inst.pid, s.name)
         self.emit(t, level, inst, server_line(language, inst.pid, message))

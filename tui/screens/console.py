@@ -436,7 +436,7 @@ class ConsoleScreen(Screen):
         title = next((t for pid, _k, t in PANELS if pid == self.active_panel), "")
         if isinstance(focused, LogView):
             chosen = focused.selected()
-            return None if chosen is None else self._log_detail(title, *chosen)
+            return None if chosen is None else self._log_detail(title, *chosen, body=focused.selected_body())
         if isinstance(focused, DataTable) and focused.row_count:
             labels = [str(c.label) for c in focused.ordered_columns]
             cells = [c.plain if isinstance(c, Text) else str(c) for c in focused.get_row_at(focused.cursor_row)]
@@ -450,14 +450,17 @@ class ConsoleScreen(Screen):
             return RowDetail(title, (), text=prompt, service=self.look_at_service(prompt))
         return None
 
-    def _log_detail(self, title: str, line: str, trace_id: str) -> RowDetail:
-        """A log line's fields (the instance's zone and version when it still runs) and its message."""
+    def _log_detail(self, title: str, line: str, trace_id: str, body: str | None = None) -> RowDetail:
+        """A log line's fields (the instance's zone and version when it still runs) and its message (the whole
+        body of a multi-line entry, e.g. a stack trace, line by line)."""
         parts = line.split(None, 4)
         if len(parts) < 5:
             return RowDetail(title, (), text=line, trace_id=trace_id)
         clock, level, service, instance, message = parts
         if trace_id:
             message = message.removesuffix(f" trace={trace_id}")
+        if body is not None:
+            message = body
         fields = [("time", clock), ("level", level), ("service", service), ("instance", instance)]
         for inst in self.session.instances(service):
             if inst.id == instance:

@@ -3,6 +3,10 @@
 Lines are kept as rendered text with parallel compact columns (level rank, service code) and an index
 of trace ids. A lowercased blob per full chunk lets a text query skip chunks that cannot match, so a
 rare needle over 1,000,000 lines costs a few tens of milliseconds.
+
+A multi-line entry (a JVM stack trace) stays one row: its lines are joined by ``CONTINUED`` in the row's
+text, so a text query matches any of them and the row shows the first line and as many frames as fit;
+its whole body, line breaks kept, is kept beside it for the detail view (``body``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ RARE_HITS = 64
 """Up to this many hits in a chunk, matches are located in its blob; beyond, its lines are scanned."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
+CONTINUED = " ⏎ "
+"""Between the lines of a multi-line entry in its row (a stack trace's frames, its ``Caused by:``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +51,20 @@ class LogQuery:
         return not (self.service or self.level or self.text or self.trace_id or self.where)
 
 
+def message_lines(message: str) -> list[str]:
+    """A message's lines, cleaned (escapes and control characters gone, tabs as spaces), blank ones dropped."""
+    return [part.rstrip() for part in clean(message, keep_newlines=True).split("\n") if part.strip()]
+
+
 def render_record(rec: LogRecord) -> str:
-    """One display line: clock, level, service, instance, message, trace id."""
+    """One display row: clock, level, service, instance, message (a multi-line one joined by ``CONTINUED``,
+    continuation lines without their indent), trace id."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
-    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {clean(rec.message)}{trace}"
+    message = clean(rec.message)
+    if "\n" in rec.message or "\r" in rec.message:
+        first, *rest = message_lines(rec.message) or [""]
+        message = CONTINUED.join([first, *(part.strip() for part in rest)])
+    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
 
 
 class LogBuffer:
@@ -69,6 +85,8 @@ class LogBuffer:
         """Per line, the code of its (zone, version, instance) in ``place_codes``."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
         self.trace_ids: list[str] = []
+        self.bodies: dict[int, str] = {}
+        """Absolute index -> the whole message of a multi-line entry, its line breaks kept (cleaned)."""
         self._service_codes: dict[str, int] = {}
         self._by_trace: dict[str, list[int]] = {}
         self._blobs: list[str] = []  # lowercased text of each full chunk
@@ -91,6 +109,10 @@ class LogBuffer:
     def trace_id(self, index: int) -> str:
         return self.trace_ids[index - self.base]
 
+    def body(self, index: int) -> str | None:
+        """The whole message of a multi-line entry (None for a one-line entry: its row says it all)."""
+        return self.bodies.get(index)
+
     def extend(self, records: Iterable[LogRecord]) -> int:
         """Append records; returns how many were added."""
         added = 0
@@ -101,6 +123,8 @@ class LogBuffer:
                 code = codes[rec.service] = len(codes)
             idx = self.base + len(self.lines)
             self.lines.append(render_record(rec))
+            if "\n" in rec.message or "\r" in rec.message:
+                self.bodies[idx] = "\n".join(message_lines(rec.message))
             self.levels.append(LEVEL_RANK.get(rec.level, 1))
             self.services.append(code)
             place = (rec.zone, rec.version, rec.instance)
@@ -127,6 +151,8 @@ class LogBuffer:
         del self.places[:CHUNK]
         del self._blobs[0], self._starts[0]
         self.base += CHUNK
+        if self.bodies:
+            self.bodies = {i: body for i, body in self.bodies.items() if i >= self.base}
         for tid in set(dropped):
             if tid:
                 kept = [i for i in self._by_trace.get(tid, ()) if i >= self.base]

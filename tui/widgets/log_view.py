@@ -234,6 +234,11 @@ class LogView(ScrollView, can_focus=True):
         index = self._absolute(row)
         return self.buffer.line(index), self.buffer.trace_id(index)
 
+    def selected_body(self) -> str | None:
+        """The whole message of the entry under the cursor when it has several lines (a stack trace)."""
+        row = self._cursor_row()
+        return None if row < 0 else self.buffer.body(self._absolute(row))
+
     def action_select_line(self) -> None:
         chosen = self.selected()
         if chosen is not None:
