@@ -207,8 +207,9 @@ def test_gc_lines_take_heap_survivors_and_pause_frequency_from_the_model():
     web = sim.world.services["web"]
     lines = gc_lines(sim)
     assert lines and all(m for _, m in lines), "every GC line is unified logging"
-    strained = [(r, m) for r, m in lines if r.level == "INFO" and r.t > 60]
-    for r, m in strained:
+    steady = [m for r, m in lines if r.level == "INFO" and r.t > 60]
+    assert steady
+    for m in steady:
         assert m["kind"].startswith("Pause Young")
         assert int(m["heap"]) == 220, "the heap is the service's heap_mb"
         assert int(m["after"]) == round(jvm.live_set(400, 1.0)) == 200, "survivors: the model's live set"
