@@ -190,9 +190,10 @@ def test_a_jvm_dependency_timeout_is_a_read_timeout_caused_by_a_socket_timeout()
         assert r.attributes["http.response.status_code"] == 504
 
 
-def heap_sim(heap_mb: float) -> Simulation:
+def heap_sim(heap_mb: float, limit: float = 1024, rps: float = 300) -> Simulation:
     spec = tiny()
-    spec["topology"]["services"][0].update({"memory": {"base": 400, "limit": 1024}, "heap_mb": heap_mb})
+    spec["topology"]["services"][0].update({"memory": {"base": 400, "limit": limit}, "heap_mb": heap_mb})
+    spec["traffic"]["base_rps"] = rps
     sim = sim_of(spec)
     sim.run_until(600)
     return sim
@@ -220,9 +221,23 @@ def test_gc_lines_take_heap_survivors_and_pause_frequency_from_the_model():
     assert not [r for r in sim.logs(service="web") if "OutOfMemoryError" in r.message]
 
 
+def test_gc_survivors_grow_with_the_models_memory_pressure():
+    spec = tiny()
+    spec["topology"]["services"][0].update({"memory": {"base": 400, "limit": 560}, "heap_mb": 700})
+    spec["faults"] = [{"type": "memory_leak", "at": "0s", "service": "web", "mb_per_min": 12}]
+    sim = sim_of(spec)
+    sim.run_until(600)
+    assert min(inst.pressure for inst in sim.world.services["web"].instances) > 1.0
+    after = [int(m["after"]) for r, m in gc_lines(sim) if r.t > 0]
+    # survivors are the live set times the instance's pressure bucket (model.memory_pressure: one decimal)
+    assert all(a / 200 == pytest.approx(round(a / 200, 1), abs=0.003) for a in after)
+    assert min(after) == 200 and max(after) > 200
+
+
 def test_a_heap_full_of_live_objects_does_full_collections_then_runs_out_of_heap():
-    full = heap_sim(206)  # 6 MB free: most of the time in GC
-    assert 0.3 < full.world.services["web"].gc_ratio < jvm.HEAP_EXHAUSTED_FROM
+    full = heap_sim(206, rps=400)  # 6 MB free: half the time in GC, and too little capacity left
+    web = full.world.services["web"]
+    assert 0.3 < web.gc_ratio < jvm.HEAP_EXHAUSTED_FROM and web.causes.get("overload", 0) > 0
     fulls = [(r, m) for r, m in gc_lines(full) if r.t > 60 and m["kind"].startswith("Pause Full")]
     assert fulls and all(r.level == "WARN" and float(m["pause"]) == jvm.full_pause_ms(200) for r, m in fulls)
     assert not [r for r in full.logs(service="web") if "OutOfMemoryError" in r.message]
