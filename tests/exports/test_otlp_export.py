@@ -66,6 +66,11 @@ def test_an_exported_session_arrives_as_linked_spans_and_logs_with_simulated_tim
     assert first == pytest.approx((EPOCH + lines[0].t) * 1e9, abs=2e3)
     severities = {lr.severity_text for _a, lr in receiver.logs}
     assert "ERROR" in severities and "INFO" in severities
+    # A stack trace is one record whose body is the whole trace, line breaks and all, linked like any line.
+    traces_sent = [lr for _a, lr in receiver.logs if "\n\tat " in lr.body.string_value]
+    assert traces_sent, "the JVM's stack traces arrive"
+    assert {lr.body.string_value for lr in traces_sent} == {r.message for r in lines if "\n\tat " in r.message}
+    assert [lr for lr in traces_sent if lr.trace_id.hex() in by_trace], "a stack trace links to its trace"
 
 
 def test_a_live_session_streams_new_spans_and_logs(receiver):
