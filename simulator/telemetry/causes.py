@@ -328,10 +328,17 @@ def _java_dependency(req: FailedRequest) -> ErrorText:
     kind, dep = upstream_failure(req.world, req.service, req.timeout_ms, req.rng)
     message, status, etype = _DEPENDENCY_TEXT[kind](dep, req.timeout_ms)
     if kind == "timeout":
-        _, _, path = req.route.partition(" ")
-        message = jvm.read_timeout(req.service.spec, req.route, dep, path or "/", req.timeout_ms)
+        kind_of_dep = req.world.services[dep].spec.kind
+        message = jvm.read_timeout(req.service.spec, req.route, dep, kind_of_dep, _path_at(req, dep), req.timeout_ms)
         return ErrorText(message, status, "java.net.SocketTimeoutException")
     return ErrorText(jvm.exception_trace(req.service.spec, req.route, message, etype, dep), status, etype)
+
+
+def _path_at(req: FailedRequest, dep: str) -> str:
+    """The path a call to ``dep`` asks for: its first declared route (else ``/api/<dep>``), ids filled in."""
+    routes = req.world.services[dep].spec.routes
+    path = routes[0].partition(" ")[2] if routes else f"/api/{dep}"
+    return nginx.concrete_path(path or "/", req.trace)
 
 
 def _java_overload(req: FailedRequest) -> ErrorText:

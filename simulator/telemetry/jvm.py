@@ -187,17 +187,33 @@ def _pool_timeout(spec, route: str, head: str) -> str:
     )
 
 
-def read_timeout(spec, route: str, dependency: str, path: str, timeout_ms: int) -> str:
-    """A RestTemplate call that waited ``timeout_ms`` for its dependency's answer."""
+_JEDIS = ("redis.clients.jedis.Protocol.read", "redis.clients.jedis.Connection.getBulkReply",
+          "redis.clients.jedis.Jedis.get")  # fmt: skip
+
+
+def read_timeout(spec, route: str, dependency: str, kind: str, path: str, timeout_ms: int) -> str:
+    """A call that waited ``timeout_ms`` for its dependency's answer, by the client that made it: JDBC to
+    a database, Jedis to a cache, RestTemplate to an HTTP service; each caused by the socket's timeout."""
     own = f"{package_of(spec)}.client.{_camel(dependency)}Client.call"
-    outer = request_frames(spec, route, *_REST_TEMPLATE, own)
-    inner = (*_SOCKET_READ, *_REST_TEMPLATE, own) + outer[len(_REST_TEMPLATE) + 1 :]
-    return stack_trace(
-        f'org.springframework.web.client.ResourceAccessException: I/O error on GET request for "http://{dependency}'
-        f'{path}": Read timed out (after {timeout_ms}ms)',
-        outer,
-        ("java.net.SocketTimeoutException: Read timed out", inner),
-    )
+    if kind == "database":
+        library, head = (
+            _PGJDBC_IO,
+            "org.postgresql.util.PSQLException: An I/O error occurred while sending to the backend.",
+        )
+    elif kind == "cache":
+        library, head = (
+            _JEDIS,
+            "redis.clients.jedis.exceptions.JedisConnectionException: java.net.SocketTimeoutException: Read timed out",
+        )
+    else:
+        library = _REST_TEMPLATE
+        head = (
+            f'org.springframework.web.client.ResourceAccessException: I/O error on GET request for "http://{dependency}'
+            f'{path}": Read timed out (after {timeout_ms}ms)'
+        )
+    outer = request_frames(spec, route, *library, own)
+    inner = (*_SOCKET_READ[:3], *outer)
+    return stack_trace(head, outer, ("java.net.SocketTimeoutException: Read timed out", inner))
 
 
 def heap_exhausted(spec, route: str) -> str:

@@ -384,7 +384,7 @@ class LogGenerator:
             message, strained = self._gc_line(t, s, inst)  # the runtime's own GC line, figures from the model
             level = "WARN" if strained else "INFO"
         elif language == "nginx":
-            message = nginx.background(template, inst.pid, int(t * 1000.0) + inst.pid, s.name)
+            level, message = nginx.background(template, inst.pid, int(t * 1000.0) + inst.pid, s.name)
         self.emit(t, level, inst, server_line(language, inst.pid, message))
 
     def error_line(

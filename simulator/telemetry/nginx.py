@@ -159,21 +159,25 @@ def could_not_be_resolved(host: str, timed_out: bool) -> str:
 
 
 _BACKGROUND = {
-    "config reloaded: 0 changes": "[notice] {pid}#{pid}: signal 1 (SIGHUP) received, reconfiguring",
+    "config reloaded: 0 changes": ("notice", "[notice] {pid}#{pid}: signal 1 (SIGHUP) received, reconfiguring"),
     "client sent invalid Host header; rejected": (
+        "info",
         "[info] {wpid}#{wpid}: *{cid} client sent invalid host header while reading client request headers, "
-        'client: {client}, server: {server}, request: "GET / HTTP/1.1"'
+        'client: {client}, server: {server}, request: "GET / HTTP/1.1"',
     ),
 }
-_KEEPALIVE = "[info] {wpid}#{wpid}: *{cid} client {client} closed keepalive connection"
+_KEEPALIVE = ("info", "[info] {wpid}#{wpid}: *{cid} client {client} closed keepalive connection")
 
 
-def background(template: str, master_pid: int, key: int, service: str) -> str:
-    """An edge's everyday chatter as nginx writes it (reloads, bad requests, closed keepalives)."""
-    return _BACKGROUND.get(template, _KEEPALIVE).format(
+def background(template: str, master_pid: int, key: int, service: str) -> tuple[str, str]:
+    """An edge's everyday chatter as nginx writes it (reloads, bad requests, closed keepalives), and the
+    record's level for nginx's own severity."""
+    severity, text = _BACKGROUND.get(template, _KEEPALIVE)
+    message = text.format(
         pid=master_pid,
         wpid=worker_pid(master_pid, key),
         cid=connection_number(key << 64),
         client=client_address(key),
         server=server_name(service),
     )
+    return LEVEL_OF.get(severity, "INFO"), message

@@ -65,7 +65,9 @@ def test_an_nginx_edge_writes_the_combined_access_log_with_upstream_timings():
     sim = nginx_chain()
     errors, access, other = split(sim, "web")
     assert len(access) > 100 and not errors
-    assert all(r.message.startswith("[") for r, _ in other), "anything else is nginx's own [level] chatter"
+    assert other and all(r.message.startswith("[") for r, _ in other), "anything else is nginx's own chatter"
+    for r, _ in other:  # the record's level is nginx's own severity
+        assert r.level == {"info": "INFO", "notice": "INFO"}[r.message[1 : r.message.index("]")]]
     ok = [m for r, m in access if m["status"] == "200"]
     assert ok and all(m["us"] == "200" and m["ua"].endswith(":8080") for m in ok), "proxied to an api instance"
     api = {inst.zone for inst in sim.world.services["api"].instances}
@@ -176,18 +178,29 @@ def test_jvm_pool_timeouts_are_multi_line_stack_traces_with_a_caused_by_chain():
     assert linked and sim.logs(trace_id=linked[0].trace_id)[0].message == linked[0].message
 
 
-def test_a_jvm_dependency_timeout_is_a_read_timeout_caused_by_a_socket_timeout():
+@pytest.mark.parametrize(
+    ("slow", "caller", "head"),
+    [
+        ("db", "api", "org.postgresql.util.PSQLException: An I/O error occurred while sending to the backend."),
+        ("api", "web", 'org.springframework.web.client.ResourceAccessException: I/O error on GET request for '
+                       '"http://api/api/api": Read timed out (after 500ms)'),
+    ],
+)  # fmt: skip
+def test_a_jvm_dependency_timeout_is_its_clients_exception_caused_by_a_socket_timeout(slow, caller, head):
     spec = chain_spec()
-    spec["faults"] = [{"type": "latency", "at": "1m", "service": "db", "factor": 400}]
-    spec["topology"]["services"][1]["timeout"] = "500ms"
+    spec["faults"] = [{"type": "latency", "at": "1m", "service": slow, "factor": 400}]
+    for svc in spec["topology"]["services"]:
+        svc["timeout"] = "500ms"
     sim = sim_of(spec)
     sim.run_until(400)
-    traces = [r for r in java_lines(sim, "api") if "ResourceAccessException" in r.message]
+    traces = [r for r in java_lines(sim, caller) if "SocketTimeoutException" in r.message]
     assert traces
     for r in traces[:10]:
         assert_java_trace(r.message)
+        assert r.message.split("\n")[0] == head
         assert "\nCaused by: java.net.SocketTimeoutException: Read timed out\n" in r.message
         assert r.attributes["http.response.status_code"] == 504
+        assert f"\tat com.shop.{caller}.client.{slow.capitalize()}Client.call(" in r.message
 
 
 def heap_sim(heap_mb: float, limit: float = 1024, rps: float = 300) -> Simulation:
