@@ -218,8 +218,9 @@ def _nginx_error(req: FailedRequest, group: str, addr: str | None, text: str, st
 
 
 def _nginx_access(req: FailedRequest, group: str, addr: str | None, status: int, etype: str,
-                  upstream_status: int | None) -> ErrorText:  # fmt: skip
-    waited = req.timeout_ms / 1000.0 if status == 504 else 0.002
+                  upstream_status: int | None, upstream_ms: float = 2.0) -> ErrorText:  # fmt: skip
+    """An access line for a request nginx answered with ``status`` (the upstream's own when it answered)."""
+    waited = min(upstream_ms, req.timeout_ms) / 1000.0 if upstream_status else 0.002
     line = nginx.access_line(
         _nginx_request(req, group, addr), status, "-", waited + 0.001, waited if upstream_status else None,
         upstream_status,
@@ -258,7 +259,7 @@ def _nginx_dependency(req: FailedRequest) -> ErrorText:
     # The upstream answered with its own error: nginx passes it on and writes no error line.
     main = max(d.causes, key=d.causes.get) if d.causes else ""
     status = _UPSTREAM_STATUS.get(main, 500)
-    return _nginx_access(req, dep, addr, status, "upstream", status)
+    return _nginx_access(req, dep, addr, status, "upstream", status, d.p50)
 
 
 def _nginx_overload(req: FailedRequest) -> ErrorText:
@@ -271,7 +272,9 @@ def _nginx_overload(req: FailedRequest) -> ErrorText:
 
 def _nginx_pool(req: FailedRequest) -> ErrorText:
     message, status, etype = pool_message(req.world, req.service, req.timeout_ms)
-    group = next(iter(req.service.spec.calls), "backend")
+    calls, services = req.service.spec.calls, req.world.services
+    # the upstream whose slow answers hold the connections: the most time held per request
+    group = max(calls, key=lambda dep: calls[dep] * services[dep].p50) if calls else "backend"
     return _nginx_error(req, group, None, message, status, etype)
 
 
