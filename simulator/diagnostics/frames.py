@@ -433,7 +433,8 @@ _ENVOY = {
 }
 
 _NGINX = {
-    "server": ("main", "ngx_master_process_cycle", "ngx_start_worker_processes", "ngx_worker_process_cycle",
+    "server": ("main", "ngx_master_process_cycle", "ngx_start_worker_processes", "ngx_spawn_process",
+               "ngx_worker_process_cycle",
                "ngx_process_events_and_timers", "ngx_epoll_process_events"),
     "serialize": ("ngx_http_write_filter", "ngx_linux_sendfile_chain", "writev"),
     "client.service": ("ngx_http_upstream_connect", "ngx_event_connect_peer", "connect"),
