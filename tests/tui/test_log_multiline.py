@@ -35,24 +35,26 @@ def test_a_stack_trace_is_one_row_whose_query_matches_any_of_its_lines():
     assert len(buffer) == 3
     row = buffer.line(1)
     assert "\n" not in row and "\x1b" not in row and "\x07" not in row
-    assert row.count(CONTINUED) == 4
-    assert f"red{CONTINUED}at com.shop.cart.CartController.add(CartController.java:42){CONTINUED}Caused by:" in row
-    assert row.endswith(f"{CONTINUED}... 12 more trace={'ab' * 16}")
-    assert buffer.filter(LogQuery(text="caused by: java.io")) == [1]
+    assert row.endswith(f"[bold red]pwned[/] red{CONTINUED}+4 lines trace={'ab' * 16}")
+    assert buffer.filter(LogQuery(text="caused by: java.io")) == [1], "a query matches any line of an entry"
     assert buffer.filter(LogQuery(text="NioSocketImpl.implRead")) == [1]
-    assert buffer.filter(LogQuery(trace_id="ab" * 16)) == [1]
+    assert buffer.filter(LogQuery(text="pwned")) == [1]
+    assert buffer.filter(LogQuery(trace_id="ab" * 16, text="12 more")) == [1]
+    assert buffer.filter(LogQuery(service="cart", text="cartcontroller.add")) == [1]
+    assert buffer.filter(LogQuery(text="12 more", service="nobody")) == []
     body = buffer.body(1)
     assert body is not None and body.split("\n")[1] == "    at com.shop.cart.CartController.add(CartController.java:42)"
     assert "\x1b" not in body and "\r" not in body and body.count("\n") == 4
     assert buffer.body(0) is None and buffer.body(2) is None
 
 
-def test_bodies_leave_with_their_chunk():
+def test_bodies_are_shared_and_leave_with_their_chunk():
     buffer = LogBuffer(capacity=CHUNK)
     buffer.extend(record(HOSTILE if i % 2 else "plain", t=i) for i in range(2 * CHUNK))
     assert buffer.base == CHUNK
-    assert min(buffer.bodies) >= CHUNK and len(buffer.bodies) == CHUNK // 2
-    assert buffer.filter(LogQuery(text="caused by")) == sorted(buffer.bodies)
+    assert buffer.multi_line_count == CHUNK // 2
+    assert buffer.body(CHUNK - 1) is None and buffer.body(CHUNK + 1) is buffer.body(2 * CHUNK - 1)
+    assert buffer.filter(LogQuery(text="caused by")) == list(range(CHUNK + 1, 2 * CHUNK, 2))
 
 
 class Host(App):
@@ -89,8 +91,10 @@ async def test_a_pool_timeout_trace_reads_as_one_row_and_opens_whole(session, si
         await screen.workers.wait_for_complete()
         await pilot.pause()
         assert view.visible_count >= 1
-        rows = [view.buffer.line(view._absolute(i)) for i in range(view.visible_count)]
-        assert all("HikariPool.createTimeoutException" in row for row in rows), "matched on a frame line"
+        found = [view._absolute(i) for i in range(view.visible_count)]
+        assert all("HikariPool.createTimeoutException" in (view.buffer.body(i) or "") for i in found), "on a frame"
+        assert all("HikariPool.createTimeoutException" not in view.buffer.line(i) for i in found), "not in the row"
+        assert all(f"{CONTINUED}+{len(lines) - 1} lines" in view.buffer.line(i) for i in found)
         view.cursor = view.visible_count - 1
         view.focus()
         await pilot.pause()

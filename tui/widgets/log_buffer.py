@@ -4,15 +4,16 @@ Lines are kept as rendered text with parallel compact columns (level rank, servi
 of trace ids. A lowercased blob per full chunk lets a text query skip chunks that cannot match, so a
 rare needle over 1,000,000 lines costs a few tens of milliseconds.
 
-A multi-line entry (a JVM stack trace) stays one row: its lines are joined by ``CONTINUED`` in the row's
-text, so a text query matches any of them and the row shows the first line and as many frames as fit;
-its whole body, line breaks kept, is kept beside it for the detail view (``body``).
+A multi-line entry (a JVM stack trace) stays one row: the row shows its first line and how many follow;
+its whole body, line breaks kept, is kept beside it (``body``) for the detail view, and a text query
+matches any of its lines. Bodies are interned: a service's traces repeat (the same exception from the same
+handler), so 40,000 traces of a dozen kinds cost a dozen bodies, and a query tests each distinct body once.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
@@ -30,7 +31,9 @@ RARE_HITS = 64
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 CONTINUED = " ⏎ "
-"""Between the lines of a multi-line entry in its row (a stack trace's frames, its ``Caused by:``)."""
+"""After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
+INTERNED = 20_000
+"""Distinct bodies remembered for sharing; past that the memory starts afresh (kept bodies stay)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +60,13 @@ def message_lines(message: str) -> list[str]:
 
 
 def render_record(rec: LogRecord) -> str:
-    """One display row: clock, level, service, instance, message (a multi-line one joined by ``CONTINUED``,
-    continuation lines without their indent), trace id."""
+    """One display row: clock, level, service, instance, message (of a multi-line one its first line and
+    ``⏎ +N lines``), trace id."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
     message = clean(rec.message)
     if "\n" in rec.message or "\r" in rec.message:
         first, *rest = message_lines(rec.message) or [""]
-        message = CONTINUED.join([first, *(part.strip() for part in rest)])
+        message = f"{first}{CONTINUED}+{len(rest)} line{'s' if len(rest) != 1 else ''}" if rest else first
     return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
 
 
@@ -85,8 +88,11 @@ class LogBuffer:
         """Per line, the code of its (zone, version, instance) in ``place_codes``."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
         self.trace_ids: list[str] = []
-        self.bodies: dict[int, str] = {}
-        """Absolute index -> the whole message of a multi-line entry, its line breaks kept (cleaned)."""
+        self._multi_at: list[int] = []
+        """Absolute indices of the multi-line entries, ascending; their bodies in ``_multi_body``."""
+        self._multi_body: list[str] = []
+        self._interned: dict[str, str] = {}  # message -> its cleaned body (one string per distinct message)
+        self._lowered: dict[str, str] = {}  # body -> lowercased, for queries
         self._service_codes: dict[str, int] = {}
         self._by_trace: dict[str, list[int]] = {}
         self._blobs: list[str] = []  # lowercased text of each full chunk
@@ -110,8 +116,26 @@ class LogBuffer:
         return self.trace_ids[index - self.base]
 
     def body(self, index: int) -> str | None:
-        """The whole message of a multi-line entry (None for a one-line entry: its row says it all)."""
-        return self.bodies.get(index)
+        """The whole message of a multi-line entry, line breaks kept and cleaned (None for a one-line entry:
+        its row says it all)."""
+        at = self._multi_at
+        i = bisect_left(at, index)
+        return self._multi_body[i] if i < len(at) and at[i] == index else None
+
+    @property
+    def multi_line_count(self) -> int:
+        """How many of the kept entries have several lines."""
+        return len(self._multi_at)
+
+    def _keep_body(self, index: int, message: str) -> None:
+        body = self._interned.get(message)
+        if body is None:
+            if len(self._interned) >= INTERNED:
+                self._interned.clear()
+                self._lowered.clear()
+            body = self._interned[message] = "\n".join(message_lines(message))
+        self._multi_at.append(index)
+        self._multi_body.append(body)
 
     def extend(self, records: Iterable[LogRecord]) -> int:
         """Append records; returns how many were added."""
@@ -124,7 +148,7 @@ class LogBuffer:
             idx = self.base + len(self.lines)
             self.lines.append(render_record(rec))
             if "\n" in rec.message or "\r" in rec.message:
-                self.bodies[idx] = "\n".join(message_lines(rec.message))
+                self._keep_body(idx, rec.message)
             self.levels.append(LEVEL_RANK.get(rec.level, 1))
             self.services.append(code)
             place = (rec.zone, rec.version, rec.instance)
@@ -151,8 +175,8 @@ class LogBuffer:
         del self.places[:CHUNK]
         del self._blobs[0], self._starts[0]
         self.base += CHUNK
-        if self.bodies:
-            self.bodies = {i: body for i, body in self.bodies.items() if i >= self.base}
+        gone = bisect_left(self._multi_at, self.base)
+        del self._multi_at[:gone], self._multi_body[:gone]
         for tid in set(dropped):
             if tid:
                 kept = [i for i in self._by_trace.get(tid, ()) if i >= self.base]
@@ -227,10 +251,38 @@ class LogBuffer:
             hi = lo
 
     def _text_matches(self, needle: str, lo: int, hi: int, candidates: Iterable[int] | None) -> list[int]:
+        """Lines whose row, or whose body when it has several lines, contains ``needle`` (lowercase)."""
+        in_bodies = self._body_matches(needle, lo, hi)
+        if candidates is not None:
+            lines, base, hits = self.lines, self.base, set(in_bodies)
+            return [i for i in candidates if i in hits or needle in lines[i - base].lower()]
+        in_rows = self._row_matches(needle, lo, hi)
+        if not in_bodies:
+            return in_rows
+        return sorted(set(in_rows).union(in_bodies))
+
+    def _body_matches(self, needle: str, lo: int, hi: int) -> list[int]:
+        """Multi-line entries in [lo, hi) whose body contains ``needle``: each distinct body is tested once."""
+        at = self._multi_at
+        a, b = bisect_left(at, lo), bisect_left(at, hi)
+        if a == b:
+            return []
+        lowered, verdict = self._lowered, {}
+        out: list[int] = []
+        for index, body in zip(at[a:b], self._multi_body[a:b], strict=True):
+            hit = verdict.get(body)
+            if hit is None:
+                low = lowered.get(body)
+                if low is None:
+                    low = lowered[body] = body.lower()
+                hit = verdict[body] = needle in low
+            if hit:
+                out.append(index)
+        return out
+
+    def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
         base = self.base
         lines = self.lines
-        if candidates is not None:
-            return [i for i in candidates if needle in lines[i - base].lower()]
         out: list[int] = []
         first_chunk = (lo - base) // CHUNK
         last_chunk = (hi - 1 - base) // CHUNK
