@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from functools import lru_cache
 
 from simulator.world.model import LIVE_SET_SHARE
 
@@ -116,6 +117,7 @@ def handler_of(spec, route: str) -> tuple[str, str]:
     )
 
 
+@lru_cache(maxsize=4096)
 def frame(function: str) -> str:
     """One ``\\tat`` line: ``pkg.Class.method(Class.java:NN)``, line numbers stable per function."""
     if function in _NATIVE:
@@ -149,11 +151,28 @@ def request_frames(spec, route: str, *inner: str) -> tuple[str, ...]:
     return (*inner, service, controller, *_SERVER)
 
 
+_TRACES: dict[tuple, tuple[object, str]] = {}
+"""Traces already written, by (spec identity, route, message, type, dependency): an error line repeats its
+trace (same exception, same handler) and building one costs ~40 us."""
+
+
 def exception_trace(spec, route: str, message: str, etype: str, dependency: str = "") -> str:
     """A failed request's message as the JVM logs it: the exception with its frames (and causes).
 
     A message that is not a Java exception (an author's plain text) is left as it is.
     """
+    key = (id(spec), route, message, etype, dependency)
+    hit = _TRACES.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    if len(_TRACES) > 4096:
+        _TRACES.clear()
+    text = _exception_trace(spec, route, message, etype, dependency)
+    _TRACES[key] = (spec, text)
+    return text
+
+
+def _exception_trace(spec, route: str, message: str, etype: str, dependency: str) -> str:
     if message.startswith("HikariPool-"):
         return _pool_timeout(spec, route, f"{etype}: {message}")
     if message.startswith("org.postgresql.util.PSQLException: FATAL: sorry, too many clients"):
