@@ -103,18 +103,18 @@ def package_of(spec) -> str:
     return "com.shop." + spec.name.replace("-", "")
 
 
-def handler_of(spec, route: str) -> tuple[str, str]:
-    """The controller and service methods that serve ``route`` (the scenario's ``stack.handlers`` first)."""
+def handler_of(spec, route: str) -> tuple[str, ...]:
+    """The frames of the service's own code that serve ``route``, caller first, as its profiles name them
+    (simulator.diagnostics.frames): the scenario's ``stack.handlers`` entry, else its controller and
+    service methods."""
+    if spec.stack is not None and route in spec.stack.handlers:
+        return (spec.stack.handlers[route],)
     package, svc = package_of(spec), _camel(spec.name)
     verb, _, path = route.partition(" ")
     words = [w for w in re.split(r"[/{}]+", path) if w and w != "api"]
     path_camel = "".join("By" + _camel(w) if route.count("{" + w + "}") else _camel(w) for w in words) or "Root"
-    if spec.stack is not None and route in spec.stack.handlers:
-        return spec.stack.handlers[route], f"{package}.{svc}Service.{verb.lower()}{path_camel}"
-    return (
-        f"{package}.web.{svc}Controller.{verb.lower()}{path_camel}",
-        f"{package}.{svc}Service.{verb.lower()}{path_camel}",
-    )
+    method = f"{verb.lower()}{path_camel}"
+    return f"{package}.web.{svc}Controller.{method}", f"{package}.{svc}Service.{method}"
 
 
 @lru_cache(maxsize=4096)
@@ -147,8 +147,7 @@ def stack_trace(head: str, frames: tuple[str, ...], *causes: tuple[str, tuple[st
 def request_frames(spec, route: str, *inner: str) -> tuple[str, ...]:
     """A request thread's frames, innermost first: ``inner`` (a library's), then the service's own
     service and controller methods, then Spring and Tomcat."""
-    controller, service = handler_of(spec, route)
-    return (*inner, service, controller, *_SERVER)
+    return (*inner, *reversed(handler_of(spec, route)), *_SERVER)
 
 
 _TRACES: dict[tuple, tuple[object, str]] = {}

@@ -284,3 +284,35 @@ def test_native_lines_are_the_same_whenever_and_in_whatever_order_they_are_asked
     b.logs(service="api")
     b.run_until(300)
     assert [r for r in a.logs() if "\n" in r.message] == [r for r in b.logs() if "\n" in r.message] != []
+
+
+def test_a_services_runtime_changes_what_its_lines_say_not_what_the_others_write():
+    from pathlib import Path
+
+    from scenarios.loader import load_scenario_text
+
+    path = Path("scenarios/library/gray-zone-failure.yaml")
+    text = path.read_text()
+    assert "stack: {language: nginx}" in text
+    envoy = load_scenario_text(text.replace(",\n       stack: {language: nginx}}", "}"), str(path))
+    runs = []
+    for scenario in (load_by_ref("gray-zone-failure")[0], envoy):
+        sim = Simulation(scenario, 4)
+        sim.run_until(900)
+        runs.append(sim.logs())
+    nginx_lines, envoy_lines = runs
+    assert [r for r in nginx_lines if r.service != "web"] == [r for r in envoy_lines if r.service != "web"]
+    assert [(r.t, r.instance) for r in nginx_lines] == [(r.t, r.instance) for r in envoy_lines]
+    assert {r.message for r in nginx_lines if r.service == "web"}.isdisjoint(
+        r.message for r in envoy_lines if r.service == "web" and not r.instance.endswith("-lb")
+    )
+
+
+@pytest.mark.parametrize("route", ["GET /api/orders/{id}", "POST /checkout/place-order", "GET /"])
+def test_jvm_frames_name_the_handler_its_profiles_name(route):
+    from scenarios.language.topology import Service
+    from simulator.diagnostics.frames import ServiceFrames
+
+    for stack in (None, {"package": "com.acme.orders"}, {"handlers": {route: "com.acme.Orders.place"}}):
+        spec = Service.model_validate({"name": "orders", "replicas": 1, "version": "v1", "stack": stack})
+        assert jvm.handler_of(spec, route) == ServiceFrames.of(spec).handler(route)
