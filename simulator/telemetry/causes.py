@@ -92,7 +92,7 @@ def pool_message(world: World, s: ServiceState, timeout_ms: int) -> tuple[str, i
             500,
             "java.sql.SQLTransientConnectionException",
         )
-    if _language(s) == "nginx":
+    if language_of(s.spec) == "nginx":
         return nginx.NO_LIVE_UPSTREAMS, 502, "no_live_upstreams"
     return (
         "upstream connect error or disconnect/reset before headers. reset reason: overflow "
@@ -381,10 +381,6 @@ NATIVE: dict[str, dict[str, Writer]] = {
     "postgres": {"baseline": _postgres_baseline},
 }
 """Per runtime, the causes it logs in its own words."""
-
-
-def _language(s: ServiceState) -> str:
-    return language_of(s.spec)
 
 
 def error_text(language: str, cause: str, req: FailedRequest) -> ErrorText:
