@@ -59,14 +59,19 @@ def message_lines(message: str) -> list[str]:
     return [part.rstrip() for part in clean(message, keep_newlines=True).split("\n") if part.strip()]
 
 
-def render_record(rec: LogRecord) -> str:
+def summary_of(message: str) -> tuple[str, str]:
+    """A multi-line message's row text (its first line and ``⏎ +N lines``) and its whole body, cleaned."""
+    first, *rest = message_lines(message) or [""]
+    row = f"{first}{CONTINUED}+{len(rest)} line{'s' if len(rest) != 1 else ''}" if rest else first
+    return row, "\n".join([first, *rest])
+
+
+def render_record(rec: LogRecord, message: str | None = None) -> str:
     """One display row: clock, level, service, instance, message (of a multi-line one its first line and
-    ``⏎ +N lines``), trace id."""
+    ``⏎ +N lines``; ``message`` when the caller has it already), trace id."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
-    message = clean(rec.message)
-    if "\n" in rec.message or "\r" in rec.message:
-        first, *rest = message_lines(rec.message) or [""]
-        message = f"{first}{CONTINUED}+{len(rest)} line{'s' if len(rest) != 1 else ''}" if rest else first
+    if message is None:
+        message = summary_of(rec.message)[0] if "\n" in rec.message or "\r" in rec.message else clean(rec.message)
     return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
 
 
@@ -91,7 +96,7 @@ class LogBuffer:
         self._multi_at: list[int] = []
         """Absolute indices of the multi-line entries, ascending; their bodies in ``_multi_body``."""
         self._multi_body: list[str] = []
-        self._interned: dict[str, str] = {}  # message -> its cleaned body (one string per distinct message)
+        self._interned: dict[str, tuple[str, str]] = {}  # message -> (row text, cleaned body), one per message
         self._lowered: dict[str, str] = {}  # body -> lowercased, for queries
         self._service_codes: dict[str, int] = {}
         self._by_trace: dict[str, list[int]] = {}
@@ -127,15 +132,17 @@ class LogBuffer:
         """How many of the kept entries have several lines."""
         return len(self._multi_at)
 
-    def _keep_body(self, index: int, message: str) -> None:
-        body = self._interned.get(message)
-        if body is None:
+    def _keep_body(self, index: int, message: str) -> str:
+        """Keep a multi-line entry's body (shared with every entry of the same message); its row text."""
+        known = self._interned.get(message)
+        if known is None:
             if len(self._interned) >= INTERNED:
                 self._interned.clear()
                 self._lowered.clear()
-            body = self._interned[message] = "\n".join(message_lines(message))
+            known = self._interned[message] = summary_of(message)
         self._multi_at.append(index)
-        self._multi_body.append(body)
+        self._multi_body.append(known[1])
+        return known[0]
 
     def extend(self, records: Iterable[LogRecord]) -> int:
         """Append records; returns how many were added."""
@@ -146,9 +153,10 @@ class LogBuffer:
             if code is None:
                 code = codes[rec.service] = len(codes)
             idx = self.base + len(self.lines)
-            self.lines.append(render_record(rec))
             if "\n" in rec.message or "\r" in rec.message:
-                self._keep_body(idx, rec.message)
+                self.lines.append(render_record(rec, self._keep_body(idx, rec.message)))
+            else:
+                self.lines.append(render_record(rec, clean(rec.message)))
             self.levels.append(LEVEL_RANK.get(rec.level, 1))
             self.services.append(code)
             place = (rec.zone, rec.version, rec.instance)
