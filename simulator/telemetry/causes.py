@@ -332,16 +332,17 @@ def _java_dependency(req: FailedRequest) -> ErrorText:
     message, status, etype = _DEPENDENCY_TEXT[kind](dep, req.timeout_ms)
     if kind == "timeout":
         kind_of_dep = req.world.services[dep].spec.kind
-        message = jvm.read_timeout(req.service.spec, req.route, dep, kind_of_dep, _path_at(req, dep), req.timeout_ms)
+        message = jvm.read_timeout(req.service.spec, req.route, dep, kind_of_dep, _request_at(req, dep), req.timeout_ms)
         return ErrorText(message, status, "java.net.SocketTimeoutException")
     return ErrorText(jvm.exception_trace(req.service.spec, req.route, message, etype, dep), status, etype)
 
 
-def _path_at(req: FailedRequest, dep: str) -> str:
-    """The path a call to ``dep`` asks for: its first declared route (else ``/api/<dep>``), ids filled in."""
+def _request_at(req: FailedRequest, dep: str) -> tuple[str, str]:
+    """The method and path a call to ``dep`` asks for: its first declared route (else ``GET /api/<dep>``),
+    ids filled in."""
     routes = req.world.services[dep].spec.routes
-    path = routes[0].partition(" ")[2] if routes else f"/api/{dep}"
-    return nginx.concrete_path(path or "/", req.trace)
+    method, _, path = routes[0].partition(" ") if routes else ("GET", "", f"/api/{dep}")
+    return method or "GET", nginx.concrete_path(path or "/", req.trace)
 
 
 def _java_overload(req: FailedRequest) -> ErrorText:

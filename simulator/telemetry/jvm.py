@@ -209,7 +209,7 @@ _JEDIS = ("redis.clients.jedis.Protocol.read", "redis.clients.jedis.Connection.g
           "redis.clients.jedis.Jedis.get")  # fmt: skip
 
 
-def read_timeout(spec, route: str, dependency: str, kind: str, path: str, timeout_ms: int) -> str:
+def read_timeout(spec, route: str, dependency: str, kind: str, request: tuple[str, str], timeout_ms: int) -> str:
     """A call that waited ``timeout_ms`` for its dependency's answer, by the client that made it: JDBC to
     a database, Jedis to a cache, RestTemplate to an HTTP service; each caused by the socket's timeout."""
     own = f"{package_of(spec)}.client.{_camel(dependency)}Client.call"
@@ -226,8 +226,8 @@ def read_timeout(spec, route: str, dependency: str, kind: str, path: str, timeou
     else:
         library = _REST_TEMPLATE
         head = (
-            f'org.springframework.web.client.ResourceAccessException: I/O error on GET request for "http://{dependency}'
-            f'{path}": Read timed out (after {timeout_ms}ms)'
+            f"org.springframework.web.client.ResourceAccessException: I/O error on {request[0]} request for "
+            f'"http://{dependency}{request[1]}": Read timed out (after {timeout_ms}ms)'
         )
     outer = request_frames(spec, route, *library, own)
     inner = (*_SOCKET_READ[:3], *outer)
