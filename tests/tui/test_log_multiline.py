@@ -107,7 +107,10 @@ async def test_a_pool_timeout_trace_reads_as_one_row_and_opens_whole(session, si
         assert detail.detail.text.split("\n")[0] == lines[0]
         assert detail.detail.text.count("\n") == len(lines) - 1, "every line of the trace, one per line"
         assert "Caused by: java.sql.SQLTransientConnectionException" in detail.detail.text
-        assert "    at" in screen_text(app), "frames one a line, indented"
+        shown = screen_text(app)
+        assert "    at org.springframework.jdbc.datasource.DataSourceUtils.getConnecti" in shown, (
+            "a frame folds at the edge, it does not wrap after 'at'"
+        )
         scroll = detail.query_one(VerticalScroll)
         while "Caused by: java.sql" not in screen_text(app).replace("\n", " ") and not scroll.is_vertical_scroll_end:
             scroll.scroll_page_down(animate=False)

@@ -42,6 +42,7 @@ class RowDetailScreen(ModalScreen[str]):
     }
     RowDetailScreen #detail-title { text-style: bold; color: $primary; width: 100%; }
     RowDetailScreen #detail-body { width: 100%; margin-top: 1; }
+    RowDetailScreen #detail-trace { width: 100%; text-wrap: nowrap; text-overflow: fold; }
     RowDetailScreen #detail-keys { color: $text-muted; margin-top: 1; width: 100%; }
     """
 
@@ -64,9 +65,15 @@ class RowDetailScreen(ModalScreen[str]):
             for name, value in d.fields:
                 body.append(f"{printable(name):<{width}}  ", style="bold")
                 body.append(printable(value) + "\n")
-            if d.text:
-                body.append("\n" + printable(d.text, one_line=False))
+            text = printable(d.text, one_line=False) if d.text else ""
+            # A stack trace's frames are long words: they fold at the edge (under its wrapped first line)
+            # rather than wrap after "at".
+            head, _, frames = text.partition("\n") if "\n    at " in text else (text, "", "")
+            if head:
+                body.append("\n" + head)
             yield Static(body, id="detail-body")
+            if frames:
+                yield Static(Text(frames), id="detail-trace")
             keys = ["Esc close"]
             if d.trace_id:
                 keys.append("t open the trace")
