@@ -28,6 +28,8 @@ def _services(sc: Any, refs: Any) -> Iterator[Problem]:
             if s.primary_zone is None:
                 yield (*path, "data"), f"a database with data needs primary_zone (the zone of {s.name}'s primary)"
             yield from refs.zone((*path, "primary_zone"), s.primary_zone)
+            for zone in s.data.primary_rtt_ms:
+                yield from refs.zone((*path, "data", "primary_rtt_ms", zone), zone)
         if s.dns is not None:
             yield from refs.svc((*path, "dns"), s.dns)
             if s.dns in kinds and kinds[s.dns] != "dns":

@@ -14,6 +14,15 @@ late. What happens to the data follows from that:
 - ``restore_backup`` replaces the primary's data with a backup at the data set's restore throughput; a
   broken backup fails at the end of the restore.
 
+- A ``partition`` cuts a zone off: replication across the cut stops. With the primary inside, the
+  failover agent (its quorum outside) promotes a replica outside once the cut outlasts ``auto_failover``
+  while callers keep writing to the old primary until the cut heals: a split brain. When it heals,
+  callers follow the new primary; the old one is diverged and holds the writes it took that no other
+  copy has (``Host.unique``). They are lost only if that copy is wiped (resynced) before a procedure
+  that ``reconciles`` the database replays them onto the primary. Failing back to it (``failover`` to
+  the diverged host) makes it primary and leaves the writes taken since on the demoted copy instead.
+- A primary in a far zone (``data.primary_rtt_ms``) adds its round trip to the calls that need it.
+
 ``World.data_lost_records`` and ``World.data_lost_s`` hold the data lost so far (records, and the
 widest window of writes lost, in seconds): the report's ``data_lost`` reads them.
 """
@@ -26,7 +35,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from scenarios.language.data import Backup, DataSpec
-from scenarios.language.events import ReplicationLag
+from scenarios.language.events import Partition, ReplicationLag
 from simulator.world.events import EventLog, Timeline
 from simulator.world.state import RUNNING, ServiceState, World
 
@@ -37,7 +46,9 @@ DIVERGED = "diverged"
 WIPED = "wiped"
 RESYNCING = "resyncing"
 RESTORING = "restoring"
-SERVING = frozenset({PRIMARY, REPLICA})
+ISOLATED = "primary (cut off)"
+"""A primary cut off by a partition after another copy was promoted: its old callers still write to it."""
+SERVING = frozenset({PRIMARY, REPLICA, ISOLATED})
 LAG_LOG_EVERY = 30.0
 LAG_LOG_FROM = 5.0
 """A replica lagging more than this many seconds logs a warning every LAG_LOG_EVERY seconds."""
@@ -59,6 +70,22 @@ class Host:
     """Seconds of writes it has not applied yet (a replica)."""
     busy_until: float = 0.0
     """End of the resync or restore running on it."""
+    unique: float = 0.0
+    """Records only this copy holds (a split brain's writes that never reached the primary)."""
+    unique_window: float = 0.0
+    """Seconds of writes ``unique`` spans."""
+    behind_from: float | None = None
+    """A diverged copy with its own timeline: from when it lacks the primary's writes."""
+
+
+@dataclass
+class Split:
+    """A split brain: a replica promoted while the primary, cut off, kept taking writes."""
+
+    old: Host
+    new: Host
+    since: float
+    """The promoted copy holds the old primary's writes up to here."""
 
 
 @dataclass
@@ -86,6 +113,12 @@ class DataStore:
     restores: dict[str, str] = field(default_factory=dict)
     """Backup name -> what its last restore did (shown in the data view)."""
     last_lag_log: float = -1e9
+    cut_since: float | None = None
+    """When a partition cut the primary off from the failover agent's quorum (None while it is not)."""
+    split: Split | None = None
+    """The split brain in progress (promotion done, the cut not yet healed)."""
+    reconciled: float = 0.0
+    """Records replayed from diverged copies onto the primary."""
 
     def host(self, name: str) -> Host | None:
         """The host called ``name``."""
@@ -152,6 +185,7 @@ class DataPlane:
     def step(self, t: float, dt: float) -> None:
         """Writes, replication lag, rotation of hosts that cannot serve, and the world's loss figures."""
         lagging = [f for f in self.faults.active if isinstance(f, ReplicationLag)]
+        cut = {f.zone for f in self.faults.active if isinstance(f, Partition)}
         for store in self.stores.values():
             s = store.s
             rate = s.rate * (1.0 - s.error_ratio) * s.spec.write_share if not s.primary_down else 0.0
@@ -162,10 +196,19 @@ class DataPlane:
                 store.samples.append((t, store.written))
             if not s.primary_down:
                 store.down_at = None
-                self._replicate(store, lagging, dt)
+                self._replicate(store, lagging, dt, cut)
             elif store.down_at is None:
                 store.down_at = t - dt  # its last writes were in the previous tick
+            if cut or store.cut_since is not None:
+                self._partition(store, cut, t)
             self._rotation(store)
+            primary = store.primary
+            rtt = store.spec.primary_rtt_ms.get(primary.zone, 0.0) if primary is not None else 0.0
+            if store.split is not None:
+                rtt = store.spec.primary_rtt_ms.get(store.split.old.zone, 0.0)  # callers still write there
+            if rtt != s.primary_rtt_ms:
+                s.primary_rtt_ms = rtt
+                s.dirty = True
             s.replication_lag = max((h.lag for h in store.hosts if h.role == REPLICA), default=0.0)
             s.data_serving = not s.primary_down and all(h.role in SERVING for h in store.hosts)
             if s.replication_lag > LAG_LOG_FROM and t - store.last_lag_log >= LAG_LOG_EVERY:
@@ -173,16 +216,95 @@ class DataPlane:
                 self._log_lag(store, t)
         self._publish()
 
-    def _replicate(self, store: DataStore, lagging: list, dt: float) -> None:
+    def _replicate(self, store: DataStore, lagging: list, dt: float, cut: set[str]) -> None:
         base = store.spec.replication_lag
+        source = store.split.old if store.split is not None else store.primary
         for h in store.hosts:
             if h.role != REPLICA:
                 continue
             growth = sum(f.rate for f in lagging if f.service == store.s.name and f.zone in (None, h.zone))
+            if source is not None and (h.zone in cut) != (source.zone in cut):
+                growth = 1.0  # across a cut: it applies nothing
             if growth:
                 h.lag += growth * dt
             elif h.lag > base:
                 h.lag = max(base, h.lag - store.spec.catch_up * dt)
+
+    def _partition(self, store: DataStore, cut: set[str], t: float) -> None:
+        """A cut that holds the primary: after ``auto_failover`` a replica outside is promoted while the
+        old primary keeps its callers (a split brain); when the cut heals, the old primary diverges."""
+        s = store.s
+        writer = store.split.old if store.split is not None else store.primary
+        if writer is not None and writer.zone in cut and not s.primary_down:
+            if store.cut_since is None:
+                store.cut_since = t
+                for h in store.hosts:
+                    if h.role == REPLICA and h.zone not in cut:
+                        self._emit(
+                            store,
+                            h,
+                            "ERROR",
+                            f"could not receive data from WAL stream: {writer.name}: connection timed out "
+                            f"({h.name} cannot reach the primary)",
+                        )
+            wait = s.spec.auto_failover
+            if store.split is None and wait is not None and t - store.cut_since >= wait:
+                self._split_promote(store, writer, cut, t)
+            return
+        if store.cut_since is None:
+            return
+        store.cut_since = None
+        split = store.split
+        if split is None:
+            return
+        store.split = None
+        old = split.old
+        old.role = DIVERGED
+        old.unique = store.writes_between(split.since, t)
+        old.unique_window = t - split.since
+        old.behind_from = t
+        self._emit(
+            store,
+            old,
+            "ERROR",
+            f"FATAL: {old.name}: requested timeline is not a child of this server's history; it holds "
+            f"{old.unique:,.0f} writes (the last {old.unique_window:.0f} s before the network came back) "
+            f"that never reached the new primary {split.new.name}",
+        )
+        self.timeline(
+            t,
+            "system",
+            f"{s.name}: split brain: {old.name} holds {old.unique:,.0f} writes that {split.new.name}, "
+            "the primary now, lacks",
+        )
+
+    def _split_promote(self, store: DataStore, old: Host, cut: set[str], t: float) -> None:
+        outside = sorted((h for h in store.hosts if h.role == REPLICA and h.zone not in cut), key=lambda h: h.lag)
+        if not outside:
+            return
+        new = outside[0]
+        s = store.s
+        store.split = Split(old, new, t - new.lag)
+        old.role = ISOLATED
+        new.role = PRIMARY
+        new.lag = 0.0
+        s.primary_zone = new.zone
+        s.dirty = True
+        self.faults.cluster.record_change(
+            "failover",
+            s.name,
+            f"automatic failover: {s.name} primary {old.zone} -> {new.zone} ({old.name} unreachable from the quorum)",
+            "patroni",
+            old.zone,
+            new.zone,
+        )
+        self._emit(
+            store,
+            new,
+            "WARN",
+            f"LOG: {new.name} promoted to primary (new timeline); {old.name} is unreachable from the failover "
+            f"quorum and was not fenced",
+        )
 
     def _rotation(self, store: DataStore) -> None:
         """Instances whose copy cannot serve leave the load balancer; they come back when it can."""
@@ -301,6 +423,8 @@ class DataPlane:
                 )
             return zones[0]
         host = self._known(store, name)
+        if host.role == DIVERGED and host.behind_from is not None and not s.primary_down:
+            return host.zone  # failing back to a copy with its own timeline (a split brain's old primary)
         if host.role != REPLICA:
             raise DataRefused(f"{host.name} is {host.role}, not a replica in sync: it cannot be promoted")
         if host.zone in self.world.down_zones:
@@ -323,6 +447,82 @@ class DataPlane:
             self.promoted(s, before, zone)
 
         self.env.process(run())
+
+    def switchover_later(self, s: ServiceState, zone: str, delay: float) -> Host:
+        """Make the copy in ``zone`` primary while the current one is healthy: writes pause for ``delay``.
+        A replica takes over cleanly; a diverged copy with its own timeline (failing back after a split
+        brain) lacks what the current primary took since, which then sits only on the demoted copy."""
+        store = self.stores[s.name]
+        host = next(h for h in store.hosts if h.zone == zone)
+        s.primary_down = True  # read-only while the roles change
+        s.dirty = True
+
+        def run() -> Generator:
+            yield self.env.timeout(delay)
+            current = store.primary
+            if current is None or host.role not in (REPLICA, DIVERGED) or current is host:
+                s.primary_down = current is None
+                return
+            now = self.env.now
+            stopped = _first(store.down_at, now)
+            if host.role == DIVERGED:
+                start = host.behind_from if host.behind_from is not None else stopped
+                current.role = DIVERGED
+                current.unique += store.writes_between(start, stopped)
+                current.unique_window = max(current.unique_window, stopped - start)
+                current.behind_from = now
+                self._emit(
+                    store,
+                    current,
+                    "ERROR",
+                    f"FATAL: {current.name}: demoted, but {current.unique:,.0f} writes it took are not on "
+                    f"{host.name}; this copy has diverged from the new primary and holds them alone",
+                )
+            else:
+                current.role = REPLICA
+                current.lag = store.spec.replication_lag
+            store.reconciled += host.unique  # the promoted copy's own writes are the primary's now
+            host.unique = 0.0
+            host.unique_window = 0.0
+            host.behind_from = None
+            host.role = PRIMARY
+            host.lag = 0.0
+            before = s.primary_zone
+            s.primary_zone = host.zone
+            s.primary_down = False
+            s.dirty = True
+            self._readmit(store, host)
+            self.faults.cluster.record_change(
+                "failover", s.name, f"switchover: {s.name} primary {before} -> {host.zone}", "you", before, host.zone
+            )
+            self._emit(store, host, "WARN", f"LOG: {host.name} promoted to primary (switchover from {current.name})")
+
+        self.env.process(run())
+        return host
+
+    def reconcile(self, s: ServiceState) -> str:
+        """Replay the writes only diverged copies hold onto the primary (a split brain's reconciliation)."""
+        store = self.store_of(s)
+        primary = store.primary
+        holders = [h for h in store.hosts if h.unique > 0.0 and h is not primary and h.role == DIVERGED]
+        if primary is None or s.primary_down:
+            return f"{s.name} has no primary to replay writes onto; nothing was reconciled"
+        if not holders:
+            return f"no copy of {s.name} holds writes the primary lacks; nothing to reconcile"
+        done = []
+        for h in holders:
+            store.reconciled += h.unique
+            done.append(f"{h.unique:,.0f} from {h.name}")
+            self._emit(
+                store,
+                primary,
+                "INFO",
+                f"replayed {h.unique:,.0f} writes from {h.name}'s WAL onto primary {primary.name} (reconciled)",
+            )
+            h.unique = 0.0
+            h.unique_window = 0.0
+        self.timeline(self.env.now, "operation", f"{s.name}: reconciled {', '.join(done)} writes onto {primary.name}")
+        return f"replayed {', '.join(done)} writes onto {primary.name}; those copies can be rebuilt safely now"
 
     # --- destructive and restoring actions ---------------------------------------------------
 
@@ -371,6 +571,19 @@ class DataPlane:
         if primary is None or s.primary_down:
             raise DataRefused(f"{s.name} has no primary to clone {host.name} from; fail over or restore first")
         seconds = store.spec.size_gb / store.spec.resync_gb_per_hour * 3600.0
+        if host.unique > 0.0:
+            lost = host.unique
+            self._emit(
+                store,
+                host,
+                "ERROR",
+                f"{host.name}: data directory removed; the {lost:,.0f} writes only this copy held are gone",
+            )
+            self.timeline(now, "system", f"{s.name}: wiping {host.name} lost {lost:,.0f} writes no other copy had")
+            self._lose(store, lost, host.unique_window)
+            host.unique = 0.0
+            host.unique_window = 0.0
+        host.behind_from = None
         host.role = RESYNCING
         host.busy_until = now + seconds
         self._emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
@@ -487,6 +700,7 @@ class DataPlane:
                             "role": h.role,
                             "lag_s": round(h.lag, 1) if h.role == REPLICA else None,
                             "busy_for_s": round(h.busy_until - now) if h.role in (RESYNCING, RESTORING) else None,
+                            "only_here": round(h.unique) if h.unique >= 0.5 else None,
                         }
                         for h in store.hosts
                     ],
@@ -500,6 +714,8 @@ class DataPlane:
                         for b in store.spec.backups
                     ],
                     "data_lost_records": round(store.lost_records + (store.pending[0] if store.pending else 0.0)),
+                    "reconciled_records": round(store.reconciled),
+                    "primary_rtt_ms": store.s.primary_rtt_ms,
                 }
             )
         return out

@@ -456,6 +456,7 @@ class TickModel:
             own.timeout_ms = timeout_ms
             own.blocked_err = s.blocked_err
             own.blocked_cause = s.blocked_cause
+            own.net50, own.net95, own.net99 = _far_primary(s.primary_rtt_ms, spec.write_share)
             owns[key] = (own, dep_fail, d50, d95, d99)
         s.gc_ratio = s.collapse_ratio = 0.0
         for cohort in cohorts:
@@ -496,6 +497,10 @@ class _OwnService:
     timeout_ms: float
     blocked_err: float = 0.0
     blocked_cause: str = ""
+    net50: float = 0.0
+    net95: float = 0.0
+    net99: float = 0.0
+    """Round trip to a far primary at p50 / p95 / p99 (0 unless the calls that need it reach that level)."""
 
 
 class _Mixture:
@@ -666,9 +671,9 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     if shed or own_err or pool_fail or dep_fail:
         _error_causes(causes, own, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail)
     # Every request waits behind the backlog: the wait shifts all percentiles equally.
-    l50 = median + wait_ms + d50
-    l95 = median * own.e95 + wait_ms + d95
-    l99 = median * own.e99 + wait_ms + d99
+    l50 = median + wait_ms + d50 + own.net50
+    l95 = median * own.e95 + wait_ms + d95 + own.net95
+    l99 = median * own.e99 + wait_ms + d99 + own.net99
     if pool_ratio > 1.0:
         # Waiting for a pool connection: the tail sits flat at the pool timeout.
         l99 = own.timeout_ms
@@ -680,10 +685,19 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     mix.p95_sum += l95 * k
     mix.p99_sum += l99 * k
     if mix.e95w is not None or mix.e99w is not None:
-        t95 = median * mix.e95w + wait_ms + d95 if mix.e95w is not None else 0.0
-        t99 = median * mix.e99w + wait_ms + d99 if mix.e99w is not None else 0.0
+        t95 = median * mix.e95w + wait_ms + d95 + own.net95 if mix.e95w is not None else 0.0
+        t99 = median * mix.e99w + wait_ms + d99 + own.net99 if mix.e99w is not None else 0.0
         mix.add_tails(t95, t99)
     cohort.p99 = l99
+
+
+def _far_primary(rtt_ms: float, write_share: float) -> tuple[float, float, float]:
+    """The round trip to a far primary at p50, p95 and p99 of a database's calls: only the share that
+    needs the primary (``write_share``) pays it, so a percentile q carries it when that share is above
+    1 - q (a round trip dwarfs a query, so those calls are the slowest)."""
+    if rtt_ms <= 0.0:
+        return 0.0, 0.0, 0.0
+    return tuple(rtt_ms if write_share > 1.0 - q else 0.0 for q in (0.5, 0.95, 0.99))
 
 
 def _cpu(rho: float, pressure: float, gc: float) -> float:

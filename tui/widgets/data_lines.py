@@ -40,13 +40,20 @@ def _database(db: dict[str, Any]) -> str:
             text += f" lag {h['lag_s']:g}s"
         if h["busy_for_s"] is not None:
             text += f" ({format_duration(h['busy_for_s'])} left)"
+        if h.get("only_here"):
+            text += f", {h['only_here']:,} writes only here"
         hosts.append(text)
     backups = ", ".join(
         f"{b['name']} (taken {format_duration(-b['taken_s'])} before start, restore ~{b['restore_minutes']} min, "
         f"{b['last_restore']})"
         for b in db["backups"]
     )
-    line = f"{db['service']}: primary {db['primary'] or 'NONE'} | " + " | ".join(hosts)
+    line = f"{db['service']}: primary {db['primary'] or 'NONE'}"
+    if db.get("primary_rtt_ms"):
+        line += f" ({db['primary_rtt_ms']:g} ms away)"
+    line += " | " + " | ".join(hosts)
+    if db.get("reconciled_records"):
+        line += f" | reconciled {db['reconciled_records']:,} writes"
     if backups:
         line += f" | backups: {backups}"
     return line
