@@ -512,7 +512,7 @@ class DataPlane:
         done = []
         for h in holders:
             store.reconciled += h.unique
-            done.append(f"{h.unique:,.0f} from {h.name}")
+            done.append(f"{h.name}'s {h.unique:,.0f}")
             self._emit(
                 store,
                 primary,
