@@ -535,7 +535,9 @@ class ActionDispatcher:
         if s.primary_zone is None:
             raise Rejected(f"{s.name} has no primary/replica setup to fail over")
         has_data = self.sim.data is not None and s.name in self.sim.data.stores
-        if not s.primary_down and not (has_data and a.host is not None):
+        # With a healthy primary, only failing back to a copy with its own timeline (a split brain's) is a failover.
+        fail_back = has_data and a.host is not None and self.sim.data.has_own_timeline(s, a.host)
+        if not s.primary_down and not fail_back:
             raise Rejected(f"{s.name}'s primary in {s.primary_zone} is healthy: there is nothing to fail over")
         if has_data:
             return failover_to_host(self, s, a.host, Rejected)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scenarios.durations import format_clock
 from simulator.world.classes import ClassRefused
 from simulator.world.data import PRIMARY, DataRefused
 
@@ -53,17 +54,14 @@ def failover_to_host(d: Any, s: Any, host: str | None, rejected: type[Exception]
     chosen = next(h for h in store.hosts if h.zone == zone)
     if not s.primary_down:
         current = store.primary
-        d.cluster.record_change(
-            "failover", s.name, f"switchover of {s.name} to {chosen.name} requested (writes pause)", "you"
+        d.cluster.record_change("failover", s.name, f"fail back of {s.name} to {chosen.name} requested", "you")
+        plane.fail_back_later(s, zone, FAILOVER_TIME)
+        since = format_clock(chosen.behind_from or 0.0)
+        return (
+            f"failing {s.name} back to {chosen.name}: writes pause for about {FAILOVER_TIME:.0f}s; {chosen.name} "
+            f"lacks the writes {current.name if current else 'the primary'} took since {since}, "
+            "which will sit on that copy alone"
         )
-        plane.switchover_later(s, zone, FAILOVER_TIME)
-        lacks = ""
-        if chosen.behind_from is not None and current is not None:
-            lacks = (
-                f"; {chosen.name} lacks the writes {current.name} took since "
-                f"{chosen.behind_from / 60:.0f} min into the incident, which will sit on {current.name} alone"
-            )
-        return f"switching the primary of {s.name} to {chosen.name}: writes pause for about {FAILOVER_TIME:.0f}s{lacks}"
     d.cluster.record_change("failover", s.name, f"failover of {s.name} to {chosen.name} requested", "you")
     plane.promote_later(s, zone, FAILOVER_TIME)
     return (
