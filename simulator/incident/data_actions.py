@@ -1,5 +1,5 @@
 """Handlers and harm checks of the data and traffic-class actions (resync_replica, restore_backup,
-shed_class, a failover to a chosen host or a switchover back to a diverged one): the world's data plane
+shed_class, a failover to a chosen host or back to a split brain's old primary): the world's data plane
 and traffic extras do the work; this module turns their refusals into the dispatcher's and judges the
 harm they do."""
 

@@ -423,8 +423,8 @@ class DataPlane:
                 )
             return zones[0]
         host = self._known(store, name)
-        if host.role == DIVERGED and host.behind_from is not None and not s.primary_down:
-            return host.zone  # failing back to a copy with its own timeline (a split brain's old primary)
+        if self.has_own_timeline(s, name) and not s.primary_down:
+            return host.zone  # failing back to a split brain's old primary
         if host.role != REPLICA:
             raise DataRefused(f"{host.name} is {host.role}, not a replica in sync: it cannot be promoted")
         if host.zone in self.world.down_zones:
@@ -448,10 +448,16 @@ class DataPlane:
 
         self.env.process(run())
 
-    def switchover_later(self, s: ServiceState, zone: str, delay: float) -> Host:
-        """Make the copy in ``zone`` primary while the current one is healthy: writes pause for ``delay``.
-        A replica takes over cleanly; a diverged copy with its own timeline (failing back after a split
-        brain) lacks what the current primary took since, which then sits only on the demoted copy."""
+    def has_own_timeline(self, s: ServiceState, name: str) -> bool:
+        """Whether host ``name`` is a diverged copy that kept its own writes (a split brain's old primary)."""
+        store = self.stores.get(s.name)
+        host = store.host(name) if store is not None else None
+        return host is not None and host.role == DIVERGED and host.behind_from is not None
+
+    def fail_back_later(self, s: ServiceState, zone: str, delay: float) -> Host:
+        """Make the diverged copy in ``zone`` (a split brain's old primary) primary again while the current
+        one is healthy: writes pause for ``delay``, and what the current primary took since the split, which
+        the promoted copy lacks, then sits only on the demoted one."""
         store = self.stores[s.name]
         host = next(h for h in store.hosts if h.zone == zone)
         s.primary_down = True  # read-only while the roles change
@@ -460,27 +466,22 @@ class DataPlane:
         def run() -> Generator:
             yield self.env.timeout(delay)
             current = store.primary
-            if current is None or host.role not in (REPLICA, DIVERGED) or current is host:
+            if current is None or host.role != DIVERGED or host.behind_from is None:
                 s.primary_down = current is None
                 return
             now = self.env.now
             stopped = _first(store.down_at, now)
-            if host.role == DIVERGED:
-                start = host.behind_from if host.behind_from is not None else stopped
-                current.role = DIVERGED
-                current.unique += store.writes_between(start, stopped)
-                current.unique_window = max(current.unique_window, stopped - start)
-                current.behind_from = now
-                self._emit(
-                    store,
-                    current,
-                    "ERROR",
-                    f"FATAL: {current.name}: demoted, but {current.unique:,.0f} writes it took are not on "
-                    f"{host.name}; this copy has diverged from the new primary and holds them alone",
-                )
-            else:
-                current.role = REPLICA
-                current.lag = store.spec.replication_lag
+            current.role = DIVERGED
+            current.unique += store.writes_between(host.behind_from, stopped)
+            current.unique_window = max(current.unique_window, stopped - host.behind_from)
+            current.behind_from = now
+            self._emit(
+                store,
+                current,
+                "ERROR",
+                f"FATAL: {current.name}: demoted, but {current.unique:,.0f} writes it took are not on "
+                f"{host.name}; this copy has diverged from the new primary and holds them alone",
+            )
             store.reconciled += host.unique  # the promoted copy's own writes are the primary's now
             host.unique = 0.0
             host.unique_window = 0.0
@@ -493,9 +494,11 @@ class DataPlane:
             s.dirty = True
             self._readmit(store, host)
             self.faults.cluster.record_change(
-                "failover", s.name, f"switchover: {s.name} primary {before} -> {host.zone}", "you", before, host.zone
+                "failover", s.name, f"fail back: {s.name} primary {before} -> {host.zone}", "you", before, host.zone
             )
-            self._emit(store, host, "WARN", f"LOG: {host.name} promoted to primary (switchover from {current.name})")
+            self._emit(
+                store, host, "WARN", f"LOG: {host.name} promoted to primary again (failed back from {current.name})"
+            )
 
         self.env.process(run())
         return host
