@@ -206,6 +206,8 @@ def data_text(data: dict[str, Any]) -> list[str]:
         )
     for r in data.get("reconnects", []):
         out.append(f"reconnect {r['service']}: {r['clients_away']:.1%} of clients away, wave {r['wave_rps']:,.1f} rps")
+    for name in data.get("withdrawn", []):
+        out.append(f"{name}: anycast routes withdrawn, unreachable from outside")
     for d in data.get("dns", []):
         out.append(f"dns {d['service']} via {d['resolver']}: {d['names_expired']:.1%} of names expired")
     for b in data.get("buffers", []):

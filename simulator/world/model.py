@@ -184,6 +184,8 @@ class TickModel:
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
         self._first = True
         self._last_now = -1.0
+        self.unresolved = 0.0
+        """Share of users whose lookup of the entry's name fails (``traffic.dns``, simulator/world/classes.py)."""
         self.entry_fanout: dict[str, float] | None = None
         """The entry's fan-out this tick when surges with their own routes are mixed in."""
         self.disk_full: list = []
@@ -294,6 +296,8 @@ class TickModel:
                     mixed += share * (calls.get(dep, 0.0) if calls is not None else f)
                 entry_fanout[dep] = mixed
         self.entry_fanout = entry_fanout
+        unresolved = total * self.unresolved
+        total -= unresolved  # users whose lookup of the entry's name failed never arrive
         if entry.cert_expired(now):
             # TLS handshakes fail at the clients: nothing arrives, except plain-HTTP traffic.
             tls = entry.tls_share
@@ -306,6 +310,7 @@ class TickModel:
             entry.offered = total
             # A surge client's requests refused by its own limit are out of the user-facing SLI.
             entry.excluded = client_limited
+        entry.lost += unresolved
         return client_limited
 
     def _offer_all(self, entry, client_limited: float, entry_fanout: dict[str, float] | None, now: float) -> None:

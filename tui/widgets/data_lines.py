@@ -23,6 +23,8 @@ def data_lines(status: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{r['service']}: reconnect wave {r['wave_rps']:,.0f} rps, {r['clients_away']:.0%} of clients away"
             )
+    for name in status.get("withdrawn", []):
+        lines.append(f"{name}: anycast routes withdrawn, unreachable from outside")
     for d in status.get("dns", []):
         if d["names_expired"] >= 0.01:
             lines.append(f"{d['service']}: {d['names_expired']:.0%} of names unresolved (resolver {d['resolver']})")
