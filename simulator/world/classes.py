@@ -92,6 +92,7 @@ class TrafficExtras:
         self.ttl_caches = [s for s in services.values() if s.spec.cache_for and s.spec.cache_ttl]
         self.anycast = [s for s in services.values() if s.spec.withdraws_without is not None]
         self.user_dns = services[user_dns] if user_dns is not None else None
+        self.primed = False
         self.user_expired = 0.0
         """Share of users whose cached answer for the entry's name expired and could not be renewed."""
 
@@ -232,12 +233,13 @@ class TrafficExtras:
             self._split_by_class()
         for r in self.reconnects:
             self._reconnect_after(r, dt)
-        for s in self.dns_users:
-            self._dns_after(s, dt)
-        if self.user_dns is not None:
-            self.user_expired = _expire(
-                self.user_expired, _lookup_failure(self.user_dns), self.user_dns.spec.dns_ttl, dt
-            )
+        if self.primed:  # the first tick computes the resolvers: no name can have expired before it
+            for s in self.dns_users:
+                self._dns_after(s, dt)
+            if self.user_dns is not None:
+                resolver = self.user_dns
+                self.user_expired = _expire(self.user_expired, _lookup_failure(resolver), resolver.spec.dns_ttl, dt)
+        self.primed = True
         for b in self.buffers:
             fail = _failure(b.callee, b.spec.block)
             capacity = b.spec.buffer * max(len(b.caller.rotation), 1)
