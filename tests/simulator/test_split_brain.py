@@ -3,11 +3,14 @@ held only by the old primary, failing back, reconciling by procedure, and a far 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from simkit import build, sim_of
 from test_data import WRITE_RPS, act, data_spec, hosts
 
 from scenarios.loader import ScenarioError
+from scenarios.schema import scenario_json_schema
 
 CUT_AT = 60.0
 CUT_FOR = 43.0
@@ -157,3 +160,11 @@ def test_bad_split_brain_fields_are_refused(change, message):
     with pytest.raises(ScenarioError) as err:
         build(spec)
     assert message in str(err.value)
+
+
+def test_the_schema_exports_the_new_fields():
+    text = json.dumps(scenario_json_schema())
+    for field in ('"partition"', '"primary_rtt_ms"', '"reconciles"', '"withdraws_without"'):
+        assert field in text
+    traffic = scenario_json_schema()["$defs"]["Traffic"]["properties"]
+    assert "dns" in traffic and "users look the entry's name up" in traffic["dns"]["description"]
