@@ -12,9 +12,13 @@ from typing import Any
 from scenarios.durations import format_duration
 
 
-def data_lines(status: dict[str, Any]) -> list[str]:
-    """Lines for the dashboards, most important first."""
+def data_lines(status: dict[str, Any], metrics_live: bool = True) -> list[str]:
+    """Lines for the dashboards, most important first. While the metrics pipeline is down
+    (``metrics_live`` false) only the databases' own tools are shown: classes, waves, names and buffers
+    are figures from that pipeline."""
     lines = [_database(db) for db in status.get("databases", [])]
+    if not metrics_live:
+        return lines
     classes = status.get("classes", [])
     if classes:
         lines.append("classes: " + "  ".join(_traffic_class(c) for c in classes))
