@@ -30,121 +30,35 @@ widest window of writes lost, in seconds): the report's ``data_lost`` reads them
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
 
 import simpy
 
-from scenarios.language.data import Backup, DataSpec
+from scenarios.language.data import Backup
 from scenarios.language.events import Partition, ReplicationLag
+from simulator.world.data_store import (
+    DIVERGED,
+    LAG_LOG_EVERY,
+    LAG_LOG_FROM,
+    PRIMARY,
+    RATE_SAMPLE_EVERY,
+    REPLICA,
+    RESTORING,
+    RESYNCING,
+    SERVING,
+    WIPED,
+    DataRefused,
+    DataStore,
+    Host,
+)
+from simulator.world.data_store import first_time as _first
 from simulator.world.events import EventLog, Timeline
+from simulator.world.split_brain import fail_back_later as _fail_back_later
+from simulator.world.split_brain import has_own_timeline as _has_own_timeline
+from simulator.world.split_brain import partition as _partition
+from simulator.world.split_brain import reconcile as _reconcile
 from simulator.world.state import RUNNING, ServiceState, World
 
-PRIMARY = "primary"
-REPLICA = "replica"
-DIVERGED = "diverged"
-"""Holds writes the primary lacks (an old primary after a failover): serves nothing until resynced."""
-WIPED = "wiped"
-RESYNCING = "resyncing"
-RESTORING = "restoring"
-ISOLATED = "primary (cut off)"
-"""A primary cut off by a partition after another copy was promoted: its old callers still write to it."""
-SERVING = frozenset({PRIMARY, REPLICA, ISOLATED})
-LAG_LOG_EVERY = 30.0
-LAG_LOG_FROM = 5.0
-"""A replica lagging more than this many seconds logs a warning every LAG_LOG_EVERY seconds."""
-RATE_SAMPLE_EVERY = 60.0
-
-
-class DataRefused(Exception):
-    """A data operation the world refuses; the message says why and what would work."""
-
-
-@dataclass
-class Host:
-    """One copy of a database's data."""
-
-    name: str
-    zone: str
-    role: str
-    lag: float = 0.0
-    """Seconds of writes it has not applied yet (a replica)."""
-    busy_until: float = 0.0
-    """End of the resync or restore running on it."""
-    unique: float = 0.0
-    """Records only this copy holds (a split brain's writes that never reached the primary)."""
-    unique_window: float = 0.0
-    """Seconds of writes ``unique`` spans."""
-    behind_from: float | None = None
-    """A diverged copy with its own timeline: from when it lacks the primary's writes."""
-
-
-@dataclass
-class Split:
-    """A split brain: a replica promoted while the primary, cut off, kept taking writes."""
-
-    old: Host
-    new: Host
-    since: float
-    """The promoted copy holds the old primary's writes up to here."""
-
-
-@dataclass
-class DataStore:
-    """One database's copies, its writes and the data it lost."""
-
-    s: ServiceState
-    spec: DataSpec
-    hosts: list[Host]
-    written: float = 0.0
-    """Records written since t=0."""
-    samples: list[tuple[float, float]] = field(default_factory=list)
-    """(t, written) once a minute: how many writes a window of time held."""
-    first_rate: float | None = None
-    """Write rate of the first tick, taken for the time before t=0 (backups are older than the run)."""
-    lost_records: float = 0.0
-    lost_window_s: float = 0.0
-    pending: tuple[float, float] | None = None
-    """Loss that stands unless a better recovery comes: (records, window) since the primary's copy
-    was destroyed."""
-    wiped_at: float | None = None
-    """When the primary's current copy was destroyed (None while it holds one)."""
-    down_at: float | None = None
-    """When the primary stopped taking writes (unreachable, wiped or restoring), None while it takes them."""
-    restores: dict[str, str] = field(default_factory=dict)
-    """Backup name -> what its last restore did (shown in the data view)."""
-    last_lag_log: float = -1e9
-    cut_since: float | None = None
-    """When a partition cut the primary off from the failover agent's quorum (None while it is not)."""
-    split: Split | None = None
-    """The split brain in progress (promotion done, the cut not yet healed)."""
-    reconciled: float = 0.0
-    """Records replayed from diverged copies onto the primary."""
-
-    def host(self, name: str) -> Host | None:
-        """The host called ``name``."""
-        return next((h for h in self.hosts if h.name == name), None)
-
-    @property
-    def primary(self) -> Host | None:
-        """The host that takes writes now (None while there is none)."""
-        return next((h for h in self.hosts if h.role == PRIMARY), None)
-
-    def written_at(self, t: float) -> float:
-        """Records written up to ``t`` (negative before t=0, at the first tick's rate)."""
-        if t <= 0.0:
-            return t * (self.first_rate or 0.0)
-        before = (0.0, 0.0)
-        for sample in self.samples:
-            if sample[0] >= t:
-                t0, w0 = before
-                t1, w1 = sample
-                return w0 + (w1 - w0) * (t - t0) / (t1 - t0) if t1 > t0 else w1
-            before = sample
-        return self.written
-
-    def writes_between(self, start: float, end: float) -> float:
-        """Records written from ``start`` to ``end``."""
-        return max(self.written_at(end) - self.written_at(start), 0.0)
+__all__ = ["PRIMARY", "DataPlane", "DataRefused", "DataStore", "Host"]
 
 
 class DataPlane:
@@ -200,7 +114,7 @@ class DataPlane:
             elif store.down_at is None:
                 store.down_at = t - dt  # its last writes were in the previous tick
             if cut or store.cut_since is not None:
-                self._partition(store, cut, t)
+                _partition(self, store, cut, t)
             self._rotation(store)
             primary = store.primary
             rtt = store.spec.primary_rtt_ms.get(primary.zone, 0.0) if primary is not None else 0.0
@@ -230,82 +144,6 @@ class DataPlane:
             elif h.lag > base:
                 h.lag = max(base, h.lag - store.spec.catch_up * dt)
 
-    def _partition(self, store: DataStore, cut: set[str], t: float) -> None:
-        """A cut that holds the primary: after ``auto_failover`` a replica outside is promoted while the
-        old primary keeps its callers (a split brain); when the cut heals, the old primary diverges."""
-        s = store.s
-        writer = store.split.old if store.split is not None else store.primary
-        if writer is not None and writer.zone in cut and not s.primary_down:
-            if store.cut_since is None:
-                store.cut_since = t
-                for h in store.hosts:
-                    if h.role == REPLICA and h.zone not in cut:
-                        self._emit(
-                            store,
-                            h,
-                            "ERROR",
-                            f"could not receive data from WAL stream: {writer.name}: connection timed out "
-                            f"({h.name} cannot reach the primary)",
-                        )
-            wait = s.spec.auto_failover
-            if store.split is None and wait is not None and t - store.cut_since >= wait:
-                self._split_promote(store, writer, cut, t)
-            return
-        if store.cut_since is None:
-            return
-        store.cut_since = None
-        split = store.split
-        if split is None:
-            return
-        store.split = None
-        old = split.old
-        old.role = DIVERGED
-        old.unique = store.writes_between(split.since, t)
-        old.unique_window = t - split.since
-        old.behind_from = t
-        self._emit(
-            store,
-            old,
-            "ERROR",
-            f"FATAL: {old.name}: requested timeline is not a child of this server's history; it holds "
-            f"{old.unique:,.0f} writes (the last {old.unique_window:.0f} s before the network came back) "
-            f"that never reached the new primary {split.new.name}",
-        )
-        self.timeline(
-            t,
-            "system",
-            f"{s.name}: split brain: {old.name} holds {old.unique:,.0f} writes that {split.new.name}, "
-            "the primary now, lacks",
-        )
-
-    def _split_promote(self, store: DataStore, old: Host, cut: set[str], t: float) -> None:
-        outside = sorted((h for h in store.hosts if h.role == REPLICA and h.zone not in cut), key=lambda h: h.lag)
-        if not outside:
-            return
-        new = outside[0]
-        s = store.s
-        store.split = Split(old, new, t - new.lag)
-        old.role = ISOLATED
-        new.role = PRIMARY
-        new.lag = 0.0
-        s.primary_zone = new.zone
-        s.dirty = True
-        self.faults.cluster.record_change(
-            "failover",
-            s.name,
-            f"automatic failover: {s.name} primary {old.zone} -> {new.zone} ({old.name} unreachable from the quorum)",
-            "patroni",
-            old.zone,
-            new.zone,
-        )
-        self._emit(
-            store,
-            new,
-            "WARN",
-            f"LOG: {new.name} promoted to primary (new timeline); {old.name} is unreachable from the failover "
-            f"quorum and was not fenced",
-        )
-
     def _rotation(self, store: DataStore) -> None:
         """Instances whose copy cannot serve leave the load balancer; they come back when it can."""
         serving = {h.zone for h in store.hosts if h.role in SERVING}
@@ -315,7 +153,7 @@ class DataPlane:
             if inst.ready:
                 inst.ready = False
 
-    def _readmit(self, store: DataStore, host: Host) -> None:
+    def readmit(self, store: DataStore, host: Host) -> None:
         for inst in store.s.instances:
             if inst.zone == host.zone and inst.state == RUNNING and inst.broken_since is None and not inst.ready:
                 inst.ready = True
@@ -324,7 +162,7 @@ class DataPlane:
         primary = store.primary
         for h in store.hosts:
             if h.role == REPLICA and h.lag > LAG_LOG_FROM:
-                self._emit(
+                self.emit(
                     store,
                     h,
                     "WARN",
@@ -344,7 +182,7 @@ class DataPlane:
         self.world.data_lost_records = records
         self.world.data_lost_s = window
 
-    def _emit(self, store: DataStore, host: Host, level: str, message: str) -> None:
+    def emit(self, store: DataStore, host: Host, level: str, message: str) -> None:
         inst = next((i for i in store.s.instances if i.zone == host.zone), None) or (
             store.s.instances[0] if store.s.instances else None
         )
@@ -391,7 +229,7 @@ class DataPlane:
         new.role = PRIMARY
         new.lag = 0.0
         self._lose(store, records, window)
-        self._emit(
+        self.emit(
             store,
             new,
             "WARN",
@@ -401,7 +239,7 @@ class DataPlane:
         self.timeline(now, "system", f"{s.name}: {new.name} is the primary now; {records:,.0f} writes lost")
         for h in store.hosts:
             if h.role == DIVERGED:
-                self._emit(
+                self.emit(
                     store,
                     h,
                     "ERROR",
@@ -423,7 +261,7 @@ class DataPlane:
                 )
             return zones[0]
         host = self._known(store, name)
-        if self.has_own_timeline(s, name) and not s.primary_down:
+        if _has_own_timeline(self, s, name) and not s.primary_down:
             return host.zone  # failing back to a split brain's old primary
         if host.role != REPLICA:
             raise DataRefused(f"{host.name} is {host.role}, not a replica in sync: it cannot be promoted")
@@ -449,83 +287,16 @@ class DataPlane:
         self.env.process(run())
 
     def has_own_timeline(self, s: ServiceState, name: str) -> bool:
-        """Whether host ``name`` is a diverged copy that kept its own writes (a split brain's old primary)."""
-        store = self.stores.get(s.name)
-        host = store.host(name) if store is not None else None
-        return host is not None and host.role == DIVERGED and host.behind_from is not None
+        """Whether host ``name`` is a split brain's old primary, holding its own writes."""
+        return _has_own_timeline(self, s, name)
 
     def fail_back_later(self, s: ServiceState, zone: str, delay: float) -> Host:
-        """Make the diverged copy in ``zone`` (a split brain's old primary) primary again while the current
-        one is healthy: writes pause for ``delay``, and what the current primary took since the split, which
-        the promoted copy lacks, then sits only on the demoted one."""
-        store = self.stores[s.name]
-        host = next(h for h in store.hosts if h.zone == zone)
-        s.primary_down = True  # read-only while the roles change
-        s.dirty = True
-
-        def run() -> Generator:
-            yield self.env.timeout(delay)
-            current = store.primary
-            if current is None or host.role != DIVERGED or host.behind_from is None:
-                s.primary_down = current is None
-                return
-            now = self.env.now
-            stopped = _first(store.down_at, now)
-            current.role = DIVERGED
-            current.unique += store.writes_between(host.behind_from, stopped)
-            current.unique_window = max(current.unique_window, stopped - host.behind_from)
-            current.behind_from = now
-            self._emit(
-                store,
-                current,
-                "ERROR",
-                f"FATAL: {current.name}: demoted, but {current.unique:,.0f} writes it took are not on "
-                f"{host.name}; this copy has diverged from the new primary and holds them alone",
-            )
-            store.reconciled += host.unique  # the promoted copy's own writes are the primary's now
-            host.unique = 0.0
-            host.unique_window = 0.0
-            host.behind_from = None
-            host.role = PRIMARY
-            host.lag = 0.0
-            before = s.primary_zone
-            s.primary_zone = host.zone
-            s.primary_down = False
-            s.dirty = True
-            self._readmit(store, host)
-            self.faults.cluster.record_change(
-                "failover", s.name, f"fail back: {s.name} primary {before} -> {host.zone}", "you", before, host.zone
-            )
-            self._emit(
-                store, host, "WARN", f"LOG: {host.name} promoted to primary again (failed back from {current.name})"
-            )
-
-        self.env.process(run())
-        return host
+        """Fail back to a split brain's old primary (see :mod:`simulator.world.split_brain`)."""
+        return _fail_back_later(self, s, zone, delay)
 
     def reconcile(self, s: ServiceState) -> str:
-        """Replay the writes only diverged copies hold onto the primary (a split brain's reconciliation)."""
-        store = self.store_of(s)
-        primary = store.primary
-        holders = [h for h in store.hosts if h.unique > 0.0 and h is not primary and h.role == DIVERGED]
-        if primary is None or s.primary_down:
-            return f"{s.name} has no primary to replay writes onto; nothing was reconciled"
-        if not holders:
-            return f"no copy of {s.name} holds writes the primary lacks; nothing to reconcile"
-        done = []
-        for h in holders:
-            store.reconciled += h.unique
-            done.append(f"{h.name}'s {h.unique:,.0f}")
-            self._emit(
-                store,
-                primary,
-                "INFO",
-                f"replayed {h.unique:,.0f} writes from {h.name}'s WAL onto primary {primary.name} (reconciled)",
-            )
-            h.unique = 0.0
-            h.unique_window = 0.0
-        self.timeline(self.env.now, "operation", f"{s.name}: reconciled {', '.join(done)} writes onto {primary.name}")
-        return f"replayed {', '.join(done)} writes onto {primary.name}; those copies can be rebuilt safely now"
+        """Replay the writes only diverged copies hold onto the primary."""
+        return _reconcile(self, s)
 
     # --- destructive and restoring actions ---------------------------------------------------
 
@@ -557,7 +328,7 @@ class DataPlane:
             store.wiped_at = now
             store.pending = self._best_recovery(store, now)
             self._publish()
-            self._emit(
+            self.emit(
                 store,
                 host,
                 "ERROR",
@@ -576,7 +347,7 @@ class DataPlane:
         seconds = store.spec.size_gb / store.spec.resync_gb_per_hour * 3600.0
         if host.unique > 0.0:
             lost = host.unique
-            self._emit(
+            self.emit(
                 store,
                 host,
                 "ERROR",
@@ -589,7 +360,7 @@ class DataPlane:
         host.behind_from = None
         host.role = RESYNCING
         host.busy_until = now + seconds
-        self._emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
+        self.emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
         self.env.process(self._finish_resync(store, host, seconds))
         return f"wiping {host.name} and cloning it from {primary.name}: about {seconds / 60:.0f} min"
 
@@ -599,14 +370,14 @@ class DataPlane:
             return
         if store.s.primary_down or store.primary is None:
             host.role = WIPED
-            self._emit(
+            self.emit(
                 store, host, "ERROR", f"pg_basebackup: error: could not connect to the primary; {host.name} is empty"
             )
             return
         host.role = REPLICA
         host.lag = store.spec.replication_lag
-        self._readmit(store, host)
-        self._emit(store, host, "INFO", f"{host.name}: base backup complete, streaming from {store.primary.name}")
+        self.readmit(store, host)
+        self.emit(store, host, "INFO", f"{host.name}: base backup complete, streaming from {store.primary.name}")
         self.timeline(self.env.now, "operation", f"{store.s.name}: {host.name} resynced and serving again")
 
     def _best_recovery(self, store: DataStore, now: float) -> tuple[float, float]:
@@ -645,7 +416,7 @@ class DataPlane:
         s.primary_down = True
         s.dirty = True
         self._publish()
-        self._emit(store, target, "INFO", f"pg_restore: restoring backup {backup.name} onto {target.name}")
+        self.emit(store, target, "INFO", f"pg_restore: restoring backup {backup.name} onto {target.name}")
         self.env.process(self._finish_restore(store, target, backup, seconds))
         speed = store.spec.restore_gb_per_hour
         return f"restoring {backup.name} onto {target.name}: about {seconds / 60:.0f} min at {speed:g} GB/h"
@@ -657,7 +428,7 @@ class DataPlane:
         if backup.broken:
             host.role = WIPED
             store.restores[backup.name] = f"failed: {backup.reason}"
-            self._emit(store, host, "ERROR", f"{backup.reason} (restore of {backup.name} onto {host.name} failed)")
+            self.emit(store, host, "ERROR", f"{backup.reason} (restore of {backup.name} onto {host.name} failed)")
             self.timeline(now, "operation", f"{s.name}: restore of {backup.name} failed")
             return
         lost_from = _first(store.wiped_at, store.down_at, now)
@@ -673,9 +444,9 @@ class DataPlane:
         s.primary_zone = host.zone
         s.primary_down = False
         s.dirty = True
-        self._readmit(store, host)
+        self.readmit(store, host)
         self._lose(store, records, lost_from - backup.taken)
-        self._emit(
+        self.emit(
             store,
             host,
             "WARN",
@@ -722,8 +493,3 @@ class DataPlane:
                 }
             )
         return out
-
-
-def _first(*times: float | None) -> float:
-    """The first time given (None: not given)."""
-    return next(t for t in times if t is not None)
