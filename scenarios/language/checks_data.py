@@ -14,6 +14,7 @@ def data_and_traffic_problems(sc: Any, refs: Any) -> Iterator[Problem]:
     and the ``replication_lag`` fault."""
     yield from _services(sc, refs)
     yield from _classes(sc)
+    yield from _user_dns(sc, refs)
     yield from _lag_faults(sc)
 
 
@@ -28,10 +29,16 @@ def _services(sc: Any, refs: Any) -> Iterator[Problem]:
             if s.primary_zone is None:
                 yield (*path, "data"), f"a database with data needs primary_zone (the zone of {s.name}'s primary)"
             yield from refs.zone((*path, "primary_zone"), s.primary_zone)
+            for zone in s.data.primary_rtt_ms:
+                yield from refs.zone((*path, "data", "primary_rtt_ms", zone), zone)
         if s.dns is not None:
             yield from refs.svc((*path, "dns"), s.dns)
             if s.dns in kinds and kinds[s.dns] != "dns":
                 yield (*path, "dns"), f"{s.dns} is a {kinds[s.dns]}, not a resolver (kind: dns)"
+        if s.withdraws_without is not None:
+            yield from refs.svc((*path, "withdraws_without"), s.withdraws_without)
+            if s.kind != "dns":
+                yield (*path, "withdraws_without"), f"only a resolver withdraws its routes; {s.name} is a {s.kind}"
         for dep in s.calls_async:
             yield from refs.svc((*path, "calls_async", dep), dep)
         if s.reconnect is not None and s.reconnect.traffic_class is not None:
@@ -45,6 +52,16 @@ def _services(sc: Any, refs: Any) -> Iterator[Problem]:
                     (*path, "reconnect", "traffic_class"),
                     (f"classes are told apart at the entry ({sc.entry_service}); {s.name} is not the entry"),
                 )
+
+
+def _user_dns(sc: Any, refs: Any) -> Iterator[Problem]:
+    name = sc.traffic.dns
+    if name is None:
+        return
+    yield from refs.svc(("traffic", "dns"), name)
+    kind = next((s.kind for s in sc.topology.services if s.name == name), None)
+    if kind is not None and kind != "dns":
+        yield ("traffic", "dns"), f"{name} is a {kind}, not a resolver (kind: dns)"
 
 
 def _classes(sc: Any) -> Iterator[Problem]:

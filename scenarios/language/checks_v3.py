@@ -68,15 +68,7 @@ def _recovery(sc: Scenario, refs: Any) -> Iterator[Problem]:
                 for k, zone in enumerate(slow.zones):
                     yield from refs.zone(("recovery", kind, "slowed_by", j, "zones", k), zone)
         for i, proc in enumerate(rec.procedures):
-            base = ("recovery", "procedures", i)
-            for j, step in enumerate(proc.steps):
-                yield from refs.svc((*base, "steps", j, "per_instance_of"), step.per_instance_of)
-            for j, slow in enumerate(proc.slowed_by):
-                yield from refs.svc((*base, "slowed_by", j, "service"), slow.service)
-            for j, act in enumerate(proc.then):
-                if act.action not in MITIGATION_ACTIONS:
-                    yield (*base, "then", j, "action"), f"{act.action!r} is not a mitigation a procedure can carry out"
-                yield from refs.svc((*base, "then", j, "service"), getattr(act, "service", None))
+            yield from _procedure(sc, refs, ("recovery", "procedures", i), proc)
     for i, step in enumerate(sc.solution):
         if step.action == "run_procedure" and step.procedure not in names:
             known = ", ".join(sorted(names)) or "none (add them under recovery.procedures)"
@@ -84,3 +76,24 @@ def _recovery(sc: Scenario, refs: Any) -> Iterator[Problem]:
     for i, trap in enumerate(sc.traps):
         if trap.match.get("action") == "run_procedure" and trap.match.get("procedure") not in names:
             yield ("traps", i, "match", "procedure"), f"unknown procedure {trap.match.get('procedure')!r}"
+
+
+def _procedure(sc: Scenario, refs: Any, base: Path, proc: Any) -> Iterator[Problem]:
+    for j, step in enumerate(proc.steps):
+        yield from refs.svc((*base, "steps", j, "per_instance_of"), step.per_instance_of)
+    for j, slow in enumerate(proc.slowed_by):
+        yield from refs.svc((*base, "slowed_by", j, "service"), slow.service)
+    if proc.reconciles is not None:
+        with_data = {s.name for s in sc.topology.services if s.data is not None}
+        if proc.reconciles not in with_data:
+            known = ", ".join(sorted(with_data)) or "none"
+            yield (
+                (*base, "reconciles"),
+                (f"{proc.reconciles!r} is not a database with data; databases with data: {known}"),
+            )
+    elif not proc.then:
+        yield (*base, "then"), "the procedure does nothing at its end: give 'then' actions or 'reconciles'"
+    for j, act in enumerate(proc.then):
+        if act.action not in MITIGATION_ACTIONS:
+            yield (*base, "then", j, "action"), f"{act.action!r} is not a mitigation a procedure can carry out"
+        yield from refs.svc((*base, "then", j, "service"), getattr(act, "service", None))

@@ -13,11 +13,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
-from scenarios.limits import MAX_BACKUPS, MAX_BUFFER, MAX_DATA_GB, MAX_FAN_OUT, MAX_GB_PER_HOUR, MIN_GB_PER_HOUR
+from scenarios.limits import (
+    MAX_BACKUPS,
+    MAX_BUFFER,
+    MAX_DATA_GB,
+    MAX_FAN_OUT,
+    MAX_GB_PER_HOUR,
+    MAX_ZONES,
+    MIN_GB_PER_HOUR,
+)
+
+RoundTrip = Annotated[float, Field(ge=0, le=10_000)]
+"""A network round trip in milliseconds (at most 10 s)."""
 
 
 class Backup(Model):
@@ -53,6 +66,11 @@ class DataSpec(Model):
     """How fast a backup is restored (restore_backup)."""
     backups: list[Backup] = Field(default_factory=list, max_length=MAX_BACKUPS)
     """Backups the trainee may restore, e.g. [{name: nightly, taken: -5h}]."""
+    primary_rtt_ms: dict[Name, RoundTrip] = Field(default_factory=dict, max_length=MAX_ZONES)
+    """Round trip, in ms, from the application to a primary in that zone when it is far away (a data
+    centre across the country: ``{us-west: 60}``; zones not listed: 0). Calls that need the primary (the
+    ``write_share`` of them) pay it, so the database's latency percentiles above 1 - write_share rise by
+    it while the primary runs there."""
 
 
 class TrafficClass(Model):

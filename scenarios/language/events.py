@@ -427,6 +427,22 @@ class ReplicationLag(FaultBase):
     """How long it lasts (default: to the end)."""
 
 
+class Partition(FaultBase):
+    """The network between one zone (a data centre) and every other zone is cut for a while. Hosts keep
+    running and callers still reach the copies they used before, but nothing crosses the cut: a
+    database's replication across it stops. If its primary is inside the cut, the failover agent (its
+    quorum is outside) promotes the least lagging replica outside once the cut outlasts
+    ``auto_failover``, while the old primary keeps taking writes until the cut heals: a split brain.
+    When it heals, callers follow the new primary and the old one is left holding the writes it took
+    that no other copy has (``simulator/world/data.py``)."""
+
+    type: Literal["partition"]
+    zone: Name
+    """Zone cut off from the others."""
+    lasts: Duration = Field(gt=0, le=86400)
+    """How long the cut lasts (GitHub, October 2018: 43 s)."""
+
+
 class AutomationRun(FaultBase):
     """A maintenance script or automation run works through a service's instances one by one and leaves
     each it touches broken until that instance restarts (it changed the host, not the version or config)."""
@@ -536,6 +552,7 @@ Fault = Annotated[
     | DeployChange
     | ConfigChange
     | ReplicationLag
+    | Partition
     | AutomationRun
     | ResourceExhaustion,
     Field(discriminator="type"),

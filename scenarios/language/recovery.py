@@ -81,8 +81,13 @@ class Procedure(Model):
     """What it does, shown when it starts."""
     steps: list[ProcedureStep] = Field(min_length=1, max_length=MAX_PROCEDURE_STEPS)
     """The steps, in order."""
-    then: list[Action] = Field(min_length=1, max_length=10)
+    then: list[Action] = Field(default_factory=list, max_length=10)
     """Mitigation actions that take effect when the last step is done (not run_procedure itself)."""
+    reconciles: Name | None = None
+    """A database with ``data``: when the last step is done (before ``then``), the writes that only its
+    diverged copies hold (a split brain's) are replayed onto the primary, so rebuilding those copies no
+    longer loses them. Example: ``reconciles: mysql`` with ``then: [{action: resync_replica, service:
+    mysql, host: mysql-0}]``."""
     slowed_by: list[Slowdown] = Field(default_factory=list, max_length=10)
     """Named conditions that slow every step while they hold."""
 

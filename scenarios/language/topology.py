@@ -137,6 +137,11 @@ class Service(Model):
     """The resolver (a service of kind ``dns``) it looks up its dependencies' names with."""
     dns_ttl: Duration = Field(default=60.0, gt=0, le=86400)
     """For a ``dns`` service: how long its clients cache an answer."""
+    withdraws_without: Name | None = None
+    """For a ``dns`` service reached over anycast: its routes are announced only while this service is up
+    (its health check); when that service is down (no instance serving, or failing more than half) the
+    resolver withdraws them and nobody can reach it, though its own pods are healthy (Facebook, October
+    2021: the DNS servers withdrew their prefixes when they lost the backbone)."""
     cache_ttl: Duration | None = Field(default=None, gt=0, le=86400)
     """For a cache: entries expire after this long; while its backend fails they cannot be refreshed,
     so the hit ratio decays with this time constant (null: entries never expire)."""
@@ -200,6 +205,11 @@ class Traffic(Model):
     sources: list[TrafficSource] = Field(default_factory=list)
     """Internal traffic: scheduled jobs, queue consumers, internal clients and probes calling one service
     directly, each with its own retries (they are not users: not in the SLI unless they call the SLO service)."""
+    dns: Name | None = None
+    """Resolver (a service of kind ``dns``) users look the entry's name up with, cached for its
+    ``dns_ttl``: while it fails or cannot be reached, cached answers expire and those users' requests
+    never arrive (failed in the SLI; the entry sees its traffic drop); when it answers again they come
+    back within seconds, all together."""
     classes: list[TrafficClass] = Field(default_factory=list, max_length=MAX_TRAFFIC_CLASSES)
     """Classes of the entry's traffic with priorities (opt-in), e.g. [{name: interactive, share: 0.8,
     priority: 0}, {name: bulk, share: 0.2, priority: 2, deferrable: true}]; shares add up to 1."""

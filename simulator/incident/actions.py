@@ -18,6 +18,7 @@ from scenarios.durations import format_duration
 from scenarios.language.actions import ACTION_NAMES, FACILITATOR_ACTIONS, MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario
 from simulator.incident.data_actions import (
+    failover_harm,
     failover_to_host,
     restore_backup,
     restore_harm,
@@ -533,9 +534,12 @@ class ActionDispatcher:
         s = self._service(a.service)
         if s.primary_zone is None:
             raise Rejected(f"{s.name} has no primary/replica setup to fail over")
-        if not s.primary_down:
+        has_data = self.sim.data is not None and s.name in self.sim.data.stores
+        # With a healthy primary, only failing back to a copy with its own timeline (a split brain's) is a failover.
+        fail_back = has_data and a.host is not None and self.sim.data.has_own_timeline(s, a.host)
+        if not s.primary_down and not fail_back:
             raise Rejected(f"{s.name}'s primary in {s.primary_zone} is healthy: there is nothing to fail over")
-        if self.sim.data is not None and s.name in self.sim.data.stores:
+        if has_data:
             return failover_to_host(self, s, a.host, Rejected)
         if a.host is not None:
             raise Rejected(f"{s.name} keeps no data the simulation tracks: fail over without naming a host")
@@ -602,6 +606,9 @@ class ActionDispatcher:
         the pace of the tooling the procedure went around)."""
         now = self.env.now
         self.cluster.pacer.manual_at = now
+        if proc.reconciles is not None and self.sim.data is not None:
+            message = self.sim.data.reconcile(self.world.services[proc.reconciles])
+            self.incident.log(now, "procedure", "reconcile", f"{proc.title}: {message}")
         for action in proc.then:
             try:
                 message = self._handlers[action.action](action, "procedure")
@@ -721,6 +728,7 @@ _HARM_CHECKS: dict[str, Callable[[ActionDispatcher, Any, ServiceState | None], s
     "flush_cache": _flush_cache_harm,
     "set_memory_limit": _memory_limit_harm,
     "resync_replica": resync_harm,
+    "failover": failover_harm,
     "restore_backup": restore_harm,
 }
 """Per mitigation, the harm the world shows (dispatch by action name, so a new action adds one entry)."""

@@ -1,11 +1,13 @@
 """Handlers and harm checks of the data and traffic-class actions (resync_replica, restore_backup,
-shed_class, a failover to a chosen host): the world's data plane and traffic extras do the work; this
-module turns their refusals into the dispatcher's and judges the harm they do."""
+shed_class, a failover to a chosen host or back to a split brain's old primary): the world's data plane
+and traffic extras do the work; this module turns their refusals into the dispatcher's and judges the
+harm they do."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from scenarios.durations import format_clock
 from simulator.world.classes import ClassRefused
 from simulator.world.data import PRIMARY, DataRefused
 
@@ -50,6 +52,16 @@ def failover_to_host(d: Any, s: Any, host: str | None, rejected: type[Exception]
         raise rejected(str(exc)) from None
     store = plane.stores[s.name]
     chosen = next(h for h in store.hosts if h.zone == zone)
+    if not s.primary_down:
+        current = store.primary
+        d.cluster.record_change("failover", s.name, f"fail back of {s.name} to {chosen.name} requested", "you")
+        plane.fail_back_later(s, zone, FAILOVER_TIME)
+        since = format_clock(chosen.behind_from or 0.0)
+        return (
+            f"failing {s.name} back to {chosen.name}: writes pause for about {FAILOVER_TIME:.0f}s; {chosen.name} "
+            f"lacks the writes {current.name if current else 'the primary'} took since {since}, "
+            "which will sit on that copy alone"
+        )
     d.cluster.record_change("failover", s.name, f"failover of {s.name} to {chosen.name} requested", "you")
     plane.promote_later(s, zone, FAILOVER_TIME)
     return (
@@ -82,7 +94,25 @@ def resync_harm(d: Any, action: Any, s: Any) -> str | None:
     host = plane.stores[s.name].host(action.host)
     if host is not None and host.role == PRIMARY:
         return f"wiped {host.name}, the primary of {s.name}: the only current copy of its data"
+    if host is not None and host.unique > 0.0:
+        return f"wiped {host.name}, which held {host.unique:,.0f} writes no other copy has: they are lost"
     return None
+
+
+def failover_harm(d: Any, action: Any, s: Any) -> str | None:
+    """Failing back to a diverged copy while the primary is healthy strands the primary's newer writes."""
+    plane = d.sim.data
+    if s is None or plane is None or s.name not in plane.stores or action.host is None or s.primary_down:
+        return None
+    store = plane.stores[s.name]
+    host, current = store.host(action.host), store.primary
+    if host is None or current is None or host.behind_from is None:
+        return None
+    missing = store.writes_between(host.behind_from, d.env.now)
+    return (
+        f"failed back to {host.name}, which lacks {missing:,.0f} writes {current.name} took since the split: "
+        f"they are left on {current.name} alone, and writes pause meanwhile"
+    )
 
 
 def restore_harm(d: Any, action: Any, s: Any) -> str | None:

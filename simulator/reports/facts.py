@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from scenarios.language.actions import MITIGATION_ACTIONS
 from scenarios.language.scenario import Scenario
 from simulator.incident.process import IncidentState
-from simulator.views import ChangeRecord, Operation, PageView, TimelineEvent, Trace
+from simulator.views import ChangeRecord, MessageView, Operation, PageView, TimelineEvent, Trace
 
 
 class FinishedSession(Protocol):
@@ -38,6 +38,8 @@ class FinishedSession(Protocol):
     def now(self) -> float: ...
 
     def timeline(self) -> list[TimelineEvent]: ...
+
+    def messages(self) -> list[MessageView]: ...
 
     def change_log(self) -> list[ChangeRecord]: ...
 
@@ -236,9 +238,11 @@ def questions(sim: FinishedSession) -> list[QuestionAnswer]:
     """Stakeholder questions that arrived before the session ended, each with its first answer."""
     end = sim.ended_at if sim.ended_at is not None else sim.now
     answers = [e for e in sim.timeline() if e.source != "system" and e.kind in ANSWERING_ACTIONS]
+    # A question whose when/unless kept it away was never asked.
+    arrived = {(m.sender, m.text) for m in sim.messages()}
     out = []
     for message in sorted(sim.scenario.messages, key=lambda m: m.at):
-        if message.kind != "question" or message.at > end:
+        if message.kind != "question" or message.at > end or (message.from_, message.text) not in arrived:
             continue
         answer = next((e for e in answers if e.t >= message.at), None)
         out.append(

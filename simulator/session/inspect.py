@@ -182,11 +182,15 @@ def data_text(data: dict[str, Any]) -> list[str]:
     """The data view as lines: each database's hosts and backups, the data lost, then the traffic extras."""
     out = []
     for db in data.get("databases", []):
-        out.append(f"{db['service']}: primary {db['primary'] or 'NONE'}")
+        far = f" ({db['primary_rtt_ms']:g} ms away)" if db.get("primary_rtt_ms") else ""
+        out.append(f"{db['service']}: primary {db['primary'] or 'NONE'}{far}")
         for h in db["hosts"]:
             lag = f" lag {h['lag_s']:g}s" if h["lag_s"] is not None else ""
             busy = f" ({h['busy_for_s']}s left)" if h["busy_for_s"] is not None else ""
-            out.append(f"  {h['host']:20} {h['zone']:14} {h['role']}{lag}{busy}")
+            only = f", {h['only_here']:,} writes only here" if h.get("only_here") else ""
+            out.append(f"  {h['host']:20} {h['zone']:14} {h['role']}{lag}{busy}{only}")
+        if db.get("reconciled_records"):
+            out.append(f"  reconciled: {db['reconciled_records']:,} writes replayed onto the primary")
         for b in db["backups"]:
             out.append(
                 f"  backup {b['name']}: taken {format_clock(b['taken_s'])}, restore ~{b['restore_minutes']} min, "
@@ -202,6 +206,8 @@ def data_text(data: dict[str, Any]) -> list[str]:
         )
     for r in data.get("reconnects", []):
         out.append(f"reconnect {r['service']}: {r['clients_away']:.1%} of clients away, wave {r['wave_rps']:,.1f} rps")
+    for name in data.get("withdrawn", []):
+        out.append(f"{name}: anycast routes withdrawn, unreachable from outside")
     for d in data.get("dns", []):
         out.append(f"dns {d['service']} via {d['resolver']}: {d['names_expired']:.1%} of names expired")
     for b in data.get("buffers", []):

@@ -137,7 +137,7 @@ class Simulation:
         self.data = DataPlane.build(self.env, self.world, self.log_gen, self._system_event, self.faults)
         self.cluster.data = self.data
         self.extras = TrafficExtras.build(
-            self.world, self.model, scenario.entry_service, scenario.traffic.classes, self.log_gen
+            self.world, self.model, scenario.entry_service, scenario.traffic.classes, self.log_gen, scenario.traffic.dns
         )
         self.log_gen.surge_routes = {f.client: f.route for f in scenario.faults if f.type == "traffic_surge"}
         self.log_gen.source_routes = {src.name: src.route for src in scenario.traffic.sources}

@@ -59,6 +59,8 @@ class Check:
     """Why the check failed (empty when it passed)."""
     failed_requests: int | None = None
     """User requests the baseline failed (what a trap's harm is measured by)."""
+    data_lost: int | None = None
+    """Writes the baseline lost (a trap also hurts by losing more data than the reference)."""
 
 
 def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], workers: int | None = None) -> list[Check]:
@@ -142,12 +144,22 @@ def _check_trap(scenario: Scenario, seed: int, number: int, trap: Trap, referenc
         problem = f"{_shown(trap)} cannot be taken at any point of the solution: the engine refuses it ({run.refused})"
     elif not run.sprung:
         problem = f"{_shown(trap)} was taken but never sprang: its zone, version or sequence did not match"
-    elif reference.failed_requests is not None and report.failed_requests <= reference.failed_requests:
+    elif reference.failed_requests is not None and not _hurts(report, reference):
         problem = (
             f"{_shown(trap)} does no measurable harm: {report.failed_requests:,} failed requests, "
             f"{reference.failed_requests:,} with the reference"
         )
+        if report.data_lost or reference.data_lost:
+            problem += f"; {report.data_lost:,} writes lost, {reference.data_lost or 0:,} with the reference"
     return _check(scenario, seed, name, expected, report, problem)
+
+
+def _hurts(report: Report, reference: Check) -> bool:
+    """More failed user requests than the reference, or more writes lost (a wipe can spare users and
+    still destroy data)."""
+    if report.failed_requests > (reference.failed_requests or 0):
+        return True
+    return report.data_lost > (reference.data_lost or 0)
 
 
 def _check_claims(scenario: Scenario, seed: int, reference: Check, sim: Simulation | None) -> Check:
@@ -275,4 +287,5 @@ def _check(scenario: Scenario, seed: int, baseline: str, expected: str, report: 
         report.ttr_s,
         problem,
         report.failed_requests,
+        report.data_lost,
     )

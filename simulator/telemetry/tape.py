@@ -55,7 +55,7 @@ class ServiceSettings:
     """The slow-changing part of a service frame (shared by its frames until one of them changes)."""
 
     __slots__ = ("spec", "name", "version", "cert_expires_at", "extra_msg", "fallbacks", "rotation", "instances",
-                 "source", "n_instances", "tuning", "max_connections")  # fmt: skip
+                 "source", "n_instances", "tuning", "max_connections", "withdrawn")  # fmt: skip
 
     def __init__(self, s: ServiceState, roster: tuple[list[InstanceFrame], list[InstanceFrame]]) -> None:
         self.spec = s.spec
@@ -69,6 +69,7 @@ class ServiceSettings:
         self.n_instances = len(s.instances)
         self.tuning = s.tuning
         self.max_connections = s.max_connections
+        self.withdrawn = s.withdrawn
 
     def stale(self, s: ServiceState) -> bool:
         """Whether the live service's instances or settings differ from these."""
@@ -81,6 +82,7 @@ class ServiceSettings:
             or s.version is not self.version
             or s.tuning is not self.tuning
             or s.max_connections != self.max_connections
+            or s.withdrawn != self.withdrawn
             or bool((s.fallbacks or self.fallbacks) and s.fallbacks != self.fallbacks)
         )
 
@@ -133,6 +135,7 @@ class ServiceSnapshot:
         self.instances = settings.instances
         self.tuning = settings.tuning
         self.max_connections = settings.max_connections
+        self.withdrawn = settings.withdrawn
         self.rate, self.errors, self.p50, self.p99, self.conn_demand, self.gc_ratio = numbers[:6]
         n, m = len(frame.cause_keys), len(frame.dep_keys)
         self.causes = dict(zip(frame.cause_keys, numbers[6 : 6 + n], strict=True))

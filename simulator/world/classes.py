@@ -16,6 +16,10 @@ tick's figures and moves that state on:
 - **DNS** (``Service.dns``): each instance refreshes each name once per TTL. While the resolver fails,
   names expire unrenewed, so a growing share of the caller's requests fail (with resolver errors); an
   expired name is retried every second, which is the query storm a recovering resolver meets.
+- **Anycast withdrawal** (``Service.withdraws_without``): a resolver whose health check needs another
+  service withdraws its routes while that service is down; nobody can reach it, though it is healthy.
+- **Users' DNS** (``traffic.dns``): users look the entry's name up; while the resolver fails or is
+  withdrawn their cached answers expire and their requests never arrive (lost, in the SLI).
 - **Asynchronous calls** (``Service.calls_async``): messages go to a local buffer that drains to the
   callee; failed sends stay buffered and are replayed; a full buffer blocks and fails the caller.
 - **Cache TTL** (``Service.cache_ttl``): entries expire; while the backend fails they are not renewed.
@@ -67,7 +71,7 @@ class _Async:
 class TrafficExtras:
     """The opt-in traffic mechanisms of one world (see the module docstring)."""
 
-    def __init__(self, world: World, model, entry: str, classes, logs: EventLog) -> None:
+    def __init__(self, world: World, model, entry: str, classes, logs: EventLog, user_dns: str | None = None) -> None:
         self.world = world
         self.model = model
         self.logs = logs
@@ -86,16 +90,25 @@ class TrafficExtras:
             _Async(s, services[dep], spec) for s in services.values() for dep, spec in s.spec.calls_async.items()
         ]
         self.ttl_caches = [s for s in services.values() if s.spec.cache_for and s.spec.cache_ttl]
+        self.anycast = [s for s in services.values() if s.spec.withdraws_without is not None]
+        self.user_dns = services[user_dns] if user_dns is not None else None
+        self.primed = False
+        self.user_expired = 0.0
+        """Share of users whose cached answer for the entry's name expired and could not be renewed."""
 
     @classmethod
-    def build(cls, world: World, model, entry: str, classes, logs: EventLog) -> TrafficExtras | None:
+    def build(
+        cls, world: World, model, entry: str, classes, logs: EventLog, user_dns: str | None = None
+    ) -> TrafficExtras | None:
         """The extras of a world, or None when it uses none of them."""
         specs = [s.spec for s in world.services.values()]
-        if not classes and not any(
-            sp.reconnect or sp.dns or sp.calls_async or (sp.cache_for and sp.cache_ttl) for sp in specs
+        if (
+            not classes
+            and user_dns is None
+            and not any(sp.reconnect or sp.dns or sp.calls_async or (sp.cache_for and sp.cache_ttl) for sp in specs)
         ):
             return None
-        return cls(world, model, entry, classes, logs)
+        return cls(world, model, entry, classes, logs, user_dns)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -122,8 +135,14 @@ class TrafficExtras:
     def before(self, t: float, dt: float, user_rate: float) -> None:
         """Load and caller failures for this tick, from the state the last tick left."""
         extra: dict[str, float] = {}
+        if self.anycast:
+            self._withdrawals(t)
+        reached = 1.0 - self.user_expired
+        self.model.unresolved = self.user_expired
         for r in self.reconnects:
             r.wave = r.spec.factor * r.normal * r.away
+            if r.s is self.entry:
+                r.wave *= reached  # reconnects need the entry's name too
             if r.wave > 0.0:
                 extra[r.s.name] = extra.get(r.s.name, 0.0) + r.wave
         self._dns_before(extra)
@@ -141,10 +160,30 @@ class TrafficExtras:
                 s.dirty = True  # its own error share changed: recompute it this tick
             s.blocked_cause = "buffer_full" if full > expired else "dns"
 
+    def _withdrawals(self, t: float) -> None:
+        """Resolvers announce their anycast routes only while the service their health check needs is up."""
+        for r in self.anycast:
+            needed = self.world.services[r.spec.withdraws_without]
+            down = not needed.rotation or needed.error_ratio > 0.5
+            if down == r.withdrawn:
+                continue
+            r.withdrawn = down
+            r.dirty = True
+            if down:
+                text = (
+                    f"bgp: health check to {needed.name} failed; withdrawing anycast prefixes "
+                    f"(this {r.name} node stops answering from outside)"
+                )
+            else:
+                text = f"bgp: health check to {needed.name} passes; announcing anycast prefixes again"
+            self.logs.emit_many(t, "WARN", r.instances[:1], text)
+
     def _dns_before(self, extra: dict[str, float]) -> None:
         for s in self.dns_users:
             names = max(len(s.spec.calls) + len(s.spec.calls_async), 1)
             resolver = self.world.services[s.spec.dns]
+            if resolver.withdrawn:
+                continue  # its queries find no route: they never reach it
             e = self.expired[s.name]
             lookups = len(s.rotation) * names * ((1.0 - e) / resolver.spec.dns_ttl + e / DNS_RETRY_S)
             extra[resolver.name] = extra.get(resolver.name, 0.0) + lookups
@@ -194,8 +233,13 @@ class TrafficExtras:
             self._split_by_class()
         for r in self.reconnects:
             self._reconnect_after(r, dt)
-        for s in self.dns_users:
-            self._dns_after(s, dt)
+        if self.primed:  # the first tick computes the resolvers: no name can have expired before it
+            for s in self.dns_users:
+                self._dns_after(s, dt)
+            if self.user_dns is not None:
+                resolver = self.user_dns
+                self.user_expired = _expire(self.user_expired, _lookup_failure(resolver), resolver.spec.dns_ttl, dt)
+        self.primed = True
         for b in self.buffers:
             fail = _failure(b.callee, b.spec.block)
             capacity = b.spec.buffer * max(len(b.caller.rotation), 1)
@@ -210,6 +254,8 @@ class TrafficExtras:
     def _reconnect_after(self, r: _Reconnect, dt: float) -> None:
         s = r.s
         fail = s.error_ratio if s.rotation else 1.0
+        if s is self.entry and self.user_expired > 0.0:
+            fail = 1.0 - (1.0 - fail) * (1.0 - self.user_expired)  # users who cannot resolve it drop too
         figures = self.class_figures.get(r.spec.traffic_class or "")
         # Reconnects succeed as their own class does (a shed or lowest-priority class fails first);
         # connected clients drop when the rest of the traffic fails.
@@ -230,12 +276,7 @@ class TrafficExtras:
 
     def _dns_after(self, s: ServiceState, dt: float) -> None:
         resolver = self.world.services[s.spec.dns]
-        fail = _failure(resolver, DNS_TIMEOUT_S)
-        e = self.expired[s.name]
-        ttl = resolver.spec.dns_ttl
-        # Renewals of live names fail at rate fail / ttl; expired names come back at each retry.
-        e += ((1.0 - e) * fail * dt / ttl) - (e * (1.0 - fail) * min(dt / DNS_RETRY_S, 1.0))
-        self.expired[s.name] = min(max(e, 0.0), 1.0)
+        self.expired[s.name] = _expire(self.expired[s.name], _lookup_failure(resolver), resolver.spec.dns_ttl, dt)
 
     def _split_by_class(self) -> None:
         """The entry's requests and failures per class: shed classes fail entirely, overload falls on
@@ -294,7 +335,13 @@ class TrafficExtras:
             "dns": [
                 {"service": s.name, "resolver": s.spec.dns, "names_expired": round(self.expired[s.name], 3)}
                 for s in self.dns_users
-            ],
+            ]
+            + (
+                [{"service": "users", "resolver": self.user_dns.name, "names_expired": round(self.user_expired, 3)}]
+                if self.user_dns is not None
+                else []
+            ),
+            "withdrawn": [r.name for r in self.anycast if r.withdrawn],
             "buffers": [{"from": b.caller.name, "to": b.callee.name, "messages": round(b.level)} for b in self.buffers],
         }
 
@@ -338,13 +385,32 @@ def _failure(d: ServiceState, timeout_s: float) -> float:
     return 1.0 - (1.0 - d.error_ratio) * (1.0 - p_timeout)
 
 
+def _lookup_failure(resolver: ServiceState) -> float:
+    """Share of lookups that fail: all of them while its routes are withdrawn, else its own failures."""
+    return 1.0 if resolver.withdrawn else _failure(resolver, DNS_TIMEOUT_S)
+
+
+def _expire(e: float, fail: float, ttl: float, dt: float) -> float:
+    """Share of cached names expired after ``dt``: renewals of live names fail at rate fail / ttl;
+    expired names come back at each retry."""
+    e += ((1.0 - e) * fail * dt / ttl) - (e * (1.0 - fail) * min(dt / DNS_RETRY_S, 1.0))
+    return min(max(e, 0.0), 1.0)
+
+
 def dns_message(world: World, s: ServiceState, rng) -> tuple[str, int, str]:
-    """What a client logs when a name lookup fails: NXDOMAIN when the resolver answers wrongly (a bad
-    config or release), an i/o timeout when it is slow or overloaded, SERVFAIL otherwise."""
+    """What a client logs when a name lookup fails: no route while the resolver's anycast routes are
+    withdrawn, NXDOMAIN when it answers wrongly (a bad config or release), an i/o timeout when it is slow
+    or overloaded, SERVFAIL otherwise."""
     resolver = world.services[s.spec.dns] if s.spec.dns else None
     deps = list(s.spec.calls) + list(s.spec.calls_async) or [s.name]
     name = f"{rng.choice(deps)}.svc.cluster.local"
     server = "10.96.0.10:53"
+    if resolver is not None and resolver.withdrawn:
+        return (
+            f"dial tcp: lookup {name} on {server}: dial udp {server}: connect: network is unreachable",
+            502,
+            "dns.unreachable",
+        )
     if resolver is not None and resolver.causes.get("fault", 0.0) > 0.0:
         return f"dial tcp: lookup {name} on {server}: no such host", 502, "dns.NXDOMAIN"
     if resolver is not None and (

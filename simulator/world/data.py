@@ -14,6 +14,15 @@ late. What happens to the data follows from that:
 - ``restore_backup`` replaces the primary's data with a backup at the data set's restore throughput; a
   broken backup fails at the end of the restore.
 
+- A ``partition`` cuts a zone off: replication across the cut stops. With the primary inside, the
+  failover agent (its quorum outside) promotes a replica outside once the cut outlasts ``auto_failover``
+  while callers keep writing to the old primary until the cut heals: a split brain. When it heals,
+  callers follow the new primary; the old one is diverged and holds the writes it took that no other
+  copy has (``Host.unique``). They are lost only if that copy is wiped (resynced) before a procedure
+  that ``reconciles`` the database replays them onto the primary. Failing back to it (``failover`` to
+  the diverged host) makes it primary and leaves the writes taken since on the demoted copy instead.
+- A primary in a far zone (``data.primary_rtt_ms``) adds its round trip to the calls that need it.
+
 ``World.data_lost_records`` and ``World.data_lost_s`` hold the data lost so far (records, and the
 widest window of writes lost, in seconds): the report's ``data_lost`` reads them.
 """
@@ -21,97 +30,35 @@ widest window of writes lost, in seconds): the report's ``data_lost`` reads them
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
 
 import simpy
 
-from scenarios.language.data import Backup, DataSpec
-from scenarios.language.events import ReplicationLag
+from scenarios.language.data import Backup
+from scenarios.language.events import Partition, ReplicationLag
+from simulator.world.data_store import (
+    DIVERGED,
+    LAG_LOG_EVERY,
+    LAG_LOG_FROM,
+    PRIMARY,
+    RATE_SAMPLE_EVERY,
+    REPLICA,
+    RESTORING,
+    RESYNCING,
+    SERVING,
+    WIPED,
+    DataRefused,
+    DataStore,
+    Host,
+)
+from simulator.world.data_store import first_time as _first
 from simulator.world.events import EventLog, Timeline
+from simulator.world.split_brain import fail_back_later as _fail_back_later
+from simulator.world.split_brain import has_own_timeline as _has_own_timeline
+from simulator.world.split_brain import partition as _partition
+from simulator.world.split_brain import reconcile as _reconcile
 from simulator.world.state import RUNNING, ServiceState, World
 
-PRIMARY = "primary"
-REPLICA = "replica"
-DIVERGED = "diverged"
-"""Holds writes the primary lacks (an old primary after a failover): serves nothing until resynced."""
-WIPED = "wiped"
-RESYNCING = "resyncing"
-RESTORING = "restoring"
-SERVING = frozenset({PRIMARY, REPLICA})
-LAG_LOG_EVERY = 30.0
-LAG_LOG_FROM = 5.0
-"""A replica lagging more than this many seconds logs a warning every LAG_LOG_EVERY seconds."""
-RATE_SAMPLE_EVERY = 60.0
-
-
-class DataRefused(Exception):
-    """A data operation the world refuses; the message says why and what would work."""
-
-
-@dataclass
-class Host:
-    """One copy of a database's data."""
-
-    name: str
-    zone: str
-    role: str
-    lag: float = 0.0
-    """Seconds of writes it has not applied yet (a replica)."""
-    busy_until: float = 0.0
-    """End of the resync or restore running on it."""
-
-
-@dataclass
-class DataStore:
-    """One database's copies, its writes and the data it lost."""
-
-    s: ServiceState
-    spec: DataSpec
-    hosts: list[Host]
-    written: float = 0.0
-    """Records written since t=0."""
-    samples: list[tuple[float, float]] = field(default_factory=list)
-    """(t, written) once a minute: how many writes a window of time held."""
-    first_rate: float | None = None
-    """Write rate of the first tick, taken for the time before t=0 (backups are older than the run)."""
-    lost_records: float = 0.0
-    lost_window_s: float = 0.0
-    pending: tuple[float, float] | None = None
-    """Loss that stands unless a better recovery comes: (records, window) since the primary's copy
-    was destroyed."""
-    wiped_at: float | None = None
-    """When the primary's current copy was destroyed (None while it holds one)."""
-    down_at: float | None = None
-    """When the primary stopped taking writes (unreachable, wiped or restoring), None while it takes them."""
-    restores: dict[str, str] = field(default_factory=dict)
-    """Backup name -> what its last restore did (shown in the data view)."""
-    last_lag_log: float = -1e9
-
-    def host(self, name: str) -> Host | None:
-        """The host called ``name``."""
-        return next((h for h in self.hosts if h.name == name), None)
-
-    @property
-    def primary(self) -> Host | None:
-        """The host that takes writes now (None while there is none)."""
-        return next((h for h in self.hosts if h.role == PRIMARY), None)
-
-    def written_at(self, t: float) -> float:
-        """Records written up to ``t`` (negative before t=0, at the first tick's rate)."""
-        if t <= 0.0:
-            return t * (self.first_rate or 0.0)
-        before = (0.0, 0.0)
-        for sample in self.samples:
-            if sample[0] >= t:
-                t0, w0 = before
-                t1, w1 = sample
-                return w0 + (w1 - w0) * (t - t0) / (t1 - t0) if t1 > t0 else w1
-            before = sample
-        return self.written
-
-    def writes_between(self, start: float, end: float) -> float:
-        """Records written from ``start`` to ``end``."""
-        return max(self.written_at(end) - self.written_at(start), 0.0)
+__all__ = ["PRIMARY", "DataPlane", "DataRefused", "DataStore", "Host"]
 
 
 class DataPlane:
@@ -152,6 +99,7 @@ class DataPlane:
     def step(self, t: float, dt: float) -> None:
         """Writes, replication lag, rotation of hosts that cannot serve, and the world's loss figures."""
         lagging = [f for f in self.faults.active if isinstance(f, ReplicationLag)]
+        cut = {f.zone for f in self.faults.active if isinstance(f, Partition)}
         for store in self.stores.values():
             s = store.s
             rate = s.rate * (1.0 - s.error_ratio) * s.spec.write_share if not s.primary_down else 0.0
@@ -162,10 +110,19 @@ class DataPlane:
                 store.samples.append((t, store.written))
             if not s.primary_down:
                 store.down_at = None
-                self._replicate(store, lagging, dt)
+                self._replicate(store, lagging, dt, cut)
             elif store.down_at is None:
                 store.down_at = t - dt  # its last writes were in the previous tick
+            if cut or store.cut_since is not None:
+                _partition(self, store, cut, t)
             self._rotation(store)
+            primary = store.primary
+            rtt = store.spec.primary_rtt_ms.get(primary.zone, 0.0) if primary is not None else 0.0
+            if store.split is not None:
+                rtt = store.spec.primary_rtt_ms.get(store.split.old.zone, 0.0)  # callers still write there
+            if rtt != s.primary_rtt_ms:
+                s.primary_rtt_ms = rtt
+                s.dirty = True
             s.replication_lag = max((h.lag for h in store.hosts if h.role == REPLICA), default=0.0)
             s.data_serving = not s.primary_down and all(h.role in SERVING for h in store.hosts)
             if s.replication_lag > LAG_LOG_FROM and t - store.last_lag_log >= LAG_LOG_EVERY:
@@ -173,12 +130,15 @@ class DataPlane:
                 self._log_lag(store, t)
         self._publish()
 
-    def _replicate(self, store: DataStore, lagging: list, dt: float) -> None:
+    def _replicate(self, store: DataStore, lagging: list, dt: float, cut: set[str]) -> None:
         base = store.spec.replication_lag
+        source = store.split.old if store.split is not None else store.primary
         for h in store.hosts:
             if h.role != REPLICA:
                 continue
             growth = sum(f.rate for f in lagging if f.service == store.s.name and f.zone in (None, h.zone))
+            if source is not None and (h.zone in cut) != (source.zone in cut):
+                growth = 1.0  # across a cut: it applies nothing
             if growth:
                 h.lag += growth * dt
             elif h.lag > base:
@@ -193,7 +153,7 @@ class DataPlane:
             if inst.ready:
                 inst.ready = False
 
-    def _readmit(self, store: DataStore, host: Host) -> None:
+    def readmit(self, store: DataStore, host: Host) -> None:
         for inst in store.s.instances:
             if inst.zone == host.zone and inst.state == RUNNING and inst.broken_since is None and not inst.ready:
                 inst.ready = True
@@ -202,7 +162,7 @@ class DataPlane:
         primary = store.primary
         for h in store.hosts:
             if h.role == REPLICA and h.lag > LAG_LOG_FROM:
-                self._emit(
+                self.emit(
                     store,
                     h,
                     "WARN",
@@ -222,7 +182,7 @@ class DataPlane:
         self.world.data_lost_records = records
         self.world.data_lost_s = window
 
-    def _emit(self, store: DataStore, host: Host, level: str, message: str) -> None:
+    def emit(self, store: DataStore, host: Host, level: str, message: str) -> None:
         inst = next((i for i in store.s.instances if i.zone == host.zone), None) or (
             store.s.instances[0] if store.s.instances else None
         )
@@ -269,7 +229,7 @@ class DataPlane:
         new.role = PRIMARY
         new.lag = 0.0
         self._lose(store, records, window)
-        self._emit(
+        self.emit(
             store,
             new,
             "WARN",
@@ -279,7 +239,7 @@ class DataPlane:
         self.timeline(now, "system", f"{s.name}: {new.name} is the primary now; {records:,.0f} writes lost")
         for h in store.hosts:
             if h.role == DIVERGED:
-                self._emit(
+                self.emit(
                     store,
                     h,
                     "ERROR",
@@ -301,6 +261,8 @@ class DataPlane:
                 )
             return zones[0]
         host = self._known(store, name)
+        if _has_own_timeline(self, s, name) and not s.primary_down:
+            return host.zone  # failing back to a split brain's old primary
         if host.role != REPLICA:
             raise DataRefused(f"{host.name} is {host.role}, not a replica in sync: it cannot be promoted")
         if host.zone in self.world.down_zones:
@@ -323,6 +285,18 @@ class DataPlane:
             self.promoted(s, before, zone)
 
         self.env.process(run())
+
+    def has_own_timeline(self, s: ServiceState, name: str) -> bool:
+        """Whether host ``name`` is a split brain's old primary, holding its own writes."""
+        return _has_own_timeline(self, s, name)
+
+    def fail_back_later(self, s: ServiceState, zone: str, delay: float) -> Host:
+        """Fail back to a split brain's old primary (see :mod:`simulator.world.split_brain`)."""
+        return _fail_back_later(self, s, zone, delay)
+
+    def reconcile(self, s: ServiceState) -> str:
+        """Replay the writes only diverged copies hold onto the primary."""
+        return _reconcile(self, s)
 
     # --- destructive and restoring actions ---------------------------------------------------
 
@@ -354,7 +328,7 @@ class DataPlane:
             store.wiped_at = now
             store.pending = self._best_recovery(store, now)
             self._publish()
-            self._emit(
+            self.emit(
                 store,
                 host,
                 "ERROR",
@@ -371,9 +345,22 @@ class DataPlane:
         if primary is None or s.primary_down:
             raise DataRefused(f"{s.name} has no primary to clone {host.name} from; fail over or restore first")
         seconds = store.spec.size_gb / store.spec.resync_gb_per_hour * 3600.0
+        if host.unique > 0.0:
+            lost = host.unique
+            self.emit(
+                store,
+                host,
+                "ERROR",
+                f"{host.name}: data directory removed; the {lost:,.0f} writes only this copy held are gone",
+            )
+            self.timeline(now, "system", f"{s.name}: wiping {host.name} lost {lost:,.0f} writes no other copy had")
+            self._lose(store, lost, host.unique_window)
+            host.unique = 0.0
+            host.unique_window = 0.0
+        host.behind_from = None
         host.role = RESYNCING
         host.busy_until = now + seconds
-        self._emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
+        self.emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
         self.env.process(self._finish_resync(store, host, seconds))
         return f"wiping {host.name} and cloning it from {primary.name}: about {seconds / 60:.0f} min"
 
@@ -383,14 +370,14 @@ class DataPlane:
             return
         if store.s.primary_down or store.primary is None:
             host.role = WIPED
-            self._emit(
+            self.emit(
                 store, host, "ERROR", f"pg_basebackup: error: could not connect to the primary; {host.name} is empty"
             )
             return
         host.role = REPLICA
         host.lag = store.spec.replication_lag
-        self._readmit(store, host)
-        self._emit(store, host, "INFO", f"{host.name}: base backup complete, streaming from {store.primary.name}")
+        self.readmit(store, host)
+        self.emit(store, host, "INFO", f"{host.name}: base backup complete, streaming from {store.primary.name}")
         self.timeline(self.env.now, "operation", f"{store.s.name}: {host.name} resynced and serving again")
 
     def _best_recovery(self, store: DataStore, now: float) -> tuple[float, float]:
@@ -429,7 +416,7 @@ class DataPlane:
         s.primary_down = True
         s.dirty = True
         self._publish()
-        self._emit(store, target, "INFO", f"pg_restore: restoring backup {backup.name} onto {target.name}")
+        self.emit(store, target, "INFO", f"pg_restore: restoring backup {backup.name} onto {target.name}")
         self.env.process(self._finish_restore(store, target, backup, seconds))
         speed = store.spec.restore_gb_per_hour
         return f"restoring {backup.name} onto {target.name}: about {seconds / 60:.0f} min at {speed:g} GB/h"
@@ -441,7 +428,7 @@ class DataPlane:
         if backup.broken:
             host.role = WIPED
             store.restores[backup.name] = f"failed: {backup.reason}"
-            self._emit(store, host, "ERROR", f"{backup.reason} (restore of {backup.name} onto {host.name} failed)")
+            self.emit(store, host, "ERROR", f"{backup.reason} (restore of {backup.name} onto {host.name} failed)")
             self.timeline(now, "operation", f"{s.name}: restore of {backup.name} failed")
             return
         lost_from = _first(store.wiped_at, store.down_at, now)
@@ -457,9 +444,9 @@ class DataPlane:
         s.primary_zone = host.zone
         s.primary_down = False
         s.dirty = True
-        self._readmit(store, host)
+        self.readmit(store, host)
         self._lose(store, records, lost_from - backup.taken)
-        self._emit(
+        self.emit(
             store,
             host,
             "WARN",
@@ -487,6 +474,7 @@ class DataPlane:
                             "role": h.role,
                             "lag_s": round(h.lag, 1) if h.role == REPLICA else None,
                             "busy_for_s": round(h.busy_until - now) if h.role in (RESYNCING, RESTORING) else None,
+                            "only_here": round(h.unique) if h.unique >= 0.5 else None,
                         }
                         for h in store.hosts
                     ],
@@ -500,11 +488,8 @@ class DataPlane:
                         for b in store.spec.backups
                     ],
                     "data_lost_records": round(store.lost_records + (store.pending[0] if store.pending else 0.0)),
+                    "reconciled_records": round(store.reconciled),
+                    "primary_rtt_ms": store.s.primary_rtt_ms,
                 }
             )
         return out
-
-
-def _first(*times: float | None) -> float:
-    """The first time given (None: not given)."""
-    return next(t for t in times if t is not None)

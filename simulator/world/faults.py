@@ -28,6 +28,7 @@ from scenarios.language.events import (
     DiskFill,
     Latency,
     MemoryLeak,
+    Partition,
     PoolLeak,
     ReplicationLag,
     ResourceExhaustion,
@@ -150,8 +151,10 @@ class FaultBook:
         elif isinstance(fault, ZoneOutage):
             yield from self._zone_outage(fault)
             return
-        elif isinstance(fault, Latency | TrafficSurge | ReplicationLag) and fault.lasts is not None:
-            # Faults that end on their own (simulator/world/data.py applies a replication lag).
+        elif isinstance(fault, Latency | TrafficSurge | ReplicationLag | Partition) and fault.lasts is not None:
+            # Faults that end on their own (simulator/world/data.py applies a replication lag and a cut).
+            if isinstance(fault, Partition):
+                self.timeline(self.env.now, "system", f"network: {fault.zone} cut off from the other zones")
             self.env.process(self._end_after(fault, fault.lasts))
         elif isinstance(fault, BadFlag):
             yield from self._flag_rollout(fault)
@@ -207,6 +210,8 @@ class FaultBook:
     def _end_after(self, fault, delay: float) -> Generator:
         yield self.env.timeout(delay)
         self.ended.add(id(fault))
+        if isinstance(fault, Partition):
+            self.timeline(self.env.now, "system", f"network: {fault.zone} reachable from the other zones again")
         if fault in self.active and not fault.latched:  # a latched fault lingers on the instances it reached
             self.active.remove(fault)
         for inst in self.world.all_instances():

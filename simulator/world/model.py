@@ -184,6 +184,8 @@ class TickModel:
         """Instances that crossed their memory limit during the last step (the caller kills them)."""
         self._first = True
         self._last_now = -1.0
+        self.unresolved = 0.0
+        """Share of users whose lookup of the entry's name fails (``traffic.dns``, simulator/world/classes.py)."""
         self.entry_fanout: dict[str, float] | None = None
         """The entry's fan-out this tick when surges with their own routes are mixed in."""
         self.disk_full: list = []
@@ -294,6 +296,8 @@ class TickModel:
                     mixed += share * (calls.get(dep, 0.0) if calls is not None else f)
                 entry_fanout[dep] = mixed
         self.entry_fanout = entry_fanout
+        unresolved = total * self.unresolved
+        total -= unresolved  # users whose lookup of the entry's name failed never arrive
         if entry.cert_expired(now):
             # TLS handshakes fail at the clients: nothing arrives, except plain-HTTP traffic.
             tls = entry.tls_share
@@ -306,6 +310,7 @@ class TickModel:
             entry.offered = total
             # A surge client's requests refused by its own limit are out of the user-facing SLI.
             entry.excluded = client_limited
+        entry.lost += unresolved
         return client_limited
 
     def _offer_all(self, entry, client_limited: float, entry_fanout: dict[str, float] | None, now: float) -> None:
@@ -456,6 +461,7 @@ class TickModel:
             own.timeout_ms = timeout_ms
             own.blocked_err = s.blocked_err
             own.blocked_cause = s.blocked_cause
+            own.net50, own.net95, own.net99 = _far_primary(s.primary_rtt_ms, spec.write_share)
             owns[key] = (own, dep_fail, d50, d95, d99)
         s.gc_ratio = s.collapse_ratio = 0.0
         for cohort in cohorts:
@@ -496,6 +502,10 @@ class _OwnService:
     timeout_ms: float
     blocked_err: float = 0.0
     blocked_cause: str = ""
+    net50: float = 0.0
+    net95: float = 0.0
+    net99: float = 0.0
+    """Round trip to a far primary at p50 / p95 / p99 (0 unless the calls that need it reach that level)."""
 
 
 class _Mixture:
@@ -666,9 +676,9 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     if shed or own_err or pool_fail or dep_fail:
         _error_causes(causes, own, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail)
     # Every request waits behind the backlog: the wait shifts all percentiles equally.
-    l50 = median + wait_ms + d50
-    l95 = median * own.e95 + wait_ms + d95
-    l99 = median * own.e99 + wait_ms + d99
+    l50 = median + wait_ms + d50 + own.net50
+    l95 = median * own.e95 + wait_ms + d95 + own.net95
+    l99 = median * own.e99 + wait_ms + d99 + own.net99
     if pool_ratio > 1.0:
         # Waiting for a pool connection: the tail sits flat at the pool timeout.
         l99 = own.timeout_ms
@@ -680,10 +690,19 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     mix.p95_sum += l95 * k
     mix.p99_sum += l99 * k
     if mix.e95w is not None or mix.e99w is not None:
-        t95 = median * mix.e95w + wait_ms + d95 if mix.e95w is not None else 0.0
-        t99 = median * mix.e99w + wait_ms + d99 if mix.e99w is not None else 0.0
+        t95 = median * mix.e95w + wait_ms + d95 + own.net95 if mix.e95w is not None else 0.0
+        t99 = median * mix.e99w + wait_ms + d99 + own.net99 if mix.e99w is not None else 0.0
         mix.add_tails(t95, t99)
     cohort.p99 = l99
+
+
+def _far_primary(rtt_ms: float, write_share: float) -> tuple[float, float, float]:
+    """The round trip to a far primary at p50, p95 and p99 of a database's calls: only the share that
+    needs the primary (``write_share``) pays it, so a percentile q carries it when that share is above
+    1 - q (a round trip dwarfs a query, so those calls are the slowest)."""
+    if rtt_ms <= 0.0:
+        return 0.0, 0.0, 0.0
+    return tuple(rtt_ms if write_share > 1.0 - q else 0.0 for q in (0.5, 0.95, 0.99))
 
 
 def _cpu(rho: float, pressure: float, gc: float) -> float:

@@ -300,6 +300,11 @@ class ServiceState:
     """For a database with data: the largest lag of a serving replica, in seconds (simulator/world/data.py)."""
     data_serving: bool = True
     """For a database with data: it has a primary and every copy serves (simulator/world/data.py)."""
+    withdrawn: bool = False
+    """For a resolver with ``withdraws_without``: its anycast routes are withdrawn (nobody reaches it)."""
+    primary_rtt_ms: float = 0.0
+    """For a database with data: the round trip its callers pay to reach the primary where it runs now
+    (``data.primary_rtt_ms``), added to the calls that need the primary (simulator/world/data.py)."""
     blocked_err: float = 0.0
     """Share of requests failed by what the traffic extras decide (a full async buffer, failed name
     lookups), simulator/world/classes.py."""

@@ -119,3 +119,16 @@ def test_reference_solution_reads_well(tmp_path, reason):
     assert "session ended: the incident was declared resolved" in text
     assert "Declared the right severity (SEV2)." in text
     assert "Acknowledged the page in 4m45s, slower than par (3m, 1.6x)." in text
+
+
+def test_a_question_its_condition_kept_away_is_not_listed():
+    # @sam asks only while the page is unacknowledged (when: {acknowledged: false}).
+    scenario, _ = load_by_ref("backbone-withdrawn-dns-unreachable")
+    quiet = Simulation(scenario, 1)
+    quiet.run_until(7 * 60)
+    act(quiet, 7 * 60, action="ack")
+    quiet.run_until(9 * 60)
+    assert [q.sender for q in questions(quiet)] == []
+    ignored = Simulation(scenario, 1)
+    ignored.run_until(9 * 60)
+    assert [q.sender for q in questions(ignored)] == ["@sam (secondary)"]

@@ -78,3 +78,26 @@ def test_a_true_claim_passes_and_a_false_one_fails_with_what_happened():
 
 def test_no_claims_no_claims_row():
     assert "claims" not in [c.baseline for c in verify_seed(load_oom(), 1)]
+
+
+def test_a_trap_that_spares_users_but_loses_data_still_hurts():
+    # The split-brain scenario's wipe of the old primary: its play loses the writes only that copy held,
+    # which the reference (reconcile, then rebuild) keeps; verify counts that as harm.
+    from scenarios.catalog import load_by_ref
+    from simulator.session.verify import play_trap
+
+    scenario, _ = load_by_ref("partition-split-brain-failover")
+    scenario = scenario.for_seed(1)
+    wipe = next(t for t in scenario.traps if t.match.get("action") == "resync_replica" and "0" in t.match["host"])
+    run = play_trap(scenario, 1, wipe)
+    assert run.sprung and run.report.data_lost > 100_000
+    reference = check(scenario, "reference")
+    assert reference.passed and reference.data_lost == 0
+    # Measured by data alone: give the trap run fewer failed requests than the reference.
+    from dataclasses import replace
+
+    from simulator.session.verify import _hurts
+
+    spared = replace(run.report, failed_requests=0)
+    assert _hurts(spared, reference)
+    assert not _hurts(replace(spared, data_lost=0), reference)

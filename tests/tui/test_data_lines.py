@@ -31,3 +31,17 @@ def test_waves_and_expired_names_appear_while_they_last():
     assert not any("unresolved" in line for line in data_lines(dns.data_status()))
     dns.run_until(10 * 60)
     assert any("of names unresolved (resolver cluster-dns)" in line for line in data_lines(dns.data_status()))
+
+
+def test_blind_dashboards_show_only_the_database_tools():
+    sim = Simulation(load_by_ref("backbone-withdrawn-dns-unreachable")[0], 1)
+    sim.run_until(12 * 60)
+    live = data_lines(sim.data_status())
+    assert "auth-dns: anycast routes withdrawn, unreachable from outside" in live
+    assert any(line.startswith("users: ") and "unresolved (resolver auth-dns)" in line for line in live)
+    assert data_lines(sim.data_status(), metrics_live=False) == []  # the metrics pipeline is what shows them
+    split = Simulation(load_by_ref("partition-split-brain-failover")[0], 1)
+    split.run_until(15 * 60)
+    (db,) = data_lines(split.data_status(), metrics_live=False)
+    assert db.startswith("metadata-db: primary metadata-db-1 (60 ms away) | metadata-db-0 diverged, ")
+    assert "writes only here" in db

@@ -267,7 +267,7 @@ class DashboardsPanel(Panel):
         self.query_one("#annotations", Static).update(
             Content.styled(note or "no changes in the last hour", "$text-warning")
         )
-        data = data_lines(s.data_status())
+        data = data_lines(s.data_status(), metrics_live=not blind)
         self.query_one("#data-status", Static).update(Content("\n".join(clean(line) for line in data)))
         self.query_one("#data-status", Static).display = bool(data)
         splits = []

@@ -12,9 +12,13 @@ from typing import Any
 from scenarios.durations import format_duration
 
 
-def data_lines(status: dict[str, Any]) -> list[str]:
-    """Lines for the dashboards, most important first."""
+def data_lines(status: dict[str, Any], metrics_live: bool = True) -> list[str]:
+    """Lines for the dashboards, most important first. While the metrics pipeline is down
+    (``metrics_live`` false) only the databases' own tools are shown: classes, waves, names and buffers
+    are figures from that pipeline."""
     lines = [_database(db) for db in status.get("databases", [])]
+    if not metrics_live:
+        return lines
     classes = status.get("classes", [])
     if classes:
         lines.append("classes: " + "  ".join(_traffic_class(c) for c in classes))
@@ -23,6 +27,8 @@ def data_lines(status: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{r['service']}: reconnect wave {r['wave_rps']:,.0f} rps, {r['clients_away']:.0%} of clients away"
             )
+    for name in status.get("withdrawn", []):
+        lines.append(f"{name}: anycast routes withdrawn, unreachable from outside")
     for d in status.get("dns", []):
         if d["names_expired"] >= 0.01:
             lines.append(f"{d['service']}: {d['names_expired']:.0%} of names unresolved (resolver {d['resolver']})")
@@ -40,13 +46,20 @@ def _database(db: dict[str, Any]) -> str:
             text += f" lag {h['lag_s']:g}s"
         if h["busy_for_s"] is not None:
             text += f" ({format_duration(h['busy_for_s'])} left)"
+        if h.get("only_here"):
+            text += f", {h['only_here']:,} writes only here"
         hosts.append(text)
     backups = ", ".join(
         f"{b['name']} (taken {format_duration(-b['taken_s'])} before start, restore ~{b['restore_minutes']} min, "
         f"{b['last_restore']})"
         for b in db["backups"]
     )
-    line = f"{db['service']}: primary {db['primary'] or 'NONE'} | " + " | ".join(hosts)
+    line = f"{db['service']}: primary {db['primary'] or 'NONE'}"
+    if db.get("primary_rtt_ms"):
+        line += f" ({db['primary_rtt_ms']:g} ms away)"
+    line += " | " + " | ".join(hosts)
+    if db.get("reconciled_records"):
+        line += f" | reconciled {db['reconciled_records']:,} writes"
     if backups:
         line += f" | backups: {backups}"
     return line
