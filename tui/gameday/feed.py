@@ -89,6 +89,7 @@ class SeatFeed:
             "operations": view_payload(session.operation_list()),
             "timeline": view_payload(session.timeline()),
             "incident": view_payload(session.incident_view()),
+            "incidents": view_payload(session.incidents()),
             "sli": view_payload(session.sli_status()),
             "data": view_payload(session.data_status()),
             "flags": view_payload(session.flags()),

@@ -109,20 +109,28 @@ def outcome_text(d: Debrief) -> str:
 
 def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
     """One line per incident of the session (simulator.incident.incidents): when it opened, its alerts,
-    how its pages were acknowledged."""
+    how its pages were acknowledged, where it ended, and its declared severity beside the sim's own."""
     lines = []
     for incident in incidents:
-        clause = ACK_WORDING.get(str(incident.get("acknowledgement", "")), "")
+        acked = str(incident.get("acknowledgement", ""))
+        clause = ACK_WORDING.get(acked, "")
         alerts = ", ".join(str(a) for a in incident.get("alerts", ()))
+        declared, assessed = incident.get("severity_declared"), incident.get("severity_assessed")
+        severity = f"severity {declared or 'never declared'}"
+        if assessed:
+            severity += f", the system's impact says {assessed}"
+        status = str(incident.get("status", ""))
         lines.append(
             styled(
                 (f"#{incident.get('number')} ", "bold"),
                 (f"from {format_clock(float(incident.get('opened_at', 0.0)))}: ", "$text-muted"),
                 alerts,
                 (
-                    f". {clause[:1].upper() + clause[1:]}." if clause else "",
-                    "$warning" if clause and incident.get("acknowledgement") != "in time" else "",
+                    f". {clause[:1].upper() + clause[1:]}." if clause else ".",
+                    "$warning" if clause and acked != "in time" else "",
                 ),
+                (f" Ended {status}; " if status else " ", "$text-muted"),
+                (severity + ".", "$warning" if assessed and declared != assessed else "$text-muted"),
             )
         )
     return stack(lines)
@@ -348,9 +356,10 @@ class DebriefScreen(Screen):
                     yield Label("Penalties", classes="card-title")
                     yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
             incidents = d.truth.get("incidents") or []
-            if len(incidents) > 1:
+            if incidents:
                 with Vertical(classes="card"):
-                    yield Label(f"{len(incidents)} incidents in this session", classes="card-title")
+                    title = f"{len(incidents)} incidents in this session" if len(incidents) > 1 else "The incident"
+                    yield Label(title, classes="card-title")
                     yield Static(incidents_markup(incidents), id="incidents")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")
