@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from simulator.incident.acknowledgement import acknowledgement
+from simulator.incident.acknowledgement import acknowledgement, acknowledgement_clause
 from simulator.incident.process import DEGRADED, DOWN, SliTracker
 from simulator.views import AlertView, IncidentRecord, IncidentView, PageView
 
@@ -141,7 +141,11 @@ def assessed_severity(sli: SliTracker, start: float, end: float) -> str:
 
 
 def incident_entries(
-    records: Sequence[IncidentRecord], alerts: Sequence[AlertView], sli: SliTracker, end: float
+    records: Sequence[IncidentRecord],
+    alerts: Sequence[AlertView],
+    pages: Sequence[PageView],
+    sli: SliTracker,
+    end: float,
 ) -> list[dict]:
     """The report's per-incident entries: each record with the sim's severity assessment beside the declared
     one; a role nobody was named for is null (the trainee held it, or the seats: the views say which)."""
@@ -157,6 +161,7 @@ def incident_entries(
             "pages": list(r.pages),
             "status": r.status,
             "acknowledgement": r.acknowledgement,
+            "acknowledgement_said": acknowledgement_clause([p for p in pages if p.number in r.pages]),
             "severity_declared": r.severity,
             "severity_assessed": assessed_severity(sli, r.opened_at, closed.get(r.number, end)),
             "roles": {role: holder or None for role, holder in r.roles},

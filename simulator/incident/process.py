@@ -90,9 +90,9 @@ class IncidentState:
         )
 
 
-DOWN_AVAILABILITY = 0.90
-"""Below this availability the service counts as down for the severity assessment (one request in ten
-failing: most users notice), as opposed to degraded (the objective broken, or p99 over its objective)."""
+DOWN_AVAILABILITY = 0.5
+"""Below this availability the service counts as down for the severity assessment (most users' requests
+fail: "users cannot use it"), as opposed to degraded (the objective broken, or p99 over its objective)."""
 HEALTHY, DEGRADED, DOWN = 0, 1, 2
 """SLI bands the tracker records over time; the sim's own severity assessment reads them."""
 

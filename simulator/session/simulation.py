@@ -461,5 +461,5 @@ class Simulation:
             impact_facts,
         )
         # The report names only the holders the responders named (a view knows who held the rest).
-        entries = incident_entries(self.incidents(), self.alert_list(True), self.sli, end)
+        entries = incident_entries(self.incidents(), self.alert_list(True), self.pages(), self.sli, end)
         return replace(report, incidents=entries)

@@ -185,6 +185,7 @@ def test_the_report_gains_per_incident_entries_and_keeps_its_fields(oom_scenario
         "pages",
         "status",
         "acknowledgement",
+        "acknowledgement_said",
         "severity_declared",
         "severity_assessed",
         "roles",

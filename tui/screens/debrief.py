@@ -113,7 +113,7 @@ def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
     lines = []
     for incident in incidents:
         acked = str(incident.get("acknowledgement", ""))
-        clause = ACK_WORDING.get(acked, "")
+        clause = str(incident.get("acknowledgement_said") or ACK_WORDING.get(acked, ""))
         alerts = ", ".join(str(a) for a in incident.get("alerts", ()))
         declared, assessed = incident.get("severity_declared"), incident.get("severity_assessed")
         severity = f"severity {declared or 'never declared'}"
