@@ -581,14 +581,11 @@ class ConsoleScreen(Screen):
         if self.has_panel("actions"):
             self.panel("actions").incident_hint = event.number
 
-    @on(PagerPanel.IncidentForm)
-    async def _incident_form(self, event: PagerPanel.IncidentForm) -> None:
-        """`s` / `w` on the pager: the severity or role form, on the incident highlighted there."""
-        if event.number:
-            self.incident_in_focus = event.number
+    async def action_incident_form(self, action: str) -> None:
+        """`s` / `p`: the severity or role form, on the incident highlighted on the pager."""
         panel = await self.ensure_panel("actions")
         await self.action_show_panel("actions")
-        panel.select_action(event.action)
+        panel.select_action(action)
         await panel.focus_first_field()
 
     @on(CommsPanel.Send)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.message import Message
@@ -17,6 +16,7 @@ from tui.widgets.common import Panel, fmt_age, set_rows
 from tui.widgets.tool_banner import ToolBanner
 
 INCIDENT_STYLES = {
+    "escalated": "$text-error bold reverse",
     "triggered": "$text-error bold",
     "acknowledged": "$text-warning bold",
     "mitigated": "$text-accent bold",
@@ -29,22 +29,9 @@ NO_INCIDENT = "No incident yet: one opens when an alert fires, with the alerts t
 
 
 class PagerPanel(Panel):
-    """Incidents (each with its status, severity, roles, alerts and age), pages and alerts; `a` on the
-    console acknowledges every open page, `s` and `w` open the severity and role forms for the incident
+    """Incidents (each with its status, severity, roles, alerts and age), pages and alerts; on the console
+    `a` acknowledges every open page, `s` and `p` open the severity and role forms on the incident
     highlighted here."""
-
-    BINDINGS = [
-        Binding("s", "incident_form('set_severity')", "Severity of the incident", id="pager.severity"),
-        Binding("w", "incident_form('assign_role')", "Who holds a role", id="pager.roles"),
-    ]
-
-    class IncidentForm(Message):
-        """The trainee asked for the severity or role form of incident ``number`` (0: none highlighted)."""
-
-        def __init__(self, action: str, number: int) -> None:
-            super().__init__()
-            self.action = action
-            self.number = number
 
     class IncidentInView(Message):
         """The incident highlighted in the incidents table changed: forms default to it."""
@@ -96,7 +83,8 @@ class PagerPanel(Panel):
         incidents = self.session.incidents()
         rows = []
         for incident in incidents:
-            status = incident.status.upper() + (", ESCALATED" if incident.escalated else "")
+            # Still triggered, and nobody acknowledged in time: the page went on to the secondary.
+            status = "ESCALATED" if incident.escalated and incident.status == "triggered" else incident.status.upper()
             holders = dict(incident.roles)
             alerts = ", ".join(incident.alerts)
             if incident.firing:
@@ -104,7 +92,7 @@ class PagerPanel(Panel):
             rows.append(
                 (
                     str(incident.number),
-                    self.tone(status, INCIDENT_STYLES.get(incident.status, "bold")),
+                    self.tone(status, INCIDENT_STYLES.get(status.lower(), "bold")),
                     incident.severity or "not set",
                     *(holders.get(role) or "nobody" for role, _ in ROLE_COLUMNS),
                     fmt_age(now - incident.opened_at),
@@ -129,9 +117,6 @@ class PagerPanel(Panel):
         key = event.row_key.value
         if key:
             self.post_message(self.IncidentInView(int(key)))
-
-    def action_incident_form(self, action: str) -> None:
-        self.post_message(self.IncidentForm(action, self.incident_in_view()))
 
 
 class SideSummary(Static):
