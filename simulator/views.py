@@ -254,6 +254,8 @@ class IncidentView:
     """Severity declared for one incident by its number (``severity`` is the latest declared for any)."""
     incident_roles: dict[int, dict[str, str]] = field(default_factory=dict)
     """Role holders named for one incident by its number (``roles`` are the session's)."""
+    severity_for_all: str | None = None
+    """Severity declared without naming an incident: every incident without its own has it."""
 
 
 @dataclass(frozen=True, slots=True)

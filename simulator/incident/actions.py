@@ -180,6 +180,7 @@ class ActionDispatcher:
         number = self._incident_number(a.incident)
         if number is None:
             before = self.incident.severity
+            self.incident.severity_for_all = a.severity
         else:
             before = self.incident.incident_severity.get(number) or self.incident.severity
             self.incident.incident_severity[number] = a.severity

@@ -6,7 +6,7 @@ see, never from the scenario's answer: an alert joins the incident that already 
 same service, else the newest incident whose latest alert fired less than ``GROUP_WINDOW_SECONDS``
 before it; otherwise it opens a new incident.
 
-Each incident carries its alerts, its pages, its severity (declared for it, else the session's), who
+Each incident carries its alerts, its pages, its severity (declared for it, else declared for all), who
 holds each of its roles (named for it, else for the session, else the default holder: the trainee in
 solo play, the seats in a game day) and its status, derived from the simulated system and never from
 a claim: triggered -> acknowledged (all its pages acknowledged: acknowledging the page acknowledges the
@@ -125,7 +125,7 @@ def group_incidents(
                 status=incident_status(incident.state == "resolved", group.alerts, mine, sli_settled),
                 acknowledgement=acknowledgement(mine),
                 escalated=any(p.acked_at is None and p.escalated_at is not None for p in mine),
-                severity=incident.incident_severity.get(number) or incident.severity,
+                severity=incident.incident_severity.get(number) or incident.severity_for_all,
                 roles=_roles(incident, number, holders or {}),
             )
         )

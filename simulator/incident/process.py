@@ -51,6 +51,8 @@ class IncidentState:
     """Scripted hints a facilitator put off: their own time passes silently (incident.actions releases them)."""
     moved_messages: dict[int, float] = field(default_factory=dict)
     """Scripted messages a facilitator moved (index -> new arrival time): their own time passes silently."""
+    severity_for_all: str | None = None
+    """Severity declared without naming an incident: every incident without one of its own has it."""
     incident_severity: dict[int, str] = field(default_factory=dict)
     """Severity declared for one incident (by number); ``severity`` is the latest declared for any."""
     incident_roles: dict[int, dict[str, str]] = field(default_factory=dict)
@@ -85,8 +87,9 @@ class IncidentState:
             self.resolved_at,
             tuple(self.escalations),
             tuple(self.hints),
-            dict(self.incident_severity),
-            {n: dict(r) for n, r in self.incident_roles.items()},
+            incident_severity=dict(self.incident_severity),
+            incident_roles={n: dict(r) for n, r in self.incident_roles.items()},
+            severity_for_all=self.severity_for_all,
         )
 
 

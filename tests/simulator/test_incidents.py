@@ -78,7 +78,11 @@ def test_status_follows_each_incidents_pages_alerts_and_the_sli():
 def test_severity_and_roles_per_incident_fall_back_to_the_sessions_then_the_default_holder():
     alerts = [alert("A", "svc-a", 10.0), alert("B", "svc-b", 10.0 + GROUP_WINDOW_SECONDS)]
     view = open_incident(
-        severity="SEV3", roles={"comms": "@kim"}, incident_severity={2: "SEV1"}, incident_roles={2: {"imoc": "@ana"}}
+        severity="SEV1",
+        roles={"comms": "@kim"},
+        severity_for_all="SEV3",
+        incident_severity={2: "SEV1"},
+        incident_roles={2: {"imoc": "@ana"}},
     )
     first, second = group_incidents(view, alerts, [], holders={"imoc": "you", "comms": "you", "tloc": "you"})
     assert (first.severity, second.severity) == ("SEV3", "SEV1")
@@ -154,8 +158,14 @@ def test_severity_and_roles_can_be_set_for_one_incident(oom_scenario):
     act(sim, action="assign_role", role="imoc", person="@sam")
     (first, *_rest) = sim.incidents({"imoc": "you", "comms": "you", "tloc": "you"})
     assert first.severity == "SEV2" and dict(first.roles) == {"imoc": "@sam", "comms": "@kim", "tloc": "you"}
+    sim.run_until(1800.0)  # the disk ticket opens incident #2: it has no severity of its own
+    first, second = sim.incidents()
+    assert (first.severity, second.severity) == ("SEV2", None), "#1's severity is not every incident's"
+    act(sim, action="set_severity", severity="SEV3")
+    first, second = sim.incidents()
+    assert (first.severity, second.severity) == ("SEV2", "SEV3"), "declared for all: those without their own"
     report = sim.score()
-    assert report.severity_declared == "SEV2", "the session's declared severity is the latest declared"
+    assert report.severity_declared == "SEV3", "the session's declared severity is the latest declared"
     assert report.incidents[0]["roles"] == {"imoc": "@sam", "comms": "@kim", "tloc": None}
     assert report.incidents[0]["severity_declared"] == "SEV2"
     with pytest.raises(ValueError):

@@ -408,6 +408,7 @@ def decode_incident(d: dict[str, Any]) -> IncidentView:
         # JSON object keys are strings: the incident numbers come back as ints.
         incident_severity={int(n): sev for n, sev in d.get("incident_severity", {}).items()},
         incident_roles={int(n): dict(r) for n, r in d.get("incident_roles", {}).items()},
+        severity_for_all=d.get("severity_for_all"),
     )
 
 

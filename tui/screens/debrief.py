@@ -118,7 +118,7 @@ def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
         declared, assessed = incident.get("severity_declared"), incident.get("severity_assessed")
         severity = f"severity {declared or 'never declared'}"
         if assessed:
-            severity += f", the system's impact says {assessed}"
+            severity += f", the measured impact says {assessed}"
         status = str(incident.get("status", ""))
         lines.append(
             styled(

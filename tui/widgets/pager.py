@@ -41,7 +41,9 @@ class PagerPanel(Panel):
             self.number = number
 
     def compose(self) -> ComposeResult:
-        yield Label("Incidents  [s] severity  [w] roles (of the highlighted one)", classes="panel-title", markup=False)
+        yield Label(
+            "Incidents  [s] severity  [p] who holds each role  [v] read whole", classes="panel-title", markup=False
+        )
         yield Static(NO_INCIDENT, id="incident-none", markup=False)
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
         yield ToolBanner(("alerting", "pager"), id="pager-tools")
