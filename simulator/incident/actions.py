@@ -199,6 +199,9 @@ class ActionDispatcher:
         """The paged responder joins after their delay and asks for status (a message, like any other)."""
         yield self.env.timeout(reply.delay)
         self.incident.deliver(MessageView(self.env.now, reply.sender, "chat", reply.text))
+        if reply.takes_command and "imoc" not in self.incident.roles:
+            self.incident.roles["imoc"] = reply.sender
+            self.incident.log(self.env.now, "system", "role", f"{reply.sender} took command as incident commander")
 
     def _do_assign_role(self, a, seat: str) -> str:
         number = self._incident_number(a.incident)
