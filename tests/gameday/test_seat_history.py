@@ -41,7 +41,10 @@ def test_a_seats_first_frame_carries_points_from_before_t0_and_its_mirror_matche
         solo = session.metric(name, metric, start=-900.0, end=300.0)
         seat = mirror["service"].window(f"{name}.{metric}", -900.0, 300.0)
         assert seat.times == solo.times and min(solo.times) < -800
-        assert all(math.isclose(a, b) or (math.isnan(a) and math.isnan(b)) for a, b in zip(seat.values, solo.values))
+        assert all(
+            math.isclose(a, b) or (math.isnan(a) and math.isnan(b))
+            for a, b in zip(seat.values, solo.values, strict=True)
+        )
     instance = session.instances("checkout")[0].id
     solo = session.metric("checkout", "memory_mb", instance=instance, start=-900.0, end=0.0)
     seat = mirror["split"].window(f"{instance}.memory_mb", -900.0, 0.0)

@@ -25,6 +25,8 @@ INCIDENT_STYLES = {
 """How each incident status reads in the incidents table."""
 ROLE_COLUMNS = (("imoc", "IC"), ("comms", "comms"), ("tloc", "ops"))
 """The incident roles shown as columns (action vocabulary role, column title)."""
+INCIDENTS_TITLE = "Incidents  [s] severity  [p] who holds each role  [v] read whole"
+"""The incidents table's title: the keys that act on the incident highlighted in it."""
 NO_INCIDENT = "No incident yet: one opens when an alert fires, with the alerts that fire for the same cause."
 
 
@@ -41,13 +43,13 @@ class PagerPanel(Panel):
             self.number = number
 
     def compose(self) -> ComposeResult:
-        yield Label(
-            "Incidents  [s] severity  [p] who holds each role  [v] read whole", classes="panel-title", markup=False
-        )
+        yield Label(INCIDENTS_TITLE, id="incidents-title", classes="panel-title", markup=False)
         yield Static(NO_INCIDENT, id="incident-none", markup=False)
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
         yield ToolBanner(("alerting", "pager"), id="pager-tools")
-        yield Label("Pages  [a] acknowledge  [v] read a row whole", classes="panel-title", markup=False)
+        yield Label(
+            "Pages  [a] acknowledge  [v] read a row whole", id="pages-title", classes="panel-title", markup=False
+        )
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
