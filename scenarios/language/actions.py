@@ -61,7 +61,7 @@ class AssignRole(ActionBase):
 
     action: Literal["assign_role"]
     role: Literal["imoc", "tloc", "comms", "scribe"]
-    """Incident role."""
+    """imoc: incident commander; comms: communications; tloc: technical lead, runs ops; scribe: notes."""
     person: str
     """Who takes it."""
     incident: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)

@@ -51,9 +51,11 @@ async def test_each_incident_shows_status_severity_roles_age_and_alerts_at_80x24
         assert row[:7] == ["1", "ESCALATED", "not set", "you", "you", "you", "9m45s"]
         assert "KubePodCrashLooping checkout" in row[7]
         assert "Incidents" in screen_text(app) and not leaks(screen_text(app))
+        assert "#1 escalated to the secondary: acknowledge its page now (a)." in screen_text(app)
         await pilot.press("a")  # acknowledging the page acknowledges the incident
         await pilot.pause()
         assert rows(app)[0][1] == "ACKNOWLEDGED"
+        assert "#1 is acknowledged: size it (s)" in screen_text(app), "the next step follows the status"
 
 
 async def test_s_opens_the_severity_form_with_the_matrix_on_the_incident_in_view():
@@ -116,6 +118,7 @@ async def test_a_mitigated_then_resolved_incident_reads_so(size):
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert rows(app)[0][1] == "MITIGATED" and rows(app)[0][2] == "SEV2"
+        assert "Declare it resolved once its cause is gone" in " ".join(screen_text(app).split())
         session.apply(ACTION_ADAPTER.validate_python({"action": "resolve"}))
         app.screen.refresh_panels()
         await pilot.pause()

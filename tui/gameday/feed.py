@@ -59,9 +59,7 @@ class SeatFeed:
             self.epoch = epoch
             self.log_index = max(0, log_store.total - SNAPSHOT_LOGS)
             self.trace_t, self.trace_ids, self.steps = -math.inf, set(), {}
-            self.before = {
-                key: 0 for key, store in self._stores(session).items() if self._snapshot_start(store) == 0
-            }
+            self.before = {key: 0 for key, store in self._stores(session).items() if self._snapshot_start(store) == 0}
         logs, self.log_index = self._logs(session)
         series, series_more = self._samples(session)
         self.more = self.log_index < log_store.total or series_more

@@ -107,6 +107,10 @@ def outcome_text(d: Debrief) -> str:
     return text
 
 
+ROLE_TITLES = (("imoc", "IC"), ("comms", "comms"), ("tloc", "ops"))
+"""An incident's roles as the debrief names them (the pager's columns)."""
+
+
 def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
     """One line per incident of the session (simulator.incident.incidents): when it opened, its alerts,
     how its pages were acknowledged, where it ended, and its declared severity beside the sim's own."""
@@ -120,6 +124,8 @@ def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
         if assessed:
             severity += f", the measured impact says {assessed}"
         status = str(incident.get("status", ""))
+        held = incident.get("roles") or {}
+        roles = ", ".join(f"{title} {held[role]}" for role, title in ROLE_TITLES if held.get(role))
         lines.append(
             styled(
                 (f"#{incident.get('number')} ", "bold"),
@@ -131,6 +137,7 @@ def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
                 ),
                 (f" Ended {status}; " if status else " ", "$text-muted"),
                 (severity + ".", "$warning" if assessed and declared != assessed else "$text-muted"),
+                (f" Roles: {roles}." if roles else "", "$text-muted"),
             )
         )
     return stack(lines)

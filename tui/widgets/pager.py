@@ -27,6 +27,14 @@ ROLE_COLUMNS = (("imoc", "IC"), ("comms", "comms"), ("tloc", "ops"))
 """The incident roles shown as columns (action vocabulary role, column title)."""
 INCIDENTS_TITLE = "Incidents  [s] severity  [p] who holds each role  [v] read whole"
 """The incidents table's title: the keys that act on the incident highlighted in it."""
+NEXT_STEP = {
+    "escalated": "#{n} escalated to the secondary: acknowledge its page now (a).",
+    "triggered": "#{n} is triggered: acknowledge its page (a), then size it (s).",
+    "acknowledged": "#{n} is acknowledged: size it (s), name roles (p), post a status update (o).",
+    "mitigated": "#{n}: alerts quiet and the SLI has held. Declare it resolved once its cause is gone (x).",
+    "resolved": "#{n} is resolved: the cause is gone and the SLI recovered.",
+}
+"""What the highlighted incident's status asks of the trainee next (from the status, never the cause)."""
 NO_INCIDENT = "No incident yet: one opens when an alert fires, with the alerts that fire for the same cause."
 
 
@@ -46,6 +54,7 @@ class PagerPanel(Panel):
         yield Label(INCIDENTS_TITLE, id="incidents-title", classes="panel-title", markup=False)
         yield Static(NO_INCIDENT, id="incident-none", markup=False)
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="incident-next", markup=False)
         yield ToolBanner(("alerting", "pager"), id="pager-tools")
         yield Label(
             "Pages  [a] acknowledge  [v] read a row whole", id="pages-title", classes="panel-title", markup=False
@@ -107,6 +116,17 @@ class PagerPanel(Panel):
         table.display = bool(rows)
         self.query_one("#incident-none", Static).display = not rows
         set_rows(table, rows, [str(i.number) for i in incidents])
+        self._show_next_step()
+
+    def _show_next_step(self) -> None:
+        """One line under the table: what the highlighted incident's status asks for next."""
+        number = self.incident_in_view()
+        incident = next((i for i in self.session.incidents() if i.number == number), None)
+        line = self.query_one("#incident-next", Static)
+        line.display = incident is not None
+        if incident is not None:
+            status = "escalated" if incident.escalated and incident.status == "triggered" else incident.status
+            line.update(NEXT_STEP[status].format(n=incident.number))
 
     def incident_in_view(self) -> int:
         """The incident highlighted in the table (0 when there is none)."""
@@ -121,6 +141,7 @@ class PagerPanel(Panel):
         key = event.row_key.value
         if key:
             self.post_message(self.IncidentInView(int(key)))
+            self._show_next_step()
 
 
 class SideSummary(Static):
