@@ -44,7 +44,7 @@ class SetSeverity(ActionBase):
     action: Literal["set_severity"]
     severity: Severity
     """SEV1 (P1), SEV2 (P2) or SEV3 (P3)."""
-    incident: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)
+    incident_number: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)
     """Incident number (the pager lists them); omitted: every incident without a severity of its own."""
 
 
@@ -64,7 +64,7 @@ class AssignRole(ActionBase):
     """imoc: incident commander; comms: communications; tloc: technical lead, runs ops; scribe: notes."""
     person: str
     """Who takes it."""
-    incident: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)
+    incident_number: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)
     """Incident number (the pager lists them); omitted: every incident without its own holder of the role."""
 
 

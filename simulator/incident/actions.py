@@ -177,7 +177,7 @@ class ActionDispatcher:
         return number
 
     def _do_set_severity(self, a, seat: str) -> str:
-        number = self._incident_number(a.incident)
+        number = self._incident_number(a.incident_number)
         if number is None:
             before = self.incident.severity
             self.incident.severity_for_all = a.severity
@@ -204,7 +204,7 @@ class ActionDispatcher:
             self.incident.log(self.env.now, "system", "role", f"{reply.sender} took command as incident commander")
 
     def _do_assign_role(self, a, seat: str) -> str:
-        number = self._incident_number(a.incident)
+        number = self._incident_number(a.incident_number)
         if number is None:
             self.incident.roles[a.role] = a.person
             return f"{a.person} is {a.role.upper()}"

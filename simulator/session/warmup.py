@@ -81,7 +81,6 @@ class Warmup:
         series = self.sim.metric(service, metric, zone, version, instance, lo, hi, client)
         return replace(series, times=tuple(t - offset for t in series.times))
 
-
     def stores(self) -> dict[str, Any]:
         """The quiet run's telemetry stores, by the names a game-day feed gives the session's own
         (``service``: per-service series, ``split``: per instance, zone, version and client)."""

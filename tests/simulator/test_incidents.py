@@ -150,11 +150,13 @@ def test_each_incidents_acknowledgement_is_reported_as_it_happened(oom_scenario,
 
 def test_severity_and_roles_can_be_set_for_one_incident(oom_scenario):
     sim = Simulation(oom_scenario, seed=7)
-    refused = sim.apply(ACTION_ADAPTER.validate_python({"action": "set_severity", "severity": "SEV1", "incident": 1}))
+    refused = sim.apply(
+        ACTION_ADAPTER.validate_python({"action": "set_severity", "severity": "SEV1", "incident_number": 1})
+    )
     assert not refused.accepted and "no incident #1" in refused.message and "no alert has fired" in refused.message
     _first_page(sim)
-    assert act(sim, action="set_severity", severity="SEV2", incident=1) == "incident #1 severity unset -> SEV2"
-    assert act(sim, action="assign_role", role="comms", person="@kim", incident=1).endswith("of incident #1")
+    assert act(sim, action="set_severity", severity="SEV2", incident_number=1) == "incident #1 severity unset -> SEV2"
+    assert act(sim, action="assign_role", role="comms", person="@kim", incident_number=1).endswith("of incident #1")
     act(sim, action="assign_role", role="imoc", person="@sam")
     (first, *_rest) = sim.incidents({"imoc": "you", "comms": "you", "tloc": "you"})
     assert first.severity == "SEV2" and dict(first.roles) == {"imoc": "@sam", "comms": "@kim", "tloc": "you"}
@@ -169,7 +171,7 @@ def test_severity_and_roles_can_be_set_for_one_incident(oom_scenario):
     assert report.incidents[0]["roles"] == {"imoc": "@sam", "comms": "@kim", "tloc": None}
     assert report.incidents[0]["severity_declared"] == "SEV2"
     with pytest.raises(ValueError):
-        ACTION_ADAPTER.validate_python({"action": "set_severity", "severity": "SEV2", "incident": 0})
+        ACTION_ADAPTER.validate_python({"action": "set_severity", "severity": "SEV2", "incident_number": 0})
 
 
 def test_the_sims_severity_assessment_reads_the_worst_sli_band_while_the_incident_was_open(oom_scenario):
@@ -216,3 +218,13 @@ def test_a_real_session_reports_its_noise_ticket_as_a_second_incident():
     assert [i["alerts"] for i in incidents] == [["KubePodCrashLooping checkout"], ["DiskSpaceLow catalog-db"]]
     assert incidents[0]["acknowledgement"] == "never" and incidents[1]["acknowledgement"] == "no page"
     assert incidents[0]["roles"] == {"imoc": "you", "comms": "you", "tloc": "you"}, "solo: the trainee holds them"
+
+
+def test_a_shift_step_keeps_its_incident_apart_from_the_actions_incident_number():
+    """A shift's ``incident: N`` picks the shift's incident; the action's ``incident_number`` picks one of the
+    incidents inside it: a journal round trip keeps both."""
+    from simulator.shift.steps import step_from_data
+
+    step = step_from_data({"incident": 2, "action": "set_severity", "severity": "SEV1", "incident_number": 1}, 60.0)
+    assert step.incident == 2 and step.action.incident_number == 1
+    assert step_from_data(step.as_data(), 60.0) == step

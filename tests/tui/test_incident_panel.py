@@ -68,7 +68,7 @@ async def test_s_opens_the_severity_form_with_the_matrix_on_the_incident_in_view
         screen = app.screen
         panel = screen.panel("actions")
         assert screen.active_panel == "actions" and panel.selected == "set_severity"
-        assert panel.query_one("#field-incident", Input).value == "1"
+        assert panel.query_one("#field-incident_number", Input).value == "1"
         shown = " ".join(screen_text(app).split())
         assert "war room within 15 min" in shown and "next business day" in shown
         panel.set_field("severity", "SEV2")
@@ -93,7 +93,7 @@ async def test_p_on_the_second_incident_names_a_holder_for_that_incident_only():
         await pilot.press("p")
         await pilot.pause()
         panel = app.screen.panel("actions")
-        assert panel.selected == "assign_role" and panel.query_one("#field-incident", Input).value == "2"
+        assert panel.selected == "assign_role" and panel.query_one("#field-incident_number", Input).value == "2"
         panel.set_field("role", "comms")
         panel.set_field("person", "@kim")
         panel.action_submit()

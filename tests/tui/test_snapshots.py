@@ -58,8 +58,8 @@ def test_incident_panel(snap_compare, size):
     session.sim.run_until(1800)
     for fields in (
         {"action": "ack"},
-        {"action": "set_severity", "severity": "SEV2", "incident": 1},
-        {"action": "assign_role", "role": "imoc", "person": "@sam", "incident": 1},
+        {"action": "set_severity", "severity": "SEV2", "incident_number": 1},
+        {"action": "assign_role", "role": "imoc", "person": "@sam", "incident_number": 1},
     ):
         assert session.apply(ACTION_ADAPTER.validate_python(fields)).accepted
     session.set_speed(0.0)

@@ -297,7 +297,7 @@ class ActionsPanel(Panel):
                 value=Select.NULL if optional else self._default_choice(fname, choices),
             )
         elif base in (int, float):
-            if fname == "incident" and self.incident_hint:
+            if fname == "incident_number" and self.incident_hint:
                 default = self.incident_hint  # the incident highlighted on the pager
             widget = Input(
                 value="" if default is None else str(default),
