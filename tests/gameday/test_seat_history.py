@@ -51,6 +51,14 @@ def test_a_seats_first_frame_carries_points_from_before_t0_and_its_mirror_matche
     assert seat.times == solo.times and len(solo.times) > 100, "per-instance series reach back too"
 
 
+def test_a_seat_joining_at_t0_gets_the_minutes_before_it_at_once():
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    frames, mirror = snapshot(session)
+    assert session.now == 0.0 and set(frames[0]["series"]) == {"service", "split"}
+    solo = session.metric("frontend", "rate", start=-900.0, end=0.0)
+    assert mirror["service"].window("frontend.rate", -900.0, 0.0).times == solo.times and len(solo.times) > 800
+
+
 def test_a_snapshot_that_no_longer_reaches_t0_sends_no_history_before_it():
     session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
     session.sim.run_until(3700)

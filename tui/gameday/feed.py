@@ -152,16 +152,18 @@ class SeatFeed:
 
     def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
         out, more = {}, False
+        budget = FRAME_SAMPLES // len(self._stores(session))
+        for key in list(self.before):
+            # The minutes before t=0 go first (the mirror appends samples in time order), even while the
+            # session has no sample of its own yet: a seat that joins at t=0 sees normal at once.
+            chunk = self._before(session, key, budget)
+            if chunk is not None:
+                out[key] = chunk
+                more = True
         stores = [(k, s) for k, s in self._stores(session).items() if s.t0 is not None and s.steps > 0]
-        budget = FRAME_SAMPLES // max(1, len(stores))
         for key, store in stores:
-            if key in self.before:
-                # The minutes before t=0 go first: the mirror appends samples in time order.
-                chunk = self._before(session, key, budget)
-                if chunk is not None:
-                    out[key] = chunk
-                    more = True
-                    continue
+            if key in out:
+                continue
             first = self.steps.get(key, self._snapshot_start(store))
             first = max(first, store.steps - store.capacity)
             if first >= store.steps:
