@@ -201,6 +201,8 @@ MAX_STATUS_UPDATES = 500
 """Most status updates in one session."""
 MAX_ESCALATIONS = 200
 """Most escalations in one session."""
+MAX_INCIDENT_NUMBER = 999
+"""Highest incident number an action may name (a session opens far fewer: alerts group into incidents)."""
 MAX_INJECTED_MESSAGES = 500
 """Most messages in one session: a facilitator's message inject is refused once this many have arrived."""
 

@@ -250,6 +250,40 @@ class IncidentView:
     escalations: tuple[tuple[float, str], ...]
     hints: tuple[tuple[float, str], ...]
     """Hints released so far."""
+    incident_severity: dict[int, str] = field(default_factory=dict)
+    """Severity declared for one incident by its number (``severity`` is the latest declared for any)."""
+    incident_roles: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Role holders named for one incident by its number (``roles`` are the session's)."""
+    severity_for_all: str | None = None
+    """Severity declared without naming an incident: every incident without its own has it."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """One incident of the session as the console shows it: the alerts grouped under it, its severity,
+    who holds each role and where it stands (simulator.incident.incidents derives it)."""
+
+    number: int
+    """1 for the first incident of the session, then in the order they opened."""
+    opened_at: float
+    """When its first alert fired."""
+    alerts: tuple[str, ...]
+    """Its alerts (oldest first), each named with its service."""
+    firing: int
+    """How many of its alerts are pending or firing now."""
+    pages: tuple[int, ...]
+    """Numbers of the pages its alerts sent."""
+    status: str
+    """triggered, acknowledged, mitigated or resolved: from the simulated system, never from a claim."""
+    acknowledgement: str
+    """How its pages were acknowledged: no page, in time, after escalation, never."""
+    escalated: bool
+    """A page of it is open and has escalated to the secondary."""
+    severity: str | None
+    """SEV1-SEV3 as declared by the responders (None: not declared yet)."""
+    roles: tuple[tuple[str, str], ...]
+    """(role, holder) for the incident commander (imoc), communications (comms) and ops (tloc); the holder
+    is empty when nobody was named and the view gave no default holder."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from simulator.views import (
     AlertView,
     ChangeRecord,
     Compression,
+    IncidentRecord,
     IncidentView,
     InstanceView,
     LogRecord,
@@ -135,6 +136,10 @@ class SessionPort(Protocol):
         """Responder actions and visible system events (alerts, pages, operations, hints)."""
 
     def incident_view(self) -> IncidentView: ...
+    def incidents(self) -> tuple[IncidentRecord, ...]:
+        """The session's incidents: alerts grouped, each with status, severity, role holders and pages."""
+        ...
+
     def sli_status(self) -> dict[str, Any]: ...
     def data_status(self) -> dict[str, Any]:
         """Databases (primary, hosts' roles and lag, backups) and traffic classes, waves, names, buffers."""

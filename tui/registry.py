@@ -61,6 +61,12 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
     ),
     ConsoleCommand("console.panel.next", "right_square_bracket", "step_panel(1)", "Next panel", False, "Panels"),
     ConsoleCommand("console.ack", "a", "ack", "Acknowledge pages"),
+    ConsoleCommand(
+        "console.incident.severity", "s", "incident_form('set_severity')", "Severity of the incident", show=False
+    ),
+    ConsoleCommand(
+        "console.incident.roles", "p", "incident_form('assign_role')", "Name who holds an incident role", show=False
+    ),
     ConsoleCommand("console.view", "v", "view_row", "Read the selected row whole", show=False, group="Reading"),
     ConsoleCommand("console.clock.pause", "space", "toggle_pause", "Pause/resume", group="Clock"),
     *(

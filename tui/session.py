@@ -13,7 +13,7 @@ from typing import Any
 from scenarios import load_by_ref, user_data_dir
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
-from simulator.incident import Report, acknowledgement_of, group_incidents
+from simulator.incident import INCIDENT_ROLES, Report, acknowledgement_of
 from simulator.reports import investigation, questions
 from simulator.session import TOOL_VERSION, Journal, JournalSession, Simulation, end_reason_of, file_sha256
 from simulator.telemetry import Series
@@ -49,6 +49,9 @@ class LocalSession:
         self._speed = 1.0
         self.seat = "trainee"
         self._checkpoint = sim.now
+        self.role_holders: dict[str, str] = {role: "you" for role, _ in INCIDENT_ROLES}
+        """Who holds an incident role nobody was named for: the trainee in solo play (a game-day host
+        names its seats)."""
         self.recovery: str | None = None
         """What ``resume`` repaired in the journal (a torn last line), for the user to see."""
 
@@ -208,6 +211,9 @@ class LocalSession:
     def incident_view(self):
         return self.sim.incident_view()
 
+    def incidents(self):
+        return self.sim.incidents(self.role_holders)
+
     def sli_status(self) -> dict[str, Any]:
         return self.sim.sli_status()
 
@@ -259,18 +265,12 @@ class LocalSession:
         return self.sim.score()
 
     def _incidents(self) -> list[dict[str, Any]]:
-        """The session's incidents (simulator.incident.incidents), as the debrief reports each."""
-        grouped = group_incidents(
-            self.sim.incident_view(), self.sim.alert_list(include_resolved=True), self.sim.pages()
-        )
+        """The session's incidents as the debrief reports each: the report's entries (with the sim's
+        severity assessment), the roles nobody was named for held by their default holders."""
+        held = {n.number: dict(n.roles) for n in self.incidents()}
         return [
-            {
-                "number": g.number,
-                "opened_at": g.opened_at,
-                "alerts": list(g.alerts),
-                "acknowledgement": g.acknowledgement,
-            }
-            for g in grouped
+            entry | {"opened_at": entry["opened_at_s"], "roles": held.get(entry["number"], entry["roles"])}
+            for entry in self.sim.score(impact=False).incidents
         ]
 
     def debrief(self) -> Debrief:

@@ -13,7 +13,7 @@ from pydantic import Field, TypeAdapter
 from scenarios.durations import Duration, SignedDuration
 from scenarios.language.base import Model, Name
 from scenarios.language.events import Fault
-from scenarios.limits import MAX_EVIDENCE, MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
+from scenarios.limits import MAX_EVIDENCE, MAX_INCIDENT_NUMBER, MAX_MEMORY_MB, MAX_REPLICAS, MAX_RPS
 
 Severity = Literal["SEV1", "SEV2", "SEV3"]
 """SEV1: service down, page now; SEV2: degraded; SEV3: minor, ticket."""
@@ -39,11 +39,13 @@ class Ack(ActionBase):
 
 
 class SetSeverity(ActionBase):
-    """Declare the incident's severity."""
+    """Declare an incident's severity (P1-P3)."""
 
     action: Literal["set_severity"]
     severity: Severity
-    """SEV1, SEV2 or SEV3."""
+    """SEV1 (P1), SEV2 (P2) or SEV3 (P3)."""
+    incident_number: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)
+    """Incident number (the pager lists them); omitted: every incident without a severity of its own."""
 
 
 class Escalate(ActionBase):
@@ -59,9 +61,11 @@ class AssignRole(ActionBase):
 
     action: Literal["assign_role"]
     role: Literal["imoc", "tloc", "comms", "scribe"]
-    """Incident role."""
+    """imoc: incident commander; comms: communications; tloc: technical lead, runs ops; scribe: notes."""
     person: str
     """Who takes it."""
+    incident_number: int | None = Field(default=None, ge=1, le=MAX_INCIDENT_NUMBER)
+    """Incident number (the pager lists them); omitted: every incident without its own holder of the role."""
 
 
 class StatusUpdate(ActionBase):

@@ -1,6 +1,7 @@
 """The incident wing: what the trainee *does* and how it is judged.
 
 Owns the incident process state (``process``: severity, roles, hypotheses, the SLI tracker), the
+session's incidents (``incidents``: alerts grouped, each with severity, roles and status), the
 action dispatcher (``actions``), the resolution judge (``resolution``) and the score (``scoring``).
 
 May import: ``scenarios``, ``simulator.views``, ``simulator.world`` and ``simulator.telemetry`` (not the
@@ -12,8 +13,14 @@ wing's public face.
 from simulator.incident.acknowledgement import WORDING as ACK_WORDING
 from simulator.incident.acknowledgement import acknowledgement as acknowledgement_of
 from simulator.incident.actions import ActionDispatcher
-from simulator.incident.grouping import incident_summary
-from simulator.incident.incidents import GROUP_WINDOW_SECONDS, GroupedIncident, group_incidents
+from simulator.incident.incidents import (
+    GROUP_WINDOW_SECONDS,
+    INCIDENT_ROLES,
+    STATUSES,
+    assessed_severity,
+    group_incidents,
+    incident_entries,
+)
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
 from simulator.incident.scoring import Report, impact_avoided_text
@@ -26,9 +33,11 @@ __all__ = [
     "SliTracker",
     "ACK_WORDING",
     "acknowledgement_of",
-    "incident_summary",
     "impact_avoided_text",
     "GROUP_WINDOW_SECONDS",
-    "GroupedIncident",
+    "INCIDENT_ROLES",
+    "STATUSES",
+    "assessed_severity",
     "group_incidents",
+    "incident_entries",
 ]

@@ -31,3 +31,23 @@ def acknowledgement(pages: Sequence[PageView]) -> Acknowledgement:
     if any(p.escalated_at is not None and p.acked_at >= p.escalated_at for p in pages):  # type: ignore[operator]
         return "after escalation"
     return "in time"
+
+
+def _outcome(page: PageView) -> Acknowledgement:
+    return acknowledgement([page])
+
+
+def acknowledgement_clause(pages: Sequence[PageView]) -> str:
+    """What happened to each page, as a clause: WORDING's when every page went the same way, else page by
+    page (the first page acknowledged in time, a later one never: "the page was never acknowledged" would
+    tell the trainee they ignored the first)."""
+    outcomes = [_outcome(p) for p in pages]
+    if len(set(outcomes)) <= 1:
+        clause = WORDING[acknowledgement(pages)]
+        return clause.replace("the page was", "the pages were", 1) if len(pages) > 1 else clause
+    said = {
+        "in time": "acknowledged in time",
+        "after escalation": "acknowledged only after it escalated",
+        "never": "never acknowledged",
+    }
+    return "; ".join(f"page #{p.number} was {said[o]}" for p, o in zip(pages, outcomes, strict=True))

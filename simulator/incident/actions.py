@@ -28,6 +28,7 @@ from simulator.incident.data_actions import (
 )
 from simulator.incident.escalation import EscalationReply, reply_to
 from simulator.incident.guard import absurd_parameter, session_cap
+from simulator.incident.incidents import group_incidents
 from simulator.incident.procedures import ProcedureRunner
 from simulator.incident.process import IncidentState
 from simulator.incident.resolution import ResolutionJudge
@@ -166,11 +167,29 @@ class ActionDispatcher:
     def _open_pages(self) -> str:
         return ", ".join(f"#{p.number}" for p in self.sim.alerts.pages if p.acked_at is None)
 
+    def _incident_number(self, number: int | None) -> int | None:
+        """An incident the action names, checked against the incidents open so far (None: every incident)."""
+        if number is None:
+            return None
+        opened = len(group_incidents(self.incident.view(), self.sim.alerts.alerts(True), ()))
+        if number > opened:
+            known = ", ".join(f"#{n}" for n in range(1, opened + 1)) or "none yet (no alert has fired)"
+            raise Rejected(f"no incident #{number}; incidents: {known}")
+        return number
+
     def _do_set_severity(self, a, seat: str) -> str:
-        before = self.incident.severity
+        number = self._incident_number(a.incident_number)
+        if number is None:
+            before = self.incident.severity
+            self.incident.severity_for_all = a.severity
+        else:
+            before = self.incident.incident_severity.get(number) or self.incident.severity
+            self.incident.incident_severity[number] = a.severity
+        # The session's severity (scored) is the latest declared, for whichever incident.
         self.incident.severity = a.severity
         self.incident.severity_set_at = self.env.now
-        return f"severity {before or 'unset'} -> {a.severity}"
+        where = "" if number is None else f"incident #{number} "
+        return f"{where}severity {before or 'unset'} -> {a.severity}"
 
     def _do_escalate(self, a, seat: str) -> str:
         self.incident.escalations.append((self.env.now, a.to))
@@ -181,10 +200,17 @@ class ActionDispatcher:
         """The paged responder joins after their delay and asks for status (a message, like any other)."""
         yield self.env.timeout(reply.delay)
         self.incident.deliver(MessageView(self.env.now, reply.sender, "chat", reply.text))
+        if reply.takes_command and "imoc" not in self.incident.roles:
+            self.incident.roles["imoc"] = reply.sender
+            self.incident.log(self.env.now, "system", "role", f"{reply.sender} took command as incident commander")
 
     def _do_assign_role(self, a, seat: str) -> str:
-        self.incident.roles[a.role] = a.person
-        return f"{a.person} is {a.role.upper()}"
+        number = self._incident_number(a.incident_number)
+        if number is None:
+            self.incident.roles[a.role] = a.person
+            return f"{a.person} is {a.role.upper()}"
+        self.incident.incident_roles.setdefault(number, {})[a.role] = a.person
+        return f"{a.person} is {a.role.upper()} of incident #{number}"
 
     def _do_status_update(self, a, seat: str) -> str:
         if self.sim.fate.down("status_page"):

@@ -1,4 +1,5 @@
-"""Escalation gets an answer: whoever is paged joins after a short while and asks for status.
+"""Escalation gets an answer: whoever is paged joins after a short while and asks for status; an
+incident commander also takes command (the incident's IC role, unless the responders named one).
 
 The action dispatcher delivers the answer through the simulation's message mechanism
 (``IncidentState.deliver``), as the scenario's own timed messages arrive, so it shows in the console's comms,
@@ -21,6 +22,8 @@ class EscalationReply:
     delay: float
     sender: str
     text: str
+    takes_command: bool = False
+    """The responder becomes the incident commander when they join (unless someone was named already)."""
 
 
 def reply_to(to: str, secondary: str) -> EscalationReply:
@@ -40,6 +43,7 @@ def reply_to(to: str, secondary: str) -> EscalationReply:
             "@imoc (incident commander)",
             "IMOC here, I have command. Give me a status: impact, severity, current action and when the "
             "next update goes out.",
+            takes_command=True,
         )
     return EscalationReply(
         REPLY_SECONDS["owner"],

@@ -51,6 +51,12 @@ class IncidentState:
     """Scripted hints a facilitator put off: their own time passes silently (incident.actions releases them)."""
     moved_messages: dict[int, float] = field(default_factory=dict)
     """Scripted messages a facilitator moved (index -> new arrival time): their own time passes silently."""
+    severity_for_all: str | None = None
+    """Severity declared without naming an incident: every incident without one of its own has it."""
+    incident_severity: dict[int, str] = field(default_factory=dict)
+    """Severity declared for one incident (by number); ``severity`` is the latest declared for any."""
+    incident_roles: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Role holders named for one incident (by number); ``roles`` are the session's, for every incident."""
 
     def log(self, t: float, source: str, kind: str, text: str) -> None:
         """Add a timeline event."""
@@ -81,11 +87,22 @@ class IncidentState:
             self.resolved_at,
             tuple(self.escalations),
             tuple(self.hints),
+            incident_severity=dict(self.incident_severity),
+            incident_roles={n: dict(r) for n, r in self.incident_roles.items()},
+            severity_for_all=self.severity_for_all,
         )
 
 
+DOWN_AVAILABILITY = 0.5
+"""Below this availability the service counts as down for the severity assessment (most users' requests
+fail: "users cannot use it"), as opposed to degraded (the objective broken, or p99 over its objective)."""
+HEALTHY, DEGRADED, DOWN = 0, 1, 2
+"""SLI bands the tracker records over time; the sim's own severity assessment reads them."""
+
+
 class SliTracker:
-    """Follows the user-facing SLI every tick: impact start, healthy streaks, mitigation."""
+    """Follows the user-facing SLI every tick: impact start, healthy streaks, mitigation, and the band
+    (healthy, degraded, down) it was in over time."""
 
     def __init__(self, scenario: Scenario, series: SeriesStore) -> None:
         slo = scenario.slo
@@ -111,6 +128,8 @@ class SliTracker:
         when the SLI breaks again, so a false recovery does not count as mitigation."""
         self.breaching = False
         self.availability = 1.0
+        self.bands: list[tuple[float, int]] = [(0.0, HEALTHY)]
+        """(time, band) each time the SLI's band changed: a handful of entries per session."""
 
     def update(self, t: float) -> None:
         """Judge the SLI at the end of the tick at time ``t``."""
@@ -130,6 +149,9 @@ class SliTracker:
         if self.latency_ms is not None and self.series.latest(self.p99) > self.latency_ms:
             breach = True
         self.breaching = breach
+        band = DOWN if availability < DOWN_AVAILABILITY else DEGRADED if breach else HEALTHY
+        if band != self.bands[-1][1]:
+            self.bands.append((t, band))
         if breach:
             if self.impact_start is None:
                 self.impact_start = t
@@ -142,6 +164,14 @@ class SliTracker:
                 self.good_since = t
             if self.impact_start is not None and self.mitigated_at is None and t - self.good_since >= self.healthy_for:
                 self.mitigated_at = self.good_since
+
+    def worst_band(self, start: float, end: float) -> int:
+        """The worst band the SLI was in between ``start`` and ``end`` (HEALTHY, DEGRADED or DOWN)."""
+        worst = HEALTHY
+        for (since, band), (until, _) in zip(self.bands, [*self.bands[1:], (float("inf"), HEALTHY)], strict=True):
+            if since <= end and until > start:
+                worst = max(worst, band)
+        return worst
 
     def healthy_streak(self, t: float) -> float:
         """How long the SLI has been within objective (0 while breaching)."""

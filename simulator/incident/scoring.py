@@ -91,6 +91,9 @@ class Report:
     """Failed requests avoided against doing nothing, in percent (null when doing nothing fails nobody)."""
     failed_requests_if_nothing: int | None = None
     """Failed user requests of the same seed played with nobody acting, to the same end."""
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    """Each incident of the session (simulator.incident.incidents.incident_entries): its alerts, pages,
+    status, acknowledgement, declared and assessed severity, and the role holders named for it."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""

@@ -9,7 +9,8 @@ time (fault onsets, rollouts, back-off, ejection, alert windows, escalation, noi
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -19,6 +20,7 @@ from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from simulator.diagnostics.desk import ProfileDesk, ProfileRequest
 from simulator.incident.actions import ActionDispatcher
+from simulator.incident.incidents import group_incidents, incident_entries
 from simulator.incident.process import IncidentState, SliTracker
 from simulator.incident.resolution import ResolutionJudge
 from simulator.incident.scoring import ImpactFacts, Report, report_for
@@ -38,6 +40,7 @@ from simulator.views import (
     AlertView,
     ChangeRecord,
     Compression,
+    IncidentRecord,
     IncidentView,
     InstanceView,
     LogRecord,
@@ -364,6 +367,12 @@ class Simulation:
         """Severity, roles, comms, hypotheses."""
         return self.incident.view()
 
+    def incidents(self, holders: Mapping[str, str] | None = None) -> tuple[IncidentRecord, ...]:
+        """The session's incidents (alerts grouped, each with severity, roles and a status judged from the
+        simulated system); ``holders`` names who holds a role nobody was named for (the trainee, the seats)."""
+        settled = self.sli.healthy_streak(self.env.now) >= self.scenario.resolution.healthy_for
+        return group_incidents(self.incident.view(), self.alert_list(True), self.pages(), settled, holders)
+
     def data_status(self) -> dict[str, Any]:
         """Databases (primary, hosts with role and lag, backups, data lost) and traffic extras (classes,
         reconnect waves, name caches, buffers): what an operator's tools show of them."""
@@ -440,7 +449,7 @@ class Simulation:
         horizon = self.scenario.duration if self.incident.state == "resolved" else end
         nothing = self._nobody.failed_requests(horizon) if impact else None
         impact_facts = ImpactFacts(nothing, self.world.data_lost_records)
-        return report_for(
+        report = report_for(
             self.scenario,
             self.seed,
             self.incident,
@@ -451,3 +460,6 @@ class Simulation:
             TOOL_VERSION,
             impact_facts,
         )
+        # The report names only the holders the responders named (a view knows who held the rest).
+        entries = incident_entries(self.incidents(), self.alert_list(True), self.pages(), self.sli, end)
+        return replace(report, incidents=entries)

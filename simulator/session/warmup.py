@@ -14,6 +14,7 @@ they are unchanged, and the same seed gives the same warm-up every time (no wall
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,18 @@ class Warmup:
         hi = min(hi, offset - self.sim.tick / 2)
         series = self.sim.metric(service, metric, zone, version, instance, lo, hi, client)
         return replace(series, times=tuple(t - offset for t in series.times))
+
+    def stores(self) -> dict[str, Any]:
+        """The quiet run's telemetry stores, by the names a game-day feed gives the session's own
+        (``service``: per-service series, ``split``: per instance, zone, version and client)."""
+        return {"service": self.sim.series, "split": self.sim.recorder.instance_series}
+
+    def steps_before_start(self, store: Any) -> int:
+        """How many of ``store``'s samples lie before the session's t=0 (its last sample is t=0 itself,
+        which the session has a sample of its own for)."""
+        if store.t0 is None:
+            return 0
+        return max(0, min(store.steps, math.ceil((self.seconds - self.sim.tick / 2 - store.t0) / store.interval)))
 
 
 def with_history(before: Series, after: Series) -> Series:

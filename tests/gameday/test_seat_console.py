@@ -17,7 +17,7 @@ from textual.widgets import Label, Static
 from tests.gameday.test_debrief_roles import console_built, until_debrief
 from tui.gameday.host import GameHost
 from tui.gameday.seat import RemoteSession
-from tui.gameday.seat_app import READ_ONLY_PAGER_TITLE, seat_app
+from tui.gameday.seat_app import READ_ONLY_INCIDENTS_TITLE, READ_ONLY_PAGER_TITLE, seat_app
 from tui.widgets.pager import PagerPanel
 
 
@@ -106,7 +106,7 @@ async def test_an_observer_is_not_offered_profiles_acks_or_home(threaded):
             console = app.screen
             assert console.check_action("profile", ("cpu",)) is False
             assert console.check_action("ack", ()) is False
-            title = console.query_one(PagerPanel).query_one(".panel-title", Label)
+            title = console.query_one(PagerPanel).query_one("#pages-title", Label)
             assert str(title.render()) == READ_ONLY_PAGER_TITLE
             # the panel's own keys reach the host anyway, which refuses with its reason
             (await console.ensure_panel("profiles")).action_take("cpu")
@@ -133,8 +133,12 @@ async def test_a_tlocs_pager_still_offers_acknowledge(threaded):
     try:
         async with app.run_test(size=(140, 50)) as pilot:
             await console_built(app, pilot)
-            title = app.screen.query_one(PagerPanel).query_one(".panel-title", Label)
+            title = app.screen.query_one(PagerPanel).query_one("#pages-title", Label)
             assert "[a] acknowledge" in str(title.render())
+            # Severity and roles are the IMOC's call: the TLOC's incidents table does not offer s / p.
+            incidents = app.screen.query_one(PagerPanel).query_one("#incidents-title", Label)
+            assert str(incidents.render()) == READ_ONLY_INCIDENTS_TITLE
+            assert app.screen.check_action("incident_form", ("set_severity",)) is False
     finally:
         tloc.quit()
 

@@ -46,3 +46,18 @@ def oom_scenario_first_page(oom_scenario) -> float:
     while not sim.pages():
         sim.run_until(sim.env.now + 30)
     return sim.pages()[0].t
+
+
+def test_the_clause_says_page_by_page_what_happened_when_pages_went_different_ways():
+    from simulator.incident.acknowledgement import acknowledgement_clause
+
+    first = PageView(1, "SLOBurnRateFast", "page", 450.0, 480.0, None, "you")
+    second = PageView(2, "LatencySLO", "page", 825.0, None, 1125.0, "you")
+    late = PageView(3, "Errors", "page", 900.0, 1300.0, 1200.0, "you")
+    assert acknowledgement_clause([]) == "no page was sent"
+    assert acknowledgement_clause([first]) == "the page was acknowledged in time"
+    assert acknowledgement_clause([first, second]) == (
+        "page #1 was acknowledged in time; page #2 was never acknowledged"
+    )
+    assert acknowledgement_clause([late]) == "the page was acknowledged only after it escalated to the secondary"
+    assert acknowledgement_clause([second, second]) == "the pages were never acknowledged"

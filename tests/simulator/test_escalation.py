@@ -40,3 +40,27 @@ def test_the_answer_is_the_same_on_every_run(oom_scenario):
         return sim.messages()
 
     assert run() == run()
+
+
+def test_the_incident_commander_takes_command_when_they_join_unless_one_was_named(oom_scenario):
+    sim = Simulation(oom_scenario, seed=7)
+    sim.run_until(200)
+    assert sim.apply(ACTION_ADAPTER.validate_python({"action": "escalate", "to": "incident-commander"})).accepted
+    sim.run_until(200 + REPLY_SECONDS["incident-commander"] - 1)
+    assert "imoc" not in sim.incident_view().roles, "not before they join"
+    sim.run_until(200 + REPLY_SECONDS["incident-commander"] + 1)
+    assert sim.incident_view().roles["imoc"] == "@imoc (incident commander)"
+    sim.run_until(900)
+    assert dict(sim.incidents({"imoc": "you"})[0].roles)["imoc"] == "@imoc (incident commander)"
+    assert any(e.kind == "role" and "took command" in e.text for e in sim.timeline())
+    named = Simulation(oom_scenario, seed=7)
+    named.run_until(200)
+    for fields in ({"action": "assign_role", "role": "imoc", "person": "@ana"}, {"action": "escalate", "to": "imoc"}):
+        assert named.apply(ACTION_ADAPTER.validate_python(fields)).accepted
+    named.run_until(600)
+    assert named.incident_view().roles["imoc"] == "@ana", "a named IC keeps command"
+    secondary = Simulation(oom_scenario, seed=7)
+    secondary.run_until(200)
+    secondary.apply(ACTION_ADAPTER.validate_python({"action": "escalate", "to": "secondary"}))
+    secondary.run_until(600)
+    assert "imoc" not in secondary.incident_view().roles, "the secondary joins; command stays where it was"

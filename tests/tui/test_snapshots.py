@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import SCENARIO, StubConsole, play_reference_solution
 
+from scenarios.language.actions import ACTION_ADAPTER
 from tui.app import MisfortuneApp
 from tui.registry import PANELS
 from tui.session import LocalSession
@@ -47,6 +48,22 @@ def _paused_console() -> MisfortuneApp:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_console(snap_compare, size):
     assert snap_compare(_paused_console(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_incident_panel(snap_compare, size):
+    """The pager's incident panel with two incidents (checkout-oom-leak's disk ticket opens the second at
+    25 min): the first acknowledged at SEV2 with an IC named, the second with nobody named yet."""
+    session = LocalSession.start(SCENARIO, 1, journal=False)
+    session.sim.run_until(1800)
+    for fields in (
+        {"action": "ack"},
+        {"action": "set_severity", "severity": "SEV2", "incident_number": 1},
+        {"action": "assign_role", "role": "imoc", "person": "@sam", "incident_number": 1},
+    ):
+        assert session.apply(ACTION_ADAPTER.validate_python(fields)).accepted
+    session.set_speed(0.0)
+    assert snap_compare(MisfortuneApp(session, "console", clock=False), terminal_size=size)
 
 
 def test_console_action_form_80x24(snap_compare):

@@ -42,6 +42,9 @@ class SeatFeed:
     steps: dict[str, int] = field(default_factory=dict)
     more: bool = False
     """The last frame left something behind: send another one as soon as the seat has read it."""
+    before: dict[str, int] = field(default_factory=dict)
+    """Per store, the next sample of the quiet run before t=0 (simulator.session.warmup) still to send: a
+    snapshot that reaches back to t=0 starts with the minutes before it, so a seat compares with normal."""
 
     def welcome(self, session: LocalSession) -> dict[str, Any]:
         """What never changes during a session: the briefing and the runbooks."""
@@ -56,6 +59,7 @@ class SeatFeed:
             self.epoch = epoch
             self.log_index = max(0, log_store.total - SNAPSHOT_LOGS)
             self.trace_t, self.trace_ids, self.steps = -math.inf, set(), {}
+            self.before = {key: 0 for key, store in self._stores(session).items() if self._snapshot_start(store) == 0}
         logs, self.log_index = self._logs(session)
         series, series_more = self._samples(session)
         self.more = self.log_index < log_store.total or series_more
@@ -89,6 +93,7 @@ class SeatFeed:
             "operations": view_payload(session.operation_list()),
             "timeline": view_payload(session.timeline()),
             "incident": view_payload(session.incident_view()),
+            "incidents": view_payload(session.incidents()),
             "sli": view_payload(session.sli_status()),
             "data": view_payload(session.data_status()),
             "flags": view_payload(session.flags()),
@@ -122,13 +127,44 @@ class SeatFeed:
             for key, store in self._stores(session).items()
         )
 
+    @staticmethod
+    def _snapshot_start(store: Any) -> int:
+        """The first sample a snapshot sends of ``store``: the last hour's."""
+        keep = min(store.capacity, int(SNAPSHOT_SECONDS / store.interval))
+        return max(0, store.steps - keep)
+
+    def _before(self, session: LocalSession, key: str, budget: int) -> dict[str, Any] | None:
+        """The next chunk (at most ``budget`` values) of the quiet run's samples before t=0 for store
+        ``key``, at their times before t=0; None once they are all sent."""
+        warmup = session.sim.warmup
+        store = warmup.stores()[key]
+        total = warmup.steps_before_start(store)
+        first = self.before[key]
+        if first >= total:
+            del self.before[key]
+            return None
+        names = store.names()
+        last = min(total, first + max(1, budget // max(1, len(names))))
+        start, end = store.time_of(first), store.time_of(last - 1)
+        values = {name: list(store.window(name, start, end).values) for name in names}
+        self.before[key] = last
+        return {"t0": start - warmup.seconds, "dt": store.interval, "n": last - first, "values": values}
+
     def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
         out, more = {}, False
+        budget = FRAME_SAMPLES // len(self._stores(session))
+        for key in list(self.before):
+            # The minutes before t=0 go first (the mirror appends samples in time order), even while the
+            # session has no sample of its own yet: a seat that joins at t=0 sees normal at once.
+            chunk = self._before(session, key, budget)
+            if chunk is not None:
+                out[key] = chunk
+                more = True
         stores = [(k, s) for k, s in self._stores(session).items() if s.t0 is not None and s.steps > 0]
-        budget = FRAME_SAMPLES // max(1, len(stores))
         for key, store in stores:
-            keep = min(store.capacity, int(SNAPSHOT_SECONDS / store.interval))
-            first = self.steps.get(key, max(0, store.steps - keep))
+            if key in out:
+                continue
+            first = self.steps.get(key, self._snapshot_start(store))
             first = max(first, store.steps - store.capacity)
             if first >= store.steps:
                 continue

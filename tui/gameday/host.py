@@ -177,6 +177,7 @@ class GameHost:
         self.records: dict[str, SeatRecord] = {}
         """Every seat that joined, by its seat token: what a rejoin gets back."""
         self._feed_n = 0
+        self._name_role_holders()
 
     @classmethod
     def start_session(cls, ref: str, seed: int, directory: Path | None = None, **kwargs: Any) -> GameHost:
@@ -329,6 +330,7 @@ class GameHost:
         record.room_seen = 0  # a new connection may be a new process: it gets the room's recent feed again
         link = SeatLink(label, record.role, record.spectator, writer, record=record)
         self.seats[label] = link
+        self._name_role_holders()
         if record.spectator:
             self._note(label, "join", "spectator screen joined")
         else:
@@ -582,10 +584,22 @@ class GameHost:
             link.label, link.role = new, role
             self.seats[new] = link
             self._tallies[new] = self._tallies.pop(label, Counter())
+        self._name_role_holders()
         self.sim.look(ROLE_LOOK, by, moved=label, to=new)
         self._note(by, "role", f"{seat_title(label)} is now {title(role)}")
         self._push_soon()
         return new
+
+    def _name_role_holders(self) -> None:
+        """The seats hold an incident's roles until someone is named for one: the IMOC seat commands and
+        communicates, the TLOC seat (else the ops seats) runs ops."""
+        seated = [r for r in self.records.values() if not r.spectator]
+
+        def names(role: str) -> str:
+            return ", ".join(sorted(r.name for r in seated if r.role == role))
+
+        imoc, ops = names("imoc") or "no IMOC seated", names("tloc") or names("ops") or "no TLOC or ops seated"
+        self.session.role_holders = {"imoc": imoc, "comms": imoc, "tloc": ops}
 
     def _hand_role_over(self, seat: str, to: str) -> None:
         """A handoff to a seated person swaps the two seats' roles (the action is in the journal already)."""

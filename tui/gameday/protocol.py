@@ -39,6 +39,7 @@ from simulator.views import (
     ChangeRecord,
     Compression,
     HypothesisView,
+    IncidentRecord,
     IncidentView,
     InstanceView,
     LogRecord,
@@ -333,6 +334,7 @@ VIEW_TYPES: tuple[type, ...] = (
     Briefing,
     ChangeRecord,
     HypothesisView,
+    IncidentRecord,
     IncidentView,
     InstanceView,
     LogRecord,
@@ -403,6 +405,17 @@ def decode_incident(d: dict[str, Any]) -> IncidentView:
         resolved_at=d["resolved_at"],
         escalations=_tuples(d["escalations"]),
         hints=_tuples(d["hints"]),
+        # JSON object keys are strings: the incident numbers come back as ints.
+        incident_severity={int(n): sev for n, sev in d.get("incident_severity", {}).items()},
+        incident_roles={int(n): dict(r) for n, r in d.get("incident_roles", {}).items()},
+        severity_for_all=d.get("severity_for_all"),
+    )
+
+
+def decode_incident_record(d: dict[str, Any]) -> IncidentRecord:
+    """An IncidentRecord from its wire form (tuples restored)."""
+    return IncidentRecord(
+        **{**d, "alerts": tuple(d["alerts"]), "pages": tuple(d["pages"]), "roles": _tuples(d["roles"])}
     )
 
 

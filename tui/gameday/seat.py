@@ -42,6 +42,7 @@ from tui.gameday.protocol import (
     decode_briefing,
     decode_debrief,
     decode_incident,
+    decode_incident_record,
     decode_profile_request,
     decode_trace,
     encode,
@@ -323,6 +324,7 @@ class RemoteSession:
             "operations": [Operation(**d) for d in v["operations"]],
             "timeline": [TimelineEvent(**d) for d in v["timeline"]],
             "incident": decode_incident(v["incident"]),
+            "incidents": tuple(decode_incident_record(d) for d in v.get("incidents", ())),
             "sli": v["sli"],
             "data": v.get("data", {}),
             "flags": v["flags"],
@@ -421,6 +423,9 @@ class RemoteSession:
 
     def incident_view(self):
         return self._views["incident"]
+
+    def incidents(self):
+        return tuple(self._views.get("incidents", ()))
 
     def sli_status(self) -> dict[str, Any]:
         return dict(self._views.get("sli", {}))

@@ -28,6 +28,8 @@ FACILITATOR_ACTIONS = frozenset({"toggle_pause", "speed"})
 """Console keys that are the facilitator's in a game day: hidden from every seat's footer."""
 READ_ONLY_PAGER_TITLE = "Pages"
 """The pager's title on a seat that cannot acknowledge (its usual one offers [a])."""
+READ_ONLY_INCIDENTS_TITLE = "Incidents  (the IMOC sets severity and roles)  [v] read whole"
+"""The incidents table's title on a seat whose role sets neither severity nor roles."""
 
 
 class SeatConsole(ConsoleScreen):
@@ -62,6 +64,8 @@ class SeatConsole(ConsoleScreen):
             return super().check_action(action, parameters)
         if action == "guess":
             return "guess" in session.allowed and not session.spectator
+        if action == "incident_form":
+            return parameters[0] in session.allowed and not session.spectator
         if action == "report":
             return "report" in session.allowed and not session.spectator
         if action in self.MENTOR_ACTIONS:
@@ -79,7 +83,9 @@ class SeatConsole(ConsoleScreen):
             self.mount(Static(seat_header(session), id="seat-header"), before=0)
             self._seat_shown, self._allowed_shown = session.seat, session.allowed
             if _read_only(session):
-                self.query_one(PagerPanel).query_one(".panel-title", Label).update(READ_ONLY_PAGER_TITLE)
+                self.query_one(PagerPanel).query_one("#pages-title", Label).update(READ_ONLY_PAGER_TITLE)
+            if not {"set_severity", "assign_role"} & session.allowed:
+                self.query_one(PagerPanel).query_one("#incidents-title", Label).update(READ_ONLY_INCIDENTS_TITLE)
             self._room_seen = session.room[-1]["n"] if session.room else 0  # the past is in the feed screen (F)
             self.call_after_refresh(self._resume)
 

@@ -145,6 +145,9 @@ class ConsoleScreen(Screen):
         self._pages_seen = 0
         self._toast: tuple[str, str, SeverityLevel] | None = None
         """The toast to show once the current refresh is done (the last announced wins)."""
+        self.incident_in_focus = 0
+        """The incident highlighted in the pager's incidents table (0: none): the severity and role forms
+        default to it."""
         self.service_in_focus = ""
         """The service the trainee looked at last (a row, a cell or a choice naming it): forms default to it."""
         self._service_of: dict[str, str] = {}
@@ -211,6 +214,8 @@ class ConsoleScreen(Screen):
         panel = self.panel(pid)
         if pid in ("actions", "profiles"):
             panel.service_hint = self.service_in_focus
+        if pid == "actions":
+            panel.incident_hint = self.incident_in_focus
         if pid == "hypotheses" and self._candidate:
             panel.set_candidate(self._candidate)
             self._candidate = ""
@@ -572,6 +577,19 @@ class ConsoleScreen(Screen):
     @on(ProfilePanel.Taken)
     def _profile_taken(self, event: ProfilePanel.Taken) -> None:
         self.set_candidate(event.reference)
+
+    @on(PagerPanel.IncidentInView)
+    def _incident_in_view(self, event: PagerPanel.IncidentInView) -> None:
+        self.incident_in_focus = event.number
+        if self.has_panel("actions"):
+            self.panel("actions").incident_hint = event.number
+
+    async def action_incident_form(self, action: str) -> None:
+        """`s` / `p`: the severity or role form, on the incident highlighted on the pager."""
+        panel = await self.ensure_panel("actions")
+        await self.action_show_panel("actions")
+        panel.select_action(action)
+        await panel.focus_first_field()
 
     @on(CommsPanel.Send)
     def _comms(self, event: CommsPanel.Send) -> None:

@@ -107,22 +107,37 @@ def outcome_text(d: Debrief) -> str:
     return text
 
 
+ROLE_TITLES = (("imoc", "IC"), ("comms", "comms"), ("tloc", "ops"))
+"""An incident's roles as the debrief names them (the pager's columns)."""
+
+
 def incidents_markup(incidents: list[dict[str, Any]]) -> Content:
     """One line per incident of the session (simulator.incident.incidents): when it opened, its alerts,
-    how its pages were acknowledged."""
+    how its pages were acknowledged, where it ended, and its declared severity beside the sim's own."""
     lines = []
     for incident in incidents:
-        clause = ACK_WORDING.get(str(incident.get("acknowledgement", "")), "")
+        acked = str(incident.get("acknowledgement", ""))
+        clause = str(incident.get("acknowledgement_said") or ACK_WORDING.get(acked, ""))
         alerts = ", ".join(str(a) for a in incident.get("alerts", ()))
+        declared, assessed = incident.get("severity_declared"), incident.get("severity_assessed")
+        severity = f"severity {declared or 'never declared'}"
+        if assessed:
+            severity += f", the measured impact says {assessed}"
+        status = str(incident.get("status", ""))
+        held = incident.get("roles") or {}
+        roles = ", ".join(f"{title} {held[role]}" for role, title in ROLE_TITLES if held.get(role))
         lines.append(
             styled(
                 (f"#{incident.get('number')} ", "bold"),
                 (f"from {format_clock(float(incident.get('opened_at', 0.0)))}: ", "$text-muted"),
                 alerts,
                 (
-                    f". {clause[:1].upper() + clause[1:]}." if clause else "",
-                    "$warning" if clause and incident.get("acknowledgement") != "in time" else "",
+                    f". {clause[:1].upper() + clause[1:]}." if clause else ".",
+                    "$warning" if clause and acked != "in time" else "",
                 ),
+                (f" Ended {status}; " if status else " ", "$text-muted"),
+                (severity + ".", "$warning" if assessed and declared != assessed else "$text-muted"),
+                (f" Roles: {roles}." if roles else "", "$text-muted"),
             )
         )
     return stack(lines)
@@ -348,9 +363,10 @@ class DebriefScreen(Screen):
                     yield Label("Penalties", classes="card-title")
                     yield Static(harm_markup(r, str(d.truth.get("acknowledgement", ""))), id="penalties")
             incidents = d.truth.get("incidents") or []
-            if len(incidents) > 1:
+            if incidents:
                 with Vertical(classes="card"):
-                    yield Label(f"{len(incidents)} incidents in this session", classes="card-title")
+                    title = f"{len(incidents)} incidents in this session" if len(incidents) > 1 else "The incident"
+                    yield Label(title, classes="card-title")
                     yield Static(incidents_markup(incidents), id="incidents")
             with Vertical(classes="card"):
                 yield Label("Timeline: what you did, what the system did", classes="card-title")

@@ -39,9 +39,9 @@ FORM_KEYS = (
 )
 """How to drive the form from the keyboard, shown above it."""
 SEVERITY_MATRIX: tuple[tuple[str, str, str, str], ...] = (
-    ("SEV1", "service down: users cannot use it", "page", "war room within 15 min"),
-    ("SEV2", "degraded: slow or failing for some users", "page", "war room within 30 min"),
-    ("SEV3", "minor: little or no user impact", "ticket", "next business day"),
+    ("SEV1 (P1)", "service down: users cannot use it", "page", "war room within 15 min"),
+    ("SEV2 (P2)", "degraded: slow or failing for some users", "page", "war room within 30 min"),
+    ("SEV3 (P3)", "minor: little or no user impact", "ticket", "next business day"),
 )
 """Severity, when it applies, how to alert, how soon to respond: shown in the severity form."""
 SKIPPED_FIELDS = ("action", "at")
@@ -138,6 +138,8 @@ class ActionsPanel(Panel):
 
     service_hint = ""
     """The service the trainee is looking at (set by the console): a required service field starts on it."""
+    incident_hint = 0
+    """The incident highlighted on the pager (set by the console; 0: none): an incident field starts on it."""
 
     def _offered(self) -> tuple[str, ...]:
         """The actions this console may take: all of them, or a game-day seat's role's (``session.allowed``)."""
@@ -200,6 +202,10 @@ class ActionsPanel(Panel):
         name = event.option.id
         if name and name != self.selected:
             self.select_action(name)
+        await self.focus_first_field()
+
+    async def focus_first_field(self) -> None:
+        """Once the form is built, focus its first field (the apply button when it has none)."""
         if self._building is not None:
             await self._building
         fields = [w for w in self._form.query("Input, Select, Switch") if w.focusable]
@@ -291,6 +297,8 @@ class ActionsPanel(Panel):
                 value=Select.NULL if optional else self._default_choice(fname, choices),
             )
         elif base in (int, float):
+            if fname == "incident_number" and self.incident_hint:
+                default = self.incident_hint  # the incident highlighted on the pager
             widget = Input(
                 value="" if default is None else str(default),
                 id=wid,

@@ -1,34 +1,74 @@
-"""Pager: pages with severity, age, acknowledgement and escalation; firing and pending alerts."""
+"""Pager: the incidents (alerts grouped, with status, severity and roles), pages with age, acknowledgement
+and escalation, firing and pending alerts."""
 
 from __future__ import annotations
 
-from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from simulator.incident import group_incidents, incident_summary
 from tui.widgets.common import Panel, fmt_age, set_rows
 from tui.widgets.tool_banner import ToolBanner
 
+INCIDENT_STYLES = {
+    "escalated": "$text-error bold reverse",
+    "triggered": "$text-error bold",
+    "acknowledged": "$text-warning bold",
+    "mitigated": "$text-accent bold",
+    "resolved": "$text-success",
+}
+"""How each incident status reads in the incidents table."""
+ROLE_COLUMNS = (("imoc", "IC"), ("comms", "comms"), ("tloc", "ops"))
+"""The incident roles shown as columns (action vocabulary role, column title)."""
+INCIDENTS_TITLE = "Incidents  [s] severity  [p] who holds each role  [v] read whole"
+"""The incidents table's title: the keys that act on the incident highlighted in it."""
+NEXT_STEP = {
+    "escalated": "#{n} escalated to the secondary: acknowledge its page now (a).",
+    "triggered": "#{n} is triggered: acknowledge its page (a), then size it (s).",
+    "acknowledged": "#{n} is acknowledged: size it (s), name roles (p), post a status update (o).",
+    "mitigated": "#{n}: alerts quiet and the SLI has held. Declare it resolved once its cause is gone (x).",
+    "resolved": "#{n} is resolved: the cause is gone and the SLI recovered.",
+}
+"""What the highlighted incident's status asks of the trainee next (from the status, never the cause)."""
+NO_INCIDENT = "No incident yet: one opens when an alert fires, with the alerts that fire for the same cause."
+
 
 class PagerPanel(Panel):
-    """Pages (newest first) and alerts; `a` on the console acknowledges every open page."""
+    """Incidents (each with its status, severity, roles, alerts and age), pages and alerts; on the console
+    `a` acknowledges every open page, `s` and `p` open the severity and role forms on the incident
+    highlighted here."""
+
+    class IncidentInView(Message):
+        """The incident highlighted in the incidents table changed: forms default to it."""
+
+        def __init__(self, number: int) -> None:
+            super().__init__()
+            self.number = number
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="incident-summary")
+        yield Label(INCIDENTS_TITLE, id="incidents-title", classes="panel-title", markup=False)
+        yield Static(NO_INCIDENT, id="incident-none", markup=False)
+        yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="incident-next", markup=False)
         yield ToolBanner(("alerting", "pager"), id="pager-tools")
-        yield Label("Pages  [a] acknowledge  [v] read a row whole", classes="panel-title", markup=False)
+        yield Label(
+            "Pages  [a] acknowledge  [v] read a row whole", id="pages-title", classes="panel-title", markup=False
+        )
         yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        for widget in self.query("#pages").results(DataTable):  # absent if torn down mid-mount
+        for widget in self.query("#incidents").results(DataTable):  # absent if torn down mid-mount
+            widget.add_columns("#", "status", "sev", *(title for _, title in ROLE_COLUMNS), "age", "alerts")
+        for widget in self.query("#pages").results(DataTable):
             widget.add_columns("#", "alert", "sev", "sent", "age", "state", "to")
-        for widget in self.query("#alerts").results(DataTable):  # absent if torn down mid-mount
+        for widget in self.query("#alerts").results(DataTable):
             widget.add_columns("alert", "service", "sev", "state", "since", "summary")
 
     def refresh_from_session(self) -> None:
@@ -49,43 +89,59 @@ class PagerPanel(Panel):
             style = {"firing": "$text-error bold", "pending": "$text-warning"}.get(a.state, "$text-muted")
             alerts.append((a.name, a.service, a.severity, self.tone(a.state, style), fmt_age(now - a.since), a.summary))
         set_rows(self.query_one("#alerts", DataTable), alerts)
-        self._show_incident()
+        self._show_incidents(now)
 
-    def _show_incident(self) -> None:
-        """One line for the incident that groups the alerts: status, severity, alerts, roles."""
-        s = self.session
-        summary = incident_summary(s.incident_view(), s.alert_list(include_resolved=True), s.pages())
-        style = {"escalated": "bold red", "paged": "bold yellow", "resolved": "green"}.get(summary.status, "")
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("Incident ", style="bold")
-        line.append(summary.status.upper(), style=style or "bold")
-        line.append(f" · {summary.severity or 'severity not set'}")
-        if summary.alerts:
-            more = f" (+{len(summary.alerts) - 1})" if len(summary.alerts) > 1 else ""
-            line.append(f" · {len(summary.alerts)} alert(s): {summary.alerts[0]}{more}")
-        if summary.roles:
-            line.append(" · " + ", ".join(f"{role.upper()} {who}" for role, who in summary.roles))
-        incidents = group_incidents(s.incident_view(), s.alert_list(include_resolved=True), s.pages())
-        if len(incidents) > 1:
-            line = self._incident_lines(summary.severity, summary.roles, incidents)
-        self.query_one("#incident-summary", Static).update(line)
-
-    @staticmethod
-    def _incident_lines(severity, roles, incidents) -> Text:
-        """Several incidents: severity and roles once (the session's), then a line per incident."""
-        styles = {"escalated": "bold red", "paged": "bold yellow", "resolved": "green", "alerts cleared": "green"}
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{len(incidents)} incidents", style="bold")
-        text.append(f" · {severity or 'severity not set'}")
-        if roles:
-            text.append(" · " + ", ".join(f"{role.upper()} {who}" for role, who in roles))
+    def _show_incidents(self, now: float) -> None:
+        """A row per incident: number, status (from the simulated system), severity, role holders, age, alerts."""
+        incidents = self.session.incidents()
+        rows = []
         for incident in incidents:
-            text.append(f"\n#{incident.number} ", style="bold")
-            text.append(incident.status.upper(), style=styles.get(incident.status, "bold"))
-            text.append(f" · since {format_clock(incident.opened_at)} · {', '.join(incident.alerts)}")
-            if incident.pages:
-                text.append(f" · page {', '.join(str(n) for n in incident.pages)}")
-        return text
+            # Still triggered, and nobody acknowledged in time: the page went on to the secondary.
+            status = "ESCALATED" if incident.escalated and incident.status == "triggered" else incident.status.upper()
+            holders = dict(incident.roles)
+            alerts = ", ".join(incident.alerts)
+            if incident.firing:
+                alerts = f"{incident.firing} firing: {alerts}"
+            rows.append(
+                (
+                    str(incident.number),
+                    self.tone(status, INCIDENT_STYLES.get(status.lower(), "bold")),
+                    incident.severity or "not set",
+                    *(holders.get(role) or "nobody" for role, _ in ROLE_COLUMNS),
+                    fmt_age(now - incident.opened_at),
+                    alerts,
+                )
+            )
+        table = self.query_one("#incidents", DataTable)
+        table.display = bool(rows)
+        self.query_one("#incident-none", Static).display = not rows
+        set_rows(table, rows, [str(i.number) for i in incidents])
+        self._show_next_step()
+
+    def _show_next_step(self) -> None:
+        """One line under the table: what the highlighted incident's status asks for next."""
+        number = self.incident_in_view()
+        incident = next((i for i in self.session.incidents() if i.number == number), None)
+        line = self.query_one("#incident-next", Static)
+        line.display = incident is not None
+        if incident is not None:
+            status = "escalated" if incident.escalated and incident.status == "triggered" else incident.status
+            line.update(NEXT_STEP[status].format(n=incident.number))
+
+    def incident_in_view(self) -> int:
+        """The incident highlighted in the table (0 when there is none)."""
+        table = self.query_one("#incidents", DataTable)
+        if not table.row_count:
+            return 0
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return int(key or 0)
+
+    @on(DataTable.RowHighlighted, "#incidents")
+    def _incident_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key:
+            self.post_message(self.IncidentInView(int(key)))
+            self._show_next_step()
 
 
 class SideSummary(Static):
