@@ -9,6 +9,7 @@ ratio, probes, certificate days, connections), the splits ``{service}@zone={zone
 from __future__ import annotations
 
 import math
+from array import array
 
 from simulator.telemetry.series import Series, SeriesStore
 from simulator.world.model import splits
@@ -90,9 +91,13 @@ class MetricsRecorder:
             ]
             for name, svc in world.services.items()
         }
+        # (service, its 13 buffers) in world order: the hot loop below unpacks them without lookups.
+        self._service_rows = [(s, *self._service_buffers[name]) for name, s in world.services.items()]
         self._instance_writers: dict[str, list] = {}
         self._gone: dict[str, int] = {}
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
+        self._split_memo: dict[str, tuple[int, list, list[tuple[array, float]]]] = {}
+        """Per service: (its recompute count, its cohorts, the zone and version split writes they gave)."""
         self.sources = None
         """Internal traffic sources (simulator.world.sources.InternalTraffic), split by client at their targets."""
         self._source_retries: dict[str, object] = {}
@@ -100,21 +105,20 @@ class MetricsRecorder:
     def record(self, t: float) -> None:
         """Write one sample of every series."""
         idx = self.series.begin_step(t)
-        for name, s in self.world.services.items():
-            b = self._service_buffers[name]
-            b[0][idx] = s.rate
-            b[1][idx] = s.errors
-            b[2][idx] = s.error_ratio
-            b[3][idx] = s.p50
-            b[4][idx] = s.p95
-            b[5][idx] = s.p99
-            b[6][idx] = s.cpu
-            b[7][idx] = s.pool_ratio
-            b[8][idx] = s.retry_rate
-            b[9][idx] = s.req_total
-            b[10][idx] = s.err_total
-            b[11][idx] = s.lost_total
-            b[12][idx] = s.excluded_total
+        for s, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12 in self._service_rows:
+            b0[idx] = s.rate
+            b1[idx] = s.errors
+            b2[idx] = s.error_ratio
+            b3[idx] = s.p50
+            b4[idx] = s.p95
+            b5[idx] = s.p99
+            b6[idx] = s.cpu
+            b7[idx] = s.pool_ratio
+            b8[idx] = s.retry_rate
+            b9[idx] = s.req_total
+            b10[idx] = s.err_total
+            b11[idx] = s.lost_total
+            b12[idx] = s.excluded_total
         self._count += 1
         if self._count % INSTANCE_EVERY == 1 or INSTANCE_EVERY == 1:
             self._record_coarse(t)
@@ -184,8 +188,15 @@ class MetricsRecorder:
                 self._record_clients(idx, name, sources or {})
             if name == self.entry and self.world.class_split:
                 self._record_splits(idx, name, "class", self.world.class_split)
-            self._record_splits(idx, name, "zone", splits(s, "zone"))
-            self._record_splits(idx, name, "version", splits(s, "version"))
+            memo = self._split_memo.get(name)
+            if memo is None or memo[0] != s.recomputed or memo[1] is not s.cohorts:
+                # Its cohorts' figures moved since the last sample (they move only when the service is
+                # recomputed or regrouped): derive the zone and version splits again.
+                writes = self._split_writes(name, "zone", splits(s, "zone"))
+                writes += self._split_writes(name, "version", splits(s, "version"))
+                memo = self._split_memo[name] = (s.recomputed, s.cohorts, writes)
+            for buf, value in memo[2]:
+                buf[idx] = value
         self._record_instances(idx)
 
     def _record_clients(self, idx: int, service: str, sources: dict) -> None:
@@ -213,6 +224,12 @@ class MetricsRecorder:
         self._record_splits(idx, service, "client", groups)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
+        for buf, value in self._split_writes(service, dimension, groups):
+            buf[idx] = value
+
+    def _split_writes(self, service: str, dimension: str, groups: dict) -> list[tuple[array, float]]:
+        """(buffer, value) for every split series of the dimension seen so far (0 and NaN for a value
+        with no traffic now), creating the series of a new value."""
         known = self._splits.get((service, dimension))
         if known is None:
             known = self._splits[(service, dimension)] = {}
@@ -221,17 +238,15 @@ class MetricsRecorder:
                 known[value] = [
                     self.instance_series.writer(split_name(service, dimension, value, m)) for m in SPLIT_METRICS
                 ]
-        for value, bufs in known.items():
+        writes = []
+        for value, (b_rate, b_ratio, b_p99) in known.items():
             g = groups.get(value)
             if g is None:
-                bufs[0][idx] = 0.0
-                bufs[1][idx] = math.nan
-                bufs[2][idx] = math.nan
+                writes += ((b_rate, 0.0), (b_ratio, math.nan), (b_p99, math.nan))
             else:
                 rate = g[0]
-                bufs[0][idx] = rate
-                bufs[1][idx] = g[1] / rate if rate > 0 else 0.0
-                bufs[2][idx] = g[2]
+                writes += ((b_rate, rate), (b_ratio, g[1] / rate if rate > 0 else 0.0), (b_p99, g[2]))
+        return writes
 
     def _record_instances(self, idx: int) -> None:
         store = self.instance_series
