@@ -9,7 +9,6 @@ ratio, probes, certificate days, connections), the splits ``{service}@zone={zone
 from __future__ import annotations
 
 import math
-from array import array
 
 from simulator.telemetry.series import Series, SeriesStore
 from simulator.world.model import splits
@@ -95,9 +94,12 @@ class MetricsRecorder:
         self._service_rows = [(s, *self._service_buffers[name]) for name, s in world.services.items()]
         self._instance_writers: dict[str, list] = {}
         self._gone: dict[str, int] = {}
+        self._rosters: list[list] = []
+        """Every service's instances when the gone ones were last looked for, and their writers' ids."""
+        self._gone_ids: list[str] = []
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
-        self._split_memo: dict[str, tuple[int, list, list[tuple[array, float]]]] = {}
-        """Per service: (its recompute count, its cohorts, the zone and version split writes they gave)."""
+        self._split_memo: dict[str, tuple[int, list, dict, dict]] = {}
+        """Per service: (its recompute count, its cohorts, the zone and version splits they gave)."""
         self.sources = None
         """Internal traffic sources (simulator.world.sources.InternalTraffic), split by client at their targets."""
         self._source_retries: dict[str, object] = {}
@@ -192,11 +194,9 @@ class MetricsRecorder:
             if memo is None or memo[0] != s.recomputed or memo[1] is not s.cohorts:
                 # Its cohorts' figures moved since the last sample (they move only when the service is
                 # recomputed or regrouped): derive the zone and version splits again.
-                writes = self._split_writes(name, "zone", splits(s, "zone"))
-                writes += self._split_writes(name, "version", splits(s, "version"))
-                memo = self._split_memo[name] = (s.recomputed, s.cohorts, writes)
-            for buf, value in memo[2]:
-                buf[idx] = value
+                memo = self._split_memo[name] = (s.recomputed, s.cohorts, splits(s, "zone"), splits(s, "version"))
+            self._record_splits(idx, name, "zone", memo[2])
+            self._record_splits(idx, name, "version", memo[3])
         self._record_instances(idx)
 
     def _record_clients(self, idx: int, service: str, sources: dict) -> None:
@@ -224,12 +224,8 @@ class MetricsRecorder:
         self._record_splits(idx, service, "client", groups)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
-        for buf, value in self._split_writes(service, dimension, groups):
-            buf[idx] = value
-
-    def _split_writes(self, service: str, dimension: str, groups: dict) -> list[tuple[array, float]]:
-        """(buffer, value) for every split series of the dimension seen so far (0 and NaN for a value
-        with no traffic now), creating the series of a new value."""
+        """Every split series of the dimension seen so far (0 and NaN for a value with no traffic now),
+        creating the series of a new value."""
         known = self._splits.get((service, dimension))
         if known is None:
             known = self._splits[(service, dimension)] = {}
@@ -238,15 +234,17 @@ class MetricsRecorder:
                 known[value] = [
                     self.instance_series.writer(split_name(service, dimension, value, m)) for m in SPLIT_METRICS
                 ]
-        writes = []
         for value, (b_rate, b_ratio, b_p99) in known.items():
             g = groups.get(value)
             if g is None:
-                writes += ((b_rate, 0.0), (b_ratio, math.nan), (b_p99, math.nan))
+                b_rate[idx] = 0.0
+                b_ratio[idx] = math.nan
+                b_p99[idx] = math.nan
             else:
                 rate = g[0]
-                writes += ((b_rate, rate), (b_ratio, g[1] / rate if rate > 0 else 0.0), (b_p99, g[2]))
-        return writes
+                b_rate[idx] = rate
+                b_ratio[idx] = g[1] / rate if rate > 0 else 0.0
+                b_p99[idx] = g[2]
 
     def _record_instances(self, idx: int) -> None:
         store = self.instance_series
@@ -273,8 +271,13 @@ class MetricsRecorder:
                 bufs[3][idx] = cohort.errors / rate if rate > 0 else 0.0
         if seen == len(writers):
             return  # as many instances as writers, each with its own: none is gone
-        seen_ids = {inst.id for s in self.world.services.values() for inst in s.instances}
-        for gone in [i for i in writers if i not in seen_ids]:
+        rosters = [s.instances for s in self.world.services.values()]
+        if rosters != self._rosters:  # (a C-level comparison of the instances, by identity)
+            # Instances came or went since the last sample: find the writers of those gone again.
+            self._rosters = [list(r) for r in rosters]
+            seen_ids = {inst.id for r in rosters for inst in r}
+            self._gone_ids = [i for i in writers if i not in seen_ids]
+        for gone in self._gone_ids:
             # Instances that are gone read NaN from now on (so a wrapped ring never shows stale data)
             # until a whole ring has passed and their slots are all NaN.
             for buf in writers[gone]:
@@ -282,3 +285,4 @@ class MetricsRecorder:
             gone_at = self._gone.setdefault(gone, store.steps)
             if store.steps - gone_at > store.capacity:
                 del writers[gone], self._gone[gone]
+                self._rosters = []  # find the gone ones again next time
