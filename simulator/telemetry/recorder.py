@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 from simulator.telemetry.series import Series, SeriesStore
-from simulator.world.model import splits
 from simulator.world.state import RUNNING, World
 
 SERVICE_METRICS = (
@@ -98,8 +97,8 @@ class MetricsRecorder:
         """Every service's instances when the gone ones were last looked for, and their writers' ids."""
         self._gone_ids: list[str] = []
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
-        self._split_memo: dict[str, tuple[int, list, dict, dict]] = {}
-        """Per service: (its recompute count, its cohorts, the zone and version splits they gave)."""
+        self._split_plans: dict[str, tuple[list, list[tuple]]] = {}
+        """Per service: (the cohorts it was made for, :meth:`_split_plan`)."""
         self.sources = None
         """Internal traffic sources (simulator.world.sources.InternalTraffic), split by client at their targets."""
         self._source_retries: dict[str, object] = {}
@@ -185,19 +184,57 @@ class MetricsRecorder:
             )
             for i, buf in self._slow_buffers[name]:
                 buf[idx] = values[i]
-            sources = self.sources.clients_of(name) if self.sources is not None else None
+            sources = self.sources.clients_of(name) if self.sources is not None and self.sources.figures else None
             if sources or (name == self.entry and (self.world.surges or (name, "client") in self._splits)):
                 self._record_clients(idx, name, sources or {})
             if name == self.entry and self.world.class_split:
                 self._record_splits(idx, name, "class", self.world.class_split)
-            memo = self._split_memo.get(name)
-            if memo is None or memo[0] != s.recomputed or memo[1] is not s.cohorts:
-                # Its cohorts' figures moved since the last sample (they move only when the service is
-                # recomputed or regrouped): derive the zone and version splits again.
-                memo = self._split_memo[name] = (s.recomputed, s.cohorts, splits(s, "zone"), splits(s, "version"))
-            self._record_splits(idx, name, "zone", memo[2])
-            self._record_splits(idx, name, "version", memo[3])
+            plan = self._split_plans.get(name)
+            if plan is None or plan[0] is not s.cohorts:
+                plan = self._split_plans[name] = (s.cohorts, self._split_plan(s))
+            for b_rate, b_ratio, b_p99, parts in plan[1]:
+                # simulator.world.model.splits and _record_splits, the same sums in the same order, for
+                # cohorts grouped once per regroup rather than every sample.
+                if not parts:
+                    b_rate[idx] = 0.0
+                    b_ratio[idx] = math.nan
+                    b_p99[idx] = math.nan
+                    continue
+                rate = errors = weighted = 0.0
+                first = True
+                for cohort, k in parts:
+                    c_rate = cohort.rate
+                    if first:
+                        rate, errors, weighted = c_rate * k, cohort.errors * k, cohort.p99 * c_rate * k
+                        first = False
+                    else:
+                        rate += c_rate * k
+                        errors += cohort.errors * k
+                        weighted += cohort.p99 * c_rate * k
+                b_rate[idx] = rate
+                b_ratio[idx] = errors / rate if rate > 0 else 0.0
+                b_p99[idx] = weighted / rate if rate > 0 else math.nan
         self._record_instances(idx)
+
+    def _split_plan(self, s) -> list[tuple]:
+        """For each zone and version split series of a service: its three buffers and the (cohort,
+        instances) that make it up now, in cohort order (none: a value with no instance in rotation now,
+        which reads 0 and NaN). Creates the series of a value seen for the first time."""
+        plan = []
+        for dimension in ("zone", "version"):
+            parts: dict[str, list] = {}
+            for cohort in s.cohorts:
+                items = cohort.zones.items() if dimension == "zone" else ((cohort.key[0], len(cohort.members)),)
+                for value, k in items:
+                    parts.setdefault(value, []).append((cohort, k))
+            known = self._splits.setdefault((s.name, dimension), {})
+            for value in parts:
+                if value not in known:
+                    known[value] = [
+                        self.instance_series.writer(split_name(s.name, dimension, value, m)) for m in SPLIT_METRICS
+                    ]
+            plan.extend((*bufs, parts.get(value, [])) for value, bufs in known.items())
+        return plan
 
     def _record_clients(self, idx: int, service: str, sources: dict) -> None:
         """A service's traffic split by client: at the entry ordinary users ('other') and each surging

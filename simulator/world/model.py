@@ -252,7 +252,6 @@ class TickModel:
                     _demand_connections(node, s.last_connections)
                 continue
             s.changed = True
-            s.recomputed += 1
             s.last_offered = s.offered
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand

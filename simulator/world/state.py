@@ -269,9 +269,6 @@ class ServiceState:
     """Set when an instance or a service setting changed: the tick model regroups and recomputes it."""
     changed: bool = True
     """Its figures were recomputed in the last tick (callers recompute when a dependency changed)."""
-    recomputed: int = 0
-    """How many times its figures were recomputed: its cohorts' figures are those of this count (the
-    recorder keeps what it derived from them until it moves)."""
     queued: bool = False
     """Some instance has a queue backlog (its figures move every tick until it drains)."""
     hit_changed: bool = False
