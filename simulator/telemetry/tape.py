@@ -331,11 +331,6 @@ class TelemetryTape:
         return out
 
 
-_MESSAGE, _ATTRIBUTES = 6, 9
-"""Where a stored line (LogStore.add's tuple) keeps its message and its packed attributes."""
-_SHARED_MAX = 50_000
-
-
 class OnDemandLogStore(LogStore):
     """The session's log: reading it first writes the lines of the ticks nobody has read yet."""
 
@@ -343,7 +338,6 @@ class OnDemandLogStore(LogStore):
         self._total = 0
         super().__init__(capacity)
         self.tape: TelemetryTape | None = None
-        self._shared: dict = {}
 
     def catch_up(self) -> None:
         """Write what the pending ticks imply."""
@@ -368,25 +362,8 @@ class OnDemandLogStore(LogStore):
         self.write(*args, **kwargs)
 
     def write(self, *args: Any, **kwargs: Any) -> None:
-        """Append a line, sharing its message and packed attributes with an earlier line that had the same.
-
-        An 8-hour session's 110,000 lines have ~17,000 distinct messages and attribute sets: sharing them
-        saves ~20 MB (error lines repeat; access lines differ by their durations).
-        """
-        written = self._total
+        """Append a line now (LogStore.add: it shares the message and attributes with earlier lines)."""
         super().add(*args, **kwargs)
-        if self._total == written:
-            return  # lost: the log pipeline was down at the line's time
-        lines, shared = self.lines, self._shared
-        line = lines[-1]
-        message, packed = line[_MESSAGE], line[_ATTRIBUTES]
-        same_message = shared.setdefault(message, message)
-        same_packed = shared.setdefault(packed, packed) if type(packed) is tuple else packed
-        if same_message is not message or same_packed is not packed:
-            lines[-1] = (*line[:_MESSAGE], same_message, *line[_MESSAGE + 1 : _ATTRIBUTES], same_packed,
-                         *line[_ATTRIBUTES + 1 :])  # fmt: skip
-        if len(shared) > _SHARED_MAX:
-            shared.clear()  # bounded: lines keep what they share, later ones share anew
 
     def query(self, *args: Any, **kwargs: Any) -> list[LogRecord]:
         """See :meth:`LogStore.query`."""
