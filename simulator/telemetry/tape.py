@@ -248,23 +248,27 @@ class TelemetryTape:
             full = self.full_frames
             for i, s in enumerate(self._live):
                 f = services[i]
-                # Recomputed, or its settings or instances changed (ServiceSettings.stale inlined, keep
-                # the two in step: this runs for every service every tick). Connection demand can also
-                # move below the 1e-9 the model ignores, without a recompute.
+                # Keep the first test in step with ServiceSettings.stale: this runs for every service
+                # every tick.
                 settings = f.settings
                 if (
                     full
-                    or s.changed
                     or s.dirty
                     or s.rotation is not settings.source
-                    or s.conn_demand != f.numbers[4]
                     or len(s.instances) != settings.n_instances
                     or s.cert_expires_at != settings.cert_expires_at
                     or s.extra_msg is not settings.extra_msg
                     or s.version is not settings.version
+                    or s.tuning is not settings.tuning
+                    or s.max_connections != settings.max_connections
                     or ((s.fallbacks or settings.fallbacks) and s.fallbacks != settings.fallbacks)
                 ):
-                    services[i] = ServiceFrame(s, self._settings_of(s, settings), f)
+                    # Its settings or instances changed (ServiceSettings.stale, inlined): new ones.
+                    services[i] = ServiceFrame(s, ServiceSettings(s, _roster(s)), f)
+                    changed = True
+                elif s.changed or s.conn_demand != f.numbers[4]:
+                    # Recomputed (connection demand can also move below the 1e-9 the model ignores).
+                    services[i] = ServiceFrame(s, settings, f)
                     changed = True
         zones = self._zones
         if zones is None or self.full_frames or zones.stale(world):
