@@ -94,7 +94,9 @@ class MetricsRecorder:
         self._instance_writers: dict[str, list] = {}
         self._gone: dict[str, int] = {}
         self._rosters: list[list] = []
-        """Every service's instances when the gone ones were last looked for, and their writers' ids."""
+        """Every service's instances when :attr:`_rows` were made, and the writers' ids of those gone."""
+        self._rows: list[tuple] = []
+        """(instance, its four buffers) for every instance, in world order."""
         self._gone_ids: list[str] = []
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
         self._split_plans: dict[str, tuple[list, list[tuple]]] = {}
@@ -286,34 +288,33 @@ class MetricsRecorder:
     def _record_instances(self, idx: int) -> None:
         store = self.instance_series
         writers = self._instance_writers
-        seen = 0
-        for s in self.world.services.values():
-            for inst in s.instances:
-                seen += 1
+        rosters = [s.instances for s in self.world.services.values()]
+        if rosters != self._rosters:  # (a C-level comparison of the instances, by identity)
+            # Instances came or went since the last sample: their rows, and the writers of those gone.
+            self._rosters = [list(r) for r in rosters]
+            rows = []
+            for inst in (inst for r in rosters for inst in r):
                 bufs = writers.get(inst.id)
                 if bufs is None:
                     bufs = writers[inst.id] = [store.writer(f"{inst.id}.{m}") for m in INSTANCE_METRICS]
-                # Instance.rate, .cpu and .errors, inlined (they read the cohort): once per instance here.
-                cohort = inst.cohort
-                alive = inst.state == RUNNING and inst.broken_since is None
-                bufs[0][idx] = inst.memory if alive else 0.0
-                if cohort is None:
-                    bufs[1][idx] = 0.03 if alive else 0.0
-                    bufs[2][idx] = 0.0
-                    bufs[3][idx] = 0.0
-                    continue
-                rate = cohort.rate
-                bufs[1][idx] = cohort.cpu
-                bufs[2][idx] = rate
-                bufs[3][idx] = cohort.errors / rate if rate > 0 else 0.0
-        if seen == len(writers):
-            return  # as many instances as writers, each with its own: none is gone
-        rosters = [s.instances for s in self.world.services.values()]
-        if rosters != self._rosters:  # (a C-level comparison of the instances, by identity)
-            # Instances came or went since the last sample: find the writers of those gone again.
-            self._rosters = [list(r) for r in rosters]
+                rows.append((inst, *bufs))
+            self._rows = rows
             seen_ids = {inst.id for r in rosters for inst in r}
             self._gone_ids = [i for i in writers if i not in seen_ids]
+        for inst, b_memory, b_cpu, b_rate, b_ratio in self._rows:
+            # Instance.rate, .cpu and .errors, inlined (they read the cohort): once per instance here.
+            cohort = inst.cohort
+            alive = inst.state == RUNNING and inst.broken_since is None
+            b_memory[idx] = inst.memory if alive else 0.0
+            if cohort is None:
+                b_cpu[idx] = 0.03 if alive else 0.0
+                b_rate[idx] = 0.0
+                b_ratio[idx] = 0.0
+                continue
+            rate = cohort.rate
+            b_cpu[idx] = cohort.cpu
+            b_rate[idx] = rate
+            b_ratio[idx] = cohort.errors / rate if rate > 0 else 0.0
         for gone in self._gone_ids:
             # Instances that are gone read NaN from now on (so a wrapped ring never shows stale data)
             # until a whole ring has passed and their slots are all NaN.
@@ -322,4 +323,4 @@ class MetricsRecorder:
             gone_at = self._gone.setdefault(gone, store.steps)
             if store.steps - gone_at > store.capacity:
                 del writers[gone], self._gone[gone]
-                self._rosters = []  # find the gone ones again next time
+                self._rosters = []  # rows and gone writers again next time
