@@ -146,10 +146,9 @@ class ServiceSnapshot:
 class ZoneSettings:
     """The world's zones and surges as the generators read them (shared until one changes)."""
 
-    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share", "internal_clients")
+    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share")
 
     def __init__(self, world: World) -> None:
-        self.internal_clients = {k: dict(v) for k, v in world.internal_clients.items()}
         self.surges = dict(world.surges)
         self.down_zones = frozenset(world.down_zones)
         self.zone_hang = dict(world.zone_hang)
@@ -159,7 +158,6 @@ class ZoneSettings:
         """Whether the live world's zones or surges differ from these."""
         return (
             world.surges != self.surges
-            or world.internal_clients != self.internal_clients
             or world.down_zones != self.down_zones
             or world.zone_hang != self.zone_hang
             or world.zone_fail_share != self.zone_fail_share
@@ -169,12 +167,37 @@ class ZoneSettings:
 class WorldFrame:
     """What the generators read of the world in a tick: the services' frames, user rate, zones."""
 
-    __slots__ = ("services", "user_rate", "zones")
+    __slots__ = ("services", "user_rate", "zones", "clients")
 
-    def __init__(self, services: tuple[ServiceFrame, ...], user_rate: float, zones: ZoneSettings) -> None:
+    def __init__(
+        self, services: tuple[ServiceFrame, ...], user_rate: float, zones: ZoneSettings, clients: ClientRates
+    ) -> None:
         self.services = services
         self.user_rate = user_rate
         self.zones = zones
+        self.clients = clients
+
+
+class ClientRates:
+    """The internal sources' rates at their targets in a tick (``world.internal_clients``), packed: the
+    names as a tuple shared while they stay the same, the rates in one ``array('d')``. They move every
+    tick a source retries against a struggling target, so a dict of dicts per tick cost ~600 bytes."""
+
+    __slots__ = ("names", "rates")
+
+    def __init__(self, clients: dict[str, dict[str, float]], previous: ClientRates | None) -> None:
+        names = tuple((target, tuple(by_client)) for target, by_client in clients.items())
+        self.names = previous.names if previous is not None and previous.names == names else names
+        self.rates = array("d", [rate for by_client in clients.values() for rate in by_client.values()])
+
+    def unpack(self) -> dict[str, dict[str, float]]:
+        """The rates as ``world.internal_clients`` holds them (target -> client -> rate)."""
+        out, i = {}, 0
+        rates = self.rates
+        for target, clients in self.names:
+            out[target] = dict(zip(clients, rates[i : i + len(clients)], strict=True))
+            i += len(clients)
+        return out
 
 
 class WorldSnapshot:
@@ -186,7 +209,7 @@ class WorldSnapshot:
         self.user_rate = frame.user_rate
         zones = frame.zones
         self.surges = zones.surges
-        self.internal_clients = zones.internal_clients
+        self.internal_clients = frame.clients.unpack()
         self.down_zones = zones.down_zones
         self.zone_hang = zones.zone_hang
         self.zone_fail_share = zones.zone_fail_share
@@ -228,6 +251,9 @@ class TelemetryTape:
         self._services: list[ServiceFrame] = []
         self._live: list[ServiceState] = []
         self._zones: ZoneSettings | None = None
+        self._clients: ClientRates | None = None
+        self._clients_seen: dict[str, dict[str, float]] = {}
+        """A copy of the internal sources' rates last packed (what the live ones are compared with)."""
         self._frame: WorldFrame | None = None
         self._playing = False
 
@@ -274,9 +300,14 @@ class TelemetryTape:
         if zones is None or self.full_frames or zones.stale(world):
             zones = self._zones = ZoneSettings(world)
             changed = True
+        clients = self._clients
+        if clients is None or self.full_frames or world.internal_clients != self._clients_seen:
+            self._clients_seen = {k: dict(v) for k, v in world.internal_clients.items()}
+            clients = self._clients = ClientRates(world.internal_clients, clients)
+            changed = True
         frame = self._frame
         if changed or frame is None or frame.user_rate != world.user_rate:
-            frame = self._frame = WorldFrame(tuple(services), world.user_rate, zones)
+            frame = self._frame = WorldFrame(tuple(services), world.user_rate, zones, clients)
         self.frames.append(frame)
         self.times.append(t)
         self.dt = dt
