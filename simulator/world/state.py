@@ -328,7 +328,7 @@ class ServiceState:
         return now >= self.cert_expires_at
 
 
-@dataclass
+@dataclass(slots=True)
 class World:
     """Everything that changes during a run."""
 
