@@ -8,7 +8,8 @@
   same shift with nobody answering replayed whole (both incidents run to their scenario's end: the
   most a 12-hour shift with two incidents simulates);
 - session rewind: a game day's rewind (``JournalSession.branch``) of a 2-hour session of the slowest
-  scenario to 1h55m, and ``replay_to`` that time.
+  scenario to 1h55m, and ``replay_to`` that time;
+- checkpoint: what capturing that session's whole state costs (simulator/session/checkpoint.py).
 
 Resume and rewind replay the journal: each incident from its own start (never from the shift's), and
 an incident stops ticking once it is over, so the cost is the simulated time of the incidents alone.
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scenarios.catalog import load_by_ref
+from simulator.session.checkpoint import capture
 from simulator.session.journal_session import JournalSession
 from simulator.session.runner import run_session
 from simulator.shift.runner import replay_shift, resume_shift, run_shift, shipped_library
@@ -104,6 +106,9 @@ def main() -> None:
 
         line("game-day rewind (JournalSession.branch)", timed(branch, repeats))
         line("replay_to (inspect --journal, the history rebuild)", timed(lambda: opened.replay_to(REWIND_TO), repeats))
+        at = opened.replay_to(REWIND_TO)
+        line("checkpoint capture there (the first half of a rewind", timed(lambda: capture(at), repeats))
+        print("  without replay; restore is not written yet: simulator/session/checkpoint.py)")
 
 
 if __name__ == "__main__":

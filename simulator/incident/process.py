@@ -135,7 +135,7 @@ class SliTracker:
         """Judge the SLI at the end of the tick at time ``t``."""
         series = self.series
         changes = series.changes_since(self.counters, t - self.window)
-        if changes is None or math.isnan(changes[0]):
+        if changes is None or changes[0] != changes[0]:  # (NaN: math.isnan without the call)
             # The window reaches before the first sample: count from zero.
             changes = [series.latest(name) for name in self.counters]
         req, err, lost, excluded = changes

@@ -184,10 +184,12 @@ class Simulation:
         if self.data is not None:
             self.data.step(t, dt)
         self.faults.hosts.tick(t)
-        for inst in list(self.model.oom):
-            self.faults.oom_kill(inst)
-        for inst in list(self.model.disk_full):
-            self.faults.disk_full(inst)
+        if self.model.oom:
+            for inst in list(self.model.oom):
+                self.faults.oom_kill(inst)
+        if self.model.disk_full:
+            for inst in list(self.model.disk_full):
+                self.faults.disk_full(inst)
         world.count_requests(dt)
         self.fate.observe(t)
         self.recorder.record(t)

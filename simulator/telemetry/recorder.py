@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 from simulator.telemetry.series import Series, SeriesStore
-from simulator.world.model import splits
 from simulator.world.state import RUNNING, World
 
 SERVICE_METRICS = (
@@ -90,9 +89,18 @@ class MetricsRecorder:
             ]
             for name, svc in world.services.items()
         }
+        # (service, its 13 buffers) in world order: the hot loop below unpacks them without lookups.
+        self._service_rows = [(s, *self._service_buffers[name]) for name, s in world.services.items()]
         self._instance_writers: dict[str, list] = {}
         self._gone: dict[str, int] = {}
+        self._rosters: list[list] = []
+        """Every service's instances when :attr:`_rows` were made, and the writers' ids of those gone."""
+        self._rows: list[tuple] = []
+        """(instance, its four buffers) for every instance, in world order."""
+        self._gone_ids: list[str] = []
         self._splits: dict[tuple[str, str], dict[str, list]] = {}
+        self._split_plans: dict[str, tuple[list, list[tuple]]] = {}
+        """Per service: (the cohorts it was made for, :meth:`_split_plan`)."""
         self.sources = None
         """Internal traffic sources (simulator.world.sources.InternalTraffic), split by client at their targets."""
         self._source_retries: dict[str, object] = {}
@@ -100,21 +108,20 @@ class MetricsRecorder:
     def record(self, t: float) -> None:
         """Write one sample of every series."""
         idx = self.series.begin_step(t)
-        for name, s in self.world.services.items():
-            b = self._service_buffers[name]
-            b[0][idx] = s.rate
-            b[1][idx] = s.errors
-            b[2][idx] = s.error_ratio
-            b[3][idx] = s.p50
-            b[4][idx] = s.p95
-            b[5][idx] = s.p99
-            b[6][idx] = s.cpu
-            b[7][idx] = s.pool_ratio
-            b[8][idx] = s.retry_rate
-            b[9][idx] = s.req_total
-            b[10][idx] = s.err_total
-            b[11][idx] = s.lost_total
-            b[12][idx] = s.excluded_total
+        for s, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12 in self._service_rows:
+            b0[idx] = s.rate
+            b1[idx] = s.errors
+            b2[idx] = s.error_ratio
+            b3[idx] = s.p50
+            b4[idx] = s.p95
+            b5[idx] = s.p99
+            b6[idx] = s.cpu
+            b7[idx] = s.pool_ratio
+            b8[idx] = s.retry_rate
+            b9[idx] = s.req_total
+            b10[idx] = s.err_total
+            b11[idx] = s.lost_total
+            b12[idx] = s.excluded_total
         self._count += 1
         if self._count % INSTANCE_EVERY == 1 or INSTANCE_EVERY == 1:
             self._record_coarse(t)
@@ -179,14 +186,57 @@ class MetricsRecorder:
             )
             for i, buf in self._slow_buffers[name]:
                 buf[idx] = values[i]
-            sources = self.sources.clients_of(name) if self.sources is not None else None
+            sources = self.sources.clients_of(name) if self.sources is not None and self.sources.figures else None
             if sources or (name == self.entry and (self.world.surges or (name, "client") in self._splits)):
                 self._record_clients(idx, name, sources or {})
             if name == self.entry and self.world.class_split:
                 self._record_splits(idx, name, "class", self.world.class_split)
-            self._record_splits(idx, name, "zone", splits(s, "zone"))
-            self._record_splits(idx, name, "version", splits(s, "version"))
+            plan = self._split_plans.get(name)
+            if plan is None or plan[0] is not s.cohorts:
+                plan = self._split_plans[name] = (s.cohorts, self._split_plan(s))
+            for b_rate, b_ratio, b_p99, parts in plan[1]:
+                # simulator.world.model.splits and _record_splits, the same sums in the same order, for
+                # cohorts grouped once per regroup rather than every sample.
+                if not parts:
+                    b_rate[idx] = 0.0
+                    b_ratio[idx] = math.nan
+                    b_p99[idx] = math.nan
+                    continue
+                rate = errors = weighted = 0.0
+                first = True
+                for cohort, k in parts:
+                    c_rate = cohort.rate
+                    if first:
+                        rate, errors, weighted = c_rate * k, cohort.errors * k, cohort.p99 * c_rate * k
+                        first = False
+                    else:
+                        rate += c_rate * k
+                        errors += cohort.errors * k
+                        weighted += cohort.p99 * c_rate * k
+                b_rate[idx] = rate
+                b_ratio[idx] = errors / rate if rate > 0 else 0.0
+                b_p99[idx] = weighted / rate if rate > 0 else math.nan
         self._record_instances(idx)
+
+    def _split_plan(self, s) -> list[tuple]:
+        """For each zone and version split series of a service: its three buffers and the (cohort,
+        instances) that make it up now, in cohort order (none: a value with no instance in rotation now,
+        which reads 0 and NaN). Creates the series of a value seen for the first time."""
+        plan = []
+        for dimension in ("zone", "version"):
+            parts: dict[str, list] = {}
+            for cohort in s.cohorts:
+                items = cohort.zones.items() if dimension == "zone" else ((cohort.key[0], len(cohort.members)),)
+                for value, k in items:
+                    parts.setdefault(value, []).append((cohort, k))
+            known = self._splits.setdefault((s.name, dimension), {})
+            for value in parts:
+                if value not in known:
+                    known[value] = [
+                        self.instance_series.writer(split_name(s.name, dimension, value, m)) for m in SPLIT_METRICS
+                    ]
+            plan.extend((*bufs, parts.get(value, [])) for value, bufs in known.items())
+        return plan
 
     def _record_clients(self, idx: int, service: str, sources: dict) -> None:
         """A service's traffic split by client: at the entry ordinary users ('other') and each surging
@@ -213,6 +263,8 @@ class MetricsRecorder:
         self._record_splits(idx, service, "client", groups)
 
     def _record_splits(self, idx: int, service: str, dimension: str, groups: dict) -> None:
+        """Every split series of the dimension seen so far (0 and NaN for a value with no traffic now),
+        creating the series of a new value."""
         known = self._splits.get((service, dimension))
         if known is None:
             known = self._splits[(service, dimension)] = {}
@@ -221,45 +273,49 @@ class MetricsRecorder:
                 known[value] = [
                     self.instance_series.writer(split_name(service, dimension, value, m)) for m in SPLIT_METRICS
                 ]
-        for value, bufs in known.items():
+        for value, (b_rate, b_ratio, b_p99) in known.items():
             g = groups.get(value)
             if g is None:
-                bufs[0][idx] = 0.0
-                bufs[1][idx] = math.nan
-                bufs[2][idx] = math.nan
+                b_rate[idx] = 0.0
+                b_ratio[idx] = math.nan
+                b_p99[idx] = math.nan
             else:
                 rate = g[0]
-                bufs[0][idx] = rate
-                bufs[1][idx] = g[1] / rate if rate > 0 else 0.0
-                bufs[2][idx] = g[2]
+                b_rate[idx] = rate
+                b_ratio[idx] = g[1] / rate if rate > 0 else 0.0
+                b_p99[idx] = g[2]
 
     def _record_instances(self, idx: int) -> None:
         store = self.instance_series
         writers = self._instance_writers
-        seen = 0
-        for s in self.world.services.values():
-            for inst in s.instances:
-                seen += 1
+        rosters = [s.instances for s in self.world.services.values()]
+        if rosters != self._rosters:  # (a C-level comparison of the instances, by identity)
+            # Instances came or went since the last sample: their rows, and the writers of those gone.
+            self._rosters = [list(r) for r in rosters]
+            rows = []
+            for inst in (inst for r in rosters for inst in r):
                 bufs = writers.get(inst.id)
                 if bufs is None:
                     bufs = writers[inst.id] = [store.writer(f"{inst.id}.{m}") for m in INSTANCE_METRICS]
-                # Instance.rate, .cpu and .errors, inlined (they read the cohort): once per instance here.
-                cohort = inst.cohort
-                alive = inst.state == RUNNING and inst.broken_since is None
-                bufs[0][idx] = inst.memory if alive else 0.0
-                if cohort is None:
-                    bufs[1][idx] = 0.03 if alive else 0.0
-                    bufs[2][idx] = 0.0
-                    bufs[3][idx] = 0.0
-                    continue
-                rate = cohort.rate
-                bufs[1][idx] = cohort.cpu
-                bufs[2][idx] = rate
-                bufs[3][idx] = cohort.errors / rate if rate > 0 else 0.0
-        if seen == len(writers):
-            return  # as many instances as writers, each with its own: none is gone
-        seen_ids = {inst.id for s in self.world.services.values() for inst in s.instances}
-        for gone in [i for i in writers if i not in seen_ids]:
+                rows.append((inst, *bufs))
+            self._rows = rows
+            seen_ids = {inst.id for r in rosters for inst in r}
+            self._gone_ids = [i for i in writers if i not in seen_ids]
+        for inst, b_memory, b_cpu, b_rate, b_ratio in self._rows:
+            # Instance.rate, .cpu and .errors, inlined (they read the cohort): once per instance here.
+            cohort = inst.cohort
+            alive = inst.state == RUNNING and inst.broken_since is None
+            b_memory[idx] = inst.memory if alive else 0.0
+            if cohort is None:
+                b_cpu[idx] = 0.03 if alive else 0.0
+                b_rate[idx] = 0.0
+                b_ratio[idx] = 0.0
+                continue
+            rate = cohort.rate
+            b_cpu[idx] = cohort.cpu
+            b_rate[idx] = rate
+            b_ratio[idx] = cohort.errors / rate if rate > 0 else 0.0
+        for gone in self._gone_ids:
             # Instances that are gone read NaN from now on (so a wrapped ring never shows stale data)
             # until a whole ring has passed and their slots are all NaN.
             for buf in writers[gone]:
@@ -267,3 +323,4 @@ class MetricsRecorder:
             gone_at = self._gone.setdefault(gone, store.steps)
             if store.steps - gone_at > store.capacity:
                 del writers[gone], self._gone[gone]
+                self._rosters = []  # rows and gone writers again next time

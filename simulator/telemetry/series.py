@@ -40,6 +40,8 @@ class SeriesStore:
         self.steps = 0  # samples written so far
         self.t0: float | None = None
         self._series: dict[str, array] = {}
+        self._by_names: dict[tuple[str, ...], list[array]] = {}
+        """The buffers of a tuple of names :meth:`changes_since` was asked for (the SLI's, every tick)."""
 
     def names(self) -> list[str]:
         """Every series name, sorted."""
@@ -118,13 +120,13 @@ class SeriesStore:
             return None
         cap = self.capacity
         at, last = k % cap, (self.steps - 1) % cap
-        out = []
-        for name in names:
-            series = self._series.get(name)
-            if series is None:
+        buffers = self._by_names.get(names)
+        if buffers is None:
+            found = [self._series.get(name) for name in names]
+            if None in found:
                 return None
-            out.append(series[last] - series[at])
-        return out
+            buffers = self._by_names[names] = found  # series are never removed: the buffers stay theirs
+        return [buf[last] - buf[at] for buf in buffers]
 
     def value_at(self, name: str, t: float) -> float:
         """Sample of ``name`` at or just before time ``t`` (NaN if not retained)."""

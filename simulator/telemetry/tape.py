@@ -166,10 +166,9 @@ class ServiceSnapshot:
 class ZoneSettings:
     """The world's zones and surges as the generators read them (shared until one changes)."""
 
-    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share", "internal_clients")
+    __slots__ = ("surges", "down_zones", "zone_hang", "zone_fail_share")
 
     def __init__(self, world: World) -> None:
-        self.internal_clients = {k: dict(v) for k, v in world.internal_clients.items()}
         self.surges = dict(world.surges)
         self.down_zones = frozenset(world.down_zones)
         self.zone_hang = dict(world.zone_hang)
@@ -179,7 +178,6 @@ class ZoneSettings:
         """Whether the live world's zones or surges differ from these."""
         return (
             world.surges != self.surges
-            or world.internal_clients != self.internal_clients
             or world.down_zones != self.down_zones
             or world.zone_hang != self.zone_hang
             or world.zone_fail_share != self.zone_fail_share
@@ -189,12 +187,37 @@ class ZoneSettings:
 class WorldFrame:
     """What the generators read of the world in a tick: the services' frames, user rate, zones."""
 
-    __slots__ = ("services", "user_rate", "zones")
+    __slots__ = ("services", "user_rate", "zones", "clients")
 
-    def __init__(self, services: tuple[ServiceFrame, ...], user_rate: float, zones: ZoneSettings) -> None:
+    def __init__(
+        self, services: tuple[ServiceFrame, ...], user_rate: float, zones: ZoneSettings, clients: ClientRates
+    ) -> None:
         self.services = services
         self.user_rate = user_rate
         self.zones = zones
+        self.clients = clients
+
+
+class ClientRates:
+    """The internal sources' rates at their targets in a tick (``world.internal_clients``), packed: the
+    names as a tuple shared while they stay the same, the rates in one ``array('d')``. They move every
+    tick a source retries against a struggling target, so a dict of dicts per tick cost ~600 bytes."""
+
+    __slots__ = ("names", "rates")
+
+    def __init__(self, clients: dict[str, dict[str, float]], previous: ClientRates | None) -> None:
+        names = tuple((target, tuple(by_client)) for target, by_client in clients.items())
+        self.names = previous.names if previous is not None and previous.names == names else names
+        self.rates = array("d", [rate for by_client in clients.values() for rate in by_client.values()])
+
+    def unpack(self) -> dict[str, dict[str, float]]:
+        """The rates as ``world.internal_clients`` holds them (target -> client -> rate)."""
+        out, i = {}, 0
+        rates = self.rates
+        for target, clients in self.names:
+            out[target] = dict(zip(clients, rates[i : i + len(clients)], strict=True))
+            i += len(clients)
+        return out
 
 
 class WorldSnapshot:
@@ -206,7 +229,7 @@ class WorldSnapshot:
         self.user_rate = frame.user_rate
         zones = frame.zones
         self.surges = zones.surges
-        self.internal_clients = zones.internal_clients
+        self.internal_clients = frame.clients.unpack()
         self.down_zones = zones.down_zones
         self.zone_hang = zones.zone_hang
         self.zone_fail_share = zones.zone_fail_share
@@ -248,6 +271,9 @@ class TelemetryTape:
         self._services: list[ServiceFrame] = []
         self._live: list[ServiceState] = []
         self._zones: ZoneSettings | None = None
+        self._clients: ClientRates | None = None
+        self._clients_seen: dict[str, dict[str, float]] = {}
+        """A copy of the internal sources' rates last packed (what the live ones are compared with)."""
         self._frame: WorldFrame | None = None
         self._playing = False
 
@@ -268,31 +294,40 @@ class TelemetryTape:
             full = self.full_frames
             for i, s in enumerate(self._live):
                 f = services[i]
-                # Recomputed, or its settings or instances changed (ServiceSettings.stale inlined, keep
-                # the two in step: this runs for every service every tick). Connection demand can also
-                # move below the 1e-9 the model ignores, without a recompute.
+                # Keep the first test in step with ServiceSettings.stale: this runs for every service
+                # every tick.
                 settings = f.settings
                 if (
                     full
-                    or s.changed
                     or s.dirty
                     or s.rotation is not settings.source
-                    or s.conn_demand != f.numbers[4]
                     or len(s.instances) != settings.n_instances
                     or s.cert_expires_at != settings.cert_expires_at
                     or s.extra_msg is not settings.extra_msg
                     or s.version is not settings.version
+                    or s.tuning is not settings.tuning
+                    or s.max_connections != settings.max_connections
                     or ((s.fallbacks or settings.fallbacks) and s.fallbacks != settings.fallbacks)
                 ):
-                    services[i] = ServiceFrame(s, self._settings_of(s, settings), f)
+                    # Its settings or instances changed (ServiceSettings.stale, inlined): new ones.
+                    services[i] = ServiceFrame(s, ServiceSettings(s, _roster(s)), f)
+                    changed = True
+                elif s.changed or s.conn_demand != f.numbers[4]:
+                    # Recomputed (connection demand can also move below the 1e-9 the model ignores).
+                    services[i] = ServiceFrame(s, settings, f)
                     changed = True
         zones = self._zones
         if zones is None or self.full_frames or zones.stale(world):
             zones = self._zones = ZoneSettings(world)
             changed = True
+        clients = self._clients
+        if clients is None or self.full_frames or world.internal_clients != self._clients_seen:
+            self._clients_seen = {k: dict(v) for k, v in world.internal_clients.items()}
+            clients = self._clients = ClientRates(world.internal_clients, clients)
+            changed = True
         frame = self._frame
         if changed or frame is None or frame.user_rate != world.user_rate:
-            frame = self._frame = WorldFrame(tuple(services), world.user_rate, zones)
+            frame = self._frame = WorldFrame(tuple(services), world.user_rate, zones, clients)
         self.frames.append(frame)
         self.times.append(t)
         self.dt = dt
@@ -351,11 +386,6 @@ class TelemetryTape:
         return out
 
 
-_MESSAGE, _ATTRIBUTES = 6, 9
-"""Where a stored line (LogStore.add's tuple) keeps its message and its packed attributes."""
-_SHARED_MAX = 50_000
-
-
 class OnDemandLogStore(LogStore):
     """The session's log: reading it first writes the lines of the ticks nobody has read yet."""
 
@@ -363,7 +393,6 @@ class OnDemandLogStore(LogStore):
         self._total = 0
         super().__init__(capacity)
         self.tape: TelemetryTape | None = None
-        self._shared: dict = {}
 
     def catch_up(self) -> None:
         """Write what the pending ticks imply."""
@@ -388,25 +417,8 @@ class OnDemandLogStore(LogStore):
         self.write(*args, **kwargs)
 
     def write(self, *args: Any, **kwargs: Any) -> None:
-        """Append a line, sharing its message and packed attributes with an earlier line that had the same.
-
-        An 8-hour session's 110,000 lines have ~17,000 distinct messages and attribute sets: sharing them
-        saves ~20 MB (error lines repeat; access lines differ by their durations).
-        """
-        written = self._total
+        """Append a line now (LogStore.add: it shares the message and attributes with earlier lines)."""
         super().add(*args, **kwargs)
-        if self._total == written:
-            return  # lost: the log pipeline was down at the line's time
-        lines, shared = self.lines, self._shared
-        line = lines[-1]
-        message, packed = line[_MESSAGE], line[_ATTRIBUTES]
-        same_message = shared.setdefault(message, message)
-        same_packed = shared.setdefault(packed, packed) if type(packed) is tuple else packed
-        if same_message is not message or same_packed is not packed:
-            lines[-1] = (*line[:_MESSAGE], same_message, *line[_MESSAGE + 1 : _ATTRIBUTES], same_packed,
-                         *line[_ATTRIBUTES + 1 :])  # fmt: skip
-        if len(shared) > _SHARED_MAX:
-            shared.clear()  # bounded: lines keep what they share, later ones share anew
 
     def query(self, *args: Any, **kwargs: Any) -> list[LogRecord]:
         """See :meth:`LogStore.query`."""

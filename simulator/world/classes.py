@@ -95,6 +95,11 @@ class TrafficExtras:
         self.primed = False
         self.user_expired = 0.0
         """Share of users whose cached answer for the entry's name expired and could not be renewed."""
+        self._split_key: tuple | None = None
+        self._split: tuple[list[tuple[str, float, float]], float, float] = ([], 0.0, 0.0)
+        self._drops: dict[tuple, list[tuple[str, float]]] = {}
+        """Congestion drops by their inputs: a steady overload repeats them tick after tick (4 in 5 ticks
+        of the reconnect storm), and the bisection is the costliest arithmetic of a tick."""
 
     @classmethod
     def build(
@@ -284,6 +289,29 @@ class TrafficExtras:
         requests leave the SLI."""
         entry = self.entry
         user = self.world.user_rate
+        causes = entry.causes
+        # Everything the split reads: a steady overload repeats it for several ticks in a row.
+        key = (
+            user,
+            tuple(r.wave for r in self.reconnects if r.s is entry),
+            tuple(self.shed.items()),
+            causes.get("overload", 0.0),
+            causes.get("shed", 0.0),
+            entry.errors,
+        )
+        if key != self._split_key:
+            self._split_key = key
+            self._split = self._class_split(entry, user)
+        figures, total, excluded = self._split
+        class_split = self.world.class_split
+        for name, rate, failed in figures:
+            self.class_figures[name] = (rate, failed)
+            class_split[name] = [rate, failed, math.nan]
+        if total > 0.0 and excluded > 0.0:
+            entry.excluded += min(excluded, entry.errors)
+
+    def _class_split(self, entry: ServiceState, user: float) -> tuple[list[tuple[str, float, float]], float, float]:
+        """The split itself: (class, requests, failed) per class, all requests, and those excluded."""
         rates = {c.name: self._class_rate(c, user) for c in self.classes}
         total = sum(rates.values())
         failed = {name: rate * self.shed.get(name, 0.0) for name, rate in rates.items()}
@@ -294,23 +322,34 @@ class TrafficExtras:
             group = [c for c in self.classes if c.priority == priority]
             room = sum(rates[c.name] - failed[c.name] for c in group)
             take = min(overload, room)
-            for name, lost in _congestion_drops(group, {c.name: rates[c.name] - failed[c.name] for c in group}, take):
+            for name, lost in self._congestion_drops(
+                group, {c.name: rates[c.name] - failed[c.name] for c in group}, take
+            ):
                 failed[name] += lost
             overload -= take
         admitted_ok = {n: rates[n] - failed[n] for n in rates}
         left = sum(admitted_ok.values())
         other = max(entry.errors - sum(failed.values()), 0.0)
         excluded = 0.0
+        figures = []
         for c in self.classes:
             refused = failed[c.name]
             if left > 0.0:
                 failed[c.name] += other * admitted_ok[c.name] / left
             if c.deferrable:
                 excluded += refused
-            self.class_figures[c.name] = (rates[c.name], failed[c.name])
-            self.world.class_split[c.name] = [rates[c.name], failed[c.name], math.nan]
-        if total > 0.0 and excluded > 0.0:
-            entry.excluded += min(excluded, entry.errors)
+            figures.append((c.name, rates[c.name], failed[c.name]))
+        return figures, total, excluded
+
+    def _congestion_drops(self, group, rates: dict[str, float], requests: float) -> list[tuple[str, float]]:
+        """:func:`_congestion_drops`, remembered by its exact inputs (a pure function of them)."""
+        key = (tuple((c.name, c.size, rates[c.name]) for c in group), requests)
+        drops = self._drops.get(key)
+        if drops is None:
+            if len(self._drops) >= 64:
+                self._drops.clear()  # bounded: only a steady overload repeats its inputs
+            drops = self._drops[key] = _congestion_drops(group, rates, requests)
+        return drops
 
     # --- views -------------------------------------------------------------------------------
 
@@ -356,13 +395,17 @@ def _congestion_drops(group, rates: dict[str, float], requests: float) -> list[t
     if requests >= total:
         return [(c.name, rates[c.name]) for c in group]
 
-    def lost(p: float) -> float:
-        return sum(rates[c.name] * (1.0 - (1.0 - p) ** c.size) for c in group)
-
+    # The same sums, in the same order, as sum() over the group gives; written out because the bisection
+    # evaluates them 50 times a tick (a generator per step cost as much as the rest of the tick).
+    pairs = [(rates[c.name], c.size) for c in group]
     lo, hi = 0.0, 1.0
     for _ in range(50):
         mid = (lo + hi) / 2.0
-        if lost(mid) < requests:
+        kept = 1.0 - mid
+        lost = 0.0
+        for rate, size in pairs:
+            lost += rate * (1.0 - kept**size)
+        if lost < requests:
             lo = mid
         else:
             hi = mid

@@ -135,6 +135,7 @@ class _Node:
         "callees",
         "caches",
         "own",
+        "call_memo",
     )
 
     def __init__(self, s, edges: list[tuple]) -> None:
@@ -154,6 +155,8 @@ class _Node:
         """Caches whose hit ratio this service's figures depend on."""
         sigma = spec.latency_spread
         self.own = _OwnService(spec, 0.0, 0.0, 0.0, 0.0, math.exp(sigma * Z95), math.exp(sigma * Z99), self.timeout_ms)
+        self.call_memo: tuple = (None, None, None)
+        """(settings, gated, what :func:`_call_settings` made of them)."""
 
 
 class TickModel:
@@ -463,12 +466,14 @@ class TickModel:
             own.blocked_cause = s.blocked_cause
             own.net50, own.net95, own.net99 = _far_primary(s.primary_rtt_ms, spec.write_share)
             owns[key] = (own, dep_fail, d50, d95, d99)
+        # One call setting (almost always): every live cohort uses it, no lookup by its key.
+        single = owns[key] if len(owns) == 1 else None
         s.gc_ratio = s.collapse_ratio = 0.0
         for cohort in cohorts:
             if cohort.dead_zone is not None:
                 _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
             else:
-                own, dep_fail, d50, d95, d99 = owns[cohort.key[-1].calls]
+                own, dep_fail, d50, d95, d99 = single or owns[cohort.key[-1].calls]
                 _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, causes)
                 if cohort.gc > s.gc_ratio:
                     s.gc_ratio = cohort.gc
@@ -482,8 +487,15 @@ class TickModel:
             eff_sigma = 0.05
         errors = limited + mix.err_sum
         s.pass_ratio = mix.passed / admitted if admitted > 0 else 1.0
-        cpu = mix.cpu_sum / max(n - mix.dead, 1)
-        s.set_figures(s.offered, errors, p50, p95, p99, eff_sigma, cpu, mem_max, mix.pool_max)
+        # ServiceState.set_figures, written out (this runs for every service recomputed).
+        rate = s.offered
+        s.rate = rate
+        s.errors = errors
+        s.error_ratio = errors / rate if rate > 0 else 0.0
+        s.p50, s.p95, s.p99, s.sigma = p50, p95, p99, eff_sigma
+        s.cpu = mix.cpu_sum / max(n - mix.dead, 1)
+        s.memory_ratio = mem_max
+        s.pool_ratio = mix.pool_max
         return mix.connections
 
 
@@ -789,11 +801,17 @@ def _dependencies_by_settings(node: _Node, mix: dict[str, float] | None, now: fl
 
 
 def _call_settings(node: _Node, tuning, flags) -> tuple[int, float, float, float]:
-    """Retries in effect (a flag can gate them), timeout in ms and its log, back-off in ms."""
+    """Retries in effect (a flag can gate them), timeout in ms and its log, back-off in ms; kept on the
+    node while its settings and the gate stay the same (they change only with a deploy, push or flip)."""
     gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
+    memo = node.call_memo
+    if memo[0] is tuning and memo[1] is gated:
+        return memo[2]
     timeout_ms = tuning.timeout_s * 1000.0
     log_timeout = node.log_timeout if timeout_ms == node.timeout_ms else math.log(timeout_ms)
-    return (0 if gated else tuning.retries), timeout_ms, log_timeout, tuning.backoff_s * 1000.0
+    settings = (0 if gated else tuning.retries), timeout_ms, log_timeout, tuning.backoff_s * 1000.0
+    node.call_memo = (tuning, gated, settings)
+    return settings
 
 
 def _dependencies(

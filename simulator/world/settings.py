@@ -13,7 +13,7 @@ rolling back a version or reverting a config restores the previous values, not j
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,11 +42,12 @@ class Tuning:
     timeout_s: float
     pool_size: int
     heap_mb: float | None
+    calls: tuple[int, float, float] = field(init=False, compare=False, repr=False)
+    """What shapes its dependency calls: retries, back-off, timeout (kept: the tick model reads it for
+    every cohort it recomputes)."""
 
-    @property
-    def calls(self) -> tuple[int, float, float]:
-        """What shapes its dependency calls: retries, back-off, timeout."""
-        return (self.retries, self.backoff_s, self.timeout_s)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "calls", (self.retries, self.backoff_s, self.timeout_s))
 
 
 def base_tuning(spec: ServiceSpec) -> Tuning:

@@ -182,7 +182,7 @@ class Instance:
         return self.cohort.lat_factor if self.cohort is not None else 1.0
 
 
-@dataclass
+@dataclass(slots=True)
 class ServiceState:
     """A service's desired state, its instances and its last-tick aggregate figures."""
 
@@ -333,7 +333,7 @@ class ServiceState:
         return now >= self.cert_expires_at
 
 
-@dataclass
+@dataclass(slots=True)
 class World:
     """Everything that changes during a run."""
 
