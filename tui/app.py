@@ -16,6 +16,7 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -97,6 +98,9 @@ class MisfortuneApp(App[None]):
         self.journal_notice: str | None = None
         """Shown once the screen is up: what resume repaired in the journal (a torn last line)."""
         self._last_tick = monotonic()
+        self.last_input = monotonic()
+        """When the latest key or mouse event came (monotonic): the console settles the heap while none
+        comes (tui.heap)."""
         if not os.environ.get(ANIMATIONS_ENV):
             # A key press should show its result at once: the tab underline's 0.3 s slide alone tripled the
             # time from a panel key to the settled screen (bench/tui_console.py).
@@ -140,6 +144,11 @@ class MisfortuneApp(App[None]):
         if self.clock_enabled:
             self._last_tick = monotonic()
             self.set_interval(TICK, self.tick, name="clock")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.last_input = monotonic()
+        await super().on_event(event)
 
     # --- the clock --------------------------------------------------------------------------
 
