@@ -134,6 +134,18 @@ async def settled(frames: Frames, start: float, limit: float = 5.0) -> None:
             return
 
 
+async def prewarmed(console: ConsoleScreen, limit: float = 30.0) -> None:
+    """Wait until the console has built every panel (as it does while the trainee reads the pager), then
+    1 s more. A fixed second was not enough on a loaded machine: the first round then timed switches
+    racing the pre-warm's mounts."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit and not (
+        all(console.has_panel(pid) for pid, _key, _title in PANELS) and getattr(console, "_history_read", True)
+    ):
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)
+
+
 async def key_to_repaint(
     rounds: int, clock: bool, size: tuple[int, int]
 ) -> dict[str, list[tuple[float, float, float]]]:
@@ -164,7 +176,7 @@ async def _switches(
     async with app.run_test(size=size) as pilot:
         frames = Frames(app)
         await pilot.pause()
-        await asyncio.sleep(1.0)  # let the panels pre-warm, as they do while the trainee reads the pager
+        await prewarmed(app.screen)
         # The console re-reads the visible panel every second: those frames are not the key's (their cost is
         # in the CPU-at-1x figure), and landing inside a switch's window they made "settled" a lottery.
         console = app.screen
