@@ -108,7 +108,10 @@ def shipped_id(ref: str) -> bool:
 
 
 def _user_claims(ref: str) -> bool:
-    """A file in the user's scenario directory that may carry id ``ref`` (then the full resolution decides)."""
+    """A file in the user's scenario directory that may carry id ``ref`` (then the full resolution decides).
+
+    The directory is found as scenarios.catalog.user_data_dir finds it; that module imports the language.
+    """
     import os
     from pathlib import Path
 
