@@ -21,14 +21,6 @@ SETTLE_EVERY_S = 60.0
 """At most one settle a minute after the first: ~0.1-0.2 s of CPU, well inside 5 % of a core."""
 QUIET_S = 2.0
 """A settle waits for this long without input, so a key is unlikely to arrive during its pause."""
-YOUNG_PER_FULL = 100
-"""Young (generation 1) collections between two automatic full ones (Python's default is 10).
-
-Frozen objects do not count towards a full collection's trigger, so after a settle Python's default ran
-one every ~2 s of panel switching, each walking the ~80,000 cache entries the panels had filled since
-(~50 ms). Ten times fewer: the quiet settles usually come first, and what a full collection then finds
-is mostly garbage. The cost is memory: cyclic garbage that reached the old generation waits longer
-(~10 MB more at the peak of bench/tui_console.py's switching)."""
 
 
 def settle() -> float:
@@ -40,9 +32,29 @@ def settle() -> float:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    young, middle, _old = gc.get_threshold()
-    gc.set_threshold(young, middle, YOUNG_PER_FULL)
+    if _refreeze not in gc.callbacks:
+        gc.callbacks.append(_refreeze)
     return time.process_time() - start
+
+
+def stop() -> None:
+    """Unfreeze everything and stop freezing after full collections (tests; the process's end)."""
+    if _refreeze in gc.callbacks:
+        gc.callbacks.remove(_refreeze)
+    gc.unfreeze()
+
+
+def _refreeze(phase: str, info: dict) -> None:
+    """After each automatic full collection, freeze its survivors too.
+
+    Frozen objects do not count towards the next full collection's trigger, so with only the settle's
+    freeze Python still ran one every ~2 s of panel switching, each walking the ~80,000 cache entries
+    the panels had filled since (~50 ms; 10x rarer instead meant ~150 ms each). Freezing what survives
+    each one leaves the next only what was made since (~5-10 ms). What it froze and later dies in a
+    cycle waits for the next settle (at most a minute, once the trainee pauses).
+    """
+    if phase == "stop" and info.get("generation") == 2:
+        gc.freeze()
 
 
 class Settler:

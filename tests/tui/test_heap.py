@@ -20,10 +20,8 @@ class Node:
 
 @pytest.fixture(autouse=True)
 def _restore_gc():
-    threshold = gc.get_threshold()
     yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
+    heap.stop()
 
 
 def test_settle_frees_cycles_and_freezes_the_survivors():
@@ -33,8 +31,19 @@ def test_settle_frees_cycles_and_freezes_the_survivors():
     heap.settle()
     assert dead_ref() is None, "a cycle made before the settle is collected by it"
     assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[2] == heap.YOUNG_PER_FULL
     assert alive.me is alive
+
+
+def test_after_a_settle_each_full_collection_freezes_its_survivors():
+    heap.settle()
+    frozen = gc.get_freeze_count()
+    survivors = [Node() for _ in range(1000)]
+    gc.collect(1)
+    assert gc.get_freeze_count() == frozen, "a young collection freezes nothing"
+    gc.collect()
+    assert gc.get_freeze_count() >= frozen + len(survivors), "the full one froze what it kept"
+    heap.stop()
+    assert gc.get_freeze_count() == 0 and heap._refreeze not in gc.callbacks
 
 
 def test_a_frozen_cycle_that_dies_is_freed_by_the_next_settle():
