@@ -224,7 +224,7 @@ class ConsoleScreen(Screen):
         for pid, _key, _title in PANELS:
             if pid not in self._built:
                 await self._mount_panel(pid)
-                if not self.is_attached:  # the console closed meanwhile
+                if not self.is_attached or not self.has_panel(pid):  # the console closed meanwhile
                     return
                 if pid == "logs":
                     self.panel("logs").ingest()
