@@ -16,9 +16,11 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from scenarios.text import clean
 from tui.screens.dialogs import ConfirmDialog
@@ -38,6 +40,9 @@ ANIMATIONS_ENV = "TEXTUAL_ANIMATIONS"
 """Textual's own switch for animations; unset, misfortune turns them off (see MisfortuneApp)."""
 THEME_ENV = "MISFORTUNE_THEME"
 """Environment variable naming a Textual theme (e.g. textual-light for light terminals)."""
+
+PENDING_WORKER = "start the pending session"
+"""Name of the worker thread that starts ``misfortune play``'s session after the first frame."""
 
 ConsoleFactory = Callable[["SessionPort"], Screen]
 
@@ -74,12 +79,17 @@ class MisfortuneApp(App[None]):
         spin_seed: int | None = None,
         console: ConsoleFactory | None = None,
         clock: bool = True,
+        pending: tuple[str, int] | None = None,
     ) -> None:
         super().__init__()
         if opening not in ("home", "briefing", "console"):
             raise ValueError(f"unknown opening screen {opening!r}")
-        if opening != "home" and session is None:
+        if opening != "home" and session is None and not (opening == "briefing" and pending):
             raise ValueError(f"opening on the {opening} needs a session")
+        self.pending = pending
+        """(scenario, seed) of a session to start once the briefing is on screen (:meth:`play_later`)."""
+        self.start_error: str | None = None
+        """Why the pending session could not start: printed by the command line, which exits 2."""
         self.session: SessionPort | None = session
         self.opening = opening
         self.speed = speed
@@ -97,6 +107,9 @@ class MisfortuneApp(App[None]):
         self.journal_notice: str | None = None
         """Shown once the screen is up: what resume repaired in the journal (a torn last line)."""
         self._last_tick = monotonic()
+        self.last_input = monotonic()
+        """When the latest key or mouse event came (monotonic): the console settles the heap while none
+        comes (tui.heap)."""
         if not os.environ.get(ANIMATIONS_ENV):
             # A key press should show its result at once: the tab underline's 0.3 s slide alone tripled the
             # time from a panel key to the settled screen (bench/tui_console.py).
@@ -113,6 +126,12 @@ class MisfortuneApp(App[None]):
         from tui.session import LocalSession
 
         return cls(LocalSession.start(ref, seed), "briefing", speed, **kwargs)
+
+    @classmethod
+    def play_later(cls, ref: str, seed: int, speed: float = 1.0, **kwargs) -> MisfortuneApp:
+        """The briefing at once, its session started after the first frame (a shipped scenario: loading the
+        scenario language and the simulator takes ~0.5 s, and the rules can be read meanwhile)."""
+        return cls(None, "briefing", speed, pending=(ref, seed), **kwargs)
 
     @classmethod
     def resume(cls, journal: str | Path, **kwargs) -> MisfortuneApp:
@@ -132,7 +151,13 @@ class MisfortuneApp(App[None]):
         elif self.opening == "briefing":
             from tui.screens.briefing import BriefingScreen
 
-            self.push_screen(BriefingScreen(self.session, self.speed))
+            if self.session is None and self.pending:
+                self.push_screen(BriefingScreen(None, self.speed, loading=self.pending[0]))
+                self.call_after_refresh(
+                    self.run_worker, self._start_pending, name=PENDING_WORKER, thread=True, exit_on_error=False
+                )
+            else:
+                self.push_screen(BriefingScreen(self.session, self.speed))
         else:
             self._open_console()
         if self.journal_notice:
@@ -140,6 +165,48 @@ class MisfortuneApp(App[None]):
         if self.clock_enabled:
             self._last_tick = monotonic()
             self.set_interval(TICK, self.tick, name="clock")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.last_input = monotonic()
+        await super().on_event(event)
+
+    def _start_pending(self) -> SessionPort:
+        """Worker thread: start the pending session (the app gets it in :meth:`on_worker_state_changed`)."""
+        from tui.session import LocalSession
+
+        assert self.pending is not None
+        return LocalSession.start(*self.pending)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != PENDING_WORKER:
+            return
+        if event.state == WorkerState.SUCCESS:
+            self._pending_started(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            from scenarios.loader import ScenarioError
+            from simulator.session import JournalError
+
+            error = event.worker.error
+            if not isinstance(error, (ScenarioError, JournalError)):
+                raise error  # a bug, not bad input: the traceback the old synchronous start showed
+            self._pending_failed(clean(error, keep_newlines=True))
+
+    def _pending_started(self, session: SessionPort) -> None:
+        from tui.screens.briefing import BriefingScreen
+
+        briefing = next((s for s in self.screen_stack if isinstance(s, BriefingScreen)), None)
+        if self.pending is None or briefing is None or briefing.session is not None:
+            session.quit()  # the trainee went back to the wheel meanwhile
+            return
+        self.pending = None
+        self.session = session
+        self.ended = False
+        briefing.set_session(session)
+
+    def _pending_failed(self, message: str) -> None:
+        self.start_error = message
+        self.exit(return_code=2)
 
     # --- the clock --------------------------------------------------------------------------
 
@@ -211,6 +278,7 @@ class MisfortuneApp(App[None]):
         if self.session is not None:
             self.session.quit()
         self.session = None
+        self.pending = None  # a session still loading is closed when it arrives
         self.clock_running = False
         self.action_go_home()
 

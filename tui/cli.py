@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from scenarios.text import clean
 
@@ -18,9 +19,10 @@ EXIT_INVALID = 2
 """Exit code for a file the user must fix (same as argparse's usage errors)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, every registered command included."""
-    modules = globals().get("COMMAND_MODULES") or __getattr__("COMMAND_MODULES")
+def build_parser(modules: Sequence[Any] | None = None) -> argparse.ArgumentParser:
+    """The full parser, every registered command included (or only those of ``modules``)."""
+    if modules is None:
+        modules = globals().get("COMMAND_MODULES") or __getattr__("COMMAND_MODULES")
     parser = argparse.ArgumentParser(
         prog="misfortune",
         description="Wheel-of-Misfortune incident simulator: practise on-call on a simulated system.",
@@ -37,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.commands.tui_commands import home_command
 
         return home_command(None)
-    parser = build_parser()
+    parser = build_parser(_light_modules(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -69,6 +71,16 @@ def __getattr__(name: str) -> object:
 
     globals()[name] = COMMAND_MODULES
     return COMMAND_MODULES
+
+
+def _light_modules(argv: Sequence[str]) -> list[Any] | None:
+    """Only the TUI's commands for ``misfortune play`` in a terminal, so the briefing paints before the
+    other command modules (and the simulator and scenario language they import) load; else None (all)."""
+    if not argv or argv[0] != "play" or not _interactive():
+        return None
+    from tui.commands import tui_commands
+
+    return [tui_commands]
 
 
 def _interactive() -> bool:

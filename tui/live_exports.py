@@ -14,8 +14,6 @@ import sys
 from time import monotonic, time
 from typing import Any
 
-from simulator.exports import ExportUnavailable
-
 PUBLISH_EVERY = 0.5
 """Wall seconds between metric snapshots (Prometheus scrapes every few seconds at most)."""
 EXIT_INVALID = 2
@@ -132,6 +130,8 @@ def live_from_args(args: argparse.Namespace, command: str) -> tuple[LiveExports 
             file=sys.stderr,
         )
         return None, EXIT_INVALID
+    from simulator.exports import ExportUnavailable  # here: `misfortune play` without exports paints sooner
+
     live = LiveExports(address, args.otlp)
     try:
         live.start()

@@ -33,9 +33,7 @@ from simulator.views import (
     ToolStatus,
     Trace,
 )
-
-SPEEDS = (0.0, 1.0, 2.0, 5.0, 10.0, 60.0)
-"""Clock speeds: paused, 1x (default: real time pressure), 2x, 5x, 10x, 60x."""
+from tui.speeds import SPEEDS  # noqa: F401  (screens import it from the port)
 
 
 @dataclass(frozen=True)

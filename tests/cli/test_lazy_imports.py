@@ -66,3 +66,18 @@ def test_scenario_helpers_do_not_build_the_language(tmp_path):
     assert loaded(modules, HEAVY) == []
     modules = modules_after("import scenarios\nscenarios.load_by_ref", tmp_path)
     assert "scenarios.language.scenario" in modules, "the package's names still load on first use"
+
+
+def test_the_briefing_of_play_paints_before_the_simulator_and_the_language(tmp_path):
+    """``misfortune play <shipped id>`` in a terminal: its parser, the app and the briefing load first; the
+    session (simulator, language) is started by the app after the first frame."""
+    code = (
+        "from tui.cli import build_parser\nfrom tui.commands import tui_commands\n"
+        "import tui.app, tui.screens.briefing\n"
+        "args = build_parser([tui_commands]).parse_args(['play', 'checkout-oom-leak', '--seed', '1'])\n"
+        "assert tui_commands.shipped_id(args.scenario)\n"
+        "tui.app.MisfortuneApp.play_later(args.scenario, args.seed)"
+    )
+    modules = modules_after(code, tmp_path)
+    assert "textual.app" in modules and "tui.screens.briefing" in modules
+    assert loaded(modules, HEAVY) == [], "these load before the first frame of `misfortune play`"

@@ -74,7 +74,53 @@ def play_command(args: argparse.Namespace) -> int:
     live, code = live_from_args(args, "play")
     if code:
         return code
+    if shipped_id(args.scenario):
+        # Valid by construction (the library is verified): the briefing paints first, the session loads after.
+        return _run_with(live, lambda: MisfortuneApp.play_later(args.scenario, seed, args.speed))
+    # A file or a user scenario may be invalid: it loads before the screen is taken, so its problems print
+    # as plain text with exit 2.
     return _run_with(live, lambda: MisfortuneApp.play(args.scenario, seed, args.speed))
+
+
+def shipped_id(ref: str) -> bool:
+    """True if ``ref`` is the id of a shipped scenario that no file or user scenario can shadow.
+
+    Read from the file's header alone (PyYAML, no scenario language), so it is cheap before the first frame.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    import scenarios
+
+    if Path(ref).expanduser().exists() or not ref.replace("-", "").replace("_", "").isalnum():
+        return False
+    library = Path(scenarios.__file__).parent / "library"
+    candidate = library / f"{ref}.yaml"
+    if not candidate.is_file() or _user_claims(ref):
+        return False
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        header = yaml.load(candidate.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(header, dict) and header.get("id") == ref
+
+
+def _user_claims(ref: str) -> bool:
+    """A file in the user's scenario directory that may carry id ``ref`` (then the full resolution decides).
+
+    The directory is found as scenarios.catalog.user_data_dir finds it; that module imports the language.
+    """
+    import os
+    from pathlib import Path
+
+    import platformdirs
+
+    home = os.environ.get("MISFORTUNE_HOME")
+    base = Path(home).expanduser() if home else Path(platformdirs.user_data_dir("misfortune"))
+    folder = base / "scenarios"
+    return folder.is_dir() and any(p.suffix in (".yaml", ".yml") for p in folder.iterdir())
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -101,6 +147,9 @@ def _run(build: Callable[[], object]) -> int:
         print(err, file=sys.stderr)
         return EXIT_INVALID
     app.run()
+    if getattr(app, "start_error", None):
+        print(app.start_error, file=sys.stderr)
+        return EXIT_INVALID
     if app.resume_hint:
         print(f"Session kept. Continue it with:\n  {app.resume_hint}")
     return app.return_code or 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -10,11 +12,15 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from scenarios.durations import format_duration
 from scenarios.text import clean
-from tui.port import SPEEDS, Briefing, SessionPort
 from tui.registry import CLOCK_KEYS_TEXT, SPEED_KEYS
+from tui.speeds import SPEEDS
 from tui.widgets.text import stack, styled
+
+# The port brings the simulator and the scenario language (~0.5 s): `misfortune play` paints this screen
+# before they load (tests/cli/test_lazy_imports.py).
+if TYPE_CHECKING:
+    from tui.port import Briefing, SessionPort
 
 RUN_SPEEDS = tuple(s for s in SPEEDS if s)
 """Speeds a trainee can start the clock at (paused is not a start)."""
@@ -38,6 +44,8 @@ def reflow(text: str) -> str:
 
 def situation_markup(b: Briefing) -> Content:
     """Who is on call, for what, and against which objective."""
+    from scenarios.durations import format_duration
+
     slo = f"{b.slo_availability:g} % of {b.slo_service} requests succeed"
     if b.slo_latency_p99_ms is not None:
         slo += f", p99 under {b.slo_latency_p99_ms:g} ms"
@@ -87,57 +95,88 @@ class BriefingScreen(Screen):
 
     speed: reactive[float] = reactive(1.0)
 
-    def __init__(self, session: SessionPort, speed: float = 1.0) -> None:
+    def __init__(self, session: SessionPort | None, speed: float = 1.0, *, loading: str = "") -> None:
+        """The briefing of ``session``; without one yet, the screen shows ``loading`` (the scenario being
+        loaded) and the rules, and :meth:`set_session` fills it in (``misfortune play``)."""
         super().__init__()
         self.session = session
-        self.info = session.briefing()
+        self.info = session.briefing() if session is not None else None
+        self.loading_ref = loading
+        self._begin_when_loaded = False
         self.set_reactive(BriefingScreen.speed, speed if speed in RUN_SPEEDS else 1.0)
-        self.title = f"Briefing: {clean(self.info.title)}"
+        self.title = f"Briefing: {clean(self.info.title if self.info else loading)}"
 
     def compose(self) -> ComposeResult:
-        b = self.info
         with VerticalScroll(id="briefing"):
-            yield Label(
-                styled(
-                    (b.title, "bold"),
-                    "  ",
-                    (stars(b.difficulty), "$warning"),
-                    "  ",
-                    (" · ".join(b.tags), "$text-muted"),
-                ),
-                id="briefing-title",
-            )
-            yield Static(styled(reflow(clean(b.briefing, keep_newlines=True))), id="briefing-text", classes="card")
+            yield Label(self._title_line(), id="briefing-title")
+            yield Static(self._briefing_text(), id="briefing-text", classes="card")
             with Horizontal(id="briefing-columns"):
                 with Vertical(classes="card", id="situation"):
                     yield Label("The situation", classes="card-title")
-                    yield Static(situation_markup(b))
+                    yield Static(self._situation(), id="situation-text")
                 with Vertical(classes="card", id="rules"):
                     yield Label("Rules of the exercise", classes="card-title")
                     yield Static(RULES)
             yield Static(id="briefing-start")
         yield Footer()
 
+    def _title_line(self) -> Content:
+        b = self.info
+        if b is None:
+            return styled((clean(self.loading_ref), "bold"), "  ", ("loading the scenario…", "$text-muted"))
+        return styled(
+            (b.title, "bold"), "  ", (stars(b.difficulty), "$warning"), "  ", (" · ".join(b.tags), "$text-muted")
+        )
+
+    def _briefing_text(self) -> Content:
+        if self.info is None:
+            return styled(("Loading the scenario…", "$text-muted"))
+        return styled(reflow(clean(self.info.briefing, keep_newlines=True)))
+
+    def _situation(self) -> Content:
+        return styled(("…", "$text-muted")) if self.info is None else situation_markup(self.info)
+
+    def set_session(self, session: SessionPort) -> None:
+        """The session has loaded: show its briefing (and begin, if Enter was pressed meanwhile)."""
+        self.session = session
+        self.info = session.briefing()
+        self.title = f"Briefing: {clean(self.info.title)}"
+        self.query_one("#briefing-title", Label).update(self._title_line())
+        self.query_one("#briefing-text", Static).update(self._briefing_text())
+        self.query_one("#situation-text", Static).update(self._situation())
+        self.watch_speed()
+        if self._begin_when_loaded:
+            self.action_begin()
+
     def on_mount(self) -> None:
         self.watch_speed()
 
     def watch_speed(self) -> None:
+        if self.info is None:
+            seed: tuple[str, str] | str = ("…", "bold")
+            enter = " starts the clock once the scenario is loaded, "
+        else:
+            seed, enter = (str(self.info.seed), "bold"), " starts the clock, "
         self.query_one("#briefing-start", Static).update(
             styled(
                 "Seed ",
-                (str(self.info.seed), "bold"),
+                seed,
                 " · clock ",
                 (speed_label(self.speed), "bold"),
                 f" ({CLOCK_KEYS_TEXT}) · ",
                 ("Enter", "bold $success"),
-                " starts the clock, ",
+                enter,
                 ("Esc", "bold"),
                 " goes back",
             )
         )
 
     def action_begin(self) -> None:
-        """Open the console with the clock running."""
+        """Open the console with the clock running (once the scenario has loaded)."""
+        if self.session is None:
+            self._begin_when_loaded = True
+            self.watch_speed()
+            return
         self.app.begin_incident(self.speed)
 
     def action_faster(self) -> None:

@@ -29,6 +29,7 @@ from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPan
 
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.text import clean
+from tui import heap
 from tui.port import SPEEDS, SessionPort
 from tui.registry import PANELS, ConsoleCommands, bindings
 from tui.screens.row_detail import RowDetail, RowDetailScreen
@@ -152,6 +153,8 @@ class ConsoleScreen(Screen):
         """The service the trainee looked at last (a row, a cell or a choice naming it): forms default to it."""
         self._service_of: dict[str, str] = {}
         """Service and instance names -> service, for reading a highlighted row."""
+        self._heap = heap.Settler()
+        """Full garbage collections at quiet moments, not during a key press (tui.heap)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -226,7 +229,7 @@ class ConsoleScreen(Screen):
         for pid, _key, _title in PANELS:
             if pid not in self._built:
                 await self._mount_panel(pid)
-                if not self.is_attached:  # the console closed meanwhile
+                if not self.is_attached or not self.has_panel(pid):  # the console closed meanwhile
                     return
                 if pid == "logs":
                     self.panel("logs").ingest()
@@ -239,6 +242,8 @@ class ConsoleScreen(Screen):
             services = self.session.services()
             if services:
                 self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
+            # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
+            self._heap.settle()
 
     @property
     def active_panel(self) -> str:
@@ -272,6 +277,7 @@ class ConsoleScreen(Screen):
             self.panel(active).refresh_from_session()
         self._check_hints()
         self._check_pages()
+        self._heap.maybe(getattr(self.app, "last_input", None))
         if session.finished and not self._ended:
             self._ended = True
             if self._timer is not None:

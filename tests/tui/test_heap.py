@@ -1,0 +1,100 @@
+"""The console's heap settling (tui.heap): garbage is collected, survivors are frozen, nothing frozen is
+lost for good, and the settles wait for a quiet moment."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from tui import heap
+
+
+class Node:
+    """An object in a reference cycle: only the garbage collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture(autouse=True)
+def _restore_gc():
+    yield
+    heap.stop()
+
+
+def test_settle_frees_cycles_and_freezes_the_survivors():
+    dead, alive = Node(), Node()
+    dead_ref = weakref.ref(dead)
+    del dead
+    heap.settle()
+    assert dead_ref() is None, "a cycle made before the settle is collected by it"
+    assert gc.get_freeze_count() > 0
+    assert alive.me is alive
+
+
+def test_after_a_settle_each_full_collection_freezes_its_survivors():
+    heap.settle()
+    frozen = gc.get_freeze_count()
+    survivors = [Node() for _ in range(1000)]
+    gc.collect(1)
+    assert gc.get_freeze_count() == frozen, "a young collection freezes nothing"
+    gc.collect()
+    assert gc.get_freeze_count() >= frozen + len(survivors), "the full one froze what it kept"
+    heap.stop()
+    assert gc.get_freeze_count() == 0 and heap._refreeze not in gc.callbacks
+
+
+def test_a_frozen_cycle_that_dies_is_freed_by_the_next_settle():
+    node = Node()
+    ref = weakref.ref(node)
+    heap.settle()  # node is alive: frozen
+    del node
+    gc.collect()
+    assert ref() is not None, "frozen: an ordinary collection does not see it"
+    heap.settle()
+    assert ref() is None, "the next settle unfreezes before it collects"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_settler_waits_for_the_first_settle_the_interval_and_a_quiet_moment(monkeypatch):
+    calls = []
+    monkeypatch.setattr(heap, "settle", lambda: calls.append(1) or 0.0)
+    clock = Clock()
+    settler = heap.Settler(every=60.0, quiet=2.0, clock=clock)
+    assert not settler.maybe(last_input=0.0), "nothing before the console's own first settle"
+    settler.settle()
+    assert len(calls) == 1
+    clock.now += 59.0
+    assert not settler.maybe(last_input=0.0), "a minute has not passed"
+    clock.now += 2.0
+    assert not settler.maybe(last_input=clock.now - 1.0), "a key a second ago: not quiet"
+    assert not settler.maybe(last_input=None), "an app that does not report input: no later settles"
+    assert settler.maybe(last_input=clock.now - 2.0)
+    assert len(calls) == 2 and settler.settled_at == clock.now
+    assert not settler.maybe(last_input=0.0), "and then not again for a minute"
+
+
+async def test_the_console_settles_once_its_panels_are_built_and_the_app_reports_input():
+    from tests.tui.test_console import settled
+    from tui.app import MisfortuneApp
+    from tui.session import LocalSession
+
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.set_speed(0.0)
+    app = MisfortuneApp(session, "console", clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        console = app.screen
+        assert await settled(pilot, lambda: console._heap.count == 1), "settled after the pre-warm"
+        assert gc.get_freeze_count() > 0
+        before = app.last_input
+        await pilot.press("l")
+        assert app.last_input > before, "a key is input: the next settle waits for a quiet moment"
