@@ -9,6 +9,7 @@ problems map back to the place in the file an author has to fix.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import stat
@@ -82,8 +83,16 @@ def load_scenario(path: str | Path) -> Scenario:
     return load_scenario_text(_read_text(path), str(path))
 
 
+# Validating a scenario parses it with positions and checks every variant (~50 ms each; the library is a
+# second): the home screen re-checks the whole library each time it opens, and the tests and verify load
+# the same files again and again. The result depends on the text and the name alone and a Scenario is
+# frozen, so the same text gives back the same object; an invalid text raises anew each time.
+@functools.lru_cache(maxsize=64)
 def load_scenario_text(text: str, filename: str) -> Scenario:
-    """Validate scenario YAML text; ``filename`` only names the source in messages."""
+    """Validate scenario YAML text; ``filename`` only names the source in messages.
+
+    The same ``(text, filename)`` returns the same (frozen) Scenario: validated once per process.
+    """
     data, positions, problems = _parse(text, filename)
     if not isinstance(data, dict):
         found = _kind_of(data)

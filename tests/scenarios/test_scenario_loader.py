@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from scenarios.loader import ScenarioError, SourceProblem, load_actions, load_scenario, load_scenario_text
 
@@ -192,6 +193,21 @@ def test_minimal_scenario_is_valid(minimal_text):
     assert scenario.id == "mini-leak"
     assert scenario.duration == 3600.0
     assert [s.name for s in scenario.topology.services] == ["frontend", "checkout"]
+
+
+def test_the_same_text_is_validated_once_and_a_broken_one_every_time(minimal_text):
+    first = load_scenario_text(minimal_text, "t.yaml")
+    assert load_scenario_text(minimal_text, "t.yaml") is first  # the library is not re-validated per screen
+    with pytest.raises(ValidationError):
+        first.title = "shared by every caller, so it must be frozen"
+    edited = load_scenario_text(minimal_text.replace("title: Mini leak", "title: Mini leak, edited"), "t.yaml")
+    assert edited is not first and edited.title == "Mini leak, edited" and first.title == "Mini leak"
+    assert load_scenario_text(minimal_text, "other.yaml") is not first  # the name is in its messages
+    broken = minimal_text.replace("difficulty: 1", "difficulty: 99")
+    for _ in range(2):
+        with pytest.raises(ScenarioError) as err:
+            load_scenario_text(broken, "t.yaml")
+        assert str(err.value).startswith("t.yaml:3:13: difficulty:"), str(err.value)
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [case[1:] for case in BROKEN], ids=[c[0] for c in BROKEN])
