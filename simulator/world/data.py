@@ -113,6 +113,7 @@ class DataPlane:
                 self._replicate(store, lagging, dt, cut)
             elif store.down_at is None:
                 store.down_at = t - dt  # its last writes were in the previous tick
+                store.mark(t)  # writes stopped: no later sample may spread them past this tick
             if cut or store.cut_since is not None:
                 _partition(self, store, cut, t)
             self._rotation(store)
@@ -326,6 +327,7 @@ class DataPlane:
         if host.role == PRIMARY:
             host.role = WIPED
             store.wiped_at = now
+            store.mark(now)
             store.pending = self._best_recovery(store, now)
             self._publish()
             self.emit(
@@ -408,6 +410,7 @@ class DataPlane:
         seconds = store.spec.size_gb / store.spec.restore_gb_per_hour * 3600.0
         if target.role == PRIMARY:
             store.wiped_at = now  # restoring over a live primary throws its current copy away
+            store.mark(now)
         target.role = RESTORING
         if store.wiped_at == now:
             # What stands lost until the restore ends: the best copy left (a replica's lag).

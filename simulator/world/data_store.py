@@ -112,6 +112,15 @@ class DataStore:
             before = sample
         return self.written
 
+    def mark(self, t: float) -> None:
+        """Keep the write count at ``t`` exactly: a loss estimated now and settled later (a wipe, then a
+        promotion) must read the same count, which interpolating across a coarse sample would not."""
+        if self.samples and self.samples[-1][0] >= t:
+            if self.samples[-1][0] == t:
+                self.samples[-1] = (t, self.written)
+            return
+        self.samples.append((t, self.written))
+
     def writes_between(self, start: float, end: float) -> float:
         """Records written from ``start`` to ``end``."""
         return max(self.written_at(end) - self.written_at(start), 0.0)

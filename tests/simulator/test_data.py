@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from simkit import chain_spec, sim_of
 
@@ -237,6 +237,9 @@ ACTIONS = [
 
 
 @settings(max_examples=15, deadline=None)
+# Found by CI: a wiped primary's loss was estimated from the write count at the wipe and settled at the
+# promotion from a count interpolated across a 60 s sample, 2034 writes then 1044.
+@example(steps=[(2, 10), (0, 67)])
 @given(st.lists(st.tuples(st.integers(0, len(ACTIONS) - 1), st.integers(10, 600)), min_size=1, max_size=6))
 def test_any_sequence_of_data_actions_keeps_the_invariants(steps):
     faults = [
