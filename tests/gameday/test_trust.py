@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 
 import pytest
 
@@ -168,11 +169,16 @@ async def test_repeated_abuse_disconnects_with_a_reason_and_bars_a_while(host):
 
 async def test_a_seat_over_its_rate_is_refused_then_disconnected(host):
     look = encode({"type": "look", "what": "panel", "detail": {"name": "logs"}})
+    started = time.monotonic()
     frames = await exchange(host, hello(host, name="fast"), *[look] * 200)
+    elapsed = time.monotonic() - started
     reasons = refusals(frames)
     assert any("rate limit" in r for r in reasons)
     assert frames[-1]["fatal"] and "refused frames" in frames[-1]["reason"]
-    assert sum(1 for look in host.sim.looks if look["seat"] == "tloc:fast") == links.BURST
+    # The whole burst is taken, and no more than the bucket refills while the frames arrive (a loaded
+    # machine stretches the exchange over several refills' worth of wall time).
+    taken = sum(1 for look in host.sim.looks if look["seat"] == "tloc:fast")
+    assert links.BURST <= taken <= links.BURST + int(elapsed * links.RATE) + 1
 
 
 async def test_the_game_day_has_a_maximum_of_seats(host, monkeypatch):

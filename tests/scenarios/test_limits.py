@@ -88,9 +88,9 @@ def test_too_many_ticks_replicas_and_calls_per_request(minimal_text):
 
 def test_variables_whose_combinations_explode_are_refused_before_any_is_validated(minimal_text):
     variables = "variables:\n" + "".join(f"  v{i}: [a, b, c, d]\n" for i in range(30))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: the guard is against work, not a loaded machine
     lines = problems_of(minimal_text + variables)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert lines[0].startswith("t.yaml:28:3: variables: 1,152,921,504,606,846,976 combinations of values are too many")
 
 
@@ -181,14 +181,17 @@ def test_validate_of_any_file_under_1mb_takes_under_5s_and_500mb(tmp_path):
         assert len(text.encode()) < MAX_FILE_BYTES, name
         (tmp_path / name).write_text(text)
     for name in ADVERSARIAL:
-        started = time.perf_counter()
+        # CPU time of the child, not wall time: the budget guards against inputs that make validation
+        # explode, and a shared machine (two test workers and verify beside them in CI) stretches wall time.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
             [sys.executable, "-m", "tui.cli", "validate", str(tmp_path / name)],
             capture_output=True,
             text=True,
             timeout=30,
         )
-        elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        elapsed = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         assert done.returncode == 2, (name, done.stdout, done.stderr[-2000:])
         assert "Traceback" not in done.stderr and done.stderr.startswith(str(tmp_path / name)), done.stderr[-2000:]
