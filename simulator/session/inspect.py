@@ -129,7 +129,8 @@ def _tool_line(tool: Any) -> str:
     what = {"metrics": "no data", "logging": "no new log lines", "alerting": "no alert evaluated"}.get(
         t["tool"], "not working"
     )
-    return f"! {t['tool']}: {what} since {format_clock(t['down_since'])} ({t['service']} is down)"
+    why = f"its rules read the metrics on {t['service']}, down" if t.get("via") else f"{t['service']} is down"
+    return f"! {t['tool']}: {what} since {format_clock(t['down_since'])} ({why})"
 
 
 def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:

@@ -652,10 +652,10 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         # The whole cohort's queue (the mean load past capacity, or a backlog still draining): the
         # hottest instances fail at least what their own overload costs, so errors never drop as
         # the mean crosses capacity.
+        # Refusals are then the queue's own; a queue shorter than the callers' timeouts fails no more.
         queued, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
-        shed = queued if queued > hot else hot
-        if queued > refused:
-            refused = queued
+        refused = queued
+        shed = queued if queued > hot or not own.hot_fails_all else hot
         if moved:
             mix.queued = True
     served = share * (1.0 - shed)
