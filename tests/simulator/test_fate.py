@@ -8,6 +8,7 @@ import pytest
 from simkit import sim_of, tiny
 
 from scenarios.language.actions import ACTION_ADAPTER
+from simulator.session.inspect import collect, inspect, inspect_text
 
 
 def act(**fields):
@@ -166,3 +167,23 @@ def test_an_independent_alerting_path_keeps_paging_while_dashboards_are_blank():
     sim.run_until(900)
     assert [t.tool for t in sim.tool_status()] == ["metrics"]
     assert [p.alert for p in sim.pages()] == ["WebErrors"]
+
+
+def test_inspect_shows_what_the_monitoring_shows_while_the_metrics_are_down():
+    sim = sim_of(fate_spec({"metrics": "monitoring"}))
+    sim.run_until(600)  # web's bad deploy fails half its requests; nobody can see it
+    data = inspect(sim, "metrics", service="web")
+    assert data["sli"] == {"service": "web", "objective": 0.99, "no_data_since": pytest.approx(300, abs=1)}
+    (web,) = data["services"]
+    assert web["rate"] is None and web["error_ratio"] is None and web["p99_ms"] is None
+    assert web["ready"] == web["desired"] == 3  # the orchestrator still answers
+    assert all(i["cpu"] is None and i["memory_mb"] is None for i in data["instances"])
+    assert data["signals"][0]["retry_rate"] is None
+    text = "\n".join(inspect_text(collect(sim, "metrics", service="web")))
+    assert "SLI web: no data since 00:05:01" in text
+    assert "availability" not in text and "50.00" not in text
+    # Once the pipeline is back the figures are the monitoring's again.
+    restore_monitoring(sim)
+    sim.run_until(900)
+    data = inspect(sim, "metrics", service="web")
+    assert data["sli"]["availability"] < 0.99 and data["services"][0]["error_ratio"] > 0.4

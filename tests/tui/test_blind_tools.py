@@ -9,6 +9,7 @@ from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.language.observability import Observability
 from simulator.session.simulation import Simulation
+from tui.gameday.spectator import incident_status
 from tui.screens.console import ConsoleScreen
 from tui.session import LocalSession
 from tui.widgets.tool_banner import ToolBanner
@@ -110,3 +111,11 @@ def test_the_pump_skips_ahead_while_only_a_long_recovery_runs():
     before = session.now
     session.pump(0.25)
     assert session.now - before <= 1.0
+
+
+def test_the_projector_shows_no_data_while_the_metrics_are_down():
+    session = LocalSession.start("blind-scaleout-provider-packet-loss", seed=1, journal=False)
+    session.sim.run_until(600)
+    text = str(incident_status(session))
+    assert "SLI no data since 00:04:00 (objective 99.9%)" in text
+    assert "budget burned" not in text
