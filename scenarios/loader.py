@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from scenarios.language.actions import ACTION_LIST_ADAPTER, Action
 from scenarios.language.bounds import scenario_bound_problems
 from scenarios.language.checks import cross_check
+from scenarios.language.offer import unavailable_actions
 from scenarios.language.scenario import Scenario
 from scenarios.language.variants import combinations, placeholder_places, substitute
 from scenarios.limits import (
@@ -196,16 +197,23 @@ def _uses_variable(lines: list[str], line: int) -> bool:
     return 1 <= line <= len(lines) and "${" in lines[line - 1]
 
 
-def load_actions(path: str | Path, values: Mapping[str, str] | None = None) -> list[Action]:
+def load_actions(
+    path: str | Path, values: Mapping[str, str] | None = None, scenario: Scenario | None = None
+) -> list[Action]:
     """Read an actions file (a YAML list of timed actions); raise ScenarioError listing every problem.
 
-    ``values`` are the scenario's variables as the seed chose them: ``${name}`` in the file takes them."""
-    return load_actions_text(_read_text(path), str(path), values)
+    ``values`` are the scenario's variables as the seed chose them: ``${name}`` in the file takes them;
+    with ``scenario``, an action that cannot apply to its system (a data action where no database keeps
+    data) is a problem too."""
+    return load_actions_text(_read_text(path), str(path), values, scenario)
 
 
-def load_actions_text(text: str, filename: str, values: Mapping[str, str] | None = None) -> list[Action]:
+def load_actions_text(
+    text: str, filename: str, values: Mapping[str, str] | None = None, scenario: Scenario | None = None
+) -> list[Action]:
     """Validate actions YAML text such as ``- {at: 9m, action: rollback_deploy, service: checkout}``, with
-    ``${name}`` replaced by ``values`` (the scenario's variables for the seed played)."""
+    ``${name}`` replaced by ``values`` (the scenario's variables for the seed played), and, given the
+    ``scenario``, refuse actions its system has nothing for."""
     data, positions, problems = _parse(text, filename)
     if not isinstance(data, list):
         found = _kind_of(data)
@@ -229,6 +237,13 @@ def load_actions_text(text: str, filename: str, values: Mapping[str, str] | None
         if message:
             line, col = positions.find((i, "at"))
             problems.append(SourceProblem(filename, line, col, format_path((i, "at")), message))
+    unavailable = unavailable_actions(scenario) if scenario is not None else {}
+    for i, act in enumerate(actions):
+        why = unavailable.get(act.action)
+        if why is not None:
+            line, col = positions.find((i, "action"))
+            message = f"{act.action!r} cannot apply in scenario {scenario.id!r}: {why}; remove this action"
+            problems.append(SourceProblem(filename, line, col, format_path((i, "action")), message))
     if problems:
         raise ScenarioError(problems, {filename: text})
     return actions

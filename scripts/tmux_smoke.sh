@@ -87,7 +87,7 @@ play_to_the_end() {
   wait_for "acked"
   keys x
   wait_for "Enter fill its form"
-  for _ in $(seq 20); do tmux send-keys -t "$SESSION" Down; done  # ack ... restore_backup, resync_replica, rollback_config, rollback_deploy
+  for _ in $(seq 18); do tmux send-keys -t "$SESSION" Down; done  # ack ... rate_limit, rollback_config, rollback_deploy (no data here: no restore_backup or resync_replica)
   sleep 0.5
   keys Enter
   wait_for "rollback_deploy  Roll a service back"

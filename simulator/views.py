@@ -317,6 +317,9 @@ class ToolStatus:
     """When it stopped working (None: working)."""
     gaps: tuple[tuple[float, float | None], ...]
     """Every outage of the tool so far as (start, end); end None while it lasts."""
+    via: str | None = None
+    """The other tool whose outage blinds this one now (alerting reads the metrics pipeline), on
+    ``service``; None when the tool's own service is down, or it works."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from scenarios import load_by_ref, user_data_dir
 from scenarios.language.actions import Action
+from scenarios.language.offer import unavailable_actions
 from scenarios.language.scenario import Scenario
 from simulator.incident import INCIDENT_ROLES, Report, acknowledgement_of
 from simulator.reports import investigation, questions
@@ -231,6 +232,10 @@ class LocalSession:
 
     def tool_status(self):
         return self.sim.tool_status()
+
+    def unavailable_actions(self) -> dict[str, str]:
+        """Actions this scenario's system has nothing for (data actions without data...): not offered."""
+        return unavailable_actions(self.sim.scenario)
 
     def compression(self):
         return self.sim.compression()

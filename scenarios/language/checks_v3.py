@@ -61,7 +61,7 @@ def _recovery(sc: Scenario, refs: Any) -> Iterator[Problem]:
     rec = sc.recovery
     names = {p.name for p in rec.procedures} if rec is not None else set()
     if rec is not None:
-        for kind in ("rollback", "revert", "restart"):
+        for kind in ("rollback", "revert", "restart", "restore", "resync"):
             pace = getattr(rec, kind)
             for j, slow in enumerate(pace.slowed_by if pace is not None else []):
                 yield from refs.svc(("recovery", kind, "slowed_by", j, "service"), slow.service)

@@ -25,7 +25,11 @@ class Observability(Model):
     """Service the metrics pipeline runs on: while it is down dashboards and the SLI line show no new data,
     and the points missed are never filled in."""
     alerting: Name | None = None
-    """Service the alert evaluator runs on: while it is down no rule fires or resolves."""
+    """Service the alert evaluator runs on: while it is down no rule fires or resolves. Its rules read the
+    metrics pipeline, so they stop with it too (unless ``alerting_independent``)."""
+    alerting_independent: bool = False
+    """The alert rules read a data path of their own (a separate metrics store, external probes), so they
+    keep evaluating while the metrics pipeline is down. Default: they go blind with the metrics."""
     logging: Name | None = None
     """Service the log pipeline runs on: lines written while it is down never reach the log search."""
     status_page: Name | None = None
@@ -36,5 +40,17 @@ class Observability(Model):
     """A tool's service counts as down when it fails more than this share of requests (or serves none)."""
 
     def tools(self) -> list[tuple[str, str]]:
-        """(tool, service) for every tool given, in :data:`TOOLS` order."""
-        return [(t, getattr(self, t)) for t in TOOLS if getattr(self, t) is not None]
+        """(tool, service) for every tool that can fail, in :data:`TOOLS` order. Alerting not named but
+        reading a metrics pipeline that is named fails with that pipeline, on its service."""
+        out = []
+        for t in TOOLS:
+            service = getattr(self, t)
+            if service is None and t == "alerting" and self.alerts_read_metrics():
+                service = self.metrics
+            if service is not None:
+                out.append((t, service))
+        return out
+
+    def alerts_read_metrics(self) -> bool:
+        """Whether alert rules go blind with a metrics pipeline that can fail."""
+        return self.metrics is not None and not self.alerting_independent

@@ -55,6 +55,21 @@ class Pace(Model):
     """Named conditions that slow this recovery while they hold."""
 
 
+class DataPace(Model):
+    """How long a data recovery takes beyond copying the bytes: a fixed preparation, then the copy at the
+    data set's throughput (``restore_gb_per_hour`` or ``resync_gb_per_hour``), all slowed while a named
+    condition holds.
+
+    Example: ``{fixed: 20m, slowed_by: [{name: "the backup bucket is read across the lossy link", service:
+    transit, factor: 3}]}``: twenty minutes to find, approve and fetch the backup, then the copy, three
+    times slower while ``transit`` fails."""
+
+    fixed: Duration = 0.0
+    """Time before the copy starts (finding the right backup, approvals, fetching it, stopping writers)."""
+    slowed_by: list[Slowdown] = Field(default_factory=list, max_length=10)
+    """Named conditions that slow the preparation and the copy while they hold."""
+
+
 class ProcedureStep(Model):
     """One step of a manual procedure, as the runbook lists it."""
 
@@ -114,6 +129,10 @@ class Recovery(Model):
     """Pace of ``rollback_config``: replaces the 20 s propagation with fixed + per instance."""
     restart: Pace | None = None
     """Pace of a rolling ``restart``."""
+    restore: DataPace | None = None
+    """Pace of ``restore_backup`` (default: the copy alone, at the data set's restore throughput)."""
+    resync: DataPace | None = None
+    """Pace of ``resync_replica`` (default: the copy alone, at the data set's resync throughput)."""
     procedures: list[Procedure] = Field(default_factory=list, max_length=MAX_PROCEDURES)
     """Manual procedures the trainee can run (``run_procedure``)."""
     compress: Compression | None = None

@@ -84,6 +84,8 @@ def collect(
                 pick_instance(sim, service, instance)
         body: dict[str, Any] = {"sli": sim.sli_status(), "services": services, "instances": instances}
         body["signals"] = [service_signals(sim, v.name) for v in services]
+        if "no_data_since" in body["sli"]:
+            body = _as_monitoring_shows(body)
     elif show == "logs":
         body = {"logs": sim.logs(service=service, instance=instance, limit=limit)}
     elif show == "traces":
@@ -97,6 +99,25 @@ def collect(
     else:
         body = _profiles(sim, show, service, instance, seconds)
     return head | body
+
+
+_SERVICE_METRICS = ("rate", "error_ratio", "p50_ms", "p95_ms", "p99_ms", "cpu", "memory_ratio", "pool_ratio")
+"""ServiceView fields that come from the metrics pipeline (the rest is the orchestrator's and the config's)."""
+_INSTANCE_METRICS = ("memory_mb", "cpu", "rate", "error_ratio", "pool_ratio")
+_SIGNAL_METRICS = ("retry_rate", "gc_ratio", "hit_ratio", "connections")
+
+
+def _as_monitoring_shows(body: dict[str, Any]) -> dict[str, Any]:
+    """The metrics view while the metrics pipeline is down: what the monitoring has (no data since when),
+    not the engine's truth. Replica counts, states and restarts come from the orchestrator and stay."""
+    sli = body["sli"]
+    blank = math.nan
+    return {
+        "sli": {k: sli[k] for k in ("service", "objective", "no_data_since")},
+        "services": [dataclasses.replace(v, **dict.fromkeys(_SERVICE_METRICS, blank)) for v in body["services"]],
+        "instances": [dataclasses.replace(i, **dict.fromkeys(_INSTANCE_METRICS, blank)) for i in body["instances"]],
+        "signals": [sg | dict.fromkeys(_SIGNAL_METRICS) for sg in body["signals"]],
+    }
 
 
 def inspect(sim: Simulation, show: str, **options: Any) -> dict[str, Any]:
@@ -129,7 +150,8 @@ def _tool_line(tool: Any) -> str:
     what = {"metrics": "no data", "logging": "no new log lines", "alerting": "no alert evaluated"}.get(
         t["tool"], "not working"
     )
-    return f"! {t['tool']}: {what} since {format_clock(t['down_since'])} ({t['service']} is down)"
+    why = f"its rules read the metrics on {t['service']}, down" if t.get("via") else f"{t['service']} is down"
+    return f"! {t['tool']}: {what} since {format_clock(t['down_since'])} ({why})"
 
 
 def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
@@ -138,20 +160,7 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
     out = [f"{data['scenario']} seed {data['seed']} at {format_clock(data['at_s'])}: {show}", ""]
     out += [_tool_line(t) for t in data.get("tools", ()) if _down_since(t) is not None]
     if show == "metrics":
-        sli = data["sli"]
-        out.append(f"SLI {sli['service']}: availability {sli['availability']:.4%} (objective {sli['objective']:.4%})")
-        out.append(f"{'service':18} {'rate':>9} {'err %':>7} {'p50':>8} {'p99':>8} {'ready':>7} {'cpu':>5} {'mem':>5}")
-        for s in data["services"]:
-            out.append(
-                f"{s.name:18} {s.rate:9.1f} {s.error_ratio * 100:7.2f} {s.p50_ms:8.1f} {s.p99_ms:8.1f} "
-                f"{s.ready:>3}/{s.desired:<3} {s.cpu:5.0%} {s.memory_ratio:5.0%}"
-            )
-        out += ["", *signal_lines(data.get("signals", [])), ""]
-        for i in data["instances"]:
-            out.append(
-                f"  {i.id:32} {i.zone:12} {i.version:10} {i.state:9} cpu {i.cpu:4.0%} "
-                f"mem {i.memory_mb:6.0f}/{i.memory_limit_mb:.0f} MB restarts {i.restarts} {i.last_exit or ''}"
-            )
+        out += _metrics_text(data)
     elif show == "logs":
         out += [f"{format_clock(r.t)} {r.level:5} {r.service:14} {r.instance:30} {r.message}" for r in data["logs"]]
     elif show == "traces":
@@ -175,6 +184,35 @@ def inspect_text(data: dict[str, Any], width: int = 110) -> list[str]:
                 out += [f"{kind}: {result['error']}", ""]
             else:
                 out += [*render(result, width), ""]
+    return out
+
+
+def _num(value: float, spec: str, width: int) -> str:
+    """A figure, or '-' right-aligned in its column when the monitoring has none."""
+    return "-".rjust(width) if value is None or math.isnan(value) else format(value, spec)
+
+
+def _metrics_text(data: dict[str, Any]) -> list[str]:
+    sli = data["sli"]
+    out = []
+    if "no_data_since" in sli:
+        since = format_clock(sli["no_data_since"])
+        out.append(f"SLI {sli['service']}: no data since {since} (objective {sli['objective']:.4%})")
+    else:
+        out.append(f"SLI {sli['service']}: availability {sli['availability']:.4%} (objective {sli['objective']:.4%})")
+    out.append(f"{'service':18} {'rate':>9} {'err %':>7} {'p50':>8} {'p99':>8} {'ready':>7} {'cpu':>5} {'mem':>5}")
+    for s in data["services"]:
+        out.append(
+            f"{s.name:18} {_num(s.rate, '9.1f', 9)} {_num(s.error_ratio * 100, '7.2f', 7)} "
+            f"{_num(s.p50_ms, '8.1f', 8)} {_num(s.p99_ms, '8.1f', 8)} "
+            f"{s.ready:>3}/{s.desired:<3} {_num(s.cpu, '5.0%', 5)} {_num(s.memory_ratio, '5.0%', 5)}"
+        )
+    out += ["", *signal_lines(data.get("signals", [])), ""]
+    for i in data["instances"]:
+        out.append(
+            f"  {i.id:32} {i.zone:12} {i.version:10} {i.state:9} cpu {_num(i.cpu, '4.0%', 4)} "
+            f"mem {_num(i.memory_mb, '6.0f', 6)}/{i.memory_limit_mb:.0f} MB restarts {i.restarts} {i.last_exit or ''}"
+        )
     return out
 
 

@@ -52,7 +52,8 @@ def signal_lines(signals: list[dict[str, Any]]) -> list[str]:
     """The signals as lines a person reads."""
     out = []
     for sg in signals:
-        parts = [f"retries {sg['retry_rate']:.1f}/s", f"cert {sg['cert_days']:.1f} d"]
+        retries = "-" if sg["retry_rate"] is None else f"{sg['retry_rate']:.1f}/s"
+        parts = [f"retries {retries}", f"cert {sg['cert_days']:.1f} d"]
         if sg["gc_ratio"]:
             parts.append(f"GC {sg['gc_ratio']:.0%}")
         if sg["hit_ratio"] is not None:
@@ -69,6 +70,7 @@ def signal_lines(signals: list[dict[str, Any]]) -> list[str]:
             out.append(f"  settings {where}: {shown}")
         for dim in ("by_version", "by_client"):
             for value, fig in sg[dim].items():
-                line = f"  {dim[3:]}={value}: " + "  ".join(f"{k} {v:.3g}" for k, v in fig.items() if v is not None)
+                shown = "  ".join(f"{k} {v:.3g}" for k, v in fig.items() if v is not None)
+                line = f"  {dim[3:]}={value}: " + (shown or "no data")
                 out.append(line)
     return out

@@ -139,6 +139,9 @@ class Simulation:
         self.cluster.fault_effects = self.faults.refresh
         self.data = DataPlane.build(self.env, self.world, self.log_gen, self._system_event, self.faults)
         self.cluster.data = self.data
+        if self.data is not None:  # restores and resyncs keep the scenario's recovery paces
+            self.data.pacer = self.cluster.pacer
+            self.data.operations = self.operations
         self.extras = TrafficExtras.build(
             self.world, self.model, scenario.entry_service, scenario.traffic.classes, self.log_gen, scenario.traffic.dns
         )

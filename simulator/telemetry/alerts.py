@@ -214,7 +214,10 @@ class AlertEngine:
             self.timeline(now, "alert", f"{rule.name} resolved")
 
     def fire_noise(self, name: str, service: str, severity: str, summary: str, lasts: float) -> None:
-        """Fire an unrelated alert now; it resolves by itself after ``lasts``."""
+        """Fire an unrelated alert now; it resolves by itself after ``lasts`` (not while the alert
+        evaluator, or the metrics its rules read, is down: nothing can fire then)."""
+        if self.tool_down is not None and self.tool_down("alerting"):
+            return
         rule = _RuleState(name, service, severity, summary, lambda now: (False, 0.0), 0.0, noise=True)
         self.rules.append(rule)
         self._transition(rule, True, self.env.now)

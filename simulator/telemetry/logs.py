@@ -342,7 +342,7 @@ class LogGenerator:
                 scale = _ERROR_LINES_CAP / total if total > _ERROR_LINES_CAP else 1.0
                 for cause, cause_rate in causes.items():
                     owed = debt.get(cause, 0.0) + cause_rate * scale * dt
-                    while owed >= 1.0:
+                    while owed >= 1.0 - 1e-9:
                         owed -= 1.0
                         # Ids as integers: a line no trace was sampled for needs no hex string.
                         self.error_line(t, s, cause, rng.getrandbits(128), rng.getrandbits(64))

@@ -70,6 +70,10 @@ class DataPlane:
         self.logs = logs
         self.timeline = timeline
         self.faults = faults
+        self.pacer = None
+        """The scenario's recovery paces (``recovery.restore`` / ``recovery.resync``), set by the session."""
+        self.operations = None
+        """Where restores and resyncs show as operations in progress, set by the session."""
         self.stores: dict[str, DataStore] = {}
         for s in world.services.values():
             spec = s.spec.data
@@ -361,13 +365,39 @@ class DataPlane:
             host.unique_window = 0.0
         host.behind_from = None
         host.role = RESYNCING
-        host.busy_until = now + seconds
+        took = self._expected("resync", seconds)
+        host.busy_until = now + took
         self.emit(store, host, "INFO", f"pg_basebackup: cloning {store.spec.size_gb:g} GB from {primary.name}")
-        self.env.process(self._finish_resync(store, host, seconds))
-        return f"wiping {host.name} and cloning it from {primary.name}: about {seconds / 60:.0f} min"
+        summary = f"resync {host.name} of {s.name} from {primary.name}"
+        self.env.process(self._finish_resync(store, host, self._copy("resync", s.name, summary, host, seconds)))
+        return f"wiping {host.name} and cloning it from {primary.name}: about {took / 60:.0f} min"
 
-    def _finish_resync(self, store: DataStore, host: Host, seconds: float) -> Generator:
-        yield self.env.timeout(seconds)
+    def _expected(self, kind: str, seconds: float) -> float:
+        """How long a copy of ``seconds`` should take at the scenario's pace as things stand now."""
+        pace = self.pacer.data_pace(kind) if self.pacer is not None else None
+        if pace is None:
+            return seconds
+        return (pace.fixed + seconds) * self.pacer.factor(pace.slowed_by)
+
+    def _copy(self, kind: str, service: str, summary: str, host: Host, seconds: float) -> Generator:
+        """Wait out a restore or resync: the scenario's pace (a fixed preparation, then the copy, slowed while
+        a named condition holds) or the copy alone; shown as an operation in progress."""
+        op = self.operations.start(self.env.now, kind, service, summary, 1) if self.operations is not None else None
+        pace = self.pacer.data_pace(kind) if self.pacer is not None else None
+        if pace is None:
+            yield self.env.timeout(seconds)
+        else:
+
+            def follow(eta: float) -> None:
+                host.busy_until = eta
+
+            yield from self.pacer.paced(pace.fixed + seconds, pace.slowed_by, op, on_eta=follow)
+        if op is not None:
+            op["done"] = 1
+            op["finished_at"] = self.env.now
+
+    def _finish_resync(self, store: DataStore, host: Host, copy: Generator) -> Generator:
+        yield from copy
         if host.role != RESYNCING:
             return
         if store.s.primary_down or store.primary is None:
@@ -415,17 +445,19 @@ class DataPlane:
         if store.wiped_at == now:
             # What stands lost until the restore ends: the best copy left (a replica's lag).
             store.pending = self._best_recovery(store, now)
-        target.busy_until = now + seconds
+        took = self._expected("restore", seconds)
+        target.busy_until = now + took
         s.primary_down = True
         s.dirty = True
         self._publish()
         self.emit(store, target, "INFO", f"pg_restore: restoring backup {backup.name} onto {target.name}")
-        self.env.process(self._finish_restore(store, target, backup, seconds))
+        copy = self._copy("restore", s.name, f"restore {s.name} from {backup.name}", target, seconds)
+        self.env.process(self._finish_restore(store, target, backup, copy))
         speed = store.spec.restore_gb_per_hour
-        return f"restoring {backup.name} onto {target.name}: about {seconds / 60:.0f} min at {speed:g} GB/h"
+        return f"restoring {backup.name} onto {target.name}: about {took / 60:.0f} min at {speed:g} GB/h"
 
-    def _finish_restore(self, store: DataStore, host: Host, backup: Backup, seconds: float) -> Generator:
-        yield self.env.timeout(seconds)
+    def _finish_restore(self, store: DataStore, host: Host, backup: Backup, copy: Generator) -> Generator:
+        yield from copy
         s = store.s
         now = self.env.now
         if backup.broken:
@@ -485,7 +517,10 @@ class DataPlane:
                         {
                             "name": b.name,
                             "taken_s": b.taken,
-                            "restore_minutes": round(store.spec.size_gb / store.spec.restore_gb_per_hour * 60),
+                            "restore_minutes": round(
+                                self._expected("restore", store.spec.size_gb / store.spec.restore_gb_per_hour * 3600)
+                                / 60
+                            ),
                             "last_restore": store.restores.get(b.name, "never tried"),
                         }
                         for b in store.spec.backups

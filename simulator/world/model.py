@@ -179,6 +179,8 @@ class TickModel:
                     out.append((services[d.spec.cache_for], f, None, None, None, d, d.spec.cache_for, dep))
             edges[name] = out
         self.top_down = [_Node(services[name], edges[name]) for name in world.order]
+        for node in self.top_down:
+            node.own.hot_fails_all = _queue_outlasts_callers(node.s, self.top_down)
         self.bottom_up = list(reversed(self.top_down))
         self.caches = [
             (s, [c for c in services.values() if s.name in c.spec.calls]) for s in services.values() if s.spec.cache_for
@@ -457,6 +459,7 @@ class TickModel:
             # The service's constants, set once per node; what moves is set here. Instances with other
             # call settings (a rollout that stopped part-way) get their own.
             own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
+            own.hot_fails_all = node.own.hot_fails_all
             own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
             own.primary_err = primary_err
             own.flag_err = s.extra_err
@@ -518,6 +521,9 @@ class _OwnService:
     net95: float = 0.0
     net99: float = 0.0
     """Round trip to a far primary at p50 / p95 / p99 (0 unless the calls that need it reach that level)."""
+    hot_fails_all: bool = True
+    """Whether requests on its instances pushed past capacity fail (their full queue outlasts a caller's
+    timeout) or only the excess is refused (see :func:`hot_share`, :func:`hot_excess`)."""
 
 
 class _Mixture:
@@ -655,19 +661,35 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
-    if spec.load_spread and rho <= 1.0 and cohort.backlog <= 0.0:
-        shed = hot_share(rho, spec.load_spread)
+    spread = spec.load_spread
+    hot = refused = 0.0
+    if spread and rho > 1.0 - 6.0 * spread:  # below that no instance gets near capacity (z > 6)
+        # Instances pushed past capacity refuse their excess once their queue is full; when that queue
+        # outlasts the callers' timeouts, the callers give up on the rest of their requests too, which
+        # the instances still work through (and pass on to their dependencies).
+        refused = hot_excess(rho, spread)
+        hot = hot_share(rho, spread) if own.hot_fails_all else refused
+        shed = hot
     if rho > 1.0 or cohort.backlog > 0.0:
-        shed, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
+        # The whole cohort's queue (the mean load past capacity, or a backlog still draining): the
+        # hottest instances fail at least what their own overload costs, so errors never drop as
+        # the mean crosses capacity.
+        # Refusals are then the queue's own; a queue shorter than the callers' timeouts fails no more.
+        queued, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
+        refused = queued
+        shed = queued if queued > hot or not own.hot_fails_all else hot
         if moved:
             mix.queued = True
     served = share * (1.0 - shed)
+    # What the instances work on (holding connections, calling dependencies): the requests served, and
+    # those whose caller gave up waiting.
+    worked = share * (1.0 - refused) if refused != shed else served
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
     median = spec.latency_ms * queue_factor(rho) * fx_lat * pressure
     if gc:
         median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
     pool_size = tuning.pool_size
-    pool_ratio = served * (own.hold_s + fx_hold) / pool_size
+    pool_ratio = worked * (own.hold_s + fx_hold) / pool_size
     pool_fail = 1.0 - 1.0 / pool_ratio if pool_ratio > 1.0 else 0.0
     own_err = own.base_err + fx_err
     if own_err > 1.0:
@@ -683,7 +705,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     mix.connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
     if pool_ratio > mix.pool_max:
         mix.pool_max = pool_ratio
-    mix.passed += served * (1.0 - own_err) * k
+    mix.passed += worked * (1.0 - own_err) * k
     mix.err_sum += errors * k
     if shed or own_err or pool_fail or dep_fail:
         _error_causes(causes, own, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail)
@@ -717,6 +739,14 @@ def _far_primary(rtt_ms: float, write_share: float) -> tuple[float, float, float
     return tuple(rtt_ms if write_share > 1.0 - q else 0.0 for q in (0.5, 0.95, 0.99))
 
 
+def _queue_outlasts_callers(s, nodes: list[_Node]) -> bool:
+    """Whether a full queue on one of the service's instances (``queue`` seconds of work) outlasts the
+    shortest timeout of the services that call it: then a caller gives up on every request sent to an
+    instance past capacity. Users at the entry wait longer than any queue."""
+    timeouts = [n.timeout_ms for n in nodes if s in n.callees]
+    return bool(timeouts) and s.spec.queue * 1000.0 + s.spec.latency_ms >= min(timeouts)
+
+
 def _cpu(rho: float, pressure: float, gc: float) -> float:
     """CPU use of an instance below saturation: the work, garbage collection under memory pressure, and
     the share of time in GC pauses."""
@@ -741,6 +771,18 @@ def hot_share(rho: float, spread: float) -> float:
     tail = 0.5 * math.erfc(z / _SQRT2)
     density = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return min(tail + spread * density, 1.0)
+
+
+def hot_excess(rho: float, spread: float) -> float:
+    """Share of a cohort's requests refused when the load is spread as in :func:`hot_share` but the hot
+    instances' full queues are shorter than their callers' timeouts: those instances serve their
+    capacity and refuse only the excess, ``E[(rho (1 + d) - 1)+] / rho``."""
+    if rho <= 0.0:
+        return 0.0
+    z = (1.0 - rho) / (rho * spread)
+    tail = 0.5 * math.erfc(z / _SQRT2)
+    excess = hot_share(rho, spread) - tail / rho
+    return excess if excess > 0.0 else 0.0
 
 
 def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail) -> None:

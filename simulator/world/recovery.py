@@ -11,11 +11,11 @@ until the instance restarts (a new generation), whatever happened to the trigger
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import simpy
 
-from scenarios.language.recovery import Pace, Recovery, Slowdown
+from scenarios.language.recovery import DataPace, Pace, Recovery, Slowdown
 from simulator.world.state import RUNNING, Instance, ServiceState, World
 
 PACE_STEP = 5.0
@@ -54,6 +54,10 @@ class RecoveryPacer:
             return None
         return getattr(self.recovery, _KIND_PACE[kind])
 
+    def data_pace(self, kind: str) -> DataPace | None:
+        """The scenario's pace for a data recovery (``restore`` or ``resync``; None: the copy alone)."""
+        return getattr(self.recovery, kind) if self.recovery is not None else None
+
     def holding(self, slowdowns: list[Slowdown]) -> list[Slowdown]:
         """The slowdowns whose condition holds now."""
         return [sd for sd in slowdowns if self._holds(sd)]
@@ -71,15 +75,25 @@ class RecoveryPacer:
             f *= sd.factor
         return f
 
-    def paced(self, work: float, slowdowns: list[Slowdown], op: dict | None = None, after: float = 0.0) -> Generator:
+    def paced(
+        self,
+        work: float,
+        slowdowns: list[Slowdown],
+        op: dict | None = None,
+        after: float = 0.0,
+        on_eta: Callable[[float], None] | None = None,
+    ) -> Generator:
         """Wait until ``work`` seconds of progress are made, advancing at 1/factor while slowdowns hold.
 
-        ``after`` is the work that will remain once this wait is done (for the operation's ETA)."""
+        ``after`` is the work that will remain once this wait is done (for the operation's ETA); ``on_eta``
+        hears each new ETA (a host busy restoring says when it is done)."""
         left = work
         while left > 1e-9:
             factor = self.factor(slowdowns)
             if op is not None:
                 self.stamp(op, left + after, slowdowns, factor)
+            if on_eta is not None:
+                on_eta(self.env.now + (left + after) * factor)
             step = min(PACE_STEP, left * factor)
             yield self.env.timeout(step)
             left -= step / factor

@@ -96,6 +96,19 @@ def test_bad_actions_file_exits_2_with_file_line_col(tmp_path, capsys):
     assert f"{path}:2:20: [1].action: unknown action 'rollback_deploi'; did you mean 'rollback_deploy'?" in err
 
 
+def test_a_data_action_in_a_scenario_without_data_exits_2_naming_the_line_and_the_fix(tmp_path, capsys):
+    path = tmp_path / "acts.yaml"
+    path.write_text("- {at: 2m, action: ack}\n- {at: 5m, action: restore_backup, service: checkout, backup: nightly}\n")
+    assert main(["run", SHIPPED, "--actions", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2:" in err and "[1].action: 'restore_backup' cannot apply in scenario 'checkout-oom-leak'" in err
+    assert "declares data" in err and "remove this action" in err and "Traceback" not in err
+    # The same file is fine for a scenario whose database keeps data (the action is then judged at play).
+    data = tmp_path / "data.yaml"
+    data.write_text("- {at: 20m, action: restore_backup, service: config-db, backup: nightly-0200}\n")
+    assert main(["run", "db-failover-lost-writes", "--actions", str(data), "--until", "21m", "--json"]) == 0
+
+
 def test_actions_out_of_order_exit_2(tmp_path, capsys):
     path = tmp_path / "actions.yaml"
     path.write_text("- {at: 9m, action: ack}\n- {at: 2m, action: resolve}\n")

@@ -162,3 +162,14 @@ def test_a_report_frame_over_its_limits_is_refused_before_it_leaves_the_seat():
     seat = RemoteSession("127.0.0.1", 1, "t", "tloc", "bo")
     result = seat.report("x" * 401, "doing", "", "soon")
     assert not result.accepted and "impact" in result.message
+
+
+async def test_no_seat_is_offered_a_data_action_where_no_database_keeps_data(host):
+    ops = await join(host, "ops", "kim")
+    try:
+        await settle(host, ops)
+        assert "rollback_deploy" in ops.allowed
+        assert not ops.allowed & {"restore_backup", "resync_replica", "shed_class", "run_procedure"}
+        assert {"restore_backup", "resync_replica"} <= host.table.allowed("ops")  # the role may; the system has none
+    finally:
+        ops.quit()

@@ -274,3 +274,56 @@ def test_restoring_over_a_live_primary_stands_at_the_replicas_lag_until_it_ends(
     assert "restore onto db-0 is running" in act(sim, action="failover", service="db", host="db-1").message
     sim.run_until(600 + 1800 + 5)
     assert sim.world.data_lost_s == pytest.approx(6 * 3600 + 600, abs=2)  # the restored copy is the truth
+
+
+def _paced(spec, **recovery):
+    spec["recovery"] = recovery
+    spec["duration"] = "3h"
+    return sim_of(spec)
+
+
+def test_a_restore_keeps_the_scenario_recovery_pace_and_its_slowdowns():
+    # 100 GB at 200 GB/h is a 30 min copy; the pace adds 10 min of preparation, and while api fails
+    # (a fault from 5m to 25m) everything advances at a third of its pace.
+    bad = {"type": "latency", "at": "5m", "service": "api", "factor": 2, "error_rate": 0.9, "lasts": "20m"}
+    slow = {"name": "the backup bucket is read through api", "service": "api", "factor": 3}
+    spec = data_spec([bad], auto_failover=None)
+    sim = _paced(spec, restore={"fixed": "10m", "slowed_by": [slow]})
+    sim.run_until(600)
+    act(sim, action="resync_replica", service="db", host="db-0")
+    result = act(sim, action="restore_backup", service="db", backup="nightly")
+    assert "about 120 min" in result.message  # (10 + 30) min x 3 while api fails
+    sim.run_until(620)
+    (op,) = [o for o in sim.operation_list() if o.kind == "restore"]
+    assert op.note.startswith("slowed x3: the backup bucket is read through api")
+    assert op.eta == pytest.approx(600 + 3 * 2400, abs=10)
+    assert hosts(sim)["db-0"]["busy_for_s"] == pytest.approx(op.eta - 620, abs=5)
+    # 15 min at a third of the pace (5 min of work), then 35 min of work at full pace: done at 60 min.
+    sim.run_until(600 + 900 + 2100 - 30)
+    assert hosts(sim)["db-0"]["role"] == "restoring"
+    sim.run_until(600 + 900 + 2100 + 10)
+    assert hosts(sim)["db-0"]["role"] == "primary"
+    (op,) = [o for o in sim.operation_list() if o.kind == "restore"]
+    assert op.finished_at == pytest.approx(3600, abs=6) and op.done == 1
+
+
+def test_a_resync_keeps_the_scenario_recovery_pace():
+    sim = _paced(data_spec(), resync={"fixed": "5m"})
+    sim.run_until(120)
+    result = act(sim, action="resync_replica", service="db", host="db-2")
+    assert "about 15 min" in result.message  # 5 min of preparation, then 10 min of copy
+    sim.run_until(120 + 900 - 10)
+    assert hosts(sim)["db-2"]["role"] == "resyncing"
+    sim.run_until(120 + 900 + 10)
+    assert hosts(sim)["db-2"]["role"] == "replica"
+
+
+def test_a_restore_pace_names_services_that_exist():
+    from simkit import build
+
+    from scenarios.loader import ScenarioError
+
+    spec = data_spec()
+    spec["recovery"] = {"restore": {"slowed_by": [{"name": "x", "service": "nowhere"}]}}
+    with pytest.raises(ScenarioError, match="nowhere"):
+        build(spec)

@@ -8,6 +8,7 @@ import pytest
 from simkit import sim_of, tiny
 
 from scenarios.language.actions import ACTION_ADAPTER
+from simulator.session.inspect import collect, inspect, inspect_text
 
 
 def act(**fields):
@@ -56,15 +57,17 @@ def test_dashboards_go_blank_while_the_metrics_pipeline_is_down_and_say_since_wh
     after = [v for t, v in zip(series.times, series.values, strict=True) if t > 301]
     assert before and all(not math.isnan(v) for v in before)
     assert after and all(math.isnan(v) for v in after)
-    (status,) = sim.tool_status()
-    assert (status.tool, status.service) == ("metrics", "monitoring")
+    status, alerting = sim.tool_status()
+    assert (status.tool, status.service, status.via) == ("metrics", "monitoring", None)
     assert status.down_since == pytest.approx(300, abs=1)
+    assert (alerting.tool, alerting.via, alerting.down_since) == ("alerting", "metrics", status.down_since)
     sli = sim.sli_status()
     assert sli["no_data_since"] == pytest.approx(300, abs=1)
     restore_monitoring(sim)
     sim.run_until(900)
-    (status,) = sim.tool_status()
+    status, alerting = sim.tool_status()
     assert status.down_since is None and status.gaps[0][1] is not None
+    assert alerting.down_since is None and alerting.gaps == status.gaps
     series = sim.metric("web", "rate")
     assert not math.isnan(series.values[-1])
     # The points missed while it was down are never filled in.
@@ -124,3 +127,63 @@ def test_tools_never_fail_without_an_observability_section():
     assert sim.tool_status() == []
     assert not math.isnan(sim.metric("web", "rate").values[-1])
     assert "no_data_since" not in sim.sli_status()
+
+
+def test_alert_rules_go_blind_with_the_metrics_they_read():
+    # Only the metrics pipeline is named: the rules read it, so web's bad deploy at 6m pages nobody
+    # while monitoring is down, and the console says since when there is no data.
+    sim = sim_of(fate_spec({"metrics": "monitoring"}))
+    sim.run_until(900)
+    assert not sim.pages() and all(a.state != "firing" for a in sim.alert_list())
+    (alerting,) = [t for t in sim.tool_status() if t.tool == "alerting"]
+    assert (alerting.service, alerting.via) == ("monitoring", "metrics")
+    assert alerting.down_since == pytest.approx(300, abs=1)
+    assert any(
+        "alert evaluation stopped" in e.text and "read the metrics pipeline on monitoring" in e.text
+        for e in sim.timeline()
+    )
+    # A scripted noise alert cannot fire either: nothing evaluates.
+    sim.alerts.fire_noise("DiskAlmostFull", "web", "ticket", "disk", 60.0)
+    assert all(a.name != "DiskAlmostFull" for a in sim.alert_list())
+    restore_monitoring(sim)
+    sim.run_until(1200)
+    assert [p.alert for p in sim.pages()] == ["WebErrors"]  # evaluated again once the data is back
+    assert any("alerting works again (monitoring is back)" in e.text for e in sim.timeline())
+
+
+def test_alerting_on_its_own_service_is_still_blind_without_the_metrics():
+    spec = fate_spec({"metrics": "monitoring", "alerting": "alertmanager"})
+    spec["topology"]["services"].append({"name": "alertmanager", "replicas": 2, "error_rate": 0.0})
+    sim = sim_of(spec)
+    sim.run_until(900)
+    assert not sim.pages()
+    (alerting,) = [t for t in sim.tool_status() if t.tool == "alerting"]
+    # Its own service works: the banner names the metrics datasource that is down, not alertmanager.
+    assert (alerting.service, alerting.via) == ("monitoring", "metrics")
+
+
+def test_an_independent_alerting_path_keeps_paging_while_dashboards_are_blank():
+    sim = sim_of(fate_spec({"metrics": "monitoring", "alerting_independent": True}))
+    sim.run_until(900)
+    assert [t.tool for t in sim.tool_status()] == ["metrics"]
+    assert [p.alert for p in sim.pages()] == ["WebErrors"]
+
+
+def test_inspect_shows_what_the_monitoring_shows_while_the_metrics_are_down():
+    sim = sim_of(fate_spec({"metrics": "monitoring"}))
+    sim.run_until(600)  # web's bad deploy fails half its requests; nobody can see it
+    data = inspect(sim, "metrics", service="web")
+    assert data["sli"] == {"service": "web", "objective": 0.99, "no_data_since": pytest.approx(300, abs=1)}
+    (web,) = data["services"]
+    assert web["rate"] is None and web["error_ratio"] is None and web["p99_ms"] is None
+    assert web["ready"] == web["desired"] == 3  # the orchestrator still answers
+    assert all(i["cpu"] is None and i["memory_mb"] is None for i in data["instances"])
+    assert data["signals"][0]["retry_rate"] is None
+    text = "\n".join(inspect_text(collect(sim, "metrics", service="web")))
+    assert "SLI web: no data since 00:05:01" in text
+    assert "availability" not in text and "50.00" not in text
+    # Once the pipeline is back the figures are the monitoring's again.
+    restore_monitoring(sim)
+    sim.run_until(900)
+    data = inspect(sim, "metrics", service="web")
+    assert data["sli"]["availability"] < 0.99 and data["services"][0]["error_ratio"] > 0.4

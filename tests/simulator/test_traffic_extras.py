@@ -261,7 +261,7 @@ def _goodput(rps: float, spread: float) -> float:
 def test_with_uneven_load_goodput_degrades_before_capacity_instead_of_switching():
     even = [_goodput(r, 0.0) for r in (1000, 1080, 1140)]
     uneven = [_goodput(r, 0.1) for r in (1000, 1080, 1140, 1200)]
-    assert even == pytest.approx([1.0, 1.0, 1.0], abs=1e-3)  # the default: a step at capacity
+    assert even == pytest.approx([1.0, 1.0, 1.0], abs=1e-3)  # load_spread 0 opts out: a step at capacity
     # 83 %, 90 %, 95 %, 100 % of capacity: the hottest instances tip over first.
     assert uneven[0] == pytest.approx(0.97, abs=0.01)
     assert uneven[1] == pytest.approx(0.85, abs=0.02)

@@ -245,7 +245,7 @@ async def test_action_form_by_keyboard_alone(session):
         await app.screen.action_show_panel("actions")
         actions = app.screen.query_one(ActionsPanel)
         assert "Enter fill its form" in str(actions.query_one("#action-keys", Static).visual)
-        actions.query_one("#action-list").highlighted = ORDER.index("rollback_deploy")
+        actions.query_one("#action-list").highlighted = actions.offered.index("rollback_deploy")
         await pilot.press("enter")
         await pilot.pause()
         assert actions.selected == "rollback_deploy"
@@ -254,6 +254,31 @@ async def test_action_form_by_keyboard_alone(session):
         await pilot.pause()
         assert actions.form_payload() == {"action": "rollback_deploy", "service": "checkout"}
         assert any(op.service == "checkout" for op in session.operation_list())
+
+
+DATA_ACTIONS = ("restore_backup", "resync_replica")
+
+
+async def test_the_action_list_offers_data_actions_only_where_the_scenario_keeps_data(session):
+    # checkout-oom-leak has no database with data, no traffic classes and no manual procedures.
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.screen.action_show_panel("actions")
+        actions = app.screen.query_one(ActionsPanel)
+        listed = [o.id for o in actions.query_one("#action-list").options]
+        assert "rollback_deploy" in listed and "failover" in listed
+        for name in (*DATA_ACTIONS, "shed_class", "run_procedure"):
+            assert name not in listed and name in ORDER
+    data = LocalSession.start("db-failover-lost-writes", seed=1, journal=False)
+    data.set_speed(0.0)
+    app = ConsoleHost(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.screen.action_show_panel("actions")
+        listed = [o.id for o in app.screen.query_one(ActionsPanel).query_one("#action-list").options]
+        assert all(name in listed for name in (*DATA_ACTIONS, "shed_class"))
+        assert "run_procedure" not in listed
 
 
 async def test_destructive_action_asks_first(session):

@@ -112,7 +112,8 @@ def load_inputs(
     actions: list[Action] = []
     if actions_path is not None:
         try:
-            actions = load_actions(actions_path, scenario.for_seed(seed).chosen if scenario is not None else None)
+            played = scenario.for_seed(seed) if scenario is not None else None
+            actions = load_actions(actions_path, played.chosen if played is not None else None, played)
         except ScenarioError as err:
             problems.append(str(err))
     return scenario, path, actions

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, Action, Inject, Note
+from scenarios.language.offer import unavailable_actions
 from scenarios.text import clean
 from simulator.diagnostics import ProfileError, ProfileRequest
 from simulator.session import JournalSession, Simulation, end_reason_of
@@ -167,6 +168,8 @@ class GameHost:
         self._debrief_cache: tuple[tuple, dict[str, Any]] | None = None
         self._room_markdown = ""
         self.table = RoleTable()
+        self._unavailable = frozenset(unavailable_actions(self.sim.scenario))
+        """Actions the scenario's system has nothing for: no seat is offered them."""
         """What each role may do in this game (the facilitator may change it live)."""
         for look in session.sim.looks:  # a resumed game day keeps its table
             if look.get("what") == TABLE_LOOK:
@@ -344,7 +347,7 @@ class GameHost:
             "version": VERSION,
             "seat": link.label,
             "role": link.role,
-            "allowed": sorted(self.table.allowed(link.role)),
+            "allowed": sorted(self.table.allowed(link.role) - self._unavailable),
             "seat_token": link.record.token,
             "resume": {"panel": link.record.panel, "messages_read": link.record.messages_read},
             **link.feed.welcome(self.session),
@@ -471,7 +474,7 @@ class GameHost:
             "seat": link.label,
             "role": link.role,
             "title": title(link.role),
-            "allowed": sorted(self.table.allowed(link.role)),
+            "allowed": sorted(self.table.allowed(link.role) - self._unavailable),
             "on_call": record.on_call,
         }
         return {"you": you, "room": room}

@@ -36,7 +36,14 @@ def incident_status(session: Any) -> Content:
         styled(("Incident ", "bold"), f"{inc.state} · severity {inc.severity or 'not set'}"),
         styled("Roles: ", ", ".join(f"{role.upper()} {who}" for role, who in inc.roles.items()) or "none named"),
     ]
-    if sli:
+    if sli and "no_data_since" in sli:  # the metrics pipeline is down: the room sees what the team sees
+        out.append(
+            styled(
+                (f"SLI no data since {format_clock(sli['no_data_since'])}", "bold $text-warning"),
+                f" (objective {sli['objective'] * 100:g}%)",
+            )
+        )
+    elif sli:
         breach = ("  BREACH", "bold $text-error") if sli.get("breaching") else ""
         out.append(
             styled(

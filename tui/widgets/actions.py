@@ -142,9 +142,11 @@ class ActionsPanel(Panel):
     """The incident highlighted on the pager (set by the console; 0: none): an incident field starts on it."""
 
     def _offered(self) -> tuple[str, ...]:
-        """The actions this console may take: all of them, or a game-day seat's role's (``session.allowed``)."""
+        """The actions this console may take: all those the scenario's system has something for, or a
+        game-day seat's role's (``session.allowed``, which the host narrows the same way)."""
         allowed = getattr(self.session, "allowed", None)
-        return tuple(name for name in ORDER if allowed is None or name in allowed)
+        unavailable = getattr(self.session, "unavailable_actions", dict)()
+        return tuple(name for name in ORDER if (allowed is None or name in allowed) and name not in unavailable)
 
     @staticmethod
     def _options(names: tuple[str, ...]) -> list[Option | None]:

@@ -18,12 +18,19 @@ WORDING = {
     "pager": "pager: notifications failing since {since} (relay on {service} unreachable)",
 }
 """What each tool's banner says while it is down."""
+VIA_METRICS = (
+    "alerting: no data since {since} (rules read the metrics datasource on {service}, unreachable): "
+    "no alert is not all clear"
+)
+"""The alerting banner while the metrics its rules read are down."""
 
 
 def tool_lines(session: SessionPort, tools: tuple[str, ...]) -> list[str]:
     """One line per watched tool that is down now."""
     return [
-        WORDING[t.tool].format(since=format_clock(t.down_since), service=clean(t.service))
+        (VIA_METRICS if t.via == "metrics" else WORDING[t.tool]).format(
+            since=format_clock(t.down_since), service=clean(t.service)
+        )
         for t in session.tool_status()
         if t.tool in tools and t.down_since is not None
     ]
