@@ -2,7 +2,6 @@
 
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -176,22 +175,40 @@ ADVERSARIAL = {
 }
 
 
-def _run_measured(argv: list[str], where) -> tuple[subprocess.CompletedProcess, resource.struct_rusage]:
-    """Run ``argv`` to its end (30 s at most) and return its outcome with that child's own rusage."""
-    out, err = where / "stdout.txt", where / "stderr.txt"
+# Runs the command line in the child and, as it exits, writes the peak RSS of its own address space
+# (VmHWM). ru_maxrss would not do: Linux carries a forked child's pre-exec size into it, so under an
+# xdist worker of several hundred MB every child looked that big.
+_PEAK_WRAPPER = """
+import atexit, runpy, sys
+out = sys.argv[1]
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(kb)
+atexit.register(_peak)
+sys.argv = ["misfortune", *sys.argv[2:]]
+runpy.run_module("tui.cli", run_name="__main__")
+"""
+
+
+def _run_measured(args: list[str], where) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run ``misfortune ARGS`` to its end (30 s at most): its outcome, CPU seconds and peak RSS in MB."""
+    out, err, peak = where / "stdout.txt", where / "stderr.txt", where / "peak.txt"
+    argv = [sys.executable, "-c", _PEAK_WRAPPER, str(peak), *args]
     with out.open("w") as o, err.open("w") as e:
         child = subprocess.Popen(argv, stdout=o, stderr=e, text=True)
         for _ in range(3000):
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)  # this child's own CPU time
             if pid:
                 break
             time.sleep(0.01)
         else:
             child.kill()
-            raise AssertionError(f"{argv} ran over 30 s")
+            raise AssertionError(f"{args} ran over 30 s")
     child.returncode = os.waitstatus_to_exitcode(status)
     done = subprocess.CompletedProcess(argv, child.returncode, out.read_text(), err.read_text())
-    return done, usage
+    return done, usage.ru_utime + usage.ru_stime, int(peak.read_text()) / 1024
 
 
 def test_validate_of_any_file_under_1mb_takes_under_5s_and_500mb(tmp_path):
@@ -199,12 +216,9 @@ def test_validate_of_any_file_under_1mb_takes_under_5s_and_500mb(tmp_path):
         assert len(text.encode()) < MAX_FILE_BYTES, name
         (tmp_path / name).write_text(text)
     for name in ADVERSARIAL:
-        # The child's own CPU time and peak memory (os.wait4), not wall time and not RUSAGE_CHILDREN: on a
-        # shared machine wall time stretches, and an xdist worker's earlier children (a 500 MB browser, a
-        # verify run) would stand in RUSAGE_CHILDREN's peak.
-        done, usage = _run_measured([sys.executable, "-m", "tui.cli", "validate", str(tmp_path / name)], tmp_path)
-        elapsed = usage.ru_utime + usage.ru_stime
-        peak_mb = usage.ru_maxrss / 1024
+        # The child's own CPU time and peak memory, not wall time (a shared machine stretches it) and not
+        # RUSAGE_CHILDREN (an xdist worker's earlier children would stand in its peak).
+        done, elapsed, peak_mb = _run_measured(["validate", str(tmp_path / name)], tmp_path)
         assert done.returncode == 2, (name, done.stdout, done.stderr[-2000:])
         assert "Traceback" not in done.stderr and done.stderr.startswith(str(tmp_path / name)), done.stderr[-2000:]
         assert elapsed < 5, (name, elapsed)

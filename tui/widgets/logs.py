@@ -42,6 +42,8 @@ class LogsPanel(Panel):
 
     def ingest(self) -> int:
         """Pull new lines from the session (always, visible or not, so nothing is missed)."""
+        if not self.query(LogView):  # torn down mid-mount (the app closing while the console pre-warms)
+            return 0
         records, self._index = self.session.log_tail(self._index)
         self.view.append(records)
         if records:
