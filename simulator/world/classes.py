@@ -162,7 +162,7 @@ class TrafficExtras:
             err = 1.0 - (1.0 - expired) * (1.0 - full)
             if abs(err - s.blocked_err) > 1e-9:
                 s.blocked_err = err
-                s.dirty = True  # its own error share changed: recompute it this tick
+                s.recompute = True  # its own error share changed: recompute it this tick (no regroup)
             s.blocked_cause = "buffer_full" if full > expired else "dns"
 
     def _withdrawals(self, t: float) -> None:

@@ -256,6 +256,7 @@ class TickModel:
                     _demand_connections(node, s.last_connections)
                 continue
             s.changed = True
+            s.recompute = False
             s.last_offered = s.offered
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
@@ -940,7 +941,7 @@ def _inputs_changed(s, node: _Node) -> bool:
     Its load counts as moved only beyond a relative 1e-9 (a real change, not the last-bit wobble of a
     retry loop settling on its fixed point); written out three times as this runs for every service
     every tick."""
-    if s.dirty or s.queued:
+    if s.dirty or s.queued or s.recompute:
         return True
     before = s.last_offered
     if abs(s.offered - before) > 1e-9 * (abs(before) + 1.0):

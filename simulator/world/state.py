@@ -267,6 +267,9 @@ class ServiceState:
     """Per-client rate limits at this service."""
     dirty: bool = True
     """Set when an instance or a service setting changed: the tick model regroups and recomputes it."""
+    recompute: bool = False
+    """Set when only an input of its figures changed (a DNS or buffer error share): the tick model
+    recomputes it without regrouping its instances (a regroup every tick was a third of a DNS storm's tick)."""
     changed: bool = True
     """Its figures were recomputed in the last tick (callers recompute when a dependency changed)."""
     queued: bool = False
