@@ -7,22 +7,12 @@ Key presses here are the point of each test (each costs ~40 ms), so each test pr
 from __future__ import annotations
 
 import pytest
-from textual.app import App
 from textual.widgets import DataTable, Input, OptionList, Select
 
-from tui.screens.console import ConsoleScreen
+from tests.tui.console_host import ConsoleHost as Host
 from tui.session import LocalSession
 
 SIZE = (120, 40)
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 @pytest.fixture

@@ -6,19 +6,10 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import DataTable
 
-from tui.screens.console import ConsoleScreen
+from tests.tui.console_host import ConsoleHost as Host
 from tui.session import LocalSession
 from tui.widgets.common import BLOCKS
 from tui.widgets.dashboards import MEMORY_TREND_SECONDS
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 def cells(table: DataTable) -> list[list[str]]:

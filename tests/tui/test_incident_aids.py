@@ -4,25 +4,15 @@ status-update template, and the answer to an escalation arriving in comms."""
 from __future__ import annotations
 
 import pytest
-from textual.app import App
 from textual.widgets import DataTable, Input
 from visible_text import screen_text
 
 from scenarios.durations import format_clock
 from simulator.incident.escalation import REPLY_SECONDS
-from tui.screens.console import ConsoleScreen
+from tests.tui.console_host import ConsoleHost as Host
 from tui.session import LocalSession
 from tui.widgets.actions import SEVERITY_MATRIX
 from tui.widgets.comms import UPDATE_DUE
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 @pytest.fixture

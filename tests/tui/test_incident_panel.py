@@ -9,17 +9,8 @@ from textual.widgets import DataTable, Input
 from visible_text import leaks, screen_text
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tui.screens.console import ConsoleScreen
+from tests.tui.console_host import ConsoleHost as Host
 from tui.session import LocalSession
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 def session_at(t: float) -> LocalSession:

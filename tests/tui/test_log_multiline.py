@@ -5,12 +5,11 @@ it is still shown as data."""
 from __future__ import annotations
 
 import pytest
-from textual.app import App
 from textual.containers import VerticalScroll
 from visible_text import screen_text
 
 from simulator.views import LogRecord
-from tui.screens.console import ConsoleScreen
+from tests.tui.console_host import ConsoleHost as Host
 from tui.screens.row_detail import RowDetailScreen
 from tui.session import LocalSession
 from tui.widgets.log_buffer import CHUNK, CONTINUED, LogBuffer, LogQuery
@@ -55,15 +54,6 @@ def test_bodies_are_shared_and_leave_with_their_chunk():
     assert buffer.multi_line_count == CHUNK // 2
     assert buffer.body(CHUNK - 1) is None and buffer.body(CHUNK + 1) is buffer.body(2 * CHUNK - 1)
     assert buffer.filter(LogQuery(text="caused by")) == list(range(CHUNK + 1, 2 * CHUNK, 2))
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 @pytest.fixture(scope="module")

@@ -4,25 +4,15 @@ its fields and wrapped text; a log line links to its trace, a row naming a servi
 from __future__ import annotations
 
 import pytest
-from textual.app import App
 from textual.widgets import DataTable, Select
 from visible_text import screen_text
 
-from tui.screens.console import ConsoleScreen
+from tests.tui.console_host import ConsoleHost as Host
 from tui.screens.row_detail import RowDetailScreen
 from tui.session import LocalSession
 from tui.widgets.log_buffer import LogQuery
 from tui.widgets.log_view import LogView
 from tui.widgets.traces import Waterfall
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 @pytest.fixture

@@ -10,27 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.app import App
 from textual.widgets import Input, Select, TextArea
 from visible_text import leaks, screen_text, spoilers
 
 from scenarios.catalog import library_dir, load_by_ref, scenario_files
+from tests.tui.console_host import ConsoleHost as Host
 from tui.registry import PANELS
-from tui.screens.console import ConsoleScreen
 from tui.session import LocalSession
 
 SCENARIOS = sorted(p.stem for p in scenario_files(library_dir()))
 ANSWERS = {load_by_ref(ref)[0].root_cause.service for ref in SCENARIOS}
 GOLDEN = Path(__file__).parents[1] / "golden"
-
-
-class Host(App):
-    def __init__(self, session: LocalSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def on_mount(self) -> None:
-        self.push_screen(ConsoleScreen(self.session))
 
 
 def placeholders(screen) -> list[str]:
