@@ -10,10 +10,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import math
 import socket
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -56,8 +57,23 @@ ROOM_KEPT = 500
 RECONNECT_EVERY = 1.0
 
 
+MAX_MIRROR_SAMPLES = 1_000_000
+"""Most samples one series chunk from the host may add (a day at 1 s is 86,400)."""
+
+MALFORMED_HOST_FRAME = (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError, InvalidStateError)
+"""What decoding a host frame of the wrong shape raises (a missing field, a string for a list...)."""
+
+
 class JoinRefused(Exception):
     """The host refused the seat (wrong token, bad name, another protocol version)."""
+
+
+def _finite(value: Any, what: str) -> float:
+    """``value`` as a finite float, or ValueError naming ``what`` (host frames are not trusted)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{what} is not a finite number")
+    return number
 
 
 class SeriesMirror:
@@ -68,6 +84,12 @@ class SeriesMirror:
         self.values: dict[str, list[float]] = {}
 
     def extend(self, t0: float, dt: float, n: int, values: dict[str, list[float]]) -> None:
+        """Append ``n`` samples from ``t0`` every ``dt``; ValueError for a chunk of the wrong shape."""
+        t0, dt = _finite(t0, "a series chunk's start"), _finite(dt, "a series chunk's step")
+        if not isinstance(n, int) or not 0 <= n <= MAX_MIRROR_SAMPLES:
+            raise ValueError(f"a series chunk of {n!r} samples (at most {MAX_MIRROR_SAMPLES:,})")
+        if any(len(vals) != n for vals in values.values()):
+            raise ValueError("a series chunk whose columns are not all its length")
         start = len(self.times)
         self.times.extend(t0 + k * dt for k in range(n))
         for name, vals in values.items():
@@ -172,10 +194,17 @@ class RemoteSession:
         sock.sendall(encode(self._hello))
         line = self._file.readline(MAX_HOST_FRAME)
         frame = json.loads(line) if line else {"type": "refused", "reason": "the host closed the connection"}
-        if frame.get("type") != "welcome":
+        if not isinstance(frame, dict) or frame.get("type") != "welcome":
             sock.close()
-            raise JoinRefused(frame.get("reason", "refused"))
-        self._welcome(frame)
+            reason = frame.get("reason", "refused") if isinstance(frame, dict) else "not a misfortune host"
+            raise JoinRefused(str(reason))
+        try:
+            self._welcome(frame)
+        except MALFORMED_HOST_FRAME as exc:
+            sock.close()
+            raise JoinRefused(
+                f"the host sent a malformed welcome ({type(exc).__name__}): is it a misfortune host?"
+            ) from None
         self.connected.set()
 
     def _welcome(self, frame: dict[str, Any]) -> None:
@@ -195,11 +224,21 @@ class RemoteSession:
                 line = self._file.readline(MAX_HOST_FRAME)
                 if not line:
                     raise ConnectionError("the host closed the connection")
-                self._dispatch(json.loads(line))
+                frame = json.loads(line)
             except (OSError, ValueError, ConnectionError):
                 if self.closed:
                     return
                 self._reconnect()
+                continue
+            try:
+                self._dispatch(frame)
+            except MALFORMED_HOST_FRAME as exc:
+                # A host of another version, or not a misfortune host: say so and rejoin (a fresh
+                # snapshot replaces whatever half of the frame was taken in), never a traceback.
+                self.refusals.append(
+                    f"the host sent a malformed {_kind(frame)} frame ({type(exc).__name__}): rejoining"
+                )
+                self._drop_and_rejoin()
 
     def _reconnect(self) -> None:
         """The connection dropped: fail what was waiting, then rejoin under the same seat name."""
@@ -215,6 +254,15 @@ class RemoteSession:
                 return
             except (OSError, JoinRefused, ValueError):
                 continue
+
+    def _drop_and_rejoin(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+        if not self.closed:
+            self._reconnect()
 
     def drop(self) -> None:
         """Cut the connection (tests; a flaky network does the same): the reader rejoins."""
@@ -280,7 +328,7 @@ class RemoteSession:
                 self._debrief_ready.clear()
             for d in frame["logs"]:
                 self._logs.add(
-                    d["t"],
+                    _finite(d["t"], "a log line's time"),
                     d["level"],
                     d["service"],
                     d["version"],
@@ -615,3 +663,9 @@ class RemoteSession:
 def _addressed(frame: dict[str, Any]) -> tuple[float, str, str]:
     """(t, from, text) of a frame addressed to this seat alone (a whisper, a hint, a page)."""
     return float(frame.get("t", 0.0)), str(frame.get("from", "")), str(frame.get("text", ""))
+
+
+def _kind(frame: Any) -> str:
+    """A frame's type for a message: data from the host, so only a short plain word."""
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    return kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 20 else "unknown"

@@ -1,0 +1,143 @@
+"""A seat under a host it cannot trust: a frame of the wrong shape is reported and the seat rejoins.
+
+A seat joins whatever address it is given; a host of another version (or not a misfortune host at
+all) must not kill the seat's reader thread with a traceback, nor make it allocate without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+
+import pytest
+
+from tests.gameday.conftest import settle
+from tui.gameday import seat as seat_module
+from tui.gameday.seat import JoinRefused, RemoteSession, SeriesMirror
+
+BAD_FRAMES = {
+    "log time not a number": {"type": "state", "full": False, "more": True, "logs": [{"t": "soon"}], "traces": []},
+    "endless series chunk": {
+        "type": "state",
+        "full": False,
+        "more": True,
+        "logs": [],
+        "traces": [],
+        "series": {"service": {"t0": 0.0, "dt": 1.0, "n": 10**12, "values": {}}},
+    },
+    "not an object": [1, 2, 3],
+    "views of the wrong shape": {
+        "type": "state",
+        "full": False,
+        "logs": [],
+        "traces": [],
+        "series": {},
+        "views": {"services": 5},
+    },
+}
+
+
+class InjectingProxy:
+    """Relays a seat to the host, slipping ``bad`` in after the first state frame of the first connection."""
+
+    def __init__(self, host_port: int, bad: bytes) -> None:
+        self.host_port, self.bad = host_port, bad
+        self.connections = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=2**26)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _serve(self, seat_reader: asyncio.StreamReader, seat_writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        inject = self.connections == 1
+        host_reader, host_writer = await asyncio.open_connection("127.0.0.1", self.host_port, limit=2**26)
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, to_seat: bool) -> None:
+            nonlocal inject
+            try:
+                while line := await reader.readline():
+                    writer.write(line)
+                    if to_seat and inject and json.loads(line).get("type") == "state":
+                        writer.write(self.bad)
+                        inject = False
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+
+        try:
+            await asyncio.gather(pipe(seat_reader, host_writer, False), pipe(host_reader, seat_writer, True))
+        except asyncio.CancelledError:
+            pass  # the test's loop ends with the relay still open
+
+
+@pytest.mark.parametrize("name", list(BAD_FRAMES))
+async def test_a_malformed_host_frame_is_reported_and_the_seat_rejoins(host, monkeypatch, name):
+    monkeypatch.setattr(seat_module, "RECONNECT_EVERY", 0.05)
+    proxy = InjectingProxy(host.port, (json.dumps(BAD_FRAMES[name]) + "\n").encode())
+    port = await proxy.start()
+    seat = RemoteSession("127.0.0.1", port, host.token, "tloc", "bo")
+    try:
+        await asyncio.to_thread(seat.connect)
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if proxy.connections >= 2 and seat.connected.is_set():
+                break
+        assert any("malformed" in reason for reason in seat.refusals), seat.refusals
+        assert seat._thread.is_alive()  # the reader survived the frame
+        assert proxy.connections == 2 and seat.connected.is_set()
+        await settle(host, seat)
+        assert seat.now == pytest.approx(host.sim.now)  # following the host again after the rejoin
+        assert all(math.isfinite(t) for t in seat._series["service"].times)
+    finally:
+        seat.quit()
+        await proxy.stop()
+
+
+async def test_a_malformed_welcome_is_a_refusal_not_a_traceback():
+    async def fake_host(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()
+        writer.write(b'{"type": "welcome", "allowed": 7}\n')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(fake_host, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        seat = RemoteSession("127.0.0.1", port, "t", "tloc", "bo")
+        with pytest.raises(JoinRefused, match="malformed welcome"):
+            await asyncio.to_thread(seat.connect)
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "t0, dt, n, values, reason",
+    [
+        (0.0, 1.0, 10**12, {}, "at most"),
+        (0.0, 1.0, 2, {"rps": [1.0]}, "not all its length"),
+        (float("inf"), 1.0, 1, {"rps": [1.0]}, "finite"),
+        (0.0, float("nan"), 1, {"rps": [1.0]}, "finite"),
+        (0.0, 1.0, "3", {}, "samples"),
+    ],
+)
+def test_a_series_chunk_of_the_wrong_shape_is_refused(t0, dt, n, values, reason):
+    mirror = SeriesMirror()
+    with pytest.raises(ValueError, match=reason):
+        mirror.extend(t0, dt, n, values)
+    assert mirror.times == []
+
+
+def test_a_well_formed_chunk_is_taken_in():
+    mirror = SeriesMirror()
+    mirror.extend(10.0, 5.0, 3, {"rps": [1.0, 2.0, 3.0]})
+    assert mirror.window("rps", None, None).values == (1.0, 2.0, 3.0)
+    assert mirror.times == [10.0, 15.0, 20.0]
