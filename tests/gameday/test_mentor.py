@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import join, settle
 
+from tests.gameday.conftest import join, settle
 from tui.gameday.host import GameHost
 from tui.gameday.seat import JoinRefused
 

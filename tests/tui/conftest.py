@@ -1,34 +1,11 @@
-"""Helpers for TUI tests: a stand-in console screen, and playing a scenario's reference solution."""
+"""Fixtures for TUI tests (the helpers they use live in tests/tui/helpers.py)."""
 
 from __future__ import annotations
 
 import pytest
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Label
 
+from tests.tui.helpers import StubConsole
 from tui.app import MisfortuneApp
-from tui.session import LocalSession
-
-SCENARIO = "checkout-oom-leak"
-
-
-class StubConsole(Screen):
-    """Stands in for the incident console where a test is about the flow around it."""
-
-    def __init__(self, session) -> None:
-        super().__init__()
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        yield Label("stub console", id="stub")
-
-
-def play_reference_solution(session: LocalSession) -> None:
-    """Apply the scenario's reference solution at its times, as a trainee would."""
-    for action in session.sim.scenario.solution:
-        session.sim.run_until(action.at)
-        session.apply(action)
 
 
 @pytest.fixture

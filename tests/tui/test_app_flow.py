@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SCENARIO, StubConsole, play_reference_solution
 from textual.widgets import DataTable, Input, Label
 
 from scenarios.catalog import list_scenarios
+from tests.tui.helpers import SCENARIO, StubConsole, play_reference_solution
 from tui.app import MisfortuneApp
 from tui.screens.briefing import BriefingScreen
 from tui.screens.console import ConsoleScreen

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SCENARIO, play_reference_solution
-
 from simulator.reports.history import open_history
+from tests.tui.helpers import SCENARIO, play_reference_solution
 from tui.postmortem_draft import postmortem_path
 from tui.screens.debrief import DebriefScreen, investigation_markup, questions_markup
 from tui.session import LocalSession

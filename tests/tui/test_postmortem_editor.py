@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIO, play_reference_solution
 from textual.widgets import Input, Static, TextArea
 
+from tests.tui.helpers import SCENARIO, play_reference_solution
 from tui.postmortem_draft import (
     WHYS_SECTION,
     DraftError,

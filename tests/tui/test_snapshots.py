@@ -8,9 +8,9 @@ at the report before committing.
 from __future__ import annotations
 
 import pytest
-from conftest import SCENARIO, StubConsole, play_reference_solution
 
 from scenarios.language.actions import ACTION_ADAPTER
+from tests.tui.helpers import SCENARIO, StubConsole, play_reference_solution
 from tui.app import MisfortuneApp
 from tui.registry import PANELS
 from tui.session import LocalSession

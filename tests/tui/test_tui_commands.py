@@ -7,7 +7,7 @@ import threading
 
 from scenarios.catalog import library_dir
 from scenarios.loader import ScenarioError, SourceProblem
-from tests.tui.conftest import StubConsole
+from tests.tui.helpers import StubConsole
 from tests.tui.visible_text import screen_text
 from tui.app import MisfortuneApp
 from tui.cli import main
