@@ -15,7 +15,7 @@ from typing import Any
 from scenarios.durations import format_duration
 from simulator.incident.scoring import Report, impact_avoided_text
 from simulator.reports.facts import investigation, mitigation_effects, questions
-from simulator.reports.review import at, review
+from simulator.reports.review import SEVERITY_MEANING, at, measured_severity, review
 from simulator.session.journal import (
     END_GAVE_UP,
     END_INTERRUPTED,
@@ -102,13 +102,22 @@ def _duration(sim: Simulation, report: Report) -> str:
     return f"{format_duration(stop - report.impact_start_s)} (impact {at(report.impact_start_s)} to {what} {at(stop)})"
 
 
+def _severity_cell(report: Report) -> str:
+    """Declared, expected and (where it differs from the expectation) what the simulation measured."""
+    cell = f"declared {report.severity_declared or 'never'}, expected {report.severity_expected}"
+    measured = measured_severity(report)
+    if measured is not None and measured != report.severity_expected:
+        cell += f", measured {measured} ({SEVERITY_MEANING.get(measured, measured)})"
+    return cell
+
+
 def _header(sim: Simulation, report: Report, drill_date: date | None) -> str:
     sc = sim.scenario
     variant = ", ".join(f"{k}={v}" for k, v in sorted(sc.chosen.items()))
     rows = [
         ("Date", drill_date.isoformat() if drill_date else "undated"),
         ("Scenario", f"`{sc.id}`, seed {report.seed}" + (f", variant {variant}" if variant else "")),
-        ("Severity", f"declared {report.severity_declared or 'never'}, expected {report.severity_expected}"),
+        ("Severity", _severity_cell(report)),
         ("Duration", _duration(sim, report)),
         ("Outcome", f"{report.outcome}, grade {report.grade}"),
         ("Status", "draft for the review meeting"),

@@ -102,13 +102,51 @@ def _against_par(report: Report, well: list[str], wrong: list[str]) -> None:
             )
 
 
+SEVERITY_MEANING = {
+    "SEV1": "the service was down for users",
+    "SEV2": "the SLI broke its objective",
+    "SEV3": "a minor impact",
+}
+"""What the sim's own assessment of each severity measured (simulator.incident.incidents.assessed_severity)."""
+
+
+def measured_severity(report: Report) -> str | None:
+    """The worst severity the sim measured across the session's incidents (None without an incident)."""
+    assessed = sorted(str(i["severity_assessed"]) for i in report.incidents if i.get("severity_assessed"))
+    return assessed[0] if assessed else None  # "SEV1" < "SEV2" < "SEV3"
+
+
+def severity_verdict(report: Report) -> tuple[bool, str]:
+    """Whether the declared severity is a right one, and a short note for a table cell ("expected SEV2,
+    measured SEV1"); right means it matches the scenario's expectation or what the simulation measured."""
+    expected, measured = report.severity_expected, measured_severity(report)
+    right = report.severity_declared is not None and report.severity_declared in (expected, measured)
+    note = f"expected {expected}" + (f", measured {measured}" if measured not in (None, expected) else "")
+    return right, note
+
+
 def _severity(report: Report, well: list[str], wrong: list[str]) -> None:
-    if report.severity_declared is None:
-        wrong.append(f"Severity was never declared (expected {report.severity_expected}).")
-    elif report.severity_declared == report.severity_expected:
-        well.append(f"Declared the right severity ({report.severity_declared}).")
+    """The declared severity against the scenario's expectation and what the simulation measured.
+
+    The two can differ (an author expects SEV2 for a partial outage the run made total): a declaration
+    matching either is right, and the line says which, so the debrief never claims an impact it did not see.
+    """
+    declared, expected, measured = report.severity_declared, report.severity_expected, measured_severity(report)
+    differs = measured is not None and measured != expected
+    seen = f"the measured impact was {measured}: {SEVERITY_MEANING.get(measured or '', measured)}" if differs else ""
+    if declared is None:
+        wrong.append(f"Severity was never declared (the scenario expects {expected}{'; ' + seen if seen else ''}).")
+    elif declared == expected and not differs:
+        well.append(f"Declared the right severity ({declared}).")
+    elif declared == expected:
+        well.append(f"Declared {declared}, as the scenario expects; {seen}.")
+    elif declared == measured:
+        well.append(
+            f"Declared {declared}, as the measured impact called for ({SEVERITY_MEANING.get(declared, declared)}); "
+            f"the scenario expects {expected}."
+        )
     else:
-        wrong.append(f"Declared {report.severity_declared}; the impact called for {report.severity_expected}.")
+        wrong.append(f"Declared {declared}; the scenario expects {expected}{' and ' + seen if seen else ''}.")
 
 
 def _hypothesis_first(sim: FinishedSession, well: list[str], wrong: list[str]) -> None:

@@ -23,6 +23,7 @@ from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
 from scenarios.text import clean
 from simulator.incident import Report, impact_avoided_text
+from simulator.reports.review import severity_verdict
 from simulator.session import (
     Check,
     JournalError,
@@ -226,8 +227,9 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_row("failed requests", f"{report.failed_requests:,}")
     facts.add_row("impact avoided", impact_avoided_text(report))
     facts.add_row("data lost", f"{report.data_lost:,} writes" if report.data_lost else "none")
-    expected = report.severity_expected
-    facts.add_row("severity", Text(clean(f"{report.severity_declared or 'not declared'} (expected {expected})")))
+    facts.add_row(
+        "severity", Text(clean(f"{report.severity_declared or 'not declared'} ({severity_verdict(report)[1]})"))
+    )
     facts.add_row(
         "process",
         f"{_count(report.pages, 'page')}, {_count(report.status_updates, 'status update')}, "

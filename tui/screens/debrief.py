@@ -18,6 +18,7 @@ from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
 from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import postmortem_for_journal
+from simulator.reports.review import severity_verdict
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
@@ -61,8 +62,11 @@ def measures_markup(report: Report) -> Content:
 def impact_markup(report: Report) -> Content:
     """Error budget, failed requests, harm and process."""
     sev = report.severity_declared or "never set"
-    sev_ok = report.severity_declared == report.severity_expected
-    verdict = ("(right)", "$success") if sev_ok else (f"(expected {report.severity_expected})", "$warning")
+    sev_ok, note = severity_verdict(report)
+    if sev_ok:
+        verdict = ("(right)" if note == f"expected {report.severity_declared}" else f"(right: {note})", "$success")
+    else:
+        verdict = (f"({note})", "$warning")
     return stack(
         [
             styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
