@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from scenarios.language.checks_data import data_and_traffic_problems
 from scenarios.language.checks_v3 import v3_problems
 from scenarios.language.message_checks import message_problems
+from scenarios.language.offer import unavailable_actions
 from scenarios.language.scenario import Scenario
 from scenarios.language.trap_checks import trap_problems
 
@@ -190,7 +191,10 @@ def _debrief(sc: Scenario, refs: _References) -> Iterator[Problem]:
 def _solution(sc: Scenario, refs: _References) -> Iterator[Problem]:
     """Timed steps in order, known targets, ending with a resolve."""
     last = -1.0
+    unavailable = unavailable_actions(sc)
     for i, act in enumerate(sc.solution):
+        if act.action in unavailable:
+            yield ("solution", i, "action"), f"{act.action!r} cannot apply in this scenario: {unavailable[act.action]}"
         if act.at is None:
             yield ("solution", i, "at"), "every step of the solution needs an 'at' time"
             continue

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from scenarios.language.actions import ACTION_ADAPTER, ACTION_NAMES, Action
+from scenarios.language.offer import unavailable_actions
 from scenarios.language.traps import Trap, fields_match, is_pattern
 
 Path = tuple[str | int, ...]
@@ -39,6 +40,10 @@ def _trap(at: Path, trap: Trap, sc: Any, refs: Any) -> Iterator[Problem]:
     name = trap.match.get("action")
     if name not in ACTION_NAMES:
         yield (*at, "match", "action"), f"unknown action {name!r}; known: {', '.join(ACTION_NAMES)}"
+        return
+    unavailable = unavailable_actions(sc).get(name)
+    if unavailable is not None:
+        yield (*at, "match", "action"), f"a trap nobody can fall into: {name!r} cannot apply here: {unavailable}"
         return
     model = ACTION_MODELS[name]
     fields_ok = True

@@ -119,6 +119,18 @@ BROKEN = [
         "t.yaml:25:5: solution[1]: the solution must end with a resolve action",
     ),
     (
+        "solution step the scenario cannot offer",
+        "  - {at: 20m, action: resolve}\n",
+        "  - {at: 19m, action: restore_backup, service: checkout, backup: nightly}\n  - {at: 20m, action: resolve}\n",
+        "t.yaml:26:23: solution[2].action: 'restore_backup' cannot apply in this scenario: no database",
+    ),
+    (
+        "trap nobody can fall into",
+        "solution:\n",
+        "traps:\n  - {match: {action: shed_class}, why: shedding hurts}\nsolution:\n",
+        "t.yaml:24:22: traps[0].match.action: a trap nobody can fall into: 'shed_class' cannot apply here",
+    ),
+    (
         "missing required field",
         "briefing: Checkout pods keep restarting.\n",
         "",
