@@ -96,6 +96,10 @@ async def test_the_action_form_starts_on_the_service_in_focus(session):
         panel.select_action("drain_zone")
         await pilot.pause()
         assert "service" not in panel.form_payload(), "an optional service stays blank: it narrows the action"
+        assert "zone" not in panel.form_payload(), "no zone is pre-picked: the first one is some seeds' sick zone"
+        panel.action_submit()
+        result = str(panel.query_one("#action-result").render())
+        assert "Not sent" in result and "zone" in result
 
 
 async def test_the_briefing_takes_the_same_clock_keys_and_names_them_alike():
