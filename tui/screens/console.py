@@ -245,6 +245,9 @@ class ConsoleScreen(Screen):
             # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
             self._heap.settle()
 
+    def _tidy(self) -> None:
+        self._heap.tidy(getattr(self.app, "last_input", None))
+
     @property
     def active_panel(self) -> str:
         return self._tabs.active
@@ -365,6 +368,9 @@ class ConsoleScreen(Screen):
                 self._messages_read = self._messages_seen
                 self.query_one(StatusBar).show(self.session, self.unread)
             self._read_if_stale(pid)  # a key switch read it before the first frame (action_show_panel)
+        # The garbage of this switch is collected once its frames are out and no key follows at once,
+        # not by Python in the middle of a later key (tui.heap).
+        self.call_after_refresh(self.set_timer, heap.TIDY_QUIET_S, self._tidy)
 
     # --- actions (bound through tui.registry) --------------------------------------------------
 
