@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.style import Style
+from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
-from rich.text import Text
 from textual.widgets import DataTable
 
 CELL_CACHE_SIZE = 4000
