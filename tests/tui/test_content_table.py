@@ -129,3 +129,26 @@ async def test_focus_and_cursor_show_as_in_datatable(monkeypatch):
         app.query_one("#field", Input).focus()
         await pilot.pause()
         assert same_pixels(app), "both blurred again: same pixels"
+
+
+async def test_a_wide_table_repaints_its_scroll_bar_only_when_its_sizes_change(monkeypatch):
+    """ScrollView took every layout of the screen for a resize (it compares the screen's virtual size with
+    its own): the scroll bar's repaint then came as a frame of its own after each panel switch."""
+    from textual.scrollbar import ScrollBar
+
+    app = Tables()
+    async with app.run_test(size=(30, 12)) as pilot:
+        await pilot.pause()
+        cached = app.query_one("#cached", ContentTable)
+        assert cached.show_horizontal_scrollbar, "wider than the terminal: it scrolls"
+        repaints: list = []
+        refresh = ScrollBar.refresh
+        monkeypatch.setattr(ScrollBar, "refresh", lambda bar, *a, **k: repaints.append(bar) or refresh(bar, *a, **k))
+        app.screen.refresh(layout=True)
+        await pilot.pause()
+        assert cached.horizontal_scrollbar not in repaints, "laid out again, nothing changed: no repaint"
+        before = cached.virtual_size.width
+        cached.update_cell("ledger", cached.ordered_columns[0].key, "a much longer service name", update_width=True)
+        await pilot.pause()
+        assert cached.virtual_size.width > before
+        assert cached.horizontal_scrollbar.window_virtual_size == cached.virtual_size.width, "grown: bar follows"

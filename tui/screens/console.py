@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
 from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPane
+from textual.widgets._tabs import Underline
 
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.text import clean
@@ -171,6 +172,7 @@ class ConsoleScreen(Screen):
 
     def on_mount(self) -> None:
         self._tabs = self.query_one("#panels", TabbedContent)
+        self._underline_bar = self._tabs.query_one(Underline)
         # The terminal's width is known now; waiting for the first Resize left a frame without the
         # side pager at 160 columns.
         self._set_width_classes(self.app.size.width)
@@ -385,8 +387,25 @@ class ConsoleScreen(Screen):
             self.panel(pid).ingest()
         self._read_if_stale(pid)
         self.query_one(PanelSwitcher).show(pid)
+        self._underline(pid)
         self._tabs.active = pid
         self.action_focus_panel()
+
+    def _underline(self, pid: str) -> None:
+        """Move the tab strip's underline under ``pid``'s tab now, so it moves in the switch's first frame.
+
+        Tabs moves it only once that frame is painted (it reads the tab's place from the layout), which
+        cost the switch a frame of its own; the tabs do not move, so their place is known already. Tabs
+        then sets the same place again, which repaints nothing.
+        """
+        if self.has_class("-narrow"):
+            return  # no tab strip
+        tab = self._tabs.get_tab(pid)
+        if not tab.region:
+            return  # not laid out yet
+        start, end = tab.virtual_region.shrink(tab.styles.gutter).column_span
+        underline = self._underline_bar
+        underline.highlight_start, underline.highlight_end = start, end
 
     def action_leave_field(self) -> None:
         """Move focus to the tab strip (the switcher when narrow), so letter keys switch panels again."""

@@ -4,8 +4,12 @@ Textual's DataTable keys its rendered cells by the table's update count and its 
 ``clear``/``add_row``/``update_cell``, and every focus change, re-renders every visible cell (~0.15 ms
 each, ~10 ms for the dashboards' RED table, on every panel switch). :class:`ContentTable` keys them by
 what they show instead (the cell's text and styles, its place, width and the styles it is drawn in), so
-a refill that changes two figures renders two cells, and a table gaining focus re-renders only the
-cursor row and the header, whose styles change with focus.
+a refill that changes two figures renders two cells, and a table shown again in a state it was shown
+in before (focused or not) renders nothing new.
+
+A table wider than its panel also no longer repaints its scroll bar after every layout of the screen
+(ScrollView compares the screen's idea of its virtual size with its own, which differ whenever it
+scrolls): that repaint came after the switch's frame, as a frame of its own.
 
 Only how cells are rendered changes: rows, keys, cursor, messages and the pixels on screen are
 DataTable's own. Rests on DataTable's private ``_render_cell`` and caches (textual is pinned to 8.2.x
@@ -18,7 +22,7 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
 
@@ -92,6 +96,15 @@ class ContentTable(DataTable):
         """Rendered cells by :meth:`_cell_key`."""
         self._component_key: tuple | None = None
         """The cursor and hover styles, read once per render (focus and theme change them)."""
+        self._scrolled_for: tuple | None = None
+        """Size, container size and virtual size the scroll bars were last set for."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        now = (size, container_size, self.virtual_size)
+        if now == self._scrolled_for and size == self._size:
+            return False  # laid out again, nothing changed: the scroll bars are right
+        self._scrolled_for = now
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._component_key = None
