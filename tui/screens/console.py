@@ -22,9 +22,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPane
 from textual.widgets._tabs import Underline
 
@@ -117,6 +118,10 @@ class ConsoleScreen(Screen):
     CSS_PATH = Path(__file__).parent.parent / "console.tcss"
     BINDINGS = bindings()
     COMMANDS = {ConsoleCommands}
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """As Screen's, without repainting the whole screen when focus moves (a second frame of ~3 ms on every
+    panel switch): the widgets that gain and lose focus repaint themselves."""
 
     def __init__(self, session: SessionPort) -> None:
         super().__init__()
