@@ -160,6 +160,8 @@ class ConsoleScreen(Screen):
         self._service_of: dict[str, str] = {}
         """Service and instance names -> service, for reading a highlighted row."""
         self._heap = heap.Settler()
+        self._main_widget: dict[str, Widget | None] = {}
+        """Per panel, the widget its key focuses (found once: each search walked the panel five times)."""
         """Full garbage collections at quiet moments, not during a key press (tui.heap)."""
 
     def compose(self) -> ComposeResult:
@@ -429,12 +431,20 @@ class ConsoleScreen(Screen):
         """Focus the active panel's main widget."""
         if not self.has_panel(self.active_panel):
             return
-        panel = self.panel(self.active_panel)
+        target = self._main_widget.get(self.active_panel)
+        if target is None or not target.is_attached:
+            target = self._main_widget[self.active_panel] = self._find_main_widget(self.panel(self.active_panel))
+        if target is not None:
+            target.focus()
+
+    @staticmethod
+    def _find_main_widget(panel: Panel) -> Widget | None:
+        """The widget a panel's key focuses: its log view, list or first table, else its first text field."""
         for selector in ("LogView", "#action-list", "#runbook-list", "DataTable", "Input"):
             found = panel.query(selector)
             if found:
-                found.first().focus()
-                return
+                return found.first()
+        return None
 
     def action_ack(self) -> None:
         self.request_action({"action": "ack"})
