@@ -247,3 +247,40 @@ async def test_the_profiles_picker_starts_on_the_service_in_focus(session):
         await pilot.pause()
         chosen = screen.panel("profiles").instance
         assert chosen in {i.id for i in session.instances("payments")}
+
+
+async def test_a_panel_key_moves_the_tab_underline_before_the_first_frame(session):
+    """The underline moves with the rest of the switch (Tabs itself moves it a frame later)."""
+    from textual.widgets._tabs import Underline
+
+    app = Host(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        underline = screen.query_one(Underline)
+        tab = screen.query_one("#panels").get_tab("logs")
+        where = tab.virtual_region.shrink(tab.styles.gutter).column_span
+        await screen.action_show_panel("logs")
+        assert (underline.highlight_start, underline.highlight_end) == where, "in the switch's own frame"
+        await pilot.pause()
+        assert (underline.highlight_start, underline.highlight_end) == where, "where Tabs puts it too"
+
+
+async def test_moving_focus_repaints_only_the_widgets_concerned(session, monkeypatch):
+    """Screen.focused repainted the whole console on each focus move (a second frame per panel switch)."""
+    from tui.screens.console import ConsoleScreen
+
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        repaints: list = []
+        refresh = ConsoleScreen.refresh
+        monkeypatch.setattr(
+            ConsoleScreen, "refresh", lambda self, *a, **k: repaints.append(k) or refresh(self, *a, **k)
+        )
+        before = screen.focused
+        await screen.action_show_panel("dashboards")
+        await pilot.pause()
+        assert screen.focused is not before and screen.focused.id == "red"
+        assert not [k for k in repaints if k.get("repaint", True) and not k.get("layout")], "no whole-screen repaint"

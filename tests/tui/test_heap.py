@@ -83,6 +83,36 @@ def test_settler_waits_for_the_first_settle_the_interval_and_a_quiet_moment(monk
     assert not settler.maybe(last_input=0.0), "and then not again for a minute"
 
 
+def test_a_tidy_frees_the_cycles_made_since_the_settle():
+    heap.settle()
+    frozen = gc.get_freeze_count()
+    dead, alive = Node(), Node()
+    dead_ref = weakref.ref(dead)
+    del dead
+    heap.tidy()
+    assert dead_ref() is None, "a cycle made after the settle is collected by the tidy"
+    assert gc.get_freeze_count() > frozen, "what it kept is frozen"
+    assert alive.me is alive
+
+
+def test_settler_tidies_only_after_a_settle_a_quiet_moment_and_young_collections(monkeypatch):
+    calls = []
+    monkeypatch.setattr(heap, "tidy", lambda: calls.append(1) or 0.0)
+    monkeypatch.setattr(heap, "settle", lambda: 0.0)
+    clock = Clock()
+    settler = heap.Settler(clock=clock)
+    counts = [(0, 0, 3)]
+    monkeypatch.setattr(gc, "get_count", lambda: counts[0])
+    assert not settler.tidy(last_input=0.0), "not before the first settle: it would walk the whole heap"
+    settler.settle()
+    assert not settler.tidy(last_input=clock.now - 0.05), "a key 50 ms ago: the switch may still be painting"
+    assert not settler.tidy(last_input=None), "an app that does not report input: never"
+    assert settler.tidy(last_input=clock.now - 2 * heap.TIDY_QUIET_S)
+    counts[0] = (500, 4, 0)
+    assert not settler.tidy(last_input=0.0), "no young collection since the last full one: nothing to tidy"
+    assert len(calls) == settler.tidied == 1
+
+
 async def test_the_console_settles_once_its_panels_are_built_and_the_app_reports_input():
     from tests.tui.test_console import settled
     from tui.app import MisfortuneApp
@@ -98,3 +128,5 @@ async def test_the_console_settles_once_its_panels_are_built_and_the_app_reports
         before = app.last_input
         await pilot.press("l")
         assert app.last_input > before, "a key is input: the next settle waits for a quiet moment"
+        gc.collect(1)  # a young collection since the last full one: something to tidy
+        assert await settled(pilot, lambda: console._heap.tidied == 1), "tidied once the switch is painted"

@@ -22,10 +22,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPane
+from textual.widgets._tabs import Underline
 
 from scenarios.language.actions import ACTION_ADAPTER
 from scenarios.text import clean
@@ -117,6 +119,10 @@ class ConsoleScreen(Screen):
     BINDINGS = bindings()
     COMMANDS = {ConsoleCommands}
 
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """As Screen's, without repainting the whole screen when focus moves (a second frame of ~3 ms on every
+    panel switch): the widgets that gain and lose focus repaint themselves."""
+
     def __init__(self, session: SessionPort) -> None:
         super().__init__()
         self.session = session
@@ -154,6 +160,8 @@ class ConsoleScreen(Screen):
         self._service_of: dict[str, str] = {}
         """Service and instance names -> service, for reading a highlighted row."""
         self._heap = heap.Settler()
+        self._main_widget: dict[str, Widget | None] = {}
+        """Per panel, the widget its key focuses (found once: each search walked the panel five times)."""
         """Full garbage collections at quiet moments, not during a key press (tui.heap)."""
 
     def compose(self) -> ComposeResult:
@@ -171,6 +179,7 @@ class ConsoleScreen(Screen):
 
     def on_mount(self) -> None:
         self._tabs = self.query_one("#panels", TabbedContent)
+        self._underline_bar = self._tabs.query_one(Underline)
         # The terminal's width is known now; waiting for the first Resize left a frame without the
         # side pager at 160 columns.
         self._set_width_classes(self.app.size.width)
@@ -244,6 +253,9 @@ class ConsoleScreen(Screen):
                 self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
             # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
             self._heap.settle()
+
+    def _tidy(self) -> None:
+        self._heap.tidy(getattr(self.app, "last_input", None))
 
     @property
     def active_panel(self) -> str:
@@ -365,6 +377,9 @@ class ConsoleScreen(Screen):
                 self._messages_read = self._messages_seen
                 self.query_one(StatusBar).show(self.session, self.unread)
             self._read_if_stale(pid)  # a key switch read it before the first frame (action_show_panel)
+        # The garbage of this switch is collected once its frames are out and no key follows at once,
+        # not by Python in the middle of a later key (tui.heap).
+        self.call_after_refresh(self.set_timer, heap.TIDY_QUIET_S, self._tidy)
 
     # --- actions (bound through tui.registry) --------------------------------------------------
 
@@ -379,8 +394,25 @@ class ConsoleScreen(Screen):
             self.panel(pid).ingest()
         self._read_if_stale(pid)
         self.query_one(PanelSwitcher).show(pid)
+        self._underline(pid)
         self._tabs.active = pid
         self.action_focus_panel()
+
+    def _underline(self, pid: str) -> None:
+        """Move the tab strip's underline under ``pid``'s tab now, so it moves in the switch's first frame.
+
+        Tabs moves it only once that frame is painted (it reads the tab's place from the layout), which
+        cost the switch a frame of its own; the tabs do not move, so their place is known already. Tabs
+        then sets the same place again, which repaints nothing.
+        """
+        if self.has_class("-narrow"):
+            return  # no tab strip
+        tab = self._tabs.get_tab(pid)
+        if not tab.region:
+            return  # not laid out yet
+        start, end = tab.virtual_region.shrink(tab.styles.gutter).column_span
+        underline = self._underline_bar
+        underline.highlight_start, underline.highlight_end = start, end
 
     def action_leave_field(self) -> None:
         """Move focus to the tab strip (the switcher when narrow), so letter keys switch panels again."""
@@ -399,12 +431,20 @@ class ConsoleScreen(Screen):
         """Focus the active panel's main widget."""
         if not self.has_panel(self.active_panel):
             return
-        panel = self.panel(self.active_panel)
+        target = self._main_widget.get(self.active_panel)
+        if target is None or not target.is_attached:
+            target = self._main_widget[self.active_panel] = self._find_main_widget(self.panel(self.active_panel))
+        if target is not None:
+            target.focus()
+
+    @staticmethod
+    def _find_main_widget(panel: Panel) -> Widget | None:
+        """The widget a panel's key focuses: its log view, list or first table, else its first text field."""
         for selector in ("LogView", "#action-list", "#runbook-list", "DataTable", "Input"):
             found = panel.query(selector)
             if found:
-                found.first().focus()
-                return
+                return found.first()
+        return None
 
     def action_ack(self) -> None:
         self.request_action({"action": "ack"})

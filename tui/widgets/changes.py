@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Label
 
 from scenarios.durations import format_clock
 from tui.widgets.common import Panel, set_rows
+from tui.widgets.table import ContentTable
 
 
 class ChangesPanel(Panel):
@@ -15,15 +16,15 @@ class ChangesPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Label("In flight", classes="panel-title", markup=False)
-        yield DataTable(id="operations", cursor_type="row")
+        yield ContentTable(id="operations", cursor_type="row")
         yield Label(
             "Change log (newest first; negative times are before the incident began)",
             classes="panel-title",
             markup=False,
         )
-        yield DataTable(id="change-log", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="change-log", cursor_type="row", zebra_stripes=True)
         yield Label("Feature flags (state now, and every change)", classes="panel-title", markup=False)
-        yield DataTable(id="flags", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="flags", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         for widget in self.query("#operations").results(DataTable):  # absent if torn down mid-mount

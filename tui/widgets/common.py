@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from scenarios.text import clean
 from tui.port import SessionPort
+from tui.widgets.table import text_key
 from tui.widgets.text import plain
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -69,7 +70,8 @@ def fmt_age(seconds: float) -> str:
 
 def set_rows(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> bool:
     """Replace a table's rows only when they changed (keeps the cursor); returns True if redrawn."""
-    signature = (rows, keys)
+    # Text compares equal when only its style differs: compare what each cell shows.
+    signature = ([tuple(text_key(c) or c for c in row) for row in rows], keys)
     if getattr(table, "_misfortune_rows", None) == signature:
         return False
     table._misfortune_rows = signature  # type: ignore[attr-defined]

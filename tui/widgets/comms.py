@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner
 
 UPDATE_DUE = 20 * 60.0
@@ -37,7 +38,7 @@ class CommsPanel(Panel):
             classes="panel-title",
             markup=False,
         )
-        yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="messages", cursor_type="row", zebra_stripes=True)
         yield ToolBanner(("status_page",), id="comms-tools")
         yield Static("", id="comms-due")
         yield Label(

@@ -20,6 +20,7 @@ from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, sparkline
 from tui.widgets.data_lines import data_lines
+from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner, tool_lines
 
 METRICS = (
@@ -187,7 +188,7 @@ class DashboardsPanel(Panel):
                 classes="panel-title",
                 markup=False,
             )
-            yield DataTable(id="red", cursor_type="row", zebra_stripes=True)
+            yield ContentTable(id="red", cursor_type="row", zebra_stripes=True)
             yield Static("", id="annotations")
             yield Static("", id="data-status")
             yield Label("Detail", classes="panel-title", markup=False)
@@ -199,9 +200,9 @@ class DashboardsPanel(Panel):
                 yield Select([(w, w) for w, _ in WINDOWS], id="detail-window", value="15m", allow_blank=False)
             yield MetricChart(id="chart")
             yield Label("Splits by zone, version and client", classes="panel-title", markup=False)
-            yield DataTable(id="splits", cursor_type="row", zebra_stripes=True)
+            yield ContentTable(id="splits", cursor_type="row", zebra_stripes=True)
             yield Label("Resources per instance", classes="panel-title", markup=False)
-            yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
+            yield ContentTable(id="resources", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         for widget in self.query("#red").results(DataTable):  # absent if torn down mid-mount

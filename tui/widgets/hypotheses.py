@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from scenarios.durations import format_clock
 from tui.widgets.common import ActionRequest, Panel, set_rows
+from tui.widgets.table import ContentTable
 
 HYPOTHESIS_EXAMPLE = "what fails, where, since when, why: e.g. <service> since <change> because <mechanism>"
 """The draft's placeholder: the shape of a hypothesis, naming no scenario's service or cause."""
@@ -35,7 +36,7 @@ class HypothesesPanel(Panel):
         yield Input(placeholder=HYPOTHESIS_EXAMPLE, id="hypothesis-text")
         yield Static("", id="evidence")
         yield Label("Hypotheses  [c] confirm  [r] reject (selected row)", classes="panel-title", markup=False)
-        yield DataTable(id="hypothesis-list", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="hypothesis-list", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         for widget in self.query("#hypothesis-list").results(DataTable):  # absent if torn down mid-mount

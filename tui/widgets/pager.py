@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label, Static
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner
 
 INCIDENT_STYLES = {
@@ -53,15 +54,15 @@ class PagerPanel(Panel):
     def compose(self) -> ComposeResult:
         yield Label(INCIDENTS_TITLE, id="incidents-title", classes="panel-title", markup=False)
         yield Static(NO_INCIDENT, id="incident-none", markup=False)
-        yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="incidents", cursor_type="row", zebra_stripes=True)
         yield Static("", id="incident-next", markup=False)
         yield ToolBanner(("alerting", "pager"), id="pager-tools")
         yield Label(
             "Pages  [a] acknowledge  [v] read a row whole", id="pages-title", classes="panel-title", markup=False
         )
-        yield DataTable(id="pages", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="pages", cursor_type="row", zebra_stripes=True)
         yield Label("Alerts", classes="panel-title", markup=False)
-        yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="alerts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         for widget in self.query("#incidents").results(DataTable):  # absent if torn down mid-mount

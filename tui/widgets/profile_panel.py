@@ -30,6 +30,7 @@ from simulator.diagnostics import (
     render,
 )
 from tui.widgets.common import Panel, set_rows
+from tui.widgets.table import ContentTable
 from tui.widgets.text import plain
 
 KINDS = (
@@ -78,7 +79,7 @@ class ProfilePanel(Panel):
             for kind, label, _key in KINDS:
                 yield Button(label, id=f"take-{kind}", compact=True)
         yield Static("", id="profile-status")
-        yield DataTable(id="profile-list", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="profile-list", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="profile-scroll"):
             yield Static("", id="profile-view")
 

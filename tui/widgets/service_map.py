@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Label
 
 from tui.widgets.common import Panel, fmt_pct, set_rows
+from tui.widgets.table import ContentTable
 
 
 def cell_health(ready: int, total: int, error_ratio: float) -> str:
@@ -32,7 +33,7 @@ class ServiceMapPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Label("Service x zone health (ready/total, error ratio)", classes="panel-title", markup=False)
-        yield DataTable(id="map-grid", cursor_type="cell", zebra_stripes=False)
+        yield ContentTable(id="map-grid", cursor_type="cell", zebra_stripes=False)
         yield Label("healthy · degraded (not all ready or >1% errors) · down (none ready or >20%)", id="map-legend")
 
     def on_mount(self) -> None:

@@ -15,6 +15,7 @@ from scenarios.durations import format_clock
 from scenarios.text import clean
 from simulator.views import Span, Trace
 from tui.widgets.common import Panel, fmt_ms, set_rows
+from tui.widgets.table import ContentTable
 
 SLOW_SHARE = 0.5
 """A span is marked slow when it takes at least this share of the whole trace (and is not trivial)."""
@@ -113,7 +114,7 @@ class TracesPanel(Panel):
             yield Switch(value=False, id="trace-errors")
             yield Label("slower than (ms)", classes="switch-label")
             yield Input(placeholder="e.g. 500", id="trace-slow", type="number")
-        yield DataTable(id="trace-list", cursor_type="row", zebra_stripes=True)
+        yield ContentTable(id="trace-list", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="waterfall-scroll"):
             yield Waterfall(id="waterfall")
 
