@@ -31,9 +31,9 @@ from pydantic import BaseModel
 
 from simulator.session.simulation import Simulation
 
-SKIPPED_ATTRIBUTES = frozenset({"env", "journal", "_nobody", "warmup"})
+SKIPPED_ATTRIBUTES = frozenset({"env", "journal", "checkpoints", "_nobody", "warmup"})
 """Not state of the session: the SimPy environment (its processes are described by
-:func:`pending_events`), the journal file, and the lazily built what-if and warm-up runs (derived from
+:func:`pending_events`), the journal file, the snapshots kept for rewinds, and the lazily built what-if and warm-up runs (derived from
 the scenario and seed alone)."""
 
 PROCESS_KINDS = (
