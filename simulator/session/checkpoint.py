@@ -33,8 +33,8 @@ from simulator.session.simulation import Simulation
 
 SKIPPED_ATTRIBUTES = frozenset({"env", "journal", "checkpoints", "_nobody", "warmup"})
 """Not state of the session: the SimPy environment (its processes are described by
-:func:`pending_events`), the journal file, the snapshots kept for rewinds, and the lazily built what-if and warm-up runs (derived from
-the scenario and seed alone)."""
+:func:`pending_events`), the journal file, the snapshots kept for rewinds, and the lazily built what-if
+and warm-up runs (derived from the scenario and seed alone)."""
 
 PROCESS_KINDS = (
     "Simulation._tick_forever",
