@@ -100,6 +100,8 @@ class Simulation:
         """Alerts a facilitator injected: distractions, never the incident's first page."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
+        self.applied = 0
+        """How many actions were applied (accepted or not): a snapshot says which of a journal's it holds."""
         self.checkpoints: Checkpoints | None = None
         """Snapshots kept as the session plays, for rewinds (simulator/session/snapshots.py); None: none kept."""
         self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
@@ -247,6 +249,7 @@ class Simulation:
     def apply(self, action: Action, seat: str = "trainee") -> ActionResult:
         """Apply an action now; rejected actions change nothing. Journalled either way."""
         result = self.dispatcher.apply(action, seat)
+        self.applied += 1
         if self.journal is not None:
             self.journal.action(self.env.now, seat, action, result.accepted, result.message)
         if self.incident.state == "resolved":

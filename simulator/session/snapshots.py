@@ -101,6 +101,10 @@ class Snapshot:
     """A copy of a Simulation at ``t`` that :func:`restore` turns into a running Simulation (any number of times)."""
 
     t: float
+    seed: int
+    scenario_id: str
+    applied: int
+    """How many actions the session had applied (a journal's actions before ``t``, when it is this one's)."""
     pending: tuple[_Pending, ...]
     state: tuple
     """(the copied Simulation, each pending entry's locals, each pending event's value)."""
@@ -126,7 +130,7 @@ def take(sim: Simulation) -> Snapshot:
     shared = _shared(sim)
     memo = _memo(sim, env, stand_in, shared)
     state = copy.deepcopy((sim, locals_, values), memo)
-    return Snapshot(float(env.now), tuple(pending), state, stand_in, shared)
+    return Snapshot(float(env.now), sim.seed, sim.scenario.id, sim.applied, tuple(pending), state, stand_in, shared)
 
 
 def restore(snapshot: Snapshot) -> Simulation:
