@@ -121,10 +121,10 @@ class JournalSession:
         actions are journalled again (a rewind's branch). ``observe`` (exports) is called with the
         simulation every ``every`` simulated seconds; running in steps changes nothing in the simulation.
         With ``checkpoints`` (the snapshots the live session kept) it starts from the latest one that
-        applies (:meth:`_start`) instead of from zero.
+        applies (:meth:`starting_point`) instead of from zero.
         """
         until = stop if through is None else min(stop, through)
-        sim, done = self._start(until, checkpoints if observe is None else None, journal is not None)
+        sim, done = self.starting_point(until, checkpoints if observe is None else None, journal is not None)
         if journal is not None:
             for record in self.data.actions[:done]:  # before the snapshot: journalled as they were answered
                 journal.action(record.t, record.seat, record.action, bool(record.accepted), record.result or "")
@@ -140,7 +140,9 @@ class JournalSession:
         play_timed(sim, self.data.actions[done:], stop, through, run_until=run_until)
         return sim
 
-    def _start(self, until: float, checkpoints: SnapshotBook | None, answers: bool) -> tuple[Simulation, int]:
+    def starting_point(
+        self, until: float, checkpoints: SnapshotBook | None, answers: bool = False
+    ) -> tuple[Simulation, int]:
         """Where to play from: a Simulation and how many of the journal's actions it has applied.
 
         The latest snapshot at or before ``until`` that holds exactly the actions recorded before its time
@@ -157,6 +159,13 @@ class JournalSession:
                 continue  # its actions are not this journal's (or a time rounded across it)
             return snapshot.restore(), done
         return Simulation(self.scenario, self.seed), 0
+
+    def replay_to(self, t: float, checkpoints: SnapshotBook | None = None) -> Simulation:
+        """The session as it was at simulated time ``t``: every action up to ``t`` applied, not ended.
+
+        ``checkpoints``: the snapshots the live session kept (it plays from the latest that applies).
+        """
+        return self._play(t, through=t, checkpoints=checkpoints)
 
     def replay(self, observe: Observer | None = None, every: float = 1.0) -> tuple[Simulation, Report]:
         """The whole session again, ended as recorded, and its report (the same as the live one's).

@@ -62,8 +62,14 @@ class ScenarioScript:
     def start_noise_hints_and_messages(self) -> None:
         """Schedule the noise, then the hints, then the messages."""
         for item in self.scenario.noise:
-            # A recurring log line is its own loop with a resume point (simulator/session/snapshots.py).
-            self.env.process(self._noise_log(item) if item.log is not None else self._noise(item))
+            # Log lines and traffic swings wait more than once: their own processes, with resume points
+            # (simulator/session/snapshots.py re-creates a process from its locals).
+            if item.log is not None:
+                self.env.process(self._noise_log(item))
+            elif item.traffic is not None:
+                self.env.process(self._noise_traffic(item))
+            else:
+                self.env.process(self._noise(item))
         for hint in self.scenario.hints:
             self.env.process(self._hint(hint.after, hint.text))
         for index, message in enumerate(self.scenario.messages):
@@ -102,10 +108,17 @@ class ScenarioScript:
         elif item.alert:
             a = item.alert
             self.alerts.fire_noise(a.name, a.service, a.severity, a.summary, a.lasts)
-        elif item.traffic:
+
+    def _noise_traffic(self, item: Noise, raised: bool = False) -> Generator:
+        """Traffic multiplied by the noise's factor for a while, from ``item.at`` on. ``raised`` (True once
+        it is): a restore re-creates it at its second wait with its locals."""
+        if not raised:
+            if item.at > 0:
+                yield self.env.timeout(item.at)
             self.world.traffic_factor *= item.traffic.factor
-            yield self.env.timeout(item.traffic.lasts)
-            self.world.traffic_factor /= item.traffic.factor
+            raised = True
+        yield self.env.timeout(item.traffic.lasts)
+        self.world.traffic_factor /= item.traffic.factor
 
     def _noise_log(self, item: Noise, wait: float | None = None) -> Generator:
         """A recurring log line from a random running instance of the service, from ``item.at`` on.

@@ -14,12 +14,15 @@ same arguments and run to its first ``yield``, where the environment hands it a 
 original time, in the original order (SimPy runs equal times in scheduling order). That is exact only for
 a process waiting at its first ``yield`` whose code before it changes nothing (:data:`RESTARTABLE`: each
 was read for that; a draw from a random stream before the wait is undone) and for a process not started
-yet (re-created as it was). Every re-created process is checked: the same instruction, the same locals.
+yet (re-created as it was). Loops that log before they wait were turned round so their one wait comes
+first, with the loop's state as an argument (noise log lines, certificate probes); a traffic noise's
+locals say which of its two waits it is at (:data:`RESUMABLE`). Every re-created process is checked:
+the same instruction, the same locals.
 
 What is not restorable (:class:`NotRestorable` says which process and where): a process inside a
 ``yield from`` (rollouts and config pushes paced by the recovery pacer, database copies, procedures,
-host automation runs, zone outages, staged flag rollouts), a loop whose code before its wait writes
-(probe failures, host automation), and a traffic noise's second wait. A session with one of those
+host automation runs, zone outages, staged flag rollouts: every wait of a fault's onset after the
+first) and a loop whose code before its wait writes (host automation). A session with one of those
 pending takes no snapshot then; a rewind uses an earlier one or, when none applies, replays from zero.
 """
 
@@ -49,11 +52,12 @@ RESTARTABLE = frozenset(
         "Simulation._tick_forever",
         "AlertEngine._evaluate_forever",
         "ScenarioScript._noise_log",  # re-created with ``wait``, the delay it had drawn
+        "FaultBook._probe_failures",  # re-created with ``probing`` (the probe before the wait failed)
         # one-shot "do X after a delay": only a delay is computed before the wait
         "AlertEngine._escalate_unacked",
         "AlertEngine.fire_noise.<locals>.clear",
         "ScenarioScript._change_later",
-        "ScenarioScript._noise",  # its first wait only (the onset); a traffic noise's second is not
+        "ScenarioScript._noise",
         "ScenarioScript._hint",
         "ScenarioScript._message",
         "ChangeKinds._provider_status",
@@ -75,8 +79,13 @@ RESTARTABLE = frozenset(
         "ProfileDesk._complete",
     }
 )
-"""Processes re-created by calling them again (see the module docstring); the qualnames of
-:data:`simulator.session.checkpoint.PROCESS_KINDS` that are missing here are not restorable."""
+"""Processes re-created by calling them again at their first wait (see the module docstring); the
+qualnames of :data:`simulator.session.checkpoint.PROCESS_KINDS` missing here and from
+:data:`RESUMABLE` are not restorable."""
+
+RESUMABLE = frozenset({"ScenarioScript._noise_traffic"})
+"""Processes whose locals say which wait they are at: called again with them, they go straight there
+(``raised``), so they are re-created at any of their waits (checked: the same instruction)."""
 
 
 class NotRestorable(Exception):
@@ -174,12 +183,12 @@ def _describe(t: float, priority: int, event: simpy.events.Event) -> tuple[_Pend
     local = {name: _freeze(value) for name, value in generator.gi_frame.f_locals.items()}
     if type(event) is Initialize:
         return _Pending(t, priority, "start", generator.gi_code), local
-    if type(event) is not Timeout or generator.__qualname__ not in RESTARTABLE:
+    if type(event) is not Timeout or generator.__qualname__ not in RESTARTABLE | RESUMABLE:
         raise NotRestorable(f"{where}: this kind of process is not re-created (simulator/session/snapshots.py)")
     if generator.gi_yieldfrom is not None:
         raise NotRestorable(f"{where}: it waits inside another generator")
     lasti = generator.gi_frame.f_lasti
-    if lasti != _first_wait(generator.gi_code):
+    if lasti != _first_wait(generator.gi_code) and generator.__qualname__ not in RESUMABLE:
         raise NotRestorable(f"{where}: it waits past its first wait")
     return _Pending(t, priority, "resume", generator.gi_code, lasti), local
 
