@@ -5,9 +5,15 @@ disturbs neither the original nor the snapshot; a process that cannot be re-crea
 
 from __future__ import annotations
 
+import collections
+import enum
+import functools
 import math
+import types
 
 import pytest
+import simpy
+from pydantic import BaseModel
 
 from scenarios.catalog import list_scenarios, load_by_ref
 from simulator.session.checkpoint import capture
@@ -18,6 +24,7 @@ from simulator.session.simulation import Simulation
 from simulator.session.snapshots import NotRestorable, SnapshotBook, restore, take
 
 SEED = 1
+WALK_SKIPS = ("env", "journal", "checkpoints", "_nobody", "warmup")
 SHIPPED = sorted(e.id for e in list_scenarios(validate=False) if e.path.parent.name == "library")
 TRIED_AT = (300.0, 600.0, 900.0, 1200.0, 1800.0)
 """Times a snapshot is tried at (the first restorable one is used)."""
@@ -76,6 +83,22 @@ def test_a_restored_session_is_the_original_and_runs_on_as_it(ref, acting):
     _play(restored, actions, until)
     assert restored.applied == sim.applied
     assert capture(restored) == capture(sim), f"both run on from {snapshot.t:g}s to {until:g}s"
+
+
+def test_an_action_waiting_to_take_effect_is_restored_with_its_own_effect():
+    """A drain takes effect a few seconds later through a closure over the session: the restored one's
+    closure is over the restored session (the original's would change the original instead)."""
+    scenario, _ = load_by_ref("az-outage")
+    sim = Simulation(scenario, SEED)
+    actions = _actions(sim.scenario, True)
+    drain = next(a for a in actions if a.action == "drain_zone")
+    _play(sim, actions, float(drain.at) + 1.0)
+    snapshot = take(sim)
+    assert "ActionDispatcher._later.<locals>.run" in [p.code.co_qualname for p in snapshot.pending if p.code]
+    restored = restore(snapshot)
+    _play(sim, actions, drain.at + 600.0)
+    _play(restored, actions, drain.at + 600.0)
+    assert capture(restored) == capture(sim)
 
 
 def test_a_solution_case_applies_actions_after_its_snapshot():
@@ -140,6 +163,50 @@ def test_restoring_disturbs_neither_the_original_nor_the_snapshot():
     restored.alerts.rules[0].check(restored.now)
     assert capture(sim) == before, "the original is not the restored one's"
     assert capture(restore(snapshot)) == before, "a snapshot restores the same however often"
+
+
+ATOMS = (type(None), bool, int, float, complex, str, bytes, range, type, enum.Enum, BaseModel)
+
+
+def _mutable_reachable(root: object, skip: set[int]) -> dict[int, str]:
+    """Ids of the mutable objects reachable from ``root`` (through closures' cells and bound methods too)."""
+    found: dict[int, str] = {}
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, ATOMS) or id(value) in skip or id(value) in found:
+            continue
+        if isinstance(value, simpy.Environment | types.ModuleType | types.CodeType | types.BuiltinFunctionType):
+            continue
+        if not isinstance(value, tuple | frozenset):
+            found[id(value)] = type(value).__qualname__
+        if isinstance(value, types.FunctionType):
+            stack.extend(cell.cell_contents for cell in value.__closure__ or ())
+        elif isinstance(value, types.MethodType):
+            stack.append(value.__self__)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple | set | frozenset | collections.deque):
+            stack.extend(value)
+        elif isinstance(value, functools.partial):
+            stack.extend((value.func, *value.args, *value.keywords.values()))
+        else:
+            names = [n for cls in type(value).__mro__ for n in getattr(cls, "__slots__", ())]
+            names += list(getattr(value, "__dict__", {}))
+            stack.extend(getattr(value, n) for n in names if n not in WALK_SKIPS and hasattr(value, n))
+    return found
+
+
+def test_a_restored_session_shares_nothing_mutable_with_the_original():
+    """Not even through a closure or a bound method (the what-if and warm-up runs are shared on purpose)."""
+    scenario, _ = load_by_ref("retry-storm")
+    sim = Simulation(scenario, SEED)
+    _play(sim, _actions(sim.scenario, True), 1200.0)
+    restored = restore(take(sim))
+    skip = {id(sim.env), id(restored.env)}
+    shared = set(_mutable_reachable(sim, skip)) & set(_mutable_reachable(restored, skip))
+    assert not shared, sorted({_mutable_reachable(sim, skip)[i] for i in shared})
 
 
 def test_a_process_that_cannot_be_recreated_is_refused_and_a_rewind_replays_from_zero(tmp_path):
