@@ -35,6 +35,7 @@ import math
 import random
 import sys
 import types
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from heapq import heappush
@@ -126,8 +127,12 @@ class Snapshot:
         return restore(self)
 
 
-def take(sim: Simulation) -> Snapshot:
-    """A snapshot of ``sim`` now. Raises NotRestorable when a pending process cannot be re-created."""
+def take(sim: Simulation, chunks: ChunkCache | None = None) -> Snapshot:
+    """A snapshot of ``sim`` now. Raises NotRestorable when a pending process cannot be re-created.
+
+    ``chunks``: what earlier snapshots of the same session hold of its series (a book passes its own), so
+    a snapshot stores only the samples recorded since.
+    """
     env = sim.env
     pending, locals_, values = [], [], []
     for t, priority, _, event in sorted(env._queue):  # noqa: SLF001 (SimPy has no public view of its queue)
@@ -138,6 +143,7 @@ def take(sim: Simulation) -> Snapshot:
     stand_in = simpy.Environment(initial_time=env.now)
     shared = _shared(sim)
     memo = _memo(sim, env, stand_in, shared)
+    _series_as_prefixes(sim, memo, chunks if chunks is not None else ChunkCache())
     state = copy.deepcopy((sim, locals_, values), memo)
     return Snapshot(float(env.now), sim.seed, sim.scenario.id, sim.applied, tuple(pending), state, stand_in, shared)
 
@@ -234,6 +240,54 @@ def _memo(sim: Simulation, env: simpy.Environment, stand_in: simpy.Environment, 
         if value is not None:
             memo[id(value)] = None
     return memo
+
+
+CHUNK = 256
+"""Samples per shared chunk of a series (2 KB): a snapshot stores a series' partial last chunk itself."""
+
+
+@dataclass
+class ChunkCache:
+    """Full chunks of a session's series already stored by a snapshot, by buffer: the samples of a
+    series before the last chunk boundary never change again (until its ring wraps), so later snapshots
+    share them (bytes, immutable) instead of copying the whole buffer."""
+
+    chunks: dict[int, tuple[array, list[bytes]]] = field(default_factory=dict)
+    """id(buffer) -> (the buffer, kept so the id stays its own; its full chunks so far)."""
+
+    def full_chunks(self, buf: array, steps: int) -> list[bytes]:
+        """The chunks of ``buf`` fully written in ``steps`` samples (shared with earlier snapshots)."""
+        _, done = self.chunks.setdefault(id(buf), (buf, []))
+        for k in range(len(done), steps // CHUNK):
+            done.append(buf[k * CHUNK : (k + 1) * CHUNK].tobytes())
+        return done[: steps // CHUNK]
+
+
+class _Prefix:
+    """A series buffer in a snapshot: the samples written so far (the rest of a ring that has not wrapped
+    is NaN, as :meth:`SeriesStore.writer` made it); a restore's copy turns it back into a whole buffer."""
+
+    __slots__ = ("chunks", "tail", "capacity")
+
+    def __init__(self, chunks: list[bytes], tail: bytes, capacity: int) -> None:
+        self.chunks, self.tail, self.capacity = tuple(chunks), tail, capacity
+
+    def __deepcopy__(self, memo: dict) -> array:
+        buf = array("d", b"".join((*self.chunks, self.tail)))
+        if len(buf) < self.capacity:
+            buf.extend(array("d", [math.nan]) * (self.capacity - len(buf)))
+        return buf
+
+
+def _series_as_prefixes(sim: Simulation, memo: dict, cache: ChunkCache) -> None:
+    """Seed ``memo`` so the series buffers are copied as :class:`_Prefix` (a ring that has wrapped: whole)."""
+    for store in (sim.recorder.series, sim.recorder.instance_series):
+        steps = store.steps
+        if steps > store.capacity:
+            continue  # wrapped: old chunks are being overwritten, the buffers are copied whole
+        for buf in store._series.values():  # noqa: SLF001
+            full = cache.full_chunks(buf, steps)
+            memo[id(buf)] = _Prefix(full, buf[len(full) * CHUNK : steps].tobytes(), len(buf))
 
 
 # --- restoring ------------------------------------------------------------------------------------
@@ -368,6 +422,8 @@ class SnapshotBook:
     every: float = 300.0
     keep: int = 12
     snapshots: list[Snapshot] = field(default_factory=list)
+    chunks: ChunkCache = field(default_factory=ChunkCache)
+    """Series chunks the snapshots share (see :class:`ChunkCache`)."""
     skipped: int = 0
     """Moments a snapshot was due and could not be taken (a process not restorable was pending)."""
     last_reason: str | None = None
@@ -378,7 +434,7 @@ class SnapshotBook:
         if sim.now < last + self.every:
             return
         try:
-            self.snapshots.append(take(sim))
+            self.snapshots.append(take(sim, self.chunks))
         except NotRestorable as err:
             self.skipped += 1
             self.last_reason = str(err)

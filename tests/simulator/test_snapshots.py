@@ -178,7 +178,8 @@ def _mutable_reachable(root: object, skip: set[int]) -> dict[int, str]:
             continue
         if isinstance(value, simpy.Environment | types.ModuleType | types.CodeType | types.BuiltinFunctionType):
             continue
-        if not isinstance(value, tuple | frozenset):
+        frozen = getattr(getattr(value, "__dataclass_params__", None), "frozen", False)
+        if not isinstance(value, tuple | frozenset) and not frozen:  # a frozen record's fields are walked
             found[id(value)] = type(value).__qualname__
         if isinstance(value, types.FunctionType):
             stack.extend(cell.cell_contents for cell in value.__closure__ or ())
