@@ -143,7 +143,7 @@ def take(sim: Simulation, chunks: ChunkCache | None = None) -> Snapshot:
     stand_in = simpy.Environment(initial_time=env.now)
     shared = _shared(sim)
     memo = _memo(sim, env, stand_in, shared)
-    _series_as_prefixes(sim, memo, chunks if chunks is not None else ChunkCache())
+    _buffers_as_prefixes(sim, memo, chunks if chunks is not None else ChunkCache())
     state = copy.deepcopy((sim, locals_, values), memo)
     return Snapshot(float(env.now), sim.seed, sim.scenario.id, sim.applied, tuple(pending), state, stand_in, shared)
 
@@ -243,51 +243,75 @@ def _memo(sim: Simulation, env: simpy.Environment, stand_in: simpy.Environment, 
 
 
 CHUNK = 256
-"""Samples per shared chunk of a series (2 KB): a snapshot stores a series' partial last chunk itself."""
+"""Items per shared chunk of an append-only buffer (2 KB of a series): a snapshot stores a buffer's
+partial last chunk itself."""
 
 
 @dataclass
 class ChunkCache:
-    """Full chunks of a session's series already stored by a snapshot, by buffer: the samples of a
-    series before the last chunk boundary never change again (until its ring wraps), so later snapshots
-    share them (bytes, immutable) instead of copying the whole buffer."""
+    """Full chunks of a session's append-only buffers (series, the log store's columns) already stored by
+    a snapshot, by buffer: what was appended before the last chunk boundary never changes again (until the
+    buffer's ring wraps), so later snapshots share those chunks (bytes and tuples, immutable) instead of
+    copying the whole buffer."""
 
-    chunks: dict[int, tuple[array, list[bytes]]] = field(default_factory=dict)
+    chunks: dict[int, tuple[Any, list]] = field(default_factory=dict)
     """id(buffer) -> (the buffer, kept so the id stays its own; its full chunks so far)."""
 
-    def full_chunks(self, buf: array, steps: int) -> list[bytes]:
-        """The chunks of ``buf`` fully written in ``steps`` samples (shared with earlier snapshots)."""
+    def full_chunks(self, buf: array | list, size: int) -> list:
+        """The chunks of ``buf`` full within its first ``size`` items (shared with earlier snapshots)."""
         _, done = self.chunks.setdefault(id(buf), (buf, []))
-        for k in range(len(done), steps // CHUNK):
-            done.append(buf[k * CHUNK : (k + 1) * CHUNK].tobytes())
-        return done[: steps // CHUNK]
+        freeze = array.tobytes if isinstance(buf, array) else tuple
+        for k in range(len(done), size // CHUNK):
+            done.append(freeze(buf[k * CHUNK : (k + 1) * CHUNK]))
+        return done[: size // CHUNK]
 
 
 class _Prefix:
-    """A series buffer in a snapshot: the samples written so far (the rest of a ring that has not wrapped
-    is NaN, as :meth:`SeriesStore.writer` made it); a restore's copy turns it back into a whole buffer."""
+    """An append-only buffer in a snapshot: its first items as chunks and a tail (a series' ring that has
+    not wrapped is NaN after them, as :meth:`SeriesStore.writer` made it: ``fill`` says how far); a
+    restore's copy turns it back into a buffer of its own."""
 
-    __slots__ = ("chunks", "tail", "capacity")
+    __slots__ = ("typecode", "chunks", "tail", "fill")
 
-    def __init__(self, chunks: list[bytes], tail: bytes, capacity: int) -> None:
-        self.chunks, self.tail, self.capacity = tuple(chunks), tail, capacity
+    def __init__(self, buf: array | list, cache: ChunkCache, size: int, fill: int = 0) -> None:
+        chunks = cache.full_chunks(buf, size)
+        self.typecode = buf.typecode if isinstance(buf, array) else None
+        self.chunks = tuple(chunks)
+        tail = buf[len(chunks) * CHUNK : size]
+        self.tail = tail.tobytes() if isinstance(tail, array) else tuple(tail)
+        self.fill = fill
 
-    def __deepcopy__(self, memo: dict) -> array:
-        buf = array("d", b"".join((*self.chunks, self.tail)))
-        if len(buf) < self.capacity:
-            buf.extend(array("d", [math.nan]) * (self.capacity - len(buf)))
+    def __deepcopy__(self, memo: dict) -> array | list:
+        if self.typecode is None:  # a list: its mutable items (a log line's attributes) are copied
+            return [
+                copy.deepcopy(x, memo) if isinstance(x, dict | list) else x
+                for chunk in (*self.chunks, self.tail)
+                for x in chunk
+            ]
+        buf = array(self.typecode, b"".join((*self.chunks, self.tail)))
+        if len(buf) < self.fill:
+            buf.extend(array(self.typecode, [math.nan]) * (self.fill - len(buf)))
         return buf
 
 
-def _series_as_prefixes(sim: Simulation, memo: dict, cache: ChunkCache) -> None:
-    """Seed ``memo`` so the series buffers are copied as :class:`_Prefix` (a ring that has wrapped: whole)."""
+LOG_COLUMNS = ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_attrs")
+"""The log store's columns (simulator/telemetry/logs.py), appended to until its ring is full."""
+
+
+def _buffers_as_prefixes(sim: Simulation, memo: dict, cache: ChunkCache) -> None:
+    """Seed ``memo`` so append-only buffers are copied as :class:`_Prefix` (a ring that wrapped: whole)."""
     for store in (sim.recorder.series, sim.recorder.instance_series):
         steps = store.steps
         if steps > store.capacity:
             continue  # wrapped: old chunks are being overwritten, the buffers are copied whole
         for buf in store._series.values():  # noqa: SLF001
-            full = cache.full_chunks(buf, steps)
-            memo[id(buf)] = _Prefix(full, buf[len(full) * CHUNK : steps].tobytes(), len(buf))
+            memo[id(buf)] = _Prefix(buf, cache, steps, len(buf))
+    logs = sim.log_store
+    size = len(logs._t)  # noqa: SLF001
+    if size < logs.capacity and all(len(getattr(logs, name)) == size for name in LOG_COLUMNS):
+        for name in LOG_COLUMNS:
+            buf = getattr(logs, name)
+            memo[id(buf)] = _Prefix(buf, cache, size)
 
 
 # --- restoring ------------------------------------------------------------------------------------
@@ -420,7 +444,7 @@ class SnapshotBook:
     """
 
     every: float = 300.0
-    keep: int = 12
+    keep: int = 8
     snapshots: list[Snapshot] = field(default_factory=list)
     chunks: ChunkCache = field(default_factory=ChunkCache)
     """Series chunks the snapshots share (see :class:`ChunkCache`)."""
