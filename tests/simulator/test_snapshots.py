@@ -237,3 +237,27 @@ def test_the_book_stays_bounded_and_dense_near_now():
     assert len(times) <= 6 and times == sorted(times)
     assert times[-1] >= 1740.0 and times[0] <= 600.0, times
     assert book.at_or_before(times[2] + 1.0).t == times[2] and book.at_or_before(times[0] - 1.0) is None
+
+
+def test_a_shadow_rewind_from_a_snapshot_is_the_rewind_from_zero(monkeypatch):
+    from simulator.session import shadow
+    from simulator.session.shadow import ShadowRun
+
+    scenario, _ = load_by_ref("retry-storm")
+    run = ShadowRun.from_scenario(scenario, SEED)
+    while run.sim.now < 1500.0 and not run.over():
+        run.play_silent_moves()
+        if run.at_move():
+            run.play_next()
+        run.advance(30.0)
+    assert len(run.book.snapshots) >= 3
+    at = run.moves[2].t + 100.0
+    with monkeypatch.context() as patched:
+        patched.setattr(shadow, "Simulation", None)  # a replay from zero would build one: it must not
+        run.rewind(at)
+    assert run.sim.now == at and run.next_index > 0
+    fresh = ShadowRun.from_scenario(scenario, SEED)
+    fresh.book.snapshots = []  # none: from zero
+    fresh.rewind(at)
+    assert capture(run.sim) == capture(fresh.sim)
+    assert run.next_index == fresh.next_index and run.results == fresh.results
