@@ -9,26 +9,38 @@
   most a 12-hour shift with two incidents simulates);
 - session rewind: a game day's rewind (``JournalSession.branch``) of a 2-hour session of the slowest
   scenario to 1h55m, and ``replay_to`` that time;
+- the same rewind and replay_to from the snapshots the live session kept (simulator/session/snapshots.py:
+  one every 5 simulated minutes, 8 kept): restore the latest at or before the time, play on from there;
+- snapshot: what taking one costs there (CPU, a book's steady state: the series and log chunks of the
+  earlier snapshots shared), what it adds to memory, and what restoring one costs;
 - checkpoint: what capturing that session's whole state costs (simulator/session/checkpoint.py).
 
-Resume and rewind replay the journal: each incident from its own start (never from the shift's), and
-an incident stops ticking once it is over, so the cost is the simulated time of the incidents alone.
+Shift resume and replay, and a rewind of a journal opened from disk, replay from zero: each incident from
+its own start (never from the shift's), and an incident stops ticking once it is over, so the cost is the
+simulated time of the incidents alone. Snapshots live in the memory of the session that took them (they
+are not written to disk), so a resume in a new process has none.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import gc
 import os
 import statistics
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 from scenarios.catalog import load_by_ref
 from simulator.session.checkpoint import capture
+from simulator.session.journal import Journal
 from simulator.session.journal_session import JournalSession
-from simulator.session.runner import run_session
+from simulator.session.runner import run_session, session_header
+from simulator.session.simulation import Simulation
+from simulator.session.snapshots import SnapshotBook, restore, take
 from simulator.shift.runner import replay_shift, resume_shift, run_shift, shipped_library
 from simulator.shift.steps import load_steps
 
@@ -68,6 +80,54 @@ def line(label: str, wall: float) -> None:
     print(f"  {label:<58} {wall:6.3f} s CPU  {wall / BUDGET_S:5.2f}x budget")
 
 
+SNAPSHOT_BUDGET_MS = 50.0
+"""A snapshot is taken between two frames of a live console: a pause longer than a frame (20 a second) shows."""
+SNAPSHOT_BUDGET_MB = 4.0
+"""What one snapshot may add: 8 kept plus a session's own ~65 MB stay within the 100 MB budget of an 8 h session."""
+
+
+def played_live(scenario, path: Path, journal_path: Path) -> SnapshotBook:
+    """Play ``scenario`` with its solution (resolve left out) as a live console does: the clock in one-minute
+    steps, the log tail read every step (the logs panel), journalled, keeping snapshots; returns them."""
+    sim = Simulation(scenario, 1, Journal(journal_path, session_header(scenario, 1, path)))
+    sim.checkpoints = book = SnapshotBook()
+    actions = [a for a in sim.scenario.solution if a.action != "resolve"]
+    index = 0
+    for t in range(60, int(REWIND_TO) + 61, 60):
+        for action in actions[sim.applied :]:
+            if action.at > t:
+                break
+            sim.run_until(float(action.at))
+            sim.apply(action)
+        sim.run_until(float(t))
+        _, index = sim.log_store.since_index(index)
+    sim.journal.close()
+    return book
+
+
+def snapshot_costs(book: SnapshotBook, at: Simulation, repeats: int) -> None:
+    """CPU and memory of one snapshot in a book's steady state, and of one restore."""
+    cpu, added = [], []
+    for _ in range(repeats):
+        cache = copy.deepcopy(book.chunks)  # the earlier snapshots' chunks, as the live book holds them
+        take(at, cache)  # brings the chunk cache up to now, as the earlier snapshots did
+        start = time.process_time()
+        take(at, cache)
+        cpu.append(time.process_time() - start)
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        snapshot = take(at, cache)
+        added.append(tracemalloc.get_traced_memory()[0] - before)
+        tracemalloc.stop()
+    ms, mb = statistics.median(cpu) * 1e3, statistics.median(added) / 1e6
+    print(f"  {'take one snapshot (CPU)':<58} {ms:6.1f} ms    {ms / SNAPSHOT_BUDGET_MS:5.2f}x budget")
+    print(
+        f"  {'memory it adds (series, log chunks shared)':<58} {mb:6.2f} MB    {mb / SNAPSHOT_BUDGET_MB:5.2f}x budget"
+    )
+    line("restore one (new environment, processes re-created)", timed(lambda: restore(snapshot), repeats))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition instead of 5")
@@ -104,11 +164,26 @@ def main() -> None:
         def branch() -> None:
             opened.branch(REWIND_TO, folder / "branch.jsonl").journal.close()
 
-        line("game-day rewind (JournalSession.branch)", timed(branch, repeats))
+        line("game-day rewind (JournalSession.branch), replay from zero", timed(branch, repeats))
         line("replay_to (inspect --journal, the history rebuild)", timed(lambda: opened.replay_to(REWIND_TO), repeats))
+
+        live = folder / "live.jsonl"
+        book = played_live(scenario, path, live)
+        kept = JournalSession.open(live)
+        latest = book.at_or_before(REWIND_TO)
+        assert latest is not None, f"no snapshot kept ({book.last_reason})"
+        print(f"\nsession rewind from snapshots ({len(book.snapshots)} kept, latest at {latest.t / 60:.0f} min)")
+
+        def branch_restored() -> None:
+            kept.branch(REWIND_TO, folder / "branch.jsonl", checkpoints=book).journal.close()
+
+        line("game-day rewind (branch from the latest snapshot)", timed(branch_restored, repeats))
+        line("replay_to from the latest snapshot", timed(lambda: kept.replay_to(REWIND_TO, checkpoints=book), repeats))
+        at = kept.replay_to(REWIND_TO)
+        at.log_store.since_index(0)  # read along, as the live session was
+        snapshot_costs(book, at, repeats)
         at = opened.replay_to(REWIND_TO)
-        line("checkpoint capture there (the first half of a rewind", timed(lambda: capture(at), repeats))
-        print("  without replay; restore is not written yet: simulator/session/checkpoint.py)")
+        line("checkpoint capture there (the oracle a restore is proved by)", timed(lambda: capture(at), repeats))
 
 
 if __name__ == "__main__":
