@@ -38,7 +38,7 @@ from simulator.session.journal import (
     read_journal,
 )
 from simulator.session.simulation import Simulation
-from simulator.session.snapshots import SnapshotBook
+from simulator.session.snapshots import NotRestorable, SnapshotBook
 from simulator.session.timed import play_timed
 
 Observer = Callable[[Simulation], None]
@@ -157,7 +157,10 @@ class JournalSession:
             done = bisect.bisect_left([a.t for a in actions], snapshot.t)
             if done != snapshot.applied or (answers and any(a.accepted is None for a in actions[:done])):
                 continue  # its actions are not this journal's (or a time rounded across it)
-            return snapshot.restore(), done
+            try:
+                return snapshot.restore(), done
+            except NotRestorable:  # the live session's ring buffers have wrapped since: an earlier one may do
+                continue
         return Simulation(self.scenario, self.seed), 0
 
     def replay_to(self, t: float, checkpoints: SnapshotBook | None = None) -> Simulation:

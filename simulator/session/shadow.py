@@ -22,7 +22,7 @@ from scenarios.language.solution import LOOK_PANELS, step_notes
 from simulator.session.journal import JournalData
 from simulator.session.journal_session import JournalSession
 from simulator.session.simulation import Simulation
-from simulator.session.snapshots import SnapshotBook
+from simulator.session.snapshots import NotRestorable, SnapshotBook
 from simulator.session.timed import play_timed
 from simulator.views import ActionResult
 
@@ -240,8 +240,11 @@ class ShadowRun:
         for snapshot in reversed(self.book.snapshots):
             done = bisect.bisect_left([m.t for m in self.moves], snapshot.t)
             if snapshot.t <= t and done == snapshot.applied:
-                self.sim = snapshot.restore()
-                break
+                try:
+                    self.sim = snapshot.restore()
+                    break
+                except NotRestorable:  # the ring buffers have wrapped since: an earlier one may do
+                    continue
         else:
             done, self.sim = 0, Simulation(self.scenario, self.seed)
         self.sim.checkpoints = self.book

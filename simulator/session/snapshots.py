@@ -46,6 +46,7 @@ from pydantic import BaseModel
 from simpy.events import PENDING, Initialize, Timeout
 
 from simulator.session.simulation import Simulation
+from simulator.telemetry.series import SeriesStore
 
 RESTARTABLE = frozenset(
     {
@@ -123,15 +124,16 @@ class Snapshot:
     """Objects shared, not copied, by every restore (scenario models, what-if and warm-up runs)."""
 
     def restore(self) -> Simulation:
-        """A new running Simulation equal to the one snapshotted (see :func:`restore`)."""
+        """A new running Simulation equal to the one snapshotted (see :func:`restore`; raises NotRestorable
+        once the live session's ring buffers have wrapped)."""
         return restore(self)
 
 
-def take(sim: Simulation, chunks: ChunkCache | None = None) -> Snapshot:
+def take(sim: Simulation) -> Snapshot:
     """A snapshot of ``sim`` now. Raises NotRestorable when a pending process cannot be re-created.
 
-    ``chunks``: what earlier snapshots of the same session hold of its series (a book passes its own), so
-    a snapshot stores only the samples recorded since.
+    It keeps no copy of what the series and the log store have appended so far (see :class:`_Prefix`): a
+    restore reads that from ``sim``'s own buffers, until their rings wrap.
     """
     env = sim.env
     pending, locals_, values = [], [], []
@@ -143,7 +145,7 @@ def take(sim: Simulation, chunks: ChunkCache | None = None) -> Snapshot:
     stand_in = simpy.Environment(initial_time=env.now)
     shared = _shared(sim)
     memo = _memo(sim, env, stand_in, shared)
-    _buffers_as_prefixes(sim, memo, chunks if chunks is not None else ChunkCache())
+    _buffers_as_prefixes(sim, memo)
     state = copy.deepcopy((sim, locals_, values), memo)
     return Snapshot(float(env.now), sim.seed, sim.scenario.id, sim.applied, tuple(pending), state, stand_in, shared)
 
@@ -242,76 +244,51 @@ def _memo(sim: Simulation, env: simpy.Environment, stand_in: simpy.Environment, 
     return memo
 
 
-CHUNK = 256
-"""Items per shared chunk of an append-only buffer (2 KB of a series): a snapshot stores a buffer's
-partial last chunk itself."""
-
-
-@dataclass
-class ChunkCache:
-    """Full chunks of a session's append-only buffers (series, the log store's columns) already stored by
-    a snapshot, by buffer: what was appended before the last chunk boundary never changes again (until the
-    buffer's ring wraps), so later snapshots share those chunks (bytes and tuples, immutable) instead of
-    copying the whole buffer."""
-
-    chunks: dict[int, tuple[Any, list]] = field(default_factory=dict)
-    """id(buffer) -> (the buffer, kept so the id stays its own; its full chunks so far)."""
-
-    def full_chunks(self, buf: array | list, size: int) -> list:
-        """The chunks of ``buf`` full within its first ``size`` items (shared with earlier snapshots)."""
-        _, done = self.chunks.setdefault(id(buf), (buf, []))
-        freeze = array.tobytes if isinstance(buf, array) else tuple
-        for k in range(len(done), size // CHUNK):
-            done.append(freeze(buf[k * CHUNK : (k + 1) * CHUNK]))
-        return done[: size // CHUNK]
-
-
 class _Prefix:
-    """An append-only buffer in a snapshot: its first items as chunks and a tail (a series' ring that has
-    not wrapped is NaN after them, as :meth:`SeriesStore.writer` made it: ``fill`` says how far); a
-    restore's copy turns it back into a buffer of its own."""
+    """An append-only buffer in a snapshot: the live session's own buffer and how much of it was written.
 
-    __slots__ = ("typecode", "chunks", "tail", "fill")
+    What a series or the log store appended before the snapshot never changes again until its ring wraps,
+    so the snapshot keeps no copy: a restore copies that prefix out of the live buffer (a series is NaN
+    after it, as :meth:`SeriesStore.writer` made it: ``fill`` says how far). Once the ring has wrapped
+    (``wrapped`` says, reading the live store) the prefix is gone and the snapshot cannot be restored.
+    """
 
-    def __init__(self, buf: array | list, cache: ChunkCache, size: int, fill: int = 0) -> None:
-        chunks = cache.full_chunks(buf, size)
-        self.typecode = buf.typecode if isinstance(buf, array) else None
-        self.chunks = tuple(chunks)
-        tail = buf[len(chunks) * CHUNK : size]
-        self.tail = tail.tobytes() if isinstance(tail, array) else tuple(tail)
-        self.fill = fill
+    __slots__ = ("buf", "size", "fill", "owner", "limit")
+
+    def __init__(self, buf: array | list, size: int, fill: int, owner: Any, limit: int) -> None:
+        self.buf, self.size, self.fill, self.owner, self.limit = buf, size, fill, owner, limit
+
+    def wrapped(self) -> bool:
+        """Whether the live buffer's ring has wrapped since (its prefix overwritten)."""
+        written = self.owner.steps if isinstance(self.owner, SeriesStore) else len(self.owner._t)  # noqa: SLF001
+        return written >= self.limit
 
     def __deepcopy__(self, memo: dict) -> array | list:
-        if self.typecode is None:  # a list: its mutable items (a log line's attributes) are copied
-            return [
-                copy.deepcopy(x, memo) if isinstance(x, dict | list) else x
-                for chunk in (*self.chunks, self.tail)
-                for x in chunk
-            ]
-        buf = array(self.typecode, b"".join((*self.chunks, self.tail)))
-        if len(buf) < self.fill:
-            buf.extend(array(self.typecode, [math.nan]) * (self.fill - len(buf)))
-        return buf
+        if self.wrapped():
+            raise NotRestorable("the live session's ring buffers have wrapped since this snapshot")
+        prefix = self.buf[: self.size]
+        if isinstance(prefix, list):  # a log column: its mutable items (a line's attributes) are copied
+            return [copy.deepcopy(x, memo) if isinstance(x, dict | list) else x for x in prefix]
+        if len(prefix) < self.fill:
+            prefix.extend(array(prefix.typecode, [math.nan]) * (self.fill - len(prefix)))
+        return prefix
 
 
 LOG_COLUMNS = ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_attrs")
 """The log store's columns (simulator/telemetry/logs.py), appended to until its ring is full."""
 
 
-def _buffers_as_prefixes(sim: Simulation, memo: dict, cache: ChunkCache) -> None:
-    """Seed ``memo`` so append-only buffers are copied as :class:`_Prefix` (a ring that wrapped: whole)."""
+def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
+    """Seed ``memo`` so append-only buffers are kept as :class:`_Prefix` (a ring that wrapped: copied)."""
     for store in (sim.recorder.series, sim.recorder.instance_series):
-        steps = store.steps
-        if steps > store.capacity:
-            continue  # wrapped: old chunks are being overwritten, the buffers are copied whole
-        for buf in store._series.values():  # noqa: SLF001
-            memo[id(buf)] = _Prefix(buf, cache, steps, len(buf))
+        if store.steps < store.capacity:
+            for buf in store._series.values():  # noqa: SLF001
+                memo[id(buf)] = _Prefix(buf, store.steps, len(buf), store, store.capacity)
     logs = sim.log_store
     size = len(logs._t)  # noqa: SLF001
     if size < logs.capacity and all(len(getattr(logs, name)) == size for name in LOG_COLUMNS):
         for name in LOG_COLUMNS:
-            buf = getattr(logs, name)
-            memo[id(buf)] = _Prefix(buf, cache, size)
+            memo[id(getattr(logs, name))] = _Prefix(getattr(logs, name), size, 0, logs, logs.capacity)
 
 
 # --- restoring ------------------------------------------------------------------------------------
@@ -446,8 +423,6 @@ class SnapshotBook:
     every: float = 300.0
     keep: int = 8
     snapshots: list[Snapshot] = field(default_factory=list)
-    chunks: ChunkCache = field(default_factory=ChunkCache)
-    """Series chunks the snapshots share (see :class:`ChunkCache`)."""
     skipped: int = 0
     """Moments a snapshot was due and could not be taken (a process not restorable was pending)."""
     last_reason: str | None = None
@@ -458,7 +433,7 @@ class SnapshotBook:
         if sim.now < last + self.every:
             return
         try:
-            self.snapshots.append(take(sim, self.chunks))
+            self.snapshots.append(take(sim))
         except NotRestorable as err:
             self.skipped += 1
             self.last_reason = str(err)
