@@ -261,3 +261,29 @@ def test_a_shadow_rewind_from_a_snapshot_is_the_rewind_from_zero(monkeypatch):
     fresh.rewind(at)
     assert capture(run.sim) == capture(fresh.sim)
     assert run.next_index == fresh.next_index and run.results == fresh.results
+
+
+def test_a_snapshot_is_refused_once_the_live_rings_have_wrapped(recorded):
+    """A snapshot reads what the series and logs appended from the live session's buffers: once a ring has
+    wrapped that prefix is gone, so restoring refuses and a rewind falls back to an earlier one or zero."""
+    scenario, _ = load_by_ref("retry-storm")
+    sim = Simulation(scenario, SEED)
+    sim.run_until(900.0)
+    snapshot = take(sim)
+    assert capture(restore(snapshot)) == capture(sim)
+    store = sim.recorder.series
+    steps = store.steps
+    store.steps = store.capacity  # as if the ring had come round
+    with pytest.raises(NotRestorable, match="wrapped"):
+        restore(snapshot)
+    store.steps = steps
+    session, book = recorded
+    prefix = next(iter(book.snapshots[-1].state[0].recorder.series._series.values()))
+    live, steps = prefix.owner, prefix.owner.steps  # the live session's store the snapshots read from
+    live.steps = live.capacity
+    try:
+        sim, done = session.starting_point(2400.0, book)
+        assert (sim.now, done) == (0.0, 0), "every snapshot refused: a replay from zero"
+    finally:
+        live.steps = steps
+    assert session.starting_point(2400.0, book)[0].now == book.snapshots[-1].t
