@@ -13,7 +13,9 @@
   one every 5 simulated minutes, 8 kept): restore the latest at or before the time, play on from there;
 - snapshot: what taking one costs there (CPU), what it adds to memory (the series and the log store are
   not copied: a restore reads what they had appended from the live buffers), what restoring one costs;
-- checkpoint: what capturing that session's whole state costs (simulator/session/checkpoint.py).
+- checkpoint: what capturing that session's whole state costs (simulator/session/checkpoint.py);
+- memory: peak RSS of a fresh process playing an 8 h session read along as the console does (log tail
+  every simulated minute), without and with snapshots kept (``--memory all``: every shipped scenario).
 
 Shift resume and replay, and a rewind of a journal opened from disk, replay from zero: each incident from
 its own start (never from the shift's), and an incident stops ticking once it is over, so the cost is the
@@ -27,13 +29,15 @@ import argparse
 import gc
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from scenarios.catalog import load_by_ref
+from scenarios.catalog import list_scenarios, load_by_ref
 from simulator.session.checkpoint import capture
 from simulator.session.journal import Journal
 from simulator.session.journal_session import JournalSession
@@ -124,10 +128,52 @@ def snapshot_costs(at: Simulation, repeats: int) -> None:
     line("restore one (new environment, processes re-created)", timed(lambda: restore(snapshot), repeats))
 
 
+RSS_BUDGET_MB = 100.0
+MEMORY_SCENARIOS = ("retry-storm", "az-outage")
+
+
+def rss_child(ref: str, checkpoints: bool) -> None:
+    """In a fresh process: an 8 h session of ``ref`` read along (the log tail every simulated minute), with a
+    SnapshotBook when ``checkpoints``; prints the peak RSS in MB and how many snapshots it holds."""
+    from engine import EIGHT_HOURS, lasting, peak_rss_mb
+
+    scenario, _ = load_by_ref(ref)
+    sim = Simulation(lasting(scenario, EIGHT_HOURS), 1)
+    if checkpoints:
+        sim.checkpoints = SnapshotBook()
+    index = 0
+    for t in range(60, int(EIGHT_HOURS) + 1, 60):
+        sim.run_until(float(t))
+        _, index = sim.log_store.since_index(index)
+    print(peak_rss_mb(), len(sim.checkpoints.snapshots) if checkpoints else 0)
+
+
+def memory_section(refs: list[str]) -> None:
+    """Peak RSS of an 8 h read-along session per scenario, without and with snapshots, each in a fresh process."""
+    print(f"\nmemory: peak RSS of an 8 h session read along, fresh process (budget {RSS_BUDGET_MB:.0f} MB)")
+    for ref in refs:
+        figures = []
+        for checkpoints in (False, True):
+            command = [sys.executable, __file__, "--rss-child", ref] + (["--checkpoints"] if checkpoints else [])
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+            figures.append((float(out[-2]), int(out[-1])))
+        (without, _), (with_, kept) = figures
+        print(
+            f"  {ref:<36} without {without:6.1f} MB   with {kept} snapshots {with_:6.1f} MB  "
+            f"{with_ / RSS_BUDGET_MB:5.2f}x budget  (+{with_ - without:.1f} MB)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition instead of 5")
+    parser.add_argument("--memory", choices=("some", "all", "none"), default="some", help="which scenarios' RSS")
+    parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoints", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_child, args.checkpoints)
+        return
     repeats = 1 if args.quick else 5
     shipped_library()  # scenario loading is the command's startup, not the rewind
     print(f"{repeats} repetitions, median reported, load average {os.getloadavg()[0]:.2f}; budget {BUDGET_S:g} s")
@@ -180,6 +226,9 @@ def main() -> None:
         snapshot_costs(at, repeats)
         at = opened.replay_to(REWIND_TO)
         line("checkpoint capture there (the oracle a restore is proved by)", timed(lambda: capture(at), repeats))
+    if args.memory != "none":
+        everything = [e.id for e in list_scenarios(validate=False) if e.path.parent.name == "library"]
+        memory_section(everything if args.memory == "all" else list(MEMORY_SCENARIOS))
 
 
 if __name__ == "__main__":
