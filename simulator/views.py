@@ -132,6 +132,9 @@ class Span:
     culprit: bool = False
     """The span where the failure or the slowness originates."""
 
+    def __deepcopy__(self, memo: dict) -> Span:
+        return self  # immutable: a session's snapshot shares it (simulator/session/snapshots.py)
+
 
 @dataclass(frozen=True, slots=True)
 class Trace:
@@ -144,6 +147,9 @@ class Trace:
     duration_ms: float
     status: str
     spans: tuple[Span, ...]
+
+    def __deepcopy__(self, memo: dict) -> Trace:
+        return self  # immutable: a session's snapshot shares it (simulator/session/snapshots.py)
 
     @property
     def error(self) -> bool:

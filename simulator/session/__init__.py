@@ -19,6 +19,7 @@ from simulator.session.predictions import describe
 from simulator.session.runner import SessionError, run_session
 from simulator.session.shadow import ShadowRun
 from simulator.session.simulation import TOOL_VERSION, Simulation
+from simulator.session.snapshots import NotRestorable, Snapshot, SnapshotBook
 from simulator.session.verify import Check, verify_scenarios
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "JournalData",
     "JournalError",
     "JournalSession",
+    "NotRestorable",
     "Reveal",
     "SHOW",
     "SessionError",
@@ -35,6 +37,8 @@ __all__ = [
     "ShadowRun",
     "ShadowSummary",
     "Simulation",
+    "Snapshot",
+    "SnapshotBook",
     "TOOL_VERSION",
     "collect",
     "describe",

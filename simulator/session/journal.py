@@ -187,6 +187,10 @@ class JournalAction:
     seat: str
     action: Action
     line: int
+    accepted: bool | None = None
+    """What the engine answered (None in a journal that did not record it): a rewind restored from a
+    snapshot journals the actions before it again as they were answered (simulator/session/snapshots.py)."""
+    result: str | None = None
 
 
 @dataclass(frozen=True)
@@ -366,7 +370,7 @@ def _add_record(data: JournalData, path: Path, number: int, record: Any) -> None
             action = ACTION_ADAPTER.validate_python(parsed.action)
         except ValidationError as err:
             raise JournalError(f"{path}:{number}: action record: action: {_first_problem(err)}") from err
-        data.actions.append(JournalAction(t, parsed.seat, action, number))
+        data.actions.append(JournalAction(t, parsed.seat, action, number, parsed.accepted, parsed.result))
     elif isinstance(parsed, LookRecord):
         data.looks.append(record)
     else:

@@ -14,6 +14,7 @@ scenario's end. A torn last line is reported (``torn_notice``) and, before anyth
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from simulator.session.journal import (
     read_journal,
 )
 from simulator.session.simulation import Simulation
+from simulator.session.snapshots import NotRestorable, SnapshotBook
 from simulator.session.timed import play_timed
 
 Observer = Callable[[Simulation], None]
@@ -111,14 +113,22 @@ class JournalSession:
         journal: Journal | None = None,
         observe: Observer | None = None,
         every: float = 1.0,
+        checkpoints: SnapshotBook | None = None,
     ) -> Simulation:
-        """A new Simulation with the actions up to ``through`` (all when None) re-applied, run to ``stop``.
+        """A Simulation with the actions up to ``through`` (all when None) re-applied, run to ``stop``.
 
         Each action is applied at its journalled time as the seat that took it; with ``journal`` the
         actions are journalled again (a rewind's branch). ``observe`` (exports) is called with the
         simulation every ``every`` simulated seconds; running in steps changes nothing in the simulation.
+        With ``checkpoints`` (the snapshots the live session kept) it starts from the latest one that
+        applies (:meth:`starting_point`) instead of from zero.
         """
-        sim = Simulation(self.scenario, self.seed, journal)
+        until = stop if through is None else min(stop, through)
+        sim, done = self.starting_point(until, checkpoints if observe is None else None, journal is not None)
+        if journal is not None:
+            for record in self.data.actions[:done]:  # before the snapshot: journalled as they were answered
+                journal.action(record.t, record.seat, record.action, bool(record.accepted), record.result or "")
+            sim.journal = journal
 
         def run_until(t: float) -> None:
             if observe is not None:
@@ -127,12 +137,38 @@ class JournalSession:
                     observe(sim)
             sim.run_until(t)
 
-        play_timed(sim, self.data.actions, stop, through, run_until=run_until)
+        play_timed(sim, self.data.actions[done:], stop, through, run_until=run_until)
         return sim
 
-    def replay_to(self, t: float) -> Simulation:
-        """The session as it was at simulated time ``t``: every action up to ``t`` applied, not ended."""
-        return self._play(t, through=t)
+    def starting_point(
+        self, until: float, checkpoints: SnapshotBook | None, answers: bool = False
+    ) -> tuple[Simulation, int]:
+        """Where to play from: a Simulation and how many of the journal's actions it has applied.
+
+        The latest snapshot at or before ``until`` that holds exactly the actions recorded before its time
+        (and, for a branch that journals them again, whose records carry their answers) is restored. Replay
+        from zero remains only the fallback: a journal opened cold from disk has no snapshots (they live in
+        the memory of the session that played it), and a session may not have taken one yet.
+        """
+        actions = self.data.actions
+        for snapshot in reversed(checkpoints.snapshots if checkpoints is not None else []):
+            if snapshot.t > until or snapshot.seed != self.seed or snapshot.scenario_id != self.scenario.id:
+                continue
+            done = bisect.bisect_left([a.t for a in actions], snapshot.t)
+            if done != snapshot.applied or (answers and any(a.accepted is None for a in actions[:done])):
+                continue  # its actions are not this journal's (or a time rounded across it)
+            try:
+                return snapshot.restore(), done
+            except NotRestorable:  # the live session's ring buffers have wrapped since: an earlier one may do
+                continue
+        return Simulation(self.scenario, self.seed), 0
+
+    def replay_to(self, t: float, checkpoints: SnapshotBook | None = None) -> Simulation:
+        """The session as it was at simulated time ``t``: every action up to ``t`` applied, not ended.
+
+        ``checkpoints``: the snapshots the live session kept (it plays from the latest that applies).
+        """
+        return self._play(t, through=t, checkpoints=checkpoints)
 
     def replay(self, observe: Observer | None = None, every: float = 1.0) -> tuple[Simulation, Report]:
         """The whole session again, ended as recorded, and its report (the same as the live one's).
@@ -152,20 +188,27 @@ class JournalSession:
             observe(sim)
         return sim, sim.score()
 
-    def branch(self, t: float, path: str | Path) -> Simulation:
+    def branch(self, t: float, path: str | Path, checkpoints: SnapshotBook | None = None) -> Simulation:
         """A new journal at ``path`` holding this session up to ``t``, and the Simulation writing it.
 
         Its header is this journal's plus ``branch_of`` and ``rewound_to``; the actions up to ``t`` are
         journalled again with their seats. Looks are not copied (the caller re-records what it keeps).
+        ``checkpoints``: the snapshots the live session kept; the branch starts from the latest that
+        applies, and keeps those up to ``t`` (its history up to there is theirs) as its own book.
         """
         header = {k: v for k, v in self.data.header.items() if k not in ("type", "format")}
         header |= {"branch_of": str(self.path), "rewound_to": round(t, 3)}
         journal = Journal(path, header)
         try:
-            return self._play(t, through=t, journal=journal)
+            sim = self._play(t, through=t, journal=journal, checkpoints=checkpoints)
         except BaseException:
             journal.close()
             raise
+        if checkpoints is not None:
+            sim.checkpoints = SnapshotBook(
+                checkpoints.every, checkpoints.keep, [s for s in checkpoints.snapshots if s.t <= t]
+            )
+        return sim
 
     def resume(self) -> Simulation:
         """The interrupted session at its last record, appending to the same journal from now on.
@@ -177,7 +220,7 @@ class JournalSession:
             raise JournalError(
                 f"{self.path}: this session already ended ({self.data.end['reason']}); use `misfortune replay`"
             )
-        sim = self._play(self.data.last_t)
+        sim = self._play(self.data.last_t)  # from zero: a journal opened from disk has no snapshots
         sim.looks = [
             {k: v for k, v in look.items() if k != "type"} for look in self.data.looks if look["what"] != "checkpoint"
         ]

@@ -62,7 +62,14 @@ class ScenarioScript:
     def start_noise_hints_and_messages(self) -> None:
         """Schedule the noise, then the hints, then the messages."""
         for item in self.scenario.noise:
-            self.env.process(self._noise(item))
+            # Log lines and traffic swings wait more than once: their own processes, with resume points
+            # (simulator/session/snapshots.py re-creates a process from its locals).
+            if item.log is not None:
+                self.env.process(self._noise_log(item))
+            elif item.traffic is not None:
+                self.env.process(self._noise_traffic(item))
+            else:
+                self.env.process(self._noise(item))
         for hint in self.scenario.hints:
             self.env.process(self._hint(hint.after, hint.text))
         for index, message in enumerate(self.scenario.messages):
@@ -101,24 +108,38 @@ class ScenarioScript:
         elif item.alert:
             a = item.alert
             self.alerts.fire_noise(a.name, a.service, a.severity, a.summary, a.lasts)
-        elif item.traffic:
-            self.world.traffic_factor *= item.traffic.factor
-            yield self.env.timeout(item.traffic.lasts)
-            self.world.traffic_factor /= item.traffic.factor
-        elif item.log:
-            yield from self._noise_log(item)
 
-    def _noise_log(self, item: Noise) -> Generator:
-        """A recurring log line from a random running instance of the service."""
+    def _noise_traffic(self, item: Noise, raised: bool = False) -> Generator:
+        """Traffic multiplied by the noise's factor for a while, from ``item.at`` on. ``raised`` (True once
+        it is): a restore re-creates it at its second wait with its locals."""
+        if not raised:
+            if item.at > 0:
+                yield self.env.timeout(item.at)
+            self.world.traffic_factor *= item.traffic.factor
+            raised = True
+        yield self.env.timeout(item.traffic.lasts)
+        self.world.traffic_factor /= item.traffic.factor
+
+    def _noise_log(self, item: Noise, wait: float | None = None) -> Generator:
+        """A recurring log line from a random running instance of the service, from ``item.at`` on.
+
+        Its one wait is the loop's first statement, so a restore (simulator/session/snapshots.py)
+        re-creates it at its next line by passing ``wait``: the delay already drawn.
+        """
         rng = self.rng["noise-logs"]
         s = self.world.services[item.log.service]
+        if wait is None:
+            wait = item.at if item.at > 0 else self._noise_line(item, rng, s)
         while True:
-            running = [i for i in s.instances if i.state == RUNNING]
-            if running:
-                self.logs.emit(
-                    self.env.now, item.log.level, running[int(rng.random() * len(running))], item.log.message
-                )
-            yield self.env.timeout(rng.expovariate(1.0 / item.log.every))
+            yield self.env.timeout(wait)
+            wait = self._noise_line(item, rng, s)
+
+    def _noise_line(self, item: Noise, rng, s) -> float:
+        """Write one noise line now; returns the delay to the next."""
+        running = [i for i in s.instances if i.state == RUNNING]
+        if running:
+            self.logs.emit(self.env.now, item.log.level, running[int(rng.random() * len(running))], item.log.message)
+        return rng.expovariate(1.0 / item.log.every)
 
     def _message(self, index: int, message: Message) -> Generator:
         if message.at > 0:

@@ -10,6 +10,7 @@ exactly the session as it was).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from scenarios.language.solution import LOOK_PANELS, step_notes
 from simulator.session.journal import JournalData
 from simulator.session.journal_session import JournalSession
 from simulator.session.simulation import Simulation
+from simulator.session.snapshots import NotRestorable, SnapshotBook
 from simulator.session.timed import play_timed
 from simulator.views import ActionResult
 
@@ -157,6 +159,9 @@ class ShadowRun:
         """What the engine answered to each move played (the latest playing)."""
         self.next_index = 0
         self.sim = Simulation(scenario, seed)
+        self.book = self.sim.checkpoints = SnapshotBook()
+        """Snapshots as the playback goes, so a rewind restores one instead of replaying from zero (the
+        moves are fixed: the snapshots after a rewind's time stay true of the playback)."""
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, seed: int) -> ShadowRun:
@@ -228,13 +233,25 @@ class ShadowRun:
             self.play_next()
 
     def rewind(self, t: float) -> None:
-        """To simulated time ``t`` (usually back): a fresh simulation with every move before ``t`` replayed."""
+        """To simulated time ``t`` (usually back): the moves before ``t`` played, from the latest snapshot
+        at or before ``t`` that holds exactly the moves before its time (from zero when there is none)."""
         t = max(0.0, min(t, self.scenario.duration))
-        self.sim = Simulation(self.scenario, self.seed)
-        self.next_index = 0
-        self.results = {}
+        done = 0
+        for snapshot in reversed(self.book.snapshots):
+            done = bisect.bisect_left([m.t for m in self.moves], snapshot.t)
+            if snapshot.t <= t and done == snapshot.applied:
+                try:
+                    self.sim = snapshot.restore()
+                    break
+                except NotRestorable:  # the ring buffers have wrapped since: an earlier one may do
+                    continue
+        else:
+            done, self.sim = 0, Simulation(self.scenario, self.seed)
+        self.sim.checkpoints = self.book
+        self.next_index = done
+        self.results = {i: r for i, r in self.results.items() if i < done}  # the same moves, the same answers
         # The journal's replay loop, stopping *before* the moves at t (their question opens again).
-        play_timed(self.sim, self.moves, t, through=t, before=True, played=self._played)
+        play_timed(self.sim, self.moves[done:], t, through=t, before=True, played=self._played)
 
     def rewind_to_move(self, index: int) -> None:
         """Back to just before move ``index`` (its question opens again)."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Generator, Mapping
 from dataclasses import replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -72,6 +73,13 @@ except PackageNotFoundError:  # running from a checkout that was never installed
     TOOL_VERSION = "0.0.0+checkout"
 
 
+class Checkpoints(Protocol):
+    """What keeps snapshots of a session as it plays (simulator.session.snapshots.SnapshotBook)."""
+
+    def note(self, sim: Simulation) -> None:
+        """Called after each run of the clock: take a snapshot if one is due."""
+
+
 class Simulation:
     """A deterministic run of one scenario with one seed."""
 
@@ -92,6 +100,10 @@ class Simulation:
         """Alerts a facilitator injected: distractions, never the incident's first page."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
+        self.applied = 0
+        """How many actions were applied (accepted or not): a snapshot says which of a journal's it holds."""
+        self.checkpoints: Checkpoints | None = None
+        """Snapshots kept as the session plays, for rewinds (simulator/session/snapshots.py); None: none kept."""
         self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
         """The same seed with nobody acting, built when a report first asks (the impact spared)."""
         self.warmup = Warmup(scenario, seed, Simulation)
@@ -126,7 +138,8 @@ class Simulation:
         self.fate = ToolFate(self.world, scenario.observability, self._system_event)
         self.alerts.tool_down = self.fate.down
         self.fate.on_back["pager"] = self.alerts.send_held
-        self.log_store.gate = lambda t: self.fate.blind_at("logging", t)
+        # A partial, not a lambda: a snapshot's copy (simulator/session/snapshots.py) rebinds it to its own fate.
+        self.log_store.gate = partial(self.fate.blind_at, "logging")
         script = ScenarioScript(
             scenario, self.cluster, self.alerts, self.log_gen, self.rng, self.incident, self.set_flag
         )
@@ -228,12 +241,15 @@ class Simulation:
         finally:
             if collecting:
                 gc.enable()
+        if self.checkpoints is not None:
+            self.checkpoints.note(self)
 
     # --- actions and controls ----------------------------------------------------------------
 
     def apply(self, action: Action, seat: str = "trainee") -> ActionResult:
         """Apply an action now; rejected actions change nothing. Journalled either way."""
         result = self.dispatcher.apply(action, seat)
+        self.applied += 1
         if self.journal is not None:
             self.journal.action(self.env.now, seat, action, result.accepted, result.message)
         if self.incident.state == "resolved":

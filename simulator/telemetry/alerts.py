@@ -57,6 +57,50 @@ class Page:
         return PageView(self.number, self.alert, self.severity, self.t, self.acked_at, self.escalated_at, self.to)
 
 
+@dataclass
+class _BurnCheck:
+    """A multi-window burn-rate condition (an object, not a closure: a snapshot's copy rebinds its store)."""
+
+    series: SeriesStore
+    req: str
+    err: str
+    threshold: float
+    short: float
+    long: float
+
+    def _ratio(self, now: float, window: float) -> float:
+        start = max(self.series.t0 or 0.0, now - window)
+        r0, r1 = self.series.value_at(self.req, start), self.series.latest(self.req)
+        e0, e1 = self.series.value_at(self.err, start), self.series.latest(self.err)
+        if math.isnan(r0) or r1 - r0 <= 0:
+            return 0.0
+        return (e1 - e0) / (r1 - r0)
+
+    def __call__(self, now: float) -> tuple[bool, float]:
+        short_ratio = self._ratio(now, self.short)
+        return short_ratio > self.threshold and self._ratio(now, self.long) > self.threshold, short_ratio
+
+
+@dataclass
+class _ThresholdCheck:
+    """A metric's mean (a counter's increase) over a window against a threshold (an object, as above)."""
+
+    store: SeriesStore
+    name: str
+    counter: bool
+    op: str
+    threshold: float
+    window: float
+
+    def __call__(self, now: float) -> tuple[bool, float]:
+        values = self.store.values(self.name, now - self.window, now)
+        if not values:
+            return False, 0.0
+        # Counters (restarts) alert on their increase over the window, gauges on their mean.
+        mean = values[-1] - values[0] if self.counter else sum(values) / len(values)
+        return (mean > self.threshold) if self.op == ">" else (mean < self.threshold), mean
+
+
 class AlertEngine:
     """Evaluates rules, keeps alert history, sends and escalates pages."""
 
@@ -144,41 +188,12 @@ class AlertEngine:
             rule.for_,
         )
 
-    def _burn_check(
-        self, service: str, threshold: float, short: float, long: float
-    ) -> Callable[[float], tuple[bool, float]]:
-        req = f"{service}.req_total"
-        err = f"{service}.err_total"
+    def _burn_check(self, service: str, threshold: float, short: float, long: float) -> _BurnCheck:
+        return _BurnCheck(self.series, f"{service}.req_total", f"{service}.err_total", threshold, short, long)
 
-        def ratio(now: float, window: float) -> float:
-            start = max(self.series.t0 or 0.0, now - window)
-            r0, r1 = self.series.value_at(req, start), self.series.latest(req)
-            e0, e1 = self.series.value_at(err, start), self.series.latest(err)
-            if math.isnan(r0) or r1 - r0 <= 0:
-                return 0.0
-            return (e1 - e0) / (r1 - r0)
-
-        def check(now: float) -> tuple[bool, float]:
-            short_ratio = ratio(now, short)
-            return short_ratio > threshold and ratio(now, long) > threshold, short_ratio
-
-        return check
-
-    def _threshold_check(
-        self, service: str, metric: str, op: str, threshold: float, window: float
-    ) -> Callable[[float], tuple[bool, float]]:
-        name = f"{service}.{metric}"
+    def _threshold_check(self, service: str, metric: str, op: str, threshold: float, window: float) -> _ThresholdCheck:
         store = self.coarse if store_of(metric) == "coarse" else self.series
-
-        def check(now: float) -> tuple[bool, float]:
-            values = store.values(name, now - window, now)
-            if not values:
-                return False, 0.0
-            # Counters (restarts) alert on their increase over the window, gauges on their mean.
-            mean = values[-1] - values[0] if metric == "restarts" else sum(values) / len(values)
-            return (mean > threshold) if op == ">" else (mean < threshold), mean
-
-        return check
+        return _ThresholdCheck(store, f"{service}.{metric}", metric == "restarts", op, threshold, window)
 
     # --- evaluation --------------------------------------------------------------------------
 

@@ -262,22 +262,33 @@ class FaultBook:
             )
             self.refresh_services()
 
-    def _probe_failures(self, fault: CertExpiry) -> Generator:
-        """Synthetic probes keep reporting the TLS failure (the service's own logs stay quiet)."""
+    def _probe_failures(self, fault: CertExpiry, probing: bool = False) -> Generator:
+        """Synthetic probes keep reporting the TLS failure (the service's own logs stay quiet).
+
+        The loop's one wait comes first: a restore (simulator/session/snapshots.py) re-creates it at its
+        next probe with ``probing`` as it was (True: the probe before the wait failed)."""
         s = self.world.services[fault.service]
-        while s.cert_expired(self.env.now) and s.probe_tls:
-            when = self.env.now
-            self.cluster.logs.emit_component(
-                when,
-                "ERROR",
-                s.name,
-                s.version,
-                "-",
-                "synthetic-probe",
-                f"probe https://{s.name}.example.com/healthz failed: x509: certificate has expired or is not yet valid",
-                attributes={"error.type": "x509", "probe": "https"},
-            )
+        if not probing:
+            probing = self._probe(s)
+        while probing:
             yield self.env.timeout(60.0)
+            probing = self._probe(s)
+
+    def _probe(self, s) -> bool:
+        """One probe now: a failure logged while the certificate is expired; False once it is not."""
+        if not (s.cert_expired(self.env.now) and s.probe_tls):
+            return False
+        self.cluster.logs.emit_component(
+            self.env.now,
+            "ERROR",
+            s.name,
+            s.version,
+            "-",
+            "synthetic-probe",
+            f"probe https://{s.name}.example.com/healthz failed: x509: certificate has expired or is not yet valid",
+            attributes={"error.type": "x509", "probe": "https"},
+        )
+        return True
 
     # --- effects -----------------------------------------------------------------------------
 

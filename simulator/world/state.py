@@ -147,6 +147,12 @@ class Instance:
         self.cohort: Cohort | None = None
         self.pressure = 1.0
 
+    def __setstate__(self, state: tuple) -> None:
+        """A copy (simulator/session/snapshots.py) gets the fields as they were: it marks nothing dirty."""
+        fields, slots = state if isinstance(state, tuple) else (state, None)
+        for name, value in {**(fields or {}), **(slots or {})}.items():
+            object.__setattr__(self, name, value)
+
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
         if name in _WATCHED:

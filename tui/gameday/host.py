@@ -26,7 +26,7 @@ from scenarios.language.actions import ACTION_ADAPTER, Action, Inject, Note
 from scenarios.language.offer import unavailable_actions
 from scenarios.text import clean
 from simulator.diagnostics import ProfileError, ProfileRequest
-from simulator.session import JournalSession, Simulation, end_reason_of
+from simulator.session import JournalSession, Simulation, SnapshotBook, end_reason_of
 from simulator.shift import DEFAULT_POLICY, EscalationPolicy
 from simulator.views import ActionResult
 from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
@@ -132,6 +132,8 @@ class GameHost:
         policy: EscalationPolicy | None = None,
     ) -> None:
         self.session = session
+        if session.sim.checkpoints is None:  # snapshots as it plays, so a rewind does not replay from zero
+            session.sim.checkpoints = SnapshotBook()
         self.pager = OnCallPager(policy or DEFAULT_POLICY)
         """Walks the escalation policy for each page against the seats on call (primary, secondary)."""
         self.mentor = mentor
@@ -864,7 +866,8 @@ class GameHost:
     def rewind(self, t: float) -> Path:
         """Replay the journal up to simulated time ``t`` and continue on a new branch (a new journal).
 
-        The simulation is deterministic, so the branch is exactly the session as it was at ``t``.
+        The simulation is deterministic, so the branch is exactly the session as it was at ``t``. It is
+        played from the latest snapshot this session kept at or before ``t`` (from zero when none applies).
         Returns the new journal's path; the old one is kept as it was.
         """
         old = self.session
@@ -873,7 +876,8 @@ class GameHost:
         target = max(0.0, min(t, self.sim.now))
         stem = Path(old.journal_path).stem.split("-branch")[0]
         path = Path(old.journal_path).with_name(f"{stem}-branch{self.epoch + 1}-at{int(target)}s.jsonl")
-        sim = JournalSession.open(old.journal_path, old.sim.scenario).branch(target, path)
+        book = old.sim.checkpoints
+        sim = JournalSession.open(old.journal_path, old.sim.scenario).branch(target, path, checkpoints=book)
         journal = sim.journal
         assert journal is not None
         self.guesses = [g for g in self.guesses if g[0] <= target]
