@@ -27,6 +27,7 @@ _NORMAL = NormalDist()
 Z95, Z99 = _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
 QUANTILES = (0.5, 0.95, 0.99)
 _SQRT2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 @lru_cache(maxsize=4096)
@@ -668,8 +669,9 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         # Instances pushed past capacity refuse their excess once their queue is full; when that queue
         # outlasts the callers' timeouts, the callers give up on the rest of their requests too, which
         # the instances still work through (and pass on to their dependencies).
-        refused = hot_excess(rho, spread)
-        hot = hot_share(rho, spread) if own.hot_fails_all else refused
+        hot, refused = hot_load(rho, spread)
+        if not own.hot_fails_all:
+            hot = refused
         shed = hot
     if rho > 1.0 or cohort.backlog > 0.0:
         # The whole cohort's queue (the mean load past capacity, or a backlog still draining): the
@@ -759,31 +761,35 @@ def _cpu(rho: float, pressure: float, gc: float) -> float:
     return cpu if cpu < 1.0 else 1.0
 
 
+def hot_load(rho: float, spread: float) -> tuple[float, float]:
+    """(:func:`hot_share`, :func:`hot_excess`) of one load, computed together: they share the quantile
+    of capacity and its tail, and the tick model needs both for every cohort near capacity."""
+    if rho <= 0.0:
+        return 0.0, 0.0
+    z = (1.0 - rho) / (rho * spread)
+    # E[(1 + d) 1{rho (1 + d) > 1}] for d ~ N(0, spread): the traffic share of the hot instances.
+    tail = 0.5 * math.erfc(z / _SQRT2)
+    density = math.exp(-0.5 * z * z) / _SQRT_2PI
+    share = tail + spread * density
+    if 1.0 < share:  # min(share, 1.0), without the call
+        share = 1.0
+    excess = share - tail / rho
+    return share, excess if excess > 0.0 else 0.0
+
+
 def hot_share(rho: float, spread: float) -> float:
     """Share of a cohort's requests that land on instances pushed past capacity when the per-instance
     load is normal around ``rho`` with coefficient of variation ``spread``: those instances' queues
     outlast their callers' timeouts, so their requests fail (a mean load below capacity, some
     instances over it). The fluid backlog takes over once the mean itself is past capacity."""
-    if rho <= 0.0:
-        return 0.0
-    sd = rho * spread
-    z = (1.0 - rho) / sd
-    # E[(1 + d) 1{rho (1 + d) > 1}] for d ~ N(0, spread): the traffic share of the hot instances.
-    tail = 0.5 * math.erfc(z / _SQRT2)
-    density = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    return min(tail + spread * density, 1.0)
+    return hot_load(rho, spread)[0]
 
 
 def hot_excess(rho: float, spread: float) -> float:
     """Share of a cohort's requests refused when the load is spread as in :func:`hot_share` but the hot
     instances' full queues are shorter than their callers' timeouts: those instances serve their
     capacity and refuse only the excess, ``E[(rho (1 + d) - 1)+] / rho``."""
-    if rho <= 0.0:
-        return 0.0
-    z = (1.0 - rho) / (rho * spread)
-    tail = 0.5 * math.erfc(z / _SQRT2)
-    excess = hot_share(rho, spread) - tail / rho
-    return excess if excess > 0.0 else 0.0
+    return hot_load(rho, spread)[1]
 
 
 def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail) -> None:
