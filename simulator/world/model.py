@@ -362,7 +362,12 @@ class TickModel:
                     continue  # the TLS handshake fails before any request reaches it
                 amplification = 1.0
                 if retries > 0:
-                    amplification = retry_amplification(s.call_error.get(name, 0.0), retries)
+                    # retry_amplification, written out (every edge of every caller, every tick).
+                    p = s.call_error.get(name, 0.0)
+                    term = 1.0
+                    for _ in range(retries):
+                        term *= p
+                        amplification += term
                     retried += passing * fanout * (amplification - 1.0)
                 elif retries < 0:
                     p = s.call_error.get(name, 0.0)
@@ -469,7 +474,8 @@ class TickModel:
             own.timeout_ms = timeout_ms
             own.blocked_err = s.blocked_err
             own.blocked_cause = s.blocked_cause
-            own.net50, own.net95, own.net99 = _far_primary(s.primary_rtt_ms, spec.write_share)
+            rtt = s.primary_rtt_ms
+            own.net50, own.net95, own.net99 = _far_primary(rtt, spec.write_share) if rtt > 0.0 else _NEAR
             owns[key] = (own, dep_fail, d50, d95, d99)
         # One call setting (almost always): every live cohort uses it, no lookup by its key.
         single = owns[key] if len(owns) == 1 else None
@@ -688,7 +694,8 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     # those whose caller gave up waiting.
     worked = share * (1.0 - refused) if refused != shed else served
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
-    median = spec.latency_ms * queue_factor(rho) * fx_lat * pressure
+    r = rho if rho < 0.95 else 0.95  # queue_factor(rho), written out
+    median = spec.latency_ms * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
     if gc:
         median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
     pool_size = tuning.pool_size
@@ -731,6 +738,10 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         t99 = median * mix.e99w + wait_ms + d99 + own.net99 if mix.e99w is not None else 0.0
         mix.add_tails(t95, t99)
     cohort.p99 = l99
+
+
+_NEAR = (0.0, 0.0, 0.0)
+"""What :func:`_far_primary` gives without a round trip."""
 
 
 def _far_primary(rtt_ms: float, write_share: float) -> tuple[float, float, float]:
@@ -1004,12 +1015,21 @@ def regroup(s) -> None:
             dead_zone = inst.zone
         else:
             tuning = tuner(inst) if tuner is not None else s.tuning
-            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0, tuning)
+            # Grouped by the settings' values (equal settings group together, as the Tuning would):
+            # the first instance's Tuning is the one its cohort's key and the profiles keep.
+            values = tuning.values
+            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0, values)
             dead_zone = None
-            live[tuning] = live.get(tuning, 0) + 1
+            seen = live.get(values)
+            if seen is None:
+                live[values] = [tuning, 1]
+            else:
+                seen[1] += 1
         cohort = groups.get(key)
         if cohort is None:
-            cohort = groups[key] = Cohort(key if dead_zone is None else (inst.version,), dead_zone)
+            cohort = groups[key] = Cohort(
+                key[:-1] + (live[values][0],) if dead_zone is None else (inst.version,), dead_zone
+            )
         cohort.members.append(inst)
         cohort.zones[inst.zone] = cohort.zones.get(inst.zone, 0) + 1
         carried.setdefault(id(cohort), []).append(previous)
@@ -1019,8 +1039,8 @@ def regroup(s) -> None:
         cohort.backlog = sum(queued) / len(queued)  # each member keeps its queue; the cohort averages
     s.rotation = rotation
     s.cohorts = list(groups.values())
-    total = sum(live.values())
-    s.profiles = [(k / total, tuning) for tuning, k in live.items()] if total else [(1.0, s.tuning)]
+    total = sum(k for _, k in live.values())
+    s.profiles = [(k / total, tuning) for tuning, k in live.values()] if total else [(1.0, s.tuning)]
     s.growing = growing
     s.steady_memory_ratio = steady
     s.steady_disk_ratio = steady_disk
