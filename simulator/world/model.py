@@ -706,7 +706,12 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         own_err = 1.0
     ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
     errors = share * shed + served * (1.0 - ok)
-    cpu = 1.0 if rho >= 1.0 or cohort.backlog > 0.0 else _cpu(rho, pressure, gc)  # saturated: every core busy
+    if rho >= 1.0 or cohort.backlog > 0.0:
+        cpu = 1.0  # saturated: every core busy
+    elif gc or pressure > 1.0 or rho != rho:
+        cpu = _cpu(rho, pressure, gc)
+    else:
+        cpu = 0.04 + 0.9 * rho  # _cpu without GC or memory pressure (below 0.94: no cap)
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
@@ -724,12 +729,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     l95 = median * own.e95 + wait_ms + d95 + own.net95
     l99 = median * own.e99 + wait_ms + d99 + own.net99
     if pool_ratio > 1.0:
-        # Waiting for a pool connection: the tail sits flat at the pool timeout.
-        l99 = own.timeout_ms
-        if pool_fail > 0.05:
-            l95 = own.timeout_ms
-        if pool_fail > 0.5:
-            l50 = own.timeout_ms
+        l50, l95, l99 = _pool_wait(l50, l95, l99, pool_fail, own.timeout_ms)
     mix.p50_sum += l50 * k  # (mix.add_latency, written out: this runs for every cohort recomputed)
     mix.p95_sum += l95 * k
     mix.p99_sum += l99 * k
@@ -742,6 +742,16 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
 
 _NEAR = (0.0, 0.0, 0.0)
 """What :func:`_far_primary` gives without a round trip."""
+
+
+def _pool_wait(l50: float, l95: float, l99: float, pool_fail: float, timeout_ms: float) -> tuple[float, float, float]:
+    """Percentiles of a cohort whose requests wait for a pool connection: the tail sits flat at the pool
+    timeout, and the lower percentiles too once that many requests fail."""
+    return (
+        timeout_ms if pool_fail > 0.5 else l50,
+        timeout_ms if pool_fail > 0.05 else l95,
+        timeout_ms,
+    )
 
 
 def _far_primary(rtt_ms: float, write_share: float) -> tuple[float, float, float]:
