@@ -407,19 +407,26 @@ class TickModel:
         for inst in s.growing:
             if inst.leak_per_s:
                 memory = inst.memory + inst.leak_per_s * dt
-                inst.memory = memory
+                object.__setattr__(inst, "memory", memory)  # (not a field that moves it to another cohort)
                 if memory >= inst.memory_limit:
                     oom.append(inst)
                 mem_ratio = memory / inst.memory_limit
                 if mem_ratio > mem_max:
                     mem_max = mem_ratio
-                pressure = memory_pressure(mem_ratio) if mem_ratio > PRESSURE_FROM else 1.0  # skip the call
+                pressure = 1.0
+                if mem_ratio > PRESSURE_FROM:
+                    # memory_pressure(mem_ratio), written out; it moves a little each tick, and within 0.049
+                    # of its current bucket it rounds to that bucket, so round() only near a bucket's edge.
+                    v = 1.0 + 2.0 * ((mem_ratio - PRESSURE_FROM) / 0.2) ** 2
+                    pressure = inst.pressure
+                    if not -0.049 < v - pressure < 0.049:
+                        pressure = round(v, 1)
                 if pressure != inst.pressure:
                     object.__setattr__(inst, "pressure", pressure)
                     s.dirty = True
             if inst.disk_per_s:
                 was_full = inst.disk >= disk_size
-                inst.disk = min(inst.disk + inst.disk_per_s * dt, disk_size)
+                object.__setattr__(inst, "disk", min(inst.disk + inst.disk_per_s * dt, disk_size))
                 if inst.disk >= disk_size and not was_full:
                     self.disk_full.append(inst)
                 if inst.disk / disk_size > disk_max:
@@ -1001,9 +1008,10 @@ def regroup(s) -> None:
     carried: dict[int, list[float]] = {}
     tuner = s.tuner
     live: dict = {}
+    setattr_ = object.__setattr__  # (an instance's cohort is not a field that marks its service dirty)
     for inst in s.instances:
         previous = inst.cohort.backlog if inst.cohort is not None else 0.0
-        inst.cohort = None
+        setattr_(inst, "cohort", None)
         alive = inst.state == RUNNING and inst.broken_since is None
         if alive:
             if inst.leak_per_s or inst.disk_per_s:
@@ -1043,7 +1051,7 @@ def regroup(s) -> None:
         cohort.members.append(inst)
         cohort.zones[inst.zone] = cohort.zones.get(inst.zone, 0) + 1
         carried.setdefault(id(cohort), []).append(previous)
-        inst.cohort = cohort
+        setattr_(inst, "cohort", cohort)
     for cohort in groups.values():
         queued = carried[id(cohort)]
         cohort.backlog = sum(queued) / len(queued)  # each member keeps its queue; the cohort averages
