@@ -202,17 +202,14 @@ class MetricsRecorder:
                     b_ratio[idx] = math.nan
                     b_p99[idx] = math.nan
                     continue
-                rate = errors = weighted = 0.0
-                first = True
-                for cohort, k in parts:
+                cohort, k = parts[0]
+                c_rate = cohort.rate
+                rate, errors, weighted = c_rate * k, cohort.errors * k, cohort.p99 * c_rate * k
+                for cohort, k in parts[1:] if len(parts) > 1 else ():  # (one cohort: no loop)
                     c_rate = cohort.rate
-                    if first:
-                        rate, errors, weighted = c_rate * k, cohort.errors * k, cohort.p99 * c_rate * k
-                        first = False
-                    else:
-                        rate += c_rate * k
-                        errors += cohort.errors * k
-                        weighted += cohort.p99 * c_rate * k
+                    rate += c_rate * k
+                    errors += cohort.errors * k
+                    weighted += cohort.p99 * c_rate * k
                 b_rate[idx] = rate
                 b_ratio[idx] = errors / rate if rate > 0 else 0.0
                 b_p99[idx] = weighted / rate if rate > 0 else math.nan

@@ -858,6 +858,8 @@ def _dependencies_by_settings(node: _Node, mix: dict[str, float] | None, now: fl
     profiles = s.profiles
     if len(profiles) == 1:
         tuning = profiles[0][1]
+        if not node.edges:  # a leaf: what _dependencies gives with no edge, without walking it
+            return {tuning.calls: (0.0, 0.0, 0.0, 0.0, 0.0, _call_settings(node, tuning, flags)[1])}
         return {tuning.calls: _dependencies(node, mix, now, tuning, flags)}
     out = {}
     call_error: dict[str, float] = {}
