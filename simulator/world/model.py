@@ -976,17 +976,17 @@ def _inputs_changed(s, node: _Node) -> bool:
 
     Its load counts as moved only beyond a relative 1e-9 (a real change, not the last-bit wobble of a
     retry loop settling on its fixed point); written out three times as this runs for every service
-    every tick."""
+    every tick (an equal value, the common case, skips the two abs calls)."""
     if s.dirty or s.queued or s.recompute:
         return True
-    before = s.last_offered
-    if abs(s.offered - before) > 1e-9 * (abs(before) + 1.0):
+    value, before = s.offered, s.last_offered
+    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
         return True
-    before = s.last_admitted
-    if abs(s.admitted - before) > 1e-9 * (abs(before) + 1.0):
+    value, before = s.admitted, s.last_admitted
+    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
         return True
-    before = s.last_conn_demand
-    if abs(s.conn_demand - before) > 1e-9 * (abs(before) + 1.0):
+    value, before = s.conn_demand, s.last_conn_demand
+    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
         return True
     for d in node.callees:
         if d.changed:
