@@ -9,6 +9,7 @@ ratio, probes, certificate days, connections), the splits ``{service}@zone={zone
 from __future__ import annotations
 
 import math
+from array import array
 
 from simulator.telemetry.series import Series, SeriesStore
 from simulator.world.state import RUNNING, World
@@ -83,12 +84,14 @@ class MetricsRecorder:
         self._service_buffers = {
             name: [self.series.writer(f"{name}.{m}") for m in SERVICE_METRICS] for name in world.services
         }
-        self._slow_buffers = {
-            name: [
-                (i, self.instance_series.writer(f"{name}.{m}")) for i, m in enumerate(SLOW_METRICS) if _applies(svc, m)
-            ]
+        # (name, service, a buffer per SLOW_METRICS) in world order for the coarse loop, a metric that does
+        # not apply to the service written to a sink nobody reads (11 writes instead of a loop over a tuple).
+        sink = array("d", [math.nan]) * self.instance_series.capacity
+        writer = self.instance_series.writer
+        self._slow_rows = [
+            (name, svc, *(writer(f"{name}.{m}") if _applies(svc, m) else sink for m in SLOW_METRICS))
             for name, svc in world.services.items()
-        }
+        ]
         # (service, its 13 buffers) in world order: the hot loop below unpacks them without lookups.
         self._service_rows = [(s, *self._service_buffers[name]) for name, s in world.services.items()]
         self._instance_writers: dict[str, list] = {}
@@ -166,26 +169,23 @@ class MetricsRecorder:
         """Zone and version splits and per-instance series, every INSTANCE_EVERY ticks."""
         store = self.instance_series
         idx = store.begin_step(t)
-        for name, s in self.world.services.items():
+        for name, s, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10 in self._slow_rows:
             ready = 0
             for i in s.rotation:
                 if i.broken_since is None or i.gray:  # a gray failure passes its health checks
                     ready += 1
-            values = (
-                s.memory_ratio,
-                ready,
-                s.restarts_total,
-                s.disk_ratio,
-                s.hit,
-                0.0 if (s.probe_tls and s.cert_expires_at <= t) or not ready or s.error_ratio > 0.5 else 1.0,
-                (s.cert_expires_at - t) / 86400.0,
-                s.conn_demand,
-                float(s.max_connections) if s.max_connections is not None else math.nan,
-                s.gc_ratio,
-                s.replication_lag,
-            )
-            for i, buf in self._slow_buffers[name]:
-                buf[idx] = values[i]
+            # SLOW_METRICS, in order.
+            b0[idx] = s.memory_ratio
+            b1[idx] = ready
+            b2[idx] = s.restarts_total
+            b3[idx] = s.disk_ratio
+            b4[idx] = s.hit
+            b5[idx] = 0.0 if (s.probe_tls and s.cert_expires_at <= t) or not ready or s.error_ratio > 0.5 else 1.0
+            b6[idx] = (s.cert_expires_at - t) / 86400.0
+            b7[idx] = s.conn_demand
+            b8[idx] = float(s.max_connections) if s.max_connections is not None else math.nan
+            b9[idx] = s.gc_ratio
+            b10[idx] = s.replication_lag
             sources = self.sources.clients_of(name) if self.sources is not None and self.sources.figures else None
             if sources or (name == self.entry and (self.world.surges or (name, "client") in self._splits)):
                 self._record_clients(idx, name, sources or {})
@@ -202,17 +202,14 @@ class MetricsRecorder:
                     b_ratio[idx] = math.nan
                     b_p99[idx] = math.nan
                     continue
-                rate = errors = weighted = 0.0
-                first = True
-                for cohort, k in parts:
+                cohort, k = parts[0]
+                c_rate = cohort.rate
+                rate, errors, weighted = c_rate * k, cohort.errors * k, cohort.p99 * c_rate * k
+                for cohort, k in parts[1:] if len(parts) > 1 else ():  # (one cohort: no loop)
                     c_rate = cohort.rate
-                    if first:
-                        rate, errors, weighted = c_rate * k, cohort.errors * k, cohort.p99 * c_rate * k
-                        first = False
-                    else:
-                        rate += c_rate * k
-                        errors += cohort.errors * k
-                        weighted += cohort.p99 * c_rate * k
+                    rate += c_rate * k
+                    errors += cohort.errors * k
+                    weighted += cohort.p99 * c_rate * k
                 b_rate[idx] = rate
                 b_ratio[idx] = errors / rate if rate > 0 else 0.0
                 b_p99[idx] = weighted / rate if rate > 0 else math.nan

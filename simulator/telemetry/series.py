@@ -100,6 +100,9 @@ class SeriesStore:
         cap = self.capacity
         a, b = lo % cap, hi % cap
         chunk = buf[a : b + 1] if a <= b else buf[a:] + buf[: b + 1]
+        total = sum(chunk)
+        if total == total:  # no NaN in the window (a NaN makes the sum NaN): every value, at C speed
+            return chunk.tolist()
         return [v for v in chunk if v == v]  # v == v is False only for NaN
 
     def latest(self, name: str) -> float:

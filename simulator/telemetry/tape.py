@@ -107,12 +107,21 @@ class ServiceFrame:
             if dep_keys == previous.dep_keys:
                 dep_keys = previous.dep_keys
         self.cause_keys, self.dep_keys = cause_keys, dep_keys
+        cohorts = s.cohorts
+        if len(cohorts) == 1:  # (most services: the same numbers without three list comprehensions)
+            c = cohorts[0]
+            self.numbers = array(
+                "d",
+                (s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values(),
+                 c.lat_factor, c.gc, c.key[4] if c.dead_zone is None else 1.0),
+            )  # fmt: skip
+            return
         self.numbers = array(
             "d",
             [s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values()]
-            + [c.lat_factor for c in s.cohorts]
-            + [c.gc for c in s.cohorts]
-            + [c.key[4] if c.dead_zone is None else 1.0 for c in s.cohorts],  # memory pressure (model.py's key)
+            + [c.lat_factor for c in cohorts]
+            + [c.gc for c in cohorts]
+            + [c.key[4] if c.dead_zone is None else 1.0 for c in cohorts],  # memory pressure (model.py's key)
         )
 
     def unpack(self) -> ServiceSnapshot:

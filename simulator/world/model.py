@@ -27,6 +27,7 @@ _NORMAL = NormalDist()
 Z95, Z99 = _NORMAL.inv_cdf(0.95), _NORMAL.inv_cdf(0.99)
 QUANTILES = (0.5, 0.95, 0.99)
 _SQRT2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 @lru_cache(maxsize=4096)
@@ -361,7 +362,12 @@ class TickModel:
                     continue  # the TLS handshake fails before any request reaches it
                 amplification = 1.0
                 if retries > 0:
-                    amplification = retry_amplification(s.call_error.get(name, 0.0), retries)
+                    # retry_amplification, written out (every edge of every caller, every tick).
+                    p = s.call_error.get(name, 0.0)
+                    term = 1.0
+                    for _ in range(retries):
+                        term *= p
+                        amplification += term
                     retried += passing * fanout * (amplification - 1.0)
                 elif retries < 0:
                     p = s.call_error.get(name, 0.0)
@@ -401,19 +407,26 @@ class TickModel:
         for inst in s.growing:
             if inst.leak_per_s:
                 memory = inst.memory + inst.leak_per_s * dt
-                inst.memory = memory
+                object.__setattr__(inst, "memory", memory)  # (not a field that moves it to another cohort)
                 if memory >= inst.memory_limit:
                     oom.append(inst)
                 mem_ratio = memory / inst.memory_limit
                 if mem_ratio > mem_max:
                     mem_max = mem_ratio
-                pressure = memory_pressure(mem_ratio) if mem_ratio > PRESSURE_FROM else 1.0  # skip the call
+                pressure = 1.0
+                if mem_ratio > PRESSURE_FROM:
+                    # memory_pressure(mem_ratio), written out; it moves a little each tick, and within 0.049
+                    # of its current bucket it rounds to that bucket, so round() only near a bucket's edge.
+                    v = 1.0 + 2.0 * ((mem_ratio - PRESSURE_FROM) / 0.2) ** 2
+                    pressure = inst.pressure
+                    if not -0.049 < v - pressure < 0.049:
+                        pressure = round(v, 1)
                 if pressure != inst.pressure:
                     object.__setattr__(inst, "pressure", pressure)
                     s.dirty = True
             if inst.disk_per_s:
                 was_full = inst.disk >= disk_size
-                inst.disk = min(inst.disk + inst.disk_per_s * dt, disk_size)
+                object.__setattr__(inst, "disk", min(inst.disk + inst.disk_per_s * dt, disk_size))
                 if inst.disk >= disk_size and not was_full:
                     self.disk_full.append(inst)
                 if inst.disk / disk_size > disk_max:
@@ -468,7 +481,8 @@ class TickModel:
             own.timeout_ms = timeout_ms
             own.blocked_err = s.blocked_err
             own.blocked_cause = s.blocked_cause
-            own.net50, own.net95, own.net99 = _far_primary(s.primary_rtt_ms, spec.write_share)
+            rtt = s.primary_rtt_ms
+            own.net50, own.net95, own.net99 = _far_primary(rtt, spec.write_share) if rtt > 0.0 else _NEAR
             owns[key] = (own, dep_fail, d50, d95, d99)
         # One call setting (almost always): every live cohort uses it, no lookup by its key.
         single = owns[key] if len(owns) == 1 else None
@@ -668,8 +682,9 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         # Instances pushed past capacity refuse their excess once their queue is full; when that queue
         # outlasts the callers' timeouts, the callers give up on the rest of their requests too, which
         # the instances still work through (and pass on to their dependencies).
-        refused = hot_excess(rho, spread)
-        hot = hot_share(rho, spread) if own.hot_fails_all else refused
+        hot, refused = hot_load(rho, spread)
+        if not own.hot_fails_all:
+            hot = refused
         shed = hot
     if rho > 1.0 or cohort.backlog > 0.0:
         # The whole cohort's queue (the mean load past capacity, or a backlog still draining): the
@@ -686,7 +701,8 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     # those whose caller gave up waiting.
     worked = share * (1.0 - refused) if refused != shed else served
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
-    median = spec.latency_ms * queue_factor(rho) * fx_lat * pressure
+    r = rho if rho < 0.95 else 0.95  # queue_factor(rho), written out
+    median = spec.latency_ms * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
     if gc:
         median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
     pool_size = tuning.pool_size
@@ -697,7 +713,12 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         own_err = 1.0
     ok = (1.0 - own_err) * (1.0 - pool_fail) * (1.0 - dep_fail)
     errors = share * shed + served * (1.0 - ok)
-    cpu = 1.0 if rho >= 1.0 or cohort.backlog > 0.0 else _cpu(rho, pressure, gc)  # saturated: every core busy
+    if rho >= 1.0 or cohort.backlog > 0.0:
+        cpu = 1.0  # saturated: every core busy
+    elif gc or pressure > 1.0 or rho != rho:
+        cpu = _cpu(rho, pressure, gc)
+    else:
+        cpu = 0.04 + 0.9 * rho  # _cpu without GC or memory pressure (below 0.94: no cap)
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
@@ -715,12 +736,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     l95 = median * own.e95 + wait_ms + d95 + own.net95
     l99 = median * own.e99 + wait_ms + d99 + own.net99
     if pool_ratio > 1.0:
-        # Waiting for a pool connection: the tail sits flat at the pool timeout.
-        l99 = own.timeout_ms
-        if pool_fail > 0.05:
-            l95 = own.timeout_ms
-        if pool_fail > 0.5:
-            l50 = own.timeout_ms
+        l50, l95, l99 = _pool_wait(l50, l95, l99, pool_fail, own.timeout_ms)
     mix.p50_sum += l50 * k  # (mix.add_latency, written out: this runs for every cohort recomputed)
     mix.p95_sum += l95 * k
     mix.p99_sum += l99 * k
@@ -729,6 +745,20 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         t99 = median * mix.e99w + wait_ms + d99 + own.net99 if mix.e99w is not None else 0.0
         mix.add_tails(t95, t99)
     cohort.p99 = l99
+
+
+_NEAR = (0.0, 0.0, 0.0)
+"""What :func:`_far_primary` gives without a round trip."""
+
+
+def _pool_wait(l50: float, l95: float, l99: float, pool_fail: float, timeout_ms: float) -> tuple[float, float, float]:
+    """Percentiles of a cohort whose requests wait for a pool connection: the tail sits flat at the pool
+    timeout, and the lower percentiles too once that many requests fail."""
+    return (
+        timeout_ms if pool_fail > 0.5 else l50,
+        timeout_ms if pool_fail > 0.05 else l95,
+        timeout_ms,
+    )
 
 
 def _far_primary(rtt_ms: float, write_share: float) -> tuple[float, float, float]:
@@ -759,31 +789,35 @@ def _cpu(rho: float, pressure: float, gc: float) -> float:
     return cpu if cpu < 1.0 else 1.0
 
 
+def hot_load(rho: float, spread: float) -> tuple[float, float]:
+    """(:func:`hot_share`, :func:`hot_excess`) of one load, computed together: they share the quantile
+    of capacity and its tail, and the tick model needs both for every cohort near capacity."""
+    if rho <= 0.0:
+        return 0.0, 0.0
+    z = (1.0 - rho) / (rho * spread)
+    # E[(1 + d) 1{rho (1 + d) > 1}] for d ~ N(0, spread): the traffic share of the hot instances.
+    tail = 0.5 * math.erfc(z / _SQRT2)
+    density = math.exp(-0.5 * z * z) / _SQRT_2PI
+    share = tail + spread * density
+    if 1.0 < share:  # min(share, 1.0), without the call
+        share = 1.0
+    excess = share - tail / rho
+    return share, excess if excess > 0.0 else 0.0
+
+
 def hot_share(rho: float, spread: float) -> float:
     """Share of a cohort's requests that land on instances pushed past capacity when the per-instance
     load is normal around ``rho`` with coefficient of variation ``spread``: those instances' queues
     outlast their callers' timeouts, so their requests fail (a mean load below capacity, some
     instances over it). The fluid backlog takes over once the mean itself is past capacity."""
-    if rho <= 0.0:
-        return 0.0
-    sd = rho * spread
-    z = (1.0 - rho) / sd
-    # E[(1 + d) 1{rho (1 + d) > 1}] for d ~ N(0, spread): the traffic share of the hot instances.
-    tail = 0.5 * math.erfc(z / _SQRT2)
-    density = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    return min(tail + spread * density, 1.0)
+    return hot_load(rho, spread)[0]
 
 
 def hot_excess(rho: float, spread: float) -> float:
     """Share of a cohort's requests refused when the load is spread as in :func:`hot_share` but the hot
     instances' full queues are shorter than their callers' timeouts: those instances serve their
     capacity and refuse only the excess, ``E[(rho (1 + d) - 1)+] / rho``."""
-    if rho <= 0.0:
-        return 0.0
-    z = (1.0 - rho) / (rho * spread)
-    tail = 0.5 * math.erfc(z / _SQRT2)
-    excess = hot_share(rho, spread) - tail / rho
-    return excess if excess > 0.0 else 0.0
+    return hot_load(rho, spread)[1]
 
 
 def _error_causes(causes, own: _OwnService, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail) -> None:
@@ -824,6 +858,8 @@ def _dependencies_by_settings(node: _Node, mix: dict[str, float] | None, now: fl
     profiles = s.profiles
     if len(profiles) == 1:
         tuning = profiles[0][1]
+        if not node.edges:  # a leaf: what _dependencies gives with no edge, without walking it
+            return {tuning.calls: (0.0, 0.0, 0.0, 0.0, 0.0, _call_settings(node, tuning, flags)[1])}
         return {tuning.calls: _dependencies(node, mix, now, tuning, flags)}
     out = {}
     call_error: dict[str, float] = {}
@@ -940,17 +976,17 @@ def _inputs_changed(s, node: _Node) -> bool:
 
     Its load counts as moved only beyond a relative 1e-9 (a real change, not the last-bit wobble of a
     retry loop settling on its fixed point); written out three times as this runs for every service
-    every tick."""
+    every tick (an equal value, the common case, skips the two abs calls)."""
     if s.dirty or s.queued or s.recompute:
         return True
-    before = s.last_offered
-    if abs(s.offered - before) > 1e-9 * (abs(before) + 1.0):
+    value, before = s.offered, s.last_offered
+    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
         return True
-    before = s.last_admitted
-    if abs(s.admitted - before) > 1e-9 * (abs(before) + 1.0):
+    value, before = s.admitted, s.last_admitted
+    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
         return True
-    before = s.last_conn_demand
-    if abs(s.conn_demand - before) > 1e-9 * (abs(before) + 1.0):
+    value, before = s.conn_demand, s.last_conn_demand
+    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
         return True
     for d in node.callees:
         if d.changed:
@@ -974,9 +1010,10 @@ def regroup(s) -> None:
     carried: dict[int, list[float]] = {}
     tuner = s.tuner
     live: dict = {}
+    setattr_ = object.__setattr__  # (an instance's cohort is not a field that marks its service dirty)
     for inst in s.instances:
         previous = inst.cohort.backlog if inst.cohort is not None else 0.0
-        inst.cohort = None
+        setattr_(inst, "cohort", None)
         alive = inst.state == RUNNING and inst.broken_since is None
         if alive:
             if inst.leak_per_s or inst.disk_per_s:
@@ -998,23 +1035,32 @@ def regroup(s) -> None:
             dead_zone = inst.zone
         else:
             tuning = tuner(inst) if tuner is not None else s.tuning
-            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0, tuning)
+            # Grouped by the settings' values (equal settings group together, as the Tuning would):
+            # the first instance's Tuning is the one its cohort's key and the profiles keep.
+            values = tuning.values
+            key = (inst.version, inst.fx_err, inst.fx_lat, inst.fx_cpu, inst.pressure, inst.fx_hold / 1000.0, values)
             dead_zone = None
-            live[tuning] = live.get(tuning, 0) + 1
+            seen = live.get(values)
+            if seen is None:
+                live[values] = [tuning, 1]
+            else:
+                seen[1] += 1
         cohort = groups.get(key)
         if cohort is None:
-            cohort = groups[key] = Cohort(key if dead_zone is None else (inst.version,), dead_zone)
+            cohort = groups[key] = Cohort(
+                key[:-1] + (live[values][0],) if dead_zone is None else (inst.version,), dead_zone
+            )
         cohort.members.append(inst)
         cohort.zones[inst.zone] = cohort.zones.get(inst.zone, 0) + 1
         carried.setdefault(id(cohort), []).append(previous)
-        inst.cohort = cohort
+        setattr_(inst, "cohort", cohort)
     for cohort in groups.values():
         queued = carried[id(cohort)]
         cohort.backlog = sum(queued) / len(queued)  # each member keeps its queue; the cohort averages
     s.rotation = rotation
     s.cohorts = list(groups.values())
-    total = sum(live.values())
-    s.profiles = [(k / total, tuning) for tuning, k in live.items()] if total else [(1.0, s.tuning)]
+    total = sum(k for _, k in live.values())
+    s.profiles = [(k / total, tuning) for tuning, k in live.values()] if total else [(1.0, s.tuning)]
     s.growing = growing
     s.steady_memory_ratio = steady
     s.steady_disk_ratio = steady_disk

@@ -46,8 +46,13 @@ class Tuning:
     """What shapes its dependency calls: retries, back-off, timeout (kept: the tick model reads it for
     every cohort it recomputes)."""
 
+    values: tuple = field(init=False, compare=False, repr=False)
+    """Its fields as a plain tuple: what a regroup groups instances by (a tuple hashes in C; the
+    dataclass's own hash builds one in Python for every instance of every regroup)."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "calls", (self.retries, self.backoff_s, self.timeout_s))
+        object.__setattr__(self, "values", (self.retries, self.backoff_s, self.timeout_s, self.pool_size, self.heap_mb))
 
 
 def base_tuning(spec: ServiceSpec) -> Tuning:

@@ -118,6 +118,25 @@ def test_log_store_is_bounded():
     assert len(lines) == 10, "a tail that fell behind gets what is retained"
 
 
+def test_log_store_keeps_stack_traces_whole_and_shares_their_frames():
+    frames = "".join(f"\tat com.shop.api.Client.call{k}(Client.java:{k})\n" for k in range(20)).rstrip("\n")
+    store = LogStore(capacity=10)
+    for k in range(4):
+        store.add(float(k), "ERROR", "api", "v1", "z", "api-1", f"java.io.IOException: request {k} timed out\n{frames}")
+    short = "line one\nline two"
+    store.add(4.0, "ERROR", "api", "v1", "z", "api-1", short)
+    assert [r.message for r in store.since_index(0)[0]] == [
+        *(f"java.io.IOException: request {k} timed out\n{frames}" for k in range(4)),
+        short,
+    ]
+    # A filter across the first line's end finds the trace; one that is in no message finds nothing.
+    assert [r.t for r in store.query(text="request 2 timed out\n\tat com.shop")] == [2.0]
+    assert store.query(text="request 2 timed out\tat") == []
+    # Every trace shares one copy of its frames.
+    kept = {id(m[1]) for m in store._message if isinstance(m, tuple)}
+    assert len(kept) == 1 and store._message[4] == short
+
+
 # --- series ---------------------------------------------------------------------------------------
 
 
