@@ -92,7 +92,7 @@ class Simulation:
         """Alerts a facilitator injected: distractions, never the incident's first page."""
         self.ended_at: float | None = None
         self.end_reason: str | None = None
-        self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
+        self._nobody = NobodyActing(lambda: Simulation(scenario, seed), lambda: (scenario.model_dump_json(), seed))
         """The same seed with nobody acting, built when a report first asks (the impact spared)."""
         self.warmup = Warmup(scenario, seed, Simulation)
         """The system before t=0, for charts (run on first use; see :meth:`history`)."""
