@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator.session.impact import shared_baselines
+
 _CPU_DIR = os.environ.get("MISFORTUNE_TEST_CPU")
 
 
@@ -23,6 +25,25 @@ _CPU_DIR = os.environ.get("MISFORTUNE_TEST_CPU")
 def _isolated_misfortune_home(tmp_path_factory, monkeypatch):
     """Point MISFORTUNE_HOME at a fresh empty directory for every test."""
     monkeypatch.setenv("MISFORTUNE_HOME", str(tmp_path_factory.mktemp("misfortune-home")))
+
+
+_SHARED_BASELINE_DIRS = frozenset({"tui", "gameday", "shift", "cli", "exports"})
+"""Test folders whose sessions share replays with nobody acting (see _one_replay_per_baseline)."""
+_BASELINES: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_replay_per_baseline(request):
+    """In the folders above, a debrief, report or live score of a scenario and seed that an earlier test
+    of this process already replayed with nobody acting reuses that replay's answer (CI time: most of
+    them score checkout-oom-leak, seed 1, 0.5-1 CPU-s a replay). Replays are deterministic, and no test
+    there patches the engine; tests/simulator (which does, and counts replays) opts in file by file."""
+    folder = request.node.path.relative_to(Path(__file__).parent).parts[0]
+    if folder not in _SHARED_BASELINE_DIRS:
+        yield
+        return
+    with shared_baselines(_BASELINES):
+        yield
 
 
 def _children_cpu() -> float:

@@ -58,6 +58,7 @@ class NobodyActing:
         :func:`shared_baselines` another session of the same scenario and seed reuses its answers."""
         self._build = build
         self._key = key
+        self._named: Hashable | None = None
         self._run: SliRun | None = None
         self._until = 0.0
         self._failed = 0.0
@@ -66,7 +67,9 @@ class NobodyActing:
         """Failed user requests since impact start, with nobody acting, at simulated time ``until``."""
         if _shared is None or self._key is None:
             return self._replayed(until)
-        shared = (self._key(), until)
+        if self._named is None:  # once: a live score asks at every refresh
+            self._named = self._key()
+        shared = (self._named, until)
         if shared not in _shared:
             _shared[shared] = self._replayed(until)
         return _shared[shared]
