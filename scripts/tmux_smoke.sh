@@ -35,7 +35,8 @@ tmux() { command tmux -L "$SOCKET" "$@"; }
 HOME_DIR="$(mktemp -d)"
 export MISFORTUNE_HOME="$HOME_DIR"
 cleanup() {
-  tmux kill-session -t "$SESSION" 2>/dev/null || true
+  tmux kill-server 2>/dev/null || true
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCKET"  # the server's socket file outlives it
   rm -rf "$HOME_DIR"
 }
 trap cleanup EXIT
