@@ -7,6 +7,7 @@ silently shadowing (or being shadowed by) the shipped one.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,20 +174,35 @@ def _entry(path: Path, source: Source) -> CatalogEntry:
 
 def _header_entry(path: Path, source: Source) -> CatalogEntry:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        header = _header(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        header = None
+    if header is None:
         return _entry(path, source)  # the full loader words the problem, with its place in the file
+    return CatalogEntry(*header, path, source)
+
+
+@functools.lru_cache(maxsize=256)
+def _header(text: str) -> tuple[str, str, int | None, tuple[str, ...]] | None:
+    """A file's id, title, difficulty and tags, or None when it is not a YAML mapping with an id.
+
+    Cached by the text itself (an edited file is parsed again): resolving an id reads every file's
+    header, and a process resolves many (each session start, command and test), 40 ms a time for the
+    shipped library before the cache. Immutable, so callers cannot change what the next one gets.
+    """
+    try:
+        data = yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return None
     difficulty = data.get("difficulty")
     tags = data.get("tags")
-    return CatalogEntry(
+    return (
         data["id"],
         str(data.get("title", "")),
         difficulty if isinstance(difficulty, int) else None,
         tuple(str(t) for t in tags) if isinstance(tags, list) else (),
-        path,
-        source,
     )
 
 

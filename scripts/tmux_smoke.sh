@@ -14,6 +14,12 @@
 #    digit of the expert's move is picked (the trap "restart checkout (all at once)" at the rollback),
 #    its reason shows, `n` continues; the shadow debrief says 6 of 7 and names the trap; q leaves.
 # Exits non-zero, printing the captured screen, when a screen does not show up.
+#
+# Every key that changes what has focus (a form, a menu, the next question) is sent only once the screen
+# shows that it took effect (wait_for / wait_gone poll the screen), never after a fixed pause: CI runs the
+# smoke beside two busy test workers, where a key sent on a timer reached the console before the menu it
+# was meant for (the letters of "checkout" switched panels). On its own tmux server (-L), so it never
+# meets another tmux user's sessions.
 set -euo pipefail
 
 BIN="${MISFORTUNE_BIN:-$(command -v misfortune || true)}"
@@ -24,23 +30,28 @@ fi
 command -v tmux >/dev/null || { echo "tmux_smoke: tmux is not installed" >&2; exit 2; }
 
 SESSION="misfortune-smoke-$$"
+SOCKET="misfortune-smoke-$$"
+tmux() { command tmux -L "$SOCKET" "$@"; }
 HOME_DIR="$(mktemp -d)"
 export MISFORTUNE_HOME="$HOME_DIR"
 cleanup() {
-  tmux kill-session -t "$SESSION" 2>/dev/null || true
+  tmux kill-server 2>/dev/null || true
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCKET"  # the server's socket file outlives it
   rm -rf "$HOME_DIR"
 }
 trap cleanup EXIT
 
 screen() { tmux capture-pane -p -t "$SESSION"; }
 
+# Limits are generous (the waits poll, so they cost nothing when the screen is there): beside a busy
+# test suite a screen can take several times as long as on a quiet machine.
 # wait_for TEXT [SECONDS]: poll the screen until TEXT appears, or fail showing the screen.
 wait_for() {
-  local text="$1" limit="${2:-15}" waited=0
+  local text="$1" limit="${2:-30}" waited=0
   while ! screen | grep -qF -- "$text"; do
-    sleep 0.25
+    sleep 0.2
     waited=$((waited + 1))
-    if ((waited > limit * 4)); then
+    if ((waited > limit * 5)); then
       echo "tmux_smoke: FAILED waiting for '$text'; the screen was:" >&2
       screen >&2 || true
       exit 1
@@ -49,7 +60,22 @@ wait_for() {
   echo "tmux_smoke: ok: $text"
 }
 
-keys() { tmux send-keys -t "$SESSION" "$@"; sleep 0.3; }
+# wait_gone TEXT [SECONDS]: poll the screen until TEXT is no longer on it (a menu closed, a question answered).
+wait_gone() {
+  local text="$1" limit="${2:-30}" waited=0
+  while screen | grep -qF -- "$text"; do
+    sleep 0.2
+    waited=$((waited + 1))
+    if ((waited > limit * 5)); then
+      echo "tmux_smoke: FAILED waiting for '$text' to go; the screen was:" >&2
+      screen >&2 || true
+      exit 1
+    fi
+  done
+  echo "tmux_smoke: ok: gone: $text"
+}
+
+keys() { tmux send-keys -t "$SESSION" "$@"; sleep 0.1; }
 
 COLS=120
 ROWS=40
@@ -91,13 +117,15 @@ play_to_the_end() {
   sleep 0.5
   keys Enter
   wait_for "rollback_deploy  Roll a service back"
-  keys Enter  # the service choice opens
+  keys Enter  # the service choice opens: type to jump only once it is open (its footer says so)
+  wait_for "Dismiss menu"
   tmux send-keys -t "$SESSION" -l checkout
   keys Enter
+  wait_gone "Dismiss menu"
   keys C-s
-  wait_for "rolling back checkout"
+  wait_for "rolling back checkout" 60
   keys g
-  wait_for "resolved" 60  # the pager: the crash-loop alert resolves once the old version runs
+  wait_for "resolved" 120  # the pager: the crash-loop alert resolves once the old version runs
   keys x
   keys Home
   for _ in $(seq 6); do tmux send-keys -t "$SESSION" Down; done  # ack ... note, resolve
@@ -105,8 +133,9 @@ play_to_the_end() {
   keys Enter
   wait_for "Declare the incident resolved"
   tmux send-keys -t "$SESSION" -l "rolled back checkout to v2.4.1"
+  wait_for "rolled back checkout to v2.4.1"  # the summary is in its field before ctrl+s applies it
   keys C-s
-  wait_for "Resolved: the fix held" 20
+  wait_for "Resolved: the fix held" 60
   wait_for "grade"
   keys q
   wait_for "[exited 0]"
@@ -150,12 +179,13 @@ choose() {
 start "$BIN" shadow checkout-oom-leak --speed 60
 for label in "ack" "set severity SEV2" "hypothesis" "status update" "restart checkout (all at once)" \
   "status update" "resolve"; do
-  wait_for "The expert is about to act." 30
+  wait_for "The expert is about to act." 60
   choose "$label"
   wait_for "Why:"
   keys n
+  wait_gone "Why:"  # the next question is read only once this one has gone
 done
-wait_for "Shadow debrief" 20
+wait_for "Shadow debrief" 60
 wait_for "You predicted 6 of 7 moves"
 keys End  # the table of moves runs past the screen (the expert's reasons wrap): its end names the trap
 wait_for "Where you would have gone wrong"

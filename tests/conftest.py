@@ -1,9 +1,77 @@
-"""Shared test setup: no test reads or writes the real user data directory."""
+"""Shared test setup: no test reads or writes the real user data directory.
+
+With ``MISFORTUNE_TEST_CPU=DIR`` set, every test's CPU seconds (setup + call + teardown, this process's
+and its reaped children's) are appended to ``DIR/cpu-<pid>.jsonl``, one JSON line per test: what
+``scripts/test_cpu.py`` sums by file to find where CI's time goes (wall time on a shared machine says more
+about the neighbours than about the test).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from pathlib import Path
 
 import pytest
+
+from simulator.session.impact import shared_baselines
+
+_CPU_DIR = os.environ.get("MISFORTUNE_TEST_CPU")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_misfortune_home(tmp_path_factory, monkeypatch):
     """Point MISFORTUNE_HOME at a fresh empty directory for every test."""
     monkeypatch.setenv("MISFORTUNE_HOME", str(tmp_path_factory.mktemp("misfortune-home")))
+
+
+_SHARED_BASELINE_DIRS = frozenset({"tui", "gameday", "shift", "cli", "exports"})
+"""Test folders whose sessions share replays with nobody acting (see _one_replay_per_baseline)."""
+_BASELINES: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_replay_per_baseline(request):
+    """In the folders above, a debrief, report or live score of a scenario and seed that an earlier test
+    of this process already replayed with nobody acting reuses that replay's answer (CI time: most of
+    them score checkout-oom-leak, seed 1, 0.5-1 CPU-s a replay). Replays are deterministic, and no test
+    there patches the engine; tests/simulator (which does, and counts replays) opts in file by file."""
+    folder = request.node.path.relative_to(Path(__file__).parent).parts[0]
+    if folder not in _SHARED_BASELINE_DIRS:
+        yield
+        return
+    with shared_baselines(_BASELINES):
+        yield
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+if _CPU_DIR:
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        """Record the CPU seconds of one test, all three phases, in this worker's file."""
+        cpu, children, wall = time.process_time(), _children_cpu(), time.perf_counter()
+        yield
+        record = {
+            "test": item.nodeid,
+            "cpu": round(time.process_time() - cpu, 4),
+            "children": round(_children_cpu() - children, 4),
+            "wall": round(time.perf_counter() - wall, 4),
+        }
+        directory = Path(_CPU_DIR)
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / f"cpu-{os.getpid()}.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+
+    def pytest_collection_finish(session):
+        """Record what collecting the suite cost this process (each xdist worker collects it)."""
+        directory = Path(_CPU_DIR)
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / f"cpu-{os.getpid()}.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"test": "<collection>", "cpu": round(time.process_time(), 4)}) + "\n")

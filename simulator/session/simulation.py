@@ -104,7 +104,7 @@ class Simulation:
         """How many actions were applied (accepted or not): a snapshot says which of a journal's it holds."""
         self.checkpoints: Checkpoints | None = None
         """Snapshots kept as the session plays, for rewinds (simulator/session/snapshots.py); None: none kept."""
-        self._nobody = NobodyActing(lambda: Simulation(scenario, seed))
+        self._nobody = NobodyActing(lambda: Simulation(scenario, seed), lambda: (scenario.model_dump_json(), seed))
         """The same seed with nobody acting, built when a report first asks (the impact spared)."""
         self.warmup = Warmup(scenario, seed, Simulation)
         """The system before t=0, for charts (run on first use; see :meth:`history`)."""

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from scenarios.catalog import library_dir, load_by_ref
 from scenarios.loader import load_scenario
+from simulator.session.impact import shared_baselines
 from simulator.session.runner import SessionError, run_session
 from tui.cli import main
 
@@ -159,6 +160,19 @@ def mutated_journal(draw, journals: dict[str, bytes]) -> bytes:
 @pytest.fixture(scope="module")
 def journal_strategy(journals):
     return mutated_journal(journals)
+
+
+@pytest.fixture(autouse=True)
+def _shared_journal_baselines(request):
+    """The journal cases share their replays with nobody acting: most mutations leave the scenario and
+    seed as they were, and every replay and postmortem scores against that same baseline (CI time; a
+    mutated scenario or seed gets a replay of its own). A fixture, not a line in the test: hypothesis
+    seeds its derandomized cases from the test's source, and the cases stay the ones they were."""
+    if request.node.originalname != "test_fuzz_mutated_journals":
+        yield
+        return
+    with shared_baselines():
+        yield
 
 
 @fuzz_settings(examples=150)

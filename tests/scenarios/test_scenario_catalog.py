@@ -89,3 +89,30 @@ def test_library_is_package_data():
 @pytest.mark.parametrize("path", catalog.scenario_files(library_dir()), ids=lambda p: p.name)
 def test_every_shipped_scenario_loads(path):
     assert load_scenario(path).id
+
+
+def test_headers_are_parsed_once_per_text_and_an_edited_file_again(user_scenarios, minimal_text, monkeypatch):
+    """Resolving an id reads every file's header: each text is parsed once per process (CI time: 40 ms a
+    resolve before), but a file edited in place is read anew, also when it breaks."""
+    probe = f"probe-{id(object())}"  # a text no earlier test in this process has cached
+    path = user_scenarios / "probe.yaml"
+    path.write_text(minimal_text.replace("id: mini-leak", f"id: {probe}"), encoding="utf-8")
+    parsed: list[str] = []
+    real_load = catalog.yaml.load
+
+    def counting_load(text, *args, **kwargs):
+        if probe in text:
+            parsed.append(text)
+        return real_load(text, *args, **kwargs)
+
+    monkeypatch.setattr(catalog.yaml, "load", counting_load)
+    assert resolve_scenario(probe) == path
+    assert resolve_scenario(probe) == path
+    assert [e.title for e in list_scenarios(validate=False) if e.id == probe] == ["Mini leak"]
+    assert len(parsed) == 1, "the same text was parsed again"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Mini leak", "title: Edited"), encoding="utf-8")
+    assert [e.title for e in list_scenarios(validate=False) if e.id == probe] == ["Edited"]
+    assert len(parsed) == 2
+    path.write_text(f"id: [{probe}\n", encoding="utf-8")  # edited into a broken file: no stale header
+    with pytest.raises(UnknownScenario):
+        resolve_scenario(probe)

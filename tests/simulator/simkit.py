@@ -103,3 +103,9 @@ def load_oom() -> Scenario:
 
     scenario, _ = load_by_ref("checkout-oom-leak")
     return scenario
+
+
+GOLDEN_BASELINES: dict = {}
+"""The nobody-acting answers the golden tests share (simulator.session.impact.shared_baselines): a
+scenario's report and postmortem goldens score four sessions against one baseline per seed, replayed once
+per process instead of four times (CI time)."""

@@ -113,3 +113,35 @@ def test_the_json_report_has_the_impact_fields(capsys):
         assert key in report
     for key in ("error_budget_burned_pct", "failed_requests", "harmful_actions", "grade"):
         assert key in report
+
+
+def test_shared_baselines_replay_each_scenario_seed_and_time_once_with_the_same_answers(monkeypatch):
+    """Inside shared_baselines (the golden tests, the journal fuzzer) sessions of the same scenario
+    content and seed share one replay per time; a seed, a time or a scenario of its own gets its own
+    replay, and every answer is the one a fresh replay gives."""
+    from simulator.session import impact
+
+    replays: list[tuple[str, float]] = []
+    real = impact.NobodyActing._replayed
+
+    def counted(self, until):
+        replays.append((self._key()[0][:40], until))
+        return real(self, until)
+
+    monkeypatch.setattr(impact.NobodyActing, "_replayed", counted)
+    oom, cert = load_oom(), load_by_ref("cert-expiry")[0]
+    plays = [(oom, 1, 900.0), (oom, 1, 900.0), (oom, 2, 900.0), (oom, 1, 600.0), (cert, 1, 900.0), (oom, 1, 900.0)]
+
+    def baselines() -> list[int | None]:
+        return [run_session(sc, seed, (), until=until)[1].failed_requests_if_nothing for sc, seed, until in plays]
+
+    fresh = baselines()
+    assert len(replays) == len(plays)
+    assert len(set(fresh)) == 4, fresh  # the seeds, times and scenarios give different answers
+    replays.clear()
+    with impact.shared_baselines() as answers:
+        assert baselines() == fresh
+    assert [until for _, until in replays] == [900.0, 900.0, 600.0, 900.0], "a repeat was replayed again"
+    assert len(answers) == 4
+    replays.clear()
+    assert baselines() == fresh and len(replays) == len(plays), "outside the block nothing is shared"

@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from simkit import GOLDEN_BASELINES
 
 from scenarios.catalog import list_scenarios, load_by_ref
 from simulator.reports.postmortem import postmortem_for_journal
+from simulator.session.impact import shared_baselines
 from simulator.session.runner import run_session
 
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -44,9 +46,11 @@ _RENDERED: dict[str, tuple[str, Path]] = {}
 def render(scenario_id: str, folder: Path) -> str:
     scenario, path = load_by_ref(scenario_id)
     journal = folder / f"{scenario_id}.jsonl"
-    # The solution of the variant seed 1 plays (a variable may name the flag or version to undo).
-    run_session(scenario, SEED, scenario.for_seed(SEED).solution, journal_path=journal, scenario_path=path)
-    return postmortem_for_journal(journal)
+    # The solution of the variant seed 1 plays (a variable may name the flag or version to undo). The
+    # baseline with nobody acting is the one test_report_golden replayed, when it ran in this process first.
+    with shared_baselines(GOLDEN_BASELINES):
+        run_session(scenario, SEED, scenario.for_seed(SEED).solution, journal_path=journal, scenario_path=path)
+        return postmortem_for_journal(journal)
 
 
 def rendered(scenario_id: str, tmp_path_factory) -> tuple[str, Path]:
