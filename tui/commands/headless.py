@@ -23,7 +23,7 @@ from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
 from scenarios.text import clean
 from simulator.incident import Report, impact_avoided_text
-from simulator.reports.review import severity_verdict
+from simulator.reports import severity_verdict
 from simulator.session import (
     Check,
     JournalError,
