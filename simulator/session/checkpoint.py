@@ -11,8 +11,8 @@ copied (they are generators); :func:`pending_events` describes what is scheduled
 in which order, which process and the arguments it waits with.
 
 The second half, restore, is :mod:`simulator.session.snapshots`: it re-creates each kind of process
-that can be pending (see :data:`PROCESS_KINDS`; the ones it cannot re-create yet are listed there), and
-its tests prove a restored session equal to the original with :func:`capture`.
+it knows (its ``RESTARTABLE`` and ``RESUMABLE``; any other pending process makes a snapshot refuse, naming
+it), and its tests prove a restored session equal to the original with :func:`capture`.
 """
 
 from __future__ import annotations
@@ -36,37 +36,6 @@ SKIPPED_ATTRIBUTES = frozenset({"env", "journal", "checkpoints", "_nobody", "war
 """Not state of the session: the SimPy environment (its processes are described by
 :func:`pending_events`), the journal file, the snapshots kept for rewinds, and the lazily built what-if
 and warm-up runs (derived from the scenario and seed alone)."""
-
-PROCESS_KINDS = (
-    "Simulation._tick_forever",
-    "AlertEngine._evaluate_forever",
-    "AlertEngine._escalate_unacked",
-    "AlertEngine.fire_noise.<locals>.clear",
-    "ScenarioScript._change_later",
-    "ScenarioScript._noise",
-    "ScenarioScript._hint",
-    "ScenarioScript._message",
-    "ChangeKinds._provider_status",
-    "FaultBook._onset",
-    "FaultBook._end_after",
-    "FaultBook._probe_failures",
-    "FaultBook._crash_on_load",
-    "Cluster._become_ready",
-    "Cluster._eject_later",
-    "Cluster._restart_after",
-    "Cluster._reinstate",
-    "Cluster._promote_after",
-    "Cluster._rollout",
-    "Cluster._propagate",
-    "HostBook._crash_later",
-    "DataPlane: run, _finish_resync, _finish_restore",
-    "ProcedureRunner._run",
-    "ActionDispatcher: run, release, arrive, _escalation_answer",
-    "ProfileDesk._complete",
-)
-"""Every kind of SimPy process the engine starts (``env.process`` in simulator/): what a restore must
-re-create from :func:`pending_events`' description, each at its point (a loop at its next iteration, a
-rollout at its next batch)."""
 
 
 @dataclass(frozen=True)

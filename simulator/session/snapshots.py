@@ -82,9 +82,9 @@ RESTARTABLE = frozenset(
         "ProfileDesk._complete",
     }
 )
-"""Processes re-created by calling them again at their first wait (see the module docstring); the
-qualnames of :data:`simulator.session.checkpoint.PROCESS_KINDS` missing here and from
-:data:`RESUMABLE` are not restorable."""
+"""Processes re-created by calling them again at their first wait (see the module docstring). A process
+missing here and from :data:`RESUMABLE` is not restorable: a snapshot refuses while one is pending and
+names it (the ``yield from`` ones: rollouts, propagations, data copies, procedures, host automation)."""
 
 RESUMABLE = frozenset({"ScenarioScript._noise_traffic"})
 """Processes whose locals say which wait they are at: called again with them, they go straight there
