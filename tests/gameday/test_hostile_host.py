@@ -141,3 +141,11 @@ def test_a_well_formed_chunk_is_taken_in():
     mirror.extend(10.0, 5.0, 3, {"rps": [1.0, 2.0, 3.0]})
     assert mirror.window("rps", None, None).values == (1.0, 2.0, 3.0)
     assert mirror.times == [10.0, 15.0, 20.0]
+
+
+def test_a_seat_keeps_only_the_latest_refusals():
+    seat = RemoteSession("127.0.0.1", 9, "t", "tloc", "bo")  # never connected: the record alone
+    for n in range(seat_module.REFUSALS_KEPT * 3):
+        seat.refusals.append(f"the host sent a malformed state frame ({n}): rejoining")
+    assert len(seat.refusals) == seat_module.REFUSALS_KEPT
+    assert seat.refusals[-1].endswith(f"({seat_module.REFUSALS_KEPT * 3 - 1}): rejoining")

@@ -14,6 +14,7 @@ import math
 import socket
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -55,6 +56,7 @@ REPLY_TIMEOUT = 10.0
 ROOM_KEPT = 500
 """Room feed lines a seat keeps (the host's journal has them all)."""
 RECONNECT_EVERY = 1.0
+REFUSALS_KEPT = 100
 
 
 MAX_MIRROR_SAMPLES = 1_000_000
@@ -151,8 +153,9 @@ class RemoteSession:
         self.allowed: frozenset[str] = frozenset()
         self.connected = threading.Event()
         self.closed = False
-        self.refusals: list[str] = []
-        """Reasons the host gave for refusing frames (shown to the seat)."""
+        self.refusals: deque[str] = deque(maxlen=REFUSALS_KEPT)
+        """Reasons the host gave for refusing frames (shown to the seat); the latest only, so a host that
+        keeps sending malformed frames (one rejoin a second) cannot grow it without bound."""
         self.whispers: list[tuple[float, str, str]] = []
         """(t, mentor seat, text): what a mentor whispered to this seat (trainee seats only get them)."""
         self.truth: dict[str, Any] | None = None
