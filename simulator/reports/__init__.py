@@ -36,10 +36,11 @@ from simulator.reports.history import (
 )
 from simulator.reports.next_difficulty import DifficultyAdvice, suggest_difficulty
 from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
-from simulator.reports.review import severity_verdict
+from simulator.reports.review import SeverityVerdict, severity_verdict
 from simulator.reports.runbook_notes import RunbookNoteError, RunbookNotes, ShownRunbook, shown_runbook
 
 __all__ = [
+    "SeverityVerdict",
     "severity_verdict",
     "Attempt",
     "DifficultyAdvice",

@@ -116,13 +116,26 @@ def measured_severity(report: Report) -> str | None:
     return assessed[0] if assessed else None  # "SEV1" < "SEV2" < "SEV3"
 
 
-def severity_verdict(report: Report) -> tuple[bool, str]:
-    """Whether the declared severity is a right one, and a short note for a table cell ("expected SEV2,
-    measured SEV1"); right means it matches the scenario's expectation or what the simulation measured."""
-    expected, measured = report.severity_expected, measured_severity(report)
-    right = report.severity_declared is not None and report.severity_declared in (expected, measured)
-    note = f"expected {expected}" + (f", measured {measured}" if measured not in (None, expected) else "")
-    return right, note
+@dataclass(frozen=True)
+class SeverityVerdict:
+    """The declared severity judged against the scenario's expectation and the simulation's measurement."""
+
+    right: bool
+    """The declaration matches the expected or the measured severity."""
+    note: str
+    """A short note for a table cell: "expected SEV2" or "expected SEV2, measured SEV1"."""
+    plain: bool
+    """Right with nothing to add: the declaration is the expected severity and the measurement agrees."""
+
+
+def severity_verdict(report: Report) -> SeverityVerdict:
+    """Whether the declared severity is a right one, with a note for a table cell; right means it matches
+    the scenario's expectation or what the simulation measured."""
+    declared, expected, measured = report.severity_declared, report.severity_expected, measured_severity(report)
+    differs = measured not in (None, expected)
+    right = declared is not None and declared in (expected, measured)
+    note = f"expected {expected}" + (f", measured {measured}" if differs else "")
+    return SeverityVerdict(right=right, note=note, plain=right and declared == expected and not differs)
 
 
 def _severity(report: Report, well: list[str], wrong: list[str]) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from scenarios.catalog import load_by_ref
 from simulator.incident.scoring import Report
-from simulator.reports.review import _severity, measured_severity, severity_verdict
+from simulator.reports.review import SeverityVerdict, _severity, measured_severity, severity_verdict
 from simulator.session.runner import run_session
 
 
@@ -66,9 +66,17 @@ def test_the_severity_line_says_what_it_was_judged_against(declared, expected, m
     assert len(well) + len(wrong) == 1
     assert bool(well) is right
     assert text in (well or wrong)[0]
-    assert severity_verdict(r)[0] is right
+    assert severity_verdict(r).right is right
 
 
 def test_the_table_note_names_the_measured_severity_only_when_it_differs():
-    assert severity_verdict(report("SEV2", "SEV2", ("SEV2",))) == (True, "expected SEV2")
-    assert severity_verdict(report("SEV3", "SEV2", ("SEV1",))) == (False, "expected SEV2, measured SEV1")
+    assert severity_verdict(report("SEV2", "SEV2", ("SEV2",))) == SeverityVerdict(True, "expected SEV2", True)
+    assert severity_verdict(report("SEV3", "SEV2", ("SEV1",))) == SeverityVerdict(
+        False, "expected SEV2, measured SEV1", False
+    )
+    # right by the measurement only: not plain, so the debrief says why it is right
+    assert severity_verdict(report("SEV1", "SEV2", ("SEV1",))) == SeverityVerdict(
+        True, "expected SEV2, measured SEV1", False
+    )
+    # right as expected, but the measurement differs: still worth saying
+    assert severity_verdict(report("SEV2", "SEV2", ("SEV1",))).plain is False

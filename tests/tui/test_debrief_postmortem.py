@@ -69,3 +69,30 @@ def test_debrief_shows_path_beside_evidence_and_questions():
     assert "00:05:30" in path and "E1" in path and "✓ 00:05:30" in path and "✗ not found" in path
     asked = questions_markup(d).plain
     assert "@vp-product" in asked and "never answered" in asked
+
+
+def test_the_severity_verdict_says_why_it_is_right_only_when_there_is_something_to_add():
+    """`(right)` alone when the declaration is what the scenario expects and the measurement agrees; a right
+    declaration that matches only one of them, or where they differ, names both."""
+    import dataclasses
+
+    from scenarios.catalog import load_by_ref
+    from simulator.session.runner import run_session
+    from tui.screens.debrief import impact_markup
+
+    scenario, _ = load_by_ref(SCENARIO)
+    base = run_session(scenario, 1, scenario.solution)[1]
+
+    def severity_row(declared: str, expected: str, measured: str) -> str:
+        r = dataclasses.replace(
+            base,
+            severity_declared=declared,
+            severity_expected=expected,
+            incidents=[{"number": 1, "severity_assessed": measured}],
+        )
+        return next(line for line in impact_markup(r).plain.splitlines() if line.startswith("Severity"))
+
+    assert severity_row("SEV2", "SEV2", "SEV2").endswith("SEV2 (right)")
+    assert severity_row("SEV1", "SEV2", "SEV1").endswith("SEV1 (right: expected SEV2, measured SEV1)")
+    assert severity_row("SEV2", "SEV2", "SEV1").endswith("SEV2 (right: expected SEV2, measured SEV1)")
+    assert severity_row("SEV3", "SEV2", "SEV2").endswith("SEV3 (expected SEV2)")

@@ -228,7 +228,7 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_row("impact avoided", impact_avoided_text(report))
     facts.add_row("data lost", f"{report.data_lost:,} writes" if report.data_lost else "none")
     facts.add_row(
-        "severity", Text(clean(f"{report.severity_declared or 'not declared'} ({severity_verdict(report)[1]})"))
+        "severity", Text(clean(f"{report.severity_declared or 'not declared'} ({severity_verdict(report).note})"))
     )
     facts.add_row(
         "process",

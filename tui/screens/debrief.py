@@ -61,11 +61,11 @@ def measures_markup(report: Report) -> Content:
 def impact_markup(report: Report) -> Content:
     """Error budget, failed requests, harm and process."""
     sev = report.severity_declared or "never set"
-    sev_ok, note = severity_verdict(report)
-    if sev_ok:
-        verdict = ("(right)" if note == f"expected {report.severity_declared}" else f"(right: {note})", "$success")
+    judged = severity_verdict(report)
+    if judged.right:
+        verdict = ("(right)" if judged.plain else f"(right: {judged.note})", "$success")
     else:
-        verdict = (f"({note})", "$warning")
+        verdict = (f"({judged.note})", "$warning")
     return stack(
         [
             styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
