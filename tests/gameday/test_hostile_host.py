@@ -149,3 +149,71 @@ def test_a_seat_keeps_only_the_latest_refusals():
         seat.refusals.append(f"the host sent a malformed state frame ({n}): rejoining")
     assert len(seat.refusals) == seat_module.REFUSALS_KEPT
     assert seat.refusals[-1].endswith(f"({seat_module.REFUSALS_KEPT * 3 - 1}): rejoining")
+
+
+@pytest.fixture(scope="module")
+def views_payload():
+    """A played session's views as a host sends them (JSON and back), with every list non-empty."""
+    from tests.tui.helpers import SCENARIO, play_reference_solution
+    from tui.gameday.feed import SeatFeed
+    from tui.session import LocalSession
+
+    session = LocalSession.start(SCENARIO, 1)
+    play_reference_solution(session)
+    return session, json.loads(json.dumps(SeatFeed._views(session)))
+
+
+def test_views_decode_to_what_the_host_holds(views_payload):
+    session, payload = views_payload
+    views = RemoteSession._decode_views(payload)
+    assert views["services"] == session.services()
+    assert views["instances"] == session.instances()
+    assert views["changes"] == session.change_log()
+    assert views["alerts"] == session.alert_list(True)
+    assert views["pages"] == session.pages()
+    assert views["timeline"] == session.timeline()
+    assert views["incident"] == session.incident_view()
+    assert list(views["incidents"]) == list(session.incidents())
+    assert views["messages"] == session.messages()
+    assert views["flags"] == session.flags()
+    assert views["sli"] == {k: v for k, v in session.sli_status().items()}
+
+
+WRONG_TYPES = {
+    "a dict for a service's name": ("services", 0, "name", {"[b]": 1}),
+    "a list for an instance's zone": ("instances", 0, "zone", ["a"]),
+    "a word for an alert's value": ("alerts", 0, "value", "high"),
+    "a dict for a page's time": ("pages", 0, "t", {"t": 1}),
+    "a list for a timeline event's text": ("timeline", 0, "text", [1, 2]),
+    "a dict for a message's sender": ("messages", 0, "sender", {}),
+}
+A_MESSAGE = {"t": 60.0, "sender": "support", "channel": "#incident", "text": "customers see errors"}
+
+
+@pytest.mark.parametrize("name", list(WRONG_TYPES))
+def test_a_view_field_of_the_wrong_type_is_malformed_where_it_is_read(views_payload, name):
+    """Not later, on a screen: a dict where a name goes would reach the trainee as a raw dict."""
+    import copy
+
+    from tui.gameday.seat import MALFORMED_HOST_FRAME
+
+    key, index, field, value = WRONG_TYPES[name]
+    payload = copy.deepcopy(views_payload[1])
+    payload["messages"].append(dict(A_MESSAGE))
+    RemoteSession._decode_views(payload)  # well formed until the one field changes
+    assert field in payload[key][index], f"{key}[{index}] has no {field}: {sorted(payload[key][index])}"
+    payload[key][index][field] = value
+    with pytest.raises(MALFORMED_HOST_FRAME):
+        RemoteSession._decode_views(payload)
+
+
+@pytest.mark.parametrize(
+    "part, value",
+    [("sli", {"service": "checkout"}), ("flags", {"new-cart": "sometimes"}), ("incident", {"state": 3})],
+)
+def test_a_view_of_the_wrong_shape_is_malformed(views_payload, part, value):
+    from tui.gameday.seat import MALFORMED_HOST_FRAME
+
+    payload = {**views_payload[1], part: value}
+    with pytest.raises(MALFORMED_HOST_FRAME):
+        RemoteSession._decode_views(payload)

@@ -16,11 +16,19 @@ welcome carries :func:`tui.gameday.mentor.mentor_truth`; reverse shadow).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
-from typing import Annotated, Any, Literal
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    Required,  # pydantic needs these on Python < 3.12
+    TypeVar,
+)
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from simulator.diagnostics import (
     CpuProfile,
@@ -31,8 +39,6 @@ from simulator.diagnostics import (
     ThreadDump,
     ThreadGroup,
 )
-from simulator.incident import Report
-from simulator.reports import EvidenceFinding, PathStep, QuestionAnswer
 from simulator.views import (
     ActionResult,
     AlertView,
@@ -382,87 +388,74 @@ def debrief_payload(debrief: Debrief) -> dict[str, Any]:
 
 
 # --- decoding on the seat ---------------------------------------------------------------------
+# A seat may be pointed at any address: every record a host sends is validated against its dataclass
+# (pydantic, lax mode: lists become tuples, "3" becomes 3 for an int field, a dict is never a string),
+# so a malformed frame raises ValidationError (a ValueError) where it is read, not later on a screen.
 
 
-def _tuples(items: list) -> tuple:
-    return tuple(tuple(i) if isinstance(i, list) else i for i in items)
+T = TypeVar("T")
+
+
+@functools.cache
+def _adapter(record: type) -> TypeAdapter:
+    return TypeAdapter(record)
+
+
+def decode(record: type[T], data: Any) -> T:
+    """One view record from its wire form, its fields checked against their declared types."""
+    return _adapter(record).validate_python(data)
+
+
+def decode_many(record: type[T], data: Any) -> list[T]:
+    """A list of view records from their wire form (ValidationError when it is not a list of them)."""
+    return _adapter(list[record]).validate_python(data)
+
+
+class SliWire(TypedDict, total=False):
+    """The SLI status a host sends (simulator.incident.process's ``status``, plus ``no_data_since``)."""
+
+    service: Required[str]
+    availability: Required[float]
+    objective: Required[float]
+    breaching: Required[bool]
+    impact_start: float | None
+    healthy_for: float
+    budget_burned_pct: float
+    no_data_since: float | None
 
 
 def decode_trace(d: dict[str, Any]) -> Trace:
     """A Trace from its wire form."""
-    return Trace(**{**d, "spans": tuple(Span(**s) for s in d["spans"])})
+    return decode(Trace, d)
 
 
 def decode_incident(d: dict[str, Any]) -> IncidentView:
-    """An IncidentView from its wire form (tuples restored)."""
-    return IncidentView(
-        state=d["state"],
-        severity=d["severity"],
-        roles=d["roles"],
-        status_updates=_tuples(d["status_updates"]),
-        notes=_tuples(d["notes"]),
-        hypotheses=tuple(HypothesisView(**{**h, "evidence": tuple(h["evidence"])}) for h in d["hypotheses"]),
-        resolved_at=d["resolved_at"],
-        escalations=_tuples(d["escalations"]),
-        hints=_tuples(d["hints"]),
-        # JSON object keys are strings: the incident numbers come back as ints.
-        incident_severity={int(n): sev for n, sev in d.get("incident_severity", {}).items()},
-        incident_roles={int(n): dict(r) for n, r in d.get("incident_roles", {}).items()},
-        severity_for_all=d.get("severity_for_all"),
-    )
+    """An IncidentView from its wire form (tuples restored; JSON's string keys back to incident numbers)."""
+    return decode(IncidentView, d)
 
 
 def decode_incident_record(d: dict[str, Any]) -> IncidentRecord:
     """An IncidentRecord from its wire form (tuples restored)."""
-    return IncidentRecord(
-        **{**d, "alerts": tuple(d["alerts"]), "pages": tuple(d["pages"]), "roles": _tuples(d["roles"])}
-    )
+    return decode(IncidentRecord, d)
 
 
 def decode_briefing(d: dict[str, Any]) -> Briefing:
     """A Briefing from its wire form."""
-    return Briefing(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+    return decode(Briefing, d)
 
 
 def decode_profile_request(d: dict[str, Any]) -> ProfileRequest:
     """A ProfileRequest (and its profile or dump, once ready) from its wire form."""
     result = d.get("result")
     if result is not None:
-        result = PROFILE_DECODERS[result["kind"]](result)
-    return ProfileRequest(**{**d, "result": result})
+        result = decode(PROFILE_DECODERS[result["kind"]], result)
+    return decode(ProfileRequest, {**d, "result": result})
 
 
-def _cpu(d: dict[str, Any]) -> CpuProfile:
-    return CpuProfile(**{**d, "stacks": tuple((tuple(frames), n) for frames, n in d["stacks"])})
-
-
-def _heap(d: dict[str, Any]) -> HeapProfile:
-    sites = tuple(HeapSite(**{**s, "stack": tuple(s["stack"])}) for s in d["sites"])
-    return HeapProfile(**{**d, "sites": sites})
-
-
-def _threads(d: dict[str, Any]) -> ThreadDump:
-    return ThreadDump(**{**d, "groups": tuple(ThreadGroup(**{**g, "stack": tuple(g["stack"])}) for g in d["groups"])})
-
-
-def _crash(d: dict[str, Any]) -> CrashReport:
-    return CrashReport(**{**d, "last_logs": tuple(d["last_logs"]), "stack": tuple(d["stack"])})
-
-
-PROFILE_DECODERS = {"cpu": _cpu, "heap": _heap, "threads": _threads, "crash": _crash}
+PROFILE_DECODERS = {"cpu": CpuProfile, "heap": HeapProfile, "threads": ThreadDump, "crash": CrashReport}
 """Wire form -> record, by the profile's ``kind``."""
 
 
 def decode_debrief(d: dict[str, Any]) -> Debrief:
     """A Debrief from its wire form."""
-    return Debrief(
-        **{
-            **d,
-            "report": Report(**d["report"]),
-            "timeline": [TimelineEvent(**e) for e in d["timeline"]],
-            "investigation": [PathStep(**{**p, "evidence": tuple(p["evidence"])}) for p in d.get("investigation", [])],
-            "evidence": [EvidenceFinding(**f) for f in d.get("evidence", [])],
-            "questions": [QuestionAnswer(**q) for q in d.get("questions", [])],
-            "tags": tuple(d.get("tags", ())),
-        }
-    )
+    return decode(Debrief, d)

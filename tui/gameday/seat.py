@@ -27,6 +27,7 @@ from simulator.views import (
     AlertView,
     ChangeRecord,
     Compression,
+    IncidentRecord,
     InstanceView,
     LogRecord,
     MessageView,
@@ -41,10 +42,12 @@ from tui.gameday.protocol import (
     MAX_HOST_FRAME,
     VERSION,
     FrameError,
+    SliWire,
+    decode,
     decode_briefing,
     decode_debrief,
     decode_incident,
-    decode_incident_record,
+    decode_many,
     decode_profile_request,
     decode_trace,
     encode,
@@ -219,7 +222,7 @@ class RemoteSession:
         self.resume = dict(frame.get("resume") or {})
         self.truth = frame.get("truth")
         self._briefing = decode_briefing(frame["briefing"])
-        self._runbooks = [RunbookView(**r) for r in frame["runbooks"]]
+        self._runbooks = [*decode_many(RunbookView, frame["runbooks"])]
 
     def _read_forever(self) -> None:
         while not self.closed:
@@ -286,7 +289,7 @@ class RemoteSession:
         elif kind == "result":
             future = self._waiting.pop(frame["id"], None)
             if future is not None:
-                future.set_result(ActionResult(**frame["result"]))
+                future.set_result(decode(ActionResult, frame["result"]))
         elif kind in ("ended", "profile"):
             future = self._waiting.pop(frame["id"], None)
             if future is not None:
@@ -304,7 +307,7 @@ class RemoteSession:
         elif kind == "reported":
             future = self._waiting.pop(frame["id"], None)
             if future is not None:
-                future.set_result(ActionResult(**frame["result"]))
+                future.set_result(decode(ActionResult, frame["result"]))
         elif kind == "room_debrief":
             self.room_debrief = str(frame.get("markdown", ""))
         elif kind == "debrief":
@@ -367,21 +370,21 @@ class RemoteSession:
     @staticmethod
     def _decode_views(v: dict[str, Any]) -> dict[str, Any]:
         return {
-            "services": [ServiceView(**d) for d in v["services"]],
-            "instances": [InstanceView(**d) for d in v["instances"]],
-            "changes": [ChangeRecord(**d) for d in v["changes"]],
-            "alerts": [AlertView(**d) for d in v["alerts"]],
-            "pages": [PageView(**d) for d in v["pages"]],
-            "operations": [Operation(**d) for d in v["operations"]],
-            "timeline": [TimelineEvent(**d) for d in v["timeline"]],
+            "services": decode_many(ServiceView, v["services"]),
+            "instances": decode_many(InstanceView, v["instances"]),
+            "changes": decode_many(ChangeRecord, v["changes"]),
+            "alerts": decode_many(AlertView, v["alerts"]),
+            "pages": decode_many(PageView, v["pages"]),
+            "operations": decode_many(Operation, v["operations"]),
+            "timeline": decode_many(TimelineEvent, v["timeline"]),
             "incident": decode_incident(v["incident"]),
-            "incidents": tuple(decode_incident_record(d) for d in v.get("incidents", ())),
-            "sli": v["sli"],
-            "data": v.get("data", {}),
-            "flags": v["flags"],
-            "messages": [MessageView(**d) for d in v["messages"]],
-            "tools": [ToolStatus(**d) for d in v.get("tools", [])],
-            "compression": Compression(**v["compression"]) if v.get("compression") else None,
+            "incidents": tuple(decode_many(IncidentRecord, v.get("incidents", []))),
+            "sli": decode(SliWire, v["sli"]),
+            "data": decode(dict[str, Any], v.get("data", {})),
+            "flags": decode(dict[str, bool], v["flags"]),
+            "messages": decode_many(MessageView, v["messages"]),
+            "tools": decode_many(ToolStatus, v.get("tools", [])),
+            "compression": decode(Compression, v["compression"]) if v.get("compression") else None,
         }
 
     # --- clock --------------------------------------------------------------------------------
