@@ -17,7 +17,56 @@ from tui.gameday import seat as seat_module
 from tui.gameday.seat import JoinRefused, RemoteSession, SeriesMirror
 
 BAD_FRAMES = {
-    "log time not a number": {"type": "state", "full": False, "more": True, "logs": [{"t": "soon"}], "traces": []},
+    "log time not a number": {
+        "type": "state",
+        "full": False,
+        "more": True,
+        "logs": [{"t": "soon"}],
+        "traces": [],
+        "series": {},
+    },
+    "log level a dict": {
+        "type": "state",
+        "full": False,
+        "more": True,
+        "logs": [
+            {
+                "t": 1.0,
+                "level": {"[bold]": 1},
+                "service": "s",
+                "version": "v",
+                "zone": "z",
+                "instance": "i",
+                "message": "m",
+                "trace_id": "",
+                "span_id": "",
+                "attributes": {},
+            }
+        ],
+        "traces": [],
+        "series": {},  # otherwise well formed: only the log line is wrong
+    },
+    "log time infinite": {
+        "type": "state",
+        "full": False,
+        "more": True,
+        "logs": [
+            {
+                "t": float("inf"),
+                "level": "ERROR",
+                "service": "s",
+                "version": "v",
+                "zone": "z",
+                "instance": "i",
+                "message": "m",
+                "trace_id": "",
+                "span_id": "",
+                "attributes": {},
+            }
+        ],
+        "traces": [],
+        "series": {},  # otherwise well formed: only the log line is wrong
+    },
     "endless series chunk": {
         "type": "state",
         "full": False,

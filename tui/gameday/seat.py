@@ -42,6 +42,7 @@ from tui.gameday.protocol import (
     MAX_HOST_FRAME,
     VERSION,
     FrameError,
+    LogWire,
     SliWire,
     decode,
     decode_briefing,
@@ -332,9 +333,9 @@ class RemoteSession:
                 self._unknown_profiles.clear()
                 self._debrief = None
                 self._debrief_ready.clear()
-            for d in frame["logs"]:
+            for d in decode_many(LogWire, frame["logs"]):
                 self._logs.add(
-                    _finite(d["t"], "a log line's time"),
+                    d["t"],
                     d["level"],
                     d["service"],
                     d["version"],
