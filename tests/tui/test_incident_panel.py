@@ -49,6 +49,21 @@ async def test_each_incident_shows_status_severity_roles_age_and_alerts_at_80x24
         assert "#1 is acknowledged: size it (s)" in screen_text(app), "the next step follows the status"
 
 
+async def test_an_incident_without_a_page_never_asks_for_an_acknowledgement():
+    """az-outage's expiring certificate opens an incident with a ticket alert only: there is no page to
+    acknowledge, so the next step must not ask for one (it did: "acknowledge its page (a)")."""
+    session = LocalSession.start("az-outage", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(300.0)
+    (incident,) = session.incidents()
+    assert incident.status == "triggered" and incident.pages == ()
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert "#1 has paged nobody yet" in shown and "acknowledge" not in shown.split("Pages")[0]
+
+
 async def test_s_opens_the_severity_form_with_the_matrix_on_the_incident_in_view():
     session = session_at(600.0)
     app = Host(session)

@@ -31,6 +31,7 @@ INCIDENTS_TITLE = "Incidents  [s] severity  [p] who holds each role  [v] read wh
 NEXT_STEP = {
     "escalated": "#{n} escalated to the secondary: acknowledge its page now (a).",
     "triggered": "#{n} is triggered: acknowledge its page (a), then size it (s).",
+    "unpaged": "#{n} has paged nobody yet (its alerts so far are tickets): look at what fired, size it (s).",
     "acknowledged": "#{n} is acknowledged: size it (s), name roles (p), post a status update (o).",
     "mitigated": "#{n}: alerts quiet and the SLI has held. Declare it resolved once its cause is gone (x).",
     "resolved": "#{n} is resolved: the cause is gone and the SLI recovered.",
@@ -126,7 +127,9 @@ class PagerPanel(Panel):
         line = self.query_one("#incident-next", Static)
         line.display = incident is not None
         if incident is not None:
-            status = "escalated" if incident.escalated and incident.status == "triggered" else incident.status
+            status = incident.status
+            if status == "triggered":  # nothing to acknowledge without a page: never ask for it
+                status = "escalated" if incident.escalated else "triggered" if incident.pages else "unpaged"
             line.update(NEXT_STEP[status].format(n=incident.number))
 
     def incident_in_view(self) -> int:
