@@ -256,6 +256,27 @@ async def test_action_form_by_keyboard_alone(session):
         assert any(op.service == "checkout" for op in session.operation_list())
 
 
+async def test_field_help_reads_as_one_paragraph(session):
+    """A field's help comes from its docstring: the source's line breaks must not cut a sentence mid-panel
+    (the failover host's help read "(default: the" / "least lagging one)" on two lines)."""
+    from textual.widgets import Label
+
+    app = ConsoleHost(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.screen.action_show_panel("actions")
+        actions = app.screen.query_one(ActionsPanel)
+        seen = 0
+        for name in actions.offered:
+            actions.select_action(name)
+            await pilot.pause()
+            for label in actions.query(".field-help").results(Label):
+                text = str(label.visual)
+                assert "\n" not in text and "  " not in text, (name, text)
+                seen += "least lagging one" in text
+        assert seen == 1, "the failover form's host help was not shown"
+
+
 DATA_ACTIONS = ("restore_backup", "resync_replica")
 
 

@@ -321,7 +321,9 @@ class ActionsPanel(Panel):
                 placeholder="optional" if optional else "required",
             )
         label = Label(fname + ("" if optional else " *"), classes="field-label")
-        help_text = Label((info.description or "").replace("``", ""), classes="field-help", markup=False)
+        # A docstring's line breaks are the source's, not the panel's: rejoin before the label wraps it.
+        words = " ".join((info.description or "").replace("``", "").split())
+        help_text = Label(words, classes="field-help", markup=False)
         return Horizontal(label, widget, help_text, classes="field-row")
 
     def form_payload(self) -> dict[str, Any]:
