@@ -119,6 +119,12 @@ def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None
     return out[0], out[1], out[2]
 
 
+CALLER_READS = ("p50", "sigma", "error_ratio", "cert_expires_at", "max_connections", "conn_demand")
+"""What a caller's figures read of a callee (:func:`_dependencies`; :func:`_offer_all` reads the certificate):
+a caller is recomputed only when one of these moved (``ServiceState.moved``; a cache's hit ratio has its
+own ``hit_changed``). Keep in step with those two functions."""
+
+
 class _Node:
     """One service as the tick model walks it: what does not change between ticks, read once when
     the model is built (its edges, retries, timeout, the callees whose figures it reads), and the
@@ -219,7 +225,10 @@ class TickModel:
             s.offered = 0.0
             s.lost = 0.0
             s.excluded = 0.0
-            s.conn_demand = s.conn_demand_next
+            demand = s.conn_demand_next
+            if demand != s.conn_demand:
+                s.demand_moved = True  # callers read it (refusals past max_connections)
+            s.conn_demand = demand
             s.conn_demand_next = 0.0
         entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
@@ -264,6 +273,13 @@ class TickModel:
             mix = entry_fanout if s is entry else None
             deps = _dependencies_by_settings(node, mix, now, self.world.flags)
             connections = self._instances(node, dt, deps, hang)
+            # Whether what callers read of it moved (CALLER_READS, written out): a service recomputed to
+            # the same figures (saturated, or a retry loop settling) leaves its callers' figures standing,
+            # as one not recomputed does. A regroup, the first tick and a certificate's expiry always move.
+            reads = (s.p50, s.sigma, s.error_ratio, s.cert_expires_at, s.max_connections)
+            s.moved = force or regrouped or s.demand_moved or reads != s.caller_reads
+            s.caller_reads = reads
+            s.demand_moved = False
             s.last_connections = connections
             if connections:
                 _demand_connections(node, connections)
@@ -976,20 +992,30 @@ def _inputs_changed(s, node: _Node) -> bool:
 
     Its load counts as moved only beyond a relative 1e-9 (a real change, not the last-bit wobble of a
     retry loop settling on its fixed point); written out three times as this runs for every service
-    every tick (an equal value, the common case, skips the two abs calls)."""
+    every tick (an equal value, the common case, skips the two abs calls). A callee recomputed counts
+    only when what the service reads of it moved (``ServiceState.moved``), and only while the service's
+    own load is bit for bit the one it was computed with: under a wobble within the 1e-9, a callee's
+    recomputation recomputes it as it always did (a recomputation would pick the wobble up)."""
     if s.dirty or s.queued or s.recompute:
         return True
+    same = True
     value, before = s.offered, s.last_offered
-    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
-        return True
+    if value != before:
+        if abs(value - before) > 1e-9 * (abs(before) + 1.0):
+            return True
+        same = False
     value, before = s.admitted, s.last_admitted
-    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
-        return True
+    if value != before:
+        if abs(value - before) > 1e-9 * (abs(before) + 1.0):
+            return True
+        same = False
     value, before = s.conn_demand, s.last_conn_demand
-    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
-        return True
+    if value != before:
+        if abs(value - before) > 1e-9 * (abs(before) + 1.0):
+            return True
+        same = False
     for d in node.callees:
-        if d.changed:
+        if d.changed and (d.moved or not same):
             return True
     for cache in node.caches:
         if cache.hit_changed:
