@@ -143,6 +143,8 @@ class _Node:
         "caches",
         "own",
         "call_memo",
+        "deps",
+        "deps_profiles",
     )
 
     def __init__(self, s, edges: list[tuple]) -> None:
@@ -164,6 +166,10 @@ class _Node:
         self.own = _OwnService(spec, 0.0, 0.0, 0.0, 0.0, math.exp(sigma * Z95), math.exp(sigma * Z99), self.timeout_ms)
         self.call_memo: tuple = (None, None, None)
         """(settings, gated, what :func:`_call_settings` made of them)."""
+        self.deps: dict | None = None
+        """What :func:`_dependencies_by_settings` gave last, with no traffic mix (see :func:`_deps_stand`)."""
+        self.deps_profiles: list | None = None
+        """The service's profiles they were computed for (a regroup makes a new list)."""
 
 
 class TickModel:
@@ -265,13 +271,18 @@ class TickModel:
                 if s.last_connections:
                     _demand_connections(node, s.last_connections)
                 continue
+            own_reason = force or regrouped or s.recompute
             s.changed = True
             s.recompute = False
             s.last_offered = s.offered
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
             mix = entry_fanout if s is entry else None
-            deps = _dependencies_by_settings(node, mix, now, self.world.flags)
+            if mix is None and not own_reason and _deps_stand(node):
+                deps = node.deps  # recomputed for its own load: what its dependencies do is unchanged
+            else:
+                deps = _dependencies_by_settings(node, mix, now, self.world.flags)
+                node.deps, node.deps_profiles = (deps, s.profiles) if mix is None else (None, None)
             connections = self._instances(node, dt, deps, hang)
             # Whether what callers read of it moved (CALLER_READS, written out): a service recomputed to
             # the same figures (saturated, or a retry loop settling) leaves its callers' figures standing,
@@ -985,6 +996,25 @@ def _dependencies(
             v = median * exp(sigma * z99)
             d99 += (v if v < timeout_ms else timeout_ms) + extra
     return dep_fail, d50, d95, d99, conn_ms, timeout_ms
+
+
+def _deps_stand(node: _Node) -> bool:
+    """Whether :attr:`_Node.deps` still holds what :func:`_dependencies_by_settings` would give (and the
+    service's ``call_error`` and ``dep_causes``, which it refills, are still its): computed for the same
+    profiles, and since then no callee moved what it reads of it (a callee that moved recomputes the
+    service in the same tick, so a move since then shows as one now), its connection demand did not
+    move, and no cache in front of one refilled. The caller rules out a first tick, a certificate's
+    expiry, a regroup (settings, flags, fallbacks mark the service dirty), an input flagged for
+    recomputation and a traffic mix."""
+    if node.deps is None or node.s.profiles is not node.deps_profiles:
+        return False
+    for d in node.callees:
+        if d.demand_moved or (d.changed and d.moved):
+            return False
+    for cache in node.caches:
+        if cache.hit_changed:
+            return False
+    return True
 
 
 def _inputs_changed(s, node: _Node) -> bool:

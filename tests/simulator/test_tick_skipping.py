@@ -72,15 +72,21 @@ def _recomputing_on_every_callee_change(real):
 def _exact_play(ref: str, seed: int, acting: bool, until: float = 3600.0):
     scenario, _ = load_by_ref(ref)
     sim = Simulation(scenario, seed)
-    recomputes = 0
-    real = model.TickModel._instances
+    recomputes = walks = 0
+    real, real_walk = model.TickModel._instances, model._dependencies_by_settings
 
     def counted(self, node, dt, deps, hang):
         nonlocal recomputes
         recomputes += 1
         return real(self, node, dt, deps, hang)
 
+    def walked(*args):
+        nonlocal walks
+        walks += 1
+        return real_walk(*args)
+
     model.TickModel._instances = counted
+    model._dependencies_by_settings = walked
     try:
         for action in scenario.solution[:-1] if acting else ():
             sim.run_until(action.at)
@@ -88,12 +94,13 @@ def _exact_play(ref: str, seed: int, acting: bool, until: float = 3600.0):
         sim.run_until(min(scenario.duration, until))
     finally:
         model.TickModel._instances = real
+        model._dependencies_by_settings = real_walk
     series = {
         name: [v.hex() for v in store.window(name).values]
         for store in (sim.series, sim.recorder.instance_series)
         for name in store.names()
     }
-    return sim.score().as_dict(), series, [(r.t, r.message) for r in sim.logs()], recomputes
+    return sim.score().as_dict(), series, [(r.t, r.message) for r in sim.logs()], recomputes, walks
 
 
 @pytest.mark.parametrize(
@@ -104,11 +111,14 @@ def test_a_callee_recomputed_to_the_same_figures_leaves_its_callers_be_bit_for_b
     ref, seed, acting, until, monkeypatch
 ):
     """Callers skip a callee that recomputed to what they read of it (a saturated service, a settling
-    retry loop), and every series, log line and the report stay bit for bit those of recomputing them."""
+    retry loop), a service recomputed for its own load keeps what its dependencies do to it, and every
+    series, log line and the report stay bit for bit those of recomputing them and walking every time."""
     skipping = _exact_play(ref, seed, acting, until)
     monkeypatch.setattr(model, "_inputs_changed", _recomputing_on_every_callee_change(model._inputs_changed))
+    monkeypatch.setattr(model, "_deps_stand", lambda node: False)
     recomputing = _exact_play(ref, seed, acting, until)
     assert skipping[0] == recomputing[0]
     assert skipping[1] == recomputing[1]
     assert skipping[2] == recomputing[2]
     assert skipping[3] < 0.95 * recomputing[3], "no recomputation was saved"
+    assert skipping[4] < 0.9 * skipping[3], "no walk of the dependencies was saved"
