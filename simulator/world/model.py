@@ -122,7 +122,9 @@ def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None
 CALLER_READS = ("p50", "sigma", "error_ratio", "cert_expires_at", "max_connections", "conn_demand")
 """What a caller's figures read of a callee (:func:`_dependencies`; :func:`_offer_all` reads the certificate):
 a caller is recomputed only when one of these moved (``ServiceState.moved``; a cache's hit ratio has its
-own ``hit_changed``). Keep in step with those two functions."""
+own ``hit_changed``). The first three only a recomputation sets; the certificate and the connection limit
+change only with the service marked dirty (a renewal, settings), the demand every tick (``demand_moved``).
+Keep in step with those two functions."""
 
 
 class _Node:
@@ -278,18 +280,18 @@ class TickModel:
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
             mix = entry_fanout if s is entry else None
-            if mix is None and not own_reason and _deps_stand(node):
+            if mix is None and node.edges and not own_reason and _deps_stand(node):
                 deps = node.deps  # recomputed for its own load: what its dependencies do is unchanged
             else:
                 deps = _dependencies_by_settings(node, mix, now, self.world.flags)
-                node.deps, node.deps_profiles = (deps, s.profiles) if mix is None else (None, None)
+                node.deps, node.deps_profiles = (deps, s.profiles) if mix is None and node.edges else (None, None)
+            p50, sigma, error_ratio = s.p50, s.sigma, s.error_ratio  # (only a recomputation sets them)
             connections = self._instances(node, dt, deps, hang)
-            # Whether what callers read of it moved (CALLER_READS, written out): a service recomputed to
-            # the same figures (saturated, or a retry loop settling) leaves its callers' figures standing,
-            # as one not recomputed does. A regroup, the first tick and a certificate's expiry always move.
-            reads = (s.p50, s.sigma, s.error_ratio, s.cert_expires_at, s.max_connections)
-            s.moved = force or regrouped or s.demand_moved or reads != s.caller_reads
-            s.caller_reads = reads
+            # Whether what callers read of it moved (CALLER_READS): a service recomputed to the same
+            # figures (saturated, or a retry loop settling) leaves its callers' figures standing, as one
+            # not recomputed does. A regroup (its certificate or connection limit changed with one), the
+            # first tick and a certificate's expiry always move.
+            s.moved = own_reason or s.demand_moved or s.p50 != p50 or s.sigma != sigma or s.error_ratio != error_ratio
             s.demand_moved = False
             s.last_connections = connections
             if connections:

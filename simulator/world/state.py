@@ -279,10 +279,8 @@ class ServiceState:
     changed: bool = True
     """Its figures were recomputed in the last tick (the telemetry tape takes a new frame of them)."""
     moved: bool = True
-    """What its callers read of it (:data:`CALLER_READS`) moved in its last recomputation: callers
+    """What its callers read of it (``model.CALLER_READS``) moved in its last recomputation: callers
     recompute when a dependency moved; one that was recomputed to the same figures leaves them be."""
-    caller_reads: tuple = ()
-    """Those figures as of its last recomputation."""
     demand_moved: bool = False
     """Its connection demand (which callers read too) moved since its last recomputation."""
     queued: bool = False
