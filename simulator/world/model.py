@@ -106,8 +106,12 @@ def retry_amplification(p: float, retries: int) -> float:
     return amplification
 
 
+@lru_cache(maxsize=4096)
 def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None]:
-    """Adjusted normal quantiles of a callee at the caller's p50, p95, p99 (None: no contribution)."""
+    """Adjusted normal quantiles of a callee at the caller's p50, p95, p99 (None: no contribution).
+
+    Cached: an edge behind a cache or in a surge's traffic mix asks again at every recomputation, for a
+    fan-out rounded to three decimals (a few values per run)."""
     out: list[float | None] = []
     for q in QUANTILES:
         if fanout >= 1.0:
