@@ -5,7 +5,9 @@ the same scenario and seed with no actions. A report compares failed user reques
 the same moment when the session stopped unresolved, and through the scenario's end when the trainee
 resolved it (a resolved incident stays resolved; without them, users kept failing). The run is built
 the first time a report asks and only ever moves forward, so a live score (a facilitator's console)
-costs one extra simulation over the whole session, not one per refresh.
+costs one extra simulation over the whole session, not one per refresh. A session nobody acted in
+(no action applied, scored at the time it stands at) is that run already: ``Simulation.score`` takes its
+own count and builds none (a shift nobody answers, `misfortune run` with no actions).
 """
 
 from __future__ import annotations

@@ -468,7 +468,13 @@ class Simulation:
         end = self.ended_at if self.ended_at is not None else self.env.now
         pages = self.alerts.pages
         horizon = self.scenario.duration if self.incident.state == "resolved" else end
-        nothing = self._nobody.failed_requests(horizon) if impact else None
+        nothing = None
+        if impact:
+            # Nobody acted in this session (no action, no inject: everything that changes a run goes
+            # through apply) and it stands at the horizon: it is the run with nobody acting, so its own
+            # count is the replay's answer without replaying (a shift nobody answers halves its cost).
+            pristine = self.applied == 0 and horizon == self.env.now
+            nothing = self.failed_user_requests if pristine else self._nobody.failed_requests(horizon)
         impact_facts = ImpactFacts(nothing, self.world.data_lost_records)
         report = report_for(
             self.scenario,

@@ -106,8 +106,12 @@ def retry_amplification(p: float, retries: int) -> float:
     return amplification
 
 
+@lru_cache(maxsize=4096)
 def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None]:
-    """Adjusted normal quantiles of a callee at the caller's p50, p95, p99 (None: no contribution)."""
+    """Adjusted normal quantiles of a callee at the caller's p50, p95, p99 (None: no contribution).
+
+    Cached: an edge behind a cache or in a surge's traffic mix asks again at every recomputation, for a
+    fan-out rounded to three decimals (a few values per run)."""
     out: list[float | None] = []
     for q in QUANTILES:
         if fanout >= 1.0:
@@ -117,6 +121,14 @@ def edge_levels(fanout: float) -> tuple[float | None, float | None, float | None
         else:
             out.append(None)
     return out[0], out[1], out[2]
+
+
+CALLER_READS = ("p50", "sigma", "error_ratio", "cert_expires_at", "max_connections", "conn_demand")
+"""What a caller's figures read of a callee (:func:`_dependencies`; :func:`_offer_all` reads the certificate):
+a caller is recomputed only when one of these moved (``ServiceState.moved``; a cache's hit ratio has its
+own ``hit_changed``). The first three only a recomputation sets; the certificate and the connection limit
+change only with the service marked dirty (a renewal, settings), the demand every tick (``demand_moved``).
+Keep in step with those two functions."""
 
 
 class _Node:
@@ -137,6 +149,8 @@ class _Node:
         "caches",
         "own",
         "call_memo",
+        "deps",
+        "deps_profiles",
     )
 
     def __init__(self, s, edges: list[tuple]) -> None:
@@ -158,6 +172,10 @@ class _Node:
         self.own = _OwnService(spec, 0.0, 0.0, 0.0, 0.0, math.exp(sigma * Z95), math.exp(sigma * Z99), self.timeout_ms)
         self.call_memo: tuple = (None, None, None)
         """(settings, gated, what :func:`_call_settings` made of them)."""
+        self.deps: dict | None = None
+        """What :func:`_dependencies_by_settings` gave last, with no traffic mix (see :func:`_deps_stand`)."""
+        self.deps_profiles: list | None = None
+        """The service's profiles they were computed for (a regroup makes a new list)."""
 
 
 class TickModel:
@@ -219,7 +237,10 @@ class TickModel:
             s.offered = 0.0
             s.lost = 0.0
             s.excluded = 0.0
-            s.conn_demand = s.conn_demand_next
+            demand = s.conn_demand_next
+            if demand != s.conn_demand:
+                s.demand_moved = True  # callers read it (refusals past max_connections)
+            s.conn_demand = demand
             s.conn_demand_next = 0.0
         entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
@@ -256,14 +277,26 @@ class TickModel:
                 if s.last_connections:
                     _demand_connections(node, s.last_connections)
                 continue
+            own_reason = force or regrouped or s.recompute
             s.changed = True
             s.recompute = False
             s.last_offered = s.offered
             s.last_admitted = s.admitted
             s.last_conn_demand = s.conn_demand
             mix = entry_fanout if s is entry else None
-            deps = _dependencies_by_settings(node, mix, now, self.world.flags)
+            if mix is None and node.edges and not own_reason and _deps_stand(node):
+                deps = node.deps  # recomputed for its own load: what its dependencies do is unchanged
+            else:
+                deps = _dependencies_by_settings(node, mix, now, self.world.flags)
+                node.deps, node.deps_profiles = (deps, s.profiles) if mix is None and node.edges else (None, None)
+            p50, sigma, error_ratio = s.p50, s.sigma, s.error_ratio  # (only a recomputation sets them)
             connections = self._instances(node, dt, deps, hang)
+            # Whether what callers read of it moved (CALLER_READS): a service recomputed to the same
+            # figures (saturated, or a retry loop settling) leaves its callers' figures standing, as one
+            # not recomputed does. A regroup (its certificate or connection limit changed with one), the
+            # first tick and a certificate's expiry always move.
+            s.moved = own_reason or s.demand_moved or s.p50 != p50 or s.sigma != sigma or s.error_ratio != error_ratio
+            s.demand_moved = False
             s.last_connections = connections
             if connections:
                 _demand_connections(node, connections)
@@ -971,25 +1004,54 @@ def _dependencies(
     return dep_fail, d50, d95, d99, conn_ms, timeout_ms
 
 
+def _deps_stand(node: _Node) -> bool:
+    """Whether :attr:`_Node.deps` still holds what :func:`_dependencies_by_settings` would give (and the
+    service's ``call_error`` and ``dep_causes``, which it refills, are still its): computed for the same
+    profiles, and since then no callee moved what it reads of it (a callee that moved recomputes the
+    service in the same tick, so a move since then shows as one now), its connection demand did not
+    move, and no cache in front of one refilled. The caller rules out a first tick, a certificate's
+    expiry, a regroup (settings, flags, fallbacks mark the service dirty), an input flagged for
+    recomputation and a traffic mix."""
+    if node.deps is None or node.s.profiles is not node.deps_profiles:
+        return False
+    for d in node.callees:
+        if d.demand_moved or (d.changed and d.moved):
+            return False
+    for cache in node.caches:
+        if cache.hit_changed:
+            return False
+    return True
+
+
 def _inputs_changed(s, node: _Node) -> bool:
     """Whether anything a service's figures depend on changed since it was last computed.
 
     Its load counts as moved only beyond a relative 1e-9 (a real change, not the last-bit wobble of a
     retry loop settling on its fixed point); written out three times as this runs for every service
-    every tick (an equal value, the common case, skips the two abs calls)."""
+    every tick (an equal value, the common case, skips the two abs calls). A callee recomputed counts
+    only when what the service reads of it moved (``ServiceState.moved``), and only while the service's
+    own load is bit for bit the one it was computed with: under a wobble within the 1e-9, a callee's
+    recomputation recomputes it as it always did (a recomputation would pick the wobble up)."""
     if s.dirty or s.queued or s.recompute:
         return True
+    same = True
     value, before = s.offered, s.last_offered
-    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
-        return True
+    if value != before:
+        if abs(value - before) > 1e-9 * (abs(before) + 1.0):
+            return True
+        same = False
     value, before = s.admitted, s.last_admitted
-    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
-        return True
+    if value != before:
+        if abs(value - before) > 1e-9 * (abs(before) + 1.0):
+            return True
+        same = False
     value, before = s.conn_demand, s.last_conn_demand
-    if value != before and abs(value - before) > 1e-9 * (abs(before) + 1.0):
-        return True
+    if value != before:
+        if abs(value - before) > 1e-9 * (abs(before) + 1.0):
+            return True
+        same = False
     for d in node.callees:
-        if d.changed:
+        if d.changed and (d.moved or not same):
             return True
     for cache in node.caches:
         if cache.hit_changed:

@@ -277,7 +277,12 @@ class ServiceState:
     """Set when only an input of its figures changed (a DNS or buffer error share): the tick model
     recomputes it without regrouping its instances (a regroup every tick was a third of a DNS storm's tick)."""
     changed: bool = True
-    """Its figures were recomputed in the last tick (callers recompute when a dependency changed)."""
+    """Its figures were recomputed in the last tick (the telemetry tape takes a new frame of them)."""
+    moved: bool = True
+    """What its callers read of it (``model.CALLER_READS``) moved in its last recomputation: callers
+    recompute when a dependency moved; one that was recomputed to the same figures leaves them be."""
+    demand_moved: bool = False
+    """Its connection demand (which callers read too) moved since its last recomputation."""
     queued: bool = False
     """Some instance has a queue backlog (its figures move every tick until it drains)."""
     hit_changed: bool = False

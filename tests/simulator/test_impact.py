@@ -132,8 +132,11 @@ def test_shared_baselines_replay_each_scenario_seed_and_time_once_with_the_same_
     oom, cert = load_oom(), load_by_ref("cert-expiry")[0]
     plays = [(oom, 1, 900.0), (oom, 1, 900.0), (oom, 2, 900.0), (oom, 1, 600.0), (cert, 1, 900.0), (oom, 1, 900.0)]
 
+    # Somebody acts (a status update: it changes nothing simulated), so each session needs its baseline.
+    said = actions({"at": "1m", "action": "status_update", "text": "looking into it"})
+
     def baselines() -> list[int | None]:
-        return [run_session(sc, seed, (), until=until)[1].failed_requests_if_nothing for sc, seed, until in plays]
+        return [run_session(sc, seed, said, until=until)[1].failed_requests_if_nothing for sc, seed, until in plays]
 
     fresh = baselines()
     assert len(replays) == len(plays)
@@ -145,3 +148,48 @@ def test_shared_baselines_replay_each_scenario_seed_and_time_once_with_the_same_
     assert len(answers) == 4
     replays.clear()
     assert baselines() == fresh and len(replays) == len(plays), "outside the block nothing is shared"
+
+
+def test_a_session_nobody_acted_in_is_its_own_baseline_without_a_replay(monkeypatch):
+    """Nobody acted and the session stands at its horizon: its own count is the replay's answer (three
+    scenarios read along at three times, against a forced replay); a session that ended and played on,
+    or one where somebody acted, is replayed."""
+    from simulator.session import impact, simulation
+
+    replays: list[float] = []
+    real = impact.NobodyActing._replayed
+
+    def counted(self, until):
+        replays.append(until)
+        return real(self, until)
+
+    monkeypatch.setattr(impact.NobodyActing, "_replayed", counted)
+    compared: list[float | None] = []  # what each score compared with, unrounded
+
+    made = simulation.ImpactFacts
+
+    def facts(nothing, lost):
+        compared.append(nothing)
+        return made(nothing, lost)
+
+    monkeypatch.setattr(simulation, "ImpactFacts", facts)
+    refs = ("checkout-oom-leak", "cert-expiry", "retry-storm")
+    for ref in refs:
+        scenario = load_by_ref(ref)[0]
+        sim, forced = Simulation(scenario, 3), impact.NobodyActing(lambda sc=scenario: Simulation(sc, 3))
+        for t in (900.0, 1500.0, 2400.0):
+            sim.run_until(t)
+            sim.logs()  # read along, as a console does: reading changes nothing simulated
+            sim.score()
+            assert compared[-1] == forced.failed_requests(t), (ref, t)
+    assert len(replays) == 3 * len(refs), "the sessions' own scores replayed"
+    oom = load_oom()
+    ended = Simulation(oom, 1)
+    ended.run_until(1200.0)
+    ended.end("time_up")
+    ended.run_until(2400.0)  # played on past its end: the report is at 1200 s, this run is not
+    fresh = Simulation(oom, 1)
+    fresh.run_until(1200.0)
+    ended.score()
+    assert compared[-1] == fresh.failed_user_requests != ended.failed_user_requests
+    assert len(replays) == 3 * len(refs) + 1
