@@ -118,16 +118,24 @@ def _hex_id(value: str | int) -> int:
 
 
 class LogStore:
-    """Bounded store of log lines, oldest dropped first.
+    """Bounded store of log lines, oldest dropped first: the newest ``capacity`` are retained.
 
-    Lines are kept by column in a ring (time, a shared index for level/service/version/zone/instance,
+    Lines are kept by column (time, a shared index for level/service/version/zone/instance,
     the trace id's two halves, the span id, the message and the packed attributes): about 55 bytes a
     line plus what it does not share with other lines (its message when no other line has the same). A
     tuple per line cost about 240 (an 8-hour session read along kept ~30 MB of them).
+
+    The columns are only appended to (not a ring): once they hold ``capacity`` lines and a quarter more, the
+    lines no longer retained are cut off the front in one go (:meth:`_compact`). So a session's snapshot
+    keeps no copy of them: what they held when it was taken is still there, as their prefix, until the next
+    cut (simulator/session/snapshots.py). A ring overwrote its oldest slot with every line, so once full
+    every snapshot had to copy all columns (10 MB each, 150,000 lines).
     """
 
     def __init__(self, capacity: int = 150_000) -> None:
         self.capacity = capacity
+        self.cut_at = capacity + capacity // 4
+        """How many lines the columns hold at most: reaching it cuts them back to ``capacity``."""
         self.total = 0
         self.gate: Callable[[float], bool] | None = None
         """True for a time the log pipeline was down (observability that shares fate): lines of that time are
@@ -143,20 +151,29 @@ class LogStore:
         """Messages, a long multi-line one as (first line, the rest) (see :func:`_text`)."""
         self._attrs: list[tuple | dict | None] = []
         self._size = 0
-        self._oldest = 0
-        """Slot of the oldest line once the ring is full (then also the slot the next line takes)."""
+        """Lines retained (at most ``capacity``): the columns' last ``_size``."""
+        self.dropped = 0
+        """Lines cut off the columns' front so far (:meth:`_compact`)."""
         self._wheres: list[tuple[str, str, str, str, str]] = []
         self._where_index: dict[tuple[str, str, str, str, str], int] = {}
         self._shared: dict = {}
         """Messages and packed attributes by value: a line shares them with an earlier one that had the same
         (error lines repeat; ~17,000 distinct in an 8-hour session's 110,000 lines)."""
         self._odd_t: dict[int, object] = {}
-        """Times that are not floats, by slot."""
+        """Times that are not floats, by slot (a slot: a line's index in the columns)."""
         self._big: dict[int, tuple[int, int]] = {}
         """Ids too long for the columns, by slot (never from the generators; kept rather than cut)."""
 
     def __len__(self) -> int:
         return self._size
+
+    def __getstate__(self) -> dict:
+        """The store as copied (a session's snapshot): without the sharing cache, which is no state (lines
+        hold their own messages; a copy shares anew from its next line on). 27,000 entries in an 8-hour
+        session: 1.3 MB in every snapshot kept."""
+        state = self.__dict__.copy()
+        state["_shared"] = {}
+        return state
 
     def add(
         self,
@@ -199,38 +216,39 @@ class LogStore:
         trace_id, span_id = _hex_id(trace), _hex_id(span)
         big = trace_id >> 128 or span_id >> 64
         hi, lo, sp = (0, 0, 0) if big else (trace_id >> 64, trace_id & _MASK64, span_id)
+        slot = len(self._t)
+        self._t.append(t)
+        self._where.append(code)
+        self._trace_hi.append(hi)
+        self._trace_lo.append(lo)
+        self._span.append(sp)
+        self._message.append(stored)
+        self._attrs.append(packed)
         if self._size < self.capacity:
-            slot = self._size
-            self._t.append(t)
-            self._where.append(code)
-            self._trace_hi.append(hi)
-            self._trace_lo.append(lo)
-            self._span.append(sp)
-            self._message.append(stored)
-            self._attrs.append(packed)
             self._size += 1
-        else:
-            slot = self._oldest
-            self._oldest = (slot + 1) % self.capacity
-            self._t[slot] = t
-            self._where[slot] = code
-            self._trace_hi[slot] = hi
-            self._trace_lo[slot] = lo
-            self._span[slot] = sp
-            self._message[slot] = stored
-            self._attrs[slot] = packed
-            self._big.pop(slot, None)
         if big:
             self._big[slot] = (trace_id, span_id)
         if type(t) is not float:
             self._odd_t[slot] = t  # an integer time (SimPy's clock before any float delay): kept as given
-        elif self._odd_t:
-            self._odd_t.pop(slot, None)
         self.total += 1
+        if slot + 1 >= self.cut_at:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Cut the lines no longer retained off the columns' front, in place (a snapshot reading the columns'
+        prefix sees ``dropped`` change and refuses to restore)."""
+        cut = len(self._t) - self._size
+        if cut <= 0:
+            return
+        for name in ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_attrs"):
+            del getattr(self, name)[:cut]
+        self.dropped += cut
+        self._big = {slot - cut: ids for slot, ids in self._big.items() if slot >= cut}
+        self._odd_t = {slot - cut: t for slot, t in self._odd_t.items() if slot >= cut}
 
     def _slot(self, i: int) -> int:
         """Slot of the ``i``-th retained line (0: the oldest)."""
-        return (self._oldest + i) % self.capacity if self._size == self.capacity else i
+        return len(self._t) - self._size + i
 
     def _ids(self, slot: int) -> tuple[int, int]:
         big = self._big.get(slot) if self._big else None
@@ -276,8 +294,8 @@ class LogStore:
         ]
         times, wheres, messages = self._t, self._where, self._message
         out: list[int] = []
-        for i in range(self._size - 1, -1, -1):
-            slot = self._slot(i)
+        first = len(times) - self._size
+        for slot in range(len(times) - 1, first - 1, -1):
             t = times[slot]
             if until is not None and t > until:
                 continue

@@ -67,6 +67,16 @@ class TraceStore:
         self.traces.append(trace)
         self._by_id[trace.trace_id] = trace
 
+    def __getstate__(self) -> dict:
+        """The store as copied (a session's snapshot): the index by id is rebuilt from the traces, not copied."""
+        state = self.__dict__.copy()
+        del state["_by_id"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._by_id = {trace.trace_id: trace for trace in self.traces}
+
     def get(self, trace_id: str) -> Trace | None:
         """The trace with this id, if retained."""
         return self._by_id.get(trace_id)
