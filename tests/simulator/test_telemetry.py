@@ -118,6 +118,27 @@ def test_log_store_is_bounded():
     assert len(lines) == 10, "a tail that fell behind gets what is retained"
 
 
+def test_log_store_retains_the_newest_lines_exactly_across_its_cuts():
+    """The columns are appended to and cut back in one go (not a ring): after every line, what a query,
+    a tail and a trace lookup see is exactly the newest ``capacity`` lines, odd times and long ids too."""
+    store = LogStore(capacity=8)
+    written = []
+    for k in range(60):
+        t = k if k % 7 == 0 else float(k)  # an integer time now and then (kept as given)
+        trace = (1 << 130) + k if k % 5 == 0 else k + 1  # an id too long for the columns now and then
+        store.add(t, "WARN" if k % 3 else "INFO", "s", "v", "z", "i", f"line {k}", trace, k + 2, {"probe": k})
+        written.append((t, f"line {k}", f"{trace:032x}", k))
+        kept = written[-8:]
+        seen = [(r.t, r.message, r.trace_id, r.attributes["probe"]) for r in store.query()]
+        assert seen == kept and all(type(a[0]) is type(b[0]) for a, b in zip(seen, kept, strict=True)), k
+        assert len(store) == len(kept) and store.total == k + 1
+        assert len(store._t) <= store.cut_at, "the cut keeps the columns bounded"
+        lines, index = store.since_index(max(k - 2, 0))
+        assert [r.message for r in lines] == [m for _, m, _, _ in written[max(k - 2, k - 7, 0) :]] and index == k + 1
+        assert [r.message for r in store.query(trace_id=f"{trace:032x}")] == [f"line {k}"]
+    assert store.dropped > 0 and store.query(level="WARN", limit=2)[-1].message == "line 59"
+
+
 def test_log_store_keeps_stack_traces_whole_and_shares_their_frames():
     frames = "".join(f"\tat com.shop.api.Client.call{k}(Client.java:{k})\n" for k in range(20)).rstrip("\n")
     store = LogStore(capacity=10)
