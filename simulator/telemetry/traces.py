@@ -39,6 +39,19 @@ _STATUS = {
 }
 
 
+_CLIENT_NAMES: dict[tuple[str, str], str] = {}
+
+
+def _client_name(kind: str, dep: str) -> str:
+    """A CLIENT span's name (``query db``, ``call api``), one string per callee shared by all its spans."""
+    name = _CLIENT_NAMES.get((kind, dep))
+    if name is None:
+        if len(_CLIENT_NAMES) > 10_000:
+            _CLIENT_NAMES.clear()
+        name = _CLIENT_NAMES[(kind, dep)] = f"{kind == 'database' and 'query' or 'call'} {dep}"
+    return name
+
+
 def _mark_slow_span(spans: list[Span], typical_ms: float) -> None:
     """In a slow request, mark the span whose own time (minus its children) dominates: the waterfall's
     slow span. A request near the typical latency has no culprit."""
@@ -253,7 +266,7 @@ class TraceGenerator:
                     sid,
                     name,
                     inst.id,
-                    f"{d.spec.kind == 'database' and 'query' or 'call'} {dep}",
+                    _client_name(d.spec.kind, dep),
                     "CLIENT",
                     cursor,
                     client_d,
