@@ -127,30 +127,28 @@ class _Block:
     first: int
     """The line number (lines ever kept, counting those cut off: ``LogStore.dropped``) of its first line."""
     packed: bytes
-    """zlib of the messages' UTF-8, one after another."""
-    ends: bytes
-    """``array('I')`` of where each message ends in the unpacked bytes."""
+    """zlib of: how many messages (4 bytes), each one's length in bytes (``array('I')``), their UTF-8."""
 
     def texts(self) -> list[str]:
         """The messages, in line order."""
         raw = zlib.decompress(self.packed)
-        ends = array("I")
-        ends.frombytes(self.ends)
-        out, start = [], 0
-        for end in ends:
-            out.append(raw[start:end].decode("utf-8", "surrogatepass"))
-            start = end
+        count = int.from_bytes(raw[:4], "little")
+        lengths = array("I")
+        lengths.frombytes(raw[4 : 4 + 4 * count])
+        out, start = [], 4 + 4 * count
+        for length in lengths:
+            out.append(raw[start : start + length].decode("utf-8", "surrogatepass"))
+            start += length
         return out
 
     @staticmethod
     def of(first: int, texts: list[str]) -> _Block:
         """A block of ``texts`` (the messages of the lines from ``first`` on)."""
         data = [text.encode("utf-8", "surrogatepass") for text in texts]
-        ends, total = array("I"), 0
-        for chunk in data:
-            total += len(chunk)
-            ends.append(total)
-        return _Block(first, zlib.compress(b"".join(data), 6), ends.tobytes())
+        lengths = array("I", map(len, data))
+        # The lengths are packed too: a block of repeated lines compresses to little more than them.
+        head = len(data).to_bytes(4, "little") + lengths.tobytes()
+        return _Block(first, zlib.compress(head + b"".join(data), 6))
 
 
 def _hex_id(value: str | int) -> int:
