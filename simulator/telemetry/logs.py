@@ -130,25 +130,41 @@ class _Block:
     """zlib of: how many messages (4 bytes), each one's length in bytes (``array('I')``), their UTF-8."""
 
     def texts(self) -> list[str]:
-        """The messages, in line order."""
-        raw = zlib.decompress(self.packed)
-        count = int.from_bytes(raw[:4], "little")
+        """The messages, in line order (unpacked a piece at a time, see :data:`_PIECE`)."""
+        stream = zlib.decompressobj()
+        left, buffered, at = self.packed, b"", 0
+
+        def take(size: int) -> bytes:
+            nonlocal left, buffered, at
+            while len(buffered) - at < size:
+                piece = stream.decompress(left, _PIECE) if left else stream.flush()
+                left = stream.unconsumed_tail
+                if not piece:
+                    raise ValueError("a log message block ends early")
+                buffered, at = buffered[at:] + piece, 0
+            at += size
+            return buffered[at - size : at]
+
+        count = int.from_bytes(take(4), "little")
         lengths = array("I")
-        lengths.frombytes(raw[4 : 4 + 4 * count])
-        out, start = [], 4 + 4 * count
-        for length in lengths:
-            out.append(raw[start : start + length].decode("utf-8", "surrogatepass"))
-            start += length
-        return out
+        lengths.frombytes(take(4 * count))
+        return [take(length).decode("utf-8", "surrogatepass") for length in lengths]
 
     @staticmethod
     def of(first: int, texts: list[str]) -> _Block:
         """A block of ``texts`` (the messages of the lines from ``first`` on)."""
         data = [text.encode("utf-8", "surrogatepass") for text in texts]
-        lengths = array("I", map(len, data))
+        stream = zlib.compressobj(6)
         # The lengths are packed too: a block of repeated lines compresses to little more than them.
-        head = len(data).to_bytes(4, "little") + lengths.tobytes()
-        return _Block(first, zlib.compress(head + b"".join(data), 6))
+        packed = [stream.compress(len(data).to_bytes(4, "little")), stream.compress(array("I", map(len, data)))]
+        packed += [stream.compress(chunk) for chunk in data]
+        packed.append(stream.flush())
+        return _Block(first, b"".join(packed))
+
+
+_PIECE = 32_768
+"""Bytes unpacked at a time. A block's text is up to ~550 KB: one buffer that size, made and freed at every
+block, moved glibc's mmap threshold up and the session's heap fragmented (+4 MB RSS in 8 hours)."""
 
 
 def _hex_id(value: str | int) -> int:
@@ -386,7 +402,8 @@ class LogStore:
                 if type(message) is _Block:
                     found = in_block.get(id(message))
                     if found is None:
-                        found = in_block[id(message)] = needle in "\n".join(self._texts(message)).lower()
+                        texts = self._texts(message)
+                        found = in_block[id(message)] = any(needle in text.lower() for text in texts)
                     if not found or needle not in self._message_at(slot).lower():
                         continue
                 elif needle not in _text(message).lower():

@@ -155,6 +155,18 @@ def test_log_store_retains_the_newest_lines_exactly_across_its_cuts(capacity, li
         assert sum(type(m).__name__ == "_Block" for m in store._message) >= capacity // 2, "messages are packed"
 
 
+def test_a_packed_message_block_gives_back_every_message_as_written():
+    """Unpacked a piece at a time: messages longer than a piece, empty ones, odd characters, come back whole."""
+    from simulator.telemetry.logs import _PIECE, _Block
+
+    texts = ["", "x" * (3 * _PIECE + 7), "Błąd \ud800", *(f"line {k} " * (k % 40) for k in range(2000)), "end"]
+    block = _Block.of(5, texts)
+    assert block.texts() == texts and block.first == 5
+    assert len(block.packed) < sum(map(len, texts)) // 10
+    with pytest.raises(ValueError, match="ends early"):
+        _Block(5, block.packed[: len(block.packed) // 2]).texts()
+
+
 def test_log_store_keeps_stack_traces_whole_and_shares_their_frames():
     frames = "".join(f"\tat com.shop.api.Client.call{k}(Client.java:{k})\n" for k in range(20)).rstrip("\n")
     store = LogStore(capacity=10)
