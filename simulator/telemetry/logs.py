@@ -208,7 +208,7 @@ class LogStore:
         """Messages, a long multi-line one as (first line, the rest) (see :func:`_text`); every ``_BLOCK``
         lines, those lines' messages become one compressed :class:`_Block` (see :meth:`_message_at`)."""
         self._unpacked: tuple[_Block, list[str]] | None = None
-        """The block last unpacked and its messages (a cache, no state: not copied into snapshots)."""
+        """The block last unpacked and its messages, during one read (a cache, no state: not copied)."""
         self._attrs: list[tuple | dict | None] = []
         self._size = 0
         """Lines retained (at most ``capacity``): the columns' last ``_size``."""
@@ -412,7 +412,9 @@ class LogStore:
             if limit is not None and len(out) >= limit:
                 break
         out.reverse()
-        return [_record(self._line(slot)) for slot in out]
+        records = [_record(self._line(slot)) for slot in out]
+        self._unpacked = None  # the cache serves one read: between reads it would keep a block's text
+        return records
 
     def since_index(self, index: int, limit: int | None = None) -> tuple[list[LogRecord], int]:
         """Lines appended after the ``index``-th line ever written, and the new index (for live tails).
@@ -426,7 +428,9 @@ class LogStore:
         new = min(new, size)
         start = size - new
         stop = size if limit is None else min(size, start + limit)
-        return [_record(self._line(self._slot(i))) for i in range(start, stop)], self.total - (size - stop)
+        records = [_record(self._line(self._slot(i))) for i in range(start, stop)]
+        self._unpacked = None  # (see query)
+        return records, self.total - (size - stop)
 
 
 def _record(line: tuple) -> LogRecord:
