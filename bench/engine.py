@@ -13,8 +13,9 @@ quiet machine they equal wall time, and on a shared one they do not count the ne
   shipped scenario scaled together, so utilisation stays the same), median of 5, and the marginal
   cost of an instance (the difference between the two, per added instance);
 - memory: peak RSS (VmHWM; see peak_rss_mb) of a fresh process that plays an 8 h session, vs the 100 MB budget:
-  headless (nobody reads the logs), and read along as the console does (the log tail and the trace
-  list every simulated minute).
+  headless (nobody reads the logs), read along as the console does (the log tail and the trace list
+  every simulated minute), and read along keeping the snapshots a live session keeps for rewinds
+  (simulator/session/snapshots.py: one every 5 simulated minutes, at most 8).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from scenarios.catalog import list_scenarios
 from scenarios.language.scenario import Scenario
 from scenarios.loader import load_scenario
 from simulator.session.simulation import Simulation
+from simulator.session.snapshots import SnapshotBook
 
 SPEED_BUDGET = 20_000.0
 SPEED_AIM = 30_000.0
@@ -97,10 +99,12 @@ def scaled(scenario: Scenario, instances: int) -> tuple[Scenario, int]:
     return scenario.model_copy(update={"topology": topology, "traffic": traffic}), total
 
 
-def rss_child(path: str, read: bool) -> None:
+def rss_child(path: str, read: bool, checkpoints: bool = False) -> None:
     """In a fresh process: play 8 h of the scenario (reading the log tail and the traces every simulated
-    minute when ``read``) and print the peak RSS in MB."""
+    minute when ``read``; keeping snapshots when ``checkpoints``) and print the peak RSS in MB."""
     sim = Simulation(lasting(load_scenario(path), EIGHT_HOURS), 1)
+    if checkpoints:
+        sim.checkpoints = SnapshotBook()
     if read:
         index = 0
         for t in range(60, int(EIGHT_HOURS) + 1, 60):
@@ -128,9 +132,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux, bytes on macOS
 
 
-def rss_of(path: str, read: bool) -> float:
+def rss_of(path: str, read: bool, checkpoints: bool = False) -> float:
     """Peak RSS in MB of a fresh process playing an 8 h session of the scenario file."""
     command = [sys.executable, __file__, "--rss-child", path] + (["--read"] if read else [])
+    command += ["--checkpoints"] if checkpoints else []
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -182,17 +187,22 @@ def scaling_section(scenarios: list[tuple[str, Scenario]], repeats: int) -> None
 
 
 def memory_section(scenarios: list[tuple[str, Scenario]]) -> None:
-    """Peak RSS of an 8 h session per scenario, headless and read along, each in a fresh process."""
+    """Peak RSS of an 8 h session per scenario, headless, read along, and read along with snapshots, each in
+    a fresh process."""
     print(
         f"\nmemory: peak RSS of an 8 h session in a fresh process (budget {RSS_BUDGET_MB:.0f} MB): headless, "
-        "and read along (log tail and traces every simulated minute)"
+        "read along (log tail and traces every simulated minute), and read along with snapshots (8 kept)"
     )
+    worst = 0.0
     for path, scenario in scenarios:
-        headless, read = rss_of(path, False), rss_of(path, True)
+        headless, read, snapshots = rss_of(path, False), rss_of(path, True), rss_of(path, True, True)
+        worst = max(worst, headless, read, snapshots)
         print(
-            f"  {scenario.id:<36} {headless:6.1f} MB  {headless / RSS_BUDGET_MB:5.2f}x budget   "
-            f"read along {read:6.1f} MB  {read / RSS_BUDGET_MB:5.2f}x budget"
+            f"  {scenario.id:<36} {headless:6.1f} MB {headless / RSS_BUDGET_MB:5.2f}x   "
+            f"read along {read:6.1f} MB {read / RSS_BUDGET_MB:5.2f}x   "
+            f"with snapshots {snapshots:6.1f} MB {snapshots / RSS_BUDGET_MB:5.2f}x budget"
         )
+    print(f"  heaviest: {worst:.1f} MB, {worst / RSS_BUDGET_MB:.2f}x the {RSS_BUDGET_MB:.0f} MB budget")
 
 
 def main() -> None:
@@ -200,13 +210,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 repetition instead of 5")
     parser.add_argument("--rss-child", metavar="SCENARIO_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--read", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoints", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", metavar="ID", action="append", help="only this scenario (repeatable)")
     parser.add_argument(
         "--section", choices=("speed", "scaling", "memory"), action="append", help="only this part (repeatable)"
     )
     args = parser.parse_args()
     if args.rss_child:
-        rss_child(args.rss_child, args.read)
+        rss_child(args.rss_child, args.read, args.checkpoints)
         return
     repeats = 1 if args.quick else 5
     sections = args.section or ["speed", "scaling", "memory"]

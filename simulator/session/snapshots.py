@@ -250,8 +250,9 @@ class _Prefix:
 
     What a series or the log store appended before the snapshot never changes again until its ring wraps,
     so the snapshot keeps no copy: a restore copies that prefix out of the live buffer (a series is NaN
-    after it, as :meth:`SeriesStore.writer` made it: ``fill`` says how far). Once the ring has wrapped
-    (``wrapped`` says, reading the live store) the prefix is gone and the snapshot cannot be restored.
+    after it, as :meth:`SeriesStore.writer` made it: ``fill`` says how far). Once a series ring has wrapped,
+    or the log store has cut its columns' front (:meth:`LogStore._compact`: ``limit`` is how much it had
+    cut), the prefix is gone (``wrapped`` says, reading the live store) and the snapshot cannot be restored.
     """
 
     __slots__ = ("buf", "size", "fill", "owner", "limit")
@@ -261,12 +262,13 @@ class _Prefix:
 
     def wrapped(self) -> bool:
         """Whether the live buffer's ring has wrapped since (its prefix overwritten)."""
-        written = self.owner.steps if isinstance(self.owner, SeriesStore) else len(self.owner._t)  # noqa: SLF001
-        return written >= self.limit
+        if isinstance(self.owner, SeriesStore):
+            return self.owner.steps >= self.limit
+        return self.owner.dropped != self.limit
 
     def __deepcopy__(self, memo: dict) -> array | list:
         if self.wrapped():
-            raise NotRestorable("the live session's ring buffers have wrapped since this snapshot")
+            raise NotRestorable("the live session's ring buffers have wrapped since this snapshot (or its log cut)")
         prefix = self.buf[: self.size]
         if isinstance(prefix, list):  # a log column: its mutable items (a line's attributes) are copied
             return [copy.deepcopy(x, memo) if isinstance(x, dict | list) else x for x in prefix]
@@ -276,7 +278,7 @@ class _Prefix:
 
 
 LOG_COLUMNS = ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_attrs")
-"""The log store's columns (simulator/telemetry/logs.py), appended to until its ring is full."""
+"""The log store's columns (simulator/telemetry/logs.py), appended to until it cuts their front."""
 
 
 def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
@@ -287,9 +289,9 @@ def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
                 memo[id(buf)] = _Prefix(buf, store.steps, len(buf), store, store.capacity)
     logs = sim.log_store
     size = len(logs._t)  # noqa: SLF001
-    if size < logs.capacity and all(len(getattr(logs, name)) == size for name in LOG_COLUMNS):
+    if all(len(getattr(logs, name)) == size for name in LOG_COLUMNS):
         for name in LOG_COLUMNS:
-            memo[id(getattr(logs, name))] = _Prefix(getattr(logs, name), size, 0, logs, logs.capacity)
+            memo[id(getattr(logs, name))] = _Prefix(getattr(logs, name), size, 0, logs, logs.dropped)
 
 
 # --- restoring ------------------------------------------------------------------------------------

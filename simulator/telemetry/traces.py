@@ -39,6 +39,19 @@ _STATUS = {
 }
 
 
+_CLIENT_NAMES: dict[tuple[str, str], str] = {}
+
+
+def _client_name(kind: str, dep: str) -> str:
+    """A CLIENT span's name (``query db``, ``call api``), one string per callee shared by all its spans."""
+    name = _CLIENT_NAMES.get((kind, dep))
+    if name is None:
+        if len(_CLIENT_NAMES) > 10_000:
+            _CLIENT_NAMES.clear()
+        name = _CLIENT_NAMES[(kind, dep)] = f"{kind == 'database' and 'query' or 'call'} {dep}"
+    return name
+
+
 def _mark_slow_span(spans: list[Span], typical_ms: float) -> None:
     """In a slow request, mark the span whose own time (minus its children) dominates: the waterfall's
     slow span. A request near the typical latency has no culprit."""
@@ -58,17 +71,32 @@ class TraceStore:
 
     def __init__(self, capacity: int = 5000) -> None:
         self.traces: deque[Trace] = deque(maxlen=capacity)
-        self._by_id: dict[str, Trace] = {}
+        self._by_id: dict[str, Trace] | None = {}
+        """The traces by id (None in a copy until first needed: rebuilt from ``traces``)."""
 
     def add(self, trace: Trace) -> None:
         """Keep a trace (dropping the oldest beyond capacity)."""
+        if self._by_id is None:
+            self._by_id = self._index()
         if len(self.traces) == self.traces.maxlen:
             self._by_id.pop(self.traces[0].trace_id, None)
         self.traces.append(trace)
         self._by_id[trace.trace_id] = trace
 
+    def __getstate__(self) -> dict:
+        """The store as copied (a session's snapshot, 8 of them kept): without the index by id, rebuilt from the
+        traces when a copy first needs it (5,000 entries: 0.2 MB a snapshot)."""
+        state = self.__dict__.copy()
+        state["_by_id"] = None
+        return state
+
+    def _index(self) -> dict[str, Trace]:
+        return {trace.trace_id: trace for trace in self.traces}
+
     def get(self, trace_id: str) -> Trace | None:
         """The trace with this id, if retained."""
+        if self._by_id is None:
+            self._by_id = self._index()
         return self._by_id.get(trace_id)
 
     def query(
@@ -238,7 +266,7 @@ class TraceGenerator:
                     sid,
                     name,
                     inst.id,
-                    f"{d.spec.kind == 'database' and 'query' or 'call'} {dep}",
+                    _client_name(d.spec.kind, dep),
                     "CLIENT",
                     cursor,
                     client_d,

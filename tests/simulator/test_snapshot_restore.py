@@ -287,3 +287,33 @@ def test_a_snapshot_is_refused_once_the_live_rings_have_wrapped(recorded):
     finally:
         live.steps = steps
     assert session.starting_point(2400.0, book)[0].now == book.snapshots[-1].t
+
+
+def test_a_snapshot_keeps_no_copy_of_the_log_lines_and_is_refused_once_the_log_is_cut():
+    """The log store's columns are appended to and cut back in one go: a snapshot taken after cuts keeps
+    none of their lines (it reads them back from the live columns) and restores the same; the next cut
+    of the live columns makes it refuse (a rewind then uses an earlier snapshot or replays from zero)."""
+    scenario, _ = load_by_ref("retry-storm")
+    sim = Simulation(scenario, SEED)
+    logs = sim.log_store
+    logs.capacity, logs.cut_at = 400, 500  # cuts every 100 lines
+    sim.run_until(900.0)
+    logs.catch_up()  # the lines of the ticks so far (written on demand)
+    assert logs.dropped > 0 and len(logs) == 400
+    snapshot = take(sim)
+    copied = snapshot.state[0].log_store
+    assert all(type(getattr(copied, name)).__name__ == "_Prefix" for name in ("_t", "_message", "_attrs"))
+    assert copied._shared == {} and copied is not logs
+    restored = restore(snapshot)
+    assert capture(restored) == capture(sim)
+    assert restored.log_store.query() == sim.log_store.query()
+    # The trace index is not copied either: rebuilt from the traces when a lookup needs it.
+    assert snapshot.state[0].trace_store._by_id is None
+    traces = list(sim.trace_store.traces)
+    assert len(traces) > 10 and all(restored.trace_store.get(tr.trace_id) is tr for tr in traces)
+    dropped = logs.dropped
+    while logs.dropped == dropped:
+        sim.run_until(sim.now + 30.0)
+        logs.catch_up()
+    with pytest.raises(NotRestorable, match="wrapped"):
+        restore(snapshot)

@@ -118,6 +118,55 @@ def test_log_store_is_bounded():
     assert len(lines) == 10, "a tail that fell behind gets what is retained"
 
 
+@pytest.mark.parametrize(("capacity", "lines", "every"), [(8, 60, 1), (1500, 4200, 97)])
+def test_log_store_retains_the_newest_lines_exactly_across_its_cuts(capacity, lines, every):
+    """The columns are appended to and cut back in one go (not a ring), and every 1,024 lines their messages
+    are packed into one compressed block: after each line (every ``every``-th for the long run), what a
+    query, a text filter, a tail and a trace lookup see is exactly the newest ``capacity`` lines, odd times,
+    long ids, stack traces and odd characters too."""
+    store = LogStore(capacity=capacity)
+    written = []
+    frames = "".join(f"\tat com.shop.Api.call{k}(Api.java:{k})\n" for k in range(30))
+    for k in range(lines):
+        t = k if k % 7 == 0 else float(k)  # an integer time now and then (kept as given)
+        trace = (1 << 130) + k if k % 5 == 0 else k + 1  # an id too long for the columns now and then
+        message = f"line {k}" if k % 11 else f"Błąd \ud800 {k}\n{frames}"  # a stack trace, a lone surrogate
+        store.add(t, "WARN" if k % 3 else "INFO", "s", "v", "z", "i", message, trace, k + 2, {"probe": k})
+        written.append((t, message, f"{trace:032x}", k))
+        if k % every and k != lines - 1:
+            continue
+        kept = written[-capacity:]
+        seen = [(r.t, r.message, r.trace_id, r.attributes["probe"]) for r in store.query()]
+        assert seen == kept and all(type(a[0]) is type(b[0]) for a, b in zip(seen, kept, strict=True)), k
+        assert len(store) == len(kept) and store.total == k + 1
+        assert len(store._t) <= store.cut_at, "the cut keeps the columns bounded"
+        lines_, index = store.since_index(max(k - 2, 0))
+        want = [m for _, m, _, _ in written[max(k - 2, k + 1 - capacity, 0) :]]
+        assert [r.message for r in lines_] == want and index == k + 1
+        assert [r.message for r in store.query(trace_id=f"{trace:032x}")] == [message]
+        assert [r.t for r in store.query(text=f"BŁĄD \ud800 {k - k % 11}\n")] == [
+            t for t, m, _, _ in kept if m.startswith(f"Błąd \ud800 {k - k % 11}\n")
+        ]
+        assert store.query(text=f"line {k - 1}line {k}") == [], "a text across two lines is in neither"
+        needle = f"LINE {max(k - capacity // 2, 0)}"  # a line packed long ago, in the long run
+        assert [r.t for r in store.query(text=needle)] == [t for t, m, _, _ in kept if needle.lower() in m.lower()]
+    assert store.dropped > 0 and store.query(level="WARN", limit=2)[-1].message == written[-1][1]
+    if lines > 1024:
+        assert sum(type(m).__name__ == "_Block" for m in store._message) >= capacity // 2, "messages are packed"
+
+
+def test_a_packed_message_block_gives_back_every_message_as_written():
+    """Unpacked a piece at a time: messages longer than a piece, empty ones, odd characters, come back whole."""
+    from simulator.telemetry.logs import _PIECE, _Block
+
+    texts = ["", "x" * (3 * _PIECE + 7), "Błąd \ud800", *(f"line {k} " * (k % 40) for k in range(2000)), "end"]
+    block = _Block.of(5, texts)
+    assert block.texts() == texts and block.first == 5
+    assert len(block.packed) < sum(map(len, texts)) // 10
+    with pytest.raises(ValueError, match="ends early"):
+        _Block(5, block.packed[: len(block.packed) // 2]).texts()
+
+
 def test_log_store_keeps_stack_traces_whole_and_shares_their_frames():
     frames = "".join(f"\tat com.shop.api.Client.call{k}(Client.java:{k})\n" for k in range(20)).rstrip("\n")
     store = LogStore(capacity=10)
