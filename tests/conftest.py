@@ -57,9 +57,11 @@ if _CPU_DIR:
     def pytest_runtest_protocol(item, nextitem):
         """Record the CPU seconds of one test, all three phases, in this worker's file."""
         cpu, children, wall = time.process_time(), _children_cpu(), time.perf_counter()
+        started = time.time()
         yield
         record = {
             "test": item.nodeid,
+            "start": round(started, 3),
             "cpu": round(time.process_time() - cpu, 4),
             "children": round(_children_cpu() - children, 4),
             "wall": round(time.perf_counter() - wall, 4),
@@ -74,4 +76,7 @@ if _CPU_DIR:
         directory = Path(_CPU_DIR)
         directory.mkdir(parents=True, exist_ok=True)
         with (directory / f"cpu-{os.getpid()}.jsonl").open("a", encoding="utf-8") as out:
-            out.write(json.dumps({"test": "<collection>", "cpu": round(time.process_time(), 4)}) + "\n")
+            out.write(
+                json.dumps({"test": "<collection>", "cpu": round(time.process_time(), 4), "end": round(time.time(), 3)})
+                + "\n"
+            )
