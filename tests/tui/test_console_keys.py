@@ -84,17 +84,20 @@ async def test_the_action_form_starts_on_the_service_in_focus(session):
         red = screen.query_one("#red", DataTable)
         target = services[-1]
         red.move_cursor(row=services.index(target))
-        await pilot.pause()
-        assert screen.service_in_focus == target
+        # The cursor's move reaches the console a message later: awaited (one pause was too few under load).
+        await until(pilot, lambda: screen.service_in_focus == target, "the service in focus to follow the cursor")
         await screen.action_show_panel("actions")
         panel = screen.panel("actions")
         panel.select_action("rollback_deploy")
+        await panel._building  # each form is built by a task: awaited, not given one pause
         await pilot.pause()
         assert panel.form_payload()["service"] == target
         panel.select_action("restart")
+        await panel._building
         await pilot.pause()
         assert panel.form_payload()["service"] == target
         panel.select_action("drain_zone")
+        await panel._building
         await pilot.pause()
         assert "service" not in panel.form_payload(), "an optional service stays blank: it narrows the action"
         assert "zone" not in panel.form_payload(), "no zone is pre-picked: the first one is some seeds' sick zone"
