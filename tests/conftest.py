@@ -46,6 +46,34 @@ def _one_replay_per_baseline(request):
         yield
 
 
+EARLY = (
+    # (nodeid prefix): wall / CPU seconds in a quiet CI run (scripts/test_cpu.py), longest wait first.
+    "tests/gameday/test_fuzz_live.py",  # 41 s / 21: a live game day, waits on its seats
+    "tests/gameday/test_room_tmux.py",  # 23 s / 0.4: three seats in tmux
+    "tests/simulator/test_shadow_playback.py::test_every_shipped_reference_run_plays_to_its_end_in_shadow",
+    "tests/fuzz/test_fuzz_files.py::test_fuzz_mutated_scenarios",  # 26 s / 13
+    "tests/exports/test_prometheus_export.py::test_a_real_prometheus",  # 9.5 s / 0.2: a real Prometheus
+    "tests/gameday/test_web.py",  # ~13 s / 5: headless Chromium, a websocket
+    "tests/cli/test_lazy_imports.py",  # 12 s / 6: fresh interpreters
+    "tests/gameday/test_trust.py::test_a_seat_that_never_reads",  # 5.6 s / 1.4: a send timeout
+    "tests/exports/test_otlp_export.py",  # 4.7 s / 0.9: a collector that is not there
+)
+"""Tests that run before all others: those that mostly wait on wall-clock time (subprocesses, sockets,
+timers), and the few longest ones. CI runs ``misfortune verify --all`` beside the tests (nice 10): early,
+their waits overlap verify's CPU instead of leaving a core idle at the end of the run, and the run does
+not end on one long test. Only the order changes (pytest-xdist's worksteal hands each worker a
+contiguous half of it and balances the rest); every test still runs."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the EARLY tests to the front, in EARLY's order; the rest keep theirs."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(EARLY) if item.nodeid.startswith(prefix)), len(EARLY))
+
+    items.sort(key=rank)  # stable
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -57,9 +85,11 @@ if _CPU_DIR:
     def pytest_runtest_protocol(item, nextitem):
         """Record the CPU seconds of one test, all three phases, in this worker's file."""
         cpu, children, wall = time.process_time(), _children_cpu(), time.perf_counter()
+        started = time.time()
         yield
         record = {
             "test": item.nodeid,
+            "start": round(started, 3),
             "cpu": round(time.process_time() - cpu, 4),
             "children": round(_children_cpu() - children, 4),
             "wall": round(time.perf_counter() - wall, 4),
@@ -74,4 +104,7 @@ if _CPU_DIR:
         directory = Path(_CPU_DIR)
         directory.mkdir(parents=True, exist_ok=True)
         with (directory / f"cpu-{os.getpid()}.jsonl").open("a", encoding="utf-8") as out:
-            out.write(json.dumps({"test": "<collection>", "cpu": round(time.process_time(), 4)}) + "\n")
+            out.write(
+                json.dumps({"test": "<collection>", "cpu": round(time.process_time(), 4), "end": round(time.time(), 3)})
+                + "\n"
+            )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
 
 from scenarios.language.actions import Action
 from scenarios.language.base import Model
@@ -60,6 +60,10 @@ def _step_models() -> dict[str, type[Model]]:
             __base__=(model, StepNotes),
             __module__=__name__,
             __doc__=f"{model.__doc__}\n\nAs a solution step it may add ``why`` and ``looked_at``.",
+            # Every field and its docstring comes from the two bases, already read from their source. A
+            # model built here has no source: looking for it read the file of every frame on the stack,
+            # 0.2 s of every process's import (each CLI command, test worker and verify process).
+            __config__=ConfigDict(use_attribute_docstrings=False),
         )
     return out
 

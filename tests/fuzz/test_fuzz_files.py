@@ -23,7 +23,9 @@ from simulator.session.runner import SessionError, run_session
 from tui.cli import main
 
 LIBRARY = {path.stem: path.read_text(encoding="utf-8") for path in sorted(library_dir().glob("*.yaml"))}
-PARSED = {name: yaml.safe_load(text) for name, text in LIBRARY.items()}
+# libyaml when present (0.04 s instead of 0.39 s at every worker's collection): the same data as the pure
+# Python safe loader for every shipped file (compared), so hypothesis draws the same cases.
+PARSED = {name: yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) for name, text in LIBRARY.items()}
 PLACES = {name: list(places(data)) for name, data in PARSED.items()}
 ACTIONS_BASE = "checkout-oom-leak"
 ACTIONS_DATA = PARSED[ACTIONS_BASE]["solution"]

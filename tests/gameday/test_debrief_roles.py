@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from textual.widgets import Static
 
@@ -12,23 +13,30 @@ from tests.gameday.conftest import join, settle
 from tui.gameday.seat_app import seat_app
 from tui.screens.debrief import DebriefScreen
 
+PATIENCE = 30.0
+"""Seconds a test waits for a screen to be built before it fails (quiet, well under one)."""
 
-async def console_built(app, pilot) -> None:
-    """Wait for the console's pre-warming to build every panel (leaving it mid-way trips console.py)."""
+
+async def console_built(app, pilot, patience: float = PATIENCE) -> None:
+    """Wait for the console's pre-warming to build every panel (leaving it mid-way trips console.py).
+
+    Bounded by wall time, not by a count of short pauses: a loaded machine builds the panels slowly, and a
+    test that went on with half a console failed on what it had not built yet."""
     from tui.registry import PANELS
 
-    for _ in range(200):
-        if all(app.screen.has_panel(pid) for pid, _, _ in PANELS):
-            return
+    deadline = time.monotonic() + patience
+    while not all(app.screen.has_panel(pid) for pid, _, _ in PANELS):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the console built only some panels in {patience:g} s: {app.screen}")
         await pilot.pause(0.02)
 
 
-async def until_debrief(app, pilot) -> None:
-    for _ in range(200):
-        if isinstance(app.screen, DebriefScreen) and app.screen.query("#truth"):  # shown and composed
-            return
+async def until_debrief(app, pilot, patience: float = PATIENCE) -> None:
+    deadline = time.monotonic() + patience
+    while not (isinstance(app.screen, DebriefScreen) and app.screen.query("#truth")):  # shown and composed
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no debrief: {app.screen}")
         await pilot.pause(0.02)
-    raise AssertionError(f"no debrief: {app.screen}")
 
 
 def act(body):

@@ -48,10 +48,13 @@ async def test_the_mentor_whispers_from_the_console_and_the_trainee_sees_it(ment
         trainee_app = seat_app(trainee)
         async with trainee_app.run_test(size=(140, 50)) as pilot:
             await console_built(trainee_app, pilot)
-            trainee_app.screen.refresh_panels()
-            await pilot.pause()
-            notes = [str(n.message) for n in trainee_app._notifications]
-            assert "compare memory per version" in notes
+            trainee_app.screen.refresh_panels()  # (or the console's own refresh already did)
+
+            def notes() -> list[str]:
+                return [str(n.message) for n in trainee_app._notifications]
+
+            await until(pilot, lambda: "compare memory per version" in notes(), "the whisper's toast")
+            assert notes().count("compare memory per version") == 1, "shown once"
             assert trainee_app.screen.check_action("whisper", ()) is False
     finally:
         trainee.quit()

@@ -169,6 +169,12 @@ def test_every_shipped_reference_run_plays_to_its_end_in_shadow(seed):
 
     for path in scenario_files(library_dir()):
         playback = ShadowPlayback(ShadowRun.from_scenario(load_scenario(path), seed))
+        if seed != 1:
+            # Seed 1 plays with the snapshots a shadow run keeps for its rewinds, as the TUI does; they
+            # never change the run (test_snapshot_restore proves it for every shipped scenario) and are
+            # three quarters of this test's CPU (a deep copy every 5 simulated minutes), so seed 2 plays
+            # without them.
+            playback.run.sim.checkpoints = None
         asked = 0
         while playback.state != "ended":
             until_asked(playback, 120.0)

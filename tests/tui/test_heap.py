@@ -39,7 +39,10 @@ def test_after_a_settle_each_full_collection_freezes_its_survivors():
     frozen = gc.get_freeze_count()
     survivors = [Node() for _ in range(1000)]
     gc.collect(1)
-    assert gc.get_freeze_count() == frozen, "a young collection freezes nothing"
+    # At most as many: a frozen object still dies when its last reference goes (another thread of an
+    # xdist worker let go of 14 of them between the two counts in a loaded CI run).
+    assert gc.get_freeze_count() <= frozen, "a young collection freezes nothing"
+    frozen = gc.get_freeze_count()
     gc.collect()
     assert gc.get_freeze_count() >= frozen + len(survivors), "the full one froze what it kept"
     heap.stop()

@@ -10,6 +10,7 @@ from visible_text import screen_text
 from scenarios.durations import format_clock
 from simulator.incident.escalation import REPLY_SECONDS
 from tests.tui.console_host import ConsoleHost as Host
+from tests.tui.helpers import until
 from tui.session import LocalSession
 from tui.widgets.actions import SEVERITY_MATRIX
 from tui.widgets.comms import UPDATE_DUE
@@ -51,12 +52,12 @@ async def test_the_status_template_posts_impact_action_and_next_update(session):
         impact = screen.query_one("#status-impact", Input)
         impact.value = "checkout fails for some shoppers"
         await impact.action_submit()
-        await pilot.pause()
+        # The submission is handled a message later: wait for its effect (a loaded machine takes longer).
+        await until(pilot, lambda: app.focused is screen.query_one("#status-action", Input), "focus on the action")
         assert not session.incident_view().status_updates, "not sent while the current action is missing"
-        assert app.focused is screen.query_one("#status-action", Input)
         app.focused.value = "rolling back checkout"
         await app.focused.action_submit()
-        await pilot.pause()
+        await until(pilot, lambda: session.incident_view().status_updates, "the status update to be posted")
         posted = session.incident_view().status_updates[-1][1]
         assert posted == (
             f"Impact: checkout fails for some shoppers. Current action: rolling back checkout. "

@@ -11,6 +11,7 @@ from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift import runner
 from simulator.shift.policy import DEFAULT_POLICY
 from simulator.shift.runner import SHIFT_ROTA
+from tests.tui.helpers import until
 from tui.screens.console import ConsoleScreen
 from tui.screens.handoff import HandoffForm
 from tui.screens.shift import ShiftBoard, ShiftReportScreen
@@ -47,9 +48,9 @@ async def test_a_shift_is_playable_end_to_end(tmp_path):
         await pilot.press("a")
         assert page.acked_at is not None
         await pilot.press("enter")
-        await pilot.pause()
+        # Each screen change is awaited, not given one pause: a loaded machine takes a few more cycles.
+        await until(pilot, lambda: isinstance(app.screen, ConsoleScreen), "the incident's console")
         console = app.screen
-        assert isinstance(console, ConsoleScreen)
         assert isinstance(console.session, ShiftIncidentSession) and console.session.run.number == 1
         # An action in the console goes through the shift, aimed at incident 1.
         result = console.session.apply(
@@ -59,21 +60,18 @@ async def test_a_shift_is_playable_end_to_end(tmp_path):
         assert driver.shift.steps[-1][0].incident == 1
         app.advance_clock(10.0)  # the one clock moves the whole shift while the console is up
         await pilot.press("ctrl+t")
-        assert app.screen is board
+        await until(pilot, lambda: app.screen is board, "the board again")
         await pilot.press("h")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, HandoffForm), "the handoff form")
         form = app.screen
-        assert isinstance(form, HandoffForm)
         form.query_one("#handoff-active_incidents", TextArea).text = "#1 checkout rolled back, watching memory"
         form.query_one("#handoff-upcoming", TextArea).text = "sale at 09:00"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert driver.shift.handoff is not None
+        await until(pilot, lambda: driver.shift.handoff is not None, "the handoff to be saved")
         assert driver.shift.handoff.upcoming == ["sale at 09:00"]
         await pilot.press("e")
         await pilot.press("y")
-        await pilot.pause()
-        assert isinstance(app.screen, ShiftReportScreen)
+        await until(pilot, lambda: isinstance(app.screen, ShiftReportScreen), "the shift report")
         text = str(app.screen.query_one("#report-text").render())
         assert "postmortems due" in text
     records = [json.loads(line) for line in (tmp_path / "shift.jsonl").read_text().splitlines()]

@@ -48,7 +48,8 @@ class RunbooksPanel(Panel):
     def on_mount(self) -> None:
         if self.notes.problem:
             self.notify(clean(self.notes.problem), title="Runbook corrections", severity="warning", markup=False)
-        if self.session.runbooks():
+        # The body is absent if the panel was torn down mid-mount (the app closing while pre-warming).
+        if self.session.runbooks() and self.query("#runbook-body"):
             self.show(self.session.runbooks()[0].service, journal=False)
 
     def _view(self, book) -> ShownRunbook:
