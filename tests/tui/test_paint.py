@@ -151,7 +151,7 @@ def relay_app(screen_class: type[Screen]) -> App:
     return Host()
 
 
-async def test_a_change_two_messages_after_the_key_lands_in_the_keys_frame():
+async def test_a_change_five_messages_after_the_key_lands_in_the_keys_frame():
     """The screen paints once the messages the key set off (five hops through other widgets) are handled."""
     app = relay_app(SettledPaint)
     async with app.run_test(size=(40, HOPS + 2)) as pilot:
