@@ -263,3 +263,29 @@ async def test_scroll_bars_repaint_only_when_what_they_show_changed(monkeypatch)
         assert view.vertical_scrollbar not in repaints, "laid out again, nothing changed: no repaint"
         view.append(records(40, 5))
         assert view.vertical_scrollbar in repaints, "more lines: the bar is repainted"
+
+
+class Shown(App):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="line")
+
+
+async def test_show_updates_a_static_only_when_its_text_or_styles_changed(monkeypatch):
+    """Static.update lays the screen out again even for the same text (each second on the visible panel)."""
+    from textual.content import Content
+
+    from tui.widgets.common import show
+
+    app = Shown()
+    async with app.run_test(size=(40, 3)) as pilot:
+        line = app.query_one("#line", Static)
+        updates: list = []
+        update = Static.update
+        monkeypatch.setattr(Static, "update", lambda self, *a, **k: updates.append(a) or update(self, *a, **k))
+        assert show(line, Content.styled("3 firing", "$text-error"))
+        assert not show(line, Content.styled("3 firing", "$text-error")), "same text and style: no update"
+        assert show(line, Content.styled("3 firing", "$text-warning")), "a style alone changing is shown"
+        assert show(line, "3 firing") and not show(line, "3 firing")
+        await pilot.pause()
+        assert len(updates) == 3
+        assert str(line.render()) == "3 firing"

@@ -8,8 +8,9 @@ from typing import Any
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from scenarios.text import clean
 from tui.port import SessionPort
@@ -83,6 +84,20 @@ def set_rows(table: DataTable, rows: list[tuple], keys: list[str] | None = None)
         table.add_row(*cells, key=keys[n] if keys else None)
     if rows:
         table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+    return True
+
+
+def show(widget: Static, content: Content | str, *, layout: bool = True) -> bool:
+    """Update ``widget`` only when what it shows changed; returns True if it did.
+
+    ``Static.update`` repaints and lays the screen out again even for the same text (the console re-reads
+    the visible panel every second); ``Content ==`` compares the text only, so the styles are compared too.
+    """
+    key = (content.plain, tuple(content.spans)) if isinstance(content, Content) else content
+    if getattr(widget, "_misfortune_shown", None) == key:
+        return False
+    widget._misfortune_shown = key  # type: ignore[attr-defined]
+    widget.update(content, layout=layout)
     return True
 
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.common import Panel, fmt_age, set_rows, show
 from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner
 
@@ -127,7 +127,7 @@ class PagerPanel(Panel):
         line.display = incident is not None
         if incident is not None:
             status = "escalated" if incident.escalated and incident.status == "triggered" else incident.status
-            line.update(NEXT_STEP[status].format(n=incident.number))
+            show(line, NEXT_STEP[status].format(n=incident.number))
 
     def incident_in_view(self) -> int:
         """The incident highlighted in the table (0 when there is none)."""
