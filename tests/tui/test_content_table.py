@@ -152,3 +152,19 @@ async def test_a_wide_table_repaints_its_scroll_bar_only_when_its_sizes_change(m
         await pilot.pause()
         assert cached.virtual_size.width > before
         assert cached.horizontal_scrollbar.window_virtual_size == cached.virtual_size.width, "grown: bar follows"
+
+
+def test_cells_are_measured_as_textual_measures_them():
+    """measure_cell gives what textual.render.measure gives (wide characters, several lines, styles, empty)."""
+    from rich.console import Console
+    from textual.render import measure
+    from textual.widgets import _data_table
+
+    from tui.widgets.table import measure_cell
+
+    console = Console(width=80)
+    cells = [Text("1,204/s"), Text("日本語 ok"), Text("two\nlines that differ"), Text(""), Text("⚠ bold", "bold")]
+    cells += [Text("a  b", justify="right"), "plain str", Text("tab\there")]
+    for cell in cells:
+        assert measure_cell(console, cell, 1) == measure(console, cell, 1), repr(cell)
+    assert _data_table.measure is measure, "DataTable's own measure is back after a ContentTable measured"

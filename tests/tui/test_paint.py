@@ -289,3 +289,31 @@ async def test_show_updates_a_static_only_when_its_text_or_styles_changed(monkey
         await pilot.pause()
         assert len(updates) == 3
         assert str(line.render()) == "3 firing"
+
+
+async def test_a_panel_switch_arranges_the_screen_once(monkeypatch):
+    """The reflow arranges every widget; the paint after it does not arrange them all again."""
+    from textual._compositor import Compositor
+
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    app = ConsoleHost(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        console = app.screen
+        for pid, _key, _title in PANELS:  # nothing else being mounted meanwhile
+            await console.ensure_panel(pid)
+        for pid in ("dashboards", "pager"):  # a first visit lays its panel out for the first time
+            await console.action_show_panel(pid)
+            await pilot.pause()
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        console._timer.pause()
+        arranged: list = []
+        arrange = Compositor._arrange_root
+        monkeypatch.setattr(
+            Compositor, "_arrange_root", lambda self, *a, **k: arranged.append(a) or arrange(self, *a, **k)
+        )
+        await console.action_show_panel("dashboards")
+        await pilot.pause()
+        assert console.query_one("#red").region, "the dashboards are on screen"
+        assert len(arranged) == 1

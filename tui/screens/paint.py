@@ -14,26 +14,51 @@ message waits in any queue of the app (its widgets, scroll bars and screens, and
 once, after one look over the queues (~0.1 ms for the console's ~200 widgets); otherwise each turn runs
 work the frame would have waited for anyway. Frame pacing stays Textual's (at most one tick per 1/60 s).
 
-Rests on Screen's private ``_update_timer`` and ``_on_timer_update``, and on the app's registry of
-started nodes (textual is pinned to 8.2.x in pyproject.toml); tests/tui/test_paint.py checks that a change
-three messages after a key, and every panel switch, paint once.
+Its compositor also keeps the full map a reflow built (:class:`ReflowedCompositor`).
+
+Rests on Screen's private ``_update_timer``, ``_on_timer_update`` and ``_compositor``, on the Compositor's
+map flag, and on the app's registry of started nodes (textual is pinned to 8.2.x in pyproject.toml);
+tests/tui/test_paint.py checks that a change five messages after a key, and every panel switch, paint once,
+and that a switch arranges the screen once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from textual._compositor import Compositor, ReflowResult
+from textual.geometry import Size
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import Timer
+from textual.widget import Widget
 
 MAX_TURNS = 16
 """Turns of the event loop a tick waits at most (a busy app never holds a frame back longer than this)."""
+
+
+class ReflowedCompositor(Compositor):
+    """A Compositor that knows its full map is current after a reflow.
+
+    A reflow arranges every widget (the full map) but leaves the map marked stale when a widget new to the
+    screen was marked dirty before it (a panel switch always does), so the first widget that asks its size
+    while the frame is painted arranged the whole screen a second time (~1 ms per switch).
+    """
+
+    def reflow(self, parent: Widget, size: Size) -> ReflowResult:
+        result = super().reflow(parent, size)
+        self._full_map_invalidated = False  # the map reflow just built is the full map
+        return result
 
 
 class SettledPaint(Screen):
     """A Screen whose update timer paints once the messages in flight are handled (module docstring)."""
 
     _settled_timer: Timer | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compositor = ReflowedCompositor()
 
     @property
     def _update_timer(self) -> Timer:  # type: ignore[override]
