@@ -74,8 +74,8 @@ def set_rows(table: DataTable, rows: list[tuple], keys: list[str] | None = None)
     """Show ``rows`` in ``table`` (keeps the cursor); returns True if anything changed.
 
     The same rows (count and keys) with some cells changed, the usual case each second, are updated in
-    place, cell by cell: a refill re-measured every cell and scrolled the table back to its top left (a
-    trainee scrolling a table wider than the panel was thrown back every second at 1x).
+    place, cell by cell: a refill re-measured every cell, and ``DataTable.clear`` scrolls the table back to
+    its top left. Columns widen for a wider figure and never narrow, as with a refill (clear keeps widths).
     """
     # Text compares equal when only its style differs: compare what each cell shows.
     signature = ([tuple(text_key(c) or c for c in row) for row in rows], keys)
