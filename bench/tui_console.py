@@ -173,6 +173,8 @@ async def key_to_repaint(
 async def _switches(
     app: App, session: LocalSession, rounds: int, clock: bool, size: tuple[int, int], out: dict
 ) -> dict:
+    frame_counts: dict[str, list[int]] = out.setdefault("frames", {})
+    """Frames each press wrote (one when the whole switch lands in its first frame)."""
     async with app.run_test(size=size) as pilot:
         frames = Frames(app)
         await pilot.pause()
@@ -196,6 +198,8 @@ async def _switches(
                     # once per game, so it is reported on its own line, not as a fifth of every sample.
                     where = out.setdefault("first visits", {}) if round_ == 0 else out
                     where.setdefault(key, []).append((written[0][0], written[-1][0], written[-1][1]))
+                    if round_:
+                        frame_counts.setdefault(key, []).append(len(written))
                 # Back to the tab strip (a panel may focus a text field, which would eat the next key).
                 await pilot.press("escape")
                 await pilot.pause()
@@ -214,6 +218,7 @@ def report_switches(label: str, runs: dict) -> None:
     visits."""
     names = {key: pid for pid, key, _title in PANELS}
     first_visits: dict[str, list[tuple[float, float, float]]] = runs.pop("first visits", {})
+    frame_counts: dict[str, list[int]] = runs.pop("frames", {})
     settled = {key: [s for _f, s, _c in triples] for key, triples in runs.items()}
     print(
         f"{label}: settled frame per panel (median ms): "
@@ -227,6 +232,11 @@ def report_switches(label: str, runs: dict) -> None:
     report(f"  {names[heaviest]}: settled (90th percentile)", percentile(settled[heaviest], 0.9), 0.050, "ms")
     report(f"  {names[heaviest]}: CPU until settled (median)", statistics.median(cpus), 0.050, "ms")
     report(f"  {names[heaviest]}: CPU until settled (90th pct)", percentile(cpus, 0.9), 0.050, "ms")
+    if frame_counts:
+        print(
+            "  frames written per press (most of any press): "
+            + ", ".join(f"{names[k]} {max(v)}" for k, v in frame_counts.items())
+        )
     every = [s for v in settled.values() for s in v]
     report("  every panel: settled (90th percentile)", percentile(every, 0.9), 0.050, "ms")
     every_cpu = [c for triples in runs.values() for _f, _s, c in triples]

@@ -3,6 +3,7 @@ exactly what DataTable shows, also after a value, a style, the cursor or the foc
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.strip import Strip
@@ -152,3 +153,82 @@ async def test_a_wide_table_repaints_its_scroll_bar_only_when_its_sizes_change(m
         await pilot.pause()
         assert cached.virtual_size.width > before
         assert cached.horizontal_scrollbar.window_virtual_size == cached.virtual_size.width, "grown: bar follows"
+
+
+def test_cells_are_measured_as_textual_measures_them():
+    """measure_cell gives what textual.render.measure gives (wide characters, several lines, styles, empty)."""
+    from rich.console import Console
+    from textual.render import measure
+    from textual.widgets import _data_table
+
+    from tui.widgets.table import measure_cell
+
+    console = Console(width=80)
+    cells = [Text("1,204/s"), Text("日本語 ok"), Text("two\nlines that differ"), Text(""), Text("⚠ bold", "bold")]
+    cells += [Text("a  b", justify="right"), "plain str", Text("tab\there")]
+    for cell in cells:
+        assert measure_cell(console, cell, 1) == measure(console, cell, 1), repr(cell)
+    assert _data_table.measure is measure, "DataTable's own measure is back after a ContentTable measured"
+
+
+class Fresh(App):
+    """A table updated in place beside one filled afresh with the same rows."""
+
+    def compose(self) -> ComposeResult:
+        yield ContentTable(id="kept", cursor_type="row")
+        yield ContentTable(id="fresh", cursor_type="row")
+
+    def on_mount(self) -> None:
+        for table in self.query(DataTable):
+            table.add_columns("service", "rate", "err %", "zone")
+        set_rows(self.query_one("#kept", DataTable), ROWS)
+
+
+async def test_the_same_rows_with_new_figures_are_updated_in_place(monkeypatch):
+    """Only changed cells are set; columns widen (and never narrow) as in a refill; cursor and scroll stay."""
+    app = Fresh()
+    async with app.run_test(size=(24, 16)) as pilot:
+        await pilot.pause()
+        kept, fresh = app.query_one("#kept", DataTable), app.query_one("#fresh", DataTable)
+        kept.move_cursor(row=2)
+        kept.scroll_to(x=6, animate=False, immediate=True)
+        await pilot.pause()
+        assert kept.scroll_x == 6, "wider than the terminal: scrolled right"
+        updated: list = []
+        update = DataTable.update_cell_at
+        monkeypatch.setattr(
+            DataTable, "update_cell_at", lambda t, c, *a, **k: updated.append(c) or update(t, c, *a, **k)
+        )
+        monkeypatch.setattr(DataTable, "clear", lambda *a, **k: pytest.fail("the same rows: no refill"))
+        changed = [ROWS[0], ("payments", Text("9/s"), Text("0.00%"), "eu-2"), *ROWS[2:]]
+        changed[0] = ("checkout", Text("1,204,000/s"), ROWS[0][2], "eu-1")
+        assert set_rows(kept, changed)
+        monkeypatch.undo()
+        set_rows(fresh, changed)
+        await pilot.pause()
+        assert sorted(updated) == [(0, 1), (1, 1)]
+        assert kept.cursor_row == 2 and kept.scroll_x == 6
+        assert [c.content_width for c in kept.ordered_columns] == [c.content_width for c in fresh.ordered_columns]
+        kept.scroll_to(x=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert [s.text for s in lines(kept)] == [s.text for s in lines(fresh)][: kept.size.height], "same text"
+        shorter = [(name, Text("1/s"), err, zone) for name, _rate, err, zone in changed]
+        set_rows(kept, shorter)
+        set_rows(fresh, [])
+        set_rows(fresh, shorter)
+        await pilot.pause()
+        widths = [c.content_width for c in kept.ordered_columns]
+        assert widths == [c.content_width for c in fresh.ordered_columns], "as a refill"
+        assert widths[1] == len("1,204,000/s"), "shorter figures: the column keeps its width (no jitter)"
+
+
+async def test_other_rows_are_filled_afresh():
+    app = Fresh()
+    async with app.run_test(size=(40, 14)) as pilot:
+        await pilot.pause()
+        kept = app.query_one("#kept", DataTable)
+        assert set_rows(kept, ROWS[:3])
+        await pilot.pause()
+        assert kept.row_count == 3
+        assert set_rows(kept, ROWS[:3], ["a", "b", "c"]), "keys changed: filled afresh"
+        assert [k.value for k in kept.rows] == ["a", "b", "c"]

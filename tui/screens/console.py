@@ -23,7 +23,6 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, OptionList, Select, TabbedContent, TabPane
@@ -34,6 +33,7 @@ from scenarios.text import clean
 from tui import heap
 from tui.port import SPEEDS, SessionPort
 from tui.registry import PANELS, ConsoleCommands, bindings
+from tui.screens.paint import SettledPaint
 from tui.screens.row_detail import RowDetail, RowDetailScreen
 from tui.widgets.actions import ActionsPanel, ConfirmAction, needs_confirmation, validation_message
 from tui.widgets.changes import ChangesPanel
@@ -112,7 +112,7 @@ def tab_label(title: str, key: str) -> Content:
     return Content.assemble(title[:at], Content.styled(title[at], "underline"), title[at + 1 :])
 
 
-class ConsoleScreen(Screen):
+class ConsoleScreen(SettledPaint):
     """Keyboard-first incident console over a :class:`SessionPort`."""
 
     CSS_PATH = Path(__file__).parent.parent / "console.tcss"

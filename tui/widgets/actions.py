@@ -29,6 +29,7 @@ from scenarios.language.actions import (
 from scenarios.text import clean
 from simulator.views import ActionResult
 from tui.widgets.common import ActionRequest, Panel
+from tui.widgets.option_list import SteadyOptionList
 
 FORM_SETTLE_SECONDS = 0.15
 """Quiet time on the action list before the highlighted action's form is built."""
@@ -127,7 +128,7 @@ class ActionsPanel(Panel):
     def compose(self) -> ComposeResult:
         with Horizontal():
             self.offered = self._offered()
-            yield OptionList(*self._options(self.offered), id="action-list")
+            yield SteadyOptionList(*self._options(self.offered), id="action-list")
             form = VerticalScroll(id="action-form")
             form.can_focus = False  # Tab from the action list lands on the first field, not the scroller
             with form:

@@ -8,12 +8,14 @@ from typing import Any
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from scenarios.text import clean
 from tui.port import SessionPort
-from tui.widgets.table import text_key
+from tui.widgets.table import measure_cell, text_key
 from tui.widgets.text import plain
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -69,20 +71,53 @@ def fmt_age(seconds: float) -> str:
 
 
 def set_rows(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> bool:
-    """Replace a table's rows only when they changed (keeps the cursor); returns True if redrawn."""
+    """Show ``rows`` in ``table`` (keeps the cursor); returns True if anything changed.
+
+    The same rows (count and keys) with some cells changed, the usual case each second, are updated in
+    place, cell by cell: a refill re-measured every cell, and ``DataTable.clear`` scrolls the table back to
+    its top left. Columns widen for a wider figure and never narrow, as with a refill (clear keeps widths).
+    """
     # Text compares equal when only its style differs: compare what each cell shows.
     signature = ([tuple(text_key(c) or c for c in row) for row in rows], keys)
-    if getattr(table, "_misfortune_rows", None) == signature:
+    previous = getattr(table, "_misfortune_rows", None)
+    if previous == signature:
         return False
     table._misfortune_rows = signature  # type: ignore[attr-defined]
+    if previous is not None and previous[1] == keys and len(previous[0]) == len(rows) == table.row_count:
+        columns = table.ordered_columns
+        for y, (before, after, row) in enumerate(zip(previous[0], signature[0], rows, strict=True)):
+            for x, (was, now, cell) in enumerate(zip(before, after, row, strict=True)):
+                if was != now:
+                    value = _cell(cell)
+                    # A column widens for a wider figure and never narrows, as in a refill.
+                    wider = measure_cell(table.app.console, value, 1) > columns[x].content_width
+                    table.update_cell_at(Coordinate(y, x), value, update_width=wider)
+        return True
     cursor = table.cursor_row
     table.clear()
     for n, row in enumerate(rows):
-        # A str cell would be parsed as markup by the table: outside text goes in as plain Text.
-        cells = (plain(c, keep_newlines=False) if isinstance(c, str) else c for c in row)
-        table.add_row(*cells, key=keys[n] if keys else None)
+        table.add_row(*(_cell(c) for c in row), key=keys[n] if keys else None)
     if rows:
         table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+    return True
+
+
+def _cell(value: Any) -> Any:
+    """A str cell would be parsed as markup by the table: outside text goes in as plain Text."""
+    return plain(value, keep_newlines=False) if isinstance(value, str) else value
+
+
+def show(widget: Static, content: Content | str, *, layout: bool = True) -> bool:
+    """Update ``widget`` only when what it shows changed; returns True if it did.
+
+    ``Static.update`` repaints and lays the screen out again even for the same text (the console re-reads
+    the visible panel every second); ``Content ==`` compares the text only, so the styles are compared too.
+    """
+    key = (content.plain, tuple(content.spans)) if isinstance(content, Content) else content
+    if getattr(widget, "_misfortune_shown", None) == key:
+        return False
+    widget._misfortune_shown = key  # type: ignore[attr-defined]
+    widget.update(content, layout=layout)
     return True
 
 

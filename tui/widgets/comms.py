@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.common import Panel, fmt_age, set_rows, show
 from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner
 
@@ -136,8 +136,9 @@ class CommsPanel(Panel):
             text = "No status update yet" + (f" ({fmt_age(since)} since the first page)" if pages else "")
         overdue = (updates or pages) and since >= UPDATE_DUE
         style = "$text-error bold" if overdue else "$text-muted"
-        self.query_one("#comms-due", Static).update(
-            Content.styled(text + (" · an update is due" if overdue else ""), style)
+        show(
+            self.query_one("#comms-due", Static),
+            Content.styled(text + (" · an update is due" if overdue else ""), style),
         )
         lines: list = []
         for t, body in reversed(updates):
@@ -146,4 +147,4 @@ class CommsPanel(Panel):
         for t, seat, body in reversed(incident.notes):
             lines.append(Content.styled(f"{format_clock(t)} note ({clean(seat)}) ", "$text-muted"))
             lines.append(clean(body, keep_newlines=True) + "\n")
-        self.query_one("#comms-log", Static).update(Content.assemble(*lines) if lines else "Nothing posted yet.")
+        show(self.query_one("#comms-log", Static), Content.assemble(*lines) if lines else "Nothing posted yet.")

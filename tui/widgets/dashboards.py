@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Label, Select, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, sparkline
+from tui.widgets.common import BLOCKS, Panel, fmt_ms, fmt_pct, fmt_rate, set_rows, show, sparkline
 from tui.widgets.data_lines import data_lines
 from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner, tool_lines
@@ -265,11 +265,12 @@ class DashboardsPanel(Panel):
         changes = s.change_log()
         recent = [c for c in changes if c.t >= now - 3600]
         note = clean("  ".join(f"▲ {format_clock(c.t)} {c.summary} ({c.by})" for c in recent[-4:]))
-        self.query_one("#annotations", Static).update(
-            Content.styled(note or "no changes in the last hour", "$text-warning")
+        show(
+            self.query_one("#annotations", Static),
+            Content.styled(note or "no changes in the last hour", "$text-warning"),
         )
         data = data_lines(s.data_status(), metrics_live=not blind)
-        self.query_one("#data-status", Static).update(Content("\n".join(clean(line) for line in data)))
+        show(self.query_one("#data-status", Static), Content("\n".join(clean(line) for line in data)))
         self.query_one("#data-status", Static).display = bool(data)
         splits = []
         for sv in s.services():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -18,9 +18,10 @@ from textual.worker import get_current_worker
 
 from simulator.views import LogRecord
 from tui.widgets.log_buffer import LEVEL_RANK, LogBuffer, LogQuery
+from tui.widgets.scrolling import SteadyScrollBars
 
 
-class LogView(ScrollView, can_focus=True):
+class LogView(SteadyScrollBars, ScrollView, can_focus=True):
     """Live tail or filtered view over a :class:`LogBuffer`, with a line cursor."""
 
     COMPONENT_CLASSES = {"logview--warn", "logview--error", "logview--cursor", "logview--debug"}
@@ -60,6 +61,8 @@ class LogView(ScrollView, can_focus=True):
         self._pending_from: int | None = None  # buffer end when the running filter started
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(512)
         self._styles: dict[int, Style] = {}
+        self._shown_size: Size | None = None
+        """The size of the last Resize (None: not laid out yet)."""
 
     # --- data -------------------------------------------------------------------------------
 
@@ -139,13 +142,23 @@ class LogView(ScrollView, can_focus=True):
         # Lines are cut to the view's width (no horizontal scroll), so the virtual width stays 0: a
         # width taken from the view changed as the panel came on screen and cost a second layout.
         self.virtual_size = Size(0, self.visible_count)
+        if self._shown_size is not None:
+            # Laid out before (a hidden panel keeps its size): the scroll bars follow now, in this frame,
+            # not after the next layout (a frame of their own).
+            self._scroll_update(self.virtual_size)
         if self.following:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            # Once the view has been laid out its end is known now (a hidden panel keeps its last size):
+            # scrolling after the next frame, Textual's default, painted the new lines a frame after the
+            # rest of a panel switch.
+            self.scroll_end(animate=False, immediate=self._shown_size is not None, x_axis=False)
         self.refresh()
 
-    def on_resize(self) -> None:
-        self._cache.clear()
-        self._update_size()
+    def on_resize(self, event: events.Resize) -> None:
+        # The view gets a Resize each time its panel comes back on screen, at the size it had: nothing moves.
+        if event.size != self._shown_size:
+            self._shown_size = event.size
+            self._cache.clear()
+            self._update_size()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from tui.widgets.common import Panel, fmt_age, set_rows
+from tui.widgets.common import Panel, fmt_age, set_rows, show
 from tui.widgets.table import ContentTable
 from tui.widgets.tool_banner import ToolBanner
 
@@ -130,7 +130,7 @@ class PagerPanel(Panel):
             status = incident.status
             if status == "triggered":  # nothing to acknowledge without a page: never ask for it
                 status = "escalated" if incident.escalated else "triggered" if incident.pages else "unpaged"
-            line.update(NEXT_STEP[status].format(n=incident.number))
+            show(line, NEXT_STEP[status].format(n=incident.number))
 
     def incident_in_view(self) -> int:
         """The incident highlighted in the table (0 when there is none)."""

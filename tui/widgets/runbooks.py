@@ -22,6 +22,7 @@ from scenarios.text import clean
 from simulator.reports import RunbookNoteError, RunbookNotes, ShownRunbook, shown_runbook
 from tui.screens.runbook_editor import RunbookEditor
 from tui.widgets.common import Panel
+from tui.widgets.option_list import SteadyOptionList
 from tui.widgets.text import plain
 
 
@@ -37,7 +38,7 @@ class RunbooksPanel(Panel):
         self.notes = RunbookNotes.open()
         self.scenario = self.session.briefing().scenario_id
         with Horizontal():
-            yield OptionList(*(self._option(rb) for rb in books), id="runbook-list")
+            yield SteadyOptionList(*(self._option(rb) for rb in books), id="runbook-list")
             with VerticalScroll(id="runbook-page"):
                 if books:
                     yield Markdown(id="runbook-body")

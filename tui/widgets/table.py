@@ -11,20 +11,26 @@ A table wider than its panel also no longer repaints its scroll bar after every 
 (ScrollView compares the screen's idea of its virtual size with its own, which differ whenever it
 scrolls): that repaint came after the switch's frame, as a frame of its own.
 
-Only how cells are rendered changes: rows, keys, cursor, messages and the pixels on screen are
+Its cells are also measured without building Rich console options per cell (a Text cell's width is its
+longest line), which was most of a refill's cost.
+
+Only how cells are rendered and measured changes: rows, keys, cursor, messages and the pixels on screen are
 DataTable's own. Rests on DataTable's private ``_render_cell`` and caches (textual is pinned to 8.2.x
 in pyproject.toml; tests/tui/test_content_table.py checks a cell is rendered once and what it shows).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widgets import DataTable
+from textual.widgets import DataTable, _data_table
 
 CELL_CACHE_SIZE = 4000
 """Rendered cells kept per table (a few screens' worth); the cache starts afresh when full."""
@@ -86,6 +92,30 @@ def text_key(cell: object) -> tuple | None:
     )
 
 
+def measure_cell(console: Any, renderable: Any, default: int, *, container_width: int | None = None) -> int:
+    """``textual.render.measure``, without building console options for a plain ``Text`` cell.
+
+    A Text's width is its longest line (``Text.__rich_measure__`` reads no option): building the options
+    per cell was most of a refill's cost (~140 cells per dashboards read).
+    """
+    if type(renderable) is Text:
+        return max((cell_len(line) for line in renderable.plain.splitlines()), default=0)
+    return _MEASURE(console, renderable, default, container_width=container_width)
+
+
+_MEASURE = _data_table.measure
+
+
+@contextmanager
+def _cells_measured_fast() -> Iterator[None]:
+    """DataTable's module looks ``measure`` up at each call: point it at :func:`measure_cell` meanwhile."""
+    _data_table.measure = measure_cell
+    try:
+        yield
+    finally:
+        _data_table.measure = _MEASURE
+
+
 class ContentTable(DataTable):
     """A DataTable that renders each cell once per content (see the module docstring)."""
 
@@ -109,6 +139,14 @@ class ContentTable(DataTable):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._component_key = None
         return super().render_lines(crop)
+
+    def _update_dimensions(self, new_rows: Any) -> None:
+        with _cells_measured_fast():
+            super()._update_dimensions(new_rows)
+
+    def _update_column_widths(self, updated_cells: Any) -> None:
+        with _cells_measured_fast():
+            super()._update_column_widths(updated_cells)
 
     def _components(self) -> tuple:
         """The styles besides the row's that a cell may be drawn in, and the switches that pick them."""

@@ -9,6 +9,7 @@ from textual.widgets import Static
 from scenarios.durations import format_clock
 from scenarios.text import clean
 from tui.port import SessionPort
+from tui.widgets.common import show
 
 WORDING = {
     "metrics": "dashboards: no data since {since} (metrics datasource on {service} unreachable)",
@@ -49,4 +50,4 @@ class ToolBanner(Static):
         lines = tool_lines(session, self.tools)
         self.display = bool(lines)
         if lines:
-            self.update(Content.styled("\n".join(f"⚠ {line}" for line in lines), "$text-warning bold"))
+            show(self, Content.styled("\n".join(f"⚠ {line}" for line in lines), "$text-warning bold"))

@@ -1,0 +1,335 @@
+"""A panel switch lands in one frame (issue 14's switch figure): the screen paints once the key's messages
+reached it (tui.screens.paint), and the widgets a shown panel brings back do not ask for a second frame
+(tui.widgets.option_list, tui.widgets.scrolling, the log view's scroll).
+
+Frames are counted as the bench counts them (bench/tui_console.py): every update the app writes to the
+terminal after the key, until none came for a while and the process idles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import pytest
+from textual import events
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.scrollbar import ScrollBar
+from textual.widgets import Input, OptionList, Static
+
+from tests.tui.console_host import ConsoleHost
+from tui.registry import PANELS
+from tui.screens.paint import SettledPaint
+from tui.session import LocalSession
+from tui.widgets.log_view import LogView
+from tui.widgets.option_list import SteadyOptionList
+
+QUIET_S = 0.2
+"""A press has settled once no frame came for this long while the process idled."""
+
+
+class FrameCounter:
+    """Counts the updates an app writes to its terminal."""
+
+    def __init__(self, app: App) -> None:
+        self.count = 0
+        self.last = 0.0
+        display = app._display
+
+        def counted(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None:
+                self.count += 1
+                self.last = time.perf_counter()
+
+        app._display = counted  # type: ignore[method-assign]
+
+    async def settled(self, limit: float = 10.0) -> None:
+        start = time.perf_counter()
+        while time.perf_counter() - start < limit:
+            cpu = time.process_time()
+            await asyncio.sleep(0.02)
+            idle = time.process_time() - cpu < 0.002
+            if self.count and idle and time.perf_counter() - max(self.last, start) >= QUIET_S:
+                return
+
+
+def send_key(app: App, key: str) -> None:
+    """The key as a terminal delivers it: one Key event into the app's queue (Pilot.press paints on its own)."""
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def frames_per_switch(size: tuple[int, int], pids: tuple[str, ...], monkeypatch) -> dict[str, int]:
+    """Frames written by each panel key pressed from the tab strip (as the bench does), the clock having moved
+    a quarter second before each: every panel is shown once first (its first visit is not checked)."""
+    monkeypatch.setattr(Input, "cursor_blink", False)  # a blinking cursor paints twice a second
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    keys = {pid: key for pid, key, _title in PANELS}
+    app = ConsoleHost(session)
+    counts: dict[str, int] = {}
+    async with app.run_test(size=size) as pilot:
+        console = app.screen
+        for pid, _key, _title in PANELS:
+            await console.ensure_panel(pid)
+        await pilot.pause()
+        console._timer.pause()  # the console's own refresh: its frames are not the key's
+        for pid in pids:  # first visits: each panel's first layout
+            await console.action_show_panel(pid)
+            await pilot.pause()
+        frames = FrameCounter(app)
+        for pid in pids:
+            session.pump(0.25)
+            await pilot.press("escape")
+            await pilot.pause()
+            await frames.settled(limit=0.5)
+            frames.count = 0
+            send_key(app, keys[pid])
+            await frames.settled()
+            assert console.active_panel == pid
+            counts[pid] = frames.count
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("size", "pids"),
+    [
+        ((160, 48), ("pager", "dashboards", "logs", "runbooks", "actions", "comms")),
+        ((80, 24), ("dashboards", "logs", "traces", "runbooks", "actions")),
+    ],
+)
+async def test_a_panel_switch_from_the_tab_strip_paints_once(size, pids, monkeypatch):
+    """Tab strip blur, focus restyles, scroll bars, a list shown again, the log tail: all in the first frame."""
+    counts = await frames_per_switch(size, pids, monkeypatch)
+    assert counts == dict.fromkeys(pids, 1), f"frames per switch at {size[0]}x{size[1]}"
+
+
+HOPS = 5
+"""Widgets a key's message passes through before the last one changes what it shows."""
+
+
+class Relay(Static):
+    """Passes a message on to the next relay; the last one changes what it shows."""
+
+    class Hop(Message):
+        pass
+
+    def __init__(self, following: Relay | None, *, id: str) -> None:
+        super().__init__("before", id=id)
+        self.following = following
+
+    def on_relay_hop(self, event: Relay.Hop) -> None:
+        event.stop()
+        if self.following is not None:
+            self.following.post_message(Relay.Hop())
+        else:
+            self.update("after", layout=False)
+
+
+def relay_app(screen_class: type[Screen]) -> App:
+    class Relays(screen_class):  # type: ignore[valid-type, misc]
+        BINDINGS = [("k", "press", "press")]
+
+        def compose(self) -> ComposeResult:
+            relays = [Relay(None, id="last")]
+            for n in range(HOPS - 1):
+                relays.append(Relay(relays[-1], id="first" if n == HOPS - 2 else f"hop{n}"))
+            yield Static("key: -", id="echo")
+            yield from reversed(relays)
+
+        def action_press(self) -> None:
+            self.query_one("#echo", Static).update("key: k", layout=False)
+            self.query_one("#first", Relay).post_message(Relay.Hop())
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(Relays())
+
+    return Host()
+
+
+async def test_a_change_five_messages_after_the_key_lands_in_the_keys_frame():
+    """The screen paints once the messages the key set off (five hops through other widgets) are handled."""
+    app = relay_app(SettledPaint)
+    async with app.run_test(size=(40, HOPS + 2)) as pilot:
+        await pilot.pause()
+        frames = FrameCounter(app)
+        await asyncio.sleep(0.1)  # the screen's timer last ticked long ago: its next tick paints at once
+        send_key(app, "k")
+        await frames.settled()
+        assert str(app.screen.query_one("#last", Relay).render()) == "after"
+        assert frames.count == 1
+
+
+async def test_plain_textual_paints_that_change_a_frame_later():
+    """What SettledPaint is for: Textual's own screen paints the key's echo first, the relayed change after."""
+    app = relay_app(Screen)
+    async with app.run_test(size=(40, HOPS + 2)) as pilot:
+        await pilot.pause()
+        frames = FrameCounter(app)
+        await asyncio.sleep(0.1)  # the screen's timer last ticked long ago: its next tick paints at once
+        send_key(app, "k")
+        await frames.settled()
+        assert frames.count == 2
+
+
+LONG = "a fairly long option that wraps when the list is narrow"
+
+
+class Lists(App):
+    CSS = "OptionList { width: 30; height: 6; }"
+
+    def compose(self) -> ComposeResult:
+        yield SteadyOptionList(*(f"{n}: {LONG}" for n in range(8)), id="steady")
+        yield OptionList(*(f"{n}: {LONG}" for n in range(8)), id="plain")
+
+
+def shown(widget: OptionList) -> list[str]:
+    return [strip.text for strip in (widget.render_line(y) for y in range(widget.size.height))]
+
+
+async def test_a_list_shown_again_at_its_width_keeps_its_lines(monkeypatch):
+    """A Resize at the same width (its panel coming back on screen) neither drops the lines nor repaints."""
+    app = Lists()
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        steady = app.query_one("#steady", SteadyOptionList)
+        lines = steady._line_cache.lines
+        repaints: list = []
+        refresh = SteadyOptionList.refresh
+        monkeypatch.setattr(
+            SteadyOptionList, "refresh", lambda self, *a, **k: repaints.append(1) or refresh(self, *a, **k)
+        )
+        steady.post_message(events.Resize(steady.size, steady.virtual_size, steady.container_size))
+        await pilot.pause()
+        assert not repaints and steady._line_cache.lines is lines
+
+
+async def test_a_list_made_narrower_wraps_its_lines_again():
+    app = Lists()
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        for widget in app.query(OptionList):
+            widget.styles.width = 22
+        await pilot.pause()
+        steady, plain = app.query_one("#steady", OptionList), app.query_one("#plain", OptionList)
+        assert shown(steady) == shown(plain)
+        assert steady.virtual_size.height > 8, "each option now wraps"
+
+
+class Logs(App):
+    CSS = "LogView { height: 8; }"
+
+    def compose(self) -> ComposeResult:
+        yield LogView(id="view")
+
+
+def records(start: int, count: int) -> list:
+    from simulator.views import LogRecord
+
+    return [
+        LogRecord(float(n), "INFO", "api", "v1", "zone-a", "api-1", f"line {n}") for n in range(start, start + count)
+    ]
+
+
+async def test_the_log_tail_and_its_scroll_bar_follow_new_lines_before_the_frame():
+    """Lines appended to a laid-out view are scrolled to and counted by its scroll bar at once, so they are
+    painted in the frame that shows them (Textual scrolls after the next frame by default)."""
+    app = Logs()
+    async with app.run_test(size=(60, 10)) as pilot:
+        view = app.query_one(LogView)
+        view.append(records(0, 40))
+        await pilot.pause()
+        view.append(records(40, 25))
+        assert view.scroll_y == view.max_scroll_y == 65 - 8
+        assert view.vertical_scrollbar.window_virtual_size == 65
+
+
+async def test_scroll_bars_repaint_only_when_what_they_show_changed(monkeypatch):
+    """A layout that changes nothing leaves the scroll bars alone; more lines repaint them."""
+    app = Logs()
+    async with app.run_test(size=(60, 10)) as pilot:
+        view = app.query_one(LogView)
+        view.append(records(0, 40))
+        await pilot.pause()
+        repaints: list = []
+        refresh = ScrollBar.refresh
+        monkeypatch.setattr(ScrollBar, "refresh", lambda self, *a, **k: repaints.append(self) or refresh(self, *a, **k))
+        view.refresh(layout=True)
+        await pilot.pause()
+        assert view.vertical_scrollbar not in repaints, "laid out again, nothing changed: no repaint"
+        view.append(records(40, 5))
+        assert view.vertical_scrollbar in repaints, "more lines: the bar is repainted"
+
+
+class Shown(App):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="line")
+
+
+async def test_show_updates_a_static_only_when_its_text_or_styles_changed(monkeypatch):
+    """Static.update lays the screen out again even for the same text (each second on the visible panel)."""
+    from textual.content import Content
+
+    from tui.widgets.common import show
+
+    app = Shown()
+    async with app.run_test(size=(40, 3)) as pilot:
+        line = app.query_one("#line", Static)
+        updates: list = []
+        update = Static.update
+        monkeypatch.setattr(Static, "update", lambda self, *a, **k: updates.append(a) or update(self, *a, **k))
+        assert show(line, Content.styled("3 firing", "$text-error"))
+        assert not show(line, Content.styled("3 firing", "$text-error")), "same text and style: no update"
+        assert show(line, Content.styled("3 firing", "$text-warning")), "a style alone changing is shown"
+        assert show(line, "3 firing") and not show(line, "3 firing")
+        await pilot.pause()
+        assert len(updates) == 3
+        assert str(line.render()) == "3 firing"
+
+
+def callers() -> list[str]:
+    """Names of the functions calling the caller's caller, innermost first."""
+    frame, names = sys._getframe(2), []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names
+
+
+async def test_a_panel_switch_arranges_the_screen_once(monkeypatch):
+    """The reflow arranges every widget; painting after it does not arrange them all again (the full map
+    the reflow built is kept)."""
+    from textual._compositor import Compositor
+
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    app = ConsoleHost(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        console = app.screen
+        for pid, _key, _title in PANELS:  # nothing else being mounted meanwhile
+            await console.ensure_panel(pid)
+        for pid in ("dashboards", "pager"):  # a first visit lays its panel out for the first time
+            await console.action_show_panel(pid)
+            await pilot.pause()
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        console._timer.pause()
+        arranged: list = []
+        arrange = Compositor._arrange_root
+        monkeypatch.setattr(
+            Compositor,
+            "_arrange_root",
+            lambda self, *a, **k: arranged.append(callers()) or arrange(self, *a, **k),
+        )
+        await console.action_show_panel("dashboards")
+        await pilot.pause()
+        assert console.query_one("#red").region, "the dashboards are on screen"
+        in_paint = [names for names in arranged if "_refresh_layout" in names]
+        assert in_paint, "the switch was laid out"
+        assert all(names[0] == "reflow" for names in in_paint), f"arranged again while painting: {in_paint}"

@@ -1,0 +1,83 @@
+"""A screen that paints once the messages a key set off have been handled, not halfway through them.
+
+Textual paints a screen on its update timer, which the screen resumes as soon as its own message queue is
+empty (``Screen._on_idle``); the timer's next tick paints whatever widgets have told the screen they
+changed by then. A key's consequences travel through other widgets' queues first: a focus move is a Blur
+and a Focus message, each restyles its widget and those restyles repaint the tab strip's active tab and
+underline, scroll bars, a list's highlight. Their ``Update`` messages reached the screen a turn or two of
+the event loop after it went idle, just after the tick, so they made a second frame one refresh tick
+(1/60 s) later, plus its own paint: the frame a panel switch settled in came 45-60 ms after the key.
+
+:class:`SettledPaint` gives the screen an update timer whose tick first lets the event loop run until no
+message waits in any queue of the app (its widgets, scroll bars and screens, and the app itself), at most
+:data:`MAX_TURNS` turns, then paints as Textual does. With nothing in flight (the usual case) it paints at
+once, after one look over the queues (~0.1 ms for the console's ~200 widgets); otherwise each turn runs
+work the frame would have waited for anyway. Frame pacing stays Textual's (at most one tick per 1/60 s).
+
+Its compositor also keeps the full map a reflow built (:class:`ReflowedCompositor`).
+
+Rests on Screen's private ``_update_timer``, ``_on_timer_update`` and ``_compositor``, on the Compositor's
+map flag, and on the app's registry of started nodes (textual is pinned to 8.2.x in pyproject.toml);
+tests/tui/test_paint.py checks that a change five messages after a key, and every panel switch, paint once,
+and that a switch arranges the screen once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual._compositor import Compositor, ReflowResult
+from textual.geometry import Size
+from textual.screen import UPDATE_PERIOD, Screen
+from textual.timer import Timer
+from textual.widget import Widget
+
+MAX_TURNS = 16
+"""Turns of the event loop a tick waits at most (a busy app never holds a frame back longer than this)."""
+
+
+class ReflowedCompositor(Compositor):
+    """A Compositor that knows its full map is current after a reflow.
+
+    A reflow arranges every widget (the full map) but leaves the map marked stale when a widget new to the
+    screen was marked dirty before it (a panel switch always does), so the first widget that asks its size
+    while the frame is painted arranged the whole screen a second time (~1 ms per switch).
+    """
+
+    def reflow(self, parent: Widget, size: Size) -> ReflowResult:
+        result = super().reflow(parent, size)
+        self._full_map_invalidated = False  # the map reflow just built is the full map
+        return result
+
+
+class SettledPaint(Screen):
+    """A Screen whose update timer paints once the messages in flight are handled (module docstring)."""
+
+    _settled_timer: Timer | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compositor = ReflowedCompositor()
+
+    @property
+    def _update_timer(self) -> Timer:  # type: ignore[override]
+        """Screen's update timer (paused and resumed by Screen itself), ticking :meth:`_paint_when_settled`."""
+        if self._settled_timer is None:
+            self._settled_timer = self.set_interval(
+                UPDATE_PERIOD, self._paint_when_settled, name="screen_update", pause=True
+            )
+        return self._settled_timer
+
+    async def _paint_when_settled(self) -> None:
+        for _turn in range(MAX_TURNS):
+            if not self._messages_in_flight():
+                break
+            await asyncio.sleep(0)  # one turn of the event loop: every pump with a message handles it
+        self._on_timer_update()
+
+    def _messages_in_flight(self) -> bool:
+        """True while a message waits in the app's queue or in any started node's (the app's registry:
+        every widget, scroll bars included)."""
+        app = self.app
+        return not app._message_queue.empty() or any(not node._message_queue.empty() for node in app._registry)
