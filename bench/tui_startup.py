@@ -23,6 +23,7 @@ import sys
 import tempfile
 import termios
 import time
+from pathlib import Path
 
 BUDGET_S = 0.5
 SIZE = (160, 48)
@@ -72,7 +73,9 @@ def first_frame(command: str, args: list[str], marker: bytes, home: str) -> tupl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--command", default=shutil.which("misfortune") or "misfortune")
+    # The venv's own script when the venv is not on PATH (`.venv/bin/python bench/tui_startup.py`).
+    beside = Path(sys.executable).parent / "misfortune"
+    parser.add_argument("--command", default=shutil.which("misfortune") or str(beside))
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as home:
