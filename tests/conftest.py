@@ -69,7 +69,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: one worker per core the process may use, plus one. A good part of the suite waits on
     wall-clock time (subprocesses, sockets, a real Prometheus, tmux, Textual's timers): on a 2-core
     machine two workers left ~0.35 of a core idle over a CI run; a third fills those waits."""
-    return len(os.sched_getaffinity(0)) + 1
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)  # macOS
+    return len(usable) + 1
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
