@@ -16,57 +16,20 @@ from tests.gameday.conftest import settle
 from tui.gameday import seat as seat_module
 from tui.gameday.seat import JoinRefused, RemoteSession, SeriesMirror
 
+
+def log_frame(**wrong) -> dict:
+    """A state frame that is well formed but for one field of its one log line."""
+    line = {"t": 1.0, "level": "ERROR", "service": "s", "version": "v", "zone": "z", "instance": "i"}
+    line |= {"message": "m", "trace_id": "", "span_id": "", "attributes": {}}
+    return {"type": "state", "full": False, "more": True, "logs": [line | wrong], "traces": [], "series": {}}
+
+
 BAD_FRAMES = {
-    "log time not a number": {
-        "type": "state",
-        "full": False,
-        "more": True,
-        "logs": [{"t": "soon"}],
-        "traces": [],
-        "series": {},
-    },
-    "log level a dict": {
-        "type": "state",
-        "full": False,
-        "more": True,
-        "logs": [
-            {
-                "t": 1.0,
-                "level": {"[bold]": 1},
-                "service": "s",
-                "version": "v",
-                "zone": "z",
-                "instance": "i",
-                "message": "m",
-                "trace_id": "",
-                "span_id": "",
-                "attributes": {},
-            }
-        ],
-        "traces": [],
-        "series": {},  # otherwise well formed: only the log line is wrong
-    },
-    "log time infinite": {
-        "type": "state",
-        "full": False,
-        "more": True,
-        "logs": [
-            {
-                "t": float("inf"),
-                "level": "ERROR",
-                "service": "s",
-                "version": "v",
-                "zone": "z",
-                "instance": "i",
-                "message": "m",
-                "trace_id": "",
-                "span_id": "",
-                "attributes": {},
-            }
-        ],
-        "traces": [],
-        "series": {},  # otherwise well formed: only the log line is wrong
-    },
+    "log time not a number": log_frame(t="soon"),
+    "log level a dict": log_frame(level={"[bold]": 1}),
+    "log message a list": log_frame(message=["[bold]x"]),
+    "log zone a number": log_frame(zone=3),
+    "log time infinite": log_frame(t=float("inf")),
     "endless series chunk": {
         "type": "state",
         "full": False,

@@ -153,29 +153,31 @@ def relay_app(screen_class: type[Screen]) -> App:
     return Host()
 
 
-async def test_a_change_five_messages_after_the_key_lands_in_the_keys_frame():
-    """The screen paints once the messages the key set off (five hops through other widgets) are handled."""
-    app = relay_app(SettledPaint)
+async def frames_after_a_relayed_key(screen: type[Screen]) -> tuple[str, int]:
+    """The relay's last text and the frames written between the key and quiet, on a relay screen of
+    ``screen``'s kind."""
+    app = relay_app(screen)
     async with app.run_test(size=(40, HOPS + 2)) as pilot:
         await pilot.pause()
         frames = FrameCounter(app)
         await asyncio.sleep(0.1)  # the screen's timer last ticked long ago: its next tick paints at once
         send_key(app, "k")
         await frames.settled()
-        assert str(app.screen.query_one("#last", Relay).render()) == "after"
-        assert frames.count == 1
+        return str(app.screen.query_one("#last", Relay).render()), frames.count
+
+
+async def test_a_change_five_messages_after_the_key_lands_in_the_keys_frame():
+    """The screen paints once the messages the key set off (five hops through other widgets) are handled."""
+    last, frames = await frames_after_a_relayed_key(SettledPaint)
+    assert last == "after"
+    assert frames == 1
 
 
 async def test_plain_textual_paints_that_change_a_frame_later():
     """What SettledPaint is for: Textual's own screen paints the key's echo first, the relayed change after."""
-    app = relay_app(Screen)
-    async with app.run_test(size=(40, HOPS + 2)) as pilot:
-        await pilot.pause()
-        frames = FrameCounter(app)
-        await asyncio.sleep(0.1)  # the screen's timer last ticked long ago: its next tick paints at once
-        send_key(app, "k")
-        await frames.settled()
-        assert frames.count == 2
+    last, frames = await frames_after_a_relayed_key(Screen)
+    assert last == "after"
+    assert frames == 2
 
 
 LONG = "a fairly long option that wraps when the list is narrow"

@@ -270,12 +270,6 @@ def _no_constant(name: str) -> float:
     raise FrameError(f"{name} is not a number a frame may carry")
 
 
-def _finite_value(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value
-
-
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):  # 1e999 reads as infinity
@@ -428,21 +422,6 @@ class SliWire(TypedDict, total=False):
     healthy_for: float
     budget_burned_pct: float
     no_data_since: float | None
-
-
-class LogWire(TypedDict):
-    """One log line as a host sends it (the fields of simulator.views.LogRecord)."""
-
-    t: Annotated[float, AfterValidator(_finite_value)]
-    level: str
-    service: str
-    version: str
-    zone: str
-    instance: str
-    message: str
-    trace_id: str
-    span_id: str
-    attributes: dict[str, Any]
 
 
 def decode_trace(d: dict[str, Any]) -> Trace:

@@ -42,7 +42,6 @@ from tui.gameday.protocol import (
     MAX_HOST_FRAME,
     VERSION,
     FrameError,
-    LogWire,
     SliWire,
     decode,
     decode_briefing,
@@ -333,18 +332,10 @@ class RemoteSession:
                 self._unknown_profiles.clear()
                 self._debrief = None
                 self._debrief_ready.clear()
-            for d in decode_many(LogWire, frame["logs"]):
+            for r in decode_many(LogRecord, frame["logs"]):
+                t = _finite(r.t, "a log line's time")
                 self._logs.add(
-                    d["t"],
-                    d["level"],
-                    d["service"],
-                    d["version"],
-                    d["zone"],
-                    d["instance"],
-                    d["message"],
-                    d["trace_id"],
-                    d["span_id"],
-                    d["attributes"],
+                    t, r.level, r.service, r.version, r.zone, r.instance, r.message, r.trace_id, r.span_id, r.attributes
                 )
             for d in frame["traces"]:
                 self._traces.add(decode_trace(d))
