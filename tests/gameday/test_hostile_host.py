@@ -24,6 +24,9 @@ def log_frame(**wrong) -> dict:
     return {"type": "state", "full": False, "more": True, "logs": [line | wrong], "traces": [], "series": {}}
 
 
+NAN = float("nan")
+
+
 BAD_FRAMES = {
     "log time not a number": log_frame(t="soon"),
     "log level a dict": log_frame(level={"[bold]": 1}),
@@ -221,7 +224,12 @@ def test_a_view_field_of_the_wrong_type_is_malformed_where_it_is_read(views_payl
 
 @pytest.mark.parametrize(
     "part, value",
-    [("sli", {"service": "checkout"}), ("flags", {"new-cart": "sometimes"}), ("incident", {"state": 3})],
+    [
+        ("sli", {"service": "checkout"}),
+        ("sli", {"service": "checkout", "availability": NAN, "objective": 0.999, "breaching": False}),
+        ("flags", {"new-cart": "sometimes"}),
+        ("incident", {"state": 3}),
+    ],
 )
 def test_a_view_of_the_wrong_shape_is_malformed(views_payload, part, value):
     from tui.gameday.seat import MALFORMED_HOST_FRAME

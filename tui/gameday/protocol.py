@@ -412,7 +412,10 @@ def decode_many(record: type[T], data: Any) -> list[T]:
 
 
 class SliWire(TypedDict, total=False):
-    """The SLI status a host sends (simulator.incident.process's ``status``, plus ``no_data_since``)."""
+    """The SLI status a host sends (simulator.incident.process's ``status``, plus ``no_data_since``); its
+    figures finite (the status bar shows them as they come)."""
+
+    __pydantic_config__ = ConfigDict(allow_inf_nan=False)  # type: ignore[misc]
 
     service: Required[str]
     availability: Required[float]
