@@ -47,7 +47,7 @@ def fields_words(fields: Mapping[str, Any], skip: tuple[str, ...] = (), sep: str
 
 def fault_words(fault: Mapping[str, Any]) -> str:
     """A fault of the hidden truth: ``zone_outage from 00:05:14 (zone=eu-central-1b, hang=3s)``."""
-    head = str(fault.get("type", "fault"))
+    head = value_words(fault.get("type") or "fault")
     if fault.get("service") is not None:
         head += f" on {value_words(fault['service'])}"
     onset = fault.get("onset_s")
@@ -59,6 +59,6 @@ def fault_words(fault: Mapping[str, Any]) -> str:
 
 def action_words(body: Mapping[str, Any], skip: tuple[str, ...] = ("at", "action"), sep: str = "=") -> str:
     """An action body (a trap's match, a reference step): its kind, then its fields."""
-    kind = str(body.get("action", "action"))
+    kind = value_words(body.get("action") or "action")
     details = fields_words(body, skip=skip, sep=sep)
     return f"{kind} {details}" if details else kind

@@ -38,6 +38,7 @@ from simulator.views import (
     TimelineEvent,
     ToolStatus,
 )
+from tui.gameday.debrief_wire import check_mentor_truth
 from tui.gameday.protocol import (
     MAX_HOST_FRAME,
     VERSION,
@@ -220,7 +221,8 @@ class RemoteSession:
         self.seat_token = frame.get("seat_token") or self.seat_token
         self._hello = {**self._hello, "seat_token": self.seat_token, "role": self.role}
         self.resume = dict(frame.get("resume") or {})
-        self.truth = frame.get("truth")
+        truth = frame.get("truth")
+        self.truth = None if truth is None else check_mentor_truth(truth)
         self._briefing = decode_briefing(frame["briefing"])
         self._runbooks = [*decode_many(RunbookView, frame["runbooks"])]
 

@@ -18,7 +18,7 @@ from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
 from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import postmortem_for_journal, severity_verdict
-from simulator.reports.truth_words import action_words, fault_words, fields_words
+from simulator.reports.truth_words import action_words, fault_words, fields_words, value_words
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
@@ -285,7 +285,7 @@ def solution_markup(d: Debrief) -> Content:
     for step in d.solution:
         params = fields_words(step, skip=("at", "action"), sep=": ")
         lines.append(
-            styled(f"{clean(str(step.get('at', ''))):>6}  ", (str(step.get("action", "")), "bold"), " ", params)
+            styled(f"{clean(value_words(step.get('at', ''))):>6}  ", (str(step.get("action", "")), "bold"), " ", params)
         )
     if d.traps:
         lines += [styled(), styled(("Traps", "bold"))]
@@ -309,11 +309,11 @@ def lessons_markup(postmortem: dict[str, Any]) -> Content:
         for item in postmortem["action_items"]:
             lines.append(
                 styled(
-                    (str(item.get("priority", "")), "$warning"),
+                    (value_words(item.get("priority") or ""), "$warning"),
                     " ",
-                    str(item.get("action", "")),
+                    value_words(item.get("action") or ""),
                     " ",
-                    (str(item.get("owner", "")), "$text-muted"),
+                    (value_words(item.get("owner") or ""), "$text-muted"),
                 )
             )
     while lines and not lines[-1].plain:
