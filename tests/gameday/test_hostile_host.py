@@ -229,6 +229,10 @@ def test_a_view_field_of_the_wrong_type_is_malformed_where_it_is_read(views_payl
         ("sli", {"service": "checkout", "availability": NAN, "objective": 0.999, "breaching": False}),
         ("flags", {"new-cart": "sometimes"}),
         ("incident", {"state": 3}),
+        ("data", {"databases": [{"service": "db", "primary": None, "hosts": 3, "backups": []}]}),
+        ("data", {"reconnects": [{"service": "gateway", "clients_away": 0.5}]}),
+        ("data", {"classes": [{"class": "x", "priority": 1, "shed_pct": 0, "rate": NAN, "error_ratio": 0}]}),
+        ("data", {"buffers": [{"from": {"[b]": 1}, "to": "b", "messages": 3}]}),
     ],
 )
 def test_a_view_of_the_wrong_shape_is_malformed(views_payload, part, value):
@@ -237,3 +241,20 @@ def test_a_view_of_the_wrong_shape_is_malformed(views_payload, part, value):
     payload = {**views_payload[1], part: value}
     with pytest.raises(MALFORMED_HOST_FRAME):
         RemoteSession._decode_views(payload)
+
+
+@pytest.mark.parametrize("ref", ["db-failover-lost-writes", "reconnect-storm", "backbone-withdrawn-dns-unreachable"])
+def test_a_hosts_data_status_decodes_to_what_it_holds(ref):
+    """Databases, classes, waves, name caches and buffers as the dashboards read them on a seat."""
+    from tui.session import LocalSession
+
+    session = LocalSession.start(ref, seed=1, journal=False)
+    session.sim.run_until(900)
+    payload = {**json.loads(json.dumps(_views_of(session))), "data": json.loads(json.dumps(session.data_status()))}
+    assert RemoteSession._decode_views(payload)["data"] == session.data_status()
+
+
+def _views_of(session):
+    from tui.gameday.feed import SeatFeed
+
+    return SeatFeed._views(session)

@@ -38,6 +38,7 @@ from simulator.views import (
     TimelineEvent,
     ToolStatus,
 )
+from tui.gameday.data_wire import DataStatusWire
 from tui.gameday.debrief_wire import check_mentor_truth
 from tui.gameday.protocol import (
     MAX_HOST_FRAME,
@@ -374,7 +375,7 @@ class RemoteSession:
             "incident": decode_incident(v["incident"]),
             "incidents": tuple(decode_many(IncidentRecord, v.get("incidents", []))),
             "sli": decode(SliWire, v["sli"]),
-            "data": decode(dict[str, Any], v.get("data", {})),
+            "data": decode(DataStatusWire, v.get("data", {})),
             "flags": decode(dict[str, bool], v["flags"]),
             "messages": decode_many(MessageView, v["messages"]),
             "tools": decode_many(ToolStatus, v.get("tools", [])),
