@@ -55,6 +55,7 @@ from tui.gameday.protocol import (
     encode,
     parse_seat_frame,
 )
+from tui.gameday.seat_wire import check_state, check_welcome
 from tui.port import Briefing, Debrief
 
 REPLY_TIMEOUT = 10.0
@@ -216,6 +217,7 @@ class RemoteSession:
         self.connected.set()
 
     def _welcome(self, frame: dict[str, Any]) -> None:
+        check_welcome(frame)
         self.allowed = frozenset(frame["allowed"])
         self.role = frame["role"]
         self.seat = frame["seat"]
@@ -327,6 +329,7 @@ class RemoteSession:
 
     def _apply_state(self, frame: dict[str, Any]) -> None:
         """Take in one state frame; the views and the clock only from the last of a run (``more`` unset)."""
+        check_state(frame)
         views = None if frame.get("more") else self._decode_views(frame["views"])
         with self._lock:
             if frame["full"]:
