@@ -42,6 +42,12 @@ BAD_FRAMES = {
         "series": {"service": {"t0": 0.0, "dt": 1.0, "n": 10**12, "values": {}}},
     },
     "not an object": [1, 2, 3],
+    "a whisper from a dict": {"type": "whisper", "t": 1.0, "from": {"[b]": 1}, "text": "x"},
+    "a page at an infinite time": {"type": "page", "t": float("inf"), "from": "pager", "text": "x"},
+    "a refusal whose reason is a list": {"type": "refused", "reason": ["[b]x"]},
+    "a room debrief that is a dict": {"type": "room_debrief", "markdown": {"#": 1}},
+    "an end answer without its verdict": {"type": "ended", "id": 1},
+    "a profile answer whose request is a word": {"type": "profile", "id": 99, "ok": True, "request": "cpu"},
     "views of the wrong shape": {
         "type": "state",
         "full": False,

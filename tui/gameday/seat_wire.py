@@ -93,3 +93,37 @@ def check_welcome(frame: Any) -> None:
 def check_state(frame: Any) -> None:
     """Raise ValidationError (a ValueError) when a state frame's own fields are not of their shapes."""
     STATE_WIRE.validate_python(frame)
+
+
+class ReplyWire(TypedDict, total=False):
+    """The host's answer to one of this seat's requests (end, guess, whisper, flag, profile)."""
+
+    __pydantic_config__ = WIRE  # type: ignore[misc]
+    type: Required[str]
+    id: int
+    ok: Required[bool]
+    reason: str
+    request: dict[str, Any]
+    """A profile's request, once accepted (checked as a ProfileRequest where it is read)."""
+
+
+# A frame addressed to this seat alone: a whisper, a hint, a page ("from" is a keyword).
+AddressedWire = TypedDict("AddressedWire", {"t": Moment, "from": str, "text": str})  # noqa: UP013
+AddressedWire.__pydantic_config__ = WIRE  # type: ignore[attr-defined]
+
+REPLY_WIRE: TypeAdapter[ReplyWire] = TypeAdapter(ReplyWire)
+ADDRESSED_WIRE: TypeAdapter[Any] = TypeAdapter(AddressedWire)
+
+
+def check_reply(frame: Any) -> ReplyWire:
+    """A reply's own fields checked (ValidationError when malformed); an unaccepted one always says why."""
+    reply = REPLY_WIRE.validate_python(frame)
+    if not reply["ok"] and "reason" not in reply:
+        raise ValueError("a refusal without its reason")
+    return reply
+
+
+def addressed(frame: Any) -> tuple[float, str, str]:
+    """(t, from, text) of a frame addressed to this seat alone, checked (ValidationError when malformed)."""
+    checked = ADDRESSED_WIRE.validate_python(frame)
+    return checked["t"], checked["from"], checked["text"]
