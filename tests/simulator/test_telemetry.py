@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
+import struct
+from array import array
 
 import pytest
 from simkit import chain_spec, sim_of
@@ -237,7 +240,88 @@ def test_simulation_series_are_bounded_by_duration():
     capacity = sim.series.capacity
     assert capacity <= 600 + 2
     assert len(sim.metric("web", "rate").values) <= capacity
-    assert all(len(sim.series.writer(n)) == capacity for n in sim.series.names())
+    store = sim.series
+    for name in store.names():  # the open chunk and the sealed ones: no more than the ring's slots, rounded up
+        held = len(store.writer(name)) + sum(len(store.sealed(name, j)) // 8 for j in range(store.sealed_chunks))
+        assert held <= capacity + store.chunk
+
+
+class RingReference:
+    """What a chunked store must read like: one ring buffer per series (the store before chunks)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity, self.steps, self.buffers = capacity, 0, {}
+
+    def write(self, name: str, value: float) -> None:
+        buf = self.buffers.setdefault(name, [math.nan] * self.capacity)
+        buf[(self.steps - 1) % self.capacity] = value
+
+    def retained(self, name: str) -> list[float]:
+        buf = self.buffers.get(name, [math.nan] * self.capacity)
+        first = max(0, self.steps - self.capacity)
+        return [buf[k % self.capacity] for k in range(first, self.steps)]
+
+
+def same(a, b) -> bool:
+    return [struct.pack("d", v) for v in a] == [struct.pack("d", v) for v in b]
+
+
+@pytest.mark.parametrize(("capacity", "chunk"), [(10, 4), (12, 4), (7, 7), (5, 16), (23, 5)])
+def test_chunked_series_read_exactly_as_one_ring_buffer(capacity, chunk):
+    """Series written (or not, some steps), created late, constant or moving, -0.0 beside 0.0, NaN, over
+    three laps: every reader gives what one ring buffer of ``capacity`` slots per series gives."""
+    rng = random.Random(capacity * 100 + chunk)
+    store, ref = SeriesStore(2.0, capacity, chunk), RingReference(capacity)
+    constant = (0.0, -0.0, 1.0, math.nan)
+    for k in range(capacity * 3 + 2):
+        t = 100.0 + 2.0 * k
+        at = store.begin_step(t)
+        ref.steps += 1
+        writes = {"moving": float(k), "flat": 7.0, "sometimes": constant[(k // 6) % 4]}
+        if k >= capacity // 2:
+            writes["late"] = 3.0
+        if k % 5 == 2:
+            del writes["sometimes"]  # not written this step: the slot keeps what it had
+        for name, value in writes.items():
+            store.writer(name)[at] = value
+            ref.write(name, value)
+        for name in ("moving", "flat", "sometimes", "late"):
+            expected = ref.retained(name) if name in store else []
+            times = [100.0 + 2.0 * j for j in range(max(0, ref.steps - capacity), ref.steps)]
+            assert same(store.window(name).values, expected), (k, name)
+            if not expected:
+                continue
+            assert store.window(name).times == tuple(times)
+            assert same([store.latest(name)], [expected[-1]])
+            lo, hi = sorted(rng.sample(range(len(expected)), 2)) if len(expected) > 1 else (0, 0)
+            part = store.window(name, times[lo] - 0.5, times[hi] + 0.5)
+            assert same(part.values, expected[lo : hi + 1]) and part.times == tuple(times[lo : hi + 1])
+            assert same(store.values(name, times[lo], times[hi]), [v for v in expected[lo : hi + 1] if v == v])
+            assert same([store.value_at(name, times[lo] + 1.0)], [expected[lo]])
+        names = ("moving", "flat")
+        back = rng.randrange(min(ref.steps, capacity))
+        changes = store.changes_since(names, t - 2.0 * back)
+        assert changes == [ref.retained(n)[-1] - ref.retained(n)[-1 - back] for n in names]
+    assert store.changes_since(names, t - 2.0 * capacity) is None and math.isnan(store.value_at("flat", 0.0))
+
+
+def test_a_chunk_that_holds_one_value_is_kept_once():
+    """Sealed chunks of a value that stays put are one object per value, in every series; moving ones
+    are their own. The store holds its open chunks and no more sealed bytes than the ring's slots."""
+    store = SeriesStore(1.0, 40, 8)
+    for k in range(30):
+        at = store.begin_step(float(k))
+        store.writer("zero")[at] = 0.0
+        store.writer("also-zero")[at] = 0.0
+        store.writer("negative-zero")[at] = -0.0
+        store.writer("moving")[at] = float(k)
+    assert store.sealed_chunks == 3
+    for j in range(3):
+        assert store.sealed("zero", j) is store.sealed("also-zero", j)
+        assert store.sealed("zero", j) is not store.sealed("negative-zero", j)
+        assert store.sealed("moving", j) is not store.sealed("zero", j)
+    assert store.sealed("zero", 0) is store.sealed("zero", 1)
+    assert array("d", store.sealed("moving", 2)).tolist() == [float(k) for k in range(16, 24)]
 
 
 def test_error_log_line_falls_within_its_trace(db_fault):
