@@ -12,6 +12,8 @@ from simkit import chain_spec, sim_of
 
 from simulator.telemetry.logs import LogStore
 from simulator.telemetry.series import SeriesStore
+from simulator.telemetry.traces import TraceStore
+from simulator.views import Span, Trace
 
 
 @pytest.fixture(scope="module")
@@ -332,3 +334,53 @@ def test_error_log_line_falls_within_its_trace(db_fault):
             checked += 1
             assert trace.t <= line.t <= end + 1e-6, (trace.trace_id, trace.t, line.t)
     assert checked
+
+
+def _trace(k: int) -> Trace:
+    """A trace whose every field varies with ``k`` (floats to the last bit, a lone surrogate, shared strings)."""
+    services = ("web", "api", "db", "cache")
+    spans = tuple(
+        Span(
+            f"{k:08x}{j:08x}",
+            "" if j == 0 else f"{k:08x}{j - 1:08x}",
+            services[(k + j) % 4],
+            f"{services[(k + j) % 4]}-{k % 7}" + ("\udcff" if k % 11 == 0 else ""),
+            "GET /a" if j == 0 else "query db",
+            "SERVER" if j % 2 == 0 else "CLIENT",
+            -0.0 if j == 0 else j / 3.0,
+            math.nextafter(k * 1.7, math.inf),
+            "ERROR" if (k + j) % 5 == 0 else "OK",
+            500 + j if (k + j) % 5 == 0 else 200,
+            "timeout" if j == 3 else "",
+            j == 1 and k % 2 == 0,
+        )
+        for j in range(1 + k % 5)
+    )
+    root = spans[0]
+    return Trace(f"{k:032x}", 10.0 + k * 0.5, root.service, root.name, root.duration_ms, root.status, spans)
+
+
+def test_trace_store_gives_back_every_trace_as_added_packed_or_not():
+    """Past the newest few, traces are packed: every query and lookup gives back traces equal to those added
+    (every field, to the last bit), with each filter, across the capacity's drops."""
+    store, added = TraceStore(capacity=150), []
+    for k in range(400):
+        trace = _trace(k)
+        store.add(trace)
+        added = [*added, trace][-150:]
+        if k % 37 and k != 399:
+            continue
+        assert store.query(limit=1000) == added[::-1]
+        assert all(store.get(tr.trace_id) == tr for tr in added)
+        assert store.get(_trace(k - 150).trace_id) is None if k >= 150 else True
+        for service in ("db", "cache"):
+            expected = [tr for tr in reversed(added) if any(sp.service == service for sp in tr.spans)]
+            assert store.query(service=service, limit=1000) == expected
+        assert store.query(errors_only=True, limit=7) == [tr for tr in reversed(added) if tr.error][:7]
+        assert store.query(min_duration_ms=200.0, since=60.0, until=150.0, limit=1000) == [
+            tr for tr in reversed(added) if tr.duration_ms >= 200.0 and 60.0 <= tr.t <= 150.0
+        ]
+    assert repr(store.query(limit=1000)) == repr(added[::-1])  # -0.0 stays -0.0, the surrogate stays
+    packed = [entry for entry in store.traces if type(entry) is not Trace]
+    assert len(packed) == 150 - 64 and all(isinstance(entry.spans, bytes) for entry in packed)
+    assert all(store._by_id[entry.trace_id] is entry for entry in store.traces), "the index keeps no unpacked copy"
