@@ -310,7 +310,7 @@ def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
     are bytes, shared as they are."""
     for store in (sim.recorder.series, sim.recorder.instance_series):
         if store.steps < store.capacity:
-            size = store.steps - store.open * store.chunk
+            size = store.last + 1
             for name, buf in store._series.items():  # noqa: SLF001
                 memo[id(buf)] = _OpenChunk(store, name, size)
     logs = sim.log_store

@@ -55,6 +55,10 @@ class SeriesStore:
         self.t0: float | None = None
         self.open = 0
         """The chunk the open arrays hold (being written, or the last written)."""
+        self.last = -1
+        """Where the newest sample is in the open arrays (-1: none yet)."""
+        self._end = self.chunk
+        """Slots in the open chunk (the last chunk of the ring may be short)."""
         self.sealed_chunks = 0
         """How many chunks (from the first) have been sealed at least once: they hold samples."""
         self._series: dict[str, array] = {}
@@ -65,6 +69,16 @@ class SeriesStore:
         """The one copy of a sealed chunk that holds one value throughout, by (that value, chunk length)."""
         self._by_names: dict[tuple[str, ...], list[tuple[array, list[bytes]]]] = {}
         """The chunks of a tuple of names :meth:`changes_since` was asked for (the SLI's, every tick)."""
+        self._reading: tuple | None = None
+        """The sealed chunk :meth:`changes_since` last read, as arrays (a cache, no state: not copied)."""
+        self.seals = 0
+        """Chunks sealed so far (tells the cache above a chunk was sealed again)."""
+
+    def __getstate__(self) -> dict:
+        """The store as copied (a session's snapshot): without the read cache."""
+        state = self.__dict__.copy()
+        state["_reading"] = None
+        return state
 
     def names(self) -> list[str]:
         """Every series name, sorted."""
@@ -87,10 +101,12 @@ class SeriesStore:
         """Start a new sample at time ``t``; returns the index to write at in every :meth:`writer`."""
         if self.t0 is None:
             self.t0 = t
-        chunk, at = divmod(self.steps % self.capacity, self.chunk)
-        if at == 0 and self.steps:
+        at = self.last + 1
+        if at == self._end:  # the open chunk is full: the ring's next one
             self._seal()
-            self._reopen(chunk)
+            self._reopen((self.open + 1) % -(-self.capacity // self.chunk))
+            at = 0
+        self.last = at
         self.steps += 1
         return at
 
@@ -108,6 +124,7 @@ class SeriesStore:
     def _seal(self) -> None:
         """Seal every series' open chunk (the clock moves on to the next)."""
         chunk, n = self.open, self._length(self.open)
+        self.seals += 1
         for name, buf in self._series.items():
             raw = (buf if n == len(buf) else buf[:n]).tobytes()
             sealed = self._sealed[name]
@@ -123,6 +140,7 @@ class SeriesStore:
     def _reopen(self, chunk: int) -> None:
         """The open arrays take chunk ``chunk``: what it held a lap ago, or NaN on the first lap."""
         self.open = chunk
+        self._end = self._length(chunk)
         if chunk < self.sealed_chunks:
             n = self._length(chunk)
             for name, buf in self._series.items():
@@ -150,8 +168,11 @@ class SeriesStore:
 
     def _span(self, name: str, lo: int, hi: int) -> array:
         """Samples ``lo`` to ``hi`` (both retained) of ``name``, in order."""
-        out = array("d")
         buf, sealed, cap, size = self._series[name], self._sealed[name], self.capacity, self.chunk
+        chunk, at = divmod(lo % cap, size)
+        if chunk == self.open and hi - lo <= self.last - at:  # all in the open chunk (an alert's window)
+            return buf[at : at + hi - lo + 1]
+        out = array("d")
         step = lo
         while step <= hi:
             chunk, at = divmod(step % cap, size)
@@ -194,9 +215,10 @@ class SeriesStore:
 
     def latest(self, name: str) -> float:
         """Newest sample of ``name`` (NaN when absent)."""
-        if name not in self._series or self.steps == 0:
+        buf = self._series.get(name)
+        if buf is None or self.steps == 0:
             return math.nan
-        return self._at(name, self.steps - 1)
+        return buf[self.last]  # the newest sample is in the open chunk
 
     def changes_since(self, names: tuple[str, ...], t: float) -> list[float] | None:
         """For each of ``names``, its newest sample minus its sample at or just before ``t``; None when
@@ -213,13 +235,16 @@ class SeriesStore:
                 return None
             # Series are never removed: the open arrays and the lists of sealed chunks stay theirs.
             chunks = self._by_names[names] = [(self._series[name], self._sealed[name]) for name in names]
-        size = self.chunk
-        last = ((self.steps - 1) % self.capacity) % size  # the newest sample is in the open chunk
-        chunk, at = divmod(k % self.capacity, size)
+        last = self.last  # the newest sample is in the open chunk
+        chunk, at = divmod(k % self.capacity, self.chunk)
         if chunk == self.open:
             return [buf[last] - buf[at] for buf, _ in chunks]
-        at *= 8
-        return [buf[last] - _read(sealed[chunk], at)[0] for buf, sealed in chunks]
+        reading = self._reading
+        if reading is None or reading[0] is not chunks or reading[1] != chunk or reading[2] != self.seals:
+            # A sealed chunk read as arrays once: the SLI's window start stays in it for hundreds of ticks.
+            pairs = [(buf, array("d", sealed[chunk])) for buf, sealed in chunks]
+            reading = self._reading = (chunks, chunk, self.seals, pairs)
+        return [buf[last] - old[at] for buf, old in reading[3]]
 
     def value_at(self, name: str, t: float) -> float:
         """Sample of ``name`` at or just before time ``t`` (NaN if not retained)."""

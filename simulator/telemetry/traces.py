@@ -70,6 +70,10 @@ def _mark_slow_span(spans: list[Span], typical_ms: float) -> None:
     spans[worst] = replace(spans[worst], culprit=True)
 
 
+_SERVICE_SETS: dict[frozenset[str], frozenset[str]] = {}
+"""One copy of each set of services a packed trace went through (a frozenset is 200 bytes or more)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _PackedTrace:
     """A trace past the newest few: its spans' fields as one ``marshal`` string (about 120 bytes a span,
@@ -93,6 +97,9 @@ class _PackedTrace:
             for sp in trace.spans
         )  # fmt: skip
         services = frozenset(sp.service for sp in trace.spans)
+        if len(_SERVICE_SETS) > 10_000:
+            _SERVICE_SETS.clear()  # bounded: traces keep the sets they have, later ones share anew
+        services = _SERVICE_SETS.setdefault(services, services)
         return _PackedTrace(
             trace.trace_id, trace.t, trace.root_service, trace.name, trace.duration_ms, trace.status, services,
             marshal.dumps(fields),

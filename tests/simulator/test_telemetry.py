@@ -307,6 +307,18 @@ def test_chunked_series_read_exactly_as_one_ring_buffer(capacity, chunk):
     assert store.changes_since(names, t - 2.0 * capacity) is None and math.isnan(store.value_at("flat", 0.0))
 
 
+def test_changes_since_reads_a_chunk_sealed_again_anew():
+    """The SLI's read of a sealed chunk is kept as arrays; once that chunk is written and sealed again (the
+    next lap) it is read anew, even with no other chunk read between."""
+    store = SeriesStore(1.0, 8, 4)
+    fill(store, 6)
+    assert store.changes_since(("a",), 1.0) == [4.0]  # sealed chunk 0 (samples 0-3)
+    for k in range(6, 14):
+        store.writer("a")[store.begin_step(float(k))] = float(k)
+        assert store.changes_since(("a",), float(k)) == [0.0]  # the open chunk only
+    assert store.changes_since(("a",), 9.0) == [4.0]  # chunk 0 again, sealed with samples 8-11
+
+
 def test_a_chunk_that_holds_one_value_is_kept_once():
     """Sealed chunks of a value that stays put are one object per value, in every series; moving ones
     are their own. The store holds its open chunks and no more sealed bytes than the ring's slots."""
@@ -384,3 +396,6 @@ def test_trace_store_gives_back_every_trace_as_added_packed_or_not():
     packed = [entry for entry in store.traces if type(entry) is not Trace]
     assert len(packed) == 150 - 64 and all(isinstance(entry.spans, bytes) for entry in packed)
     assert all(store._by_id[entry.trace_id] is entry for entry in store.traces), "the index keeps no unpacked copy"
+    sets: dict = {}
+    assert all(sets.setdefault(entry.services, entry.services) is entry.services for entry in packed)
+    assert len(sets) < 20, "equal sets of services are one object"
