@@ -159,13 +159,6 @@ class SeriesStore:
         assert self.t0 is not None
         return self.t0 + step * self.interval
 
-    def _at(self, name: str, step: int) -> float:
-        """Sample number ``step`` of ``name`` (retained)."""
-        chunk, at = divmod(step % self.capacity, self.chunk)
-        if chunk == self.open:
-            return self._series[name][at]
-        return _read(self._sealed[name][chunk], at * 8)[0]
-
     def _span(self, name: str, lo: int, hi: int) -> array:
         """Samples ``lo`` to ``hi`` (both retained) of ``name``, in order."""
         buf, sealed, cap, size = self._series[name], self._sealed[name], self.capacity, self.chunk
@@ -248,9 +241,13 @@ class SeriesStore:
 
     def value_at(self, name: str, t: float) -> float:
         """Sample of ``name`` at or just before time ``t`` (NaN if not retained)."""
-        if name not in self._series or self.t0 is None:
+        buf = self._series.get(name)
+        if buf is None or self.t0 is None:
             return math.nan
         k = math.floor((t - self.t0) / self.interval + 1e-9)
         if k < max(0, self.steps - self.capacity) or k >= self.steps or k < 0:
             return math.nan
-        return self._at(name, k)
+        chunk, at = divmod(k % self.capacity, self.chunk)
+        if chunk == self.open:
+            return buf[at]
+        return _read(self._sealed[name][chunk], at * 8)[0]
