@@ -67,7 +67,7 @@ class SeriesStore:
         """Each series' sealed chunks, by chunk number (``sealed_chunks`` of them)."""
         self._constant: dict[tuple[bytes, int], bytes] = {}
         """The one copy of a sealed chunk that holds one value throughout, by (that value, chunk length)."""
-        self._by_names: dict[tuple[str, ...], list[tuple[array, list[bytes]]]] = {}
+        self._by_names: dict[tuple[str, ...], tuple[list[array], list[list[bytes]]]] = {}
         """The chunks of a tuple of names :meth:`changes_since` was asked for (the SLI's, every tick)."""
         self._reading: tuple | None = None
         """The sealed chunk :meth:`changes_since` last read, as arrays (a cache, no state: not copied)."""
@@ -222,22 +222,25 @@ class SeriesStore:
         k = math.floor((t - self.t0) / self.interval + 1e-9)
         if k < max(0, self.steps - self.capacity) or k >= self.steps or k < 0:
             return None
-        chunks = self._by_names.get(names)
-        if chunks is None:
+        found = self._by_names.get(names)
+        if found is None:
             if any(name not in self._series for name in names):
                 return None
             # Series are never removed: the open arrays and the lists of sealed chunks stay theirs.
-            chunks = self._by_names[names] = [(self._series[name], self._sealed[name]) for name in names]
-        last = self.last  # the newest sample is in the open chunk
+            found = self._by_names[names] = (
+                [self._series[name] for name in names],
+                [self._sealed[name] for name in names],
+            )
+        buffers, last = found[0], self.last  # the newest sample is in the open chunk
         chunk, at = divmod(k % self.capacity, self.chunk)
         if chunk == self.open:
-            return [buf[last] - buf[at] for buf, _ in chunks]
+            return [buf[last] - buf[at] for buf in buffers]
+        stamp = self.seals * self.capacity + chunk
         reading = self._reading
-        if reading is None or reading[0] is not chunks or reading[1] != chunk or reading[2] != self.seals:
+        if reading is None or reading[0] is not buffers or reading[1] != stamp:
             # A sealed chunk read as arrays once: the SLI's window start stays in it for hundreds of ticks.
-            pairs = [(buf, array("d", sealed[chunk])) for buf, sealed in chunks]
-            reading = self._reading = (chunks, chunk, self.seals, pairs)
-        return [buf[last] - old[at] for buf, old in reading[3]]
+            reading = self._reading = (buffers, stamp, [array("d", sealed[chunk]) for sealed in found[1]])
+        return [buf[last] - old[at] for buf, old in zip(buffers, reading[2], strict=True)]
 
     def value_at(self, name: str, t: float) -> float:
         """Sample of ``name`` at or just before time ``t`` (NaN if not retained)."""
