@@ -142,7 +142,7 @@ class SeriesStore:
         self.open = chunk
         self._end = self._length(chunk)
         if chunk < self.sealed_chunks:
-            n = self._length(chunk)
+            n = self._end
             for name, buf in self._series.items():
                 buf[:n] = array("d", self._sealed[name][chunk])
         else:
