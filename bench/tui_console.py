@@ -139,9 +139,7 @@ async def prewarmed(console: ConsoleScreen, limit: float = 30.0) -> None:
     1 s more. A fixed second was not enough on a loaded machine: the first round then timed switches
     racing the pre-warm's mounts."""
     start = time.perf_counter()
-    while time.perf_counter() - start < limit and not (
-        all(console.has_panel(pid) for pid, _key, _title in PANELS) and getattr(console, "_history_read", True)
-    ):
+    while time.perf_counter() - start < limit and not (getattr(console, "prewarmed", True)):
         await asyncio.sleep(0.05)
     await asyncio.sleep(1.0)
 

@@ -207,7 +207,8 @@ async def test_a_list_shown_again_at_its_width_keeps_its_lines(monkeypatch):
         monkeypatch.setattr(
             SteadyOptionList, "refresh", lambda self, *a, **k: repaints.append(1) or refresh(self, *a, **k)
         )
-        steady.post_message(events.Resize(steady.size, steady.virtual_size, steady.container_size))
+        # As the screen's layout sends it: the size of the widget's region (its border included).
+        steady.post_message(events.Resize(steady.outer_size, steady.virtual_size, steady.container_size))
         await pilot.pause()
         assert not repaints and steady._line_cache.lines is lines
 

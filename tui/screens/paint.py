@@ -27,7 +27,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual._compositor import Compositor, ReflowResult
+from textual import events
+from textual._compositor import Compositor, MapGeometry, ReflowResult
+from textual.errors import NoWidget
 from textual.geometry import Size
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import Timer
@@ -55,6 +57,8 @@ class SettledPaint(Screen):
     """A Screen whose update timer paints once the messages in flight are handled (module docstring)."""
 
     _settled_timer: Timer | None = None
+    _offstage: Compositor | None = None
+    """While :meth:`render_offstage` runs: the layout of the hidden widgets it renders."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,3 +85,45 @@ class SettledPaint(Screen):
         every widget, scroll bars included)."""
         app = self.app
         return not app._message_queue.empty() or any(not node._message_queue.empty() for node in app._registry)
+
+    # --- hidden widgets laid out and rendered ahead of their first visit -------------------------------
+
+    def find_widget(self, widget: Widget) -> MapGeometry:
+        """As Screen's; while :meth:`render_offstage` runs, a hidden widget it renders is found in its layout
+        (a widget renders at the size its region has)."""
+        offstage = self._offstage
+        if offstage is not None:
+            try:
+                return offstage.find_widget(widget)
+            except NoWidget:
+                pass
+        return super().find_widget(widget)
+
+    def arrange_offstage(self, root: Widget, size: Size) -> tuple[Compositor, bool]:
+        """Lay out the hidden widget ``root`` (and everything under it) as if it filled ``size``, as the screen
+        will when it is shown: each widget gets its size and a Resize now, not in the key press that shows it.
+
+        Returns the layout and whether any widget's size changed. A widget may answer its Resize with a new
+        size of its own (a table sizes itself once its rows are measured, on its idle): lay out again once
+        those messages are handled, until nothing changes, then render (:meth:`render_offstage`). The
+        screen's own layout is not touched; when ``root`` is shown at ``size``, its widgets find their sizes
+        unchanged.
+        """
+        compositor = Compositor()
+        compositor.reflow(root, size)
+        changed = False
+        for widget, geometry in compositor.layers:
+            region, _order, _clip, virtual_size, container_size, _virtual_region, _gutter = geometry
+            if widget._size_updated(region.size, virtual_size, container_size):
+                changed = True
+                widget.post_message(events.Resize(region.size, virtual_size, container_size))
+        return compositor, changed
+
+    def render_offstage(self, layout: Compositor) -> int:
+        """Render the lines of every widget ``layout`` shows, as a frame would, so the widgets' line caches
+        hold them when the screen first shows them. Nothing is written to the terminal. Returns the lines."""
+        self._offstage = layout
+        try:
+            return sum(len(strips) for _region, _clip, strips in layout._get_renders())
+        finally:
+            self._offstage = None
