@@ -58,7 +58,7 @@ FIRST_PANEL = "pager"
 PREWARM_SECONDS = 0.05
 """Idle gap between two pre-warmed panel mounts, so a key press never waits behind more than one."""
 STAGE_LAYOUTS = 4
-"""Off-screen layouts of a hidden panel at most before it is rendered (its sizes settle in two)."""
+"""Off-screen layouts that change sizes a hidden panel takes at most before it is rendered (they settle in two)."""
 TOAST_SECONDS = 4.0
 """How long a console toast stays (the rail keeps its line)."""
 WIDE_COLUMNS = 140
@@ -147,8 +147,9 @@ class ConsoleScreen(SettledPaint):
         self._applied = 0
         """Actions applied so far from this console: the state can change without the clock moving."""
         self._history_read = False
-        self._staging: dict[str, int] = {}
-        """Hidden panels being laid out off screen: how many layouts found sizes changed (:meth:`_stage_next`)."""
+        self._staging: dict[str, tuple[int, int]] = {}
+        """Hidden panels being laid out off screen: the next step, and the layouts it has taken so far
+        (:meth:`_stage_next`)."""
         self._staged: set[str] = set()
         """Panels laid out and rendered off screen before their first visit."""
         self.prewarmed = False
@@ -269,10 +270,18 @@ class ConsoleScreen(SettledPaint):
     def _stage_next(self) -> bool:
         """One step of showing the hidden panels off screen (False once none is left).
 
-        Each hidden panel is read, then laid out at the size the visible one has, again on each step until
-        its widgets' sizes settle (tables size themselves from their rows when idle), then rendered. Its
-        first visit then costs what a later one does: it laid out and rendered every widget cold (the
-        dashboards' ~100 ms instead of ~35 ms) and painted three frames as its widgets found their sizes.
+        A first visit laid out and rendered every widget of its panel cold (the dashboards' ~100 ms instead
+        of ~35 ms) and painted two or three frames as its widgets found their sizes. So each hidden panel is,
+        one step at a time (a key waits behind one step at most):
+
+        1. read, as its first visit would;
+        2. laid out at the size the visible panel has, again on each step while its widgets' sizes change
+           (a table sizes itself from its rows when idle), then rendered;
+        3. laid out with a Resize for every widget, as the screen sends when it shows them (a list wraps
+           again if its render brought a scroll bar);
+        4. as 2, rendered again (what step 3 changed; the rest comes from the caches).
+
+        Its first visit then finds its sizes set and its lines rendered, as a later visit does.
         """
         pane = self._pane(self.active_panel)
         size = pane.region.size if pane is not None else None
@@ -282,18 +291,23 @@ class ConsoleScreen(SettledPaint):
             hidden = self._pane(pid)
             if pid in self._staged or pid == self.active_panel or hidden is None:
                 continue
-            steps = self._staging.get(pid)
-            if steps is None:
-                self._read_if_stale(pid)  # what its first visit shows (reading journals nothing)
-                self._staging[pid] = 0
-                return True
-            layout, changed = self.arrange_offstage(hidden, size)
-            if changed and steps < STAGE_LAYOUTS:
-                self._staging[pid] = steps + 1
-                return True
-            self.render_offstage(layout)
-            self._staged.add(pid)
-            del self._staging[pid]
+            step, layouts = self._staging.get(pid, (1, 0))
+            if step == 1:
+                self._read_if_stale(pid)  # reading journals nothing
+                self._staging[pid] = (2, 0)
+            elif step == 3:
+                self.arrange_offstage(hidden, size, resize_all=True)
+                self._staging[pid] = (4, 0)
+            else:
+                layout, changed = self.arrange_offstage(hidden, size)
+                if changed and layouts < STAGE_LAYOUTS:
+                    self._staging[pid] = (step, layouts + 1)
+                    return True
+                self.render_offstage(layout, focused=self._main_widget_of(pid))
+                self._staging[pid] = (step + 1, 0)
+                if step == 4:
+                    self._staged.add(pid)
+                    del self._staging[pid]
             return True
         return False
 
@@ -481,11 +495,16 @@ class ConsoleScreen(SettledPaint):
         """Focus the active panel's main widget."""
         if not self.has_panel(self.active_panel):
             return
-        target = self._main_widget.get(self.active_panel)
-        if target is None or not target.is_attached:
-            target = self._main_widget[self.active_panel] = self._find_main_widget(self.panel(self.active_panel))
+        target = self._main_widget_of(self.active_panel)
         if target is not None:
             target.focus()
+
+    def _main_widget_of(self, pid: str) -> Widget | None:
+        """The widget panel ``pid``'s key focuses (built panels only)."""
+        target = self._main_widget.get(pid)
+        if target is None or not target.is_attached:
+            target = self._main_widget[pid] = self._find_main_widget(self.panel(pid))
+        return target
 
     @staticmethod
     def _find_main_widget(panel: Panel) -> Widget | None:

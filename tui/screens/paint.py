@@ -99,31 +99,46 @@ class SettledPaint(Screen):
                 pass
         return super().find_widget(widget)
 
-    def arrange_offstage(self, root: Widget, size: Size) -> tuple[Compositor, bool]:
+    def arrange_offstage(self, root: Widget, size: Size, resize_all: bool = False) -> tuple[Compositor, bool]:
         """Lay out the hidden widget ``root`` (and everything under it) as if it filled ``size``, as the screen
         will when it is shown: each widget gets its size and a Resize now, not in the key press that shows it.
 
         Returns the layout and whether any widget's size changed. A widget may answer its Resize with a new
         size of its own (a table sizes itself once its rows are measured, on its idle): lay out again once
-        those messages are handled, until nothing changes, then render (:meth:`render_offstage`). The
-        screen's own layout is not touched; when ``root`` is shown at ``size``, its widgets find their sizes
-        unchanged.
+        those messages are handled, until nothing changes, then render (:meth:`render_offstage`). With
+        ``resize_all`` every widget gets a Resize, changed or not, as each does when the screen shows it (a
+        list wraps its lines again if a scroll bar came with its render). The screen's own layout is not
+        touched; when ``root`` is shown at ``size``, its widgets find their sizes unchanged.
         """
         compositor = Compositor()
         compositor.reflow(root, size)
         changed = False
         for widget, geometry in compositor.layers:
             region, _order, _clip, virtual_size, container_size, _virtual_region, _gutter = geometry
-            if widget._size_updated(region.size, virtual_size, container_size):
-                changed = True
+            resized = widget._size_updated(region.size, virtual_size, container_size)
+            changed = changed or resized
+            if resized or resize_all:
                 widget.post_message(events.Resize(region.size, virtual_size, container_size))
         return compositor, changed
 
-    def render_offstage(self, layout: Compositor) -> int:
-        """Render the lines of every widget ``layout`` shows, as a frame would, so the widgets' line caches
-        hold them when the screen first shows them. Nothing is written to the terminal. Returns the lines."""
+    def render_offstage(self, layout: Compositor, focused: Widget | None = None) -> int:
+        """Render the lines of every widget ``layout`` shows, as a frame would, so the widgets' line and cell
+        caches hold them when the screen first shows them. Nothing is written to the terminal.
+
+        ``focused``, the widget that will have the focus when they are shown, is rendered a second time with
+        its ``:focus`` styles (tables key their cells by them); they are undone before this returns, with no
+        Focus or Blur event sent and nothing else run meanwhile. Returns the lines rendered.
+        """
         self._offstage = layout
         try:
-            return sum(len(strips) for _region, _clip, strips in layout._get_renders())
+            lines = sum(len(strips) for _region, _clip, strips in layout._get_renders())
+            shown = layout.visible_widgets.get(focused) if focused is not None else None
+            if shown is not None and not focused.has_focus:
+                focused.has_focus = True  # restyles it (Widget.watch_has_focus), as a focus would
+                try:
+                    lines += sum(len(strips) for _region, _clip, strips in layout._get_renders(shown[1]))
+                finally:
+                    focused.has_focus = False
+            return lines
         finally:
             self._offstage = None
