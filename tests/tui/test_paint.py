@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.tui.console_host import ConsoleHost
 from tui.registry import PANELS
@@ -107,6 +107,65 @@ async def test_a_panel_switch_from_the_tab_strip_paints_once(size, pids, monkeyp
     """Tab strip blur, focus restyles, scroll bars, a list shown again, the log tail: all in the first frame."""
     counts = await frames_per_switch(size, pids, monkeypatch)
     assert counts == dict.fromkeys(pids, 1), f"frames per switch at {size[0]}x{size[1]}"
+
+
+FIRST_VISITS = ("dashboards", "logs", "traces", "runbooks", "actions")
+"""The panels whose first visit painted two or three frames before they were staged off screen."""
+
+
+async def first_visits(size: tuple[int, int], monkeypatch) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """Per panel in FIRST_VISITS, shown for the first time from the tab strip once the console is pre-warmed
+    (clock paused): the frames written and the table cells rendered afresh (DataTable's own renderer runs
+    only for a cell ContentTable has not rendered before). Also the hidden panels found on screen after
+    the pre-warm (a hidden widget must keep no region: the runbooks panel journals a read by its region)."""
+    monkeypatch.setattr(Input, "cursor_blink", False)
+    cold: dict[str, int] = {}
+    rendering = {"pid": ""}
+    render_cell = DataTable._render_cell
+
+    def counted(self, *args, **kwargs):
+        if rendering["pid"]:
+            cold[rendering["pid"]] = cold.get(rendering["pid"], 0) + 1
+        return render_cell(self, *args, **kwargs)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counted)
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    keys = {pid: key for pid, key, _title in PANELS}
+    app = ConsoleHost(session)
+    counts: dict[str, int] = {}
+    async with app.run_test(size=size) as pilot:
+        console = app.screen
+        start = time.perf_counter()
+        while not console.prewarmed and time.perf_counter() - start < 60:
+            await asyncio.sleep(0.05)
+        assert console.prewarmed
+        console._timer.pause()
+        on_screen = [pid for pid, _k, _t in PANELS if pid != console.active_panel and console.panel(pid).region]
+        frames = FrameCounter(app)
+        for pid in FIRST_VISITS:
+            await pilot.press("escape")
+            await pilot.pause()
+            await frames.settled(limit=0.5)
+            frames.count = 0
+            rendering["pid"] = pid
+            send_key(app, keys[pid])
+            await frames.settled()
+            rendering["pid"] = ""
+            assert console.active_panel == pid
+            counts[pid] = frames.count
+    return counts, {pid: cold.get(pid, 0) for pid in FIRST_VISITS}, on_screen
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_a_first_visit_of_a_prewarmed_panel_paints_once_from_cached_lines(size, monkeypatch):
+    """The pre-warm laid out and rendered each hidden panel off screen, its tables' focused look included:
+    its first visit paints one frame and renders no table cell afresh (before: two or three frames, ~60 %
+    of the dashboards' 80-120 ms spent rendering cold cells)."""
+    counts, cold, on_screen = await first_visits(size, monkeypatch)
+    assert counts == dict.fromkeys(FIRST_VISITS, 1), f"frames per first visit at {size[0]}x{size[1]}"
+    assert cold == dict.fromkeys(FIRST_VISITS, 0), f"cells rendered afresh at {size[0]}x{size[1]}"
+    assert on_screen == [], "a hidden panel has a region on screen"
 
 
 HOPS = 5

@@ -57,6 +57,8 @@ REFRESH_SECONDS = 1.0
 FIRST_PANEL = "pager"
 PREWARM_SECONDS = 0.05
 """Idle gap between two pre-warmed panel mounts, so a key press never waits behind more than one."""
+STAGE_SECONDS = 0.02
+"""Idle gap between two steps of staging a hidden panel off screen (each ~1-40 ms; about six per panel)."""
 STAGE_LAYOUTS = 4
 """Off-screen layouts that change sizes a hidden panel takes at most before it is rendered (they settle in two)."""
 TOAST_SECONDS = 4.0
@@ -261,7 +263,7 @@ class ConsoleScreen(SettledPaint):
             if services:
                 self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
         if self._stage_next():
-            self.set_timer(PREWARM_SECONDS, self._prewarm)
+            self.set_timer(STAGE_SECONDS, self._prewarm)
         elif not self.prewarmed:
             self.prewarmed = True
             # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
