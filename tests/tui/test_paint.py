@@ -57,6 +57,15 @@ class FrameCounter:
                 return
 
 
+async def until_prewarmed(console, limit: float = 60.0) -> None:
+    """Wait until the console has built every panel and staged it off screen: its staging steps lay hidden
+    widgets out and render them, work that would land inside the frames a test counts."""
+    start = time.perf_counter()
+    while not console.prewarmed and time.perf_counter() - start < limit:
+        await asyncio.sleep(0.05)
+    assert console.prewarmed
+
+
 def send_key(app: App, key: str) -> None:
     """The key as a terminal delivers it: one Key event into the app's queue (Pilot.press paints on its own)."""
     event = events.Key(key, key if len(key) == 1 else None)
@@ -77,6 +86,7 @@ async def frames_per_switch(size: tuple[int, int], pids: tuple[str, ...], monkey
         console = app.screen
         for pid, _key, _title in PANELS:
             await console.ensure_panel(pid)
+        await until_prewarmed(console)
         await pilot.pause()
         console._timer.pause()  # the console's own refresh: its frames are not the key's
         for pid in pids:  # first visits: each panel's first layout
@@ -136,10 +146,7 @@ async def first_visits(size: tuple[int, int], monkeypatch) -> tuple[dict[str, in
     counts: dict[str, int] = {}
     async with app.run_test(size=size) as pilot:
         console = app.screen
-        start = time.perf_counter()
-        while not console.prewarmed and time.perf_counter() - start < 60:
-            await asyncio.sleep(0.05)
-        assert console.prewarmed
+        await until_prewarmed(console)
         console._timer.pause()
         on_screen = [pid for pid, _k, _t in PANELS if pid != console.active_panel and console.panel(pid).region]
         frames = FrameCounter(app)
@@ -374,8 +381,9 @@ async def test_a_panel_switch_arranges_the_screen_once(monkeypatch):
     app = ConsoleHost(session)
     async with app.run_test(size=(160, 48)) as pilot:
         console = app.screen
-        for pid, _key, _title in PANELS:  # nothing else being mounted meanwhile
+        for pid, _key, _title in PANELS:  # nothing else being mounted or staged meanwhile
             await console.ensure_panel(pid)
+        await until_prewarmed(console)
         for pid in ("dashboards", "pager"):  # a first visit lays its panel out for the first time
             await console.action_show_panel(pid)
             await pilot.pause()

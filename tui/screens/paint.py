@@ -25,13 +25,15 @@ and that a switch arranges the screen once.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from textual import events
 from textual._compositor import Compositor, MapGeometry, ReflowResult
 from textual.errors import NoWidget
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import UPDATE_PERIOD, Screen
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
@@ -51,6 +53,52 @@ class ReflowedCompositor(Compositor):
         result = super().reflow(parent, size)
         self._full_map_invalidated = False  # the map reflow just built is the full map
         return result
+
+    def _render_chops(self, crop: Region, is_rendered_line: Callable[[int], bool]) -> Sequence[Mapping[int, Strip]]:
+        """As Compositor's, without rendering a widget whose every cell on the lines painted is already
+        filled by widgets in front of it (the chops are filled front to back, the first strip wins).
+
+        Textual renders every visible widget, then drops what is hidden: a container under its children
+        (the tab pane, content switcher and tabbed content under a panel, the panel under its scroll view)
+        still rendered each line, and a panel switch dirties them all (~4 ms of a 160x48 dashboards switch,
+        plus dividing those lines into cuts). What is painted is the same.
+        """
+        cuts = self.cuts
+        chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+        intersection = Region.intersection
+        contains_region = Region.contains_region
+        visible = self.visible_widgets.items()
+        if crop:
+            overlaps = crop.overlaps
+            widgets = [(widget, region, clip) for widget, (region, clip) in visible if overlaps(clip)]
+        else:
+            widgets = [(widget, region, clip) for widget, (region, clip) in visible]
+        for widget, region, clip in widgets:
+            render_region = intersection(region, clip)
+            if not render_region:
+                continue
+            first_cut, last_cut = render_region.column_span
+            lines = [
+                (y, [cut for cut in cuts[y] if last_cut >= cut >= first_cut])
+                for y in render_region.line_range
+                if is_rendered_line(y)
+            ]
+            if all(chops[y][cut] is not None for y, line_cuts in lines for cut in line_cuts[:-1]):
+                continue  # hidden behind what is in front of it
+            if contains_region(clip, region):
+                strips = widget.render_lines(Region(0, 0, region.width, region.height))
+            else:
+                x, y, width, height = render_region
+                strips = widget.render_lines(Region(x - region.x, y - region.y, width, height))
+            render_x = render_region.x
+            top = render_region.y
+            for y, line_cuts in lines:
+                chops_line = chops[y]
+                pieces = strips[y - top].divide([cut - render_x for cut in line_cuts[1:]])
+                for cut, piece in zip(line_cuts, pieces, strict=False):
+                    if chops_line.get(cut) is None:
+                        chops_line[cut] = piece
+        return cast("Sequence[Mapping[int, Strip]]", chops)
 
 
 class SettledPaint(Screen):
