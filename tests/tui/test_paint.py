@@ -403,3 +403,54 @@ async def test_a_panel_switch_arranges_the_screen_once(monkeypatch):
         in_paint = [names for names in arranged if "_refresh_layout" in names]
         assert in_paint, "the switch was laid out"
         assert all(names[0] == "reflow" for names in in_paint), f"arranged again while painting: {in_paint}"
+
+
+class Covered(App):
+    """A container its children fill (never seen), one they fill only half (its lower half shows)."""
+
+    CSS = """
+    #full { height: 4; background: red; }
+    #full Static { height: 2; background: blue; }
+    #half { height: 4; background: green; }
+    #half Static { height: 2; background: blue; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(id="full"):
+            yield Static("one")
+            yield Static("two")
+        with Vertical(id="half"):
+            yield Static("three")
+
+    def get_default_screen(self) -> Screen:
+        return SettledPaint()
+
+
+def cells(strips) -> list[list[tuple[str, object]]]:
+    """Each line as (character, style) per cell: the same picture whatever the segments it is cut into."""
+    return [[(char, seg.style) for seg in strip for char in seg.text] for strip in strips]
+
+
+async def test_a_widget_its_children_cover_is_not_rendered_and_the_picture_is_textuals(monkeypatch):
+    """ReflowedCompositor skips rendering what is hidden behind widgets in front of it; what it paints is
+    exactly what Textual's own Compositor paints."""
+    from textual._compositor import Compositor
+    from textual.containers import Vertical
+
+    app = Covered()
+    async with app.run_test(size=(20, 8)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        rendered: list[str] = []
+        render_lines = Vertical.render_lines
+        monkeypatch.setattr(
+            Vertical, "render_lines", lambda self, crop: rendered.append(self.id) or render_lines(self, crop)
+        )
+        ours = screen._compositor.render_strips()
+        assert rendered == ["half"], "the covered container rendered, or the half-covered one did not"
+        textuals = Compositor()
+        textuals.reflow(screen, screen.size)
+        assert cells(ours) == cells(textuals.render_strips())
+        assert "three" in ours[4].text and ours[7].text.strip() == ""
