@@ -454,3 +454,54 @@ async def test_a_widget_its_children_cover_is_not_rendered_and_the_picture_is_te
         textuals.reflow(screen, screen.size)
         assert cells(ours) == cells(textuals.render_strips())
         assert "three" in ours[4].text and ours[7].text.strip() == ""
+
+
+class RepaintsWhenLaidOut(Static):
+    """Once armed, repaints itself when the next layout reaches it, as a scroll view repaints its scroll bars
+    when a layout gives its content a new size."""
+
+    armed = False
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        if self.armed:
+            self.armed = False
+            self.update("repainted", layout=False)
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+
+def laid_out_app(screen_class: type[Screen]) -> App:
+    class LaidOut(screen_class):  # type: ignore[valid-type, misc]
+        BINDINGS = [("k", "press", "press")]
+
+        def compose(self) -> ComposeResult:
+            yield Static("key: -", id="echo")
+            yield RepaintsWhenLaidOut("waiting", id="watch")
+
+        def action_press(self) -> None:
+            self.query_one("#echo", Static).update("key: k", layout=False)
+            watch = self.query_one("#watch", RepaintsWhenLaidOut)
+            watch.armed = True
+            watch.refresh(layout=True)  # nothing moves: the layout only calls every widget back
+
+    class Host(App):
+        def get_default_screen(self) -> Screen:
+            return LaidOut()
+
+    return Host()
+
+
+@pytest.mark.parametrize(("screen_class", "frames"), [(SettledPaint, 1), (Screen, 2)])
+async def test_a_repaint_asked_for_while_laying_out_lands_in_that_frame(screen_class, frames):
+    """A widget that repaints as the layout reaches it (a table's scroll bar when it gains a row) is painted
+    in the layout's frame; Textual's own screen paints it a frame later."""
+    app = laid_out_app(screen_class)
+    async with app.run_test(size=(20, 4)) as pilot:
+        await pilot.pause()
+        counter = FrameCounter(app)
+        await asyncio.sleep(0.1)
+        send_key(app, "k")
+        await counter.settled()
+        watch = app.screen.query_one("#watch", Static)
+        assert str(watch.render()) == "repainted"
+        assert not watch._repaint_regions, "its repaint never reached a frame (the terminal shows it stale)"
+        assert counter.count == frames

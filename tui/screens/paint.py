@@ -128,6 +128,27 @@ class SettledPaint(Screen):
             await asyncio.sleep(0)  # one turn of the event loop: every pump with a message handles it
         self._on_timer_update()
 
+    def _compositor_refresh(self) -> None:
+        """Paint, taking in the widgets that asked for a repaint while this frame was laid out.
+
+        Laying out calls widgets back with their new sizes: a table that gained a row repaints its scroll
+        bar then. Textual posts that repaint on the widget's next idle, after the frame, so it became a
+        frame of its own ~30 ms later (the pager at 1x, about one switch in ten). Painting such a widget in
+        this frame, and dropping the repaint it would post, leaves one frame. A widget that also asked for
+        a layout is left to Textual (laying out again here left a list's scroll bar stale in a snapshot).
+        """
+        if self.is_current:
+            late = {
+                widget
+                for widget in self._compositor.visible_widgets
+                if widget._repaint_required and not widget._layout_required
+            }
+            if late:
+                for widget in late:
+                    widget._repaint_required = False
+                self._compositor.update_widgets(late)
+        super()._compositor_refresh()
+
     def _messages_in_flight(self) -> bool:
         """True while a message waits in the app's queue or in any started node's (the app's registry:
         every widget, scroll bars included)."""
