@@ -14,12 +14,19 @@ message waits in any queue of the app (its widgets, scroll bars and screens, and
 once, after one look over the queues (~0.1 ms for the console's ~200 widgets); otherwise each turn runs
 work the frame would have waited for anyway. Frame pacing stays Textual's (at most one tick per 1/60 s).
 
-Its compositor also keeps the full map a reflow built (:class:`ReflowedCompositor`).
+Its compositor also keeps the full map a reflow built and does not render what is hidden behind widgets in
+front of it (:class:`ReflowedCompositor`); a repaint a widget asks for while the frame is laid out is
+painted in that frame (:meth:`SettledPaint._compositor_refresh`). A hidden widget tree can be laid out
+and rendered off screen, so that its first showing costs what a later one does
+(:meth:`SettledPaint.arrange_offstage`, :meth:`SettledPaint.render_offstage`: the console's pre-warm).
 
-Rests on Screen's private ``_update_timer``, ``_on_timer_update`` and ``_compositor``, on the Compositor's
-map flag, and on the app's registry of started nodes (textual is pinned to 8.2.x in pyproject.toml);
-tests/tui/test_paint.py checks that a change five messages after a key, and every panel switch, paint once,
-and that a switch arranges the screen once.
+Rests on Screen's private ``_update_timer``, ``_on_timer_update``, ``_compositor`` and
+``_compositor_refresh``, on the Compositor's map flag, ``cuts``, ``visible_widgets``, ``_render_chops`` and
+``_get_renders``, on Widget's ``_size_updated``, ``_repaint_required`` and ``_layout_required``, and on the
+app's registry of started nodes (textual is pinned to 8.2.x in pyproject.toml). tests/tui/test_paint.py
+checks that a change five messages after a key, every panel switch and every first visit of a pre-warmed
+panel paint once, that a switch arranges the screen once, that a covered widget is not rendered and the
+picture is Textual's, and that a repaint asked for during a layout lands in its frame.
 """
 
 from __future__ import annotations
