@@ -150,7 +150,10 @@ class SeriesStore:
             if None in found:
                 return None
             buffers = self._by_names[names] = found  # series are never removed: the buffers stay theirs
-        return [buf[last] - buf[at] for buf in buffers]
+        out = []
+        for buf in buffers:  # (a loop: a list comprehension is a call of its own, and this runs every tick)
+            out.append(buf[last] - buf[at])
+        return out
 
     def value_at(self, name: str, t: float) -> float:
         """Sample of ``name`` at or just before time ``t`` (NaN if not retained)."""
