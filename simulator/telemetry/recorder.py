@@ -187,6 +187,8 @@ class MetricsRecorder:
         store = self.instance_series
         idx = store.begin_step(t)
         views = self._hot()
+        clients_of = self.sources.clients_of if self.sources is not None and self.sources.figures else None
+        entry, world = self.entry, self.world
         for name, s, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10 in views.slow_rows:
             ready = 0
             for i in s.rotation:
@@ -204,11 +206,14 @@ class MetricsRecorder:
             b8[idx] = float(s.max_connections) if s.max_connections is not None else math.nan
             b9[idx] = s.gc_ratio
             b10[idx] = s.replication_lag
-            sources = self.sources.clients_of(name) if self.sources is not None and self.sources.figures else None
-            if sources or (name == self.entry and (self.world.surges or (name, "client") in self._splits)):
-                self._record_clients(idx, name, sources or {})
-            if name == self.entry and self.world.class_split:
-                self._record_splits(idx, name, "class", self.world.class_split)
+            sources = clients_of(name) if clients_of is not None else None
+            if name == entry:
+                if sources or world.surges or (name, "client") in self._splits:
+                    self._record_clients(idx, name, sources or {})
+                if world.class_split:
+                    self._record_splits(idx, name, "class", world.class_split)
+            elif sources:
+                self._record_clients(idx, name, sources)
             plan = self._split_plans.get(name)
             if plan is None or plan[0] is not s.cohorts:
                 plan = self._split_plans[name] = (s.cohorts, self._split_plan(s))
