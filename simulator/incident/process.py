@@ -143,10 +143,17 @@ class SliTracker:
         # a surge client's requests refused by its own rate limit are not user traffic.
         total = req + lost - excluded
         failed = err + lost - excluded
-        availability = min(max(1.0 - failed / total, 0.0), 1.0) if total > 0 else 1.0
+        availability = 1.0
+        if total > 0:
+            # min(max(x, 0.0), 1.0), written out (max keeps x unless 0.0 > x; min keeps it unless 1.0 < it).
+            availability = 1.0 - failed / total
+            if 0.0 > availability:
+                availability = 0.0
+            if 1.0 < availability:
+                availability = 1.0
         self.availability = availability
         breach = availability < self.objective
-        if self.latency_ms is not None and self.series.latest(self.p99) > self.latency_ms:
+        if self.latency_ms is not None and series.latest(self.p99) > self.latency_ms:
             breach = True
         self.breaching = breach
         band = DOWN if availability < DOWN_AVAILABILITY else DEGRADED if breach else HEALTHY

@@ -33,14 +33,27 @@ from pydantic import BaseModel
 from simulator.session.simulation import Simulation
 
 SKIPPED_ATTRIBUTES = frozenset(
-    {"env", "journal", "checkpoints", "_nobody", "warmup", "_shared", "_unpacked", "_by_id", "_reading"}
+    {
+        "env",
+        "journal",
+        "checkpoints",
+        "_nobody",
+        "warmup",
+        "_shared",
+        "_unpacked",
+        "_by_id",
+        "_reading",
+        "_memoryviews",
+        "_split_plans",
+    }
 )
 """Not state of the session: the SimPy environment (its processes are described by
 :func:`pending_events`), the journal file, the snapshots kept for rewinds, the lazily built what-if
 and warm-up runs (derived from the scenario and seed alone), the log store's sharing cache (equal
 messages shared by reference: which string a line holds, not what it says), its last unpacked message
-block, the trace store's index by id (derived from its traces), and the sealed series chunk last read as
-arrays (a series store's read cache): a snapshot copies none of them."""
+block, the trace store's index by id (derived from its traces), the sealed series chunk last read as
+arrays (a series store's read cache), and the metrics recorder's memoryviews of its buffers and its split
+plans (both made again from its buffers and cohorts): a snapshot copies none of them."""
 
 
 @dataclass(frozen=True)

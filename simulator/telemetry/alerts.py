@@ -93,11 +93,11 @@ class _ThresholdCheck:
     window: float
 
     def __call__(self, now: float) -> tuple[bool, float]:
-        values = self.store.values(self.name, now - self.window, now)
-        if not values:
+        count, total, first, last = self.store.summary(self.name, now - self.window, now)
+        if not count:
             return False, 0.0
         # Counters (restarts) alert on their increase over the window, gauges on their mean.
-        mean = values[-1] - values[0] if self.counter else sum(values) / len(values)
+        mean = last - first if self.counter else total / count
         return (mean > self.threshold) if self.op == ">" else (mean < self.threshold), mean
 
 

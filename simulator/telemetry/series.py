@@ -194,17 +194,38 @@ class SeriesStore:
 
     def values(self, name: str, start: float, end: float) -> list[float]:
         """Values (NaN dropped) of ``name`` with start <= time <= end, without building times."""
-        if name not in self._series or self.t0 is None:
+        chunk = self._chunk(name, start, end)
+        if chunk is None:
             return []
-        lo = max(max(0, self.steps - self.capacity), math.ceil((start - self.t0) / self.interval - 1e-9))
-        hi = min(self.steps - 1, math.floor((end - self.t0) / self.interval + 1e-9))
-        if hi < lo:
-            return []
-        chunk = self._span(name, lo, hi)
         total = sum(chunk)
         if total == total:  # no NaN in the window (a NaN makes the sum NaN): every value, at C speed
             return chunk.tolist()
         return [v for v in chunk if v == v]  # v == v is False only for NaN
+
+    def summary(self, name: str, start: float, end: float) -> tuple[int, float, float, float]:
+        """(how many, sum, first, last) of :meth:`values` without the list when no value is NaN: what an
+        alert rule reads of its window every evaluation. The sum is ``sum(values)``'s, bit for bit (the
+        same additions in the same order)."""
+        chunk = self._chunk(name, start, end)
+        if chunk is None:
+            return 0, 0.0, math.nan, math.nan
+        total = sum(chunk)
+        if total == total:
+            return len(chunk), total, chunk[0], chunk[-1]
+        values = [v for v in chunk if v == v]
+        if not values:
+            return 0, 0.0, math.nan, math.nan
+        return len(values), sum(values), values[0], values[-1]
+
+    def _chunk(self, name: str, start: float, end: float) -> array | None:
+        """The samples of ``name`` with start <= time <= end, in order (None: no sample)."""
+        if name not in self._series or self.t0 is None:
+            return None
+        lo = max(max(0, self.steps - self.capacity), math.ceil((start - self.t0) / self.interval - 1e-9))
+        hi = min(self.steps - 1, math.floor((end - self.t0) / self.interval + 1e-9))
+        if hi < lo:
+            return None
+        return self._span(name, lo, hi)
 
     def latest(self, name: str) -> float:
         """Newest sample of ``name`` (NaN when absent)."""

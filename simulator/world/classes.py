@@ -84,6 +84,10 @@ class TrafficExtras:
         services = world.services
         self.reconnects = [_Reconnect(s) for s in services.values() if s.spec.reconnect is not None]
         self.dns_users = [s for s in services.values() if s.spec.dns is not None]
+        self._dns_plan = [
+            (s, services[s.spec.dns], max(len(s.spec.calls) + len(s.spec.calls_async), 1)) for s in self.dns_users
+        ]
+        """Per DNS client: (it, its resolver, how many names it looks up), read from the specs once."""
         self.expired: dict[str, float] = {s.name: 0.0 for s in self.dns_users}
         """Per DNS client: share of its names whose cached answer expired and could not be renewed."""
         self.buffers = [
@@ -100,6 +104,16 @@ class TrafficExtras:
         self._drops: dict[tuple, list[tuple[str, float]]] = {}
         """Congestion drops by their inputs: a steady overload repeats them tick after tick (4 in 5 ticks
         of the reconnect storm), and the bisection is the costliest arithmetic of a tick."""
+        entry_s = self.entry
+        self._class_waves = [
+            (c, [r for r in self.reconnects if r.s is entry_s and r.spec.traffic_class == c.name]) for c in self.classes
+        ]
+        """Per class (in order): the reconnect waves at the entry that belong to it (see :meth:`_class_rate`)."""
+        self._priority_groups = [
+            (priority, [c for c in self.classes if c.priority == priority])
+            for priority in sorted({c.priority for c in self.classes}, reverse=True)
+        ]
+        """The classes by priority, highest first (a class's priority never changes)."""
 
     @classmethod
     def build(
@@ -184,9 +198,7 @@ class TrafficExtras:
             self.logs.emit_many(t, "WARN", r.instances[:1], text)
 
     def _dns_before(self, extra: dict[str, float]) -> None:
-        for s in self.dns_users:
-            names = max(len(s.spec.calls) + len(s.spec.calls_async), 1)
-            resolver = self.world.services[s.spec.dns]
+        for s, resolver, names in self._dns_plan:
             if resolver.withdrawn:
                 continue  # its queries find no route: they never reach it
             e = self.expired[s.name]
@@ -217,6 +229,10 @@ class TrafficExtras:
         entry = self.entry
         if not self.classes:
             return
+        if not self.shed:  # nothing shed: the share below is 0.0 (no sum to make)
+            if entry.class_shed != 0.0:
+                entry.class_shed = 0.0
+            return
         total = user_rate + sum(r.wave for r in self.reconnects if r.s is entry)
         shed = sum(self._class_rate(c, user_rate) * self.shed[c.name] for c in self.classes if c.name in self.shed)
         share = min(shed / total, 1.0) if total > 0 else 0.0
@@ -230,6 +246,16 @@ class TrafficExtras:
                 rate += r.wave
         return rate
 
+    def _class_rates(self, user_rate: float) -> dict[str, float]:
+        """:meth:`_class_rate` of every class, by name: the same additions, the waves picked once."""
+        rates = {}
+        for c, waves in self._class_waves:
+            rate = c.share * user_rate
+            for r in waves:
+                rate += r.wave
+            rates[c.name] = rate
+        return rates
+
     # --- after the tick model ----------------------------------------------------------------
 
     def after(self, t: float, dt: float) -> None:
@@ -239,8 +265,9 @@ class TrafficExtras:
         for r in self.reconnects:
             self._reconnect_after(r, dt)
         if self.primed:  # the first tick computes the resolvers: no name can have expired before it
-            for s in self.dns_users:
-                self._dns_after(s, dt)
+            expired = self.expired
+            for s, resolver, _ in self._dns_plan:  # (_dns_after, written out)
+                expired[s.name] = _expire(expired[s.name], _lookup_failure(resolver), resolver.spec.dns_ttl, dt)
             if self.user_dns is not None:
                 resolver = self.user_dns
                 self.user_expired = _expire(self.user_expired, _lookup_failure(resolver), resolver.spec.dns_ttl, dt)
@@ -279,10 +306,6 @@ class TrafficExtras:
             # The normal rate its clients bring: followed while they are all connected.
             r.normal = base if r.normal == 0.0 else r.normal + (base - r.normal) * min(dt / 60.0, 1.0)
 
-    def _dns_after(self, s: ServiceState, dt: float) -> None:
-        resolver = self.world.services[s.spec.dns]
-        self.expired[s.name] = _expire(self.expired[s.name], _lookup_failure(resolver), resolver.spec.dns_ttl, dt)
-
     def _split_by_class(self) -> None:
         """The entry's requests and failures per class: shed classes fail entirely, overload falls on
         the lowest priority first, other failures on every class alike; a deferrable class's refused
@@ -312,14 +335,14 @@ class TrafficExtras:
 
     def _class_split(self, entry: ServiceState, user: float) -> tuple[list[tuple[str, float, float]], float, float]:
         """The split itself: (class, requests, failed) per class, all requests, and those excluded."""
-        rates = {c.name: self._class_rate(c, user) for c in self.classes}
+        rates = self._class_rates(user)
         total = sum(rates.values())
-        failed = {name: rate * self.shed.get(name, 0.0) for name, rate in rates.items()}
+        shed = self.shed
+        failed = {name: rate * shed.get(name, 0.0) for name, rate in rates.items()}
         overload = entry.causes.get("overload", 0.0) + entry.causes.get("shed", 0.0) - sum(failed.values())
-        for priority in sorted({c.priority for c in self.classes}, reverse=True):
+        for _, group in self._priority_groups:
             if overload <= 0.0:
                 break
-            group = [c for c in self.classes if c.priority == priority]
             room = sum(rates[c.name] - failed[c.name] for c in group)
             take = min(overload, room)
             for name, lost in self._congestion_drops(

@@ -128,8 +128,17 @@ class DataPlane:
             if rtt != s.primary_rtt_ms:
                 s.primary_rtt_ms = rtt
                 s.dirty = True
-            s.replication_lag = max((h.lag for h in store.hosts if h.role == REPLICA), default=0.0)
-            s.data_serving = not s.primary_down and all(h.role in SERVING for h in store.hosts)
+            # max(replicas' lag, default 0.0) and all(hosts serving), written out (every store, every tick).
+            lag = None
+            serving = True
+            for h in store.hosts:
+                role = h.role
+                if role == REPLICA and (lag is None or h.lag > lag):
+                    lag = h.lag
+                if role not in SERVING:
+                    serving = False
+            s.replication_lag = 0.0 if lag is None else lag
+            s.data_serving = not s.primary_down and serving
             if s.replication_lag > LAG_LOG_FROM and t - store.last_lag_log >= LAG_LOG_EVERY:
                 store.last_lag_log = t
                 self._log_lag(store, t)
@@ -141,7 +150,9 @@ class DataPlane:
         for h in store.hosts:
             if h.role != REPLICA:
                 continue
-            growth = sum(f.rate for f in lagging if f.service == store.s.name and f.zone in (None, h.zone))
+            growth = 0  # (sum() of nothing, without its generator when no lag is injected)
+            if lagging:
+                growth = sum(f.rate for f in lagging if f.service == store.s.name and f.zone in (None, h.zone))
             if source is not None and (h.zone in cut) != (source.zone in cut):
                 growth = 1.0  # across a cut: it applies nothing
             if growth:

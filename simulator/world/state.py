@@ -326,6 +326,8 @@ class ServiceState:
     """For the entry: share of its offered requests refused because their traffic class is shed."""
     blocked_cause: str = ""
     """Cause of ``blocked_err`` for logs and traces: buffer_full or dns."""
+    name: str = ""
+    """Service name (its spec's, kept in a slot: read many times a tick, a property costs ~5x)."""
 
     def set_figures(self, rate, errors, p50, p95, p99, sigma, cpu, memory_ratio, pool_ratio) -> None:
         """Store one tick's aggregate figures."""
@@ -336,11 +338,6 @@ class ServiceState:
         self.cpu = cpu
         self.memory_ratio = memory_ratio
         self.pool_ratio = pool_ratio
-
-    @property
-    def name(self) -> str:
-        """Service name."""
-        return self.spec.name
 
     def cert_expired(self, now: float) -> bool:
         """Whether its certificate has expired at ``now``."""
@@ -445,6 +442,7 @@ def build_world(topology: Topology) -> World:
     services = {
         spec.name: ServiceState(
             spec=spec,
+            name=spec.name,
             version=spec.version,
             config=spec.config,
             memory_limit=spec.memory.limit,

@@ -233,6 +233,24 @@ def test_series_created_late_reads_nan_before_creation():
     assert [v == v for v in store.window("b").values] == [False, False, True]
 
 
+def test_series_summary_is_what_alert_rules_read_of_values():
+    """An alert rule's window summary (count, sum, first, last) equals what it read of values(): the sum bit
+    for bit, across a wrap, with NaN gaps dropped, and empty windows empty."""
+    store = SeriesStore(1.0, 6)
+    for k in range(9):  # wraps: samples 3..8 kept, 7 missing; 1 + 1e-16 + 1e-16 sums to 1 added in order
+        idx = store.begin_step(float(k))
+        store.writer("a")[idx] = math.nan if k == 7 else 1.0 if k % 4 == 0 else 1e-16
+    for start, end in ((0.0, 8.0), (4.0, 6.0), (6.0, 6.0), (4.5, 8.0), (7.0, 7.0), (20.0, 30.0)):
+        values = store.values("a", start, end)
+        count, total, first, last = store.summary("a", start, end)
+        assert count == len(values)
+        if values:
+            assert (total.hex(), first, last) == (sum(values).hex(), values[0], values[-1])
+        else:
+            assert total == 0.0 and math.isnan(first) and math.isnan(last)
+    assert store.summary("missing", 0.0, 8.0)[0] == 0
+
+
 def test_simulation_series_are_bounded_by_duration():
     spec = chain_spec()
     spec["duration"] = "10m"
