@@ -2,8 +2,9 @@
 
 Owns the Markdown postmortem (``postmortem``), the facts and review it is built from (``facts``,
 ``review``), the SQLite history store with readiness per fault class (``history``), follow-ups and
-practice (``follow_ups``), the difficulty to suggest next (``next_difficulty``) and the trainee's runbook
-corrections (``runbook_notes``).
+practice (``follow_ups``), the difficulty to suggest next (``next_difficulty``), the trainee's runbook
+corrections (``runbook_notes``) and the hidden truth in words for the debrief and the game day's truth
+views (``truth_words``).
 
 May import every other wing (never ``tui``); reads finished sessions only, through
 ``facts.FinishedSession`` and ``history.FinishedAttempt``. ``__all__`` below is the wing's public face.
@@ -38,8 +39,13 @@ from simulator.reports.next_difficulty import DifficultyAdvice, suggest_difficul
 from simulator.reports.postmortem import postmortem_for_journal, postmortem_of
 from simulator.reports.review import SeverityVerdict, severity_verdict
 from simulator.reports.runbook_notes import RunbookNoteError, RunbookNotes, ShownRunbook, shown_runbook
+from simulator.reports.truth_words import action_words, fault_words, fields_words, value_words
 
 __all__ = [
+    "action_words",
+    "fault_words",
+    "fields_words",
+    "value_words",
     "SeverityVerdict",
     "severity_verdict",
     "Attempt",

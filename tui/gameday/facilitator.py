@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock, parse_duration
 from scenarios.text import clean
-from simulator.reports.truth_words import action_words, fault_words, fields_words
+from simulator.reports import action_words, fault_words, fields_words
 from simulator.session import Simulation
 from tui.gameday.host import DIAL, GameHost
 from tui.gameday.personas import FAULT_HELP, PERSONAS, message_of

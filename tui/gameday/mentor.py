@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenarios.language.solution import step_notes
-from simulator.reports.truth_words import action_words, fault_words, value_words
+from simulator.reports import action_words, fault_words, value_words
 from simulator.session import Simulation
 
 MENTOR_ROLE = "mentor"

@@ -17,8 +17,14 @@ from textual.widgets import Digits, Footer, Label, Static
 from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
 from simulator.incident import ACK_WORDING, Report, impact_avoided_text
-from simulator.reports import postmortem_for_journal, severity_verdict
-from simulator.reports.truth_words import action_words, fault_words, fields_words, value_words
+from simulator.reports import (
+    action_words,
+    fault_words,
+    fields_words,
+    postmortem_for_journal,
+    severity_verdict,
+    value_words,
+)
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
