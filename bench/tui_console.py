@@ -134,14 +134,21 @@ async def settled(frames: Frames, start: float, limit: float = 5.0) -> None:
             return
 
 
+def _prewarm_done(console: ConsoleScreen) -> bool:
+    """The console's own flag; a console from before it had one (A/B runs against an older commit): every
+    panel built and the charts' history read."""
+    done = getattr(console, "prewarmed", None)
+    if done is None:
+        return all(console.has_panel(pid) for pid, _key, _title in PANELS) and getattr(console, "_history_read", True)
+    return bool(done)
+
+
 async def prewarmed(console: ConsoleScreen, limit: float = 30.0) -> None:
-    """Wait until the console has built every panel (as it does while the trainee reads the pager), then
-    1 s more. A fixed second was not enough on a loaded machine: the first round then timed switches
-    racing the pre-warm's mounts."""
+    """Wait until the console has built every panel and staged it off screen (as it does while the trainee
+    reads the pager), then 1 s more. A fixed second was not enough on a loaded machine: the first round
+    then timed switches racing the pre-warm's mounts."""
     start = time.perf_counter()
-    while time.perf_counter() - start < limit and not (
-        all(console.has_panel(pid) for pid, _key, _title in PANELS) and getattr(console, "_history_read", True)
-    ):
+    while time.perf_counter() - start < limit and not _prewarm_done(console):
         await asyncio.sleep(0.05)
     await asyncio.sleep(1.0)
 
@@ -198,8 +205,8 @@ async def _switches(
                     # once per game, so it is reported on its own line, not as a fifth of every sample.
                     where = out.setdefault("first visits", {}) if round_ == 0 else out
                     where.setdefault(key, []).append((written[0][0], written[-1][0], written[-1][1]))
-                    if round_:
-                        frame_counts.setdefault(key, []).append(len(written))
+                    counts = frame_counts if round_ else out.setdefault("first frames", {})
+                    counts.setdefault(key, []).append(len(written))
                 # Back to the tab strip (a panel may focus a text field, which would eat the next key).
                 await pilot.press("escape")
                 await pilot.pause()
@@ -219,6 +226,7 @@ def report_switches(label: str, runs: dict) -> None:
     names = {key: pid for pid, key, _title in PANELS}
     first_visits: dict[str, list[tuple[float, float, float]]] = runs.pop("first visits", {})
     frame_counts: dict[str, list[int]] = runs.pop("frames", {})
+    first_frames: dict[str, list[int]] = runs.pop("first frames", {})
     settled = {key: [s for _f, s, _c in triples] for key, triples in runs.items()}
     print(
         f"{label}: settled frame per panel (median ms): "
@@ -252,6 +260,12 @@ def report_switches(label: str, runs: dict) -> None:
             f"  first visits: median of the {len(cpu_first)} panels", statistics.median(cpu_first.values()), 0.050, "ms"
         )
         report(f"  first visits: heaviest ({names[worst]})", cpu_first[worst], 0.050, "ms")
+        settled_first = {k: triples[0][1] for k, triples in first_visits.items()}
+        report("  first visits: settled, slowest (wall)", max(settled_first.values()), 0.050, "ms")
+        print(
+            "  first visits: frames written per press: "
+            + ", ".join(f"{names[k]} {v[0]}" for k, v in first_frames.items())
+        )
 
 
 def million_lines() -> LogBuffer:

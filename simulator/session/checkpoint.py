@@ -32,12 +32,15 @@ from pydantic import BaseModel
 
 from simulator.session.simulation import Simulation
 
-SKIPPED_ATTRIBUTES = frozenset({"env", "journal", "checkpoints", "_nobody", "warmup", "_shared", "_unpacked", "_by_id"})
+SKIPPED_ATTRIBUTES = frozenset(
+    {"env", "journal", "checkpoints", "_nobody", "warmup", "_shared", "_unpacked", "_by_id", "_reading"}
+)
 """Not state of the session: the SimPy environment (its processes are described by
 :func:`pending_events`), the journal file, the snapshots kept for rewinds, the lazily built what-if
 and warm-up runs (derived from the scenario and seed alone), the log store's sharing cache (equal
 messages shared by reference: which string a line holds, not what it says), its last unpacked message
-block, and the trace store's index by id (derived from its traces): a snapshot copies none of them."""
+block, the trace store's index by id (derived from its traces), and the sealed series chunk last read as
+arrays (a series store's read cache): a snapshot copies none of them."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class _Walker:
             return ("skipped", type(value).__name__)
         if isinstance(value, BaseModel):
             return ("model", type(value).__name__)  # scenario data: immutable, the same for both
+        if isinstance(value, bytes):  # a sealed chunk of a series: a value (the store shares equal ones)
+            return ("bytes", len(value), hashlib.sha256(value).hexdigest())
         key = id(value)
         if key in self.seen:
             return ("ref", self.seen[key])

@@ -246,34 +246,57 @@ def _memo(sim: Simulation, env: simpy.Environment, stand_in: simpy.Environment, 
 
 
 class _Prefix:
-    """An append-only buffer in a snapshot: the live session's own buffer and how much of it was written.
+    """An append-only log column in a snapshot: the live session's own column and how much of it was written.
 
-    What a series or the log store appended before the snapshot never changes again until its ring wraps,
-    so the snapshot keeps no copy: a restore copies that prefix out of the live buffer (a series is NaN
-    after it, as :meth:`SeriesStore.writer` made it: ``fill`` says how far). Once a series ring has wrapped,
-    or the log store has cut its columns' front (:meth:`LogStore._compact`: ``limit`` is how much it had
-    cut), the prefix is gone (``wrapped`` says, reading the live store) and the snapshot cannot be restored.
+    What the log store appended before the snapshot never changes again until it cuts its columns'
+    front (:meth:`LogStore._compact`: ``limit`` is how much it had cut), so the snapshot keeps no copy: a
+    restore copies that prefix out of the live column. Once the store has cut since, the prefix is gone
+    (``wrapped`` says, reading the live store) and the snapshot cannot be restored.
     """
 
-    __slots__ = ("buf", "size", "fill", "owner", "limit")
+    __slots__ = ("buf", "size", "owner", "limit")
 
-    def __init__(self, buf: array | list, size: int, fill: int, owner: Any, limit: int) -> None:
-        self.buf, self.size, self.fill, self.owner, self.limit = buf, size, fill, owner, limit
+    def __init__(self, buf: array | list, size: int, owner: Any, limit: int) -> None:
+        self.buf, self.size, self.owner, self.limit = buf, size, owner, limit
 
     def wrapped(self) -> bool:
-        """Whether the live buffer's ring has wrapped since (its prefix overwritten)."""
-        if isinstance(self.owner, SeriesStore):
-            return self.owner.steps >= self.limit
+        """Whether the live store has cut its columns since (the prefix is gone)."""
         return self.owner.dropped != self.limit
 
     def __deepcopy__(self, memo: dict) -> array | list:
         if self.wrapped():
             raise NotRestorable("the live session's ring buffers have wrapped since this snapshot (or its log cut)")
         prefix = self.buf[: self.size]
-        if isinstance(prefix, list):  # a log column: its mutable items (a line's attributes) are copied
+        if isinstance(prefix, list):  # a line's attributes (mutable) are copied
             return [copy.deepcopy(x, memo) if isinstance(x, dict | list) else x for x in prefix]
-        if len(prefix) < self.fill:
-            prefix.extend(array(prefix.typecode, [math.nan]) * (self.fill - len(prefix)))
+        return prefix
+
+
+class _OpenChunk:
+    """A series' open chunk (:meth:`SeriesStore.writer`) in a snapshot: its first ``size`` samples are read
+    from the live store when restored, from the same array while the live store still writes that chunk
+    and from the sealed chunk once it has moved on (the rest is NaN, as on the chunk's first lap). Once
+    the live ring has come round (``limit`` steps) those samples are gone and the snapshot cannot be restored.
+    """
+
+    __slots__ = ("owner", "name", "chunk", "size", "limit")
+
+    def __init__(self, owner: SeriesStore, name: str, size: int) -> None:
+        self.owner, self.name, self.chunk, self.size, self.limit = owner, name, owner.open, size, owner.capacity
+
+    def wrapped(self) -> bool:
+        """Whether the live ring has come round since (the samples are overwritten)."""
+        return self.owner.steps >= self.limit
+
+    def __deepcopy__(self, memo: dict) -> array:
+        if self.wrapped():
+            raise NotRestorable("the live session's ring buffers have wrapped since this snapshot (or its log cut)")
+        live = self.owner
+        if live.open == self.chunk:
+            prefix = live.writer(self.name)[: self.size]
+        else:
+            prefix = array("d", live.sealed(self.name, self.chunk)[: self.size * 8])
+        prefix.extend(array("d", [math.nan]) * (live.chunk - self.size))
         return prefix
 
 
@@ -282,16 +305,19 @@ LOG_COLUMNS = ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_
 
 
 def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
-    """Seed ``memo`` so append-only buffers are kept as :class:`_Prefix` (a ring that wrapped: copied)."""
+    """Seed ``memo`` so the series' open chunks and the log columns are read back from the live session
+    (:class:`_OpenChunk`, :class:`_Prefix`; a ring that came round: its open chunks copied). Sealed chunks
+    are bytes, shared as they are."""
     for store in (sim.recorder.series, sim.recorder.instance_series):
         if store.steps < store.capacity:
-            for buf in store._series.values():  # noqa: SLF001
-                memo[id(buf)] = _Prefix(buf, store.steps, len(buf), store, store.capacity)
+            size = store.last + 1
+            for name, buf in store._series.items():  # noqa: SLF001
+                memo[id(buf)] = _OpenChunk(store, name, size)
     logs = sim.log_store
     size = len(logs._t)  # noqa: SLF001
     if all(len(getattr(logs, name)) == size for name in LOG_COLUMNS):
         for name in LOG_COLUMNS:
-            memo[id(getattr(logs, name))] = _Prefix(getattr(logs, name), size, 0, logs, logs.dropped)
+            memo[id(getattr(logs, name))] = _Prefix(getattr(logs, name), size, logs, logs.dropped)
 
 
 # --- restoring ------------------------------------------------------------------------------------

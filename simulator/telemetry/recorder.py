@@ -86,7 +86,7 @@ class MetricsRecorder:
         }
         # (name, service, a buffer per SLOW_METRICS) in world order for the coarse loop, a metric that does
         # not apply to the service written to a sink nobody reads (11 writes instead of a loop over a tuple).
-        sink = array("d", [math.nan]) * self.instance_series.capacity
+        sink = array("d", [math.nan]) * self.instance_series.chunk
         writer = self.instance_series.writer
         self._slow_rows = [
             (name, svc, *(writer(f"{name}.{m}") if _applies(svc, m) else sink for m in SLOW_METRICS))

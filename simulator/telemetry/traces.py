@@ -7,15 +7,19 @@ so a trace's culprit span agrees with the metrics and with the error log line ca
 
 from __future__ import annotations
 
+import marshal
 import math
 import random
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from simulator.telemetry.causes import pool_message
 from simulator.telemetry.logs import LogGenerator, routes_of, span_id, trace_id
 from simulator.views import Span, Trace
 from simulator.world.state import ServiceState, World
+
+_UNPACKED = 64
+"""The newest traces a store keeps as they are (what the trace list shows); older ones are packed."""
 
 _HEAD_EVERY = 5.0  # seconds between head-sampled traces
 _ERROR_SAMPLE = 0.02  # share of failed entry requests kept...
@@ -66,22 +70,89 @@ def _mark_slow_span(spans: list[Span], typical_ms: float) -> None:
     spans[worst] = replace(spans[worst], culprit=True)
 
 
+_SERVICE_SETS: dict[frozenset[str], frozenset[str]] = {}
+"""One copy of each set of services a packed trace went through (a frozenset is 200 bytes or more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PackedTrace:
+    """A trace past the newest few: its spans' fields as one ``marshal`` string (about 120 bytes a span,
+    against about 300 as objects), unpacked when read; the fields queries filter on kept as they are."""
+
+    trace_id: str
+    t: float
+    root_service: str
+    name: str
+    duration_ms: float
+    status: str
+    services: frozenset[str]
+    spans: bytes
+
+    @staticmethod
+    def of(trace: Trace) -> _PackedTrace:
+        """``trace`` packed."""
+        fields = tuple(
+            (sp.span_id, sp.parent_id, sp.service, sp.instance, sp.name, sp.kind, sp.start_ms, sp.duration_ms,
+             sp.status, sp.status_code, sp.error_type, sp.culprit)
+            for sp in trace.spans
+        )  # fmt: skip
+        services = frozenset(sp.service for sp in trace.spans)
+        if len(_SERVICE_SETS) > 10_000:
+            _SERVICE_SETS.clear()  # bounded: traces keep the sets they have, later ones share anew
+        services = _SERVICE_SETS.setdefault(services, services)
+        return _PackedTrace(
+            trace.trace_id, trace.t, trace.root_service, trace.name, trace.duration_ms, trace.status, services,
+            marshal.dumps(fields),
+        )  # fmt: skip
+
+    def unpack(self) -> Trace:
+        """The trace as it was added."""
+        spans = tuple(Span(*fields) for fields in marshal.loads(self.spans))
+        return Trace(self.trace_id, self.t, self.root_service, self.name, self.duration_ms, self.status, spans)
+
+    @property
+    def error(self) -> bool:
+        """True when the root span failed."""
+        return self.status == "ERROR"
+
+    def __deepcopy__(self, memo: dict) -> _PackedTrace:
+        return self  # immutable: a session's snapshot shares it
+
+
+def _unpacked(entry: Trace | _PackedTrace) -> Trace:
+    return entry.unpack() if type(entry) is _PackedTrace else entry
+
+
+def _has_service(entry: Trace | _PackedTrace, service: str) -> bool:
+    if type(entry) is _PackedTrace:
+        return service in entry.services
+    return any(sp.service == service for sp in entry.spans)
+
+
 class TraceStore:
-    """Bounded store of sampled traces, newest last."""
+    """Bounded store of sampled traces, newest last: the newest ``_UNPACKED`` as they are, older ones
+    packed (:class:`_PackedTrace`); queries and lookups give back equal traces either way."""
 
     def __init__(self, capacity: int = 5000) -> None:
-        self.traces: deque[Trace] = deque(maxlen=capacity)
-        self._by_id: dict[str, Trace] | None = {}
+        self.traces: deque[Trace | _PackedTrace] = deque(maxlen=capacity)
+        self._by_id: dict[str, Trace | _PackedTrace] | None = {}
         """The traces by id (None in a copy until first needed: rebuilt from ``traces``)."""
 
     def add(self, trace: Trace) -> None:
-        """Keep a trace (dropping the oldest beyond capacity)."""
+        """Keep a trace (dropping the oldest beyond capacity, packing the one that is no longer of the newest)."""
         if self._by_id is None:
             self._by_id = self._index()
-        if len(self.traces) == self.traces.maxlen:
-            self._by_id.pop(self.traces[0].trace_id, None)
-        self.traces.append(trace)
+        traces = self.traces
+        if len(traces) == traces.maxlen:
+            self._by_id.pop(traces[0].trace_id, None)
+        traces.append(trace)
         self._by_id[trace.trace_id] = trace
+        if len(traces) > _UNPACKED:
+            older = traces[-_UNPACKED - 1]
+            if type(older) is Trace:
+                packed = traces[-_UNPACKED - 1] = _PackedTrace.of(older)
+                if self._by_id.get(older.trace_id) is older:
+                    self._by_id[older.trace_id] = packed
 
     def __getstate__(self) -> dict:
         """The store as copied (a session's snapshot, 8 of them kept): without the index by id, rebuilt from the
@@ -90,14 +161,15 @@ class TraceStore:
         state["_by_id"] = None
         return state
 
-    def _index(self) -> dict[str, Trace]:
+    def _index(self) -> dict[str, Trace | _PackedTrace]:
         return {trace.trace_id: trace for trace in self.traces}
 
     def get(self, trace_id: str) -> Trace | None:
         """The trace with this id, if retained."""
         if self._by_id is None:
             self._by_id = self._index()
-        return self._by_id.get(trace_id)
+        found = self._by_id.get(trace_id)
+        return None if found is None else _unpacked(found)
 
     def query(
         self,
@@ -119,9 +191,9 @@ class TraceStore:
                 continue
             if min_duration_ms is not None and tr.duration_ms < min_duration_ms:
                 continue
-            if service and not any(sp.service == service for sp in tr.spans):
+            if service and not _has_service(tr, service):
                 continue
-            out.append(tr)
+            out.append(_unpacked(tr))
             if len(out) >= limit:
                 break
         return out

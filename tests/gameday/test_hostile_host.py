@@ -42,6 +42,12 @@ BAD_FRAMES = {
         "series": {"service": {"t0": 0.0, "dt": 1.0, "n": 10**12, "values": {}}},
     },
     "not an object": [1, 2, 3],
+    "a whisper from a dict": {"type": "whisper", "t": 1.0, "from": {"[b]": 1}, "text": "x"},
+    "a page at an infinite time": {"type": "page", "t": float("inf"), "from": "pager", "text": "x"},
+    "a refusal whose reason is a list": {"type": "refused", "reason": ["[b]x"]},
+    "a room debrief that is a dict": {"type": "room_debrief", "markdown": {"#": 1}},
+    "an end answer without its verdict": {"type": "ended", "id": 1},
+    "a profile answer whose request is a word": {"type": "profile", "id": 99, "ok": True, "request": "cpu"},
     "views of the wrong shape": {
         "type": "state",
         "full": False,
@@ -229,6 +235,10 @@ def test_a_view_field_of_the_wrong_type_is_malformed_where_it_is_read(views_payl
         ("sli", {"service": "checkout", "availability": NAN, "objective": 0.999, "breaching": False}),
         ("flags", {"new-cart": "sometimes"}),
         ("incident", {"state": 3}),
+        ("data", {"databases": [{"service": "db", "primary": None, "hosts": 3, "backups": []}]}),
+        ("data", {"reconnects": [{"service": "gateway", "clients_away": 0.5}]}),
+        ("data", {"classes": [{"class": "x", "priority": 1, "shed_pct": 0, "rate": NAN, "error_ratio": 0}]}),
+        ("data", {"buffers": [{"from": {"[b]": 1}, "to": "b", "messages": 3}]}),
     ],
 )
 def test_a_view_of_the_wrong_shape_is_malformed(views_payload, part, value):
@@ -237,3 +247,81 @@ def test_a_view_of_the_wrong_shape_is_malformed(views_payload, part, value):
     payload = {**views_payload[1], part: value}
     with pytest.raises(MALFORMED_HOST_FRAME):
         RemoteSession._decode_views(payload)
+
+
+@pytest.mark.parametrize("ref", ["db-failover-lost-writes", "reconnect-storm", "backbone-withdrawn-dns-unreachable"])
+def test_a_hosts_data_status_decodes_to_what_it_holds(ref):
+    """Databases, classes, waves, name caches and buffers as the dashboards read them on a seat."""
+    from tui.session import LocalSession
+
+    session = LocalSession.start(ref, seed=1, journal=False)
+    session.sim.run_until(900)
+    payload = {**json.loads(json.dumps(_views_of(session))), "data": json.loads(json.dumps(session.data_status()))}
+    assert RemoteSession._decode_views(payload)["data"] == session.data_status()
+
+
+def _views_of(session):
+    from tui.gameday.feed import SeatFeed
+
+    return SeatFeed._views(session)
+
+
+def _state_frame(views: dict) -> dict:
+    """A well-formed last state frame of a run: the clock, who this seat is, one room line."""
+    you = {"seat": "tloc:bo", "role": "tloc", "title": "TLOC", "allowed": ["restart"], "on_call": None}
+    line = {"n": 1, "t": 12.0, "seat": "imoc:ann", "who": "ann (IMOC)", "kind": "action", "text": "ack"}
+    head = {"type": "state", "full": False, "logs": [], "traces": [], "series": {}, "views": views}
+    return head | {"now": 12.0, "speed": 1.0, "finished": False, "ended": False, "you": you, "room": [line]}
+
+
+STATE_WRONG = {
+    "a clock that is a word": ("now", "soon"),
+    "a clock past any game": ("now", 1e300),
+    "a negative speed": ("speed", -5.0),
+    "a room line without its number": ("room", [{"t": 1.0, "seat": "a:b", "who": "b", "kind": "k", "text": "x"}]),
+    "a room line whose text is a dict": (
+        "room",
+        [{"n": 2, "t": 1.0, "seat": "a:b", "who": "b", "kind": "k", "text": {}}],
+    ),
+    "a seat whose rights are a number": ("you", {"seat": "tloc:bo", "role": "tloc", "allowed": 5}),
+    "a series of another kind": ("series", {"profiles": {}}),
+}
+
+
+@pytest.mark.parametrize("name", list(STATE_WRONG))
+def test_a_state_frame_of_the_wrong_shape_is_malformed(views_payload, name):
+    """The clock, the seat and the room's lines are checked where the frame is read, before any is kept."""
+    from tui.gameday.seat import MALFORMED_HOST_FRAME
+
+    seat = RemoteSession("127.0.0.1", 9, "t", "tloc", "bo")  # never connected: the frame alone
+    seat._apply_state(_state_frame(views_payload[1]))  # well formed until one field changes
+    assert seat.now == 12.0 and seat.room[-1]["text"] == "ack"
+    key, value = STATE_WRONG[name]
+    with pytest.raises(MALFORMED_HOST_FRAME):
+        seat._apply_state({**_state_frame(views_payload[1]), key: value})
+    assert seat.now == 12.0  # nothing of the bad frame was kept
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("resume", {"panel": "logs", "messages_read": "many"}), ("role", {"[b]": 1}), ("allowed", "everything")],
+)
+def test_a_welcome_of_the_wrong_shape_is_malformed(views_payload, key, value):
+    from tui.gameday.protocol import view_payload
+    from tui.gameday.seat import MALFORMED_HOST_FRAME
+
+    session = views_payload[0]
+    welcome = {
+        "type": "welcome",
+        "allowed": ["restart"],
+        "role": "tloc",
+        "seat": "tloc:bo",
+        "resume": {"panel": "logs", "messages_read": 3},
+        "briefing": json.loads(json.dumps(view_payload(session.briefing()))),
+        "runbooks": json.loads(json.dumps(view_payload(session.runbooks()))),
+    }
+    seat = RemoteSession("127.0.0.1", 9, "t", "tloc", "bo")
+    seat._welcome(welcome)
+    assert seat.resume == {"panel": "logs", "messages_read": 3}
+    with pytest.raises(MALFORMED_HOST_FRAME):
+        seat._welcome({**welcome, key: value})

@@ -130,7 +130,10 @@ async def test_the_facilitator_watches_a_seat_read_only_and_reads_the_room_debri
             await pilot.pause()
             assert isinstance(app.screen, FacilitatorScreen)
             await pilot.press("b")
-            await pilot.pause()
+            for _ in range(100):  # under load the screen arrives a few turns later
+                await pilot.pause(0.02)
+                if isinstance(app.screen, RoomDebriefScreen):
+                    break
             assert isinstance(app.screen, RoomDebriefScreen)
             shown = str(app.screen.query_one("#room-debrief", Static).render())
             assert "(live, at 00:05:00)" in shown and "### bo (TLOC)" in shown

@@ -4,6 +4,7 @@ report), at several times; and a capture tells a one-ulp difference apart."""
 from __future__ import annotations
 
 import math
+from array import array
 
 import pytest
 
@@ -60,6 +61,13 @@ def test_a_capture_tells_one_ulp_apart(recorded):
     sim = session.replay_to(TIMES[0])
     buf = sim.series.writer(f"{sim.scenario.entry_service}.rate")
     buf[3] = math.nextafter(buf[3], math.inf)
+    assert capture(sim) != before
+    sim = session.replay_to(TIMES[0])
+    name = f"{sim.scenario.entry_service}.rate"
+    assert sim.series.sealed_chunks > 0
+    sealed = array("d", sim.series.sealed(name, 0))  # a sealed chunk of the series (bytes)
+    sealed[3] = math.nextafter(sealed[3], math.inf)
+    sim.series._sealed[name][0] = sealed.tobytes()
     assert capture(sim) != before
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+import random
+import struct
+from array import array
 
 import pytest
 from simkit import chain_spec, sim_of
 
 from simulator.telemetry.logs import LogStore
 from simulator.telemetry.series import SeriesStore
+from simulator.telemetry.traces import TraceStore
+from simulator.views import Span, Trace
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +242,100 @@ def test_simulation_series_are_bounded_by_duration():
     capacity = sim.series.capacity
     assert capacity <= 600 + 2
     assert len(sim.metric("web", "rate").values) <= capacity
-    assert all(len(sim.series.writer(n)) == capacity for n in sim.series.names())
+    store = sim.series
+    for name in store.names():  # the open chunk and the sealed ones: no more than the ring's slots, rounded up
+        held = len(store.writer(name)) + sum(len(store.sealed(name, j)) // 8 for j in range(store.sealed_chunks))
+        assert held <= capacity + store.chunk
+
+
+class RingReference:
+    """What a chunked store must read like: one ring buffer per series (the store before chunks)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity, self.steps, self.buffers = capacity, 0, {}
+
+    def write(self, name: str, value: float) -> None:
+        buf = self.buffers.setdefault(name, [math.nan] * self.capacity)
+        buf[(self.steps - 1) % self.capacity] = value
+
+    def retained(self, name: str) -> list[float]:
+        buf = self.buffers.get(name, [math.nan] * self.capacity)
+        first = max(0, self.steps - self.capacity)
+        return [buf[k % self.capacity] for k in range(first, self.steps)]
+
+
+def same(a, b) -> bool:
+    return [struct.pack("d", v) for v in a] == [struct.pack("d", v) for v in b]
+
+
+@pytest.mark.parametrize(("capacity", "chunk"), [(10, 4), (12, 4), (7, 7), (5, 16), (23, 5)])
+def test_chunked_series_read_exactly_as_one_ring_buffer(capacity, chunk):
+    """Series written (or not, some steps), created late, constant or moving, -0.0 beside 0.0, NaN, over
+    three laps: every reader gives what one ring buffer of ``capacity`` slots per series gives."""
+    rng = random.Random(capacity * 100 + chunk)
+    store, ref = SeriesStore(2.0, capacity, chunk), RingReference(capacity)
+    constant = (0.0, -0.0, 1.0, math.nan)
+    for k in range(capacity * 3 + 2):
+        t = 100.0 + 2.0 * k
+        at = store.begin_step(t)
+        ref.steps += 1
+        writes = {"moving": float(k), "flat": 7.0, "sometimes": constant[(k // 6) % 4]}
+        if k >= capacity // 2:
+            writes["late"] = 3.0
+        if k % 5 == 2:
+            del writes["sometimes"]  # not written this step: the slot keeps what it had
+        for name, value in writes.items():
+            store.writer(name)[at] = value
+            ref.write(name, value)
+        for name in ("moving", "flat", "sometimes", "late"):
+            expected = ref.retained(name) if name in store else []
+            times = [100.0 + 2.0 * j for j in range(max(0, ref.steps - capacity), ref.steps)]
+            assert same(store.window(name).values, expected), (k, name)
+            if not expected:
+                continue
+            assert store.window(name).times == tuple(times)
+            assert same([store.latest(name)], [expected[-1]])
+            lo, hi = sorted(rng.sample(range(len(expected)), 2)) if len(expected) > 1 else (0, 0)
+            part = store.window(name, times[lo] - 0.5, times[hi] + 0.5)
+            assert same(part.values, expected[lo : hi + 1]) and part.times == tuple(times[lo : hi + 1])
+            assert same(store.values(name, times[lo], times[hi]), [v for v in expected[lo : hi + 1] if v == v])
+            assert same([store.value_at(name, times[lo] + 1.0)], [expected[lo]])
+        names = ("moving", "flat")
+        back = rng.randrange(min(ref.steps, capacity))
+        changes = store.changes_since(names, t - 2.0 * back)
+        assert changes == [ref.retained(n)[-1] - ref.retained(n)[-1 - back] for n in names]
+    assert store.changes_since(names, t - 2.0 * capacity) is None and math.isnan(store.value_at("flat", 0.0))
+
+
+def test_changes_since_reads_a_chunk_sealed_again_anew():
+    """The SLI's read of a sealed chunk is kept as arrays; once that chunk is written and sealed again (the
+    next lap) it is read anew, even with no other chunk read between."""
+    store = SeriesStore(1.0, 8, 4)
+    fill(store, 6)
+    assert store.changes_since(("a",), 1.0) == [4.0]  # sealed chunk 0 (samples 0-3)
+    for k in range(6, 14):
+        store.writer("a")[store.begin_step(float(k))] = float(k)
+        assert store.changes_since(("a",), float(k)) == [0.0]  # the open chunk only
+    assert store.changes_since(("a",), 9.0) == [4.0]  # chunk 0 again, sealed with samples 8-11
+
+
+def test_a_chunk_that_holds_one_value_is_kept_once():
+    """Sealed chunks of a value that stays put are one object per value, in every series; moving ones
+    are their own. The store holds its open chunks and no more sealed bytes than the ring's slots."""
+    store = SeriesStore(1.0, 40, 8)
+    for k in range(30):
+        at = store.begin_step(float(k))
+        store.writer("zero")[at] = 0.0
+        store.writer("also-zero")[at] = 0.0
+        store.writer("negative-zero")[at] = -0.0
+        store.writer("moving")[at] = float(k)
+    assert store.sealed_chunks == 3
+    for j in range(3):
+        assert store.sealed("zero", j) is store.sealed("also-zero", j)
+        assert store.sealed("zero", j) is not store.sealed("negative-zero", j)
+        assert store.sealed("moving", j) is not store.sealed("zero", j)
+    assert store.sealed("zero", 0) is store.sealed("zero", 1)
+    assert array("d", store.sealed("moving", 2)).tolist() == [float(k) for k in range(16, 24)]
 
 
 def test_error_log_line_falls_within_its_trace(db_fault):
@@ -248,3 +346,56 @@ def test_error_log_line_falls_within_its_trace(db_fault):
             checked += 1
             assert trace.t <= line.t <= end + 1e-6, (trace.trace_id, trace.t, line.t)
     assert checked
+
+
+def _trace(k: int) -> Trace:
+    """A trace whose every field varies with ``k`` (floats to the last bit, a lone surrogate, shared strings)."""
+    services = ("web", "api", "db", "cache")
+    spans = tuple(
+        Span(
+            f"{k:08x}{j:08x}",
+            "" if j == 0 else f"{k:08x}{j - 1:08x}",
+            services[(k + j) % 4],
+            f"{services[(k + j) % 4]}-{k % 7}" + ("\udcff" if k % 11 == 0 else ""),
+            "GET /a" if j == 0 else "query db",
+            "SERVER" if j % 2 == 0 else "CLIENT",
+            -0.0 if j == 0 else j / 3.0,
+            math.nextafter(k * 1.7, math.inf),
+            "ERROR" if (k + j) % 5 == 0 else "OK",
+            500 + j if (k + j) % 5 == 0 else 200,
+            "timeout" if j == 3 else "",
+            j == 1 and k % 2 == 0,
+        )
+        for j in range(1 + k % 5)
+    )
+    root = spans[0]
+    return Trace(f"{k:032x}", 10.0 + k * 0.5, root.service, root.name, root.duration_ms, root.status, spans)
+
+
+def test_trace_store_gives_back_every_trace_as_added_packed_or_not():
+    """Past the newest few, traces are packed: every query and lookup gives back traces equal to those added
+    (every field, to the last bit), with each filter, across the capacity's drops."""
+    store, added = TraceStore(capacity=150), []
+    for k in range(400):
+        trace = _trace(k)
+        store.add(trace)
+        added = [*added, trace][-150:]
+        if k % 37 and k != 399:
+            continue
+        assert store.query(limit=1000) == added[::-1]
+        assert all(store.get(tr.trace_id) == tr for tr in added)
+        assert store.get(_trace(k - 150).trace_id) is None if k >= 150 else True
+        for service in ("db", "cache"):
+            expected = [tr for tr in reversed(added) if any(sp.service == service for sp in tr.spans)]
+            assert store.query(service=service, limit=1000) == expected
+        assert store.query(errors_only=True, limit=7) == [tr for tr in reversed(added) if tr.error][:7]
+        assert store.query(min_duration_ms=200.0, since=60.0, until=150.0, limit=1000) == [
+            tr for tr in reversed(added) if tr.duration_ms >= 200.0 and 60.0 <= tr.t <= 150.0
+        ]
+    assert repr(store.query(limit=1000)) == repr(added[::-1])  # -0.0 stays -0.0, the surrogate stays
+    packed = [entry for entry in store.traces if type(entry) is not Trace]
+    assert len(packed) == 150 - 64 and all(isinstance(entry.spans, bytes) for entry in packed)
+    assert all(store._by_id[entry.trace_id] is entry for entry in store.traces), "the index keeps no unpacked copy"
+    sets: dict = {}
+    assert all(sets.setdefault(entry.services, entry.services) is entry.services for entry in packed)
+    assert len(sets) < 20, "equal sets of services are one object"

@@ -292,3 +292,48 @@ async def test_moving_focus_repaints_only_the_widgets_concerned(session, monkeyp
         await pilot.pause()
         assert screen.focused is not before and screen.focused.id == "red"
         assert not [k for k in repaints if k.get("repaint", True) and not k.get("layout")], "no whole-screen repaint"
+
+
+def strip_styles(strip) -> dict:
+    """Every node of the tab strip: its CSS rules, and the underline bar's component rules."""
+    nodes = [strip, *strip.query("*")]
+    styles = {node: dict(node._css_styles.get_rules()) for node in nodes}
+    for node in nodes:
+        if "underline--bar" in getattr(node, "COMPONENT_CLASSES", ()):
+            styles[(node, "bar")] = dict(node.get_component_styles("underline--bar").get_rules())
+    return styles
+
+
+async def test_the_tab_strip_restyled_on_a_focus_change_looks_as_a_full_restyle_makes_it(monkeypatch):
+    """The console restyles only the strip, its active tab and underline when the strip gains or loses the
+    focus (tui.screens.console.restyle_on_focus_what_focus_styles), not its 16 nodes: each node ends as
+    Textual's full restyle of the strip would leave it, focused and not."""
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    app = Host(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        console = app.screen
+        strip = console.query_one("ContentTabs")
+        await console.action_show_panel("dashboards")
+        restyled: list[int] = []
+        update_nodes = type(app.stylesheet).update_nodes
+
+        def counted(self, nodes, animate=False):
+            nodes = list(nodes)
+            if nodes and nodes[0] is strip:
+                restyled.append(len(nodes))
+            return update_nodes(self, nodes, animate)
+
+        monkeypatch.setattr(type(app.stylesheet), "update_nodes", counted)
+        for focused in (True, False, True):
+            restyled.clear()
+            if focused:
+                console.action_leave_field()
+            else:
+                console.action_focus_panel()
+            await until(pilot, lambda focused=focused: strip.has_focus == focused, "the focus to move")
+            await pilot.pause()
+            assert restyled == [3], "the strip, its active tab and its underline"
+            narrowed = strip_styles(strip)
+            app.update_styles(strip)
+            assert strip_styles(strip) == narrowed, f"focused={focused}"

@@ -64,6 +64,25 @@ async def test_an_incident_without_a_page_never_asks_for_an_acknowledgement():
         assert "#1 has paged nobody yet" in shown and "acknowledge" not in shown.split("Pages")[0]
 
 
+async def test_a_page_on_another_incident_is_named_before_the_step_in_view():
+    """cert-expiry: #1 (the expiring certificate, a ticket) is highlighted when #2 pages. The line under the
+    table said only "#1 has paged nobody yet" while #2's page waited, so a trainee sized #1 first."""
+    session = LocalSession.start("cert-expiry", seed=1, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(840.0)
+    first, second = session.incidents()
+    assert first.pages == () and second.status == "triggered" and second.pages
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert "#2 is paging you: acknowledge it (a). #1 has paged nobody yet" in shown
+        await pilot.press("a")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert "#2 is paging" not in shown and "#1 has paged nobody yet" in shown
+
+
 async def test_s_opens_the_severity_form_with_the_matrix_on_the_incident_in_view():
     session = session_at(600.0)
     app = Host(session)

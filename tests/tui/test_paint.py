@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.tui.console_host import ConsoleHost
 from tui.registry import PANELS
@@ -57,6 +57,15 @@ class FrameCounter:
                 return
 
 
+async def until_prewarmed(console, limit: float = 60.0) -> None:
+    """Wait until the console has built every panel and staged it off screen: its staging steps lay hidden
+    widgets out and render them, work that would land inside the frames a test counts."""
+    start = time.perf_counter()
+    while not console.prewarmed and time.perf_counter() - start < limit:
+        await asyncio.sleep(0.05)
+    assert console.prewarmed
+
+
 def send_key(app: App, key: str) -> None:
     """The key as a terminal delivers it: one Key event into the app's queue (Pilot.press paints on its own)."""
     event = events.Key(key, key if len(key) == 1 else None)
@@ -77,6 +86,7 @@ async def frames_per_switch(size: tuple[int, int], pids: tuple[str, ...], monkey
         console = app.screen
         for pid, _key, _title in PANELS:
             await console.ensure_panel(pid)
+        await until_prewarmed(console)
         await pilot.pause()
         console._timer.pause()  # the console's own refresh: its frames are not the key's
         for pid in pids:  # first visits: each panel's first layout
@@ -107,6 +117,62 @@ async def test_a_panel_switch_from_the_tab_strip_paints_once(size, pids, monkeyp
     """Tab strip blur, focus restyles, scroll bars, a list shown again, the log tail: all in the first frame."""
     counts = await frames_per_switch(size, pids, monkeypatch)
     assert counts == dict.fromkeys(pids, 1), f"frames per switch at {size[0]}x{size[1]}"
+
+
+FIRST_VISITS = ("dashboards", "logs", "traces", "runbooks", "actions")
+"""The panels whose first visit painted two or three frames before they were staged off screen."""
+
+
+async def first_visits(size: tuple[int, int], monkeypatch) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """Per panel in FIRST_VISITS, shown for the first time from the tab strip once the console is pre-warmed
+    (clock paused): the frames written and the table cells rendered afresh (DataTable's own renderer runs
+    only for a cell ContentTable has not rendered before). Also the hidden panels found on screen after
+    the pre-warm (a hidden widget must keep no region: the runbooks panel journals a read by its region)."""
+    monkeypatch.setattr(Input, "cursor_blink", False)
+    cold: dict[str, int] = {}
+    rendering = {"pid": ""}
+    render_cell = DataTable._render_cell
+
+    def counted(self, *args, **kwargs):
+        if rendering["pid"]:
+            cold[rendering["pid"]] = cold.get(rendering["pid"], 0) + 1
+        return render_cell(self, *args, **kwargs)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counted)
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    keys = {pid: key for pid, key, _title in PANELS}
+    app = ConsoleHost(session)
+    counts: dict[str, int] = {}
+    async with app.run_test(size=size) as pilot:
+        console = app.screen
+        await until_prewarmed(console)
+        console._timer.pause()
+        on_screen = [pid for pid, _k, _t in PANELS if pid != console.active_panel and console.panel(pid).region]
+        frames = FrameCounter(app)
+        for pid in FIRST_VISITS:
+            await pilot.press("escape")
+            await pilot.pause()
+            await frames.settled(limit=0.5)
+            frames.count = 0
+            rendering["pid"] = pid
+            send_key(app, keys[pid])
+            await frames.settled()
+            rendering["pid"] = ""
+            assert console.active_panel == pid
+            counts[pid] = frames.count
+    return counts, {pid: cold.get(pid, 0) for pid in FIRST_VISITS}, on_screen
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_a_first_visit_of_a_prewarmed_panel_paints_once_from_cached_lines(size, monkeypatch):
+    """The pre-warm laid out and rendered each hidden panel off screen, its tables' focused look included:
+    its first visit paints one frame and renders no table cell afresh (before: two or three frames, ~60 %
+    of the dashboards' 80-120 ms spent rendering cold cells)."""
+    counts, cold, on_screen = await first_visits(size, monkeypatch)
+    assert counts == dict.fromkeys(FIRST_VISITS, 1), f"frames per first visit at {size[0]}x{size[1]}"
+    assert cold == dict.fromkeys(FIRST_VISITS, 0), f"cells rendered afresh at {size[0]}x{size[1]}"
+    assert on_screen == [], "a hidden panel has a region on screen"
 
 
 HOPS = 5
@@ -207,7 +273,8 @@ async def test_a_list_shown_again_at_its_width_keeps_its_lines(monkeypatch):
         monkeypatch.setattr(
             SteadyOptionList, "refresh", lambda self, *a, **k: repaints.append(1) or refresh(self, *a, **k)
         )
-        steady.post_message(events.Resize(steady.size, steady.virtual_size, steady.container_size))
+        # As the screen's layout sends it: the size of the widget's region (its border included).
+        steady.post_message(events.Resize(steady.outer_size, steady.virtual_size, steady.container_size))
         await pilot.pause()
         assert not repaints and steady._line_cache.lines is lines
 
@@ -314,8 +381,9 @@ async def test_a_panel_switch_arranges_the_screen_once(monkeypatch):
     app = ConsoleHost(session)
     async with app.run_test(size=(160, 48)) as pilot:
         console = app.screen
-        for pid, _key, _title in PANELS:  # nothing else being mounted meanwhile
+        for pid, _key, _title in PANELS:  # nothing else being mounted or staged meanwhile
             await console.ensure_panel(pid)
+        await until_prewarmed(console)
         for pid in ("dashboards", "pager"):  # a first visit lays its panel out for the first time
             await console.action_show_panel(pid)
             await pilot.pause()
@@ -335,3 +403,105 @@ async def test_a_panel_switch_arranges_the_screen_once(monkeypatch):
         in_paint = [names for names in arranged if "_refresh_layout" in names]
         assert in_paint, "the switch was laid out"
         assert all(names[0] == "reflow" for names in in_paint), f"arranged again while painting: {in_paint}"
+
+
+class Covered(App):
+    """A container its children fill (never seen), one they fill only half (its lower half shows)."""
+
+    CSS = """
+    #full { height: 4; background: red; }
+    #full Static { height: 2; background: blue; }
+    #half { height: 4; background: green; }
+    #half Static { height: 2; background: blue; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(id="full"):
+            yield Static("one")
+            yield Static("two")
+        with Vertical(id="half"):
+            yield Static("three")
+
+    def get_default_screen(self) -> Screen:
+        return SettledPaint()
+
+
+def cells(strips) -> list[list[tuple[str, object]]]:
+    """Each line as (character, style) per cell: the same picture whatever the segments it is cut into."""
+    return [[(char, seg.style) for seg in strip for char in seg.text] for strip in strips]
+
+
+async def test_a_widget_its_children_cover_is_not_rendered_and_the_picture_is_textuals(monkeypatch):
+    """ReflowedCompositor skips rendering what is hidden behind widgets in front of it; what it paints is
+    exactly what Textual's own Compositor paints."""
+    from textual._compositor import Compositor
+    from textual.containers import Vertical
+
+    app = Covered()
+    async with app.run_test(size=(20, 8)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        rendered: list[str] = []
+        render_lines = Vertical.render_lines
+        monkeypatch.setattr(
+            Vertical, "render_lines", lambda self, crop: rendered.append(self.id) or render_lines(self, crop)
+        )
+        ours = screen._compositor.render_strips()
+        assert rendered == ["half"], "the covered container rendered, or the half-covered one did not"
+        textuals = Compositor()
+        textuals.reflow(screen, screen.size)
+        assert cells(ours) == cells(textuals.render_strips())
+        assert "three" in ours[4].text and ours[7].text.strip() == ""
+
+
+class RepaintsWhenLaidOut(Static):
+    """Once armed, repaints itself when the next layout reaches it, as a scroll view repaints its scroll bars
+    when a layout gives its content a new size."""
+
+    armed = False
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        if self.armed:
+            self.armed = False
+            self.update("repainted", layout=False)
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+
+def laid_out_app(screen_class: type[Screen]) -> App:
+    class LaidOut(screen_class):  # type: ignore[valid-type, misc]
+        BINDINGS = [("k", "press", "press")]
+
+        def compose(self) -> ComposeResult:
+            yield Static("key: -", id="echo")
+            yield RepaintsWhenLaidOut("waiting", id="watch")
+
+        def action_press(self) -> None:
+            self.query_one("#echo", Static).update("key: k", layout=False)
+            watch = self.query_one("#watch", RepaintsWhenLaidOut)
+            watch.armed = True
+            watch.refresh(layout=True)  # nothing moves: the layout only calls every widget back
+
+    class Host(App):
+        def get_default_screen(self) -> Screen:
+            return LaidOut()
+
+    return Host()
+
+
+@pytest.mark.parametrize(("screen_class", "frames"), [(SettledPaint, 1), (Screen, 2)])
+async def test_a_repaint_asked_for_while_laying_out_lands_in_that_frame(screen_class, frames):
+    """A widget that repaints as the layout reaches it (a table's scroll bar when it gains a row) is painted
+    in the layout's frame; Textual's own screen paints it a frame later."""
+    app = laid_out_app(screen_class)
+    async with app.run_test(size=(20, 4)) as pilot:
+        await pilot.pause()
+        counter = FrameCounter(app)
+        await asyncio.sleep(0.1)
+        send_key(app, "k")
+        await counter.settled()
+        watch = app.screen.query_one("#watch", Static)
+        assert str(watch.render()) == "repainted"
+        assert not watch._repaint_regions, "its repaint never reached a frame (the terminal shows it stale)"
+        assert counter.count == frames

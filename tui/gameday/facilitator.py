@@ -14,6 +14,8 @@ from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock, parse_duration
 from scenarios.text import clean
+from simulator.reports.truth_words import action_words, fault_words, fields_words
+from simulator.session import Simulation
 from tui.gameday.host import DIAL, GameHost
 from tui.gameday.personas import FAULT_HELP, PERSONAS, message_of
 from tui.gameday.roles import seat_title
@@ -23,6 +25,34 @@ from tui.gameday.watch import WatchPort, WatchScreen
 from tui.gameday.web import SpectatorWeb
 from tui.port import SPEEDS
 from tui.widgets.text import stack, styled
+
+
+def truth_text(sim: Simulation) -> Content:
+    """The facilitator's view of the hidden truth: root cause, faults, hints, optional faults, solution."""
+    truth = sim.hidden_truth()
+    rc = truth["root_cause"]
+    out = [
+        styled(("Root cause", "bold"), f" {rc['service']} · {rc['category']}"),
+        styled(rc.get("summary", "").strip()),
+    ]
+    out += [styled(), styled(("Faults", "bold"))]
+    out += [styled(f"  {fault_words(f)}") for f in truth["faults"]]
+    released = {text for _, text in sim.incident.hints}
+    out += [styled(), styled(("Hints", "bold"), " (h releases the next)")]
+    for i, hint in enumerate(sim.scenario.hints):
+        mark = "released" if hint.text in released else f"at {format_clock(hint.after)}"
+        out.append(styled(f"  #{i} [{mark}] ", hint.text))
+    out += [styled(), styled(("Optional faults", "bold"), " (f injects)")]
+    optional = sim.scenario.optional_faults
+    out += [styled(f"  #{i} {fault_words(f.model_dump(mode='json'))}") for i, f in enumerate(optional)] or [
+        styled("  none")
+    ]
+    out += [styled(), styled(("Solution", "bold"))]
+    out += [
+        styled(f"  {format_clock(a.at or 0)} {action_words(a.model_dump(mode='json', exclude_none=True))}")
+        for a in sim.scenario.solution
+    ]
+    return stack(out)
 
 
 class PromptDialog(ModalScreen[str | None]):
@@ -132,33 +162,7 @@ class FacilitatorScreen(Screen):
         self.query_one("#feed", Static).update(stack(lines[::-1]) if lines else styled("no seat yet"))
 
     def _truth_text(self) -> Content:
-        sim = self.host.sim
-        truth = sim.hidden_truth()
-        rc = truth["root_cause"]
-        out = [
-            styled(("Root cause", "bold"), f" {rc['service']} · {rc['category']}"),
-            styled(rc.get("summary", "").strip()),
-        ]
-        out += [styled(), styled(("Faults", "bold"))]
-        out += [
-            styled(f"  {f['type']} on {f.get('service', '-')} from {format_clock(f['onset_s'])}")
-            for f in truth["faults"]
-        ]
-        released = {text for _, text in sim.incident.hints}
-        out += [styled(), styled(("Hints", "bold"), " (h releases the next)")]
-        for i, hint in enumerate(sim.scenario.hints):
-            mark = "released" if hint.text in released else f"at {format_clock(hint.after)}"
-            out.append(styled(f"  #{i} [{mark}] ", hint.text))
-        out += [styled(), styled(("Optional faults", "bold"), " (f injects)")]
-        optional = sim.scenario.optional_faults
-        out += [styled(f"  #{i} {f.type} on {getattr(f, 'service', '-')}") for i, f in enumerate(optional)] or [
-            styled("  none")
-        ]
-        out += [styled(), styled(("Solution", "bold"))]
-        out += [
-            styled(f"  {format_clock(a.at or 0)} {a.action} {getattr(a, 'service', '')}") for a in sim.scenario.solution
-        ]
-        return stack(out)
+        return truth_text(self.host.sim)
 
     def _live_text(self) -> Content:
         sim = self.host.sim
@@ -170,7 +174,7 @@ class FacilitatorScreen(Screen):
                 (" BREACH", "bold red") if sli["breaching"] else "",
                 f" · budget {sli['budget_burned_pct']:.1f}%",
             ),
-            styled(f"incident {inc.state} · severity {inc.severity or '-'} · roles {inc.roles or '-'}"),
+            styled(f"incident {inc.state} · severity {inc.severity or '-'} · roles {fields_words(inc.roles) or '-'}"),
             styled(),
         ]
         for s in sim.services():

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenarios.language.solution import step_notes
+from simulator.reports.truth_words import action_words, fault_words, value_words
 from simulator.session import Simulation
 
 MENTOR_ROLE = "mentor"
@@ -60,15 +61,15 @@ def truth_lines(truth: dict[str, Any]) -> list[str]:
     lines.append("")
     lines.append("Faults:")
     for fault in truth.get("faults", []):
-        lines.append("  " + ", ".join(f"{k}={v}" for k, v in fault.items() if v is not None))
+        lines.append("  " + fault_words(fault))
     lines.append("")
     lines.append("Reference solution:")
     for step in truth.get("solution", []):
-        what = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("at", "action", "why", "looked_at"))
-        lines.append(f"  {step.get('at', '')} {step.get('action', '')} {what}".rstrip())
+        what = action_words(step, skip=("at", "action", "why", "looked_at"))
+        lines.append(f"  {value_words(step.get('at', ''))} {what}".rstrip())
         if step.get("why"):
             lines.append(f"      {step['why']}")
     lines.append("")
     lines.append("Traps:")
-    lines += [f"  {t.get('match')}: {t.get('why')}" for t in truth.get("traps", [])]
+    lines += [f"  {action_words(t.get('match', {}))}: {value_words(t.get('why', ''))}" for t in truth.get("traps", [])]
     return lines

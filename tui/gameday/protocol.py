@@ -59,6 +59,7 @@ from simulator.views import (
     ToolStatus,
     Trace,
 )
+from tui.gameday.debrief_wire import check_debrief
 from tui.port import Briefing, Debrief
 
 VERSION = 1
@@ -460,5 +461,6 @@ PROFILE_DECODERS = {"cpu": CpuProfile, "heap": HeapProfile, "threads": ThreadDum
 
 
 def decode_debrief(d: dict[str, Any]) -> Debrief:
-    """A Debrief from its wire form."""
+    """A Debrief from its wire form, the parts its screens read checked first (tui.gameday.debrief_wire)."""
+    check_debrief(d)
     return decode(Debrief, d)

@@ -38,6 +38,8 @@ from simulator.views import (
     TimelineEvent,
     ToolStatus,
 )
+from tui.gameday.data_wire import DataStatusWire
+from tui.gameday.debrief_wire import check_mentor_truth
 from tui.gameday.protocol import (
     MAX_HOST_FRAME,
     VERSION,
@@ -53,6 +55,7 @@ from tui.gameday.protocol import (
     encode,
     parse_seat_frame,
 )
+from tui.gameday.seat_wire import addressed, check_reply, check_state, check_welcome
 from tui.port import Briefing, Debrief
 
 REPLY_TIMEOUT = 10.0
@@ -214,13 +217,15 @@ class RemoteSession:
         self.connected.set()
 
     def _welcome(self, frame: dict[str, Any]) -> None:
+        check_welcome(frame)
         self.allowed = frozenset(frame["allowed"])
         self.role = frame["role"]
         self.seat = frame["seat"]
         self.seat_token = frame.get("seat_token") or self.seat_token
         self._hello = {**self._hello, "seat_token": self.seat_token, "role": self.role}
         self.resume = dict(frame.get("resume") or {})
-        self.truth = frame.get("truth")
+        truth = frame.get("truth")
+        self.truth = None if truth is None else check_mentor_truth(truth)
         self._briefing = decode_briefing(frame["briefing"])
         self._runbooks = [*decode_many(RunbookView, frame["runbooks"])]
 
@@ -283,38 +288,47 @@ class RemoteSession:
     # --- frames from the host -----------------------------------------------------------------
 
     def _dispatch(self, frame: dict[str, Any]) -> None:
+        """Take in one host frame. Each is checked here, on the reader (a malformed one is reported and the
+        seat rejoins), not on the screen's thread that waits for an answer or shows it."""
         kind = frame.get("type")
         if kind == "state":
             self._apply_state(frame)
-        elif kind == "result":
-            future = self._waiting.pop(frame["id"], None)
-            if future is not None:
-                future.set_result(decode(ActionResult, frame["result"]))
+        elif kind in ("result", "reported"):
+            self._answer(frame, decode(ActionResult, frame["result"]))
         elif kind in ("ended", "profile"):
-            future = self._waiting.pop(frame["id"], None)
-            if future is not None:
-                future.set_result(frame)
+            reply = check_reply(frame)
+            if kind == "profile" and reply["ok"]:
+                reply["request"] = decode_profile_request(frame["request"])
+            self._answer(frame, reply)
         elif kind == "guessed" and self._guessed is not None:
-            self._guessed.set_result(frame)
-        elif kind == "whisper":
-            with self._lock:
-                self.whispers.append(_addressed(frame))
+            self._guessed.set_result(check_reply(frame))
         elif kind in ("whispered", "flagged") and self._mentor_reply is not None:
-            self._mentor_reply.set_result(frame)
-        elif kind in ("hint", "page"):
+            self._mentor_reply.set_result(check_reply(frame))
+        elif kind in ("whisper", "hint", "page"):
             with self._lock:
-                self.private.append(_addressed(frame))
-        elif kind == "reported":
-            future = self._waiting.pop(frame["id"], None)
-            if future is not None:
-                future.set_result(decode(ActionResult, frame["result"]))
-        elif kind == "room_debrief":
-            self.room_debrief = str(frame.get("markdown", ""))
-        elif kind == "debrief":
+                (self.whispers if kind == "whisper" else self.private).append(addressed(frame))
+        elif kind in ("room_debrief", "debrief", "refused"):
+            self._take_closing(kind, frame)
+
+    def _answer(self, frame: dict[str, Any], answer: Any) -> None:
+        """Hand ``answer`` to whoever waits for the request ``frame`` answers (nobody: it came too late)."""
+        future = self._waiting.pop(frame["id"], None)
+        if future is not None:
+            future.set_result(answer)
+
+    def _take_closing(self, kind: str, frame: dict[str, Any]) -> None:
+        """The room's debrief, the session's debrief or a refusal: text only where text goes."""
+        if kind == "debrief":
             self._debrief = decode_debrief(frame["debrief"])
             self._debrief_ready.set()
-        elif kind == "refused":
-            self.refusals.append(frame.get("reason", ""))
+            return
+        text = frame.get("markdown" if kind == "room_debrief" else "reason", "")
+        if not isinstance(text, str):
+            raise TypeError(f"a {kind} frame's text is not text")
+        if kind == "room_debrief":
+            self.room_debrief = text
+        else:
+            self.refusals.append(text)
 
     def _reset_mirror(self) -> None:
         self._logs = LogStore()
@@ -324,6 +338,7 @@ class RemoteSession:
 
     def _apply_state(self, frame: dict[str, Any]) -> None:
         """Take in one state frame; the views and the clock only from the last of a run (``more`` unset)."""
+        check_state(frame)
         views = None if frame.get("more") else self._decode_views(frame["views"])
         with self._lock:
             if frame["full"]:
@@ -372,7 +387,7 @@ class RemoteSession:
             "incident": decode_incident(v["incident"]),
             "incidents": tuple(decode_many(IncidentRecord, v.get("incidents", []))),
             "sli": decode(SliWire, v["sli"]),
-            "data": decode(dict[str, Any], v.get("data", {})),
+            "data": decode(DataStatusWire, v.get("data", {})),
             "flags": decode(dict[str, bool], v["flags"]),
             "messages": decode_many(MessageView, v["messages"]),
             "tools": decode_many(ToolStatus, v.get("tools", [])),
@@ -570,7 +585,7 @@ class RemoteSession:
             raise ConnectionError(str(exc) or "the host did not answer") from exc
         if not reply["ok"]:
             raise ProfileError(reply["reason"])
-        return decode_profile_request(reply["request"])
+        return reply["request"]
 
     def guess(self, text: str) -> str | None:
         """Submit a root-cause guess (observers); None when accepted, else the host's reason."""
@@ -656,11 +671,6 @@ class RemoteSession:
             raise RuntimeError("the debrief is only available once the host has ended the session")
         assert self._debrief is not None
         return self._debrief
-
-
-def _addressed(frame: dict[str, Any]) -> tuple[float, str, str]:
-    """(t, from, text) of a frame addressed to this seat alone (a whisper, a hint, a page)."""
-    return float(frame.get("t", 0.0)), str(frame.get("from", "")), str(frame.get("text", ""))
 
 
 def _kind(frame: Any) -> str:

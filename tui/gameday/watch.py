@@ -115,7 +115,10 @@ class WatchScreen(ConsoleScreen):
         panel = record.panel if record is not None else None
         if panel in PANEL_IDS and panel != self.active_panel and self.is_attached:
             await self.ensure_panel(panel)
-            self._tabs.active = panel
+            # The facilitator may stop watching while the panel is built: the tab strip is then being
+            # removed, and setting its tab raised ValueError (seen under load in the room-debrief test).
+            if self.is_attached and self.app.screen is self:
+                self._tabs.active = panel
 
     def action_stop_watching(self) -> None:
         self.dismiss()

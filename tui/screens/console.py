@@ -57,6 +57,10 @@ REFRESH_SECONDS = 1.0
 FIRST_PANEL = "pager"
 PREWARM_SECONDS = 0.05
 """Idle gap between two pre-warmed panel mounts, so a key press never waits behind more than one."""
+STAGE_SECONDS = 0.02
+"""Idle gap between two steps of staging a hidden panel off screen (each ~1-40 ms; about six per panel)."""
+STAGE_LAYOUTS = 4
+"""Off-screen layouts that change sizes a hidden panel takes at most before it is rendered (they settle in two)."""
 TOAST_SECONDS = 4.0
 """How long a console toast stays (the rail keeps its line)."""
 WIDE_COLUMNS = 140
@@ -112,6 +116,24 @@ def tab_label(title: str, key: str) -> Content:
     return Content.assemble(title[:at], Content.styled(title[at], "underline"), title[at + 1 :])
 
 
+def restyle_on_focus_what_focus_styles(tabs: Widget) -> None:
+    """When the tab strip ``tabs`` gains or loses the focus, restyle the strip, its active tab and its
+    underline, not every tab and container under it.
+
+    Textual restyles a widget's whole subtree on a focus change (16 nodes here, ~3 ms of each panel
+    switch, which moves the focus from the strip to the panel); Tabs' ``:focus`` rules style only the
+    active tab and the underline's bar. tests/tui/test_console_keys.py checks every node of the strip ends
+    with the styles a full restyle gives, focused and not.
+    """
+
+    def watch_has_focus(_has_focus: bool) -> None:
+        nodes = [tabs, *tabs.query(".-active"), *tabs.query(Underline)]
+        tabs.app.stylesheet.update_nodes(nodes, animate=True)
+
+    # Reactive looks a watcher up on the instance: this one replaces Widget.watch_has_focus for this strip.
+    tabs.watch_has_focus = watch_has_focus  # type: ignore[method-assign]
+
+
 class ConsoleScreen(SettledPaint):
     """Keyboard-first incident console over a :class:`SessionPort`."""
 
@@ -143,8 +165,15 @@ class ConsoleScreen(SettledPaint):
         """Per panel, the moment of the session it last read (see :meth:`_moment`): a switch back to a
         panel that still shows this moment repaints without re-reading."""
         self._applied = 0
-        self._history_read = False
         """Actions applied so far from this console: the state can change without the clock moving."""
+        self._history_read = False
+        self._staging: dict[str, tuple[int, int]] = {}
+        """Hidden panels being laid out off screen: the next step, and the layouts it has taken so far
+        (:meth:`_stage_next`)."""
+        self._staged: set[str] = set()
+        """Panels laid out and rendered off screen before their first visit."""
+        self.prewarmed = False
+        """True once every panel is built, read and rendered off screen (the console's idle work is done)."""
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
         self.page_alert = page_alert_setting()
@@ -180,6 +209,7 @@ class ConsoleScreen(SettledPaint):
     def on_mount(self) -> None:
         self._tabs = self.query_one("#panels", TabbedContent)
         self._underline_bar = self._tabs.query_one(Underline)
+        restyle_on_focus_what_focus_styles(self._tabs.query_one("ContentTabs"))
         # The terminal's width is known now; waiting for the first Resize left a frame without the
         # side pager at 160 columns.
         self._set_width_classes(self.app.size.width)
@@ -251,8 +281,62 @@ class ConsoleScreen(SettledPaint):
             services = self.session.services()
             if services:
                 self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
+        if self._stage_next():
+            self.set_timer(STAGE_SECONDS, self._prewarm)
+        elif not self.prewarmed:
+            self.prewarmed = True
             # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
             self._heap.settle()
+
+    def _stage_next(self) -> bool:
+        """One step of showing the hidden panels off screen (False once none is left).
+
+        A first visit laid out and rendered every widget of its panel cold (the dashboards' ~100 ms instead
+        of ~35 ms) and painted two or three frames as its widgets found their sizes. So each hidden panel is,
+        one step at a time (a key waits behind one step at most):
+
+        1. read, as its first visit would;
+        2. laid out at the size the visible panel has, again on each step while its widgets' sizes change
+           (a table sizes itself from its rows when idle), then rendered;
+        3. laid out with a Resize for every widget, as the screen sends when it shows them (a list wraps
+           again if its render brought a scroll bar);
+        4. as 2, rendered again (what step 3 changed; the rest comes from the caches).
+
+        Its first visit then finds its sizes set and its lines rendered, as a later visit does.
+        """
+        pane = self._pane(self.active_panel)
+        size = pane.region.size if pane is not None else None
+        if not size:
+            return False  # not laid out yet; the first visits are as before
+        for pid, _key, _title in PANELS:
+            hidden = self._pane(pid)
+            if pid in self._staged or pid == self.active_panel or hidden is None:
+                continue
+            step, layouts = self._staging.get(pid, (1, 0))
+            if step == 1:
+                self._read_if_stale(pid)  # reading journals nothing
+                self._staging[pid] = (2, 0)
+            elif step == 3:
+                self.arrange_offstage(hidden, size, resize_all=True)
+                self._staging[pid] = (4, 0)
+            else:
+                layout, changed = self.arrange_offstage(hidden, size)
+                if changed and layouts < STAGE_LAYOUTS:
+                    self._staging[pid] = (step, layouts + 1)
+                    return True
+                self.render_offstage(layout, focused=self._main_widget_of(pid))
+                self._staging[pid] = (step + 1, 0)
+                if step == 4:
+                    self._staged.add(pid)
+                    del self._staging[pid]
+            return True
+        return False
+
+    def _pane(self, pid: str) -> TabPane | None:
+        """The tab pane holding panel ``pid`` (None while it has not been composed)."""
+        panel = self._built.get(pid)
+        parent = panel.parent if panel is not None else None
+        return parent if isinstance(parent, TabPane) else None
 
     def _tidy(self) -> None:
         self._heap.tidy(getattr(self.app, "last_input", None))
@@ -365,6 +449,7 @@ class ConsoleScreen(SettledPaint):
     @on(TabbedContent.TabActivated, "#panels")
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pid = event.pane.id or ""
+        self._staged.add(pid)  # shown: nothing left to do off screen
         self.query_one(PanelSwitcher).show(pid)
         if pid in PANEL_CLASSES:
             self.session.look("panel", name=pid)
@@ -431,11 +516,16 @@ class ConsoleScreen(SettledPaint):
         """Focus the active panel's main widget."""
         if not self.has_panel(self.active_panel):
             return
-        target = self._main_widget.get(self.active_panel)
-        if target is None or not target.is_attached:
-            target = self._main_widget[self.active_panel] = self._find_main_widget(self.panel(self.active_panel))
+        target = self._main_widget_of(self.active_panel)
         if target is not None:
             target.focus()
+
+    def _main_widget_of(self, pid: str) -> Widget | None:
+        """The widget panel ``pid``'s key focuses (built panels only)."""
+        target = self._main_widget.get(pid)
+        if target is None or not target.is_attached:
+            target = self._main_widget[pid] = self._find_main_widget(self.panel(pid))
+        return target
 
     @staticmethod
     def _find_main_widget(panel: Panel) -> Widget | None:

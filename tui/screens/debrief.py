@@ -18,6 +18,7 @@ from scenarios.durations import format_clock, format_duration
 from scenarios.text import clean
 from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import postmortem_for_journal, severity_verdict
+from simulator.reports.truth_words import action_words, fault_words, fields_words, value_words
 from simulator.session import JournalError
 from simulator.views import TimelineEvent
 from tui.port import Debrief
@@ -269,9 +270,7 @@ def truth_markup(d: Debrief) -> Content:
         ),
         styled(" ".join(str(rc.get("summary", "")).split())),
     ]
-    for fault in d.faults:
-        extra = ", ".join(f"{k}={v}" for k, v in fault.items() if k not in ("type", "service"))
-        lines.append(styled((f"fault: {fault.get('type')} on {fault.get('service')} ({extra})", "$text-muted")))
+    lines += [styled((f"fault: {fault_words(fault)}", "$text-muted")) for fault in d.faults]
     if rc.get("five_whys"):
         lines += [styled(), styled(("Five whys", "bold"))]
         lines += [styled(f"{i}. ", w) for i, w in enumerate(rc["five_whys"], 1)]
@@ -284,13 +283,16 @@ def solution_markup(d: Debrief) -> Content:
     """The reference solution and the traps."""
     lines = [styled(("The reference solution", "bold"))]
     for step in d.solution:
-        params = ", ".join(f"{k}: {v}" for k, v in step.items() if k not in ("at", "action"))
-        lines.append(styled(f"{clean(step.get('at', '')):>6}  ", (str(step["action"]), "bold"), " ", params))
+        params = fields_words(step, skip=("at", "action"), sep=": ")
+        lines.append(
+            styled(f"{clean(value_words(step.get('at', ''))):>6}  ", (str(step.get("action", "")), "bold"), " ", params)
+        )
     if d.traps:
         lines += [styled(), styled(("Traps", "bold"))]
         for trap in d.traps:
-            match = ", ".join(f"{k}={v}" for k, v in trap["match"].items())
-            lines.append(styled(("✗", "$error"), " ", match, ": ", trap["why"]))
+            lines.append(
+                styled(("✗", "$error"), " ", action_words(trap.get("match", {})), ": ", str(trap.get("why", "")))
+            )
     return stack(lines)
 
 
@@ -307,11 +309,11 @@ def lessons_markup(postmortem: dict[str, Any]) -> Content:
         for item in postmortem["action_items"]:
             lines.append(
                 styled(
-                    (str(item.get("priority", "")), "$warning"),
+                    (value_words(item.get("priority") or ""), "$warning"),
                     " ",
-                    str(item.get("action", "")),
+                    value_words(item.get("action") or ""),
                     " ",
-                    (str(item.get("owner", "")), "$text-muted"),
+                    (value_words(item.get("owner") or ""), "$text-muted"),
                 )
             )
     while lines and not lines[-1].plain:

@@ -23,7 +23,9 @@ class SteadyOptionList(SteadyScrollBars, OptionList):
         """The content width the caches were made for (None: never laid out)."""
 
     def _on_resize(self, event: events.Resize) -> None:
-        width = self.scrollable_content_region.width
+        # The width OptionList wraps at (its scrollable content region's), from the event's size: a list laid
+        # out while hidden (tui.screens.paint's off-screen layout) has no region on screen yet.
+        width = event.size.width - self.styles.gutter.width - self.scrollbar_gutter.width
         if width == self._cached_width:
             event.prevent_default()  # OptionList's own handler (next in the MRO) would drop them all
         self._cached_width = width

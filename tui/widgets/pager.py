@@ -37,6 +37,10 @@ NEXT_STEP = {
     "resolved": "#{n} is resolved: the cause is gone and the SLI recovered.",
 }
 """What the highlighted incident's status asks of the trainee next (from the status, never the cause)."""
+PAGING = ("escalated", "triggered")
+"""Steps that ask for a page to be acknowledged."""
+OTHER_PAGING = "#{n} is paging you: acknowledge it (a). "
+"""Said before the step of the incident in view when another one's page waits."""
 NO_INCIDENT = "No incident yet: one opens when an alert fires, with the alerts that fire for the same cause."
 
 
@@ -123,14 +127,20 @@ class PagerPanel(Panel):
     def _show_next_step(self) -> None:
         """One line under the table: what the highlighted incident's status asks for next."""
         number = self.incident_in_view()
-        incident = next((i for i in self.session.incidents() if i.number == number), None)
+        incidents = self.session.incidents()
+        incident = next((i for i in incidents if i.number == number), None)
         line = self.query_one("#incident-next", Static)
         line.display = incident is not None
         if incident is not None:
-            status = incident.status
-            if status == "triggered":  # nothing to acknowledge without a page: never ask for it
-                status = "escalated" if incident.escalated else "triggered" if incident.pages else "unpaged"
-            show(line, NEXT_STEP[status].format(n=incident.number))
+            status = _step(incident)
+            text = NEXT_STEP[status].format(n=incident.number)
+            if status not in PAGING:
+                # Another incident's page waits while the one in view asks for less: say so first (`a`
+                # acknowledges every open page, whichever incident is highlighted).
+                paging = next((i for i in incidents if i.number != number and _step(i) in PAGING), None)
+                if paging is not None:
+                    text = OTHER_PAGING.format(n=paging.number) + text
+            show(line, text)
 
     def incident_in_view(self) -> int:
         """The incident highlighted in the table (0 when there is none)."""
@@ -146,6 +156,13 @@ class PagerPanel(Panel):
         if key:
             self.post_message(self.IncidentInView(int(key)))
             self._show_next_step()
+
+
+def _step(incident) -> str:
+    """The NEXT_STEP key for an incident: a triggered one with no page has nothing to acknowledge."""
+    if incident.status != "triggered":
+        return incident.status
+    return "escalated" if incident.escalated else "triggered" if incident.pages else "unpaged"
 
 
 class SideSummary(Static):
