@@ -76,12 +76,14 @@ def run_session(
     scenario_path: str | Path | None = None,
     on_result: Callable[[Action, ActionResult], None] | None = None,
     impact: bool = True,
+    telemetry: bool = True,
 ) -> tuple[Simulation, Report]:
     """Play ``actions`` at their times, stop once the incident is resolved or at ``until``, and score.
 
     ``until`` defaults to the scenario's duration; actions after it are not applied. ``on_result`` sees
     each applied action's result (rejections are not on the timeline); ``impact=False`` scores without the
-    replay of the same seed with nobody acting (verify compares its own baselines). Raises SessionError for actions
+    replay of the same seed with nobody acting (verify compares its own baselines); ``telemetry=False``
+    keeps no logs or traces (see :class:`Simulation`). Raises SessionError for actions
     without a time, out of order or after the scenario's end.
     """
     problems = action_problems(actions, scenario)
@@ -92,7 +94,7 @@ def run_session(
     if journal_path is not None:
         journal = Journal(journal_path, session_header(scenario, seed, scenario_path))
     try:
-        sim = Simulation(scenario, seed, journal)
+        sim = Simulation(scenario, seed, journal, telemetry=telemetry)
         for action in actions:
             if sim.finished or action.at > stop:
                 break

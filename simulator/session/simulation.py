@@ -34,7 +34,7 @@ from simulator.telemetry.fate import ToolFate
 from simulator.telemetry.logs import LogGenerator
 from simulator.telemetry.recorder import MetricsRecorder
 from simulator.telemetry.series import Series
-from simulator.telemetry.tape import OnDemandLogStore, OnDemandTraceStore, TelemetryTape
+from simulator.telemetry.tape import OnDemandLogStore, OnDemandTraceStore, TelemetryTape, UnreadTape
 from simulator.telemetry.traces import TraceGenerator
 from simulator.views import (
     ActionResult,
@@ -83,7 +83,11 @@ class Checkpoints(Protocol):
 class Simulation:
     """A deterministic run of one scenario with one seed."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0, journal: Journal | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int = 0, journal: Journal | None = None, *, telemetry: bool = True
+    ) -> None:
+        """``telemetry=False``: a run whose logs and traces nobody reads (verify's baselines, the replay with
+        nobody acting) keeps none and asking for them raises TelemetryNotKept; everything else is the same."""
         scenario = scenario.for_seed(seed)  # the seed picks the variant (which zone, which service...)
         self.scenario = scenario
         self.seed = seed
@@ -104,7 +108,9 @@ class Simulation:
         """How many actions were applied (accepted or not): a snapshot says which of a journal's it holds."""
         self.checkpoints: Checkpoints | None = None
         """Snapshots kept as the session plays, for rewinds (simulator/session/snapshots.py); None: none kept."""
-        self._nobody = NobodyActing(lambda: Simulation(scenario, seed), lambda: (scenario.model_dump_json(), seed))
+        self._nobody = NobodyActing(
+            lambda: Simulation(scenario, seed, telemetry=False), lambda: (scenario.model_dump_json(), seed)
+        )
         """The same seed with nobody acting, built when a report first asks (the impact spared)."""
         self.warmup = Warmup(scenario, seed, Simulation)
         """The system before t=0, for charts (run on first use; see :meth:`history`)."""
@@ -122,7 +128,8 @@ class Simulation:
         self.traces_gen = TraceGenerator(
             self.world, scenario.entry_service, self.trace_store, self.log_gen, self.rng["traces"]
         )
-        self.tape = self.log_store.tape = TelemetryTape(self.world, self.log_gen, self.traces_gen)
+        tape = TelemetryTape if telemetry else UnreadTape
+        self.tape = self.log_store.tape = tape(self.world, self.log_gen, self.traces_gen)
         self.cluster = Cluster(
             self.env, self.world, self.log_gen, self.rng, self.changes, self.operations, self._system_event
         )

@@ -1,6 +1,6 @@
 """Scenario self-checks behind ``misfortune verify``: is the scenario winnable, and only the right way?
 
-For each seed, these baselines are played headless:
+For each seed, these baselines are played headless (keeping no logs or traces: no check reads them):
 
 - ``reference``: the scenario's ``solution`` must reach ``resolved`` within twice par TTR;
 - ``nothing``: no action at all must hurt: users see an impact, and it either lasts to the end
@@ -95,7 +95,7 @@ def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation |
     limit = 2.0 * scenario.par.ttr
     expected = f"resolved <= {format_duration(limit)}"
     try:
-        sim, report = run_session(scenario, seed, scenario.solution, impact=False)
+        sim, report = run_session(scenario, seed, scenario.solution, impact=False, telemetry=False)
     except SessionError as err:
         check = Check(scenario.id, seed, REFERENCE, False, expected, None, None, None, f"solution: {err.problems[0]}")
         return check, None
@@ -113,7 +113,7 @@ def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation |
 
 
 def _check_nothing(scenario: Scenario, seed: int) -> Check:
-    _, report = run_session(scenario, seed, [], impact=False)
+    _, report = run_session(scenario, seed, [], impact=False, telemetry=False)
     expected = "users hurt"
     burned = report.error_budget_burned_pct
     problem = ""
@@ -202,7 +202,7 @@ def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0) -> TrapR
     steps: list[tuple[float, Action | None]] = [(a.at or 0.0, a) for a in keep]
     steps += [(trap_at, None), (max(resolve.at or trap_at, trap_at), resolve)]
     steps.sort(key=lambda step: step[0])  # stable: a step at the trap's time stays before it
-    sim = Simulation(scenario, seed)
+    sim = Simulation(scenario, seed, telemetry=False)
     refused = ""
     for at, action in steps:
         sim.run_until(at)

@@ -15,6 +15,7 @@ import pytest
 
 from scenarios.catalog import list_scenarios, load_by_ref
 from scenarios.language.scenario import Scenario
+from simulator.session.impact import shared_baselines
 from simulator.session.simulation import Simulation
 from simulator.telemetry import tape
 
@@ -32,13 +33,13 @@ def load(scenario_id: str) -> Scenario:
     return load_by_ref(scenario_id)[0]
 
 
-def play(scenario_id: str, read_every: float | None = None) -> Simulation:
+def play(scenario_id: str, read_every: float | None = None, telemetry: bool = True) -> Simulation:
     """The scenario's reference solution, stopped 5 min after its last action; with ``read_every``,
     logs and traces are read (windows, tails, lookups) at every action and every ``read_every`` s."""
     scenario = load(scenario_id)
     actions = [a for a in scenario.solution if a.action != "resolve"]  # keep the run going to the stop
     stop = min(scenario.duration, max((a.at for a in actions), default=0.0) + AFTER_LAST_ACTION)
-    sim = Simulation(scenario, SEED)
+    sim = Simulation(scenario, SEED, telemetry=telemetry)
     marks = sorted({float(a.at) for a in actions} | ({*range(0, int(stop), int(read_every))} if read_every else set()))
     pending = list(actions)
     for mark in marks:
@@ -78,5 +79,37 @@ def test_the_same_lines_and_spans_whenever_they_are_read(scenario_id, monkeypatc
     assert everything(read_along) == first, (
         "read in windows along the way, with a fresh frame every tick: not the same lines and spans"
     )
-    assert read_along.score() == read_at_end.score(), "reading telemetry never changes the simulation"
+    # Both reports spared against one replay with nobody acting (it reads nothing: the same either way).
+    with shared_baselines():
+        assert read_along.score() == read_at_end.score(), "reading telemetry never changes the simulation"
     assert first[0] and first[1], "the run wrote lines and sampled traces"
+
+
+def _outcome(sim: Simulation) -> tuple:
+    """Everything of a run but its logs and traces: report, alerts, pages, timeline, every metric series."""
+    series = {name: list(sim.series.values(name, 0.0, sim.now)) for name in sim.series.names()}
+    return sim.score(impact=False), sim.alert_list(True), sim.pages(), sim.incident.timeline, series
+
+
+@pytest.mark.parametrize("scenario_id", ["checkout-oom-leak", "db-failover-lost-writes", "retry-storm"])
+def test_a_run_that_keeps_no_telemetry_is_the_same_run_and_refuses_to_be_read(scenario_id):
+    """verify's baselines and the replay with nobody acting keep no logs or traces (telemetry=False):
+    the run must be the same in everything else, and asking it for lines or spans must fail loudly
+    rather than answer with a log that lacks them."""
+    kept, unread = play(scenario_id), play(scenario_id, telemetry=False)
+    assert isinstance(unread.tape, tape.UnreadTape) and not isinstance(kept.tape, tape.UnreadTape)
+    assert _outcome(unread) == _outcome(kept), "keeping no telemetry changed the run"
+    for read in (
+        lambda: unread.logs(limit=5),
+        lambda: unread.traces(limit=5),
+        lambda: unread.log_store.total,
+        lambda: unread.trace("0" * 32),
+    ):
+        with pytest.raises(tape.TelemetryNotKept):
+            read()
+
+
+def test_the_replay_with_nobody_acting_keeps_no_telemetry():
+    sim = Simulation(load("checkout-oom-leak"), SEED)
+    assert isinstance(sim._nobody._build().tape, tape.UnreadTape)  # noqa: SLF001
+    assert not isinstance(Simulation(load("checkout-oom-leak"), SEED, telemetry=True).tape, tape.UnreadTape)
