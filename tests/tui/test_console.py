@@ -499,3 +499,19 @@ async def test_messages_arrive_with_a_notification_an_unread_count_and_a_reply(s
         await pilot.pause()
         notes = storm.incident_view().notes
         assert notes and notes[-1][2].endswith("ETA 15 min, rolling back now")
+
+
+async def test_a_refresh_while_the_console_is_taken_down_reads_nothing(session):
+    """Textual prunes a screen's children before the screen: a tick of the refresh timer that fires
+    meanwhile found the pager's banner gone (NoMatches ended a shift in CI). It now does nothing."""
+    app = ConsoleHost(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        reads: list[str] = []
+        screen._check_messages = lambda: reads.append("messages")  # the refresh's first read
+        screen.refresh_panels()
+        assert reads == ["messages"]
+        app._prune(screen)  # what a switch to the next screen starts with
+        screen.refresh_panels()
+        assert reads == ["messages"], "a console being taken down read the session"

@@ -359,6 +359,11 @@ class ConsoleScreen(SettledPaint):
 
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
+        if self._pruning or self._closing:
+            # Being taken down (a shift moves on to its next screen): Textual prunes the children first, and
+            # a tick of the refresh timer could still fire and find the pager's banner gone (NoMatches
+            # ended a shift in CI).
+            return
         session = self.session
         self._service_of = {}  # instances come and go (rollouts, scaling): re-read on the next look
         self._check_messages()
