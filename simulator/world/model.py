@@ -532,7 +532,8 @@ class TickModel:
                     s.collapse_ratio = cohort.collapse
 
         s.queued = mix.queued
-        # mix.percentiles(n), written out (this runs for every service recomputed).
+        # The service's p50, p95, p99: the cohorts' traffic-weighted means, raised to the worst cohort's tail
+        # (written out here, not a method of the mixture: this runs for every service recomputed).
         p50 = mix.p50_sum / n
         p95 = mix.p95_sum / n
         if mix.tail95 > p95:
@@ -631,19 +632,6 @@ class _Mixture:
             self.tail95 = t95
         if self.e99w is not None and t99 > self.tail99:
             self.tail99 = t99
-
-    def percentiles(self, n: int) -> tuple[float, float, float]:
-        """The service's p50, p95, p99: traffic-weighted means, raised to the worst cohort's tail."""
-        p50 = self.p50_sum / n
-        p95 = self.p95_sum / n
-        if self.tail95 > p95:
-            p95 = self.tail95
-        p99 = self.p99_sum / n
-        if self.tail99 > p99:
-            p99 = self.tail99
-        if p95 > p99:
-            p99 = p95
-        return p50, p95, p99
 
 
 def _dead_cohort(mix: _Mixture, cohort, share: float, world: World, hang, base_latency: float, causes) -> None:

@@ -100,6 +100,7 @@ WRONG = {
     "a guess without its time": (("truth", "root_cause_guesses", 0, "t"), "soon"),
     "a NaN error budget": (("report", "error_budget_burned_pct"), math.nan),
     "an infinite flag time": (("mentor_flags", 0, "t"), math.inf),
+    "a guess at a time past any game": (("truth", "root_cause_guesses", 0, "t"), 1e300),
     "an IMOC without its counts": (("report", "roles", "imoc", "status_updates"), None),
     "lessons as one word": (("postmortem", "lessons"), "learn"),
     "an action item as a list": (("postmortem", "action_items", 0), ["a"]),

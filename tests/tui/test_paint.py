@@ -66,6 +66,13 @@ async def until_prewarmed(console, limit: float = 60.0) -> None:
     assert console.prewarmed
 
 
+def console_at_ten_minutes() -> tuple[ConsoleHost, dict[str, str]]:
+    """A console over checkout-oom-leak at 10 minutes (its pages out), and each panel's key."""
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.sim.run_until(600)
+    return ConsoleHost(session), {pid: key for pid, key, _title in PANELS}
+
+
 def send_key(app: App, key: str) -> None:
     """The key as a terminal delivers it: one Key event into the app's queue (Pilot.press paints on its own)."""
     event = events.Key(key, key if len(key) == 1 else None)
@@ -77,10 +84,7 @@ async def frames_per_switch(size: tuple[int, int], pids: tuple[str, ...], monkey
     """Frames written by each panel key pressed from the tab strip (as the bench does), the clock having moved
     a quarter second before each: every panel is shown once first (its first visit is not checked)."""
     monkeypatch.setattr(Input, "cursor_blink", False)  # a blinking cursor paints twice a second
-    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
-    session.sim.run_until(600)
-    keys = {pid: key for pid, key, _title in PANELS}
-    app = ConsoleHost(session)
+    app, keys = console_at_ten_minutes()
     counts: dict[str, int] = {}
     async with app.run_test(size=size) as pilot:
         console = app.screen
@@ -94,7 +98,7 @@ async def frames_per_switch(size: tuple[int, int], pids: tuple[str, ...], monkey
             await pilot.pause()
         frames = FrameCounter(app)
         for pid in pids:
-            session.pump(0.25)
+            app.session.pump(0.25)
             await pilot.press("escape")
             await pilot.pause()
             await frames.settled(limit=0.5)
@@ -139,10 +143,7 @@ async def first_visits(size: tuple[int, int], monkeypatch) -> tuple[dict[str, in
         return render_cell(self, *args, **kwargs)
 
     monkeypatch.setattr(DataTable, "_render_cell", counted)
-    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
-    session.sim.run_until(600)
-    keys = {pid: key for pid, key, _title in PANELS}
-    app = ConsoleHost(session)
+    app, keys = console_at_ten_minutes()
     counts: dict[str, int] = {}
     async with app.run_test(size=size) as pilot:
         console = app.screen

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Required
 
-from pydantic import ConfigDict
 from typing_extensions import TypedDict
 
-WIRE = ConfigDict(allow_inf_nan=False)
+from tui.gameday.seat_wire import WIRE, Moment
 
 
 class DbHostWire(TypedDict, total=False):
@@ -23,8 +22,8 @@ class DbHostWire(TypedDict, total=False):
     host: Required[str]
     zone: str
     role: Required[str]
-    lag_s: Required[float | None]
-    busy_for_s: Required[float | None]
+    lag_s: Required[Moment | None]
+    busy_for_s: Required[Moment | None]
     only_here: int | None
 
 
@@ -33,7 +32,7 @@ class BackupWire(TypedDict, total=False):
 
     __pydantic_config__ = WIRE  # type: ignore[misc]
     name: Required[str]
-    taken_s: Required[float]
+    taken_s: Required[Moment]
     restore_minutes: Required[int]
     last_restore: Required[str]
 

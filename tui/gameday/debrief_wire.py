@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Required
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-WIRE = ConfigDict(allow_inf_nan=False)
-"""Every figure a debrief shows is finite: a NaN error budget is a malformed frame, not a screen reading nan."""
+from tui.gameday.seat_wire import WIRE, Moment
 
 
 class RootCauseWire(TypedDict, total=False):
@@ -69,7 +68,7 @@ class MomentWire(TypedDict):
     """A seat's words at a moment: an observer's root-cause guess, a mentor's flag."""
 
     __pydantic_config__ = WIRE  # type: ignore[misc]
-    t: float
+    t: Moment
     seat: str
     text: str
 
@@ -79,7 +78,7 @@ class IncidentWire(TypedDict, total=False):
 
     __pydantic_config__ = WIRE  # type: ignore[misc]
     number: int
-    opened_at: float
+    opened_at: Moment
     alerts: list[str]
     acknowledgement: str
     acknowledgement_said: str | None
@@ -104,7 +103,7 @@ class ImocWire(TypedDict, total=False):
     __pydantic_config__ = WIRE  # type: ignore[misc]
     seats: Required[list[str]]
     status_updates: Required[int]
-    longest_silence_s: float | None
+    longest_silence_s: Moment | None
     escalations: Required[int]
     severity_set: Required[bool]
     roles_assigned: Required[int]
@@ -120,7 +119,7 @@ class TlocWire(TypedDict, total=False):
     hypotheses: Required[int]
     notes: Required[int]
     mitigations: Required[list[str]]
-    first_mitigation_after_impact_s: float | None
+    first_mitigation_after_impact_s: Moment | None
 
 
 class RolesWire(TypedDict, total=False):
@@ -135,13 +134,13 @@ class ReportWire(TypedDict, total=False):
     """The report's figures (the dataclass checks their types; here they must also be finite)."""
 
     __pydantic_config__ = WIRE  # type: ignore[misc]
-    ttd_s: float | None
-    tta_s: float | None
-    ttm_s: float | None
-    ttr_s: float | None
+    ttd_s: Moment | None
+    tta_s: Moment | None
+    ttm_s: Moment | None
+    ttr_s: Moment | None
     error_budget_burned_pct: float
-    ended_at_s: float
-    par: dict[str, float]
+    ended_at_s: Moment
+    par: dict[str, Moment]
     impact_avoided_pct: float | None
     roles: RolesWire
     incidents: list[IncidentWire]

@@ -15,6 +15,8 @@ from pydantic import ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
 WIRE = ConfigDict(allow_inf_nan=False)
+"""Every figure a host sends is finite (the seat's wire shapes here, in data_wire and debrief_wire): a NaN is a
+malformed frame, not a screen reading nan."""
 Count = Annotated[int, Field(ge=0, le=10**12)]
 Moment = Annotated[float, Field(ge=-(10**9), le=10**9)]
 """A simulated time: finite and bounded (the clock's formatting must not be handed 1e308)."""
