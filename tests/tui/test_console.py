@@ -515,3 +515,15 @@ async def test_a_refresh_while_the_console_is_taken_down_reads_nothing(session):
         app._prune(screen)  # what a switch to the next screen starts with
         screen.refresh_panels()
         assert reads == ["messages"], "a console being taken down read the session"
+        # The pre-warm's next step (a timer too) reads and stages nothing either: it found the
+        # hypotheses' table gone in CI.
+        staged: list[str] = []
+        screen._stage_next = lambda: staged.append("stage") or False
+
+        async def mount(pid: str) -> None:
+            staged.append(pid)
+
+        screen._mount_panel = mount
+        screen._built.clear()  # as if nothing were built: the pre-warm's first step would mount
+        await screen._prewarm()
+        assert staged == [], "a console being taken down went on pre-warming"

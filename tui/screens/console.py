@@ -263,8 +263,20 @@ class ConsoleScreen(SettledPaint):
             self._candidate = ""
         return panel
 
+    @property
+    def _taken_down(self) -> bool:
+        """Being removed (a shift moving on to its next screen) or gone: timers still fire meanwhile.
+
+        Textual prunes a screen's children before the screen, so a refresh tick or a pre-warm step that
+        fires then finds its widgets gone (NoMatches ended a shift in CI, twice: the pager's banner, then
+        the hypotheses' table). Every timer-driven callback returns at once when this is true.
+        """
+        return self._pruning or self._closing or not self.is_attached
+
     async def _prewarm(self) -> None:
         """Build the next panel not built yet, then come back on idle for the one after."""
+        if self._taken_down:
+            return
         for pid, _key, _title in PANELS:
             if pid not in self._built:
                 await self._mount_panel(pid)
@@ -339,6 +351,8 @@ class ConsoleScreen(SettledPaint):
         return parent if isinstance(parent, TabPane) else None
 
     def _tidy(self) -> None:
+        if self._taken_down:
+            return
         self._heap.tidy(getattr(self.app, "last_input", None))
 
     @property
@@ -359,10 +373,7 @@ class ConsoleScreen(SettledPaint):
 
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
-        if self._pruning or self._closing:
-            # Being taken down (a shift moves on to its next screen): Textual prunes the children first, and
-            # a tick of the refresh timer could still fire and find the pager's banner gone (NoMatches
-            # ended a shift in CI).
+        if self._taken_down:
             return
         session = self.session
         self._service_of = {}  # instances come and go (rollouts, scaling): re-read on the next look
@@ -409,7 +420,7 @@ class ConsoleScreen(SettledPaint):
             rail.add(Announcement(self.session.now, title, message.split("\n", 1)[0], severity))
 
     def _show_toast(self) -> None:
-        if self._toast is None:
+        if self._toast is None or self._taken_down:
             return
         message, title, severity = self._toast
         self._toast = None
