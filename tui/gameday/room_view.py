@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from scenarios.durations import format_clock
 from tui.gameday.roles import title
+from tui.screens.lifecycle import while_shown
 from tui.widgets.text import plain, stack, styled
 
 REPORT_FIELDS = (
@@ -75,6 +76,7 @@ class RoomFeedScreen(Screen):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_feed)
 
+    @while_shown
     def refresh_feed(self) -> None:
         self.query_one("#room-feed", Static).update(feed_lines(list(self.session.room)))
 
@@ -128,6 +130,7 @@ class RoomDebriefScreen(Screen):
         if self.live is not None:
             self.set_interval(1.0, self.refresh_debrief)
 
+    @while_shown
     def refresh_debrief(self) -> None:
         self.markdown = self.live()
         self.query_one("#room-debrief", Static).update(plain(self.markdown))

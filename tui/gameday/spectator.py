@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from scenarios.durations import format_clock
 from tui.gameday.room_view import feed_lines
+from tui.screens.lifecycle import while_shown
 from tui.widgets.dashboards import DashboardsPanel
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.text import plain, stack, styled
@@ -95,6 +96,7 @@ class SpectatorScreen(Screen):
         self.refresh_room()
         self.set_interval(REFRESH_SECONDS, self.refresh_room)
 
+    @while_shown
     def refresh_room(self) -> None:
         """Re-read the mirror the host keeps current."""
         session = self.session

@@ -33,6 +33,7 @@ from scenarios.text import clean
 from tui import heap
 from tui.port import SPEEDS, SessionPort
 from tui.registry import PANELS, ConsoleCommands, bindings
+from tui.screens.lifecycle import while_shown
 from tui.screens.paint import SettledPaint
 from tui.screens.row_detail import RowDetail, RowDetailScreen
 from tui.widgets.actions import ActionsPanel, ConfirmAction, needs_confirmation, validation_message
@@ -263,20 +264,9 @@ class ConsoleScreen(SettledPaint):
             self._candidate = ""
         return panel
 
-    @property
-    def _taken_down(self) -> bool:
-        """Being removed (a shift moving on to its next screen) or gone: timers still fire meanwhile.
-
-        Textual prunes a screen's children before the screen, so a refresh tick or a pre-warm step that
-        fires then finds its widgets gone (NoMatches ended a shift in CI, twice: the pager's banner, then
-        the hypotheses' table). Every timer-driven callback returns at once when this is true.
-        """
-        return self._pruning or self._closing or not self.is_attached
-
+    @while_shown
     async def _prewarm(self) -> None:
         """Build the next panel not built yet, then come back on idle for the one after."""
-        if self._taken_down:
-            return
         for pid, _key, _title in PANELS:
             if pid not in self._built:
                 await self._mount_panel(pid)
@@ -350,9 +340,8 @@ class ConsoleScreen(SettledPaint):
         parent = panel.parent if panel is not None else None
         return parent if isinstance(parent, TabPane) else None
 
+    @while_shown
     def _tidy(self) -> None:
-        if self._taken_down:
-            return
         self._heap.tidy(getattr(self.app, "last_input", None))
 
     @property
@@ -371,10 +360,9 @@ class ConsoleScreen(SettledPaint):
             self._read_at[pid] = moment
             self.panel(pid).refresh_from_session()
 
+    @while_shown
     def refresh_panels(self) -> None:
         """Re-read the session: status bar, log tail, hints, the visible panel (and the wide column)."""
-        if self._taken_down:
-            return
         session = self.session
         self._service_of = {}  # instances come and go (rollouts, scaling): re-read on the next look
         self._check_messages()
@@ -419,8 +407,9 @@ class ConsoleScreen(SettledPaint):
         for rail in self.query("#rail").results(MessageRail):
             rail.add(Announcement(self.session.now, title, message.split("\n", 1)[0], severity))
 
+    @while_shown
     def _show_toast(self) -> None:
-        if self._toast is None or self._taken_down:
+        if self._toast is None:
             return
         message, title, severity = self._toast
         self._toast = None

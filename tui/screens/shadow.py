@@ -21,6 +21,7 @@ from scenarios.durations import format_clock
 from simulator.session import ShadowPlayback, describe
 from tui.registry import SPEED_KEYS
 from tui.screens.console import ConsoleScreen
+from tui.screens.lifecycle import while_shown
 from tui.shadow_session import ShadowSession
 from tui.widgets.log_buffer import LogQuery
 
@@ -176,6 +177,7 @@ class ShadowConsole(ConsoleScreen):
 
     # --- the strip -----------------------------------------------------------------------------------
 
+    @while_shown
     def check_playback(self) -> None:
         """Redraw the strip when the playback changed state; focus the choices when a question opens."""
         playback = self.shadow.playback

@@ -21,6 +21,7 @@ from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import Ack
 from scenarios.text import clean
 from simulator.shift import HANDOFF_SECTIONS, CloseTicket, ShiftStep, pace_of, shift_report
+from tui.screens.lifecycle import while_shown
 from tui.shift_session import ShiftDriver
 from tui.shift_text import print_shift_report
 
@@ -106,6 +107,7 @@ class ShiftBoard(Screen):
 
     # --- refresh -----------------------------------------------------------------------------
 
+    @while_shown
     def refresh_board(self) -> None:
         """Re-read the shift: the status line and, when something changed, the inbox."""
         shift = self.driver.shift
