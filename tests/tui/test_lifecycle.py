@@ -55,3 +55,28 @@ def test_the_guard_keeps_the_callbacks_name_and_kind():
 
     assert inspect.iscoroutinefunction(Board.refresh_later)
     assert not inspect.iscoroutinefunction(Board.refresh_line)
+
+
+class Keeper(App):
+    """Installs the board and leaves it for another screen, as a shift does with an incident console."""
+
+    def on_mount(self) -> None:
+        self.install_screen(Board(), "board")
+        self.push_screen("board")
+
+
+async def test_an_installed_screen_off_the_stack_reads_nothing_while_the_app_shuts_down():
+    app = Keeper()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        board = app.get_screen("board")
+        app.pop_screen()
+        await pilot.pause()
+        board.refresh_line()  # off the stack but running: it still reads
+        assert board.reads == 1
+        # At shutdown Textual closes such a screen's nodes one by one, in no order, while its timers run:
+        app._running = False
+        await board.query_one("#line").remove()
+        board.refresh_line()  # unguarded: NoMatches, the line is gone
+        assert board.reads == 1
+        app._running = True  # let run_test's own shutdown go as usual
