@@ -256,7 +256,7 @@ def attempt_from_journal(path: str | Path) -> Attempt | None:
     if reason not in FINISHED:
         return None
     session = JournalSession.of(path, data)
-    sim, report = session.replay()
+    sim, report = session.replay(telemetry=False)  # an attempt is its report: no logs or traces read
     rc = sim.scenario.root_cause
     return attempt_from_report(
         report, rc.category, sim.scenario.tags, reason, journal_date(data.header, path), str(path.resolve())

@@ -170,3 +170,46 @@ def test_list_from_another_directory():
     )
     assert done.returncode == 0, done.stderr
     assert SHIPPED in done.stdout
+
+
+def test_run_and_replay_keep_no_telemetry_and_print_what_a_kept_run_prints(actions_file, tmp_path, capsys, monkeypatch):
+    """run and replay read no log line or span (the report and timeline come from the model), so they keep
+    none: ~20 % less CPU. What they print is what a run that keeps its telemetry prints."""
+    import tui.commands.headless as headless
+    from simulator.session.journal_session import JournalSession
+
+    journal = tmp_path / "run.jsonl"
+    argv = ["run", SHIPPED, "--actions", str(actions_file), "-v", "--journal", str(journal)]
+    assert main(argv) == 0
+    lean = capsys.readouterr().out
+    made: list[object] = []
+    real_run_session, real_replay = headless.run_session, JournalSession.replay
+
+    def kept_run(*args, **kwargs):
+        kwargs["telemetry"] = True
+        sim, report = real_run_session(*args, **kwargs)
+        made.append(sim)
+        return sim, report
+
+    def kept_replay(self, *args, **kwargs):
+        kwargs["telemetry"] = True
+        sim, report = real_replay(self, *args, **kwargs)
+        made.append(sim)
+        return sim, report
+
+    monkeypatch.setattr(headless, "run_session", kept_run)
+    monkeypatch.setattr(JournalSession, "replay", kept_replay)
+    assert main(argv) == 0
+    assert capsys.readouterr().out == lean
+    assert len(made) == 1 and made[0].logs(limit=1)  # the kept run did keep its lines
+    assert main(["replay", str(journal), "-v"]) == 0
+    kept_replayed = capsys.readouterr().out
+    assert len(made) == 2 and made[1].logs(limit=1)
+    monkeypatch.undo()
+    assert main(["replay", str(journal), "-v"]) == 0
+    assert capsys.readouterr().out == kept_replayed
+    # and the commands' own runs really keep nothing
+    runs: list[object] = []
+    monkeypatch.setattr(headless, "run_session", lambda *a, **k: runs.append(k) or real_run_session(*a, **k))
+    assert main(argv) == 0
+    assert runs and runs[0]["telemetry"] is False

@@ -152,7 +152,10 @@ def run_command(args: argparse.Namespace) -> int:
             rejected.append((action, result))
 
     try:
-        sim, report = run_session(scenario, args.seed, actions, until, args.journal, path, note_rejection)
+        # Nothing here reads a log line or a span (the report and the timeline come from the model): keep none.
+        sim, report = run_session(
+            scenario, args.seed, actions, until, args.journal, path, note_rejection, telemetry=False
+        )
     except SessionError as err:
         return _invalid([f"{args.actions}: {problem}" for problem in err.problems])
     except OSError as exc:
@@ -177,7 +180,7 @@ def replay_command(args: argparse.Namespace) -> int:
     """Re-simulate a journal and print its report."""
     try:
         journal = JournalSession.open(args.journal)
-        sim, report = journal.replay()
+        sim, report = journal.replay(telemetry=False)  # the report and the timeline read no logs or traces
     except JournalError as err:
         return _invalid([str(err)])
     if journal.torn_notice:
