@@ -104,7 +104,8 @@ def _duration(sim: Simulation, report: Report) -> str:
 
 def _severity_cell(report: Report) -> str:
     """Declared, expected and (where it differs from the expectation) what the simulation measured."""
-    cell = f"declared {report.severity_declared or 'never'}, expected {report.severity_expected}"
+    declared = f"declared {report.severity_declared}" if report.severity_declared else "never declared"
+    cell = f"{declared}, expected {report.severity_expected}"
     measured = measured_severity(report)
     if measured is not None and measured != report.severity_expected:
         cell += f", measured {measured} ({SEVERITY_MEANING.get(measured, measured)})"

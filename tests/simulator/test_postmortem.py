@@ -132,3 +132,18 @@ def test_a_question_its_condition_kept_away_is_not_listed():
     ignored = Simulation(scenario, 1)
     ignored.run_until(9 * 60)
     assert [q.sender for q in questions(ignored)] == ["@sam (secondary)"]
+
+
+def test_a_severity_never_declared_reads_so(tmp_path):
+    """Not "declared never": the row says the severity was never declared, beside the expected one."""
+    scenario, path = load_by_ref(SCENARIO)
+    journal_path = tmp_path / "silent.jsonl"
+    journal = Journal(journal_path, session_header(scenario, 1, path))
+    sim = Simulation(scenario, 1, journal)
+    act(sim, 240, action="ack")
+    sim.run_until(600)
+    sim.end("gave_up")
+    journal.close()
+    text = postmortem_for_journal(journal_path)
+    assert "| Severity | never declared, expected SEV1" in text
+    assert "declared never" not in text and "None" not in text
