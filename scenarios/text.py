@@ -40,3 +40,14 @@ def clean(text: object, *, keep_newlines: bool = False) -> str:
     if not keep_newlines:
         value = value.replace("\n", " ")
     return _CONTROLS.sub("", value)
+
+
+def format_percent(value: float) -> str:
+    """A percentage to three significant figures, whole from 100 up: ``0.0123``, ``18.5``, ``247``, ``1,204``.
+
+    Reports carry the error budget burned to three decimals; shown whole (``247.493``) it claims a
+    precision nobody reads and makes figures hard to compare at a glance.
+    """
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"

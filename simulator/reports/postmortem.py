@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.durations import format_duration
+from scenarios.text import format_percent
 from simulator.incident.scoring import Report, impact_avoided_text
 from simulator.reports.facts import investigation, mitigation_effects, questions
 from simulator.reports.review import SEVERITY_MEANING, at, measured_severity, review
@@ -142,7 +143,8 @@ def _summary(sim: Simulation, report: Report) -> str:
     else:
         first = (
             f"From {at(report.impact_start_s)}, requests to {slo} failed or slowed beyond the SLO: "
-            f"{report.failed_requests:,} failed requests, {report.error_budget_burned_pct:g} % of the error budget."
+            f"{report.failed_requests:,} failed requests, "
+            f"{format_percent(report.error_budget_burned_pct)} % of the error budget."
         )
     pages = sim.pages()
     effects = mitigation_effects(sim)
@@ -188,7 +190,7 @@ def _impact(sim: Simulation, report: Report) -> str:
         "",
         f"- Failed user requests: {report.failed_requests:,}",
         f"- Impact avoided: {impact_avoided_text(report)}",
-        f"- Error budget burned: {report.error_budget_burned_pct:g} % of the {window} budget",
+        f"- Error budget burned: {format_percent(report.error_budget_burned_pct)} % of the {window} budget",
         f"- SLO: {objective}",
         f"- Impact started: {at(report.impact_start_s)}",
         *_data_lost(sim),

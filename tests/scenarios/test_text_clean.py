@@ -88,3 +88,17 @@ def test_list_and_validate_show_no_escape_sequences(user_scenarios, minimal_text
     err = capsys.readouterr().err
     assert f"{broken}:3:13: difficulty: Input should be a valid integer" in err and "1x" in err
     assert not ACTING.search(err)
+
+
+def test_percentages_read_to_three_figures_and_whole_from_a_hundred():
+    from scenarios.text import format_percent
+
+    assert [format_percent(v) for v in (0.0, 0.0123, 6.885, 18.475, 99.96, 204.627, 1204.4)] == [
+        "0",
+        "0.0123",
+        "6.88",
+        "18.5",
+        "100",
+        "205",
+        "1,204",
+    ]

@@ -21,7 +21,7 @@ from scenarios.durations import format_clock, format_duration, parse_duration
 from scenarios.language.actions import Action
 from scenarios.language.scenario import Scenario
 from scenarios.loader import ScenarioError, load_actions
-from scenarios.text import clean
+from scenarios.text import clean, format_percent
 from simulator.incident import Report, impact_avoided_text
 from simulator.reports import severity_verdict
 from simulator.session import (
@@ -226,7 +226,9 @@ def print_report(console: Console, report: Report, sim: Simulation) -> None:
     facts.add_column()
     impact = "none" if report.impact_start_s is None else f"at {format_duration(report.impact_start_s)}"
     facts.add_row("impact start", impact)
-    facts.add_row("error budget burned", f"{report.error_budget_burned_pct:.3g} % of the SLO window's budget")
+    facts.add_row(
+        "error budget burned", f"{format_percent(report.error_budget_burned_pct)} % of the SLO window's budget"
+    )
     facts.add_row("failed requests", f"{report.failed_requests:,}")
     facts.add_row("impact avoided", impact_avoided_text(report))
     facts.add_row("data lost", f"{report.data_lost:,} writes" if report.data_lost else "none")

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scenarios.durations import format_duration
-from scenarios.text import clean
+from scenarios.text import clean, format_percent
 from simulator.reports import (
     SHADOW,
     Attempt,
@@ -233,7 +233,7 @@ def _print_tables(attempts: list[Attempt], shadows: Sequence[Attempt] = ()) -> N
             format_duration(a.ttm_s),
             format_duration(a.ttr_s),
             format_duration(a.par_ttr_s),
-            f"{a.error_budget_burned_pct:g}%",
+            f"{format_percent(a.error_budget_burned_pct)}%",
             str(a.harmful_actions),
         )
     console.print(table)

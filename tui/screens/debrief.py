@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
 from scenarios.durations import format_clock, format_duration
-from scenarios.text import clean
+from scenarios.text import clean, format_percent
 from simulator.incident import ACK_WORDING, Report, impact_avoided_text
 from simulator.reports import (
     action_words,
@@ -75,7 +75,7 @@ def impact_markup(report: Report) -> Content:
         verdict = (f"({judged.note})", "$warning")
     return stack(
         [
-            styled("Error budget burned  ", (f"{report.error_budget_burned_pct:g} %", "bold")),
+            styled("Error budget burned  ", (f"{format_percent(report.error_budget_burned_pct)} %", "bold")),
             styled("Failed requests      ", (f"{report.failed_requests:,}", "bold")),
             styled("Impact avoided       ", (impact_avoided_text(report), "bold")),
             styled("Data lost            ", (f"{report.data_lost:,} writes" if report.data_lost else "none", "bold")),
