@@ -8,14 +8,19 @@ open question instead of acting. Nothing is journalled: it is the expert's run, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from scenarios import load_by_ref
 from scenarios.language.actions import Action
-from simulator.session import Reveal, ShadowPlayback, ShadowRun, ShadowSummary
-from simulator.views import ActionResult
+from simulator.incident import responder
+from simulator.session import EXPERT_SEAT, Reveal, ShadowPlayback, ShadowRun, ShadowSummary
+from simulator.views import ActionResult, ChangeRecord
 from tui.session import LocalSession
+
+EXPERT = "the expert"
+"""Who acts in a shadow session: the roles and the change log name the expert, never "you"."""
 
 DEFAULT_SPEED = 10.0
 """Playback speed between the expert's moves (the command line's default; importing it loads no UI)."""
@@ -32,6 +37,7 @@ class ShadowSession(LocalSession):
     def __init__(self, playback: ShadowPlayback, scenario_path: Path | None = None) -> None:
         super().__init__(playback.run.sim, scenario_path, None)
         self.playback = playback
+        self.role_holders = dict.fromkeys(self.role_holders, EXPERT)
 
     @classmethod
     def open(cls, ref: str, seed: int) -> ShadowSession:
@@ -43,6 +49,12 @@ class ShadowSession(LocalSession):
             return cls(ShadowPlayback(ShadowRun.from_journal(ref)))
         scenario, path = load_by_ref(ref)
         return cls(ShadowPlayback(ShadowRun.from_scenario(scenario, seed)), path)
+
+    def change_log(self) -> list[ChangeRecord]:
+        """The change log, the expert's changes named as theirs: a reference solution plays as the seat
+        "expert", a journal as its own seats, and the simulation writes "you" for a trainee's."""
+        ours = {responder("trainee"), EXPERT_SEAT}
+        return [replace(c, by=EXPERT) if c.by in ours else c for c in self.sim.change_log()]
 
     # --- the clock ------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ wing's public face.
 
 from simulator.incident.acknowledgement import WORDING as ACK_WORDING
 from simulator.incident.acknowledgement import acknowledgement as acknowledgement_of
-from simulator.incident.actions import ActionDispatcher
+from simulator.incident.actions import ActionDispatcher, responder
 from simulator.incident.incidents import (
     GROUP_WINDOW_SECONDS,
     INCIDENT_ROLES,
@@ -26,6 +26,7 @@ from simulator.incident.resolution import ResolutionJudge
 from simulator.incident.scoring import Report, impact_avoided_text
 
 __all__ = [
+    "responder",
     "ActionDispatcher",
     "IncidentState",
     "Report",

@@ -49,6 +49,15 @@ FAILOVER_TIME = 45.0
 CERT_RENEWAL = 120.0  # issue, deploy, reload
 
 
+def responder(seat: str) -> str:
+    """How the change log names whoever took an action.
+
+    "you" for the trainee of a session played alone (a shift's and a shadow's seat too); in a game day
+    the seat that took it ("tloc:alice"), so no seat reads "you" for another seat's rollback.
+    """
+    return "you" if seat == "trainee" else seat
+
+
 class ActionSession(Protocol):
     """What actions reach in a running session (``Simulation`` is one): the world and the cluster that
     changes it, the faults, alerts and incident state, the judge of a resolve, the injected alerts."""
@@ -85,6 +94,8 @@ class ActionDispatcher:
         }
         self.traps = TrapWatch(sim.scenario.traps)
         """The scenario's traps and the accepted actions each one matched so far."""
+        self._by = responder("trainee")
+        """Who the change log names for the action being applied (see :func:`responder`)."""
         self.accepted = 0
         """Actions accepted so far (a session's cap on them: scenarios.limits.MAX_SESSION_ACTIONS)."""
         self.procedures = ProcedureRunner(
@@ -103,6 +114,7 @@ class ActionDispatcher:
         if refusal is not None:
             return ActionResult(False, f"refused: {refusal}", action.action, now)
         harm, matched = self._harm(action)  # judged on the world before the action changes it
+        self._by = responder(seat)  # who the change log names for what this action changes
         try:
             message = handler(action, seat)
         except Rejected as exc:
@@ -362,9 +374,10 @@ class ActionDispatcher:
         before = s.version
         if target in s.version_history:
             s.version_history = s.version_history[: s.version_history.index(target)]
-        self.cluster.record_change("rollback", s.name, f"rollback {s.name} {before} -> {target}", "you", before, target)
+        summary = f"rollback {s.name} {before} -> {target}"
+        self.cluster.record_change("rollback", s.name, summary, self._by, before, target)
         s.version = target  # set first, so the rollout does not push the bad version onto the history
-        op = self.cluster.rollout(s, target, "rollback", "you", summary=f"rollback {s.name} {before} -> {target}")
+        op = self.cluster.rollout(s, target, "rollback", self._by, summary=summary)
         return f"rolling back {s.name} {before} -> {target}: {op['total']} instances, one at a time" + self._pace_note(
             "rollback", op["total"]
         )
@@ -394,7 +407,9 @@ class ActionDispatcher:
         else:
             raise Rejected(f"{s.name} has no earlier config revision (it has {s.config})")
         before = s.config
-        self.cluster.push_config(s, target, "you", f"revert config {before} -> {target}", 20.0, kind="config_rollback")
+        self.cluster.push_config(
+            s, target, self._by, f"revert config {before} -> {target}", 20.0, kind="config_rollback"
+        )
         # Reverting is not a new revision: drop the reverted one and everything after the target.
         s.config_history = s.config_history[: s.config_history.index(target)]
         paced = self._pace_note("config_rollback", len(s.instances))
@@ -407,19 +422,19 @@ class ActionDispatcher:
             if inst is None:
                 ids = ", ".join(i.id for i in s.instances)
                 raise Rejected(f"no instance {a.instance!r} in {s.name}; instances: {ids}")
-            self.cluster.record_change("restart", s.name, f"restart pod {inst.id}", "you")
+            self.cluster.record_change("restart", s.name, f"restart pod {inst.id}", self._by)
             self.cluster.restart_instance(inst)
             return f"restarting {inst.id}"
         if not s.instances:
             raise Rejected(f"{s.name} has no instances to restart; scale it up first")
         if a.mode == "all":
             self.cluster.record_change(
-                "restart", s.name, f"restart all {len(s.instances)} instances of {s.name} at once", "you"
+                "restart", s.name, f"restart all {len(s.instances)} instances of {s.name} at once", self._by
             )
             self.cluster.restart_all(s)
             return f"restarting all {len(s.instances)} instances of {s.name} at once"
-        self.cluster.record_change("restart", s.name, f"rolling restart of {s.name}", "you")
-        op = self.cluster.rollout(s, s.version, "restart", "you")
+        self.cluster.record_change("restart", s.name, f"rolling restart of {s.name}", self._by)
+        op = self.cluster.rollout(s, s.version, "restart", self._by)
         return f"rolling restart of {s.name}: {op['total']} instances, one at a time" + self._pace_note(
             "restart", op["total"]
         )
@@ -430,7 +445,7 @@ class ActionDispatcher:
         if a.replicas == before:
             raise Rejected(f"{s.name} already has {before} instances")
         self.cluster.record_change(
-            "scale", s.name, f"scale {s.name} {before} -> {a.replicas}", "you", str(before), str(a.replicas)
+            "scale", s.name, f"scale {s.name} {before} -> {a.replicas}", self._by, str(before), str(a.replicas)
         )
         self.cluster.scale(s, a.replicas)
         return f"scaling {s.name} {before} -> {a.replicas} (new instances ready in about {s.spec.startup:.0f}s)"
@@ -444,7 +459,7 @@ class ActionDispatcher:
         if not targets:
             raise Rejected(f"{zone} is already drained" + (f" for {a.service}" if a.service else ""))
         scope = a.service or "all services"
-        self.cluster.record_change("drain", a.service or "", f"drain {zone} ({scope})", "you")
+        self.cluster.record_change("drain", a.service or "", f"drain {zone} ({scope})", self._by)
 
         def drain() -> None:
             for s in targets:
@@ -461,7 +476,7 @@ class ActionDispatcher:
         if not targets:
             raise Rejected(f"{zone} is not drained" + (f" for {a.service}" if a.service else ""))
         scope = a.service or "all services"
-        self.cluster.record_change("undrain", a.service or "", f"undrain {zone} ({scope})", "you")
+        self.cluster.record_change("undrain", a.service or "", f"undrain {zone} ({scope})", self._by)
         for s in targets:
             s.drained_zones.discard(zone)
             s.dirty = True
@@ -476,7 +491,7 @@ class ActionDispatcher:
                     f"no traffic from client {a.client!r} at {s.name}; clients seen: {', '.join(known) or 'none'}"
                 )
             what = f"rate limit {s.name} for client {a.client}: " + (f"{a.rps:g} rps" if a.rps else "removed")
-            self.cluster.record_change("rate_limit", s.name, what, "you")
+            self.cluster.record_change("rate_limit", s.name, what, self._by)
 
             def set_client_limit() -> None:
                 if a.rps is None:
@@ -487,7 +502,7 @@ class ActionDispatcher:
             self._later(EDGE_PROPAGATION, set_client_limit)
             return f"{what} (edge config propagates in {EDGE_PROPAGATION:.0f}s)"
         what = f"rate limit {s.name}: {a.rps:g} rps" if a.rps else f"remove rate limit on {s.name}"
-        self.cluster.record_change("rate_limit", s.name, what, "you")
+        self.cluster.record_change("rate_limit", s.name, what, self._by)
 
         def set_limit() -> None:
             s.rate_limit = a.rps
@@ -502,7 +517,7 @@ class ActionDispatcher:
         if self.world.flags[a.flag] == a.enabled:
             raise Rejected(f"flag {a.flag} is already {'on' if a.enabled else 'off'}")
         self.cluster.record_change(
-            "flag", "", f"flag {a.flag} -> {'on' if a.enabled else 'off'}", "you", "", str(a.enabled).lower()
+            "flag", "", f"flag {a.flag} -> {'on' if a.enabled else 'off'}", self._by, "", str(a.enabled).lower()
         )
 
         def flip() -> None:
@@ -517,7 +532,7 @@ class ActionDispatcher:
         if a.dependency not in s.spec.calls:
             raise Rejected(f"{s.name} does not call {a.dependency}; it calls: {', '.join(s.spec.calls) or 'nothing'}")
         self.cluster.record_change(
-            "fallback", s.name, f"{s.name} fallback for {a.dependency} {'on' if a.enabled else 'off'}", "you"
+            "fallback", s.name, f"{s.name} fallback for {a.dependency} {'on' if a.enabled else 'off'}", self._by
         )
 
         def switch() -> None:
@@ -539,16 +554,16 @@ class ActionDispatcher:
                 "it would never start"
             )
         self.cluster.record_change(
-            "memory_limit", s.name, f"memory limit {s.name} {before:.0f} -> {a.limit_mb:.0f} MB", "you"
+            "memory_limit", s.name, f"memory limit {s.name} {before:.0f} -> {a.limit_mb:.0f} MB", self._by
         )
-        op = self.cluster.rollout(s, s.version, "memory_limit", "you", memory_limit=a.limit_mb)
+        op = self.cluster.rollout(s, s.version, "memory_limit", self._by, memory_limit=a.limit_mb)
         return (
             f"memory limit of {s.name} {before:.0f} -> {a.limit_mb:.0f} MB: rolling restart of {op['total']} instances"
         )
 
     def _do_shed_load(self, a, seat: str) -> str:
         s = self._service(a.service)
-        self.cluster.record_change("shed_load", s.name, f"shed {a.percent:g}% of {s.name} requests", "you")
+        self.cluster.record_change("shed_load", s.name, f"shed {a.percent:g}% of {s.name} requests", self._by)
 
         def shed() -> None:
             s.shed = a.percent / 100.0
@@ -569,7 +584,7 @@ class ActionDispatcher:
             return failover_to_host(self, s, a.host, Rejected)
         if a.host is not None:
             raise Rejected(f"{s.name} keeps no data the simulation tracks: fail over without naming a host")
-        self.cluster.record_change("failover", s.name, f"failover of {s.name} requested", "you")
+        self.cluster.record_change("failover", s.name, f"failover of {s.name} requested", self._by)
         self.cluster.failover(s, FAILOVER_TIME)
         return f"promoting a replica of {s.name}; writes resume in about {FAILOVER_TIME:.0f}s"
 
@@ -587,7 +602,7 @@ class ActionDispatcher:
         if not s.spec.cache_for:
             caches = [c.name for c in self.world.services.values() if c.spec.cache_for]
             raise Rejected(f"{s.name} is not a cache; caches: {', '.join(caches) or 'none'}")
-        self.cluster.record_change("flush_cache", s.name, f"flush {s.name}", "you")
+        self.cluster.record_change("flush_cache", s.name, f"flush {s.name}", self._by)
         s.hit = 0.0
         return f"{s.name} flushed: every read misses until it refills from {s.spec.cache_for}"
 
@@ -604,7 +619,7 @@ class ActionDispatcher:
         if all(i.disk <= base + 0.5 for i in targets):
             raise Rejected(f"{s.name}'s disks hold only their usual {base:g} GB of rotated logs: nothing to truncate")
         self.cluster.record_change(
-            "truncate_logs", s.name, f"truncate logs on {len(targets)} {s.name} instance(s)", "you"
+            "truncate_logs", s.name, f"truncate logs on {len(targets)} {s.name} instance(s)", self._by
         )
 
         def truncate() -> None:
@@ -648,7 +663,7 @@ class ActionDispatcher:
         days = (s.cert_expires_at - self.env.now) / 86400.0
         if days > 30:
             raise Rejected(f"{s.name}'s certificate is valid for another {days:.0f} days: nothing to renew")
-        self.cluster.record_change("renew_cert", s.name, f"renew TLS certificate of {s.name}", "you")
+        self.cluster.record_change("renew_cert", s.name, f"renew TLS certificate of {s.name}", self._by)
 
         def renewed() -> None:
             s.cert_expires_at = self.env.now + 90 * 86400.0

@@ -17,12 +17,13 @@ from simulator.session.journal_session import JournalSession, end_reason_of, fil
 from simulator.session.playback import Reveal, ShadowPlayback, ShadowSummary
 from simulator.session.predictions import describe
 from simulator.session.runner import SessionError, run_session
-from simulator.session.shadow import ShadowRun
+from simulator.session.shadow import EXPERT_SEAT, ShadowRun
 from simulator.session.simulation import TOOL_VERSION, Simulation
 from simulator.session.snapshots import NotRestorable, Snapshot, SnapshotBook
 from simulator.session.verify import Check, verify_scenarios
 
 __all__ = [
+    "EXPERT_SEAT",
     "Check",
     "InspectError",
     "Journal",

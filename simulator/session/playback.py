@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from simulator.incident import responder
 from simulator.session.predictions import Choice, Prediction, choices_for, describe, judge
 from simulator.session.shadow import ExpertMove, ShadowRun
 from simulator.views import ActionResult
@@ -117,11 +118,15 @@ class ShadowPlayback:
         sim = self.run.sim
         # One stream per question, so the same question after a rewind offers the same choices.
         rng = random.Random(f"{self.run.seed}:shadow:{move.index}")
+        # The recent changes a choice may undo are the system's, not the expert's own (the change log
+        # names the seat that acted: "expert" for a reference solution, "you" or a game day's seats for a
+        # journal).
+        actors = {responder(m.seat) for m in self.run.moves}
         self.choices = choices_for(
             move.body,
             sim.scenario.traps,
             sim.services(),
-            sim.change_log(),
+            [c for c in sim.change_log() if c.by not in actors],
             sim.zones(),
             list(sim.flags()),
             sim.now,

@@ -277,3 +277,14 @@ def test_ack_stops_escalation():
     assert page.acked_at == 120 and page.escalated_at is None
     assert not any("escalated" in e.text for e in sim.timeline())
     assert sim.score().tta_s == pytest.approx(120 - page.t)
+
+
+def test_the_change_log_names_the_seat_that_acted():
+    """ "you" for the trainee playing alone; in a game day the seat, so no seat reads "you" for another's change."""
+    sim = sim_of(two_service_spec())
+    sim.run_until(60)
+    assert sim.apply(act(action="scale", service="web", replicas=8)).accepted
+    assert sim.apply(act(action="feature_flag", flag="new-checkout", enabled=True), "tloc:alice").accepted
+    assert sim.apply(act(action="rollback_deploy", service="web"), "ops:bo").accepted
+    mine = [(c.kind, c.by) for c in sim.change_log() if c.t >= 60]
+    assert mine == [("scale", "you"), ("flag", "tloc:alice"), ("rollback", "ops:bo")]
