@@ -61,9 +61,9 @@ async def until_prewarmed(console, limit: float = 60.0) -> None:
     """Wait until the console has built every panel and staged it off screen: its staging steps lay hidden
     widgets out and render them, work that would land inside the frames a test counts."""
     start = time.perf_counter()
-    while not console.prewarmed and time.perf_counter() - start < limit:
+    while not (console.prewarmed and not console.restaging) and time.perf_counter() - start < limit:
         await asyncio.sleep(0.05)
-    assert console.prewarmed
+    assert console.prewarmed and not console.restaging
 
 
 def console_at_ten_minutes() -> tuple[ConsoleHost, dict[str, str]]:
@@ -127,11 +127,15 @@ FIRST_VISITS = ("dashboards", "logs", "traces", "runbooks", "actions")
 """The panels whose first visit painted two or three frames before they were staged off screen."""
 
 
-async def first_visits(size: tuple[int, int], monkeypatch) -> tuple[dict[str, int], dict[str, int], list[str]]:
+async def first_visits(
+    size: tuple[int, int], monkeypatch, resized_from: tuple[int, int] | None = None
+) -> tuple[dict[str, int], dict[str, int], list[str]]:
     """Per panel in FIRST_VISITS, shown for the first time from the tab strip once the console is pre-warmed
     (clock paused): the frames written and the table cells rendered afresh (DataTable's own renderer runs
     only for a cell ContentTable has not rendered before). Also the hidden panels found on screen after
-    the pre-warm (a hidden widget must keep no region: the runbooks panel journals a read by its region)."""
+    the pre-warm (a hidden widget must keep no region: the runbooks panel journals a read by its region).
+    ``resized_from``: the console starts at that size and is pre-warmed there, then the terminal takes
+    ``size``."""
     monkeypatch.setattr(Input, "cursor_blink", False)
     cold: dict[str, int] = {}
     rendering = {"pid": ""}
@@ -145,9 +149,13 @@ async def first_visits(size: tuple[int, int], monkeypatch) -> tuple[dict[str, in
     monkeypatch.setattr(DataTable, "_render_cell", counted)
     app, keys = console_at_ten_minutes()
     counts: dict[str, int] = {}
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=resized_from or size) as pilot:
         console = app.screen
         await until_prewarmed(console)
+        if resized_from:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await until_prewarmed(console)  # staged again at the new size
         console._timer.pause()
         on_screen = [pid for pid, _k, _t in PANELS if pid != console.active_panel and console.panel(pid).region]
         frames = FrameCounter(app)
@@ -174,6 +182,15 @@ async def test_a_first_visit_of_a_prewarmed_panel_paints_once_from_cached_lines(
     assert counts == dict.fromkeys(FIRST_VISITS, 1), f"frames per first visit at {size[0]}x{size[1]}"
     assert cold == dict.fromkeys(FIRST_VISITS, 0), f"cells rendered afresh at {size[0]}x{size[1]}"
     assert on_screen == [], "a hidden panel has a region on screen"
+
+
+async def test_after_a_resize_the_hidden_panels_are_staged_again_and_first_visits_paint_once(monkeypatch):
+    """Staged at 160x48, the panels would lay out and render cold at 80x24 after the terminal shrank (two or
+    three frames a first visit): the console stages them again at the new size."""
+    counts, cold, on_screen = await first_visits((80, 24), monkeypatch, resized_from=(160, 48))
+    assert counts == dict.fromkeys(FIRST_VISITS, 1), "frames per first visit after a resize to 80x24"
+    assert cold == dict.fromkeys(FIRST_VISITS, 0), "cells rendered afresh after a resize to 80x24"
+    assert on_screen == []
 
 
 HOPS = 5

@@ -175,6 +175,12 @@ class ConsoleScreen(SettledPaint):
         """Panels laid out and rendered off screen before their first visit."""
         self.prewarmed = False
         """True once every panel is built, read and rendered off screen (the console's idle work is done)."""
+        self.restaging = False
+        """True while the hidden panels are staged again at a new terminal size (:meth:`on_resize`)."""
+        self._resizes = 0
+        """Resize events so far; a round of staging that saw one more must start again."""
+        self._round: int | None = None
+        """``_resizes`` when the round of staging under way took its first step."""
         self._candidate = ""
         """Evidence candidate chosen before the hypotheses panel was built."""
         self.page_alert = page_alert_setting()
@@ -224,6 +230,19 @@ class ConsoleScreen(SettledPaint):
 
     def on_resize(self) -> None:
         self._set_width_classes(self.size.width)
+        self._resizes += 1
+        if self.prewarmed and not self.restaging:
+            # Panels staged at the old size would lay out and render cold on their first visit at this one
+            # (and paint two or three frames): stage them again, once the new size is laid out. A round
+            # under way when the size changes starts again at its end (_prewarm).
+            self.restaging = True
+            self.call_after_refresh(self.set_timer, STAGE_SECONDS, self._restage)
+
+    @while_shown
+    async def _restage(self) -> None:
+        self._staged = {self.active_panel}
+        self._staging.clear()
+        await self._prewarm()
 
     def _set_width_classes(self, width: int) -> None:
         """-wide: the pager column fits beside the panels; -narrow: the tab strip does not fit, the
@@ -283,12 +302,20 @@ class ConsoleScreen(SettledPaint):
             services = self.session.services()
             if services:
                 self.session.metric(services[0].name, "rate", start=-1.0, end=0.0)
+        if self._round is None:
+            self._round = self._resizes
         if self._stage_next():
             self.set_timer(STAGE_SECONDS, self._prewarm)
-        elif not self.prewarmed:
+            return
+        resized, self._round = self._round != self._resizes, None
+        self.restaging = False
+        if not self.prewarmed:
             self.prewarmed = True
             # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
             self._heap.settle()
+        if resized:
+            self.restaging = True
+            self.call_after_refresh(self.set_timer, STAGE_SECONDS, self._restage)
 
     def _stage_next(self) -> bool:
         """One step of showing the hidden panels off screen (False once none is left).
