@@ -87,3 +87,31 @@ async def test_the_detail_chart_stands_on_zero_and_says_so():
         assert rows[-1].split()[0] == "0/s", "the bottom row is labelled with the floor"
         full = [line.count("█") for line in rows]
         assert full[-1] == full[len(full) // 2] == 60, "bars fill down to zero: the wobble stays small"
+
+
+async def test_a_tiny_error_ratio_is_labelled_with_the_decimals_it_needs():
+    """An error ratio of 0.01-0.02 % fills the chart: its labels must not read 0.0% beside full bars."""
+    from textual.app import ComposeResult
+
+    from tui.widgets.dashboards import MetricChart
+
+    class ChartHost(App):
+        def compose(self) -> ComposeResult:
+            yield MetricChart(id="chart")
+
+    app = ChartHost()
+    async with app.run_test(size=(80, 16)) as pilot:
+        chart = app.query_one(MetricChart)
+        chart.styles.height = 14
+        await pilot.pause()
+        times = tuple(float(t) for t in range(60))
+        values = tuple(0.0001 + 0.0001 * (t % 2) for t in range(60))
+        chart.plot("gateway error_ratio (15m)", times, values, [], "error_ratio")
+        await pilot.pause()
+        lines = str(chart.render()).splitlines()
+        rows = [line for line in lines[1:] if "█" in line or line.strip().endswith("%")]
+        assert rows[0].split()[0] == "0.020%", "the top row reads the highest value, not 0.0%"
+        assert "last 0.020%" in lines[0] and "scale from 0.000%" in lines[0]
+        chart.plot("gateway error_ratio (15m)", times, tuple(v * 1000 for v in values), [], "error_ratio")
+        await pilot.pause()
+        assert str(chart.render()).splitlines()[1].split()[0] == "20.0%", "one decimal from 1 % up"

@@ -62,13 +62,27 @@ def memory_trend(session, inst) -> str:
     return sparkline(series.values, MEMORY_TREND_WIDTH, 0.0, inst.memory_limit_mb or 0.0)
 
 
-def _fmt(metric: str, v: float) -> str:
+RATIO_METRICS = ("error_ratio", "cpu", "memory_ratio", "pool_ratio", "hit_ratio", "gc_ratio", "probe_success")
+
+
+def _pct_digits(top: float) -> int:
+    """Decimals a percentage needs for a chart whose top is ``top`` (a ratio) to read as more than zero:
+    an error ratio of 0.02 % drawn as full bars under a "0.0%" label looked like an outage at zero."""
+    pct = abs(top) * 100
+    if pct == 0 or math.isnan(pct) or pct >= 1:
+        return 1
+    return 2 if pct >= 0.1 else 3
+
+
+def _fmt(metric: str, v: float, top: float | None = None) -> str:
+    """``v`` as the dashboards show ``metric``; ``top``: the chart's highest value, which sets how many
+    decimals a percentage gets."""
     if math.isnan(v):
         return "-"
     if metric.endswith("_ms"):
         return fmt_ms(v)
-    if metric in ("error_ratio", "cpu", "memory_ratio", "pool_ratio", "hit_ratio", "gc_ratio", "probe_success"):
-        return fmt_pct(v, 1)
+    if metric in RATIO_METRICS:
+        return fmt_pct(v, _pct_digits(v if top is None else top))
     if metric == "rate":
         return fmt_rate(v)
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
@@ -118,18 +132,18 @@ class MetricChart(Widget):
         lo = min(lo, 0.0)
         span = (hi - lo) or 1.0
         lines: list = [
-            Content.styled(f"{title}   last {_fmt(metric, finite[-1] if finite else math.nan)}", "bold"),
-            Content.styled(f"   (scale from {_fmt(metric, lo)})\n", "$text-muted"),
+            Content.styled(f"{title}   last {_fmt(metric, finite[-1] if finite else math.nan, hi)}", "bold"),
+            Content.styled(f"   (scale from {_fmt(metric, lo, hi)})\n", "$text-muted"),
         ]
         for row in range(height, 0, -1):
             # Top: the highest value; middle: half way; bottom row: the floor it stands on (zero for
             # every metric that cannot go negative), so a small change never looks like a cliff.
             if row == height:
-                label = _fmt(metric, hi)
+                label = _fmt(metric, hi, hi)
             elif row == (height + 1) // 2 and height >= 5:
-                label = _fmt(metric, lo + span * row / height)
+                label = _fmt(metric, lo + span * row / height, hi)
             elif row == 1:
-                label = _fmt(metric, lo)
+                label = _fmt(metric, lo, hi)
             else:
                 label = ""
             cells = []
