@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 
@@ -32,8 +32,9 @@ CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 CONTINUED = " ⏎ "
 """After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
-INTERNED = 20_000
-"""Distinct bodies remembered for sharing; past that the memory starts afresh (kept bodies stay)."""
+INTERNED = 2_000
+"""Distinct tails (a body's lines after the first) remembered for sharing; past that the memory starts
+afresh (kept tails stay). The simulator shares a trace's frames between entries, not its first line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,109 @@ def summary_of(message: str) -> tuple[str, str]:
     return row, "\n".join([first, *rest])
 
 
+def _prefix(rec: LogRecord) -> str:
+    """A row's text before its message: clock, level, service, instance."""
+    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} "
+
+
+def _row_message(first: str, tail: str) -> str:
+    """A multi-line entry's row message: its first line, and ``⏎ +N lines`` when its tail has lines."""
+    if not tail:
+        return first
+    count = tail.count("\n") + 1
+    return f"{first}{CONTINUED}+{count} line{'s' if count != 1 else ''}"
+
+
 def render_record(rec: LogRecord, message: str | None = None) -> str:
     """One display row: clock, level, service, instance, message (of a multi-line one its first line and
     ``⏎ +N lines``; ``message`` when the caller has it already), trace id."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
     if message is None:
         message = summary_of(rec.message)[0] if "\n" in rec.message or "\r" in rec.message else clean(rec.message)
-    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
+    return f"{_prefix(rec)}{message}{trace}"
+
+
+class _Chunk:
+    """A full chunk of CHUNK rows, packed: the rows as one UTF-8 blob (original case) and offsets, the
+    lowercased blob a text query searches (with its own offsets only when lowering changed a length), and
+    each row's trace id as an 8-byte key (0: none) and its length (the id itself ends the row)."""
+
+    __slots__ = ("keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
+
+    def __init__(self, rows: list[str], trace_ids: list[str]) -> None:
+        text = [row.encode() for row in rows]
+        low = [row.lower().encode() for row in rows]
+        self.text = b"\n".join(text)
+        self.starts = array("I", accumulate((len(x) + 1 for x in text[:-1]), initial=0))
+        self.low = b"\n".join(low)
+        low_starts = array("I", accumulate((len(x) + 1 for x in low[:-1]), initial=0))
+        self.low_starts = self.starts if low_starts == self.starts else low_starts
+        self.keys = array("Q", map(trace_key, trace_ids)).tobytes()
+        self.trace_lengths = bytes(min(len(tid), 255) for tid in trace_ids)
+        self.long_traces = {r: tid for r, tid in enumerate(trace_ids) if len(tid) >= 255} or None
+        """Trace ids too long for a length byte, by row (hostile input: a remote seat's ids are data)."""
+
+    def row(self, r: int) -> str:
+        starts = self.starts
+        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(self.text)
+        return self.text[starts[r] : end].decode()
+
+    def low_row(self, r: int) -> bytes:
+        starts = self.low_starts
+        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(self.low)
+        return self.low[starts[r] : end]
+
+    def trace_id(self, r: int) -> str:
+        length = self.trace_lengths[r]
+        if length == 255 and self.long_traces:
+            return self.long_traces[r]
+        return self.row(r)[-length:] if length else ""
+
+    def rows_with_key(self, key: int) -> list[int]:
+        """Rows whose trace key is ``key`` (a hash: the caller checks the id itself)."""
+        needle = key.to_bytes(8, "little")
+        keys, out = self.keys, []
+        pos = keys.find(needle)
+        while pos >= 0:
+            if pos % 8 == 0:
+                out.append(pos // 8)
+                pos = keys.find(needle, pos + 8)
+            else:
+                pos = keys.find(needle, pos + 1)
+        return out
+
+
+def trace_key(trace_id: str) -> int:
+    """A trace id's 8-byte key for the packed index (0 for none); equal ids, equal keys, within a process."""
+    if not trace_id:
+        return 0
+    return (hash(trace_id) & 0xFFFF_FFFF_FFFF_FFFF) or 1
+
+
+class _Rows(Sequence[str]):
+    """The kept rows as a read-only sequence, oldest first (``LogBuffer.lines``)."""
+
+    def __init__(self, buffer: LogBuffer) -> None:
+        self._buffer = buffer
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        buffer = self._buffer
+        if isinstance(i, slice):
+            return [buffer.line(buffer.base + j) for j in range(*i.indices(len(buffer)))]
+        if i < 0:
+            i += len(buffer)
+        if not 0 <= i < len(buffer):
+            raise IndexError(i)
+        return buffer.line(buffer.base + i)
+
+    def __iter__(self):
+        buffer = self._buffer
+        for chunk in buffer._packed:
+            yield from (chunk.row(r) for r in range(CHUNK))
+        yield from list(buffer._open)
 
 
 class LogBuffer:
@@ -80,83 +177,127 @@ class LogBuffer:
 
     Indices are absolute line numbers since the buffer was created (``base`` is the first retained
     one), so a filter result stays valid while lines keep arriving.
+
+    Rows of the chunk still filling are kept as strings; a full chunk is packed (:class:`_Chunk`): a row
+    costs about twice its UTF-8 length plus 13 bytes, against ~600 bytes as strings with a str trace id,
+    a lowercased copy in a UCS-2 blob and a dict entry per trace id (tui_memory bench).
     """
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         assert capacity % CHUNK == 0
         self.capacity = capacity
         self.base = 0
-        self.lines: list[str] = []
+        self._packed: list[_Chunk] = []
+        self._open: list[str] = []
+        """Rows of the chunk still filling."""
+        self._open_traces: list[str] = []
         self.levels = bytearray()
         self.services = array("H")
         self.places = array("I")
         """Per line, the code of its (zone, version, instance) in ``place_codes``."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
-        self.trace_ids: list[str] = []
         self._multi_at: list[int] = []
-        """Absolute indices of the multi-line entries, ascending; their bodies in ``_multi_body``."""
-        self._multi_body: list[str] = []
-        self._interned: dict[str, tuple[str, str]] = {}  # message -> (row text, cleaned body), one per message
-        self._lowered: dict[str, str] = {}  # body -> lowercased, for queries
+        """Absolute indices of the multi-line entries, ascending. An entry's body is its first line, which
+        its row holds at ``_multi_first`` (start, length), then its tail in ``_multi_tail`` (shared)."""
+        self._multi_first = array("I")
+        self._multi_tail: list[str] = []
+        self._interned: dict[str, str] = {}  # raw tail -> cleaned tail, one per distinct tail
+        self._lowered: dict[str, str] = {}  # cleaned tail -> lowercased, for queries
         self._service_codes: dict[str, int] = {}
-        self._by_trace: dict[str, list[int]] = {}
-        self._blobs: list[str] = []  # lowercased text of each full chunk
-        self._starts: list[array] = []  # offset of each line in its chunk's blob
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self._packed) * CHUNK + len(self._open)
 
     @property
     def end(self) -> int:
         """Absolute index after the last line."""
-        return self.base + len(self.lines)
+        return self.base + len(self)
+
+    @property
+    def lines(self) -> Sequence[str]:
+        """Every kept row, oldest first (a view: rows are decoded as they are read)."""
+        return _Rows(self)
 
     def line(self, index: int) -> str:
-        return self.lines[index - self.base]
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            return self._packed[chunk].row(r)
+        return self._open[r]
+
+    def _low_line(self, index: int) -> bytes:
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            return self._packed[chunk].low_row(r)
+        return self._open[r].lower().encode()
 
     def level(self, index: int) -> int:
         return self.levels[index - self.base]
 
     def trace_id(self, index: int) -> str:
-        return self.trace_ids[index - self.base]
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            return self._packed[chunk].trace_id(r)
+        return self._open_traces[r]
 
     def body(self, index: int) -> str | None:
         """The whole message of a multi-line entry, line breaks kept and cleaned (None for a one-line entry:
         its row says it all)."""
         at = self._multi_at
         i = bisect_left(at, index)
-        return self._multi_body[i] if i < len(at) and at[i] == index else None
+        if i == len(at) or at[i] != index:
+            return None
+        start, length = self._multi_first[2 * i], self._multi_first[2 * i + 1]
+        first, tail = self.line(index)[start : start + length], self._multi_tail[i]
+        return f"{first}\n{tail}" if tail else first
+
+    @property
+    def distinct_tails(self) -> int:
+        """How many distinct tail strings the kept multi-line entries hold (entries share them)."""
+        return len({id(tail) for tail in self._multi_tail})
 
     @property
     def multi_line_count(self) -> int:
         """How many of the kept entries have several lines."""
         return len(self._multi_at)
 
-    def _keep_body(self, index: int, message: str) -> str:
-        """Keep a multi-line entry's body (shared with every entry of the same message); its row text."""
-        known = self._interned.get(message)
-        if known is None:
-            if len(self._interned) >= INTERNED:
-                self._interned.clear()
-                self._lowered.clear()
-            known = self._interned[message] = summary_of(message)
-        self._multi_at.append(index)
-        self._multi_body.append(known[1])
-        return known[0]
+    def _multi_row(self, rec: LogRecord) -> str:
+        """Keep a multi-line entry's body (its tail shared with every entry of the same tail); its row."""
+        message = rec.message
+        cut = min(i for i in (message.find("\n"), message.find("\r")) if i >= 0)
+        head, raw_tail = message[:cut], message[cut:]
+        if head.isprintable() and head.strip():
+            # Cleaning never reaches across a line break from a printable first line: the tail cleans alone.
+            first = head.rstrip()
+            tail = self._interned.get(raw_tail)
+            if tail is None:
+                if len(self._interned) >= INTERNED:
+                    self._interned.clear()
+                    self._lowered.clear()
+                tail = self._interned[raw_tail] = "\n".join(message_lines(raw_tail))
+        else:
+            first, *rest = message_lines(message) or [""]
+            tail = "\n".join(rest)
+            tail = self._interned.setdefault(tail, tail)
+        prefix = _prefix(rec)
+        self._multi_at.append(self.end)
+        self._multi_first.extend((len(prefix), len(first)))
+        self._multi_tail.append(tail)
+        trace = f" trace={rec.trace_id}" if rec.trace_id else ""
+        return f"{prefix}{_row_message(first, tail)}{trace}"
 
     def extend(self, records: Iterable[LogRecord]) -> int:
         """Append records; returns how many were added."""
         added = 0
         codes = self._service_codes
+        rows, traces = self._open, self._open_traces
         for rec in records:
             code = codes.get(rec.service)
             if code is None:
                 code = codes[rec.service] = len(codes)
-            idx = self.base + len(self.lines)
             if "\n" in rec.message or "\r" in rec.message:
-                self.lines.append(render_record(rec, self._keep_body(idx, rec.message)))
+                rows.append(self._multi_row(rec))
             else:
-                self.lines.append(render_record(rec, clean(rec.message)))
+                rows.append(render_record(rec, clean(rec.message)))
             self.levels.append(LEVEL_RANK.get(rec.level, 1))
             self.services.append(code)
             place = (rec.zone, rec.version, rec.instance)
@@ -164,34 +305,31 @@ class LogBuffer:
             if where is None:
                 where = self.place_codes[place] = len(self.place_codes)
             self.places.append(where)
-            self.trace_ids.append(rec.trace_id)
-            if rec.trace_id:
-                self._by_trace.setdefault(rec.trace_id, []).append(idx)
+            traces.append(rec.trace_id)
             added += 1
-            if len(self.lines) % CHUNK == 0:
-                start = len(self.lines) - CHUNK
-                chunk_lines = [x.lower() for x in self.lines[start:]]  # lowering may change a length
-                self._blobs.append("\n".join(chunk_lines))
-                self._starts.append(array("I", accumulate((len(x) + 1 for x in chunk_lines[:-1]), initial=0)))
-                if len(self.lines) >= self.capacity + CHUNK:
+            if len(rows) == CHUNK:
+                self._packed.append(_Chunk(rows, traces))
+                rows.clear()
+                traces.clear()
+                if len(self) >= self.capacity + CHUNK:
                     self._drop_chunk()
         return added
 
     def _drop_chunk(self) -> None:
-        dropped = self.trace_ids[:CHUNK]
-        del self.lines[:CHUNK], self.levels[:CHUNK], self.services[:CHUNK], self.trace_ids[:CHUNK]
-        del self.places[:CHUNK]
-        del self._blobs[0], self._starts[0]
+        del self._packed[0], self.levels[:CHUNK], self.services[:CHUNK], self.places[:CHUNK]
         self.base += CHUNK
         gone = bisect_left(self._multi_at, self.base)
-        del self._multi_at[:gone], self._multi_body[:gone]
-        for tid in set(dropped):
-            if tid:
-                kept = [i for i in self._by_trace.get(tid, ()) if i >= self.base]
-                if kept:
-                    self._by_trace[tid] = kept
-                else:
-                    self._by_trace.pop(tid, None)
+        del self._multi_at[:gone], self._multi_tail[:gone], self._multi_first[: 2 * gone]
+
+    def _trace_matches(self, trace_id: str, lo: int, hi: int) -> list[int]:
+        """Lines in [lo, hi) of the trace: found by key in each packed chunk's keys, then checked."""
+        key, base, out = trace_key(trace_id), self.base, []
+        for k in range((lo - base) // CHUNK, min(len(self._packed), (hi - 1 - base) // CHUNK + 1)):
+            chunk, first = self._packed[k], base + k * CHUNK
+            out.extend(first + r for r in chunk.rows_with_key(key) if chunk.trace_id(r) == trace_id)
+        first = base + len(self._packed) * CHUNK
+        out.extend(first + r for r, tid in enumerate(self._open_traces) if tid == trace_id)
+        return [i for i in out if lo <= i < hi]
 
     def filter(self, query: LogQuery, start: int | None = None, end: int | None = None) -> list[int]:
         """Absolute indices of lines in [start, end) matching ``query``, oldest first."""
@@ -201,7 +339,7 @@ class LogBuffer:
             return []
         base = self.base
         if query.trace_id:
-            candidates: Iterable[int] | None = [i for i in self._by_trace.get(query.trace_id, ()) if lo <= i < hi]
+            candidates: Iterable[int] | None = self._trace_matches(query.trace_id, lo, hi)
         else:
             candidates = None
         if query.text:
@@ -262,69 +400,74 @@ class LogBuffer:
         """Lines whose row, or whose body when it has several lines, contains ``needle`` (lowercase)."""
         in_bodies = self._body_matches(needle, lo, hi)
         if candidates is not None:
-            lines, base, hits = self.lines, self.base, set(in_bodies)
-            return [i for i in candidates if i in hits or needle in lines[i - base].lower()]
+            hits, encoded = set(in_bodies), needle.encode()
+            return [i for i in candidates if i in hits or encoded in self._low_line(i)]
         in_rows = self._row_matches(needle, lo, hi)
         if not in_bodies:
             return in_rows
         return sorted(set(in_rows).union(in_bodies))
 
     def _body_matches(self, needle: str, lo: int, hi: int) -> list[int]:
-        """Multi-line entries in [lo, hi) whose body contains ``needle``: each distinct body is tested once."""
+        """Multi-line entries in [lo, hi) whose tail contains ``needle``: each distinct tail is tested once.
+
+        Its first line is in its row, which the caller searches; a needle reaching across the line break
+        after it has a line break itself, and only then is the whole body tested."""
         at = self._multi_at
         a, b = bisect_left(at, lo), bisect_left(at, hi)
         if a == b:
             return []
+        if "\n" in needle:
+            return [at[i] for i in range(a, b) if needle in (self.body(at[i]) or "").lower()]
         lowered, verdict = self._lowered, {}
         out: list[int] = []
-        for index, body in zip(at[a:b], self._multi_body[a:b], strict=True):
-            hit = verdict.get(body)
+        for index, tail in zip(at[a:b], self._multi_tail[a:b], strict=True):
+            hit = verdict.get(tail)
             if hit is None:
-                low = lowered.get(body)
+                low = lowered.get(tail)
                 if low is None:
-                    low = lowered[body] = body.lower()
-                hit = verdict[body] = needle in low
+                    low = lowered[tail] = tail.lower()
+                hit = verdict[tail] = needle in low
             if hit:
                 out.append(index)
         return out
 
     def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
         base = self.base
-        lines = self.lines
         out: list[int] = []
-        first_chunk = (lo - base) // CHUNK
-        last_chunk = (hi - 1 - base) // CHUNK
-        blobs = self._blobs
-        for chunk in range(first_chunk, last_chunk + 1):
-            a = max(chunk * CHUNK, lo - base)
-            b = min((chunk + 1) * CHUNK, hi - base)
-            if chunk >= len(blobs):  # the chunk still filling has no blob yet
-                lowered = [text.lower() for text in lines[a:b]]
+        encoded = needle.encode()  # a substring of the UTF-8 bytes exactly when of the text
+        packed = self._packed
+        for k in range((lo - base) // CHUNK, (hi - 1 - base) // CHUNK + 1):
+            a = max(k * CHUNK, lo - base)
+            b = min((k + 1) * CHUNK, hi - base)
+            if k >= len(packed):  # the chunk still filling is not packed yet
+                first = len(packed) * CHUNK
+                lowered = [text.lower() for text in self._open[a - first : b - first]]
                 out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
                 continue
-            blob = blobs[chunk]
-            hits = _count_up_to(blob, needle, RARE_HITS + 1)
+            chunk = packed[k]
+            blob = chunk.low
+            hits = _count_up_to(blob, encoded, RARE_HITS + 1)
             if hits == 0:
                 continue
-            first = chunk * CHUNK
+            first = k * CHUNK
             if hits <= RARE_HITS:
-                starts = self._starts[chunk]
+                starts = chunk.low_starts
                 found: list[int] = []
-                pos = blob.find(needle)
+                pos = blob.find(encoded)
                 while pos >= 0:
                     row = bisect_right(starts, pos) - 1
                     if not found or found[-1] != row:
                         found.append(row)
-                    pos = blob.find(needle, starts[row + 1] if row + 1 < len(starts) else len(blob))
+                    pos = blob.find(encoded, starts[row + 1] if row + 1 < len(starts) else len(blob))
                 out.extend(first + r + base for r in found if a <= first + r < b)
             else:
-                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered lines).
-                lowered = blob.split("\n")[a - first : b - first]
-                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
+                # Dense hits: one C-level pass (bytes.__contains__ mapped over the chunk's lowered rows).
+                lowered = blob.split(b"\n")[a - first : b - first]
+                out.extend(compress(range(a + base, b + base), map(bytes.__contains__, lowered, repeat(encoded))))
         return out
 
 
-def _count_up_to(text: str, needle: str, limit: int) -> int:
+def _count_up_to(text: bytes, needle: bytes, limit: int) -> int:
     """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early)."""
     found = 0
     pos = text.find(needle)
