@@ -12,6 +12,8 @@ handler), so 40,000 traces of a dozen kinds cost a dozen bodies, and a query tes
 
 from __future__ import annotations
 
+import threading
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -90,53 +92,92 @@ def render_record(rec: LogRecord, message: str | None = None) -> str:
 
 
 class _Chunk:
-    """A full chunk of CHUNK rows, packed: the rows as one UTF-8 blob (original case) and offsets, the
-    lowercased blob a text query searches (with its own offsets only when lowering changed a length), and
-    each row's trace id as an 8-byte key (0: none) and its length (the id itself ends the row)."""
+    """A full chunk of CHUNK rows, packed: the rows as one UTF-8 blob (original case, zlib-compressed: only
+    shown rows are read from it) and offsets, the lowercased blob a text query searches (with its own
+    offsets only when lowering changed a length), each traced row's trace id as an 8-byte key (sorted, with
+    the row) and every row's trace id length (the id itself ends the row)."""
 
-    __slots__ = ("keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
+    __slots__ = ("key_rows", "keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
 
     def __init__(self, rows: list[str], trace_ids: list[str]) -> None:
         text = [row.encode() for row in rows]
-        low = [row.lower().encode() for row in rows]
-        self.text = b"\n".join(text)
+        lowered = [row.lower() for row in rows]
+        low = [row.encode() for row in lowered]
+        self.text = zlib.compress(b"\n".join(text), 1)
         self.starts = array("I", accumulate((len(x) + 1 for x in text[:-1]), initial=0))
-        self.low = b"\n".join(low)
+        joined = "\n".join(lowered)
+        self.low: str | bytes = joined if joined.isascii() else joined.encode()
+        """An ASCII chunk's lowered rows as str (as compact as bytes, and str tests are faster); others as
+        UTF-8 (a str would take two or four bytes a character for one ``⏎``)."""
         low_starts = array("I", accumulate((len(x) + 1 for x in low[:-1]), initial=0))
         self.low_starts = self.starts if low_starts == self.starts else low_starts
-        self.keys = array("Q", map(trace_key, trace_ids)).tobytes()
+        pairs = sorted((trace_key(tid), r) for r, tid in enumerate(trace_ids) if tid)
+        self.keys = array("Q", [key for key, _r in pairs])
+        """The traced rows' keys, sorted (a trace's rows are found by bisection), and their rows."""
+        self.key_rows = array("H", [r for _key, r in pairs])
         self.trace_lengths = bytes(min(len(tid), 255) for tid in trace_ids)
         self.long_traces = {r: tid for r, tid in enumerate(trace_ids) if len(tid) >= 255} or None
         """Trace ids too long for a length byte, by row (hostile input: a remote seat's ids are data)."""
 
-    def row(self, r: int) -> str:
+    def row(self, r: int, text: bytes) -> str:
+        """Row ``r`` from ``text``, this chunk's rows decompressed."""
         starts = self.starts
-        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(self.text)
-        return self.text[starts[r] : end].decode()
+        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(text)
+        return text[starts[r] : end].decode()
 
-    def low_row(self, r: int) -> bytes:
+    def has_trace(self, r: int, trace_id: str) -> bool:
+        """Whether row ``r`` is of ``trace_id``: length, key (a hash of the exact id) and the lowered row's
+        end agree (so the compressed text is not read)."""
+        length = self.trace_lengths[r]
+        if length == 255 and self.long_traces:
+            return self.long_traces.get(r) == trace_id
+        return length == len(trace_id) and self.low_row(r).endswith(trace_id.lower())
+
+    def low_row(self, r: int) -> str:
         starts = self.low_starts
-        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(self.low)
-        return self.low[starts[r] : end]
+        low = self.low
+        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(low)
+        row = low[starts[r] : end]
+        return row if isinstance(row, str) else row.decode()
 
-    def trace_id(self, r: int) -> str:
+    def trace_id(self, r: int, text: bytes) -> str:
         length = self.trace_lengths[r]
         if length == 255 and self.long_traces:
             return self.long_traces[r]
-        return self.row(r)[-length:] if length else ""
+        return self.row(r, text)[-length:] if length else ""
 
     def rows_with_key(self, key: int) -> list[int]:
-        """Rows whose trace key is ``key`` (a hash: the caller checks the id itself)."""
-        needle = key.to_bytes(8, "little")
-        keys, out = self.keys, []
-        pos = keys.find(needle)
-        while pos >= 0:
-            if pos % 8 == 0:
-                out.append(pos // 8)
-                pos = keys.find(needle, pos + 8)
-            else:
-                pos = keys.find(needle, pos + 1)
-        return out
+        """Rows whose trace key is ``key`` (a hash: the caller checks the id itself), ascending."""
+        keys = self.keys
+        i = bisect_left(keys, key)
+        out = []
+        while i < len(keys) and keys[i] == key:
+            out.append(self.key_rows[i])
+            i += 1
+        return sorted(out)
+
+
+class _Unpacked:
+    """The rows of the last few chunks read, decompressed: the rows on screen come from one or two chunks
+    (a sparse filter's from a few), and each repaint reads them again."""
+
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self._kept: list[tuple[_Chunk, bytes]] = []
+        self._lock = threading.Lock()  # the filter thread may read a body too
+
+    def __call__(self, chunk: _Chunk) -> bytes:
+        with self._lock:
+            for i, (known, text) in enumerate(self._kept):
+                if known is chunk:
+                    if i:
+                        self._kept.insert(0, self._kept.pop(i))
+                    return text
+            text = zlib.decompress(chunk.text)
+            self._kept.insert(0, (chunk, text))
+            del self._kept[self.KEPT :]
+            return text
 
 
 def trace_key(trace_id: str) -> int:
@@ -168,7 +209,8 @@ class _Rows(Sequence[str]):
     def __iter__(self):
         buffer = self._buffer
         for chunk in buffer._packed:
-            yield from (chunk.row(r) for r in range(CHUNK))
+            text = zlib.decompress(chunk.text)
+            yield from (chunk.row(r, text) for r in range(CHUNK))
         yield from list(buffer._open)
 
 
@@ -204,6 +246,7 @@ class LogBuffer:
         self._interned: dict[str, str] = {}  # raw tail -> cleaned tail, one per distinct tail
         self._lowered: dict[str, str] = {}  # cleaned tail -> lowercased, for queries
         self._service_codes: dict[str, int] = {}
+        self._unpacked = _Unpacked()
 
     def __len__(self) -> int:
         return len(self._packed) * CHUNK + len(self._open)
@@ -221,14 +264,15 @@ class LogBuffer:
     def line(self, index: int) -> str:
         chunk, r = divmod(index - self.base, CHUNK)
         if chunk < len(self._packed):
-            return self._packed[chunk].row(r)
+            packed = self._packed[chunk]
+            return packed.row(r, self._unpacked(packed))
         return self._open[r]
 
-    def _low_line(self, index: int) -> bytes:
+    def _low_line(self, index: int) -> str:
         chunk, r = divmod(index - self.base, CHUNK)
         if chunk < len(self._packed):
             return self._packed[chunk].low_row(r)
-        return self._open[r].lower().encode()
+        return self._open[r].lower()
 
     def level(self, index: int) -> int:
         return self.levels[index - self.base]
@@ -236,7 +280,8 @@ class LogBuffer:
     def trace_id(self, index: int) -> str:
         chunk, r = divmod(index - self.base, CHUNK)
         if chunk < len(self._packed):
-            return self._packed[chunk].trace_id(r)
+            packed = self._packed[chunk]
+            return packed.trace_id(r, self._unpacked(packed))
         return self._open_traces[r]
 
     def body(self, index: int) -> str | None:
@@ -326,7 +371,7 @@ class LogBuffer:
         key, base, out = trace_key(trace_id), self.base, []
         for k in range((lo - base) // CHUNK, min(len(self._packed), (hi - 1 - base) // CHUNK + 1)):
             chunk, first = self._packed[k], base + k * CHUNK
-            out.extend(first + r for r in chunk.rows_with_key(key) if chunk.trace_id(r) == trace_id)
+            out.extend(first + r for r in chunk.rows_with_key(key) if chunk.has_trace(r, trace_id))
         first = base + len(self._packed) * CHUNK
         out.extend(first + r for r, tid in enumerate(self._open_traces) if tid == trace_id)
         return [i for i in out if lo <= i < hi]
@@ -400,8 +445,8 @@ class LogBuffer:
         """Lines whose row, or whose body when it has several lines, contains ``needle`` (lowercase)."""
         in_bodies = self._body_matches(needle, lo, hi)
         if candidates is not None:
-            hits, encoded = set(in_bodies), needle.encode()
-            return [i for i in candidates if i in hits or encoded in self._low_line(i)]
+            hits = set(in_bodies)
+            return [i for i in candidates if i in hits or needle in self._low_line(i)]
         in_rows = self._row_matches(needle, lo, hi)
         if not in_bodies:
             return in_rows
@@ -434,7 +479,7 @@ class LogBuffer:
     def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
         base = self.base
         out: list[int] = []
-        encoded = needle.encode()  # a substring of the UTF-8 bytes exactly when of the text
+        encoded = needle.encode()  # for a UTF-8 chunk: a substring of its bytes exactly when of its text
         packed = self._packed
         for k in range((lo - base) // CHUNK, (hi - 1 - base) // CHUNK + 1):
             a = max(k * CHUNK, lo - base)
@@ -446,28 +491,31 @@ class LogBuffer:
                 continue
             chunk = packed[k]
             blob = chunk.low
-            hits = _count_up_to(blob, encoded, RARE_HITS + 1)
+            find = needle if isinstance(blob, str) else encoded
+            hits = _count_up_to(blob, find, RARE_HITS + 1)
             if hits == 0:
                 continue
             first = k * CHUNK
             if hits <= RARE_HITS:
                 starts = chunk.low_starts
                 found: list[int] = []
-                pos = blob.find(encoded)
+                pos = blob.find(find)
                 while pos >= 0:
                     row = bisect_right(starts, pos) - 1
                     if not found or found[-1] != row:
                         found.append(row)
-                    pos = blob.find(encoded, starts[row + 1] if row + 1 < len(starts) else len(blob))
+                    pos = blob.find(find, starts[row + 1] if row + 1 < len(starts) else len(blob))
                 out.extend(first + r + base for r in found if a <= first + r < b)
             else:
-                # Dense hits: one C-level pass (bytes.__contains__ mapped over the chunk's lowered rows).
-                lowered = blob.split(b"\n")[a - first : b - first]
-                out.extend(compress(range(a + base, b + base), map(bytes.__contains__, lowered, repeat(encoded))))
+                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered rows; on bytes
+                # each test acquires a buffer and the pass took 1.3x as long).
+                text = blob if isinstance(blob, str) else blob.decode()
+                lowered = text.split("\n")[a - first : b - first]
+                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
         return out
 
 
-def _count_up_to(text: bytes, needle: bytes, limit: int) -> int:
+def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> int:
     """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early)."""
     found = 0
     pos = text.find(needle)
