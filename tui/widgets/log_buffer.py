@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, islice, repeat
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
@@ -100,21 +100,24 @@ class _Chunk:
     __slots__ = ("key_rows", "keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
 
     def __init__(self, rows: list[str], trace_ids: list[str]) -> None:
-        text = [row.encode() for row in rows]
-        lowered = [row.lower() for row in rows]
-        low = [row.encode() for row in lowered]
-        self.text = zlib.compress(b"\n".join(text), 1)
-        self.starts = array("I", accumulate((len(x) + 1 for x in text[:-1]), initial=0))
-        joined = "\n".join(lowered)
-        self.low: str | bytes = joined if joined.isascii() else joined.encode()
+        # Whole-chunk strings, not a bytes object per row: the per-row temporaries of a chunk (~1 MB of small
+        # objects) left the heap fragmented and the peak higher.
+        joined = "\n".join(rows)
+        ascii_rows = joined.isascii()
+        self.text = zlib.compress(joined.encode(), 1)
+        self.starts = _offsets(rows, ascii_rows)
+        lowered = "\n".join([row.lower() for row in rows])  # row by row: lowering may change a length
+        self.low: str | bytes = lowered if ascii_rows else lowered.encode()
         """An ASCII chunk's lowered rows as str (as compact as bytes, and str tests are faster); others as
         UTF-8 (a str would take two or four bytes a character for one ``⏎``)."""
-        low_starts = array("I", accumulate((len(x) + 1 for x in low[:-1]), initial=0))
+        low_starts = self.starts if ascii_rows else _offsets(lowered.split("\n"), False)
         self.low_starts = self.starts if low_starts == self.starts else low_starts
-        pairs = sorted((trace_key(tid), r) for r, tid in enumerate(trace_ids) if tid)
-        self.keys = array("Q", [key for key, _r in pairs])
+        traced = [r for r, tid in enumerate(trace_ids) if tid]
+        keys = [trace_key(trace_ids[r]) for r in traced]
+        order = sorted(range(len(traced)), key=keys.__getitem__)
+        self.keys = array("Q", [keys[i] for i in order])
         """The traced rows' keys, sorted (a trace's rows are found by bisection), and their rows."""
-        self.key_rows = array("H", [r for _key, r in pairs])
+        self.key_rows = array("H", [traced[i] for i in order])
         self.trace_lengths = bytes(min(len(tid), 255) for tid in trace_ids)
         self.long_traces = {r: tid for r, tid in enumerate(trace_ids) if len(tid) >= 255} or None
         """Trace ids too long for a length byte, by row (hostile input: a remote seat's ids are data)."""
@@ -155,6 +158,12 @@ class _Chunk:
             out.append(self.key_rows[i])
             i += 1
         return sorted(out)
+
+
+def _offsets(rows: list[str], ascii_rows: bool) -> array:
+    """Where each row starts in the rows' UTF-8 joined by line breaks."""
+    lengths = map(len, rows) if ascii_rows else (len(row.encode()) for row in rows)
+    return array("I", accumulate((n + 1 for n in islice(lengths, len(rows) - 1)), initial=0))
 
 
 class _Unpacked:
