@@ -1,13 +1,16 @@
 """The log view's own store: up to a million rendered lines, filtered fast; imports nothing from Textual.
 
-Lines are kept as rendered text with parallel compact columns (level rank, service code) and an index
-of trace ids. A lowercased blob per full chunk lets a text query skip chunks that cannot match, so a
-rare needle over 1,000,000 lines costs a few tens of milliseconds.
+Lines are kept as rendered text with parallel compact columns (level rank, service code, place). The
+chunk still filling keeps its rows as strings; a full chunk of 4,000 is packed (``_Chunk``): its rows
+compressed (only shown rows are read back), a lowercased blob a text query searches (a rare needle over
+1,000,000 lines costs a few tens of milliseconds), and sorted 8-byte keys of its trace ids. A line costs
+~170-240 bytes where it cost 650-1,200 as strings (bench/tui_memory.py).
 
 A multi-line entry (a JVM stack trace) stays one row: the row shows its first line and how many follow;
-its whole body, line breaks kept, is kept beside it (``body``) for the detail view, and a text query
-matches any of its lines. Bodies are interned: a service's traces repeat (the same exception from the same
-handler), so 40,000 traces of a dozen kinds cost a dozen bodies, and a query tests each distinct body once.
+its whole body, line breaks kept, is readable beside it (``body``) for the detail view, and a text query
+matches any of its lines. The body's first line is read from its row; the rest (the tail) is interned: a
+service's traces repeat their frames (the same exception from the same handler) with varying first lines,
+so 40,000 traces of a dozen kinds cost a dozen tails, and a query tests each distinct tail once.
 """
 
 from __future__ import annotations
