@@ -52,7 +52,8 @@ def test_bodies_are_shared_and_leave_with_their_chunk():
     buffer.extend(record(HOSTILE if i % 2 else "plain", t=i) for i in range(2 * CHUNK))
     assert buffer.base == CHUNK
     assert buffer.multi_line_count == CHUNK // 2
-    assert buffer.body(CHUNK - 1) is None and buffer.body(CHUNK + 1) is buffer.body(2 * CHUNK - 1)
+    assert buffer.body(CHUNK - 1) is None and buffer.body(CHUNK + 1) == buffer.body(2 * CHUNK - 1)
+    assert buffer.distinct_tails == 1, "every entry of the same trace shares one tail"
     assert buffer.filter(LogQuery(text="caused by")) == list(range(CHUNK + 1, 2 * CHUNK, 2))
 
 

@@ -1,22 +1,27 @@
 """The log view's own store: up to a million rendered lines, filtered fast; imports nothing from Textual.
 
-Lines are kept as rendered text with parallel compact columns (level rank, service code) and an index
-of trace ids. A lowercased blob per full chunk lets a text query skip chunks that cannot match, so a
-rare needle over 1,000,000 lines costs a few tens of milliseconds.
+Lines are kept as rendered text with parallel compact columns (level rank, service code, place). The
+chunk still filling keeps its rows as strings; a full chunk of 4,000 is packed (``_Chunk``): its rows
+compressed (only shown rows are read back), a lowercased blob a text query searches (a rare needle over
+1,000,000 lines costs a few tens of milliseconds), and sorted 8-byte keys of its trace ids. A line costs
+~170-240 bytes where it cost 650-1,200 as strings (bench/tui_memory.py).
 
 A multi-line entry (a JVM stack trace) stays one row: the row shows its first line and how many follow;
-its whole body, line breaks kept, is kept beside it (``body``) for the detail view, and a text query
-matches any of its lines. Bodies are interned: a service's traces repeat (the same exception from the same
-handler), so 40,000 traces of a dozen kinds cost a dozen bodies, and a query tests each distinct body once.
+its whole body, line breaks kept, is readable beside it (``body``) for the detail view, and a text query
+matches any of its lines. The body's first line is read from its row; the rest (the tail) is interned: a
+service's traces repeat their frames (the same exception from the same handler) with varying first lines,
+so 40,000 traces of a dozen kinds cost a dozen tails, and a query tests each distinct tail once.
 """
 
 from __future__ import annotations
 
+import threading
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, islice, repeat
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
@@ -32,8 +37,9 @@ CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 CONTINUED = " ⏎ "
 """After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
-INTERNED = 20_000
-"""Distinct bodies remembered for sharing; past that the memory starts afresh (kept bodies stay)."""
+INTERNED = 2_000
+"""Distinct tails (a body's lines after the first) remembered for sharing; past that the memory starts
+afresh (kept tails stay). The simulator shares a trace's frames between entries, not its first line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +72,158 @@ def summary_of(message: str) -> tuple[str, str]:
     return row, "\n".join([first, *rest])
 
 
+def _prefix(rec: LogRecord) -> str:
+    """A row's text before its message: clock, level, service, instance."""
+    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} "
+
+
+def _row_message(first: str, tail: str) -> str:
+    """A multi-line entry's row message: its first line, and ``⏎ +N lines`` when its tail has lines."""
+    if not tail:
+        return first
+    count = tail.count("\n") + 1
+    return f"{first}{CONTINUED}+{count} line{'s' if count != 1 else ''}"
+
+
 def render_record(rec: LogRecord, message: str | None = None) -> str:
     """One display row: clock, level, service, instance, message (of a multi-line one its first line and
     ``⏎ +N lines``; ``message`` when the caller has it already), trace id."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
     if message is None:
         message = summary_of(rec.message)[0] if "\n" in rec.message or "\r" in rec.message else clean(rec.message)
-    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
+    return f"{_prefix(rec)}{message}{trace}"
+
+
+class _Chunk:
+    """A full chunk of CHUNK rows, packed: the rows as one UTF-8 blob (original case, zlib-compressed: only
+    shown rows are read from it) and offsets, the lowercased blob a text query searches (with its own
+    offsets only when lowering changed a length), each traced row's trace id as an 8-byte key (sorted, with
+    the row) and every row's trace id length (the id itself ends the row)."""
+
+    __slots__ = ("key_rows", "keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
+
+    def __init__(self, rows: list[str], trace_ids: list[str]) -> None:
+        # Whole-chunk strings, not a bytes object per row: the per-row temporaries of a chunk (~1 MB of small
+        # objects) left the heap fragmented and the peak higher.
+        joined = "\n".join(rows)
+        ascii_rows = joined.isascii()
+        self.text = zlib.compress(joined.encode(), 1)
+        self.starts = _offsets(rows, ascii_rows)
+        lowered = "\n".join([row.lower() for row in rows])  # row by row: lowering may change a length
+        self.low: str | bytes = lowered if ascii_rows else lowered.encode()
+        """An ASCII chunk's lowered rows as str (as compact as bytes, and str tests are faster); others as
+        UTF-8 (a str would take two or four bytes a character for one ``⏎``)."""
+        low_starts = self.starts if ascii_rows else _offsets(lowered.split("\n"), False)
+        self.low_starts = self.starts if low_starts == self.starts else low_starts
+        traced = [r for r, tid in enumerate(trace_ids) if tid]
+        keys = [trace_key(trace_ids[r]) for r in traced]
+        order = sorted(range(len(traced)), key=keys.__getitem__)
+        self.keys = array("Q", [keys[i] for i in order])
+        """The traced rows' keys, sorted (a trace's rows are found by bisection), and their rows."""
+        self.key_rows = array("H", [traced[i] for i in order])
+        self.trace_lengths = bytes(min(len(tid), 255) for tid in trace_ids)
+        self.long_traces = {r: tid for r, tid in enumerate(trace_ids) if len(tid) >= 255} or None
+        """Trace ids too long for a length byte, by row (hostile input: a remote seat's ids are data)."""
+
+    def row(self, r: int, text: bytes) -> str:
+        """Row ``r`` from ``text``, this chunk's rows decompressed."""
+        starts = self.starts
+        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(text)
+        return text[starts[r] : end].decode()
+
+    def has_trace(self, r: int, trace_id: str) -> bool:
+        """Whether row ``r`` is of ``trace_id``: length, key (a hash of the exact id) and the lowered row's
+        end agree (so the compressed text is not read)."""
+        length = self.trace_lengths[r]
+        if length == 255 and self.long_traces:
+            return self.long_traces.get(r) == trace_id
+        return length == len(trace_id) and self.low_row(r).endswith(trace_id.lower())
+
+    def low_row(self, r: int) -> str:
+        starts = self.low_starts
+        low = self.low
+        end = starts[r + 1] - 1 if r + 1 < len(starts) else len(low)
+        row = low[starts[r] : end]
+        return row if isinstance(row, str) else row.decode()
+
+    def trace_id(self, r: int, text: bytes) -> str:
+        length = self.trace_lengths[r]
+        if length == 255 and self.long_traces:
+            return self.long_traces[r]
+        return self.row(r, text)[-length:] if length else ""
+
+    def rows_with_key(self, key: int) -> list[int]:
+        """Rows whose trace key is ``key`` (a hash: the caller checks the id itself), ascending."""
+        keys = self.keys
+        i = bisect_left(keys, key)
+        out = []
+        while i < len(keys) and keys[i] == key:
+            out.append(self.key_rows[i])
+            i += 1
+        return sorted(out)
+
+
+def _offsets(rows: list[str], ascii_rows: bool) -> array:
+    """Where each row starts in the rows' UTF-8 joined by line breaks."""
+    lengths = map(len, rows) if ascii_rows else (len(row.encode()) for row in rows)
+    return array("I", accumulate((n + 1 for n in islice(lengths, len(rows) - 1)), initial=0))
+
+
+class _Unpacked:
+    """The rows of the last few chunks read, decompressed: the rows on screen come from one or two chunks
+    (a sparse filter's from a few), and each repaint reads them again."""
+
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self._kept: list[tuple[_Chunk, bytes]] = []
+        self._lock = threading.Lock()  # the filter thread may read a body too
+
+    def __call__(self, chunk: _Chunk) -> bytes:
+        with self._lock:
+            for i, (known, text) in enumerate(self._kept):
+                if known is chunk:
+                    if i:
+                        self._kept.insert(0, self._kept.pop(i))
+                    return text
+            text = zlib.decompress(chunk.text)
+            self._kept.insert(0, (chunk, text))
+            del self._kept[self.KEPT :]
+            return text
+
+
+def trace_key(trace_id: str) -> int:
+    """A trace id's 8-byte key for the packed index (0 for none); equal ids, equal keys, within a process."""
+    if not trace_id:
+        return 0
+    return (hash(trace_id) & 0xFFFF_FFFF_FFFF_FFFF) or 1
+
+
+class _Rows(Sequence[str]):
+    """The kept rows as a read-only sequence, oldest first (``LogBuffer.lines``)."""
+
+    def __init__(self, buffer: LogBuffer) -> None:
+        self._buffer = buffer
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        buffer = self._buffer
+        if isinstance(i, slice):
+            return [buffer.line(buffer.base + j) for j in range(*i.indices(len(buffer)))]
+        if i < 0:
+            i += len(buffer)
+        if not 0 <= i < len(buffer):
+            raise IndexError(i)
+        return buffer.line(buffer.base + i)
+
+    def __iter__(self):
+        buffer = self._buffer
+        for chunk in buffer._packed:
+            text = zlib.decompress(chunk.text)
+            yield from (chunk.row(r, text) for r in range(CHUNK))
+        yield from list(buffer._open)
 
 
 class LogBuffer:
@@ -80,83 +231,130 @@ class LogBuffer:
 
     Indices are absolute line numbers since the buffer was created (``base`` is the first retained
     one), so a filter result stays valid while lines keep arriving.
+
+    Rows of the chunk still filling are kept as strings; a full chunk is packed (:class:`_Chunk`): a row
+    costs about twice its UTF-8 length plus 13 bytes, against ~600 bytes as strings with a str trace id,
+    a lowercased copy in a UCS-2 blob and a dict entry per trace id (tui_memory bench).
     """
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         assert capacity % CHUNK == 0
         self.capacity = capacity
         self.base = 0
-        self.lines: list[str] = []
+        self._packed: list[_Chunk] = []
+        self._open: list[str] = []
+        """Rows of the chunk still filling."""
+        self._open_traces: list[str] = []
         self.levels = bytearray()
         self.services = array("H")
         self.places = array("I")
         """Per line, the code of its (zone, version, instance) in ``place_codes``."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
-        self.trace_ids: list[str] = []
         self._multi_at: list[int] = []
-        """Absolute indices of the multi-line entries, ascending; their bodies in ``_multi_body``."""
-        self._multi_body: list[str] = []
-        self._interned: dict[str, tuple[str, str]] = {}  # message -> (row text, cleaned body), one per message
-        self._lowered: dict[str, str] = {}  # body -> lowercased, for queries
+        """Absolute indices of the multi-line entries, ascending. An entry's body is its first line, which
+        its row holds at ``_multi_first`` (start, length), then its tail in ``_multi_tail`` (shared)."""
+        self._multi_first = array("I")
+        self._multi_tail: list[str] = []
+        self._interned: dict[str, str] = {}  # raw tail -> cleaned tail, one per distinct tail
+        self._lowered: dict[str, str] = {}  # cleaned tail -> lowercased, for queries
         self._service_codes: dict[str, int] = {}
-        self._by_trace: dict[str, list[int]] = {}
-        self._blobs: list[str] = []  # lowercased text of each full chunk
-        self._starts: list[array] = []  # offset of each line in its chunk's blob
+        self._unpacked = _Unpacked()
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self._packed) * CHUNK + len(self._open)
 
     @property
     def end(self) -> int:
         """Absolute index after the last line."""
-        return self.base + len(self.lines)
+        return self.base + len(self)
+
+    @property
+    def lines(self) -> Sequence[str]:
+        """Every kept row, oldest first (a view: rows are decoded as they are read)."""
+        return _Rows(self)
 
     def line(self, index: int) -> str:
-        return self.lines[index - self.base]
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            packed = self._packed[chunk]
+            return packed.row(r, self._unpacked(packed))
+        return self._open[r]
+
+    def _low_line(self, index: int) -> str:
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            return self._packed[chunk].low_row(r)
+        return self._open[r].lower()
 
     def level(self, index: int) -> int:
         return self.levels[index - self.base]
 
     def trace_id(self, index: int) -> str:
-        return self.trace_ids[index - self.base]
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            packed = self._packed[chunk]
+            return packed.trace_id(r, self._unpacked(packed))
+        return self._open_traces[r]
 
     def body(self, index: int) -> str | None:
         """The whole message of a multi-line entry, line breaks kept and cleaned (None for a one-line entry:
         its row says it all)."""
         at = self._multi_at
         i = bisect_left(at, index)
-        return self._multi_body[i] if i < len(at) and at[i] == index else None
+        if i == len(at) or at[i] != index:
+            return None
+        start, length = self._multi_first[2 * i], self._multi_first[2 * i + 1]
+        first, tail = self.line(index)[start : start + length], self._multi_tail[i]
+        return f"{first}\n{tail}" if tail else first
+
+    @property
+    def distinct_tails(self) -> int:
+        """How many distinct tail strings the kept multi-line entries hold (entries share them)."""
+        return len({id(tail) for tail in self._multi_tail})
 
     @property
     def multi_line_count(self) -> int:
         """How many of the kept entries have several lines."""
         return len(self._multi_at)
 
-    def _keep_body(self, index: int, message: str) -> str:
-        """Keep a multi-line entry's body (shared with every entry of the same message); its row text."""
-        known = self._interned.get(message)
-        if known is None:
-            if len(self._interned) >= INTERNED:
-                self._interned.clear()
-                self._lowered.clear()
-            known = self._interned[message] = summary_of(message)
-        self._multi_at.append(index)
-        self._multi_body.append(known[1])
-        return known[0]
+    def _multi_row(self, rec: LogRecord) -> str:
+        """Keep a multi-line entry's body (its tail shared with every entry of the same tail); its row."""
+        message = rec.message
+        cut = min(i for i in (message.find("\n"), message.find("\r")) if i >= 0)
+        head, raw_tail = message[:cut], message[cut:]
+        if head.isprintable() and head.strip():
+            # Cleaning never reaches across a line break from a printable first line: the tail cleans alone.
+            first = head.rstrip()
+            tail = self._interned.get(raw_tail)
+            if tail is None:
+                if len(self._interned) >= INTERNED:
+                    self._interned.clear()
+                    self._lowered.clear()
+                tail = self._interned[raw_tail] = "\n".join(message_lines(raw_tail))
+        else:
+            first, *rest = message_lines(message) or [""]
+            tail = "\n".join(rest)
+            tail = self._interned.setdefault(tail, tail)
+        prefix = _prefix(rec)
+        self._multi_at.append(self.end)
+        self._multi_first.extend((len(prefix), len(first)))
+        self._multi_tail.append(tail)
+        trace = f" trace={rec.trace_id}" if rec.trace_id else ""
+        return f"{prefix}{_row_message(first, tail)}{trace}"
 
     def extend(self, records: Iterable[LogRecord]) -> int:
         """Append records; returns how many were added."""
         added = 0
         codes = self._service_codes
+        rows, traces = self._open, self._open_traces
         for rec in records:
             code = codes.get(rec.service)
             if code is None:
                 code = codes[rec.service] = len(codes)
-            idx = self.base + len(self.lines)
             if "\n" in rec.message or "\r" in rec.message:
-                self.lines.append(render_record(rec, self._keep_body(idx, rec.message)))
+                rows.append(self._multi_row(rec))
             else:
-                self.lines.append(render_record(rec, clean(rec.message)))
+                rows.append(render_record(rec, clean(rec.message)))
             self.levels.append(LEVEL_RANK.get(rec.level, 1))
             self.services.append(code)
             place = (rec.zone, rec.version, rec.instance)
@@ -164,34 +362,31 @@ class LogBuffer:
             if where is None:
                 where = self.place_codes[place] = len(self.place_codes)
             self.places.append(where)
-            self.trace_ids.append(rec.trace_id)
-            if rec.trace_id:
-                self._by_trace.setdefault(rec.trace_id, []).append(idx)
+            traces.append(rec.trace_id)
             added += 1
-            if len(self.lines) % CHUNK == 0:
-                start = len(self.lines) - CHUNK
-                chunk_lines = [x.lower() for x in self.lines[start:]]  # lowering may change a length
-                self._blobs.append("\n".join(chunk_lines))
-                self._starts.append(array("I", accumulate((len(x) + 1 for x in chunk_lines[:-1]), initial=0)))
-                if len(self.lines) >= self.capacity + CHUNK:
+            if len(rows) == CHUNK:
+                self._packed.append(_Chunk(rows, traces))
+                rows.clear()
+                traces.clear()
+                if len(self) >= self.capacity + CHUNK:
                     self._drop_chunk()
         return added
 
     def _drop_chunk(self) -> None:
-        dropped = self.trace_ids[:CHUNK]
-        del self.lines[:CHUNK], self.levels[:CHUNK], self.services[:CHUNK], self.trace_ids[:CHUNK]
-        del self.places[:CHUNK]
-        del self._blobs[0], self._starts[0]
+        del self._packed[0], self.levels[:CHUNK], self.services[:CHUNK], self.places[:CHUNK]
         self.base += CHUNK
         gone = bisect_left(self._multi_at, self.base)
-        del self._multi_at[:gone], self._multi_body[:gone]
-        for tid in set(dropped):
-            if tid:
-                kept = [i for i in self._by_trace.get(tid, ()) if i >= self.base]
-                if kept:
-                    self._by_trace[tid] = kept
-                else:
-                    self._by_trace.pop(tid, None)
+        del self._multi_at[:gone], self._multi_tail[:gone], self._multi_first[: 2 * gone]
+
+    def _trace_matches(self, trace_id: str, lo: int, hi: int) -> list[int]:
+        """Lines in [lo, hi) of the trace: found by key in each packed chunk's keys, then checked."""
+        key, base, out = trace_key(trace_id), self.base, []
+        for k in range((lo - base) // CHUNK, min(len(self._packed), (hi - 1 - base) // CHUNK + 1)):
+            chunk, first = self._packed[k], base + k * CHUNK
+            out.extend(first + r for r in chunk.rows_with_key(key) if chunk.has_trace(r, trace_id))
+        first = base + len(self._packed) * CHUNK
+        out.extend(first + r for r, tid in enumerate(self._open_traces) if tid == trace_id)
+        return [i for i in out if lo <= i < hi]
 
     def filter(self, query: LogQuery, start: int | None = None, end: int | None = None) -> list[int]:
         """Absolute indices of lines in [start, end) matching ``query``, oldest first."""
@@ -201,7 +396,7 @@ class LogBuffer:
             return []
         base = self.base
         if query.trace_id:
-            candidates: Iterable[int] | None = [i for i in self._by_trace.get(query.trace_id, ()) if lo <= i < hi]
+            candidates: Iterable[int] | None = self._trace_matches(query.trace_id, lo, hi)
         else:
             candidates = None
         if query.text:
@@ -262,69 +457,77 @@ class LogBuffer:
         """Lines whose row, or whose body when it has several lines, contains ``needle`` (lowercase)."""
         in_bodies = self._body_matches(needle, lo, hi)
         if candidates is not None:
-            lines, base, hits = self.lines, self.base, set(in_bodies)
-            return [i for i in candidates if i in hits or needle in lines[i - base].lower()]
+            hits = set(in_bodies)
+            return [i for i in candidates if i in hits or needle in self._low_line(i)]
         in_rows = self._row_matches(needle, lo, hi)
         if not in_bodies:
             return in_rows
         return sorted(set(in_rows).union(in_bodies))
 
     def _body_matches(self, needle: str, lo: int, hi: int) -> list[int]:
-        """Multi-line entries in [lo, hi) whose body contains ``needle``: each distinct body is tested once."""
+        """Multi-line entries in [lo, hi) whose tail contains ``needle``: each distinct tail is tested once.
+
+        Its first line is in its row, which the caller searches; a needle reaching across the line break
+        after it has a line break itself, and only then is the whole body tested."""
         at = self._multi_at
         a, b = bisect_left(at, lo), bisect_left(at, hi)
         if a == b:
             return []
+        if "\n" in needle:
+            return [at[i] for i in range(a, b) if needle in (self.body(at[i]) or "").lower()]
         lowered, verdict = self._lowered, {}
         out: list[int] = []
-        for index, body in zip(at[a:b], self._multi_body[a:b], strict=True):
-            hit = verdict.get(body)
+        for index, tail in zip(at[a:b], self._multi_tail[a:b], strict=True):
+            hit = verdict.get(tail)
             if hit is None:
-                low = lowered.get(body)
+                low = lowered.get(tail)
                 if low is None:
-                    low = lowered[body] = body.lower()
-                hit = verdict[body] = needle in low
+                    low = lowered[tail] = tail.lower()
+                hit = verdict[tail] = needle in low
             if hit:
                 out.append(index)
         return out
 
     def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
         base = self.base
-        lines = self.lines
         out: list[int] = []
-        first_chunk = (lo - base) // CHUNK
-        last_chunk = (hi - 1 - base) // CHUNK
-        blobs = self._blobs
-        for chunk in range(first_chunk, last_chunk + 1):
-            a = max(chunk * CHUNK, lo - base)
-            b = min((chunk + 1) * CHUNK, hi - base)
-            if chunk >= len(blobs):  # the chunk still filling has no blob yet
-                lowered = [text.lower() for text in lines[a:b]]
+        encoded = needle.encode()  # for a UTF-8 chunk: a substring of its bytes exactly when of its text
+        packed = self._packed
+        for k in range((lo - base) // CHUNK, (hi - 1 - base) // CHUNK + 1):
+            a = max(k * CHUNK, lo - base)
+            b = min((k + 1) * CHUNK, hi - base)
+            if k >= len(packed):  # the chunk still filling is not packed yet
+                first = len(packed) * CHUNK
+                lowered = [text.lower() for text in self._open[a - first : b - first]]
                 out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
                 continue
-            blob = blobs[chunk]
-            hits = _count_up_to(blob, needle, RARE_HITS + 1)
+            chunk = packed[k]
+            blob = chunk.low
+            find = needle if isinstance(blob, str) else encoded
+            hits = _count_up_to(blob, find, RARE_HITS + 1)
             if hits == 0:
                 continue
-            first = chunk * CHUNK
+            first = k * CHUNK
             if hits <= RARE_HITS:
-                starts = self._starts[chunk]
+                starts = chunk.low_starts
                 found: list[int] = []
-                pos = blob.find(needle)
+                pos = blob.find(find)
                 while pos >= 0:
                     row = bisect_right(starts, pos) - 1
                     if not found or found[-1] != row:
                         found.append(row)
-                    pos = blob.find(needle, starts[row + 1] if row + 1 < len(starts) else len(blob))
+                    pos = blob.find(find, starts[row + 1] if row + 1 < len(starts) else len(blob))
                 out.extend(first + r + base for r in found if a <= first + r < b)
             else:
-                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered lines).
-                lowered = blob.split("\n")[a - first : b - first]
+                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered rows; on bytes
+                # each test acquires a buffer and the pass took 1.3x as long).
+                text = blob if isinstance(blob, str) else blob.decode()
+                lowered = text.split("\n")[a - first : b - first]
                 out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
         return out
 
 
-def _count_up_to(text: str, needle: str, limit: int) -> int:
+def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> int:
     """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early)."""
     found = 0
     pos = text.find(needle)
