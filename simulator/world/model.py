@@ -501,36 +501,23 @@ class TickModel:
             math.exp(sigma * z99w) if z99w is not None else None,
         )
         primary_err = spec.write_share if s.primary_down else 0.0
-        owns: dict[tuple, tuple] = {}
-        for key, (dep_fail, d50, d95, d99, conn_ms, timeout_ms) in deps.items():
-            # The service's constants, set once per node; what moves is set here. Instances with other
-            # call settings (a rollout that stopped part-way) get their own.
-            own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
-            own.hot_fails_all = node.own.hot_fails_all
-            own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
-            own.primary_err = primary_err
-            own.flag_err = s.extra_err
-            own.hold_s = conn_ms / 1000.0
-            own.timeout_ms = timeout_ms
-            own.blocked_err = s.blocked_err
-            own.blocked_cause = s.blocked_cause
-            rtt = s.primary_rtt_ms
-            own.net50, own.net95, own.net99 = _far_primary(rtt, spec.write_share) if rtt > 0.0 else _NEAR
-            owns[key] = (own, dep_fail, d50, d95, d99)
-        # One call setting (almost always): every live cohort uses it, no lookup by its key.
-        single = owns[key] if len(owns) == 1 else None
         s.gc_ratio = s.collapse_ratio = 0.0
-        for cohort in cohorts:
-            if cohort.dead_zone is not None:
-                _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
-            else:
-                own, dep_fail, d50, d95, d99 = single or owns[cohort.key[-1].calls]
+        if len(deps) == 1:
+            # One call setting (almost always): the node's own figures serve every live cohort, with no
+            # table of settings to build or look cohorts up in.
+            ((dep_fail, d50, d95, d99, conn_ms, timeout_ms),) = deps.values()
+            own = _own_figures(node.own, s, spec, primary_err, conn_ms, timeout_ms)
+            for cohort in cohorts:
+                if cohort.dead_zone is not None:
+                    _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
+                    continue
                 _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, causes)
                 if cohort.gc > s.gc_ratio:
                     s.gc_ratio = cohort.gc
                 if cohort.collapse > s.collapse_ratio:
                     s.collapse_ratio = cohort.collapse
-
+        else:
+            self._settings_cohorts(node, dt, deps, hang, mix, share, primary_err)
         s.queued = mix.queued
         # The service's p50, p95, p99: the cohorts' traffic-weighted means, raised to the worst cohort's tail
         # (written out here, not a method of the mixture: this runs for every service recomputed).
@@ -559,6 +546,42 @@ class TickModel:
         s.pool_ratio = mix.pool_max
         return mix.connections
 
+    def _settings_cohorts(self, node: _Node, dt, deps: dict, hang, mix: _Mixture, share: float, primary_err: float):
+        """:meth:`_instances`' cohorts when instances differ in call settings (a rollout that stopped
+        part-way): each setting gets its own figures, each live cohort those of its own setting."""
+        s = node.s
+        spec = s.spec
+        owns: dict[tuple, tuple] = {}
+        for key, (dep_fail, d50, d95, d99, conn_ms, timeout_ms) in deps.items():
+            own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
+            own.hot_fails_all = node.own.hot_fails_all
+            owns[key] = (_own_figures(own, s, spec, primary_err, conn_ms, timeout_ms), dep_fail, d50, d95, d99)
+        for cohort in s.cohorts:
+            if cohort.dead_zone is not None:
+                _dead_cohort(mix, cohort, share, self.world, hang, spec.latency_ms, s.causes)
+            else:
+                own, dep_fail, d50, d95, d99 = owns[cohort.key[-1].calls]
+                _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, s.causes)
+                if cohort.gc > s.gc_ratio:
+                    s.gc_ratio = cohort.gc
+                if cohort.collapse > s.collapse_ratio:
+                    s.collapse_ratio = cohort.collapse
+
+
+def _own_figures(own: _OwnService, s, spec, primary_err: float, conn_ms: float, timeout_ms: float) -> _OwnService:
+    """Set what moves of a service's own figures (its constants were set once per node) for one call
+    setting: error shares, connection hold time, timeout, round trip to a far primary. Returns ``own``."""
+    own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
+    own.primary_err = primary_err
+    own.flag_err = s.extra_err
+    own.hold_s = conn_ms / 1000.0
+    own.timeout_ms = timeout_ms
+    own.blocked_err = s.blocked_err
+    own.blocked_cause = s.blocked_cause
+    rtt = s.primary_rtt_ms
+    own.net50, own.net95, own.net99 = _far_primary(rtt, spec.write_share) if rtt > 0.0 else _NEAR
+    return own
+
 
 @dataclass(slots=True)
 class _OwnService:
@@ -582,6 +605,21 @@ class _OwnService:
     hot_fails_all: bool = True
     """Whether requests on its instances pushed past capacity fail (their full queue outlasts a caller's
     timeout) or only the excess is refused (see :func:`hot_share`, :func:`hot_excess`)."""
+    capacity_rps: float = 0.0
+    latency_ms: float = 0.0
+    load_spread: float = 0.0
+    queue: float = 0.0
+    collapse: float = 0.0
+    """The spec's figures :func:`_live_cohort` reads, copied from it once: a slot reads in half the time
+    of a pydantic model's field, and these are read for every cohort recomputed (a spec never changes)."""
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.capacity_rps = spec.capacity_rps
+        self.latency_ms = spec.latency_ms
+        self.load_spread = spec.load_spread
+        self.queue = spec.queue
+        self.collapse = spec.collapse
 
 
 class _Mixture:
@@ -695,18 +733,17 @@ def _lost_capacity(cohort, spec, tuning, pressure: float, share: float, cap: flo
 
 def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d50, d95, d99, causes) -> None:
     """A cohort of running instances: queueing, pool use, errors by cause, CPU and latency."""
-    spec = own.spec
     k = len(cohort.members)
     cohort.rate = share
     version, fx_err, fx_lat, fx_cpu, pressure, fx_hold, tuning = cohort.key
-    cap = nominal = spec.capacity_rps / fx_cpu
-    if tuning.heap_mb is not None or spec.collapse:
-        cap = _lost_capacity(cohort, spec, tuning, pressure, share, cap)
+    cap = nominal = own.capacity_rps / fx_cpu
+    if tuning.heap_mb is not None or own.collapse:
+        cap = _lost_capacity(cohort, own.spec, tuning, pressure, share, cap)
     gc = cohort.gc
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
-    spread = spec.load_spread
+    spread = own.load_spread
     hot = refused = 0.0
     if spread and rho > 1.0 - 6.0 * spread:  # below that no instance gets near capacity (z > 6)
         # Instances pushed past capacity refuse their excess once their queue is full; when that queue
@@ -721,7 +758,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         # hottest instances fail at least what their own overload costs, so errors never drop as
         # the mean crosses capacity.
         # Refusals are then the queue's own; a queue shorter than the callers' timeouts fails no more.
-        queued, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
+        queued, wait_ms, moved = _queue(cohort, share, cap, dt, own.queue, nominal if cap != nominal else None)
         refused = queued
         shed = queued if queued > hot or not own.hot_fails_all else hot
         if moved:
@@ -732,7 +769,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     worked = share * (1.0 - refused) if refused != shed else served
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
     r = rho if rho < 0.95 else 0.95  # queue_factor(rho), written out
-    median = spec.latency_ms * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
+    median = own.latency_ms * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
     if gc:
         median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
     pool_size = tuning.pool_size
@@ -752,7 +789,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
-    cohort.lat_factor = (median + wait_ms) / spec.latency_ms
+    cohort.lat_factor = (median + wait_ms) / own.latency_ms
     mix.cpu_sum += cpu * k
     mix.connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
     if pool_ratio > mix.pool_max:
