@@ -133,15 +133,14 @@ Keep in step with those two functions."""
 
 class _Node:
     """One service as the tick model walks it: what does not change between ticks, read once when
-    the model is built (its edges, retries, timeout, the callees whose figures it reads), and the
-    retries in effect this tick (a flag can gate them)."""
+    the model is built (its edges, retries, timeout, the callees whose figures it reads), and memos of
+    its last recomputation."""
 
     __slots__ = (
         "s",
         "edges",
         "spec_retries",
         "retries_flag",
-        "retries",
         "timeout_ms",
         "log_timeout",
         "limited_callees",
@@ -159,7 +158,6 @@ class _Node:
         self.edges = edges
         self.spec_retries = spec.retries
         self.retries_flag = spec.retries_flag
-        self.retries = spec.retries
         self.timeout_ms = spec.timeout * 1000.0
         self.log_timeout = math.log(self.timeout_ms)
         self.limited_callees = [e[0] for e in edges if e[0].spec.max_connections is not None]
@@ -356,19 +354,13 @@ class TickModel:
     def _offer_all(self, entry, client_limited: float, entry_fanout: dict[str, float] | None, now: float) -> None:
         """Offered load, callers first: each service admits what its rate limit and shedding allow and
         passes it on to its dependencies x fan-out x retry amplification (from last tick's failure
-        rates: what lets a retry storm feed on itself). Sets each node's retries in effect this tick.
+        rates: what lets a retry storm feed on itself).
 
         One pass over the services, written out in one function: it runs for every service every tick."""
         flags = self.world.flags
         for node in self.top_down:
             s = node.s
             edges = node.edges
-            profiles = s.profiles
-            gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
-            # The flag that gates its retries is off (see retries_in_effect): none; instances with
-            # different retry settings: -1 (each share amplifies its own, below).
-            retries = 0 if gated else (profiles[0][1].retries if len(profiles) == 1 else -1)
-            node.retries = retries
             admitted = s.offered - client_limited if s is entry else s.offered
             if s.rate_limit is not None and admitted > s.rate_limit:
                 admitted = s.rate_limit
@@ -380,6 +372,11 @@ class TickModel:
             if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
                 s.retry_rate = 0.0
                 continue
+            profiles = s.profiles
+            gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
+            # The flag that gates its retries is off (see retries_in_effect): none; instances with
+            # different retry settings: -1 (each share amplifies its own, below).
+            retries = 0 if gated else (profiles[0][1].retries if len(profiles) == 1 else -1)
             passing = admitted * s.pass_ratio
             fallbacks = s.fallbacks
             mix = entry_fanout if s is entry else None
@@ -494,12 +491,14 @@ class TickModel:
 
         share = admitted / n
         cohorts = s.cohorts
-        # With one cohort the mixture is the cohort itself; the tail terms matter only for several.
-        z95w, z99w = tail_levels(n) if len(cohorts) > 1 else (None, None)
-        mix = _Mixture(
-            math.exp(sigma * z95w) if z95w is not None else None,
-            math.exp(sigma * z99w) if z99w is not None else None,
-        )
+        if len(cohorts) == 1:
+            mix = _Mixture(None, None)  # one cohort: the mixture is the cohort itself, no tail terms
+        else:
+            z95w, z99w = tail_levels(n)
+            mix = _Mixture(
+                math.exp(sigma * z95w) if z95w is not None else None,
+                math.exp(sigma * z99w) if z99w is not None else None,
+            )
         primary_err = spec.write_share if s.primary_down else 0.0
         s.gc_ratio = s.collapse_ratio = 0.0
         if len(deps) == 1:
@@ -541,7 +540,8 @@ class TickModel:
         s.errors = errors
         s.error_ratio = errors / rate if rate > 0 else 0.0
         s.p50, s.p95, s.p99, s.sigma = p50, p95, p99, eff_sigma
-        s.cpu = mix.cpu_sum / max(n - mix.dead, 1)
+        alive = n - mix.dead
+        s.cpu = mix.cpu_sum / (alive if alive > 1 else 1)  # (max(alive, 1) without the call)
         s.memory_ratio = mem_max
         s.pool_ratio = mix.pool_max
         return mix.connections
