@@ -508,7 +508,7 @@ class TickModel:
                 s.collapse_ratio = cohort.collapse
             cpu_sum, connections, passed, err_sum = 0.0 + cpu * k, 0.0 + conns * k, 0.0 + passing * k, 0.0 + err * k
             p50_sum, p95_sum, p99_sum = 0.0 + l50 * k, 0.0 + l95 * k, 0.0 + l99 * k
-            if not pool_max > 0.0:
+            if not pool_max > 0.0:  # the mixture's max starts at 0.0 (a NaN pool use reads 0.0 there too)
                 pool_max = 0.0
             tail95 = tail99 = 0.0
             dead = 0
