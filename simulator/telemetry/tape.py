@@ -17,8 +17,10 @@ between the ticks they fell between, so the merged log is the same as if it had 
 from __future__ import annotations
 
 import copy
+import struct
 from array import array
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from simulator.telemetry.logs import LogGenerator, LogStore
@@ -26,6 +28,8 @@ from simulator.telemetry.traces import TraceGenerator, TraceStore
 from simulator.views import LogRecord, Trace
 from simulator.world.state import Instance, ServiceState, World
 
+_read = struct.Struct("d").unpack_from
+"""The double at a byte offset of a frame's numbers (offset 32: its connection demand)."""
 _ATOMIC = frozenset({str, int, float, bool, type(None)})
 
 
@@ -108,10 +112,12 @@ class ServiceSettings:
 
 
 class ServiceFrame:
-    """What the generators read of one service in a tick, packed: every number in one ``array('d')``
-    (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, then per cohort its
-    latency factor, share of time in GC and memory pressure), the cause names as tuples, the rest shared in
-    :class:`ServiceSettings`."""
+    """What the generators read of one service in a tick, packed: every number as raw doubles in one
+    ``bytes`` (rate, errors, p50, p99, connection demand, cause rates, dependency failure shares, then per
+    cohort its latency factor, share of time in GC and memory pressure), the cause names as tuples, the rest
+    shared in :class:`ServiceSettings`. ``bytes`` from a ``struct`` pack rather than an ``array('d')``: the
+    array parses each number with ``PyArg_Parse``, the pack converts them in one call (a frame is built for
+    every service recomputed, so about twice a tick), and ``copy.deepcopy`` shares bytes as they are."""
 
     __slots__ = ("settings", "numbers", "cause_keys", "dep_keys")
     __deepcopy__ = _copy_slots
@@ -131,30 +137,33 @@ class ServiceFrame:
         cohorts = s.cohorts
         if len(cohorts) == 1:  # (most services: the same numbers without three list comprehensions)
             c = cohorts[0]
-            self.numbers = array(
-                "d",
-                (s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values(),
-                 c.lat_factor, c.gc, c.key[4] if c.dead_zone is None else 1.0),
-            )  # fmt: skip
-            return
-        self.numbers = array(
-            "d",
-            [s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values()]
-            + [c.lat_factor for c in cohorts]
-            + [c.gc for c in cohorts]
-            + [c.key[4] if c.dead_zone is None else 1.0 for c in cohorts],  # memory pressure (model.py's key)
-        )
+            numbers = (s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(),
+                       *dep_causes.values(), c.lat_factor, c.gc, c.key[4] if c.dead_zone is None else 1.0)  # fmt: skip
+        else:
+            numbers = (
+                [s.rate, s.errors, s.p50, s.p99, s.conn_demand, s.gc_ratio, *causes.values(), *dep_causes.values()]
+                + [c.lat_factor for c in cohorts]
+                + [c.gc for c in cohorts]
+                + [c.key[4] if c.dead_zone is None else 1.0 for c in cohorts]  # memory pressure (model.py's key)
+            )
+        self.numbers = _packer(len(numbers))(*numbers)
 
     def unpack(self) -> ServiceSnapshot:
         """The frame as the generators read a service."""
         return ServiceSnapshot(self)
 
 
+@lru_cache(maxsize=256)
+def _packer(count: int) -> Callable[..., bytes]:
+    """``struct`` packing of ``count`` doubles (a frame's count changes only with its causes or cohorts)."""
+    return struct.Struct(f"{count}d").pack
+
+
 class ServiceSnapshot:
     """A service as it was in a tick, with the attributes and methods the log and trace generators read."""
 
     def __init__(self, frame: ServiceFrame) -> None:
-        settings, numbers = frame.settings, frame.numbers
+        settings, numbers = frame.settings, array("d", frame.numbers)
         self.spec = settings.spec
         self.name = settings.name
         self.version = settings.version
@@ -345,7 +354,7 @@ class TelemetryTape:
                     # Its settings or instances changed (ServiceSettings.stale, inlined): new ones.
                     services[i] = ServiceFrame(s, ServiceSettings(s, _roster(s)), f)
                     changed = True
-                elif s.changed or s.conn_demand != f.numbers[4]:
+                elif s.changed or s.conn_demand != _read(f.numbers, 32)[0]:
                     # Recomputed (connection demand can also move below the 1e-9 the model ignores).
                     services[i] = ServiceFrame(s, settings, f)
                     changed = True

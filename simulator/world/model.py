@@ -133,15 +133,14 @@ Keep in step with those two functions."""
 
 class _Node:
     """One service as the tick model walks it: what does not change between ticks, read once when
-    the model is built (its edges, retries, timeout, the callees whose figures it reads), and the
-    retries in effect this tick (a flag can gate them)."""
+    the model is built (its edges, retries, timeout, the callees whose figures it reads), and memos of
+    its last recomputation."""
 
     __slots__ = (
         "s",
         "edges",
         "spec_retries",
         "retries_flag",
-        "retries",
         "timeout_ms",
         "log_timeout",
         "limited_callees",
@@ -159,7 +158,6 @@ class _Node:
         self.edges = edges
         self.spec_retries = spec.retries
         self.retries_flag = spec.retries_flag
-        self.retries = spec.retries
         self.timeout_ms = spec.timeout * 1000.0
         self.log_timeout = math.log(self.timeout_ms)
         self.limited_callees = [e[0] for e in edges if e[0].spec.max_connections is not None]
@@ -356,19 +354,13 @@ class TickModel:
     def _offer_all(self, entry, client_limited: float, entry_fanout: dict[str, float] | None, now: float) -> None:
         """Offered load, callers first: each service admits what its rate limit and shedding allow and
         passes it on to its dependencies x fan-out x retry amplification (from last tick's failure
-        rates: what lets a retry storm feed on itself). Sets each node's retries in effect this tick.
+        rates: what lets a retry storm feed on itself).
 
         One pass over the services, written out in one function: it runs for every service every tick."""
         flags = self.world.flags
         for node in self.top_down:
             s = node.s
             edges = node.edges
-            profiles = s.profiles
-            gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
-            # The flag that gates its retries is off (see retries_in_effect): none; instances with
-            # different retry settings: -1 (each share amplifies its own, below).
-            retries = 0 if gated else (profiles[0][1].retries if len(profiles) == 1 else -1)
-            node.retries = retries
             admitted = s.offered - client_limited if s is entry else s.offered
             if s.rate_limit is not None and admitted > s.rate_limit:
                 admitted = s.rate_limit
@@ -380,6 +372,11 @@ class TickModel:
             if not edges:  # a leaf passes nothing on (most services: skip the rest of the bookkeeping)
                 s.retry_rate = 0.0
                 continue
+            profiles = s.profiles
+            gated = node.retries_flag is not None and not flags.get(node.retries_flag, False)
+            # The flag that gates its retries is off (see retries_in_effect): none; instances with
+            # different retry settings: -1 (each share amplifies its own, below).
+            retries = 0 if gated else (profiles[0][1].retries if len(profiles) == 1 else -1)
             passing = admitted * s.pass_ratio
             fallbacks = s.fallbacks
             mix = entry_fanout if s is entry else None
@@ -472,7 +469,6 @@ class TickModel:
         returns the connections its instances hold open to their dependencies."""
         s = node.s
         spec = s.spec
-        world = self.world
 
         if s.dirty:
             regroup(s)
@@ -494,70 +490,122 @@ class TickModel:
 
         share = admitted / n
         cohorts = s.cohorts
-        # With one cohort the mixture is the cohort itself; the tail terms matter only for several.
-        z95w, z99w = tail_levels(n) if len(cohorts) > 1 else (None, None)
-        mix = _Mixture(
-            math.exp(sigma * z95w) if z95w is not None else None,
-            math.exp(sigma * z99w) if z99w is not None else None,
-        )
         primary_err = spec.write_share if s.primary_down else 0.0
-        owns: dict[tuple, tuple] = {}
-        for key, (dep_fail, d50, d95, d99, conn_ms, timeout_ms) in deps.items():
-            # The service's constants, set once per node; what moves is set here. Instances with other
-            # call settings (a rollout that stopped part-way) get their own.
-            own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
-            own.hot_fails_all = node.own.hot_fails_all
-            own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
-            own.primary_err = primary_err
-            own.flag_err = s.extra_err
-            own.hold_s = conn_ms / 1000.0
-            own.timeout_ms = timeout_ms
-            own.blocked_err = s.blocked_err
-            own.blocked_cause = s.blocked_cause
-            rtt = s.primary_rtt_ms
-            own.net50, own.net95, own.net99 = _far_primary(rtt, spec.write_share) if rtt > 0.0 else _NEAR
-            owns[key] = (own, dep_fail, d50, d95, d99)
-        # One call setting (almost always): every live cohort uses it, no lookup by its key.
-        single = owns[key] if len(owns) == 1 else None
         s.gc_ratio = s.collapse_ratio = 0.0
-        for cohort in cohorts:
-            if cohort.dead_zone is not None:
-                _dead_cohort(mix, cohort, share, world, hang, spec.latency_ms, causes)
-            else:
-                own, dep_fail, d50, d95, d99 = single or owns[cohort.key[-1].calls]
-                _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, causes)
-                if cohort.gc > s.gc_ratio:
-                    s.gc_ratio = cohort.gc
-                if cohort.collapse > s.collapse_ratio:
-                    s.collapse_ratio = cohort.collapse
-
-        s.queued = mix.queued
+        if len(deps) == 1 and len(cohorts) == 1 and cohorts[0].dead_zone is None:
+            # One live cohort with one call setting (almost always): the mixture is that cohort, summed as
+            # the mixture would (from 0.0, times its instances) without building one.
+            ((dep_fail, d50, d95, d99, conn_ms, timeout_ms),) = deps.values()
+            own = _own_figures(node.own, s, spec, primary_err, conn_ms, timeout_ms)
+            cohort = cohorts[0]
+            queued, _, _, cpu, conns, pool_max, passing, err, l50, l95, l99 = _cohort_figures(
+                cohort, share, dt, own, dep_fail, d50, d95, d99, causes
+            )
+            k = len(cohort.members)
+            if cohort.gc > 0.0:
+                s.gc_ratio = cohort.gc
+            if cohort.collapse > 0.0:
+                s.collapse_ratio = cohort.collapse
+            cpu_sum, connections, passed, err_sum = 0.0 + cpu * k, 0.0 + conns * k, 0.0 + passing * k, 0.0 + err * k
+            p50_sum, p95_sum, p99_sum = 0.0 + l50 * k, 0.0 + l95 * k, 0.0 + l99 * k
+            if not pool_max > 0.0:  # the mixture's max starts at 0.0 (a NaN pool use reads 0.0 there too)
+                pool_max = 0.0
+            tail95 = tail99 = 0.0
+            dead = 0
+        else:
+            mix = self._mixture(node, dt, deps, hang, share, primary_err, n)
+            queued, cpu_sum, connections, pool_max, passed, err_sum = (
+                mix.queued,
+                mix.cpu_sum,
+                mix.connections,
+                mix.pool_max,
+                mix.passed,
+                mix.err_sum,
+            )
+            p50_sum, p95_sum, p99_sum, tail95, tail99, dead = (
+                mix.p50_sum,
+                mix.p95_sum,
+                mix.p99_sum,
+                mix.tail95,
+                mix.tail99,
+                mix.dead,
+            )
+        s.queued = queued
         # The service's p50, p95, p99: the cohorts' traffic-weighted means, raised to the worst cohort's tail
         # (written out here, not a method of the mixture: this runs for every service recomputed).
-        p50 = mix.p50_sum / n
-        p95 = mix.p95_sum / n
-        if mix.tail95 > p95:
-            p95 = mix.tail95
-        p99 = mix.p99_sum / n
-        if mix.tail99 > p99:
-            p99 = mix.tail99
+        p50 = p50_sum / n
+        p95 = p95_sum / n
+        if tail95 > p95:
+            p95 = tail95
+        p99 = p99_sum / n
+        if tail99 > p99:
+            p99 = tail99
         if p95 > p99:
             p99 = p95
         eff_sigma = math.log(p99 / p50) / Z99 if p50 > 1e-3 and p99 > p50 else 0.05
         if eff_sigma < 0.05:
             eff_sigma = 0.05
-        errors = limited + mix.err_sum
-        s.pass_ratio = mix.passed / admitted if admitted > 0 else 1.0
+        errors = limited + err_sum
+        s.pass_ratio = passed / admitted if admitted > 0 else 1.0
         # ServiceState.set_figures, written out (this runs for every service recomputed).
         rate = s.offered
         s.rate = rate
         s.errors = errors
         s.error_ratio = errors / rate if rate > 0 else 0.0
         s.p50, s.p95, s.p99, s.sigma = p50, p95, p99, eff_sigma
-        s.cpu = mix.cpu_sum / max(n - mix.dead, 1)
+        alive = n - dead
+        s.cpu = cpu_sum / (alive if alive > 1 else 1)  # (max(alive, 1) without the call)
         s.memory_ratio = mem_max
-        s.pool_ratio = mix.pool_max
-        return mix.connections
+        s.pool_ratio = pool_max
+        return connections
+
+    def _mixture(self, node: _Node, dt, deps: dict, hang, share: float, primary_err: float, n: int) -> _Mixture:
+        """:meth:`_instances`' cohorts summed in a mixture: several cohorts (each instance's share of the
+        traffic can set the service's tail), dead ones, or instances that differ in call settings (a
+        rollout that stopped part-way: each setting gets its own figures, each cohort those of its own)."""
+        s = node.s
+        spec = s.spec
+        sigma = spec.latency_spread
+        if len(s.cohorts) == 1:
+            mix = _Mixture(None, None)  # one cohort: the mixture is the cohort itself, no tail terms
+        else:
+            z95w, z99w = tail_levels(n)
+            mix = _Mixture(
+                math.exp(sigma * z95w) if z95w is not None else None,
+                math.exp(sigma * z99w) if z99w is not None else None,
+            )
+        owns: dict[tuple, tuple] = {}
+        for key, (dep_fail, d50, d95, d99, conn_ms, timeout_ms) in deps.items():
+            own = node.own if not owns else _OwnService(spec, 0.0, 0.0, 0.0, 0.0, node.own.e95, node.own.e99, 0.0)
+            own.hot_fails_all = node.own.hot_fails_all
+            owns[key] = (_own_figures(own, s, spec, primary_err, conn_ms, timeout_ms), dep_fail, d50, d95, d99)
+        single = owns[key] if len(owns) == 1 else None
+        for cohort in s.cohorts:
+            if cohort.dead_zone is not None:
+                _dead_cohort(mix, cohort, share, self.world, hang, spec.latency_ms, s.causes)
+            else:
+                own, dep_fail, d50, d95, d99 = single or owns[cohort.key[-1].calls]
+                _live_cohort(mix, cohort, share, dt, own, dep_fail, d50, d95, d99, s.causes)
+                if cohort.gc > s.gc_ratio:
+                    s.gc_ratio = cohort.gc
+                if cohort.collapse > s.collapse_ratio:
+                    s.collapse_ratio = cohort.collapse
+        return mix
+
+
+def _own_figures(own: _OwnService, s, spec, primary_err: float, conn_ms: float, timeout_ms: float) -> _OwnService:
+    """Set what moves of a service's own figures (its constants were set once per node) for one call
+    setting: error shares, connection hold time, timeout, round trip to a far primary. Returns ``own``."""
+    own.base_err = spec.error_rate + s.extra_err + primary_err + s.blocked_err
+    own.primary_err = primary_err
+    own.flag_err = s.extra_err
+    own.hold_s = conn_ms / 1000.0
+    own.timeout_ms = timeout_ms
+    own.blocked_err = s.blocked_err
+    own.blocked_cause = s.blocked_cause
+    rtt = s.primary_rtt_ms
+    own.net50, own.net95, own.net99 = _far_primary(rtt, spec.write_share) if rtt > 0.0 else _NEAR
+    return own
 
 
 @dataclass(slots=True)
@@ -582,6 +630,21 @@ class _OwnService:
     hot_fails_all: bool = True
     """Whether requests on its instances pushed past capacity fail (their full queue outlasts a caller's
     timeout) or only the excess is refused (see :func:`hot_share`, :func:`hot_excess`)."""
+    capacity_rps: float = 0.0
+    latency_ms: float = 0.0
+    load_spread: float = 0.0
+    queue: float = 0.0
+    collapse: float = 0.0
+    """The spec's figures :func:`_live_cohort` reads, copied from it once: a slot reads in half the time
+    of a pydantic model's field, and these are read for every cohort recomputed (a spec never changes)."""
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.capacity_rps = spec.capacity_rps
+        self.latency_ms = spec.latency_ms
+        self.load_spread = spec.load_spread
+        self.queue = spec.queue
+        self.collapse = spec.collapse
 
 
 class _Mixture:
@@ -694,20 +757,45 @@ def _lost_capacity(cohort, spec, tuning, pressure: float, share: float, cap: flo
 
 
 def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d50, d95, d99, causes) -> None:
-    """A cohort of running instances: queueing, pool use, errors by cause, CPU and latency."""
-    spec = own.spec
+    """A cohort of running instances (:func:`_cohort_figures`) added to its service's mixture."""
+    moved, median, wait_ms, cpu, conns, pool_ratio, passed, errors, l50, l95, l99 = _cohort_figures(
+        cohort, share, dt, own, dep_fail, d50, d95, d99, causes
+    )
+    k = len(cohort.members)
+    if moved:
+        mix.queued = True
+    mix.cpu_sum += cpu * k
+    mix.connections += conns * k
+    if pool_ratio > mix.pool_max:
+        mix.pool_max = pool_ratio
+    mix.passed += passed * k
+    mix.err_sum += errors * k
+    mix.p50_sum += l50 * k  # (mix.add_latency, written out: this runs for every cohort recomputed)
+    mix.p95_sum += l95 * k
+    mix.p99_sum += l99 * k
+    if mix.e95w is not None or mix.e99w is not None:
+        t95 = median * mix.e95w + wait_ms + d95 + own.net95 if mix.e95w is not None else 0.0
+        t99 = median * mix.e99w + wait_ms + d99 + own.net99 if mix.e99w is not None else 0.0
+        mix.add_tails(t95, t99)
+
+
+def _cohort_figures(cohort, share, dt, own: _OwnService, dep_fail, d50, d95, d99, causes) -> tuple:
+    """A cohort of running instances: queueing, pool use, errors by cause, CPU and latency. Sets the
+    cohort's figures and returns, per instance, what its service's figures sum: (its queue moved, median,
+    wait, CPU, connections held, pool use, requests passed on, errors, p50, p95, p99)."""
     k = len(cohort.members)
     cohort.rate = share
     version, fx_err, fx_lat, fx_cpu, pressure, fx_hold, tuning = cohort.key
-    cap = nominal = spec.capacity_rps / fx_cpu
-    if tuning.heap_mb is not None or spec.collapse:
-        cap = _lost_capacity(cohort, spec, tuning, pressure, share, cap)
+    cap = nominal = own.capacity_rps / fx_cpu
+    if tuning.heap_mb is not None or own.collapse:
+        cap = _lost_capacity(cohort, own.spec, tuning, pressure, share, cap)
     gc = cohort.gc
     rho = share / cap
     shed = 0.0
     wait_ms = 0.0
-    spread = spec.load_spread
+    spread = own.load_spread
     hot = refused = 0.0
+    moved = False
     if spread and rho > 1.0 - 6.0 * spread:  # below that no instance gets near capacity (z > 6)
         # Instances pushed past capacity refuse their excess once their queue is full; when that queue
         # outlasts the callers' timeouts, the callers give up on the rest of their requests too, which
@@ -721,18 +809,16 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
         # hottest instances fail at least what their own overload costs, so errors never drop as
         # the mean crosses capacity.
         # Refusals are then the queue's own; a queue shorter than the callers' timeouts fails no more.
-        queued, wait_ms, moved = _queue(cohort, share, cap, dt, spec.queue, nominal if cap != nominal else None)
+        queued, wait_ms, moved = _queue(cohort, share, cap, dt, own.queue, nominal if cap != nominal else None)
         refused = queued
         shed = queued if queued > hot or not own.hot_fails_all else hot
-        if moved:
-            mix.queued = True
     served = share * (1.0 - shed)
     # What the instances work on (holding connections, calling dependencies): the requests served, and
     # those whose caller gave up waiting.
     worked = share * (1.0 - refused) if refused != shed else served
     # Past saturation the explicit backlog carries the wait, so the queueing factor stays at its cap.
     r = rho if rho < 0.95 else 0.95  # queue_factor(rho), written out
-    median = spec.latency_ms * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
+    median = own.latency_ms * (1.0 + 0.5 * r**8 / (1.0 - r)) * fx_lat * pressure
     if gc:
         median *= 1.0 + GC_PAUSE_WEIGHT * gc  # requests caught in a pause wait it out
     pool_size = tuning.pool_size
@@ -752,13 +838,7 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     cohort.errors = errors
     cohort.cpu = cpu
     cohort.pool_ratio = pool_ratio
-    cohort.lat_factor = (median + wait_ms) / spec.latency_ms
-    mix.cpu_sum += cpu * k
-    mix.connections += (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size * k
-    if pool_ratio > mix.pool_max:
-        mix.pool_max = pool_ratio
-    mix.passed += worked * (1.0 - own_err) * k
-    mix.err_sum += errors * k
+    cohort.lat_factor = (median + wait_ms) / own.latency_ms
     if shed or own_err or pool_fail or dep_fail:
         _error_causes(causes, own, share, served, k, shed, own_err, fx_err, pool_fail, dep_fail)
     # Every request waits behind the backlog: the wait shifts all percentiles equally.
@@ -767,14 +847,9 @@ def _live_cohort(mix: _Mixture, cohort, share, dt, own: _OwnService, dep_fail, d
     l99 = median * own.e99 + wait_ms + d99 + own.net99
     if pool_ratio > 1.0:
         l50, l95, l99 = _pool_wait(l50, l95, l99, pool_fail, own.timeout_ms)
-    mix.p50_sum += l50 * k  # (mix.add_latency, written out: this runs for every cohort recomputed)
-    mix.p95_sum += l95 * k
-    mix.p99_sum += l99 * k
-    if mix.e95w is not None or mix.e99w is not None:
-        t95 = median * mix.e95w + wait_ms + d95 + own.net95 if mix.e95w is not None else 0.0
-        t99 = median * mix.e99w + wait_ms + d99 + own.net99 if mix.e99w is not None else 0.0
-        mix.add_tails(t95, t99)
     cohort.p99 = l99
+    conns = (pool_ratio if pool_ratio < 1.0 else 1.0) * pool_size
+    return moved, median, wait_ms, cpu, conns, pool_ratio, worked * (1.0 - own_err), errors, l50, l95, l99
 
 
 _NEAR = (0.0, 0.0, 0.0)
