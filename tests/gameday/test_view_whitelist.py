@@ -144,3 +144,28 @@ async def test_no_hidden_field_reaches_a_seat_before_the_debrief(tmp_path, monke
         for seat in (imoc, tloc, watcher):
             seat.quit()
         await host.stop()
+
+
+def test_a_record_that_is_not_a_view_never_goes_on_the_wire():
+    """view_payload is the whitelist itself: the debrief, the hidden truth or anything else that is not a
+    seat view is refused wherever it sits in a payload, and the views a seat receives pass whole."""
+    from tui.gameday.protocol import view_payload
+    from tui.session import LocalSession
+
+    session = LocalSession.start("checkout-oom-leak", seed=3, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(600)
+    logs, _ = session.log_tail(0, 50)
+    views = {"logs": logs, "incident": session.incident_view(), "sli": session.sli_status()}
+    session.sim.end("the facilitator ended it")
+    debrief = session.debrief()
+    for payload in (debrief, [debrief], (views["incident"], debrief), {"x": debrief}, debrief.report):
+        with pytest.raises(TypeError, match="is not a seat view"):
+            view_payload(payload)
+    for payload in (session.sim.scenario.root_cause, {1, 2}, object()):
+        with pytest.raises(TypeError, match="cannot cross the wire"):
+            view_payload(payload)
+    wire = view_payload(views)
+    assert json.loads(json.dumps(wire)) == wire
+    assert wire["logs"] and wire["logs"][0] == {f: getattr(logs[0], f) for f in wire["logs"][0]}
+    assert set(wire["logs"][0]) == set(type(logs[0]).__dataclass_fields__)
