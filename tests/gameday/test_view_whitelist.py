@@ -69,15 +69,24 @@ def hidden_strings(host: GameHost) -> set[str]:
 
 
 def keys_and_strings(value: Any, keys: set[str], strings: list[str]) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            keys.add(k)
-            keys_and_strings(v, keys, strings)
-    elif isinstance(value, list):
-        for v in value:
-            keys_and_strings(v, keys, strings)
-    elif isinstance(value, str):
-        strings.append(value)
+    """Every key and every string in a decoded frame (JSON: dicts, lists, strings, numbers), in order.
+
+    A walk with its own stack (children pushed in reverse so they come off in order): a frame holds a
+    thousand log records and a snapshot's samples, ~1.8 million values in a game day.
+    """
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    add_string = strings.append
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            add_string(item)
+        elif kind is dict:
+            keys.update(item)
+            push(reversed(item.values()))
+        elif kind is list:
+            push(reversed(item))
 
 
 def leaks(frames: list[dict], host: GameHost) -> list[str]:
