@@ -66,13 +66,16 @@ def summary_of(message: str) -> tuple[str, str]:
     return row, "\n".join([first, *rest])
 
 
-def render_record(rec: LogRecord, message: str | None = None) -> str:
+def render_record(rec: LogRecord, message: str | None = None, clock: str | None = None) -> str:
     """One display row: clock, level, service, instance, message (of a multi-line one its first line and
-    ``⏎ +N lines``; ``message`` when the caller has it already), trace id."""
+    ``⏎ +N lines``; ``message`` when the caller has it already), trace id. ``clock``: ``format_clock(rec.t)``
+    when the caller has it already."""
     trace = f" trace={rec.trace_id}" if rec.trace_id else ""
     if message is None:
         message = summary_of(rec.message)[0] if "\n" in rec.message or "\r" in rec.message else clean(rec.message)
-    return f"{format_clock(rec.t)} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
+    if clock is None:
+        clock = format_clock(rec.t)
+    return f"{clock} {rec.level:<5} {rec.service:<10} {rec.instance} {message}{trace}"
 
 
 class LogBuffer:
@@ -145,30 +148,44 @@ class LogBuffer:
         return known[0]
 
     def extend(self, records: Iterable[LogRecord]) -> int:
-        """Append records; returns how many were added."""
+        """Append records; returns how many were added.
+
+        Lines come in time order, many in the same second: each second's clock is written once.
+        """
         added = 0
         codes = self._service_codes
+        place_codes = self.place_codes
+        lines, levels, services, places, trace_ids = self.lines, self.levels, self.services, self.places, self.trace_ids
+        second, clock = -1, ""
         for rec in records:
             code = codes.get(rec.service)
             if code is None:
                 code = codes[rec.service] = len(codes)
-            idx = self.base + len(self.lines)
-            if "\n" in rec.message or "\r" in rec.message:
-                self.lines.append(render_record(rec, self._keep_body(idx, rec.message)))
+            idx = self.base + len(lines)
+            t = rec.t
+            if t < 0:
+                text = format_clock(t)
             else:
-                self.lines.append(render_record(rec, clean(rec.message)))
-            self.levels.append(LEVEL_RANK.get(rec.level, 1))
-            self.services.append(code)
+                if int(t) != second:
+                    second, clock = int(t), format_clock(t)
+                text = clock
+            message = rec.message
+            if "\n" in message or "\r" in message:
+                lines.append(render_record(rec, self._keep_body(idx, message), text))
+            else:
+                lines.append(render_record(rec, clean(message), text))
+            levels.append(LEVEL_RANK.get(rec.level, 1))
+            services.append(code)
             place = (rec.zone, rec.version, rec.instance)
-            where = self.place_codes.get(place)
+            where = place_codes.get(place)
             if where is None:
-                where = self.place_codes[place] = len(self.place_codes)
-            self.places.append(where)
-            self.trace_ids.append(rec.trace_id)
+                where = place_codes[place] = len(place_codes)
+            places.append(where)
+            trace_ids.append(rec.trace_id)
             if rec.trace_id:
                 self._by_trace.setdefault(rec.trace_id, []).append(idx)
             added += 1
-            if len(self.lines) % CHUNK == 0:
+            if len(lines) % CHUNK == 0:
                 start = len(self.lines) - CHUNK
                 chunk_lines = [x.lower() for x in self.lines[start:]]  # lowering may change a length
                 self._blobs.append("\n".join(chunk_lines))
