@@ -69,15 +69,24 @@ def hidden_strings(host: GameHost) -> set[str]:
 
 
 def keys_and_strings(value: Any, keys: set[str], strings: list[str]) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            keys.add(k)
-            keys_and_strings(v, keys, strings)
-    elif isinstance(value, list):
-        for v in value:
-            keys_and_strings(v, keys, strings)
-    elif isinstance(value, str):
-        strings.append(value)
+    """Every key and every string in a decoded frame (JSON: dicts, lists, strings, numbers), in order.
+
+    A walk with its own stack (children pushed in reverse so they come off in order): a frame holds a
+    thousand log records and a snapshot's samples, ~1.8 million values in a game day.
+    """
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    add_string = strings.append
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            add_string(item)
+        elif kind is dict:
+            keys.update(item)
+            push(reversed(item.values()))
+        elif kind is list:
+            push(reversed(item))
 
 
 def leaks(frames: list[dict], host: GameHost) -> list[str]:
@@ -144,3 +153,28 @@ async def test_no_hidden_field_reaches_a_seat_before_the_debrief(tmp_path, monke
         for seat in (imoc, tloc, watcher):
             seat.quit()
         await host.stop()
+
+
+def test_a_record_that_is_not_a_view_never_goes_on_the_wire():
+    """view_payload is the whitelist itself: the debrief, the hidden truth or anything else that is not a
+    seat view is refused wherever it sits in a payload, and the views a seat receives pass whole."""
+    from tui.gameday.protocol import view_payload
+    from tui.session import LocalSession
+
+    session = LocalSession.start("checkout-oom-leak", seed=3, journal=False)
+    session.set_speed(0.0)
+    session.sim.run_until(600)
+    logs, _ = session.log_tail(0, 50)
+    views = {"logs": logs, "incident": session.incident_view(), "sli": session.sli_status()}
+    session.sim.end("the facilitator ended it")
+    debrief = session.debrief()
+    for payload in (debrief, [debrief], (views["incident"], debrief), {"x": debrief}, debrief.report):
+        with pytest.raises(TypeError, match="is not a seat view"):
+            view_payload(payload)
+    for payload in (session.sim.scenario.root_cause, {1, 2}, object()):
+        with pytest.raises(TypeError, match="cannot cross the wire"):
+            view_payload(payload)
+    wire = view_payload(views)
+    assert json.loads(json.dumps(wire)) == wire
+    assert wire["logs"] and wire["logs"][0] == {f: getattr(logs[0], f) for f in wire["logs"][0]}
+    assert set(wire["logs"][0]) == set(type(logs[0]).__dataclass_fields__)

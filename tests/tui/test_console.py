@@ -424,6 +424,20 @@ def test_log_buffer_holds_a_million_lines_and_filters_them_right():
     assert len(buffer.filter(LogQuery(text="oomkilled"))) == 1000
 
 
+def test_each_buffered_line_shows_its_own_records_clock():
+    """Lines arrive many to a second: each row's clock is its record's, across seconds, before t=0 and after."""
+    import dataclasses
+
+    from scenarios.durations import format_clock
+
+    times = [-61.5, -0.5, 0.0, 0.2, 0.99, 1.0, 59.9, 60.0, 3599.7, 3600.0, 3600.4, 7322.0]
+    records = [dataclasses.replace(_record(i), t=t) for i, t in enumerate(times)]
+    buffer = LogBuffer()
+    buffer.extend(records)
+    assert [line.split(" ")[0] for line in buffer.lines] == [format_clock(t) for t in times]
+    assert [line.split(" ")[0] for line in buffer.lines][:3] == ["-00:01:01", "-00:00:00", "00:00:00"]
+
+
 async def test_log_view_keeps_a_million_lines(session):
     app = ConsoleHost(session)
     async with app.run_test(size=SIZE) as pilot:

@@ -368,8 +368,37 @@ VIEW_TYPES: tuple[type, ...] = (
 """The only records a seat receives before the debrief: what SessionPort shows any trainee."""
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types a payload carries as they are (exactly these: a subclass takes the general path)."""
+
+
+@functools.cache
+def _view_fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of the view dataclass ``cls`` (None: not a dataclass, or not a view)."""
+    if not dataclasses.is_dataclass(cls) or not issubclass(cls, VIEW_TYPES):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def view_payload(value: Any) -> Any:
-    """A SessionPort view as JSON-ready data; any other record type is a programming error."""
+    """A SessionPort view as JSON-ready data; any other record type is a programming error.
+
+    A state frame carries thousands of records (a thousand log lines, their fields): the common types
+    are told apart by ``type(value)`` first, a view's field names are looked up once per class, and
+    anything else takes the general path below (same answers, same errors).
+    """
+    cls = type(value)
+    if cls in _PLAIN:
+        return value
+    if cls is list or cls is tuple:
+        return [view_payload(v) for v in value]
+    names = _view_fields(cls)
+    if names is not None:
+        return {name: view_payload(getattr(value, name)) for name in names}
+    return _general_payload(value)
+
+
+def _general_payload(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if not isinstance(value, VIEW_TYPES):
             raise TypeError(f"{type(value).__name__} is not a seat view; seats never receive it before the debrief")
