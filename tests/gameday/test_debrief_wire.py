@@ -97,6 +97,7 @@ WRONG = {
     "a trap whose match is a word": (("traps", 0, "match"), "restart"),
     "a why that is a dict": (("root_cause", "five_whys", 0), {"[b]": 1}),
     "an incident that is a number": (("truth", "incidents", 0), 3),
+    "an incident without its number": (("truth", "incidents", 0), {}),  # read "#None from 00:00:00"
     "a guess without its time": (("truth", "root_cause_guesses", 0, "t"), "soon"),
     "a NaN error budget": (("report", "error_budget_burned_pct"), math.nan),
     "an infinite flag time": (("mentor_flags", 0, "t"), math.inf),

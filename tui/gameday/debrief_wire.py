@@ -16,7 +16,7 @@ from typing import Any, Required
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-from tui.gameday.seat_wire import WIRE, Moment
+from tui.gameday.seat_wire import WIRE, Count, Moment
 
 
 class RootCauseWire(TypedDict, total=False):
@@ -73,12 +73,27 @@ class MomentWire(TypedDict):
     text: str
 
 
+class ReportIncidentWire(TypedDict, total=False):
+    """One incident as the report carries it (simulator.incident.incidents.incident_entries)."""
+
+    __pydantic_config__ = WIRE  # type: ignore[misc]
+    number: Required[Count]
+    opened_at_s: Moment
+    alerts: list[str]
+    acknowledgement: str
+    acknowledgement_said: str | None
+    severity_declared: str | None
+    severity_assessed: str | None
+    status: str
+    roles: dict[str, str | None]
+
+
 class IncidentWire(TypedDict, total=False):
     """One incident of the session as the debrief's incidents list reads it."""
 
     __pydantic_config__ = WIRE  # type: ignore[misc]
-    number: int
-    opened_at: Moment
+    number: Required[Count]  # shown as "#N from HH:MM:SS": without them the line read "#None from 00:00:00"
+    opened_at: Required[Moment]
     alerts: list[str]
     acknowledgement: str
     acknowledgement_said: str | None
@@ -143,7 +158,7 @@ class ReportWire(TypedDict, total=False):
     par: dict[str, Moment]
     impact_avoided_pct: float | None
     roles: RolesWire
-    incidents: list[IncidentWire]
+    incidents: list[ReportIncidentWire]
 
 
 class DebriefWire(TypedDict, total=False):
