@@ -117,6 +117,10 @@ play_to_the_end() {
   sleep 0.5
   keys Enter
   wait_for "rollback_deploy  Roll a service back"
+  # The form may already be on screen (built while rollback_deploy was highlighted) before Enter moves the
+  # focus into it: a second Enter sent then went to the action list (CI, under load). The key line tells:
+  # with the service choice focused it leads with the clock key, with the list focused with ctrl+s.
+  wait_for "space Pause/resume  ^s Apply action"
   keys Enter  # the service choice opens: type to jump only once it is open (its footer says so)
   wait_for "Dismiss menu"
   tmux send-keys -t "$SESSION" -l checkout
@@ -132,6 +136,9 @@ play_to_the_end() {
   sleep 0.5
   keys Enter
   wait_for "Declare the incident resolved"
+  # Typed only once the summary field has the focus (the key line drops the panel keys while a text
+  # field has it): sent earlier, its letters reached the panel keys (r, o, l switch panels).
+  wait_for "^s Apply action  ^q Quit"
   tmux send-keys -t "$SESSION" -l "rolled back checkout to v2.4.1"
   wait_for "rolled back checkout to v2.4.1"  # the summary is in its field before ctrl+s applies it
   keys C-s
