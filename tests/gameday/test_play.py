@@ -24,6 +24,11 @@ async def test_imoc_and_tloc_play_the_reference_solution_to_the_debrief(host):
                 note = ACTION_ADAPTER.validate_python({"action": "note", "text": "TLOC: rolling back checkout"})
                 assert (await asyncio.to_thread(tloc.apply, note)).accepted
         await settle(host, imoc)
+        await settle(host, tloc)  # each seat's reader thread takes the last state in on its own
+        for _ in range(300):  # up to 3 s: the end reaches a seat in the state frame after the resolve
+            if imoc.finished and tloc.finished:
+                break
+            await asyncio.sleep(0.01)
         assert imoc.finished and tloc.finished
         # notes are visible to both seats
         assert any("rolling back" in text for _, _, text in imoc.incident_view().notes)
