@@ -73,34 +73,30 @@ class MomentWire(TypedDict):
     text: str
 
 
-class ReportIncidentWire(TypedDict, total=False):
+class _IncidentFields(TypedDict, total=False):
+    """What the report's and the truth's incidents both carry."""
+
+    __pydantic_config__ = WIRE  # type: ignore[misc]
+    number: Required[Count]  # shown as "#N from HH:MM:SS": without it the line read "#None from 00:00:00"
+    alerts: list[str]
+    acknowledgement: str
+    acknowledgement_said: str | None
+    severity_declared: str | None
+    severity_assessed: str | None
+    status: str
+    roles: dict[str, str | None]
+
+
+class ReportIncidentWire(_IncidentFields, total=False):
     """One incident as the report carries it (simulator.incident.incidents.incident_entries)."""
 
-    __pydantic_config__ = WIRE  # type: ignore[misc]
-    number: Required[Count]
     opened_at_s: Moment
-    alerts: list[str]
-    acknowledgement: str
-    acknowledgement_said: str | None
-    severity_declared: str | None
-    severity_assessed: str | None
-    status: str
-    roles: dict[str, str | None]
 
 
-class IncidentWire(TypedDict, total=False):
+class IncidentWire(_IncidentFields, total=False):
     """One incident of the session as the debrief's incidents list reads it."""
 
-    __pydantic_config__ = WIRE  # type: ignore[misc]
-    number: Required[Count]  # shown as "#N from HH:MM:SS": without them the line read "#None from 00:00:00"
     opened_at: Required[Moment]
-    alerts: list[str]
-    acknowledgement: str
-    acknowledgement_said: str | None
-    severity_declared: str | None
-    severity_assessed: str | None
-    status: str
-    roles: dict[str, str | None]
 
 
 class TruthWire(TypedDict, total=False):
