@@ -3,13 +3,13 @@ each instance's memory over the last minutes beside the others (which pods leak?
 
 from __future__ import annotations
 
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from tests.tui.console_host import ConsoleHost as Host
 from tui.session import LocalSession
 from tui.widgets.common import BLOCKS
-from tui.widgets.dashboards import MEMORY_TREND_SECONDS
+from tui.widgets.dashboards import MEMORY_TREND_SECONDS, MetricChart
 
 
 def cells(table: DataTable) -> list[list[str]]:
@@ -62,25 +62,29 @@ async def test_each_instance_shows_its_memory_trend_on_a_zero_to_limit_scale():
         ), "the leaking pods stand out against a quiet service on the same 0-limit scale"
 
 
+class ChartHost(App):
+    """A detail chart alone, 14 rows tall in an 80x16 terminal."""
+
+    def compose(self) -> ComposeResult:
+        yield MetricChart(id="chart")
+
+    def on_mount(self) -> None:
+        self.query_one(MetricChart).styles.height = 14
+
+
+async def chart_lines(pilot, title: str, values: tuple[float, ...], metric: str) -> list[str]:
+    """The chart's lines once it has plotted ``values`` (one a second)."""
+    chart = pilot.app.query_one(MetricChart)
+    chart.plot(title, tuple(float(t) for t in range(len(values))), values, [], metric)
+    await pilot.pause()
+    return str(chart.render()).splitlines()
+
+
 async def test_the_detail_chart_stands_on_zero_and_says_so():
-    from textual.app import ComposeResult
-
-    from tui.widgets.dashboards import MetricChart
-
-    class ChartHost(App):
-        def compose(self) -> ComposeResult:
-            yield MetricChart(id="chart")
-
-    app = ChartHost()
-    async with app.run_test(size=(80, 16)) as pilot:
-        chart = app.query_one(MetricChart)
-        chart.styles.height = 14
+    async with ChartHost().run_test(size=(80, 16)) as pilot:
         await pilot.pause()
-        times = tuple(float(t) for t in range(60))
         values = tuple(1000.0 + (t % 3) for t in range(60))  # a small wobble high above zero
-        chart.plot("frontend rate (15m)", times, values, [], "rate")
-        await pilot.pause()
-        lines = str(chart.render()).splitlines()
+        lines = await chart_lines(pilot, "frontend rate (15m)", values, "rate")
         assert "scale from 0/s" in lines[0]
         rows = [line for line in lines[1:] if "█" in line or line.strip().endswith("/s")]
         assert rows[0].split()[0] == "1,002/s", "the top row is labelled with the highest value"
@@ -91,27 +95,12 @@ async def test_the_detail_chart_stands_on_zero_and_says_so():
 
 async def test_a_tiny_error_ratio_is_labelled_with_the_decimals_it_needs():
     """An error ratio of 0.01-0.02 % fills the chart: its labels must not read 0.0% beside full bars."""
-    from textual.app import ComposeResult
-
-    from tui.widgets.dashboards import MetricChart
-
-    class ChartHost(App):
-        def compose(self) -> ComposeResult:
-            yield MetricChart(id="chart")
-
-    app = ChartHost()
-    async with app.run_test(size=(80, 16)) as pilot:
-        chart = app.query_one(MetricChart)
-        chart.styles.height = 14
+    async with ChartHost().run_test(size=(80, 16)) as pilot:
         await pilot.pause()
-        times = tuple(float(t) for t in range(60))
         values = tuple(0.0001 + 0.0001 * (t % 2) for t in range(60))
-        chart.plot("gateway error_ratio (15m)", times, values, [], "error_ratio")
-        await pilot.pause()
-        lines = str(chart.render()).splitlines()
+        lines = await chart_lines(pilot, "gateway error_ratio (15m)", values, "error_ratio")
         rows = [line for line in lines[1:] if "█" in line or line.strip().endswith("%")]
         assert rows[0].split()[0] == "0.020%", "the top row reads the highest value, not 0.0%"
         assert "last 0.020%" in lines[0] and "scale from 0.000%" in lines[0]
-        chart.plot("gateway error_ratio (15m)", times, tuple(v * 1000 for v in values), [], "error_ratio")
-        await pilot.pause()
-        assert str(chart.render()).splitlines()[1].split()[0] == "20.0%", "one decimal from 1 % up"
+        lines = await chart_lines(pilot, "gateway error_ratio (15m)", tuple(v * 1000 for v in values), "error_ratio")
+        assert lines[1].split()[0] == "20.0%", "one decimal from 1 % up"
