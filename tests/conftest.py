@@ -63,7 +63,7 @@ EARLY = (
     "tests/exports/test_prometheus_export.py::test_a_real_prometheus",  # 9.5 s / 0.2: a real Prometheus
     "tests/gameday/test_web.py",  # ~13 s / 5: headless Chromium, a websocket
     "tests/cli/test_lazy_imports.py",  # 12 s / 6: fresh interpreters
-    "tests/gameday/test_trust.py::test_a_seat_that_never_reads",  # 5.6 s / 1.4: a send timeout
+    "tests/gameday/test_trust.py::test_a_seat_that_never_reads",  # ~11 s / 1.4: a send timeout
     "tests/exports/test_otlp_export.py",  # 4.7 s / 0.9: a collector that is not there
 )
 """Tests that run before all others: those that mostly wait on wall-clock time (subprocesses, sockets,
