@@ -70,16 +70,24 @@ class ColdFile:
         if blob is not None:
             return blob
         with self._lock:
-            if at >= self._written:  # still in the write buffer
-                start = at - self._written
-                blob = bytes(self._pending[start : start + size])
-            else:
-                blob = _pread(self._file.fileno(), size, at)
+            blob = self._read(at, size)
             cache = self._cache
-            if len(cache) >= self._cache_size:
-                del cache[next(iter(cache))]  # the oldest read
-            cache[at] = blob
+            if self._cache_size:
+                if len(cache) >= self._cache_size:
+                    del cache[next(iter(cache))]  # the oldest read
+                cache[at] = blob
         return blob
+
+    def read_uncached(self, at: int, size: int) -> bytes:
+        """``size`` bytes from offset ``at`` (part of a blob), not cached."""
+        with self._lock:
+            return self._read(at, size)
+
+    def _read(self, at: int, size: int) -> bytes:
+        if at >= self._written:  # still in the write buffer
+            start = at - self._written
+            return bytes(self._pending[start : start + size])
+        return _pread(self._file.fileno(), size, at)
 
     @property
     def size(self) -> int:
@@ -117,6 +125,11 @@ class ColdChunk:
     def read(self) -> bytes:
         """The blob's bytes."""
         return self.file.read(self.at, self.size)
+
+    def read_range(self, start: int, stop: int) -> bytes:
+        """Bytes ``start`` to ``stop`` of the blob (clamped to it), read alone and not cached."""
+        start, stop = max(0, min(start, self.size)), max(0, min(stop, self.size))
+        return self.file.read_uncached(self.at + start, stop - start) if stop > start else b""
 
     def __len__(self) -> int:
         return self.size

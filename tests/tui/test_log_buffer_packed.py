@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
+
+from simulator.telemetry.cold import ColdChunk
 from simulator.views import LogRecord
+from tui.widgets import log_buffer
 from tui.widgets.log_buffer import CHUNK, LogBuffer, LogQuery, render_record, summary_of
+
+
+@pytest.fixture(autouse=True, params=["hot", "cold"])
+def chunks_kept(request, monkeypatch) -> str:
+    """Every test twice: every packed chunk's blobs in memory, and every one in the cold file at once."""
+    monkeypatch.setattr(log_buffer, "HOT", 10**9 if request.param == "hot" else 0)
+    return request.param
 
 
 def record(i: int, message: str = "", trace: str = "", instance: str = "") -> LogRecord:
@@ -60,11 +71,12 @@ def test_rows_read_back_whole_from_packed_and_filling_chunks():
     assert buffer.lines[-1] == expected[-1] and buffer.lines[CHUNK : CHUNK + 3] == expected[CHUNK : CHUNK + 3]
 
 
-def test_text_queries_agree_with_a_scan_of_the_rows():
+def test_text_queries_agree_with_a_scan_of_the_rows(chunks_kept):
     records = mixed_records(3 * CHUNK + 500)
     buffer = LogBuffer()
     buffer.extend(records)
-    assert [type(chunk.low) for chunk in buffer._packed] == [str, bytes, bytes]
+    kept = [ColdChunk] * 3 if chunks_kept == "cold" else [str, bytes, bytes]
+    assert [type(chunk.low) for chunk in buffer._packed] == kept
     rows = [render_record(rec) for rec in records]
     for needle in ("istanbul", "i̇stanbul order 1", "résumé", "✓", "/api/products/40", " 200 ", "zzz", "trace=y"):
         expected = [i for i, row in enumerate(rows) if needle in row.lower()]
