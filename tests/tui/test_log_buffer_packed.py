@@ -162,3 +162,26 @@ def test_a_kept_line_costs_a_fraction_of_its_text():
         tracemalloc.stop()
     assert 90 <= text <= 130
     assert per_line < 1.6 * text, f"{per_line:.0f} bytes a line for {text:.0f} characters"
+
+
+def test_a_bounded_buffer_keeps_its_cold_file_bounded_and_reads_right(monkeypatch, chunks_kept):
+    monkeypatch.setattr(log_buffer, "COLD_SLACK", 0)
+    records = mixed_records(9 * CHUNK + 77)
+    buffer = LogBuffer(capacity=3 * CHUNK)
+    files = set()
+    for start in range(0, len(records), 1000):
+        buffer.extend(records[start : start + 1000])
+        files.add(id(buffer._cold))
+        kept = sum(len(c.text) + len(c.low) for c in buffer._packed if type(c.text) is ColdChunk)
+        assert buffer._cold_live == kept
+        assert buffer._cold.size <= 2 * kept + 2 * 600_000  # (a dropped chunk's blobs, before the copy)
+    if chunks_kept == "cold":
+        assert len(files) > 1, "copied afresh as chunks were dropped"
+    rows = [render_record(rec) for rec in records]
+    assert list(buffer.lines) == rows[buffer.base :]
+    expected = [i for i, row in enumerate(rows) if "résumé" in row.lower() and i >= buffer.base]
+    assert buffer.filter(LogQuery(text="résumé")) == expected
+    tid = records[-3].trace_id or records[-1].trace_id
+    assert buffer.filter(LogQuery(trace_id=tid)) == [
+        i for i, rec in enumerate(records) if rec.trace_id == tid and i >= buffer.base
+    ]
