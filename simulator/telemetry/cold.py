@@ -24,6 +24,10 @@ CACHE = 128
 """Blobs read back that stay in memory (about 0.5 MB of series chunks): what a chart or alert reads again."""
 
 
+_SIZES: dict[int, int] = {}
+"""One int object per blob size (a series chunk's 4096 bytes: thousands of chunks share it), up to 4096."""
+
+
 class ColdFile:
     """An append-only temporary file of immutable blobs, read back by offset (see the module docstring).
 
@@ -51,7 +55,8 @@ class ColdFile:
             self._end += len(blob)
             if len(self._pending) >= WRITE_BUFFER:
                 self._flush()
-        return ColdChunk(self, at, len(blob))
+        size = len(blob)
+        return ColdChunk(self, at, _SIZES.setdefault(size, size) if size <= 4096 else size)
 
     def _flush(self) -> None:
         if self._file is None:

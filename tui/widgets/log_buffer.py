@@ -27,7 +27,7 @@ from itertools import accumulate, compress, islice, repeat
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
-from simulator.telemetry.cold import ColdChunk, ColdFile
+from simulator.telemetry import ColdChunk, ColdFile
 from simulator.views import LogRecord
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
