@@ -42,6 +42,7 @@ SKIPPED_ATTRIBUTES = frozenset(
         "warmup",
         "_shared",
         "_unpacked",
+        "_unpacked_attrs",
         "_by_id",
         "_reading",
         "_memoryviews",
@@ -53,7 +54,7 @@ SKIPPED_ATTRIBUTES = frozenset(
 :func:`pending_events`), the journal file, the snapshots kept for rewinds, the lazily built what-if
 and warm-up runs (derived from the scenario and seed alone), the log store's sharing cache (equal
 messages shared by reference: which string a line holds, not what it says), its last unpacked message
-block, the trace store's index by id (derived from its traces), the sealed series chunk last read as
+and attribute blocks, the trace store's index by id (derived from its traces), the sealed series chunk last read as
 arrays (a series store's read cache), a store's cold file (its chunks are captured by what they hold, not
 where), and the metrics recorder's memoryviews of its buffers and its split
 plans (both made again from its buffers and cohorts): a snapshot copies none of them."""

@@ -147,3 +147,59 @@ def test_a_rewind_past_cold_chunks_replays_the_same_and_no_file_outlives_the_ses
     del sim, snapshot, rewound, straight
     gc.collect()
     assert [ref for ref in opened if ref() is not None and not ref().closed] == [], "closed with their session"
+
+
+class _Opaque:
+    """An attribute value marshal cannot write."""
+
+    def __repr__(self) -> str:
+        return "opaque"
+
+
+ROUTES = tuple(f"GET /api/{k}" for k in range(7))
+
+
+def _attributes(i: int, fresh: bool) -> dict | None:
+    route = ROUTES[i % 7]
+    if fresh:
+        route = "".join(list(route))  # an equal str, another object (the other store shares one per route)
+    kinds = i % 6
+    if kinds == 0:
+        return None
+    if kinds == 1:
+        return {"http.route": route, "http.response.status_code": 200, "duration_ms": (-0.0, 1e-310, 12.5)[i % 3]}
+    if kinds == 2:
+        return {"http.route": route, "error.type": "timeout\udc80", "duration_ms": math.nan, "client": "ios"}
+    if kinds == 3:
+        return {"extra": [1, (2, 3.0), {"k": math.inf}], "big": 1 << 80, "flag": True}
+    if kinds == 4 and i == 1000:
+        return {"odd": _Opaque()}  # one block's attributes stay as they are
+    return {"http.route": route, "probe": "readiness"}
+
+
+def _floats(attributes: dict) -> list[bytes]:
+    return [struct.pack("d", v) for v in attributes.values() if type(v) is float]
+
+
+def test_log_attributes_packed_with_their_block_read_back_exactly_and_capture_by_value():
+    from simulator.session.checkpoint import plain
+    from simulator.telemetry.logs import LogStore, _AttrBlock
+
+    stores = []
+    for fresh in (False, True):
+        store = LogStore(capacity=10_000)
+        for i in range(3500):
+            store.add(float(i), "INFO", "api", "v1", "z", "api-1", f"line {i}", attributes=_attributes(i, fresh))
+        stores.append(store)
+    store = stores[0]
+    packed = [a for a in store._attrs if type(a) is _AttrBlock]
+    assert len({id(a) for a in packed}) == 2 and len(packed) == 2 * 1024, "the second and third blocks packed"
+    assert type(store._attrs[1000]) is not _AttrBlock
+    lines, _ = store.since_index(0)
+    for i, line in enumerate(lines):
+        want = _attributes(i, False) or {}
+        assert repr(line.attributes) == repr(want), i  # NaN, inf, surrogates, tuples in lists kept
+        assert _floats(line.attributes) == _floats(want), i  # -0.0 and a subnormal to the bit
+    assert [r.attributes for r in store.query(text="line 2047")] == [_attributes(2047, False)]
+    stores[1]._attrs[1000] = stores[0]._attrs[1000] = None  # (the opaque value is compared by identity)
+    assert plain(stores[0]) == plain(stores[1]), "attributes are captured by value, however they were shared"

@@ -38,7 +38,7 @@ RARE_HITS = 64
 """Up to this many hits in a chunk, matches are located in its blob; beyond, its lines are scanned."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
-HOT = 2
+HOT = 1
 COLD_SLACK = 64 * 1024 * 1024
 """Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
 """Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file."""
