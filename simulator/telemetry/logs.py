@@ -187,7 +187,7 @@ class _AttrBlock:
             data = marshal.dumps(values, 0)
         except ValueError:
             return None
-        return _AttrBlock(first, zlib.compress(data, 6))
+        return _AttrBlock(first, zlib.compress(data, 1))
 
 
 _PIECE = 32_768
@@ -331,7 +331,8 @@ class LogStore:
 
     def _pack_block(self, start: int, stop: int) -> None:
         """Compress the messages of slots ``start``..``stop`` into one block (some may be in a block already:
-        a restored copy's lines are those its snapshot read from the live columns)."""
+        a restored copy's lines are those its snapshot read from the live columns), and the attributes of
+        the ``_BLOCK`` slots before ``start`` into one :class:`_AttrBlock`."""
         block = _Block.of(self.dropped + start, [self._message_at(slot) for slot in range(start, stop)])
         shared = self._shared
         for message in self._message[start:stop]:
@@ -341,13 +342,16 @@ class LogStore:
             if type(message) is not _Block:
                 shared.pop(message, None)
         self._message[start:stop] = [block] * (stop - start)
-        attrs = _AttrBlock.of(self.dropped + start, [self._attrs_at(slot) for slot in range(start, stop)])
-        if attrs is not None:
-            for packed in self._attrs[start:stop]:
-                if type(packed) is tuple:
-                    shared.pop(packed, None)
-            self._attrs[start:stop] = [attrs] * (stop - start)
-            self._unpacked_attrs = None
+        # The attributes of the block before: a live tail reads the newest lines, so it seldom unpacks these.
+        stop, start = start, max(0, start - _BLOCK)
+        if stop > start and type(self._attrs[stop - 1]) is not _AttrBlock:  # (packed in order: the last says)
+            attrs = _AttrBlock.of(self.dropped + start, [self._attrs_at(slot) for slot in range(start, stop)])
+            if attrs is not None:
+                for packed in self._attrs[start:stop]:
+                    if type(packed) is tuple:
+                        shared.pop(packed, None)
+                self._attrs[start:stop] = [attrs] * (stop - start)
+                self._unpacked_attrs = None
 
     def _attrs_at(self, slot: int) -> tuple | dict | None:
         """The packed attributes of the line in ``slot``."""
