@@ -277,8 +277,9 @@ class LogBuffer:
         self.places = array("I")
         """Per line, the code of its (zone, version, instance) in ``place_codes``."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
-        self._multi_at: list[int] = []
-        """Absolute indices of the multi-line entries, ascending. An entry's body is its first line, which
+        self._multi_at = array("q")
+        """Absolute indices of the multi-line entries, ascending (8 bytes each: a list's int objects took 36).
+        An entry's body is its first line, which
         its row holds at ``_multi_first`` (start, length), then its tail in ``_multi_tail`` (shared)."""
         self._multi_first = array("I")
         self._multi_tail: list[str] = []
