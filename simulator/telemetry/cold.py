@@ -18,10 +18,10 @@ import os
 import tempfile
 import threading
 
-WRITE_BUFFER = 256 * 1024
+WRITE_BUFFER = 64 * 1024
 """Bytes gathered before one write to the file (many small blobs, one system call)."""
-CACHE = 128
-"""Blobs read back that stay in memory (about 0.5 MB of series chunks): what a chart or alert reads again."""
+CACHE = 64
+"""Blobs read back that stay in memory (about 0.25 MB of series chunks): what a chart or alert reads again."""
 
 
 _SIZES: dict[int, int] = {}
