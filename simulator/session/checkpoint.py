@@ -31,6 +31,7 @@ import simpy
 from pydantic import BaseModel
 
 from simulator.session.simulation import Simulation
+from simulator.telemetry.cold import ColdChunk
 
 SKIPPED_ATTRIBUTES = frozenset(
     {
@@ -41,18 +42,21 @@ SKIPPED_ATTRIBUTES = frozenset(
         "warmup",
         "_shared",
         "_unpacked",
+        "_unpacked_attrs",
         "_by_id",
         "_reading",
         "_memoryviews",
         "_split_plans",
+        "_cold",
     }
 )
 """Not state of the session: the SimPy environment (its processes are described by
 :func:`pending_events`), the journal file, the snapshots kept for rewinds, the lazily built what-if
 and warm-up runs (derived from the scenario and seed alone), the log store's sharing cache (equal
 messages shared by reference: which string a line holds, not what it says), its last unpacked message
-block, the trace store's index by id (derived from its traces), the sealed series chunk last read as
-arrays (a series store's read cache), and the metrics recorder's memoryviews of its buffers and its split
+and attribute blocks, the trace store's index by id (derived from its traces), the sealed series chunk last read as
+arrays (a series store's read cache), a store's cold file (its chunks are captured by what they hold, not
+where), and the metrics recorder's memoryviews of its buffers and its split
 plans (both made again from its buffers and cohorts): a snapshot copies none of them."""
 
 
@@ -131,6 +135,8 @@ class _Walker:
             return ("skipped", type(value).__name__)
         if isinstance(value, BaseModel):
             return ("model", type(value).__name__)  # scenario data: immutable, the same for both
+        if type(value) is ColdChunk:  # a sealed chunk moved to the cold file: captured as the bytes it holds
+            value = value.read()
         if isinstance(value, bytes):  # a sealed chunk of a series: a value (the store shares equal ones)
             return ("bytes", len(value), hashlib.sha256(value).hexdigest())
         key = id(value)

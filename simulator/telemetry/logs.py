@@ -8,6 +8,7 @@ happen, and every service has its own background chatter.
 
 from __future__ import annotations
 
+import marshal
 import random
 import zlib
 from array import array
@@ -162,6 +163,33 @@ class _Block:
         return _Block(first, b"".join(packed))
 
 
+@dataclass(frozen=True, slots=True)
+class _AttrBlock:
+    """The attributes of the same lines as a :class:`_Block`, compressed: most lines' attributes are their own
+    (an access line's duration, an error line's type and route), ~100 bytes a line as tuples. Immutable:
+    shared by a session's snapshots and restored copies like a message block."""
+
+    first: int
+    """The line number of its first line (as :attr:`_Block.first`)."""
+    packed: bytes
+    """zlib of the lines' packed attributes (:func:`_pack`) as one ``marshal`` list, format version 0: no
+    references between equal objects and no interning, so equal attributes pack to equal bytes however
+    they are shared (a restored copy shares differently), and a float is written to round-trip exactly."""
+
+    def values(self) -> list[tuple | dict | None]:
+        """The lines' packed attributes, in line order."""
+        return marshal.loads(zlib.decompress(self.packed))
+
+    @staticmethod
+    def of(first: int, values: list[tuple | dict | None]) -> _AttrBlock | None:
+        """A block of ``values`` (None when one holds what marshal cannot write: those stay as they are)."""
+        try:
+            data = marshal.dumps(values, 0)
+        except ValueError:
+            return None
+        return _AttrBlock(first, zlib.compress(data, 1))
+
+
 _PIECE = 32_768
 """Bytes unpacked at a time. A block's text is up to ~550 KB: one buffer that size, made and freed at every
 block, moved glibc's mmap threshold up and the session's heap fragmented (+4 MB RSS in 8 hours)."""
@@ -209,7 +237,10 @@ class LogStore:
         lines, those lines' messages become one compressed :class:`_Block` (see :meth:`_message_at`)."""
         self._unpacked: tuple[_Block, list[str]] | None = None
         """The block last unpacked and its messages, during one read (a cache, no state: not copied)."""
-        self._attrs: list[tuple | dict | None] = []
+        self._attrs: list[tuple | dict | _AttrBlock | None] = []
+        """Packed attributes (:func:`_pack`); with the messages, a whole block's become one :class:`_AttrBlock`."""
+        self._unpacked_attrs: tuple[_AttrBlock, list] | None = None
+        """The attribute block last unpacked and its values, during one read (a cache, as ``_unpacked``)."""
         self._size = 0
         """Lines retained (at most ``capacity``): the columns' last ``_size``."""
         self.dropped = 0
@@ -234,6 +265,7 @@ class LogStore:
         state = self.__dict__.copy()
         state["_shared"] = {}
         state["_unpacked"] = None
+        state["_unpacked_attrs"] = None
         return state
 
     def add(
@@ -299,17 +331,37 @@ class LogStore:
 
     def _pack_block(self, start: int, stop: int) -> None:
         """Compress the messages of slots ``start``..``stop`` into one block (some may be in a block already:
-        a restored copy's lines are those its snapshot read from the live columns)."""
+        a restored copy's lines are those its snapshot read from the live columns), and the attributes of
+        the ``_BLOCK`` slots before ``start`` into one :class:`_AttrBlock`."""
         block = _Block.of(self.dropped + start, [self._message_at(slot) for slot in range(start, stop)])
         shared = self._shared
         for message in self._message[start:stop]:
-            # The sharing cache lets the packed messages go (a later equal one is shared anew); it keeps
-            # the attributes, which stay unpacked.
+            # The sharing cache lets the packed messages and attributes go (a later equal one is shared anew).
             if type(message) is tuple:
                 shared.pop(message[1], None)
             if type(message) is not _Block:
                 shared.pop(message, None)
         self._message[start:stop] = [block] * (stop - start)
+        # The attributes of the block before: a live tail reads the newest lines, so it seldom unpacks these.
+        stop, start = start, max(0, start - _BLOCK)
+        if stop > start and type(self._attrs[stop - 1]) is not _AttrBlock:  # (packed in order: the last says)
+            attrs = _AttrBlock.of(self.dropped + start, [self._attrs_at(slot) for slot in range(start, stop)])
+            if attrs is not None:
+                for packed in self._attrs[start:stop]:
+                    if type(packed) is tuple:
+                        shared.pop(packed, None)
+                self._attrs[start:stop] = [attrs] * (stop - start)
+                self._unpacked_attrs = None
+
+    def _attrs_at(self, slot: int) -> tuple | dict | None:
+        """The packed attributes of the line in ``slot``."""
+        attrs = self._attrs[slot]
+        if type(attrs) is not _AttrBlock:
+            return attrs
+        unpacked = self._unpacked_attrs
+        if unpacked is None or unpacked[0] is not attrs:
+            unpacked = self._unpacked_attrs = (attrs, attrs.values())
+        return unpacked[1][self.dropped + slot - attrs.first]
 
     def _message_at(self, slot: int) -> str:
         """The message of the line in ``slot`` as written."""
@@ -350,7 +402,7 @@ class LogStore:
         """The line in ``slot`` as (t, level, service, version, zone, instance, message, trace, span, attributes)."""
         trace, span = self._ids(slot)
         t = self._odd_t.get(slot, self._t[slot]) if self._odd_t else self._t[slot]
-        return (t, *self._wheres[self._where[slot]], self._message_at(slot), trace, span, self._attrs[slot])
+        return (t, *self._wheres[self._where[slot]], self._message_at(slot), trace, span, self._attrs_at(slot))
 
     def query(
         self,
@@ -413,7 +465,7 @@ class LogStore:
                 break
         out.reverse()
         records = [_record(self._line(slot)) for slot in out]
-        self._unpacked = None  # the cache serves one read: between reads it would keep a block's text
+        self._unpacked = self._unpacked_attrs = None  # the caches serve one read: between reads they would keep a block
         return records
 
     def since_index(self, index: int, limit: int | None = None) -> tuple[list[LogRecord], int]:
@@ -429,7 +481,7 @@ class LogStore:
         start = size - new
         stop = size if limit is None else min(size, start + limit)
         records = [_record(self._line(self._slot(i))) for i in range(start, stop)]
-        self._unpacked = None  # (see query)
+        self._unpacked = self._unpacked_attrs = None  # (see query)
         return records, self.total - (size - stop)
 
 

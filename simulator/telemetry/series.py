@@ -5,7 +5,9 @@ All series of a store share one clock: a sample is written for every recorded st
 of ``capacity`` slots cut into chunks of ``chunk`` slots; each series writes into one array, its open
 chunk, and when the clock moves into the next chunk the open one is sealed as immutable bytes. A
 sealed chunk that holds one value throughout (a ready count, a limit, a series of a service at rest)
-is stored once per store and value, so a series that stays put costs next to nothing.
+is stored once per store and value, so a series that stays put costs next to nothing. The other sealed
+chunks stay in memory for ``HOT`` seals (what alerts and the SLI read every tick is recent); older ones
+go to the store's cold file (:mod:`simulator.telemetry.cold`) and are read back from there, bit for bit.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ import struct
 from array import array
 from dataclasses import dataclass
 
+from simulator.telemetry.cold import ColdChunk, ColdFile, as_bytes
+
 CHUNK = 512
 """Samples per chunk: 4 KB of a series (8.5 simulated minutes of the every-tick store)."""
+HOT = 2
+"""Sealed chunks (the newest) kept in memory as bytes; older ones are moved to the cold file."""
 
 _read = struct.Struct("d").unpack_from
 _NAN = array("d", [math.nan])
@@ -63,8 +69,11 @@ class SeriesStore:
         """How many chunks (from the first) have been sealed at least once: they hold samples."""
         self._series: dict[str, array] = {}
         """Each series' open chunk (its writer)."""
-        self._sealed: dict[str, list[bytes]] = {}
-        """Each series' sealed chunks, by chunk number (``sealed_chunks`` of them)."""
+        self._sealed: dict[str, list[bytes | ColdChunk]] = {}
+        """Each series' sealed chunks, by chunk number (``sealed_chunks`` of them): bytes, or in the cold
+        file once ``HOT`` newer chunks are sealed."""
+        self._cold = ColdFile()
+        """Where sealed chunks older than the ``HOT`` newest are kept (shared by every copy of the store)."""
         self._constant: dict[tuple[bytes, int], bytes] = {}
         """The one copy of a sealed chunk that holds one value throughout, by (that value, chunk length)."""
         self._by_names: dict[tuple[str, ...], tuple[list[array], list[list[bytes]]]] = {}
@@ -134,8 +143,19 @@ class SeriesStore:
             else:
                 sealed.append(raw)
         self.sealed_chunks = max(self.sealed_chunks, chunk + 1)
-        if chunk + 1 == -(-self.capacity // self.chunk):
+        chunks = -(-self.capacity // self.chunk)
+        if chunks > HOT + 1 and self.seals > HOT:
+            self._chill((chunk - HOT) % chunks)
+        if chunk + 1 == chunks:
             self._constant = {}  # a lap is done: the next one's constants again (the table stays small)
+
+    def _chill(self, chunk: int) -> None:
+        """Move chunk ``chunk`` of every series to the cold file, unless it is a shared constant one."""
+        put = self._cold.put
+        for sealed in self._sealed.values():
+            raw = sealed[chunk]
+            if type(raw) is bytes and raw[:8] * (len(raw) // 8) != raw:  # a constant one stays, shared
+                sealed[chunk] = put(raw)
 
     def _reopen(self, chunk: int) -> None:
         """The open arrays take chunk ``chunk``: what it held a lap ago, or NaN on the first lap."""
@@ -144,7 +164,7 @@ class SeriesStore:
         if chunk < self.sealed_chunks:
             n = self._end
             for name, buf in self._series.items():
-                buf[:n] = array("d", self._sealed[name][chunk])
+                buf[:n] = array("d", as_bytes(self._sealed[name][chunk]))
         else:
             nan = _NAN * self.chunk
             for buf in self._series.values():
@@ -152,7 +172,7 @@ class SeriesStore:
 
     def sealed(self, name: str, chunk: int) -> bytes:
         """Sealed chunk number ``chunk`` of ``name`` (its samples as raw doubles)."""
-        return self._sealed[name][chunk]
+        return as_bytes(self._sealed[name][chunk])
 
     def time_of(self, step: int) -> float:
         """Simulated time of sample number ``step``."""
@@ -173,7 +193,7 @@ class SeriesStore:
             if chunk == self.open:
                 out += buf[at:end]
             else:
-                out.frombytes(memoryview(sealed[chunk])[at * 8 : end * 8])
+                out.frombytes(memoryview(as_bytes(sealed[chunk]))[at * 8 : end * 8])
             step += end - at
         return out
 
@@ -261,7 +281,7 @@ class SeriesStore:
         reading = self._reading
         if reading is None or reading[0] is not buffers or reading[1] != stamp:
             # A sealed chunk read as arrays once: the SLI's window start stays in it for hundreds of ticks.
-            reading = self._reading = (buffers, stamp, [array("d", sealed[chunk]) for sealed in found[1]])
+            reading = self._reading = (buffers, stamp, [array("d", as_bytes(sealed[chunk])) for sealed in found[1]])
         return [buf[last] - old[at] for buf, old in zip(buffers, reading[2], strict=True)]
 
     def value_at(self, name: str, t: float) -> float:
@@ -276,4 +296,4 @@ class SeriesStore:
         chunk, at = slot // size, slot % size
         if chunk == self.open:
             return buf[at]
-        return _read(self._sealed[name][chunk], at * 8)[0]
+        return _read(as_bytes(self._sealed[name][chunk]), at * 8)[0]

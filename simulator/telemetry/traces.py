@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from simulator.telemetry.causes import pool_message
+from simulator.telemetry.cold import ColdChunk, ColdFile, as_bytes
 from simulator.telemetry.logs import LogGenerator, routes_of, span_id, trace_id
 from simulator.views import Span, Trace
 from simulator.world.state import ServiceState, World
@@ -77,7 +78,8 @@ _SERVICE_SETS: dict[frozenset[str], frozenset[str]] = {}
 @dataclass(frozen=True, slots=True)
 class _PackedTrace:
     """A trace past the newest few: its spans' fields as one ``marshal`` string (about 120 bytes a span,
-    against about 300 as objects), unpacked when read; the fields queries filter on kept as they are."""
+    against about 300 as objects) kept in the store's cold file, unpacked when read; the fields queries
+    filter on kept as they are."""
 
     trace_id: str
     t: float
@@ -86,10 +88,10 @@ class _PackedTrace:
     duration_ms: float
     status: str
     services: frozenset[str]
-    spans: bytes
+    spans: ColdChunk | bytes
 
     @staticmethod
-    def of(trace: Trace) -> _PackedTrace:
+    def of(trace: Trace, cold: ColdFile) -> _PackedTrace:
         """``trace`` packed."""
         fields = tuple(
             (sp.span_id, sp.parent_id, sp.service, sp.instance, sp.name, sp.kind, sp.start_ms, sp.duration_ms,
@@ -102,12 +104,12 @@ class _PackedTrace:
         services = _SERVICE_SETS.setdefault(services, services)
         return _PackedTrace(
             trace.trace_id, trace.t, trace.root_service, trace.name, trace.duration_ms, trace.status, services,
-            marshal.dumps(fields),
+            cold.put(marshal.dumps(fields)),
         )  # fmt: skip
 
     def unpack(self) -> Trace:
         """The trace as it was added."""
-        spans = tuple(Span(*fields) for fields in marshal.loads(self.spans))
+        spans = tuple(Span(*fields) for fields in marshal.loads(as_bytes(self.spans)))
         return Trace(self.trace_id, self.t, self.root_service, self.name, self.duration_ms, self.status, spans)
 
     @property
@@ -137,6 +139,8 @@ class TraceStore:
         self.traces: deque[Trace | _PackedTrace] = deque(maxlen=capacity)
         self._by_id: dict[str, Trace | _PackedTrace] | None = {}
         """The traces by id (None in a copy until first needed: rebuilt from ``traces``)."""
+        self._cold = ColdFile()
+        """Where packed traces keep their spans (shared by every copy of the store)."""
 
     def add(self, trace: Trace) -> None:
         """Keep a trace (dropping the oldest beyond capacity, packing the one that is no longer of the newest)."""
@@ -150,7 +154,7 @@ class TraceStore:
         if len(traces) > _UNPACKED:
             older = traces[-_UNPACKED - 1]
             if type(older) is Trace:
-                packed = traces[-_UNPACKED - 1] = _PackedTrace.of(older)
+                packed = traces[-_UNPACKED - 1] = _PackedTrace.of(older, self._cold)
                 if self._by_id.get(older.trace_id) is older:
                     self._by_id[older.trace_id] = packed
 

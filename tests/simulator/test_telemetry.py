@@ -10,6 +10,7 @@ from array import array
 import pytest
 from simkit import chain_spec, sim_of
 
+from simulator.telemetry.cold import ColdChunk
 from simulator.telemetry.logs import LogStore
 from simulator.telemetry.series import SeriesStore
 from simulator.telemetry.traces import TraceStore
@@ -412,7 +413,7 @@ def test_trace_store_gives_back_every_trace_as_added_packed_or_not():
         ]
     assert repr(store.query(limit=1000)) == repr(added[::-1])  # -0.0 stays -0.0, the surrogate stays
     packed = [entry for entry in store.traces if type(entry) is not Trace]
-    assert len(packed) == 150 - 64 and all(isinstance(entry.spans, bytes) for entry in packed)
+    assert len(packed) == 150 - 64 and all(isinstance(entry.spans, ColdChunk) for entry in packed)
     assert all(store._by_id[entry.trace_id] is entry for entry in store.traces), "the index keeps no unpacked copy"
     sets: dict = {}
     assert all(sets.setdefault(entry.services, entry.services) is entry.services for entry in packed)

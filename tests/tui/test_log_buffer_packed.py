@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
+
+from simulator.telemetry.cold import ColdChunk
 from simulator.views import LogRecord
+from tui.widgets import log_buffer
 from tui.widgets.log_buffer import CHUNK, LogBuffer, LogQuery, render_record, summary_of
+
+
+@pytest.fixture(autouse=True, params=["hot", "cold"])
+def chunks_kept(request, monkeypatch) -> str:
+    """Every test twice: every packed chunk's blobs in memory, and every one in the cold file at once."""
+    monkeypatch.setattr(log_buffer, "HOT", 10**9 if request.param == "hot" else 0)
+    return request.param
 
 
 def record(i: int, message: str = "", trace: str = "", instance: str = "") -> LogRecord:
@@ -60,11 +71,12 @@ def test_rows_read_back_whole_from_packed_and_filling_chunks():
     assert buffer.lines[-1] == expected[-1] and buffer.lines[CHUNK : CHUNK + 3] == expected[CHUNK : CHUNK + 3]
 
 
-def test_text_queries_agree_with_a_scan_of_the_rows():
+def test_text_queries_agree_with_a_scan_of_the_rows(chunks_kept):
     records = mixed_records(3 * CHUNK + 500)
     buffer = LogBuffer()
     buffer.extend(records)
-    assert [type(chunk.low) for chunk in buffer._packed] == [str, bytes, bytes]
+    kept = [ColdChunk] * 3 if chunks_kept == "cold" else [str, bytes, bytes]
+    assert [type(chunk.low) for chunk in buffer._packed] == kept
     rows = [render_record(rec) for rec in records]
     for needle in ("istanbul", "i̇stanbul order 1", "résumé", "✓", "/api/products/40", " 200 ", "zzz", "trace=y"):
         expected = [i for i, row in enumerate(rows) if needle in row.lower()]
@@ -150,3 +162,26 @@ def test_a_kept_line_costs_a_fraction_of_its_text():
         tracemalloc.stop()
     assert 90 <= text <= 130
     assert per_line < 1.6 * text, f"{per_line:.0f} bytes a line for {text:.0f} characters"
+
+
+def test_a_bounded_buffer_keeps_its_cold_file_bounded_and_reads_right(monkeypatch, chunks_kept):
+    monkeypatch.setattr(log_buffer, "COLD_SLACK", 0)
+    records = mixed_records(9 * CHUNK + 77)
+    buffer = LogBuffer(capacity=3 * CHUNK)
+    files = set()
+    for start in range(0, len(records), 1000):
+        buffer.extend(records[start : start + 1000])
+        files.add(id(buffer._cold))
+        kept = sum(len(c.text) + len(c.low) for c in buffer._packed if type(c.text) is ColdChunk)
+        assert buffer._cold_live == kept
+        assert buffer._cold.size <= 2 * kept + 2 * 600_000  # (a dropped chunk's blobs, before the copy)
+    if chunks_kept == "cold":
+        assert len(files) > 1, "copied afresh as chunks were dropped"
+    rows = [render_record(rec) for rec in records]
+    assert list(buffer.lines) == rows[buffer.base :]
+    expected = [i for i, row in enumerate(rows) if "résumé" in row.lower() and i >= buffer.base]
+    assert buffer.filter(LogQuery(text="résumé")) == expected
+    tid = records[-3].trace_id or records[-1].trace_id
+    assert buffer.filter(LogQuery(trace_id=tid)) == [
+        i for i, rec in enumerate(records) if rec.trace_id == tid and i >= buffer.base
+    ]

@@ -4,7 +4,9 @@ Lines are kept as rendered text with parallel compact columns (level rank, servi
 chunk still filling keeps its rows as strings; a full chunk of 4,000 is packed (``_Chunk``): its rows
 compressed (only shown rows are read back), a lowercased blob a text query searches (a rare needle over
 1,000,000 lines costs a few tens of milliseconds), and sorted 8-byte keys of its trace ids. A line costs
-~170-240 bytes where it cost 650-1,200 as strings (bench/tui_memory.py).
+~170-240 bytes where it cost 650-1,200 as strings (bench/tui_memory.py). Past the ``HOT`` newest chunks,
+a chunk's compressed rows and lowercased blob move to the buffer's cold file (simulator/telemetry/cold.py:
+a temporary file the page cache holds, not this process), leaving ~15 bytes a line in memory.
 
 A multi-line entry (a JVM stack trace) stays one row: the row shows its first line and how many follow;
 its whole body, line breaks kept, is readable beside it (``body``) for the detail view, and a text query
@@ -25,6 +27,7 @@ from itertools import accumulate, compress, islice, repeat
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
+from simulator.telemetry import ColdChunk, ColdFile
 from simulator.views import LogRecord
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -35,6 +38,10 @@ RARE_HITS = 64
 """Up to this many hits in a chunk, matches are located in its blob; beyond, its lines are scanned."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
+HOT = 1
+COLD_SLACK = 64 * 1024 * 1024
+"""Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
+"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file."""
 CONTINUED = " ⏎ "
 """After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
 INTERNED = 2_000
@@ -102,6 +109,9 @@ class _Chunk:
 
     __slots__ = ("key_rows", "keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
 
+    # ``text`` and ``low`` are bytes (``low`` a str for an ASCII chunk) until :meth:`chill` moves them to a
+    # cold file; a cold ``low`` reads back as UTF-8 bytes (ASCII: the same offsets), which every reader takes.
+
     def __init__(self, rows: list[str], trace_ids: list[str]) -> None:
         # Whole-chunk strings, not a bytes object per row: the per-row temporaries of a chunk (~1 MB of small
         # objects) left the heap fragmented and the peak higher.
@@ -143,8 +153,25 @@ class _Chunk:
         starts = self.low_starts
         low = self.low
         end = starts[r + 1] - 1 if r + 1 < len(starts) else len(low)
-        row = low[starts[r] : end]
+        row = low.read_range(starts[r], end) if type(low) is ColdChunk else low[starts[r] : end]
         return row if isinstance(row, str) else row.decode()
+
+    def low_blob(self) -> str | bytes:
+        """The lowercased rows joined by line breaks (bytes once cold)."""
+        low = self.low
+        return low.read() if type(low) is ColdChunk else low
+
+    def packed_rows(self) -> bytes:
+        """The compressed rows."""
+        text = self.text
+        return text.read() if type(text) is ColdChunk else text
+
+    def chill(self, cold: ColdFile) -> int:
+        """Move the blobs to ``cold`` (from wherever they are); the bytes they take there."""
+        low = self.low_blob()
+        self.text = cold.put(self.packed_rows())
+        self.low = cold.put(low.encode() if isinstance(low, str) else low)
+        return len(self.text) + len(self.low)
 
     def trace_id(self, r: int, text: bytes) -> str:
         length = self.trace_lengths[r]
@@ -186,7 +213,7 @@ class _Unpacked:
                     if i:
                         self._kept.insert(0, self._kept.pop(i))
                     return text
-            text = zlib.decompress(chunk.text)
+            text = zlib.decompress(chunk.packed_rows())
             self._kept.insert(0, (chunk, text))
             del self._kept[self.KEPT :]
             return text
@@ -221,7 +248,7 @@ class _Rows(Sequence[str]):
     def __iter__(self):
         buffer = self._buffer
         for chunk in buffer._packed:
-            text = zlib.decompress(chunk.text)
+            text = zlib.decompress(chunk.packed_rows())
             yield from (chunk.row(r, text) for r in range(CHUNK))
         yield from list(buffer._open)
 
@@ -250,8 +277,9 @@ class LogBuffer:
         self.places = array("I")
         """Per line, the code of its (zone, version, instance) in ``place_codes``."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
-        self._multi_at: list[int] = []
-        """Absolute indices of the multi-line entries, ascending. An entry's body is its first line, which
+        self._multi_at = array("q")
+        """Absolute indices of the multi-line entries, ascending (8 bytes each: a list's int objects took 36).
+        An entry's body is its first line, which
         its row holds at ``_multi_first`` (start, length), then its tail in ``_multi_tail`` (shared)."""
         self._multi_first = array("I")
         self._multi_tail: list[str] = []
@@ -259,6 +287,9 @@ class LogBuffer:
         self._lowered: dict[str, str] = {}  # cleaned tail -> lowercased, for queries
         self._service_codes: dict[str, int] = {}
         self._unpacked = _Unpacked()
+        self._cold = ColdFile(cache=0)  # (no cache: _Unpacked keeps the rows read, a query reads each blob once)
+        self._cold_live = 0
+        """Bytes of the kept chunks in the cold file (what dropped chunks left there: its size minus this)."""
 
     def __len__(self) -> int:
         return len(self._packed) * CHUNK + len(self._open)
@@ -368,15 +399,31 @@ class LogBuffer:
                 self._packed.append(_Chunk(rows, traces))
                 rows.clear()
                 traces.clear()
+                if len(self._packed) > HOT:
+                    self._cold_live += self._packed[-HOT - 1].chill(self._cold)
                 if len(self) >= self.capacity + CHUNK:
                     self._drop_chunk()
         return added
 
     def _drop_chunk(self) -> None:
+        gone = self._packed[0]
+        if type(gone.text) is ColdChunk:
+            self._cold_live -= len(gone.text) + len(gone.low)
+            if self._cold.size > 2 * self._cold_live + COLD_SLACK:
+                self._recool()
         del self._packed[0], self.levels[:CHUNK], self.services[:CHUNK], self.places[:CHUNK]
         self.base += CHUNK
         gone = bisect_left(self._multi_at, self.base)
         del self._multi_at[:gone], self._multi_tail[:gone], self._multi_first[: 2 * gone]
+
+    def _recool(self) -> None:
+        """Copy the kept chunks' blobs to a new cold file (the old one, mostly dropped chunks, goes when no
+        reader holds it): the file stays within twice what the buffer keeps."""
+        fresh, live = ColdFile(cache=0), 0
+        for chunk in self._packed[1:]:
+            if type(chunk.text) is ColdChunk:
+                live += chunk.chill(fresh)
+        self._cold, self._cold_live = fresh, live
 
     def _trace_matches(self, trace_id: str, lo: int, hi: int) -> list[int]:
         """Lines in [lo, hi) of the trace: found by key in each packed chunk's keys, then checked."""
@@ -502,7 +549,7 @@ class LogBuffer:
                 out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
                 continue
             chunk = packed[k]
-            blob = chunk.low
+            blob = chunk.low_blob()
             find = needle if isinstance(blob, str) else encoded
             hits = _count_up_to(blob, find, RARE_HITS + 1)
             if hits == 0:
