@@ -138,7 +138,7 @@ class Simulation:
         self.internal = InternalTraffic(scenario.traffic.sources, self.world)
         self.recorder.sources = self.internal
         self.traffic = TrafficModel(scenario.traffic, self.rng["traffic"])
-        self.sli = SliTracker(scenario, self.series)
+        self.sli = SliTracker(scenario, self.series, self.world.services[scenario.slo.service])
         self.alerts = AlertEngine(
             self.env, scenario, self.series, self._system_event, scenario.primary, self.recorder.instance_series
         )
