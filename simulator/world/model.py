@@ -233,10 +233,10 @@ class TickModel:
         now = world.now
         force = self._first
         last_now = self._last_now
+        entry = services[self.entry]
+        entry.lost = entry.excluded = 0.0  # (only the entry's are ever set: _admit_entry, classes.py)
         for s in services.values():
             s.offered = 0.0
-            s.lost = 0.0
-            s.excluded = 0.0
             demand = s.conn_demand_next
             if demand != s.conn_demand:
                 s.demand_moved = True  # callers read it (refusals past max_connections)
@@ -244,7 +244,6 @@ class TickModel:
             s.conn_demand_next = 0.0
             if last_now < s.cert_expires_at <= now:
                 force = True  # a certificate expired since the last tick (in this loop: one pass fewer)
-        entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
         for target, rps in world.internal.items():
             services[target].offered += rps  # jobs, consumers, internal clients, probes
