@@ -309,8 +309,7 @@ class MetricsRecorder:
     def _record_instances(self, idx: int, views: _Views) -> None:
         store = self.instance_series
         writers = self._instance_writers
-        services = self.world.services.values()
-        rosters = [s.instances for s in services]
+        rosters = [s.instances for s in self.world.services.values()]
         if rosters != self._rosters:  # (a C-level comparison of the instances, by identity)
             # Instances came or went since the last sample: their rows, and the writers of those gone.
             self._rosters = [list(r) for r in rosters]
@@ -326,29 +325,24 @@ class MetricsRecorder:
             self._gone_ids = [i for i in writers if i not in seen_ids]
             for gone in self._gone_ids:
                 self._gone.setdefault(gone, store.steps)  # the sample it was first found gone at
-        plan = views.instance_rows
-        cohorts = [s.cohorts for s in services]
-        if plan is None or plan[0] != cohorts:  # (the cohort lists, by identity: a regroup makes new ones)
-            plan = views.instance_rows = (cohorts, _instance_plan(self._rows, views.view))
-        for cohort, members in plan[1]:
+        rows = views.instance_rows
+        if rows is None:
+            view = views.view
+            rows = views.instance_rows = [(inst, *map(view, bufs)) for inst, *bufs in self._rows]
+        for inst, b_memory, b_cpu, b_rate, b_ratio in rows:
+            # Instance.rate, .cpu and .errors, inlined (they read the cohort): once per instance here.
+            cohort = inst.cohort
+            alive = inst.state == RUNNING and inst.broken_since is None
+            b_memory[idx] = inst.memory if alive else 0.0
             if cohort is None:
-                # Not in rotation (Instance.cpu: a live one idles): no traffic.
-                for inst, b_memory, b_cpu, b_rate, b_ratio in members:
-                    alive = inst.state == RUNNING and inst.broken_since is None
-                    b_memory[idx] = inst.memory if alive else 0.0
-                    b_cpu[idx] = 0.03 if alive else 0.0
-                    b_rate[idx] = 0.0
-                    b_ratio[idx] = 0.0
+                b_cpu[idx] = 0.03 if alive else 0.0
+                b_rate[idx] = 0.0
+                b_ratio[idx] = 0.0
                 continue
-            # Instance.rate, .cpu and .errors read the cohort: its figures once for all its members.
             rate = cohort.rate
-            cpu = cohort.cpu
-            ratio = cohort.errors / rate if rate > 0 else 0.0
-            for inst, b_memory, b_cpu, b_rate, b_ratio in members:
-                b_memory[idx] = inst.memory if inst.state == RUNNING and inst.broken_since is None else 0.0
-                b_cpu[idx] = cpu
-                b_rate[idx] = rate
-                b_ratio[idx] = ratio
+            b_cpu[idx] = cohort.cpu
+            b_rate[idx] = rate
+            b_ratio[idx] = cohort.errors / rate if rate > 0 else 0.0
         if store.steps <= store.capacity:
             # The ring's first lap: every slot was NaN before this sample (SeriesStore: a series reads NaN
             # before its first write, and nothing has been written here yet), so the NaN below is there.
@@ -361,19 +355,6 @@ class MetricsRecorder:
             if store.steps - self._gone[gone] > store.capacity:
                 del writers[gone], self._gone[gone]
                 self._rosters = []  # rows and gone writers again next time
-
-
-def _instance_plan(rows: list[tuple], view) -> list[tuple]:
-    """The instance rows grouped by the cohort each instance is in now (None: not in rotation), in order of
-    first appearance, each buffer as its memoryview: (cohort, [(instance, its four views), ...])."""
-    groups: dict[int, tuple] = {}
-    for inst, *bufs in rows:
-        cohort = inst.cohort
-        group = groups.get(id(cohort))
-        if group is None:
-            group = groups[id(cohort)] = (cohort, [])
-        group[1].append((inst, *map(view, bufs)))
-    return list(groups.values())
 
 
 class _Views:
@@ -390,9 +371,8 @@ class _Views:
         view = self.view
         self.service_rows = [(s, *map(view, bufs)) for s, *bufs in recorder._service_rows]
         self.slow_rows = [(name, s, *map(view, bufs)) for name, s, *bufs in recorder._slow_rows]
-        self.instance_rows: tuple[list, list[tuple]] | None = None
-        """The recorder's instance rows by cohort (:func:`_instance_plan`) and the services' cohort lists
-        they were grouped for; made again at the next sample when either changed (None: the rows did)."""
+        self.instance_rows: list[tuple] | None = None
+        """Made from the recorder's instance rows at the next sample (None: they changed)."""
 
     def view(self, buf: array) -> memoryview:
         """The memoryview of ``buf`` (one per buffer; the buffer is kept with it, so its id stays its own)."""
