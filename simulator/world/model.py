@@ -139,7 +139,6 @@ class _Node:
     __slots__ = (
         "s",
         "edges",
-        "spec_retries",
         "retries_flag",
         "timeout_ms",
         "log_timeout",
@@ -156,7 +155,6 @@ class _Node:
         spec = s.spec
         self.s = s
         self.edges = edges
-        self.spec_retries = spec.retries
         self.retries_flag = spec.retries_flag
         self.timeout_ms = spec.timeout * 1000.0
         self.log_timeout = math.log(self.timeout_ms)
