@@ -104,9 +104,12 @@ class SliTracker:
     """Follows the user-facing SLI every tick: impact start, healthy streaks, mitigation, and the band
     (healthy, degraded, down) it was in over time."""
 
-    def __init__(self, scenario: Scenario, series: SeriesStore) -> None:
+    def __init__(self, scenario: Scenario, series: SeriesStore, state: Any = None) -> None:
+        """``state``: the SLO service's live ServiceState, whose counters the recorder writes into ``series``
+        every tick before this tracker's :meth:`update` (None: read everything from ``series``)."""
         slo = scenario.slo
         self.series = series
+        self.state = state
         self.service = slo.service
         self.tick = scenario.tick
         # The SLO window's error budget in requests, at the scenario's base traffic (at least one).
@@ -130,15 +133,13 @@ class SliTracker:
         self.availability = 1.0
         self.bands: list[tuple[float, int]] = [(0.0, HEALTHY)]
         """(time, band) each time the SLI's band changed: a handful of entries per session."""
+        self._recent: list[tuple | None] = [None] * (int(self.window / scenario.tick) + 3)
+        """The counters of the last samples, (sample number, req, err, lost, excluded) at sample % length:
+        what the series hold there, kept here to read the window's start without asking the store."""
 
     def update(self, t: float) -> None:
         """Judge the SLI at the end of the tick at time ``t``."""
-        series = self.series
-        changes = series.changes_since(self.counters, t - self.window)
-        if changes is None or changes[0] != changes[0]:  # (NaN: math.isnan without the call)
-            # The window reaches before the first sample: count from zero.
-            changes = [series.latest(name) for name in self.counters]
-        req, err, lost, excluded = changes
+        req, err, lost, excluded = self._changes(t)
         # Requests lost before reaching the service (failed TLS handshakes) count as failed for users;
         # a surge client's requests refused by its own rate limit are not user traffic.
         total = req + lost - excluded
@@ -153,7 +154,7 @@ class SliTracker:
                 availability = 1.0
         self.availability = availability
         breach = availability < self.objective
-        if self.latency_ms is not None and series.latest(self.p99) > self.latency_ms:
+        if self.latency_ms is not None and self._p99() > self.latency_ms:
             breach = True
         self.breaching = breach
         band = DOWN if availability < DOWN_AVAILABILITY else DEGRADED if breach else HEALTHY
@@ -171,6 +172,46 @@ class SliTracker:
                 self.good_since = t
             if self.impact_start is not None and self.mitigated_at is None and t - self.good_since >= self.healthy_for:
                 self.mitigated_at = self.good_since
+
+    def _changes(self, t: float) -> tuple[float, float, float, float]:
+        """The four counters' increase over the SLI window ending at ``t`` (their values when the window
+        reaches before the first sample): ``SeriesStore.changes_since``, the same tests and subtractions,
+        with the window's start read from :attr:`_recent` (a call and two lists fewer, every tick)."""
+        series, s = self.series, self.state
+        if s is None:
+            return self._stored_changes(t)
+        n = series.steps - 1  # the sample the recorder just wrote: these values
+        t0 = series.t0
+        if t0 is None or n < 0:
+            return self._stored_changes(t)
+        req, err, lost, excluded = s.req_total, s.err_total, s.lost_total, s.excluded_total
+        recent = self._recent
+        size = len(recent)
+        recent[n % size] = (n, req, err, lost, excluded)
+        k = math.floor((t - self.window - t0) / series.interval + 1e-9)
+        if k < max(0, n + 1 - series.capacity) or k > n or k < 0:
+            return req, err, lost, excluded  # the window reaches before the first sample: from zero
+        old = recent[k % size]
+        if old is None or old[0] != k:  # (not kept here: a tick other than the scenario's)
+            return self._stored_changes(t)
+        d_req = req - old[1]
+        if d_req != d_req:  # (NaN: math.isnan without the call)
+            return req, err, lost, excluded
+        return d_req, err - old[2], lost - old[3], excluded - old[4]
+
+    def _stored_changes(self, t: float) -> tuple[float, float, float, float]:
+        """:meth:`_changes` read from the series store."""
+        series = self.series
+        changes = series.changes_since(self.counters, t - self.window)
+        if changes is None or changes[0] != changes[0]:  # (NaN: math.isnan without the call)
+            # The window reaches before the first sample: count from zero.
+            changes = [series.latest(name) for name in self.counters]
+        req, err, lost, excluded = changes
+        return req, err, lost, excluded
+
+    def _p99(self) -> float:
+        """The SLO service's p99 in the sample just written."""
+        return self.state.p99 if self.state is not None else self.series.latest(self.p99)
 
     def worst_band(self, start: float, end: float) -> int:
         """The worst band the SLI was in between ``start`` and ``end`` (HEALTHY, DEGRADED or DOWN)."""

@@ -323,6 +323,8 @@ class MetricsRecorder:
             views.instance_rows = None
             seen_ids = {inst.id for r in rosters for inst in r}
             self._gone_ids = [i for i in writers if i not in seen_ids]
+            for gone in self._gone_ids:
+                self._gone.setdefault(gone, store.steps)  # the sample it was first found gone at
         rows = views.instance_rows
         if rows is None:
             view = views.view
@@ -341,13 +343,16 @@ class MetricsRecorder:
             b_cpu[idx] = cohort.cpu
             b_rate[idx] = rate
             b_ratio[idx] = cohort.errors / rate if rate > 0 else 0.0
+        if store.steps <= store.capacity:
+            # The ring's first lap: every slot was NaN before this sample (SeriesStore: a series reads NaN
+            # before its first write, and nothing has been written here yet), so the NaN below is there.
+            return
         for gone in self._gone_ids:
             # Instances that are gone read NaN from now on (so a wrapped ring never shows stale data)
             # until a whole ring has passed and their slots are all NaN.
             for buf in writers[gone]:
                 buf[idx] = math.nan
-            gone_at = self._gone.setdefault(gone, store.steps)
-            if store.steps - gone_at > store.capacity:
+            if store.steps - self._gone[gone] > store.capacity:
                 del writers[gone], self._gone[gone]
                 self._rosters = []  # rows and gone writers again next time
 

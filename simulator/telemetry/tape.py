@@ -28,8 +28,6 @@ from simulator.telemetry.traces import TraceGenerator, TraceStore
 from simulator.views import LogRecord, Trace
 from simulator.world.state import Instance, ServiceState, World
 
-_read = struct.Struct("d").unpack_from
-"""The double at a byte offset of a frame's numbers (offset 32: its connection demand)."""
 _ATOMIC = frozenset({str, int, float, bool, type(None)})
 
 
@@ -214,15 +212,6 @@ class ZoneSettings:
         self.zone_hang = dict(world.zone_hang)
         self.zone_fail_share = dict(world.zone_fail_share)
 
-    def stale(self, world: World) -> bool:
-        """Whether the live world's zones or surges differ from these."""
-        return (
-            world.surges != self.surges
-            or world.down_zones != self.down_zones
-            or world.zone_hang != self.zone_hang
-            or world.zone_fail_share != self.zone_fail_share
-        )
-
 
 class WorldFrame:
     """What the generators read of the world in a tick: the services' frames, user rate, zones."""
@@ -312,6 +301,8 @@ class TelemetryTape:
         """Ticks recorded so far."""
         self._services: list[ServiceFrame] = []
         self._live: list[ServiceState] = []
+        self._demands: list[float] = []
+        """Each service's connection demand in its frame (what its packed numbers hold at offset 32)."""
         self._zones: ZoneSettings | None = None
         self._clients: ClientRates | None = None
         self._clients_seen: dict[str, dict[str, float]] = {}
@@ -332,8 +323,10 @@ class TelemetryTape:
         if changed:
             self._live = list(world.services.values())  # a topology's services never change
             services.extend(ServiceFrame(s, self._settings_of(s, None), None) for s in self._live)
+            self._demands = [s.conn_demand for s in self._live]
         else:
             full = self.full_frames
+            demands = self._demands
             for i, s in enumerate(self._live):
                 f = services[i]
                 # Keep the first test in step with ServiceSettings.stale: this runs for every service
@@ -353,13 +346,23 @@ class TelemetryTape:
                 ):
                     # Its settings or instances changed (ServiceSettings.stale, inlined): new ones.
                     services[i] = ServiceFrame(s, ServiceSettings(s, _roster(s)), f)
+                    demands[i] = s.conn_demand
                     changed = True
-                elif s.changed or s.conn_demand != _read(f.numbers, 32)[0]:
+                elif s.changed or s.conn_demand != demands[i]:
                     # Recomputed (connection demand can also move below the 1e-9 the model ignores).
                     services[i] = ServiceFrame(s, settings, f)
+                    demands[i] = s.conn_demand
                     changed = True
         zones = self._zones
-        if zones is None or self.full_frames or zones.stale(world):
+        if (
+            zones is None
+            or self.full_frames
+            # the live world's zones or surges differ from these (every tick: compared here, not in a call)
+            or world.surges != zones.surges
+            or world.down_zones != zones.down_zones
+            or world.zone_hang != zones.zone_hang
+            or world.zone_fail_share != zones.zone_fail_share
+        ):
             zones = self._zones = ZoneSettings(world)
             changed = True
         clients = self._clients

@@ -139,7 +139,6 @@ class _Node:
     __slots__ = (
         "s",
         "edges",
-        "spec_retries",
         "retries_flag",
         "timeout_ms",
         "log_timeout",
@@ -156,7 +155,6 @@ class _Node:
         spec = s.spec
         self.s = s
         self.edges = edges
-        self.spec_retries = spec.retries
         self.retries_flag = spec.retries_flag
         self.timeout_ms = spec.timeout * 1000.0
         self.log_timeout = math.log(self.timeout_ms)
@@ -233,10 +231,10 @@ class TickModel:
         now = world.now
         force = self._first
         last_now = self._last_now
+        entry = services[self.entry]
+        entry.lost = entry.excluded = 0.0  # (only the entry's are ever set: _admit_entry, classes.py)
         for s in services.values():
             s.offered = 0.0
-            s.lost = 0.0
-            s.excluded = 0.0
             demand = s.conn_demand_next
             if demand != s.conn_demand:
                 s.demand_moved = True  # callers read it (refusals past max_connections)
@@ -244,7 +242,6 @@ class TickModel:
             s.conn_demand_next = 0.0
             if last_now < s.cert_expires_at <= now:
                 force = True  # a certificate expired since the last tick (in this loop: one pass fewer)
-        entry = services[self.entry]
         client_limited = self._admit_entry(entry, entry_rate, surges, surge_calls, now)
         for target, rps in world.internal.items():
             services[target].offered += rps  # jobs, consumers, internal clients, probes

@@ -396,9 +396,15 @@ class World:
         """Add the tick's requests, errors, lost and excluded requests to every service's counters."""
         for s in self.services.values():
             s.req_total += s.rate * dt
-            s.err_total += s.errors * dt
-            s.lost_total += s.lost * dt
-            s.excluded_total += s.excluded * dt
+            errors, lost, excluded = s.errors, s.lost, s.excluded
+            # Adding 0.0 leaves a total as it is (never -0.0: they start at 0.0), so the sums of the
+            # shares that are zero almost everywhere (lost and excluded: only the entry's) are skipped.
+            if errors:
+                s.err_total += errors * dt
+            if lost:
+                s.lost_total += lost * dt
+            if excluded:
+                s.excluded_total += excluded * dt
 
 
 _ALNUM = "bcdfghjklmnpqrstvwxz2456789"
