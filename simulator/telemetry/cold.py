@@ -46,6 +46,8 @@ class ColdFile:
         self._cache: dict[int, bytes] = {}
         self._cache_size = cache
         self._lock = threading.Lock()
+        self.in_memory = False
+        """True once the file could not be created or written: blobs are then kept in memory."""
 
     def put(self, blob: bytes) -> ColdChunk:
         """Keep ``blob``; the chunk that reads it back."""
@@ -59,13 +61,22 @@ class ColdFile:
         return ColdChunk(self, at, _SIZES.setdefault(size, size) if size <= 4096 else size)
 
     def _flush(self) -> None:
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="misfortune-cold-", buffering=0)  # noqa: SIM115 (kept open)
-        fd, data, at = self._file.fileno(), self._pending, self._written
-        while data:
-            n = os.pwrite(fd, data, at)
-            at += n
-            data = data[n:]
+        if self.in_memory:
+            return
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="misfortune-cold-", buffering=0)  # noqa: SIM115 (kept open)
+            fd, data, at = self._file.fileno(), self._pending, self._written
+            while data:
+                n = os.pwrite(fd, data, at)
+                at += n
+                data = data[n:]
+        except OSError:
+            # No writable temporary directory, or the disk is full: the session must go on, so every blob
+            # from here on stays in the write buffer (in memory, as before cold files existed). What the file
+            # took in earlier flushes reads back from it; a partly written flush counts for nothing.
+            self.in_memory = True
+            return
         self._written = at
         self._pending = bytearray()
 

@@ -220,3 +220,31 @@ def test_log_attributes_read_right_across_cuts_of_a_bounded_store():
         repr(_attributes(i + 1, False) or {}) for i in range(first, 12000)
     ]
     assert sum(type(a) is not _AttrBlock for a in store._attrs) <= 2 * 1024, "only the newest lines stay unpacked"
+
+
+@pytest.mark.parametrize("fails", ["create", "write"])
+def test_a_file_that_cannot_be_created_or_written_keeps_the_blobs_in_memory(monkeypatch, fails):
+    """A full disk or a read-only temporary directory must not end the session: blobs stay in memory and
+    read back as kept, those already written as well as the ones that could not be."""
+    monkeypatch.setattr(cold, "WRITE_BUFFER", 100)
+    file = ColdFile(cache=0)
+    blobs = [bytes([i]) * 60 for i in range(10)]
+    chunks = [file.put(blob) for blob in blobs[:4]]  # two flushes reach the file
+    assert file._written > 0 and not file.in_memory
+
+    refusals = []
+
+    def refuse(*args, **kwargs):
+        refusals.append(args)
+        raise OSError(28, "No space left on device")
+
+    if fails == "create":
+        monkeypatch.setattr(cold.tempfile, "TemporaryFile", refuse)
+        file = ColdFile(cache=0)
+        chunks = []
+    else:
+        monkeypatch.setattr(cold.os, "pwrite", refuse)
+    chunks += [file.put(blob) for blob in blobs[len(chunks) :]]
+    assert file.in_memory and len(refusals) == 1, "tried once, not again on every later flush"
+    assert [chunk.read() for chunk in chunks] == blobs[10 - len(chunks) :]
+    assert chunks[-1].read_range(10, 20) == blobs[-1][10:20]
