@@ -39,9 +39,9 @@ RARE_HITS = 64
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 HOT = 1
+"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file."""
 COLD_SLACK = 64 * 1024 * 1024
 """Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
-"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file."""
 CONTINUED = " ⏎ "
 """After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
 INTERNED = 2_000
