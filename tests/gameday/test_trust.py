@@ -208,6 +208,43 @@ async def test_a_seat_over_its_rate_is_refused_then_disconnected(host):
     assert links.BURST <= taken <= links.BURST + int(elapsed * links.RATE) + 1
 
 
+def read_to_the_end(sock: socket.socket) -> list[dict]:
+    """Every whole frame a blocking socket receives until the host closes it (or resets it: what came before)."""
+    sock.settimeout(PATIENCE)
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        pass
+    return [json.loads(line) for line in data.split(b"\n")[:-1]]  # a frame cut by a reset is not a frame
+
+
+async def test_a_seat_dropped_mid_burst_gets_the_reason_even_when_it_reads_late(host):
+    # A small receive buffer and no reading until the drop: most of what the host sends still waits in the
+    # host's kernel when it closes. Closing over the unread burst would reset the connection and throw that
+    # away, the fatal reason with it; the host half-closes and lingers instead.
+    look = encode({"type": "look", "what": "panel", "detail": {"name": "logs"}})
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        sock.connect(("127.0.0.1", host.port))
+        sock.sendall(hello(host, name="late"))
+        await until(lambda: "tloc:late" in host.seats, "the seat joins")
+        await asyncio.sleep(0.5)  # its writer sends the welcome and the state, which wait unread
+        sock.sendall(look * 200)
+        await until(lambda: host._barred.get("tloc:late"), "the seat is dropped for its burst")
+        await until(lambda: "tloc:late" not in host.seats, "the dropped seat is let go")
+        sock.sendall(look * 50)  # and it goes on sending, as an abusive seat does
+        await asyncio.sleep(0.2)  # the host's reader is past the drop (it closed, or it lingers)
+        frames = await asyncio.to_thread(read_to_the_end, sock)
+    finally:
+        sock.close()
+    assert frames[0]["type"] == "welcome"
+    assert any("rate limit" in r for r in refusals(frames))
+    assert frames[-1]["fatal"] and "refused frames" in frames[-1]["reason"]
+
+
 async def test_the_game_day_has_a_maximum_of_seats(host, monkeypatch):
     monkeypatch.setattr(host_module, "MAX_SEATS", 2)
     a = await join(host, "tloc", "a")

@@ -29,7 +29,17 @@ from simulator.diagnostics import ProfileError, ProfileRequest
 from simulator.session import JournalSession, Simulation, SnapshotBook, end_reason_of
 from simulator.shift import DEFAULT_POLICY, EscalationPolicy
 from simulator.views import ActionResult
-from tui.gameday.links import BARRED_FOR, MAX_PENDING, MAX_SEATS, RATE, SEND_TIMEOUT, STRIKES, SeatGone, SeatLink
+from tui.gameday.links import (
+    BARRED_FOR,
+    MAX_PENDING,
+    MAX_SEATS,
+    RATE,
+    SEND_TIMEOUT,
+    STRIKES,
+    SeatGone,
+    SeatLink,
+    linger,
+)
 from tui.gameday.mentor import (
     FLAG_LOOK,
     MAX_FLAGS,
@@ -235,6 +245,7 @@ class GameHost:
     async def _serve_seat(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
         link: SeatLink | None = None
+        stopping = False
         task = asyncio.current_task()
         assert task is not None
         self._seat_tasks.add(task)
@@ -268,6 +279,7 @@ class GameHost:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         except asyncio.CancelledError:
+            stopping = True
             return  # the host is stopping
         except Exception:  # a bug, not the seat's doing: said loudly, and it costs this connection only
             log.exception("serving %s failed", link.label if link is not None else peer)
@@ -285,6 +297,8 @@ class GameHost:
                 if self.seats.get(link.label) is link:
                     del self.seats[link.label]
                     self._note(link.label, "leave", f"dropped: {link.dropped}" if link.dropped else "left")
+            if not stopping:  # the last frames (a refusal's reason) must reach the peer, not be reset away
+                await linger(reader, writer)
             writer.close()
 
     async def _hello(self, reader, writer, peer: str) -> Hello | None:

@@ -9,6 +9,7 @@ state is not queued at all but built when the writer is free, so a slow seat ski
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,8 +124,35 @@ class SeatLink:
             while self.replies:
                 self.writer.write(encode(self.replies.popleft()))
             self.writer.write(encode({"type": "refused", "reason": reason, "fatal": True}))
-        except (ConnectionError, RuntimeError):
-            pass
-        self.writer.close()
-        # close() waits for the buffer to drain; a seat that stops reading now must not hold it open.
+            # Half-close, not close: the seat's reader lingers until the seat closes (see ``linger``).
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+            else:
+                self.writer.close()
+        except (OSError, RuntimeError):  # the peer is gone: nothing to wait for
+            self.writer.close()
+        # The reason waits in the buffer for the seat to read it; a seat that stops reading now must not hold
+        # the connection open.
         asyncio.get_running_loop().call_later(SEND_TIMEOUT, transport.abort)
+
+
+LINGER = 5.0
+"""Seconds a closing connection waits for the peer to close after the host's last frame (see ``linger``)."""
+
+
+async def linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Half-close ``writer``, then read and discard what the peer still sends until it closes (at most
+    ``LINGER`` seconds): the lingering close of HTTP servers.
+
+    Closing a socket that holds unread input resets the connection, and the reset throws away whatever the
+    kernel had not yet delivered: a seat that sent a burst and was dropped for it lost its refusals and the
+    fatal reason (seen under load in ``test_a_seat_over_its_rate_is_refused_then_disconnected``).
+    """
+    if writer.transport.is_closing():
+        return
+    with contextlib.suppress(OSError, RuntimeError, TimeoutError, ValueError, asyncio.LimitOverrunError):
+        if writer.can_write_eof():
+            writer.write_eof()
+        async with asyncio.timeout(LINGER):
+            while await reader.read(65536):
+                pass
