@@ -18,6 +18,7 @@ and collects everything. Objects freed by reference counting (most of them) are 
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import time
 from collections.abc import Callable
@@ -29,6 +30,30 @@ QUIET_S = 2.0
 TIDY_QUIET_S = 0.1
 """A tidy waits for this long without input: a switch's frames are out by then, and the next key of a
 trainee reading the screen is further off (a key that does arrive waits for a tidy of ~5-15 ms)."""
+
+
+M_MMAP_THRESHOLD = -3
+"""glibc's ``mallopt`` parameter for the size from which a block is its own ``mmap`` (malloc.h)."""
+MMAP_THRESHOLD = 128 * 1024
+"""glibc's default threshold, held fixed (:func:`steady_malloc`)."""
+
+
+def steady_malloc() -> bool:
+    """Hold glibc's mmap threshold at its default, 128 KB; True if the C library took it.
+
+    glibc raises the threshold each time a block above it is freed (up to 32 MB), so after the first
+    few the big, growing arrays of a long session (the log store's columns, the log view's) are
+    reallocated on the heap: each growth copies the array and leaves its old place a hole that only
+    smaller blocks can fill. Held at 128 KB, they stay mappings that grow in place (``mremap``): an
+    8-hour session's console peaked 5-6 MB lower (bench/tui_memory.py). A no-op where the C library has
+    no ``mallopt`` (macOS) or ignores it (musl).
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def settle() -> float:

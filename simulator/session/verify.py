@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -74,6 +73,9 @@ def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], worker
     if workers <= 1:
         results = [verify_seed(scenario, seed) for scenario, seed in jobs]
     else:
+        # Imported here: it brings multiprocessing (~1.5 MB), which the trainee's console never uses.
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(verify_seed, *zip(*jobs, strict=True)))
     return [check for checks in results for check in checks]
