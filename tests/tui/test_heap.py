@@ -4,6 +4,7 @@ lost for good, and the settles wait for a quiet moment."""
 from __future__ import annotations
 
 import gc
+import platform
 import weakref
 
 import pytest
@@ -133,3 +134,53 @@ async def test_the_console_settles_once_its_panels_are_built_and_the_app_reports
         assert app.last_input > before, "a key is input: the next settle waits for a quiet moment"
         gc.collect(1)  # a young collection since the last full one: something to tidy
         assert await settled(pilot, lambda: console._heap.tidied == 1), "tidied once the switch is painted"
+
+
+class _Libc:
+    """A C library whose ``mallopt`` records its calls."""
+
+    def __init__(self, answer: int = 1) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.answer = answer
+
+        def mallopt(param: int, value: int) -> int:
+            self.calls.append((param, value))
+            return self.answer
+
+        self.mallopt = mallopt
+
+
+def test_steady_malloc_fixes_glibcs_mmap_threshold_at_128_kb(monkeypatch):
+    libc = _Libc()
+    monkeypatch.setattr(heap.ctypes, "CDLL", lambda name: libc)
+    assert heap.steady_malloc() is True
+    assert libc.calls == [(-3, 131072)], "M_MMAP_THRESHOLD (malloc.h: -3) held at glibc's default"
+
+
+@pytest.mark.parametrize("error", [OSError, AttributeError])
+def test_steady_malloc_is_a_no_op_without_mallopt(monkeypatch, error):
+    def no_libc(name):
+        if error is OSError:
+            raise OSError("no C library")
+        return object()  # no mallopt (macOS)
+
+    monkeypatch.setattr(heap.ctypes, "CDLL", no_libc)
+    assert heap.steady_malloc() is False
+    refused = _Libc(answer=0)  # musl's mallopt: accepts nothing
+    monkeypatch.setattr(heap.ctypes, "CDLL", lambda name: refused)
+    assert heap.steady_malloc() is False
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")
+def test_glibc_takes_the_threshold():
+    assert heap.steady_malloc() is True
+    assert heap.steady_malloc() is True, "again (each app of a process calls it): still taken"
+
+
+def test_the_trainees_app_steadies_malloc(monkeypatch):
+    from tui.app import MisfortuneApp
+
+    calls = []
+    monkeypatch.setattr(heap, "steady_malloc", lambda: calls.append(1) or True)
+    MisfortuneApp()
+    assert calls == [1]
