@@ -24,7 +24,6 @@ from textual import events
 from textual.app import App
 from textual.widgets import Input
 
-from tui import heap
 from tui.registry import PANELS
 from tui.screens.console import ConsoleScreen
 from tui.session import LocalSession
@@ -41,7 +40,6 @@ class Host(App):
         self.session = session
         self.clock = clock
         self.animation_level = "none"  # as MisfortuneApp sets it
-        heap.steady_malloc()  # as MisfortuneApp does
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):  # as MisfortuneApp: the console settles the heap while idle

@@ -74,11 +74,9 @@ async def console_child(ref: str, hours: float) -> None:
     """The incident console over the session, read along as a trainee would."""
     from textual.app import App
 
-    from tui import heap
     from tui.registry import PANELS
     from tui.screens.console import ConsoleScreen
 
-    heap.steady_malloc()  # as the trainee's app does (tui.app.MisfortuneApp)
     session = _session(ref, hours)
     print(f"start {peak_rss_mb():.1f}", flush=True)
 

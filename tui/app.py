@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from scenarios.text import clean
-from tui import heap
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.help import HelpScreen
 
@@ -83,7 +82,6 @@ class MisfortuneApp(App[None]):
         pending: tuple[str, int] | None = None,
     ) -> None:
         super().__init__()
-        heap.steady_malloc()  # before the session grows: its big arrays grow in place (tui.heap)
         if opening not in ("home", "briefing", "console"):
             raise ValueError(f"unknown opening screen {opening!r}")
         if opening != "home" and session is None and not (opening == "briefing" and pending):

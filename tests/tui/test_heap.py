@@ -177,10 +177,17 @@ def test_glibc_takes_the_threshold():
     assert heap.steady_malloc() is True, "again (each app of a process calls it): still taken"
 
 
-def test_the_trainees_app_steadies_malloc(monkeypatch):
+async def test_the_console_steadies_malloc_once_its_panels_are_built(monkeypatch):
+    from tests.tui.test_console import settled
     from tui.app import MisfortuneApp
+    from tui.session import LocalSession
 
     calls = []
     monkeypatch.setattr(heap, "steady_malloc", lambda: calls.append(1) or True)
-    MisfortuneApp()
-    assert calls == [1]
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    session.set_speed(0.0)
+    app = MisfortuneApp(session, "console", clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        console = app.screen
+        assert await settled(pilot, lambda: console.prewarmed), "pre-warmed"
+        assert calls == [1]

@@ -313,6 +313,9 @@ class ConsoleScreen(SettledPaint):
             self.prewarmed = True
             # Everything a game keeps is built now: one full collection here, not ~0.1 s on a later key.
             self._heap.settle()
+            # The session grows from here on: its big arrays grow in place (tui.heap; not before the first
+            # frame, as loading ctypes takes ~4 ms).
+            heap.steady_malloc()
         if resized:
             self.restaging = True
             self.call_after_refresh(self.set_timer, STAGE_SECONDS, self._restage)
