@@ -17,13 +17,14 @@ so 40,000 traces of a dozen kinds cost a dozen tails, and a query tests each dis
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
@@ -35,7 +36,10 @@ LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
 CHUNK = 4000
 """Lines per search chunk."""
 RARE_HITS = 64
-"""Up to this many hits in a chunk, matches are located in its blob; beyond, its lines are scanned."""
+"""Up to this many hits in a chunk, each is located in its blob by ``find``; beyond, in C-level passes."""
+DENSE_ROWS = 2 * RARE_HITS
+"""A chunk's first RARE_HITS + 1 hits reaching past this row (under one a row in two) are located each; when
+nearer, each row is tested (a per-row pass costs less than a per-match one)."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 HOT = 1
@@ -473,7 +477,7 @@ class LogBuffer:
                 candidates = [i for i in candidates if levels[i - base] >= rank]
         if candidates is None:
             return list(range(lo, hi))
-        return list(candidates)
+        return candidates if type(candidates) is list else list(candidates)  # (a list is the caller's: no copy)
 
     def places_where(self, where: str) -> frozenset[int]:
         """Codes of the places matching ``zone=…``, ``version=…`` or ``instance=…`` (none for anything else)."""
@@ -536,6 +540,8 @@ class LogBuffer:
         return out
 
     def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
+        if "\n" in needle:
+            return []  # a row has no line break: a needle with one would only match across two rows
         base = self.base
         out: list[int] = []
         encoded = needle.encode()  # for a UTF-8 chunk: a substring of its bytes exactly when of its text
@@ -543,6 +549,7 @@ class LogBuffer:
         for k in range((lo - base) // CHUNK, (hi - 1 - base) // CHUNK + 1):
             a = max(k * CHUNK, lo - base)
             b = min((k + 1) * CHUNK, hi - base)
+            first = k * CHUNK
             if k >= len(packed):  # the chunk still filling is not packed yet
                 first = len(packed) * CHUNK
                 lowered = [text.lower() for text in self._open[a - first : b - first]]
@@ -551,34 +558,72 @@ class LogBuffer:
             chunk = packed[k]
             blob = chunk.low_blob()
             find = needle if isinstance(blob, str) else encoded
-            hits = _count_up_to(blob, find, RARE_HITS + 1)
+            hits, last = _count_up_to(blob, find, RARE_HITS + 1)
             if hits == 0:
                 continue
-            first = k * CHUNK
+            starts, at = chunk.low_starts, first + base
             if hits <= RARE_HITS:
-                starts = chunk.low_starts
-                found: list[int] = []
-                pos = blob.find(find)
-                while pos >= 0:
-                    row = bisect_right(starts, pos) - 1
-                    if not found or found[-1] != row:
-                        found.append(row)
-                    pos = blob.find(find, starts[row + 1] if row + 1 < len(starts) else len(blob))
-                out.extend(first + r + base for r in found if a <= first + r < b)
+                found = _rare_rows(blob, find, starts, at)
+            elif bisect_right(starts, last) > DENSE_ROWS:
+                found = _dense_rows(blob if isinstance(blob, bytes) else blob.encode(), needle, starts, at)
             else:
-                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered rows; on bytes
-                # each test acquires a buffer and the pass took 1.3x as long).
-                text = blob if isinstance(blob, str) else blob.decode()
-                lowered = text.split("\n")[a - first : b - first]
-                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
+                found = _row_by_row(blob, needle, at)
+            if a > first or b < first + CHUNK:  # part of the chunk: its lines in [a, b)
+                found = found[bisect_left(found, a + base) : bisect_left(found, b + base)]
+            out.extend(found)
         return out
 
 
-def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> int:
-    """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early)."""
-    found = 0
+def _rare_rows(blob: str | bytes, needle: str | bytes, starts: array, at: int) -> list[int]:
+    """Lines (the chunk's first is ``at``) whose row in the chunk's lowered ``blob`` (row offsets ``starts``)
+    holds ``needle``: each found by ``find`` and bisection, the search going on from the next row."""
+    found: list[int] = []
+    pos = blob.find(needle)
+    while pos >= 0:
+        row = bisect_right(starts, pos) - 1
+        found.append(at + row)
+        if row + 1 == len(starts):
+            break
+        pos = blob.find(needle, starts[row + 1])
+    return found
+
+
+def _dense_rows(blob: bytes, needle: str, starts: array, at: int) -> list[int]:
+    """Lines (the chunk's first is ``at``) whose row in the chunk's lowered ``blob`` (UTF-8, row offsets
+    ``starts``) holds ``needle`` (no line break), ascending, in C-level passes: where each match starts (a
+    regex of the needle, escaped: it is the trainee's text, and a literal), the line breaks between one
+    match and the next, their running sum.
+
+    The needle has no line break, so a match lies in one row, and the scan goes on in that row after it:
+    every row holding the needle has a match found. A row with several matches has them counted each; past
+    CHUNK matches (more than one a row: ``e``) the rows after the last one's are tested row by row."""
+    finder = re.compile(re.escape(needle.encode()))
+    found_at = list(map(re.Match.start, islice(finder.finditer(blob), CHUNK)))
+    breaks = list(map(blob.count, repeat(b"\n"), chain((0,), found_at), found_at))
+    lines = list(accumulate(breaks, initial=at))
+    del lines[0]
+    breaks[0] = 1  # the first match is its row's first; a later one only after a line break
+    found = list(compress(lines, breaks))
+    row = found[-1] - at + 1
+    if len(found_at) == CHUNK and row < len(starts):
+        found.extend(_row_by_row(blob[starts[row] :], needle, at + row))
+    return found
+
+
+def _row_by_row(blob: str | bytes, needle: str, at: int) -> list[int]:
+    """Lines (from ``at``) whose row in ``blob`` (lowered rows) holds ``needle``, each row tested: one
+    C-level pass of ``str.__contains__`` (on bytes each test acquires a buffer, 1.3x as long)."""
+    rows = (blob if isinstance(blob, str) else blob.decode()).split("\n")
+    return list(compress(range(at, at + len(rows)), map(str.__contains__, rows, repeat(needle))))
+
+
+def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> tuple[int, int]:
+    """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early),
+    and where the last one counted starts (-1 for none)."""
+    found, last = 0, -1
     pos = text.find(needle)
     while pos >= 0 and found < limit:
         found += 1
+        last = pos
         pos = text.find(needle, pos + 1)
-    return found
+    return found, last
