@@ -123,11 +123,16 @@ class _Chunk:
         ascii_rows = joined.isascii()
         self.text = zlib.compress(joined.encode(), 1)
         self.starts = _offsets(rows, ascii_rows)
-        lowered = "\n".join([row.lower() for row in rows])  # row by row: lowering may change a length
+        low_rows = [row.lower() for row in rows]  # row by row: lowering may change a length
+        if joined.count("\n") >= len(rows):
+            # A field with a line break (a remote seat's trace id is data): the searched blob keeps one line
+            # a row, which a text query's passes count on (a needle never matches across two rows).
+            low_rows = [row.replace("\n", " ") for row in low_rows]
+        lowered = "\n".join(low_rows)
         self.low: str | bytes = lowered if ascii_rows else lowered.encode()
         """An ASCII chunk's lowered rows as str (as compact as bytes, and str tests are faster); others as
         UTF-8 (a str would take two or four bytes a character for one ``⏎``)."""
-        low_starts = self.starts if ascii_rows else _offsets(lowered.split("\n"), False)
+        low_starts = self.starts if ascii_rows else _offsets(low_rows, False)
         self.low_starts = self.starts if low_starts == self.starts else low_starts
         traced = [r for r, tid in enumerate(trace_ids) if tid]
         keys = [trace_key(trace_ids[r]) for r in traced]
@@ -151,7 +156,7 @@ class _Chunk:
         length = self.trace_lengths[r]
         if length == 255 and self.long_traces:
             return self.long_traces.get(r) == trace_id
-        return length == len(trace_id) and self.low_row(r).endswith(trace_id.lower())
+        return length == len(trace_id) and self.low_row(r).endswith(trace_id.lower().replace("\n", " "))
 
     def low_row(self, r: int) -> str:
         starts = self.low_starts
