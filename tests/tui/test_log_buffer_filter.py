@@ -52,17 +52,21 @@ needles = st.text(alphabet=ALPHABET, min_size=1, max_size=4)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(st.tuples(messages, traces), min_size=1, max_size=60),
-    picked=st.one_of(needles, st.tuples(st.integers(0, 10**6), st.integers(1, 12))),
+    picked=st.one_of(needles, st.tuples(st.integers(0, 10**6), st.integers(1, 12), st.booleans())),
     window=st.tuples(st.integers(0, 60), st.integers(0, 60)),
 )
 def test_text_filter_agrees_with_a_plain_scan(kept, rows, picked, window):
     records = [_record(i, message, trace) for i, (message, trace) in enumerate(rows)]
     if isinstance(picked, str):
         needle = picked
-    else:  # a piece of the rows' text as the buffer joins them: it may reach across a row's end
+    else:  # a piece of the rows' text as the buffer joins them (from a row's start, or anywhere: it may
+        # reach across a row's end)
         text = "\n".join(render_record(rec) for rec in records)
-        start = picked[0] % len(text)
-        needle = text[start : start + picked[1]]
+        start, length, from_row_start = picked
+        start %= len(text)
+        if from_row_start:
+            start = text.rfind("\n", 0, start) + 1
+        needle = text[start : start + length]
     with pytest.MonkeyPatch.context() as mp:
         for name, value in SMALL.items():
             mp.setattr(log_buffer, name, value)
@@ -78,11 +82,11 @@ def test_text_filter_agrees_with_a_plain_scan(kept, rows, picked, window):
 
 
 @pytest.mark.parametrize("kept", ["hot", "cold"])
-@pytest.mark.parametrize("needle", ["a", "A", "ab", "2 a", "a2", "0 i", "n"])
+@pytest.mark.parametrize("needle", ["a", "A", "ab", "2 a", "a2", "0 i", "n", "00:00:1"])
 def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, needle):
-    """Real chunk sizes. Per chunk: rows with one hit, several, none, hits at a row's start and end and at a
-    chunk's; sparse hits, then more hits than rows (the rest tested row by row); an ASCII chunk (kept as str
-    when hot) and non-ASCII ones."""
+    """Real chunk sizes. Per chunk: rows with one hit, several, none, hits at a row's start (the clock) and
+    end and at a chunk's; sparse hits, then more hits than rows (the rest tested row by row); an ASCII chunk
+    (kept as str when hot) and non-ASCII ones."""
     monkeypatch.setattr(log_buffer, "HOT", 10**9 if kept == "hot" else 0)
     chunk = log_buffer.CHUNK
     n = 3 * chunk + 77
