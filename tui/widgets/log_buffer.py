@@ -48,6 +48,8 @@ COLD_SLACK = 64 * 1024 * 1024
 """Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
 CONTINUED = " ⏎ "
 """After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
+QUERY_TEXT_MAX = 200
+"""Characters the Logs panel's text and trace id fields take (a game-day seat's look carries up to 200)."""
 INTERNED = 2_000
 """Distinct tails (a body's lines after the first) remembered for sharing; past that the memory starts
 afresh (kept tails stay). The simulator shares a trace's frames between entries, not its first line."""
