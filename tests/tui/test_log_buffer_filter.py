@@ -18,9 +18,9 @@ ALPHABET = "ab AB2İıΣσςẞßé⏎\n"
 """Few characters, so needles hit often: cases, characters whose lowercase differs in length (İ) or by
 context (Σ), non-ASCII, the row's own ``⏎``, and line breaks (multi-line entries)."""
 
-SMALL = {"CHUNK": 8, "RARE_HITS": 2, "DENSE_ROWS": 3}
-"""Tiny chunks and thresholds: every path (rare, per-match, row by row, the rest of a chunk past CHUNK
-matches) is taken by a few dozen rows."""
+SMALL = {"CHUNK": 8, "RARE_HITS": 2, "SAMPLE_ROWS": 3}
+"""Tiny chunks and thresholds: every path (hits located one by one, a match a row, each row tested) is
+taken by a few dozen rows."""
 
 
 def _record(i: int, message: str, trace: str) -> LogRecord:
@@ -85,8 +85,8 @@ def test_text_filter_agrees_with_a_plain_scan(kept, rows, picked, window):
 @pytest.mark.parametrize("needle", ["a", "A", "ab", "2 a", "a2", "0 i", "n", "00:00:1"])
 def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, needle):
     """Real chunk sizes. Per chunk: rows with one hit, several, none, hits at a row's start (the clock) and
-    end and at a chunk's; sparse hits, then more hits than rows (the rest tested row by row); an ASCII chunk
-    (kept as str when hot) and non-ASCII ones."""
+    end and at a chunk's; sparse hits, then more hits than rows (a match a row), or dense hits from the
+    start (each row tested); an ASCII chunk (kept as str when hot) and non-ASCII ones."""
     monkeypatch.setattr(log_buffer, "HOT", 10**9 if kept == "hot" else 0)
     chunk = log_buffer.CHUNK
     n = 3 * chunk + 77
@@ -94,7 +94,7 @@ def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, n
 
     def message(i: int) -> str:
         r = i % chunk
-        if r > chunk // 2:  # dense: past CHUNK hits of ``a`` in the chunk's second half
+        if r > chunk // 2 or i >= 2 * chunk:  # dense: past CHUNK hits of ``a`` (the third chunk: throughout)
             return "ab a2 " * 3 + ("é" if i >= chunk else "")
         return shapes[(i * 7 + i // 5) % len(shapes)] if r % 8 == 0 else "b"  # sparse: the first hits
 

@@ -37,9 +37,11 @@ CHUNK = 4000
 """Lines per search chunk."""
 RARE_HITS = 64
 """Up to this many hits in a chunk, each is located in its blob by ``find``; beyond, in C-level passes."""
-DENSE_ROWS = 2 * RARE_HITS
-"""A chunk's first RARE_HITS + 1 hits reaching past this row (under one a row in two) are located each; when
-nearer, each row is tested (a per-row pass costs less than a per-match one)."""
+SAMPLE_ROWS = 128
+ROW_BY_ROW = 0.6
+"""Beyond RARE_HITS, when more than this share of a chunk's first SAMPLE_ROWS rows hold the needle, each row
+is tested (``e``); otherwise each holding row's first match is located (a pass a match costs ~1.3x a pass a
+row, bench/tui_console.py)."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 HOT = 1
@@ -565,16 +567,14 @@ class LogBuffer:
             chunk = packed[k]
             blob = chunk.low_blob()
             find = needle if isinstance(blob, str) else encoded
-            hits, last = _count_up_to(blob, find, RARE_HITS + 1)
+            hits = _count_up_to(blob, find, RARE_HITS + 1)
             if hits == 0:
                 continue
             starts, at = chunk.low_starts, first + base
             if hits <= RARE_HITS:
                 found = _rare_rows(blob, find, starts, at)
-            elif bisect_right(starts, last) > DENSE_ROWS:
-                found = _dense_rows(blob if isinstance(blob, bytes) else blob.encode(), needle, starts, at)
             else:
-                found = _row_by_row(blob, needle, at)
+                found = _dense_rows(blob if isinstance(blob, bytes) else blob.encode(), needle, starts, at)
             if a > first or b < first + CHUNK:  # part of the chunk: its lines in [a, b)
                 found = found[bisect_left(found, a + base) : bisect_left(found, b + base)]
             out.extend(found)
@@ -597,24 +597,20 @@ def _rare_rows(blob: str | bytes, needle: str | bytes, starts: array, at: int) -
 
 def _dense_rows(blob: bytes, needle: str, starts: array, at: int) -> list[int]:
     """Lines (the chunk's first is ``at``) whose row in the chunk's lowered ``blob`` (UTF-8, row offsets
-    ``starts``) holds ``needle`` (no line break), ascending, in C-level passes: where each match starts (a
-    regex of the needle, escaped: it is the trainee's text, and a literal), the line breaks between one
-    match and the next, their running sum.
+    ``starts``) holds ``needle`` (no line break), ascending, in C-level passes: where each row's first match
+    starts (a regex of the needle, escaped: it is the trainee's text, then the rest of its row), the line
+    breaks between one and the next, their running sum.
 
-    The needle has no line break, so a match lies in one row, and the scan goes on in that row after it:
-    every row holding the needle has a match found. A row with several matches has them counted each; past
-    CHUNK matches (more than one a row: ``e``) the rows after the last one's are tested row by row."""
-    finder = re.compile(re.escape(needle.encode()))
-    found_at = list(map(re.Match.start, islice(finder.finditer(blob), CHUNK)))
-    breaks = list(map(blob.count, repeat(b"\n"), chain((0,), found_at), found_at))
-    lines = list(accumulate(breaks, initial=at))
-    del lines[0]
-    breaks[0] = 1  # the first match is its row's first; a later one only after a line break
-    found = list(compress(lines, breaks))
-    row = found[-1] - at + 1
-    if len(found_at) == CHUNK and row < len(starts):
-        found.extend(_row_by_row(blob[starts[row] :], needle, at + row))
-    return found
+    The needle has no line break, so a match lies in one row; a match takes the rest of its row, so the
+    next is in a later row. When most rows hold the needle (the first SAMPLE_ROWS tell), testing each row
+    costs less than a match a row."""
+    finder = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
+    if len(starts) > SAMPLE_ROWS and len(finder.findall(blob, 0, starts[SAMPLE_ROWS])) > SAMPLE_ROWS * ROW_BY_ROW:
+        return _row_by_row(blob, needle, at)
+    found_at = list(map(re.Match.start, finder.finditer(blob)))
+    lines = list(accumulate(map(blob.count, repeat(b"\n"), chain((0,), found_at), found_at), initial=at))
+    del lines[0]  # (``at`` itself: each match's line is ``at`` plus the line breaks before it)
+    return lines
 
 
 def _row_by_row(blob: str | bytes, needle: str, at: int) -> list[int]:
@@ -624,13 +620,11 @@ def _row_by_row(blob: str | bytes, needle: str, at: int) -> list[int]:
     return list(compress(range(at, at + len(rows)), map(str.__contains__, rows, repeat(needle))))
 
 
-def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> tuple[int, int]:
-    """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early),
-    and where the last one counted starts (-1 for none)."""
-    found, last = 0, -1
+def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> int:
+    """Occurrences of ``needle`` in ``text``, counting no further than ``limit`` (a dense chunk stops early)."""
+    found = 0
     pos = text.find(needle)
     while pos >= 0 and found < limit:
         found += 1
-        last = pos
         pos = text.find(needle, pos + 1)
-    return found, last
+    return found
