@@ -5,7 +5,7 @@
 Prints each figure beside its budget and the ratio: first console frame (0.5 s), CPU of the console
 at 1x over 30 simulated seconds (5 % of one core), key press to repaint for a panel switch (50 ms,
 median and 90th percentile of the heaviest panel, clock paused and at 1x, at 160x48 and 80x24), log
-filtering over 1,000,000 lines (200 ms). Runs headless (Textual's test driver); each frame is still
+filtering over 1,000,000 lines (200 ms, CPU time). Runs headless (Textual's test driver); each frame is still
 rendered to the terminal's bytes, only the write to a terminal is not counted. A timed key goes into the
 app's queue as a terminal's would (not through Pilot.press, whose wait wakes every widget).
 """
@@ -292,28 +292,32 @@ def million_lines() -> LogBuffer:
     return buffer
 
 
-def filtering(buffer: LogBuffer, repeat: int) -> list[tuple[str, float, int]]:
+def filtering(buffer: LogBuffer, repeat: int) -> list[tuple[str, float, float, float, int]]:
+    """Per query: median CPU seconds of the whole filter, its wall seconds, the newest slice's CPU seconds
+    (what the view shows first), and how many lines match. CPU time: a loaded machine stretches wall time."""
     some_trace = next(buffer.trace_id(i) for i in range(buffer.base + 500_000, buffer.end) if buffer.trace_id(i))
     queries = [
         ("text 'oomkilled'", LogQuery(text="oomkilled")),
         ("text 'context canceled'", LogQuery(text="context canceled")),
         ("text ' 200 ' (most lines)", LogQuery(text=" 200 ")),
+        ("text 'info' (most lines, once a line)", LogQuery(text="info")),
         ("service checkout, level ERROR", LogQuery(service="checkout", level="ERROR")),
         ("trace id", LogQuery(trace_id=some_trace)),
     ]
     out = []
     for name, query in queries:
-        times, firsts = [], []
+        times, walls, firsts = [], [], []
         count = 0
         for _ in range(repeat):
-            start = time.perf_counter()
+            wall, start = time.perf_counter(), time.process_time()
             count = len(buffer.filter(query))
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
+            walls.append(time.perf_counter() - wall)
             # What the view shows first: the newest slice's matches (the scan then goes on).
-            start = time.perf_counter()
+            start = time.process_time()
             next(buffer.filter_newest_first(query))
-            firsts.append(time.perf_counter() - start)
-        out.append((name, statistics.median(times), statistics.median(firsts), count))
+            firsts.append(time.process_time() - start)
+        out.append((name, statistics.median(times), statistics.median(walls), statistics.median(firsts), count))
     return out
 
 
@@ -354,9 +358,10 @@ def main() -> None:
     start = time.perf_counter()
     buffer = million_lines()
     print(f"(filled {len(buffer):,} lines in {time.perf_counter() - start:.1f} s)")
-    for name, seconds, first, count in filtering(buffer, args.repeat):
-        report(f"filter 1M lines: {name} ({count:,})", seconds, 0.200, "ms")
-        report("  newest matches on screen", first, 0.200, "ms")
+    for name, seconds, wall, first, count in filtering(buffer, args.repeat):
+        report(f"filter 1M lines: {name} ({count:,}), CPU", seconds, 0.200, "ms")
+        print(f"  (wall {wall * 1000:.1f} ms)")
+        report("  newest matches on screen, CPU", first, 0.200, "ms")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

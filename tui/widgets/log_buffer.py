@@ -17,13 +17,14 @@ so 40,000 traces of a dozen kinds cost a dozen tails, and a query tests each dis
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 
 from scenarios.durations import format_clock
 from scenarios.text import clean
@@ -35,7 +36,12 @@ LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
 CHUNK = 4000
 """Lines per search chunk."""
 RARE_HITS = 64
-"""Up to this many hits in a chunk, matches are located in its blob; beyond, its lines are scanned."""
+"""Up to this many hits in a chunk, each is located in its blob by ``find``; beyond, in C-level passes."""
+SAMPLE_ROWS = 128
+ROW_BY_ROW = 0.6
+"""Beyond RARE_HITS, when more than this share of a chunk's first SAMPLE_ROWS rows hold the needle, each row
+is tested (``e``); otherwise each holding row's first match is located (a pass a match costs ~1.3x a pass a
+row, bench/tui_console.py)."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
 HOT = 1
@@ -44,6 +50,8 @@ COLD_SLACK = 64 * 1024 * 1024
 """Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
 CONTINUED = " ⏎ "
 """After the first line of a multi-line entry in its row, before how many lines follow (``⏎ +14 lines``)."""
+QUERY_TEXT_MAX = 200
+"""Characters the Logs panel's text and trace id fields take (a game-day seat's look carries up to 200)."""
 INTERNED = 2_000
 """Distinct tails (a body's lines after the first) remembered for sharing; past that the memory starts
 afresh (kept tails stay). The simulator shares a trace's frames between entries, not its first line."""
@@ -119,11 +127,16 @@ class _Chunk:
         ascii_rows = joined.isascii()
         self.text = zlib.compress(joined.encode(), 1)
         self.starts = _offsets(rows, ascii_rows)
-        lowered = "\n".join([row.lower() for row in rows])  # row by row: lowering may change a length
+        low_rows = [row.lower() for row in rows]  # row by row: lowering may change a length
+        if joined.count("\n") >= len(rows):
+            # A field with a line break (a remote seat's trace id is data): the searched blob keeps one line
+            # a row, which a text query's passes count on (a needle never matches across two rows).
+            low_rows = [row.replace("\n", " ") for row in low_rows]
+        lowered = "\n".join(low_rows)
         self.low: str | bytes = lowered if ascii_rows else lowered.encode()
         """An ASCII chunk's lowered rows as str (as compact as bytes, and str tests are faster); others as
         UTF-8 (a str would take two or four bytes a character for one ``⏎``)."""
-        low_starts = self.starts if ascii_rows else _offsets(lowered.split("\n"), False)
+        low_starts = self.starts if ascii_rows else _offsets(low_rows, False)
         self.low_starts = self.starts if low_starts == self.starts else low_starts
         traced = [r for r, tid in enumerate(trace_ids) if tid]
         keys = [trace_key(trace_ids[r]) for r in traced]
@@ -147,7 +160,7 @@ class _Chunk:
         length = self.trace_lengths[r]
         if length == 255 and self.long_traces:
             return self.long_traces.get(r) == trace_id
-        return length == len(trace_id) and self.low_row(r).endswith(trace_id.lower())
+        return length == len(trace_id) and self.low_row(r).endswith(trace_id.lower().replace("\n", " "))
 
     def low_row(self, r: int) -> str:
         starts = self.low_starts
@@ -473,7 +486,7 @@ class LogBuffer:
                 candidates = [i for i in candidates if levels[i - base] >= rank]
         if candidates is None:
             return list(range(lo, hi))
-        return list(candidates)
+        return candidates if type(candidates) is list else list(candidates)  # (a list is the caller's: no copy)
 
     def places_where(self, where: str) -> frozenset[int]:
         """Codes of the places matching ``zone=…``, ``version=…`` or ``instance=…`` (none for anything else)."""
@@ -536,6 +549,8 @@ class LogBuffer:
         return out
 
     def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
+        if "\n" in needle:
+            return []  # a row has no line break: a needle with one would only match across two rows
         base = self.base
         out: list[int] = []
         encoded = needle.encode()  # for a UTF-8 chunk: a substring of its bytes exactly when of its text
@@ -543,6 +558,7 @@ class LogBuffer:
         for k in range((lo - base) // CHUNK, (hi - 1 - base) // CHUNK + 1):
             a = max(k * CHUNK, lo - base)
             b = min((k + 1) * CHUNK, hi - base)
+            first = k * CHUNK
             if k >= len(packed):  # the chunk still filling is not packed yet
                 first = len(packed) * CHUNK
                 lowered = [text.lower() for text in self._open[a - first : b - first]]
@@ -554,24 +570,54 @@ class LogBuffer:
             hits = _count_up_to(blob, find, RARE_HITS + 1)
             if hits == 0:
                 continue
-            first = k * CHUNK
+            starts, at = chunk.low_starts, first + base
             if hits <= RARE_HITS:
-                starts = chunk.low_starts
-                found: list[int] = []
-                pos = blob.find(find)
-                while pos >= 0:
-                    row = bisect_right(starts, pos) - 1
-                    if not found or found[-1] != row:
-                        found.append(row)
-                    pos = blob.find(find, starts[row + 1] if row + 1 < len(starts) else len(blob))
-                out.extend(first + r + base for r in found if a <= first + r < b)
+                found = _rare_rows(blob, find, starts, at)
             else:
-                # Dense hits: one C-level pass (str.__contains__ mapped over the chunk's lowered rows; on bytes
-                # each test acquires a buffer and the pass took 1.3x as long).
-                text = blob if isinstance(blob, str) else blob.decode()
-                lowered = text.split("\n")[a - first : b - first]
-                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
+                found = _dense_rows(blob if isinstance(blob, bytes) else blob.encode(), needle, starts, at)
+            if a > first or b < first + CHUNK:  # part of the chunk: its lines in [a, b)
+                found = found[bisect_left(found, a + base) : bisect_left(found, b + base)]
+            out.extend(found)
         return out
+
+
+def _rare_rows(blob: str | bytes, needle: str | bytes, starts: array, at: int) -> list[int]:
+    """Lines (the chunk's first is ``at``) whose row in the chunk's lowered ``blob`` (row offsets ``starts``)
+    holds ``needle``: each found by ``find`` and bisection, the search going on from the next row."""
+    found: list[int] = []
+    pos = blob.find(needle)
+    while pos >= 0:
+        row = bisect_right(starts, pos) - 1
+        found.append(at + row)
+        if row + 1 == len(starts):
+            break
+        pos = blob.find(needle, starts[row + 1])
+    return found
+
+
+def _dense_rows(blob: bytes, needle: str, starts: array, at: int) -> list[int]:
+    """Lines (the chunk's first is ``at``) whose row in the chunk's lowered ``blob`` (UTF-8, row offsets
+    ``starts``) holds ``needle`` (no line break), ascending, in C-level passes: where each row's first match
+    starts (a regex of the needle, escaped: it is the trainee's text, then the rest of its row), the line
+    breaks between one and the next, their running sum.
+
+    The needle has no line break, so a match lies in one row; a match takes the rest of its row, so the
+    next is in a later row. When most rows hold the needle (the first SAMPLE_ROWS tell), testing each row
+    costs less than a match a row."""
+    finder = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
+    if len(starts) > SAMPLE_ROWS and len(finder.findall(blob, 0, starts[SAMPLE_ROWS])) > SAMPLE_ROWS * ROW_BY_ROW:
+        return _row_by_row(blob, needle, at)
+    found_at = list(map(re.Match.start, finder.finditer(blob)))
+    lines = list(accumulate(map(blob.count, repeat(b"\n"), chain((0,), found_at), found_at), initial=at))
+    del lines[0]  # (``at`` itself: each match's line is ``at`` plus the line breaks before it)
+    return lines
+
+
+def _row_by_row(blob: str | bytes, needle: str, at: int) -> list[int]:
+    """Lines (from ``at``) whose row in ``blob`` (lowered rows) holds ``needle``, each row tested: one
+    C-level pass of ``str.__contains__`` (on bytes each test acquires a buffer, 1.3x as long)."""
+    rows = (blob if isinstance(blob, str) else blob.decode()).split("\n")
+    return list(compress(range(at, at + len(rows)), map(str.__contains__, rows, repeat(needle))))
 
 
 def _count_up_to(text: str | bytes, needle: str | bytes, limit: int) -> int:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
 from tui.widgets.common import Panel
-from tui.widgets.log_buffer import LEVELS, LogQuery
+from tui.widgets.log_buffer import LEVELS, QUERY_TEXT_MAX, LogQuery
 from tui.widgets.log_view import LogView
 from tui.widgets.tool_banner import ToolBanner
 
@@ -23,8 +23,8 @@ class LogsPanel(Panel):
             yield Select([], id="log-service", prompt="service")
             yield Select([(lv, lv) for lv in LEVELS[1:]], id="log-level", prompt="level")
             yield Select([], id="log-where", prompt="where")
-            yield Input(placeholder="text", id="log-text")
-            yield Input(placeholder="trace id", id="log-trace")
+            yield Input(placeholder="text", id="log-text", max_length=QUERY_TEXT_MAX)
+            yield Input(placeholder="trace id", id="log-trace", max_length=QUERY_TEXT_MAX)
         yield Label("", id="log-status", markup=False)
         yield LogView(id="log-view")
 
