@@ -172,6 +172,27 @@ def test_a_seat_keeps_only_the_latest_refusals():
     assert seat.refusals[-1].endswith(f"({seat_module.REFUSALS_KEPT * 3 - 1}): rejoining")
 
 
+def test_a_hosts_log_fields_reach_the_logs_panel_without_control_characters():
+    """A host's level, service, version, zone and instance go into a Logs panel row as they are: they are
+    cleaned where the seat takes them in (the message is cleaned where it is shown)."""
+    from scenarios.text import clean
+    from tui.gameday.seat import MALFORMED_HOST_FRAME
+    from tui.widgets.log_buffer import LogBuffer
+
+    seat = RemoteSession("127.0.0.1", 9, "t", "tloc", "bo")  # never connected: the frame alone
+    hostile = "\x1b]0;owned\x07\x1b[2Jx\r\x9b1m\u202e"
+    fields = ("level", "service", "version", "zone", "instance")
+    seat._apply_state(log_frame(**dict.fromkeys(fields, hostile), message=hostile, trace_id="ab" * 16))
+    (record,) = seat.logs()
+    assert all(getattr(record, name) == clean(hostile) == "x " for name in fields)
+    buffer = LogBuffer()
+    buffer.extend(seat.log_tail(0)[0])
+    row = buffer.line(buffer.end - 1)
+    assert row.isprintable() and "owned" not in row and row.endswith("trace=" + "ab" * 16), repr(row)
+    with pytest.raises(MALFORMED_HOST_FRAME):  # ids are hex: one that is not is a malformed frame
+        seat._apply_state(log_frame(trace_id=hostile))
+
+
 @pytest.fixture(scope="module")
 def views_payload():
     """A played session's views as a host sends them (JSON and back), with every list non-empty."""

@@ -20,6 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from scenarios.language.actions import Action
+from scenarios.text import clean
 from simulator.diagnostics import ProfileError, ProfileRequest
 from simulator.telemetry import LogStore, Series, TraceStore, mask_series, split_name
 from simulator.views import (
@@ -349,8 +350,21 @@ class RemoteSession:
                 self._debrief_ready.clear()
             for r in decode_many(LogRecord, frame["logs"]):
                 t = _finite(r.t, "a log line's time")
+                # The one-line fields are cleaned here, where the host's data comes in: the Logs panel puts
+                # them in a row as they are, and a control character in one would reach the terminal (an
+                # honest host's are printable, and ``clean`` returns them unchanged). Trace and span ids
+                # need no cleaning: the store keeps them as numbers, and one that is not hex is malformed.
                 self._logs.add(
-                    t, r.level, r.service, r.version, r.zone, r.instance, r.message, r.trace_id, r.span_id, r.attributes
+                    t,
+                    clean(r.level),
+                    clean(r.service),
+                    clean(r.version),
+                    clean(r.zone),
+                    clean(r.instance),
+                    r.message,
+                    r.trace_id,
+                    r.span_id,
+                    r.attributes,
                 )
             for d in frame["traces"]:
                 self._traces.add(decode_trace(d))
