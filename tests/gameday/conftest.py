@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 import pytest
 
 from tui.gameday.host import GameHost
 from tui.gameday.seat import RemoteSession
+
+PATIENCE = 30.0
+"""Seconds a test waits for what the host or a seat does a little later (a frame through a socket, a reader
+thread taking it in) before it fails. A count of short sleeps is no bound: on a loaded machine 100 turns of
+10 ms pass before a seat's reader thread has run at all; quiet, these waits end in milliseconds."""
 
 
 @pytest.fixture
@@ -29,7 +36,19 @@ async def settle(host: GameHost, seat: RemoteSession | None = None) -> None:
     """Push the host's state and let the seats' reader threads take it in."""
     await host.push_all()
     await host.drained()  # each seat's writer sends on its own: wait until they all have
-    for _ in range(100):
+    deadline = time.monotonic() + PATIENCE
+    while True:  # the caller checks what it expects (a seat that cannot catch up is a test's to report)
         await asyncio.sleep(0.01)
-        if seat is None or abs(seat.now - host.sim.now) < 1e-9:
+        if seat is None or abs(seat.now - host.sim.now) < 1e-9 or time.monotonic() > deadline:
             return
+
+
+async def eventually(condition: Callable[[], bool], patience: float = PATIENCE) -> bool:
+    """Wait until ``condition()`` holds, at most ``patience`` seconds of wall time; return whether it held.
+    The caller asserts what it expects after it (its message names what was missing)."""
+    deadline = time.monotonic() + patience
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
