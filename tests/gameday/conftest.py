@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tui.gameday import seat as seat_module
 from tui.gameday.host import GameHost
 from tui.gameday.seat import RemoteSession
 
@@ -15,6 +16,13 @@ PATIENCE = 30.0
 """Seconds a test waits for what the host or a seat does a little later (a frame through a socket, a reader
 thread taking it in) before it fails. A count of short sleeps is no bound: on a loaded machine 100 turns of
 10 ms pass before a seat's reader thread has run at all; quiet, these waits end in milliseconds."""
+
+
+@pytest.fixture(autouse=True)
+def _patient_seats(monkeypatch):
+    """A seat waits ``PATIENCE`` for the host's reply to a request (the product's 10 s ran out on a loaded
+    machine: an action came back "not sent"). No test here is about that wait but the one that sets its own."""
+    monkeypatch.setattr(seat_module, "REPLY_TIMEOUT", PATIENCE)
 
 
 @pytest.fixture
@@ -27,9 +35,10 @@ async def host(tmp_path):
 
 
 async def join(host: GameHost, role: str, name: str, **kwargs) -> RemoteSession:
-    """A seat connected to ``host`` (the blocking connect runs off the host's loop)."""
+    """A seat connected to ``host`` (the blocking connect runs off the host's loop, and waits up to
+    ``PATIENCE`` for the first state: the seat's own 10 s ran out on a loaded machine)."""
     seat = RemoteSession("127.0.0.1", host.port, kwargs.pop("token", host.token), role, name, **kwargs)
-    return await asyncio.to_thread(seat.connect)
+    return await asyncio.to_thread(seat.connect, PATIENCE)
 
 
 async def settle(host: GameHost, seat: RemoteSession | None = None) -> None:

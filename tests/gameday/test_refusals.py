@@ -12,6 +12,7 @@ import pytest
 from scenarios.language.actions import ACTION_ADAPTER
 from tests.gameday.conftest import PATIENCE, join, settle
 from tui.gameday import host as host_module
+from tui.gameday import seat as seat_module
 from tui.gameday.protocol import MAX_SEAT_FRAME
 from tui.gameday.seat import JoinRefused
 
@@ -224,3 +225,16 @@ def test_tokens_never_read_as_an_option(monkeypatch):
     drawn = iter(["-starts-with-a-dash", "fine-token"])
     monkeypatch.setattr(host_module.secrets, "token_urlsafe", lambda n: next(drawn))
     assert host_module.new_token() == "fine-token"
+
+
+async def test_an_action_the_host_does_not_answer_says_so(host, monkeypatch):
+    """A reply that never comes (a timed-out wait has no text of its own) is named, not shown as "not sent: "."""
+    monkeypatch.setattr(seat_module, "REPLY_TIMEOUT", 0.3)
+    tloc = await join(host, "tloc", "bo")
+    try:
+        # called on the host's own loop, so the host cannot answer while the seat waits
+        result = tloc.apply(act({"action": "rollback_deploy", "service": "checkout"}))
+        assert not result.accepted
+        assert result.message == "not sent: the host did not answer within 0.3 s"
+    finally:
+        tloc.quit()

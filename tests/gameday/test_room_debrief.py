@@ -108,7 +108,7 @@ async def test_the_facilitator_watches_a_seat_read_only_and_reads_the_room_debri
             live = str(app.screen.query_one("#live", Static).render())
             assert "bo (TLOC) · on changes · 0 unread" in live
             assert "{" not in live  # no raw dict on the facilitator's screen
-            app.push_screen(WatchScreen(WatchPort(host, "tloc:bo")))
+            await app.push_screen(WatchScreen(WatchPort(host, "tloc:bo")))  # mounted: its panels can be asked
             await eventually(lambda: isinstance(app.screen, WatchScreen) and app.screen.active_panel == "changes")
             assert app.screen.active_panel == "changes"  # the seat's own view
             assert "bo" in str(app.screen.query_one("#seat-header", Static).render())

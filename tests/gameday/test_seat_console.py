@@ -49,7 +49,7 @@ class ThreadedHost:
         self.run(self.host.drained())
 
     def seat(self, role: str, name: str, **kwargs) -> RemoteSession:
-        return RemoteSession("127.0.0.1", self.host.port, self.host.token, role, name, **kwargs).connect()
+        return RemoteSession("127.0.0.1", self.host.port, self.host.token, role, name, **kwargs).connect(PATIENCE)
 
     def close(self) -> None:
         self.run(self.host.stop())
