@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 import pytest
 
+from tui.gameday import seat as seat_module
 from tui.gameday.host import GameHost
 from tui.gameday.seat import RemoteSession
+
+PATIENCE = 30.0
+"""Seconds a test waits for what the host or a seat does a little later (a frame through a socket, a reader
+thread taking it in) before it fails. A count of short sleeps is no bound: on a loaded machine 100 turns of
+10 ms pass before a seat's reader thread has run at all; quiet, these waits end in milliseconds."""
+
+
+@pytest.fixture(autouse=True)
+def _patient_seats(monkeypatch):
+    """A seat waits ``PATIENCE`` for the host's reply to a request (the product's 10 s ran out on a loaded
+    machine: an action came back "not sent"). No test here is about that wait but the one that sets its own."""
+    monkeypatch.setattr(seat_module, "REPLY_TIMEOUT", PATIENCE)
 
 
 @pytest.fixture
@@ -20,16 +35,29 @@ async def host(tmp_path):
 
 
 async def join(host: GameHost, role: str, name: str, **kwargs) -> RemoteSession:
-    """A seat connected to ``host`` (the blocking connect runs off the host's loop)."""
+    """A seat connected to ``host`` (the blocking connect runs off the host's loop, and waits up to
+    ``PATIENCE`` for the first state: the seat's own 10 s ran out on a loaded machine)."""
     seat = RemoteSession("127.0.0.1", host.port, kwargs.pop("token", host.token), role, name, **kwargs)
-    return await asyncio.to_thread(seat.connect)
+    return await asyncio.to_thread(seat.connect, PATIENCE)
 
 
 async def settle(host: GameHost, seat: RemoteSession | None = None) -> None:
     """Push the host's state and let the seats' reader threads take it in."""
     await host.push_all()
     await host.drained()  # each seat's writer sends on its own: wait until they all have
-    for _ in range(100):
+    deadline = time.monotonic() + PATIENCE
+    while True:  # the caller checks what it expects (a seat that cannot catch up is a test's to report)
         await asyncio.sleep(0.01)
-        if seat is None or abs(seat.now - host.sim.now) < 1e-9:
+        if seat is None or abs(seat.now - host.sim.now) < 1e-9 or time.monotonic() > deadline:
             return
+
+
+async def eventually(condition: Callable[[], bool], patience: float = PATIENCE) -> bool:
+    """Wait until ``condition()`` holds, at most ``patience`` seconds of wall time; return whether it held.
+    The caller asserts what it expects after it (its message names what was missing)."""
+    deadline = time.monotonic() + patience
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from tests.gameday.conftest import settle
+from tests.gameday.conftest import eventually, settle
 from tui.gameday import seat as seat_module
 from tui.gameday.seat import JoinRefused, RemoteSession, SeriesMirror
 
@@ -108,10 +108,7 @@ async def test_a_malformed_host_frame_is_reported_and_the_seat_rejoins(host, mon
     seat = RemoteSession("127.0.0.1", port, host.token, "tloc", "bo")
     try:
         await asyncio.to_thread(seat.connect)
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            if proxy.connections >= 2 and seat.connected.is_set():
-                break
+        await eventually(lambda: proxy.connections >= 2 and seat.connected.is_set())
         assert any("malformed" in reason for reason in seat.refusals), seat.refusals
         assert seat._thread.is_alive()  # the reader survived the frame
         assert proxy.connections == 2 and seat.connected.is_set()

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import eventually, join, settle
 from tui.gameday.host import GameHost
 from tui.gameday.seat import JoinRefused
 
@@ -20,13 +20,6 @@ async def mentored(tmp_path):
     await game.stop()
 
 
-async def until(predicate, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-
-
 async def test_a_mentors_whisper_reaches_only_the_trainee(mentored):
     trainee = await join(mentored, "imoc", "ana")
     other = await join(mentored, "observer", "bo")
@@ -34,7 +27,7 @@ async def test_a_mentors_whisper_reaches_only_the_trainee(mentored):
     try:
         assert await asyncio.to_thread(mentor.whisper, "look at memory per version") is None
         await settle(mentored)
-        await until(lambda: trainee.whispers)
+        await eventually(lambda: trainee.whispers)
         await asyncio.sleep(0.2)  # time for a wrongly sent whisper to arrive anywhere else
         assert [(who, text) for _, who, text in trainee.whispers] == [("mentor:sam", "look at memory per version")]
         assert other.whispers == [] and mentor.whispers == []
@@ -76,7 +69,7 @@ async def test_flags_stand_in_the_debrief_and_the_journal(mentored):
         looks = [look for look in mentored.sim.looks if look["what"] == "mentor_flag"]
         assert looks and looks[0]["seat"] == "mentor:sam"
         await settle(mentored)
-        await until(lambda: mentor._debrief is not None)
+        await eventually(lambda: mentor._debrief is not None)
         assert mentor.debrief().mentor_flags[0]["text"] == "acked late: the page escalated"
     finally:
         mentor.quit()

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift import DEFAULT_POLICY
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import eventually, join, settle
 from tui.gameday.oncall import PAGE_LOOK, OnCallPager
 
 
@@ -18,10 +18,7 @@ def page_looks(host):
 
 
 async def wait_private(seat, count):
-    for _ in range(200):
-        if len(seat.private) >= count:
-            return
-        await asyncio.sleep(0.02)
+    await eventually(lambda: len(seat.private) >= count)
 
 
 def first_page_at(host) -> float:

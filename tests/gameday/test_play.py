@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import eventually, join, settle
 
 IMOC = {"ack", "set_severity", "status_update", "resolve"}
 
@@ -25,10 +25,8 @@ async def test_imoc_and_tloc_play_the_reference_solution_to_the_debrief(host):
                 assert (await asyncio.to_thread(tloc.apply, note)).accepted
         await settle(host, imoc)
         await settle(host, tloc)  # each seat's reader thread takes the last state in on its own
-        for _ in range(300):  # up to 3 s: the end reaches a seat in the state frame after the resolve
-            if imoc.finished and tloc.finished:
-                break
-            await asyncio.sleep(0.01)
+        # the end reaches a seat in the state frame after the resolve
+        await eventually(lambda: imoc.finished and tloc.finished)
         assert imoc.finished and tloc.finished
         # notes are visible to both seats
         assert any("rolling back" in text for _, _, text in imoc.incident_view().notes)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
 
 import pytest
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import PATIENCE, join, settle
 from tui.gameday import host as host_module
+from tui.gameday import seat as seat_module
 from tui.gameday.protocol import MAX_SEAT_FRAME
 from tui.gameday.seat import JoinRefused
 
@@ -18,20 +21,30 @@ def act(body):
     return ACTION_ADAPTER.validate_python(body)
 
 
-async def raw(host, *lines: bytes) -> list[dict]:
-    """Send raw lines to the host and read what it answers until it closes or goes quiet."""
+def has(kind: str) -> Callable[[list[dict]], bool]:
+    """True of a list of frames once one of them is of type ``kind``."""
+    return lambda frames: any(f["type"] == kind for f in frames)
+
+
+async def raw(host, *lines: bytes, until: Callable[[list[dict]], bool], listen: float = 0.6) -> list[dict]:
+    """Send raw lines to the host and read what it answers until it closes the connection or ``until(frames)``
+    holds, and then ``listen`` seconds more (a frame right after still shows). Waits for the answer, not a
+    fixed time (a loaded machine took over a second to answer); ``PATIENCE`` bounds a host that never does."""
     reader, writer = await asyncio.open_connection("127.0.0.1", host.port, limit=2**26)
     for line in lines:
         writer.write(line)
     await writer.drain()
-    out = []
-    deadline = asyncio.get_running_loop().time() + 1.0  # the host pushes state twice a second: stop listening
+    out: list[dict] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE
     try:
-        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        while (left := deadline - loop.time()) > 0:
             line = await asyncio.wait_for(reader.readline(), left)
             if not line:
                 break
             out.append(json.loads(line))
+            if until(out):
+                deadline = min(deadline, loop.time() + listen)
     except (TimeoutError, ConnectionError):
         pass
     writer.close()
@@ -82,6 +95,7 @@ async def test_inject_from_a_seat_is_refused(host):
         host,
         hello(host, role="imoc", name="ana"),
         b'{"type":"act","id":1,"action":{"action":"inject","kind":"hint","index":0}}\n',
+        until=has("result"),
     )
     result = next(f for f in frames if f["type"] == "result")["result"]
     assert not result["accepted"] and "facilitator" in result["message"]
@@ -98,22 +112,22 @@ async def test_inject_from_a_seat_is_refused(host):
     ],
 )
 async def test_malformed_frames_are_refused_with_a_reason(host, line, reason):
-    frames = await raw(host, hello(host), line)
+    frames = await raw(host, hello(host), line, until=has("refused"))
     refused = [f for f in frames if f["type"] == "refused"]
     assert refused and reason in refused[0]["reason"]
     assert host.feed[-1].kind == "refused"
 
 
 async def test_malformed_hello_and_oversized_frames_are_refused(host):
-    frames = await raw(host, b'{"type":"hello"}\n')
+    frames = await raw(host, b'{"type":"hello"}\n', until=has("refused"))
     assert frames[0]["type"] == "refused" and frames[0]["fatal"]
     big = json.dumps({"type": "look", "what": "x", "detail": {"pad": "y" * MAX_SEAT_FRAME}}).encode() + b"\n"
-    frames = await raw(host, hello(host), big)
+    frames = await raw(host, hello(host), big, until=has("refused"))
     assert [f for f in frames if f["type"] == "refused"][0]["reason"] in ("oversized frame",) or any(
         "limit" in f.get("reason", "") for f in frames
     )
     huge = b'{"type":"look","what":"' + b"z" * (MAX_SEAT_FRAME * 3) + b'"}\n'
-    frames = await raw(host, hello(host), huge)
+    frames = await raw(host, hello(host), huge, until=has("refused"))
     assert frames[-1] == {"type": "refused", "reason": "oversized frame", "fatal": True}
     assert not host.sim.looks or all(look["what"] != "x" for look in host.sim.looks)
 
@@ -126,7 +140,8 @@ async def test_a_seat_that_drops_rejoins_and_sees_the_session_as_it_now_is(host,
         await asyncio.sleep(0.05)
         host.advance(400)
         await asyncio.to_thread(host.inject, kind="message", sender="@vp", text="ETA?")
-        for _ in range(200):
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:  # it reconnects, and takes in a state the host pushes after
             await host.push_all()
             await asyncio.sleep(0.02)
             if tloc.connected.is_set() and tloc.now == host.sim.now:
@@ -210,3 +225,16 @@ def test_tokens_never_read_as_an_option(monkeypatch):
     drawn = iter(["-starts-with-a-dash", "fine-token"])
     monkeypatch.setattr(host_module.secrets, "token_urlsafe", lambda n: next(drawn))
     assert host_module.new_token() == "fine-token"
+
+
+async def test_an_action_the_host_does_not_answer_says_so(host, monkeypatch):
+    """A reply that never comes (a timed-out wait has no text of its own) is named, not shown as "not sent: "."""
+    monkeypatch.setattr(seat_module, "REPLY_TIMEOUT", 0.3)
+    tloc = await join(host, "tloc", "bo")
+    try:
+        # called on the host's own loop, so the host cannot answer while the seat waits
+        result = tloc.apply(act({"action": "rollback_deploy", "service": "checkout"}))
+        assert not result.accepted
+        assert result.message == "not sent: the host did not answer within 0.3 s"
+    finally:
+        tloc.quit()

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import eventually, join, settle
 from tui.gameday.facilitator import FacilitatorScreen
 from tui.gameday.room_debrief import CADENCE, room_markdown
 from tui.gameday.room_view import RoomDebriefScreen
@@ -66,10 +66,7 @@ async def test_the_room_debrief_names_who_did_what_and_judges_roles_and_comms(ho
         assert not live.ended
         host.end()
         await settle(host, cy)
-        for _ in range(200):
-            if cy.room_debrief:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: cy.room_debrief)
         markdown = cy.room_debrief
     finally:
         for seat in (ana, bo, cy):
@@ -104,21 +101,15 @@ async def test_the_facilitator_watches_a_seat_read_only_and_reads_the_room_debri
         host.advance(300)
         bo.look("panel", name="changes")
         await play(host, bo, {"action": "note", "text": "looking at the change log"})
-        for _ in range(100):
-            if host.seats["tloc:bo"].record.panel == "changes":
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: host.seats["tloc:bo"].record.panel == "changes")
         app = Room(host)  # the facilitator's screen; the host already listens (the fixture started it)
         async with app.run_test(size=(160, 50)) as pilot:
             await pilot.pause()
             live = str(app.screen.query_one("#live", Static).render())
             assert "bo (TLOC) · on changes · 0 unread" in live
             assert "{" not in live  # no raw dict on the facilitator's screen
-            app.push_screen(WatchScreen(WatchPort(host, "tloc:bo")))
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if isinstance(app.screen, WatchScreen) and app.screen.active_panel == "changes":
-                    break
+            await app.push_screen(WatchScreen(WatchPort(host, "tloc:bo")))  # mounted: its panels can be asked
+            await eventually(lambda: isinstance(app.screen, WatchScreen) and app.screen.active_panel == "changes")
             assert app.screen.active_panel == "changes"  # the seat's own view
             assert "bo" in str(app.screen.query_one("#seat-header", Static).render())
             looks = len(host.sim.looks)
@@ -130,10 +121,7 @@ async def test_the_facilitator_watches_a_seat_read_only_and_reads_the_room_debri
             await pilot.pause()
             assert isinstance(app.screen, FacilitatorScreen)
             await pilot.press("b")
-            for _ in range(100):  # under load the screen arrives a few turns later
-                await pilot.pause(0.02)
-                if isinstance(app.screen, RoomDebriefScreen):
-                    break
+            await eventually(lambda: isinstance(app.screen, RoomDebriefScreen))
             assert isinstance(app.screen, RoomDebriefScreen)
             shown = str(app.screen.query_one("#room-debrief", Static).render())
             assert "(live, at 00:05:00)" in shown and "### bo (TLOC)" in shown

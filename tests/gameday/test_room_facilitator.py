@@ -3,12 +3,10 @@ to one seat, the difficulty dial, a rewind that keeps the table; every one journ
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from simulator.session.journal_session import replay_journal
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import eventually, join, settle
 from tui.gameday.host import DIAL_LOOK, NOISE_EVERY, SEAT_HINT_LOOK, TABLE_LOOK
 from tui.gameday.personas import PERSONAS, parse_fault, persona
 
@@ -80,10 +78,7 @@ async def test_a_hint_to_one_seat_reaches_it_alone(host):
         assert host.hint_seat("tloc:nobody", "x") == "no seat 'tloc:nobody' is connected"
         await settle(host, bo)
         await settle(host, ana)
-        for _ in range(100):
-            if bo.private:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: bo.private)
         assert [text for _, _, text in bo.private] == ["Compare memory per version."]
         assert not ana.private
         look = [look for look in host.sim.looks if look["what"] == SEAT_HINT_LOOK][-1]

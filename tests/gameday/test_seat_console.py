@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from textual.widgets import Label, Static
 
+from tests.gameday.conftest import PATIENCE
 from tests.gameday.test_debrief_roles import console_built, until_debrief
 from tui.gameday.host import GameHost
 from tui.gameday.seat import RemoteSession
@@ -47,7 +49,7 @@ class ThreadedHost:
         self.run(self.host.drained())
 
     def seat(self, role: str, name: str, **kwargs) -> RemoteSession:
-        return RemoteSession("127.0.0.1", self.host.port, self.host.token, role, name, **kwargs).connect()
+        return RemoteSession("127.0.0.1", self.host.port, self.host.token, role, name, **kwargs).connect(PATIENCE)
 
     def close(self) -> None:
         self.run(self.host.stop())
@@ -63,12 +65,12 @@ def threaded(tmp_path) -> Iterator[ThreadedHost]:
     game.close()
 
 
-async def until(pilot, condition, what: str, tries: int = 500) -> None:
-    for _ in range(tries):
-        if condition():
-            return
+async def until(pilot, condition, what: str, patience: float = PATIENCE) -> None:
+    deadline = time.monotonic() + patience
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {patience:g} s for {what}")
         await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_tloc_seat_takes_and_reads_a_profile_in_the_profiles_panel(threaded):

@@ -121,6 +121,7 @@ async def test_malformed_profile_frames_are_refused_with_a_reason(host):
         b'{"type":"profile","id":1,"kind":"core","instance":"x"}\n',
         b'{"type":"profile","id":2,"kind":"cpu","instance":"' + b"x" * 200 + b'"}\n',
         b'{"type":"profile_get","id":3,"request":0}\n',
+        until=lambda frames: sum(f["type"] == "refused" for f in frames) >= 3,
     )
     reasons = [f["reason"] for f in frames if f["type"] == "refused"]
     assert len(reasons) == 3

@@ -12,7 +12,7 @@ import pytest
 
 from simulator.session.journal import read_journal
 from simulator.session.journal_session import replay_journal
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import eventually, join, settle
 from tui.gameday import host as host_module
 from tui.gameday import links
 from tui.gameday.feed import SeatFeed
@@ -253,10 +253,7 @@ async def test_the_game_day_has_a_maximum_of_seats(host, monkeypatch):
         with pytest.raises(JoinRefused, match="full"):
             await join(host, "observer", "c")
         b.quit()
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if "observer:b" not in host.seats:
-                break
+        await eventually(lambda: "observer:b" not in host.seats)
         c = await join(host, "observer", "c")
         c.quit()
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Label
 
 from scenarios.catalog import list_scenarios
-from tests.tui.helpers import SCENARIO, StubConsole, play_reference_solution
+from tests.tui.helpers import SCENARIO, StubConsole, play_reference_solution, until
 from tui.app import MisfortuneApp
 from tui.screens.briefing import BriefingScreen
 from tui.screens.console import ConsoleScreen
@@ -240,11 +240,9 @@ async def test_home_draws_from_headers_then_marks_files_that_fail_validation(mak
         home = app.screen
         (entry,) = [e for e in home.entries if e.id == "my-broken-copy"]
         assert entry.error is None  # headers only so far
-        for _ in range(200):  # the check starts half a second after the first frame, in a thread
-            (entry,) = [e for e in home.entries if e.path.name == "mine.yaml"]
-            if entry.error:
-                break
-            await pilot.pause(0.05)
+        # the check starts half a second after the first frame, in a thread
+        await until(pilot, lambda: [e for e in home.entries if e.path.name == "mine.yaml"][0].error, "the check")
+        (entry,) = [e for e in home.entries if e.path.name == "mine.yaml"]
         assert "difficulty" in entry.error
         table = home.query_one("#scenarios", DataTable)
         row = home.entries.index(entry)

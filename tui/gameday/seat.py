@@ -85,6 +85,12 @@ def _finite(value: Any, what: str) -> float:
     return number
 
 
+def not_sent(exc: BaseException) -> str:
+    """What a seat shows for a request the host did not answer: the error's text, or (a wait for the reply
+    that timed out has none; the screen showed "not sent: " and nothing after) that the host did not answer."""
+    return f"not sent: {str(exc) or f'the host did not answer within {REPLY_TIMEOUT:g} s'}"
+
+
 class SeriesMirror:
     """Samples of one telemetry store, appended as the host sends them."""
 
@@ -536,7 +542,7 @@ class RemoteSession:
             return future.result(REPLY_TIMEOUT)
         except (ConnectionError, OSError, FutureTimeout) as exc:
             self._waiting.pop(ident, None)
-            return ActionResult(False, f"not sent: {exc or 'the host did not answer'}", action.action, self.now)
+            return ActionResult(False, not_sent(exc), action.action, self.now)
 
     def look(self, what: str, **detail: Any) -> None:
         if self.spectator:
@@ -553,7 +559,7 @@ class RemoteSession:
         try:
             req = self._profile_call({"type": "profile", "kind": kind, "instance": instance, "seconds": seconds})
         except ConnectionError as exc:
-            raise ProfileError(f"not sent: {exc}") from exc
+            raise ProfileError(not_sent(exc)) from exc
         self._profiles[req.id] = (req, self.now)
         return req
 
@@ -608,7 +614,7 @@ class RemoteSession:
             self._send({"type": "guess", "text": text})
             reply = self._guessed.result(REPLY_TIMEOUT)
         except (ConnectionError, OSError, FutureTimeout) as exc:
-            return f"not sent: {exc}"
+            return not_sent(exc)
         return None if reply["ok"] else reply["reason"]
 
     def report(self, impact: str, doing: str, need: str, next_update: str) -> ActionResult:
@@ -626,7 +632,7 @@ class RemoteSession:
             return future.result(REPLY_TIMEOUT)
         except (ConnectionError, OSError, FutureTimeout) as exc:
             self._waiting.pop(ident, None)
-            return ActionResult(False, f"not sent: {exc or 'the host did not answer'}", "report", self.now)
+            return ActionResult(False, not_sent(exc), "report", self.now)
 
     def mark_read(self, messages: int) -> None:
         """Tell the host how many messages this seat has read (kept for a rejoin)."""
@@ -649,7 +655,7 @@ class RemoteSession:
             self._send(frame)
             reply = self._mentor_reply.result(REPLY_TIMEOUT)
         except (ConnectionError, OSError, FutureTimeout) as exc:
-            return f"not sent: {exc}"
+            return not_sent(exc)
         return None if reply["ok"] else reply["reason"]
 
     def quit(self) -> None:
@@ -674,7 +680,7 @@ class RemoteSession:
             self._send({"type": "end", "id": ident})
             reply = future.result(REPLY_TIMEOUT)
         except (ConnectionError, OSError, FutureTimeout) as exc:
-            self.refusals.append(f"not sent: {exc}")
+            self.refusals.append(not_sent(exc))
             return
         if not reply["ok"]:
             self.refusals.append(reply["reason"])
