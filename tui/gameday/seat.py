@@ -86,9 +86,14 @@ def _finite(value: Any, what: str) -> float:
 
 
 def not_sent(exc: BaseException) -> str:
-    """What a seat shows for a request the host did not answer: the error's text, or (a wait for the reply
-    that timed out has none; the screen showed "not sent: " and nothing after) that the host did not answer."""
-    return f"not sent: {str(exc) or f'the host did not answer within {REPLY_TIMEOUT:g} s'}"
+    """What a seat shows for a request the host did not answer, true to what the seat knows.
+
+    A send that failed says why it was not sent. A wait that timed out (it has no text of its own; the
+    screen once showed "not sent: " and nothing after) cannot say that: the frame went out, and a slow host
+    may still apply it, so the message says the host did not answer and where to look."""
+    if isinstance(exc, FutureTimeout) or not str(exc):
+        return f"no answer from the host within {REPLY_TIMEOUT:g} s: it may still take effect (watch the timeline)"
+    return f"not sent: {exc}"
 
 
 class SeriesMirror:
