@@ -16,7 +16,6 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from itertools import chain, compress
 
 import simulator.telemetry.jvm as jvm
 import simulator.telemetry.nginx as nginx
@@ -210,18 +209,17 @@ class _Lines:
     """A sealed block: the ``_BLOCK`` consecutive lines from line number ``first`` on, packed once they are all
     written. As columns they cost ~52 bytes a line (time 8, where 4, the ids 24, the message and attribute
     slots 16): ~9 MB in an 8-hour session's 175,000 lines. Packed, the times and where-codes compress to
-    ~3 bytes a line, a line's ids are kept only when it has any (a quarter of lines has none), and the
-    message and attribute slots go (one :class:`_Block` and one attribute block for all). Immutable: a
+    ~2 bytes a line, the ids stay 24 bytes (random: they do not compress), and the message and attribute
+    slots go (one :class:`_Block` and one attribute block for all). Immutable: a
     session's snapshots and restored copies share it (see :meth:`__deepcopy__`)."""
 
     first: int
     """The line number (lines ever kept, counting those cut off) of its first line: a multiple of ``_BLOCK``."""
     columns: bytes
     """zlib of the times (``array('d')``) then the where-codes (``array('I')``), ``_BLOCK`` of each."""
-    traced: bytes
-    """``array('H')`` of the offsets (in the block) of the lines that have an id, ascending."""
     ids: bytes
-    """``array('Q')``: the trace id's two halves and the span id of each line in ``traced``."""
+    """``array('Q')``: the trace ids' high halves, then their low halves, then the span ids, ``_BLOCK`` of each
+    (kept as they are: random, they do not compress; copied in one go, a seal stays cheap)."""
     messages: _Block
     attrs: _AttrBlock | tuple
     """The lines' packed attributes: a tuple until the next block seals, then an :class:`_AttrBlock` (a live
@@ -237,7 +235,7 @@ class _Lines:
 class _Unpacked:
     """A sealed block's columns as arrays, during one read (a cache: see ``LogStore._unpacked_lines``)."""
 
-    __slots__ = ("block", "t", "where", "_ids")
+    __slots__ = ("block", "t", "where", "ids")
 
     def __init__(self, block: _Lines) -> None:
         raw = zlib.decompress(block.columns)
@@ -246,23 +244,9 @@ class _Unpacked:
         self.t.frombytes(raw[: 8 * _BLOCK])
         self.where = array("I")
         self.where.frombytes(raw[8 * _BLOCK :])
-        self._ids: dict[int, tuple[int, int]] | None = None
-
-    def ids(self, o: int) -> tuple[int, int]:
-        """The trace and span ids of the line at offset ``o`` (0, 0: none)."""
-        ids = self._ids
-        if ids is None:  # made on the first lookup: a scan by time, level or text needs none
-            traced = array("H")
-            traced.frombytes(self.block.traced)
-            packed = array("Q")
-            packed.frombytes(self.block.ids)
-            ids = self._ids = {
-                o: ((packed[3 * j] << 64) | packed[3 * j + 1], packed[3 * j + 2]) for j, o in enumerate(traced)
-            }
-        return ids.get(o, _NO_IDS)
-
-
-_NO_IDS = (0, 0)
+        self.ids = array("Q")
+        """The trace ids' high halves, low halves and the span ids, one after the other (see ``_Lines.ids``)."""
+        self.ids.frombytes(block.ids)
 
 
 class LogStore:
@@ -419,10 +403,7 @@ class LogStore:
         the old ones), and pack the attributes of the block before."""
         first = self._tail_first
         hi, lo, sp = self._trace_hi, self._trace_lo, self._span
-        # (In C, not a loop per line: a seal is on the engine's write path.)
-        has = list(map(any, zip(hi, lo, sp, strict=True)))
-        traced = array("H", compress(range(len(has)), has))
-        ids = array("Q", chain.from_iterable(zip(compress(hi, has), compress(lo, has), compress(sp, has), strict=True)))
+        ids = hi.tobytes() + lo.tobytes() + sp.tobytes()
         columns = zlib.compress(self._t.tobytes() + self._where.tobytes(), 1)
         messages = _Block.of(first, [_text(m) for m in self._message])
         shared = self._shared
@@ -439,8 +420,8 @@ class LogStore:
                 for packed in before.attrs:
                     if type(packed) is tuple:
                         shared.pop(packed, None)
-                blocks[-1] = _Lines(before.first, before.columns, before.traced, before.ids, before.messages, attrs)
-        blocks.append(_Lines(first, columns, traced.tobytes(), ids.tobytes(), messages, tuple(self._attrs)))
+                blocks[-1] = _Lines(before.first, before.columns, before.ids, before.messages, attrs)
+        blocks.append(_Lines(first, columns, ids, messages, tuple(self._attrs)))
         self._tail_first = first + _BLOCK
         self._t, self._where = array("d"), array("I")
         self._trace_hi, self._trace_lo, self._span = array("Q"), array("Q"), array("Q")
@@ -501,7 +482,9 @@ class LogStore:
         if s >= 0:
             return (self._trace_hi[s] << 64) | self._trace_lo[s], self._span[s]
         unpacked = self._sealed(n)
-        return unpacked.ids(n - unpacked.block.first)
+        o = n - unpacked.block.first
+        ids = unpacked.ids
+        return (ids[o] << 64) | ids[_BLOCK + o], ids[2 * _BLOCK + o]
 
     def _line(self, n: int) -> tuple:
         """Line ``n`` as (t, level, service, version, zone, instance, message, trace, span, attributes)."""

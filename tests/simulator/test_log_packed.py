@@ -186,15 +186,16 @@ def test_a_full_size_store_reads_as_the_columns_did_across_its_cuts():
 
 
 def test_sealed_blocks_cost_a_fraction_of_the_columns():
-    """What a line costs once sealed: its packed times and where-codes, its ids when it has any."""
+    """What a line costs once sealed: its packed times and where-codes, and its ids."""
     rng = random.Random(3)
     store = LogStore()
     for k in range(10 * 1024):
         store.add(*_line(rng, k))
     blocks = store._blocks
     assert len(blocks) == 10 and not store._t
-    columns = sum(len(b.columns) + len(b.traced) + len(b.ids) for b in blocks) / (10 * 1024)
-    assert columns < 30, f"{columns:.1f} bytes a line for the times, where-codes and ids (columns: 44)"
+    columns = sum(len(b.columns) for b in blocks) / (10 * 1024)
+    assert columns < 6, f"{columns:.1f} bytes a line for the times and where-codes (as columns: 12)"
+    assert all(len(b.ids) == 24 * 1024 for b in blocks)
 
 
 def _session(capacity: int | None = None) -> Simulation:
