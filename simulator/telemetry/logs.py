@@ -1,9 +1,9 @@
 """Structured logs generated from the same state as the metrics.
 
-Lines are kept by column in a bounded ring and turned into :class:`LogRecord` on query. Volume
-follows the model: access lines are a small sample of requests, error lines follow each error cause
-(capped, as real log pipelines rate-limit), events (OOM kills, back-off, rollouts) are logged when they
-happen, and every service has its own background chatter.
+Lines are kept by column, then packed a block at a time (:class:`LogStore`), and turned into
+:class:`LogRecord` on query. Volume follows the model: access lines are a small sample of requests,
+error lines follow each error cause (capped, as real log pipelines rate-limit), events (OOM kills,
+back-off, rollouts) are logged when they happen, and every service has its own background chatter.
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ _BLOCK = 1024
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """The messages of up to ``_BLOCK`` consecutive lines, compressed: each of those lines' message slot holds
-    this one object. Most lines' text is unique (an nginx access line names its client, path and timings:
+    """The messages of up to ``_BLOCK`` consecutive lines, compressed (a sealed block's, :class:`_Lines`).
+    Most lines' text is unique (an nginx access line names its client, path and timings:
     ~270 bytes a line, ~10 MB in an 8-hour session read along); zlib at level 6 keeps about a thirtieth
     of the text (level 1: twice as much) for 2 ms a block. Immutable: a session's snapshots and restored
     copies share it."""
