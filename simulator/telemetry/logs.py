@@ -473,38 +473,33 @@ class LogStore:
         self._big = {n: ids for n, ids in self._big.items() if n >= dropped}
         self._odd_t = {n: t for n, t in self._odd_t.items() if n >= dropped}
 
-    def _ids(self, n: int) -> tuple[int, int]:
-        """The trace and span ids of line ``n``."""
-        big = self._big.get(n) if self._big else None
-        if big is not None:
-            return big
-        s = n - self._tail_first
-        if s >= 0:
-            return (self._trace_hi[s] << 64) | self._trace_lo[s], self._span[s]
-        unpacked = self._sealed(n)
-        o = n - unpacked.block.first
-        ids = unpacked.ids
-        return (ids[o] << 64) | ids[_BLOCK + o], ids[2 * _BLOCK + o]
-
     def _line(self, n: int) -> tuple:
         """Line ``n`` as (t, level, service, version, zone, instance, message, trace, span, attributes)."""
-        trace, span = self._ids(n)
         s = n - self._tail_first
         if s >= 0:
             t, code, message, attrs = self._t[s], self._where[s], _text(self._message[s]), self._attrs[s]
+            trace, span = (self._trace_hi[s] << 64) | self._trace_lo[s], self._span[s]
         else:
-            unpacked = self._sealed(n)
-            block = unpacked.block
-            o = n - block.first
+            unpacked = self._unpacked_lines
+            block = unpacked.block if unpacked is not None else None
+            o = n - block.first if block is not None else -1
+            if not 0 <= o < _BLOCK:
+                unpacked = self._sealed(n)
+                block = unpacked.block
+                o = n - block.first
             t, code = unpacked.t[o], unpacked.where[o]
+            ids = unpacked.ids
+            trace, span = (ids[o] << 64) | ids[_BLOCK + o], ids[2 * _BLOCK + o]
             message, attrs = self._texts(block.messages)[o], self._attrs_of(block)[o]
+        if self._big:
+            trace, span = self._big.get(n, (trace, span))
         if self._odd_t:
             t = self._odd_t.get(n, t)
         return (t, *self._wheres[code], message, trace, span, attrs)
 
-    def _segments(self) -> Iterator[tuple[int, array, array, int, _Block | None]]:
+    def _segments(self) -> Iterator[tuple[int, array, array, int, _Unpacked | None]]:
         """The retained lines by where they are kept, newest first: (the first's line number, times,
-        where-codes, offset of the oldest retained, the message block or None for the tail)."""
+        where-codes, offset of the oldest retained, the sealed block unpacked or None for the tail)."""
         oldest = self._tail_first + len(self._t) - self._size
         if self._t:
             yield self._tail_first, self._t, self._where, max(oldest - self._tail_first, 0), None
@@ -512,7 +507,22 @@ class LogStore:
             if block.first + _BLOCK <= oldest:
                 break
             unpacked = self._sealed(block.first)
-            yield block.first, unpacked.t, unpacked.where, max(oldest - block.first, 0), block.messages
+            yield block.first, unpacked.t, unpacked.where, max(oldest - block.first, 0), unpacked
+
+    def _with_trace(self, first: int, unpacked: _Unpacked | None, wanted: int) -> set[int]:
+        """The offsets of the lines of a segment (see :meth:`_segments`) whose trace id is ``wanted``."""
+        if unpacked is None:
+            his, los = self._trace_hi, self._trace_lo
+        else:
+            his, los = unpacked.ids[:_BLOCK], unpacked.ids[_BLOCK : 2 * _BLOCK]
+        want_hi, want_lo = (wanted >> 64, wanted & _MASK64) if wanted >> 128 == 0 else (-1, -1)
+        found = {o for o, (hi, lo) in enumerate(zip(his, los, strict=True)) if lo == want_lo and hi == want_hi}
+        for n, (trace, _) in self._big.items():  # (their columns hold zeros)
+            if 0 <= n - first < len(his):
+                found.discard(n - first)
+                if trace == wanted:
+                    found.add(n - first)
+        return found
 
     def _has_text(self, block: _Block | None, o: int, needle: str, in_block: dict[int, bool]) -> bool:
         """Whether the message at offset ``o`` of ``block`` (None: the tail) holds ``needle`` (lower case)."""
@@ -558,7 +568,9 @@ class LogStore:
         in_block: dict[int, bool] = {}
         """Whether a packed block has the text at all (most blocks lack a rare one: skipped unpacked)."""
         done = False
-        for first, times, wheres, oldest, block in self._segments():
+        for first, times, wheres, oldest, unpacked in self._segments():
+            block = None if unpacked is None else unpacked.block.messages
+            traced = self._with_trace(first, unpacked, wanted_trace) if trace_id else None
             for o in range(len(times) - 1, oldest - 1, -1):
                 t = times[o]  # (an integer time as the float the column holds, as before blocks)
                 if until is not None and t > until:
@@ -568,7 +580,7 @@ class LogStore:
                     break
                 if not passes[wheres[o]]:
                     continue
-                if trace_id and self._ids(first + o)[0] != wanted_trace:
+                if traced is not None and o not in traced:
                     continue
                 if needle and not self._has_text(block, o, needle, in_block):
                     continue
