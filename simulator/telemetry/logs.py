@@ -524,15 +524,13 @@ class LogStore:
                     found.add(n - first)
         return found
 
-    def _has_text(self, block: _Block | None, o: int, needle: str, in_block: dict[int, bool]) -> bool:
-        """Whether the message at offset ``o`` of ``block`` (None: the tail) holds ``needle`` (lower case)."""
-        if block is None:
-            return needle in _text(self._message[o]).lower()
-        texts = self._texts(block)
-        found = in_block.get(id(block))
-        if found is None:
-            found = in_block[id(block)] = any(needle in text.lower() for text in texts)
-        return found and needle in texts[o].lower()
+    def _lowered(self, unpacked: _Unpacked | None, needle: str) -> list[str]:
+        """A segment's messages in lower case (see :meth:`_segments`; None: the tail), or none when a sealed
+        block has not ``needle`` at all (most blocks lack a rare one)."""
+        if unpacked is None:
+            return [_text(message).lower() for message in self._message]
+        lowered = [text.lower() for text in self._texts(unpacked.block.messages)]
+        return lowered if any(needle in text for text in lowered) else []
 
     def query(
         self,
@@ -565,11 +563,11 @@ class LogStore:
             for w in self._wheres
         ]
         out: list[int] = []
-        in_block: dict[int, bool] = {}
-        """Whether a packed block has the text at all (most blocks lack a rare one: skipped unpacked)."""
         done = False
         for first, times, wheres, oldest, unpacked in self._segments():
-            block = None if unpacked is None else unpacked.block.messages
+            lowered = self._lowered(unpacked, needle) if needle else None
+            if lowered is not None and not lowered and since is None:
+                continue  # no line here has the text, and none can end the scan by its time
             traced = self._with_trace(first, unpacked, wanted_trace) if trace_id else None
             for o in range(len(times) - 1, oldest - 1, -1):
                 t = times[o]  # (an integer time as the float the column holds, as before blocks)
@@ -582,7 +580,7 @@ class LogStore:
                     continue
                 if traced is not None and o not in traced:
                     continue
-                if needle and not self._has_text(block, o, needle, in_block):
+                if lowered is not None and (not lowered or needle not in lowered[o]):
                     continue
                 out.append(first + o)
                 if limit is not None and len(out) >= limit:
