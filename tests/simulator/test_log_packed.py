@@ -107,6 +107,7 @@ def _queries(rng: random.Random, written: list[tuple]) -> list[dict]:
     if some is not None:
         out.append({"since": some[0] - 2, "until": some[0] + 1})
         out.append({"since": some[0], "text": "line", "limit": 5})
+        out.append({"since": some[0] - 1, "text": "\ud800"})  # a rarer text: blocks without it
         out.append({"until": some[0], "level": "INFO", "limit": 7})
     return out
 
