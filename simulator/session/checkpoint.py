@@ -43,6 +43,7 @@ SKIPPED_ATTRIBUTES = frozenset(
         "_shared",
         "_unpacked",
         "_unpacked_attrs",
+        "_unpacked_lines",
         "_by_id",
         "_reading",
         "_memoryviews",
@@ -157,6 +158,11 @@ class _Walker:
         return self._object(value, path)
 
     def _object(self, value: Any, path: str) -> Any:
+        checkpoint_state = getattr(value, "checkpoint_state", None)
+        if isinstance(checkpoint_state, types.MethodType):  # a store that says what its state is (the log store)
+            state = checkpoint_state()
+            fields = [(k, self.walk(v, f"{path}.{k}")) for k, v in sorted(state.items()) if k not in SKIPPED_ATTRIBUTES]
+            return ("object", type(value).__qualname__, tuple(fields))
         names: list[str] = []
         for cls in type(value).__mro__:
             names.extend(getattr(cls, "__slots__", ()))

@@ -47,6 +47,7 @@ from pydantic import BaseModel
 from simpy.events import PENDING, Initialize, Timeout
 
 from simulator.session.simulation import Simulation
+from simulator.telemetry.logs import _Lines
 from simulator.telemetry.series import SeriesStore
 
 RESTARTABLE = frozenset(
@@ -267,8 +268,8 @@ class _Prefix:
         if self.wrapped():
             raise NotRestorable("the live session's ring buffers have wrapped since this snapshot (or its log cut)")
         prefix = self.buf[: self.size]
-        if isinstance(prefix, list):  # a line's attributes (mutable) are copied
-            return [copy.deepcopy(x, memo) if isinstance(x, dict | list) else x for x in prefix]
+        if isinstance(prefix, list):  # a line's attributes (mutable) are copied (a sealed block says how)
+            return [copy.deepcopy(x, memo) if isinstance(x, dict | list | _Lines) else x for x in prefix]
         return prefix
 
 
@@ -301,7 +302,8 @@ class _OpenChunk:
 
 
 LOG_COLUMNS = ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_attrs")
-"""The log store's columns (simulator/telemetry/logs.py), appended to until it cuts their front."""
+"""The log store's tail columns (simulator/telemetry/logs.py): appended to, then left as they are when the
+tail is sealed (the store starts new ones)."""
 
 
 def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
@@ -318,6 +320,9 @@ def _buffers_as_prefixes(sim: Simulation, memo: dict) -> None:
     if all(len(getattr(logs, name)) == size for name in LOG_COLUMNS):
         for name in LOG_COLUMNS:
             memo[id(getattr(logs, name))] = _Prefix(getattr(logs, name), size, logs, logs.dropped)
+    # The sealed blocks: appended to until the store cuts (a block's attributes packed later read the same).
+    blocks = logs._blocks  # noqa: SLF001
+    memo[id(blocks)] = _Prefix(blocks, len(blocks), logs, logs.dropped)
 
 
 # --- restoring ------------------------------------------------------------------------------------

@@ -1,19 +1,21 @@
 """Structured logs generated from the same state as the metrics.
 
-Lines are kept by column in a bounded ring and turned into :class:`LogRecord` on query. Volume
-follows the model: access lines are a small sample of requests, error lines follow each error cause
-(capped, as real log pipelines rate-limit), events (OOM kills, back-off, rollouts) are logged when they
-happen, and every service has its own background chatter.
+Lines are kept by column, then packed a block at a time (:class:`LogStore`), and turned into
+:class:`LogRecord` on query. Volume follows the model: access lines are a small sample of requests,
+error lines follow each error cause (capped, as real log pipelines rate-limit), events (OOM kills,
+back-off, rollouts) are logged when they happen, and every service has its own background chatter.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import marshal
 import random
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 
 import simulator.telemetry.jvm as jvm
 import simulator.telemetry.nginx as nginx
@@ -119,8 +121,8 @@ _BLOCK = 1024
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """The messages of up to ``_BLOCK`` consecutive lines, compressed: each of those lines' message slot holds
-    this one object. Most lines' text is unique (an nginx access line names its client, path and timings:
+    """The messages of up to ``_BLOCK`` consecutive lines, compressed (a sealed block's, :class:`_Lines`).
+    Most lines' text is unique (an nginx access line names its client, path and timings:
     ~270 bytes a line, ~10 MB in an 8-hour session read along); zlib at level 6 keeps about a thirtieth
     of the text (level 1: twice as much) for 2 ms a block. Immutable: a session's snapshots and restored
     copies share it."""
@@ -202,58 +204,108 @@ def _hex_id(value: str | int) -> int:
     return int(value, 16) if value else 0
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Lines:
+    """A sealed block: the ``_BLOCK`` consecutive lines from line number ``first`` on, packed once they are all
+    written. As columns they cost ~52 bytes a line (time 8, where 4, the ids 24, the message and attribute
+    slots 16): ~9 MB in an 8-hour session's 175,000 lines. Packed, the times and where-codes compress to
+    ~2 bytes a line, the ids stay 24 bytes (random: they do not compress), and the message and attribute
+    slots go (one :class:`_Block` and one attribute block for all). Immutable: a
+    session's snapshots and restored copies share it (see :meth:`__deepcopy__`)."""
+
+    first: int
+    """The line number (lines ever kept, counting those cut off) of its first line: a multiple of ``_BLOCK``."""
+    columns: bytes
+    """zlib of the times (``array('d')``) then the where-codes (``array('I')``), ``_BLOCK`` of each."""
+    ids: bytes
+    """``array('Q')``: the trace ids' high halves, then their low halves, then the span ids, ``_BLOCK`` of each
+    (kept as they are: random, they do not compress; copied in one go, a seal stays cheap)."""
+    messages: _Block
+    attrs: _AttrBlock | tuple
+    """The lines' packed attributes: a tuple until the next block seals, then an :class:`_AttrBlock` (a live
+    tail reads the newest lines, so it seldom unpacks these), a tuple still if marshal cannot write them."""
+
+    def __deepcopy__(self, memo: dict) -> _Lines:
+        if type(self.attrs) is tuple and any(type(a) is dict for a in self.attrs):
+            # A line's attributes outside the common keys are a dict: a copy gets its own.
+            return replace(self, attrs=copy.deepcopy(self.attrs, memo))
+        return self
+
+
+class _Unpacked:
+    """A sealed block's columns as arrays, during one read (a cache: see ``LogStore._unpacked_lines``)."""
+
+    __slots__ = ("block", "t", "where", "ids")
+
+    def __init__(self, block: _Lines) -> None:
+        raw = zlib.decompress(block.columns)
+        self.block = block
+        self.t = array("d")
+        self.t.frombytes(raw[: 8 * _BLOCK])
+        self.where = array("I")
+        self.where.frombytes(raw[8 * _BLOCK :])
+        self.ids = array("Q")
+        """The trace ids' high halves, low halves and the span ids, one after the other (see ``_Lines.ids``)."""
+        self.ids.frombytes(block.ids)
+
+
 class LogStore:
     """Bounded store of log lines, oldest dropped first: the newest ``capacity`` are retained.
 
-    Lines are kept by column (time, a shared index for level/service/version/zone/instance,
-    the trace id's two halves, the span id, the message and the packed attributes): about 55 bytes a
-    line plus what it does not share with other lines (its message when no other line has the same). A
-    tuple per line cost about 240 (an 8-hour session read along kept ~30 MB of them).
+    The newest lines (fewer than ``_BLOCK``, the *tail*) are kept by column: time, a shared index for
+    level/service/version/zone/instance, the trace id's two halves, the span id, the message and the packed
+    attributes. Every ``_BLOCK`` lines, the tail is sealed into one packed :class:`_Lines` and a new tail
+    begins (new columns: the old ones are never written again, see below). A sealed line costs ~20 bytes
+    plus its compressed message and attributes; a tuple per line cost about 240.
 
-    The columns are only appended to (not a ring): once they hold ``capacity`` lines and a quarter more, the
-    lines no longer retained are cut off the front in one go (:meth:`_compact`). So a session's snapshot
-    keeps no copy of them: what they held when it was taken is still there, as their prefix, until the next
-    cut (simulator/session/snapshots.py). A ring overwrote its oldest slot with every line, so once full
-    every snapshot had to copy all columns (10 MB each, 150,000 lines).
+    Sealed blocks are only appended to (not a ring): once ``capacity`` lines and a quarter more are kept,
+    the lines no longer retained are cut off in one go (:meth:`_compact`: the blocks that hold none of the
+    retained lines go). So a session's snapshot keeps no copy of them: what the blocks and the tail held
+    when it was taken is still there, as their prefix, until the next cut (simulator/session/snapshots.py).
     """
 
     def __init__(self, capacity: int = 150_000) -> None:
         self.capacity = capacity
         self.cut_at = capacity + capacity // 4
-        """How many lines the columns hold at most: reaching it cuts them back to ``capacity``."""
+        """How many lines are kept at most: reaching it cuts them back to ``capacity``."""
         self.total = 0
         self.gate: Callable[[float], bool] | None = None
         """True for a time the log pipeline was down (observability that shares fate): lines of that time are
         lost. A function of the line's time, not of now: lines may be written after their tick (on demand)."""
         self.lost = 0
         """Lines lost while the pipeline was down."""
+        self._blocks: list[_Lines] = []
+        """The sealed blocks, oldest first, contiguous: the first holds line ``_blocks[0].first``."""
+        self._tail_first = 0
+        """The line number of the tail's first line (lines sealed so far: a multiple of ``_BLOCK``)."""
         self._t = array("d")
         self._where = array("I")
         self._trace_hi = array("Q")
         self._trace_lo = array("Q")
         self._span = array("Q")
-        self._message: list[str | tuple[str, str] | _Block] = []
-        """Messages, a long multi-line one as (first line, the rest) (see :func:`_text`); every ``_BLOCK``
-        lines, those lines' messages become one compressed :class:`_Block` (see :meth:`_message_at`)."""
+        self._message: list[str | tuple[str, str]] = []
+        """Messages, a long multi-line one as (first line, the rest) (see :func:`_text`)."""
+        self._attrs: list[tuple | dict | None] = []
+        """Packed attributes (:func:`_pack`)."""
         self._unpacked: tuple[_Block, list[str]] | None = None
         """The block last unpacked and its messages, during one read (a cache, no state: not copied)."""
-        self._attrs: list[tuple | dict | _AttrBlock | None] = []
-        """Packed attributes (:func:`_pack`); with the messages, a whole block's become one :class:`_AttrBlock`."""
         self._unpacked_attrs: tuple[_AttrBlock, list] | None = None
         """The attribute block last unpacked and its values, during one read (a cache, as ``_unpacked``)."""
+        self._unpacked_lines: _Unpacked | None = None
+        """The sealed block last unpacked, during one read (a cache, as ``_unpacked``)."""
         self._size = 0
-        """Lines retained (at most ``capacity``): the columns' last ``_size``."""
+        """Lines retained (at most ``capacity``): the newest ``_size`` kept."""
         self.dropped = 0
-        """Lines cut off the columns' front so far (:meth:`_compact`)."""
+        """Lines cut off so far (:meth:`_compact`): the line numbers below it are gone."""
         self._wheres: list[tuple[str, str, str, str, str]] = []
         self._where_index: dict[tuple[str, str, str, str, str], int] = {}
         self._shared: dict = {}
         """Messages and packed attributes by value: a line shares them with an earlier one that had the same
         (error lines repeat; ~17,000 distinct in an 8-hour session's 110,000 lines)."""
         self._odd_t: dict[int, object] = {}
-        """Times that are not floats, by slot (a slot: a line's index in the columns)."""
+        """Times that are not floats, by line number."""
         self._big: dict[int, tuple[int, int]] = {}
-        """Ids too long for the columns, by slot (never from the generators; kept rather than cut)."""
+        """Ids too long for the columns, by line number (never from the generators; kept rather than cut)."""
 
     def __len__(self) -> int:
         return self._size
@@ -266,6 +318,24 @@ class LogStore:
         state["_shared"] = {}
         state["_unpacked"] = None
         state["_unpacked_attrs"] = None
+        state["_unpacked_lines"] = None
+        return state
+
+    def checkpoint_state(self) -> dict:
+        """The store's state as a checkpoint captures it (simulator/session/checkpoint.py): its lines by what
+        they hold, not how they are kept (a restored copy may hold a block packed where the original still
+        has it as columns, or share its strings differently)."""
+        state = self.__getstate__()
+        for name in ("_blocks", "_tail_first", "_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message",
+                     "_attrs", "_odd_t", "_big"):  # fmt: skip
+            del state[name]
+        digest = hashlib.sha256()
+        line, kept = self._line, self._tail_first + len(self._t)
+        for start in range(self.dropped, kept, _BLOCK):  # (a block's worth at a time: the same bytes hashed)
+            text = "".join([f"{line(n)!r}\n" for n in range(start, min(start + _BLOCK, kept))])
+            digest.update(text.encode("utf-8", "surrogatepass"))
+        self._clear_caches()
+        state["lines"] = (self._tail_first + len(self._t) - self.dropped, digest.hexdigest())
         return state
 
     def add(
@@ -309,7 +379,7 @@ class LogStore:
         trace_id, span_id = _hex_id(trace), _hex_id(span)
         big = trace_id >> 128 or span_id >> 64
         hi, lo, sp = (0, 0, 0) if big else (trace_id >> 64, trace_id & _MASK64, span_id)
-        slot = len(self._t)
+        n = self._tail_first + len(self._t)
         self._t.append(t)
         self._where.append(code)
         self._trace_hi.append(hi)
@@ -320,55 +390,66 @@ class LogStore:
         if self._size < self.capacity:
             self._size += 1
         if big:
-            self._big[slot] = (trace_id, span_id)
+            self._big[n] = (trace_id, span_id)
         if type(t) is not float:
-            self._odd_t[slot] = t  # an integer time (SimPy's clock before any float delay): kept as given
+            self._odd_t[n] = t  # an integer time (SimPy's clock before any float delay): kept as given
         self.total += 1
-        if (self.dropped + slot + 1) % _BLOCK == 0:
-            self._pack_block(max(0, slot + 1 - _BLOCK), slot + 1)
-        if slot + 1 >= self.cut_at:
+        if len(self._t) == _BLOCK:
+            self._seal()
+        if n + 1 - self.dropped >= self.cut_at:
             self._compact()
 
-    def _pack_block(self, start: int, stop: int) -> None:
-        """Compress the messages of slots ``start``..``stop`` into one block (some may be in a block already:
-        a restored copy's lines are those its snapshot read from the live columns), and the attributes of
-        the ``_BLOCK`` slots before ``start`` into one :class:`_AttrBlock`."""
-        block = _Block.of(self.dropped + start, [self._message_at(slot) for slot in range(start, stop)])
+    def _seal(self) -> None:
+        """Pack the tail into one :class:`_Lines` and start a new tail (new columns: a snapshot may still read
+        the old ones), and pack the attributes of the block before."""
+        first = self._tail_first
+        hi, lo, sp = self._trace_hi, self._trace_lo, self._span
+        ids = hi.tobytes() + lo.tobytes() + sp.tobytes()
+        columns = zlib.compress(self._t.tobytes() + self._where.tobytes(), 1)
+        messages = _Block.of(first, [_text(m) for m in self._message])
         shared = self._shared
-        for message in self._message[start:stop]:
-            # The sharing cache lets the packed messages and attributes go (a later equal one is shared anew).
+        for message in self._message:
+            # The sharing cache lets the packed messages go (a later equal one is shared anew).
             if type(message) is tuple:
                 shared.pop(message[1], None)
-            if type(message) is not _Block:
-                shared.pop(message, None)
-        self._message[start:stop] = [block] * (stop - start)
-        # The attributes of the block before: a live tail reads the newest lines, so it seldom unpacks these.
-        stop, start = start, max(0, start - _BLOCK)
-        if stop > start and type(self._attrs[stop - 1]) is not _AttrBlock:  # (packed in order: the last says)
-            attrs = _AttrBlock.of(self.dropped + start, [self._attrs_at(slot) for slot in range(start, stop)])
+            shared.pop(message, None)
+        blocks = self._blocks
+        if blocks and type(blocks[-1].attrs) is tuple:
+            before = blocks[-1]
+            attrs = _AttrBlock.of(before.first, list(before.attrs))
             if attrs is not None:
-                for packed in self._attrs[start:stop]:
+                for packed in before.attrs:
                     if type(packed) is tuple:
                         shared.pop(packed, None)
-                self._attrs[start:stop] = [attrs] * (stop - start)
-                self._unpacked_attrs = None
+                blocks[-1] = _Lines(before.first, before.columns, before.ids, before.messages, attrs)
+        blocks.append(_Lines(first, columns, ids, messages, tuple(self._attrs)))
+        self._tail_first = first + _BLOCK
+        self._t, self._where = array("d"), array("I")
+        self._trace_hi, self._trace_lo, self._span = array("Q"), array("Q"), array("Q")
+        self._message, self._attrs = [], []
+        self._clear_caches()
 
-    def _attrs_at(self, slot: int) -> tuple | dict | None:
-        """The packed attributes of the line in ``slot``."""
-        attrs = self._attrs[slot]
+    def _clear_caches(self) -> None:
+        # The caches serve one read: between reads they would keep a block unpacked.
+        self._unpacked = self._unpacked_attrs = self._unpacked_lines = None
+
+    def _sealed(self, n: int) -> _Unpacked:
+        """The sealed block holding line ``n``, unpacked."""
+        blocks = self._blocks
+        block = blocks[(n - blocks[0].first) // _BLOCK]
+        unpacked = self._unpacked_lines
+        if unpacked is None or unpacked.block is not block:
+            unpacked = self._unpacked_lines = _Unpacked(block)
+        return unpacked
+
+    def _attrs_of(self, block: _Lines) -> tuple | list:
+        attrs = block.attrs
         if type(attrs) is not _AttrBlock:
             return attrs
         unpacked = self._unpacked_attrs
         if unpacked is None or unpacked[0] is not attrs:
             unpacked = self._unpacked_attrs = (attrs, attrs.values())
-        return unpacked[1][self.dropped + slot - attrs.first]
-
-    def _message_at(self, slot: int) -> str:
-        """The message of the line in ``slot`` as written."""
-        message = self._message[slot]
-        if type(message) is not _Block:
-            return _text(message)
-        return self._texts(message)[self.dropped + slot - message.first]
+        return unpacked[1]
 
     def _texts(self, block: _Block) -> list[str]:
         unpacked = self._unpacked
@@ -377,32 +458,80 @@ class LogStore:
         return unpacked[1]
 
     def _compact(self) -> None:
-        """Cut the lines no longer retained off the columns' front, in place (a snapshot reading the columns'
-        prefix sees ``dropped`` change and refuses to restore)."""
-        cut = len(self._t) - self._size
-        if cut <= 0:
+        """Cut the lines no longer retained: ``dropped`` moves up to the oldest retained line and the sealed
+        blocks below it go, in one go (a snapshot reading the blocks' prefix sees ``dropped`` change and
+        refuses to restore)."""
+        kept = self._tail_first + len(self._t)
+        dropped = kept - self._size
+        if dropped <= self.dropped:
             return
-        for name in ("_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message", "_attrs"):
-            del getattr(self, name)[:cut]
-        self.dropped += cut
-        self._big = {slot - cut: ids for slot, ids in self._big.items() if slot >= cut}
-        self._odd_t = {slot - cut: t for slot, t in self._odd_t.items() if slot >= cut}
+        self.dropped = dropped
+        blocks = self._blocks
+        gone = 0
+        while gone < len(blocks) and blocks[gone].first + _BLOCK <= dropped:
+            gone += 1
+        del blocks[:gone]
+        self._big = {n: ids for n, ids in self._big.items() if n >= dropped}
+        self._odd_t = {n: t for n, t in self._odd_t.items() if n >= dropped}
 
-    def _slot(self, i: int) -> int:
-        """Slot of the ``i``-th retained line (0: the oldest)."""
-        return len(self._t) - self._size + i
+    def _line(self, n: int) -> tuple:
+        """Line ``n`` as (t, level, service, version, zone, instance, message, trace, span, attributes)."""
+        s = n - self._tail_first
+        if s >= 0:
+            t, code, message, attrs = self._t[s], self._where[s], _text(self._message[s]), self._attrs[s]
+            trace, span = (self._trace_hi[s] << 64) | self._trace_lo[s], self._span[s]
+        else:
+            unpacked = self._unpacked_lines
+            block = unpacked.block if unpacked is not None else None
+            o = n - block.first if block is not None else -1
+            if not 0 <= o < _BLOCK:
+                unpacked = self._sealed(n)
+                block = unpacked.block
+                o = n - block.first
+            t, code = unpacked.t[o], unpacked.where[o]
+            ids = unpacked.ids
+            trace, span = (ids[o] << 64) | ids[_BLOCK + o], ids[2 * _BLOCK + o]
+            message, attrs = self._texts(block.messages)[o], self._attrs_of(block)[o]
+        if self._big:
+            trace, span = self._big.get(n, (trace, span))
+        if self._odd_t:
+            t = self._odd_t.get(n, t)
+        return (t, *self._wheres[code], message, trace, span, attrs)
 
-    def _ids(self, slot: int) -> tuple[int, int]:
-        big = self._big.get(slot) if self._big else None
-        if big is not None:
-            return big
-        return (self._trace_hi[slot] << 64) | self._trace_lo[slot], self._span[slot]
+    def _segments(self) -> Iterator[tuple[int, array, array, int, _Unpacked | None]]:
+        """The retained lines by where they are kept, newest first: (the first's line number, times,
+        where-codes, offset of the oldest retained, the sealed block unpacked or None for the tail)."""
+        oldest = self._tail_first + len(self._t) - self._size
+        if self._t:
+            yield self._tail_first, self._t, self._where, max(oldest - self._tail_first, 0), None
+        for block in reversed(self._blocks):
+            if block.first + _BLOCK <= oldest:
+                break
+            unpacked = self._sealed(block.first)
+            yield block.first, unpacked.t, unpacked.where, max(oldest - block.first, 0), unpacked
 
-    def _line(self, slot: int) -> tuple:
-        """The line in ``slot`` as (t, level, service, version, zone, instance, message, trace, span, attributes)."""
-        trace, span = self._ids(slot)
-        t = self._odd_t.get(slot, self._t[slot]) if self._odd_t else self._t[slot]
-        return (t, *self._wheres[self._where[slot]], self._message_at(slot), trace, span, self._attrs_at(slot))
+    def _with_trace(self, first: int, unpacked: _Unpacked | None, wanted: int) -> set[int]:
+        """The offsets of the lines of a segment (see :meth:`_segments`) whose trace id is ``wanted``."""
+        if unpacked is None:
+            his, los = self._trace_hi, self._trace_lo
+        else:
+            his, los = unpacked.ids[:_BLOCK], unpacked.ids[_BLOCK : 2 * _BLOCK]
+        want_hi, want_lo = (wanted >> 64, wanted & _MASK64) if wanted >> 128 == 0 else (-1, -1)
+        found = {o for o, (hi, lo) in enumerate(zip(his, los, strict=True)) if lo == want_lo and hi == want_hi}
+        for n, (trace, _) in self._big.items():  # (their columns hold zeros)
+            if 0 <= n - first < len(his):
+                found.discard(n - first)
+                if trace == wanted:
+                    found.add(n - first)
+        return found
+
+    def _lowered(self, unpacked: _Unpacked | None, needle: str) -> list[str]:
+        """A segment's messages in lower case (see :meth:`_segments`; None: the tail), or none when a sealed
+        block has not ``needle`` at all (most blocks lack a rare one)."""
+        if unpacked is None:
+            return [_text(message).lower() for message in self._message]
+        lowered = [text.lower() for text in self._texts(unpacked.block.messages)]
+        return lowered if any(needle in text for text in lowered) else []
 
     def query(
         self,
@@ -434,38 +563,35 @@ class LogStore:
             and not (instance and w[4] != instance)
             for w in self._wheres
         ]
-        times, wheres, messages = self._t, self._where, self._message
         out: list[int] = []
-        in_block: dict[int, bool] = {}
-        """Whether a packed block has the text at all (most blocks lack a rare one: skipped unpacked)."""
-        first = len(times) - self._size
-        for slot in range(len(times) - 1, first - 1, -1):
-            t = times[slot]
-            if until is not None and t > until:
-                continue
-            if since is not None and t < since:
-                break
-            if not passes[wheres[slot]]:
-                continue
-            if trace_id and self._ids(slot)[0] != wanted_trace:
-                continue
-            if needle:
-                message = messages[slot]
-                if type(message) is _Block:
-                    found = in_block.get(id(message))
-                    if found is None:
-                        texts = self._texts(message)
-                        found = in_block[id(message)] = any(needle in text.lower() for text in texts)
-                    if not found or needle not in self._message_at(slot).lower():
-                        continue
-                elif needle not in _text(message).lower():
+        done = False
+        for first, times, wheres, oldest, unpacked in self._segments():
+            lowered = self._lowered(unpacked, needle) if needle else None
+            if lowered is not None and not lowered and since is None:
+                continue  # no line here has the text, and none can end the scan by its time
+            traced = self._with_trace(first, unpacked, wanted_trace) if trace_id else None
+            for o in range(len(times) - 1, oldest - 1, -1):
+                t = times[o]  # (an integer time as the float the column holds, as before blocks)
+                if until is not None and t > until:
                     continue
-            out.append(slot)
-            if limit is not None and len(out) >= limit:
+                if since is not None and t < since:
+                    done = True
+                    break
+                if not passes[wheres[o]]:
+                    continue
+                if traced is not None and o not in traced:
+                    continue
+                if lowered is not None and (not lowered or needle not in lowered[o]):
+                    continue
+                out.append(first + o)
+                if limit is not None and len(out) >= limit:
+                    done = True
+                    break
+            if done:
                 break
         out.reverse()
-        records = [_record(self._line(slot)) for slot in out]
-        self._unpacked = self._unpacked_attrs = None  # the caches serve one read: between reads they would keep a block
+        records = [_record(self._line(n)) for n in out]
+        self._clear_caches()
         return records
 
     def since_index(self, index: int, limit: int | None = None) -> tuple[list[LogRecord], int]:
@@ -480,8 +606,9 @@ class LogStore:
         new = min(new, size)
         start = size - new
         stop = size if limit is None else min(size, start + limit)
-        records = [_record(self._line(self._slot(i))) for i in range(start, stop)]
-        self._unpacked = self._unpacked_attrs = None  # (see query)
+        oldest = self._tail_first + len(self._t) - size
+        records = [_record(self._line(oldest + i)) for i in range(start, stop)]
+        self._clear_caches()
         return records, self.total - (size - stop)
 
 

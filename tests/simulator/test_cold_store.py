@@ -13,6 +13,7 @@ import random
 import struct
 import tempfile
 import weakref
+from dataclasses import replace
 
 import pytest
 
@@ -192,18 +193,19 @@ def test_log_attributes_packed_with_their_block_read_back_exactly_and_capture_by
             store.add(float(i), "INFO", "api", "v1", "z", "api-1", f"line {i}", attributes=_attributes(i, fresh))
         stores.append(store)
     store = stores[0]
-    packed = [a for a in store._attrs if type(a) is _AttrBlock]
-    assert len({id(a) for a in packed}) == 2 and len(packed) == 2 * 1024, (
-        "the second and third blocks packed (the fourth not yet)"
+    kinds = [type(block.attrs) for block in store._blocks]
+    assert kinds == [tuple, _AttrBlock, _AttrBlock, tuple], (
+        "the second and third blocks packed (the fourth not yet; the first holds what marshal cannot write)"
     )
-    assert type(store._attrs[1000]) is not _AttrBlock
     lines, _ = store.since_index(0)
     for i, line in enumerate(lines):
         want = _attributes(i, False) or {}
         assert repr(line.attributes) == repr(want), i  # NaN, inf, surrogates, tuples in lists kept
         assert _floats(line.attributes) == _floats(want), i  # -0.0 and a subnormal to the bit
     assert [r.attributes for r in store.query(text="line 2047")] == [_attributes(2047, False)]
-    stores[1]._attrs[1000] = stores[0]._attrs[1000] = None  # (the opaque value is compared by identity)
+    for each in stores:  # (the opaque value is compared by identity)
+        first = each._blocks[0]
+        each._blocks[0] = replace(first, attrs=(*first.attrs[:1000], None, *first.attrs[1001:]))
     assert plain(stores[0]) == plain(stores[1]), "attributes are captured by value, however they were shared"
 
 
@@ -213,13 +215,14 @@ def test_log_attributes_read_right_across_cuts_of_a_bounded_store():
     store = LogStore(capacity=3000)  # cut back to 3,000 lines at 3,750: cuts fall inside blocks
     for i in range(12000):
         store.add(float(i), "INFO", "api", "v1", "z", "api-1", f"line {i}", attributes=_attributes(i + 1, False))
-    assert store.dropped > 0 and any(type(a) is _AttrBlock for a in store._attrs)
+    assert store.dropped > 0 and any(type(block.attrs) is _AttrBlock for block in store._blocks)
     lines, _ = store.since_index(0)
     first = 12000 - len(lines)
     assert [repr(line.attributes) for line in lines] == [
         repr(_attributes(i + 1, False) or {}) for i in range(first, 12000)
     ]
-    assert sum(type(a) is not _AttrBlock for a in store._attrs) <= 2 * 1024, "only the newest lines stay unpacked"
+    unpacked = len(store._t) + 1024 * sum(type(block.attrs) is not _AttrBlock for block in store._blocks)
+    assert unpacked <= 2 * 1024, "only the newest lines stay unpacked"
 
 
 @pytest.mark.parametrize("fails", ["create", "write"])

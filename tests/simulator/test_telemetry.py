@@ -145,7 +145,9 @@ def test_log_store_retains_the_newest_lines_exactly_across_its_cuts(capacity, li
         seen = [(r.t, r.message, r.trace_id, r.attributes["probe"]) for r in store.query()]
         assert seen == kept and all(type(a[0]) is type(b[0]) for a, b in zip(seen, kept, strict=True)), k
         assert len(store) == len(kept) and store.total == k + 1
-        assert len(store._t) <= store.cut_at, "the cut keeps the columns bounded"
+        numbered = store._tail_first + len(store._t)
+        assert numbered - store.dropped <= store.cut_at, "the cut keeps the lines bounded"
+        assert len(store._t) < 1024 and len(store._blocks) * 1024 <= store.cut_at + 1024, "and the blocks"
         lines_, index = store.since_index(max(k - 2, 0))
         want = [m for _, m, _, _ in written[max(k - 2, k + 1 - capacity, 0) :]]
         assert [r.message for r in lines_] == want and index == k + 1
@@ -158,7 +160,7 @@ def test_log_store_retains_the_newest_lines_exactly_across_its_cuts(capacity, li
         assert [r.t for r in store.query(text=needle)] == [t for t, m, _, _ in kept if needle.lower() in m.lower()]
     assert store.dropped > 0 and store.query(level="WARN", limit=2)[-1].message == written[-1][1]
     if lines > 1024:
-        assert sum(type(m).__name__ == "_Block" for m in store._message) >= capacity // 2, "messages are packed"
+        assert len(store._blocks) * 1024 >= capacity // 2, "lines are packed in sealed blocks"
 
 
 def test_a_packed_message_block_gives_back_every_message_as_written():
