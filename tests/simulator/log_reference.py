@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
-
 from simulator.views import LogRecord
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
@@ -493,5 +492,3 @@ def _record(line: tuple) -> LogRecord:
         f"{span:016x}" if span else "",
         _unpack(attrs),
     )
-
-
