@@ -46,11 +46,11 @@ def steady_malloc() -> bool:
     reallocated on the heap: each growth copies the array and leaves its old place a hole that only
     smaller blocks can fill. Held at 128 KB, they stay mappings that grow in place (``mremap``): an
     8-hour session's console peaked 5-6 MB lower (bench/tui_memory.py). A no-op where the C library has
-    no ``mallopt`` (macOS) or ignores it (musl).
+    no ``mallopt`` (macOS), ignores it (musl) or cannot be opened by name (Windows).
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # (TypeError: Windows has no handle for the process itself)
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))

@@ -157,11 +157,13 @@ def test_steady_malloc_fixes_glibcs_mmap_threshold_at_128_kb(monkeypatch):
     assert libc.calls == [(-3, 131072)], "M_MMAP_THRESHOLD (malloc.h: -3) held at glibc's default"
 
 
-@pytest.mark.parametrize("error", [OSError, AttributeError])
+@pytest.mark.parametrize("error", [OSError, AttributeError, TypeError])
 def test_steady_malloc_is_a_no_op_without_mallopt(monkeypatch, error):
     def no_libc(name):
         if error is OSError:
             raise OSError("no C library")
+        if error is TypeError:
+            raise TypeError("expected str, bytes or os.PathLike object, not NoneType")  # Windows' CDLL(None)
         return object()  # no mallopt (macOS)
 
     monkeypatch.setattr(heap.ctypes, "CDLL", no_libc)
