@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 
@@ -10,12 +11,46 @@ import pytest
 
 from tui.gameday import seat as seat_module
 from tui.gameday.host import GameHost
+from tui.gameday.protocol import encode
 from tui.gameday.seat import RemoteSession
 
 PATIENCE = 30.0
 """Seconds a test waits for what the host or a seat does a little later (a frame through a socket, a reader
 thread taking it in) before it fails. A count of short sleeps is no bound: on a loaded machine 100 turns of
 10 ms pass before a seat's reader thread has run at all; quiet, these waits end in milliseconds."""
+
+
+def hello(host, role="tloc", name="bo", token=None) -> bytes:
+    """A hello frame for ``host`` (its token unless ``token`` is given), as a seat sends it."""
+    token = host.token if token is None else token
+    return encode({"type": "hello", "version": 1, "token": token, "role": role, "name": name})
+
+
+async def exchange(
+    host, *lines: bytes, until: Callable[[list[dict]], bool] | None = None, listen: float = 0.6
+) -> list[dict]:
+    """Send raw lines, then read what the host answers until it closes the connection or ``until(frames)``
+    holds, and then ``listen`` seconds more (an extra frame right after still shows). Waits for the answers,
+    not a fixed time: a loaded machine may take seconds to answer; ``PATIENCE`` bounds a host that never does."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", host.port, limit=2**26)
+    for line in lines:
+        writer.write(line)
+    await writer.drain()
+    out: list[dict] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE
+    try:
+        while (left := deadline - loop.time()) > 0:
+            line = await asyncio.wait_for(reader.readline(), left)
+            if not line:
+                break
+            out.append(json.loads(line))
+            if until is not None and until(out):
+                deadline = min(deadline, loop.time() + listen)
+    except (TimeoutError, ConnectionError):
+        pass
+    writer.close()
+    return out
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import PATIENCE, join, settle
+from tests.gameday.conftest import PATIENCE, exchange, hello, join, settle
 from tui.gameday import host as host_module
 from tui.gameday import seat as seat_module
 from tui.gameday.protocol import MAX_SEAT_FRAME
@@ -24,36 +24,6 @@ def act(body):
 def has(kind: str) -> Callable[[list[dict]], bool]:
     """True of a list of frames once one of them is of type ``kind``."""
     return lambda frames: any(f["type"] == kind for f in frames)
-
-
-async def raw(host, *lines: bytes, until: Callable[[list[dict]], bool], listen: float = 0.6) -> list[dict]:
-    """Send raw lines to the host and read what it answers until it closes the connection or ``until(frames)``
-    holds, and then ``listen`` seconds more (a frame right after still shows). Waits for the answer, not a
-    fixed time (a loaded machine took over a second to answer); ``PATIENCE`` bounds a host that never does."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", host.port, limit=2**26)
-    for line in lines:
-        writer.write(line)
-    await writer.drain()
-    out: list[dict] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE
-    try:
-        while (left := deadline - loop.time()) > 0:
-            line = await asyncio.wait_for(reader.readline(), left)
-            if not line:
-                break
-            out.append(json.loads(line))
-            if until(out):
-                deadline = min(deadline, loop.time() + listen)
-    except (TimeoutError, ConnectionError):
-        pass
-    writer.close()
-    return out
-
-
-def hello(host, token=None, role="tloc", name="bo") -> bytes:
-    body = {"type": "hello", "version": 1, "token": host.token if token is None else token, "role": role, "name": name}
-    return json.dumps(body).encode() + b"\n"
 
 
 @pytest.mark.parametrize("token", ["", "not-the-token"])
@@ -91,7 +61,7 @@ async def test_role_refusal_changes_nothing(host):
 
 
 async def test_inject_from_a_seat_is_refused(host):
-    frames = await raw(
+    frames = await exchange(
         host,
         hello(host, role="imoc", name="ana"),
         b'{"type":"act","id":1,"action":{"action":"inject","kind":"hint","index":0}}\n',
@@ -112,22 +82,22 @@ async def test_inject_from_a_seat_is_refused(host):
     ],
 )
 async def test_malformed_frames_are_refused_with_a_reason(host, line, reason):
-    frames = await raw(host, hello(host), line, until=has("refused"))
+    frames = await exchange(host, hello(host), line, until=has("refused"))
     refused = [f for f in frames if f["type"] == "refused"]
     assert refused and reason in refused[0]["reason"]
     assert host.feed[-1].kind == "refused"
 
 
 async def test_malformed_hello_and_oversized_frames_are_refused(host):
-    frames = await raw(host, b'{"type":"hello"}\n', until=has("refused"))
+    frames = await exchange(host, b'{"type":"hello"}\n', until=has("refused"))
     assert frames[0]["type"] == "refused" and frames[0]["fatal"]
     big = json.dumps({"type": "look", "what": "x", "detail": {"pad": "y" * MAX_SEAT_FRAME}}).encode() + b"\n"
-    frames = await raw(host, hello(host), big, until=has("refused"))
+    frames = await exchange(host, hello(host), big, until=has("refused"))
     assert [f for f in frames if f["type"] == "refused"][0]["reason"] in ("oversized frame",) or any(
         "limit" in f.get("reason", "") for f in frames
     )
     huge = b'{"type":"look","what":"' + b"z" * (MAX_SEAT_FRAME * 3) + b'"}\n'
-    frames = await raw(host, hello(host), huge, until=has("refused"))
+    frames = await exchange(host, hello(host), huge, until=has("refused"))
     assert frames[-1] == {"type": "refused", "reason": "oversized frame", "fatal": True}
     assert not host.sim.looks or all(look["what"] != "x" for look in host.sim.looks)
 

@@ -12,47 +12,12 @@ import pytest
 
 from simulator.session.journal import read_journal
 from simulator.session.journal_session import replay_journal
-from tests.gameday.conftest import eventually, join, settle
+from tests.gameday.conftest import PATIENCE, eventually, exchange, hello, join, settle
 from tui.gameday import host as host_module
 from tui.gameday import links
 from tui.gameday.feed import SeatFeed
 from tui.gameday.protocol import FrameError, encode, parse_seat_frame
 from tui.gameday.seat import JoinRefused
-
-PATIENCE = 30.0
-"""Seconds an exchange waits for the answers it expects before the test fails on what it has."""
-
-
-def hello(host, role="tloc", name="bo", token=None) -> bytes:
-    token = host.token if token is None else token
-    return encode({"type": "hello", "version": 1, "token": token, "role": role, "name": name})
-
-
-async def exchange(
-    host, *lines: bytes, until: Callable[[list[dict]], bool] | None = None, listen: float = 0.6
-) -> list[dict]:
-    """Send raw lines, then read what the host answers until it closes the connection or ``until(frames)``
-    holds, and then ``listen`` seconds more (an extra frame right after still shows). Waits for the answers,
-    not a fixed time: a loaded machine may take seconds to answer; ``PATIENCE`` bounds a host that never does."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", host.port, limit=2**26)
-    for line in lines:
-        writer.write(line)
-    await writer.drain()
-    out: list[dict] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE
-    try:
-        while (left := deadline - loop.time()) > 0:
-            line = await asyncio.wait_for(reader.readline(), left)
-            if not line:
-                break
-            out.append(json.loads(line))
-            if until is not None and until(out):
-                deadline = min(deadline, loop.time() + listen)
-    except (TimeoutError, ConnectionError):
-        pass
-    writer.close()
-    return out
 
 
 def refusals(frames: list[dict]) -> list[str]:
