@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import join
-from tests.gameday.test_trust import exchange, refusals
+from tests.gameday.conftest import exchange, join
+from tests.gameday.test_trust import refusals
 from tui.gameday.protocol import MAX_TEXT, FrameError, Hello, ReadUpTo, StatusReport, encode, parse_seat_frame
 from tui.gameday.room import report_text
 

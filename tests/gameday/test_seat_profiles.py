@@ -9,8 +9,7 @@ import pytest
 
 from simulator.diagnostics.profiles import CpuProfile, HeapProfile, ProfileError
 from simulator.diagnostics.text import render
-from tests.gameday.conftest import join, settle
-from tests.gameday.test_refusals import hello, raw
+from tests.gameday.conftest import exchange, hello, join, settle
 
 
 def profile_looks(host) -> list[dict]:
@@ -115,7 +114,7 @@ async def test_an_imoc_may_take_one_without_it_counting_as_hands_on(host):
 
 
 async def test_malformed_profile_frames_are_refused_with_a_reason(host):
-    frames = await raw(
+    frames = await exchange(
         host,
         hello(host),
         b'{"type":"profile","id":1,"kind":"core","instance":"x"}\n',
