@@ -10,7 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import PATIENCE, exchange, hello, join, settle
+from simulator.diagnostics import ProfileError
+from tests.gameday.conftest import PATIENCE, eventually, exchange, hello, join, settle
 from tui.gameday import host as host_module
 from tui.gameday import seat as seat_module
 from tui.gameday.protocol import MAX_SEAT_FRAME
@@ -207,5 +208,32 @@ async def test_an_action_the_host_does_not_answer_says_so(host, monkeypatch):
         result = tloc.apply(act({"action": "rollback_deploy", "service": "checkout"}))
         assert not result.accepted
         assert result.message == "no answer from the host within 0.3 s: it may still take effect (watch the timeline)"
+    finally:
+        tloc.quit()
+
+
+async def test_an_action_whose_answer_is_lost_with_the_connection_does_not_claim_it_was_not_sent(host, monkeypatch):
+    """The host takes the frame and the connection drops before the answer: the seat cannot know whether it
+    took effect, so it says so instead of "not sent"; a profile request the same."""
+    tloc = await join(host, "tloc", "bo")
+    taken = []
+
+    def take_then_drop(link, line):  # the host reads the frame; the network fails before it answers
+        taken.append(line)
+        tloc.drop()
+
+    monkeypatch.setattr(host, "_frame", take_then_drop)
+    try:
+        result = await asyncio.to_thread(tloc.apply, act({"action": "rollback_deploy", "service": "checkout"}))
+        assert taken and not result.accepted
+        assert result.message == (
+            "the connection to the host dropped before it answered: it may still take effect (watch the timeline)"
+        )
+        assert await eventually(tloc.connected.is_set), "the seat rejoins"
+        with pytest.raises(ProfileError) as refused:
+            await asyncio.to_thread(tloc.take_profile, "cpu", "checkout-1")
+        assert str(refused.value) == (
+            "the connection to the host dropped before it answered: it may still take effect (watch the timeline)"
+        )
     finally:
         tloc.quit()

@@ -244,6 +244,35 @@ async def test_unauthenticated_connections_get_a_refusal_and_nothing_else(host, 
     assert host.feed[-1].text == "no valid hello frame"
 
 
+async def test_a_flood_of_refused_connections_lingers_no_more_than_the_cap(host, monkeypatch):
+    # Each refused connection lingers (up to LINGER s) so its refusal is not reset away; a flood of them that
+    # never close must not hold a socket and a task each: past MAX_LINGERING they are closed at once.
+    monkeypatch.setattr(host_module, "MAX_LINGERING", 2)
+    lingered = []
+
+    async def counted(reader, writer):
+        lingered.append(writer)
+        await real_linger(reader, writer)
+
+    real_linger = host_module.linger
+    monkeypatch.setattr(host_module, "linger", counted)
+    flood = [socket.create_connection(("127.0.0.1", host.port)) for _ in range(5)]
+    try:
+        for s in flood:
+            s.sendall(b"not a hello\n")
+        for s in flood:  # every one gets its refusal and then the end of the stream, lingering or not
+            s.settimeout(PATIENCE)
+            answer = await asyncio.to_thread(lambda s=s: s.makefile("rb").read())
+            assert [json.loads(line)["reason"] for line in answer.splitlines()] == [
+                "not a JSON object: Expecting value: line 1 column 1 (char 0)"
+            ]
+        assert len(lingered) == 2 and host._lingering == 2
+    finally:
+        for s in flood:
+            s.close()
+    await until(lambda: host._lingering == 0, "the lingering end when their peers close")
+
+
 async def test_per_seat_caps_refuse_with_a_clear_message(host, monkeypatch):
     monkeypatch.setitem(host_module.SEAT_CAPS, "texts", 3)
     monkeypatch.setitem(host_module.SEAT_CAPS, "guesses", 2)

@@ -31,6 +31,7 @@ from simulator.shift import DEFAULT_POLICY, EscalationPolicy
 from simulator.views import ActionResult
 from tui.gameday.links import (
     BARRED_FOR,
+    MAX_LINGERING,
     MAX_PENDING,
     MAX_SEATS,
     RATE,
@@ -172,6 +173,7 @@ class GameHost:
         """One per connection: stop() ends them (closing the server alone leaves them reading)."""
         self._checkpoint = session.now
         self._pending = 0
+        self._lingering = 0
         """Connections that have not said hello yet."""
         self._barred: dict[str, float] = {}
         """Seat label -> wall time until which it may not rejoin (disconnected for abuse)."""
@@ -297,8 +299,14 @@ class GameHost:
                 if self.seats.get(link.label) is link:
                     del self.seats[link.label]
                     self._note(link.label, "leave", f"dropped: {link.dropped}" if link.dropped else "left")
-            if not stopping:  # the last frames (a refusal's reason) must reach the peer, not be reset away
-                await linger(reader, writer)
+            # The last frames (a refusal's reason) must reach the peer, not be reset away; a flood of
+            # closing connections is not waited on past MAX_LINGERING.
+            if not stopping and self._lingering < MAX_LINGERING:
+                self._lingering += 1
+                try:
+                    await linger(reader, writer)
+                finally:
+                    self._lingering -= 1
             writer.close()
 
     async def _hello(self, reader, writer, peer: str) -> Hello | None:

@@ -138,6 +138,10 @@ class SeatLink:
 
 LINGER = 5.0
 """Seconds a closing connection waits for the peer to close after the host's last frame (see ``linger``)."""
+MAX_LINGERING = 64
+"""Closing connections that may linger at once; past it a connection is closed at once. A flood of
+refused connections that never close would otherwise hold a socket and a task each for ``LINGER``
+seconds: under such a flood a refusal may be reset away, which is the lesser harm."""
 
 
 async def linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -85,14 +85,22 @@ def _finite(value: Any, what: str) -> float:
     return number
 
 
+class Unanswered(ConnectionError):
+    """A request went out but its answer did not come back (the connection dropped while it was awaited):
+    the host may have taken it."""
+
+
 def not_sent(exc: BaseException) -> str:
     """What a seat shows for a request the host did not answer, true to what the seat knows.
 
     A send that failed says why it was not sent. A wait that timed out (it has no text of its own; the
-    screen once showed "not sent: " and nothing after) cannot say that: the frame went out, and a slow host
-    may still apply it, so the message says the host did not answer and where to look."""
+    screen once showed "not sent: " and nothing after) or a connection lost while the answer was awaited
+    cannot say that: the frame went out, and the host may still apply it, so the message says the host did
+    not answer and where to look."""
     if isinstance(exc, FutureTimeout) or not str(exc):
-        return f"no answer from the host within {REPLY_TIMEOUT:g} s: it may still take effect (watch the timeline)"
+        exc = Unanswered(f"no answer from the host within {REPLY_TIMEOUT:g} s")
+    if isinstance(exc, Unanswered):
+        return f"{exc}: it may still take effect (watch the timeline)"
     return f"not sent: {exc}"
 
 
@@ -268,7 +276,7 @@ class RemoteSession:
         self.connected.clear()
         for future in list(self._waiting.values()):
             if not future.done():
-                future.set_exception(ConnectionError("lost the connection to the host"))
+                future.set_exception(Unanswered("the connection to the host dropped before it answered"))
         self._waiting.clear()
         while not self.closed:
             time.sleep(RECONNECT_EVERY)
@@ -605,9 +613,15 @@ class RemoteSession:
         try:
             self._send(frame)
             reply = future.result(REPLY_TIMEOUT)
-        except (ConnectionError, OSError, FutureTimeout) as exc:
+        except FutureTimeout as exc:
             self._waiting.pop(ident, None)
-            raise ConnectionError(str(exc) or "the host did not answer") from exc
+            raise Unanswered(f"no answer from the host within {REPLY_TIMEOUT:g} s") from exc
+        except Unanswered:
+            self._waiting.pop(ident, None)
+            raise
+        except (ConnectionError, OSError) as exc:  # the frame did not go out
+            self._waiting.pop(ident, None)
+            raise ConnectionError(str(exc) or "the connection to the host failed") from exc
         if not reply["ok"]:
             raise ProfileError(reply["reason"])
         return reply["request"]
