@@ -88,6 +88,9 @@ def test_list_table_fits_80_columns(user_scenarios, minimal_text, capsys):
     out = capsys.readouterr().out
     assert "mini-leak" in out and "Mini leak" in out and "broken" in out
     assert all(len(line) <= 80 for line in out.splitlines())
+    # one entry to a few lines: a title reads whole on its line (a squeezed table wrapped it a word a line)
+    assert "    Half the requests hang in Frankfurt" in out.splitlines()[1]
+    assert "az-outage  difficulty 3, shipped\n" in out
 
 
 def test_command_modules_plug_in_and_scenario_errors_exit_2(monkeypatch, capsys):
@@ -100,3 +103,13 @@ def test_command_modules_plug_in_and_scenario_errors_exit_2(monkeypatch, capsys)
     monkeypatch.setattr(tui.cli, "COMMAND_MODULES", [*tui.cli.COMMAND_MODULES, SimpleNamespace(register=register)])
     assert main(["boom"]) == 2
     assert capsys.readouterr().err == "x.yaml:3:4: faults[0].at: bad time\n"
+
+
+def test_list_is_a_table_in_a_wide_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert out.split()[:5] == ["ID", "TITLE", "DIFF", "TAGS", "SOURCE"]
+    assert any(
+        line.startswith("az-outage ") and "Half the requests hang in Frankfurt" in line for line in out.splitlines()
+    )

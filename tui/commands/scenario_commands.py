@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -43,12 +44,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmd.set_defaults(handler=schema_command)
 
 
+WIDE_LIST = 120
+"""Columns from which ``misfortune list`` prints a table; narrower (a pipe is 80), one entry to a few lines."""
+
+
 def list_command(args: argparse.Namespace) -> int:
-    """Print the catalog as a table or as JSON; files that fail to load are rows with an error."""
+    """Print the catalog as a table (or, in a narrow terminal, as entries) or as JSON; files that fail to load
+    are rows with an error."""
     entries = list_scenarios()
     if args.json:
         print(json.dumps([_entry_json(e) for e in entries], indent=2))
         return 0
+    console = Console(highlight=False)
+    if entries and console.width >= WIDE_LIST:
+        console.print(_list_table(entries))
+    else:
+        # A table squeezed into 80 columns gave the ids all the room and wrapped each title a word to a line.
+        for e in entries:
+            console.print(_list_entry(e))
+    console.print(Text(f"{len(entries)} scenarios. Your own scenarios go in {user_scenarios_dir()}"))
+    return 0
+
+
+def _list_table(entries: list[CatalogEntry]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("ID", no_wrap=True)
     table.add_column("TITLE", ratio=1)
@@ -63,11 +81,21 @@ def list_command(args: argparse.Namespace) -> int:
         else:
             broken = Text(clean(f"does not load: misfortune validate {e.path}"), style="red")
             table.add_row(Text(clean(e.id)), broken, "-", "", e.source)
-    console = Console(highlight=False)
-    if entries:
-        console.print(table)
-    console.print(Text(f"{len(entries)} scenarios. Your own scenarios go in {user_scenarios_dir()}"))
-    return 0
+    return table
+
+
+def _list_entry(e: CatalogEntry) -> Group:
+    """One catalog entry on a few lines: the id with its difficulty and source, then its title and tags."""
+    head = Text(clean(e.id), style="bold")
+    if e.error is None:
+        head.append(f"  difficulty {e.difficulty}, {e.source}", style="dim")
+        body = Text(clean(e.title))
+        if e.tags:
+            body.append("\n" + clean("tags: " + ", ".join(e.tags)), style="dim")
+    else:
+        head.append(f"  {e.source}", style="dim")
+        body = Text(clean(f"does not load: misfortune validate {e.path}"), style="red")
+    return Group(head, Padding(body, (0, 0, 1, 4), expand=False))
 
 
 def validate_command(args: argparse.Namespace) -> int:
