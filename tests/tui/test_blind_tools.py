@@ -47,7 +47,7 @@ async def test_blank_dashboards_say_since_when_and_the_sli_is_unknown():
         assert banner.display
         assert "dashboards: no data since 00:04:00 (metrics datasource on monitoring unreachable)" in text_of(banner)
         status = text_of(screen.query_one("#status-bar", Static))
-        assert "SLI no data since 00:04:00" in status and "budget" not in status
+        assert "SLI no data since 00:04:00" in status and "burned" not in status
         # Its pages come from an independent path (an external uptime checker): no alerting banner.
         await screen.action_show_panel("pager")
         screen.refresh_panels()

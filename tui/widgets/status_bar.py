@@ -77,5 +77,5 @@ def _sli_parts(avail: float, objective: float, breaching: bool, burned: float, n
     return [
         (f" SLI {avail:.3f}%", "$text-error bold" if breaching else "$text-success"),
         f"/{objective:g}%",
-        (f" budget {burned:.1f}%", "$text-error" if burned >= 50 else "$text"),
+        (f" burned {burned:.1f}%", "$text-error" if burned >= 50 else "$text"),  # of the error budget
     ]
