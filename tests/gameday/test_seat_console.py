@@ -167,3 +167,35 @@ def test_the_host_prints_resume_only_when_the_session_did_not_end(monkeypatch, c
     out = capsys.readouterr().out
     assert ("misfortune resume" in out) is not ended
     assert ("misfortune replay" in out) is ended
+
+
+async def test_a_seat_shows_when_its_connection_to_the_host_drops_and_comes_back(threaded, monkeypatch):
+    """Without a word, a dropped seat went on showing the state as of the drop (the clock stood still) and a
+    trainee could not tell the host was gone: the header says it until the seat has rejoined."""
+    monkeypatch.setattr("tui.gameday.seat.RECONNECT_EVERY", 0.05)
+    tloc = threaded.seat("tloc", "bo")
+    app = seat_app(tloc)
+
+    def header() -> str:
+        return str(app.screen.query_one("#seat-header", Static).render())
+
+    try:
+        async with app.run_test(size=(140, 50)) as pilot:
+            await console_built(app, pilot)
+            assert "connection to the host lost" not in header()
+            hold = threading.Event()  # keeps the seat out while the test reads the screen
+            rejoin = tloc._open
+
+            def held_open():
+                hold.wait(PATIENCE)
+                return rejoin()
+
+            monkeypatch.setattr(tloc, "_open", held_open)
+            tloc.drop()
+            await until(pilot, lambda: "connection to the host lost: rejoining" in header(), "the drop shown")
+            assert any("Lost the connection to the host" in str(n.message) for n in app._notifications)
+            hold.set()
+            await until(pilot, lambda: "connection to the host lost" not in header(), "the rejoin shown")
+            assert any("Connected to the host again" in str(n.message) for n in app._notifications)
+    finally:
+        tloc.quit()

@@ -172,7 +172,7 @@ class FacilitatorScreen(Screen):
             styled(
                 f"SLI {sli['availability'] * 100:.3f}% (objective {sli['objective'] * 100:g}%)",
                 (" BREACH", "bold red") if sli["breaching"] else "",
-                f" · budget {sli['budget_burned_pct']:.1f}%",
+                f" · budget burned {sli['budget_burned_pct']:.1f}%",
             ),
             styled(f"incident {inc.state} · severity {inc.severity or '-'} · roles {fields_words(inc.roles) or '-'}"),
             styled(),

@@ -33,7 +33,15 @@ def seat_header(session: Any) -> Content:
     if getattr(session, "on_call", None):
         parts.append(f" · {session.on_call} on call")
     parts.append(" · game day" + (" · spectator" if session.spectator else ""))
+    if not seat_connected(session):
+        parts.append((" · connection to the host lost: rejoining (what you see is as of the drop)", "bold $text-error"))
     return styled(*parts)
+
+
+def seat_connected(session: Any) -> bool:
+    """Whether a seat is connected to its host now (a session that is no seat always is)."""
+    connected = getattr(session, "connected", None)
+    return connected is None or connected.is_set()
 
 
 def rejoin_hint(session: Any) -> str:

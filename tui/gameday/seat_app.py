@@ -14,7 +14,7 @@ from tui.gameday.facilitator import PromptDialog
 from tui.gameday.mentor import MENTOR_ROLE
 from tui.gameday.mentor_view import TruthScreen
 from tui.gameday.roles import title
-from tui.gameday.room_view import ReportDialog, RoomDebriefScreen, RoomFeedScreen, seat_header
+from tui.gameday.room_view import ReportDialog, RoomDebriefScreen, RoomFeedScreen, seat_connected, seat_header
 from tui.gameday.seat import RemoteSession
 from tui.gameday.spectator import SpectatorScreen
 from tui.registry import PANELS
@@ -54,6 +54,7 @@ class SeatConsole(ConsoleScreen):
     _private_seen = 0
     _room_seen = 0
     _seat_shown = ""
+    _connected_shown = True
     _allowed_shown: frozenset[str] = frozenset()
     _read_sent = -1
     _resumed = False
@@ -82,6 +83,7 @@ class SeatConsole(ConsoleScreen):
             # Textual runs ConsoleScreen.on_mount too; the pager is composed with the screen.
             self.mount(Static(seat_header(session), id="seat-header"), before=0)
             self._seat_shown, self._allowed_shown = session.seat, session.allowed
+            self._connected_shown = seat_connected(session)
             if _read_only(session):
                 self.query_one(PagerPanel).query_one("#pages-title", Label).update(READ_ONLY_PAGER_TITLE)
             if not {"set_severity", "assign_role"} & session.allowed:
@@ -130,6 +132,8 @@ class SeatConsole(ConsoleScreen):
                 self.app.bell()  # the policy paged this seat: ring as a pager would
         self._private_seen = len(private)
         self._show_room(session)
+        if seat_connected(session) != self._connected_shown:
+            self._connection_changed(session)
         if session.seat != self._seat_shown:
             self._new_role(session)
         elif session.allowed != self._allowed_shown:  # the facilitator changed the role table
@@ -155,6 +159,22 @@ class SeatConsole(ConsoleScreen):
                 continue
             for rail in self.query("#rail").results(MessageRail):
                 rail.add(Announcement(line["t"], clean(line["who"]), clean(line["text"]), "information"))
+
+    def _connection_changed(self, session: RemoteSession) -> None:
+        """The connection to the host dropped or came back: say so in the header and once as a toast (the
+        screen otherwise goes on showing the state as of the drop, the clock included)."""
+        self._connected_shown = seat_connected(session)
+        self.query_one("#seat-header", Static).update(seat_header(session))
+        if self._connected_shown:
+            self.notify("Connected to the host again.", title="Game day", markup=False)
+        else:
+            self.notify(
+                "Lost the connection to the host; rejoining every second. Actions are not sent until it is back.",
+                title="Game day",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
 
     def _new_role(self, session: RemoteSession) -> None:
         """The facilitator (or a handoff) gave this seat another role: header, keys and actions follow."""
