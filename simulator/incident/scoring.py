@@ -106,7 +106,7 @@ def impact_avoided_text(report: Report) -> str:
     if nothing is None:
         return "not measured"
     if avoided is None:
-        return "none to avoid: with nobody acting no request fails"
+        return "none to avoid: with nobody acting, no request fails by the session's end either"
     if avoided >= 0:
         return f"{avoided:g} % of {nothing:,} failures if nobody acted"
     return f"none: {-avoided:g} % more failures than if nobody acted ({nothing:,})"

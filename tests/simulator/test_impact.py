@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 from simkit import load_oom
 
 from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.incident.scoring import IMPACT_CREDIT_PCT, grade_for, impact_avoided_pct
+from simulator.incident.scoring import IMPACT_CREDIT_PCT, grade_for, impact_avoided_pct, impact_avoided_text
 from simulator.session.runner import run_session
 from simulator.session.simulation import Simulation
 
@@ -72,6 +73,19 @@ def test_avoided_is_negative_when_the_attempt_made_it_worse_and_null_when_nothin
     assert impact_avoided_pct(0.0, 0.0) is None
     assert impact_avoided_pct(0.0, None) is None
     assert impact_avoided_pct(0.0, 100.0) == 100.0
+
+
+def test_the_impact_avoided_sentence_claims_nothing_past_the_sessions_end():
+    """A session cut short (at T+0, say) compares against doing nothing to the same moment: that nobody is hurt
+    by then says nothing of the scenario's later failures, so the sentence is bounded by the session's end."""
+
+    def text(nothing, avoided):
+        return impact_avoided_text(SimpleNamespace(failed_requests_if_nothing=nothing, impact_avoided_pct=avoided))
+
+    assert text(0, None) == "none to avoid: with nobody acting, no request fails by the session's end either"
+    assert text(1000, 25.0) == "25 % of 1,000 failures if nobody acted"
+    assert text(1000, -50.0) == "none: 50 % more failures than if nobody acted (1,000)"
+    assert text(None, None) == "not measured"
 
 
 def test_data_lost_is_reported_and_costs_a_letter():
