@@ -216,10 +216,10 @@ def _print_tables(attempts: list[Attempt], shadows: Sequence[Attempt] = ()) -> N
         "TTM",
         "TTR",
         "par TTR",
-        "budget",
+        "burned",
         "harm",
     ):
-        table.add_column(name, justify="right" if name in ("seed", "budget", "harm") else "left", no_wrap=True)
+        table.add_column(name, justify="right" if name in ("seed", "burned", "harm") else "left", no_wrap=True)
     for a in attempts:
         outcome = a.outcome if a.end_reason == a.outcome else f"{a.outcome} ({a.end_reason.replace('_', ' ')})"
         table.add_row(  # rows come from a file anyone could edit: plain text, never markup
