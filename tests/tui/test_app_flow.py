@@ -35,9 +35,19 @@ async def test_home_lists_the_shipped_scenarios(make_app):
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#scenarios", DataTable)
         titles = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-        assert titles == [e.title for e in list_scenarios()]
-        assert "Checkout pods keep dying" in titles
+        full = [e.title for e in list_scenarios()]
+        assert len(titles) == len(full) and "Checkout pods keep dying" in titles
+        # at 120 columns a long title ends in an ellipsis, so the difficulty and the record show: the table
+        # does not scroll sideways, and once it cut them both off
+        assert all(t == f or (t.endswith("…") and f.startswith(t[:-1])) for t, f in zip(titles, full, strict=True))
+        assert titles != full
         assert all(str(table.get_row_at(i)[2]) == "new" for i in range(table.row_count))
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert [str(c.label) for c in table.ordered_columns] == ["Scenario", "Difficulty", "Your record"]
+        await pilot.resize_terminal(200, 40)  # room for every title whole, and for the tags
+        await until(pilot, lambda: len(table.ordered_columns) == 4, "the tags column")
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == full
+        assert table.virtual_size.width <= table.scrollable_content_region.width
 
 
 async def test_spin_picks_a_scenario_and_shows_its_seed(make_app):

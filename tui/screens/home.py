@@ -81,6 +81,23 @@ The briefing tells you what an on-call engineer would know. The clock starts whe
 there, in real time. You are scored against an expert's par and on how you ran the incident."""
 
 
+TITLE_MIN = 24
+"""Fewest cells a scenario's title gets in the list, however narrow the screen."""
+RECORD = "Your record"
+BROKEN = "does not load"
+"""The record of a file that fails validation."""
+TAGS_MIN = 12
+"""Fewest cells for the tags column; with less room the list has none (the pick's card shows the tags)."""
+
+
+def _add_columns(table: DataTable, tags: bool) -> None:
+    table.add_column("Scenario", key="title")
+    table.add_column("Difficulty", key="difficulty")
+    table.add_column(RECORD, key="record")
+    if tags:
+        table.add_column("Tags", key="tags")
+
+
 class HomeScreen(Screen):
     """The wheel of misfortune. ``rng`` decides spins and seeds (fixed in tests and snapshots)."""
 
@@ -96,6 +113,7 @@ class HomeScreen(Screen):
 
     seed: reactive[int] = reactive(0)
     spinning: reactive[bool] = reactive(False)
+    _fitted_width = -1
 
     def __init__(
         self,
@@ -169,10 +187,7 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#scenarios", DataTable)
-        table.add_column("Scenario", key="title")
-        table.add_column("Difficulty", key="difficulty")
-        table.add_column("Your record", key="record")
-        table.add_column("Tags", key="tags")
+        _add_columns(table, tags=False)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
         table.focus()
         self._import_catalog_modules()  # the wheel paints first, then reads the catalog
@@ -203,28 +218,62 @@ class HomeScreen(Screen):
         self._show_pick()
 
     def _fill_table(self) -> None:
-        """One row per scenario, coloured from the current theme (DataTable cells are Rich text)."""
+        """One row per scenario, coloured from the current theme (DataTable cells are Rich text), fitted to
+        the table's width (see :meth:`_fit`)."""
         from tui.screens.briefing import stars
         from tui.wheel import PastResults
 
         colours = self.app.theme_variables
         table = self.query_one("#scenarios", DataTable)
         row = table.cursor_row
-        table.clear()
+        records = {e.id: BROKEN if e.error else self.history.get(e.id, PastResults()).label() for e in self.entries}
+        title_room, record_room, tags_room = self._fit(records)
+        table.clear(columns=True)  # a column keeps the width of the widest cell it ever held
+        _add_columns(table, tags=bool(tags_room))
         for entry in self.entries:
             if entry.error:
-                table.add_row(plain(entry.id), "", Text("does not load", style=colours["error"]), "", key=entry.id)
-                continue
-            record = self.history.get(entry.id, PastResults()).label()
-            table.add_row(
-                plain(entry.title, "bold", keep_newlines=False),
-                Text(stars(entry.difficulty), style=colours["warning"]),
-                Text(record, style=colours["success"] if record == "new" else ""),
-                plain(", ".join(entry.tags), keep_newlines=False),
-                key=entry.id,
-            )
+                cells = [plain(entry.id), "", Text(BROKEN, style=colours["error"]), ""]
+            else:
+                label = records[entry.id]
+                cells = [
+                    plain(entry.title, "bold", keep_newlines=False),
+                    Text(stars(entry.difficulty), style=colours["warning"]),
+                    Text(label, style=colours["success"] if label == "new" else ""),
+                    plain(", ".join(entry.tags), keep_newlines=False),
+                ]
+            for cell, room in zip(cells, (title_room, 0, record_room, tags_room), strict=True):
+                if room and isinstance(cell, Text):
+                    cell.truncate(room, overflow="ellipsis")
+            table.add_row(*cells[: 4 if tags_room else 3], key=entry.id)
         if self.entries:
             table.move_cursor(row=min(row, len(self.entries) - 1), animate=False)
+
+    def _fit(self, records: dict[str, str]) -> tuple[int, int, int]:
+        """Cells for the titles, the records and the tags (0: no tags column), so that the difficulty and
+        the record always show (the table does not scroll sideways): a record too long gives way first,
+        down to ``BROKEN``'s length, then a title, down to ``TITLE_MIN``; what is cut ends in an ellipsis. The tags
+        (also on the pick's card) get what is left, if that is at least ``TAGS_MIN``."""
+        table = self.query_one("#scenarios", DataTable)
+        width = table.scrollable_content_region.width
+        self._fitted_width = width
+        titles = max((len(e.title) for e in self.entries), default=0)
+        record = max(len(RECORD), *map(len, records.values()))
+        if width <= 0:  # not laid out yet: whole, until the resize that follows
+            return titles, record, 0
+        pad = 2 * table.cell_padding
+        room = width - (len("Difficulty") + pad) - 2 * pad  # the difficulty, and the title's and record's padding
+        record = max(len(BROKEN), min(record, room - titles))
+        title = max(TITLE_MIN, min(titles, room - record))
+        tags = room - record - title - pad
+        return title, record, tags if tags >= TAGS_MIN else 0
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        if self.query_one("#scenarios", DataTable).scrollable_content_region.width != self._fitted_width:
+            self._fill_table()
 
     # --- the pick --------------------------------------------------------------------------
 
