@@ -112,7 +112,8 @@ def test_text_filter_agrees_with_a_plain_scan(kept, rows, picked, window):
 def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, needle):
     """Real chunk sizes. Per chunk: rows with one hit, several, none, hits at a row's start (the clock) and
     end and at a chunk's; sparse hits, then more hits than rows (a match a row), or dense hits from the
-    start (each row tested); an ASCII chunk (kept as str when hot) and non-ASCII ones."""
+    start (each row tested); an ASCII chunk (kept as str when hot) and non-ASCII ones; multi-line entries
+    whose body alone holds the needle."""
     monkeypatch.setattr(log_buffer, "HOT", 10**9 if kept == "hot" else 0)
     chunk = log_buffer.CHUNK
     n = 3 * chunk + 77
@@ -127,6 +128,10 @@ def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, n
     records = [_record(i, message(i), "a2" if i % chunk > chunk // 2 else "") for i in range(n)]
     records[chunk] = _record(chunk, "a", "")
     records[2 * chunk - 1] = _record(2 * chunk - 1, "zz", "a2")
+    # Multi-line entries whose body alone holds the needle, in dense chunks (not the first: it stays ASCII),
+    # among rows that hold it and at a chunk's first line.
+    for i in [*range(chunk + chunk // 2 + 3, n, 97), 2 * chunk, 3 * chunk]:
+        records[i] = _record(i, "zz\nab a2 at\n2 a", "")
     buffer = LogBuffer()
     buffer.extend(records)
     assert len(buffer._packed) == 3
