@@ -1,13 +1,18 @@
 """A filter's result as the log view reads it (Matches): by rank, across the edges of its parts (lists and
-deferred chunks), as lines arrive and old ones leave, against a plain list of the same indices."""
+deferred chunks), as lines arrive and old ones leave, against a plain list of the same indices; and the log
+view reading a dense filter through it."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from textual.app import App, ComposeResult
 
+from simulator.views import LogRecord
+from tui.widgets.log_buffer import CHUNK, LogBuffer, LogQuery
 from tui.widgets.log_matches import MADE_KEPT, Matches
+from tui.widgets.log_view import LogView
 
 
 class _Chunk:
@@ -121,3 +126,39 @@ def test_a_shared_list_is_copied_before_it_grows_and_dropping_keeps_the_rest():
     whole.drop_below(14)
     _check(whole, [])
     assert Matches([[], []]) == [] and len(Matches()) == 0
+
+
+class _ViewHost(App):
+    def compose(self) -> ComposeResult:
+        yield LogView(id="log-view")
+
+
+def _line(i: int) -> LogRecord:
+    message = f"GET /api/{i} 200 3ms" if i % 3 else f"POST /api/{i} 503"
+    return LogRecord(float(i), "INFO", "svc", "v1", "z", "i-1", message, "")
+
+
+async def test_the_log_view_reads_a_dense_filter_by_rank_as_lines_arrive_and_leave():
+    """Real chunks, a text two lines in three hold (dense: counted, listed when read): the view's count and
+    each row it reads match a plain scan after the filter, after lines arrive, and after the oldest chunk
+    leaves (capacity 18 chunks)."""
+    async with _ViewHost().run_test(size=(100, 20)) as pilot:
+        view = pilot.app.query_one(LogView)
+        view.buffer = LogBuffer(capacity=18 * CHUNK)
+        view.append([_line(i) for i in range(18 * CHUNK + 50)])  # two of the filter's slices (16 chunks)
+        view.set_query(LogQuery(text=" 200 "))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+        def plain() -> list[int]:
+            buffer = view.buffer
+            return [buffer.base + i for i, row in enumerate(buffer.lines) if " 200 " in row]
+
+        for more in (0, 30, CHUNK):  # the filter, new lines, then the oldest chunk dropped
+            if more:
+                view.append([_line(i) for i in range(view.buffer.end, view.buffer.end + more)])
+            expected = plain()
+            assert view.visible_count == len(expected) > CHUNK
+            assert [view._absolute(y) for y in range(view.visible_count)] == expected
+        assert view.buffer.base == CHUNK
+        assert any(type(part) is not list for part in view._matches._parts)  # (the deferred path was read)
