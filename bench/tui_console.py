@@ -6,9 +6,10 @@ Prints each figure beside its budget and the ratio: first console frame (0.5 s),
 at 1x over 30 simulated seconds (5 % of one core), key press to repaint for a panel switch (50 ms,
 median and 90th percentile of the heaviest panel, clock paused and at 1x, at 160x48 and 80x24), log
 filtering over 1,000,000 lines (200 ms, CPU time, as the log view filters: every line counted, the newest
-screenful read; the list of every match, which the view no longer builds, beside it). Runs headless (Textual's test driver); each frame is still
-rendered to the terminal's bytes, only the write to a terminal is not counted. A timed key goes into the
-app's queue as a terminal's would (not through Pilot.press, whose wait wakes every widget).
+screenful read; the list of every match, which the view no longer builds, beside it). Runs headless
+(Textual's test driver); each frame is still rendered to the terminal's bytes, only the write to a terminal
+is not counted. A timed key goes into the app's queue as a terminal's would (not through Pilot.press, whose
+wait wakes every widget).
 """
 
 from __future__ import annotations
