@@ -162,3 +162,13 @@ async def test_the_log_view_reads_a_dense_filter_by_rank_as_lines_arrive_and_lea
             assert [view._absolute(y) for y in range(view.visible_count)] == expected
         assert view.buffer.base == CHUNK
         assert any(type(part) is not list for part in view._matches._parts)  # (the deferred path was read)
+
+        # A filter that ends after the oldest chunk has left (its worker ran meanwhile): only kept lines.
+        query = LogQuery(text="503")
+        view.query_state, end = query, view.buffer.end
+        found = view.buffer.matches(query)
+        view.append([_line(i) for i in range(end, end + CHUNK)])
+        assert view.buffer.base == 2 * CHUNK and found[0] < view.buffer.base
+        view._filter_done(query, end, found)
+        expected = [view.buffer.base + i for i, row in enumerate(view.buffer.lines) if "503" in row]
+        assert [view._absolute(y) for y in range(view.visible_count)] == expected

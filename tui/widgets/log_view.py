@@ -129,6 +129,7 @@ class LogView(SteadyScrollBars, ScrollView, can_focus=True):
     def _filter_done(self, query: LogQuery, end: int, found: Matches) -> None:
         if query != self.query_state:
             return
+        found.drop_below(self.buffer.base)  # the oldest lines may have left while the filter ran
         found.extend(self.buffer.filter(query, start=end))  # lines that arrived meanwhile
         self._matches = found
         self._pending_from = None
