@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from simulator.views import LogRecord
 from tui.widgets import log_buffer
-from tui.widgets.log_buffer import LogBuffer, LogQuery, render_record, summary_of
+from tui.widgets.log_buffer import LogBuffer, LogQuery, _DenseRows, render_record, summary_of
+from tui.widgets.log_matches import Matches
 
 ALPHABET = "ab AB2İıΣσςẞßé⏎\n"
 """Few characters, so needles hit often: cases, characters whose lowercase differs in length (İ) or by
@@ -41,6 +42,26 @@ def _reference(records: list[LogRecord], needle: str, lo: int, hi: int) -> list[
         if ("\n" not in needle and needle in row.lower()) or (multi and needle in body.lower()):
             out.append(i)
     return out
+
+
+def _same(matches: Matches, expected: list[int]) -> None:
+    """``matches`` (what the log view reads) holds ``expected``: its count, each rank (newest first, so
+    chunks are listed again after the kept ones are forgotten), and the whole."""
+    assert len(matches) == len(expected)
+    assert [matches[r] for r in reversed(range(len(expected)))] == expected[::-1]
+    assert list(matches) == expected
+    if expected:
+        assert matches[-1] == expected[-1]
+    with pytest.raises(IndexError):
+        matches[len(expected)]
+
+
+def _newest_first(buffer: LogBuffer, query: LogQuery, step: int) -> Matches:
+    """The slices ``filter_newest_first`` yields, joined oldest first as the log view joins them."""
+    whole = Matches()
+    for _lo, part in reversed(list(buffer.filter_newest_first(query, step=step))):
+        whole.extend(part)
+    return whole
 
 
 messages = st.text(alphabet=ALPHABET, max_size=12)
@@ -74,11 +95,16 @@ def test_text_filter_agrees_with_a_plain_scan(kept, rows, picked, window):
         buffer = LogBuffer(capacity=log_buffer.CHUNK * 1000)
         buffer.extend(records)
         query = LogQuery(text=needle)
-        assert buffer.filter(query) == _reference(records, needle, 0, len(records))
+        expected = _reference(records, needle, 0, len(records))
+        assert buffer.filter(query) == expected
+        _same(buffer.matches(query), expected)  # dense chunks counted, listed when read
+        _same(_newest_first(buffer, query, 2 * log_buffer.CHUNK), expected)
         lo, hi = sorted(window)
         assert buffer.filter(query, lo, hi) == _reference(records, needle, lo, min(hi, len(records)))
+        _same(buffer.matches(query, lo, hi), _reference(records, needle, lo, min(hi, len(records))))
         upper = LogQuery(text=needle.upper())  # the query folds case as the rows do
         assert buffer.filter(upper) == _reference(records, needle.upper(), 0, len(records))
+        _same(buffer.matches(upper), _reference(records, needle.upper(), 0, len(records)))
 
 
 @pytest.mark.parametrize("kept", ["hot", "cold"])
@@ -86,7 +112,8 @@ def test_text_filter_agrees_with_a_plain_scan(kept, rows, picked, window):
 def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, needle):
     """Real chunk sizes. Per chunk: rows with one hit, several, none, hits at a row's start (the clock) and
     end and at a chunk's; sparse hits, then more hits than rows (a match a row), or dense hits from the
-    start (each row tested); an ASCII chunk (kept as str when hot) and non-ASCII ones."""
+    start (each row tested); an ASCII chunk (kept as str when hot) and non-ASCII ones; multi-line entries
+    whose body alone holds the needle."""
     monkeypatch.setattr(log_buffer, "HOT", 10**9 if kept == "hot" else 0)
     chunk = log_buffer.CHUNK
     n = 3 * chunk + 77
@@ -101,6 +128,10 @@ def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, n
     records = [_record(i, message(i), "a2" if i % chunk > chunk // 2 else "") for i in range(n)]
     records[chunk] = _record(chunk, "a", "")
     records[2 * chunk - 1] = _record(2 * chunk - 1, "zz", "a2")
+    # Multi-line entries whose body alone holds the needle, in dense chunks (not the first: it stays ASCII),
+    # among rows that hold it and at a chunk's first line.
+    for i in [*range(chunk + chunk // 2 + 3, n, 97), 2 * chunk, 3 * chunk]:
+        records[i] = _record(i, "zz\nab a2 at\n2 a", "")
     buffer = LogBuffer()
     buffer.extend(records)
     assert len(buffer._packed) == 3
@@ -109,3 +140,8 @@ def test_dense_chunks_at_real_sizes_agree_with_a_plain_scan(monkeypatch, kept, n
     assert buffer.filter(LogQuery(text=needle)) == _reference(records, needle, 0, n)
     lo, hi = chunk - 5, 2 * chunk + 9
     assert buffer.filter(LogQuery(text=needle), lo, hi) == _reference(records, needle, lo, hi)
+    matches = buffer.matches(LogQuery(text=needle))
+    if needle in ("a", "A", "ab", "a2"):  # every chunk dense (past its half at least): counted, not listed
+        assert [type(part) for part in matches._parts] == [_DenseRows] * 3 + [list]
+    _same(matches, _reference(records, needle, 0, n))
+    _same(buffer.matches(LogQuery(text=needle), lo, hi), _reference(records, needle, lo, hi))

@@ -30,6 +30,7 @@ from scenarios.durations import format_clock
 from scenarios.text import clean
 from simulator.telemetry import ColdChunk, ColdFile
 from simulator.views import LogRecord
+from tui.widgets.log_matches import Matches
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
@@ -448,10 +449,22 @@ class LogBuffer:
         out.extend(first + r for r, tid in enumerate(self._open_traces) if tid == trace_id)
         return [i for i in out if lo <= i < hi]
 
+    def _window(self, start: int | None, end: int | None) -> tuple[int, int]:
+        return max(self.base if start is None else start, self.base), min(self.end if end is None else end, self.end)
+
+    def matches(self, query: LogQuery, start: int | None = None, end: int | None = None) -> Matches:
+        """The lines ``filter`` gives, as the log view reads them: a text query's dense chunks are counted
+        (C-level) and their rows found when first read, so no list of every match is built."""
+        if query.text and not (query.service or query.level or query.where or query.trace_id):
+            lo, hi = self._window(start, end)
+            if hi <= lo:
+                return Matches()
+            return self._text_matches(query.text.lower(), lo, hi, None, lazy=True)
+        return Matches(self.filter(query, start, end))
+
     def filter(self, query: LogQuery, start: int | None = None, end: int | None = None) -> list[int]:
         """Absolute indices of lines in [start, end) matching ``query``, oldest first."""
-        lo = max(self.base if start is None else start, self.base)
-        hi = min(self.end if end is None else end, self.end)
+        lo, hi = self._window(start, end)
         if hi <= lo:
             return []
         base = self.base
@@ -504,22 +517,25 @@ class LogBuffer:
     def filter_newest_first(self, query: LogQuery, end: int | None = None, step: int = 16 * CHUNK):
         """Yield the matches of ``query`` below ``end`` slice by slice, newest slice first.
 
-        Each item is ``(slice_start, indices)`` with the indices oldest first; the view shows the
+        Each item is ``(slice_start, matches)`` (:meth:`matches`, oldest first); the view shows the
         newest matches at once and prepends older ones as the scan goes on.
         """
         hi = self.end if end is None else min(end, self.end)
         while hi > self.base:
             lo = max(self.base, (hi - 1) // step * step if hi % step else hi - step)
-            yield lo, self.filter(query, lo, hi)
+            yield lo, self.matches(query, lo, hi)
             hi = lo
 
-    def _text_matches(self, needle: str, lo: int, hi: int, candidates: Iterable[int] | None) -> list[int]:
-        """Lines whose row, or whose body when it has several lines, contains ``needle`` (lowercase)."""
+    def _text_matches(self, needle: str, lo: int, hi: int, candidates: Iterable[int] | None, lazy: bool = False):
+        """Lines whose row, or whose body when it has several lines, contains ``needle`` (lowercase): a list,
+        or ``lazy`` a Matches whose dense chunks are counted now and listed when read."""
         in_bodies = self._body_matches(needle, lo, hi)
         if candidates is not None:
             hits = set(in_bodies)
             return [i for i in candidates if i in hits or needle in self._low_line(i)]
-        in_rows = self._row_matches(needle, lo, hi)
+        if lazy:
+            return Matches(self._row_parts(needle, lo, hi, True, in_bodies))
+        in_rows = list(chain.from_iterable(self._row_parts(needle, lo, hi, False)))
         if not in_bodies:
             return in_rows
         return sorted(set(in_rows).union(in_bodies))
@@ -548,37 +564,103 @@ class LogBuffer:
                 out.append(index)
         return out
 
-    def _row_matches(self, needle: str, lo: int, hi: int) -> list[int]:
+    def _row_parts(
+        self, needle: str, lo: int, hi: int, lazy: bool, in_bodies: list[int] | None = None
+    ) -> list[list[int] | _DenseRows]:
+        """Lines in [lo, hi) whose row holds ``needle`` (and the lines ``in_bodies``, ascending, whose body
+        does), a part a chunk with any: a list, or (``lazy``) a dense chunk wholly in the window counted
+        now, its rows found when read (:class:`_DenseRows`)."""
+        in_bodies = in_bodies or []
         if "\n" in needle:
-            return []  # a row has no line break: a needle with one would only match across two rows
+            # A row has no line break: a needle with one would only match across two rows.
+            return [in_bodies] if in_bodies else []
         base = self.base
-        out: list[int] = []
+        out: list[list[int] | _DenseRows] = []
         encoded = needle.encode()  # for a UTF-8 chunk: a substring of its bytes exactly when of its text
+        counter = re.compile(re.escape(encoded) + rb"[^\n]*()") if lazy else None
         packed = self._packed
         for k in range((lo - base) // CHUNK, (hi - 1 - base) // CHUNK + 1):
             a = max(k * CHUNK, lo - base)
             b = min((k + 1) * CHUNK, hi - base)
             first = k * CHUNK
+            extra = in_bodies[bisect_left(in_bodies, a + base) : bisect_left(in_bodies, b + base)]
             if k >= len(packed):  # the chunk still filling is not packed yet
                 first = len(packed) * CHUNK
                 lowered = [text.lower() for text in self._open[a - first : b - first]]
-                out.extend(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
-                continue
-            chunk = packed[k]
-            blob = chunk.low_blob()
-            find = needle if isinstance(blob, str) else encoded
-            hits = _count_up_to(blob, find, RARE_HITS + 1)
-            if hits == 0:
-                continue
-            starts, at = chunk.low_starts, first + base
-            if hits <= RARE_HITS:
-                found = _rare_rows(blob, find, starts, at)
+                found = list(compress(range(a + base, b + base), map(str.__contains__, lowered, repeat(needle))))
             else:
-                found = _dense_rows(blob if isinstance(blob, bytes) else blob.encode(), needle, starts, at)
-            if a > first or b < first + CHUNK:  # part of the chunk: its lines in [a, b)
-                found = found[bisect_left(found, a + base) : bisect_left(found, b + base)]
-            out.extend(found)
+                found = self._packed_part(
+                    packed[k], needle, encoded, (first + base, a + base, b + base), counter, extra
+                )
+                if type(found) is _DenseRows:
+                    out.append(found)
+                    continue
+            if extra:
+                found = sorted(set(found).union(extra))
+            if found:
+                out.append(found)
         return out
+
+    @staticmethod
+    def _packed_part(
+        chunk: _Chunk,
+        needle: str,
+        encoded: bytes,
+        lines: tuple[int, int, int],
+        counter: re.Pattern | None,
+        in_bodies: list[int],
+    ) -> list[int] | _DenseRows:
+        """Lines in [a, b) of the packed ``chunk`` (``lines``: its first line ``at``, a and b) whose row holds
+        ``needle``; a dense chunk wholly in the window only counted when ``counter`` is given (with the
+        lines ``in_bodies`` whose body holds it)."""
+        at, a, b = lines
+        blob = chunk.low_blob()
+        find = needle if isinstance(blob, str) else encoded
+        hits = _count_up_to(blob, find, RARE_HITS + 1)
+        if hits == 0:
+            return []
+        whole = a == at and b == at + CHUNK
+        if hits <= RARE_HITS:
+            found = _rare_rows(blob, find, chunk.low_starts, at)
+        elif counter is not None and whole:
+            # One C-level pass counts the rows holding the needle (a match takes the rest of its row; the
+            # empty group makes findall's items the one empty bytes, not a copy each).
+            blob = blob if isinstance(blob, bytes) else blob.encode()
+            return _DenseRows(chunk, at, needle, len(counter.findall(blob)), blob, in_bodies)
+        else:
+            found = _dense_rows(blob if isinstance(blob, bytes) else blob.encode(), needle, chunk.low_starts, at)
+        if not whole:  # part of the chunk: its lines in [a, b)
+            found = found[bisect_left(found, a) : bisect_left(found, b)]
+        return found
+
+
+class _DenseRows:
+    """A dense chunk's lines holding a needle in their row or body, counted; listed (``_dense_rows``, ~1 ms)
+    when first read (a :class:`~tui.widgets.log_matches.Matches` part)."""
+
+    __slots__ = ("bodies", "chunk", "count", "first", "needle", "span")
+
+    def __init__(self, chunk: _Chunk, first: int, needle: str, count: int, blob: bytes, in_bodies: list[int]) -> None:
+        """``count`` rows of ``blob`` (the chunk's lowered rows, UTF-8) hold ``needle``; of the lines
+        ``in_bodies`` (ascending, whose body holds it) those whose row does not are counted too."""
+        self.chunk, self.first, self.needle = chunk, first, needle
+        self.span = len(chunk.low_starts)
+        """The chunk's lines: every one of them is in [first, first + span)."""
+        starts, encoded = chunk.low_starts, needle.encode()
+        self.bodies: list[int] = []
+        """Lines whose body holds the needle and whose row does not, ascending."""
+        for i in in_bodies:
+            r = i - first
+            end = starts[r + 1] - 1 if r + 1 < len(starts) else len(blob)
+            if blob.find(encoded, starts[r], end) < 0:
+                self.bodies.append(i)
+        self.count = count + len(self.bodies)
+
+    def rows(self) -> list[int]:
+        blob = self.chunk.low_blob()
+        blob = blob if isinstance(blob, bytes) else blob.encode()
+        rows = _dense_rows(blob, self.needle, self.chunk.low_starts, self.first)
+        return sorted(rows + self.bodies) if self.bodies else rows
 
 
 def _rare_rows(blob: str | bytes, needle: str | bytes, starts: array, at: int) -> list[int]:

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from simulator.views import LogRecord
 from tui.widgets.log_buffer import LEVEL_RANK, LogBuffer, LogQuery
+from tui.widgets.log_matches import Matches
 from tui.widgets.scrolling import SteadyScrollBars
 
 
@@ -57,7 +58,7 @@ class LogView(SteadyScrollBars, ScrollView, can_focus=True):
         super().__init__(id=id)
         self.buffer = LogBuffer()
         self.query_state = LogQuery()
-        self._matches: list[int] | None = None  # None: every line is visible
+        self._matches: Matches | None = None  # None: every line is visible
         self._pending_from: int | None = None  # buffer end when the running filter started
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(512)
         self._styles: dict[int, Style] = {}
@@ -81,7 +82,7 @@ class LogView(SteadyScrollBars, ScrollView, can_focus=True):
         base_before = self.buffer.base
         self.buffer.extend(records)
         if self.buffer.base != base_before and self._matches is not None:
-            self._matches = [i for i in self._matches if i >= self.buffer.base]
+            self._matches.drop_below(self.buffer.base)
         if self._matches is not None and self._pending_from is None:
             self._matches.extend(self.buffer.filter(self.query_state, start))
         self._cache.clear()
@@ -104,30 +105,31 @@ class LogView(SteadyScrollBars, ScrollView, can_focus=True):
     def _run_filter(self, query: LogQuery, end: int) -> None:
         # Newest slice first: the trainee sees the latest matches within milliseconds, the rest follows.
         worker = get_current_worker()
-        parts: list[list[int]] = []
+        parts: list[Matches] = []
         for lo, found in self.buffer.filter_newest_first(query, end):
             if worker.is_cancelled:
                 return
             if not parts:
                 self.app.call_from_thread(self._filter_partial, query, lo, found)
             parts.append(found)
-        matches: list[int] = []
+        matches = Matches()
         for part in reversed(parts):
             matches.extend(part)
         self.app.call_from_thread(self._filter_done, query, end, matches)
 
-    def _filter_partial(self, query: LogQuery, lo: int, found: list[int]) -> None:
+    def _filter_partial(self, query: LogQuery, lo: int, found: Matches) -> None:
         """Show the newest slice's matches while older lines are still being scanned."""
         if query != self.query_state or self._pending_from is None:
             return
-        self._matches = list(found)
+        self._matches = Matches(found)
         self.cursor = -1
         self._cache.clear()
         self._update_size()
 
-    def _filter_done(self, query: LogQuery, end: int, found: list[int]) -> None:
+    def _filter_done(self, query: LogQuery, end: int, found: Matches) -> None:
         if query != self.query_state:
             return
+        found.drop_below(self.buffer.base)  # the oldest lines may have left while the filter ran
         found.extend(self.buffer.filter(query, start=end))  # lines that arrived meanwhile
         self._matches = found
         self._pending_from = None
