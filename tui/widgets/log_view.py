@@ -31,6 +31,7 @@ class LogView(SteadyScrollBars, ScrollView, can_focus=True):
         Binding("down", "cursor(1)", "Down", show=False, id="logs.down"),
         Binding("pageup", "cursor(-20)", "Page up", show=False, id="logs.pageup"),
         Binding("pagedown", "cursor(20)", "Page down", show=False, id="logs.pagedown"),
+        Binding("home", "oldest", "Oldest", show=False, id="logs.oldest"),
         Binding("end", "follow", "Follow", id="logs.follow"),
         Binding("f", "toggle_follow", "Follow/pause", id="logs.toggle_follow"),
         Binding("enter", "select_line", "Open trace", id="logs.select"),
@@ -228,6 +229,14 @@ class LogView(SteadyScrollBars, ScrollView, can_focus=True):
             self.scroll_to(y=row, animate=False)
         elif row >= top + height:
             self.scroll_to(y=row - height + 1, animate=False)
+
+    def action_oldest(self) -> None:
+        """The cursor to the oldest line kept (the view's own Home scrolled there and left the cursor on the
+        newest line, so the next Page down jumped back to the end)."""
+        if self.visible_count:
+            self.following = False
+            self.cursor = 0
+            self.scroll_to(y=0, animate=False)
 
     def action_follow(self) -> None:
         self.following = True
