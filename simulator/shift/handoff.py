@@ -45,7 +45,8 @@ def mitigations_of(run: IncidentRun) -> list[str]:
 
 def score_handoff(note: HandoffNote | None, shift: Shift) -> dict[str, Any]:
     """The handoff's score (0-100), what it covered and what it missed or got wrong."""
-    open_runs = shift.open_incidents()
+    # An incident nothing showed yet cannot be handed over: the note is judged on what the on-call could know.
+    open_runs = shift.known_incidents()
     open_tickets = [t for t in shift.tickets if t.closed_at is None]
     if note is None:
         expected = len(open_runs) + len(open_tickets)

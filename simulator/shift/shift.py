@@ -84,6 +84,16 @@ class IncidentRun:
     """When a declared SEV3 turned its pages into a ticket."""
     applied: list[AppliedAction] = field(default_factory=list)
     """Every action applied to its simulation, in its own time (what a handover replays)."""
+    _seen: bool = field(default=False, repr=False)
+
+    @property
+    def detected(self) -> bool:
+        """Something the on-call can see shows it: one of its alerts has fired (a ticket's too), or it was
+        handed over open. What the on-call is shown and judged on goes by this, never by the plan's
+        arrival time, which no on-call knows."""
+        if not self._seen:
+            self._seen = self.handed_over or bool(self.sim.incidents())
+        return self._seen
 
     @property
     def handed_over(self) -> bool:
@@ -397,7 +407,7 @@ class Shift:
         return ActionResult(True, f"ticket #{ticket.number} closed", action.action, now)
 
     def _open_incidents(self) -> str:
-        open_ = [f"#{r.number}" for r in self.runs if not r.over]
+        open_ = [f"#{r.number}" for r in self.runs if not r.over and r.detected]
         return f"open incidents: {', '.join(open_) or 'none'}"
 
     def end(self, reason: str = END_SHIFT_OVER) -> None:
@@ -428,6 +438,10 @@ class Shift:
     def open_incidents(self) -> list[IncidentRun]:
         """Incidents that arrived and are not resolved (one whose scenario time ran out is still open)."""
         return [r for r in self.runs if not r.resolved]
+
+    def known_incidents(self) -> list[IncidentRun]:
+        """Open incidents the on-call can know of (see :attr:`IncidentRun.detected`)."""
+        return [r for r in self.open_incidents() if r.detected]
 
     def events(self) -> list[TimelineEvent]:
         """The shift's timeline and every incident's, in shift time and order."""

@@ -7,6 +7,7 @@ import json
 import pytest
 from textual.widgets import DataTable, TextArea
 
+from scenarios.durations import format_clock
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.shift import runner
 from simulator.shift.policy import DEFAULT_POLICY
@@ -130,3 +131,58 @@ async def test_a_shift_left_mid_way_resumes_paused_where_it_stopped(tmp_path):
     assert resumed.paused
     assert resumed.shift.now == stopped_at
     assert resumed.shift.pages[0].acked_at is not None
+
+
+async def test_an_incident_shows_on_the_board_from_its_first_alert_not_from_the_plan(tmp_path):
+    """The board once listed an incident the second its scenario began, under the scenario's title and the
+    severity it deserves: the on-call learned what was wrong, and how bad, before any alert. It shows from the
+    first alert, named by that alert, with the severity the responders declared; the handoff is judged only
+    on incidents the on-call could know of."""
+    from simulator.shift.handoff import score_handoff
+
+    driver = driver_for(tmp_path)
+    shift = driver.shift
+    shift.run_until(shift.plan.incidents[0].at + 1.0)
+    (run,) = shift.runs
+    assert not run.detected and not run.sim.incidents()
+    app = ShiftApp(driver, clock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        board = app.screen
+        assert isinstance(board, ShiftBoard)
+        board.refresh_board()
+        table = board.query_one(DataTable)
+        keys = {row.value for row in table.rows}
+        assert "incident:1" not in keys
+        assert "open incidents 0" in str(board.query_one("#shift-status").render())
+        tickets = sum(1 for t in shift.tickets if t.closed_at is None)
+        unmentioned = "no handoff note: {} open item(s) went unmentioned"
+        assert score_handoff(None, shift)["missing"] == [unmentioned.format(tickets)], "not one nothing showed"
+        while not run.detected:
+            shift.run_until(shift.now + 30.0)
+        board.refresh_board()
+        await pilot.pause()
+        first = run.sim.incidents()[0]
+        cells = [str(c) for c in table.get_row("incident:1")]
+        assert cells[0] == format_clock(run.shift_time(first.opened_at))
+        assert cells[3] == "-" and cells[4].startswith(first.alerts[0]), cells
+        while not any(r.pages for r in run.sim.incidents()):
+            shift.run_until(shift.now + 30.0)
+        board.refresh_board()
+        paged = next(r for r in run.sim.incidents() if r.pages)
+        assert str(table.get_row("incident:1")[4]).startswith(paged.alerts[0]), "named by what paged"
+        assert run.scenario.title not in " ".join(cells)
+        assert "open incidents 1" in str(board.query_one("#shift-status").render())
+        tickets = sum(1 for t in shift.tickets if t.closed_at is None)
+        assert score_handoff(None, shift)["missing"] == [unmentioned.format(tickets + 1)], "a known one counts"
+
+
+def test_an_incident_is_named_by_the_alert_that_paged_even_when_a_ticket_fired_first():
+    from types import SimpleNamespace
+
+    from tui.screens.shift import incident_name
+
+    ticket = SimpleNamespace(alerts=("CertificateExpiresSoon catalog",), pages=())
+    paged = SimpleNamespace(alerts=("SLOBurnRateFast storefront", "TargetsUnhealthy storefront"), pages=(1,))
+    assert incident_name([ticket, paged]) == "SLOBurnRateFast storefront (+2 more alerts)"
+    assert incident_name([ticket]) == "CertificateExpiresSoon catalog"
+    assert incident_name([SimpleNamespace(alerts=("A x", "B y"), pages=())]) == "A x (+1 more alert)"

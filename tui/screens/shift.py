@@ -7,6 +7,7 @@ become steps applied through the :class:`tui.shift_session.ShiftDriver`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import Ack
 from scenarios.text import clean
 from simulator.shift import HANDOFF_SECTIONS, CloseTicket, ShiftStep, pace_of, shift_report
+from simulator.views import IncidentRecord
 from tui.screens.lifecycle import while_shown
 from tui.shift_session import ShiftDriver
 from tui.shift_text import print_shift_report
@@ -36,6 +38,14 @@ def short(text: str) -> Text:
     """A row's description, cleaned and cut to WHAT_WIDTH."""
     text = clean(text)
     return Text(text if len(text) <= WHAT_WIDTH else text[: WHAT_WIDTH - 1] + "…")
+
+
+def incident_name(records: Sequence[IncidentRecord]) -> str:
+    """An incident on the board, named by what fired: the first alert that paged if one did (a ticket may
+    fire first), else the first alert, and how many more fired."""
+    lead = next((r for r in records if r.pages), records[0]).alerts[0]
+    more = sum(len(r.alerts) for r in records) - 1
+    return lead + (f" (+{more} more alert{'s' if more > 1 else ''})" if more else "")
 
 
 class ShiftBoard(Screen):
@@ -118,8 +128,8 @@ class ShiftBoard(Screen):
             # Follow-the-sun: the on-call clock goes on from where the previous shift handed over.
             status.append(f"on-call clock {format_clock(shift.plan.starts_at + shift.now)}  ")
         status.append("PAUSED  " if self.driver.paused else f"{self.driver.speed:g}x  ")
-        status.append(f"pages {len(pages)} ({pace_of(len(pages))})  ")
-        status.append(f"open incidents {len(shift.open_incidents())}  ")
+        status.append(f"pages {len(pages)} (load: {pace_of(len(pages))})  ")
+        status.append(f"open incidents {len(shift.known_incidents())}  ")
         status.append(f"open tickets {sum(1 for t in shift.tickets if t.closed_at is None)}  ")
         status.append(f"policy {shift.policy.name}")
         self.query_one("#shift-status", Static).update(status)
@@ -142,13 +152,22 @@ class ShiftBoard(Screen):
         shift = self.driver.shift
         rows: list[tuple[float, str, tuple]] = []
         for run in shift.runs:
+            if not run.detected:
+                continue  # nothing shows it yet: the on-call learns of an incident from its alerts
             state = "resolved" if run.resolved else ("time up" if run.over else "OPEN")
-            what = short(f"{run.scenario.title} ({run.scenario.slo.service})")
-            arrived = format_clock(run.offset) if run.offset >= 0 else "handed over"
             if run.handed_over:
+                at, arrived = run.offset, "handed over"
                 what = short(f"{run.scenario.title} ({run.scenario.slo.service}, from the previous shift)")
-            cells = (arrived, "incident", str(run.number), run.priority, what, state)
-            rows.append((run.offset, f"incident:{run.number}", cells))
+            else:
+                # Named by what fired, as a pager names it: the scenario's title would tell the on-call
+                # what is wrong before any tool does.
+                records = run.sim.incidents()
+                at = run.shift_time(min(r.opened_at for r in records))
+                arrived = format_clock(at)
+                what = short(incident_name(records))
+            severity = run.sim.incident_view().severity or "-"
+            cells = (arrived, "incident", str(run.number), severity, what, state)
+            rows.append((at, f"incident:{run.number}", cells))
         for page in shift.pages:
             if page.acked_at is not None:
                 state = f"acked +{format_duration(page.acked_at - page.t)}"
