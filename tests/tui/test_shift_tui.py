@@ -168,8 +168,9 @@ async def test_an_incident_shows_on_the_board_from_its_first_alert_not_from_the_
         while not any(r.pages for r in run.sim.incidents()):
             shift.run_until(shift.now + 30.0)
         board.refresh_board()
-        paged = next(r for r in run.sim.incidents() if r.pages)
-        assert str(table.get_row("incident:1")[4]).startswith(paged.alerts[0]), "named by what paged"
+        first_page = min(p.number for r in run.sim.incidents() for p in run.sim.pages() if p.number in r.pages)
+        paged = next(p.alert for p in run.sim.pages() if p.number == first_page)
+        assert str(table.get_row("incident:1")[4]).startswith(paged), "named by what paged"
         assert run.scenario.title not in " ".join(cells)
         assert "open incidents 1" in str(board.query_one("#shift-status").render())
         tickets = sum(1 for t in shift.tickets if t.closed_at is None)
@@ -181,8 +182,13 @@ def test_an_incident_is_named_by_the_alert_that_paged_even_when_a_ticket_fired_f
 
     from tui.screens.shift import incident_name
 
+    grouped = SimpleNamespace(
+        alerts=("CertificateExpiresSoon catalog", "TargetsUnhealthy storefront", "SLOBurnRateFast storefront"),
+        pages=(1,),
+    )
+    page = SimpleNamespace(number=1, alert="SLOBurnRateFast storefront")
+    assert incident_name([grouped], [page]) == "SLOBurnRateFast storefront (+2 more alerts)"
     ticket = SimpleNamespace(alerts=("CertificateExpiresSoon catalog",), pages=())
-    paged = SimpleNamespace(alerts=("SLOBurnRateFast storefront", "TargetsUnhealthy storefront"), pages=(1,))
-    assert incident_name([ticket, paged]) == "SLOBurnRateFast storefront (+2 more alerts)"
-    assert incident_name([ticket]) == "CertificateExpiresSoon catalog"
-    assert incident_name([SimpleNamespace(alerts=("A x", "B y"), pages=())]) == "A x (+1 more alert)"
+    assert incident_name([ticket, grouped], [page]) == "SLOBurnRateFast storefront (+3 more alerts)"
+    assert incident_name([ticket], []) == "CertificateExpiresSoon catalog"
+    assert incident_name([SimpleNamespace(alerts=("A x", "B y"), pages=())], []) == "A x (+1 more alert)"

@@ -22,7 +22,7 @@ from scenarios.durations import format_clock, format_duration
 from scenarios.language.actions import Ack
 from scenarios.text import clean
 from simulator.shift import HANDOFF_SECTIONS, CloseTicket, ShiftStep, pace_of, shift_report
-from simulator.views import IncidentRecord
+from simulator.views import IncidentRecord, PageView
 from tui.screens.lifecycle import while_shown
 from tui.shift_session import ShiftDriver
 from tui.shift_text import print_shift_report
@@ -40,10 +40,11 @@ def short(text: str) -> Text:
     return Text(text if len(text) <= WHAT_WIDTH else text[: WHAT_WIDTH - 1] + "…")
 
 
-def incident_name(records: Sequence[IncidentRecord]) -> str:
-    """An incident on the board, named by what fired: the first alert that paged if one did (a ticket may
+def incident_name(records: Sequence[IncidentRecord], pages: Sequence[PageView]) -> str:
+    """An incident on the board, named by what fired: the alert that paged first if one did (a ticket may
     fire first), else the first alert, and how many more fired."""
-    lead = next((r for r in records if r.pages), records[0]).alerts[0]
+    paged = {p.number: p.alert for p in pages}
+    lead = next((paged[n] for r in records for n in r.pages if n in paged), records[0].alerts[0])
     more = sum(len(r.alerts) for r in records) - 1
     return lead + (f" (+{more} more alert{'s' if more > 1 else ''})" if more else "")
 
@@ -164,7 +165,7 @@ class ShiftBoard(Screen):
                 records = run.sim.incidents()
                 at = run.shift_time(min(r.opened_at for r in records))
                 arrived = format_clock(at)
-                what = short(incident_name(records))
+                what = short(incident_name(records, run.sim.pages()))
             severity = run.sim.incident_view().severity or "-"
             cells = (arrived, "incident", str(run.number), severity, what, state)
             rows.append((at, f"incident:{run.number}", cells))
