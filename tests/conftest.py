@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -27,6 +28,16 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "misfortune"))
 
 _CPU_DIR = os.environ.get("MISFORTUNE_TEST_CPU")
+
+
+@pytest.fixture(autouse=True)
+def _heap_as_found():
+    """No test leaves the console's heap settling behind (tui.heap): after a settle each full collection
+    freezes its survivors, and frozen objects are out of ``gc.get_objects()``, which other tests read."""
+    yield
+    heap = sys.modules.get("tui.heap")
+    if heap is not None:
+        heap.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,6 +143,13 @@ class MisfortuneApp(App[None]):
         app = cls(session, "console", **kwargs)
         app.journal_notice = session.recovery
         return app
+
+    def on_unmount(self) -> None:
+        # The consoles' heap settling (tui.heap) ends with the app: after it, a full collection would freeze
+        # every survivor for good (a test run's next tests in the same process among them).
+        heap = sys.modules.get("tui.heap")
+        if heap is not None:
+            heap.stop()
 
     def on_mount(self) -> None:
         if self.opening == "home":

@@ -134,6 +134,10 @@ async def test_the_console_settles_once_its_panels_are_built_and_the_app_reports
         assert app.last_input > before, "a key is input: the next settle waits for a quiet moment"
         gc.collect(1)  # a young collection since the last full one: something to tidy
         assert await settled(pilot, lambda: console._heap.tidied == 1), "tidied once the switch is painted"
+        assert heap._refreeze in gc.callbacks
+    # Gone with the console: a full collection after it froze every survivor for good, and gc.get_objects()
+    # no longer saw them (a later test in the same worker, test_cold_store's, failed on that).
+    assert heap._refreeze not in gc.callbacks and gc.get_freeze_count() == 0
 
 
 class _Libc:
