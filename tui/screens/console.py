@@ -283,12 +283,12 @@ class ConsoleScreen(SettledPaint):
             self._candidate = ""
         return panel
 
-    @while_shown
     def on_unmount(self) -> None:
         # What the settles froze is the console's; without it (home, the app's end, the next test in the
         # same process) a full collection must not freeze every survivor for good.
         heap.stop()
 
+    @while_shown
     async def _prewarm(self) -> None:
         """Build the next panel not built yet, then come back on idle for the one after."""
         for pid, _key, _title in PANELS:
