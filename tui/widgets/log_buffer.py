@@ -49,8 +49,10 @@ is tested (``e``); otherwise each holding row's first match is located (a pass a
 row, bench/tui_console.py)."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
-HOT = 1
-"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file."""
+HOT = 0
+"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file. None: a text query
+reads the newest chunk's blob from the file as it reads the 15 older ones of its first slice, and shown rows
+come through ``_Unpacked`` either way; one hot chunk held ~0.7-0.8 MB all session (bench/tui_memory.py)."""
 COLD_SLACK = 64 * 1024 * 1024
 """Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
 CONTINUED = " ⏎ "
