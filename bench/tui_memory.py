@@ -7,7 +7,10 @@ Each scenario plays 8 simulated hours with seed 1 in a fresh process, twice:
 - console: the incident console (Textual's headless driver at 160x48) over the session, which moves on
   60 simulated seconds at a time, the console re-reading the session after each step as its clock does
   (``refresh_panels``: the log panel ingests every new line, the visible panel re-reads), and the
-  trainee switching panel every 10 simulated minutes, through every panel in turn;
+  trainee switching panel every 10 simulated minutes, through every panel in turn; and the heap settled
+  once a simulated hour (``--settle-every``), as the console's own settler (tui.heap) does at 60x, the
+  fastest clock: at most once a wall minute, once no key came for 2 s. At 1x it settles once a simulated
+  minute; the bench compresses 8 hours into a minute, where that settler would not run at all;
 - headless: the same session and steps in a process that never imports Textual, reading the log tail and
   the trace list each minute as the console does, so the console's own share is the difference.
 
@@ -28,6 +31,8 @@ BUDGET_MB = 100.0
 STEP_S = 60.0
 SWITCH_EVERY = 10
 """Steps (simulated minutes) between panel switches."""
+SETTLE_EVERY = 60
+"""Steps (simulated minutes) between heap settles: the console's at 60x (tui.heap.SETTLE_EVERY_S of wall time)."""
 MARKS_H = (1, 2, 4, 8)
 HEAVIEST = ("blind-scaleout-provider-packet-loss", "discovery-contention-metastable", "checkout-oom-leak")
 """The scenarios that write the most (bench/engine.py's memory section: the heaviest 8 h sessions)."""
@@ -70,10 +75,11 @@ def headless_child(ref: str, hours: float) -> None:
         _mark(step, index)
 
 
-async def console_child(ref: str, hours: float) -> None:
-    """The incident console over the session, read along as a trainee would."""
+async def console_child(ref: str, hours: float, settle_every: int = SETTLE_EVERY) -> None:
+    """The incident console over the session, read along as a trainee would (module docstring)."""
     from textual.app import App
 
+    from tui import heap
     from tui.registry import PANELS
     from tui.screens.console import ConsoleScreen
 
@@ -100,12 +106,15 @@ async def console_child(ref: str, hours: float) -> None:
             if step % SWITCH_EVERY == 0:
                 await console.action_show_panel(PANELS[(step // SWITCH_EVERY) % len(PANELS)][0])
                 await pilot.pause()
+            if settle_every and step % settle_every == 0:
+                heap.settle()  # (what the console's settler runs; its wall clock does not tick here)
             _mark(step, len(console.panel("logs").view.buffer) if console.has_panel("logs") else 0)
 
 
-def run_child(mode: str, ref: str, hours: float) -> dict:
+def run_child(mode: str, ref: str, hours: float, settle_every: int = SETTLE_EVERY) -> dict:
     """Run one mode in a fresh process; its marks {hour: (peak MB, log lines)} and the other figures."""
     command = [sys.executable, __file__, "--child", mode, "--scenario", ref, "--hours", str(hours)]
+    command += ["--settle-every", str(settle_every)]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -120,8 +129,8 @@ def run_child(mode: str, ref: str, hours: float) -> dict:
     return out
 
 
-def report(ref: str, hours: float) -> None:
-    console, headless = run_child("console", ref, hours), run_child("headless", ref, hours)
+def report(ref: str, hours: float, settle_every: int) -> None:
+    console, headless = run_child("console", ref, hours, settle_every), run_child("headless", ref, hours)
     print(f"\n{ref}  (session loaded {console['start']:.1f} MB, console built {console.get('built', 0):.1f} MB)")
     for mark in (m for m in MARKS_H if m <= hours):
         peak, lines = console["marks"][float(mark)]
@@ -147,17 +156,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", action="append", help="scenario id (repeatable; default: the heaviest)")
     parser.add_argument("--hours", type=float, default=8.0, help="simulated hours per session")
+    parser.add_argument(
+        "--settle-every",
+        type=int,
+        default=SETTLE_EVERY,
+        help="simulated minutes between the console's heap settles (default: 60, the console at 60x; 0: never)",
+    )
     parser.add_argument("--child", choices=("console", "headless"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         if args.child == "console":
-            asyncio.run(console_child(args.scenario[0], args.hours))
+            asyncio.run(console_child(args.scenario[0], args.hours, args.settle_every))
         else:
             headless_child(args.scenario[0], args.hours)
         return
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"console heap settled every {args.settle_every} simulated minutes" if args.settle_every else "never settled")
     for ref in args.scenario or HEAVIEST:
-        report(ref, args.hours)
+        report(ref, args.hours, args.settle_every)
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from scenarios.catalog import library_dir
+from tui.widgets.markdown import HIGHLIGHT
 
 UI = ("textual", "rich.live")
 HEAVY = ("simulator", "scenarios.language", "scenarios.catalog", "pydantic")
@@ -81,3 +82,34 @@ def test_the_briefing_of_play_paints_before_the_simulator_and_the_language(tmp_p
     modules = modules_after(code, tmp_path)
     assert "textual.app" in modules and "tui.screens.briefing" in modules
     assert loaded(modules, HEAVY) == [], "these load before the first frame of `misfortune play`"
+
+
+ON_FIRST_USE = ("tui.screens.runbook_editor", "textual.widgets._text_area", "textual.document", "pygments", HIGHLIGHT)
+"""What the console holds only once it is used: the runbook editor (``e``), and pygments for a runbook's
+code block (no shipped runbook has one)."""
+
+
+def test_the_console_loads_the_runbook_editor_and_pygments_only_when_used(tmp_path):
+    modules = modules_after("import tui.app, tui.screens.console, tui.widgets.runbooks", tmp_path)
+    assert "textual.widgets._markdown" in modules, "the runbooks panel shows Textual's Markdown"
+    assert loaded(modules, ON_FIRST_USE) == [], "a console holds these all session"
+    code = (
+        "from tui.widgets.runbooks import RunbooksPanel\nimport tui.screens.runbook_editor\n"
+        "from textual.widgets._markdown import MarkdownFence\nMarkdownFence.highlight('x = 1', 'python')"
+    )
+    used = modules_after(code, tmp_path)
+    assert [m for m in ON_FIRST_USE if m not in used] == [], "each loads once it is used"
+
+
+def test_a_runbook_code_block_is_highlighted_as_textual_highlights_it():
+    """Textual's Markdown highlights through tui.widgets.markdown's stand-in, which calls Textual's own."""
+    from textual.highlight import HighlightTheme, highlight
+    from textual.widgets._markdown import MarkdownFence
+
+    import tui.widgets.markdown
+
+    code = "def page(oncall):\n    return oncall.ack()  # 5 minutes\n"
+    shown = MarkdownFence.highlight(code, "python")
+    assert shown == highlight(code, language="python", theme=HighlightTheme)
+    assert len(shown.spans) > 3, "highlighted, not plain"
+    assert tui.widgets.markdown.Markdown.__module__ == "textual.widgets._markdown"

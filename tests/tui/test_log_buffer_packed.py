@@ -5,13 +5,14 @@ chunks, ASCII and non-ASCII chunks, and hostile trace ids."""
 from __future__ import annotations
 
 import tracemalloc
+from dataclasses import replace
 
 import pytest
 
 from simulator.telemetry.cold import ColdChunk
 from simulator.views import LogRecord
 from tui.widgets import log_buffer
-from tui.widgets.log_buffer import CHUNK, LogBuffer, LogQuery, render_record, summary_of
+from tui.widgets.log_buffer import CHUNK, LEVEL_RANK, LogBuffer, LogQuery, render_record, summary_of
 
 
 @pytest.fixture(autouse=True, params=["hot", "cold"])
@@ -69,6 +70,23 @@ def test_rows_read_back_whole_from_packed_and_filling_chunks():
         assert buffer.trace_id(i) == records[i].trace_id, i
     assert list(buffer.lines) == expected
     assert buffer.lines[-1] == expected[-1] and buffer.lines[CHUNK : CHUNK + 3] == expected[CHUNK : CHUNK + 3]
+
+
+def test_levels_read_back_from_packed_and_filling_chunks():
+    """A packed chunk keeps its rows' levels compressed; the view reads one line's at a time (the last chunk
+    read is remembered: a wrong hit would show)."""
+    levels = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL", "TRACE")  # (an unknown level ranks as INFO)
+    records = [replace(rec, level=levels[(i * 7 + i // 5) % 6]) for i, rec in enumerate(mixed_records(2 * CHUNK + 50))]
+    buffer = LogBuffer()
+    buffer.extend(records)
+    expected = [LEVEL_RANK.get(rec.level, 1) for rec in records]
+    order = [3, CHUNK + 3, 4, 2 * CHUNK + 1, CHUNK + 4, 5, CHUNK - 1, CHUNK, 2 * CHUNK - 1, 2 * CHUNK]
+    assert [buffer.level(i) for i in order] == [expected[i] for i in order]
+    assert [buffer.level(i) for i in range(len(records))] == expected
+    for level in ("INFO", "error", "FATAL"):
+        rank = LEVEL_RANK[level.upper()]
+        window = [i for i in range(CHUNK - 9, 2 * CHUNK + 9) if expected[i] >= rank]
+        assert buffer.filter(LogQuery(level=level), CHUNK - 9, 2 * CHUNK + 9) == window, level
 
 
 def test_text_queries_agree_with_a_scan_of_the_rows(chunks_kept):
@@ -179,6 +197,10 @@ def test_a_bounded_buffer_keeps_its_cold_file_bounded_and_reads_right(monkeypatc
         assert len(files) > 1, "copied afresh as chunks were dropped"
     rows = [render_record(rec) for rec in records]
     assert list(buffer.lines) == rows[buffer.base :]
+    kept = range(buffer.base, buffer.end)
+    assert [buffer.level(i) for i in kept] == [LEVEL_RANK[records[i].level] for i in kept]
+    assert buffer.filter(LogQuery(level="WARN")) == [i for i in kept if records[i].level != "INFO"]
+    assert buffer.filter(LogQuery(service="payments")) == [i for i in kept if records[i].service == "payments"]
     expected = [i for i, row in enumerate(rows) if "résumé" in row.lower() and i >= buffer.base]
     assert buffer.filter(LogQuery(text="résumé")) == expected
     tid = records[-3].trace_id or records[-1].trace_id

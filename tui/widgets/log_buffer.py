@@ -1,12 +1,14 @@
 """The log view's own store: up to a million rendered lines, filtered fast; imports nothing from Textual.
 
-Lines are kept as rendered text with parallel compact columns (level rank, service code, place). The
-chunk still filling keeps its rows as strings; a full chunk of 4,000 is packed (``_Chunk``): its rows
-compressed (only shown rows are read back), a lowercased blob a text query searches (a rare needle over
-1,000,000 lines costs a few tens of milliseconds), and sorted 8-byte keys of its trace ids. A line costs
+Lines are kept as rendered text with compact columns (level rank, service code, place). The chunk still
+filling keeps its rows as strings and its columns as arrays; a full chunk of 4,000 is packed (``_Chunk``):
+its rows compressed (only shown rows are read back), a lowercased blob a text query searches (a rare needle
+over 1,000,000 lines costs a few tens of milliseconds), sorted 4-byte keys of its trace ids, and its
+columns compressed (~1.3-1.7 bytes a line for the three, where they took 7: a filter by service, place or
+level decompresses those of the chunks it reads, ~4-24 KB each). A line costs
 ~170-240 bytes where it cost 650-1,200 as strings (bench/tui_memory.py). Past the ``HOT`` newest chunks,
 a chunk's compressed rows and lowercased blob move to the buffer's cold file (simulator/telemetry/cold.py:
-a temporary file the page cache holds, not this process), leaving ~15 bytes a line in memory.
+a temporary file the page cache holds, not this process), leaving ~9-12 bytes a line in memory.
 
 A multi-line entry (a JVM stack trace) stays one row: the row shows its first line and how many follow;
 its whole body, line breaks kept, is readable beside it (``body``) for the detail view, and a text query
@@ -34,6 +36,9 @@ from tui.widgets.log_matches import Matches
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+LEVELS_COLUMN, SERVICES_COLUMN, PLACES_COLUMN = range(3)
+COLUMN_TYPES = ("B", "H", "I")
+"""Per line: its level's rank, its service's code and its place's code (array type codes, by column)."""
 CHUNK = 4000
 """Lines per search chunk."""
 RARE_HITS = 64
@@ -45,8 +50,10 @@ is tested (``e``); otherwise each holding row's first match is located (a pass a
 row, bench/tui_console.py)."""
 CAPACITY = 1_000_000
 """Lines the view keeps at least; the oldest chunk is dropped once a whole chunk more has arrived."""
-HOT = 1
-"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file."""
+HOT = 0
+"""Packed chunks (the newest) whose blobs stay in memory; older ones are in the cold file. None: a text query
+reads the newest chunk's blob from the file as it reads the 15 older ones of its first slice, and shown rows
+come through ``_Unpacked`` either way; one hot chunk held ~0.7-0.8 MB all session (bench/tui_memory.py)."""
 COLD_SLACK = 64 * 1024 * 1024
 """Bytes of dropped chunks the cold file may hold beyond what is kept before it is copied afresh."""
 CONTINUED = " ⏎ "
@@ -113,15 +120,17 @@ def render_record(rec: LogRecord, message: str | None = None) -> str:
 class _Chunk:
     """A full chunk of CHUNK rows, packed: the rows as one UTF-8 blob (original case, zlib-compressed: only
     shown rows are read from it) and offsets, the lowercased blob a text query searches (with its own
-    offsets only when lowering changed a length), each traced row's trace id as an 8-byte key (sorted, with
-    the row) and every row's trace id length (the id itself ends the row)."""
+    offsets only when lowering changed a length), each traced row's trace id as a 4-byte key (sorted, with
+    the row), every row's trace id length (the id itself ends the row), and the rows' level, service and
+    place codes (``columns``: each column's bytes, zlib-compressed; ~1.3 bytes a row where they took 7)."""
 
-    __slots__ = ("key_rows", "keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
+    __slots__ = ("columns", "key_rows", "keys", "low", "low_starts", "long_traces", "starts", "text", "trace_lengths")
 
     # ``text`` and ``low`` are bytes (``low`` a str for an ASCII chunk) until :meth:`chill` moves them to a
     # cold file; a cold ``low`` reads back as UTF-8 bytes (ASCII: the same offsets), which every reader takes.
 
-    def __init__(self, rows: list[str], trace_ids: list[str]) -> None:
+    def __init__(self, rows: list[str], trace_ids: list[str], columns: Sequence[bytes]) -> None:
+        self.columns = tuple(zlib.compress(column, 1) for column in columns)
         # Whole-chunk strings, not a bytes object per row: the per-row temporaries of a chunk (~1 MB of small
         # objects) left the heap fragmented and the peak higher.
         joined = "\n".join(rows)
@@ -142,12 +151,17 @@ class _Chunk:
         traced = [r for r, tid in enumerate(trace_ids) if tid]
         keys = [trace_key(trace_ids[r]) for r in traced]
         order = sorted(range(len(traced)), key=keys.__getitem__)
-        self.keys = array("Q", [keys[i] for i in order])
+        self.keys = array("I", [keys[i] for i in order])
         """The traced rows' keys, sorted (a trace's rows are found by bisection), and their rows."""
         self.key_rows = array("H", [traced[i] for i in order])
         self.trace_lengths = bytes(min(len(tid), 255) for tid in trace_ids)
         self.long_traces = {r: tid for r, tid in enumerate(trace_ids) if len(tid) >= 255} or None
         """Trace ids too long for a length byte, by row (hostile input: a remote seat's ids are data)."""
+
+    def column(self, which: int) -> bytes:
+        """The rows' codes of column ``which`` (``LEVELS_COLUMN``, ``SERVICES_COLUMN``, ``PLACES_COLUMN``), as
+        the bytes of its array."""
+        return zlib.decompress(self.columns[which])
 
     def row(self, r: int, text: bytes) -> str:
         """Row ``r`` from ``text``, this chunk's rows decompressed."""
@@ -234,10 +248,13 @@ class _Unpacked:
 
 
 def trace_key(trace_id: str) -> int:
-    """A trace id's 8-byte key for the packed index (0 for none); equal ids, equal keys, within a process."""
+    """A trace id's 4-byte key for the packed index (0 for none); equal ids, equal keys, within a process.
+
+    A key only narrows the rows a trace is looked for in (each is checked against the id itself): two ids of
+    one 4,000-row chunk share a key about once in a million chunks, and then cost one more check."""
     if not trace_id:
         return 0
-    return (hash(trace_id) & 0xFFFF_FFFF_FFFF_FFFF) or 1
+    return (hash(trace_id) & 0xFFFF_FFFF) or 1
 
 
 class _Rows(Sequence[str]):
@@ -274,7 +291,7 @@ class LogBuffer:
     one), so a filter result stays valid while lines keep arriving.
 
     Rows of the chunk still filling are kept as strings; a full chunk is packed (:class:`_Chunk`): a row
-    costs about twice its UTF-8 length plus 13 bytes, against ~600 bytes as strings with a str trace id,
+    costs about twice its UTF-8 length plus ~10 bytes, against ~600 bytes as strings with a str trace id,
     a lowercased copy in a UCS-2 blob and a dict entry per trace id (tui_memory bench).
     """
 
@@ -286,10 +303,10 @@ class LogBuffer:
         self._open: list[str] = []
         """Rows of the chunk still filling."""
         self._open_traces: list[str] = []
-        self.levels = bytearray()
-        self.services = array("H")
-        self.places = array("I")
-        """Per line, the code of its (zone, version, instance) in ``place_codes``."""
+        self._open_columns = tuple(array(code) for code in COLUMN_TYPES)
+        """The level, service and place codes of the chunk still filling (a packed chunk keeps its own)."""
+        self._levels_read: tuple[_Chunk | None, bytes] = (None, b"")
+        """The packed chunk whose levels were read last, and its levels (the rows on screen read theirs)."""
         self.place_codes: dict[tuple[str, str, str], int] = {}
         self._multi_at = array("q")
         """Absolute indices of the multi-line entries, ascending (8 bytes each: a list's int objects took 36).
@@ -332,7 +349,30 @@ class LogBuffer:
         return self._open[r].lower()
 
     def level(self, index: int) -> int:
-        return self.levels[index - self.base]
+        """The rank (in ``LEVELS``) of line ``index``'s level."""
+        chunk, r = divmod(index - self.base, CHUNK)
+        if chunk < len(self._packed):
+            packed = self._packed[chunk]
+            read, levels = self._levels_read
+            if read is not packed:
+                levels = packed.column(LEVELS_COLUMN)
+                self._levels_read = (packed, levels)
+            return levels[r]
+        return self._open_columns[LEVELS_COLUMN][r]
+
+    def _column(self, which: int, lo: int, hi: int) -> Sequence[int]:
+        """Column ``which`` of lines [lo, hi) (kept lines), the codes in line order."""
+        # The open columns before the packed chunks: a chunk sealed meanwhile (a filter thread reads while
+        # lines arrive) is then read packed, and a seal gives the open chunk new columns (``extend``).
+        opening = self._open_columns[which]
+        base, packed = self.base, self._packed
+        sealed = len(packed)
+        first, last = (lo - base) // CHUNK, (hi - 1 - base) // CHUNK
+        parts = [packed[k].column(which) if k < sealed else opening.tobytes() for k in range(first, last + 1)]
+        column = array(COLUMN_TYPES[which])
+        column.frombytes(b"".join(parts))
+        start = lo - base - first * CHUNK
+        return column[start : start + hi - lo]
 
     def trace_id(self, index: int) -> str:
         chunk, r = divmod(index - self.base, CHUNK)
@@ -392,6 +432,7 @@ class LogBuffer:
         added = 0
         codes = self._service_codes
         rows, traces = self._open, self._open_traces
+        levels, services, places = self._open_columns
         for rec in records:
             code = codes.get(rec.service)
             if code is None:
@@ -400,19 +441,20 @@ class LogBuffer:
                 rows.append(self._multi_row(rec))
             else:
                 rows.append(render_record(rec, clean(rec.message)))
-            self.levels.append(LEVEL_RANK.get(rec.level, 1))
-            self.services.append(code)
+            levels.append(LEVEL_RANK.get(rec.level, 1))
+            services.append(code)
             place = (rec.zone, rec.version, rec.instance)
             where = self.place_codes.get(place)
             if where is None:
                 where = self.place_codes[place] = len(self.place_codes)
-            self.places.append(where)
+            places.append(where)
             traces.append(rec.trace_id)
             added += 1
             if len(rows) == CHUNK:
-                self._packed.append(_Chunk(rows, traces))
+                self._packed.append(_Chunk(rows, traces, [column.tobytes() for column in self._open_columns]))
                 rows.clear()
                 traces.clear()
+                self._open_columns = levels, services, places = tuple(array(code) for code in COLUMN_TYPES)
                 if len(self._packed) > HOT:
                     self._cold_live += self._packed[-HOT - 1].chill(self._cold)
                 if len(self) >= self.capacity + CHUNK:
@@ -425,7 +467,7 @@ class LogBuffer:
             self._cold_live -= len(gone.text) + len(gone.low)
             if self._cold.size > 2 * self._cold_live + COLD_SLACK:
                 self._recool()
-        del self._packed[0], self.levels[:CHUNK], self.services[:CHUNK], self.places[:CHUNK]
+        del self._packed[0]
         self.base += CHUNK
         gone = bisect_left(self._multi_at, self.base)
         del self._multi_at[:gone], self._multi_tail[:gone], self._multi_first[: 2 * gone]
@@ -467,7 +509,6 @@ class LogBuffer:
         lo, hi = self._window(start, end)
         if hi <= lo:
             return []
-        base = self.base
         if query.trace_id:
             candidates: Iterable[int] | None = self._trace_matches(query.trace_id, lo, hi)
         else:
@@ -478,25 +519,25 @@ class LogBuffer:
             code = self._service_codes.get(query.service)
             if code is None:
                 return []
-            svc = self.services
+            svc = self._column(SERVICES_COLUMN, lo, hi)
             if candidates is None:
-                candidates = list(compress(range(lo, hi), map(code.__eq__, svc[lo - base : hi - base])))
+                candidates = list(compress(range(lo, hi), map(code.__eq__, svc)))
             else:
-                candidates = [i for i in candidates if svc[i - base] == code]
+                candidates = [i for i in candidates if svc[i - lo] == code]
         if query.where:
             allowed = self.places_where(query.where)
-            places = self.places
+            places = self._column(PLACES_COLUMN, lo, hi)
             if candidates is None:
-                candidates = list(compress(range(lo, hi), map(allowed.__contains__, places[lo - base : hi - base])))
+                candidates = list(compress(range(lo, hi), map(allowed.__contains__, places)))
             else:
-                candidates = [i for i in candidates if places[i - base] in allowed]
+                candidates = [i for i in candidates if places[i - lo] in allowed]
         if query.level:
             rank = LEVEL_RANK.get(query.level.upper(), 0)
-            levels = self.levels
+            levels = self._column(LEVELS_COLUMN, lo, hi)
             if candidates is None:
-                candidates = list(compress(range(lo, hi), map(rank.__le__, levels[lo - base : hi - base])))
+                candidates = list(compress(range(lo, hi), map(rank.__le__, levels)))
             else:
-                candidates = [i for i in candidates if levels[i - base] >= rank]
+                candidates = [i for i in candidates if levels[i - lo] >= rank]
         if candidates is None:
             return list(range(lo, hi))
         return candidates if type(candidates) is list else list(candidates)  # (a list is the caller's: no copy)

@@ -15,13 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from scenarios.text import clean
 from simulator.reports import RunbookNoteError, RunbookNotes, ShownRunbook, shown_runbook
-from tui.screens.runbook_editor import RunbookEditor
 from tui.widgets.common import Panel
+from tui.widgets.markdown import Markdown
 from tui.widgets.option_list import SteadyOptionList
 from tui.widgets.text import plain
 
@@ -103,6 +103,10 @@ class RunbooksPanel(Panel):
             self.notify("No runbook to correct here.", severity="warning")
             return
         current = self._view(book).body
+        # Imported here, not with the panel: its TextArea (and Textual's document and syntax modules) is
+        # ~0.5 MB a console would otherwise hold all session for a key few trainees press (~15 ms once).
+        from tui.screens.runbook_editor import RunbookEditor
+
         self.app.push_screen(RunbookEditor(book.service, book.title, current), lambda text: self._save(book, text))
 
     def _save(self, book, text: str | None) -> None:
