@@ -18,7 +18,7 @@ from textual.widgets import Label, Static
 from tests.gameday.conftest import PATIENCE
 from tests.gameday.test_debrief_roles import console_built, until_debrief
 from tui.gameday.host import GameHost
-from tui.gameday.seat import RemoteSession
+from tui.gameday.seat import JoinRefused, RemoteSession
 from tui.gameday.seat_app import READ_ONLY_INCIDENTS_TITLE, READ_ONLY_PAGER_TITLE, seat_app
 from tui.widgets.pager import PagerPanel
 
@@ -183,18 +183,24 @@ async def test_a_seat_shows_when_its_connection_to_the_host_drops_and_comes_back
         async with app.run_test(size=(140, 50)) as pilot:
             await console_built(app, pilot)
             assert "connection to the host lost" not in header()
-            hold = threading.Event()  # keeps the seat out while the test reads the screen
+            mode = ["hold"]  # hold the seat out while the test reads the screen; then the host refuses it
             rejoin = tloc._open
 
             def held_open():
-                hold.wait(PATIENCE)
+                while mode[0] == "hold":
+                    time.sleep(0.01)
+                if mode[0] == "refuse":  # a host started again: another token
+                    raise JoinRefused("wrong or missing token \x1b[31m")
                 return rejoin()
 
             monkeypatch.setattr(tloc, "_open", held_open)
             tloc.drop()
             await until(pilot, lambda: "connection to the host lost: rejoining" in header(), "the drop shown")
             assert any("Lost the connection to the host" in str(n.message) for n in app._notifications)
-            hold.set()
+            mode[0] = "refuse"
+            refused = "connection to the host lost; it refuses this seat (wrong or missing token): still trying"
+            await until(pilot, lambda: refused in header(), "the refusal shown")
+            mode[0] = "open"
             await until(pilot, lambda: "connection to the host lost" not in header(), "the rejoin shown")
             assert any("Connected to the host again" in str(n.message) for n in app._notifications)
     finally:

@@ -34,7 +34,13 @@ def seat_header(session: Any) -> Content:
         parts.append(f" · {session.on_call} on call")
     parts.append(" · game day" + (" · spectator" if session.spectator else ""))
     if not seat_connected(session):
-        parts.append((" · connection to the host lost: rejoining (what you see is as of the drop)", "bold $text-error"))
+        refused = getattr(session, "rejoin_refused", "")
+        lost = (
+            f" · connection to the host lost; it refuses this seat ({refused}): still trying"
+            if refused
+            else " · connection to the host lost: rejoining (what you see is as of the drop)"
+        )
+        parts.append((lost, "bold $text-error"))
     return styled(*parts)
 
 

@@ -180,6 +180,8 @@ class RemoteSession:
         self.connected = threading.Event()
         self.closed = False
         self.refusals: deque[str] = deque(maxlen=REFUSALS_KEPT)
+        self.rejoin_refused = ""
+        """Why the host refused this seat's latest try to rejoin after a drop ("" once it is back)."""
         """Reasons the host gave for refusing frames (shown to the seat); the latest only, so a host that
         keeps sending malformed frames (one rejoin a second) cannot grow it without bound."""
         self.whispers: list[tuple[float, str, str]] = []
@@ -282,9 +284,13 @@ class RemoteSession:
             time.sleep(RECONNECT_EVERY)
             try:
                 self._open()
-                return
-            except (OSError, JoinRefused, ValueError):
+            except JoinRefused as exc:  # a host started again has another token: the seat cannot come back
+                self.rejoin_refused = clean(str(exc)).strip()[:200]
                 continue
+            except (OSError, ValueError):
+                continue
+            self.rejoin_refused = ""
+            return
 
     def _drop_and_rejoin(self) -> None:
         if self._sock is not None:

@@ -55,6 +55,7 @@ class SeatConsole(ConsoleScreen):
     _room_seen = 0
     _seat_shown = ""
     _connected_shown = True
+    _refused_shown = ""
     _allowed_shown: frozenset[str] = frozenset()
     _read_sent = -1
     _resumed = False
@@ -134,6 +135,9 @@ class SeatConsole(ConsoleScreen):
         self._show_room(session)
         if seat_connected(session) != self._connected_shown:
             self._connection_changed(session)
+        elif session.rejoin_refused != self._refused_shown:
+            self._refused_shown = session.rejoin_refused
+            self.query_one("#seat-header", Static).update(seat_header(session))
         if session.seat != self._seat_shown:
             self._new_role(session)
         elif session.allowed != self._allowed_shown:  # the facilitator changed the role table
