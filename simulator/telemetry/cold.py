@@ -117,7 +117,7 @@ class ColdFile:
         return self
 
     def __reduce__(self) -> tuple:
-        return ColdFile, ()
+        return ColdFile, (self._cache_size,)
 
 
 def _pread(fd: int, size: int, at: int) -> bytes:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import simulator.telemetry.jvm as jvm
 import simulator.telemetry.nginx as nginx
 from simulator.telemetry.causes import LB_CAUSES, FailedRequest, error_text, weighted
+from simulator.telemetry.cold import ColdChunk, ColdFile, as_bytes
 from simulator.telemetry.native import access_message, gc_message, language_of, server_line, too_many_clients
 from simulator.views import LogRecord
 from simulator.world.state import Instance, ServiceState, World
@@ -209,17 +210,19 @@ class _Lines:
     """A sealed block: the ``_BLOCK`` consecutive lines from line number ``first`` on, packed once they are all
     written. As columns they cost ~52 bytes a line (time 8, where 4, the ids 24, the message and attribute
     slots 16): ~9 MB in an 8-hour session's 175,000 lines. Packed, the times and where-codes compress to
-    ~2 bytes a line, the ids stay 24 bytes (random: they do not compress), and the message and attribute
-    slots go (one :class:`_Block` and one attribute block for all). Immutable: a
+    ~2 bytes a line, the ids stay 24 bytes (random: they do not compress) and go to the cold file, and the
+    message and attribute slots go (one :class:`_Block` and one attribute block for all). Immutable: a
     session's snapshots and restored copies share it (see :meth:`__deepcopy__`)."""
 
     first: int
     """The line number (lines ever kept, counting those cut off) of its first line: a multiple of ``_BLOCK``."""
     columns: bytes
     """zlib of the times (``array('d')``) then the where-codes (``array('I')``), ``_BLOCK`` of each."""
-    ids: bytes
+    ids: bytes | ColdChunk
     """``array('Q')``: the trace ids' high halves, then their low halves, then the span ids, ``_BLOCK`` of each
-    (kept as they are: random, they do not compress; copied in one go, a seal stays cheap)."""
+    (kept as they are: random, they do not compress; copied in one go, a seal stays cheap). In the store's
+    cold file (simulator/telemetry/cold.py) from the seal on: 24 KB a block, 4.2 MB of an 8-hour session's
+    175,000 lines, read back only when the block is unpacked (a read of its lines)."""
     messages: _Block
     attrs: _AttrBlock | tuple
     """The lines' packed attributes: a tuple until the next block seals, then an :class:`_AttrBlock` (a live
@@ -246,7 +249,7 @@ class _Unpacked:
         self.where.frombytes(raw[8 * _BLOCK :])
         self.ids = array("Q")
         """The trace ids' high halves, low halves and the span ids, one after the other (see ``_Lines.ids``)."""
-        self.ids.frombytes(block.ids)
+        self.ids.frombytes(as_bytes(block.ids))
 
 
 class LogStore:
@@ -255,8 +258,9 @@ class LogStore:
     The newest lines (fewer than ``_BLOCK``, the *tail*) are kept by column: time, a shared index for
     level/service/version/zone/instance, the trace id's two halves, the span id, the message and the packed
     attributes. Every ``_BLOCK`` lines, the tail is sealed into one packed :class:`_Lines` and a new tail
-    begins (new columns: the old ones are never written again, see below). A sealed line costs ~20 bytes
-    plus its compressed message and attributes; a tuple per line cost about 240.
+    begins (new columns: the old ones are never written again, see below). A sealed line costs ~2 bytes in
+    memory (its ids are in the cold file) plus its compressed message and attributes; a tuple per line cost
+    about 240.
 
     Sealed blocks are only appended to (not a ring): once ``capacity`` lines and a quarter more are kept,
     the lines no longer retained are cut off in one go (:meth:`_compact`: the blocks that hold none of the
@@ -306,6 +310,9 @@ class LogStore:
         """Times that are not floats, by line number."""
         self._big: dict[int, tuple[int, int]] = {}
         """Ids too long for the columns, by line number (never from the generators; kept rather than cut)."""
+        self._cold = ColdFile(cache=0)
+        """Where the sealed blocks' ids are kept (shared by every copy of the store). No cache of its own: a
+        read unpacks a block once (``_unpacked_lines``), and 64 cached blocks would hold 1.5 MB."""
 
     def __len__(self) -> int:
         return self._size
@@ -327,7 +334,7 @@ class LogStore:
         has it as columns, or share its strings differently)."""
         state = self.__getstate__()
         for name in ("_blocks", "_tail_first", "_t", "_where", "_trace_hi", "_trace_lo", "_span", "_message",
-                     "_attrs", "_odd_t", "_big"):  # fmt: skip
+                     "_attrs", "_odd_t", "_big", "_cold"):  # fmt: skip
             del state[name]
         digest = hashlib.sha256()
         line, kept = self._line, self._tail_first + len(self._t)
@@ -404,7 +411,7 @@ class LogStore:
         the old ones), and pack the attributes of the block before."""
         first = self._tail_first
         hi, lo, sp = self._trace_hi, self._trace_lo, self._span
-        ids = hi.tobytes() + lo.tobytes() + sp.tobytes()
+        ids = self._cold.put(hi.tobytes() + lo.tobytes() + sp.tobytes())
         columns = zlib.compress(self._t.tobytes() + self._where.tobytes(), 1)
         messages = _Block.of(first, [_text(m) for m in self._message])
         shared = self._shared

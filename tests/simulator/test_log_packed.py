@@ -21,6 +21,7 @@ from simulator.session.checkpoint import capture
 from simulator.session.simulation import Simulation
 from simulator.session.snapshots import restore, take
 from simulator.telemetry import logs
+from simulator.telemetry.cold import ColdChunk
 from simulator.telemetry.logs import LogStore
 
 _spec = importlib.util.spec_from_file_location("log_store_unsealed", logs.__file__)
@@ -153,6 +154,8 @@ def test_a_packed_store_reads_as_the_columns_did_at_every_cut_point(seed, count,
             if rng.random() < 0.15:
                 _same(packed, ref, rng, written)
         _same(packed, ref, rng, written)
+        # A sealed block's ids are in the store's cold file (24 bytes a line off the heap), read back as written.
+        assert all(type(block.ids) is ColdChunk for block in packed._blocks)
         # A copy and a pickle read the same, and go on the same.
         for twin in (copy.deepcopy(packed), pickle.loads(pickle.dumps(packed))):
             assert twin.checkpoint_state() == packed.checkpoint_state()

@@ -22,7 +22,7 @@ from simulator.session.journal_session import JournalSession
 from simulator.session.runner import session_header
 from simulator.session.simulation import Simulation
 from simulator.session.snapshots import NotRestorable, SnapshotBook, restore, take
-from simulator.telemetry.cold import ColdFile
+from simulator.telemetry.cold import ColdChunk, ColdFile
 
 SEED = 1
 WALK_SKIPS = ("env", "journal", "checkpoints", "_nobody", "warmup")
@@ -166,9 +166,9 @@ def test_restoring_disturbs_neither_the_original_nor_the_snapshot():
     assert capture(restore(snapshot)) == before, "a snapshot restores the same however often"
 
 
-ATOMS = (type(None), bool, int, float, complex, str, bytes, range, type, enum.Enum, BaseModel, ColdFile)
-"""Values a copy may share: immutable ones, and a store's cold file (append-only: what a chunk already
-written reads never changes, test_cold_store.py)."""
+ATOMS = (type(None), bool, int, float, complex, str, bytes, range, type, enum.Enum, BaseModel, ColdFile, ColdChunk)
+"""Values a copy may share: immutable ones, and a store's cold file and its chunks (append-only: what a chunk
+already written reads never changes, test_cold_store.py)."""
 
 
 def _mutable_reachable(root: object, skip: set[int]) -> dict[int, str]:
