@@ -179,6 +179,9 @@ async def test_a_seat_shows_when_its_connection_to_the_host_drops_and_comes_back
     def header() -> str:
         return str(app.screen.query_one("#seat-header", Static).render())
 
+    def toasted(text: str) -> bool:
+        return any(text in str(n.message) for n in app._notifications)
+
     try:
         async with app.run_test(size=(140, 50)) as pilot:
             await console_built(app, pilot)
@@ -196,12 +199,13 @@ async def test_a_seat_shows_when_its_connection_to_the_host_drops_and_comes_back
             monkeypatch.setattr(tloc, "_open", held_open)
             tloc.drop()
             await until(pilot, lambda: "connection to the host lost: rejoining" in header(), "the drop shown")
-            assert any("Lost the connection to the host" in str(n.message) for n in app._notifications)
+            # the toast comes through the app's message queue, a moment after the header
+            await until(pilot, lambda: toasted("Lost the connection to the host"), "the drop's toast")
             mode[0] = "refuse"
             refused = "connection to the host lost; it refuses this seat (wrong or missing token): still trying"
             await until(pilot, lambda: refused in header(), "the refusal shown")
             mode[0] = "open"
             await until(pilot, lambda: "connection to the host lost" not in header(), "the rejoin shown")
-            assert any("Connected to the host again" in str(n.message) for n in app._notifications)
+            await until(pilot, lambda: toasted("Connected to the host again"), "the rejoin's toast")
     finally:
         tloc.quit()
