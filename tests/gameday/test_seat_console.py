@@ -17,6 +17,7 @@ from textual.widgets import Label, Static
 
 from tests.gameday.conftest import PATIENCE
 from tests.gameday.test_debrief_roles import console_built, until_debrief
+from tests.tui.helpers import until
 from tui.gameday.host import GameHost
 from tui.gameday.seat import JoinRefused, RemoteSession
 from tui.gameday.seat_app import READ_ONLY_INCIDENTS_TITLE, READ_ONLY_PAGER_TITLE, seat_app
@@ -63,14 +64,6 @@ def threaded(tmp_path) -> Iterator[ThreadedHost]:
     game = ThreadedHost(GameHost.start_session("checkout-oom-leak", 1, directory=tmp_path, port=0, clock=False))
     yield game
     game.close()
-
-
-async def until(pilot, condition, what: str, patience: float = PATIENCE) -> None:
-    deadline = time.monotonic() + patience
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {patience:g} s for {what}")
-        await pilot.pause(0.02)
 
 
 async def test_a_tloc_seat_takes_and_reads_a_profile_in_the_profiles_panel(threaded):

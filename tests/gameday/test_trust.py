@@ -30,11 +30,7 @@ def results_in(frames: list[dict]) -> list[dict]:
 
 async def until(condition: Callable[[], bool], what: str) -> None:
     """Wait (at most ``PATIENCE`` seconds) for ``condition`` to hold."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE
-    while not condition():
-        assert loop.time() < deadline, f"waited {PATIENCE:g} s: {what}"
-        await asyncio.sleep(0.01)
+    assert await eventually(condition), f"waited {PATIENCE:g} s: {what}"
 
 
 @pytest.mark.parametrize(
