@@ -6,6 +6,7 @@ The clock is driven by the test (``app.advance_clock`` / the simulation's ``run_
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Label
@@ -257,6 +258,26 @@ async def test_home_draws_from_headers_then_marks_files_that_fail_validation(mak
         table = home.query_one("#scenarios", DataTable)
         row = home.entries.index(entry)
         assert str(table.get_row_at(row)[2]) == "does not load"
+
+
+async def test_a_title_in_wide_characters_fits_the_list_too(make_app):
+    """Widths are cells: a user's title in a two-cell script is cut to the room it has, like any other."""
+    from scenarios.catalog import library_dir, user_scenarios_dir
+
+    text = (library_dir() / f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    user_scenarios_dir().mkdir(parents=True, exist_ok=True)
+    title = "本番の決済が止まり続ける" * 4
+    wide = text.replace(f"id: {SCENARIO}", "id: wide-title", 1)
+    wide = re.sub(r"(?m)^title: .*$", f"title: {title}", wide, count=1)
+    (user_scenarios_dir() / "wide.yaml").write_text(wide, encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        table = home.query_one("#scenarios", DataTable)
+        await until(pilot, lambda: any(e.id == "wide-title" for e in home.entries) and table.row_count, "the list")
+        await pilot.pause()
+        assert str(table.get_row("wide-title")[0]).endswith("…")
+        assert table.virtual_size.width <= table.scrollable_content_region.width
 
 
 def test_headers_match_the_full_listing_and_a_valid_duplicate_wins():

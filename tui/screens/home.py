@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -256,8 +257,9 @@ class HomeScreen(Screen):
         table = self.query_one("#scenarios", DataTable)
         width = table.scrollable_content_region.width
         self._fitted_width = width
-        titles = max((len(e.title) for e in self.entries), default=0)
-        record = max(len(RECORD), *map(len, records.values()))
+        # Cells, not characters: a user's title may be in a script two cells wide.
+        titles = max((cell_len(e.title) for e in self.entries), default=0)
+        record = max(len(RECORD), *map(cell_len, records.values()))
         if width <= 0:  # not laid out yet: whole, until the resize that follows
             return titles, record, 0
         pad = 2 * table.cell_padding
