@@ -27,8 +27,9 @@ from scenarios.language.scenario import Scenario, Trap
 from simulator.incident.scoring import Report
 from simulator.session.claims import claim_problems
 from simulator.session.journal_session import end_reason_of
-from simulator.session.runner import SessionError, run_session
+from simulator.session.runner import SessionError, action_problems, run_session
 from simulator.session.simulation import Simulation
+from simulator.session.snapshots import NotRestorable, Snapshot, take
 from simulator.session.trap_moves import TrapMoveError, trap_moves
 
 REFERENCE = "reference"
@@ -82,25 +83,29 @@ def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], worker
 
 
 def verify_seed(scenario: Scenario, seed: int) -> list[Check]:
-    """The reference, doing nothing, each trap, then the messages' claims, played with one seed."""
+    """The reference, doing nothing, each trap, then the messages' claims, played with one seed.
+
+    The reference's steps before its first mitigation are every trap run's first steps too: they are played
+    once, and each trap run starts from a snapshot taken there (:class:`SharedStart`).
+    """
     scenario = scenario.for_seed(seed)  # the solution and traps must name the variant the seed plays
-    reference, reference_sim = _check_reference(scenario, seed)
+    reference, reference_sim, start = _check_reference(scenario, seed)
     checks = [reference, _check_nothing(scenario, seed)]
     for number, trap in enumerate(scenario.traps, 1):
-        checks.append(_check_trap(scenario, seed, number, trap, reference))
+        checks.append(_check_trap(scenario, seed, number, trap, reference, start))
     if any(m.claims for m in scenario.messages):
         checks.append(_check_claims(scenario, seed, reference, reference_sim))
     return checks
 
 
-def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation | None]:
+def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation | None, SharedStart | None]:
     limit = 2.0 * scenario.par.ttr
     expected = f"resolved <= {format_duration(limit)}"
     try:
-        sim, report = run_session(scenario, seed, scenario.solution, impact=False, telemetry=False)
+        sim, report, start = play_reference(scenario, seed)
     except SessionError as err:
         check = Check(scenario.id, seed, REFERENCE, False, expected, None, None, None, f"solution: {err.problems[0]}")
-        return check, None
+        return check, None, None
     problem = ""
     if report.outcome != "resolved":
         problem = f"the reference solution ends {report.outcome} (it never resolves)"
@@ -111,7 +116,72 @@ def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation |
             f"the reference solution takes {format_duration(report.ttr_s)} to recover, more than twice "
             f"par ({format_duration(limit)})"
         )
-    return _check(scenario, seed, REFERENCE, expected, report, problem), sim
+    return _check(scenario, seed, REFERENCE, expected, report, problem), sim, start
+
+
+@dataclass(frozen=True)
+class SharedStart:
+    """The steps every trap run (taken at the first mitigation) shares with the reference, played once.
+
+    ``snapshot`` is the reference's session at the time of the solution's first mitigation, before it,
+    having applied the solution's first ``steps`` actions (the process steps before it): a trap run
+    restores it instead of replaying those steps from zero (a restore equals that replay bit for bit:
+    simulator/session/snapshots.py, proven by tests/simulator/test_snapshot_restore.py).
+    """
+
+    snapshot: Snapshot
+    steps: int
+
+
+def play_reference(scenario: Scenario, seed: int) -> tuple[Simulation, Report, SharedStart | None]:
+    """The reference run, as :func:`run_session` plays the solution (no journal, no impact replay, no
+    logs), and the snapshot the trap runs start from (None when there is none to share, see
+    :func:`_shared_steps`, or the session cannot be snapshotted then). Raises SessionError as it does."""
+    actions = scenario.solution
+    shared = None if action_problems(actions, scenario) else _shared_steps(scenario)
+    if shared is None:
+        sim, report = run_session(scenario, seed, actions, impact=False, telemetry=False)
+        return sim, report, None
+    steps, trap_at = shared
+    sim = Simulation(scenario, seed, telemetry=False)
+    for action in actions[:steps]:  # run_session's loop (nothing resolves or ends before trap_at)
+        sim.run_until(float(action.at or 0.0))
+        sim.apply(action)
+    sim.run_until(trap_at)  # where run_session runs to for the next action, the first mitigation
+    try:
+        start: SharedStart | None = SharedStart(take(sim), steps)
+    except NotRestorable:  # a process pending then cannot be re-created: the traps replay from zero
+        start = None
+    stop = float(scenario.duration)
+    for action in actions[steps:]:  # run_session's loop, from where the shared steps left it
+        if sim.finished or action.at > stop:  # (a time each: action_problems found none missing)
+            break
+        sim.run_until(float(action.at))
+        sim.apply(action)
+    sim.run_until(stop)
+    sim.end(end_reason_of(sim))
+    return sim, sim.score(impact=False), start
+
+
+def _shared_steps(scenario: Scenario) -> tuple[int, float] | None:
+    """How many of the solution's actions a trap run taken at the first mitigation applies exactly as the
+    reference does before taking the trap, and the time both then run to (the first mitigation's).
+
+    None when they share nothing safely: no mitigation, or the trap's steps before its time are not the
+    reference's first actions in the same order (a resolve before the first mitigation), or that time is
+    the scenario's end (run_session would then apply the mitigation of a finished session).
+    """
+    solution = list(scenario.solution)
+    first = next((i for i, a in enumerate(solution) if a.action in MITIGATION_ACTIONS), None)
+    if first is None:
+        return None
+    trap_at, _, keep = _trap_plan(scenario, 0)
+    before = [a for a in keep if (a.at or 0.0) <= trap_at]  # play_trap's steps before the trap (stable sort)
+    if trap_at != solution[first].at or trap_at >= scenario.duration:
+        return None
+    if len(before) != first or any(a is not b for a, b in zip(before, solution[:first], strict=True)):
+        return None
+    return first, trap_at
 
 
 def _check_nothing(scenario: Scenario, seed: int) -> Check:
@@ -129,13 +199,15 @@ def _check_nothing(scenario: Scenario, seed: int) -> Check:
     return _check(scenario, seed, NOTHING, expected, report, problem)
 
 
-def _check_trap(scenario: Scenario, seed: int, number: int, trap: Trap, reference: Check) -> Check:
+def _check_trap(
+    scenario: Scenario, seed: int, number: int, trap: Trap, reference: Check, start: SharedStart | None = None
+) -> Check:
     name = f"trap {number}"
     expected = "springs, hurts"
     try:
         # Taken where the engine first accepts it: an undrain needs the solution's drain before it.
         for kept in range(trap_points(scenario)):
-            run = play_trap(scenario, seed, trap, kept)
+            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None)
             if not run.refused:
                 break
     except (ValidationError, SessionError, TrapMoveError) as err:
@@ -192,19 +264,25 @@ class TrapRun:
     sprung: bool
 
 
-def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0) -> TrapRun:
+def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0, start: SharedStart | None = None) -> TrapRun:
     """The solution's process steps and its first ``kept`` mitigations, then the trap's moves in place of
     the other mitigations, then its resolve.
 
     With ``kept`` 0 the trap is taken at the time of the first mitigation; with more, at the time of the
     next one (or a minute after the last). The moves are built from the world at that time (instances,
     zones: see simulator.session.trap_moves). Raises TrapMoveError when the trap cannot be made into actions.
+    ``start`` (with ``kept`` 0 only): the reference's snapshot at the trap's time, restored instead of
+    replaying the steps before it (the same run, bit for bit).
     """
     trap_at, resolve, keep = _trap_plan(scenario, kept)
     steps: list[tuple[float, Action | None]] = [(a.at or 0.0, a) for a in keep]
     steps += [(trap_at, None), (max(resolve.at or trap_at, trap_at), resolve)]
     steps.sort(key=lambda step: step[0])  # stable: a step at the trap's time stays before it
-    sim = Simulation(scenario, seed, telemetry=False)
+    if start is not None and kept == 0:
+        sim = start.snapshot.restore()
+        steps = steps[start.steps :]  # taken already: the next step is the trap, at the snapshot's time
+    else:
+        sim = Simulation(scenario, seed, telemetry=False)
     refused = ""
     for at, action in steps:
         sim.run_until(at)
