@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
 from scenarios.durations import format_duration
 from scenarios.language.actions import ACTION_ADAPTER, MITIGATION_ACTIONS, Action
 from scenarios.language.scenario import Scenario, Trap
-from simulator.incident.scoring import Report
+from simulator.incident.scoring import GRADES, Report
 from simulator.session.claims import claim_problems
 from simulator.session.journal_session import end_reason_of
 from simulator.session.runner import SessionError, action_problems, run_session
@@ -39,6 +39,18 @@ AFTER_LAST_MITIGATION = 60.0
 """Seconds after the solution's last mitigation a trap is tried when the engine refused it earlier."""
 NOTHING_FLOOR_PCT = 1.0
 """Error budget (percent of the SLO window's) doing nothing must burn when the impact fades by itself."""
+NOT_RESOLVED = "not resolved"
+"""The outcome shown for a trap run stopped after its last step (its resolve, refused) because its check was
+decided: it sprang, every move was taken, and it had failed more user requests than the reference. Failed
+requests only grow and no step is left to resolve it, so playing on could change neither the check nor the
+grade (the worst already: a sprung trap's penalty with no resolve) nor the TTR (none); it could only tell
+``unresolved`` from ``mitigated`` (users recovering by themselves before the end), which was not played."""
+STOPPED_NOTE = (
+    f"{NOT_RESOLVED}: a trap run stops once its resolve was refused and it had failed more requests than the "
+    "reference; playing on could change neither its check nor its grade (whether users would recover by the "
+    "end was not played)"
+)
+"""What the verify command prints under its tables when a trap row shows :data:`NOT_RESOLVED`."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +70,12 @@ class Check:
     problem: str = ""
     """Why the check failed (empty when it passed)."""
     failed_requests: int | None = None
-    """User requests the baseline failed (what a trap's harm is measured by)."""
+    """User requests the baseline failed (what a trap's harm is measured by; as of ``stopped_at_s`` when set)."""
     data_lost: int | None = None
-    """Writes the baseline lost (a trap also hurts by losing more data than the reference)."""
+    """Writes the baseline lost (a trap also hurts by losing more data than the reference; as of
+    ``stopped_at_s`` when set)."""
+    stopped_at_s: float | None = None
+    """When a trap run was stopped, its check decided (see :data:`NOT_RESOLVED`); None: played to its end."""
 
 
 def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], workers: int | None = None) -> list[Check]:
@@ -207,7 +222,7 @@ def _check_trap(
     try:
         # Taken where the engine first accepts it: an undrain needs the solution's drain before it.
         for kept in range(trap_points(scenario)):
-            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None)
+            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None, reference.failed_requests)
             if not run.refused:
                 break
     except (ValidationError, SessionError, TrapMoveError) as err:
@@ -225,7 +240,10 @@ def _check_trap(
         )
         if report.data_lost or reference.data_lost:
             problem += f"; {report.data_lost:,} writes lost, {reference.data_lost or 0:,} with the reference"
-    return _check(scenario, seed, name, expected, report, problem)
+    check = _check(scenario, seed, name, expected, report, problem)
+    if run.stopped_at is not None:  # its outcome at the end was not played: only that it is not resolved
+        check = replace(check, outcome=NOT_RESOLVED, stopped_at_s=run.stopped_at)
+    return check
 
 
 def _hurts(report: Report, reference: Check) -> bool:
@@ -262,9 +280,19 @@ class TrapRun:
     report: Report
     refused: str
     sprung: bool
+    stopped_at: float | None = None
+    """When the run was stopped after its last step, the trap shown to hurt (None: played to the end);
+    ``report`` is then as of that time."""
 
 
-def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0, start: SharedStart | None = None) -> TrapRun:
+def play_trap(
+    scenario: Scenario,
+    seed: int,
+    trap: Trap,
+    kept: int = 0,
+    start: SharedStart | None = None,
+    harm_over: int | None = None,
+) -> TrapRun:
     """The solution's process steps and its first ``kept`` mitigations, then the trap's moves in place of
     the other mitigations, then its resolve.
 
@@ -273,6 +301,10 @@ def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0, start: S
     zones: see simulator.session.trap_moves). Raises TrapMoveError when the trap cannot be made into actions.
     ``start`` (with ``kept`` 0 only): the reference's snapshot at the trap's time, restored instead of
     replaying the steps before it (the same run, bit for bit).
+
+    ``harm_over`` (the reference's failed requests): once the last step is taken, a run whose every move
+    was accepted, that sprang and has failed more requests than that, not resolved, stops there (see
+    :data:`NOT_RESOLVED`); without it, or while those are not all shown, it plays on to the scenario's end.
     """
     trap_at, resolve, keep = _trap_plan(scenario, kept)
     steps: list[tuple[float, Action | None]] = [(a.at or 0.0, a) for a in keep]
@@ -296,9 +328,13 @@ def play_trap(scenario: Scenario, seed: int, trap: Trap, kept: int = 0, start: S
             result = sim.apply(move)
             if not result.accepted and not refused:
                 refused = f"{move.action}: {result.message}"
+    sprung = any(why == trap.why for _, _, why in sim.incident.harmful)  # taken: no step is left to change it
+    if harm_over is not None and sprung and not refused and not sim.finished:
+        report = sim.score(impact=False)
+        if report.failed_requests > harm_over and report.grade == GRADES[-1]:
+            return TrapRun(report, refused, sprung, float(sim.now))
     sim.run_until(scenario.duration)
     sim.end(end_reason_of(sim))
-    sprung = any(why == trap.why for _, _, why in sim.incident.harmful)
     return TrapRun(sim.score(impact=False), refused, sprung)
 
 

@@ -25,6 +25,7 @@ from scenarios.text import clean, format_percent
 from simulator.incident import Report, impact_avoided_text
 from simulator.reports import severity_verdict
 from simulator.session import (
+    STOPPED_NOTE,
     Check,
     JournalError,
     JournalSession,
@@ -306,6 +307,8 @@ def verify_command(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for scenario in scenarios:
         console.print(verify_table(scenario, [c for c in checks if c.scenario == scenario.id]))
+    if any(c.stopped_at_s is not None for c in checks):  # says what a trap row's "not resolved" means
+        console.print(STOPPED_NOTE)
     failed = [c for c in checks if not c.passed]
     for check in failed:
         console.print(
@@ -331,7 +334,7 @@ def verify_table(scenario: Scenario, checks: list[Check]) -> Table:
     )
     table.add_column("BASELINE", no_wrap=True)
     table.add_column("EXPECTED")
-    table.add_column("OUTCOME")
+    table.add_column("OUTCOME", no_wrap=True)
     table.add_column("GRADES", no_wrap=True)
     table.add_column("TTR")
     table.add_column("CHECK", no_wrap=True)
