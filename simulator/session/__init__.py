@@ -20,7 +20,7 @@ from simulator.session.runner import SessionError, run_session
 from simulator.session.shadow import EXPERT_SEAT, ShadowRun
 from simulator.session.simulation import TOOL_VERSION, Simulation
 from simulator.session.snapshots import NotRestorable, Snapshot, SnapshotBook
-from simulator.session.verify import STOPPED_NOTE, Check, verify_scenarios
+from simulator.session.verify import STILL_OPEN, STOPPED_NOTE, Check, verify_scenarios
 
 __all__ = [
     "EXPERT_SEAT",
@@ -33,6 +33,7 @@ __all__ = [
     "NotRestorable",
     "Reveal",
     "SHOW",
+    "STILL_OPEN",
     "STOPPED_NOTE",
     "SessionError",
     "ShadowPlayback",

@@ -39,18 +39,19 @@ AFTER_LAST_MITIGATION = 60.0
 """Seconds after the solution's last mitigation a trap is tried when the engine refused it earlier."""
 NOTHING_FLOOR_PCT = 1.0
 """Error budget (percent of the SLO window's) doing nothing must burn when the impact fades by itself."""
-NOT_RESOLVED = "not resolved"
-"""The outcome shown for a trap run stopped after its last step (its resolve, refused) because its check was
-decided: it sprang, every move was taken, and it had failed more user requests than the reference. Failed
-requests only grow and no step is left to resolve it, so playing on could change neither the check nor the
-grade (the worst already: a sprung trap's penalty with no resolve) nor the TTR (none); it could only tell
-``unresolved`` from ``mitigated`` (users recovering by themselves before the end), which was not played."""
+STILL_OPEN = "still open"
+"""The outcome shown for a trap run stopped after its last step because its check was decided: every move
+was taken, it sprang, it had failed more user requests than the reference, and its resolve was refused (the
+incident is still open, and no step is left to resolve it). Failed requests only grow, so playing on could
+change neither the check nor the grade (the worst already: a sprung trap's penalty and no resolve) nor the
+TTR (none); it could only tell ``unresolved`` from ``mitigated`` (users recovering by themselves before the
+end), which is what was not played."""
 STOPPED_NOTE = (
-    f"{NOT_RESOLVED}: a trap run stops once its resolve was refused and it had failed more requests than the "
+    f"{STILL_OPEN}: a trap run stops once its resolve was refused and it had failed more requests than the "
     "reference; playing on could change neither its check nor its grade (whether users would recover by the "
     "end was not played)"
 )
-"""What the verify command prints under its tables when a trap row shows :data:`NOT_RESOLVED`."""
+"""What the verify command prints under its tables when a trap row shows :data:`STILL_OPEN`."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Check:
     """Writes the baseline lost (a trap also hurts by losing more data than the reference; as of
     ``stopped_at_s`` when set)."""
     stopped_at_s: float | None = None
-    """When a trap run was stopped, its check decided (see :data:`NOT_RESOLVED`); None: played to its end."""
+    """When a trap run was stopped, its check decided (see :data:`STILL_OPEN`); None: played to its end."""
 
 
 def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], workers: int | None = None) -> list[Check]:
@@ -97,27 +98,31 @@ def verify_scenarios(scenarios: Sequence[Scenario], seeds: Sequence[int], worker
     return [check for checks in results for check in checks]
 
 
-def verify_seed(scenario: Scenario, seed: int) -> list[Check]:
+def verify_seed(scenario: Scenario, seed: int, shortcuts: bool = True) -> list[Check]:
     """The reference, doing nothing, each trap, then the messages' claims, played with one seed.
 
-    The reference's steps before its first mitigation are every trap run's first steps too: they are played
-    once, and each trap run starts from a snapshot taken there (:class:`SharedStart`).
+    Two shortcuts change no verdict (``shortcuts=False`` plays without them, as tests compare): the
+    reference's steps before its first mitigation are every trap run's first steps too, so they are played
+    once and each trap run starts from a snapshot taken there (:class:`SharedStart`); and a trap run stops
+    after its last step once its check is decided (:data:`STILL_OPEN`).
     """
     scenario = scenario.for_seed(seed)  # the solution and traps must name the variant the seed plays
-    reference, reference_sim, start = _check_reference(scenario, seed)
+    reference, reference_sim, start = _check_reference(scenario, seed, shortcuts)
     checks = [reference, _check_nothing(scenario, seed)]
     for number, trap in enumerate(scenario.traps, 1):
-        checks.append(_check_trap(scenario, seed, number, trap, reference, start))
+        checks.append(_check_trap(scenario, seed, number, trap, reference, start, stop_early=shortcuts))
     if any(m.claims for m in scenario.messages):
         checks.append(_check_claims(scenario, seed, reference, reference_sim))
     return checks
 
 
-def _check_reference(scenario: Scenario, seed: int) -> tuple[Check, Simulation | None, SharedStart | None]:
+def _check_reference(
+    scenario: Scenario, seed: int, share: bool = True
+) -> tuple[Check, Simulation | None, SharedStart | None]:
     limit = 2.0 * scenario.par.ttr
     expected = f"resolved <= {format_duration(limit)}"
     try:
-        sim, report, start = play_reference(scenario, seed)
+        sim, report, start = play_reference(scenario, seed, share)
     except SessionError as err:
         check = Check(scenario.id, seed, REFERENCE, False, expected, None, None, None, f"solution: {err.problems[0]}")
         return check, None, None
@@ -148,12 +153,13 @@ class SharedStart:
     steps: int
 
 
-def play_reference(scenario: Scenario, seed: int) -> tuple[Simulation, Report, SharedStart | None]:
+def play_reference(scenario: Scenario, seed: int, share: bool = True) -> tuple[Simulation, Report, SharedStart | None]:
     """The reference run, as :func:`run_session` plays the solution (no journal, no impact replay, no
-    logs), and the snapshot the trap runs start from (None when there is none to share, see
-    :func:`_shared_steps`, or the session cannot be snapshotted then). Raises SessionError as it does."""
+    logs), and the snapshot the trap runs start from (None when not ``share``, when there is none to
+    share, see :func:`_shared_steps`, or when the session cannot be snapshotted then). Raises SessionError
+    as run_session does."""
     actions = scenario.solution
-    shared = None if action_problems(actions, scenario) else _shared_steps(scenario)
+    shared = None if not share or action_problems(actions, scenario) else _shared_steps(scenario)
     if shared is None:
         sim, report = run_session(scenario, seed, actions, impact=False, telemetry=False)
         return sim, report, None
@@ -215,14 +221,21 @@ def _check_nothing(scenario: Scenario, seed: int) -> Check:
 
 
 def _check_trap(
-    scenario: Scenario, seed: int, number: int, trap: Trap, reference: Check, start: SharedStart | None = None
+    scenario: Scenario,
+    seed: int,
+    number: int,
+    trap: Trap,
+    reference: Check,
+    start: SharedStart | None = None,
+    stop_early: bool = True,
 ) -> Check:
     name = f"trap {number}"
     expected = "springs, hurts"
     try:
         # Taken where the engine first accepts it: an undrain needs the solution's drain before it.
         for kept in range(trap_points(scenario)):
-            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None, reference.failed_requests)
+            harm_over = reference.failed_requests if stop_early else None
+            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None, harm_over)
             if not run.refused:
                 break
     except (ValidationError, SessionError, TrapMoveError) as err:
@@ -241,8 +254,8 @@ def _check_trap(
         if report.data_lost or reference.data_lost:
             problem += f"; {report.data_lost:,} writes lost, {reference.data_lost or 0:,} with the reference"
     check = _check(scenario, seed, name, expected, report, problem)
-    if run.stopped_at is not None:  # its outcome at the end was not played: only that it is not resolved
-        check = replace(check, outcome=NOT_RESOLVED, stopped_at_s=run.stopped_at)
+    if run.stopped_at is not None:  # its outcome at the end was not played: only that it is never resolved
+        check = replace(check, outcome=STILL_OPEN, stopped_at_s=run.stopped_at)
     return check
 
 
@@ -304,7 +317,7 @@ def play_trap(
 
     ``harm_over`` (the reference's failed requests): once the last step is taken, a run whose every move
     was accepted, that sprang and has failed more requests than that, not resolved, stops there (see
-    :data:`NOT_RESOLVED`); without it, or while those are not all shown, it plays on to the scenario's end.
+    :data:`STILL_OPEN`); without it, or while those are not all shown, it plays on to the scenario's end.
     """
     trap_at, resolve, keep = _trap_plan(scenario, kept)
     steps: list[tuple[float, Action | None]] = [(a.at or 0.0, a) for a in keep]

@@ -25,6 +25,7 @@ from scenarios.text import clean, format_percent
 from simulator.incident import Report, impact_avoided_text
 from simulator.reports import severity_verdict
 from simulator.session import (
+    STILL_OPEN,
     STOPPED_NOTE,
     Check,
     JournalError,
@@ -307,7 +308,7 @@ def verify_command(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for scenario in scenarios:
         console.print(verify_table(scenario, [c for c in checks if c.scenario == scenario.id]))
-    if any(c.stopped_at_s is not None for c in checks):  # says what a trap row's "not resolved" means
+    if any(c.stopped_at_s is not None for c in checks):  # says what a trap row's "still open" means
         console.print(STOPPED_NOTE)
     failed = [c for c in checks if not c.passed]
     for check in failed:
@@ -334,7 +335,7 @@ def verify_table(scenario: Scenario, checks: list[Check]) -> Table:
     )
     table.add_column("BASELINE", no_wrap=True)
     table.add_column("EXPECTED")
-    table.add_column("OUTCOME", no_wrap=True)
+    table.add_column("OUTCOME")
     table.add_column("GRADES", no_wrap=True)
     table.add_column("TTR")
     table.add_column("CHECK", no_wrap=True)
@@ -361,11 +362,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun[:-2]}es" if noun.endswith("is") else f"{n} {noun}s"
 
 
+SHORT_OUTCOMES = {STILL_OPEN: "opn"}
+"""Outcomes' short forms where seeds differ (the others: their first three letters)."""
+
+
 def _outcomes(group: list[Check]) -> str:
     outcomes = [c.outcome or "error" for c in group]
     if len(set(outcomes)) == 1:
         return outcomes[0] if len(outcomes) == 1 else f"{outcomes[0]} x{len(outcomes)}"
-    return " ".join(o[:3] for o in outcomes)
+    return " ".join(SHORT_OUTCOMES.get(o, o[:3]) for o in outcomes)
 
 
 def _ttr_range(group: list[Check]) -> str:

@@ -1,0 +1,104 @@
+"""verify's two shortcuts change no check (simulator/session/verify.py).
+
+- A trap run started from the reference's snapshot at the first mitigation is the run replayed from zero:
+  the same report, bit for bit (every float of it), at the time it stops.
+- A trap run stopped after its last step, its check decided, shows what the whole run shows: the same
+  verdict, problem, grade and TTR, and ``still open`` only where the whole run ends unresolved or
+  mitigated; its failed requests, as of its stop, are already more than the reference's and no more than
+  the whole run's.
+
+The cases: one trap (checkout-oom-leak), a trap the engine refuses at the first mitigation and
+takes at the next (az-outage: played from zero, not from the snapshot), a session that cannot be
+snapshotted at the trap's time (bad-flag-cohort: a fault's onset is pending inside a rollout), and three
+traps on another seed (dns-resolver-storm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+import pytest
+
+from scenarios.catalog import load_by_ref
+from simulator.session import verify
+from simulator.session.verify import NOTHING, STILL_OPEN, play_trap, verify_seed
+
+CASES = [
+    ("checkout-oom-leak", 1),
+    ("az-outage", 1),
+    ("bad-flag-cohort", 1),
+    ("dns-resolver-storm", 3),
+]
+
+
+@cache
+def scenario_for(ref: str, seed: int):
+    scenario, _ = load_by_ref(ref)
+    return scenario.for_seed(seed)
+
+
+@cache
+def fast(ref: str, seed: int) -> tuple:
+    """What verify shows (the checks are frozen: shared by the tests)."""
+    return tuple(verify_seed(scenario_for(ref, seed), seed))
+
+
+@cache
+def reference_run(ref: str, seed: int):
+    """The reference played with its snapshot for the traps (a snapshot restores any number of times)."""
+    return verify.play_reference(scenario_for(ref, seed), seed)
+
+
+def plain(ref: str, seed: int) -> list:
+    """The checks played without the shortcuts: every trap from zero to the scenario's end (doing nothing
+    takes none: it is left out)."""
+    scenario = scenario_for(ref, seed)
+    reference, sim, start = verify._check_reference(scenario, seed, share=False)
+    assert start is None
+    checks = [reference]
+    for number, trap in enumerate(scenario.traps, 1):
+        checks.append(verify._check_trap(scenario, seed, number, trap, reference, None, stop_early=False))
+    if any(m.claims for m in scenario.messages):
+        checks.append(verify._check_claims(scenario, seed, reference, sim))
+    return checks
+
+
+@pytest.mark.parametrize(("ref", "seed"), CASES)
+def test_verify_shows_what_the_plain_replay_shows(ref, seed):
+    shown = [c for c in fast(ref, seed) if c.baseline != NOTHING]
+    whole_runs = plain(ref, seed)
+    assert [c.baseline for c in shown] == [c.baseline for c in whole_runs]
+    reference = whole_runs[0]
+    for quick, whole in zip(shown, whole_runs, strict=True):
+        assert whole.stopped_at_s is None
+        if quick.stopped_at_s is None:
+            assert quick == whole
+            continue
+        assert quick.baseline.startswith("trap ") and quick.passed
+        assert quick.outcome == STILL_OPEN and whole.outcome in ("unresolved", "mitigated")
+        assert reference.failed_requests < quick.failed_requests <= whole.failed_requests
+        as_whole = replace(quick, outcome=whole.outcome, stopped_at_s=None)
+        assert replace(as_whole, failed_requests=whole.failed_requests, data_lost=whole.data_lost) == whole
+
+
+def test_every_case_shares_or_falls_back_as_described():
+    shared = {ref: reference_run(ref, seed)[2] is not None for ref, seed in CASES}
+    assert shared == {
+        "checkout-oom-leak": True,
+        "az-outage": True,
+        "bad-flag-cohort": False,
+        "dns-resolver-storm": True,
+    }
+    stopped = [c.baseline for ref, seed in CASES for c in fast(ref, seed) if c.stopped_at_s is not None]
+    assert len(stopped) >= 6
+
+
+@pytest.mark.parametrize(("ref", "seed"), [c for c in CASES if c[0] != "bad-flag-cohort"])
+def test_a_trap_run_from_the_snapshot_is_the_run_from_zero(ref, seed):
+    scenario = scenario_for(ref, seed)
+    _, report, start = reference_run(ref, seed)
+    for trap in scenario.traps:
+        from_snapshot = play_trap(scenario, seed, trap, 0, start, report.failed_requests)
+        from_zero = play_trap(scenario, seed, trap, 0, None, report.failed_requests)
+        assert from_snapshot == from_zero
