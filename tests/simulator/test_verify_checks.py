@@ -34,12 +34,14 @@ def test_a_trap_the_engine_refuses_everywhere_fails_verify():
     assert not trap.passed
     assert "cannot be taken at any point of the solution: the engine refuses it" in trap.problem
     assert "is not drained" in trap.problem
+    assert trap.stopped_at_s is None  # a run with a refused move is played to its end
 
 
 def test_a_trap_that_never_springs_fails_verify():
     trap = check(with_trap(match={"action": "restart", "service": "checkout", "mode": "all"}, version="v9*"), "trap 1")
     assert not trap.passed
     assert "never sprang" in trap.problem
+    assert trap.stopped_at_s is None  # a run that did not spring is played to its end
 
 
 def test_a_trap_that_does_no_harm_fails_verify():

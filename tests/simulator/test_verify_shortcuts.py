@@ -50,7 +50,8 @@ def reference_run(ref: str, seed: int):
     return verify.play_reference(scenario_for(ref, seed), seed)
 
 
-def plain(ref: str, seed: int) -> list:
+@cache
+def plain(ref: str, seed: int) -> tuple:
     """The checks played without the shortcuts: every trap from zero to the scenario's end (doing nothing
     takes none: it is left out)."""
     scenario = scenario_for(ref, seed)
@@ -61,7 +62,7 @@ def plain(ref: str, seed: int) -> list:
         checks.append(verify._check_trap(scenario, seed, number, trap, reference, None, stop_early=False))
     if any(m.claims for m in scenario.messages):
         checks.append(verify._check_claims(scenario, seed, reference, sim))
-    return checks
+    return tuple(checks)
 
 
 @pytest.mark.parametrize(("ref", "seed"), CASES)
@@ -102,3 +103,14 @@ def test_a_trap_run_from_the_snapshot_is_the_run_from_zero(ref, seed):
         from_snapshot = play_trap(scenario, seed, trap, 0, start, report.failed_requests)
         from_zero = play_trap(scenario, seed, trap, 0, None, report.failed_requests)
         assert from_snapshot == from_zero
+
+
+def test_a_trap_run_that_has_not_yet_failed_more_requests_plays_to_the_end():
+    # Asked to beat exactly what it has failed by its last step, the run is not decided there: it plays
+    # on, to the report of the whole run.
+    scenario = scenario_for("checkout-oom-leak", 1)
+    quick, whole = fast("checkout-oom-leak", 1)[2], plain("checkout-oom-leak", 1)[1]
+    assert quick.stopped_at_s is not None
+    run = play_trap(scenario, 1, scenario.traps[0], 0, reference_run("checkout-oom-leak", 1)[2], quick.failed_requests)
+    assert run.stopped_at is None
+    assert (run.report.outcome, run.report.failed_requests) == (whole.outcome, whole.failed_requests)
