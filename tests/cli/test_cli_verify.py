@@ -13,6 +13,9 @@ def test_verify_shipped_scenario_passes(capsys):
     assert "reference" in out and "nothing" in out and "trap 1" in out
     assert "0 failed" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+    # The trap run stopped once decided: its row says so, and the note under the tables what that means.
+    assert "trap 1      springs, hurts    still open " in out
+    assert "still open: a trap run stops once its resolve was refused" in " ".join(out.split())
 
 
 def test_trap_replaces_the_mitigations_and_keeps_the_process():

@@ -21,6 +21,7 @@ from functools import cache
 import pytest
 
 from scenarios.catalog import load_by_ref
+from scenarios.language.actions import ACTION_ADAPTER
 from simulator.session import verify
 from simulator.session.verify import NOTHING, STILL_OPEN, play_trap, verify_seed
 
@@ -114,3 +115,15 @@ def test_a_trap_run_that_has_not_yet_failed_more_requests_plays_to_the_end():
     run = play_trap(scenario, 1, scenario.traps[0], 0, reference_run("checkout-oom-leak", 1)[2], quick.failed_requests)
     assert run.stopped_at is None
     assert (run.report.outcome, run.report.failed_requests) == (whole.outcome, whole.failed_requests)
+
+
+def test_a_trap_run_with_a_refused_move_plays_to_the_end(monkeypatch):
+    # The trap's own move springs, then an undrain of a zone nobody drained is refused: the run is not
+    # decided (every move must be taken), so it plays on to the (shortened) end.
+    scenario = scenario_for("checkout-oom-leak", 1).model_copy(update={"duration": 1500.0})
+    undrain = ACTION_ADAPTER.validate_python({"action": "undrain_zone", "zone": "eu-west-1a"})
+    moves = verify.trap_moves
+    monkeypatch.setattr(verify, "trap_moves", lambda trap, sim: [*moves(trap, sim), (0.0, undrain)])
+    run = play_trap(scenario, 1, scenario.traps[0], 0, None, 0)
+    assert run.sprung and "is not drained" in run.refused
+    assert run.stopped_at is None and run.report.ended_at_s == 1500.0
