@@ -233,9 +233,11 @@ def _check_trap(
     expected = "springs, hurts"
     try:
         # Taken where the engine first accepts it: an undrain needs the solution's drain before it.
-        for kept in range(trap_points(scenario)):
+        points = trap_points(scenario)
+        for kept in range(points):
             harm_over = reference.failed_requests if stop_early else None
-            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None, harm_over)
+            retried = stop_early and kept < points - 1  # a refused run is then dropped: no need to play it on
+            run = play_trap(scenario, seed, trap, kept, start if kept == 0 else None, harm_over, retried)
             if not run.refused:
                 break
     except (ValidationError, SessionError, TrapMoveError) as err:
@@ -305,6 +307,7 @@ def play_trap(
     kept: int = 0,
     start: SharedStart | None = None,
     harm_over: int | None = None,
+    retried: bool = False,
 ) -> TrapRun:
     """The solution's process steps and its first ``kept`` mitigations, then the trap's moves in place of
     the other mitigations, then its resolve.
@@ -318,6 +321,8 @@ def play_trap(
     ``harm_over`` (the reference's failed requests): once the last step is taken, a run whose every move
     was accepted, that sprang and has failed more requests than that, not resolved, stops there (see
     :data:`STILL_OPEN`); without it, or while those are not all shown, it plays on to the scenario's end.
+    ``retried``: the caller tries the trap at the next point when a move is refused, so such a run stops
+    at the refusal (its report, as of then, is for no one to show).
     """
     trap_at, resolve, keep = _trap_plan(scenario, kept)
     steps: list[tuple[float, Action | None]] = [(a.at or 0.0, a) for a in keep]
@@ -341,7 +346,9 @@ def play_trap(
             result = sim.apply(move)
             if not result.accepted and not refused:
                 refused = f"{move.action}: {result.message}"
-    sprung = any(why == trap.why for _, _, why in sim.incident.harmful)  # taken: no step is left to change it
+        if refused and retried:
+            return TrapRun(sim.score(impact=False), refused, _sprung(sim, trap), float(sim.now))
+    sprung = _sprung(sim, trap)  # taken: no step is left to change it
     if harm_over is not None and sprung and not refused and not sim.finished:
         report = sim.score(impact=False)
         if report.failed_requests > harm_over and report.grade == GRADES[-1]:
@@ -349,6 +356,10 @@ def play_trap(
     sim.run_until(scenario.duration)
     sim.end(end_reason_of(sim))
     return TrapRun(sim.score(impact=False), refused, sprung)
+
+
+def _sprung(sim: Simulation, trap: Trap) -> bool:
+    return any(why == trap.why for _, _, why in sim.incident.harmful)
 
 
 def trap_points(scenario: Scenario) -> int:

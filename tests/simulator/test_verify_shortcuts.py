@@ -9,8 +9,8 @@
 
 The cases: one trap (checkout-oom-leak), a trap the engine refuses at the first mitigation and
 takes at the next (az-outage: played from zero, not from the snapshot), a session that cannot be
-snapshotted at the trap's time (bad-flag-cohort: a fault's onset is pending inside a rollout), and three
-traps on another seed (dns-resolver-storm).
+snapshotted at the trap's time (bad-flag-cohort: a fault's onset is pending inside a rollout), and two
+traps on another seed (cert-expiry).
 """
 
 from __future__ import annotations
@@ -19,30 +19,18 @@ from dataclasses import replace
 from functools import cache
 
 import pytest
+from verify_kit import scenario_for, verified
 
-from scenarios.catalog import load_by_ref
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.session import verify
-from simulator.session.verify import NOTHING, STILL_OPEN, play_trap, verify_seed
+from simulator.session.verify import NOTHING, STILL_OPEN, play_trap
 
 CASES = [
     ("checkout-oom-leak", 1),
     ("az-outage", 1),
     ("bad-flag-cohort", 1),
-    ("dns-resolver-storm", 3),
+    ("cert-expiry", 3),
 ]
-
-
-@cache
-def scenario_for(ref: str, seed: int):
-    scenario, _ = load_by_ref(ref)
-    return scenario.for_seed(seed)
-
-
-@cache
-def fast(ref: str, seed: int) -> tuple:
-    """What verify shows (the checks are frozen: shared by the tests)."""
-    return tuple(verify_seed(scenario_for(ref, seed), seed))
 
 
 @cache
@@ -68,7 +56,7 @@ def plain(ref: str, seed: int) -> tuple:
 
 @pytest.mark.parametrize(("ref", "seed"), CASES)
 def test_verify_shows_what_the_plain_replay_shows(ref, seed):
-    shown = [c for c in fast(ref, seed) if c.baseline != NOTHING]
+    shown = [c for c in verified(ref, seed) if c.baseline != NOTHING]
     whole_runs = plain(ref, seed)
     assert [c.baseline for c in shown] == [c.baseline for c in whole_runs]
     reference = whole_runs[0]
@@ -90,10 +78,10 @@ def test_every_case_shares_or_falls_back_as_described():
         "checkout-oom-leak": True,
         "az-outage": True,
         "bad-flag-cohort": False,
-        "dns-resolver-storm": True,
+        "cert-expiry": True,
     }
-    stopped = [c.baseline for ref, seed in CASES for c in fast(ref, seed) if c.stopped_at_s is not None]
-    assert len(stopped) >= 6
+    stopped = [c.baseline for ref, seed in CASES for c in verified(ref, seed) if c.stopped_at_s is not None]
+    assert len(stopped) >= 5
 
 
 @pytest.mark.parametrize(("ref", "seed"), [c for c in CASES if c[0] != "bad-flag-cohort"])
@@ -110,7 +98,7 @@ def test_a_trap_run_that_has_not_yet_failed_more_requests_plays_to_the_end():
     # Asked to beat exactly what it has failed by its last step, the run is not decided there: it plays
     # on, to the report of the whole run.
     scenario = scenario_for("checkout-oom-leak", 1)
-    quick, whole = fast("checkout-oom-leak", 1)[2], plain("checkout-oom-leak", 1)[1]
+    quick, whole = verified("checkout-oom-leak", 1)[2], plain("checkout-oom-leak", 1)[1]
     assert quick.stopped_at_s is not None
     run = play_trap(scenario, 1, scenario.traps[0], 0, reference_run("checkout-oom-leak", 1)[2], quick.failed_requests)
     assert run.stopped_at is None
