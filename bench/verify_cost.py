@@ -4,8 +4,11 @@
     python bench/verify_cost.py 1,2,3,4,5  # what verify --all plays
 
 Prints, heaviest first, the CPU seconds of the reference, doing nothing, the traps (all of them) and the
-claims per scenario and seed, then the totals by baseline. Trap runs that end unresolved play the whole
-scenario, which is why they dominate.
+claims per scenario and seed, then the totals by baseline. The reference includes the snapshot its trap
+runs start from; a trap run stops after its last step once its check is decided (simulator/session/verify.py),
+and one that is not plays the whole scenario.
+
+    python bench/verify_cost.py 1 --plain  # without those two shortcuts (every run from zero, to its end)
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ def timed(call, *args):
     return result, time.process_time() - start
 
 
-def all_traps(scenario, seed, reference):
+def all_traps(scenario, seed, reference, start, shortcuts):
     """Every trap check of ``scenario`` with ``seed``."""
-    return [verify._check_trap(scenario, seed, i, trap, reference) for i, trap in enumerate(scenario.traps, 1)]
+    return [
+        verify._check_trap(scenario, seed, i, trap, reference, start, stop_early=shortcuts)
+        for i, trap in enumerate(scenario.traps, 1)
+    ]
 
 
 def claims(scenario, seed, reference, sim):
@@ -36,7 +42,9 @@ def claims(scenario, seed, reference, sim):
 
 def main() -> None:
     """Time every baseline of every shipped scenario for the seeds given (default 1)."""
-    seeds = [int(s) for s in sys.argv[1].split(",")] if len(sys.argv) > 1 else [1]
+    args = [a for a in sys.argv[1:] if a != "--plain"]
+    shortcuts = "--plain" not in sys.argv[1:]
+    seeds = [int(s) for s in args[0].split(",")] if args else [1]
     totals = {"reference": 0.0, "nothing": 0.0, "traps": 0.0, "claims": 0.0}
     rows = []
     for entry in sorted(list_scenarios(), key=lambda e: e.id):
@@ -45,9 +53,9 @@ def main() -> None:
         base, _ = load_by_ref(entry.id)
         for seed in seeds:
             scenario = base.for_seed(seed)
-            (reference, sim), ref_s = timed(verify._check_reference, scenario, seed)
+            (reference, sim, start), ref_s = timed(verify._check_reference, scenario, seed, shortcuts)
             _, nothing_s = timed(verify._check_nothing, scenario, seed)
-            _, traps_s = timed(all_traps, scenario, seed, reference)
+            _, traps_s = timed(all_traps, scenario, seed, reference, start, shortcuts)
             _, claims_s = timed(claims, scenario, seed, reference, sim)
             count = len(scenario.traps)
             for key, value in zip(totals, (ref_s, nothing_s, traps_s, claims_s), strict=True):
