@@ -9,7 +9,9 @@ For each seed, these baselines are played headless (keeping no logs or traces: n
   place of its mitigations, at the time of the first mitigation, then a resolve at the solution's resolve
   time. The engine must accept every move (a trap it would refuse is no danger), the trap must spring
   (its predicate matches what was played), and the run must fail more user requests than the reference
-  with the same seed (measured, not judged by the grade, which a sprung trap lowers by itself);
+  with the same seed (measured, not judged by the grade, which a sprung trap lowers by itself). Its first
+  steps are the reference's, restored from a snapshot; once its check is decided after its last step, it
+  stops (:data:`STILL_OPEN`);
 - ``claims``: every claim a scripted message makes (``claims:``) holds in the reference run.
 """
 
