@@ -5,7 +5,7 @@
 
 Prints, heaviest first, the CPU seconds of the reference, doing nothing, the traps (all of them) and the
 claims per scenario and seed, then the totals by baseline. The reference includes the snapshot its trap
-runs start from; a trap run stops after its last step once its check is decided (simulator/session/verify.py),
+runs start from; a trap run stops after its last step once its check is decided (simulator/session/verify_runs.py),
 and one that is not plays the whole scenario.
 
     python bench/verify_cost.py 1 --plain  # without those two shortcuts (every run from zero, to its end)

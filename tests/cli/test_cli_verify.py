@@ -3,7 +3,8 @@
 from headless_kit import SHIPPED
 
 from scenarios import load_by_ref
-from simulator.session.verify import trap_actions, verify_scenarios
+from simulator.session.verify import verify_scenarios
+from simulator.session.verify_runs import trap_actions
 from tui.cli import main
 
 

@@ -86,7 +86,8 @@ def test_a_trap_that_spares_users_but_loses_data_still_hurts():
     # The split-brain scenario's wipe of the old primary: its play loses the writes only that copy held,
     # which the reference (reconcile, then rebuild) keeps; verify counts that as harm.
     from scenarios.catalog import load_by_ref
-    from simulator.session.verify import _check_reference, play_trap
+    from simulator.session.verify import _check_reference
+    from simulator.session.verify_runs import play_trap
 
     scenario, _ = load_by_ref("partition-split-brain-failover")
     scenario = scenario.for_seed(1)

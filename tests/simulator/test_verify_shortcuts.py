@@ -1,4 +1,4 @@
-"""verify's two shortcuts change no check (simulator/session/verify.py).
+"""verify's two shortcuts change no check (simulator/session/verify.py, verify_runs.py).
 
 - A trap run started from the reference's snapshot at the first mitigation is the run replayed from zero:
   the same report, bit for bit (every float of it), at the time it stops.
@@ -21,8 +21,9 @@ import pytest
 from verify_kit import scenario_for, verified
 
 from scenarios.language.actions import ACTION_ADAPTER
-from simulator.session import verify
-from simulator.session.verify import NOTHING, STILL_OPEN, play_trap
+from simulator.session import verify, verify_runs
+from simulator.session.verify import NOTHING, STILL_OPEN
+from simulator.session.verify_runs import play_trap
 
 CASES = [
     ("checkout-oom-leak", 1),
@@ -37,7 +38,7 @@ its trap runs replay from zero, the path the shortcuts leave as it was, so it is
 @cache
 def reference_run(ref: str, seed: int):
     """The reference played with its snapshot for the traps (a snapshot restores any number of times)."""
-    return verify.play_reference(scenario_for(ref, seed), seed)
+    return verify_runs.play_reference(scenario_for(ref, seed), seed)
 
 
 @cache
@@ -107,8 +108,8 @@ def test_a_trap_run_with_a_refused_move_plays_to_the_end(monkeypatch):
     # decided (every move must be taken), so it plays on to the (shortened) end.
     scenario = scenario_for("checkout-oom-leak", 1).model_copy(update={"duration": 1500.0})
     undrain = ACTION_ADAPTER.validate_python({"action": "undrain_zone", "zone": "eu-west-1a"})
-    moves = verify.trap_moves
-    monkeypatch.setattr(verify, "trap_moves", lambda trap, sim: [*moves(trap, sim), (0.0, undrain)])
+    moves = verify_runs.trap_moves
+    monkeypatch.setattr(verify_runs, "trap_moves", lambda trap, sim: [*moves(trap, sim), (0.0, undrain)])
     run = play_trap(scenario, 1, scenario.traps[0], 0, None, 0)
     assert run.sprung and "is not drained" in run.refused
     assert run.stopped_at is None and run.report.ended_at_s == 1500.0
