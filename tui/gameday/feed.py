@@ -145,10 +145,9 @@ class SeatFeed:
             return None
         names = store.names()
         last = min(total, first + max(1, budget // max(1, len(names))))
-        start, end = store.time_of(first), store.time_of(last - 1)
-        values = {name: list(store.window(name, start, end).values) for name in names}
+        values = {name: store.samples(name, first, last - 1) for name in names}
         self.before[key] = last
-        return {"t0": start - warmup.seconds, "dt": store.interval, "n": last - first, "values": values}
+        return {"t0": store.time_of(first) - warmup.seconds, "dt": store.interval, "n": last - first, "values": values}
 
     def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
         out, more = {}, False
@@ -171,8 +170,7 @@ class SeatFeed:
             names = store.names()
             last = min(store.steps, first + max(1, budget // max(1, len(names))))
             more |= last < store.steps
-            start, end = store.time_of(first), store.time_of(last - 1)
-            values = {name: list(store.window(name, start, end).values) for name in names}
-            out[key] = {"t0": start, "dt": store.interval, "n": last - first, "values": values}
+            values = {name: store.samples(name, first, last - 1) for name in names}
+            out[key] = {"t0": store.time_of(first), "dt": store.interval, "n": last - first, "values": values}
             self.steps[key] = last
         return out, more
