@@ -4,10 +4,14 @@ bounded frames; a seat's incidents carry the seats as default role holders."""
 
 from __future__ import annotations
 
+import json
 import math
+
+import pytest
 
 from tests.gameday.conftest import join, settle
 from tui.gameday.feed import FRAME_SAMPLES, SeatFeed
+from tui.gameday.protocol import Encoded, encode
 from tui.gameday.seat import SeriesMirror
 from tui.session import LocalSession
 
@@ -21,7 +25,7 @@ def snapshot(session: LocalSession) -> tuple[list[dict], dict[str, SeriesMirror]
     feed, frames = SeatFeed(), []
     mirror = {"service": SeriesMirror(), "split": SeriesMirror()}
     while True:
-        frame = feed.delta(session, 0, 0.0)
+        frame = json.loads(encode(feed.delta(session, 0, 0.0)))  # as a seat reads it
         frames.append(frame)
         for key, chunk in frame["series"].items():
             mirror[key].extend(chunk["t0"], chunk["dt"], chunk["n"], chunk["values"])
@@ -81,3 +85,13 @@ async def test_a_joined_seat_sees_before_t0_and_the_seats_hold_the_incident_role
     finally:
         ana.quit()
         bo.quit()
+
+
+def test_an_encoded_part_is_written_in_place_even_beside_a_string_that_reads_as_its_slot():
+    """The quiet run's chunks are encoded once (protocol.Encoded) and written into each frame in place."""
+    plain = {"a": [1.5, math.nan, {"x": "y"}], "b": "text", "c": [0.1, -math.inf, 3.0]}
+    assert encode({**plain, "a": Encoded(plain["a"]), "c": Encoded(plain["c"])}) == encode(plain)
+    tricky = {**plain, "b": "\x00encoded\x00", "d": {"\x00encoded\x00": 1}}
+    assert encode({**tricky, "a": Encoded(tricky["a"]), "c": Encoded(tricky["c"])}) == encode(tricky)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        encode({"a": object()})

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from tui.gameday.protocol import view_payload
+from tui.gameday.protocol import Encoded, view_payload
 from tui.session import LocalSession
 
 SNAPSHOT_SECONDS = 3600.0
@@ -29,6 +30,11 @@ FRAME_TRACES = 50
 """Most traces in one state frame (the newest; traces are samples, older ones are not backfilled)."""
 FRAME_SAMPLES = 10_000
 """Most metric samples (values) in one state frame, over both stores."""
+
+_WARMUP_CHUNKS: WeakKeyDictionary[Any, dict[tuple[int, int], Encoded]] = WeakKeyDictionary()
+"""Per store of a session's quiet run, the chunks of it a snapshot sends, by (first, last) sample, encoded
+once: the quiet run never changes, and every seat that joins the session is sent the same chunks (at
+t=0 they are a joining seat's whole snapshot, ~1.8 MB of JSON)."""
 
 
 @dataclass
@@ -133,7 +139,7 @@ class SeatFeed:
         keep = min(store.capacity, int(SNAPSHOT_SECONDS / store.interval))
         return max(0, store.steps - keep)
 
-    def _before(self, session: LocalSession, key: str, budget: int) -> dict[str, Any] | None:
+    def _before(self, session: LocalSession, key: str, budget: int) -> Encoded | None:
         """The next chunk (at most ``budget`` values) of the quiet run's samples before t=0 for store
         ``key``, at their times before t=0; None once they are all sent."""
         warmup = session.sim.warmup
@@ -145,9 +151,14 @@ class SeatFeed:
             return None
         names = store.names()
         last = min(total, first + max(1, budget // max(1, len(names))))
-        values = {name: store.samples(name, first, last - 1) for name in names}
         self.before[key] = last
-        return {"t0": store.time_of(first) - warmup.seconds, "dt": store.interval, "n": last - first, "values": values}
+        chunks = _WARMUP_CHUNKS.setdefault(store, {})
+        chunk = chunks.get((first, last))
+        if chunk is None:
+            values = {name: store.samples(name, first, last - 1) for name in names}
+            chunk = {"t0": store.time_of(first) - warmup.seconds, "dt": store.interval, "n": last - first}
+            chunk = chunks[(first, last)] = Encoded(chunk | {"values": values})
+        return chunk
 
     def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
         out, more = {}, False
