@@ -95,3 +95,40 @@ def test_an_encoded_part_is_written_in_place_even_beside_a_string_that_reads_as_
     assert encode({**tricky, "a": Encoded(tricky["a"]), "c": Encoded(tricky["c"])}) == encode(tricky)
     with pytest.raises(TypeError, match="not JSON serializable"):
         encode({"a": object()})
+
+
+def test_seats_out_of_step_each_get_every_line_and_sample_the_host_has():
+    """Chunks that seats in step share are encoded once (feed._shared); a seat behind the others is sent
+    its own, so each mirror still ends with exactly what the host holds."""
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    seats = {"often": _Seat(), "seldom": _Seat()}
+    for step in range(1, 11):
+        session.sim.advance(30.0)
+        for name, seat in seats.items():
+            if name == "often" or step % 4 == 0 or step == 10:
+                seat.catch_up(session)
+    for seat in seats.values():
+        assert seat.lines == session.sim.log_store.total
+        for name in ("frontend.rate", "checkout.p99_ms"):
+            solo = session.metric(*name.split("."), start=0.0, end=session.now)
+            mirrored = seat.mirror["service"].window(name, 0.0, session.now)
+            assert mirrored.times == solo.times
+            assert [v for v in mirrored.values if v == v] == [v for v in solo.values if v == v]
+
+
+class _Seat:
+    """What a seat takes in of its frames: the log lines it was sent, and its metric mirrors."""
+
+    def __init__(self) -> None:
+        self.feed, self.lines = SeatFeed(), 0
+        self.mirror = {"service": SeriesMirror(), "split": SeriesMirror()}
+
+    def catch_up(self, session: LocalSession) -> None:
+        while True:
+            frame = json.loads(encode(self.feed.delta(session, 0, 0.0)))
+            self.lines = 0 if frame["full"] else self.lines
+            self.lines += len(frame["logs"])
+            for key, chunk in frame["series"].items():
+                self.mirror[key].extend(chunk["t0"], chunk["dt"], chunk["n"], chunk["values"])
+            if not frame["more"]:
+                return

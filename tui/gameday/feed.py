@@ -13,6 +13,7 @@ snapshot went from one 11.2 MB frame to frames of at most ~0.6 MB; a steady delt
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -35,6 +36,24 @@ _WARMUP_CHUNKS: WeakKeyDictionary[Any, dict[tuple[int, int], Encoded]] = WeakKey
 """Per store of a session's quiet run, the chunks of it a snapshot sends, by (first, last) sample, encoded
 once: the quiet run never changes, and every seat that joins the session is sent the same chunks (at
 t=0 they are a joining seat's whole snapshot, ~1.8 MB of JSON)."""
+
+_SENT: WeakKeyDictionary[Any, dict[tuple, Encoded]] = WeakKeyDictionary()
+"""Per log or metric store of a session, the newest chunks of it sent to a seat, encoded once: the seats of
+a game day are mostly in step, and each push sends every one of them the same new lines and samples."""
+SENT_KEPT = 8
+"""Chunks kept per store (the oldest goes first): seats in step are sent each one within a push or two."""
+
+
+def _shared(store: Any, stamp: tuple, build: Callable[..., Any], *args: Any) -> Encoded:
+    """``build(*args)`` encoded, once for all the seats sent it: a chunk of ``store`` that ``stamp`` names (with
+    the epoch: a rewind writes the same lines and samples anew)."""
+    chunks = _SENT.setdefault(store, {})
+    chunk = chunks.get(stamp)
+    if chunk is None:
+        chunk = chunks[stamp] = Encoded(build(*args))
+        if len(chunks) > SENT_KEPT:
+            del chunks[next(iter(chunks))]
+    return chunk
 
 
 @dataclass
@@ -66,15 +85,15 @@ class SeatFeed:
             self.log_index = max(0, log_store.total - SNAPSHOT_LOGS)
             self.trace_t, self.trace_ids, self.steps = -math.inf, set(), {}
             self.before = {key: 0 for key, store in self._stores(session).items() if self._snapshot_start(store) == 0}
-        logs, self.log_index = self._logs(session)
-        series, series_more = self._samples(session)
+        logs = self._logs(session, epoch)
+        series, series_more = self._samples(session, epoch)
         self.more = self.log_index < log_store.total or series_more
         frame: dict[str, Any] = {
             "type": "state",
             "epoch": epoch,
             "full": full,
             "more": self.more,
-            "logs": view_payload(logs),
+            "logs": logs,
             "traces": view_payload(self._new_traces(session, full)),
             "series": series,
         }
@@ -108,8 +127,13 @@ class SeatFeed:
             "compression": view_payload(session.compression()),
         }
 
-    def _logs(self, session: LocalSession) -> tuple[list, int]:
-        return session.log_tail(self.log_index, FRAME_LOGS)
+    def _logs(self, session: LocalSession, epoch: int) -> Encoded | list:
+        """The next (at most ``FRAME_LOGS``) log lines, as sent; moves the cursor past them."""
+        first = self.log_index
+        logs, self.log_index = session.log_tail(first, FRAME_LOGS)
+        if len(logs) != self.log_index - first:  # the cursor had left the store's window: not a shared chunk
+            return view_payload(logs)
+        return _shared(session.sim.log_store, (epoch, first, self.log_index), view_payload, logs)
 
     def _new_traces(self, session: LocalSession, full: bool) -> list:
         since = None if full else self.trace_t
@@ -160,7 +184,12 @@ class SeatFeed:
             chunk = chunks[(first, last)] = Encoded(chunk | {"values": values})
         return chunk
 
-    def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
+    @staticmethod
+    def _chunk(store: Any, names: list[str], first: int, last: int) -> dict[str, Any]:
+        values = {name: store.samples(name, first, last - 1) for name in names}
+        return {"t0": store.time_of(first), "dt": store.interval, "n": last - first, "values": values}
+
+    def _samples(self, session: LocalSession, epoch: int) -> tuple[dict[str, Any], bool]:
         out, more = {}, False
         budget = FRAME_SAMPLES // len(self._stores(session))
         for key in list(self.before):
@@ -181,7 +210,7 @@ class SeatFeed:
             names = store.names()
             last = min(store.steps, first + max(1, budget // max(1, len(names))))
             more |= last < store.steps
-            values = {name: store.samples(name, first, last - 1) for name in names}
-            out[key] = {"t0": store.time_of(first), "dt": store.interval, "n": last - first, "values": values}
+            # Samples already taken never change; a series that starts later adds a name (NaN before it).
+            out[key] = _shared(store, (epoch, first, last, len(names)), self._chunk, store, names, first, last)
             self.steps[key] = last
         return out, more
