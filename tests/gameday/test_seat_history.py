@@ -102,10 +102,10 @@ def test_seats_out_of_step_each_get_every_line_and_sample_the_host_has():
     its own, so each mirror still ends with exactly what the host holds."""
     session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
     seats = {"often": _Seat(), "seldom": _Seat()}
-    for step in range(1, 11):
-        session.sim.advance(30.0)
+    for step in range(1, 7):
+        session.sim.advance(20.0)
         for name, seat in seats.items():
-            if name == "often" or step % 4 == 0 or step == 10:
+            if name == "often" or step % 3 == 0:
                 seat.catch_up(session)
     for seat in seats.values():
         assert seat.lines == session.sim.log_store.total
