@@ -215,6 +215,17 @@ class SeriesStore:
         times = tuple(self.t0 + k * self.interval for k in range(lo, hi + 1))
         return Series(name, times, tuple(self._span(name, lo, hi)))
 
+    def samples(self, name: str, first: int, last: int) -> list[float]:
+        """Samples number ``first`` to ``last`` (both included, those retained) of ``name``, without their
+        times: what :meth:`window` gives as values for the same steps, at a fraction of its cost (a
+        game-day seat's snapshot reads ~10^5 of them per join)."""
+        if name not in self._series or self.t0 is None:
+            return []
+        lo, hi = max(first, 0, self.steps - self.capacity), min(last, self.steps - 1)
+        if hi < lo:
+            return []
+        return self._span(name, lo, hi).tolist()
+
     def values(self, name: str, start: float, end: float) -> list[float]:
         """Values (NaN dropped) of ``name`` with start <= time <= end, without building times."""
         chunk = self._chunk(name, start, end)

@@ -53,6 +53,18 @@ async def exchange(
     return out
 
 
+class Recorder:
+    """A seat's connection that hands ``keep`` each frame written to it, as the bytes the seat receives
+    (wrap the writer ``GameHost._reply`` is given: the frame is encoded once, as the host does)."""
+
+    def __init__(self, writer: asyncio.StreamWriter, keep: Callable[[bytes], object]) -> None:
+        self.writer, self.keep = writer, keep
+
+    def write(self, data: bytes) -> None:
+        self.keep(data)
+        self.writer.write(data)
+
+
 @pytest.fixture(autouse=True)
 def _patient_seats(monkeypatch):
     """A seat waits ``PATIENCE`` for the host's reply to a request (the product's 10 s ran out on a loaded

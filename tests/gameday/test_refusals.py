@@ -11,7 +11,7 @@ import pytest
 
 from scenarios.language.actions import ACTION_ADAPTER
 from simulator.diagnostics import ProfileError
-from tests.gameday.conftest import PATIENCE, eventually, exchange, hello, join, settle
+from tests.gameday.conftest import PATIENCE, Recorder, eventually, exchange, hello, join, settle
 from tui.gameday import host as host_module
 from tui.gameday import seat as seat_module
 from tui.gameday.protocol import MAX_SEAT_FRAME
@@ -128,12 +128,11 @@ async def test_a_seat_that_drops_rejoins_and_sees_the_session_as_it_now_is(host,
 
 
 async def test_no_hidden_field_crosses_the_wire_before_the_debrief(host, monkeypatch):
-    sent: list[bytes] = []
+    sent: list[str] = []
     original = host_module.GameHost._reply
 
     async def spy(writer, frame):
-        sent.append(json.dumps(frame))
-        await original(writer, frame)
+        await original(Recorder(writer, lambda data: sent.append(data.decode())), frame)
 
     monkeypatch.setattr(host_module.GameHost, "_reply", staticmethod(spy))
     sc = host.sim.scenario
@@ -158,8 +157,8 @@ async def test_no_hidden_field_crosses_the_wire_before_the_debrief(host, monkeyp
         secrets = [sc.root_cause.summary.strip()[:60], *sc.root_cause.five_whys, *sc.root_cause.red_herrings]
         secrets += [t.why for t in sc.traps] + [a.action for a in sc.postmortem.action_items]
         secrets += [sc.hints[0].text]  # released at 15 min: not yet
-        secrets += ["root_cause", "five_whys", "red_herrings", "solution", "optional_faults", '"kind": "clue"']
-        secrets += ['"kind": "noise"', '"kind": "question"', "memory_leak", '"mb_per_min"', '"onset_s"']
+        secrets += ["root_cause", "five_whys", "red_herrings", "solution", "optional_faults", '"kind":"clue"']
+        secrets += ['"kind":"noise"', '"kind":"question"', "memory_leak", '"mb_per_min"', '"onset_s"']
         leaked = [s for s in secrets if s in wire]
         assert not leaked
         assert sc.hints[1].text in wire  # released by the facilitator: now the seats see it

@@ -4,10 +4,14 @@ bounded frames; a seat's incidents carry the seats as default role holders."""
 
 from __future__ import annotations
 
+import json
 import math
+
+import pytest
 
 from tests.gameday.conftest import join, settle
 from tui.gameday.feed import FRAME_SAMPLES, SeatFeed
+from tui.gameday.protocol import Encoded, encode
 from tui.gameday.seat import SeriesMirror
 from tui.session import LocalSession
 
@@ -21,7 +25,7 @@ def snapshot(session: LocalSession) -> tuple[list[dict], dict[str, SeriesMirror]
     feed, frames = SeatFeed(), []
     mirror = {"service": SeriesMirror(), "split": SeriesMirror()}
     while True:
-        frame = feed.delta(session, 0, 0.0)
+        frame = json.loads(encode(feed.delta(session, 0, 0.0)))  # as a seat reads it
         frames.append(frame)
         for key, chunk in frame["series"].items():
             mirror[key].extend(chunk["t0"], chunk["dt"], chunk["n"], chunk["values"])
@@ -81,3 +85,50 @@ async def test_a_joined_seat_sees_before_t0_and_the_seats_hold_the_incident_role
     finally:
         ana.quit()
         bo.quit()
+
+
+def test_an_encoded_part_is_written_in_place_even_beside_a_string_that_reads_as_its_slot():
+    """The quiet run's chunks are encoded once (protocol.Encoded) and written into each frame in place."""
+    plain = {"a": [1.5, math.nan, {"x": "y"}], "b": "text", "c": [0.1, -math.inf, 3.0]}
+    assert encode({**plain, "a": Encoded(plain["a"]), "c": Encoded(plain["c"])}) == encode(plain)
+    tricky = {**plain, "b": "\x00encoded\x00", "d": {"\x00encoded\x00": 1}}
+    assert encode({**tricky, "a": Encoded(tricky["a"]), "c": Encoded(tricky["c"])}) == encode(tricky)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        encode({"a": object()})
+
+
+def test_seats_out_of_step_each_get_every_line_and_sample_the_host_has():
+    """Chunks that seats in step share are encoded once (feed._shared); a seat behind the others is sent
+    its own, so each mirror still ends with exactly what the host holds."""
+    session = LocalSession.start("checkout-oom-leak", seed=1, journal=False)
+    seats = {"often": _Seat(), "seldom": _Seat()}
+    for step in range(1, 7):
+        session.sim.advance(20.0)
+        for name, seat in seats.items():
+            if name == "often" or step % 3 == 0:
+                seat.catch_up(session)
+    for seat in seats.values():
+        assert seat.lines == session.sim.log_store.total
+        for name in ("frontend.rate", "checkout.p99_ms"):
+            solo = session.metric(*name.split("."), start=0.0, end=session.now)
+            mirrored = seat.mirror["service"].window(name, 0.0, session.now)
+            assert mirrored.times == solo.times
+            assert [v for v in mirrored.values if v == v] == [v for v in solo.values if v == v]
+
+
+class _Seat:
+    """What a seat takes in of its frames: the log lines it was sent, and its metric mirrors."""
+
+    def __init__(self) -> None:
+        self.feed, self.lines = SeatFeed(), 0
+        self.mirror = {"service": SeriesMirror(), "split": SeriesMirror()}
+
+    def catch_up(self, session: LocalSession) -> None:
+        while True:
+            frame = json.loads(encode(self.feed.delta(session, 0, 0.0)))
+            self.lines = 0 if frame["full"] else self.lines
+            self.lines += len(frame["logs"])
+            for key, chunk in frame["series"].items():
+                self.mirror[key].extend(chunk["t0"], chunk["dt"], chunk["n"], chunk["values"])
+            if not frame["more"]:
+                return

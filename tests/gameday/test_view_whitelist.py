@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from scenarios.language.actions import ACTION_ADAPTER
-from tests.gameday.conftest import join, settle
+from tests.gameday.conftest import Recorder, join, settle
 from tui.gameday import host as host_module
 from tui.gameday.host import GameHost
 
@@ -113,8 +113,7 @@ async def test_no_hidden_field_reaches_a_seat_before_the_debrief(tmp_path, monke
     original = GameHost._reply
 
     async def spy(writer, frame):
-        sent.setdefault(id(writer), []).append(json.loads(json.dumps(frame)))
-        await original(writer, frame)
+        await original(Recorder(writer, lambda data: sent.setdefault(id(writer), []).append(json.loads(data))), frame)
 
     monkeypatch.setattr(host_module.GameHost, "_reply", staticmethod(spy))
     host = GameHost.start_session(scenario, 3, directory=tmp_path, port=0, clock=False)

@@ -13,10 +13,12 @@ snapshot went from one 11.2 MB frame to frames of at most ~0.6 MB; a steady delt
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from tui.gameday.protocol import view_payload
+from tui.gameday.protocol import Encoded, view_payload
 from tui.session import LocalSession
 
 SNAPSHOT_SECONDS = 3600.0
@@ -29,6 +31,29 @@ FRAME_TRACES = 50
 """Most traces in one state frame (the newest; traces are samples, older ones are not backfilled)."""
 FRAME_SAMPLES = 10_000
 """Most metric samples (values) in one state frame, over both stores."""
+
+_WARMUP_CHUNKS: WeakKeyDictionary[Any, dict[tuple[int, int], Encoded]] = WeakKeyDictionary()
+"""Per store of a session's quiet run, the chunks of it a snapshot sends, by (first, last) sample, encoded
+once: the quiet run never changes, and every seat that joins the session is sent the same chunks (at
+t=0 they are a joining seat's whole snapshot, ~1.8 MB of JSON)."""
+
+_SENT: WeakKeyDictionary[Any, dict[tuple, Encoded]] = WeakKeyDictionary()
+"""Per log or metric store of a session, the newest chunks of it sent to a seat, encoded once: the seats of
+a game day are mostly in step, and each push sends every one of them the same new lines and samples."""
+SENT_KEPT = 8
+"""Chunks kept per store (the oldest goes first): seats in step are sent each one within a push or two."""
+
+
+def _shared(store: Any, stamp: tuple, build: Callable[..., Any], *args: Any) -> Encoded:
+    """``build(*args)`` encoded, once for all the seats sent it: a chunk of ``store`` that ``stamp`` names (with
+    the epoch: a rewind writes the same lines and samples anew)."""
+    chunks = _SENT.setdefault(store, {})
+    chunk = chunks.get(stamp)
+    if chunk is None:
+        chunk = chunks[stamp] = Encoded(build(*args))
+        if len(chunks) > SENT_KEPT:
+            del chunks[next(iter(chunks))]
+    return chunk
 
 
 @dataclass
@@ -60,15 +85,15 @@ class SeatFeed:
             self.log_index = max(0, log_store.total - SNAPSHOT_LOGS)
             self.trace_t, self.trace_ids, self.steps = -math.inf, set(), {}
             self.before = {key: 0 for key, store in self._stores(session).items() if self._snapshot_start(store) == 0}
-        logs, self.log_index = self._logs(session)
-        series, series_more = self._samples(session)
+        logs = self._logs(session, epoch)
+        series, series_more = self._samples(session, epoch)
         self.more = self.log_index < log_store.total or series_more
         frame: dict[str, Any] = {
             "type": "state",
             "epoch": epoch,
             "full": full,
             "more": self.more,
-            "logs": view_payload(logs),
+            "logs": logs,
             "traces": view_payload(self._new_traces(session, full)),
             "series": series,
         }
@@ -102,8 +127,13 @@ class SeatFeed:
             "compression": view_payload(session.compression()),
         }
 
-    def _logs(self, session: LocalSession) -> tuple[list, int]:
-        return session.log_tail(self.log_index, FRAME_LOGS)
+    def _logs(self, session: LocalSession, epoch: int) -> Encoded | list:
+        """The next (at most ``FRAME_LOGS``) log lines, as sent; moves the cursor past them."""
+        first = self.log_index
+        logs, self.log_index = session.log_tail(first, FRAME_LOGS)
+        if len(logs) != self.log_index - first:  # the cursor had left the store's window: not a shared chunk
+            return view_payload(logs)
+        return _shared(session.sim.log_store, (epoch, first, self.log_index), view_payload, logs)
 
     def _new_traces(self, session: LocalSession, full: bool) -> list:
         since = None if full else self.trace_t
@@ -133,7 +163,7 @@ class SeatFeed:
         keep = min(store.capacity, int(SNAPSHOT_SECONDS / store.interval))
         return max(0, store.steps - keep)
 
-    def _before(self, session: LocalSession, key: str, budget: int) -> dict[str, Any] | None:
+    def _before(self, session: LocalSession, key: str, budget: int) -> Encoded | None:
         """The next chunk (at most ``budget`` values) of the quiet run's samples before t=0 for store
         ``key``, at their times before t=0; None once they are all sent."""
         warmup = session.sim.warmup
@@ -145,12 +175,21 @@ class SeatFeed:
             return None
         names = store.names()
         last = min(total, first + max(1, budget // max(1, len(names))))
-        start, end = store.time_of(first), store.time_of(last - 1)
-        values = {name: list(store.window(name, start, end).values) for name in names}
         self.before[key] = last
-        return {"t0": start - warmup.seconds, "dt": store.interval, "n": last - first, "values": values}
+        chunks = _WARMUP_CHUNKS.setdefault(store, {})
+        chunk = chunks.get((first, last))
+        if chunk is None:
+            values = {name: store.samples(name, first, last - 1) for name in names}
+            chunk = {"t0": store.time_of(first) - warmup.seconds, "dt": store.interval, "n": last - first}
+            chunk = chunks[(first, last)] = Encoded(chunk | {"values": values})
+        return chunk
 
-    def _samples(self, session: LocalSession) -> tuple[dict[str, Any], bool]:
+    @staticmethod
+    def _chunk(store: Any, names: list[str], first: int, last: int) -> dict[str, Any]:
+        values = {name: store.samples(name, first, last - 1) for name in names}
+        return {"t0": store.time_of(first), "dt": store.interval, "n": last - first, "values": values}
+
+    def _samples(self, session: LocalSession, epoch: int) -> tuple[dict[str, Any], bool]:
         out, more = {}, False
         budget = FRAME_SAMPLES // len(self._stores(session))
         for key in list(self.before):
@@ -171,8 +210,7 @@ class SeatFeed:
             names = store.names()
             last = min(store.steps, first + max(1, budget // max(1, len(names))))
             more |= last < store.steps
-            start, end = store.time_of(first), store.time_of(last - 1)
-            values = {name: list(store.window(name, start, end).values) for name in names}
-            out[key] = {"t0": start, "dt": store.interval, "n": last - first, "values": values}
+            # Samples already taken never change; a series that starts later adds a name (NaN before it).
+            out[key] = _shared(store, (epoch, first, last, len(names)), self._chunk, store, names, first, last)
             self.steps[key] = last
         return out, more
