@@ -67,7 +67,7 @@ def _one_replay_per_baseline(request):
 
 EARLY = (
     # (nodeid prefix): wall / CPU seconds in a quiet CI run (scripts/test_cpu.py), longest wait first.
-    "tests/gameday/test_fuzz_live.py",  # 41 s / 21: a live game day, waits on its seats
+    "tests/gameday/test_fuzz_live.py",  # ~16-28 s / 6-8: a live game day, waits on its seats
     "tests/gameday/test_room_tmux.py",  # 23 s / 0.4: three seats in tmux
     "tests/simulator/test_shadow_playback.py::test_every_shipped_reference_run_plays_to_its_end_in_shadow",
     "tests/fuzz/test_fuzz_files.py::test_fuzz_mutated_scenarios",  # 26 s / 13
