@@ -281,7 +281,7 @@ def million_lines() -> LogBuffer:
     session = new_session(1800.0)
     records = session.logs()
     buffer = LogBuffer()
-    n = 0
+    n, cpu = 0, 0.0
     while n < 1_000_000:
         batch = []
         for rec in records:
@@ -290,7 +290,10 @@ def million_lines() -> LogBuffer:
             tid = f"{n:032x}" if rec.trace_id else ""
             batch.append(replace(rec, t=rec.t + n / 1000, trace_id=tid))
             n += 1
+        start = time.process_time()
         buffer.extend(batch)
+        cpu += time.process_time() - start
+    print(f"(LogBuffer.extend: {cpu:.2f} s CPU for {n:,} lines, {cpu / n * 1e6:.2f} µs a line)")
     return buffer
 
 

@@ -325,3 +325,22 @@ async def test_the_wheel_paints_before_the_catalog_is_read(make_app, monkeypatch
         table = app.screen.query_one("#scenarios", DataTable)
         assert table.row_count == len(reader())
         assert app.screen.query_one("#seed", Input).value == str(app.screen.seed)
+
+
+async def test_misfortune_theme_paints_the_app_in_that_theme_and_the_next_app_in_its_own(make_app, monkeypatch):
+    """MISFORTUNE_THEME names a Textual theme (light terminals). An app started without it after one started
+    with it is dark again: the CSS each app parses depends on its theme's variables (the TUI tests share
+    parsed CSS between apps, tests/tui/conftest.py, keyed on them)."""
+
+    async def colours() -> tuple[str, list[str]]:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            return app.theme, [str(w.styles.background) for w in (app.screen, *app.screen.query("*"))]
+
+    dark = await colours()
+    monkeypatch.setenv("MISFORTUNE_THEME", "textual-light")
+    light = await colours()
+    monkeypatch.delenv("MISFORTUNE_THEME")
+    assert light[0] == "textual-light" and light[1] != dark[1]
+    assert await colours() == dark
