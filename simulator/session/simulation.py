@@ -499,7 +499,11 @@ class Simulation:
             # through apply) and it stands at the horizon: it is the run with nobody acting, so its own
             # count is the replay's answer without replaying (a shift nobody answers halves its cost).
             pristine = self.applied == 0 and horizon == self.env.now
-            nothing = self.failed_user_requests if pristine else self._nobody.failed_requests(horizon)
+            if pristine:
+                nothing = self.failed_user_requests
+                self._nobody.known(horizon, nothing)
+            else:
+                nothing = self._nobody.failed_requests(horizon)
         impact_facts = ImpactFacts(nothing, self.world.data_lost_records)
         report = report_for(
             self.scenario,

@@ -123,7 +123,7 @@ class Snapshot:
     """(the copied Simulation, each pending entry's locals, each pending event's value)."""
     stand_in: simpy.Environment
     shared: tuple
-    """Objects shared, not copied, by every restore (scenario models, what-if and warm-up runs)."""
+    """Objects shared, not copied, by every restore (scenario models, what-if and warm-up runs, recorded frames)."""
 
     def restore(self) -> Simulation:
         """A new running Simulation equal to the one snapshotted (see :func:`restore`; raises NotRestorable
@@ -145,7 +145,7 @@ def take(sim: Simulation) -> Snapshot:
         locals_.append(local)
         values.append(event._value)  # noqa: SLF001
     stand_in = simpy.Environment(initial_time=env.now)
-    shared = _shared(sim)
+    shared = (*_shared(sim), *sim.tape.recorded())
     memo = _memo(sim, env, stand_in, shared)
     _buffers_as_prefixes(sim, memo)
     state = copy.deepcopy((sim, locals_, values), memo)
@@ -215,7 +215,8 @@ def _first_wait(code: types.CodeType) -> int:
 
 
 def _shared(sim: Simulation) -> tuple:
-    """What every copy shares: the scenario's models (immutable), the what-if and warm-up runs."""
+    """What every copy shares: the scenario's models (immutable), the what-if and warm-up runs (and, added
+    by :func:`take`, the telemetry tape's recorded frames: values that never change once recorded)."""
     return (sim._nobody, sim.warmup, *_models(sim.scenario))  # noqa: SLF001
 
 

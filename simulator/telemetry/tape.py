@@ -73,10 +73,14 @@ class InstanceFrame:
 
 
 class ServiceSettings:
-    """The slow-changing part of a service frame (shared by its frames until one of them changes)."""
+    """The slow-changing part of a service frame (shared by its frames until one of them changes).
+
+    Like every frame, it holds values only (no reference into the live world: the tape keeps which rotation
+    it was built from), and nothing changes it once built: a snapshot shares recorded frames with the session
+    (simulator/session/snapshots.py)."""
 
     __slots__ = ("spec", "name", "version", "cert_expires_at", "extra_msg", "fallbacks", "rotation", "instances",
-                 "source", "n_instances", "tuning", "max_connections", "withdrawn")  # fmt: skip
+                 "n_instances", "tuning", "max_connections", "withdrawn")  # fmt: skip
     __deepcopy__ = _copy_slots
 
     def __init__(self, s: ServiceState, roster: tuple[list[InstanceFrame], list[InstanceFrame]]) -> None:
@@ -87,17 +91,16 @@ class ServiceSettings:
         self.extra_msg = s.extra_msg
         self.fallbacks = frozenset(s.fallbacks)
         self.rotation, self.instances = roster
-        self.source = s.rotation
         self.n_instances = len(s.instances)
         self.tuning = s.tuning
         self.max_connections = s.max_connections
         self.withdrawn = s.withdrawn
 
-    def stale(self, s: ServiceState) -> bool:
-        """Whether the live service's instances or settings differ from these."""
+    def stale(self, s: ServiceState, source: list) -> bool:
+        """Whether the live service's instances or settings differ from these (built from rotation ``source``)."""
         return (
             s.dirty  # an instance changed since the last regroup (killed in this tick: regrouped next tick)
-            or s.rotation is not self.source
+            or s.rotation is not source
             or len(s.instances) != self.n_instances
             or s.cert_expires_at != self.cert_expires_at
             or s.extra_msg is not self.extra_msg
@@ -300,6 +303,9 @@ class TelemetryTape:
         self.ticks = 0
         """Ticks recorded so far."""
         self._services: list[ServiceFrame] = []
+        self._sources: list[list[Instance]] = []
+        """The live rotation each service's settings were built from (compared by identity: the model
+        makes a new list when the rotation changes)."""
         self._live: list[ServiceState] = []
         self._demands: list[float] = []
         """Each service's connection demand in its frame (what its packed numbers hold at offset 32)."""
@@ -315,6 +321,48 @@ class TelemetryTape:
         """Whether some tick has not been written yet."""
         return bool(self.frames)
 
+    def recorded(self) -> list[Any]:
+        """Every object the pending ticks' frames are made of (frames, their settings, instance frames and
+        containers, the tunings they name), each once.
+
+        A frame holds values only and nothing changes it once recorded, so a snapshot shares these with the
+        session and every restore instead of copying them (simulator/session/snapshots.py): a session
+        nobody has read for an hour holds a frame per tick, and copying them was most of a snapshot's CPU.
+        """
+        out: list[Any] = []
+        seen: set[int] = set()
+
+        def keep(obj: Any) -> bool:
+            if id(obj) in seen:
+                return False
+            seen.add(id(obj))
+            out.append(obj)
+            return True
+
+        for frame in self.frames:
+            if frame is None or not keep(frame):  # (an UnreadTape's placeholder; most ticks repeat a frame)
+                continue
+            keep(frame.services)
+            zones, clients = frame.zones, frame.clients
+            if keep(zones):
+                for part in (zones.surges, zones.down_zones, zones.zone_hang, zones.zone_fail_share):
+                    keep(part)
+            if keep(clients):
+                keep(clients.names)
+                keep(clients.rates)
+            for service in frame.services:
+                if not keep(service):
+                    continue
+                settings = service.settings
+                if keep(settings):
+                    for part in (settings.fallbacks, settings.rotation, settings.instances):
+                        keep(part)
+                    for inst in settings.instances:
+                        keep(inst)
+                    if settings.tuning is not None:
+                        keep(settings.tuning)
+        return out
+
     def record(self, t: float, dt: float) -> None:
         """Note the tick that just ran (called after the model, before the SLI)."""
         world = self.world
@@ -322,11 +370,12 @@ class TelemetryTape:
         changed = not services
         if changed:
             self._live = list(world.services.values())  # a topology's services never change
-            services.extend(ServiceFrame(s, self._settings_of(s, None), None) for s in self._live)
+            services.extend(ServiceFrame(s, self._settings_of(s, None, None), None) for s in self._live)
+            self._sources = [s.rotation for s in self._live]
             self._demands = [s.conn_demand for s in self._live]
         else:
             full = self.full_frames
-            demands = self._demands
+            demands, sources = self._demands, self._sources
             for i, s in enumerate(self._live):
                 f = services[i]
                 # Keep the first test in step with ServiceSettings.stale: this runs for every service
@@ -335,7 +384,7 @@ class TelemetryTape:
                 if (
                     full
                     or s.dirty
-                    or s.rotation is not settings.source
+                    or s.rotation is not sources[i]
                     or len(s.instances) != settings.n_instances
                     or s.cert_expires_at != settings.cert_expires_at
                     or s.extra_msg is not settings.extra_msg
@@ -346,6 +395,7 @@ class TelemetryTape:
                 ):
                     # Its settings or instances changed (ServiceSettings.stale, inlined): new ones.
                     services[i] = ServiceFrame(s, ServiceSettings(s, _roster(s)), f)
+                    sources[i] = s.rotation
                     demands[i] = s.conn_demand
                     changed = True
                 elif s.changed or s.conn_demand != demands[i]:
@@ -378,9 +428,9 @@ class TelemetryTape:
         self.dt = dt
         self.ticks += 1
 
-    def _settings_of(self, s: ServiceState, settings: ServiceSettings | None) -> ServiceSettings:
+    def _settings_of(self, s: ServiceState, settings: ServiceSettings | None, source: list | None) -> ServiceSettings:
         """The service's settings and instance frames, rebuilt only when one of them changed."""
-        if settings is None or self.full_frames or settings.stale(s):
+        if settings is None or source is None or self.full_frames or settings.stale(s, source):
             settings = ServiceSettings(s, _roster(s))
         return settings
 

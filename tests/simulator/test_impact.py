@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+import pytest
 from simkit import load_oom
 
 from scenarios.catalog import load_by_ref
@@ -162,6 +163,35 @@ def test_shared_baselines_replay_each_scenario_seed_and_time_once_with_the_same_
     assert len(answers) == 4
     replays.clear()
     assert baselines() == fresh and len(replays) == len(plays), "outside the block nothing is shared"
+
+
+def test_doing_nothing_scored_inside_shared_baselines_is_the_baseline_of_its_seed(monkeypatch):
+    """Inside shared_baselines a session nobody acted in, scored where it stands, gives its own count to
+    later sessions of the same scenario and seed at that time (the golden tests play doing nothing first):
+    the reference is then spared against it without a replay, with the answer a replay gives."""
+    from simulator.session import impact
+
+    oom = load_oom()
+    _, alone = run_session(oom, 1, oom.solution)
+    replays: list[float] = []
+    real = impact.NobodyActing._replayed
+
+    def counted(self, until):
+        replays.append(until)
+        return real(self, until)
+
+    monkeypatch.setattr(impact.NobodyActing, "_replayed", counted)
+    with impact.shared_baselines() as answers:
+        _, nothing = run_session(oom, 1, ())
+        assert replays == [] and list(answers.values()) == [pytest.approx(nothing.failed_requests, abs=0.5)]
+        _, reference = run_session(oom, 1, oom.solution)
+        assert replays == [], "the reference replayed what doing nothing had just played"
+        run_session(oom, 2, oom.solution)
+        assert replays == [oom.duration], "another seed is replayed"
+    assert reference == alone
+    assert reference.failed_requests_if_nothing == nothing.failed_requests
+    run_session(oom, 1, ())  # outside a block: nothing is kept
+    assert len(answers) == 2 and replays == [oom.duration]
 
 
 def test_a_session_nobody_acted_in_is_its_own_baseline_without_a_replay(monkeypatch):

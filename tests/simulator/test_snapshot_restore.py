@@ -16,13 +16,14 @@ import simpy
 from pydantic import BaseModel
 
 from scenarios.catalog import list_scenarios, load_by_ref
-from simulator.session.checkpoint import capture
+from simulator.session.checkpoint import capture, plain
 from simulator.session.journal import Journal
 from simulator.session.journal_session import JournalSession
 from simulator.session.runner import session_header
 from simulator.session.simulation import Simulation
 from simulator.session.snapshots import NotRestorable, SnapshotBook, restore, take
 from simulator.telemetry.cold import ColdChunk, ColdFile
+from simulator.telemetry.tape import ClientRates, InstanceFrame, ServiceFrame, ServiceSettings, WorldFrame, ZoneSettings
 
 SEED = 1
 WALK_SKIPS = ("env", "journal", "checkpoints", "_nobody", "warmup")
@@ -166,9 +167,12 @@ def test_restoring_disturbs_neither_the_original_nor_the_snapshot():
     assert capture(restore(snapshot)) == before, "a snapshot restores the same however often"
 
 
-ATOMS = (type(None), bool, int, float, complex, str, bytes, range, type, enum.Enum, BaseModel, ColdFile, ColdChunk)
-"""Values a copy may share: immutable ones, and a store's cold file and its chunks (append-only: what a chunk
-already written reads never changes, test_cold_store.py)."""
+FRAMES = (WorldFrame, ServiceFrame, ServiceSettings, InstanceFrame, ZoneSettings, ClientRates)
+"""The telemetry tape's recorded frames (values only, never changed once recorded: the test below)."""
+ATOMS = (type(None), bool, int, float, complex, str, bytes, range, type, enum.Enum, BaseModel, ColdFile, ColdChunk,
+         *FRAMES)  # fmt: skip
+"""Values a copy may share: immutable ones, a store's cold file and its chunks (append-only: what a chunk
+already written reads never changes, test_cold_store.py), and the tape's recorded frames."""
 
 
 def _mutable_reachable(root: object, skip: set[int]) -> dict[int, str]:
@@ -211,6 +215,30 @@ def test_a_restored_session_shares_nothing_mutable_with_the_original():
     skip = {id(sim.env), id(restored.env)}
     shared = set(_mutable_reachable(sim, skip)) & set(_mutable_reachable(restored, skip))
     assert not shared, sorted({_mutable_reachable(sim, skip)[i] for i in shared})
+
+
+def test_the_recorded_frames_a_snapshot_shares_never_change():
+    """A snapshot shares the tape's recorded frames with the session and every restore rather than copying
+    them (most of a snapshot's CPU when nobody has read the logs for a while): playing on, acting, reading
+    the logs and traces (which plays the frames through the generators) and restoring again leave every
+    one of them as it was, to the bit."""
+    scenario, _ = load_by_ref("retry-storm")
+    sim = Simulation(scenario, SEED)
+    actions = _actions(sim.scenario, True)
+    _play(sim, actions, 1200.0)
+    snapshot = take(sim)
+    frames = sim.tape.recorded()
+    kinds = {type(obj) for obj in frames}
+    assert set(FRAMES) <= kinds and len(frames) > 1000, kinds
+    before = plain(frames)
+    restored = restore(snapshot)
+    shared = {id(obj) for obj in frames}
+    assert restored.tape.frames and all(id(f) in shared for f in restored.tape.frames), "shared, not copied"
+    for run in (sim, restored):
+        _play(run, actions, 2400.0)
+        assert run.logs() and run.traces(limit=10**6)
+    assert plain(frames) == before, "a recorded frame changed"
+    assert capture(restored) == capture(sim)
 
 
 def test_a_process_that_cannot_be_recreated_is_refused_and_a_rewind_replays_from_zero(tmp_path):

@@ -15,7 +15,6 @@ import pytest
 
 from scenarios.catalog import list_scenarios, load_by_ref
 from scenarios.language.scenario import Scenario
-from simulator.session.impact import shared_baselines
 from simulator.session.simulation import Simulation
 from simulator.telemetry import tape
 
@@ -79,9 +78,14 @@ def test_the_same_lines_and_spans_whenever_they_are_read(scenario_id, monkeypatc
     assert everything(read_along) == first, (
         "read in windows along the way, with a fresh frame every tick: not the same lines and spans"
     )
-    # Both reports spared against one replay with nobody acting (it reads nothing: the same either way).
-    with shared_baselines():
-        assert read_along.score() == read_at_end.score(), "reading telemetry never changes the simulation"
+    # The reports without the replay with nobody acting: inside shared_baselines both would be spared
+    # against one replay (it reads nothing), so what they could differ in is the session's own part: the
+    # report, and the unrounded failed requests the spared share is computed from (CI time: the replay
+    # was ~7 % of this file).
+    assert (read_along.score(impact=False), read_along.failed_user_requests) == (
+        read_at_end.score(impact=False),
+        read_at_end.failed_user_requests,
+    ), "reading telemetry never changes the simulation"
     assert first[0] and first[1], "the run wrote lines and sampled traces"
 
 
