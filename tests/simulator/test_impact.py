@@ -165,14 +165,10 @@ def test_shared_baselines_replay_each_scenario_seed_and_time_once_with_the_same_
     assert baselines() == fresh and len(replays) == len(plays), "outside the block nothing is shared"
 
 
-def test_doing_nothing_scored_inside_shared_baselines_is_the_baseline_of_its_seed(monkeypatch):
-    """Inside shared_baselines a session nobody acted in, scored where it stands, gives its own count to
-    later sessions of the same scenario and seed at that time (the golden tests play doing nothing first):
-    the reference is then spared against it without a replay, with the answer a replay gives."""
+def counted_replays(monkeypatch) -> list[float]:
+    """The horizons of the replays with nobody acting that scoring plays from now on (appended as they run)."""
     from simulator.session import impact
 
-    oom = load_oom()
-    _, alone = run_session(oom, 1, oom.solution)
     replays: list[float] = []
     real = impact.NobodyActing._replayed
 
@@ -181,6 +177,18 @@ def test_doing_nothing_scored_inside_shared_baselines_is_the_baseline_of_its_see
         return real(self, until)
 
     monkeypatch.setattr(impact.NobodyActing, "_replayed", counted)
+    return replays
+
+
+def test_doing_nothing_scored_inside_shared_baselines_is_the_baseline_of_its_seed(monkeypatch):
+    """Inside shared_baselines a session nobody acted in, scored where it stands, gives its own count to
+    later sessions of the same scenario and seed at that time (the golden tests play doing nothing first):
+    the reference is then spared against it without a replay, with the answer a replay gives."""
+    from simulator.session import impact
+
+    oom = load_oom()
+    _, alone = run_session(oom, 1, oom.solution)
+    replays = counted_replays(monkeypatch)
     with impact.shared_baselines() as answers:
         _, nothing = run_session(oom, 1, ())
         assert replays == [] and list(answers.values()) == [pytest.approx(nothing.failed_requests, abs=0.5)]
@@ -200,14 +208,7 @@ def test_a_session_nobody_acted_in_is_its_own_baseline_without_a_replay(monkeypa
     or one where somebody acted, is replayed."""
     from simulator.session import impact, simulation
 
-    replays: list[float] = []
-    real = impact.NobodyActing._replayed
-
-    def counted(self, until):
-        replays.append(until)
-        return real(self, until)
-
-    monkeypatch.setattr(impact.NobodyActing, "_replayed", counted)
+    replays = counted_replays(monkeypatch)
     compared: list[float | None] = []  # what each score compared with, unrounded
 
     made = simulation.ImpactFacts
