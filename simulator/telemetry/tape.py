@@ -96,21 +96,6 @@ class ServiceSettings:
         self.max_connections = s.max_connections
         self.withdrawn = s.withdrawn
 
-    def stale(self, s: ServiceState, source: list) -> bool:
-        """Whether the live service's instances or settings differ from these (built from rotation ``source``)."""
-        return (
-            s.dirty  # an instance changed since the last regroup (killed in this tick: regrouped next tick)
-            or s.rotation is not source
-            or len(s.instances) != self.n_instances
-            or s.cert_expires_at != self.cert_expires_at
-            or s.extra_msg is not self.extra_msg
-            or s.version is not self.version
-            or s.tuning is not self.tuning
-            or s.max_connections != self.max_connections
-            or s.withdrawn != self.withdrawn
-            or bool((s.fallbacks or self.fallbacks) and s.fallbacks != self.fallbacks)
-        )
-
 
 class ServiceFrame:
     """What the generators read of one service in a tick, packed: every number as raw doubles in one
@@ -370,7 +355,7 @@ class TelemetryTape:
         changed = not services
         if changed:
             self._live = list(world.services.values())  # a topology's services never change
-            services.extend(ServiceFrame(s, self._settings_of(s, None, None), None) for s in self._live)
+            services.extend(ServiceFrame(s, ServiceSettings(s, _roster(s)), None) for s in self._live)
             self._sources = [s.rotation for s in self._live]
             self._demands = [s.conn_demand for s in self._live]
         else:
@@ -378,8 +363,8 @@ class TelemetryTape:
             demands, sources = self._demands, self._sources
             for i, s in enumerate(self._live):
                 f = services[i]
-                # Keep the first test in step with ServiceSettings.stale: this runs for every service
-                # every tick.
+                # Whether the service's instances or settings differ from its frame's (one inlined test:
+                # this runs for every service every tick). A withdrawal marks the service dirty.
                 settings = f.settings
                 if (
                     full
@@ -393,7 +378,7 @@ class TelemetryTape:
                     or s.max_connections != settings.max_connections
                     or ((s.fallbacks or settings.fallbacks) and s.fallbacks != settings.fallbacks)
                 ):
-                    # Its settings or instances changed (ServiceSettings.stale, inlined): new ones.
+                    # Its settings or instances changed: new ones.
                     services[i] = ServiceFrame(s, ServiceSettings(s, _roster(s)), f)
                     sources[i] = s.rotation
                     demands[i] = s.conn_demand
@@ -427,12 +412,6 @@ class TelemetryTape:
         self.times.append(t)
         self.dt = dt
         self.ticks += 1
-
-    def _settings_of(self, s: ServiceState, settings: ServiceSettings | None, source: list | None) -> ServiceSettings:
-        """The service's settings and instance frames, rebuilt only when one of them changed."""
-        if settings is None or source is None or self.full_frames or settings.stale(s, source):
-            settings = ServiceSettings(s, _roster(s))
-        return settings
 
     def hold(self, line: tuple) -> bool:
         """Keep a world line in order behind the ticks not yet written; False when it can be written now."""
