@@ -179,13 +179,14 @@ class SeatFeed:
         chunks = _WARMUP_CHUNKS.setdefault(store, {})
         chunk = chunks.get((first, last))
         if chunk is None:
-            values = {name: store.samples(name, first, last - 1) for name in names}
-            chunk = {"t0": store.time_of(first) - warmup.seconds, "dt": store.interval, "n": last - first}
-            chunk = chunks[(first, last)] = Encoded(chunk | {"values": values})
+            part = self._chunk(store, names, first, last)
+            part["t0"] -= warmup.seconds  # the quiet run's clock ends at the session's t=0
+            chunk = chunks[(first, last)] = Encoded(part)
         return chunk
 
     @staticmethod
     def _chunk(store: Any, names: list[str], first: int, last: int) -> dict[str, Any]:
+        """Samples ``first`` to ``last - 1`` of ``store``'s series ``names``, as a state frame carries them."""
         values = {name: store.samples(name, first, last - 1) for name in names}
         return {"t0": store.time_of(first), "dt": store.interval, "n": last - first, "values": values}
 
